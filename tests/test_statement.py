@@ -1,0 +1,222 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from gendan_xl.statement import (
+    CREDIT_NOTE, INVOICE, OPENING, PAYMENT, Document, PaymentTerms, Period, build_statement, parse_terms,
+)
+
+D = dt.date
+
+
+def doc(kind, no, date, amount, **kw):
+    return Document(kind, no, D.fromisoformat(date), Decimal(str(amount)), **kw)
+
+
+def worked_example(period="2026-06", **kw):
+    """The issue's worked example: customer ACME, June 2026, ageing by invoice date."""
+    args = dict(
+        opening=[doc(OPENING, "S2604-018", "2026-04-15", 48000), doc(OPENING, "S2605-007", "2026-05-10", 72000)],
+        shipments=[doc(INVOICE, "S2606-003", "2026-06-05", 25000, description="X-100 2000 × 12.50"),
+                   doc(INVOICE, "S2606-011", "2026-06-18", 27000, description="X-200 1500 × 18")],
+        credit_notes=[doc(CREDIT_NOTE, "CN-2606-01", "2026-06-22", 1800, reference="S2606-011")],
+        payments=[doc(PAYMENT, "BK0625", "2026-06-25", 50000, invoices=("S2605-007",))],
+        cutover=D(2026, 5, 31),
+    )
+    args.update(kw)
+    return build_statement("ACME", period, **args)
+
+
+def test_worked_example_holds_exactly():
+    st = worked_example()
+    d = st.to_dict()
+    assert d["opening_balance"] == 120000
+    assert d["closing_balance"] == 120200
+    assert d["ageing"] == {"0-30": 50200, "31-60": 22000, "61-90": 48000, "90+": 0}
+    assert d["as_of"] == "2026-06-30" and d["basis"] == "invoice_date" and d["currency"] == "CNY"
+    assert [(ln["doc_no"], ln["debit"], ln["credit"], ln["balance"]) for ln in d["lines"]] == [
+        ("S2606-003", 25000, 0, 145000),
+        ("S2606-011", 27000, 0, 172000),
+        ("CN-2606-01", 0, 1800, 170200),
+        ("BK0625", 0, 50000, 120200),
+    ]
+    assert [(o["doc_no"], o["outstanding"], o["bucket"]) for o in d["open_items"]] == [
+        ("S2604-018", 48000, "61-90"), ("S2605-007", 22000, "31-60"),
+        ("S2606-003", 25000, "0-30"), ("S2606-011", 25200, "0-30"),
+    ]
+    assert st.issues == []
+    assert set(d) >= {"customer", "period", "currency", "opening_balance", "closing_balance", "ageing", "lines",
+                      "open_items", "basis", "cancelled"}
+
+
+def test_ageing_always_adds_up_to_closing_balance():
+    st = worked_example()
+    assert sum(st.ageing.values()) == st.closing_balance == sum(o.outstanding for o in st.open_items)
+
+
+def test_lines_are_in_date_order_whatever_the_input_order():
+    st = worked_example(shipments=[doc(INVOICE, "S2606-011", "2026-06-18", 27000),
+                                   doc(INVOICE, "S2606-003", "2026-06-05", 25000)])
+    assert [ln.doc.doc_no for ln in st.lines] == ["S2606-003", "S2606-011", "CN-2606-01", "BK0625"]
+
+
+def test_payment_without_named_invoice_goes_to_oldest_open_invoice_first():
+    st = worked_example(payments=[doc(PAYMENT, "BK0625", "2026-06-25", 50000)])
+    out = {o.doc.doc_no: o.outstanding for o in st.open_items}
+    # 48,000 clears S2604-018, the remaining 2,000 goes to S2605-007.
+    assert "S2604-018" not in out
+    assert out["S2605-007"] == 70000
+    assert st.ageing == {"0-30": 50200, "31-60": 70000, "61-90": 0, "90+": 0}
+    assert st.closing_balance == 120200
+
+
+def test_payment_naming_several_invoices_and_overpaying_spills_to_oldest():
+    st = worked_example(payments=[doc(PAYMENT, "BK1", "2026-06-25", 60000, invoices="S2606-003、S2606-011")])
+    out = {o.doc.doc_no: o.outstanding for o in st.open_items}
+    # 25,000 + 25,200 to the named ones (the credit note already took 1,800), 9,800 to the oldest.
+    assert out == {"S2604-018": Decimal("38200"), "S2605-007": Decimal("72000")}
+
+
+def test_payment_naming_unknown_invoice_is_reported_and_applied_oldest_first():
+    st = worked_example(payments=[doc(PAYMENT, "BK1", "2026-06-25", 48000, invoices=("S9999-001",),
+                                      sheet="收款", cell="F3")])
+    assert [(i.sheet, i.cell, i.code) for i in st.issues] == [("收款", "F3", "unknown-reference")]
+    assert "S2604-018" not in {o.doc.doc_no for o in st.open_items}
+
+
+def test_invoice_number_and_order_number_also_name_a_delivery_note():
+    st = worked_example(
+        shipments=[doc(INVOICE, "S2606-003", "2026-06-05", 25000, invoice_no="INV-88"),
+                   doc(INVOICE, "S2606-011", "2026-06-18", 27000, order_no="PO-7")],
+        payments=[doc(PAYMENT, "BK1", "2026-06-25", 25000, invoices="inv-88")])
+    assert "S2606-003" not in {o.doc.doc_no for o in st.open_items}
+
+
+def test_cancelled_documents_are_excluded_and_listed():
+    st = worked_example(
+        shipments=[doc(INVOICE, "S2606-003", "2026-06-05", 25000),
+                   doc(INVOICE, "S2606-011", "2026-06-18", 27000),
+                   doc(INVOICE, "S2606-009", "2026-06-12", 9999, cancelled=True)],
+        payments=[doc(PAYMENT, "BK0625", "2026-06-25", 50000, invoices=("S2605-007",)),
+                  doc(PAYMENT, "BK0626", "2026-06-26", 700, cancelled=True)])
+    d = st.to_dict()
+    assert d["closing_balance"] == 120200
+    assert [c["doc_no"] for c in d["cancelled"]] == ["S2606-009", "BK0626"]
+    assert "S2606-009" not in [ln["doc_no"] for ln in d["lines"]]
+
+
+def test_payment_naming_a_cancelled_invoice_is_reported():
+    st = worked_example(
+        shipments=[doc(INVOICE, "S2606-003", "2026-06-05", 25000),
+                   doc(INVOICE, "S2606-011", "2026-06-18", 27000),
+                   doc(INVOICE, "S2606-009", "2026-06-12", 9999, cancelled=True)],
+        payments=[doc(PAYMENT, "BK0625", "2026-06-25", 50000, invoices=("S2606-009",))])
+    assert [i.code for i in st.issues] == ["reference-to-cancelled"]
+
+
+def test_usd_customer_and_documents_in_another_currency():
+    st = build_statement(
+        "GLOBEX", "2026-06", currency="USD",
+        opening=[doc(OPENING, "E2605-002", "2026-05-20", "12500.50", currency="USD")],
+        shipments=[doc(INVOICE, "E2606-001", "2026-06-10", "8000.25", currency="US$"),
+                   doc(INVOICE, "E2606-002", "2026-06-11", 5000, currency="CNY", sheet="出货", cell="A9")],
+        payments=[doc(PAYMENT, "TT-1", "2026-06-28", "12500.50", currency="USD")],
+    )
+    d = st.to_dict()
+    assert d["currency"] == "USD"
+    assert d["opening_balance"] == 12500.5
+    assert d["closing_balance"] == 8000.25
+    assert d["ageing"]["0-30"] == 8000.25
+    assert [(i.sheet, i.cell, i.code) for i in st.issues] == [("出货", "A9", "currency-mismatch")]
+
+
+def test_empty_period_with_an_open_balance():
+    st = build_statement("ACME", "2026-07", opening=[doc(OPENING, "S2604-018", "2026-04-15", 48000)],
+                         shipments=[doc(INVOICE, "S2606-003", "2026-06-05", 25000)])
+    d = st.to_dict()
+    assert d["lines"] == []
+    assert d["opening_balance"] == d["closing_balance"] == 73000
+    assert d["ageing"] == {"0-30": 0, "31-60": 25000, "61-90": 0, "90+": 48000}
+
+
+def test_documents_before_the_period_roll_into_opening_and_after_are_left_out():
+    st = worked_example(period="2026-07", shipments=[doc(INVOICE, "S2606-003", "2026-06-05", 25000),
+                                                     doc(INVOICE, "S2608-001", "2026-08-02", 1)])
+    assert st.lines == []
+    assert st.opening_balance == st.closing_balance == Decimal("93200")
+
+
+def test_as_of_inside_the_period_stops_the_statement_there():
+    st = worked_example(as_of=D(2026, 6, 20))
+    assert [ln.doc.doc_no for ln in st.lines] == ["S2606-003", "S2606-011"]
+    assert st.closing_balance == 172000
+
+
+def test_as_of_after_the_period_only_ages_further():
+    st = worked_example(as_of=D(2026, 7, 20))
+    assert st.closing_balance == 120200
+    # 2026-07-20: June's deliveries are 32 and 45 days old, S2605-007 71, S2604-018 96.
+    assert st.ageing == {"0-30": 0, "31-60": 50200, "61-90": 22000, "90+": 48000}
+
+
+def test_ageing_by_due_date_from_monthly_terms():
+    st = worked_example(ageing_basis="due_date", payment_terms="月结60天")
+    # 月结60天: April's S2604-018 is due 2026-06-29, so 1 day overdue on 2026-06-30; the rest not yet due.
+    assert st.basis == "due_date"
+    assert {o.doc.doc_no: (o.due_date, o.days) for o in st.open_items}["S2604-018"] == (D(2026, 6, 29), 1)
+    assert st.ageing == {"0-30": 120200, "31-60": 0, "61-90": 0, "90+": 0}
+
+
+def test_due_date_basis_with_unreadable_terms_falls_back_and_says_so():
+    st = worked_example(ageing_basis="due_date", payment_terms="看心情")
+    assert st.basis == "invoice_date"
+    assert [i.code for i in st.issues] == ["unknown-payment-terms"]
+
+
+def test_overpayment_becomes_a_negative_open_item():
+    st = build_statement("ACME", "2026-06", shipments=[doc(INVOICE, "S1", "2026-06-01", 100)],
+                         payments=[doc(PAYMENT, "P1", "2026-06-02", 150)])
+    assert st.closing_balance == -50
+    assert [(o.doc.doc_no, o.outstanding) for o in st.open_items] == [("P1", Decimal(-50))]
+    assert st.ageing["0-30"] == -50
+    assert [i.code for i in st.issues] == ["unapplied-credit"]
+
+
+@pytest.mark.parametrize("text,days,month_end", [
+    ("月结60天", 60, True), ("月结 30", 30, True), ("60天月结", 60, True), ("Net 30", 30, False),
+    ("OA 60", 60, False), ("O/A 90 days", 90, False), ("NET30", 30, False), ("Net 30 EOM", 30, True),
+    ("T/T 45 days", 45, False), ("款到发货", 0, False), ("T/T in advance", 0, False), ("COD", 0, False),
+    (45, 45, False), ("月结", 30, True), ("ｎｅｔ ３０", 30, False),
+])
+def test_parse_terms(text, days, month_end):
+    t = parse_terms(text)
+    assert (t.days, t.month_end) == (days, month_end)
+
+
+@pytest.mark.parametrize("text", ["", None, "看心情", "by agreement"])
+def test_parse_terms_unreadable(text):
+    assert parse_terms(text) is None
+
+
+def test_terms_due_date():
+    assert PaymentTerms(60, True).due_date(D(2026, 4, 15)) == D(2026, 6, 29)
+    assert PaymentTerms(30).due_date(D(2026, 4, 15)) == D(2026, 5, 15)
+
+
+@pytest.mark.parametrize("text,start,end,label", [
+    ("2026-06", "2026-06-01", "2026-06-30", "2026-06"),
+    ("2026年2月", "2026-02-01", "2026-02-28", "2026-02"),
+    ("2026/6", "2026-06-01", "2026-06-30", "2026-06"),
+    ("2026-Q2", "2026-04-01", "2026-06-30", "2026-Q2"),
+    ("2026-04-01..2026-06-30", "2026-04-01", "2026-06-30", "2026-04-01..2026-06-30"),
+])
+def test_period_parse(text, start, end, label):
+    p = Period.parse(text)
+    assert (p.start.isoformat(), p.end.isoformat(), p.label) == (start, end, label)
+
+
+@pytest.mark.parametrize("text", ["2026-13", "June", "2026-06-30..2026-06-01"])
+def test_period_parse_rejects_with_an_example(text):
+    with pytest.raises(ValueError, match="2026-06"):
+        Period.parse(text)
