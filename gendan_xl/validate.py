@@ -1,0 +1,174 @@
+"""Validation of the master order workbook: every problem, at its cell, as data.
+
+Each rule is a function `(row, ctx) -> Iterator[Issue]` listed in RULES; rules never raise on bad data.
+A new rule costs one function here, one entry in messages.MESSAGES, one row in a fixture and one test.
+
+Decisions a merchandiser would expect:
+- An order may have several lines (one per model), so a *duplicate* is the same order number with the same
+  model twice; the second line is reported and names the first.
+- "Absurdly far" dates (typo years): a milestone date more than 400 days before or 3 years after its order
+  date; an order date more than two years from the median order date of the sheet.
+- Amounts are compared with quantity × unit price to the cent.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from statistics import median_low
+from typing import Callable, Iterator
+
+from .errors import ERROR, WARNING, Issue, Report
+from .messages import make_issue
+from .schema import CURRENCIES, ORDER_STATUSES, lookup_code, normalize_currency, normalize_header
+from .workbook import Row, Table
+
+CENT = Decimal("0.01")
+MILESTONE_FIELDS = ("customer_due_date", "factory_due_date", "material_date", "production_date", "finish_date",
+                    "inspection_date", "ship_date")
+
+
+@dataclass
+class Context:
+    """What a rule needs besides its row: the sheet, the language and the master data."""
+
+    table: Table
+    lang: str
+    customers: set[str] | None = None  # normalized customer codes and names; None when there is no 客户 sheet
+    customer_sheet: str = "客户"
+    models: set[str] | None = None
+    product_sheet: str = "产品"
+    currencies: tuple[str, ...] = CURRENCIES
+    median_order_date: dt.date | None = None
+    seen: dict[tuple[str, str], str] = field(default_factory=dict)  # (order_no, model) → first cell
+
+    def issue(self, code: str, row: Row, field_: str, severity: str = ERROR, **params) -> Issue:
+        col = self.table.schema.column(field_)
+        return make_issue(code, severity, self.table.sheet, row.ref(field_), row.raw.get(field_), self.lang,
+                          column=col.label(self.lang), **params)
+
+
+Rule = Callable[[Row, Context], Iterator[Issue]]
+
+
+def _key(text: object) -> str:
+    return normalize_header(text)
+
+
+def rule_parse_errors(row: Row, ctx: Context) -> Iterator[Issue]:
+    for f, kind in row.errors.items():
+        yield ctx.issue(kind, row, f, WARNING if kind == "no-cached-value" else ERROR)
+
+
+def rule_missing(row: Row, ctx: Context) -> Iterator[Issue]:
+    for f in ctx.table.schema.required:
+        if f in row.cols and row.raw.get(f) is None and f not in row.errors:
+            yield ctx.issue("missing-value", row, f)
+
+
+def rule_duplicate(row: Row, ctx: Context) -> Iterator[Issue]:
+    order_no, model = row.values.get("order_no"), row.values.get("model")
+    if not order_no:
+        return
+    key = (_key(order_no), _key(model))
+    first = ctx.seen.get(key)
+    if first is None:
+        ctx.seen[key] = f"{ctx.table.sheet}!{row.ref('order_no')}"
+    else:
+        yield ctx.issue("duplicate-order", row, "order_no", model=model or "", other=first)
+
+
+def rule_quantity(row: Row, ctx: Context) -> Iterator[Issue]:
+    qty = row.values.get("quantity")
+    if qty is not None and qty <= 0:
+        yield ctx.issue("bad-quantity", row, "quantity")
+
+
+def rule_price(row: Row, ctx: Context) -> Iterator[Issue]:
+    price = row.values.get("unit_price")
+    if price is not None and price < 0:
+        yield ctx.issue("negative-price", row, "unit_price")
+
+
+def rule_amount(row: Row, ctx: Context) -> Iterator[Issue]:
+    qty, price, amount = (row.values.get(f) for f in ("quantity", "unit_price", "amount"))
+    if None in (qty, price, amount):
+        return
+    expected = (Decimal(qty) * Decimal(price)).quantize(CENT)
+    if abs(Decimal(amount) - expected) > CENT:
+        yield ctx.issue("amount-mismatch", row, "amount", expected=f"{expected:,.2f}")
+
+
+def rule_dates(row: Row, ctx: Context) -> Iterator[Issue]:
+    order_date = row.values.get("order_date")
+    if order_date is None:
+        return
+    ship = row.values.get("ship_date")
+    if ship is not None and ship < order_date:
+        yield ctx.issue("ship-before-order", row, "ship_date", order_date=order_date)
+    for f in ("customer_due_date", "factory_due_date"):
+        due = row.values.get(f)
+        if due is not None and due < order_date:
+            yield ctx.issue("due-before-order", row, f, order_date=order_date)
+    for f in MILESTONE_FIELDS:
+        d = row.values.get(f)
+        if d is not None and not (-400 <= (d - order_date).days <= 3 * 366):
+            yield ctx.issue("date-out-of-range", row, f, order_date=order_date)
+    if ctx.median_order_date and abs((order_date - ctx.median_order_date).days) > 2 * 366:
+        yield ctx.issue("order-date-out-of-range", row, "order_date")
+
+
+def rule_shipped(row: Row, ctx: Context) -> Iterator[Issue]:
+    qty, shipped = row.values.get("quantity"), row.values.get("shipped_qty")
+    if qty is not None and shipped is not None and shipped > qty:
+        yield ctx.issue("over-shipped", row, "shipped_qty", quantity=qty)
+
+
+def rule_master_data(row: Row, ctx: Context) -> Iterator[Issue]:
+    customer = row.values.get("customer")
+    if ctx.customers is not None and customer and _key(customer) not in ctx.customers:
+        yield ctx.issue("unknown-customer", row, "customer", master=ctx.customer_sheet)
+    model = row.values.get("model")
+    if ctx.models is not None and model and _key(model) not in ctx.models:
+        yield ctx.issue("unknown-model", row, "model", master=ctx.product_sheet)
+
+
+def rule_currency(row: Row, ctx: Context) -> Iterator[Issue]:
+    currency = row.values.get("currency")
+    if currency and normalize_currency(currency) not in ctx.currencies:
+        yield ctx.issue("unknown-currency", row, "currency", allowed="/".join(ctx.currencies))
+
+
+def rule_status(row: Row, ctx: Context) -> Iterator[Issue]:
+    status = row.values.get("status")
+    if status and lookup_code(ORDER_STATUSES, status) is None:
+        allowed = "/".join(spellings[0] if ctx.lang == "zh" else code for code, spellings in ORDER_STATUSES.items())
+        yield ctx.issue("unknown-status", row, "status", allowed=allowed)
+
+
+RULES: tuple[Rule, ...] = (rule_parse_errors, rule_missing, rule_duplicate, rule_quantity, rule_price, rule_amount,
+                           rule_dates, rule_shipped, rule_master_data, rule_currency, rule_status)
+
+
+def check_orders(orders: Table, *, customers: Table | None = None, products: Table | None = None,
+                 lang: str | None = None, currencies: tuple[str, ...] = CURRENCIES) -> Report:
+    """Every issue of the orders table, in row order (and rule order within a row)."""
+    lang = lang or orders.lang
+    order_dates = sorted(r.values["order_date"] for r in orders.rows if r.values.get("order_date"))
+    ctx = Context(
+        table=orders, lang=lang, currencies=currencies,
+        median_order_date=median_low(order_dates) if order_dates else None,
+    )
+    if customers is not None:
+        ctx.customer_sheet = customers.sheet
+        ctx.customers = {_key(r.values.get(f)) for r in customers.rows for f in ("code", "name")
+                         if r.values.get(f)}
+    if products is not None:
+        ctx.product_sheet = products.sheet
+        ctx.models = {_key(r.values.get("model")) for r in products.rows if r.values.get("model")}
+    report = Report(rows=len(orders.rows))
+    for row in orders.rows:
+        for rule in RULES:
+            report.extend(rule(row, ctx))
+    return report
+
