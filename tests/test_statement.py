@@ -187,7 +187,8 @@ def test_overpayment_becomes_a_negative_open_item():
     ("月结60天", 60, True), ("月结 30", 30, True), ("60天月结", 60, True), ("Net 30", 30, False),
     ("OA 60", 60, False), ("O/A 90 days", 90, False), ("NET30", 30, False), ("Net 30 EOM", 30, True),
     ("T/T 45 days", 45, False), ("款到发货", 0, False), ("T/T in advance", 0, False), ("COD", 0, False),
-    (45, 45, False), ("月结", 30, True), ("ｎｅｔ ３０", 30, False),
+    (45, 45, False), ("月结", 30, True), ("ｎｅｔ ３０", 30, False), ("T/T 100% before shipment", 0, False),
+    ("L/C 60", 60, False), ("30% deposit, balance 60 days", 60, False),
 ])
 def test_parse_terms(text, days, month_end):
     t = parse_terms(text)
@@ -220,3 +221,122 @@ def test_period_parse(text, start, end, label):
 def test_period_parse_rejects_with_an_example(text):
     with pytest.raises(ValueError, match="2026-06"):
         Period.parse(text)
+
+
+# ------------------------------------------------------------------------------------ from a master workbook
+
+def write_master(path, *, extra_shipments=(), sheets=("客户", "出货", "退货", "收款", "期初")):
+    """The worked example (ACME) and a USD customer (GLOBEX), as a merchandiser's master workbook."""
+    import xlsxwriter
+
+    data = {
+        "客户": (["客户代码", "客户名称", "币种", "付款条件"],
+               [["ACME", "Acme Trading 艾克美贸易", "RMB", "月结60天"], ["GLOBEX", "Globex Inc.", "USD", "Net 30"],
+                ["IDLE", "Idle Co.", "CNY", "Net 30"]]),
+        "出货": (["送货单号", "出货日期", "客户", "订单号", "型号", "数量", "单价", "金额", "币种", "发票号", "状态"],
+               [["S2606-003", D(2026, 6, 5), "ACME", "SO-1", "X-100", 2000, 12.5, 25000, "CNY", "", ""],
+                ["S2606-009", D(2026, 6, 12), "ACME", "SO-2", "X-100", 10, 12.5, 125, "CNY", "", "作废"],
+                ["S2606-011", "2026/6/18", "Acme Trading 艾克美贸易", "SO-3", "X-200", 1500, 18, None, "CNY", "", ""],
+                ["E2606-001", D(2026, 6, 10), "GLOBEX", "SO-9", "G-1", 100, 80.0025, 8000.25, "USD", "INV-9", ""],
+                *extra_shipments]),
+        "退货": (["退货单号", "日期", "客户", "原单号", "金额", "币种", "状态"],
+               [["CN-2606-01", D(2026, 6, 22), "ACME", "S2606-011", -1800, "CNY", ""]]),
+        "收款": (["收款日期", "客户", "金额", "币种", "银行流水号", "核销单号", "状态"],
+               [[D(2026, 6, 25), "ACME", 50000, "CNY", "BK0625", "S2605-007", ""],
+                [D(2026, 6, 28), "GLOBEX", 12500.5, "USD", "TT-1", "E2605-002", ""],
+                [D(2026, 6, 29), "ACME", 999, "CNY", "BK0629", "", "void"]]),
+        "期初": (["客户", "截止日期", "单号", "日期", "金额", "币种"],
+               [["ACME", D(2026, 5, 31), "S2604-018", D(2026, 4, 15), 48000, "CNY"],
+                ["ACME", D(2026, 5, 31), "S2605-007", D(2026, 5, 10), 72000, "CNY"],
+                ["GLOBEX", D(2026, 5, 31), "E2605-002", D(2026, 5, 20), 12500.5, "USD"],
+                ["IDLE", D(2026, 5, 31), "I-1", D(2026, 1, 5), 300, "CNY"]]),
+    }
+    wb = xlsxwriter.Workbook(str(path))
+    datefmt = wb.add_format({"num_format": "yyyy-mm-dd"})
+    for name in sheets:
+        headers, rows = data[name]
+        ws = wb.add_worksheet(name)
+        ws.write_row(0, 0, headers)
+        for r, row in enumerate(rows, start=1):
+            for c, v in enumerate(row):
+                if isinstance(v, dt.date):
+                    ws.write_datetime(r, c, dt.datetime.combine(v, dt.time()), datefmt)
+                elif v is not None:
+                    ws.write(r, c, v)
+    wb.close()
+    return path
+
+
+def test_statements_from_workbook_every_customer(tmp_path):
+    from gendan_xl.statement import statements_from_workbook
+
+    sts = {s.customer: s.to_dict() for s in statements_from_workbook(write_master(tmp_path / "master.xlsx"),
+                                                                     "2026-06")}
+    assert sorted(sts) == ["ACME", "GLOBEX", "IDLE"]
+    acme = sts["ACME"]
+    assert acme["customer_name"] == "Acme Trading 艾克美贸易" and acme["payment_terms"] == "月结60天"
+    assert acme["currency"] == "CNY"
+    assert acme["closing_balance"] == 120200
+    assert acme["ageing"] == {"0-30": 50200, "31-60": 22000, "61-90": 48000, "90+": 0}
+    assert [ln["doc_no"] for ln in acme["lines"]] == ["S2606-003", "S2606-011", "CN-2606-01", "BK0625"]
+    assert acme["lines"][1]["description"] == "X-200 1,500 × 18"  # amount computed from quantity × price
+    assert [(c["sheet"], c["row"], c["doc_no"]) for c in acme["cancelled"]] == [("出货", 3, "S2606-009"),
+                                                                                ("收款", 4, "BK0629")]
+    assert sts["GLOBEX"]["currency"] == "USD" and sts["GLOBEX"]["closing_balance"] == 8000.25
+    # An empty period with an open balance still gets its statement.
+    assert sts["IDLE"]["lines"] == [] and sts["IDLE"]["closing_balance"] == 300
+    assert sts["IDLE"]["ageing"]["90+"] == 300
+
+
+def test_statement_for_one_customer_by_name_and_due_date_basis(tmp_path):
+    from gendan_xl.statement import statements_from_workbook
+
+    [st] = statements_from_workbook(write_master(tmp_path / "m.xlsx"), "2026-06", customer="acme trading 艾克美贸易",
+                                    ageing_basis="due_date")
+    assert st.customer == "ACME" and st.basis == "due_date"
+    assert st.ageing["0-30"] == 120200
+
+
+def test_unknown_customer_is_one_line_naming_the_known(tmp_path):
+    from gendan_xl.errors import GendanError
+    from gendan_xl.statement import statements_from_workbook
+
+    with pytest.raises(GendanError, match=r"m.xlsx: no customer 'NOPE' \(known: ACME, GLOBEX, IDLE\)"):
+        statements_from_workbook(write_master(tmp_path / "m.xlsx"), "2026-06", customer="NOPE")
+
+
+def test_bad_rows_are_reported_not_guessed(tmp_path):
+    from gendan_xl.statement import read_accounts
+
+    path = write_master(tmp_path / "m.xlsx", extra_shipments=[
+        ["S2606-020", "下周", "ACME", "", "X-1", 1, 1, 1, "CNY", "", ""],
+        ["S2606-021", D(2026, 6, 20), "ACME", "", "X-1", None, None, None, "CNY", "", ""]])
+    acc = read_accounts(path)
+    assert [(i.sheet, i.cell, i.code) for i in acc.issues] == [("出货", "B6", "bad-date"),
+                                                              ("出货", "H7", "missing-value")]
+    st = acc.statement("ACME", "2026-06")
+    assert st.closing_balance == 120200
+    assert [i.code for i in st.issues] == ["bad-date", "missing-value"]
+
+
+def test_workbook_without_ledger_sheets_is_unusable(tmp_path):
+    from gendan_xl.errors import MissingSheetError
+    from gendan_xl.statement import read_accounts
+
+    with pytest.raises(MissingSheetError, match="m.xlsx has no sheet \"出货\""):
+        read_accounts(write_master(tmp_path / "m.xlsx", sheets=("客户", "收款")))
+
+
+def test_sample_workbook_statements_add_up():
+    from pathlib import Path
+
+    from gendan_xl.statement import statements_from_workbook
+
+    sample = Path(__file__).parent.parent / "workbooks" / "orders.xlsx"
+    if not sample.exists():
+        pytest.skip("workbooks/orders.xlsx not built")
+    sts = statements_from_workbook(sample, "2026-06")
+    assert sts
+    for st in sts:
+        assert sum(st.ageing.values()) == st.closing_balance
+        assert st.opening_balance + st.total_debit - st.total_credit == st.closing_balance
