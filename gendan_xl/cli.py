@@ -1,0 +1,194 @@
+"""`gendan-xl`: the command line, a thin door onto the library.
+
+Exit codes: 0 done and clean; 1 done, error-level issues found; 2 usage error; 3 unusable input
+(a GendanError, one line); 4 a bug (one line; --debug shows the traceback).
+stdout carries results (a table and a summary line, or one JSON document with --json); notes go to stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import traceback
+import unicodedata
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from .errors import GendanError, Report
+
+EXIT_OK, EXIT_ISSUES, EXIT_USAGE, EXIT_UNUSABLE, EXIT_BUG = 0, 1, 2, 3, 4
+
+Handler = Callable[[argparse.Namespace], int]
+COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Handler]] = {}
+
+
+def command(name: str, help_: str, example: str, setup: Callable[[argparse.ArgumentParser], None]):
+    """Register a subcommand: `setup(parser)` adds its options; the decorated function runs it."""
+
+    def full_setup(p: argparse.ArgumentParser) -> None:
+        p.description = help_
+        p.epilog = f"example:\n  {example}"
+        p.formatter_class = argparse.RawDescriptionHelpFormatter
+        setup(p)
+
+    def register(handler: Handler) -> Handler:
+        COMMANDS[name] = (full_setup, handler)
+        _HELP[name] = help_
+        return handler
+
+    return register
+
+
+_HELP: dict[str, str] = {}
+
+
+# --------------------------------------------------------------------------------------------- output
+
+def display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - display_width(text))
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, out=None, max_width: int = 60) -> None:
+    out = out or sys.stdout
+    cells = [[("" if v is None else str(v)) for v in row] for row in rows]
+    cells = [[v if display_width(v) <= max_width else v[: max_width // 2] + "…" for v in row] for row in cells]
+    widths = [max([display_width(h)] + [display_width(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    print("  ".join(pad(h, w) for h, w in zip(headers, widths)).rstrip(), file=out)
+    print("  ".join("-" * w for w in widths), file=out)
+    for row in cells:
+        print("  ".join(pad(v, w) for v, w in zip(row, widths)).rstrip(), file=out)
+
+
+def print_json(doc: Any) -> None:
+    print(json.dumps(doc, ensure_ascii=False, indent=2, default=str))
+
+
+def note(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def parse_day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD, e.g. 2026-11-26") from None
+
+
+ISSUE_TABLE = {"zh": ("位置", "级别", "代码", "说明"), "en": ("Cell", "Severity", "Code", "Message")}
+SUMMARY = {
+    "zh": "{name}: {rows} 行，{errors} 个错误，{warnings} 个警告",
+    "en": "{name}: {rows} rows, {errors} errors, {warnings} warnings",
+}
+
+
+def print_report(report: Report, name: str, lang: str) -> None:
+    if report.issues:
+        print_table(ISSUE_TABLE[lang], [(i.location, i.severity, i.code, i.message) for i in report.issues],
+                    max_width=90)
+        print()
+    print(SUMMARY[lang].format(name=name, rows=report.rows, errors=report.count("error"),
+                               warnings=report.count("warning")))
+
+
+# -------------------------------------------------------------------------------------------- commands
+
+def _validate_setup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", nargs="+", type=Path, help="master order workbook(s) (.xlsx/.xlsm)")
+    p.add_argument("--sheet", help="the orders sheet (default: found by name: 订单 / Orders ...)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--lang", choices=("zh", "en"), help="message language (default: that of the headers)")
+    p.add_argument("--report", type=Path, metavar="OUT.xlsx", help="also write an Issues sheet linking to the cells")
+
+
+@command("validate", "Check a master order workbook and list every problem at its cell.",
+         "gendan-xl validate workbooks/orders_messy.xlsx --lang en", _validate_setup)
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .export import write_issues_xlsx
+    from .master import validate_workbook
+
+    worst = EXIT_OK
+    docs = []
+    for path in args.path:
+        report = validate_workbook(path, sheet=args.sheet, lang=args.lang)
+        lang = args.lang or _lang_of(report)
+        if args.report:
+            out = args.report if len(args.path) == 1 else args.report.with_name(f"{path.stem}.{args.report.name}")
+            write_issues_xlsx(report, out, workbook=path, lang=lang)
+            note(f"wrote {out}")
+        if args.json:
+            docs.append(report.to_dict())
+        else:
+            print_report(report, path.name, lang)
+        if not report.ok:
+            worst = EXIT_ISSUES
+    if args.json:
+        print_json(docs[0] if len(docs) == 1 else docs)
+    return worst
+
+
+def _lang_of(report: Report) -> str:
+    text = "".join(i.message for i in report.issues[:5])
+    return "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in text) or not text else "en"
+
+
+def _demo_setup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", type=Path, default=Path("build/demo"), help="where the demo copies go (build/demo)")
+    p.add_argument("--today", type=parse_day, help="the day to compute for (default: today)")
+
+
+@command("demo", "Run the main job on the bundled sample workbooks (copies in build/demo).",
+         "gendan-xl demo --today 2026-11-26", _demo_setup)
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(args.out, today=args.today or dt.date.today(), step=lambda _title, argv: main(argv))
+
+
+# ------------------------------------------------------------------------------------------------ main
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gendan-xl",
+        description="Excel-first tools for order merchandisers: validate, status, refresh, quotes, statements.",
+        epilog="example:\n  gendan-xl validate workbooks/orders.xlsx",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an unexpected error")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (setup, _) in COMMANDS.items():
+        setup(sub.add_parser(name, help=_HELP[name]))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors and 0 on --help
+        return int(exc.code or 0)
+    if not args.command:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    handler = COMMANDS[args.command][1]
+    try:
+        return handler(args)
+    except GendanError as exc:
+        print(f"gendan-xl: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("gendan-xl: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the door: one line, not a traceback (unless --debug)
+        if getattr(args, "debug", False):
+            traceback.print_exc()
+        print(f"gendan-xl: internal error: {type(exc).__name__}: {exc} (rerun with --debug and report it)",
+              file=sys.stderr)
+        return EXIT_BUG
+
+
+if __name__ == "__main__":
+    sys.exit(main())

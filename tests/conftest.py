@@ -1,0 +1,60 @@
+"""Shared fixtures: small real workbooks built under tmp_path, and the paths of the committed samples."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKBOOKS = ROOT / "workbooks"
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+HEADERS = ["订单号", "客户", "型号", "数量", "单价", "币种", "金额", "下单日期", "客户交期", "出货日期", "已出货数量", "状态"]
+
+
+def good_row(**overrides):
+    row = {"订单号": "SO1", "客户": "ANK", "型号": "PB-10K", "数量": 1000, "单价": 8.5, "币种": "USD",
+           "金额": 8500, "下单日期": dt.date(2026, 3, 2), "客户交期": dt.date(2026, 4, 20), "出货日期": None,
+           "已出货数量": None, "状态": "生产中"}
+    row.update(overrides)
+    return row
+
+
+def write_book(path: Path, rows: list[dict], *, headers=None, title_rows=(), master=True, sheet="订单",
+               date1904=False) -> Path:
+    """A master workbook as a test needs it: optional title rows, then the header, then `rows`."""
+    headers = headers or HEADERS
+    wb = openpyxl.Workbook()
+    if date1904:
+        wb.epoch = openpyxl.utils.datetime.CALENDAR_MAC_1904
+    ws = wb.active
+    ws.title = sheet
+    for t in title_rows:
+        ws.append(list(t))
+    ws.append(headers)
+    for r in rows:
+        ws.append([r.get(h) for h in headers] if isinstance(r, dict) else list(r))
+    if master:
+        c = wb.create_sheet("客户")
+        c.append(["客户代码", "客户名称", "币种"])
+        c.append(["ANK", "Anker", "USD"])
+        c.append(["BLK", "蓝科", "CNY"])
+        p = wb.create_sheet("产品")
+        p.append(["型号", "品名", "备料天数", "生产天数", "验货天数", "包装天数", "出运天数"])
+        p.append(["PB-10K", "移动电源", 10, 6, 1, 2, 3])
+        p.append(["CH-20W", "充电器", 8, 5, 1, 1, 3])
+    wb.save(path)
+    return path
+
+
+@pytest.fixture
+def book(tmp_path):
+    """A factory: book(rows, **kw) → path of a fresh workbook in tmp_path."""
+    counter = iter(range(1000))
+
+    def make(rows, **kw):
+        return write_book(tmp_path / f"book{next(counter)}.xlsx", rows, **kw)
+
+    return make

@@ -1,0 +1,86 @@
+"""The command line: exit codes, the exact error line, JSON equal to the library's report, help texts."""
+from __future__ import annotations
+
+import json
+import zipfile
+
+import pytest
+
+from conftest import WORKBOOKS, good_row
+from gendan_xl.cli import COMMANDS, build_parser, main
+from gendan_xl.master import validate_workbook
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_every_command_has_help_with_an_example(capsys):
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    for name in COMMANDS:
+        text = sub.choices[name].format_help()
+        assert "example:" in text and f"gendan-xl {name.split()[0]}" in text, name
+
+
+def test_validate_clean_exits_0(capsys):
+    code, out, _ = run(capsys, "validate", str(WORKBOOKS / "orders.xlsx"))
+    assert code == 0
+    assert out.strip().endswith("orders.xlsx: 200 行，0 个错误，0 个警告")
+
+
+def test_validate_messy_exits_1_with_a_table(capsys):
+    code, out, _ = run(capsys, "validate", str(WORKBOOKS / "orders_messy.xlsx"), "--lang", "en")
+    assert code == 1
+    assert "订单!R33" in out and "over-shipped" in out
+    assert out.strip().endswith("200 rows, 15 errors, 0 warnings")
+
+
+def test_json_is_the_library_report(capsys):
+    path = WORKBOOKS / "orders_messy.xlsx"
+    code, out, _ = run(capsys, "validate", str(path), "--json")
+    assert code == 1
+    doc = json.loads(out)
+    assert doc == validate_workbook(path).to_dict()
+    assert set(doc) == {"ok", "rows", "issues"} and doc["ok"] is False
+    assert set(doc["issues"][0]) == {"code", "severity", "sheet", "cell", "value", "message"}
+
+
+def test_report_xlsx_links_to_the_cells(capsys, book, tmp_path):
+    path = book([good_row(客户=None)])
+    out = tmp_path / "issues.xlsx"
+    code, _, err = run(capsys, "validate", str(path), "--report", str(out))
+    assert code == 1 and "wrote" in err
+    with zipfile.ZipFile(out) as zf:
+        rels = zf.read("xl/worksheets/_rels/sheet1.xml.rels").decode()
+        sheet = zf.read("xl/worksheets/sheet1.xml").decode()
+    assert f'Target="{path.name}"' in rels and "location=\"'订单'!B2\"" in sheet
+    import python_calamine as pc
+    rows = pc.CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Issues").to_python()
+    assert rows[1][:3] == ["订单!B2", "错误", "missing-value"]
+
+
+@pytest.mark.parametrize("argv, code, line", [
+    (["validate", "nope.xlsx"], 3, "gendan-xl: nope.xlsx: no such file"),
+    (["validate", "{wb}", "--sheet", "Sheet9"], 3,
+     'gendan-xl: orders.xlsx has no sheet "Sheet9" (found: 订单, 客户, 产品, 假期, 出货, 退货, 收款, 期初); pass --sheet'),
+])
+def test_unusable_input_is_one_line_exit_3(capsys, argv, code, line):
+    argv = [a.replace("{wb}", str(WORKBOOKS / "orders.xlsx")) for a in argv]
+    got, out, err = run(capsys, *argv)
+    assert got == code and out == "" and err.strip() == line
+
+
+def test_usage_error_exits_2(capsys):
+    assert run(capsys, "validate")[0] == 2
+    assert run(capsys)[0] == 2
+    assert run(capsys, "no-such-command")[0] == 2
+
+
+def test_not_a_workbook(capsys, tmp_path):
+    p = tmp_path / "notes.xlsx"
+    p.write_text("hello")
+    code, _, err = run(capsys, "validate", str(p))
+    assert code == 3 and err.strip() == "gendan-xl: notes.xlsx: not a workbook (not an .xlsx/.xlsm zip file)"

@@ -1,0 +1,101 @@
+"""Validation rules: each rule reports exactly (sheet, cell, code), all issues are collected, none raised."""
+from __future__ import annotations
+
+import datetime as dt
+import sys
+
+import pytest
+
+from conftest import WORKBOOKS, good_row
+from gendan_xl.master import validate_workbook
+
+sys.path.insert(0, str(WORKBOOKS))
+import build_samples  # noqa: E402  (the generator knows what it planted)
+
+D = dt.date
+
+
+@pytest.mark.parametrize("overrides, expected", [
+    ({"客户": None}, [("订单", "B2", "missing-value")]),
+    ({"客户交期": None}, [("订单", "I2", "missing-value")]),
+    ({"下单日期": "2026/02/30"}, [("订单", "H2", "bad-date")]),
+    ({"数量": "一千"}, [("订单", "D2", "bad-number")]),
+    ({"数量": 0, "金额": 0}, [("订单", "D2", "bad-quantity")]),
+    ({"数量": -5, "金额": -42.5}, [("订单", "D2", "bad-quantity")]),
+    ({"单价": -1, "金额": -1000}, [("订单", "E2", "negative-price")]),
+    ({"金额": 8500.01}, []),  # within a cent
+    ({"金额": 8600}, [("订单", "G2", "amount-mismatch")]),
+    ({"出货日期": D(2026, 3, 1)}, [("订单", "J2", "ship-before-order")]),
+    ({"客户交期": D(2026, 3, 1)}, [("订单", "I2", "due-before-order")]),
+    ({"已出货数量": 1001}, [("订单", "K2", "over-shipped")]),
+    ({"客户": "NOPE"}, [("订单", "B2", "unknown-customer")]),
+    ({"客户": "anker"}, []),  # a customer's name (any case) is as good as its code
+    ({"型号": "XX-1"}, [("订单", "C2", "unknown-model")]),
+    ({"币种": "RMB"}, []),  # RMB is CNY
+    ({"币种": "DOGE"}, [("订单", "F2", "unknown-currency")]),
+    ({"状态": "进行中"}, [("订单", "L2", "unknown-status")]),
+    ({"状态": "Cancelled"}, []),
+    ({"客户交期": D(2062, 4, 20)}, [("订单", "I2", "date-out-of-range")]),
+])
+def test_each_rule(book, overrides, expected):
+    report = validate_workbook(book([good_row(**overrides)]))
+    assert report.flat() == expected
+    assert report.ok == (not expected)
+
+
+def test_duplicate_names_both_cells_and_allows_multi_line_orders(book):
+    rows = [good_row(), good_row(型号="CH-20W"), good_row()]
+    report = validate_workbook(book(rows))
+    assert report.flat() == [("订单", "A4", "duplicate-order")]
+    assert "订单!A2" in report.issues[0].message
+
+
+def test_typo_year_in_the_order_date(book):
+    rows = [good_row(订单号=f"SO{i}") for i in range(5)] + [
+        good_row(订单号="SO9", 下单日期=D(2016, 3, 2), 客户交期=D(2016, 4, 20))]
+    assert validate_workbook(book(rows)).flat() == [("订单", "H7", "order-date-out-of-range")]
+
+
+def test_every_issue_is_collected_in_row_order(book):
+    rows = [good_row(订单号="SO1", 客户=None, 数量=0, 金额=0), good_row(订单号="SO2", 型号="XX"),
+            good_row(订单号="SO3", 出货日期=D(2026, 1, 1))]
+    assert validate_workbook(book(rows)).flat() == [
+        ("订单", "B2", "missing-value"), ("订单", "D2", "bad-quantity"), ("订单", "C3", "unknown-model"),
+        ("订单", "J4", "ship-before-order")]
+
+
+def test_missing_master_sheets_are_a_warning_not_a_failure(book):
+    report = validate_workbook(book([good_row(客户="WHOEVER")], master=False))
+    assert report.flat() == [("订单", "", "no-customer-sheet"), ("订单", "", "no-product-sheet")]
+    assert report.ok
+
+
+def test_messages_follow_the_header_language(book):
+    zh = validate_workbook(book([good_row(客户=None)]))
+    en = validate_workbook(book([good_row(客户=None)]), lang="en")
+    assert str(zh.issues[0]) == "订单!B2: 客户为空，请填写"
+    assert str(en.issues[0]) == "订单!B2: Customer is empty; fill it in"
+
+
+def test_clean_sample_has_no_issues():
+    report = validate_workbook(WORKBOOKS / "orders.xlsx")
+    assert report.issues == [] and report.rows == 200
+
+
+def test_messy_sample_reports_every_planted_problem_and_nothing_else():
+    report = validate_workbook(WORKBOOKS / "orders_messy.xlsx")
+    assert report.flat() == build_samples.planted_issues()
+    assert report.rows == 200  # the totals row and the notes under the table are not orders
+
+
+def test_samples_are_what_the_generator_builds(tmp_path):
+    """The committed samples are rebuilt byte-for-byte in content: same sheets, same values."""
+    import python_calamine as pc
+
+    build_samples.main(tmp_path)
+    for name in ("orders.xlsx", "orders_messy.xlsx"):
+        a, b = pc.CalamineWorkbook.from_path(str(WORKBOOKS / name)), pc.CalamineWorkbook.from_path(
+            str(tmp_path / name))
+        assert a.sheet_names == b.sheet_names
+        for s in a.sheet_names:
+            assert a.get_sheet_by_name(s).to_python() == b.get_sheet_by_name(s).to_python(), (name, s)
