@@ -480,6 +480,8 @@ def _judge(line: Line, values: Mapping[str, Any], lead: LeadTimes | None, proble
         line.status = "overdue"
         line.days_late = (today - due).days
         line.reasons.append(("overdue", {"due": due_s, "days": line.days_late}))
+        if problem is not None:
+            line.reasons.append((problem, {"model": line.model}))
         _add_partial(line, shipped, quantity)
         return
 
