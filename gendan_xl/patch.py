@@ -1,0 +1,1616 @@
+"""Write cells into one worksheet of an existing workbook and leave everything else byte for byte.
+
+openpyxl load + save rewrites or drops what it does not model (shapes, form controls, threaded comments,
+x14 extensions, cached formula values, calcChain, printer settings: see MEASURED.md), so we never save a
+user's workbook with it. Instead `patch_sheet` streams the one worksheet part through a byte-level row
+scanner, rewrites only the cells we own, and copies every other zip member's *compressed* bytes unchanged
+(same names, same order). The only other parts it may change, and only when it must:
+
+- `xl/styles.xml`: one `yyyy-mm-dd` number format + cell format when a date is written (reused on later
+  runs), and one `<dxf>` per conditional-format colour (reused when an identical one exists);
+- the table part (`xl/tables/tableN.xml`) of a table whose header row we extend to the right;
+- `xl/workbook.xml`: only the hidden `_xlnm._FilterDatabase` name of a sheet-level autofilter we extend.
+
+Safety: `patch_sheet` refuses to write a workbook that is open in Excel or LibreOffice (`is_open`),
+writes a temp file in the same folder, re-reads it with python-calamine to check that every written
+value landed, keeps the previous version in `.gendan-backup/`, then `os.replace`s. On any failure the
+original is untouched and the temp file removed.
+
+Deliberate surprises:
+- text is always written as an inline string (`t="inlineStr"`), so sharedStrings.xml stays untouched;
+  text starting with `=` is text, never a formula;
+- a cell holding a formula (or inside an array formula's range) is never written: it is reported in
+  `PatchResult.skipped`, and the caller turns that into an Issue (`PatchResult.issues()`);
+- formulas that depend on the cells we write keep their old cached values until Excel recalculates.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import os
+import posixpath
+import re
+import shutil
+import struct
+import tempfile
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+from xml.etree import ElementTree as ET
+
+from .errors import (
+    WARNING,
+    GendanError,
+    Issue,
+    MissingSheetError,
+    UnusableWorkbookError,
+    WorkbookOpenError,
+)
+
+try:  # ISA-L deflate is ~5x faster than zlib at the same ratio (MEASURED.md); zlib is the fallback.
+    from isal import isal_zlib as _fast_zlib
+
+    _SHEET_LEVEL = 2
+except ImportError:  # pragma: no cover - isal is a dependency, but the module must not die without it
+    _fast_zlib = zlib  # type: ignore[assignment]
+    _SHEET_LEVEL = 1
+
+__all__ = [
+    "CFRule",
+    "PatchError",
+    "PatchResult",
+    "PatchVerifyError",
+    "backup_dir",
+    "is_open",
+    "list_worksheets",
+    "patch_sheet",
+    "sheet_part",
+    "sidecar_path",
+]
+
+BACKUP_DIR = ".gendan-backup"
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+MAX_TEXT = 32767  # Excel's limit for one cell's text
+
+# User-facing text of the findings this module reports (one table, bilingual).
+MESSAGES = {
+    "formula-cell-kept": {
+        "zh": "该单元格是公式，未覆盖；请把公式移到别的列",
+        "en": "this cell holds a formula and was not overwritten; move the formula to another column",
+    },
+    "array-formula-cell-kept": {
+        "zh": "该单元格属于数组公式区域，未覆盖",
+        "en": "this cell is part of an array formula and was not overwritten",
+    },
+    "table-header-renamed": {
+        "zh": "表格列名重复，已改为 {new}",
+        "en": "duplicate table column name, renamed to {new}",
+    },
+    "text-truncated": {
+        "zh": "文本超过 32767 个字符，已截断",
+        "en": "text longer than 32767 characters was cut",
+    },
+}
+
+
+class PatchError(GendanError):
+    """The workbook could not be patched; the original is unchanged."""
+
+
+class PatchVerifyError(PatchError):
+    """The written file did not read back as expected; the original is unchanged."""
+
+
+@dataclass(frozen=True)
+class CFRule:
+    """A conditional format added once to the patched sheet.
+
+    kind: "containsText" (cell text contains `text`), "equal" (cell text equals `text`) or "expression"
+    (`formula`, written relative to the top-left cell of `sqref`, without the leading "=").
+    Colours are "#RRGGBB"; None leaves that part unformatted.
+    A second run finds the rule by (top-left cell, type, formula) and leaves it alone, only widening
+    its sqref when that changed, so styles.xml and the sheet's rules stay as they are.
+    """
+
+    sqref: str
+    kind: str = "containsText"
+    text: str = ""
+    formula: str = ""
+    fill: str | None = "#FFC7CE"
+    font: str | None = "#9C0006"
+
+
+@dataclass
+class PatchResult:
+    """What `patch_sheet` did."""
+
+    path: Path  # the file written (the workbook itself, or out_path)
+    sheet: str
+    part: str  # e.g. "xl/worksheets/sheet1.xml"
+    written: int = 0  # cells given a value
+    cleared: int = 0  # cells whose value was removed
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (A1 ref, code) never written
+    renamed: list[tuple[str, str, str]] = field(default_factory=list)  # (A1 ref, asked, written)
+    truncated: list[str] = field(default_factory=list)  # A1 refs whose text was cut to 32767 chars
+    tables_extended: list[str] = field(default_factory=list)  # table display names
+    autofilter_extended: bool = False
+    cf_added: int = 0
+    cf_updated: int = 0  # existing rules of ours whose sqref was widened
+    changed_parts: list[str] = field(default_factory=list)
+    backup: Path | None = None
+    verified: bool = False
+
+    def issues(self, lang: str = "zh") -> list[Issue]:
+        """Findings for the caller's report: formula cells kept, headers renamed, text cut."""
+        out = [
+            Issue(code, WARNING, self.sheet, ref, None, MESSAGES[code][lang])
+            for ref, code in self.skipped
+        ]
+        out += [
+            Issue("table-header-renamed", WARNING, self.sheet, ref, asked,
+                  MESSAGES["table-header-renamed"][lang].format(new=new))
+            for ref, asked, new in self.renamed
+        ]
+        out += [Issue("text-truncated", WARNING, self.sheet, ref, None, MESSAGES["text-truncated"][lang])
+                for ref in self.truncated]
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path),
+            "sheet": self.sheet,
+            "part": self.part,
+            "written": self.written,
+            "cleared": self.cleared,
+            "skipped": [list(s) for s in self.skipped],
+            "renamed": [list(r) for r in self.renamed],
+            "truncated": self.truncated,
+            "tables_extended": self.tables_extended,
+            "autofilter_extended": self.autofilter_extended,
+            "cf_added": self.cf_added,
+            "cf_updated": self.cf_updated,
+            "changed_parts": self.changed_parts,
+            "backup": str(self.backup) if self.backup else None,
+            "verified": self.verified,
+        }
+
+
+# ---------------------------------------------------------------------------------------------------
+# Lock files, sidecars, backups
+
+
+def is_open(path: str | os.PathLike[str]) -> Path | None:
+    """The owner/lock file showing that `path` is open in Excel or LibreOffice, or None.
+
+    Excel writes `~$` + the file name beside the workbook; for long names it overwrites the first one or
+    two characters instead of prefixing (`~$LoadPivotTables.xlsx` for `xxLoadPivotTables.xlsx`, like
+    Word's owner files), so we accept `~$` followed by the name with 0, 1 or 2 leading characters cut.
+    LibreOffice writes `.~lock.` + name + `#`. Windows names are case-insensitive, so is the match.
+    A stale lock file left by a crash also counts: the user deletes it once the workbook is closed.
+    """
+    p = Path(path)
+    name = p.name.casefold()
+    wanted = {"~$" + name, "~$" + name[1:], "~$" + name[2:], ".~lock." + name + "#"}
+    try:
+        entries = list(p.parent.iterdir())
+    except OSError:
+        return None
+    for entry in sorted(entries):
+        if entry.name.casefold() in wanted and entry.name.casefold() != name and entry.is_file():
+            return entry
+    return None
+
+
+def sidecar_path(path: str | os.PathLike[str]) -> Path:
+    """Where to write when the workbook is open: `name.status.xlsx` (`.xlsm` keeps its suffix, since
+    Excel refuses a macro package named .xlsx)."""
+    p = Path(path)
+    return p.with_name(f"{p.stem}.status{p.suffix}")
+
+
+def backup_dir(path: str | os.PathLike[str]) -> Path:
+    """The folder holding the backups of `path`: `.gendan-backup/` beside it."""
+    return Path(path).parent / BACKUP_DIR
+
+
+def _keep_backup(path: Path, backups: int, now: _dt.datetime) -> Path | None:
+    """Keep the current version of `path` as `.gendan-backup/name.YYYYmmdd-HHMMSS.xlsx`; prune to `backups`."""
+    if backups <= 0 or not path.exists():
+        return None
+    folder = backup_dir(path)
+    folder.mkdir(exist_ok=True)
+    stamp = now.strftime("%Y%m%d-%H%M%S")
+    target = folder / f"{path.stem}.{stamp}{path.suffix}"
+    n = 2
+    while target.exists():
+        target = folder / f"{path.stem}.{stamp}-{n}{path.suffix}"
+        n += 1
+    try:
+        # A hard link costs nothing and keeps the exact inode the user had; copy where links are refused.
+        os.link(path, target)
+    except OSError:
+        shutil.copy2(path, target)
+    pattern = re.compile(re.escape(path.stem) + r"\.\d{8}-\d{6}(?:-\d+)?" + re.escape(path.suffix) + "$")
+    mine = sorted((f for f in folder.iterdir() if pattern.fullmatch(f.name)),
+                  key=lambda f: (f.name[len(path.stem) + 1:len(path.stem) + 16], f.stat().st_mtime_ns))
+    for old in mine[:-backups]:
+        old.unlink(missing_ok=True)
+    return target
+
+
+# ---------------------------------------------------------------------------------------------------
+# Cell references and values
+
+
+def col_letters(col: int) -> str:
+    out = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def _col_number(letters: bytes | str) -> int:
+    n = 0
+    for ch in letters.upper() if isinstance(letters, str) else letters.upper().decode():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
+
+
+def _parse_ref(ref: str) -> tuple[int, int]:
+    m = _REF.fullmatch(ref.strip())
+    if not m:
+        raise ValueError(ref)
+    return int(m.group(2)), _col_number(m.group(1))
+
+
+def _parse_range(ref: str) -> tuple[int, int, int, int]:
+    """"A1:C9" → (r1, c1, r2, c2); "B2" → (2, 2, 2, 2)."""
+    a, _, b = ref.partition(":")
+    r1, c1 = _parse_ref(a)
+    r2, c2 = _parse_ref(b) if b else (r1, c1)
+    return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
+
+
+def _range_text(r1: int, c1: int, r2: int, c2: int) -> str:
+    a = f"{col_letters(c1)}{r1}"
+    return a if (r1, c1) == (r2, c2) else f"{a}:{col_letters(c2)}{r2}"
+
+
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_XESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _esc_attr(text: str) -> str:
+    return _esc(text).replace('"', "&quot;")
+
+
+def _clean_text(text: str) -> str:
+    """Text as Excel stores it: illegal XML characters dropped, a literal `_x0041_` protected from
+    Excel's `_xHHHH_` decoding, a carriage return kept as `_x000D_` (XML parsers turn a raw CR into LF)."""
+    text = _ILLEGAL_XML.sub("", text)
+    text = _XESCAPE.sub(r"_x005F_\1", text)
+    return text.replace("\r", "_x000D_")
+
+
+def _excel_serial(value: _dt.date, date1904: bool) -> float | int:
+    """Days since Excel's epoch. 1900 system: Excel counts the non-existent 1900-02-29, so serials from
+    1900-03-01 on are days since 1899-12-30 and earlier ones days since 1899-12-31."""
+    if isinstance(value, _dt.datetime):
+        day = value.date()
+        frac = (value - _dt.datetime.combine(day, _dt.time())).total_seconds() / 86400
+    else:
+        day, frac = value, 0
+    if date1904:
+        if day < _dt.date(1904, 1, 1):
+            raise ValueError(f"{value} is before 1904-01-01, which a 1904-date workbook cannot hold")
+        days = (day - _dt.date(1904, 1, 1)).days
+    else:
+        if day < _dt.date(1900, 1, 1):
+            raise ValueError(f"{value} is before 1900-01-01, which Excel cannot hold as a date")
+        base = _dt.date(1899, 12, 30) if day >= _dt.date(1900, 3, 1) else _dt.date(1899, 12, 31)
+        days = (day - base).days
+    return days + frac if frac else days
+
+
+def _number_text(value: int | float | Decimal) -> str:
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"{value} is not a number Excel can hold")
+        if value == value.to_integral_value() and abs(value) < 10**15:
+            return str(int(value))
+        return repr(float(value))
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{value} is not a number Excel can hold")
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    return str(int(value))
+
+
+# kinds of a prepared cell
+_STR, _NUM, _BOOL, _DATE, _DATETIME, _CLEAR = range(6)
+
+
+class _Cell:
+    __slots__ = ("row", "col", "ref", "kind", "tattr", "inner", "value")
+
+    def __init__(self, row: int, col: int, kind: int, tattr: bytes, inner: bytes, value: Any):
+        self.row, self.col, self.kind, self.tattr, self.inner, self.value = row, col, kind, tattr, inner, value
+        self.ref = f"{col_letters(col)}{row}".encode()
+
+
+def _prepare(row: int, col: int, value: Any, pfx: bytes, date1904: bool, result: PatchResult) -> _Cell:
+    """Turn one value into the bytes of its cell's content; the style is chosen when the cell is written."""
+    if value is None:
+        return _Cell(row, col, _CLEAR, b"", b"", None)
+    if isinstance(value, str):
+        text = _clean_text(value)
+        if len(text) > MAX_TEXT:
+            text = text[:MAX_TEXT]
+            result.truncated.append(f"{col_letters(col)}{row}")
+        space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
+        p = pfx.decode()
+        inner = f"<{p}is><{p}t{space}>{_esc(text)}</{p}t></{p}is>".encode()
+        return _Cell(row, col, _STR, b' t="inlineStr"', inner, value)
+    if isinstance(value, bool):
+        return _Cell(row, col, _BOOL, b' t="b"', b"<%sv>%d</%sv>" % (pfx, int(value), pfx), value)
+    if isinstance(value, (int, float, Decimal)):
+        return _Cell(row, col, _NUM, b"", b"<%sv>%s</%sv>" % (pfx, _number_text(value).encode(), pfx), value)
+    if isinstance(value, _dt.date):
+        serial = _excel_serial(value, date1904)
+        kind = _DATETIME if isinstance(value, _dt.datetime) else _DATE
+        return _Cell(row, col, kind, b"", b"<%sv>%s</%sv>" % (pfx, _number_text(serial).encode(), pfx), value)
+    raise TypeError(f"cannot write a {type(value).__name__} into a cell ({col_letters(col)}{row}); "
+                    "use str, int, float, Decimal, bool, date, datetime or None")
+
+
+# ---------------------------------------------------------------------------------------------------
+# The package: workbook.xml, relationships, sheets
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _rels(zf: zipfile.ZipFile, names: dict[str, str], part: str) -> list[tuple[str, str, str]]:
+    """(Id, type suffix, resolved target part) of `part`'s relationships; external targets dropped."""
+    folder, base = posixpath.split(part)
+    rels_name = posixpath.join(folder, "_rels", base + ".rels")
+    actual = names.get(rels_name.casefold())
+    if actual is None:
+        return []
+    root = ET.fromstring(zf.read(actual))
+    out = []
+    for rel in root:
+        if _local(rel.tag) != "Relationship" or rel.get("TargetMode", "").lower() == "external":
+            continue
+        target = rel.get("Target", "").replace("\\", "/")
+        if target.startswith("/"):
+            resolved = target.lstrip("/")
+        else:
+            resolved = posixpath.normpath(posixpath.join(folder, target))
+        out.append((rel.get("Id", ""), rel.get("Type", "").rsplit("/", 1)[-1], resolved))
+    return out
+
+
+@dataclass
+class _Package:
+    zf: zipfile.ZipFile
+    names: dict[str, str]  # casefolded part name → name in the zip
+    workbook: str
+    sheets: list[tuple[str, str, str]]  # (name, kind, part); kind = worksheet|chartsheet|...
+    date1904: bool
+
+    def part(self, name: str) -> str | None:
+        return self.names.get(name.casefold())
+
+
+def _open_package(path: Path) -> _Package:
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise UnusableWorkbookError(
+            f"{path.name} is not an .xlsx/.xlsm package (encrypted, corrupt or another format); "
+            "save it from Excel as .xlsx without a password") from exc
+    try:
+        names = {zi.filename.casefold(): zi.filename for zi in zf.infolist()}
+        workbook = None
+        for _, kind, target in _rels(zf, names, ""):
+            if kind == "officeDocument" and target.casefold() in names:
+                workbook = names[target.casefold()]
+        workbook = workbook or names.get("xl/workbook.xml")
+        if workbook is None:
+            raise UnusableWorkbookError(f"{path.name} has no workbook part; save it from Excel as .xlsx")
+        root = ET.fromstring(zf.read(workbook))
+        rels = {rid: (kind, target) for rid, kind, target in _rels(zf, names, workbook)}
+        sheets = []
+        date1904 = False
+        for el in root.iter():
+            tag = _local(el.tag)
+            if tag == "workbookPr":
+                date1904 = el.get("date1904", "0").lower() in ("1", "true")
+            elif tag == "sheet":
+                rid = next((v for k, v in el.attrib.items() if _local(k) == "id" and k.startswith("{")), "")
+                kind, target = rels.get(rid, ("", ""))
+                sheets.append((el.get("name", ""), kind, names.get(target.casefold(), target)))
+        return _Package(zf, names, workbook, sheets, date1904)
+    except GendanError:
+        zf.close()
+        raise
+    except (ET.ParseError, KeyError, zipfile.BadZipFile, zlib.error, ValueError) as exc:
+        zf.close()
+        raise UnusableWorkbookError(f"{path.name} is damaged ({exc}); open and save it in Excel first") from exc
+
+
+def list_worksheets(path: str | os.PathLike[str]) -> list[tuple[str, str]]:
+    """(sheet name, part name) of every worksheet, in tab order; chart and macro sheets left out."""
+    pkg = _open_package(Path(path))
+    with pkg.zf:
+        return [(name, part) for name, kind, part in pkg.sheets if kind == "worksheet" and pkg.part(part)]
+
+
+def _find_sheet(pkg: _Package, path: Path, sheet_name: str) -> tuple[int, str]:
+    matches = [i for i, s in enumerate(pkg.sheets) if s[0] == sheet_name]
+    if not matches:
+        matches = [i for i, s in enumerate(pkg.sheets) if s[0].casefold() == sheet_name.casefold()]
+    if not matches:
+        found = ", ".join(s[0] for s in pkg.sheets)
+        raise MissingSheetError(f'{path.name} has no sheet "{sheet_name}" (found: {found}); pass --sheet')
+    i = matches[0]
+    name, kind, part = pkg.sheets[i]
+    if kind != "worksheet":
+        raise MissingSheetError(f'{path.name}: "{name}" is a {kind or "broken"} sheet, not a worksheet; '
+                                "pass a worksheet with --sheet")
+    actual = pkg.part(part)
+    if actual is None:
+        raise UnusableWorkbookError(f'{path.name}: sheet "{name}" points at missing part {part}; '
+                                    "open and save it in Excel first")
+    return i, actual
+
+
+def sheet_part(path: str | os.PathLike[str], sheet_name: str) -> str:
+    """The zip member holding worksheet `sheet_name`, e.g. "xl/worksheets/sheet1.xml".
+
+    Follows _rels/.rels → workbook → its rels, so renamed parts, absolute or relative targets and
+    Strict OOXML namespaces all work. Raises MissingSheetError when there is no such worksheet.
+    """
+    p = Path(path)
+    pkg = _open_package(p)
+    with pkg.zf:
+        return _find_sheet(pkg, p, sheet_name)[1]
+
+
+# ---------------------------------------------------------------------------------------------------
+# styles.xml: one date format, dxfs for conditional formats
+
+# Built-in number formats that show dates (ECMA-376 18.8.30 plus the CJK ones Excel maps to dates).
+_BUILTIN_DATE_FMTS = set(range(14, 23)) | set(range(27, 37)) | set(range(45, 48)) | set(range(50, 59)) \
+    | set(range(71, 82))
+
+
+def _is_date_code(code: str) -> bool:
+    code = re.sub(r'"[^"]*"|\\.|_.|\*.', "", code)  # quoted text, escaped chars, padding
+    code = re.sub(r"\[(?!h\]|hh\]|m\]|mm\]|s\]|ss\])[^\]]*\]", "", code, flags=re.I)  # colours, locales
+    code = code.split(";")[0].lower()
+    return bool(re.search(r"[dy]|e(?![+-])", code)) or ("m" in code and "h" not in code and "s" not in code
+                                                         and not re.search(r"[0#?]", code))
+
+
+_ATTR = re.compile(rb'([\w:.-]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
+
+
+def _attrs(tag: bytes) -> dict[bytes, bytes]:
+    return {m.group(1): m.group(2) if m.group(2) is not None else m.group(3) for m in _ATTR.finditer(tag)}
+
+
+def _set_attr(tag: bytes, name: bytes, value: bytes) -> bytes:
+    """`tag` (a start tag's bytes) with attribute `name` set to `value`."""
+    pat = re.compile(rb'(\s' + re.escape(name) + rb'\s*=\s*)(?:"[^"]*"|\'[^\']*\')')
+    if pat.search(tag):
+        return pat.sub(lambda m: m.group(1) + b'"' + value + b'"', tag, count=1)
+    end = len(tag) - (2 if tag.endswith(b"/>") else 1)
+    return tag[:end] + b" " + name + b'="' + value + b'"' + tag[end:]
+
+
+class _Styles:
+    """Just enough of styles.xml to find or append a date format and a dxf."""
+
+    def __init__(self, data: bytes | None):
+        self.data = data
+        self.changed = False
+        self.xf_numfmt: list[int] = []
+        self.fmt_codes: dict[int, str] = {}
+        if data is None:
+            return
+        m = re.search(rb"<(\w+:)?styleSheet\b", data)
+        self.pfx = (m.group(1) or b"") if m else b""
+        self._scan()
+
+    def _block(self, name: bytes) -> re.Match[bytes] | None:
+        return re.search(rb"<(?:\w+:)?" + name + rb"\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?" + name + rb">)",
+                         self.data or b"", re.S)
+
+    def _scan(self) -> None:
+        m = self._block(b"numFmts")
+        if m and m.group(2):
+            for t in re.finditer(rb"<(?:\w+:)?numFmt\b([^>]*)>", m.group(2)):
+                a = _attrs(t.group(1))
+                if b"numFmtId" in a:
+                    code = a.get(b"formatCode", b"").decode("utf-8", "replace")
+                    self.fmt_codes[int(a[b"numFmtId"])] = _unesc(code)
+        m = self._block(b"cellXfs")
+        self.xf_numfmt = []
+        if m and m.group(2):
+            for t in re.finditer(rb"<(?:\w+:)?xf\b([^>]*)>", m.group(2)):
+                self.xf_numfmt.append(int(_attrs(t.group(1)).get(b"numFmtId", b"0") or 0))
+
+    def is_date_xf(self, index: int) -> bool:
+        if not (0 <= index < len(self.xf_numfmt)):
+            return False
+        fmt = self.xf_numfmt[index]
+        return fmt in _BUILTIN_DATE_FMTS or (fmt in self.fmt_codes and _is_date_code(self.fmt_codes[fmt]))
+
+    def date_xf(self, code: str) -> int | None:
+        """Index of a plain cell format showing `code`; appended (once) when none exists."""
+        if self.data is None:
+            return None
+        fmt_id = next((i for i, c in self.fmt_codes.items() if c == code), None)
+        if fmt_id is not None:
+            for i, f in enumerate(self.xf_numfmt):
+                if f == fmt_id:
+                    return i
+        p = self.pfx
+        if fmt_id is None:
+            fmt_id = max([163, *self.fmt_codes]) + 1
+            entry = b'<%snumFmt numFmtId="%d" formatCode="%s"/>' % (p, fmt_id, _esc_attr(code).encode())
+            self._append(b"numFmts", entry, before=(b"fonts", b"fills", b"borders", b"cellStyleXfs", b"cellXfs"))
+        xf = b'<%sxf numFmtId="%d" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>' % (p, fmt_id)
+        self._append(b"cellXfs", xf, before=(b"cellStyles", b"dxfs", b"tableStyles", b"colors", b"extLst"))
+        self._scan()
+        return len(self.xf_numfmt) - 1
+
+    def dxf(self, fill: str | None, font: str | None) -> int | None:
+        """Index of a dxf with these colours; appended (once) when no identical one exists."""
+        if self.data is None:
+            return None
+        p = self.pfx
+        parts = b""
+        if font:
+            parts += b'<%sfont><%scolor rgb="%s"/></%sfont>' % (p, p, _argb(font), p)
+        if fill:
+            parts += b'<%sfill><%spatternFill><%sbgColor rgb="%s"/></%spatternFill></%sfill>' % (
+                p, p, p, _argb(fill), p, p)
+        entry = b"<%sdxf>%s</%sdxf>" % (p, parts, p)
+        m = self._block(b"dxfs")
+        existing = re.findall(rb"<(?:\w+:)?dxf\b.*?</(?:\w+:)?dxf>|<(?:\w+:)?dxf\s*/>", m.group(2) or b"", re.S) \
+            if m else []
+        if entry in existing:
+            return existing.index(entry)
+        self._append(b"dxfs", entry, before=(b"tableStyles", b"colors", b"extLst"))
+        return len(existing)
+
+    def _append(self, name: bytes, entry: bytes, before: tuple[bytes, ...]) -> None:
+        """Append `entry` as the last child of <name> and bump its count; create <name> when missing."""
+        data = self.data or b""
+        p = self.pfx
+        m = self._block(name)
+        if m:
+            children = m.group(2) or b""
+            count = len(re.findall(rb"<(?:\w+:)?" + name[:-1] + rb"\b", children)) + 1
+            start_tag = _set_attr(b"<%s%s%s>" % (p, name, m.group(1).rstrip(b"/")), b"count", b"%d" % count)
+            new = start_tag + children + entry + b"</%s%s>" % (p, name)
+            self.data = data[:m.start()] + new + data[m.end():]
+        else:
+            new = b'<%s%s count="1">%s</%s%s>' % (p, name, entry, p, name)
+            pos = None
+            for b in before:
+                t = re.search(rb"<(?:\w+:)?" + b + rb"\b", data)
+                if t:
+                    pos = t.start()
+                    break
+            if pos is None:
+                pos = data.rfind(b"</")
+            self.data = data[:pos] + new + data[pos:]
+        self.changed = True
+
+
+def _argb(colour: str) -> bytes:
+    c = colour.lstrip("#").upper()
+    if not re.fullmatch(r"[0-9A-F]{6}|[0-9A-F]{8}", c):
+        raise ValueError(f"colour {colour!r} is not #RRGGBB")
+    return ("FF" + c if len(c) == 6 else c).encode()
+
+
+def _unesc(text: str) -> str:
+    return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'")
+            .replace("&amp;", "&"))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Tables (ListObjects) and their header columns
+
+
+def _table_name_text(raw: str) -> str:
+    """A tableColumn name as the header cell shows it: XML entities and `_xHHHH_` escapes decoded."""
+    text = _unesc(raw)
+    return re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), text)
+
+
+def _table_name_attr(text: str) -> str:
+    text = text.replace("\n", "_x000a_").replace("\r", "_x000d_").replace("\t", "_x0009_")
+    return _esc_attr(text)
+
+
+@dataclass
+class _Table:
+    part: str
+    data: bytes
+    name: str
+    ref: tuple[int, int, int, int]
+    header: bool
+    kind: str
+    columns: list[str]  # decoded names, in order
+    changed: bool = False
+
+
+def _load_table(part: str, data: bytes) -> _Table | None:
+    m = re.search(rb"<(?:\w+:)?table\b([^>]*)>", data)
+    if not m:
+        return None
+    a = _attrs(m.group(1))
+    try:
+        ref = _parse_range(a.get(b"ref", b"").decode())
+    except ValueError:
+        return None
+    cols = [_table_name_text(_attrs(t.group(1)).get(b"name", b"").decode("utf-8", "replace"))
+            for t in re.finditer(rb"<(?:\w+:)?tableColumn\b([^>]*)>", data)]
+    name = a.get(b"displayName", a.get(b"name", b"")).decode("utf-8", "replace")
+    return _Table(part, data, name, ref, a.get(b"headerRowCount", b"1") != b"0",
+                  a.get(b"tableType", b"worksheet").decode(), cols)
+
+
+def _unique(name: str, taken: Iterable[str]) -> str:
+    """Excel's rule for a duplicate table header: append 2, 3, … until unique (case-insensitive)."""
+    folded = {t.casefold() for t in taken}
+    if name.casefold() not in folded:
+        return name
+    n = 2
+    while f"{name}{n}".casefold() in folded:
+        n += 1
+    return f"{name}{n}"
+
+
+def _plan_tables(tables: list[_Table], cells: dict[tuple[int, int], _Cell], pfx: bytes,
+                 result: PatchResult) -> None:
+    """Extend tables whose header row we write into right of their last column; rename changed headers."""
+    for t in tables:
+        r1, c1, r2, c2 = t.ref
+        if not t.header or t.kind != "worksheet":
+            continue
+        # header cells we overwrite inside the table must stay equal to the column names
+        for c in range(c1, c2 + 1):
+            cell = cells.get((r1, c))
+            if cell is None or cell.kind != _STR:
+                continue
+            others = t.columns[:c - c1] + t.columns[c - c1 + 1:]
+            new = _unique(cell.value, others)
+            if new != cell.value:
+                result.renamed.append((cell.ref.decode(), cell.value, new))
+                cells[(r1, c)] = _prepare(r1, c, new, pfx, False, result)
+            if t.columns[c - c1] != new:
+                t.columns[c - c1] = new
+                t.changed = True
+        last = c2
+        while (r1, last + 1) in cells and cells[(r1, last + 1)].kind == _STR:
+            last += 1
+            cell = cells[(r1, last)]
+            new = _unique(cell.value, t.columns)
+            if new != cell.value:
+                result.renamed.append((cell.ref.decode(), cell.value, new))
+                cells[(r1, last)] = _prepare(r1, last, new, pfx, False, result)
+            t.columns.append(new)
+        if last > c2 or t.changed:
+            t.ref = (r1, c1, r2, last)
+            t.changed = True
+            t.data = _rewrite_table(t)
+            if last > c2:
+                result.tables_extended.append(t.name)
+
+
+def _rewrite_table(t: _Table) -> bytes:
+    data = t.data
+    ref = _range_text(*t.ref).encode()
+    m = re.search(rb"<(\w+:)?table\b[^>]*>", data)
+    assert m
+    p = m.group(1) or b""
+    data = data[:m.start()] + _set_attr(m.group(0), b"ref", ref) + data[m.end():]
+    # the table's own autoFilter spans the same columns (the header row to the last data row)
+    af = re.search(rb"<(?:\w+:)?autoFilter\b[^>]*?/?>", data)
+    if af:
+        r1, c1, r2, c2 = _parse_range(_attrs(af.group(0)).get(b"ref", ref).decode())
+        new = _range_text(r1, c1, r2, t.ref[3]).encode()
+        data = data[:af.start()] + _set_attr(af.group(0), b"ref", new) + data[af.end():]
+    cols = re.search(rb"<(?:\w+:)?tableColumns\b([^>]*)>(.*?)</(?:\w+:)?tableColumns>", data, re.S)
+    assert cols
+    body = cols.group(2)
+    tags = list(re.finditer(rb"<(?:\w+:)?tableColumn\b([^>]*?)(/?)>", body))
+    ids = [int(_attrs(x.group(1)).get(b"id", b"0") or 0) for x in tags]
+    pieces, pos = [], 0
+    for i, x in enumerate(tags):  # rename changed existing columns
+        want = _table_name_attr(t.columns[i]).encode()
+        if _table_name_text(_attrs(x.group(1)).get(b"name", b"").decode("utf-8", "replace")) != t.columns[i]:
+            pieces += [body[pos:x.start()], _set_attr(x.group(0), b"name", want)]
+            pos = x.end()
+    pieces.append(body[pos:])
+    next_id = max(ids, default=0) + 1
+    for name in t.columns[len(tags):]:
+        pieces.append(b'<%stableColumn id="%d" name="%s"/>' % (p, next_id, _table_name_attr(name).encode()))
+        next_id += 1
+    start = _set_attr(b"<%stableColumns%s>" % (p, cols.group(1)), b"count", b"%d" % len(t.columns))
+    return data[:cols.start()] + start + b"".join(pieces) + b"</%stableColumns>" % p + data[cols.end():]
+
+
+# ---------------------------------------------------------------------------------------------------
+# The worksheet scanner
+
+# Top-level worksheet children that must come after <conditionalFormatting> (CT_Worksheet sequence).
+_AFTER_CF = {
+    "dataValidations", "hyperlinks", "printOptions", "pageMargins", "pageSetup", "headerFooter",
+    "rowBreaks", "colBreaks", "customProperties", "cellWatches", "ignoredErrors", "smartTags", "drawing",
+    "legacyDrawing", "legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls",
+    "webPublishItems", "tableParts", "extLst",
+}
+_TOKEN = re.compile(
+    rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>"
+    rb"|<(/?)([A-Za-z_][\w.:-]*)((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(/?)>",
+    re.S,
+)
+
+
+def _top_level(tail: bytes) -> list[tuple[str, int, int, bytes]]:
+    """(local name, start, end, start tag) of each top-level element in the bytes after </sheetData>.
+    For mc:AlternateContent the name is that of the first element inside it (what it wraps)."""
+    out: list[tuple[str, int, int, bytes]] = []
+    depth = 0
+    current: list[Any] | None = None
+    for m in _TOKEN.finditer(tail):
+        if m.group(2) is None:
+            continue
+        close, name, _, selfclose = m.group(1), m.group(2).decode(), m.group(3), m.group(4)
+        local = name.rsplit(":", 1)[-1]
+        if close:
+            depth -= 1
+            if depth == 0 and current is not None:
+                current[2] = m.end()
+                out.append(tuple(current))  # type: ignore[arg-type]
+                current = None
+            if depth < 0:
+                break
+            continue
+        if depth == 0:
+            current = [local, m.start(), m.end(), m.group(0)]
+            if selfclose:
+                out.append(tuple(current))  # type: ignore[arg-type]
+                current = None
+                continue
+        elif current is not None and current[0] == "AlternateContent" and local not in ("Choice", "Fallback") \
+                and depth == 2:
+            current[0] = local
+        if not selfclose:
+            depth += 1
+    return out
+
+
+class _SheetPatcher:
+    """Streams one worksheet's XML: rows in, patched rows out. Feed decompressed bytes, collect output."""
+
+    def __init__(self, cells: dict[tuple[int, int], _Cell], styles: _Styles, tables: list[_Table],
+                 cf_rules: list[CFRule], result: PatchResult, date_xfs: dict[int, int | None],
+                 extend_filter: bool = True):
+        self.extend_filter = extend_filter
+        self.autofilter_ref: str | None = None
+        self.result = result
+        self.styles = styles
+        self.tables = tables
+        self.cf_rules = cf_rules
+        self.date_xfs = date_xfs
+        self.by_row: dict[int, list[_Cell]] = {}
+        for (r, c) in sorted(cells):
+            self.by_row.setdefault(r, []).append(cells[(r, c)])
+        self.targets = sorted(self.by_row)
+        self.ti = 0
+        self.cells = cells
+        self.phase = 0  # 0 head, 1 rows, 2 tail
+        self.buf = b""
+        self.last_row = 0
+        self.col_styles: list[tuple[int, int, bytes]] = []
+        self.arrays: list[tuple[int, int, int, int]] = []
+        self.pfx = b""
+        self.touched: tuple[int, int, int, int] | None = None  # bbox of the cells we put a value in
+
+    # -- compile the patterns once the prefix is known
+    def _compile(self, pfx: bytes) -> None:
+        p = re.escape(pfx)
+        self.pfx = pfx
+        self.row_re = re.compile(rb"<" + p + rb"row\b([^>]*?)(/?)>")
+        self.row_end = b"</" + pfx + b"row>"
+        self.cell_re = re.compile(rb"<" + p + rb"c\b([^>]*?)(/?)>")
+        self.cell_end = b"</" + pfx + b"c>"
+        self.cell_open = b"<" + pfx + b"c"
+        self.f_open = b"<" + pfx + b"f"
+        self.sheetdata_end = b"</" + pfx + b"sheetData>"
+
+    def feed(self, data: bytes) -> bytes:
+        self.buf += data
+        out = []
+        if self.phase == 0:
+            m = re.search(rb"<(\w+:)?sheetData\b[^>]*?(/?)>", self.buf)
+            if not m:
+                return b""
+            self._compile(m.group(1) or b"")
+            out.append(self._head(self.buf[:m.start()]))
+            if m.group(2):  # <sheetData/>: an empty sheet
+                out.append(b"<%ssheetData>" % self.pfx)
+                out.append(self._new_rows(None))
+                out.append(self.sheetdata_end)
+                self.phase = 2
+            else:
+                out.append(m.group(0))
+                self.phase = 1
+            self.buf = self.buf[m.end():]
+        if self.phase == 1:
+            end = self.buf.find(self.sheetdata_end)
+            if end >= 0:
+                out.append(self._rows(self.buf[:end]))
+                out.append(self._new_rows(None))
+                self.buf = self.buf[end:]
+                self.phase = 2
+            else:
+                cut = self.buf.rfind(self.row_end)
+                if cut >= 0:
+                    cut += len(self.row_end)
+                    out.append(self._rows(self.buf[:cut]))
+                    self.buf = self.buf[cut:]
+        return b"".join(out)
+
+    def finish(self) -> bytes:
+        if self.phase != 2:
+            raise ValueError("the worksheet XML has no complete <sheetData>")
+        tail, self.buf = self.buf, b""
+        return self._tail(tail)
+
+    # -- head: dimension and column styles
+    def _head(self, head: bytes) -> bytes:
+        for m in re.finditer(rb"<(?:\w+:)?col\b([^>]*)>", head):
+            a = _attrs(m.group(1))
+            if b"style" in a and b"min" in a:
+                self.col_styles.append((int(a[b"min"]), int(a.get(b"max", a[b"min"])), a[b"style"]))
+        m = re.search(rb"<(?:\w+:)?dimension\b[^>]*>", head)
+        bbox = self._written_bbox()
+        if m and bbox:
+            try:
+                old = _parse_range(_attrs(m.group(0)).get(b"ref", b"A1").decode())
+                # "A1" is what an empty sheet says; do not let it stretch the range
+                merged = bbox if old == (1, 1, 1, 1) else (min(old[0], bbox[0]), min(old[1], bbox[1]),
+                                                           max(old[2], bbox[2]), max(old[3], bbox[3]))
+            except ValueError:
+                merged = bbox
+            head = head[:m.start()] + _set_attr(m.group(0), b"ref", _range_text(*merged).encode()) + head[m.end():]
+        return head
+
+    def _written_bbox(self) -> tuple[int, int, int, int] | None:
+        keys = [k for k, c in self.cells.items() if c.kind != _CLEAR]
+        if not keys:
+            return None
+        rows = [k[0] for k in keys]
+        cols = [k[1] for k in keys]
+        return min(rows), min(cols), max(rows), max(cols)
+
+    # -- rows
+    def _rows(self, data: bytes) -> bytes:
+        if self.ti >= len(self.targets):
+            self._note_arrays(data)
+            return data
+        self._note_arrays(data)
+        out = []
+        pos = 0
+        targets = self.targets
+        for m in self.row_re.finditer(data):
+            attrs = m.group(1)
+            rm = _R_ATTR.search(attrs)
+            rownum = int(rm.group(1)) if rm else self.last_row + 1
+            self.last_row = rownum
+            inserted = False
+            while self.ti < len(targets) and targets[self.ti] < rownum:
+                out.append(data[pos:m.start()])
+                pos = m.start()
+                out.append(self._new_row(targets[self.ti]))
+                self.ti += 1
+                inserted = True
+            if self.ti < len(targets) and targets[self.ti] == rownum:
+                if m.group(2):
+                    end, content = m.end(), b""
+                else:
+                    end = data.index(self.row_end, m.end())
+                    content = data[m.end():end]
+                    end += len(self.row_end)
+                out.append(data[pos:m.start()])
+                out.append(self._patch_row(rownum, attrs, rm is not None, content))
+                pos = end
+                self.ti += 1
+            elif inserted and rm is None:
+                # a row without r="" counts from the row before it, which is now one we inserted
+                out.append(data[pos:m.start()])
+                out.append(b"<%srow r=\"%d\"%s%s>" % (self.pfx, rownum, attrs, m.group(2)))
+                pos = m.end()
+            if self.ti >= len(targets):
+                break
+        out.append(data[pos:])
+        return b"".join(out)
+
+    def _note_arrays(self, data: bytes) -> None:
+        """Remember array / data-table formula ranges: their non-anchor cells hold values but belong to
+        the formula. The anchor comes first in document order, so its range is known before its cells."""
+        for needle in (b't="array"', b't="dataTable"'):
+            i = data.find(needle)
+            while i >= 0:
+                start = data.rfind(b"<", 0, i)
+                stop = data.find(b">", i)
+                ref = _attrs(data[start:stop]).get(b"ref")
+                if ref:
+                    try:
+                        self.arrays.append(_parse_range(ref.decode()))
+                    except ValueError:
+                        pass
+                i = data.find(needle, i + 1)
+
+    def _in_array(self, row: int, col: int) -> bool:
+        return any(r1 <= row <= r2 and c1 <= col <= c2 for r1, c1, r2, c2 in self.arrays)
+
+    def _default_style(self, row_attrs: bytes | None, col: int) -> bytes | None:
+        """The style Excel gives a new cell: the row's (customFormat) first, then the column's."""
+        if row_attrs and b"customFormat" in row_attrs:
+            a = _attrs(row_attrs)
+            if a.get(b"customFormat") in (b"1", b"true") and b"s" in a:
+                return a[b"s"]
+        for lo, hi, style in self.col_styles:
+            if lo <= col <= hi:
+                return style
+        return None
+
+    def _cell_xml(self, cell: _Cell, style: bytes | None) -> bytes:
+        if cell.kind in (_DATE, _DATETIME):
+            if style is None or not self.styles.is_date_xf(int(style)):
+                date_xf = self.date_xfs.get(cell.kind)
+                if date_xf is not None:
+                    style = b"%d" % date_xf
+        s = b' s="%s"' % style if style is not None and style != b"0" else b""
+        if cell.kind == _CLEAR:
+            return b'<%sc r="%s"%s/>' % (self.pfx, cell.ref, s)
+        self.result.written += 1
+        return b'<%sc r="%s"%s%s>%s</%sc>' % (self.pfx, cell.ref, s, cell.tattr, cell.inner, self.pfx)
+
+    def _new_row(self, rownum: int) -> bytes:
+        cells = [c for c in self.by_row[rownum] if c.kind != _CLEAR]
+        if not cells:
+            return b""
+        body = b"".join(self._cell_xml(c, self._default_style(None, c.col)) for c in cells)
+        return b'<%srow r="%d">%s</%srow>' % (self.pfx, rownum, body, self.pfx)
+
+    def _new_rows(self, _: None) -> bytes:
+        out = []
+        while self.ti < len(self.targets):
+            out.append(self._new_row(self.targets[self.ti]))
+            self.ti += 1
+        return b"".join(out)
+
+    def _patch_row(self, rownum: int, attrs: bytes, has_r: bool, content: bytes) -> bytes:
+        wanted = self.by_row[rownum]
+        suffix = b""
+        ext = content.find(b"extLst")
+        if ext >= 0:  # a row's <extLst> follows its cells: keep it last
+            ext = content.rfind(b"<", 0, ext)
+            content, suffix = content[:ext], content[ext:]
+        split, existing = self._cells_from(content, wanted[0].col)
+        pieces = [content[:split]]
+        i = j = 0
+        while i < len(existing) or j < len(wanted):
+            if j >= len(wanted) or (i < len(existing) and existing[i][0] < wanted[j].col):
+                col, xml, cattrs, has_cr = existing[i]
+                if not has_cr:  # keep the column of a cell without r="" explicit now that cells move
+                    xml = xml[:len(self.cell_open)] + b' r="%s%d"' % (col_letters(col).encode(), rownum) \
+                        + xml[len(self.cell_open):]
+                pieces.append(xml)
+                i += 1
+            elif i >= len(existing) or wanted[j].col < existing[i][0]:
+                cell = wanted[j]
+                if cell.kind != _CLEAR:
+                    pieces.append(self._cell_xml(cell, self._default_style(attrs, cell.col)))
+                j += 1
+            else:
+                col, xml, cattrs, _ = existing[i]
+                cell = wanted[j]
+                if self.f_open + b">" in xml or self.f_open + b" " in xml or self.f_open + b"/" in xml:
+                    self.result.skipped.append((cell.ref.decode(), "formula-cell-kept"))
+                    pieces.append(xml if _has_r(cattrs) else self._with_r(xml, cell.ref))
+                elif self._in_array(rownum, col):
+                    self.result.skipped.append((cell.ref.decode(), "array-formula-cell-kept"))
+                    pieces.append(xml if _has_r(cattrs) else self._with_r(xml, cell.ref))
+                else:
+                    if cell.kind == _CLEAR:
+                        self.result.cleared += 1
+                    pieces.append(self._cell_xml(cell, _attrs(cattrs).get(b"s")))
+                i += 1
+                j += 1
+        if not has_r:
+            attrs = b' r="%d"' % rownum + attrs
+        if b"spans" in attrs:
+            attrs = self._widen_spans(attrs, wanted)
+        return b"<%srow%s>%s%s</%srow>" % (self.pfx, attrs, b"".join(pieces), suffix, self.pfx)
+
+    def _with_r(self, xml: bytes, ref: bytes) -> bytes:
+        return xml[:len(self.cell_open)] + b' r="%s"' % ref + xml[len(self.cell_open):]
+
+    @staticmethod
+    def _widen_spans(attrs: bytes, wanted: list[_Cell]) -> bytes:
+        # spans="1:21" is an optimisation hint; keep it true for the columns we add
+        m = re.search(rb'\sspans="([^"]*)"', attrs)
+        if not m:
+            return attrs
+        nums = [int(x) for x in re.findall(rb"\d+", m.group(1))]
+        cols = [c.col for c in wanted if c.kind != _CLEAR]
+        if not nums or not cols:
+            return attrs
+        lo, hi = min(nums + cols), max(nums + cols)
+        return attrs[:m.start()] + b' spans="%d:%d"' % (lo, hi) + attrs[m.end():]
+
+    def _cells_from(self, content: bytes, min_col: int) -> tuple[int, list[tuple[int, bytes, bytes, bool]]]:
+        """Split a row's cells at the first one in column >= min_col, scanning from the right (the columns
+        we write are usually the last ones). Returns (split offset, [(col, cell xml, start-tag attrs,
+        has r)]). Falls back to a full left-to-right scan when a cell has no r="" (columns then count)."""
+        found: list[tuple[int, bytes, bytes, bool]] = []
+        pos = len(content)
+        split = 0
+        while True:
+            i = content.rfind(self.cell_open, 0, pos)
+            while i >= 0 and content[i + len(self.cell_open):i + len(self.cell_open) + 1] not in b" \t\r\n>/":
+                i = content.rfind(self.cell_open, 0, i)
+            if i < 0:
+                break
+            m = self.cell_re.match(content, i)
+            if m is None:
+                return self._cells_all(content)
+            rm = _R_CELL.search(m.group(1))
+            if rm is None:
+                return self._cells_all(content)
+            col = _col_number(rm.group(1))
+            end = m.end() if m.group(2) else content.index(self.cell_end, m.end()) + len(self.cell_end)
+            if col < min_col:
+                split = end
+                break
+            found.append((col, content[i:end], m.group(1), True))
+            pos = i
+        found.reverse()
+        if not found:
+            split = len(content)
+        return split, found
+
+    def _cells_all(self, content: bytes) -> tuple[int, list[tuple[int, bytes, bytes, bool]]]:
+        found = []
+        col = 0
+        pos = 0
+        while True:
+            m = self.cell_re.search(content, pos)
+            if m is None:
+                break
+            rm = _R_CELL.search(m.group(1))
+            col = _col_number(rm.group(1)) if rm else col + 1
+            end = m.end() if m.group(2) else content.index(self.cell_end, m.end()) + len(self.cell_end)
+            found.append((col, content[m.start():end], m.group(1), rm is not None))
+            pos = end
+        return 0, found
+
+    # -- tail: autoFilter, conditional formats
+    def _tail(self, tail: bytes) -> bytes:
+        # tail starts with </sheetData>
+        body_start = len(self.sheetdata_end)
+        body = tail[body_start:]
+        elems = _top_level(body)
+        edits: list[tuple[int, int, bytes]] = []  # (start, end, replacement) in body
+        for name, start, end, tag in elems:
+            if name == "autoFilter" and self.extend_filter:
+                new_ref = self._extend_autofilter(tag)
+                if new_ref:
+                    self.result.autofilter_extended = True
+                    self.autofilter_ref = new_ref
+                    edits.append((start, start + len(tag), _set_attr(tag, b"ref", new_ref.encode())))
+        cf_xml = self._conditional_formats(body, elems, edits)
+        if cf_xml:
+            pos = next((s for n, s, _, _ in elems if n in _AFTER_CF), None)
+            if pos is None:
+                pos = body.rfind(b"</")
+            edits.append((pos, pos, cf_xml))
+        edits.sort(key=lambda e: (e[0], e[1]))
+        out, last = [], 0
+        for s, e, rep in edits:
+            out += [body[last:s], rep]
+            last = e
+        out.append(body[last:])
+        return tail[:body_start] + b"".join(out)
+
+    def _extend_autofilter(self, tag: bytes) -> str | None:
+        try:
+            r1, c1, r2, c2 = _parse_range(_attrs(tag).get(b"ref", b"").decode())
+        except ValueError:
+            return None
+        last = c2
+        while (r1, last + 1) in self.cells and self.cells[(r1, last + 1)].kind == _STR:
+            last += 1
+        if last == c2:
+            return None
+        return _range_text(r1, c1, r2, last)
+
+    def _conditional_formats(self, body: bytes, elems: list[tuple[str, int, int, bytes]],
+                             edits: list[tuple[int, int, bytes]]) -> bytes:
+        if not self.cf_rules:
+            return b""
+        p = self.pfx
+        existing = [(s, e, body[s:e]) for n, s, e, _ in elems if n == "conditionalFormatting"
+                    and body[s:e].lstrip(b"<").startswith(p + b"conditionalFormatting")]
+        priorities = [int(x) for x in re.findall(rb'\spriority="(\d+)"', body)]
+        next_priority = max(priorities, default=0) + 1
+        new = []
+        for rule in self.cf_rules:
+            rtype, extra, formula = _cf_parts(rule)
+            key = b'type="%s"' % rtype
+            fxml = b"<%sformula>%s</%sformula>" % (p, _esc(formula).encode(), p)
+            top_left = _parse_range(rule.sqref.split()[0])[:2]
+            match = None
+            for s, e, xml in existing:
+                sq = _attrs(re.match(rb"<[^>]*>", xml).group(0)).get(b"sqref", b"").decode()  # type: ignore
+                try:
+                    same_corner = _parse_range(sq.split()[0])[:2] == top_left
+                except (ValueError, IndexError):
+                    same_corner = False
+                if same_corner and key in xml and fxml in xml:
+                    match = (s, xml, sq)
+                    break
+            if match:
+                s, xml, sq = match
+                if sq != rule.sqref:
+                    tag = re.match(rb"<[^>]*>", xml).group(0)  # type: ignore[union-attr]
+                    edits.append((s, s + len(tag), _set_attr(tag, b"sqref", _esc_attr(rule.sqref).encode())))
+                    self.result.cf_updated += 1
+                continue
+            dxf = self.styles.dxf(rule.fill, rule.font)
+            dxf_attr = b' dxfId="%d"' % dxf if dxf is not None else b""
+            new.append(b'<%sconditionalFormatting sqref="%s"><%scfRule type="%s"%s priority="%d"%s>%s</%scfRule>'
+                       b"</%sconditionalFormatting>" % (p, _esc_attr(rule.sqref).encode(), p, rtype, dxf_attr,
+                                                         next_priority, extra, fxml, p, p))
+            next_priority += 1
+            self.result.cf_added += 1
+        return b"".join(new)
+
+
+def _cf_parts(rule: CFRule) -> tuple[bytes, bytes, str]:
+    """(type, extra attributes, formula) of a rule's <cfRule>."""
+    top_left = rule.sqref.split()[0].split(":")[0].replace("$", "")
+    quoted = '"' + rule.text.replace('"', '""') + '"'
+    if rule.kind == "containsText":
+        return (b"containsText", b' operator="containsText" text="%s"' % _esc_attr(rule.text).encode(),
+                f"NOT(ISERROR(SEARCH({quoted},{top_left})))")
+    if rule.kind == "equal":
+        return b"cellIs", b' operator="equal"', quoted
+    if rule.kind == "expression":
+        return b"expression", b"", rule.formula.lstrip("=")
+    raise ValueError(f"conditional format kind {rule.kind!r}: use containsText, equal or expression")
+
+
+_R_ATTR = re.compile(rb'(?:^|\s)r="(\d+)"')
+_R_CELL = re.compile(rb'(?:^|\s)r="\$?([A-Za-z]{1,3})\$?\d+"')
+
+
+def _has_r(attrs: bytes) -> bool:
+    return _R_CELL.search(attrs) is not None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Zip writing: raw copies of untouched members, fresh deflate for the few we change
+
+_LOCAL_SIG = b"PK\x03\x04"
+
+
+def _dos_time(dt: tuple[int, int, int, int, int, int]) -> tuple[int, int]:
+    y, mo, d, h, mi, s = dt
+    return (h << 11) | (mi << 5) | (s // 2), ((max(y, 1980) - 1980) << 9) | (mo << 5) | d
+
+
+def _strip_zip64(extra: bytes) -> bytes:
+    out, i = b"", 0
+    while i + 4 <= len(extra):
+        tag, size = struct.unpack("<HH", extra[i:i + 4])
+        if tag != 1:
+            out += extra[i:i + 4 + size]
+        i += 4 + size
+    return out
+
+
+def _name_bytes(zi: zipfile.ZipInfo) -> bytes:
+    return zi.orig_filename.encode("utf-8" if zi.flag_bits & 0x800 else "cp437")
+
+
+class _ZipWriter:
+    def __init__(self, fp: Any):
+        self.fp = fp
+        self.central: list[tuple[zipfile.ZipInfo, int]] = []
+
+    def copy_raw(self, src: Any, zi: zipfile.ZipInfo) -> None:
+        """Copy a member's local header and compressed bytes unchanged (a data descriptor's values
+        move into the header, since we know them from the central directory)."""
+        offset = self.fp.tell()
+        src.seek(zi.header_offset)
+        header = src.read(30)
+        if header[:4] != _LOCAL_SIG:
+            raise zipfile.BadZipFile(f"bad local header for {zi.filename}")
+        nlen, elen = struct.unpack("<HH", header[26:30])
+        name_extra = src.read(nlen + elen)
+        flags = zi.flag_bits
+        if flags & 0x08:
+            flags &= ~0x08
+            extra = name_extra[nlen:]
+            zip64 = zi.compress_size >= 0xFFFFFFFF or zi.file_size >= 0xFFFFFFFF
+            if zip64:
+                extra = _strip_zip64(extra) + struct.pack("<HHQQ", 1, 16, zi.file_size, zi.compress_size)
+            header = header[:6] + struct.pack("<H", flags) + header[8:14] + struct.pack(
+                "<III", zi.CRC, 0xFFFFFFFF if zip64 else zi.compress_size, 0xFFFFFFFF if zip64 else zi.file_size
+            ) + struct.pack("<HH", nlen, len(extra))
+            name_extra = name_extra[:nlen] + extra
+        self.fp.write(header + name_extra)
+        left = zi.compress_size
+        while left:
+            chunk = src.read(min(left, 1 << 20))
+            if not chunk:
+                raise zipfile.BadZipFile(f"{zi.filename} is truncated")
+            self.fp.write(chunk)
+            left -= len(chunk)
+        new = _copy_info(zi)
+        new.flag_bits = flags
+        self.central.append((new, offset))
+
+    def write_new(self, zi: zipfile.ZipInfo, crc: int, usize: int, csize: int, chunks: Iterable[bytes]) -> None:
+        """Write a member we rebuilt: same name, time and attributes, deflated data from `chunks`."""
+        offset = self.fp.tell()
+        flags = zi.flag_bits & 0x800
+        zip64 = usize >= 0xFFFFFFFF or csize >= 0xFFFFFFFF
+        extra = struct.pack("<HHQQ", 1, 16, usize, csize) if zip64 else b""
+        name = _name_bytes(zi)
+        t, d = _dos_time(zi.date_time)
+        self.fp.write(_LOCAL_SIG + struct.pack(
+            "<HHHHHIIIHH", 45 if zip64 else 20, flags, zipfile.ZIP_DEFLATED, t, d, crc,
+            0xFFFFFFFF if zip64 else csize, 0xFFFFFFFF if zip64 else usize, len(name), len(extra)) + name + extra)
+        for chunk in chunks:
+            self.fp.write(chunk)
+        new = _copy_info(zi)
+        new.flag_bits, new.compress_type, new.CRC = flags, zipfile.ZIP_DEFLATED, crc
+        new.file_size, new.compress_size = usize, csize
+        new.extract_version = max(zi.extract_version, 20)
+        self.central.append((new, offset))
+
+    def close(self, comment: bytes) -> None:
+        start = self.fp.tell()
+        for zi, offset in self.central:
+            extra = _strip_zip64(zi.extra)
+            z64 = []
+            usize, csize, off = zi.file_size, zi.compress_size, offset
+            if usize >= 0xFFFFFFFF:
+                z64.append(usize)
+                usize = 0xFFFFFFFF
+            if csize >= 0xFFFFFFFF:
+                z64.append(csize)
+                csize = 0xFFFFFFFF
+            if off >= 0xFFFFFFFF:
+                z64.append(off)
+                off = 0xFFFFFFFF
+            version = zi.extract_version
+            if z64:
+                extra = struct.pack("<HH", 1, 8 * len(z64)) + struct.pack("<%dQ" % len(z64), *z64) + extra
+                version = max(version, 45)
+            name = _name_bytes(zi)
+            t, d = _dos_time(zi.date_time)
+            self.fp.write(b"PK\x01\x02" + struct.pack(
+                "<BBBBHHHHIIIHHHHHII", zi.create_version, zi.create_system, version, zi.reserved, zi.flag_bits,
+                zi.compress_type, t, d, zi.CRC, csize, usize, len(name), len(extra), len(zi.comment), 0,
+                zi.internal_attr, zi.external_attr, off) + name + extra + zi.comment)
+        end = self.fp.tell()
+        count, size = len(self.central), end - start
+        if count >= 0xFFFF or start >= 0xFFFFFFFF or size >= 0xFFFFFFFF:
+            self.fp.write(b"PK\x06\x06" + struct.pack("<QHHIIQQQQ", 44, 45, 45, 0, 0, count, count, size, start))
+            self.fp.write(b"PK\x06\x07" + struct.pack("<IQI", 0, end, 1))
+        self.fp.write(b"PK\x05\x06" + struct.pack("<HHHHIIH", 0, 0, min(count, 0xFFFF), min(count, 0xFFFF),
+                                                  min(size, 0xFFFFFFFF), min(start, 0xFFFFFFFF), len(comment))
+                      + comment)
+
+
+def _copy_info(zi: zipfile.ZipInfo) -> zipfile.ZipInfo:
+    new = zipfile.ZipInfo(zi.orig_filename, zi.date_time)
+    for attr in ("orig_filename", "create_version", "create_system", "extract_version", "reserved", "flag_bits",
+                 "compress_type", "CRC", "compress_size", "file_size", "extra", "comment", "internal_attr",
+                 "external_attr"):
+        setattr(new, attr, getattr(zi, attr))
+    return new
+
+
+def _deflate(data: bytes) -> tuple[int, int, int, bytes]:
+    c = zlib.compressobj(6, zlib.DEFLATED, -15)
+    out = c.compress(data) + c.flush()
+    return zlib.crc32(data), len(data), len(out), out
+
+
+def _inflate_member(src: Any, zi: zipfile.ZipInfo) -> Iterable[bytes]:
+    """The decompressed bytes of a member, in chunks, straight from its raw data."""
+    src.seek(zi.header_offset)
+    header = src.read(30)
+    if header[:4] != _LOCAL_SIG:
+        raise zipfile.BadZipFile(f"bad local header for {zi.filename}")
+    nlen, elen = struct.unpack("<HH", header[26:30])
+    src.seek(zi.header_offset + 30 + nlen + elen)
+    left = zi.compress_size
+    if zi.compress_type == zipfile.ZIP_STORED:
+        while left:
+            chunk = src.read(min(left, 1 << 22))
+            left -= len(chunk)
+            yield chunk
+        return
+    if zi.compress_type != zipfile.ZIP_DEFLATED:
+        raise zipfile.BadZipFile(f"{zi.filename} uses compression method {zi.compress_type}")
+    d = _fast_zlib.decompressobj(-15)
+    crc = 0
+    while left:
+        chunk = src.read(min(left, 1 << 20))
+        if not chunk:
+            raise zipfile.BadZipFile(f"{zi.filename} is truncated")
+        left -= len(chunk)
+        out = d.decompress(chunk)
+        crc = zlib.crc32(out, crc)
+        yield out
+    out = d.flush()
+    crc = zlib.crc32(out, crc)
+    if out:
+        yield out
+    if crc != zi.CRC:
+        raise zipfile.BadZipFile(f"{zi.filename} fails its CRC check")
+
+
+# ---------------------------------------------------------------------------------------------------
+# The public operation
+
+
+def patch_sheet(
+    path: str | os.PathLike[str],
+    sheet_name: str,
+    cells: Mapping[tuple[int, int], Any],
+    *,
+    out_path: str | os.PathLike[str] | None = None,
+    backups: int = 3,
+    extend_tables: bool = True,
+    conditional_formats: Iterable[CFRule] = (),
+    verify: bool = True,
+    now: _dt.datetime | None = None,
+) -> PatchResult:
+    """Write `cells` ({(row, col): value}, 1-based) into worksheet `sheet_name` of `path`.
+
+    Values: str (inline string; "=x" stays text), int/float/Decimal, bool, date/datetime (a serial number
+    with a yyyy-mm-dd [hh:mm] format unless the cell already has a date format), None (clear the value,
+    keep the style). A cell's existing style is kept. Formula cells are never written (see
+    `PatchResult.skipped`). With `extend_tables`, a table or sheet autofilter whose header row gets new
+    text cells right of its last column grows to cover them. `conditional_formats` are added once.
+
+    Writes `out_path` when given (the sidecar for an open workbook; `path` is then only read), else
+    replaces `path` atomically after keeping `backups` previous versions in `.gendan-backup/`.
+    Raises WorkbookOpenError when `path` is open and no `out_path` is given, UnusableWorkbookError /
+    MissingSheetError for input we cannot use, PatchError / PatchVerifyError when writing fails; in all
+    cases the workbook is unchanged.
+    """
+    src_path = Path(path)
+    dest = Path(out_path) if out_path is not None else src_path
+    if out_path is None:
+        lock = is_open(src_path)
+        if lock is not None:
+            raise WorkbookOpenError(
+                f"{src_path.name} is open in Excel or LibreOffice ({lock.name} exists); close it and run "
+                f"again, or write {sidecar_path(src_path).name} instead")
+    if not src_path.is_file():
+        raise UnusableWorkbookError(f"{src_path} does not exist; check the path")
+    now = now or _dt.datetime.now()
+    cf_rules = list(conditional_formats)
+    for rule in cf_rules:
+        _cf_parts(rule)
+        _parse_range(rule.sqref.split()[0])
+        for colour in (rule.fill, rule.font):
+            if colour:
+                _argb(colour)
+
+    pkg = _open_package(src_path)
+    tmp_name = None
+    try:
+        with pkg.zf, open(src_path, "rb") as src:
+            index, part = _find_sheet(pkg, src_path, sheet_name)
+            result = PatchResult(path=dest, sheet=pkg.sheets[index][0], part=part)
+            info = {zi.filename: zi for zi in pkg.zf.infolist()}
+            head = re.search(rb"<(\w+:)?worksheet\b", b"".join(_first(_inflate_member(src, info[part]), 1 << 16)))
+            pfx = (head.group(1) or b"") if head else b""
+            prepared: dict[tuple[int, int], _Cell] = {}
+            for (r, c), value in cells.items():
+                if not (1 <= r <= 1048576 and 1 <= c <= 16384):
+                    raise ValueError(f"cell ({r}, {c}) is outside Excel's grid")
+                prepared[(r, c)] = _prepare(r, c, value, pfx, pkg.date1904, result)
+
+            styles_part = next((t for _, k, t in _rels(pkg.zf, pkg.names, pkg.workbook) if k == "styles"), None)
+            styles_part = pkg.part(styles_part) if styles_part else None
+            styles = _Styles(pkg.zf.read(styles_part) if styles_part else None)
+            kinds = {c.kind for c in prepared.values()}
+            date_xfs = {k: styles.date_xf(code) for k, code in ((_DATE, DATE_FORMAT), (_DATETIME, DATETIME_FORMAT))
+                        if k in kinds}
+
+            tables: list[_Table] = []
+            if extend_tables:
+                for _, kind, target in _rels(pkg.zf, pkg.names, part):
+                    actual = pkg.part(target)
+                    if kind == "table" and actual:
+                        t = _load_table(actual, pkg.zf.read(actual))
+                        if t:
+                            tables.append(t)
+                _plan_tables(tables, prepared, pfx, result)
+            patcher = _SheetPatcher(prepared, styles, tables, cf_rules, result, date_xfs, extend_tables)
+
+            fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".gendan-tmp")
+            with os.fdopen(fd, "w+b") as out, tempfile.TemporaryFile(dir=dest.parent) as spool:
+                # 1. the sheet, deflated into a spool: its tail decides what styles.xml gains
+                comp = _fast_zlib.compressobj(_SHEET_LEVEL, zlib.DEFLATED, -15)
+                crc = usize = csize = 0
+                for chunk in _inflate_member(src, info[part]):
+                    piece = patcher.feed(chunk)
+                    if piece:
+                        crc, usize = _fast_zlib.crc32(piece, crc), usize + len(piece)
+                        z = comp.compress(piece)
+                        csize += len(z)
+                        spool.write(z)
+                piece = patcher.finish()
+                crc, usize = _fast_zlib.crc32(piece, crc), usize + len(piece)
+                z = comp.compress(piece) + comp.flush()
+                csize += len(z)
+                spool.write(z)
+
+                replaced: dict[str, bytes] = {}
+                if styles.changed and styles_part and styles.data is not None:
+                    replaced[styles_part] = styles.data
+                for t in tables:
+                    if t.changed:
+                        replaced[t.part] = t.data
+                af_ref = patcher.autofilter_ref
+                if af_ref:
+                    wb = _update_filter_name(pkg.zf.read(pkg.workbook), index, af_ref)
+                    if wb is not None:
+                        replaced[pkg.workbook] = wb
+
+                # 2. the package, in the original member order
+                writer = _ZipWriter(out)
+                for zi in pkg.zf.infolist():
+                    if zi.filename == part:
+                        spool.seek(0)
+                        writer.write_new(zi, crc & 0xFFFFFFFF, usize, csize, iter(lambda: spool.read(1 << 20), b""))
+                    elif zi.filename in replaced:
+                        c, u, s, data = _deflate(replaced[zi.filename])
+                        writer.write_new(zi, c, u, s, [data])
+                    else:
+                        writer.copy_raw(src, zi)
+                writer.close(pkg.zf.comment)
+            result.changed_parts = [part] + sorted(replaced)
+
+        if verify:
+            _verify(Path(tmp_name), result, prepared, dest.name)
+            result.verified = True
+        try:
+            shutil.copymode(src_path, tmp_name)
+        except OSError:
+            pass
+        if out_path is None:
+            result.backup = _keep_backup(src_path, backups, now)
+        try:
+            os.replace(tmp_name, dest)
+        except PermissionError as exc:  # Windows: Excel holds the file open
+            raise WorkbookOpenError(f"{dest.name} cannot be replaced (open in another program?); close it and "
+                                    f"run again, or write {sidecar_path(dest).name} instead") from exc
+        tmp_name = None
+        return result
+    except (zipfile.BadZipFile, zlib.error, struct.error, ET.ParseError, EOFError) as exc:
+        raise UnusableWorkbookError(f"{src_path.name} is damaged ({exc}); open and save it in Excel first") from exc
+    except ValueError as exc:
+        if isinstance(exc, GendanError):
+            raise
+        raise PatchError(f"{src_path.name}: {exc}; the workbook is unchanged") from exc
+    except OSError as exc:
+        raise PatchError(f"{dest.name} could not be written ({exc.strerror or exc}); "
+                         "check the folder is writable and has space") from exc
+    finally:
+        if tmp_name is not None:
+            try:
+                os.unlink(tmp_name)
+            except OSError:
+                pass
+
+
+def _first(chunks: Iterable[bytes], limit: int) -> Iterable[bytes]:
+    got = 0
+    for chunk in chunks:
+        yield chunk
+        got += len(chunk)
+        if got >= limit:
+            return
+
+
+def _update_filter_name(workbook: bytes, sheet_index: int, ref: str) -> bytes | None:
+    """Keep the hidden `_xlnm._FilterDatabase` name of the sheet equal to its widened autofilter."""
+    pat = re.compile(rb'(<(?:\w+:)?definedName\b[^>]*name="_xlnm\._FilterDatabase"[^>]*>)([^<]*)(</)')
+    for m in pat.finditer(workbook):
+        if _attrs(m.group(1)).get(b"localSheetId") != b"%d" % sheet_index:
+            continue
+        sheet, bang, _ = m.group(2).rpartition(b"!")
+        r1, c1, r2, c2 = _parse_range(ref)
+        absolute = f"${col_letters(c1)}${r1}:${col_letters(c2)}${r2}".encode()
+        new = sheet + bang + absolute if bang else absolute
+        return workbook[:m.start(2)] + new + workbook[m.end(2):]
+    return None
+
+
+def _verify(tmp: Path, result: PatchResult, cells: dict[tuple[int, int], _Cell], name: str) -> None:
+    """Re-read the written file with python-calamine and check every value we wrote."""
+    import python_calamine
+
+    skipped = {ref for ref, _ in result.skipped}
+    try:
+        with python_calamine.CalamineWorkbook.from_path(str(tmp)) as wb:
+            rows = wb.get_sheet_by_name(result.sheet).to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine raises its own error types for any damage
+        raise PatchVerifyError(f"{name}: the written file does not read back ({exc}); the workbook is unchanged") \
+            from exc
+    for (r, c), cell in cells.items():
+        if cell.ref.decode() in skipped:
+            continue
+        got = rows[r - 1][c - 1] if r - 1 < len(rows) and c - 1 < len(rows[r - 1]) else ""
+        if not _same(cell, got):
+            raise PatchVerifyError(f"{name}: wrote {cell.ref.decode()} = {cell.value!r} but it reads back as "
+                                   f"{got!r}; the workbook is unchanged")
+
+
+def _same(cell: _Cell, got: Any) -> bool:
+    want = cell.value
+    if cell.kind == _CLEAR:
+        return got in ("", None)
+    if cell.kind == _STR:
+        # calamine decodes _xHHHH_ escapes; compare with what Excel would show
+        return got == _ILLEGAL_XML.sub("", want)[:MAX_TEXT]
+    if cell.kind == _BOOL:
+        return got is want or got == want
+    if cell.kind in (_DATE, _DATETIME):
+        if isinstance(got, _dt.datetime) and not isinstance(want, _dt.datetime):
+            return got.date() == want and got.time() == _dt.time()
+        if isinstance(got, _dt.datetime) and isinstance(want, _dt.datetime):
+            return abs((got - want).total_seconds()) < 0.001
+        return got == want
+    try:
+        return isinstance(got, (int, float)) and not isinstance(got, bool) and math.isclose(
+            float(got), float(want), rel_tol=1e-15, abs_tol=0)
+    except (TypeError, ValueError):
+        return False
