@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 import traceback
 import unicodedata
@@ -136,6 +137,100 @@ def _lang_of(report: Report) -> str:
     return "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in text) or not text else "en"
 
 
+def _status_setup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", type=Path, help="master order workbook")
+    p.add_argument("--today", type=parse_day, help="the day to judge on (default: today)")
+    p.add_argument("--sheet", help="the orders sheet (default: found by name)")
+    p.add_argument("--warning-days", type=int, default=3, help="working days before due that count as at risk (3)")
+    p.add_argument("--weekly", choices=("mon-fri", "mon-sat"), default="mon-fri", help="the factory's working week")
+    p.add_argument("--lang", choices=("zh", "en"), help="language of labels and reasons (default: the headers')")
+    p.add_argument("--json", action="store_true", help="print every order's status as JSON")
+
+
+STATUS_TABLE = {
+    "zh": ("行", "订单号", "客户", "型号", "交期", "状态", "逾期天数", "富余工作日", "下一节点", "说明"),
+    "en": ("Row", "Order", "Customer", "Model", "Due", "Status", "Days late", "Slack", "Next", "Reason"),
+}
+STATUS_SUMMARY = {"zh": "{name}（{today}）：", "en": "{name} ({today}): "}
+
+
+def print_status(status, name: str, lang: str) -> None:
+    from .status import STATUS_LABELS
+
+    result = status.result
+    urgent = result.urgent
+    if urgent:
+        print_table(STATUS_TABLE[lang], [
+            (x.row, x.order_no, x.customer, x.model, x.due_date, x.label(lang), x.days_late, x.slack_workdays,
+             x.next_milestone_label(lang), x.reason(lang)) for x in urgent], max_width=70)
+        print()
+    counts = "，".join if lang == "zh" else ", ".join
+    parts = [f"{STATUS_LABELS[k][0 if lang == 'zh' else 1]} {v}" for k, v in result.counts.items() if v]
+    print(STATUS_SUMMARY[lang].format(name=name, today=result.today) + counts(parts))
+
+
+def _print_issues_to_stderr(issues) -> None:
+    for issue in issues:
+        note(f"{issue.severity}: {issue}")
+
+
+@command("status", "Lead-time status of every order in working days: overdue and at-risk orders first.",
+         "gendan-xl status workbooks/orders.xlsx --today 2026-11-26", _status_setup)
+def cmd_status(args: argparse.Namespace) -> int:
+    from .master import load_master, status_of
+
+    master = load_master(args.path, sheet=args.sheet, lang=args.lang)
+    lang = args.lang or master.orders.lang
+    status = status_of(master, today=args.today or dt.date.today(), warning_days=args.warning_days,
+                       weekly=args.weekly, lang=lang)
+    if args.json:
+        print_json(status.to_dict(lang))
+    else:
+        print_status(status, args.path.name, lang)
+        _print_issues_to_stderr(status.issues)
+    return EXIT_OK
+
+
+def _refresh_setup(p: argparse.ArgumentParser) -> None:
+    _status_setup(p)
+    p.add_argument("--backups", type=int, default=3, help="how many previous versions to keep (3)")
+
+
+REFRESH_DONE = {
+    "zh": "已写入 {path}：{n} 行的交期状态",
+    "en": "wrote the lead-time status of {n} lines into {path}",
+}
+SIDECAR_NOTE = {
+    "zh": "{name} 正在被打开（发现 {lock}），未修改原文件；结果写入 {out}",
+    "en": "{name} is open (found {lock}); the workbook was not changed; the result is in {out}",
+}
+
+
+@command("refresh", "Write the status, days late/to due, next milestone and reason into the orders sheet.",
+         "gendan-xl refresh workbooks/orders.xlsx --today 2026-11-26", _refresh_setup)
+def cmd_refresh(args: argparse.Namespace) -> int:
+    from .patch import is_open
+    from .refresh import refresh_workbook
+
+    lock = is_open(args.path)
+    result = refresh_workbook(args.path, today=args.today or dt.date.today(), now=dt.datetime.now(),
+                              sheet=args.sheet, lang=args.lang, warning_days=args.warning_days,
+                              weekly=args.weekly, backups=args.backups)
+    lang = result.plan.lang
+    if result.sidecar:
+        note("warning: " + SIDECAR_NOTE[lang].format(name=args.path.name, lock=lock.name if lock else "?",
+                                                      out=result.written))
+    for cell in result.skipped_formulas:
+        note(f"warning: {result.plan.sheet}!{cell}: formula kept, not overwritten")
+    if args.json:
+        print_json(result.to_dict(lang))
+    else:
+        print_status(result.status, args.path.name, lang)
+        print(REFRESH_DONE[lang].format(path=result.written, n=len(result.status.result.lines)))
+        _print_issues_to_stderr(result.status.issues)
+    return EXIT_OK
+
+
 def _demo_setup(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, default=Path("build/demo"), help="where the demo copies go (build/demo)")
     p.add_argument("--today", type=parse_day, help="the day to compute for (default: today)")
@@ -182,6 +277,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("gendan-xl: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `gendan-xl status --json | head`: the reader left, nothing is wrong
+        sys.stdout = open(os.devnull, "w")
+        return EXIT_OK
     except Exception as exc:  # the door: one line, not a traceback (unless --debug)
         if getattr(args, "debug", False):
             traceback.print_exc()

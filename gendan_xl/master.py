@@ -5,49 +5,54 @@ button and the scheduled jobs all go through these functions, so they see the sa
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import schema
 from .errors import WARNING, Issue, MissingSheetError, Report
 from .messages import make_issue
+from .status import StatusResult, compute_status, products_from_rows
 from .validate import check_orders
-from .workbook import Book, Table, open_book, read_table
+from .workdays import WorkCalendar, calendar_from_rows
+from .workbook import Book, MemoryBook, Table, open_book, read_table
 
 
 @dataclass
 class Master:
     """The sheets of a master workbook. Optional sheets are None when the workbook lacks them."""
 
-    book: Book
+    book: Book | MemoryBook
     orders: Table
     customers: Table | None = None
     products: Table | None = None
     calendar: Table | None = None
     notes: list[Issue] = field(default_factory=list)  # sheet-level findings (a missing 客户 sheet, ...)
 
-    @property
-    def path(self) -> Path:
-        return self.book.path
-
     def table(self, kind: str) -> Table | None:
         """Any other sheet of the master workbook (出货, 收款, ...) by schema kind, or None."""
-        try:
-            return read_table(self.book, schema.SCHEMAS[kind], year_anchor=None)
-        except MissingSheetError:
-            return None
+        return _optional(self.book, schema.SCHEMAS[kind])
+
+    def calendar_and_issues(self, *, weekly: str = "mon-fri", lang: str = "zh") -> tuple[WorkCalendar, list[Issue]]:
+        """The working-day calendar: official China data plus this workbook's 假期 sheet, which wins."""
+        if self.calendar is None:
+            return WorkCalendar(weekly=weekly), []
+        return calendar_from_rows(self.calendar.rows, weekly=weekly, sheet=self.calendar.sheet, lang=lang)
 
 
-def _optional(book: Book, sheet_schema: schema.SheetSchema) -> Table | None:
+def _optional(book: Book | MemoryBook, sheet_schema: schema.SheetSchema) -> Table | None:
     try:
         return read_table(book, sheet_schema, year_anchor=None)
     except MissingSheetError:
         return None
 
 
-def load_master(path: str | Path, *, sheet: str | None = None, lang: str | None = None) -> Master:
-    """Open the workbook and read its orders sheet and master data; raise GendanError if unusable."""
-    book = open_book(path)
+def load_master(source: str | Path | Book | MemoryBook, *, sheet: str | None = None,
+                lang: str | None = None) -> Master:
+    """Read the orders sheet and master data of a workbook file (or an open Book / MemoryBook).
+
+    Raises GendanError (one line) when the workbook cannot be used."""
+    book = source if isinstance(source, (Book, MemoryBook)) else open_book(source)
     orders = read_table(book, schema.ORDERS, sheet)
     master = Master(book=book, orders=orders, customers=_optional(book, schema.CUSTOMERS),
                     products=_optional(book, schema.PRODUCTS), calendar=_optional(book, schema.CALENDAR))
@@ -66,3 +71,28 @@ def validate_workbook(path: str | Path, *, sheet: str | None = None, lang: str |
                           lang=lang or master.orders.lang)
     report.issues[:0] = master.notes
     return report
+
+
+@dataclass
+class MasterStatus:
+    """The status of every order line, with the findings a user must see next to it."""
+
+    master: Master
+    result: StatusResult
+    issues: list[Issue]  # 假期 sheet problems and calendar-unverified warnings
+
+    def to_dict(self, lang: str = "zh") -> dict:
+        doc = self.result.to_dict(lang)
+        doc["issues"] = [i.to_dict() for i in self.issues]
+        return doc
+
+
+def status_of(master: Master, *, today: dt.date, warning_days: int = 3, weekly: str = "mon-fri",
+              lang: str | None = None) -> MasterStatus:
+    """Lead-time status of the master workbook's orders on `today` (the `status` command)."""
+    lang = lang or master.orders.lang
+    calendar, issues = master.calendar_and_issues(weekly=weekly, lang=lang)
+    products = products_from_rows(master.products.rows) if master.products is not None else {}
+    result = compute_status(master.orders.rows, products, calendar, today, warning_days=warning_days)
+    sheet = master.calendar.sheet if master.calendar is not None else schema.CALENDAR.zh
+    return MasterStatus(master, result, issues + result.calendar_issues(lang, sheet=sheet))

@@ -58,14 +58,60 @@ def cell_ref(row: int, col: int) -> str:
     return f"{col_letter(col)}{row}"
 
 
+class _SheetFinder:
+    """Finding a sheet by the names people give it; shared by files and in-memory workbooks."""
+
+    name: str
+    sheet_names: list[str]
+
+    def find_sheet(self, schema: SheetSchema, sheet: str | None = None) -> str:
+        """The sheet to read: the one named, else the first whose name is one of the schema's aliases."""
+        if sheet is not None:
+            if sheet in self.sheet_names:
+                return sheet
+            raise MissingSheetError(
+                f'{self.name} has no sheet "{sheet}" (found: {", ".join(self.sheet_names)}); pass --sheet')
+        wanted = {normalize_header(a) for a in (schema.zh, schema.en, *schema.sheet_aliases)}
+        for name in self.sheet_names:
+            if normalize_header(name) in wanted:
+                return name
+        raise MissingSheetError(
+            f'{self.name} has no sheet "{schema.zh}" / "{schema.en}" '
+            f'(found: {", ".join(self.sheet_names)}); pass --sheet')
+
+
 @dataclass
-class Book:
-    """An open workbook: its sheet names, its date system and a way to read a sheet's values."""
+class MemoryBook(_SheetFinder):
+    """Sheets already in memory (rows of values from A1, as a used range gives them): the Excel button's
+    workbook, and tests. Empty cells may be None or ""."""
+
+    sheets: dict[str, list[list[Any]]]
+    name: str = "workbook"
+    date1904: bool = False
+
+    @property
+    def sheet_names(self) -> list[str]:  # type: ignore[override]
+        return list(self.sheets)
+
+    def values(self, sheet: str) -> list[list[Any]]:
+        return self.sheets[sheet]
+
+    def formulas_without_value(self, sheet: str) -> set[str]:
+        return set()  # a live workbook has calculated every formula
+
+
+@dataclass
+class Book(_SheetFinder):
+    """An open workbook file: its sheet names, its date system and a way to read a sheet's values."""
 
     path: Path
     sheet_names: list[str]
     date1904: bool
     _wb: Any = field(repr=False, default=None)
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        return self.path.name
 
     def values(self, sheet: str) -> list[list[Any]]:
         """Every row of the sheet from A1, as calamine types them (empty cells are "")."""
@@ -86,21 +132,6 @@ class Book:
         if b"<f" not in xml:
             return set()
         return {m.group(1).decode() for m in _NO_CACHE.finditer(xml)}
-
-    def find_sheet(self, schema: SheetSchema, sheet: str | None = None) -> str:
-        """The sheet to read: the one named, else the first whose name is one of the schema's aliases."""
-        if sheet is not None:
-            if sheet in self.sheet_names:
-                return sheet
-            raise MissingSheetError(
-                f'{self.path.name} has no sheet "{sheet}" (found: {", ".join(self.sheet_names)}); pass --sheet')
-        wanted = {normalize_header(a) for a in (schema.zh, schema.en, *schema.sheet_aliases)}
-        for name in self.sheet_names:
-            if normalize_header(name) in wanted:
-                return name
-        raise MissingSheetError(
-            f'{self.path.name} has no sheet "{schema.zh}" / "{schema.en}" '
-            f'(found: {", ".join(self.sheet_names)}); pass --sheet')
 
 
 _NO_CACHE = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)(?:<v\s*/>|<v></v>)?</c>')
@@ -226,7 +257,7 @@ class Table:
         return cell_ref(self.header_row, self.columns[field_])
 
 
-def read_table(book: Book, schema: SheetSchema, sheet: str | None = None, *,
+def read_table(book: Book | MemoryBook, schema: SheetSchema, sheet: str | None = None, *,
                year_anchor: str | None = "order_date") -> Table:
     """Read one sheet against `schema`: find the header row, map its headers, type every data row.
 
@@ -238,11 +269,11 @@ def read_table(book: Book, schema: SheetSchema, sheet: str | None = None, *,
     if header_idx is None:
         wanted = ", ".join(schema.column(f).zh for f in schema.required)
         raise MissingColumnsError(
-            f'{book.path.name}: sheet "{name}" has no header row with {wanted} in its first '
+            f'{book.name}: sheet "{name}" has no header row with {wanted} in its first '
             f"{HEADER_SEARCH_ROWS} rows; check the column titles")
     missing = [f for f in schema.required if f not in mapping.values()]
     if missing and len(missing) == len(schema.required):
-        raise MissingColumnsError(f'{book.path.name}: sheet "{name}" lacks the columns '
+        raise MissingColumnsError(f'{book.name}: sheet "{name}" lacks the columns '
                                   f'{", ".join(schema.column(f).zh for f in missing)}')
     headers = ["" if h is None else str(h).strip() for h in grid[header_idx]]
     columns = {f: i for i, f in mapping.items()}

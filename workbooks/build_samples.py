@@ -137,7 +137,7 @@ def _progress(o: Order, prod: tuple, rnd: random.Random) -> None:
     if o.ship:
         o.shipped = o.qty
         o.status = "已出货"
-        if rnd.random() < 0.08:  # a partial shipment: the rest follows
+        if rnd.random() < 0.3 and (TODAY - o.ship).days < 30:  # a recent partial shipment: the rest follows
             o.shipped = o.qty // 2
             o.status = "部分出货"
             o.remark = "分批出货，余数待出"

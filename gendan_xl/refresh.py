@@ -1,0 +1,230 @@
+"""Refresh: write each order's lead-time status into columns of the orders sheet.
+
+One seam serves both doors. `plan_refresh` decides, from the sheet's values and the status, what goes
+where: a few columns of values, a stamp, and the colour rules. A `Grid` carries that out:
+
+- `ListGrid`, rows of values in memory (what an Excel used range gives: dates as datetimes, numbers as
+  floats, empty as None) — tests, and the reference the file refresh must equal cell for cell;
+- the file door (`refresh_workbook`) hands the same cells to `patch.patch_sheet`, which rewrites only the
+  orders sheet's XML and copies every other part of the package byte for byte;
+- the Excel button (`xl.py`) writes each column with one range assignment.
+
+Our columns are found again by their headers on the next refresh (either language half matches), so a
+user may move them; missing ones are added at the right of the table, after any column in use.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, Sequence
+
+from .master import MasterStatus, load_master, status_of
+from .schema import normalize_header
+from .status import STATUS_LABELS
+from .workbook import cell_ref, col_letter
+
+# The columns we own, in order: (key, bilingual header). Headers are user-facing text: this is their table.
+OUTPUT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("status", "交期状态 / Lead-time status"),
+    ("days_late", "逾期天数 / Days late"),
+    ("days_to_due", "距交期天数 / Days to due"),
+    ("next_milestone", "下一节点 / Next milestone"),
+    ("next_milestone_date", "节点计划日 / Milestone date"),
+    ("reason", "说明 / Reason"),
+)
+STAMP = {"zh": "更新时间 / Refreshed at {when}", "en": "Refreshed at / 更新时间 {when}"}
+STAMP_COLUMN = "更新时间 / Refreshed at"  # used only when there is no row above the header for the stamp
+# Colours by status (fill, font): Excel's own "bad / neutral / good" palette.
+STATUS_COLOURS: dict[str, tuple[str, str]] = {
+    "overdue": ("#FFC7CE", "#9C0006"),
+    "shipped_late": ("#FFC7CE", "#9C0006"),
+    "at_risk": ("#FFEB9C", "#9C5700"),
+    "on_track": ("#C6EFCE", "#006100"),
+    "shipped_on_time": ("#C6EFCE", "#006100"),
+    "cancelled": ("#D9D9D9", "#595959"),
+}
+LAST_EXCEL_ROW = 1048576
+
+
+@dataclass(frozen=True)
+class ColourRule:
+    """Conditional formatting: cells of `sqref` whose value equals `text` get the colours."""
+
+    sqref: str
+    formula: str
+    fill: str
+    font: str
+
+
+@dataclass
+class ColumnWrite:
+    col: int  # 0-based
+    first_row: int  # 1-based Excel row of values[0]
+    values: list[Any]
+
+
+@dataclass
+class RefreshPlan:
+    sheet: str
+    header_row: int
+    columns: list[ColumnWrite]
+    colours: list[ColourRule]
+    lang: str
+
+    def cells(self) -> dict[tuple[int, int], Any]:
+        """{(row, col)} 1-based → value: the form the file patcher takes."""
+        out = {}
+        for cw in self.columns:
+            for i, value in enumerate(cw.values):
+                out[(cw.first_row + i, cw.col + 1)] = value
+        return out
+
+
+class Grid(Protocol):
+    """Where a refresh writes: one column of values at a time, plus colour rules."""
+
+    def write_column(self, col: int, first_row: int, values: Sequence[Any]) -> None: ...
+
+    def add_colours(self, rules: Sequence[ColourRule]) -> None: ...
+
+
+@dataclass
+class ListGrid:
+    """An in-memory used range from A1 (rows of values); writes grow it as Excel would."""
+
+    rows: list[list[Any]]
+    colours: list[ColourRule] = field(default_factory=list)
+
+    def write_column(self, col: int, first_row: int, values: Sequence[Any]) -> None:
+        for i, value in enumerate(values):
+            r = first_row - 1 + i
+            while len(self.rows) <= r:
+                self.rows.append([])
+            row = self.rows[r]
+            if len(row) <= col:
+                row.extend([None] * (col + 1 - len(row)))
+            row[col] = value
+
+    def add_colours(self, rules: Sequence[ColourRule]) -> None:
+        self.colours.extend(r for r in rules if r not in self.colours)
+
+
+def apply(plan: RefreshPlan, grid: Grid) -> None:
+    for cw in plan.columns:
+        grid.write_column(cw.col, cw.first_row, cw.values)
+    grid.add_colours(plan.colours)
+
+
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def _matches(header: Any, ours: str) -> bool:
+    norm = normalize_header(header)
+    return bool(norm) and (norm == normalize_header(ours) or norm in {normalize_header(h) for h in ours.split("/")})
+
+
+def plan_refresh(status: MasterStatus, grid_rows: Sequence[Sequence[Any]], *, now: dt.datetime,
+                 lang: str | None = None) -> RefreshPlan:
+    """What to write where, from the orders sheet's current values and the computed status. Pure."""
+    table = status.master.orders
+    lang = lang or table.lang
+    hdr = table.header_row
+    header_cells = list(grid_rows[hdr - 1]) if len(grid_rows) >= hdr else []
+    used_width = max((len(r) - next((i for i, v in enumerate(reversed(r)) if not _blank(v)), len(r))
+                      for r in grid_rows), default=0)
+    next_free = max(used_width, table.width)
+    placed: dict[str, int] = {}
+    for key, header in OUTPUT_COLUMNS + ((("stamp", STAMP_COLUMN),) if hdr == 1 else ()):
+        found = next((i for i, h in enumerate(header_cells) if _matches(h, header)), None)
+        if found is None:
+            found, next_free = next_free, next_free + 1
+        placed[key] = found
+
+    lines = {line.row: line for line in status.result.lines}
+    last_data = max(lines, default=hdr)
+    # rows below the data that still show an old refresh (an order deleted since) are cleared
+    last_used = last_data
+    for r in range(last_data, len(grid_rows)):
+        row = grid_rows[r]
+        if any(c < len(row) and not _blank(row[c]) for c in placed.values()):
+            last_used = r + 1
+    stamp_text = STAMP[lang].format(when=now.strftime("%Y-%m-%d %H:%M"))
+
+    columns = []
+    for key, header in OUTPUT_COLUMNS + ((("stamp", STAMP_COLUMN),) if hdr == 1 else ()):
+        values: list[Any] = [header]
+        for r in range(hdr + 1, last_used + 1):
+            line = lines.get(r)
+            values.append(None if line is None else _value(key, line, lang, stamp_text))
+        columns.append(ColumnWrite(placed[key], hdr, values))
+    if hdr > 1:  # the stamp sits above our first column, out of the table
+        columns.append(ColumnWrite(placed["status"], hdr - 1, [stamp_text]))
+
+    status_col = col_letter(placed["status"])
+    first = hdr + 1
+    sqref = f"{status_col}{first}:{status_col}{LAST_EXCEL_ROW}"
+    colours = [ColourRule(sqref, f'${status_col}{first}="{_label(code, lang)}"', *STATUS_COLOURS[code])
+               for code in STATUS_COLOURS]
+    return RefreshPlan(table.sheet, hdr, columns, colours, lang)
+
+
+def _label(code: str, lang: str) -> str:
+    zh, en = STATUS_LABELS[code]
+    return zh if lang == "zh" else en
+
+
+def _value(key: str, line, lang: str, stamp: str) -> Any:
+    if key == "status":
+        return line.label(lang)
+    if key == "next_milestone":
+        return line.next_milestone_label(lang)
+    if key == "reason":
+        return line.reason(lang)
+    if key == "stamp":
+        return stamp
+    return getattr(line, key)
+
+
+# ------------------------------------------------------------------------------------------- file door
+
+@dataclass
+class RefreshResult:
+    status: MasterStatus
+    plan: RefreshPlan
+    written: Path  # the workbook, or the sidecar when the workbook was open
+    sidecar: bool
+    skipped_formulas: list[str]  # cells we did not write because they hold a formula
+
+    def to_dict(self, lang: str = "zh") -> dict:
+        doc = self.status.to_dict(lang)
+        doc.update(written=str(self.written), sidecar=self.sidecar, skipped_formulas=self.skipped_formulas)
+        return doc
+
+
+def sidecar_path(path: Path) -> Path:
+    """Where the result goes while the workbook is open: `name.status.xlsx` beside it."""
+    return path.with_name(f"{path.stem}.status{path.suffix}")
+
+
+def refresh_workbook(path: str | Path, *, today: dt.date, now: dt.datetime, sheet: str | None = None,
+                     lang: str | None = None, warning_days: int = 3, weekly: str = "mon-fri",
+                     backups: int = 3) -> RefreshResult:
+    """Compute the status and patch it into the workbook (or its sidecar while it is open)."""
+    from .patch import ColourRule as PatchColour, is_open, patch_sheet
+
+    path = Path(path)
+    master = load_master(path, sheet=sheet, lang=lang)
+    status = status_of(master, today=today, warning_days=warning_days, weekly=weekly, lang=lang)
+    plan = plan_refresh(status, master.book.values(master.orders.sheet), now=now, lang=lang)
+    sidecar = is_open(path) is not None
+    out = sidecar_path(path) if sidecar else None
+    result = patch_sheet(path, plan.sheet, plan.cells(), out_path=out, backups=backups, now=now,
+                         conditional_formats=[PatchColour(r.sqref, r.formula, r.fill, r.font) for r in plan.colours])
+    return RefreshResult(status, plan, out or path, sidecar, list(getattr(result, "skipped_formulas", [])))
+
+
+def status_cell(plan: RefreshPlan, row: int) -> str:
+    """The cell ("V12") where the status of the order on `row` is written."""
+    return cell_ref(row, plan.columns[0].col)
