@@ -220,14 +220,28 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     if result.sidecar:
         note("warning: " + SIDECAR_NOTE[lang].format(name=args.path.name, lock=lock.name if lock else "?",
                                                       out=result.written))
-    for cell in result.skipped_formulas:
-        note(f"warning: {result.plan.sheet}!{cell}: formula kept, not overwritten")
     if args.json:
         print_json(result.to_dict(lang))
     else:
         print_status(result.status, args.path.name, lang)
         print(REFRESH_DONE[lang].format(path=result.written, n=len(result.status.result.lines)))
-        _print_issues_to_stderr(result.status.issues)
+        _print_issues_to_stderr(result.issues)
+    return EXIT_OK
+
+
+def _init_setup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", type=Path, help="the new workbook (.xlsx)")
+
+
+@command("init-workbook", "Create a new, empty master order workbook with the sample's structure.",
+         "gendan-xl init-workbook 订单跟踪表.xlsx", _init_setup)
+def cmd_init_workbook(args: argparse.Namespace) -> int:
+    from .builder import build_master
+
+    if args.path.exists():
+        raise GendanError(f"{args.path} already exists; choose another name (we never overwrite a workbook)")
+    build_master(args.path, [], examples=False)
+    print(args.path)
     return EXIT_OK
 
 

@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, Sequence
 
+from .errors import Issue
 from .master import MasterStatus, load_master, status_of
+from .patch import CFRule, is_open, patch_sheet, sidecar_path
 from .schema import normalize_header
 from .status import STATUS_LABELS
 from .workbook import cell_ref, col_letter
@@ -49,10 +51,10 @@ LAST_EXCEL_ROW = 1048576
 
 @dataclass(frozen=True)
 class ColourRule:
-    """Conditional formatting: cells of `sqref` whose value equals `text` get the colours."""
+    """Conditional formatting: cells of `sqref` whose text equals `text` get the colours ("#RRGGBB")."""
 
     sqref: str
-    formula: str
+    text: str
     fill: str
     font: str
 
@@ -165,8 +167,7 @@ def plan_refresh(status: MasterStatus, grid_rows: Sequence[Sequence[Any]], *, no
     status_col = col_letter(placed["status"])
     first = hdr + 1
     sqref = f"{status_col}{first}:{status_col}{LAST_EXCEL_ROW}"
-    colours = [ColourRule(sqref, f'${status_col}{first}="{_label(code, lang)}"', *STATUS_COLOURS[code])
-               for code in STATUS_COLOURS]
+    colours = [ColourRule(sqref, _label(code, lang), *STATUS_COLOURS[code]) for code in STATUS_COLOURS]
     return RefreshPlan(table.sheet, hdr, columns, colours, lang)
 
 
@@ -195,34 +196,31 @@ class RefreshResult:
     plan: RefreshPlan
     written: Path  # the workbook, or the sidecar when the workbook was open
     sidecar: bool
-    skipped_formulas: list[str]  # cells we did not write because they hold a formula
+    issues: list[Issue]  # the status's findings plus the patch's (formula cells kept, ...)
+    backup: Path | None = None
 
     def to_dict(self, lang: str = "zh") -> dict:
         doc = self.status.to_dict(lang)
-        doc.update(written=str(self.written), sidecar=self.sidecar, skipped_formulas=self.skipped_formulas)
+        doc.update(written=str(self.written), sidecar=self.sidecar, backup=str(self.backup) if self.backup else None,
+                   issues=[i.to_dict() for i in self.issues])
         return doc
-
-
-def sidecar_path(path: Path) -> Path:
-    """Where the result goes while the workbook is open: `name.status.xlsx` beside it."""
-    return path.with_name(f"{path.stem}.status{path.suffix}")
 
 
 def refresh_workbook(path: str | Path, *, today: dt.date, now: dt.datetime, sheet: str | None = None,
                      lang: str | None = None, warning_days: int = 3, weekly: str = "mon-fri",
                      backups: int = 3) -> RefreshResult:
     """Compute the status and patch it into the workbook (or its sidecar while it is open)."""
-    from .patch import ColourRule as PatchColour, is_open, patch_sheet
-
     path = Path(path)
     master = load_master(path, sheet=sheet, lang=lang)
     status = status_of(master, today=today, warning_days=warning_days, weekly=weekly, lang=lang)
     plan = plan_refresh(status, master.book.values(master.orders.sheet), now=now, lang=lang)
     sidecar = is_open(path) is not None
     out = sidecar_path(path) if sidecar else None
-    result = patch_sheet(path, plan.sheet, plan.cells(), out_path=out, backups=backups, now=now,
-                         conditional_formats=[PatchColour(r.sqref, r.formula, r.fill, r.font) for r in plan.colours])
-    return RefreshResult(status, plan, out or path, sidecar, list(getattr(result, "skipped_formulas", [])))
+    rules = [CFRule(r.sqref, kind="equal", text=r.text, fill=r.fill, font=r.font) for r in plan.colours]
+    done = patch_sheet(path, plan.sheet, plan.cells(), out_path=out, backups=backups, now=now,
+                       conditional_formats=rules)
+    lang = plan.lang
+    return RefreshResult(status, plan, done.path, sidecar, status.issues + done.issues(lang), done.backup)
 
 
 def status_cell(plan: RefreshPlan, row: int) -> str:
