@@ -50,6 +50,7 @@ the working days it still needs), `next_milestone` (the first step not done) and
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -159,6 +160,7 @@ def products_from_rows(rows: Iterable[Any]) -> dict[str, LeadTimes | None]:
     return out
 
 
+@functools.lru_cache(maxsize=4096)
 def _model_key(model: Any) -> str:
     return unicodedata.normalize("NFKC", str(model)).strip().casefold()
 
@@ -177,6 +179,8 @@ def _int(v: Any) -> int | None:
 
 
 def _date(v: Any) -> _dt.date | None:
+    if v is None or type(v) is _dt.date:
+        return v
     if isinstance(v, _dt.datetime):
         return v.date()
     if isinstance(v, _dt.date):
@@ -184,7 +188,7 @@ def _date(v: Any) -> _dt.date | None:
     return None
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     """The status of one order line. `reason(lang)` and `label(lang)` give the text."""
 
@@ -205,7 +209,8 @@ class Line:
     remaining_workdays: int | None = None
     plan: dict[str, _dt.date] = field(default_factory=dict)
     partial: bool = False
-    reasons: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    reasons: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (REASONS code, fields)
+    today: _dt.date | None = field(default=None, repr=False)  # dates in reasons are written relative to it
 
     def label(self, lang: str = "zh") -> str:
         return _text(STATUS_LABELS, self.status, lang)
@@ -213,7 +218,7 @@ class Line:
     def reason(self, lang: str = "zh") -> str:
         parts = []
         for code, params in self.reasons:
-            fields = dict(params)
+            fields = {k: _fmt(v, self.today) if isinstance(v, _dt.date) else v for k, v in params.items()}
             if "milestone" in fields:
                 fields["label"] = _text(MILESTONE_LABELS, fields["milestone"], lang)
             parts.append(_text(REASONS, code, lang).format(**fields))
@@ -287,9 +292,9 @@ class StatusResult:
         }
 
 
-def _fmt(d: _dt.date, today: _dt.date) -> str:
+def _fmt(d: _dt.date, today: _dt.date | None) -> str:
     """11-20 in the current year, 2027-01-05 otherwise: how people write dates in a one-line note."""
-    return f"{d.month:02d}-{d.day:02d}" if d.year == today.year else d.isoformat()
+    return f"{d.month:02d}-{d.day:02d}" if today is not None and d.year == today.year else d.isoformat()
 
 
 def compute_status(
@@ -335,7 +340,7 @@ def _classify(row: Any, index: Mapping[str, LeadTimes | None], today: _dt.date):
     due = factory_due or customer_due
     line = Line(row=row.row, order_no=v.get("order_no"), customer=v.get("customer"), model=v.get("model"),
                 merchandiser=v.get("merchandiser"), due_date=due, customer_due_date=customer_due or factory_due,
-                status="unknown")
+                status="unknown", today=today)
     if schema.lookup_code(schema.ORDER_STATUSES, v.get("status")) == "cancelled":
         line.status = "cancelled"
         line.reasons.append(("cancelled", {}))
@@ -361,7 +366,7 @@ def _classify(row: Any, index: Mapping[str, LeadTimes | None], today: _dt.date):
             line.reasons.append(_no_due(row, errors))
             return line, v, None
         late = (ship_date - judge).days
-        ctx = {"ship": _fmt(ship_date, today), "due": _fmt(judge, today)}
+        ctx = {"ship": ship_date, "due": judge}
         if late > 0:
             line.status, line.days_late = "shipped_late", late
             line.reasons.append(("shipped_late", {**ctx, "days": late}))
@@ -409,7 +414,7 @@ def _plan_open(pending, calendar: WorkCalendar, today: _dt.date, warning_days: i
     years.update(years_of(dues))
 
     planned = [i for i, p in enumerate(pending) if p[2] is not None]
-    plans: dict[str, np.ndarray] = {}
+    plans: dict[str, list[_dt.date]] = {}
     if planned:
         sel = np.array(planned)
         leads = [pending[i][2] for i in planned]
@@ -423,14 +428,16 @@ def _plan_open(pending, calendar: WorkCalendar, today: _dt.date, warning_days: i
         production = col("production")
         material = calendar.add_workdays_array(finish, -production)
         start = np.where(production > 0, calendar.add_workdays_array(material, 1), finish)
-        plans = {"material": material, "production_start": start, "production_finish": finish,
-                 "inspection": inspection, "packing": ship, "ship": ship}
-        years.update(years_of(material))
+        ship_days = ship.tolist()  # datetime64[D] → datetime.date, once per column
+        plans = {"material": material.tolist(), "production_start": start.tolist(),
+                 "production_finish": finish.tolist(), "inspection": inspection.tolist(), "packing": ship_days,
+                 "ship": ship_days}
+        years.update(years_of(material))  # the earliest planned dates
 
     slot = {i: k for k, i in enumerate(planned)}
     for i, (line, values, lead, problem) in enumerate(pending):
         k = slot.get(i)
-        plan = {} if k is None else {m: plans[m][k].item() for m in MILESTONES}
+        plan = {} if k is None else {m: plans[m][k] for m in MILESTONES}
         _judge(line, values, lead, problem, plan, int(left[i]), calendar, today, warning_days)
 
 
@@ -441,7 +448,6 @@ def _judge(line: Line, values: Mapping[str, Any], lead: LeadTimes | None, proble
     line.plan = plan
     line.workdays_left = left
     shipped, quantity = _int(values.get("shipped_qty")), _int(values.get("quantity"))
-    due_s = _fmt(due, today)
 
     # Open lines have not finished shipping (fully shipped ones were settled before), so packing and ship
     # are not done. Anything already shipped proves the steps before it, and a later actual date proves
@@ -479,7 +485,7 @@ def _judge(line: Line, values: Mapping[str, Any], lead: LeadTimes | None, proble
     if today > due:
         line.status = "overdue"
         line.days_late = (today - due).days
-        line.reasons.append(("overdue", {"due": due_s, "days": line.days_late}))
+        line.reasons.append(("overdue", {"due": due, "days": line.days_late}))
         if problem is not None:
             line.reasons.append((problem, {"model": line.model}))
         _add_partial(line, shipped, quantity)
@@ -492,24 +498,24 @@ def _judge(line: Line, values: Mapping[str, Any], lead: LeadTimes | None, proble
                        if ACTUAL_FIELDS[m] is not None and not done[m] and plan[m] < today), None)
     if missed is not None:
         line.status = "at_risk"
-        line.reasons.append(("missed", {"milestone": missed, "date": _fmt(plan[missed], today)}))
+        line.reasons.append(("missed", {"milestone": missed, "date": plan[missed]}))
     elif lead is not None and line.remaining_workdays > left:
         line.status = "at_risk"
-        line.reasons.append(("short", {"need": line.remaining_workdays, "left": left, "due": due_s}))
+        line.reasons.append(("short", {"need": line.remaining_workdays, "left": left, "due": due}))
     elif left <= warning_days:
         line.status = "at_risk"
-        line.reasons.append(("window", {"due": due_s, "left": left}))
+        line.reasons.append(("window", {"due": due, "left": left}))
     elif lead is None:
         line.status = "unknown"
-        line.reasons.append(("due", {"due": due_s}))
+        line.reasons.append(("due", {"due": due}))
     else:
         line.status = "on_track"
         if line.next_milestone is not None:
             line.reasons.append(("next", {"milestone": line.next_milestone,
-                                          "date": _fmt(line.next_milestone_date, today),
+                                          "date": line.next_milestone_date,
                                           "slack": line.slack_workdays}))
         else:
-            line.reasons.append(("due", {"due": due_s}))
+            line.reasons.append(("due", {"due": due}))
     if problem is not None:
         line.reasons.append((problem, {"model": line.model}))
     _add_partial(line, shipped, quantity)
