@@ -1,0 +1,150 @@
+"""Refresh: status written back into the workbook, nothing else harmed; the open-workbook sidecar."""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+import zipfile
+
+import openpyxl
+import pytest
+import python_calamine as pc
+
+from conftest import CORPUS, WORKBOOKS, good_row
+from gendan_xl.cli import main
+from gendan_xl.errors import WorkbookOpenError
+from gendan_xl.master import load_master, status_of
+from gendan_xl.patch import patch_sheet
+from gendan_xl.refresh import ListGrid, OUTPUT_COLUMNS, apply, plan_refresh, refresh_workbook
+
+TODAY = dt.date(2026, 11, 26)
+NOW = dt.datetime(2026, 11, 26, 8, 30)
+OURS = {"xl/worksheets/sheet1.xml", "xl/styles.xml", "xl/tables/table1.xml"}
+
+
+def members(path):
+    with zipfile.ZipFile(path) as zf:
+        return {i.filename: zf.read(i.filename) for i in zf.infolist()}
+
+
+def orders_rows(path):
+    return pc.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("订单").to_python()
+
+
+@pytest.fixture
+def sample(tmp_path):
+    dst = tmp_path / "orders.xlsx"
+    shutil.copyfile(WORKBOOKS / "orders.xlsx", dst)
+    return dst
+
+
+def test_refresh_writes_status_and_leaves_every_other_part_identical(sample):
+    before = members(sample)
+    result = refresh_workbook(sample, today=TODAY, now=NOW)
+    after = members(sample)
+    assert list(after) == list(before)  # same parts, same order
+    assert {n for n in before if before[n] != after[n]} == OURS
+    rows = orders_rows(sample)
+    header = rows[2]
+    first = header.index("交期状态 / Lead-time status")
+    assert first == 21  # right of the 21 columns of the table
+    assert header[first:first + len(OUTPUT_COLUMNS)] == [h for _, h in OUTPUT_COLUMNS]
+    assert rows[1][first] == "更新时间 / Refreshed at 2026-11-26 08:30"
+    by_order = {r[0]: r for r in rows[3:203]}
+    line = next(x for x in result.status.result.lines if x.status == "overdue")
+    row = by_order[line.order_no]
+    assert row[first] == "逾期" and row[first + 1] == line.days_late
+    # the table grew to cover the new columns, so filters and structured references include them
+    table = before["xl/tables/table1.xml"].decode(), after["xl/tables/table1.xml"].decode()
+    assert 'ref="A3:U203"' in table[0] and 'ref="A3:AA203"' in table[1]
+    # and a second reader sees the same
+    ws = openpyxl.load_workbook(sample, read_only=True)["订单"]
+    assert [c.value for c in next(ws.iter_rows(min_row=3, max_row=3))][first] == "交期状态 / Lead-time status"
+
+
+def test_second_refresh_changes_only_values(sample):
+    refresh_workbook(sample, today=TODAY, now=NOW)
+    once = members(sample)
+    refresh_workbook(sample, today=TODAY + dt.timedelta(days=1), now=NOW + dt.timedelta(days=1))
+    twice = members(sample)
+    assert {n for n in once if once[n] != twice[n]} == {"xl/worksheets/sheet1.xml"}
+    assert twice["xl/worksheets/sheet1.xml"].count(b"<conditionalFormatting") == \
+        once["xl/worksheets/sheet1.xml"].count(b"<conditionalFormatting")
+    rows = orders_rows(sample)
+    assert rows[2].count("交期状态 / Lead-time status") == 1  # found again, not added twice
+
+
+def test_backup_kept(sample):
+    original = sample.read_bytes()
+    result = refresh_workbook(sample, today=TODAY, now=NOW, backups=2)
+    assert result.backup is not None and result.backup.read_bytes() == original
+
+
+def test_open_workbook_gets_a_sidecar_and_is_not_touched(sample, capsys):
+    shutil.copyfile(CORPUS / "lockfiles" / "~$LoadPivotTables.xlsx", sample.parent / "~$orders.xlsx")
+    original = sample.read_bytes()
+    code = main(["refresh", str(sample), "--today", TODAY.isoformat()])
+    out, err = capsys.readouterr()
+    assert code == 0
+    assert sample.read_bytes() == original
+    sidecar = sample.with_name("orders.status.xlsx")
+    assert "orders.xlsx 正在被打开" in err and str(sidecar) in err
+    assert "交期状态 / Lead-time status" in orders_rows(sidecar)[2]
+    with pytest.raises(WorkbookOpenError):
+        patch_sheet(sample, "订单", {(1, 30): "x"})
+
+
+def test_libreoffice_lock_file_too(sample):
+    (sample.parent / ".~lock.orders.xlsx#").write_text(",someone,host,27.11.2026 08:00,\n")
+    result = refresh_workbook(sample, today=TODAY, now=NOW)
+    assert result.sidecar and result.written.name == "orders.status.xlsx"
+
+
+def test_in_memory_grid_equals_the_file_refresh(sample):
+    """The Excel button's path (a used range in memory) and the file path write the same cells."""
+    grid = ListGrid([list(r) for r in orders_rows(sample)])
+    master = load_master(sample)
+    apply(plan_refresh(status_of(master, today=TODAY), grid.rows, now=NOW), grid)
+    refresh_workbook(sample, today=TODAY, now=NOW)
+    got = orders_rows(sample)
+    width = max(len(r) for r in got)
+    norm = lambda rows: [[("" if v is None else v) for v in r] + [""] * (width - len(r)) for r in rows]  # noqa: E731
+    assert norm(grid.rows) == norm(got)
+
+
+def test_formula_in_our_column_is_kept_and_reported(book, tmp_path):
+    headers = ["订单号", "客户", "型号", "数量", "下单日期", "客户交期", "交期状态 / Lead-time status"]
+    path = book([good_row()], headers=headers, title_rows=[["title"]])
+    wb = openpyxl.load_workbook(path)  # our own test file, built for this test
+    wb["订单"]["G3"] = '=IF(A3="","","manual")'
+    wb.save(path)
+    result = refresh_workbook(path, today=TODAY, now=NOW)
+    assert any(i.cell == "G3" and "formula" in i.code for i in result.issues)
+    assert openpyxl.load_workbook(path)["订单"]["G3"].value == '=IF(A3="","","manual")'
+
+
+def test_rows_of_a_deleted_order_are_cleared():
+    """A line that was refreshed, then deleted, leaves no stale status behind."""
+    import python_calamine  # noqa: F401  (same reader as the file door)
+    master = load_master(WORKBOOKS / "orders.xlsx")
+    rows = [list(r) for r in orders_rows(WORKBOOKS / "orders.xlsx")]
+    status = status_of(master, today=TODAY)
+    grid = ListGrid(rows)
+    apply(plan_refresh(status, grid.rows, now=NOW), grid)
+    grid.rows.insert(203, [None] * 21 + ["逾期", 3, None, None, None, "old"])  # an old status under the data
+    plan = plan_refresh(status, grid.rows, now=NOW)
+    apply(plan, grid)
+    assert grid.rows[203][21:] == [None] * 6
+
+
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_libreoffice_opens_the_refreshed_file_and_shows_the_values(sample, tmp_path):
+    refresh_workbook(sample, today=TODAY, now=NOW)
+    out = tmp_path / "csv"
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--headless",
+                    "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1", "--outdir", str(out), str(sample)],
+                   check=True, capture_output=True, timeout=180)
+    text = (out / "orders.csv").read_text(encoding="utf-8")
+    assert "交期状态 / Lead-time status" in text and "逾期" in text and "准时出货" in text
