@@ -377,7 +377,8 @@ THEIRS = SheetSchema(
              "Posting Date", "Transaction Date", "Value Date", "Doc Date", "Invoice Date", "交易时间"),
         _col("summary", TEXT, "摘要", "Description", "说明", "备注", "Remark", "Remarks", "Memo", "Narrative",
              "用途", "附言", "Details", "Particulars", "内容", "交易摘要"),
-        _col("po", TEXT, "订单号", "PO No.", "PO", "采购单号", "采购订单号", "Order No.", "Your Ref"),
+        _col("po", TEXT, "订单号", "PO No.", "PO", "采购单号", "采购订单号", "Order No.", "Your Ref", "关联单号",
+             "原单号", "对应单号", "Related Doc"),
         _col("debit", NUMBER, "借方", "Debit", "借方金额", "借方发生额", "借", "Dr", "支出", "支出金额",
              "Withdrawal", "应收金额", "出货金额"),
         _col("credit", NUMBER, "贷方", "Credit", "贷方金额", "贷方发生额", "贷", "Cr", "收入", "收入金额",
@@ -472,12 +473,31 @@ def read_grid(path: str | Path, sheet: str | None = None) -> tuple[str, list[lis
 def _find_header(grid: list[list[Any]]) -> tuple[int | None, dict[int, str]]:
     best: tuple[int, int | None, dict[int, str]] = (0, None, {})
     for i, row in enumerate(grid[:20]):
-        mapping = match_headers(THEIRS, row)
+        mapping = _match_row(row)
         fields = set(mapping.values())
         money_ = fields & {"debit", "credit", "amount", "balance"}
         if money_ and len(mapping) >= 2 and len(mapping) > best[0]:
             best = (len(mapping), i, mapping)
     return best[1], best[2]
+
+
+def _match_row(row: list[Any]) -> dict[int, str]:
+    """Like schema.match_headers, but a two-line title ("借方 Debit\n(CNY)", "日期\nDate", our own
+    statement's) also matches by either of its lines or words."""
+    found: dict[int, str] = {}
+    taken: set[str] = set()
+    for i, header in enumerate(row):
+        if header is None or not str(header).strip():
+            continue
+        text = str(header)
+        variants = [text, *text.splitlines(), *text.split()]
+        for variant in variants:
+            field_ = match_headers(THEIRS, [variant]).get(0)
+            if field_ and field_ not in taken:
+                found[i] = field_
+                taken.add(field_)
+                break
+    return found
 
 
 def read_theirs(path: str | Path, *, sheet: str | None = None, mode: str | None = None) -> TheirBooks:
@@ -515,11 +535,20 @@ def read_theirs(path: str | Path, *, sheet: str | None = None, mode: str | None 
         v = row[c]
         return None if v is None or (isinstance(v, str) and not v.strip()) else v
 
+    after_blank = False
     for r in range(idx + 1, len(grid)):
         row = grid[r]
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
+            after_blank = True
             continue
         excel_row = r + 1
+        raw_date = cell(row, "date")
+        date = parse_date(raw_date, date1904=date1904) if raw_date is not None else None
+        # After a blank row the table goes on only with another dated line: what follows a gap (an
+        # ageing table, notes, signatures) is not a ledger line.
+        if after_blank and date is None:
+            break
+        after_blank = False
         words = " ".join(str(cell(row, f) or "") for f in ("doc_no", "summary", "kind"))
         first_text = next((str(v) for v in row if isinstance(v, str) and v.strip()), "")
         bal = parse_number(cell(row, "balance")) if cell(row, "balance") is not None else None
@@ -537,8 +566,8 @@ def read_theirs(path: str | Path, *, sheet: str | None = None, mode: str | None 
             if raw is not None and val is None:
                 issues.append(make_issue("bad-number", "error", name, cell_ref(excel_row, cols[f]), raw, "zh",
                                          column=THEIRS.column(f).zh))
-        raw_date = cell(row, "date")
-        date = parse_date(raw_date, date1904=date1904) if raw_date is not None else None
+        if raw_date is not None and date is None and debit is None and credit is None and amount is None:
+            continue  # a note between the lines ("已取消单据…"), not a ledger line
         if raw_date is not None and date is None:
             issues.append(make_issue("bad-date", "error", name, cell_ref(excel_row, cols["date"]), raw_date, "zh",
                                      column=THEIRS.column("date").zh))

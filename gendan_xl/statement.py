@@ -746,3 +746,75 @@ def statements_from_workbook(path: str | Path, period: Period | str, *, customer
     """
     acc = read_accounts(path, lang=lang)
     return acc.statements(period, customer=customer, as_of=as_of, ageing_basis=ageing_basis, lang=lang)
+
+
+# ============================================================================================ the template
+
+DEFAULT_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "statement.xlsx"
+COMPANY_FIELDS = ("name", "name_en", "address", "tel", "email", "contact")
+
+
+def statement_context(statement: Statement, *, company: dict[str, str] | None = None,
+                      issued: dt.date | None = None) -> dict[str, Any]:
+    """What templates/statement.xlsx is filled with: plain values, amounts as Decimal, dates as dates.
+
+    A zero debit or credit is left empty (None) so that a column shows only the documents on its side.
+    """
+    st = statement
+    basis_text = bilingual(f"basis.{st.basis}")
+    cancelled = ""
+    if st.cancelled:
+        cancelled = f"{bilingual('cancelled')}: " + "、".join(d.label for d in st.cancelled)
+
+    def amount_or_none(v: Decimal) -> Decimal | None:
+        return money(v) if v else None
+
+    return {
+        "company": {k: (company or {}).get(k, "") for k in COMPANY_FIELDS},
+        "customer": {"code": st.customer, "name": st.customer_name or st.customer},
+        "statement": {
+            "period": st.period.label,
+            "period_text": f"{st.period.label}（{st.period.start.isoformat()} ~ {st.period.end.isoformat()}）",
+            "period_start": st.period.start, "period_end": st.period.end, "as_of": st.as_of,
+            "issued": issued or st.as_of,
+            "currency": st.currency, "basis": st.basis, "basis_text": basis_text,
+            "payment_terms": st.payment_terms,
+            "opening_balance": money(st.opening_balance), "closing_balance": money(st.closing_balance),
+            "total_debit": money(st.total_debit), "total_credit": money(st.total_credit),
+            "cancelled_text": cancelled,
+        },
+        "ageing": {b: money(v) for b, v in st.ageing.items()},
+        "lines": [{"date": ln.doc.date, "kind_text": bilingual(f"kind.{ln.doc.kind}"), "doc_no": ln.doc.doc_no,
+                   "reference": ln.doc.reference or "、".join(ln.doc.invoices) or ln.doc.order_no,
+                   "description": ln.doc.description, "debit": amount_or_none(ln.debit),
+                   "credit": amount_or_none(ln.credit), "balance": money(ln.balance)} for ln in st.lines],
+        "open_items": [{"date": oi.doc.date, "doc_no": oi.doc.doc_no, "due_date": oi.due_date, "days": oi.days,
+                        "bucket": oi.bucket, "original": money(oi.original), "outstanding": money(oi.outstanding),
+                        "kind_text": bilingual(f"kind.{oi.doc.kind}") if oi.outstanding > 0
+                        else bilingual("on_account")} for oi in st.open_items],
+    }
+
+
+def statement_filename(statement: Statement) -> str:
+    """statement-ACME-2026-06.xlsx: ASCII, so it survives every mail client as an attachment."""
+    safe = re.sub(r"[^\w.-]+", "_", statement.customer, flags=re.ASCII).strip("_") or "customer"
+    period = re.sub(r"[^\w.-]+", "_", statement.period.label, flags=re.ASCII)
+    return f"statement-{safe}-{period}.xlsx"
+
+
+def write_statement(statement: Statement, out_dir: str | Path, *, template: str | Path = DEFAULT_TEMPLATE,
+                    company: dict[str, str] | None = None, issued: dt.date | None = None, pdf: bool = False,
+                    soffice: str = "soffice") -> Path:
+    """Fill the statement template into out_dir/statement-<customer>-<period>.xlsx and return its path.
+
+    With `pdf=True` the PDF is made next to it (same name, .pdf) through LibreOffice; `fill.PdfError`
+    (one line) when LibreOffice is missing or fails.
+    """
+    from .fill import fill_template, to_pdf
+
+    out_dir = Path(out_dir)
+    out = out_dir / statement_filename(statement)
+    fill_template(template, statement_context(statement, company=company, issued=issued), out)
+    if pdf:
+        to_pdf(out, out_dir, soffice)
+    return out

@@ -340,3 +340,92 @@ def test_sample_workbook_statements_add_up():
     for st in sts:
         assert sum(st.ageing.values()) == st.closing_balance
         assert st.opening_balance + st.total_debit - st.total_credit == st.closing_balance
+
+
+# ------------------------------------------------------------------------------------ the filled template
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    """templates/statement.xlsx as build_statement_template.py makes it now (never a stale copy)."""
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).parent.parent / "templates" / "build_statement_template.py"
+    spec = importlib.util.spec_from_file_location("build_statement_template", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    path = tmp_path_factory.mktemp("template") / "statement.xlsx"
+    module.build_statement(path)
+    return path
+
+
+def test_write_statement_rereads_with_calamine(tmp_path, template):
+    from python_calamine import CalamineWorkbook
+
+    from gendan_xl.statement import write_statement
+
+    st = worked_example(
+        shipments=[doc(INVOICE, "S2606-003", "2026-06-05", 25000, description="X-100 2,000 × 12.50"),
+                   doc(INVOICE, "S2606-011", "2026-06-18", 27000),
+                   doc(INVOICE, "S2606-009", "2026-06-12", 125, cancelled=True)])
+    out = write_statement(st, tmp_path, template=template,
+                          company={"name": "深圳跟单电子有限公司", "name_en": "Gendan Electronics"})
+    assert out.name == "statement-ACME-2026-06.xlsx"
+    rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_index(0).to_python()
+    flat = [[c for c in r if c != ""] for r in rows]
+    lines = [r for r in flat if r and isinstance(r[0], dt.date)]
+    # opening row, four documents (the cancelled one is not a line), then the open items.
+    assert [r[-1] for r in lines[:5]] == [120000, 145000, 172000, 170200, 120200]
+    assert ["S2606-003" in r for r in lines[:5]] == [False, True, False, False, False]
+    assert any(r[:1] == ["期末余额（贵司应付我司） Closing balance due to us"] and r[-1] == 120200 for r in flat)
+    ageing = next(r for r in flat if r and r[0] == "金额 Amount (CNY)")
+    assert ageing[1:] == [50200, 22000, 48000, 0, 120200]
+    assert any("S2606-009" in str(c) and "Cancelled" in str(c) for r in flat for c in r)
+    assert any("深圳跟单电子有限公司" == c for r in flat for c in r)
+
+
+def test_our_statement_file_reconciles_against_theirs(tmp_path, template):
+    from pathlib import Path
+
+    from gendan_xl.reconcile import reconcile_files
+    from gendan_xl.statement import write_statement
+
+    ours = write_statement(worked_example(), tmp_path, template=template)
+    theirs = Path(__file__).parent / "data" / "their-statement-credit-note-unbooked.xlsx"
+    rec = reconcile_files(ours, theirs)
+    assert (rec.our_balance, rec.their_balance, rec.unexplained) == (120200, 122000, 0)
+    assert [(i.category, i.matched_by) for i in rec.items] == [
+        ("matched", "opening"), ("matched", "doc_no"), ("matched", "doc_no"), ("unbooked_credit_note", ""),
+        ("matched", "doc_no")]
+
+
+def test_statement_pdf_through_libreoffice_shows_chinese(tmp_path, template):
+    import shutil
+    import subprocess
+
+    from gendan_xl.statement import write_statement
+
+    if not shutil.which("soffice") or not shutil.which("pdftotext"):
+        pytest.skip("LibreOffice (soffice) or poppler-utils (pdftotext) not installed")
+    out = write_statement(worked_example(), tmp_path, template=template, company={"name": "深圳跟单电子有限公司"},
+                          pdf=True)
+    pdf = out.with_suffix(".pdf")
+    assert pdf.exists()
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "对 账 单" in text and "STATEMENT OF ACCOUNT" in text
+    assert "深圳跟单电子有限公司" in text
+    assert "120,200.00" in text and "50,200.00" in text
+    assert "签字盖章" in text
+
+
+def test_committed_template_is_current(template):
+    """templates/statement.xlsx, the default of write_statement, matches its build script (cell by cell)."""
+    from python_calamine import CalamineWorkbook
+
+    from gendan_xl.statement import DEFAULT_TEMPLATE
+
+    def cells(path):
+        return CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+
+    assert cells(DEFAULT_TEMPLATE) == cells(template), "rebuild: python templates/build_statement_template.py"
