@@ -436,11 +436,13 @@ def _open_package(path: Path) -> _Package:
         rels = {rid: (kind, target) for rid, kind, target in _rels(zf, names, workbook)}
         sheets = []
         date1904 = False
-        for el in root.iter():
-            tag = _local(el.tag)
-            if tag == "workbookPr":
+        # direct children only: an x15:workbookPr inside extLst must not reset the 1904 flag
+        children = list(root)
+        for el in children:
+            if _local(el.tag) == "workbookPr":
                 date1904 = el.get("date1904", "0").lower() in ("1", "true")
-            elif tag == "sheet":
+        for el in (s for c in children if _local(c.tag) == "sheets" for s in c):
+            if _local(el.tag) == "sheet":
                 rid = next((v for k, v in el.attrib.items() if _local(k) == "id" and k.startswith("{")), "")
                 kind, target = rels.get(rid, ("", ""))
                 sheets.append((el.get("name", ""), kind, names.get(target.casefold(), target)))
