@@ -26,12 +26,14 @@ when 完工日期 is blank).
 
 **Status codes**, first match wins:
 
-1. `cancelled`: the 状态 column says 取消 / cancelled.
-2. fully shipped — shipped_qty >= quantity, or a ship date with shipped_qty blank (the usual sheet that only
-   records the date), or shipped_qty > 0 with quantity blank: `shipped_on_time` when the ship date is on or
-   before the customer due date, else `shipped_late`. shipped_qty = 0 means nothing shipped, whatever the
-   ship date says. 0 < shipped_qty < quantity is a *partial* shipment: the line stays open and its reason
-   says how much is left.
+1. `cancelled`: the 状态 column says 取消 / cancelled. Other 状态 texts (生产中, 已出货, 暂停 …) are not
+   read: the dates and quantities are the facts.
+2. fully shipped — shipped_qty >= quantity, or a ship date on or before today with shipped_qty blank (the
+   usual sheet that only records the date), or shipped_qty > 0 with quantity blank: `shipped_on_time` when
+   the ship date is on or before the customer due date, else `shipped_late`. shipped_qty = 0 means nothing
+   shipped, whatever the ship date says, and a ship date after today with shipped_qty blank is a planned
+   ETD, not a shipment (the reason says so). 0 < shipped_qty < quantity is a *partial* shipment: the line
+   stays open and its reason says how much is left.
 3. `unknown`: the line cannot be judged — no usable due date, fully shipped with no ship date, or (when not
    already overdue or inside the warning window) a model missing from the products sheet or with no lead
    times. The reason says which.
@@ -112,6 +114,7 @@ REASONS: dict[str, tuple[str, str]] = {
                       "model '{model}' is not in the products sheet; lead time not checked"),
     "no_lead": ("型号“{model}”没有标准周期，未按标准周期检查",
                 "model '{model}' has no standard lead times; lead time not checked"),
+    "future_ship": ("出货日期 {ship} 在今天之后，按未出货计算", "ship date {ship} is after today; counted as not shipped"),
     "shipped_no_date": ("已全部出货但缺少出货日期，无法判断是否准时",
                         "fully shipped but no ship date; cannot tell whether on time"),
 }
@@ -348,7 +351,11 @@ def _classify(row: Any, index: Mapping[str, LeadTimes | None], today: _dt.date):
 
     quantity, shipped = _int(v.get("quantity")), _int(v.get("shipped_qty"))
     ship_date = _date(v.get("ship_date"))
-    if shipped is None:
+    future = ship_date is not None and ship_date > today and shipped is None
+    if future:
+        fully = False  # a ship date after today with no shipped quantity is a plan (ETD), not a fact
+        line.reasons.append(("future_ship", {"ship": ship_date}))
+    elif shipped is None:
         fully = ship_date is not None
     elif shipped <= 0:
         fully = False
@@ -445,6 +452,7 @@ def _judge(line: Line, values: Mapping[str, Any], lead: LeadTimes | None, proble
            plan: dict[str, _dt.date], left: int, calendar: WorkCalendar, today: _dt.date, warning_days: int) -> None:
     due = line.due_date
     assert due is not None
+    notes, line.reasons = line.reasons, []  # notes from _classify go after the main reason
     line.plan = plan
     line.workdays_left = left
     shipped, quantity = _int(values.get("shipped_qty")), _int(values.get("quantity"))
@@ -453,7 +461,8 @@ def _judge(line: Line, values: Mapping[str, Any], lead: LeadTimes | None, proble
     # are not done. Anything already shipped proves the steps before it, and a later actual date proves
     # the earlier ones.
     ship_date = _date(values.get("ship_date"))
-    later_done = (shipped is not None and shipped > 0) or (ship_date is not None and shipped is None)
+    later_done = (shipped is not None and shipped > 0) or (
+        ship_date is not None and shipped is None and ship_date <= today)
     done: dict[str, bool] = {"ship": False, "packing": False}
     for m in ("inspection", "production_finish", "production_start", "material"):
         done[m] = later_done = later_done or _date(values.get(ACTUAL_FIELDS[m])) is not None
@@ -486,9 +495,7 @@ def _judge(line: Line, values: Mapping[str, Any], lead: LeadTimes | None, proble
         line.status = "overdue"
         line.days_late = (today - due).days
         line.reasons.append(("overdue", {"due": due, "days": line.days_late}))
-        if problem is not None:
-            line.reasons.append((problem, {"model": line.model}))
-        _add_partial(line, shipped, quantity)
+        _add_notes(line, problem, notes, shipped, quantity)
         return
 
     line.days_to_due = (due - today).days
@@ -516,6 +523,12 @@ def _judge(line: Line, values: Mapping[str, Any], lead: LeadTimes | None, proble
                                           "slack": line.slack_workdays}))
         else:
             line.reasons.append(("due", {"due": due}))
+    _add_notes(line, problem, notes, shipped, quantity)
+
+
+def _add_notes(line: Line, problem: str | None, notes: list[tuple[str, dict[str, Any]]], shipped: int | None,
+               quantity: int | None) -> None:
     if problem is not None:
         line.reasons.append((problem, {"model": line.model}))
+    line.reasons.extend(notes)
     _add_partial(line, shipped, quantity)

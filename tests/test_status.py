@@ -139,6 +139,10 @@ CASES = [
      "on_track", "下一步：包装 12-02，富余 3 个工作日", None, 6),
     ("due-today", dict(model="FAST", customer_due_date=TODAY, inspection_date=D(2026, 11, 25)),
      "at_risk", "出货计划 11-26，尚未出货", None, 0),
+    ("future-ship-date-is-a-plan", dict(customer_due_date=D(2026, 11, 20), ship_date=D(2026, 12, 1)),
+     "overdue", "交期 11-20 已过 7 天，尚未出货；出货日期 12-01 在今天之后，按未出货计算", 7, None),
+    ("future-ship-date-proves-nothing", dict(customer_due_date=D(2026, 12, 18), ship_date=D(2026, 12, 16)),
+     "at_risk", "到料计划 11-25，尚未到料；出货日期 12-16 在今天之后，按未出货计算", None, 21),
     ("no-due", dict(), "unknown", "缺少交期，请填写客户交期或工厂交期", None, None),
     ("silly-year", dict(customer_due_date=D(2206, 12, 1)), "unknown",
      "交期“2206-12-01”无法使用，请写成 2026-11-03 这样的日期", None, None),
@@ -225,14 +229,15 @@ def _result():
 def test_counts_list_every_status():
     counts = _result().counts
     assert list(counts) == list(STATUSES)
-    assert counts == {"overdue": 4, "at_risk": 5, "on_track": 3, "shipped_late": 1, "shipped_on_time": 3,
+    assert counts == {"overdue": 5, "at_risk": 6, "on_track": 3, "shipped_late": 1, "shipped_on_time": 3,
                       "cancelled": 2, "unknown": 5}
 
 
 def test_urgent_lists_overdue_then_least_slack():
     urgent = _result().urgent
-    assert [x.status for x in urgent] == ["overdue"] * 4 + ["at_risk"] * 5
-    at_risk = [(x.order_no, x.slack_workdays) for x in urgent[4:]]
+    assert [x.status for x in urgent] == ["overdue"] * 5 + ["at_risk"] * 6
+    assert urgent[0].days_late == 7 and urgent[-1].slack_workdays is None  # the line with no model comes last
+    at_risk = [(x.order_no, x.slack_workdays) for x in urgent[5:]]
     assert at_risk == sorted(at_risk, key=lambda p: p[1] if p[1] is not None else 10**9)
     assert at_risk[0] == ("SO-11", -7)  # missed-material: 15 left − 22 to do
 
