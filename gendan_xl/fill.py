@@ -228,8 +228,9 @@ def _sheet_of(ref: str) -> str | None:
 
 def _shift_formula(formula: str, sheet: str, home: str | None, at: int, delta: int) -> str:
     """Adjust references to `sheet` in a formula that lives on sheet `home` (None: a defined name)."""
+    bare = not formula.startswith("=")  # a defined name's text has no "="; the tokenizer needs one
     try:
-        tok = Tokenizer(formula)
+        tok = Tokenizer("=" + formula if bare else formula)
     except Exception:  # openpyxl's tokenizer raises a bare TokenizerError; leave odd formulas alone
         return formula
     changed = False
@@ -243,8 +244,8 @@ def _shift_formula(formula: str, sheet: str, home: str | None, at: int, delta: i
                     changed = True
     if not changed:
         return formula
-    return "=" + "".join(t.value for t in tok.items) if formula.startswith("=") else \
-        "".join(t.value for t in tok.items)
+    text = "".join(t.value for t in tok.items)
+    return text if bare else "=" + text
 
 
 def _shift_range_text(text: str, at: int, delta: int) -> str:

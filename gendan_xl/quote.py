@@ -235,13 +235,15 @@ def export_price(*, purchase_price: Any, vat_rate: Any, rebate_rate: Any, domest
         divisor = 1 - taken
         price_cny = (cost if markup is None else cost * (1 + markup)) / divisor
         exact = price_cny / rate
+        bank_fee = price_cny * bank
+        insurance = price_cny * INSURED_SHARE * ins
         return ExportPrice(
             incoterm=term, pricing="margin" if markup is None else "markup", purchase_price=purchase,
             vat_rate=vat, rebate_rate=rebate_r, ex_vat_cost=ex_vat, rebate=rebate, real_cost=real_cost,
             domestic_costs=domestic, export_costs=export, freight=fre, cost=cost, profit_margin=margin,
             markup_on_cost=markup, bank_fee_rate=bank, insurance_rate=ins, divisor=divisor,
-            price_cny=price_cny, bank_fee=price_cny * bank, insurance=price_cny * INSURED_SHARE * ins,
-            profit=price_cny * divisor - cost, exchange_rate=rate, price_exact=exact,
+            price_cny=price_cny, bank_fee=bank_fee, insurance=insurance,
+            profit=price_cny - cost - bank_fee - insurance, exchange_rate=rate, price_exact=exact,
             price=_round(exact, places), places=places)
 
 
@@ -581,7 +583,7 @@ def _typed(raw: Any, kind: str, date1904: bool) -> tuple[Any, str | None]:
 
 
 def _read_header(book: Any, sheet: str) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
-    """Label/value pairs anywhere on the sheet: the value is the next filled cell right of the label."""
+    """Label/value pairs anywhere on the sheet: the value is the cell right of the label."""
     lookup: dict[str, str] = {}
     for col in REQUEST.columns:
         for alias in col.aliases:
@@ -597,18 +599,16 @@ def _read_header(book: Any, sheet: str) -> tuple[dict[str, Any], dict[str, str],
             if fld is None or fld in refs:
                 c += 1
                 continue
-            value_col = next((j for j in range(c + 1, len(cells))
-                              if not (cells[j] is None or (isinstance(cells[j], str) and not cells[j].strip()))),
-                             None)
-            raw = cells[value_col] if value_col is not None else None
+            value_col = c + 1  # the value sits in the cell right of its label (a hint may follow)
+            raw = cells[value_col] if value_col < len(cells) else None
             if isinstance(raw, str) and lookup.get(normalize_header(raw)):
-                raw, value_col = None, None  # the next cell is the next label: this value is blank
-            refs[fld] = cell_ref(r + 1, value_col if value_col is not None else c + 1)
+                raw = None  # the next cell is the next label: this value is blank
+            refs[fld] = cell_ref(r + 1, value_col)
             values[fld], err = _typed(raw, REQUEST.column(fld).type, book.date1904)
             if err:
                 errors[fld] = err
                 values[fld] = raw
-            c = (value_col if value_col is not None else c) + 1
+            c = value_col + (0 if raw is None else 1)
     for col in REQUEST.columns:
         values.setdefault(col.field, None)
     return values, refs, errors

@@ -141,6 +141,8 @@ def build_request(path: Path | str, *, header: list[tuple[str, Any]] | None = No
     for r, values in enumerate(lines if lines is not None else LINES, start=2):
         for c, value in enumerate(values, start=1):
             cell = ws.cell(row=r, column=c, value=value)
+            if isinstance(value, str) and value.startswith("="):
+                cell.data_type = "s"  # text a user typed with a leading apostrophe, not a formula
             cell.font = Font(name=FONT, size=10)
             cell.border = _BOX
             if c in (8, 9, 10, 11, 12, 13):

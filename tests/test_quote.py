@@ -1,0 +1,320 @@
+"""gendan_xl.quote: the price maths, rebate lookup, tiers, and the sample request → a real quote workbook."""
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import json
+import shutil
+import sqlite3
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from python_calamine import CalamineWorkbook
+
+from gendan_xl.errors import GendanError
+from gendan_xl.fill import PdfError
+from gendan_xl.quote import (QuoteInputError, RebateRate, export_price, find_rebate_rate, make_quote,
+                             read_quote_request)
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "workbooks" / "quote_request.xlsx"
+TODAY = dt.date(2026, 11, 27)
+_spec = importlib.util.spec_from_file_location("build_quote_request", ROOT / "workbooks" / "build_quote_request.py")
+builder = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(builder)
+
+# The issue's worked example: ¥56.50 incl. 13% VAT, 13% rebate, ¥3.00 domestic costs, 10% profit,
+# 0.5% bank fee, 7.10 CNY/USD.
+WORKED = dict(purchase_price=Decimal("56.50"), vat_rate=Decimal("0.13"), rebate_rate=Decimal("0.13"),
+              domestic_costs=Decimal("3.00"), profit_margin=Decimal("0.10"), bank_fee_rate=Decimal("0.005"),
+              exchange_rate=Decimal("7.10"))
+
+
+# ------------------------------------------------------------------------------------------ the maths
+
+
+def test_worked_example_intermediate_figures():
+    p = export_price(**WORKED, places=2)
+    assert (p.ex_vat_cost, p.rebate, p.real_cost) == (Decimal("50"), Decimal("6.5"), Decimal("50"))
+    assert p.cost == Decimal("53.00") and p.divisor == Decimal("0.895")
+    assert p.price == Decimal("8.34") and p.incoterm == "FOB" and p.pricing == "margin"
+    # what the price pays for adds back up to it
+    assert abs(p.cost + p.profit + p.bank_fee + p.insurance - p.price_cny) < Decimal("1e-25")
+    assert abs(p.profit - p.price_cny * Decimal("0.10")) < Decimal("1e-25")
+
+
+@pytest.mark.parametrize("changes, price", [
+    ({}, "8.34"),
+    ({"incoterm": "CFR", "freight": Decimal("1.20")}, "8.53"),
+    ({"incoterm": "CIF", "freight": Decimal("1.20"), "insurance_rate": Decimal("0.003")}, "8.56"),
+    ({"rebate_rate": Decimal("0.09")}, "8.66"),
+])
+def test_worked_example_prices(changes, price):
+    assert export_price(**{**WORKED, **changes}, places=2).price == Decimal(price)
+
+
+def test_default_places_is_four_for_a_foreign_unit_price():
+    assert export_price(**WORKED).price == Decimal("8.3405")
+
+
+def test_rounding_is_half_up_and_only_at_the_end():
+    p = export_price(purchase_price="1.00005", vat_rate=0, rebate_rate=0, profit_margin=0)
+    assert p.price == Decimal("1.0001")  # banker's rounding would give 1.0000
+    p = export_price(purchase_price="10", vat_rate="0.13", rebate_rate="0.13", profit_margin="0.1",
+                     exchange_rate="7.1", places=2)
+    assert p.ex_vat_cost != p.ex_vat_cost.quantize(Decimal("1e-20"))  # intermediate figures keep every digit
+    assert abs(p.ex_vat_cost * Decimal("1.13") - 10) < Decimal("1e-25")
+    assert p.price == (p.price_cny / Decimal("7.1")).quantize(Decimal("0.01"))
+
+
+def test_markup_on_cost_is_profit_as_a_share_of_cost():
+    p = export_price(**{**WORKED, "profit_margin": None, "markup_on_cost": Decimal("0.10")})
+    assert p.pricing == "markup"
+    assert abs(p.price_cny * Decimal("0.995") - Decimal("53.00") * Decimal("1.10")) < Decimal("1e-25")
+    assert abs(p.profit - Decimal("5.300")) < Decimal("1e-25")
+    assert p.price == Decimal("8.2525")  # 53.00 × 1.10 / 0.995 / 7.10
+
+
+def test_exw_leaves_out_export_costs_and_fob_ignores_freight_and_insurance():
+    base = {**WORKED, "domestic_costs": Decimal("2.20"), "export_costs": Decimal("0.80")}
+    assert export_price(**base).price == export_price(**WORKED).price
+    exw = export_price(**base, incoterm="exw")
+    assert exw.export_costs == 0 and exw.cost == Decimal("52.20") and exw.incoterm == "EXW"
+    fob = export_price(**base, freight=5, insurance_rate="0.01")
+    assert (fob.freight, fob.insurance_rate, fob.price) == (0, 0, Decimal("8.3405"))
+
+
+def test_float_and_text_inputs_go_through_str():
+    assert export_price(**{**WORKED, "purchase_price": 56.5, "exchange_rate": "7.10"}).price == Decimal("8.3405")
+
+
+@pytest.mark.parametrize("changes, code", [
+    ({"purchase_price": Decimal("-1")}, "negative-input"),
+    ({"domestic_costs": -3}, "negative-input"),
+    ({"incoterm": "CFR", "freight": "-0.5"}, "negative-input"),
+    ({"profit_margin": Decimal("1")}, "rate-too-high"),
+    ({"profit_margin": Decimal("0.995")}, "margin-too-high"),
+    ({"incoterm": "CIF", "profit_margin": Decimal("0.99"), "insurance_rate": Decimal("0.005")},
+     "margin-too-high"),
+    ({"incoterm": "DDP"}, "unknown-incoterm"),
+    ({"incoterm": ""}, "unknown-incoterm"),
+    ({"rebate_rate": Decimal("0.15")}, "rebate-above-vat"),
+    ({"exchange_rate": 0}, "bad-exchange-rate"),
+    ({"markup_on_cost": Decimal("0.1")}, "pricing-mode"),
+    ({"profit_margin": None}, "no-pricing"),
+    ({"places": -1}, "bad-places"),
+    ({"purchase_price": "abc"}, "negative-input"),
+])
+def test_invalid_inputs_raise_one_clear_error(changes, code):
+    with pytest.raises(QuoteInputError) as err:
+        export_price(**{**WORKED, **changes})
+    assert err.value.code == code
+    assert isinstance(err.value, ValueError) and isinstance(err.value, GendanError)
+    assert "\n" not in str(err.value) and err.value.message("zh") != str(err.value)
+
+
+# ------------------------------------------------------------------------------------- rebate rates
+
+RATES = [
+    RebateRate(Decimal("0.13"), dt.date(2020, 1, 1), hs_code="8507600090"),
+    RebateRate(Decimal("0.09"), dt.date(2024, 12, 1), hs_code="8507600090"),
+    RebateRate(Decimal("0.13"), dt.date(2020, 1, 1), hs_code="9405"),
+    RebateRate(Decimal("0.09"), dt.date(2020, 1, 1), hs_code="940521"),
+    RebateRate(Decimal("0.13"), dt.date(2020, 1, 1), family="线材"),
+]
+
+
+@pytest.mark.parametrize("on, hs, family, rate", [
+    (dt.date(2024, 11, 30), "8507600090", None, "0.13"),
+    (dt.date(2024, 12, 1), "8507600090", None, "0.09"),
+    (dt.date(2026, 12, 20), "8507.60.0090", None, "0.09"),
+    (dt.date(2026, 1, 1), "9405219000", None, "0.09"),  # the longest matching HS prefix wins
+    (dt.date(2026, 1, 1), "9405100000", None, "0.13"),
+    (dt.date(2026, 1, 1), None, " 线材 ", "0.13"),
+    (dt.date(2026, 1, 1), "8544422100", "线材", "0.13"),  # no HS row: the family
+    (dt.date(2026, 1, 1), "8544422100", None, None),
+    (dt.date(2019, 12, 31), "8507600090", None, None),  # before any rate was valid
+])
+def test_rebate_rate_by_hs_code_family_and_date(on, hs, family, rate):
+    found = find_rebate_rate(RATES, on=on, hs_code=hs, family=family)
+    assert (found.rate if found else None) == (Decimal(rate) if rate else None)
+
+
+# ----------------------------------------------------------------------------- request → quote file
+
+
+def _run(tmp_path, request=SAMPLE, today=TODAY, **kw):
+    return make_quote(request, out_dir=tmp_path / "out", data_dir=tmp_path / "data", today=today, **kw)
+
+
+def _variant(tmp_path, name="request.xlsx", header=None, lines=None, rates=None):
+    hdr = list(builder.HEADER)
+    for label, value in (header or {}).items():
+        hdr = [(lbl, value if lbl == label else v) for lbl, v in hdr]
+    return builder.build_request(tmp_path / name, header=hdr, lines=lines, rates=rates)
+
+
+def test_sample_request_is_read(tmp_path):
+    req = read_quote_request(SAMPLE)
+    assert req.header["customer"] == "NORDLICHT" and req.header["exchange_rate"] == Decimal("7.1")
+    assert req.header["export_date"] == dt.date(2026, 12, 20) and req.header["validity_days"] == 30
+    assert req.header["profit_margin"] == Decimal("0.1") and req.header_refs["currency"] == "B16"
+    assert len(req.lines) == 11 and len(req.rates) == 5 and req.issues == []
+
+
+def test_sample_quote_prices(tmp_path):
+    result = _run(tmp_path)
+    assert result.ok and result.issues == [] and result.quote_no == "Q20260001"
+    assert result.path == tmp_path / "out" / "Q20260001-NORDLICHT.xlsx"
+    assert result.valid_until == dt.date(2026, 12, 27)
+    prices = {(line.model, line.quantity): line.price for line in result.lines}
+    assert len(prices) == 11
+    # HD-PB10K 1,000 pcs is the worked example at the battery rate in force after 2024-12-01 (9%)
+    first = result.lines[0]
+    assert first.rebate.rate == Decimal("0.09") and first.breakdown.cost == Decimal("55.00")
+    assert prices[("HD-PB10K", 1000)] == Decimal("8.6553")
+    assert first.breakdown.price_exact.quantize(Decimal("0.01")) == Decimal("8.66")
+    # the 5,000 tier repeats the costs of the row above and takes its own margin and price
+    tier = result.lines[1]
+    assert tier.breakdown.domestic_costs == Decimal("2.20") and tier.breakdown.profit_margin == Decimal("0.08")
+    assert tier.price == export_price(purchase_price="54.80", vat_rate="0.13", rebate_rate="0.09",
+                                      domestic_costs="2.20", export_costs="0.80", profit_margin="0.08",
+                                      bank_fee_rate="0.005", exchange_rate="7.1").price
+    assert [(line.item_no, line.first_tier) for line in result.lines[:4]] == [(1, True), (1, False), (1, False),
+                                                                              (2, True)]
+    json.dumps(result.to_dict())  # --json prints exactly this
+    assert result.to_dict()["lines"][0]["price"] == "8.6553"
+
+
+def test_rebate_rate_follows_the_export_date(tmp_path):
+    request = _variant(tmp_path, header={"预计出口日期 Expected Export Date": dt.date(2024, 11, 15)})
+    result = _run(tmp_path, request)
+    assert result.lines[0].rebate.rate == Decimal("0.13") and result.lines[0].price == Decimal("8.3405")
+
+
+def test_quote_workbook_reads_back(tmp_path):
+    path = _run(tmp_path).path
+    ws = load_workbook(path).active
+    assert ws["G8"].value == "Q20260001"
+    assert ws["G9"].value == dt.datetime(2026, 11, 27) and ws["G9"].number_format == "yyyy-mm-dd"
+    assert ws["G10"].value == dt.datetime(2026, 12, 27)
+    assert ws["C1"].value == "深圳市恒达电子科技有限公司" and ws["C12"].value == "FOB Shenzhen"
+    assert ws["G14"].value == "单价 Unit Price\n(USD)"
+    # 11 tiers from row 15; the model shows on its first tier only
+    assert [ws.cell(r, 2).value for r in range(15, 19)] == ["HD-PB10K", None, None, "HD-LB18650"]
+    assert [ws.cell(r, 5).value for r in range(15, 18)] == [1000, 5000, 10000]
+    assert ws["G15"].value == 8.6553 and ws["G15"].number_format == "#,##0.0000"
+    assert ws["H25"].value == "=E25*G25" and ws["H25"].number_format == "#,##0.00"
+    assert ws["A26"].value == "参考合计 Reference Total" and ws["H26"].value == "=SUM(H15:H25)"
+    merged = {str(r) for r in ws.merged_cells.ranges}
+    assert {"A1:B3", "C1:H1", "A26:G26", "A29:H29"} <= merged
+    assert ws["A14"].fill.fgColor.rgb == "001F3864" and ws["A14"].font.b
+    assert ws["A25"].border.left.style == "thin"
+    assert ws.print_area == "'报价单 Quotation'!$A$1:$H$41"
+    assert int(ws.page_setup.paperSize) == 9 and ws.page_setup.fitToWidth == 1
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("报价单 Quotation").to_python()
+    assert rows[14][1] == "HD-PB10K" and rows[14][6] == 8.6553
+    assert any("30 天 / days" in str(c) for row in rows for c in row)
+
+
+def test_quote_numbers_never_repeat_and_every_tier_is_logged(tmp_path):
+    first, second = _run(tmp_path), _run(tmp_path)
+    next_year = _run(tmp_path, today=dt.date(2027, 1, 4))
+    assert (first.quote_no, second.quote_no, next_year.quote_no) == ("Q20260001", "Q20260002", "Q20270001")
+    assert first.path != second.path and first.path.exists() and second.path.exists()
+    with sqlite3.connect(tmp_path / "data" / "gendan.sqlite") as conn:
+        rows = conn.execute("SELECT quote_no, date, customer, model, tier_qty, price, currency, valid_until "
+                            "FROM quote_log ORDER BY id").fetchall()
+    assert len(rows) == 33
+    assert rows[0] == ("Q20260001", "2026-11-27", "NORDLICHT", "HD-PB10K", 1000, "8.6553", "USD", "2026-12-27")
+
+
+def test_missing_rebate_rate_is_a_finding_and_writes_nothing(tmp_path):
+    rates = [r for r in builder.RATES if r[1] != "线材"]
+    result = _run(tmp_path, _variant(tmp_path, rates=rates))
+    assert not result.ok and result.quote_no is None and result.path is None and result.lines == []
+    assert [(i.sheet, i.cell, i.code) for i in result.issues] == [("报价明细", "D12", "no-rebate-rate")]
+    assert "HD-CB2M" in result.issues[0].message and "退税率" in result.issues[0].message
+    assert not (tmp_path / "out").exists()
+    assert _run(tmp_path).quote_no == "Q20260001"  # the failed run used up no number
+
+
+def test_tier_below_moq_and_repeated_tier_are_warnings(tmp_path):
+    lines = [list(r) for r in builder.LINES]
+    lines[1][6] = 800  # HD-PB10K: a tier under its MOQ of 1,000
+    lines[2][6] = 800
+    result = _run(tmp_path, _variant(tmp_path, lines=lines))
+    assert result.ok and result.quote_no
+    assert [(i.cell, i.code, i.severity) for i in result.issues] == [
+        ("G3", "tier-below-moq", "warning"), ("G4", "tier-below-moq", "warning"),
+        ("G4", "duplicate-tier", "warning")]
+
+
+@pytest.mark.parametrize("label, value, cell, code", [
+    ("币种 Currency", None, "B16", "missing-value"),
+    ("汇率 Exchange Rate", None, "B17", "missing-value"),
+    ("贸易条款 Incoterm", "DAP", "B13", "unknown-incoterm"),
+    ("有效期(天) Validity (days)", "一个月", "B19", "bad-number"),
+])
+def test_header_problems_name_their_cell(tmp_path, label, value, cell, code):
+    result = _run(tmp_path, _variant(tmp_path, header={label: value}))
+    assert result.quote_no is None
+    assert ("报价申请", cell, code) in [(i.sheet, i.cell, i.code) for i in result.issues]
+
+
+def test_line_problems_name_their_cell(tmp_path):
+    lines = [list(r) for r in builder.LINES]
+    lines[3][7] = None  # HD-LB18650 500 pcs: no purchase price
+    lines[5][13] = 120  # HD-LED12 500 pcs: a margin of 120% (numbers of 1 or more are percent points)
+    result = _run(tmp_path, _variant(tmp_path, lines=lines))
+    assert [(i.sheet, i.cell, i.code) for i in result.issues] == [
+        ("报价明细", "H5", "missing-value"), ("报价明细", "N7", "rate-too-high")]
+
+
+def test_percent_text_and_percent_points_are_rates(tmp_path):
+    lines = [list(r) for r in builder.LINES]
+    lines[0][13] = "10%"
+    request = _variant(tmp_path, lines=lines, header={"利润率 Profit Margin": 10})
+    result = _run(tmp_path, request)
+    assert result.lines[0].breakdown.profit_margin == Decimal("0.1") and result.lines[0].price == Decimal("8.6553")
+    assert result.lines[-1].breakdown.profit_margin == Decimal("0.15")
+
+
+def test_cif_request(tmp_path):
+    request = _variant(tmp_path, header={"贸易条款 Incoterm": "CIF"})
+    result = _run(tmp_path, request)
+    assert result.incoterm == "CIF" and result.lines[0].breakdown.freight == Decimal("1.2")
+    assert result.lines[0].price == export_price(**{**WORKED, "rebate_rate": Decimal("0.09")}, incoterm="CIF",
+                                                 freight="1.20", insurance_rate="0.003").price
+    assert load_workbook(result.path).active["C12"].value == "CIF Hamburg"
+
+
+def test_customer_text_cannot_become_a_formula(tmp_path):
+    lines = [list(r) for r in builder.LINES]
+    lines[0][1] = "=HYPERLINK(\"http://evil.example\",\"click\")"
+    request = _variant(tmp_path, lines=lines, header={"联系人 Attn": "+86 Ms. Becker", "客户名称 Customer Name": "@corp"})
+    ws = load_workbook(_run(tmp_path, request).path).active
+    for ref in ("C15", "C8", "C9"):
+        assert ws[ref].data_type == "s" and ws[ref].quotePrefix, ref
+    assert ws["C15"].value.startswith("=HYPERLINK")
+
+
+def test_pdf_without_libreoffice_stops_before_numbering(tmp_path):
+    with pytest.raises(PdfError, match="not installed"):
+        _run(tmp_path, pdf=True, soffice="no-such-soffice")
+    assert not (tmp_path / "out").exists() and not (tmp_path / "data").exists()
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None,
+                    reason="needs LibreOffice (soffice) and pdftotext")
+def test_quote_pdf_through_libreoffice(tmp_path):
+    result = _run(tmp_path, pdf=True)
+    assert result.pdf == tmp_path / "out" / "Q20260001-NORDLICHT.pdf"
+    text = subprocess.run(["pdftotext", "-layout", str(result.pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    for expected in ("报 价 单", "QUOTATION", "Q20260001", "深圳市恒达电子科技有限公司", "8.6553", "FOB Shenzhen"):
+        assert expected in text
