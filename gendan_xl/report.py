@@ -1,0 +1,413 @@
+"""The daily overdue report: one mail per 跟单员 with their overdue and at-risk orders, one summary to the lead.
+
+Input is the status of every order line as plain dicts — `status.StatusResult.to_dict(lang)["orders"]` —
+so this module depends on the shape, not on how status is computed. Because the reasons in those dicts
+are already in one language, functions that mail several people take `orders` either as a list (one
+language for everybody) or as a callable `lang -> list` (e.g. `lambda lang: result.to_dict(lang)["orders"]`).
+
+Each mail has the counts per status, a table of overdue then at-risk lines sorted by urgency (most days
+late first, then least slack), readable on a phone, and an xlsx with every open line. A recipient with
+nothing overdue or at risk gets a short good-news mail, or nothing when `nothing_overdue="skip"`; never an
+empty table.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+import xlsxwriter
+
+from .mail import XLSX_MIME, Attachment, Mail, render_mail
+from .status import MILESTONE_LABELS, STATUS_LABELS, STATUSES
+
+JOB = "overdue-report"
+OPEN_STATUSES = ("overdue", "at_risk", "on_track", "unknown")
+URGENT_STATUSES = ("overdue", "at_risk")
+NOTHING_OVERDUE = ("good-news", "skip")
+
+# Every word of the report mail and workbook, zh and en: the one table of them.
+TEXT: dict[str, tuple[str, str]] = {
+    "subject": ("【交期日报】{day} 逾期 {overdue} · 预警 {at_risk}",
+                "[Delivery report] {day} overdue {overdue} · at risk {at_risk}"),
+    "subject_ok": ("【交期日报】{day} 无逾期", "[Delivery report] {day} nothing overdue"),
+    "greeting": ("{name}，您好：", "Hello {name},"),
+    "greeting_team": ("各位好：", "Hello,"),
+    "intro": ("截至 {day}，您跟进的订单中有 {overdue} 单逾期、{at_risk} 单有风险，请优先处理：",
+              "As of {day}, {overdue} of your orders are overdue and {at_risk} at risk; please deal with these first:"),
+    "intro_team": ("截至 {day}，全部跟单员共有 {overdue} 单逾期、{at_risk} 单有风险：",
+                   "As of {day}, the team has {overdue} orders overdue and {at_risk} at risk:"),
+    "good_news": ("好消息：截至 {day}，您跟进的订单没有逾期，也没有风险。",
+                  "Good news: as of {day}, none of your orders is overdue or at risk."),
+    "good_news_team": ("好消息：截至 {day}，全部订单没有逾期，也没有风险。",
+                       "Good news: as of {day}, no order is overdue or at risk."),
+    "counts": ("状态统计", "Orders by status"),
+    "overdue_title": ("逾期订单", "Overdue orders"),
+    "at_risk_title": ("有风险订单", "Orders at risk"),
+    "col_order": ("订单号", "Order"),
+    "col_customer": ("客户", "Customer"),
+    "col_model": ("型号", "Model"),
+    "col_due": ("交期", "Due"),
+    "col_days": ("逾期/剩余", "Late / left"),
+    "col_next": ("下一节点", "Next step"),
+    "col_reason": ("原因", "Reason"),
+    "col_merchandiser": ("跟单员", "Merchandiser"),
+    "col_status": ("状态", "Status"),
+    "col_slack": ("富余工作日", "Spare working days"),
+    "col_next_date": ("节点日期", "Step date"),
+    "col_row": ("行号", "Row"),
+    "days_late": ("逾期 {n} 天", "{n} d late"),
+    "days_left": ("剩 {n} 天", "{n} d left"),
+    "by_merchandiser": ("按跟单员", "By merchandiser"),
+    "no_email": ("以下跟单员没有邮箱，未单独发送：{names}", "No e-mail address for {names}; they got no mail of their own"),
+    "no_merchandiser": ("（未填跟单员）", "(no merchandiser)"),
+    "attachment": ("附件为全部未出货订单及状态。", "Attached: every open order with its status."),
+    "footer": ("本邮件由 gendan-xl 自动发送。", "Sent automatically by gendan-xl."),
+    "file": ("交期日报-{day}.xlsx", "delivery-report-{day}.xlsx"),
+    "sheet_orders": ("订单状态", "Order status"),
+    "sheet_summary": ("按客户统计", "By customer"),
+    "chart_title": ("各客户订单状态", "Order status by customer"),
+    "total": ("合计", "Total"),
+}
+
+# Row colours in the workbook and the mail (Excel's own good/neutral/bad palette).
+COLOURS: dict[str, tuple[str, str]] = {   # status: (fill, font)
+    "overdue": ("#FFC7CE", "#9C0006"),
+    "at_risk": ("#FFEB9C", "#9C5700"),
+    "on_track": ("#C6EFCE", "#006100"),
+    "unknown": ("#E7E6E6", "#3A3838"),
+    "shipped_late": ("#F8CBAD", "#833C0B"),
+    "shipped_on_time": ("#DDEBF7", "#1F4E78"),
+    "cancelled": ("#F2F2F2", "#7F7F7F"),
+}
+
+
+def text(key: str, lang: str, **fields: Any) -> str:
+    zh, en = TEXT[key]
+    return (zh if lang == "zh" else en).format(**fields)
+
+
+def status_label(code: str, lang: str) -> str:
+    zh, en = STATUS_LABELS.get(code, (code, code))
+    return zh if lang == "zh" else en
+
+
+def milestone_label(code: str | None, lang: str) -> str:
+    if not code:
+        return ""
+    zh, en = MILESTONE_LABELS.get(code, (code, code))
+    return zh if lang == "zh" else en
+
+
+# --- selection -----------------------------------------------------------------------------------------
+
+def counts(orders: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """Lines per status, every known status listed (zeros included) in status.STATUSES order."""
+    out = dict.fromkeys(STATUSES, 0)
+    for o in orders:
+        out[o["status"]] = out.get(o["status"], 0) + 1
+    return out
+
+
+def urgent(orders: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Overdue lines (most days late first), then at-risk ones (least slack, then earliest due, then row)."""
+    overdue = sorted((o for o in orders if o["status"] == "overdue"),
+                     key=lambda o: (-(o.get("days_late") or 0), o.get("due_date") or "", o.get("row") or 0))
+    at_risk = sorted((o for o in orders if o["status"] == "at_risk"),
+                     key=lambda o: (o["slack_workdays"] if o.get("slack_workdays") is not None else 10**9,
+                                    o.get("due_date") or "9999", o.get("row") or 0))
+    return overdue + at_risk
+
+
+def open_orders(orders: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Lines still to ship, most urgent first, then by due date."""
+    rank = {s: i for i, s in enumerate(OPEN_STATUSES)}
+    first = urgent(orders)
+    seen = {id(o) for o in first}
+    rest = sorted((o for o in orders if o["status"] in OPEN_STATUSES and id(o) not in seen),
+                  key=lambda o: (rank[o["status"]], o.get("due_date") or "9999", o.get("row") or 0))
+    return first + rest
+
+
+def merchandiser_of(order: Mapping[str, Any]) -> str:
+    return str(order.get("merchandiser") or "").strip()
+
+
+# --- one mail ------------------------------------------------------------------------------------------
+
+def _cell(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _days(o: Mapping[str, Any], lang: str) -> str:
+    if o["status"] == "overdue" and o.get("days_late") is not None:
+        return text("days_late", lang, n=o["days_late"])
+    if o.get("days_to_due") is not None:
+        return text("days_left", lang, n=o["days_to_due"])
+    return ""
+
+
+def _short(iso: Any, today: _dt.date) -> str:
+    """11-20 in the current year, 2027-01-05 otherwise: how people write dates in a table."""
+    iso = str(iso or "")
+    return iso[5:] if iso[:4] == str(today.year) else iso
+
+
+def _next(o: Mapping[str, Any], lang: str, today: _dt.date) -> str:
+    label = milestone_label(o.get("next_milestone"), lang)
+    return f"{label} {_short(o.get('next_milestone_date'), today)}".strip() if label else ""
+
+
+def table_rows(orders: Sequence[Mapping[str, Any]], lang: str, today: _dt.date) -> list[dict[str, str]]:
+    """The mail table's rows as display strings (what both templates print)."""
+    rows = []
+    colon = "：" if lang == "zh" else ": "
+    for o in orders:
+        step = _next(o, lang, today)
+        note = " · ".join(x for x in (f"{text('col_next', lang)}{colon}{step}" if step else "", _cell(o.get("reason"))) if x)
+        rows.append({
+            "status": o["status"],
+            "order_no": _cell(o.get("order_no")),
+            "customer": _cell(o.get("customer")),
+            "model": _cell(o.get("model")),
+            "due": _short(o.get("due_date"), today),
+            "days": _days(o, lang),
+            "next": _next(o, lang, today),
+            "reason": _cell(o.get("reason")),
+            "note": note,
+            "merchandiser": merchandiser_of(o),
+            "fill": COLOURS.get(o["status"], ("#FFFFFF", "#000000"))[0],
+            "ink": COLOURS.get(o["status"], ("#FFFFFF", "#000000"))[1],
+        })
+    return rows
+
+
+def report_context(orders: Sequence[Mapping[str, Any]], today: _dt.date, lang: str, *,
+                   name: str | None = None, no_email: Sequence[str] = ()) -> dict[str, Any]:
+    """What the `overdue` templates render: counts, the two tables, every word in `lang`.
+
+    `name` is the merchandiser the mail is for; None makes the team-lead summary (with a 跟单员 column).
+    """
+    day = today.isoformat()
+    c = counts(orders)
+    rows = urgent(orders)
+    team = name is None
+    words = {k: text(k, lang, day=day, overdue=c["overdue"], at_risk=c["at_risk"], name=name or "",
+                     names="、".join(no_email) if lang == "zh" else ", ".join(no_email), n=0)
+             for k in TEXT}
+    return {
+        "day": day,
+        "t": words,
+        "team": team,
+        "good_news": not rows,
+        "intro": words["intro_team" if team else "intro"],
+        "greeting": words["greeting_team" if team or not name else "greeting"],
+        "good_news_line": words["good_news_team" if team else "good_news"],
+        "counts": [{"status": s, "label": status_label(s, lang), "n": n,
+                    "fill": COLOURS.get(s, ("#FFFFFF", "#000"))[0], "ink": COLOURS.get(s, ("#FFFFFF", "#000"))[1]}
+                   for s, n in c.items() if n],
+        "overdue": table_rows([o for o in rows if o["status"] == "overdue"], lang, today),
+        "at_risk": table_rows([o for o in rows if o["status"] == "at_risk"], lang, today),
+        "no_email": list(no_email),
+        "attachment": bool(open_orders(orders)),
+    }
+
+
+def subject_for(orders: Sequence[Mapping[str, Any]], today: _dt.date, lang: str) -> str:
+    c = counts(orders)
+    key = "subject" if c["overdue"] or c["at_risk"] else "subject_ok"
+    return text(key, lang, day=today.isoformat(), overdue=c["overdue"], at_risk=c["at_risk"])
+
+
+def overdue_mail(orders: Sequence[Mapping[str, Any]], today: _dt.date, *, to: str, lang: str = "zh",
+                 name: str | None = None, no_email: Sequence[str] = (),
+                 templates_dir: Path | str | None = None) -> Mail:
+    """One report mail: for merchandiser `name` (their lines only, already filtered) or, with name=None,
+    the team summary. Attaches the xlsx of the open lines when there are any."""
+    ctx = report_context(orders, today, lang, name=name, no_email=no_email)
+    attachments = []
+    if ctx["attachment"]:
+        attachments.append(Attachment(text("file", lang, day=today.isoformat()),
+                                      status_workbook(orders, today, lang), XLSX_MIME))
+    return render_mail("overdue", ctx, to=to, subject=subject_for(orders, today, lang), lang=lang,
+                       attachments=attachments, templates_dir=templates_dir)
+
+
+# --- everybody's mails ---------------------------------------------------------------------------------
+
+Orders = Sequence[Mapping[str, Any]] | Callable[[str], Sequence[Mapping[str, Any]]]
+
+
+@dataclass
+class OverduePlan:
+    """The mails of one day's report, and the 跟单员 who could not get theirs."""
+
+    today: _dt.date
+    mails: list[Mail] = field(default_factory=list)
+    no_email: list[str] = field(default_factory=list)
+
+    @property
+    def period(self) -> str:
+        return self.today.isoformat()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"today": self.period, "no_email": self.no_email,
+                "mails": [{"to": m.to, "subject": m.subject, "lang": m.lang,
+                           "attachments": [a.filename for a in m.attachments]} for m in self.mails]}
+
+
+def overdue_mails(orders: Orders, today: _dt.date, *, emails: Mapping[str, str], lead: Sequence[str] | str = (),
+                  langs: Mapping[str, str] | None = None, default_lang: str = "zh",
+                  nothing_overdue: str = "good-news", templates_dir: Path | str | None = None) -> OverduePlan:
+    """One mail per merchandiser in `emails` ({name: address}) who has open lines, plus one summary per lead.
+
+    `langs` maps an address to "zh" or "en" (default `default_lang`). Merchandisers named in the orders but
+    missing from `emails` are listed in `plan.no_email` and in the lead's summary. With
+    `nothing_overdue="skip"`, recipients with nothing overdue or at risk get no mail at all.
+    """
+    if nothing_overdue not in NOTHING_OVERDUE:
+        raise ValueError(f"nothing_overdue must be one of {NOTHING_OVERDUE}, not {nothing_overdue!r}")
+    langs = langs or {}
+    leads = [lead] if isinstance(lead, str) else list(lead)
+    cache: dict[str, list[Mapping[str, Any]]] = {}
+
+    def lines(lang: str) -> list[Mapping[str, Any]]:
+        if lang not in cache:
+            cache[lang] = list(orders(lang) if callable(orders) else orders)
+        return cache[lang]
+
+    def lang_of(addr: str) -> str:
+        return langs.get(addr, langs.get(addr.lower(), default_lang))
+
+    plan = OverduePlan(today)
+    by_name: dict[str, str] = {str(k).strip(): v for k, v in emails.items() if v}
+    names = sorted({merchandiser_of(o) for o in lines(default_lang) if o["status"] in OPEN_STATUSES} - {""})
+    plan.no_email = [n for n in names if n not in by_name]
+    for name in names:
+        if name not in by_name:
+            continue
+        addr = by_name[name]
+        lang = lang_of(addr)
+        mine = [o for o in lines(lang) if merchandiser_of(o) == name]
+        if not urgent(mine) and nothing_overdue == "skip":
+            continue
+        plan.mails.append(overdue_mail(mine, today, to=addr, lang=lang, name=name, templates_dir=templates_dir))
+    for addr in leads:
+        lang = lang_of(addr)
+        everything = lines(lang)
+        if not urgent(everything) and nothing_overdue == "skip" and not plan.no_email:
+            continue
+        plan.mails.append(overdue_mail(everything, today, to=addr, lang=lang, name=None,
+                                       no_email=plan.no_email, templates_dir=templates_dir))
+    return plan
+
+
+# --- the workbook --------------------------------------------------------------------------------------
+
+_SHEET_COLUMNS = ("col_order", "col_customer", "col_model", "col_merchandiser", "col_due", "col_status",
+                  "col_days", "col_slack", "col_next", "col_next_date", "col_reason", "col_row")
+_WIDTHS = (14, 16, 14, 10, 11, 10, 11, 10, 10, 11, 48, 6)
+
+
+def status_workbook(orders: Sequence[Mapping[str, Any]], today: _dt.date, lang: str = "zh") -> bytes:
+    """The attached xlsx: every open line with its status (filters, frozen header, a colour per status),
+    and a sheet counting statuses per customer with a native stacked-column chart.
+
+    Deterministic: the same lines on the same day give the same bytes (the sent log hashes them).
+    """
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "default_date_format": "yyyy-mm-dd"})
+    # A fixed creation time keeps the bytes stable; XlsxWriter's zip entries carry a fixed date already.
+    wb.set_properties({"title": text("sheet_orders", lang), "created": _dt.datetime.combine(today, _dt.time())})
+    head = wb.add_format({"bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF", "text_wrap": True,
+                          "valign": "vcenter", "border": 1})
+    fmts = {s: (wb.add_format({"bg_color": f, "font_color": k, "border": 1, "border_color": "#D9D9D9"}),
+                wb.add_format({"bg_color": f, "font_color": k, "border": 1, "border_color": "#D9D9D9",
+                               "num_format": "yyyy-mm-dd"}))
+            for s, (f, k) in COLOURS.items()}
+    plain = (wb.add_format({"border": 1}), wb.add_format({"border": 1, "num_format": "yyyy-mm-dd"}))
+
+    ws = wb.add_worksheet(text("sheet_orders", lang))
+    rows = open_orders(orders)
+    ws.write_row(0, 0, [text(c, lang) for c in _SHEET_COLUMNS], head)
+    for i, w in enumerate(_WIDTHS):
+        ws.set_column(i, i, w)
+    for r, o in enumerate(rows, start=1):
+        f, fd = fmts.get(o["status"], plain)
+        days = o.get("days_late") if o["status"] == "overdue" else o.get("days_to_due")
+        if o["status"] == "overdue" and days is not None:
+            days = -days   # negative: days past due; positive: days left
+        values = [_cell(o.get("order_no")), _cell(o.get("customer")), _cell(o.get("model")),
+                  merchandiser_of(o), None, status_label(o["status"], lang), days, o.get("slack_workdays"),
+                  milestone_label(o.get("next_milestone"), lang), None, _cell(o.get("reason")), o.get("row")]
+        for c, v in enumerate(values):
+            if v is None or v == "":
+                ws.write_blank(r, c, None, f)
+            elif isinstance(v, (int, float)):
+                ws.write_number(r, c, v, f)
+            else:
+                ws.write_string(r, c, v, f)
+        for c, key in ((4, "due_date"), (9, "next_milestone_date")):
+            d = _iso_date(o.get(key))
+            if d is not None:
+                ws.write_datetime(r, c, _dt.datetime.combine(d, _dt.time()), fd)
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, max(len(rows), 1), len(_SHEET_COLUMNS) - 1)
+    ws.set_row(0, 30)
+
+    # Status counts per customer, and the chart drawn from them.
+    sheet = text("sheet_summary", lang)
+    ss = wb.add_worksheet(sheet)
+    customers = sorted({_cell(o.get("customer")) or "-" for o in rows})
+    present = [s for s in OPEN_STATUSES if any(o["status"] == s for o in rows)]
+    ss.write_row(0, 0, [text("col_customer", lang)] + [status_label(s, lang) for s in present]
+                 + [text("total", lang)], head)
+    ss.set_column(0, 0, 18)
+    ss.set_column(1, len(present) + 1, 10)
+    for r, cust in enumerate(customers, start=1):
+        ss.write_string(r, 0, cust)
+        mine = [o for o in rows if (_cell(o.get("customer")) or "-") == cust]
+        for c, s in enumerate(present, start=1):
+            ss.write_number(r, c, sum(1 for o in mine if o["status"] == s))
+        ss.write_number(r, len(present) + 1, len(mine))
+    ss.freeze_panes(1, 1)
+    if customers and present:
+        chart = wb.add_chart({"type": "column", "subtype": "stacked"})
+        n = len(customers)
+        for c, s in enumerate(present, start=1):
+            chart.add_series({
+                "name": [sheet, 0, c],
+                "categories": [sheet, 1, 0, n, 0],
+                "values": [sheet, 1, c, n, c],
+                "fill": {"color": COLOURS[s][0]},
+                "border": {"color": COLOURS[s][1]},
+            })
+        chart.set_title({"name": text("chart_title", lang)})
+        chart.set_legend({"position": "bottom"})
+        chart.set_size({"width": 640, "height": 360})
+        ss.insert_chart(1, len(present) + 3, chart)
+    wb.close()
+    return buf.getvalue()
+
+
+def _iso_date(v: Any) -> _dt.date | None:
+    if isinstance(v, _dt.datetime):
+        return v.date()
+    if isinstance(v, _dt.date):
+        return v
+    if isinstance(v, str) and v:
+        try:
+            return _dt.date.fromisoformat(v[:10])
+        except ValueError:
+            return None
+    return None
+
+
+__all__ = ["TEXT", "COLOURS", "OverduePlan", "counts", "urgent", "open_orders", "overdue_mail", "overdue_mails",
+           "status_workbook", "subject_for", "report_context", "JOB"]

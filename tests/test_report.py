@@ -1,0 +1,172 @@
+"""The overdue report: who gets what, subjects, tables, good news, and the attached workbook."""
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from python_calamine import CalamineWorkbook
+
+from gendan_xl import schema
+from gendan_xl.mail import Mailer
+from gendan_xl.report import counts, overdue_mail, overdue_mails, status_workbook, subject_for, urgent
+from gendan_xl.status import compute_status, products_from_rows
+from gendan_xl.workbook import read_sheet
+from gendan_xl.workdays import WorkCalendar
+from test_mail import Server, plain
+
+TODAY = dt.date(2026, 11, 26)
+SAMPLE = Path(__file__).resolve().parent.parent / "workbooks" / "orders.xlsx"
+
+
+def line(order_no, status, merchandiser="王芳", customer="ANK", **kw):
+    base = {"order_no": order_no, "row": int(re.sub(r"\D", "", order_no) or 0) + 1, "status": status,
+            "days_late": None, "days_to_due": None, "slack_workdays": None, "next_milestone": None,
+            "next_milestone_date": None, "reason": "", "customer": customer, "model": "PB-10K",
+            "due_date": "2026-12-10", "merchandiser": merchandiser}
+    return base | kw
+
+
+ORDERS = [
+    line("SO1", "overdue", days_late=2, due_date="2026-11-24", next_milestone="ship",
+         next_milestone_date="2026-11-21", reason="交期 11-24 已过 2 天，尚未出货"),
+    line("SO2", "overdue", days_late=9, due_date="2026-11-17", merchandiser="李强", customer="BES"),
+    line("SO3", "at_risk", days_to_due=6, slack_workdays=1, due_date="2026-12-02"),
+    line("SO4", "at_risk", days_to_due=3, slack_workdays=-2, due_date="2026-11-29", merchandiser="李强"),
+    line("SO5", "on_track", days_to_due=30, slack_workdays=12, merchandiser="李强", customer="BES"),
+    line("SO6", "shipped_on_time", merchandiser="王芳"),
+    line("SO7", "on_track", days_to_due=20, slack_workdays=8, merchandiser="张丽"),
+    line("SO8", "cancelled", merchandiser="陈静"),
+    line("SO9", "at_risk", days_to_due=5, slack_workdays=0, merchandiser="赵敏"),   # nobody has her address
+]
+EMAILS = {"王芳": "wang@example.com", "李强": "li@example.com", "张丽": "zhang@example.com",
+          "陈静": "chen@example.com"}
+
+
+def test_urgent_is_overdue_by_days_late_then_at_risk_by_slack():
+    assert [o["order_no"] for o in urgent(ORDERS)] == ["SO2", "SO1", "SO4", "SO9", "SO3"]
+    assert counts(ORDERS)["overdue"] == 2 and counts(ORDERS)["at_risk"] == 3
+
+
+@pytest.mark.parametrize("lang, orders, subject", [
+    ("zh", ORDERS, "【交期日报】2026-11-26 逾期 2 · 预警 3"),
+    ("en", ORDERS, "[Delivery report] 2026-11-26 overdue 2 · at risk 3"),
+    ("zh", ORDERS[4:8], "【交期日报】2026-11-26 无逾期"),
+    ("en", [], "[Delivery report] 2026-11-26 nothing overdue"),
+])
+def test_subject(lang, orders, subject):
+    assert subject_for(orders, TODAY, lang) == subject
+
+
+def test_one_mail_per_merchandiser_and_a_summary_for_the_lead():
+    plan = overdue_mails(ORDERS, TODAY, emails=EMAILS, lead="boss@example.com", langs={"li@example.com": "en"})
+
+    assert [(m.to, m.subject) for m in plan.mails] == [
+        ("zhang@example.com", "【交期日报】2026-11-26 无逾期"),            # 张丽: only on-track lines → good news
+        ("li@example.com", "[Delivery report] 2026-11-26 overdue 1 · at risk 1"),
+        ("wang@example.com", "【交期日报】2026-11-26 逾期 1 · 预警 1"),
+        ("boss@example.com", "【交期日报】2026-11-26 逾期 2 · 预警 3"),
+    ]
+    assert plan.no_email == ["赵敏"]          # 陈静 has only a cancelled line: no mail, not missing
+    wang = plan.mails[2]
+    assert "SO1" in wang.text and "SO3" in wang.text and "SO2" not in wang.text
+    assert wang.text.index("SO1") < wang.text.index("SO3")
+    assert "下一节点：出货 11-21 · 交期 11-24 已过 2 天，尚未出货" in wang.text
+    boss = plan.mails[3]
+    assert [m.group(0) for m in re.finditer(r"SO\d", boss.text)] == ["SO2", "SO1", "SO4", "SO9", "SO3"]
+    assert "赵敏" in boss.text and "赵敏" in boss.html      # the lead learns who got nothing
+    assert "Hello 李强," in plan.mails[1].text and "Orders at risk (1)" in plan.mails[1].text
+
+
+def test_good_news_is_short_and_has_no_table():
+    mail = overdue_mail([line("SO5", "on_track", days_to_due=30)], TODAY, to="zhang@example.com", name="张丽")
+    assert "好消息" in mail.text and "<table cellpadding" not in mail.html and "逾期订单" not in mail.html
+    assert [a.filename for a in mail.attachments] == ["交期日报-2026-11-26.xlsx"]
+    nothing_open = overdue_mail([line("SO6", "shipped_on_time")], TODAY, to="x@example.com", name="张丽")
+    assert nothing_open.attachments == ()
+
+
+def test_nothing_overdue_can_mean_no_mail():
+    plan = overdue_mails([line("SO5", "on_track")], TODAY, emails=EMAILS, lead="boss@example.com",
+                         nothing_overdue="skip")
+    assert plan.mails == []
+
+
+def test_each_language_gets_reasons_in_its_language():
+    by_lang = {"zh": [line("SO1", "overdue", days_late=2, reason="交期已过 2 天")],
+               "en": [line("SO1", "overdue", days_late=2, reason="2 days past due")]}
+    plan = overdue_mails(by_lang.__getitem__, TODAY, emails={"王芳": "wang@example.com"},
+                         lead="boss@example.com", langs={"boss@example.com": "en"})
+    assert "交期已过 2 天" in plan.mails[0].text and "2 days past due" in plan.mails[1].text
+
+
+def test_html_in_a_customer_name_is_escaped():
+    mail = overdue_mail([line("SO1", "overdue", days_late=1, customer='<img src=x onerror="alert(1)">')],
+                        TODAY, to="wang@example.com", name="王芳")
+    assert "<img" not in mail.html and "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in mail.html
+
+
+def test_the_workbook_lists_open_lines_with_filter_frozen_header_colours_and_a_chart():
+    data = status_workbook(ORDERS, TODAY, "zh")
+    book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    assert book.sheet_names == ["订单状态", "按客户统计"]
+    rows = book.get_sheet_by_name("订单状态").to_python()
+    assert rows[0][:6] == ["订单号", "客户", "型号", "跟单员", "交期", "状态"]
+    assert [r[0] for r in rows[1:]] == ["SO2", "SO1", "SO4", "SO9", "SO3", "SO5", "SO7"]   # no shipped/cancelled
+    assert rows[1][5] == "逾期" and rows[1][6] == -9 and rows[1][4] == dt.date(2026, 11, 17)
+    assert book.get_sheet_by_name("按客户统计").to_python()[0] == ["客户", "逾期", "有风险", "正常", "合计"]
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        names = z.namelist()
+        sheet1 = z.read("xl/worksheets/sheet1.xml").decode()
+        chart = z.read("xl/charts/chart1.xml").decode()
+        styles = z.read("xl/styles.xml").decode()
+    assert "xl/charts/chart1.xml" in names and "<c:barChart>" in chart and 'val="stacked"' in chart
+    assert "<autoFilter ref=" in sheet1 and 'state="frozen"' in sheet1
+    assert "FFFFC7CE" in styles and "FFFFEB9C" in styles          # overdue red, at-risk amber
+    assert status_workbook(ORDERS, TODAY, "zh") == data           # deterministic: the sent log hashes it
+
+
+def test_counts_per_customer_in_the_summary_sheet():
+    data = status_workbook(ORDERS, TODAY, "en")
+    summary = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name("By customer").to_python()
+    assert summary == [["Customer", "Overdue", "At risk", "On track", "Total"],
+                       ["ANK", 1.0, 3.0, 1.0, 5.0], ["BES", 1.0, 0.0, 1.0, 2.0]]
+
+
+def sample_status(lang: str) -> list[dict]:
+    orders = read_sheet(SAMPLE, schema.ORDERS)
+    products = products_from_rows(read_sheet(SAMPLE, schema.PRODUCTS).rows)
+    return compute_status(orders.rows, products, WorkCalendar(), TODAY).to_dict(lang)["orders"]
+
+
+def test_the_sample_workbook_report_arrives_through_smtp(tmp_path):
+    """End to end on the bundled sample: status → mails → a real SMTP server → parsed back."""
+    emails = {"陈静": "chen@example.com", "张丽": "zhang@example.com", "王芳": "wang@example.com",
+              "李强": "li@example.com"}
+    plan = overdue_mails(sample_status, TODAY, emails=emails, lead=["boss@example.com"],
+                         langs={"li@example.com": "en"})
+    with Server() as server:
+        m = Mailer(plain(server), "gendan@example.com", tmp_path, sleep=lambda s: None)
+        first = m.send(plan.mails, job="overdue-report", period=plan.period)
+        again = m.send(overdue_mails(sample_status, TODAY, emails=emails, lead=["boss@example.com"],
+                                     langs={"li@example.com": "en"}).mails, job="overdue-report", period=plan.period)
+    assert [o.state for o in first.outcomes] == ["sent"] * 5
+    assert [o.state for o in again.outcomes] == ["skipped"] * 5
+    assert len(server.messages) == 5
+    boss = next(msg for _, rcpt, msg in server.messages if rcpt == ["boss@example.com"])
+    n_overdue, n_risk = map(int, re.search(r"逾期 (\d+) · 预警 (\d+)", boss["subject"]).groups())
+    assert n_overdue + n_risk > 0
+    html = boss.get_body(("html",)).get_content()
+    assert html.count("<b>SO") == n_overdue + n_risk
+    xlsx, = [a for a in boss.iter_attachments()]
+    assert xlsx.get_filename() == "交期日报-2026-11-26.xlsx"
+    book = CalamineWorkbook.from_filelike(io.BytesIO(xlsx.get_content()))
+    statuses = {r[5] for r in book.get_sheet_by_name("订单状态").to_python()[1:]}
+    assert statuses <= {"逾期", "有风险", "正常", "无法判断"} and "逾期" in statuses
+    li = next(msg for _, rcpt, msg in server.messages if rcpt == ["li@example.com"])
+    assert li["subject"].startswith("[Delivery report] 2026-11-26")
