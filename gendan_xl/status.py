@@ -92,6 +92,8 @@ ACTUAL_FIELDS: dict[str, str | None] = {
     "packing": None,
     "ship": "ship_date",
 }
+# Milestones whose actual date can be missing: a passed one makes the line at risk (packing has no column).
+_CHECKED_MILESTONES = tuple(m for m in MILESTONES if ACTUAL_FIELDS[m] is not None)
 
 # One-line reasons, zh and en. A line's reason is one or more of these parts joined by "；" / "; ".
 REASONS: dict[str, tuple[str, str]] = {
@@ -487,9 +489,10 @@ def _judge(line: Line, values: Mapping[str, Any], lead: LeadTimes | None, proble
             remaining += lead.shipping
         line.remaining_workdays = remaining
         line.slack_workdays = left - remaining
-        nxt = next((m for m in MILESTONES if not done[m]), None)
-        if nxt is not None:
-            line.next_milestone, line.next_milestone_date = nxt, plan[nxt]
+        for m in MILESTONES:
+            if not done[m]:
+                line.next_milestone, line.next_milestone_date = m, plan[m]
+                break
 
     if today > due:
         line.status = "overdue"
@@ -501,8 +504,10 @@ def _judge(line: Line, values: Mapping[str, Any], lead: LeadTimes | None, proble
     line.days_to_due = (due - today).days
     missed = None
     if lead is not None:
-        missed = next((m for m in MILESTONES
-                       if ACTUAL_FIELDS[m] is not None and not done[m] and plan[m] < today), None)
+        for m in _CHECKED_MILESTONES:
+            if not done[m] and plan[m] < today:
+                missed = m
+                break
     if missed is not None:
         line.status = "at_risk"
         line.reasons.append(("missed", {"milestone": missed, "date": plan[missed]}))

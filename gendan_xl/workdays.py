@@ -190,6 +190,13 @@ class WorkCalendar:
         self.verified_years = frozenset(self.official_years | set(verified_years))
         known = [d.year for d in self.extra_holidays | self.extra_workdays] + list(self.official_years)
         self._table = _Table(self, min(known + [2000]), max(known + [2030]))
+        self._frozen = True
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Only the lookup-table cache may change once built; the calendar itself is a value.
+        if getattr(self, "_frozen", False) and name != "_table":
+            raise AttributeError(f"WorkCalendar is immutable; build a new one instead of setting {name}")
+        object.__setattr__(self, name, value)
 
     # -- what the calendar knows -------------------------------------------------------------------
 

@@ -129,6 +129,11 @@ def test_overrides_always_win():
         WorkCalendar(extra_holidays=[D(2026, 1, 5)], extra_workdays=[D(2026, 1, 5)])
 
 
+def test_calendar_is_immutable():
+    with pytest.raises(AttributeError, match="immutable"):
+        CAL.extra_holidays = frozenset()
+
+
 def test_mon_sat_week_keeps_holiday_saturdays_off():
     cal = WorkCalendar(weekly="mon-sat")
     assert cal.is_workday(D(2026, 11, 28))  # an ordinary Saturday
