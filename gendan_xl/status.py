@@ -22,7 +22,8 @@ previous milestone:
                         (= production_finish when production takes 0 days)
 
 A later actual date implies the earlier steps are done (an inspection date means production finished even
-when 完工日期 is blank).
+when 完工日期 is blank), and so does any quantity already shipped; an open line (partial shipment included)
+always has packing and ship still to do.
 
 **Status codes**, first match wins:
 
@@ -47,7 +48,13 @@ when 完工日期 is blank).
 (calendar days; open lines not past due, else None), `slack_workdays` = working days left − remaining
 standard lead time (open lines with a plan, else None), where working days left = working days in
 (today, D] and the remaining lead time is the sum of the steps not done (a started production counts only
-the working days it still needs), `next_milestone` (the first step not done) and its planned date.
+the working days it still needs: its standard days minus the working days in [production_date, today]),
+`next_milestone` (the first step not done) and its planned date. Reasons write dates as MM-DD within
+today's year and YYYY-MM-DD otherwise.
+
+**Result.** `StatusResult.to_dict(lang)` is the `--json` document: {"today", "orders": [{"order_no", "row",
+"status", "days_late", "days_to_due", "slack_workdays", "next_milestone", "next_milestone_date", "reason",
+"label", "next_milestone_label", "customer", "model", "merchandiser", "due_date"}], "counts", "issues"}.
 """
 from __future__ import annotations
 
