@@ -25,15 +25,16 @@ import csv
 import datetime as dt
 import io
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Sequence
 
+from . import schema
 from .errors import GendanError, Issue, MissingColumnsError, UnusableWorkbookError, json_value
+from .messages import make_issue
 from .schema import DATE, NUMBER, TEXT, Column, SheetSchema, match_headers, normalize_header
-from .statement import CREDIT_NOTE, INVOICE, OPENING, PAYMENT, Statement, doc_key, money
+from .statement import CREDIT_NOTE, INVOICE, OPENING, PAYMENT, Period, Statement, doc_key, money, read_accounts
 
 OTHER = "other"
 
@@ -506,8 +507,7 @@ def read_theirs(path: str | Path, *, sheet: str | None = None, mode: str | None 
     `mode` is STATEMENT or BANK; by default a file with a payer column (对方户名 / Payer), or named like
     a bank export (银行, 流水, bank), is a bank export.
     """
-    from .messages import make_issue
-    from .workbook import cell_ref, parse_date, parse_number
+    from .workbook import cell_ref, parse_date, parse_number  # here, so the pure matching imports no reader
 
     path = Path(path)
     name, grid, date1904 = read_grid(path, sheet)
@@ -619,8 +619,6 @@ def reconcile_files(ours: str | Path, theirs: str | Path, *, customer: str | Non
     `ours` is the master workbook (with 出货 / 期初 sheets: `customer` picks the customer when it holds more
     than one, `period` defaults to the month of their file's last date) or a statement file we produced.
     """
-    from .statement import Period, read_accounts
-
     their_books = read_theirs(theirs, sheet=theirs_sheet, mode=mode)
     our_side: Statement | list[Entry]
     our_path = Path(ours)
@@ -662,9 +660,8 @@ def _is_master(path: Path) -> bool:
     """A master workbook has our ledger sheets; anything else is a statement file."""
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         return False
-    from .schema import OPENING as OPENING_SHEET, SHIPMENTS
     from .workbook import open_book
 
     names = {normalize_header(n) for n in open_book(path).sheet_names}
-    wanted = {normalize_header(a) for s in (SHIPMENTS, OPENING_SHEET) for a in (s.zh, s.en, *s.sheet_aliases)}
+    wanted = {normalize_header(a) for s in (schema.SHIPMENTS, schema.OPENING) for a in (s.zh, s.en, *s.sheet_aliases)}
     return bool(names & wanted)

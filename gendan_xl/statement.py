@@ -25,12 +25,15 @@ import calendar
 import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
-from .errors import INFO, WARNING, Issue, json_value
+from . import schema
+from .errors import INFO, WARNING, GendanError, Issue, MissingSheetError, json_value
+from .messages import make_issue
+from .schema import normalize_currency, normalize_header
 
 OPENING = "opening"
 INVOICE = "invoice"
@@ -405,13 +408,13 @@ def build_statement(
 
     cancelled: list[Document] = []
     live: list[Document] = []
-    opening_docs = [d if d.kind == OPENING else _as_kind(d, OPENING) for d in opening]
+    opening_docs = [d if d.kind == OPENING else replace(d, kind=OPENING) for d in opening]
     for seq_doc in (*opening_docs, *shipments, *credit_notes, *payments):
         if seq_doc.cancelled:
             if seq_doc.date <= last:
                 cancelled.append(seq_doc)
             continue
-        if seq_doc.currency and currency and _norm_ccy(seq_doc.currency) != _norm_ccy(currency):
+        if seq_doc.currency and currency and normalize_currency(seq_doc.currency) != normalize_currency(currency):
             issues.append(_issue("currency-mismatch", WARNING, seq_doc.sheet, seq_doc.cell, seq_doc.currency,
                                  lang, doc=seq_doc.label, currency=seq_doc.currency, expected=currency))
             continue
@@ -449,16 +452,6 @@ def build_statement(
         opening_balance=opening_balance, lines=lines, closing_balance=balance, open_items=open_items,
         ageing=ageing, cancelled=cancelled, issues=issues,
     )
-
-
-def _as_kind(doc: Document, kind: str) -> Document:
-    from dataclasses import replace
-    return replace(doc, kind=kind)
-
-
-def _norm_ccy(text: str) -> str:
-    from .schema import normalize_currency
-    return normalize_currency(text)
 
 
 def _apply_credits(docs: list[Document], as_of: dt.date, basis: str, terms: PaymentTerms | None,
@@ -529,7 +522,6 @@ CANCELLED_WORDS = ("取消", "已取消", "作废", "已作废", "撤销", "红�
 
 
 def is_cancelled(status: object) -> bool:
-    from .schema import normalize_header
     norm = normalize_header(status)
     if not norm:
         return False
@@ -562,7 +554,7 @@ class Accounts:
         code = self.resolve(customer)
         info = self.customers.get(code, Customer(code))
         docs = self.documents.get(code, [])
-        currency = _norm_ccy(info.currency) if info.currency else _main_currency(docs)
+        currency = normalize_currency(info.currency) if info.currency else _main_currency(docs)
         by_kind = {k: [d for d in docs if d.kind == k] for k in KINDS}
         st = build_statement(
             code, period, as_of=as_of, opening=by_kind[OPENING], shipments=by_kind[INVOICE],
@@ -589,7 +581,6 @@ class Accounts:
         if customer is not None:
             code = self.resolve(customer)
             if code not in self.customers and code not in self.documents:
-                from .errors import GendanError
                 known = ", ".join(sorted(set(self.customers) | set(self.documents))) or "none"
                 raise GendanError(f"{self.path.name}: no customer {customer!r} (known: {known}); "
                                   "pass --customer with one of them")
@@ -603,7 +594,6 @@ class Accounts:
 
 
 def _cust_key(text: object) -> str:
-    from .schema import normalize_header
     return normalize_header(text)
 
 
@@ -611,7 +601,7 @@ def _main_currency(docs: Sequence[Document]) -> str:
     counts: dict[str, int] = {}
     for d in docs:
         if d.currency:
-            c = _norm_ccy(d.currency)
+            c = normalize_currency(d.currency)
             counts[c] = counts.get(c, 0) + 1
     return max(counts, key=counts.get) if counts else "CNY"
 
@@ -622,10 +612,7 @@ def read_accounts(path: str | Path, *, lang: str | None = None) -> Accounts:
     A sheet that is absent counts as empty, but a workbook with none of 出货 / 期初 cannot make a
     statement and raises MissingSheetError. Rows with an unreadable date or amount are reported and left out.
     """
-    from . import schema
-    from .errors import MissingSheetError
-    from .messages import make_issue
-    from .workbook import open_book, read_table
+    from .workbook import open_book, read_table  # here, so the pure core imports no file reader
 
     book = open_book(path)
     tables = {}
@@ -810,7 +797,7 @@ def write_statement(statement: Statement, out_dir: str | Path, *, template: str 
     With `pdf=True` the PDF is made next to it (same name, .pdf) through LibreOffice; `fill.PdfError`
     (one line) when LibreOffice is missing or fails.
     """
-    from .fill import fill_template, to_pdf
+    from .fill import fill_template, to_pdf  # openpyxl and jinja2 load only when a statement is written
 
     out_dir = Path(out_dir)
     out = out_dir / statement_filename(statement)

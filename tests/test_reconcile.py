@@ -1,5 +1,4 @@
 import datetime as dt
-import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -10,7 +9,7 @@ from gendan_xl.reconcile import (
     AMOUNT_DIFFERS, BANK, BANK_CHARGES, MATCHED, ONLY_OURS, ONLY_THEIRS, TIMING, UNBOOKED_CREDIT_NOTE, Entry,
     orient, read_theirs, reconcile, reconcile_files,
 )
-from gendan_xl.statement import CREDIT_NOTE, INVOICE, OPENING, PAYMENT
+from gendan_xl.statement import INVOICE, OPENING, PAYMENT
 from test_statement import worked_example, write_master
 
 DATA = Path(__file__).parent / "data"
