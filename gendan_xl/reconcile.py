@@ -34,7 +34,9 @@ from . import schema
 from .errors import GendanError, Issue, MissingColumnsError, UnusableWorkbookError, json_value
 from .messages import make_issue
 from .schema import DATE, NUMBER, TEXT, Column, SheetSchema, match_headers, normalize_header
-from .statement import CREDIT_NOTE, INVOICE, OPENING, PAYMENT, Period, Statement, doc_key, money, read_accounts
+from .statement import (
+    CREDIT_NOTE, INVOICE, OPENING, PAYMENT, Period, Statement, doc_key, money, read_accounts, text_table,
+)
 
 OTHER = "other"
 
@@ -71,6 +73,11 @@ EXPLAIN: dict[str, tuple[str, str]] = {
                   "booked it wrongly"),
 }
 _SIDE = {"ours": ("对方", "by them"), "theirs": ("我方", "by us")}
+CATEGORY_TEXT: dict[str, tuple[str, str]] = {
+    MATCHED: ("一致", "matched"), AMOUNT_DIFFERS: ("金额不符", "amount differs"),
+    BANK_CHARGES: ("银行手续费", "bank charges"), UNBOOKED_CREDIT_NOTE: ("对方未入账退货", "unbooked credit note"),
+    TIMING: ("在途", "timing"), ONLY_OURS: ("仅我方", "only ours"), ONLY_THEIRS: ("仅对方", "only theirs"),
+}
 
 
 def explain(category: str, lang: str = "zh", **kw: Any) -> str:
@@ -142,6 +149,8 @@ class Reconciliation:
     items: list[Item]
     mode: str = STATEMENT
     issues: list[Issue] = field(default_factory=list)
+    customer: str = ""
+    period: str = ""
 
     @property
     def difference(self) -> Decimal:
@@ -164,6 +173,8 @@ class Reconciliation:
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "customer": self.customer,
+            "period": self.period,
             "mode": self.mode,
             "currency": self.currency,
             "our_balance": json_value(money(self.our_balance)),
@@ -175,6 +186,23 @@ class Reconciliation:
             "items": [i.to_dict() for i in self.items],
             "issues": [i.to_dict() for i in self.issues],
         }
+
+    def to_text(self, *, differences_only: bool = True) -> str:
+        """The differences as a table, then one summary line: what the CLI prints without --json."""
+        rows = [("类别 Category", "单号 Doc No.", "我方 Ours", "对方 Theirs", "差额 Diff", "说明 Explanation")]
+        for it in self.items:
+            if differences_only and it.category == MATCHED:
+                continue
+            rows.append(("/".join(CATEGORY_TEXT[it.category]), (it.ours or it.theirs).label,
+                         _fmt(it.ours.amount) if it.ours else "", _fmt(it.theirs.amount) if it.theirs else "",
+                         _fmt(it.difference), it.explanation))
+        out = text_table(rows, right=(2, 3, 4))
+        matched = len(self.by_category(MATCHED))
+        out.append(f"{self.customer} {self.period} {self.currency}: 我方余额 ours {_fmt(self.our_balance)} · "
+                   f"对方余额 theirs {_fmt(self.their_balance)} · 差额 difference {_fmt(self.difference)} · "
+                   f"未解释 unexplained {_fmt(self.unexplained)} · {matched} 一致 matched, "
+                   f"{len(self.items) - matched} 差异 differences".strip())
+        return "\n".join(out)
 
 
 # ---------------------------------------------------------------------------------------------- core
@@ -209,7 +237,9 @@ def reconcile(
     `mode=BANK` compares our payments only with a bank receipts export (every bank line is money in).
     `their_balance` is the balance their file states; when None it is the sum of their entries.
     """
+    customer = period = ""
     if isinstance(ours, Statement):
+        customer, period = ours.customer, ours.period.label
         period_end = period_end or ours.last_date
         currency = currency or ours.currency
         our_balance = ours.closing_balance
@@ -278,7 +308,7 @@ def reconcile(
         items.append(_single(None, theirs[j], period_end, transit_days, lang))
     items.sort(key=lambda it: (_date_of(it), CATEGORIES.index(it.category)))
     return Reconciliation(currency=currency, our_balance=our_balance, their_balance=their_balance, items=items,
-                          mode=mode)
+                          mode=mode, customer=customer, period=period)
 
 
 def _date_of(item: Item) -> dt.date:

@@ -347,6 +347,47 @@ class Statement:
             "issues": [i.to_dict() for i in self.issues],
         }
 
+    def to_text(self) -> str:
+        """The statement as a terminal table and summary lines: what the CLI prints without --json."""
+        out = [f"{self.customer} {self.customer_name} · {self.period.label} · {self.currency} · "
+               f"{bilingual(f'basis.{self.basis}')}".replace("  ", " ")]
+        rows = [("日期 Date", "类型 Type", "单号 Doc No.", "借方 Debit", "贷方 Credit", "余额 Balance"),
+                ("", bilingual("opening_balance"), "", "", "", _fmt(self.opening_balance))]
+        for ln in self.lines:
+            rows.append((ln.doc.date.isoformat(), bilingual(f"kind.{ln.doc.kind}"), ln.doc.doc_no,
+                         _fmt(ln.debit) if ln.debit else "", _fmt(ln.credit) if ln.credit else "",
+                         _fmt(ln.balance)))
+        rows.append(("", bilingual("closing_balance"), "", _fmt(self.total_debit), _fmt(self.total_credit),
+                     _fmt(self.closing_balance)))
+        out += text_table(rows, right=(3, 4, 5))
+        out.append("账龄 Ageing: " + " · ".join(f"{b} {_fmt(v)}" for b, v in self.ageing.items())
+                   + f" · {len(self.open_items)} 未结 open items")
+        if self.cancelled:
+            out.append(f"{bilingual('cancelled')}: " + ", ".join(d.label for d in self.cancelled))
+        return "\n".join(out)
+
+
+def _fmt(amount: Decimal) -> str:
+    return f"{money(amount):,}"
+
+
+def text_table(rows: Sequence[Sequence[str]], right: tuple[int, ...] = ()) -> list[str]:
+    """Rows padded into columns for a terminal (CJK characters are two columns wide); the last column is
+    left unpadded so a long explanation does not widen every row."""
+    def width(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+    n = max(len(r) for r in rows)
+    widths = [max(width(r[i]) for r in rows if i < len(r)) for i in range(n)]
+    lines = []
+    for r in rows:
+        cells = []
+        for i, c in enumerate(r):
+            gap = " " * (widths[i] - width(c)) if i < len(r) - 1 or i in right else ""
+            cells.append(gap + c if i in right else c + gap)
+        lines.append("  ".join(cells).rstrip())
+    return lines
+
 
 # --------------------------------------------------------------------------------------------- core
 

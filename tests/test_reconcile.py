@@ -179,3 +179,13 @@ def test_data_files_are_current(tmp_path):
     b.their_statement_credit_note_unbooked(tmp_path / "t.xlsx")
     assert [x.amount for x in read_theirs(tmp_path / "t.xlsx").entries] == [
         x.amount for x in read_theirs(DATA / "their-statement-credit-note-unbooked.xlsx").entries]
+
+
+def test_to_text_lists_only_differences_and_a_summary():
+    rec = reconcile(worked_example(), theirs_of_worked_example())
+    lines = rec.to_text().splitlines()
+    assert len(lines) == 3  # header, the credit note, the summary
+    assert lines[1].startswith("对方未入账退货/unbooked credit note  CN-2606-01")
+    assert lines[2] == ("ACME 2026-06 CNY: 我方余额 ours 120,200.00 · 对方余额 theirs 122,000.00 · "
+                        "差额 difference 1,800.00 · 未解释 unexplained 0.00 · 4 一致 matched, 1 差异 differences")
+    assert rec.to_dict()["customer"] == "ACME" and rec.to_dict()["period"] == "2026-06"

@@ -429,3 +429,12 @@ def test_committed_template_is_current(template):
         return CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
 
     assert cells(DEFAULT_TEMPLATE) == cells(template), "rebuild: python templates/build_statement_template.py"
+
+
+def test_to_text_shows_every_line_and_the_ageing():
+    text = worked_example().to_text()
+    lines = text.splitlines()
+    assert lines[0] == "ACME · 2026-06 · CNY · 按单据日期计账龄 Aged by invoice date"
+    assert lines[-1] == ("账龄 Ageing: 0-30 50,200.00 · 31-60 22,000.00 · 61-90 48,000.00 · 90+ 0.00 · "
+                         "4 未结 open items")
+    assert sum("S2606-0" in ln for ln in lines) == 2 and lines[-2].endswith("120,200.00")
