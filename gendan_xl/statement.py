@@ -433,6 +433,9 @@ def build_statement(
     if ageing_basis not in BASES:
         raise ValueError(f"ageing basis must be {' or '.join(BASES)}, not {ageing_basis!r}")
     as_of = as_of or period.end
+    if as_of < period.start:
+        raise ValueError(f"as-of date {as_of.isoformat()} is before the period {period.label} starts; pass a date "
+                         f"from {period.start.isoformat()} on")
     last = min(period.end, as_of)
     issues: list[Issue] = []
     sheet_hint = next((d.sheet for d in (*opening, *shipments) if d.sheet), "")

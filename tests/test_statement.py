@@ -160,6 +160,11 @@ def test_as_of_after_the_period_only_ages_further():
     assert st.ageing == {"0-30": 0, "31-60": 50200, "61-90": 22000, "90+": 48000}
 
 
+def test_as_of_before_the_period_is_refused_with_the_fix():
+    with pytest.raises(ValueError, match="before the period 2026-06 starts; pass a date from 2026-06-01 on"):
+        worked_example(as_of=D(2026, 5, 31))
+
+
 def test_ageing_by_due_date_from_monthly_terms():
     st = worked_example(ageing_basis="due_date", payment_terms="月结60天")
     # 月结60天: April's S2604-018 is due 2026-06-29, so 1 day overdue on 2026-06-30; the rest not yet due.
