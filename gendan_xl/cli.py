@@ -47,6 +47,8 @@ _HELP: dict[str, str] = {}
 # --------------------------------------------------------------------------------------------- output
 
 def display_width(text: str) -> int:
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 

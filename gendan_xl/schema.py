@@ -252,15 +252,29 @@ def match_headers(schema: SheetSchema, headers: list[object]) -> dict[int, str]:
     return found
 
 
+_CODE_INDEX: dict[int, tuple[dict, dict[str, str]]] = {}
+
+
 def lookup_code(table: dict[str, tuple[str, ...]], text: object) -> str | None:
-    """The code whose spellings include `text` (after header normalization), else None."""
+    """The code whose spellings include `text` (after header normalization), else None.
+
+    Runs once per order line, so each table's spellings are indexed once and each text looked up once."""
+    cached = _CODE_INDEX.get(id(table))
+    if cached is None or cached[0] is not table:
+        index = {}
+        for code, spellings in table.items():
+            for spelling in (code, *spellings):
+                index.setdefault(normalize_header(spelling), code)
+        cached = _CODE_INDEX[id(table)] = (table, {})
+        cached[1].update(index)
+    index = cached[1]
+    if isinstance(text, str) and text in index:
+        return index[text]
     norm = normalize_header(text)
-    if not norm:
-        return None
-    for code, spellings in table.items():
-        if norm == normalize_header(code) or any(norm == normalize_header(s) for s in spellings):
-            return code
-    return None
+    code = index.get(norm) if norm else None
+    if isinstance(text, str) and len(index) < 10000:
+        index[text] = code  # remember the raw spelling too: the next line says the same
+    return code
 
 
 def normalize_currency(text: object) -> str:

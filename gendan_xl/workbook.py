@@ -108,15 +108,19 @@ class Book(_SheetFinder):
     sheet_names: list[str]
     date1904: bool
     _wb: Any = field(repr=False, default=None)
+    _cache: dict[str, list[list[Any]]] = field(repr=False, default_factory=dict)
 
     @property
     def name(self) -> str:  # type: ignore[override]
         return self.path.name
 
     def values(self, sheet: str) -> list[list[Any]]:
-        """Every row of the sheet from A1, as calamine types them (empty cells are "")."""
+        """Every row of the sheet from A1, as calamine types them (empty cells are ""). Read once."""
+        if sheet in self._cache:
+            return self._cache[sheet]
         try:
-            return self._wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            rows = self._cache[sheet] = self._wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            return rows
         except calamine.CalamineError as exc:
             raise UnusableWorkbookError(f"{self.path.name}: sheet {sheet!r} cannot be read ({exc})") from exc
         except Exception as exc:  # calamine raises its own XmlError/ZipError types for broken parts
@@ -308,13 +312,20 @@ def _is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+_TOTAL_PREFIXES = tuple(m.casefold() for m in TOTAL_MARKERS)
+
+
 def _is_total_row(row: list[Any]) -> bool:
     for value in row:
         if _is_blank(value):
             continue
         if isinstance(value, str):
-            return normalize_header(value).rstrip("()（）") in TOTAL_MARKERS or normalize_header(value).startswith(
-                ("合计", "总计"))
+            text = value.strip().casefold()
+            # the cheap prefix test first: this runs on every row of a million-line sheet
+            if not text.startswith(_TOTAL_PREFIXES):
+                return False
+            norm = normalize_header(value).rstrip("()（）")
+            return norm in TOTAL_MARKERS or norm.startswith(("合计", "总计"))
         return False
     return False
 
@@ -327,12 +338,13 @@ def _data_rows(grid: list[list[Any]], header_idx: int, schema: SheetSchema, colu
     row fills at least half of the required columns we found (so a signature line or a note under the
     table is not read as an order, but an accidental blank line inside the data is not the end either).
     """
-    known = set(columns.values())
+    spec = [(f, c, schema.column(f).type) for f, c in columns.items()]
+    extra_cols = [(c, h) for c, h in enumerate(headers) if h and c not in set(columns.values())]
     required_cols = [columns[f] for f in schema.required if f in columns]
     after_blank = False
     for i in range(header_idx + 1, len(grid)):
         cells = grid[i]
-        if all(_is_blank(v) for v in cells):
+        if all(v is None or v == "" or (isinstance(v, str) and not v.strip()) for v in cells):
             after_blank = True
             continue
         if _is_total_row(cells):
@@ -342,37 +354,48 @@ def _data_rows(grid: list[list[Any]], header_idx: int, schema: SheetSchema, colu
             if filled * 2 < len(required_cols):
                 return
             after_blank = False
-        yield _type_row(i + 1, cells, schema, columns, headers, known, date1904, no_cache, year_anchor)
+        yield _type_row(i + 1, cells, spec, columns, extra_cols, date1904, no_cache, year_anchor)
 
 
-def _type_row(excel_row: int, cells: list[Any], schema: SheetSchema, columns: dict[str, int],
-              headers: list[str], known: set[int], date1904: bool, no_cache: set[str],
+def _type_row(excel_row: int, cells: list[Any], spec: list[tuple[str, int, str]], columns: dict[str, int],
+              extra_cols: list[tuple[int, str]], date1904: bool, no_cache: set[str],
               year_anchor: str | None) -> Row:
-    row = Row(row=excel_row, values={}, cols=dict(columns))
-    for f, c in columns.items():
-        raw = cells[c] if c < len(cells) else None
-        row.raw[f] = None if _is_blank(raw) else raw
-    anchor = None
-    if year_anchor in columns:
-        anchor = _parse_date(row.raw.get(year_anchor), date1904, None)
-    for f, c in columns.items():
-        raw = row.raw[f]
-        if raw is None:
-            row.values[f] = None
-            if cell_ref(excel_row, c) in no_cache:
-                row.errors[f] = "no-cached-value"
+    width = len(cells)
+    raw: dict[str, Any] = {}
+    for f, c, _ in spec:
+        v = cells[c] if c < width else None
+        raw[f] = None if v is None or v == "" or (isinstance(v, str) and not v.strip()) else v
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    anchor = _parse_date(raw.get(year_anchor), date1904, None) if year_anchor in raw else None
+    for f, c, kind in spec:
+        v = raw[f]
+        if v is None:
+            values[f] = None
+            if no_cache and cell_ref(excel_row, c) in no_cache:
+                errors[f] = "no-cached-value"
             continue
-        kind = schema.column(f).type
-        value = _convert(raw, kind, date1904, anchor)
-        if value is _BAD:
-            row.values[f] = None
-            row.errors[f] = "bad-date" if kind == DATE else "bad-number"
+        # fast paths for what calamine gives in a tidy sheet; everything else goes through _convert
+        t = type(v)
+        if kind == TEXT and t is str:
+            value = v.strip()
+        elif kind == DATE and t is dt.date:
+            value = v
+        elif kind == DATE and t is dt.datetime:
+            value = v.date()
+        elif kind == INT and t is float and v.is_integer():
+            value = int(v)
+        elif kind == NUMBER and t is float and v == v:
+            value = Decimal(repr(v))
         else:
-            row.values[f] = value
-    for c, value in enumerate(cells):
-        if c not in known and c < len(headers) and headers[c] and not _is_blank(value):
-            row.extra[headers[c]] = value
-    return row
+            value = _convert(v, kind, date1904, anchor)
+        if value is _BAD:
+            values[f] = None
+            errors[f] = "bad-date" if kind == DATE else "bad-number"
+        else:
+            values[f] = value
+    extra = {h: cells[c] for c, h in extra_cols if c < width and not _is_blank(cells[c])}
+    return Row(row=excel_row, values=values, raw=raw, errors=errors, cols=columns, extra=extra)
 
 
 _BAD = object()
