@@ -239,7 +239,7 @@ class MemorySession:
     def progress(self, text: str) -> None:
         self.told.append(text)
 
-    def tell(self, text: str, lang: str) -> None:
+    def tell(self, text: str, lang: str, *, failed: bool = False) -> None:
         self.told.append(text)
 
     def built_with(self) -> str | None:
@@ -276,14 +276,22 @@ def run(action: str, book: Any = None, *, today: dt.date | None = None, now: dt.
     session = _session(book)
     now = now or dt.datetime.now()  # the door reads the clock; the core gets it as an argument
     today = today or now.date()
-    source = session.source()
     try:
-        master = load_master(source, lang=lang)
-    except GendanError as exc:
+        result = _compute(action, session, today=today, now=now, lang=lang, warning_days=warning_days,
+                          weekly=weekly)
+    except GendanError as exc:  # unusable workbook: one line in a message box, never a traceback
         guess = lang or "zh"
         message = _t("failed", guess, error=exc)
-        session.tell(message, guess)
+        session.tell(message, guess, failed=True)
         return XlResult(action, guess, message=message)
+    session.tell(result.message, result.lang)
+    return result
+
+
+def _compute(action: str, session: Any, *, today: dt.date, now: dt.datetime, lang: str | None,
+             warning_days: int, weekly: str) -> XlResult:
+    source = session.source()
+    master = load_master(source, lang=lang)
     lang = lang or master.orders.lang
     result = XlResult(action, lang)
     parts = []
@@ -302,7 +310,6 @@ def run(action: str, book: Any = None, *, today: dt.date | None = None, now: dt.
         session.write_issues(issue_rows(result.report.issues, lang))
         parts.append(validate_summary(result.report, lang))
     result.message = "\n\n".join(parts)
-    session.tell(result.message, lang)
     return result
 
 
@@ -412,9 +419,12 @@ class ExcelSession:
     def progress(self, text: str) -> None:
         self.wb.app.status_bar = text
 
-    def tell(self, text: str, lang: str) -> None:
-        self.wb.app.status_bar = False  # give the status bar back to Excel
-        self.wb.app.alert(text, title=TEXT["title"][lang])
+    def tell(self, text: str, lang: str, *, failed: bool = False) -> None:
+        try:
+            self.wb.app.status_bar = False  # give the status bar back to Excel
+        except Exception:  # macOS refuses False on some versions; the next message replaces it anyway
+            pass
+        self.wb.app.alert(text, title=TEXT["title"][lang], mode="critical" if failed else "info")
 
     def built_with(self) -> str | None:
         try:
@@ -426,6 +436,12 @@ class ExcelSession:
     def clicked_caption(self) -> str | None:
         try:
             caller = self.wb.app.api.Caller  # the clicked shape's name, e.g. "Button 1" (Windows)
-            return self.wb.sheets.active.api.Shapes(caller).TextFrame.Characters().Text
+            sheet = self.wb.sheets.active.api
         except Exception:  # macOS, or started from the VBA editor: the caller is unknown
             return None
+        for caption in (lambda: sheet.Buttons(caller).Caption,
+                        lambda: sheet.Shapes(caller).TextFrame.Characters().Text):
+            text = _safe(caption)
+            if isinstance(text, str):
+                return text
+        return None
