@@ -23,6 +23,10 @@ module name (no spaces or hyphens; Chinese is fine). We refuse such names here, 
 import something else (`email.xlsm` would import the standard library's email). Alternatives weighed:
 an `OnAction` with arguments (`'RunPython "import gendan_xl.xl; ..."'`) is undocumented in the file format
 and cannot be checked without Excel; the xlwings add-in's ribbon or Reports are either per-machine or PRO.
+
+The VBA project knows the document modules ThisWorkbook, Sheet1 and Sheet2; XlsxWriter gives our sheets the
+code names Sheet1…Sheet8, so Excel adds empty modules for the others when it first saves the workbook.
+Harmless: our macro lives in a standard module (Module1), not in a sheet's event handlers.
 """
 from __future__ import annotations
 

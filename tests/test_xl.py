@@ -217,6 +217,16 @@ def test_libreoffice_opens_the_xlsm_and_shows_the_orders(built, tmp_path):
         rows = list(csv.reader(fh))
     assert rows[2][:3] == ["订单号", "客户", "客户PO"]
     assert rows[3][0] == "SO260001" and rows[202][0] == "SO260200"
+    # a second reader of the buttons: LibreOffice binds both to the VBA project's Module1.SampleCall
+    done = subprocess.run(
+        ["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "ods",
+         "--outdir", str(out), str(built)],
+        capture_output=True, text=True, timeout=180, env={**os.environ, "HOME": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    content = zipfile.ZipFile(out / "orders.ods").read("content.xml").decode()
+    labels = re.findall(r'<form:button [^>]*form:label="([^"]*)"', content)
+    assert sorted(labels) == sorted(CAPTIONS.values())
+    assert content.count(f"vnd.sun.star.script:VBAProject.Module1.{MACRO}?") == 2
 
 
 # ------------------------------------------------------------------------ the refresh, in memory and file
