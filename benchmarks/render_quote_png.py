@@ -35,6 +35,7 @@ def main() -> int:
         t1 = time.perf_counter()
     quote = out / "quote.xlsx"
     shutil.move(result.path, quote)  # a stable name for people to open
+    result.path = quote
     pdf = to_pdf(quote, out)
     t2 = time.perf_counter()
     subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(pdf),

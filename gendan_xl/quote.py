@@ -43,7 +43,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from pathlib import Path
 from typing import Any, Iterable
 
-from .errors import ERROR, WARNING, GendanError, Issue
+from .errors import ERROR, WARNING, GendanError, Issue, MissingSheetError
 from .fill import PdfError, fill_template, to_pdf
 from .workbook import cell_ref, open_book, parse_date, parse_number, read_table
 from .schema import DATE, INT, NUMBER, TEXT, Column, SheetSchema, normalize_currency, normalize_header
@@ -70,6 +70,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "no-rebate-rate": ("型号 {model} 找不到 {date} 适用的退税率（HS {hs_code}，系列 {family}），请在“退税率”表补充",
                        "no rebate rate for model {model} on {date} (HS {hs_code}, family {family}); add a row "
                        "to the Rebate rates sheet"),
+    "no-lines": ("报价明细表没有任何产品行，请至少填写一行", "the quote lines sheet has no lines; fill in at least one"),
     "tier-below-moq": ("型号 {model} 的数量档位 {value} 低于最小起订量 {moq}",
                        "model {model}: tier quantity {value} is below the MOQ {moq}"),
     "duplicate-tier": ("型号 {model} 的数量档位 {value} 重复（另见第 {other} 行）",
@@ -455,6 +456,8 @@ def price_lines(request: QuoteRequest, *, today: dt.date,
     if incoterm and incoterm not in INCOTERMS:
         header_issue("unknown-incoterm", "incoterm")
     export_date = hdr.get("export_date") or today
+    if not request.lines:
+        issues.append(Issue("no-lines", ERROR, request.lines_sheet, "", None, _message("no-lines", lang)))
     header_bad = any(i.severity == ERROR for i in issues)
 
     quoted: list[QuotedLine] = []
@@ -629,6 +632,15 @@ def _line_from_row(row: Any) -> RequestLine:
     return RequestLine(row=row.row, values=values, refs=refs, errors=errors)
 
 
+def _find_sheet(book: Any, schema: SheetSchema) -> str:
+    try:
+        return book.find_sheet(schema)
+    except MissingSheetError:
+        raise MissingSheetError(
+            f'{book.path.name} has no sheet "{schema.zh}" / "{schema.en}" (found: {", ".join(book.sheet_names)}); '
+            "a quote request needs 报价申请, 报价明细 and 退税率 (see workbooks/quote_request.xlsx)") from None
+
+
 def read_quote_request(path: Path | str) -> QuoteRequest:
     """Read a quote request workbook (sheets 报价申请, 报价明细, 退税率) without changing it.
 
@@ -637,10 +649,10 @@ def read_quote_request(path: Path | str) -> QuoteRequest:
     """
     path = Path(path)
     book = open_book(path)
-    header_sheet = book.find_sheet(REQUEST)
+    header_sheet, lines_sheet, rates_sheet = (_find_sheet(book, s) for s in (REQUEST, LINES, RATES))
     header, refs, errors = _read_header(book, header_sheet)
-    lines = read_table(book, LINES, year_anchor=None)
-    rates_table = read_table(book, RATES, year_anchor=None)
+    lines = read_table(book, LINES, lines_sheet, year_anchor=None)
+    rates_table = read_table(book, RATES, rates_sheet, year_anchor=None)
     lang = lines.lang
     issues = [Issue(err, ERROR, header_sheet, refs.get(fld, ""), header.get(fld),
                     _message(err, lang, column=REQUEST.column(fld).label(lang), value=header.get(fld)))
@@ -742,11 +754,11 @@ class QuoteResult:
 
     def to_text(self) -> str:
         """The prices as a plain table (what the CLI prints), then one summary line."""
-        out = [f"{'model':<16} {'tier':>8} {'price':>12} {'cost CNY':>10} {'rebate':>7}"]
+        out = [f"{'model':<16} {'tier qty':>9} {'price':>12}  {'cost CNY':>9} {'rebate':>6}"]
         for line in self.lines:
             b = line.breakdown
-            out.append(f"{line.model:<16} {line.quantity:>8} {line.price:>8} {self.currency:<3} "
-                       f"{_round(b.cost, 2):>10} {b.rebate_rate * 100:>6.4g}%")
+            out.append(f"{line.model:<16} {line.quantity:>9,} {line.price:>8} {self.currency:<3} "
+                       f"{_round(b.cost, 2):>9} {_show(b.rebate_rate * 100):>5}%")
         out.extend(str(i) for i in self.issues)
         if self.quote_no:
             out.append(f"{self.quote_no}: {len(self.lines)} prices, {self.incoterm} {self.currency}, valid until "

@@ -14,7 +14,7 @@ import pytest
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from gendan_xl.errors import GendanError
+from gendan_xl.errors import GendanError, MissingSheetError, UnusableWorkbookError
 from gendan_xl.fill import PdfError
 from gendan_xl.quote import (QuoteInputError, RebateRate, export_price, find_rebate_rate, make_quote,
                              read_quote_request)
@@ -318,3 +318,27 @@ def test_quote_pdf_through_libreoffice(tmp_path):
                           check=True).stdout
     for expected in ("报 价 单", "QUOTATION", "Q20260001", "深圳市恒达电子科技有限公司", "8.6553", "FOB Shenzhen"):
         assert expected in text
+
+
+def test_request_without_lines_is_a_finding(tmp_path):
+    result = _run(tmp_path, _variant(tmp_path, lines=[]))
+    assert [(i.sheet, i.code) for i in result.issues] == [("报价明细", "no-lines")] and result.path is None
+
+
+def test_request_without_rate_sheet_is_unusable(tmp_path):
+    from openpyxl import load_workbook as load
+
+    path = _variant(tmp_path)
+    wb = load(path)
+    del wb["退税率"]
+    wb.save(path)
+    with pytest.raises(MissingSheetError, match='request.xlsx has no sheet "退税率"') as err:
+        _run(tmp_path, path)
+    assert "\n" not in str(err.value)
+
+
+def test_not_a_workbook_is_unusable(tmp_path):
+    path = tmp_path / "request.xlsx"
+    path.write_text("not a workbook")
+    with pytest.raises(UnusableWorkbookError, match="request.xlsx: not a workbook"):
+        _run(tmp_path, path)
