@@ -26,7 +26,9 @@ Deliberate surprises:
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
+import operator
 import os
 import posixpath
 import re
@@ -254,6 +256,7 @@ def col_letters(col: int) -> str:
     return out
 
 
+@functools.lru_cache(maxsize=4096)
 def _col_number(letters: bytes | str) -> int:
     n = 0
     for ch in letters.upper() if isinstance(letters, str) else letters.upper().decode():
@@ -342,37 +345,73 @@ def _number_text(value: int | float | Decimal) -> str:
 _STR, _NUM, _BOOL, _DATE, _DATETIME, _CLEAR = range(6)
 
 
+@functools.lru_cache(maxsize=None)
+def _letters(col: int) -> bytes:
+    return col_letters(col).encode()
+
+
 class _Cell:
-    __slots__ = ("row", "col", "ref", "kind", "tattr", "inner", "value")
+    __slots__ = ("row", "col", "kind", "tattr", "inner", "value")
 
     def __init__(self, row: int, col: int, kind: int, tattr: bytes, inner: bytes, value: Any):
         self.row, self.col, self.kind, self.tattr, self.inner, self.value = row, col, kind, tattr, inner, value
-        self.ref = f"{col_letters(col)}{row}".encode()
+
+    @property
+    def ref(self) -> bytes:
+        return _letters(self.col) + b"%d" % self.row
 
 
-def _prepare(row: int, col: int, value: Any, pfx: bytes, date1904: bool, result: PatchResult) -> _Cell:
-    """Turn one value into the bytes of its cell's content; the style is chosen when the cell is written."""
+def _content(value: Any, pfx: bytes, date1904: bool) -> tuple[int, bytes, bytes]:
+    """(kind, type attribute, inner XML) of a value; the style is chosen when the cell is written."""
     if value is None:
-        return _Cell(row, col, _CLEAR, b"", b"", None)
+        return _CLEAR, b"", b""
     if isinstance(value, str):
-        text = _clean_text(value)
-        if len(text) > MAX_TEXT:
-            text = text[:MAX_TEXT]
-            result.truncated.append(f"{col_letters(col)}{row}")
+        text = _clean_text(value)[:MAX_TEXT]
         space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
         p = pfx.decode()
-        inner = f"<{p}is><{p}t{space}>{_esc(text)}</{p}t></{p}is>".encode()
-        return _Cell(row, col, _STR, b' t="inlineStr"', inner, value)
+        return _STR, b' t="inlineStr"', f"<{p}is><{p}t{space}>{_esc(text)}</{p}t></{p}is>".encode()
     if isinstance(value, bool):
-        return _Cell(row, col, _BOOL, b' t="b"', b"<%sv>%d</%sv>" % (pfx, int(value), pfx), value)
+        return _BOOL, b' t="b"', b"<%sv>%d</%sv>" % (pfx, int(value), pfx)
     if isinstance(value, (int, float, Decimal)):
-        return _Cell(row, col, _NUM, b"", b"<%sv>%s</%sv>" % (pfx, _number_text(value).encode(), pfx), value)
+        return _NUM, b"", b"<%sv>%s</%sv>" % (pfx, _number_text(value).encode(), pfx)
     if isinstance(value, _dt.date):
         serial = _excel_serial(value, date1904)
         kind = _DATETIME if isinstance(value, _dt.datetime) else _DATE
-        return _Cell(row, col, kind, b"", b"<%sv>%s</%sv>" % (pfx, _number_text(serial).encode(), pfx), value)
-    raise TypeError(f"cannot write a {type(value).__name__} into a cell ({col_letters(col)}{row}); "
+        return kind, b"", b"<%sv>%s</%sv>" % (pfx, _number_text(serial).encode(), pfx)
+    raise TypeError(f"cannot write a {type(value).__name__} into a cell; "
                     "use str, int, float, Decimal, bool, date, datetime or None")
+
+
+def _group(cells: Mapping[tuple[int, int], Any], pfx: bytes, date1904: bool,
+           result: PatchResult) -> dict[int, list[_Cell]]:
+    """{row: [cells sorted by column]}. Status columns repeat a few values, so the bytes of each distinct
+    value are built once."""
+    memo: dict[Any, tuple[int, bytes, bytes]] = {}
+    by_row: dict[int, list[_Cell]] = {}
+    for (r, c), value in cells.items():
+        if not (0 < r <= 1048576 and 0 < c <= 16384):
+            raise ValueError(f"cell ({r}, {c}) is outside Excel's grid (rows 1-1048576, columns 1-16384)")
+        key = (value.__class__, value)
+        try:
+            kind, tattr, inner = memo[key]
+        except KeyError:
+            try:
+                kind, tattr, inner = memo[key] = _content(value, pfx, date1904)
+            except TypeError as exc:
+                raise TypeError(f"{exc} ({col_letters(c)}{r})") from None
+            if kind == _STR and len(_clean_text(value)) > MAX_TEXT:
+                memo.pop(key)  # keep reporting every cell that gets it
+        if kind == _STR and len(value) > MAX_TEXT and len(_clean_text(value)) > MAX_TEXT:
+            result.truncated.append(f"{col_letters(c)}{r}")
+        row = by_row.get(r)
+        if row is None:
+            by_row[r] = [_Cell(r, c, kind, tattr, inner, value)]
+        else:
+            row.append(_Cell(r, c, kind, tattr, inner, value))
+    for row in by_row.values():
+        if len(row) > 1:
+            row.sort(key=_by_col)
+    return by_row
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -533,6 +572,7 @@ class _Styles:
         self.changed = False
         self.xf_numfmt: list[int] = []
         self.fmt_codes: dict[int, str] = {}
+        self.date_memo: dict[int, bool] = {}
         if data is None:
             return
         m = re.search(rb"<(\w+:)?styleSheet\b", data)
@@ -552,16 +592,21 @@ class _Styles:
                     code = a.get(b"formatCode", b"").decode("utf-8", "replace")
                     self.fmt_codes[int(a[b"numFmtId"])] = _unesc(code)
         m = self._block(b"cellXfs")
+        self.date_memo = {}
         self.xf_numfmt = []
         if m and m.group(2):
             for t in re.finditer(rb"<(?:\w+:)?xf\b([^>]*)>", m.group(2)):
                 self.xf_numfmt.append(int(_attrs(t.group(1)).get(b"numFmtId", b"0") or 0))
 
     def is_date_xf(self, index: int) -> bool:
-        if not (0 <= index < len(self.xf_numfmt)):
-            return False
-        fmt = self.xf_numfmt[index]
-        return fmt in _BUILTIN_DATE_FMTS or (fmt in self.fmt_codes and _is_date_code(self.fmt_codes[fmt]))
+        try:
+            return self.date_memo[index]
+        except KeyError:
+            pass
+        fmt = self.xf_numfmt[index] if 0 <= index < len(self.xf_numfmt) else 0
+        self.date_memo[index] = answer = fmt in _BUILTIN_DATE_FMTS or (
+            fmt in self.fmt_codes and _is_date_code(self.fmt_codes[fmt]))
+        return answer
 
     def date_xf(self, code: str) -> int | None:
         """Index of a plain cell format showing `code`; appended (once) when none exists."""
@@ -595,7 +640,7 @@ class _Styles:
                 p, p, p, _argb(fill), p, p)
         entry = b"<%sdxf>%s</%sdxf>" % (p, parts, p)
         m = self._block(b"dxfs")
-        existing = re.findall(rb"<(?:\w+:)?dxf\b.*?</(?:\w+:)?dxf>|<(?:\w+:)?dxf\s*/>", m.group(2) or b"", re.S) \
+        existing = re.findall(rb"<(?:\w+:)?dxf\s*/>|<(?:\w+:)?dxf\b.*?</(?:\w+:)?dxf>", m.group(2) or b"", re.S) \
             if m else []
         if entry in existing:
             return existing.index(entry)
@@ -693,8 +738,17 @@ def _unique(name: str, taken: Iterable[str]) -> str:
     return f"{name}{n}"
 
 
-def _plan_tables(tables: list[_Table], cells: dict[tuple[int, int], _Cell], pfx: bytes,
-                 result: PatchResult) -> None:
+def _cell_at(by_row: dict[int, list[_Cell]], row: int, col: int) -> _Cell | None:
+    return next((c for c in by_row.get(row, ()) if c.col == col), None)
+
+
+def _rename(cell: _Cell, new: str, pfx: bytes, result: PatchResult) -> None:
+    result.renamed.append((cell.ref.decode(), cell.value, new))
+    cell.kind, cell.tattr, cell.inner = _content(new, pfx, False)
+    cell.value = new
+
+
+def _plan_tables(tables: list[_Table], by_row: dict[int, list[_Cell]], pfx: bytes, result: PatchResult) -> None:
     """Extend tables whose header row we write into right of their last column; rename changed headers."""
     for t in tables:
         r1, c1, r2, c2 = t.ref
@@ -702,25 +756,22 @@ def _plan_tables(tables: list[_Table], cells: dict[tuple[int, int], _Cell], pfx:
             continue
         # header cells we overwrite inside the table must stay equal to the column names
         for c in range(c1, c2 + 1):
-            cell = cells.get((r1, c))
+            cell = _cell_at(by_row, r1, c)
             if cell is None or cell.kind != _STR:
                 continue
             others = t.columns[:c - c1] + t.columns[c - c1 + 1:]
             new = _unique(cell.value, others)
             if new != cell.value:
-                result.renamed.append((cell.ref.decode(), cell.value, new))
-                cells[(r1, c)] = _prepare(r1, c, new, pfx, False, result)
+                _rename(cell, new, pfx, result)
             if t.columns[c - c1] != new:
                 t.columns[c - c1] = new
                 t.changed = True
         last = c2
-        while (r1, last + 1) in cells and cells[(r1, last + 1)].kind == _STR:
+        while (cell := _cell_at(by_row, r1, last + 1)) is not None and cell.kind == _STR:
             last += 1
-            cell = cells[(r1, last)]
             new = _unique(cell.value, t.columns)
             if new != cell.value:
-                result.renamed.append((cell.ref.decode(), cell.value, new))
-                cells[(r1, last)] = _prepare(r1, last, new, pfx, False, result)
+                _rename(cell, new, pfx, result)
             t.columns.append(new)
         if last > c2 or t.changed:
             t.ref = (r1, c1, r2, last)
@@ -817,7 +868,7 @@ def _top_level(tail: bytes) -> list[tuple[str, int, int, bytes]]:
 class _SheetPatcher:
     """Streams one worksheet's XML: rows in, patched rows out. Feed decompressed bytes, collect output."""
 
-    def __init__(self, cells: dict[tuple[int, int], _Cell], styles: _Styles, tables: list[_Table],
+    def __init__(self, by_row: dict[int, list[_Cell]], styles: _Styles, tables: list[_Table],
                  cf_rules: list[CFRule], result: PatchResult, date_xfs: dict[int, int | None],
                  extend_filter: bool = True):
         self.extend_filter = extend_filter
@@ -827,12 +878,11 @@ class _SheetPatcher:
         self.tables = tables
         self.cf_rules = cf_rules
         self.date_xfs = date_xfs
-        self.by_row: dict[int, list[_Cell]] = {}
-        for (r, c) in sorted(cells):
-            self.by_row.setdefault(r, []).append(cells[(r, c)])
-        self.targets = sorted(self.by_row)
+        self.by_row = by_row  # {row: cells sorted by column}
+        self.targets = sorted(by_row)
+        self.skipped_rc: set[tuple[int, int]] = set()
+        self.col_style_cache: dict[int, bytes | None] = {}
         self.ti = 0
-        self.cells = cells
         self.phase = 0  # 0 head, 1 rows, 2 tail
         self.buf = b""
         self.last_row = 0
@@ -848,6 +898,7 @@ class _SheetPatcher:
         self.row_re = re.compile(rb"<" + p + rb"row\b([^>]*?)(/?)>")
         self.row_end = b"</" + pfx + b"row>"
         self.cell_re = re.compile(rb"<" + p + rb"c\b([^>]*?)(/?)>")
+        self.cell_full = re.compile(rb"<" + p + rb"c\b([^>]*?)(?:/>|>.*?</" + p + rb"c>)", re.S)
         self.cell_end = b"</" + pfx + b"c>"
         self.cell_open = b"<" + pfx + b"c"
         self.f_open = b"<" + pfx + b"f"
@@ -912,12 +963,11 @@ class _SheetPatcher:
         return head
 
     def _written_bbox(self) -> tuple[int, int, int, int] | None:
-        keys = [k for k, c in self.cells.items() if c.kind != _CLEAR]
-        if not keys:
+        rows = [r for r in self.targets if any(c.kind != _CLEAR for c in self.by_row[r])]
+        if not rows:
             return None
-        rows = [k[0] for k in keys]
-        cols = [k[1] for k in keys]
-        return min(rows), min(cols), max(rows), max(cols)
+        cols = {c.col for r in rows for c in (self.by_row[r][0], self.by_row[r][-1])}
+        return rows[0], min(cols), rows[-1], max(cols)
 
     # -- rows
     def _rows(self, data: bytes) -> bytes:
@@ -986,22 +1036,26 @@ class _SheetPatcher:
             a = _attrs(row_attrs)
             if a.get(b"customFormat") in (b"1", b"true") and b"s" in a:
                 return a[b"s"]
-        for lo, hi, style in self.col_styles:
-            if lo <= col <= hi:
-                return style
-        return None
+        try:
+            return self.col_style_cache[col]
+        except KeyError:
+            style = next((st for lo, hi, st in self.col_styles if lo <= col <= hi), None)
+            self.col_style_cache[col] = style
+            return style
 
     def _cell_xml(self, cell: _Cell, style: bytes | None) -> bytes:
-        if cell.kind in (_DATE, _DATETIME):
+        kind = cell.kind
+        if kind == _DATE or kind == _DATETIME:
             if style is None or not self.styles.is_date_xf(int(style)):
-                date_xf = self.date_xfs.get(cell.kind)
+                date_xf = self.date_xfs.get(kind)
                 if date_xf is not None:
                     style = b"%d" % date_xf
         s = b' s="%s"' % style if style is not None and style != b"0" else b""
-        if cell.kind == _CLEAR:
-            return b'<%sc r="%s"%s/>' % (self.pfx, cell.ref, s)
+        p = self.pfx
+        if kind == _CLEAR:
+            return b'<%sc r="%s%d"%s/>' % (p, _letters(cell.col), cell.row, s)
         self.result.written += 1
-        return b'<%sc r="%s"%s%s>%s</%sc>' % (self.pfx, cell.ref, s, cell.tattr, cell.inner, self.pfx)
+        return b'<%sc r="%s%d"%s%s>%s</%sc>' % (p, _letters(cell.col), cell.row, s, cell.tattr, cell.inner, p)
 
     def _new_row(self, rownum: int) -> bytes:
         cells = [c for c in self.by_row[rownum] if c.kind != _CLEAR]
@@ -1024,7 +1078,14 @@ class _SheetPatcher:
         if ext >= 0:  # a row's <extLst> follows its cells: keep it last
             ext = content.rfind(b"<", 0, ext)
             content, suffix = content[:ext], content[ext:]
-        split, existing = self._cells_from(content, wanted[0].col)
+        split, existing = self._cells_from(content, wanted[0].col, rownum)
+        if not existing:  # the usual first run: our columns are new, right of every cell
+            new = [self._cell_xml(c, self._default_style(attrs, c.col)) for c in wanted if c.kind != _CLEAR]
+            if not has_r:
+                attrs = b' r="%d"' % rownum + attrs
+            if b"spans" in attrs:
+                attrs = self._widen_spans(attrs, wanted)
+            return b"<%srow%s>%s%s%s</%srow>" % (self.pfx, attrs, content, b"".join(new), suffix, self.pfx)
         pieces = [content[:split]]
         i = j = 0
         while i < len(existing) or j < len(wanted):
@@ -1043,16 +1104,20 @@ class _SheetPatcher:
             else:
                 col, xml, cattrs, _ = existing[i]
                 cell = wanted[j]
-                if self.f_open + b">" in xml or self.f_open + b" " in xml or self.f_open + b"/" in xml:
+                f_at = xml.find(self.f_open)
+                if f_at >= 0 and xml[f_at + len(self.f_open):f_at + len(self.f_open) + 1] in b" />\t\r\n":
                     self.result.skipped.append((cell.ref.decode(), "formula-cell-kept"))
+                    self.skipped_rc.add((rownum, col))
                     pieces.append(xml if _has_r(cattrs) else self._with_r(xml, cell.ref))
-                elif self._in_array(rownum, col):
+                elif self.arrays and self._in_array(rownum, col):
                     self.result.skipped.append((cell.ref.decode(), "array-formula-cell-kept"))
+                    self.skipped_rc.add((rownum, col))
                     pieces.append(xml if _has_r(cattrs) else self._with_r(xml, cell.ref))
                 else:
                     if cell.kind == _CLEAR:
                         self.result.cleared += 1
-                    pieces.append(self._cell_xml(cell, _attrs(cattrs).get(b"s")))
+                    sm = _S_ATTR.search(cattrs)
+                    pieces.append(self._cell_xml(cell, sm.group(1) if sm else None))
                 i += 1
                 j += 1
         if not has_r:
@@ -1077,11 +1142,21 @@ class _SheetPatcher:
         lo, hi = min(nums + cols), max(nums + cols)
         return attrs[:m.start()] + b' spans="%d:%d"' % (lo, hi) + attrs[m.end():]
 
-    def _cells_from(self, content: bytes, min_col: int) -> tuple[int, list[tuple[int, bytes, bytes, bool]]]:
+    def _cells_from(self, content: bytes, min_col: int,
+                    rownum: int) -> tuple[int, list[tuple[int, bytes, bytes, bool]]]:
         """Split a row's cells at the first one in column >= min_col, scanning from the right (the columns
         we write are usually the last ones). Returns (split offset, [(col, cell xml, start-tag attrs,
         has r)]). Falls back to a full left-to-right scan when a cell has no r="" (columns then count)."""
         found: list[tuple[int, bytes, bytes, bool]] = []
+        # Re-runs: our first column is already there, written by us with r="" first: jump straight to it.
+        j = content.find(b'<%sc r="%s%d"' % (self.pfx, _letters(min_col), rownum))
+        if j >= 0:
+            for m in self.cell_full.finditer(content, j):
+                rm = _R_CELL.search(m.group(1))
+                if rm is None:
+                    return self._cells_all(content)
+                found.append((_col_number(rm.group(1)), m.group(0), m.group(1), True))
+            return j, found
         pos = len(content)
         split = 0
         while True:
@@ -1157,7 +1232,7 @@ class _SheetPatcher:
         except ValueError:
             return None
         last = c2
-        while (r1, last + 1) in self.cells and self.cells[(r1, last + 1)].kind == _STR:
+        while (cell := _cell_at(self.by_row, r1, last + 1)) is not None and cell.kind == _STR:
             last += 1
         if last == c2:
             return None
@@ -1220,6 +1295,8 @@ def _cf_parts(rule: CFRule) -> tuple[bytes, bytes, str]:
 
 
 _R_ATTR = re.compile(rb'(?:^|\s)r="(\d+)"')
+_S_ATTR = re.compile(rb'\ss="(\d+)"')
+_by_col = operator.attrgetter("col")
 _R_CELL = re.compile(rb'(?:^|\s)r="\$?([A-Za-z]{1,3})\$?\d+"')
 
 
@@ -1452,16 +1529,12 @@ def patch_sheet(
             info = {zi.filename: zi for zi in pkg.zf.infolist()}
             head = re.search(rb"<(\w+:)?worksheet\b", b"".join(_first(_inflate_member(src, info[part]), 1 << 16)))
             pfx = (head.group(1) or b"") if head else b""
-            prepared: dict[tuple[int, int], _Cell] = {}
-            for (r, c), value in cells.items():
-                if not (1 <= r <= 1048576 and 1 <= c <= 16384):
-                    raise ValueError(f"cell ({r}, {c}) is outside Excel's grid")
-                prepared[(r, c)] = _prepare(r, c, value, pfx, pkg.date1904, result)
+            by_row = _group(cells, pfx, pkg.date1904, result)
 
             styles_part = next((t for _, k, t in _rels(pkg.zf, pkg.names, pkg.workbook) if k == "styles"), None)
             styles_part = pkg.part(styles_part) if styles_part else None
             styles = _Styles(pkg.zf.read(styles_part) if styles_part else None)
-            kinds = {c.kind for c in prepared.values()}
+            kinds = {c.kind for row in by_row.values() for c in row}
             date_xfs = {k: styles.date_xf(code) for k, code in ((_DATE, DATE_FORMAT), (_DATETIME, DATETIME_FORMAT))
                         if k in kinds}
 
@@ -1473,8 +1546,8 @@ def patch_sheet(
                         t = _load_table(actual, pkg.zf.read(actual))
                         if t:
                             tables.append(t)
-                _plan_tables(tables, prepared, pfx, result)
-            patcher = _SheetPatcher(prepared, styles, tables, cf_rules, result, date_xfs, extend_tables)
+                _plan_tables(tables, by_row, pfx, result)
+            patcher = _SheetPatcher(by_row, styles, tables, cf_rules, result, date_xfs, extend_tables)
 
             fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".gendan-tmp")
             with os.fdopen(fd, "w+b") as out, tempfile.TemporaryFile(dir=dest.parent) as spool:
@@ -1521,7 +1594,7 @@ def patch_sheet(
             result.changed_parts = [part] + sorted(replaced)
 
         if verify:
-            _verify(Path(tmp_name), result, prepared, dest.name)
+            _verify(Path(tmp_name), result, patcher.by_row, patcher.skipped_rc, dest.name)
             result.verified = True
         try:
             shutil.copymode(src_path, tmp_name)
@@ -1576,24 +1649,38 @@ def _update_filter_name(workbook: bytes, sheet_index: int, ref: str) -> bytes | 
     return None
 
 
-def _verify(tmp: Path, result: PatchResult, cells: dict[tuple[int, int], _Cell], name: str) -> None:
+def _verify(tmp: Path, result: PatchResult, rows: dict[int, list[_Cell]], skipped: set[tuple[int, int]],
+            name: str) -> None:
     """Re-read the written file with python-calamine and check every value we wrote."""
     import python_calamine
 
-    skipped = {ref for ref, _ in result.skipped}
+    by_row = {r - 1: [c for c in cells if (r, c.col) not in skipped] if skipped else cells
+              for r, cells in rows.items()}
+    seen: set[int] = set()
     try:
         with python_calamine.CalamineWorkbook.from_path(str(tmp)) as wb:
-            rows = wb.get_sheet_by_name(result.sheet).to_python(skip_empty_area=False)
+            sheet = wb.get_sheet_by_name(result.sheet)
+            r0, c0 = sheet.start or (0, 0)
+            # row by row: a million-row sheet as one list of lists would cost gigabytes
+            for i, values in enumerate(sheet.iter_rows()):
+                for cell in by_row.get(r0 + i, ()):
+                    j = cell.col - 1 - c0
+                    got = values[j] if 0 <= j < len(values) else ""
+                    if not _same(cell, got):
+                        raise PatchVerifyError(f"{name}: wrote {cell.ref.decode()} = {cell.value!r} but it reads "
+                                               f"back as {got!r}; the workbook is unchanged")
+                if r0 + i in by_row:
+                    seen.add(r0 + i)
+    except PatchVerifyError:
+        raise
     except Exception as exc:  # calamine raises its own error types for any damage
         raise PatchVerifyError(f"{name}: the written file does not read back ({exc}); the workbook is unchanged") \
             from exc
-    for (r, c), cell in cells.items():
-        if cell.ref.decode() in skipped:
-            continue
-        got = rows[r - 1][c - 1] if r - 1 < len(rows) and c - 1 < len(rows[r - 1]) else ""
-        if not _same(cell, got):
-            raise PatchVerifyError(f"{name}: wrote {cell.ref.decode()} = {cell.value!r} but it reads back as "
-                                   f"{got!r}; the workbook is unchanged")
+    for r in by_row.keys() - seen:  # rows outside what calamine returned: only cleared cells may be there
+        for cell in by_row[r]:
+            if not _same(cell, ""):
+                raise PatchVerifyError(f"{name}: wrote {cell.ref.decode()} = {cell.value!r} but it does not read "
+                                       "back; the workbook is unchanged")
 
 
 def _same(cell: _Cell, got: Any) -> bool:
@@ -1601,8 +1688,8 @@ def _same(cell: _Cell, got: Any) -> bool:
     if cell.kind == _CLEAR:
         return got in ("", None)
     if cell.kind == _STR:
-        # calamine decodes _xHHHH_ escapes; compare with what Excel would show
-        return got == _ILLEGAL_XML.sub("", want)[:MAX_TEXT]
+        # calamine decodes _xHHHH_ escapes like Excel, so it shows the text we were given
+        return got == want or got == _ILLEGAL_XML.sub("", want)[:MAX_TEXT]
     if cell.kind == _BOOL:
         return got is want or got == want
     if cell.kind in (_DATE, _DATETIME):

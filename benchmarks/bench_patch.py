@@ -1,0 +1,86 @@
+"""Time patch_sheet on a generated orders workbook against a python-calamine read of the same file.
+
+    .venv/bin/python benchmarks/bench_patch.py [ROWS ...]      (default: 10000 100000)
+
+Writes five status columns (text, a number, a date, text, text) for every order line, plus their headers,
+once with verification (re-read with python-calamine) and once without; prints wall time and the peak
+RSS of the process so far. A figure printer, not a test.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import python_calamine
+import xlsxwriter
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from gendan_xl.patch import CFRule, patch_sheet  # noqa: E402
+
+
+def build(path: Path, rows: int) -> None:
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    ws = wb.add_worksheet("订单")
+    date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
+    headers = ["订单号", "客户", "客户PO", "型号", "品名", "数量", "单价", "币种", "金额", "下单日期", "客户交期",
+               "工厂交期", "物料日期", "生产日期", "完工日期", "验货日期", "出货日期", "已出货数量", "状态", "跟单员", "备注"]
+    ws.write_row(0, 0, headers)
+    base = dt.datetime(2026, 1, 5)
+    for i in range(1, rows + 1):
+        ws.write_string(i, 0, f"SO-{i:07d}")
+        ws.write_string(i, 1, f"客户{i % 300}")
+        ws.write_string(i, 2, f"PO{i * 7 % 100000}")
+        ws.write_string(i, 3, f"M-{i % 500}")
+        ws.write_string(i, 4, "不锈钢保温杯 500ml")
+        ws.write_number(i, 5, 100 + i % 900)
+        ws.write_number(i, 6, 3.25 + i % 7)
+        ws.write_string(i, 7, "USD")
+        ws.write_formula(i, 8, f"=F{i + 1}*G{i + 1}", None, (100 + i % 900) * (3.25 + i % 7))
+        for j in range(9, 17):
+            ws.write_datetime(i, j, base + dt.timedelta(days=(i + j * 9) % 300), date_fmt)
+        ws.write_number(i, 17, i % 50)
+        ws.write_string(i, 18, "生产中")
+        ws.write_string(i, 19, "王小明")
+        ws.write_string(i, 20, "")
+    wb.close()
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main(sizes: list[int]) -> None:
+    print(f"{'rows':>9} {'calamine read':>14} {'patch (verify)':>15} {'patch (no verify)':>18} {'peak RSS':>9}")
+    for rows in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "orders.xlsx"
+            build(path, rows)
+            t = time.perf_counter()
+            with python_calamine.CalamineWorkbook.from_path(str(path)) as wb:
+                n = sum(1 for _ in wb.get_sheet_by_name("订单").iter_rows())
+            read_s = time.perf_counter() - t
+            assert n == rows + 1
+            cells: dict[tuple[int, int], object] = {(1, 22): "状态 status", (1, 23): "晚/剩天数", (1, 24): "下一节点",
+                                                    (1, 25): "原因", (1, 26): "更新时间"}
+            statuses = ["on_track", "at_risk", "overdue"]
+            for r in range(2, rows + 2):
+                cells[(r, 22)] = statuses[r % 3]
+                cells[(r, 23)] = r % 40 - 20
+                cells[(r, 24)] = dt.date(2026, 11, 1) + dt.timedelta(days=r % 60)
+                cells[(r, 25)] = "验货计划 11-20，尚未验货"
+                cells[(r, 26)] = "2026-11-26 09:30"
+            rules = [CFRule(f"V2:V{rows + 1}", text="overdue")]
+            timings = []
+            for verify in (True, False):
+                t = time.perf_counter()
+                patch_sheet(path, "订单", cells, conditional_formats=rules, verify=verify, backups=1)
+                timings.append(time.perf_counter() - t)
+            print(f"{rows:>9} {read_s:>13.2f}s {timings[0]:>14.2f}s {timings[1]:>17.2f}s {peak_mb():>7.0f}MB")
+
+
+if __name__ == "__main__":
+    main([int(a) for a in sys.argv[1:]] or [10_000, 100_000])
