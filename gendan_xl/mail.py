@@ -152,7 +152,7 @@ def build_message(mail: Mail, sender: str, *, date: _dt.datetime, headers: Mappi
     msg["From"] = sender
     msg["To"] = mail.to
     msg["Date"] = email.utils.format_datetime(date)
-    domain = sender.rpartition("@")[2] or "localhost"
+    domain = email.utils.parseaddr(sender)[1].rpartition("@")[2] or "localhost"
     msg["Message-ID"] = email.utils.make_msgid(domain=domain)
     for k, v in headers.items():
         msg[k] = v
@@ -439,7 +439,8 @@ class Mailer:
                  sleep: Callable[[float], None] = time.sleep,
                  now: Callable[[], _dt.datetime] | None = None) -> None:
         self.transport = transport
-        self.sender = sender
+        self.sender = sender                                   # the From header: "跟单部 <gd@example.com>"
+        self.envelope_sender = email.utils.parseaddr(sender)[1] or sender   # MAIL FROM: the bare address
         self.data_dir = Path(data_dir)
         self.backoff = tuple(backoff)   # one retry per entry, after sleeping that many seconds
         self.sleep = sleep
@@ -552,7 +553,7 @@ class Mailer:
         error, down = "", False
         for attempt, wait in enumerate((*self.backoff, None)):
             try:
-                self.transport.deliver(row["message"], self.sender, row["recipient"], name)
+                self.transport.deliver(row["message"], self.envelope_sender, row["recipient"], name)
             except TransientMailError as exc:
                 error, down = str(exc), exc.connection
                 log.warning("%s: %s (attempt %d)", row["recipient"], error, attempt + 1)

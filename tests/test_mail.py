@@ -324,3 +324,11 @@ def test_an_untrusted_certificate_is_a_config_error_and_the_mail_stays_queued(tl
         with pytest.raises(MailConfigError, match="TLS with 127.0.0.1"):
             m.send([sample_mail()], job="overdue-report", period="2026-11-26")
         assert m.pending() == 1
+
+
+def test_a_sender_with_a_chinese_display_name(smtp_server, tmp_path):
+    m = Mailer(plain(smtp_server), "跟单部 <gd@example.com>", tmp_path, sleep=lambda s: None, now=lambda: NOW)
+    m.send([sample_mail()], job="overdue-report", period="2026-11-26")
+    (sender, _, msg), = smtp_server.messages
+    assert sender == "gd@example.com"
+    assert msg["from"].addresses[0].display_name == "跟单部" and msg["message-id"].endswith("@example.com>")
