@@ -247,6 +247,78 @@ def cmd_init_workbook(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _statement_setup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("workbook", type=Path, help="master workbook with 出货 / 退货 / 收款 / 期初 / 客户 sheets")
+    p.add_argument("--customer", help="customer code or name (default: every customer with activity or a balance)")
+    p.add_argument("--period", required=True, help="2026-06, 2026年6月, 2026-Q2 or 2026-04-01..2026-06-30")
+    p.add_argument("--as-of", type=parse_day, help="the day balances and ageing are counted to (default: period end)")
+    p.add_argument("--basis", choices=("invoice", "due"), default="invoice",
+                   help="age by invoice date or by due date from the payment terms (invoice)")
+    p.add_argument("--out", type=Path, help="write one filled statement .xlsx per customer into this folder")
+    p.add_argument("--pdf", action="store_true", help="also a PDF of each (needs LibreOffice)")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the text output (zh)")
+    p.add_argument("--json", action="store_true", help="print the statement(s) as JSON")
+
+
+@command("statement", "Statements of account (对账单): balances, documents, open items and ageing.",
+         "gendan-xl statement workbooks/orders.xlsx --period 2026-06 --out build/statements --pdf", _statement_setup)
+def cmd_statement(args: argparse.Namespace) -> int:
+    from .statement import statements_from_workbook, write_statement
+
+    settings = _settings(args)
+    basis = {"invoice": "invoice_date", "due": "due_date"}[args.basis]
+    try:
+        statements = statements_from_workbook(args.workbook, args.period, customer=args.customer, as_of=args.as_of,
+                                              ageing_basis=basis, lang=args.lang)
+    except ValueError as exc:  # a period or as-of the statement cannot use: the user's words are off
+        print(f"gendan-xl: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.out:
+        for st in statements:
+            note(f"wrote {write_statement(st, args.out, company=dict(settings.company), pdf=args.pdf)}")
+    if args.json:
+        print_json(statements[0].to_dict() if args.customer and len(statements) == 1
+                   else {"statements": [st.to_dict() for st in statements]})
+    else:
+        print("\n\n".join(st.to_text() for st in statements))
+    errors = any(i.severity == "error" for st in statements for i in st.issues)
+    return EXIT_ISSUES if errors else EXIT_OK
+
+
+def _reconcile_setup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--ours", type=Path, required=True, help="our master workbook, or a statement .xlsx we wrote")
+    p.add_argument("--theirs", type=Path, required=True, help="the customer's statement or a bank export (xlsx, csv)")
+    p.add_argument("--customer", help="which customer, when our workbook holds several")
+    p.add_argument("--period", help="the period (default: the month of their last date)")
+    p.add_argument("--as-of", type=parse_day, help="count to this day (default: period end)")
+    p.add_argument("--sheet", help="the sheet of their file to read")
+    p.add_argument("--bank", action="store_true", help="their file is a bank receipts export")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the explanations (zh)")
+    p.add_argument("--json", action="store_true", help="print the reconciliation as JSON")
+
+
+@command("reconcile", "Match the customer's statement (or a bank export) to ours and explain each difference.",
+         "gendan-xl reconcile --ours workbooks/orders.xlsx --customer ANK --theirs their-statement.xlsx",
+         _reconcile_setup)
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    from .reconcile import reconcile_files
+
+    try:
+        rec = reconcile_files(args.ours, args.theirs, customer=args.customer, period=args.period, as_of=args.as_of,
+                              theirs_sheet=args.sheet, mode="bank" if args.bank else None, lang=args.lang)
+    except ValueError as exc:
+        print(f"gendan-xl: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print_json(rec.to_dict()) if args.json else print(rec.to_text())
+    return EXIT_ISSUES if rec.unexplained != 0 else EXIT_OK
+
+
+def _settings(args: argparse.Namespace):
+    from .config import load_settings
+
+    return load_settings(getattr(args, "config", None))
+
+
 def _demo_setup(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, default=Path("build/demo"), help="where the demo copies go (build/demo)")
     p.add_argument("--today", type=parse_day, help="the day to compute for (default: today)")
@@ -269,6 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example:\n  gendan-xl validate workbooks/orders.xlsx",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--debug", action="store_true", help="show the traceback of an unexpected error")
+    parser.add_argument("--config", type=Path, help="settings file (default: $GENDAN_CONFIG, else ./gendan.toml)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (setup, _) in COMMANDS.items():
         setup(sub.add_parser(name, help=_HELP[name]))

@@ -84,3 +84,43 @@ def test_not_a_workbook(capsys, tmp_path):
     p.write_text("hello")
     code, _, err = run(capsys, "validate", str(p))
     assert code == 3 and err.strip() == "gendan-xl: notes.xlsx: not a workbook (not an .xlsx/.xlsm zip file)"
+
+
+# ------------------------------------------------------------------------------ statement and reconcile
+
+def test_statement_json_is_the_worked_example(capsys, tmp_path):
+    from test_statement import write_master
+
+    master = write_master(tmp_path / "master.xlsx")
+    code, out, _ = run(capsys, "statement", str(master), "--customer", "ACME", "--period", "2026-06", "--json")
+    doc = json.loads(out)
+    assert code == 0
+    assert (doc["closing_balance"], doc["ageing"]) == (120200, {"0-30": 50200, "31-60": 22000, "61-90": 48000,
+                                                                "90+": 0})
+
+
+def test_statement_writes_one_file_per_customer(capsys, tmp_path):
+    code, out, err = run(capsys, "statement", str(WORKBOOKS / "orders.xlsx"), "--period", "2026-06",
+                         "--out", str(tmp_path))
+    assert code in (0, 1)
+    files = sorted(p.name for p in tmp_path.glob("statement-*.xlsx"))
+    assert len(files) >= 10 and len(files) == err.count("wrote ")
+
+
+def test_statement_bad_period_is_a_usage_error(capsys):
+    code, out, err = run(capsys, "statement", str(WORKBOOKS / "orders.xlsx"), "--period", "June")
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+
+
+def test_reconcile_explains_the_unbooked_credit_note(capsys, tmp_path):
+    from conftest import ROOT
+    from test_statement import write_master
+
+    master = write_master(tmp_path / "master.xlsx")
+    theirs = ROOT / "tests" / "data" / "their-statement-credit-note-unbooked.xlsx"
+    code, out, _ = run(capsys, "reconcile", "--ours", str(master), "--theirs", str(theirs), "--customer", "ACME",
+                       "--period", "2026-06", "--json")
+    doc = json.loads(out)
+    assert code == 0 and doc["difference"] == 1800 and doc["unexplained"] == 0
+    assert any(i["category"] == "unbooked_credit_note" and "CN-2606-01" in json.dumps(i, ensure_ascii=False)
+               for i in doc["items"])
