@@ -100,13 +100,19 @@ def _installed_top_level() -> set[str]:
     return set(packages_distributions()) | {"gendan_xl", "xlwings"}
 
 
-def write_button_module(path: str | Path) -> Path:
-    """Write `<stem>.py` beside the .xlsm `path`: the module its buttons import. Rewrites only our own file."""
-    path = Path(path)
+def _our_module_path(path: Path) -> Path:
+    """`<stem>.py` beside `path`, or XlsmNameError when a file of that name exists and is not ours."""
     module = path.with_name(module_name(path) + ".py")
     if module.exists() and MODULE_MARK not in module.read_text(encoding="utf-8", errors="replace"):
         raise XlsmNameError(f"{module}: a Python file of that name already exists and is not ours; "
                             "choose another workbook name")
+    return module
+
+
+def write_button_module(path: str | Path) -> Path:
+    """Write `<stem>.py` beside the .xlsm `path`: the module its buttons import. Rewrites only our own file."""
+    path = Path(path)
+    module = _our_module_path(path)
     module.write_text(MODULE_TEXT.format(workbook=path.name, stem=path.stem, mark=MODULE_MARK), encoding="utf-8")
     return module
 
@@ -116,7 +122,7 @@ def build_master_xlsm(path: str | Path, orders: list | None = None, *, examples:
     they import beside it (`orders.xlsm` → `orders.py`). `orders=None`: the sample orders when `examples`,
     else none. Returns the workbook's path."""
     path = Path(path)
-    module_name(path)  # refuse a name the buttons cannot import before writing anything
+    _our_module_path(path)  # refuse a name the buttons cannot import before writing anything
     vba, version = xlwings_vba_project()
     if orders is None:
         orders = make_orders() if examples else []

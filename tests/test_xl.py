@@ -189,7 +189,10 @@ def test_a_foreign_python_file_is_never_overwritten(tmp_path):
 def test_a_bad_name_writes_nothing(tmp_path):
     with pytest.raises(XlsmNameError):
         build_master_xlsm(tmp_path / "my orders.xlsm")
-    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "mine.py").write_text("print('my own script')\n")
+    with pytest.raises(XlsmNameError, match="not ours"):
+        build_master_xlsm(tmp_path / "mine.xlsm")
+    assert [p.name for p in tmp_path.iterdir()] == ["mine.py"]
 
 
 def test_new_empty_xlsm_has_buttons_and_no_orders(tmp_path):
