@@ -321,6 +321,9 @@ def _expand_block(wb, ws, renderer: _Renderer, ctx: Mapping[str, Any], marker) -
         if mr.min_row <= at <= mr.max_row and mr.min_row != mr.max_row:
             raise TemplateError(f"template {renderer.name}!{ws.title}: merged cells {mr.coord} span the "
                                 f"item row {at}; merge only within the row")
+    n = len(items)
+    if n > 1:  # first, so the template row's own formulas are adjusted like every other
+        _insert_below(wb, ws, at, n - 1)
     # snapshot the template row
     row_merges = [(mr.min_col, mr.max_col) for mr in ws.merged_cells.ranges if mr.min_row == mr.max_row == at]
     merged_tail = {c for lo, hi in row_merges for c in range(lo + 1, hi + 1)}
@@ -335,9 +338,6 @@ def _expand_block(wb, ws, renderer: _Renderer, ctx: Mapping[str, Any], marker) -
         template.append((col, value, cell.data_type, copy(cell._style)))
     height = ws.row_dimensions[at].height if at in ws.row_dimensions else None
 
-    n = len(items)
-    if n > 1:
-        _insert_below(wb, ws, at, n - 1)
     for k in range(max(n, 1)):
         r = at + k
         loop = {"index": k + 1, "index0": k, "first": k == 0, "last": k == n - 1, "length": n}

@@ -430,8 +430,11 @@ def _rate_value(value: Any) -> Any:
 
 
 def price_lines(request: QuoteRequest, *, today: dt.date,
-                unit_places: int = UNIT_PLACES) -> tuple[list[QuotedLine], list[Issue]]:
-    """Price every tier of the request (pure). Lines with an error finding are left out of the result."""
+                unit_places: int | None = None) -> tuple[list[QuotedLine], list[Issue]]:
+    """Price every tier of the request (pure). With any error finding no line is returned.
+
+    `unit_places`: decimals of a unit price; by default 4 in a foreign currency, 2 in CNY.
+    """
     lang = request.lang
     hdr = request.header
     issues: list[Issue] = list(request.issues)
@@ -456,6 +459,8 @@ def price_lines(request: QuoteRequest, *, today: dt.date,
     if incoterm and incoterm not in INCOTERMS:
         header_issue("unknown-incoterm", "incoterm")
     export_date = hdr.get("export_date") or today
+    if unit_places is None:
+        unit_places = AMOUNT_PLACES if currency == "CNY" else UNIT_PLACES
     if not request.lines:
         issues.append(Issue("no-lines", ERROR, request.lines_sheet, "", None, _message("no-lines", lang)))
     header_bad = any(i.severity == ERROR for i in issues)
@@ -802,7 +807,8 @@ def quote_context(request: QuoteRequest, lines: list[QuotedLine], *, quote_no: s
 
 
 def make_quote(request_path: Path | str, *, out_dir: Path | str, data_dir: Path | str, today: dt.date,
-               pdf: bool = False, soffice: str = "soffice", template: Path | str | None = None) -> QuoteResult:
+               pdf: bool = False, soffice: str = "soffice", template: Path | str | None = None,
+               unit_places: int | None = None) -> QuoteResult:
     """Price a request and write `Q{yyyy}{seq}-{customer}.xlsx` (and its PDF) into `out_dir`.
 
     The quote number comes from `<data_dir>/gendan.sqlite` (table quote_seq) in the same transaction
@@ -816,7 +822,7 @@ def make_quote(request_path: Path | str, *, out_dir: Path | str, data_dir: Path 
         raise PdfError(f"cannot make a PDF of the quote for {request_path.name}: LibreOffice ({soffice}) is "
                        "not installed; install libreoffice-calc (and fonts-noto-cjk) or leave out --pdf")
     request = read_quote_request(request_path)
-    lines, issues = price_lines(request, today=today)
+    lines, issues = price_lines(request, today=today, unit_places=unit_places)
     h = request.header
     customer = str(h.get("customer") or "")
     validity = h.get("validity_days")

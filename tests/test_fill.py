@@ -214,3 +214,16 @@ def test_pdf_through_libreoffice(filled, tmp_path):
     assert pdf == tmp_path / "pdf" / "out.pdf"
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "Q20260001" in text and "HD-CB2M" in text
+
+
+def test_item_row_formula_pointing_below_follows_the_insert(tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws["A1"] = "{% row for x in xs %}{{ x }}"
+    ws["B1"] = "=A1/$A$3"
+    ws["A3"] = "=SUM(A1:A1)"
+    wb.save(tmp_path / "tpl.xlsx")
+    fill_template(tmp_path / "tpl.xlsx", {"xs": [1, 2, 3]}, tmp_path / "o.xlsx")
+    ws = load_workbook(tmp_path / "o.xlsx").active
+    assert [ws.cell(r, 2).value for r in (1, 2, 3)] == ["=A1/$A$5", "=A2/$A$5", "=A3/$A$5"]
+    assert ws["A5"].value == "=SUM(A1:A3)"

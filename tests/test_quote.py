@@ -342,3 +342,13 @@ def test_not_a_workbook_is_unusable(tmp_path):
     path.write_text("not a workbook")
     with pytest.raises(UnusableWorkbookError, match="request.xlsx: not a workbook"):
         _run(tmp_path, path)
+
+
+@pytest.mark.parametrize("currency, rate, places, price", [
+    ("CNY", None, None, "61.45"),  # a CNY quote: no exchange rate needed, 2 places
+    ("USD", 7.10, 2, "8.66"),  # configurable places: the worked example at 2
+])
+def test_unit_price_places(tmp_path, currency, rate, places, price):
+    request = _variant(tmp_path, header={"币种 Currency": currency, "汇率 Exchange Rate": rate})
+    result = _run(tmp_path, request, unit_places=places)
+    assert result.ok and result.lines[0].price == Decimal(price)
