@@ -176,8 +176,15 @@ def products_from_rows(rows: Iterable[Any]) -> dict[str, LeadTimes | None]:
     return out
 
 
-@functools.lru_cache(maxsize=4096)
 def _model_key(model: Any) -> str:
+    try:
+        return _cached_model_key(model)
+    except TypeError:  # an unhashable value: not from a workbook, but no reason to crash
+        return _cached_model_key(str(model))
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_model_key(model: Any) -> str:
     return unicodedata.normalize("NFKC", str(model)).strip().casefold()
 
 
@@ -518,9 +525,18 @@ def compute_status(
     return StatusResult(today=today, lines=lines, calendar=calendar, years=frozenset(years))
 
 
-@functools.lru_cache(maxsize=1024)
 def _is_cancelled(text: Any) -> bool:
-    return text is not None and schema.lookup_code(schema.ORDER_STATUSES, text) == "cancelled"
+    if text is None:
+        return False
+    try:
+        return _cached_is_cancelled(text)
+    except TypeError:
+        return _cached_is_cancelled(str(text))
+
+
+@functools.lru_cache(maxsize=1024)
+def _cached_is_cancelled(text: Any) -> bool:
+    return schema.lookup_code(schema.ORDER_STATUSES, text) == "cancelled"
 
 
 def _no_due(row: Any) -> tuple[str, dict[str, Any]]:

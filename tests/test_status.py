@@ -172,6 +172,15 @@ def test_status_table(values, status, reason, days_late, days_to_due):
     assert line.reason("en")  # every part has English too
 
 
+def test_no_rows_and_odd_values_do_not_crash():
+    empty = compute_status([], PRODUCTS, CAL, TODAY)
+    assert empty.to_dict()["orders"] == [] and set(empty.counts.values()) == {0}
+    odd = one(model=["A-100"], status=["取消"], customer_due_date=dt.datetime(2026, 12, 18, 9, 30),
+              quantity="abc", shipped_qty=True)
+    assert (odd.status, odd.due_date) == ("unknown", D(2026, 12, 18))
+    assert odd.reason() == "交期 12-18；型号“['A-100']”不在产品表，未按标准周期检查"
+
+
 def test_model_lookup_ignores_case_and_width():
     assert one(model="ａ-100 ", customer_due_date=D(2026, 12, 18)).plan["ship"] == D(2026, 12, 15)
 
