@@ -41,7 +41,7 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from .errors import ERROR, WARNING, GendanError, Issue, MissingSheetError
 from .fill import PdfError, fill_template, to_pdf
@@ -51,7 +51,7 @@ from .schema import DATE, INT, NUMBER, TEXT, Column, SheetSchema, normalize_curr
 __all__ = [
     "INCOTERMS", "QuoteInputError", "ExportPrice", "export_price", "RebateRate", "find_rebate_rate",
     "QuoteRequest", "RequestLine", "QuotedLine", "QuoteResult", "price_lines", "read_quote_request",
-    "make_quote", "REQUEST", "LINES", "RATES", "DEFAULT_TEMPLATE",
+    "make_quote", "quote_context", "REQUEST", "LINES", "RATES", "DEFAULT_TEMPLATE",
 ]
 
 INCOTERMS = ("EXW", "FOB", "CFR", "CIF")
@@ -781,16 +781,20 @@ def _safe_name(text: str) -> str:
 
 
 def quote_context(request: QuoteRequest, lines: list[QuotedLine], *, quote_no: str, today: dt.date,
-                  valid_until: dt.date) -> dict[str, Any]:
-    """What templates/quote.xlsx sees: company, customer, quote, lines (see the template's cells)."""
+                  valid_until: dt.date, company: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """What templates/quote.xlsx sees: company, customer, quote, lines (see the template's cells).
+
+    `company` (gendan.toml's [company]: name, name_en, address, tel, email) fills what the request's
+    company cells leave blank; the request wins.
+    """
     h = request.header
+    fallback = company or {}
     incoterm = str(h.get("incoterm") or "").strip().upper()
     place = h.get("port_of_destination") if incoterm in ("CFR", "CIF") else h.get("port_of_loading")
     currency = normalize_currency(h.get("currency"))
     return {
-        "company": {"name": h.get("company_name") or "", "name_en": h.get("company_name_en") or "",
-                    "address": h.get("company_address") or "", "tel": h.get("company_tel") or "",
-                    "email": h.get("company_email") or ""},
+        "company": {key: h.get(f"company_{key}") or fallback.get(key, "")
+                    for key in ("name", "name_en", "address", "tel", "email")},
         "customer": {"code": h.get("customer") or "", "name": h.get("customer_name") or h.get("customer") or "",
                      "attn": h.get("attn") or "", "address": h.get("customer_address") or "",
                      "email": h.get("customer_email") or ""},
@@ -808,14 +812,15 @@ def quote_context(request: QuoteRequest, lines: list[QuotedLine], *, quote_no: s
 
 def make_quote(request_path: Path | str, *, out_dir: Path | str, data_dir: Path | str, today: dt.date,
                pdf: bool = False, soffice: str = "soffice", template: Path | str | None = None,
-               unit_places: int | None = None) -> QuoteResult:
+               unit_places: int | None = None, company: Mapping[str, str] | None = None) -> QuoteResult:
     """Price a request and write `Q{yyyy}{seq}-{customer}.xlsx` (and its PDF) into `out_dir`.
 
     The quote number comes from `<data_dir>/gendan.sqlite` (table quote_seq) in the same transaction
     that appends each quoted tier to quote_log, so numbers never repeat, even across runs; the file is
     written inside that transaction, so a failed write uses up no number and logs nothing. With error
     findings nothing is written and the result carries the issues. `pdf=True` needs LibreOffice: without
-    it a PdfError is raised before anything is numbered or written.
+    it a PdfError is raised before anything is numbered or written. `company` (gendan.toml's
+    [company]) fills company cells the request leaves blank.
     """
     request_path, out_dir, data_dir = Path(request_path), Path(out_dir), Path(data_dir)
     if pdf and shutil.which(soffice) is None:
@@ -839,7 +844,8 @@ def make_quote(request_path: Path | str, *, out_dir: Path | str, data_dir: Path 
             quote_no = _next_number(conn, today.year)
             target = out_dir / f"{quote_no}-{_safe_name(customer)}.xlsx"
             fill_template(template or DEFAULT_TEMPLATE,
-                          quote_context(request, lines, quote_no=quote_no, today=today, valid_until=valid_until),
+                          quote_context(request, lines, quote_no=quote_no, today=today, valid_until=valid_until,
+                                        company=company),
                           target)
             conn.executemany(
                 "INSERT INTO quote_log (quote_no, date, customer, model, tier_qty, price, currency, incoterm, "

@@ -352,3 +352,11 @@ def test_unit_price_places(tmp_path, currency, rate, places, price):
     request = _variant(tmp_path, header={"币种 Currency": currency, "汇率 Exchange Rate": rate})
     result = _run(tmp_path, request, unit_places=places)
     assert result.ok and result.lines[0].price == Decimal(price)
+
+
+def test_company_from_settings_fills_what_the_request_leaves_blank(tmp_path):
+    request = _variant(tmp_path, header={"公司名称 Company": None, "电话 Tel": None})
+    result = _run(tmp_path, request, company={"name": "恒达 (gendan.toml)", "tel": "0755-1", "email": "x@y"})
+    ws = load_workbook(result.path).active
+    assert ws["C1"].value == "恒达 (gendan.toml)"
+    assert "0755-1" in ws["C3"].value and "sales@hengda-elec.example.cn" in ws["C3"].value
