@@ -43,7 +43,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from .errors import ERROR, WARNING, GendanError, Issue, MissingSheetError
+from .errors import ERROR, WARNING, GendanError, Issue, MissingSheetError, json_value
 from .fill import PdfError, fill_template, to_pdf
 from .workbook import cell_ref, open_book, parse_date, parse_number, read_table
 from .schema import DATE, INT, NUMBER, TEXT, Column, SheetSchema, normalize_currency, normalize_header
@@ -159,6 +159,7 @@ class ExportPrice:
     places: int
 
     def to_dict(self) -> dict[str, Any]:
+        """Every figure as exact decimal text ("8.340546069714375639310724683295303")."""
         return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in asdict(self).items()}
 
 
@@ -417,8 +418,8 @@ class QuotedLine:
     def to_dict(self) -> dict[str, Any]:
         return {"row": self.row, "item_no": self.item_no, "model": self.model,
                 "description": self.description, "unit": self.unit, "moq": self.moq,
-                "tier_qty": self.quantity, "price": str(self.price),
-                "rebate_rate": str(self.rebate.rate), "rebate_valid_from": self.rebate.valid_from.isoformat(),
+                "tier_qty": self.quantity, "price": json_value(self.price),
+                "rebate_rate": json_value(self.rebate.rate), "rebate_valid_from": self.rebate.valid_from.isoformat(),
                 "breakdown": self.breakdown.to_dict()}
 
 

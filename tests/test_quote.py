@@ -186,7 +186,7 @@ def test_sample_quote_prices(tmp_path):
     assert [(line.item_no, line.first_tier) for line in result.lines[:4]] == [(1, True), (1, False), (1, False),
                                                                               (2, True)]
     json.dumps(result.to_dict())  # --json prints exactly this
-    assert result.to_dict()["lines"][0]["price"] == "8.6553"
+    assert result.to_dict()["lines"][0]["price"] == 8.6553
 
 
 def test_rebate_rate_follows_the_export_date(tmp_path):
