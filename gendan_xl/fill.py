@@ -39,7 +39,7 @@ spread over cells: written in one row it repeated the item cells sideways (A4..O
 tags do not exist; formulas in the repeated row were copied verbatim (`=C4*D4` on every row), a total
 `=SUM(E4:E4)` was not widened, user text `=HYPERLINK(...)` came out as a live formula, it prints its
 compiled template to stdout (which would corrupt `--json`), and it pulls in xlrd and xlwt. Each of those
-is something we need, so a small engine over openpyxl (this module, ~400 lines) is the better fit.
+is something we need, so a small engine over openpyxl (this module) is the better fit.
 
 PDF
 ---
