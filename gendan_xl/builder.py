@@ -22,6 +22,7 @@ import xlsxwriter
 SAMPLES = Path(__file__).resolve().parent.parent / "workbooks"
 TODAY = dt.date(2026, 11, 26)
 TITLE = "2026年订单跟踪表 / Order Tracking 2026"
+PROPERTIES = {"title": TITLE, "author": "gendan-xl", "created": dt.datetime(2026, 11, 26, 8, 0)}
 
 ORDER_HEADERS = ["订单号", "客户", "客户PO", "型号", "品名", "数量", "单价", "币种", "金额", "下单日期", "客户交期",
                  "工厂交期", "到料日期", "上线日期", "完工日期", "验货日期", "出货日期", "已出货数量", "状态", "跟单员", "备注"]
@@ -319,7 +320,7 @@ def build_master(path: Path, orders: list[Order], *, examples: bool = True, deco
     fmt = _formats(wb)
     ws = write_orders_sheet(wb, fmt, orders, ORDER_HEADERS)
     write_master_sheets(wb, fmt, orders, examples=examples)
-    wb.set_properties({"title": TITLE, "author": "gendan-xl", "created": dt.datetime(2026, 11, 26, 8, 0)})
+    wb.set_properties(PROPERTIES)
     if decorate is not None:
         decorate(wb, ws)
     wb.close()
@@ -390,6 +391,7 @@ def build_messy(path: Path, orders: list[Order]) -> None:
             ["制表：张丽", None, None, "审核：王经理"]]
     write_orders_sheet(wb, fmt, rows, headers, cells=cells, tail=tail)
     write_master_sheets(wb, fmt, rows)
+    wb.set_properties(PROPERTIES)  # a fixed creation time: rebuilding gives the same bytes
     wb.close()
 
 

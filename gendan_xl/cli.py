@@ -232,18 +232,27 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
 
 def _init_setup(p: argparse.ArgumentParser) -> None:
-    p.add_argument("path", type=Path, help="the new workbook (.xlsx)")
+    p.add_argument("path", type=Path, help="the new workbook: .xlsx, or .xlsm with --xlsm")
+    p.add_argument("--xlsm", action="store_true",
+                   help="macro-enabled twin with the 刷新状态 / 校验 buttons; also writes <name>.py beside it")
 
 
 @command("init-workbook", "Create a new, empty master order workbook with the sample's structure.",
-         "gendan-xl init-workbook 订单跟踪表.xlsx", _init_setup)
+         "gendan-xl init-workbook --xlsm 订单跟踪表.xlsm", _init_setup)
 def cmd_init_workbook(args: argparse.Namespace) -> int:
     from .builder import build_master
 
     if args.path.exists():
         raise GendanError(f"{args.path} already exists; choose another name (we never overwrite a workbook)")
-    build_master(args.path, [], examples=False)
-    print(args.path)
+    if args.xlsm or args.path.suffix.lower() == ".xlsm":
+        from .xlsm import build_master_xlsm
+
+        build_master_xlsm(args.path, [], examples=False)
+        print(args.path)
+        print(args.path.with_suffix(".py"))
+    else:
+        build_master(args.path, [], examples=False)
+        print(args.path)
     return EXIT_OK
 
 

@@ -1,4 +1,4 @@
-"""Rebuild the sample workbooks in this folder: `python workbooks/build_samples.py [OUT_DIR]`.
+"""Rebuild the sample workbooks (and the .xlsm twin with its orders.py) in this folder: `python workbooks/build_samples.py [OUT_DIR]`.
 
 The builder lives in the package (gendan_xl/builder.py) because `gendan-xl init-workbook` uses it too.
 """
@@ -6,7 +6,10 @@ import sys
 from pathlib import Path
 
 from gendan_xl.builder import SAMPLES, build_samples
+from gendan_xl.xlsm import build_sample_xlsm
 
 if __name__ == "__main__":
-    for path in build_samples(Path(sys.argv[1]) if len(sys.argv) > 1 else SAMPLES):
+    out_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else SAMPLES
+    for path in build_samples(out_dir):
         print(f"wrote {path}")
+    print(f"wrote {build_sample_xlsm(out_dir)}")
