@@ -469,6 +469,22 @@ def tick(ctx: JobContext, now: _dt.datetime, state: JobState) -> list[JobResult]
     return results
 
 
+def run_due(ctx: JobContext, now: _dt.datetime) -> list[JobResult]:
+    """One scheduler pass, then return: run the due jobs and retry queued mail.
+
+    What cron or Windows Task Scheduler call every 10 minutes (`gendan-xl jobs schedule --once`) instead of
+    a resident `schedule_loop`; the once-per-period rule and the catch-up are the same.
+    """
+    state = JobState(ctx.data_dir)
+    try:
+        results = tick(ctx, now, state)
+        if ctx.mailer.pending():
+            log.info("retrying queued mail: %s", ctx.mailer.flush().summary())
+        return results
+    finally:
+        state.close()
+
+
 def schedule_loop(ctx: JobContext, *, log_file: Path | str | None = None,
                   clock: Callable[[], _dt.datetime] = _dt.datetime.now, every_seconds: int = 60,
                   stop: threading.Event | None = None, handle_signals: bool = True) -> int:
@@ -534,4 +550,4 @@ def _log_handlers(log_file: Path | str | None) -> list[logging.Handler]:
 
 
 __all__ = ["JobSpec", "JobContext", "JobResult", "JobRecord", "JobState", "load_jobs", "parse_jobs", "due_jobs",
-           "run_job", "tick", "schedule_loop", "job_table", "first_workday", "JOBS_FILE", "RUNNERS"]
+           "run_job", "run_due", "tick", "schedule_loop", "job_table", "first_workday", "JOBS_FILE", "RUNNERS"]

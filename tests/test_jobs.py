@@ -16,7 +16,7 @@ import pytest
 
 from gendan_xl.errors import ERROR, WARNING, ConfigError, Issue
 from gendan_xl.jobs import (MAX_ATTEMPTS, JobContext, JobRecord, JobState, due_jobs, first_workday, job_table,
-                            load_jobs, parse_jobs, run_job, tick)
+                            load_jobs, parse_jobs, run_due, run_job, tick)
 from gendan_xl.mail import Mail, Mailer, Outbox
 from gendan_xl.workdays import WorkCalendar
 from test_mail import Server, plain
@@ -266,3 +266,21 @@ def test_the_scheduler_catches_up_at_start_and_stops_cleanly_on_a_signal(tmp_pat
     assert "scheduler stopped" in stderr and "Traceback" not in stderr
     assert [p.name for p in (tmp_path / "outbox").glob("*.eml")] == [
         "2026-11-26_overdue-report_wang@example.com_1.eml"]
+
+
+def test_run_due_is_one_pass_for_cron_and_retries_queued_mail(tmp_path):
+    from test_mail import free_port
+    from gendan_xl.mail import Smtp
+    port = free_port()
+    data = tmp_path / "data"
+    down = context(Mailer(Smtp("127.0.0.1", port, "none", timeout=2), "gendan@example.com", data,
+                          sleep=lambda s: None), specs=only(SPECS, "overdue-report"))
+    first = run_due(down, T(2026, 11, 26, 8, 40))
+    assert [o.state for o in first[0].sent.outcomes] == ["queued"] * 3
+    down.mailer.close()
+    with Server(port=port) as server:
+        up = context(Mailer(plain(server), "gendan@example.com", data, sleep=lambda s: None),
+                     specs=only(SPECS, "overdue-report"))
+        assert run_due(up, T(2026, 11, 26, 8, 50)) == []     # the job is done for the day ...
+        assert len(server.messages) == 3                      # ... and its queued mail went out
+        assert run_due(up, T(2026, 11, 26, 9, 0)) == [] and len(server.messages) == 3
