@@ -1,0 +1,882 @@
+"""Order review (订单评审 / 验签订单): check each new order line before it is signed.
+
+`review_orders(lines, today=…, calendar=…, products=…, customers=…, quotes=…, open_balances=…)` is the pure
+core: it reads no file, clock or config. `review_workbook(path, today=…, data_dir=…)` is the I/O door: it
+reads the master workbook (订单, 客户, 产品, 假期 and the ledger sheets for open balances) and the quote log,
+reviews the lines whose 状态 says 新单 / 待评审 / new, and writes the review as a *sidecar* workbook
+`name.review.xlsx` next to the master (XlsxWriter; the master is only read).
+
+Every line gets one reason per check, even when the check passes, so the sheet shows what was checked:
+
+=========  =====================================================================================================
+check      what and how
+=========  =====================================================================================================
+customer   the line names a customer of the 客户 sheet (by code or name) and has a model and a quantity.
+delivery   the earliest feasible date, planned *forward* from today through the working-day calendar with the
+           product's standard lead times: material, production, inspection and packing give the earliest
+           ex-factory (ship) date; shipping days on top give the earliest due date, which is what 客户交期 is
+           compared with — the same convention `status` uses when it plans backwards from a due date, so a
+           line accepted here is not "short" in `status` on the same day. Today itself is never counted
+           (`add_workdays`). When the requested date is earlier, the earliest due date is the date to promise.
+price      against the latest valid quote in the quote log for that customer, model and quantity tier. *Valid*
+           means made on or before the order date and valid until at least the order date (the customer
+           ordered while the quote stood; today when the order date is blank). *Latest* is the valid quote
+           with the latest date (then the highest number); a newer quote replaces an older one entirely, and
+           its tier is the largest tier quantity not above the ordered quantity (1,000 / 5,000 / 10,000:
+           7,000 pcs take the 5,000 price).
+credit     the customer's open balance (statement closing balance on today, from 期初/出货/退货/收款) plus the
+           orders already reviewed in this run and not rejected (row order) plus this order, against the
+           credit limit in 客户. Amounts are compared in the customer's currency only.
+terms      the order's currency against the customer's (blank = the customer's), and the order's payment terms
+           against the customer's when the orders sheet has a 付款条件 / Payment Terms column.
+quantity   the quantity against the product's MOQ (最小起订量).
+=========  =====================================================================================================
+
+**Which reasons reject and which add a condition.** A *reject* is something the merchandiser cannot sign
+away: an unknown customer or model, a line without quantity, a price below the valid quote, or exceeding
+the credit limit (finance must release it). A *condition* is something that can be agreed: a later
+delivery date (promise the earliest due date), no valid quote (re-quote or sales confirms the price), a
+quantity below the smallest quoted tier or below MOQ (surcharge or more quantity), another currency or other
+payment terms than the customer master, no credit limit on file, no lead times for the model. The verdict
+is `reject` when any reason rejects, else `accept_with_conditions` when any adds a condition, else `accept`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+import tempfile
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from . import schema
+from .errors import WARNING, GendanError, Issue, MissingSheetError, WorkbookOpenError, json_value
+from .schema import lookup_code, normalize_currency, normalize_header
+from .status import LeadTimes
+from .workdays import WorkCalendar
+
+__all__ = [
+    "VERDICTS", "CHECKS", "REASONS", "Product", "Customer", "Quote", "Reason", "LineReview", "Review",
+    "products_from_rows", "customers_from_rows", "find_quote", "review_orders", "is_new", "load_quotes",
+    "open_balances", "review_workbook", "write_review_xlsx", "review_path", "review_mails",
+]
+
+ACCEPT, CONDITIONS, REJECT = "accept", "accept_with_conditions", "reject"
+VERDICTS = (ACCEPT, CONDITIONS, REJECT)
+CHECKS = ("customer", "delivery", "price", "credit", "terms", "quantity")
+# Reason levels, mildest first: "ok" and "note" leave the verdict alone.
+OK, NOTE, CONDITION, REJECTS = "ok", "note", "condition", "reject"
+
+# Every reason: code → (check, level, 中文, English). Codes are stable; the texts use str.format fields.
+REASONS: dict[str, tuple[str, str, str, str]] = {
+    "customer-ok": ("customer", OK, "客户 {customer}（{grade}级）", "customer {customer} (grade {grade})"),
+    "unknown-customer": ("customer", REJECTS, "客户“{customer}”不在客户表，无法评审信用和条款，请先建立客户资料",
+                         "customer '{customer}' is not in the customers sheet; add it before signing"),
+    "incomplete-line": ("customer", REJECTS, "缺少{fields}，无法评审，请补全订单",
+                        "{fields} missing; complete the order line"),
+    "no-customer-master": ("customer", CONDITION, "工作簿没有客户表，信用和条款未评审",
+                           "the workbook has no customers sheet; credit and terms not checked"),
+    "delivery-ok": ("delivery", OK,
+                    "交期可行：标准周期 {lead} 个工作日，最早 {earliest} 可交（{ship} 出厂），要求 {due}，富余 {slack} 个工作日",
+                    "delivery feasible: {lead} working days, earliest {earliest} (ex-factory {ship}), "
+                    "requested {due}, {slack} working days to spare"),
+    "delivery-late": ("delivery", CONDITION,
+                      "要求交期 {due} 来不及：标准周期 {lead} 个工作日，最早 {earliest}（{ship} 出厂），晚 {late} 个工作日，"
+                      "请与客户确认交期 {earliest}",
+                      "requested {due} is too early: {lead} working days, earliest {earliest} (ex-factory {ship}), "
+                      "{late} working days late; agree {earliest} with the customer"),
+    "delivery-no-due": ("delivery", CONDITION, "没有客户交期：最早 {earliest} 可交（{ship} 出厂），请与客户确认",
+                        "no requested date: earliest {earliest} (ex-factory {ship}); agree it with the customer"),
+    "unknown-model": ("delivery", REJECTS, "型号“{model}”不在产品表，无法评审交期和起订量，请先建立产品资料",
+                      "model '{model}' is not in the products sheet; add it before signing"),
+    "no-lead-times": ("delivery", CONDITION, "型号“{model}”没有标准周期，交期未评审，请生产确认",
+                      "model '{model}' has no standard lead times; production must confirm the date"),
+    "no-product-master": ("delivery", CONDITION, "工作簿没有产品表，交期和起订量未评审",
+                          "the workbook has no products sheet; delivery and MOQ not checked"),
+    "price-match": ("price", OK, "单价 {price} 与报价 {quote_no}（{tier} 档）一致",
+                    "price {price} matches quote {quote_no} (tier {tier})"),
+    "price-above-quote": ("price", NOTE, "单价 {price} 高于报价 {quote_no}（{tier} 档）{quote} {diff}",
+                          "price {price} is {diff} above quote {quote_no} (tier {tier}) {quote}"),
+    "price-below-quote": ("price", REJECTS,
+                          "单价 {price} 低于报价 {quote_no}（{tier} 档）{quote}，低 {diff}（{pct}%），请业务批准或客户更正",
+                          "price {price} is {diff} ({pct}%) below quote {quote_no} (tier {tier}) {quote}; sales "
+                          "must approve or the customer correct it"),
+    "price-no-quote": ("price", CONDITION, "没有 {customer} {model} 的报价，请补报价或由业务确认价格",
+                       "no quote for {customer} {model}; quote it or have sales confirm the price"),
+    "price-quote-expired": ("price", CONDITION, "{model} 的最近报价 {quote_no} 已于 {valid_until} 过期，请重新报价",
+                            "the last quote {quote_no} for {model} expired on {valid_until}; quote again"),
+    "price-below-tier": ("price", CONDITION, "数量 {quantity} 低于报价 {quote_no} 的最小档 {tier}，该数量没有报价",
+                         "quantity {quantity} is below the smallest tier {tier} of quote {quote_no}; not quoted"),
+    "price-other-currency": ("price", CONDITION, "报价 {quote_no} 是 {quote_currency}，订单是 {currency}，无法比价",
+                             "quote {quote_no} is in {quote_currency}, the order in {currency}; cannot compare"),
+    "price-missing": ("price", CONDITION, "订单没有单价，请填写", "the order has no unit price; fill it in"),
+    "credit-ok": ("credit", OK, "信用额度 {limit}：未结 {balance}{earlier} + 本单 {amount} = {exposure}，尚余 {headroom}",
+                  "credit limit {limit}: open {balance}{earlier} + this order {amount} = {exposure}, "
+                  "{headroom} to spare"),
+    "credit-over-limit": ("credit", REJECTS,
+                          "超信用额度：未结 {balance}{earlier} + 本单 {amount} = {exposure}，额度 {limit}，超 {over}，"
+                          "需财务放行",
+                          "over the credit limit: open {balance}{earlier} + this order {amount} = {exposure}, "
+                          "limit {limit}, {over} over; finance must release it"),
+    "credit-no-limit": ("credit", CONDITION, "客户资料没有信用额度（未结 {balance}），请财务审批",
+                        "no credit limit on file (open {balance}); finance must approve"),
+    "credit-other-currency": ("credit", CONDITION, "本单币种 {currency} 与客户结算币种 {customer_currency} 不同，"
+                              "信用额度未检查", "order currency {currency} differs from the customer's "
+                              "{customer_currency}; credit not checked"),
+    "credit-no-amount": ("credit", CONDITION, "没有金额（数量×单价），信用额度未检查",
+                         "no amount (quantity × price); credit not checked"),
+    "terms-ok": ("terms", OK, "币种 {currency}、付款条件 {terms} 与客户资料一致",
+                 "currency {currency} and payment terms {terms} as in the customer master"),
+    "currency-mismatch": ("terms", CONDITION, "币种 {currency} 与客户资料 {expected} 不同，请确认",
+                          "currency {currency} differs from the customer master's {expected}; confirm it"),
+    "terms-mismatch": ("terms", CONDITION, "付款条件“{terms}”与客户资料“{expected}”不同，请确认",
+                       "payment terms '{terms}' differ from the customer master's '{expected}'; confirm them"),
+    "moq-ok": ("quantity", OK, "数量 {quantity} 不低于起订量 {moq}", "quantity {quantity} meets MOQ {moq}"),
+    "no-moq": ("quantity", OK, "型号没有最小起订量", "no MOQ for this model"),
+    "below-moq": ("quantity", CONDITION, "数量 {quantity} 低于最小起订量 {moq}，请加收小单费或客户加量",
+                  "quantity {quantity} is below MOQ {moq}; charge a surcharge or ask for more"),
+}
+
+# Other user-facing text: labels, sheet headers, the summary and the mail.
+TEXT: dict[str, tuple[str, str]] = {
+    "verdict.accept": ("接受", "accept"),
+    "verdict.accept_with_conditions": ("有条件接受", "accept with conditions"),
+    "verdict.reject": ("拒绝", "reject"),
+    "level.ok": ("通过", "ok"),
+    "level.note": ("提示", "note"),
+    "level.condition": ("条件", "condition"),
+    "level.reject": ("拒绝", "reject"),
+    "check.customer": ("客户资料", "customer record"),
+    "check.delivery": ("交期", "delivery"),
+    "check.price": ("价格", "price"),
+    "check.credit": ("信用", "credit"),
+    "check.terms": ("条款", "terms"),
+    "check.quantity": ("起订量", "MOQ"),
+    "col.row": ("行", "Row"),
+    "col.order_no": ("订单号", "Order No."),
+    "col.customer": ("客户", "Customer"),
+    "col.model": ("型号", "Model"),
+    "col.quantity": ("数量", "Qty"),
+    "col.unit_price": ("单价", "Unit Price"),
+    "col.currency": ("币种", "Currency"),
+    "col.amount": ("金额", "Amount"),
+    "col.due": ("客户交期", "Requested"),
+    "col.earliest": ("最早可交", "Earliest"),
+    "col.promise": ("可承诺交期", "Promise"),
+    "col.verdict": ("评审结论", "Verdict"),
+    "col.merchandiser": ("跟单员", "Merchandiser"),
+    "col.check": ("检查项", "Check"),
+    "col.code": ("代码", "Code"),
+    "col.level": ("结果", "Result"),
+    "col.message": ("说明", "Explanation"),
+    "sheet.review": ("订单评审", "Order Review"),
+    "sheet.reasons": ("评审明细", "Review Reasons"),
+    "title": ("订单评审 {today}", "Order review {today}"),
+    "earlier": (" + 本次已评审新单 {pending}", " + orders reviewed above {pending}"),
+    "summary": ("{n} 行待评审：{accept} 接受，{conditions} 有条件接受，{reject} 拒绝",
+                "{n} lines to review: {accept} accept, {conditions} with conditions, {reject} reject"),
+    "nothing": ("没有待评审的订单（状态为 新单 / 待评审）", "no order lines to review (status 新单 / new)"),
+    "written": ("评审表：{path}", "review sheet: {path}"),
+    "mail.subject": ("订单评审 {today}：{n} 行，{reject} 拒绝，{conditions} 有条件",
+                     "Order review {today}: {n} lines, {reject} rejected, {conditions} with conditions"),
+    "mail.greeting": ("{name}，你好：", "Hello {name},"),
+    "mail.intro": ("以下新订单已评审，请按结论处理；明细见附件。", "These new orders were reviewed; details attached."),
+    "mail.footer": ("gendan-xl 订单评审", "gendan-xl order review"),
+    "mail.file": ("订单评审-{today}.xlsx", "order-review-{today}.xlsx"),
+    "no-ledger": ("工作簿没有出货/期初表，未结余额按 0 计算", "no 出货/期初 sheets: open balances count as 0"),
+    "fields.customer": ("客户", "customer"),
+    "fields.model": ("型号", "model"),
+    "fields.quantity": ("数量", "quantity"),
+}
+
+_LEVEL_RANK = {OK: 0, NOTE: 1, CONDITION: 2, REJECTS: 3}
+_SEP = {"zh": "；", "en": "; "}
+ZERO = Decimal(0)
+# How a payment-terms column is titled in an orders sheet (not in schema.ORDERS: few sheets have one).
+_TERMS_HEADERS = {normalize_header(h) for h in ("付款条件", "付款方式", "账期", "Payment Terms", "Terms")}
+
+
+def text(key: str, lang: str = "zh", **fields: Any) -> str:
+    zh, en = TEXT[key]
+    return (zh if lang == "zh" else en).format(**fields)
+
+
+def _key(value: Any) -> str:
+    """Codes and models compare full-width-, case- and space-blind."""
+    return unicodedata.normalize("NFKC", str(value)).strip().casefold() if value is not None else ""
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+def _price(value: Decimal) -> str:
+    """12.5 → 12.50, 8.3406 → 8.3406: as a price list writes it."""
+    q = value.normalize()
+    return f"{value:.2f}" if q.as_tuple().exponent >= -2 else f"{q:f}"
+
+
+def _qty(value: int) -> str:
+    return f"{value:,}"
+
+
+_MONEY_PARAMS = {"limit", "balance", "amount", "exposure", "headroom", "over"}
+_PRICE_PARAMS = {"price", "quote", "diff"}
+_QTY_PARAMS = {"quantity", "tier", "moq"}
+
+
+def _show(name: str, value: Any, lang: str) -> Any:
+    """A reason's parameter as its message writes it: params stay typed values, so tests compare them."""
+    if name == "earlier":  # the orders of this run already counted against the credit limit
+        return text("earlier", lang, pending=_money(value)) if value else ""
+    if name == "fields":
+        return ("、" if lang == "zh" else ", ").join(text(f"fields.{f}", lang) for f in value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if name in _MONEY_PARAMS and isinstance(value, Decimal):
+        return _money(value)
+    if name in _PRICE_PARAMS and isinstance(value, Decimal):
+        return _price(value)
+    if name in _QTY_PARAMS and isinstance(value, int):
+        return _qty(value)
+    return value
+
+
+# -------------------------------------------------------------------------------------------- inputs
+
+@dataclass(frozen=True)
+class Product:
+    model: str
+    lead_times: LeadTimes | None = None
+    moq: int | None = None
+
+
+@dataclass(frozen=True)
+class Customer:
+    code: str
+    name: str = ""
+    grade: str = ""
+    currency: str = ""
+    payment_terms: str = ""
+    credit_limit: Decimal | None = None
+    email: str = ""
+    language: str = ""
+
+
+@dataclass(frozen=True)
+class Quote:
+    """One row of the quote log: one tier of one model of one quote."""
+
+    quote_no: str
+    date: dt.date
+    customer: str
+    model: str
+    tier_qty: int
+    price: Decimal
+    currency: str
+    valid_until: dt.date
+    incoterm: str = ""
+
+
+def products_from_rows(rows: Iterable[Any]) -> dict[str, Product]:
+    """{model: Product} from the 产品 sheet's rows (the first row of a model wins)."""
+    out: dict[str, Product] = {}
+    for row in rows:
+        v = row.values
+        model = v.get("model")
+        if model in (None, "") or _key(model) in out:
+            continue
+        moq = v.get("moq")
+        out[_key(model)] = Product(str(model), LeadTimes.from_values(v), int(moq) if moq else None)
+    return out
+
+
+def customers_from_rows(rows: Iterable[Any]) -> dict[str, Customer]:
+    """{code: Customer} from the 客户 sheet's rows (the first row of a code wins)."""
+    out: dict[str, Customer] = {}
+    for row in rows:
+        v = row.values
+        code = v.get("code")
+        if code in (None, "") or str(code) in out:
+            continue
+        out[str(code)] = Customer(str(code), v.get("name") or "", (v.get("grade") or "").strip(),
+                                  normalize_currency(v.get("currency")) if v.get("currency") else "",
+                                  v.get("payment_terms") or "", v.get("credit_limit"), v.get("email") or "",
+                                  v.get("language") or "")
+    return out
+
+
+def _customer_index(customers: Mapping[str, Customer]) -> dict[str, Customer]:
+    index: dict[str, Customer] = {}
+    for c in customers.values():
+        for k in (_key(c.code), _key(c.name)):
+            if k:
+                index.setdefault(k, c)
+    return index
+
+
+def find_quote(quotes: Iterable[Quote], *, customer: Customer | str, model: str, quantity: int,
+               on: dt.date) -> tuple[str, Quote | None]:
+    """The quote that prices `quantity` of `model` for `customer` on `on`, and how it was found.
+
+    Returns ("found", tier), ("below_tier", the smallest tier of the latest valid quote), ("expired", the
+    last quote that ran out) or ("none", None). The customer matches the log by code or name.
+    """
+    names = {_key(customer.code), _key(customer.name)} - {""} if isinstance(customer, Customer) else {_key(customer)}
+    mine = [q for q in quotes if _key(q.customer) in names and _key(q.model) == _key(model) and q.date <= on]
+    if not mine:
+        return "none", None
+    valid = [q for q in mine if q.valid_until >= on]
+    if not valid:
+        return "expired", max(mine, key=lambda q: (q.valid_until, q.date, q.quote_no))
+    latest = max((q.date, q.quote_no) for q in valid)
+    tiers = sorted((q for q in valid if (q.date, q.quote_no) == latest), key=lambda q: q.tier_qty)
+    fit = [q for q in tiers if q.tier_qty <= quantity]
+    return ("found", fit[-1]) if fit else ("below_tier", tiers[0])
+
+
+def is_new(row: Any) -> bool:
+    """Whether an order line waits for review: its 状态 says 新单 / 待评审 / new / pending review."""
+    return lookup_code(schema.ORDER_STATUSES, row.values.get("status")) == "new"
+
+
+# -------------------------------------------------------------------------------------------- result
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def check(self) -> str:
+        return REASONS[self.code][0]
+
+    @property
+    def level(self) -> str:
+        return REASONS[self.code][1]
+
+    def message(self, lang: str = "zh") -> str:
+        _, _, zh, en = REASONS[self.code]
+        return (zh if lang == "zh" else en).format(**{k: _show(k, v, lang) for k, v in self.params.items()})
+
+    def to_dict(self, lang: str = "zh") -> dict[str, Any]:
+        return {"check": self.check, "code": self.code, "level": self.level, "message": self.message(lang)}
+
+
+@dataclass
+class LineReview:
+    """The review of one order line: its verdict and every reason, in CHECKS order."""
+
+    row: int
+    order_no: Any
+    customer: Any
+    model: Any
+    quantity: int | None
+    unit_price: Decimal | None
+    currency: str
+    amount: Decimal | None
+    order_date: dt.date | None
+    due_date: dt.date | None
+    merchandiser: Any
+    reasons: list[Reason] = field(default_factory=list)
+    earliest_ship_date: dt.date | None = None  # ex-factory
+    earliest_due_date: dt.date | None = None  # comparable with 客户交期
+    quote: Quote | None = None
+
+    @property
+    def verdict(self) -> str:
+        worst = max((_LEVEL_RANK[r.level] for r in self.reasons), default=0)
+        return REJECT if worst == 3 else CONDITIONS if worst == 2 else ACCEPT
+
+    @property
+    def promise_date(self) -> dt.date | None:
+        """The date to promise: the requested one when feasible, else the earliest due date."""
+        if self.earliest_due_date is None:
+            return None
+        if self.due_date is not None and self.due_date >= self.earliest_due_date:
+            return self.due_date
+        return self.earliest_due_date
+
+    def codes(self) -> list[str]:
+        return [r.code for r in self.reasons]
+
+    def label(self, lang: str = "zh") -> str:
+        return text(f"verdict.{self.verdict}", lang)
+
+    def explain(self, lang: str = "zh", levels: Sequence[str] = (CONDITION, REJECTS)) -> str:
+        """The reasons of the given levels in one line (what the summary table shows)."""
+        return _SEP.get(lang, "; ").join(r.message(lang) for r in self.reasons if r.level in levels)
+
+    def to_dict(self, lang: str = "zh") -> dict[str, Any]:
+        return {
+            "row": self.row, "order_no": self.order_no, "customer": self.customer, "model": self.model,
+            "quantity": self.quantity, "unit_price": json_value(self.unit_price), "currency": self.currency,
+            "amount": json_value(self.amount), "order_date": _iso(self.order_date), "due_date": _iso(self.due_date),
+            "merchandiser": self.merchandiser, "verdict": self.verdict, "verdict_label": self.label(lang),
+            "earliest_ship_date": _iso(self.earliest_ship_date), "earliest_due_date": _iso(self.earliest_due_date),
+            "promise_date": _iso(self.promise_date),
+            "quote_no": self.quote.quote_no if self.quote else None,
+            "quote_price": json_value(self.quote.price) if self.quote else None,
+            "reasons": [r.to_dict(lang) for r in self.reasons],
+        }
+
+
+def _iso(d: dt.date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+@dataclass
+class Review:
+    today: dt.date
+    lines: list[LineReview]
+    issues: list[Issue] = field(default_factory=list)
+    years: frozenset[int] = frozenset()  # calendar years the delivery plans touched
+    path: Path | None = None  # the sidecar workbook, once written
+
+    @property
+    def counts(self) -> dict[str, int]:
+        out = dict.fromkeys(VERDICTS, 0)
+        for line in self.lines:
+            out[line.verdict] += 1
+        return out
+
+    @property
+    def ok(self) -> bool:
+        """No line rejected (the CLI exits 1 otherwise)."""
+        return not any(line.verdict == REJECT for line in self.lines)
+
+    def summary(self, lang: str = "zh") -> str:
+        if not self.lines:
+            return text("nothing", lang)
+        c = self.counts
+        return text("summary", lang, n=len(self.lines), accept=c[ACCEPT], conditions=c[CONDITIONS], reject=c[REJECT])
+
+    def to_dict(self, lang: str = "zh") -> dict[str, Any]:
+        return {"today": self.today.isoformat(), "ok": self.ok, "counts": self.counts,
+                "lines": [line.to_dict(lang) for line in self.lines],
+                "issues": [i.to_dict() for i in self.issues], "path": str(self.path) if self.path else None}
+
+    def to_text(self, lang: str = "zh") -> str:
+        """A table of the lines (verdict, promise date and the reasons that matter), then a summary."""
+        from .statement import text_table
+
+        out = []
+        if self.lines:
+            rows = [tuple(text(f"col.{k}", lang) for k in ("row", "order_no", "customer", "model", "quantity",
+                                                            "verdict", "promise", "message"))]
+            for line in self.lines:
+                rows.append((str(line.row), str(line.order_no or ""), str(line.customer or ""), str(line.model or ""),
+                             _qty(line.quantity) if line.quantity is not None else "", line.label(lang),
+                             _iso(line.promise_date) or "", line.explain(lang)))
+            out += text_table(rows, right=(0, 4))
+        out += [str(i) for i in self.issues]
+        out.append(self.summary(lang))
+        if self.path:
+            out.append(text("written", lang, path=self.path))
+        return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------------------------- core
+
+def _order_terms(row: Any) -> str | None:
+    for header, raw in getattr(row, "extra", {}).items():
+        if normalize_header(header) in _TERMS_HEADERS and raw not in (None, ""):
+            return str(raw).strip()
+    return None
+
+
+def _same_terms(a: str, b: str) -> bool:
+    from .statement import parse_terms
+
+    pa, pb = parse_terms(a), parse_terms(b)
+    if pa is not None and pb is not None:
+        return (pa.days, pa.month_end) == (pb.days, pb.month_end)
+    return normalize_header(a) == normalize_header(b)
+
+
+def review_orders(
+    lines: Sequence[Any],
+    *,
+    today: dt.date,
+    calendar: WorkCalendar,
+    products: Mapping[str, Product] | None,
+    customers: Mapping[str, Customer] | None,
+    quotes: Iterable[Quote] = (),
+    open_balances: Mapping[str, Decimal] | None = None,
+) -> Review:
+    """Review each of `lines` (objects with `.row` and `.values`, as `workbook.Row`) in row order.
+
+    `products` is keyed by model (any spelling `_key` folds), `customers` by code; None means the
+    workbook has no such sheet (the checks that need it become conditions). `open_balances` maps a
+    customer code to what it owes today, in its currency (missing = 0).
+    """
+    quotes = list(quotes)
+    balances = open_balances or {}
+    by_key = _customer_index(customers) if customers is not None else {}
+    prods = {_key(k): v for k, v in products.items()} if products is not None else None
+    pending: dict[str, Decimal] = {}  # customer code → amounts of earlier non-rejected lines
+    years: set[int] = set()
+    out = []
+    for row in sorted(lines, key=lambda r: r.row):
+        v = row.values
+        qty = v.get("quantity")
+        qty = int(qty) if isinstance(qty, (int, Decimal)) and not isinstance(qty, bool) else None
+        price = v.get("unit_price")
+        currency = normalize_currency(v.get("currency")) if v.get("currency") else ""
+        amount = v.get("amount")
+        if amount is None and qty is not None and price is not None:
+            amount = Decimal(qty) * price
+        line = LineReview(row=row.row, order_no=v.get("order_no"), customer=v.get("customer"), model=v.get("model"),
+                          quantity=qty, unit_price=price, currency=currency, amount=amount,
+                          order_date=v.get("order_date"), due_date=v.get("customer_due_date"),
+                          merchandiser=v.get("merchandiser"))
+        reasons = line.reasons
+        add = lambda code, **params: reasons.append(Reason(code, params))  # noqa: E731
+
+        # customer and completeness
+        missing = [f for f, val in (("customer", line.customer), ("model", line.model), ("quantity", qty))
+                   if val in (None, "") or (f == "quantity" and val <= 0)]
+        cust = by_key.get(_key(line.customer)) if line.customer not in (None, "") else None
+        if missing:
+            add("incomplete-line", fields=tuple(missing))
+        elif customers is None:
+            add("no-customer-master")
+        elif cust is None:
+            add("unknown-customer", customer=line.customer)
+        else:
+            add("customer-ok", customer=cust.code, grade=cust.grade or "-")
+        if missing:
+            out.append(line)
+            continue
+        if not currency and cust is not None:
+            currency = line.currency = cust.currency
+
+        # delivery
+        product = prods.get(_key(line.model)) if prods is not None else None
+        if prods is None:
+            add("no-product-master")
+        elif product is None:
+            add("unknown-model", model=line.model)
+        elif product.lead_times is None:
+            add("no-lead-times", model=line.model)
+        else:
+            lt = product.lead_times
+            ship = calendar.add_workdays(today, lt.total - lt.shipping)
+            earliest = calendar.add_workdays(ship, lt.shipping)
+            line.earliest_ship_date, line.earliest_due_date = ship, earliest
+            years.update({today.year, earliest.year})
+            due = line.due_date
+            if due is None:
+                add("delivery-no-due", earliest=earliest, ship=ship)
+            elif due >= earliest:
+                years.add(due.year)
+                add("delivery-ok", lead=lt.total, earliest=earliest, ship=ship, due=due,
+                    slack=calendar.workdays_between(earliest, due))
+            else:
+                years.add(due.year)
+                add("delivery-late", lead=lt.total, earliest=earliest, ship=ship, due=due,
+                    late=calendar.workdays_between(due, earliest))
+
+        # price
+        if price is None:
+            add("price-missing")
+        else:
+            on = line.order_date or today
+            how, q = find_quote(quotes, customer=cust or str(line.customer), model=str(line.model),
+                                quantity=qty, on=on)
+            line.quote = q if how == "found" else None
+            who = cust.code if cust else line.customer
+            if how == "none":
+                add("price-no-quote", customer=who, model=line.model)
+            elif how == "expired":
+                add("price-quote-expired", model=line.model, quote_no=q.quote_no, valid_until=q.valid_until)
+            elif how == "below_tier":
+                add("price-below-tier", quantity=qty, quote_no=q.quote_no, tier=q.tier_qty)
+            elif currency and normalize_currency(q.currency) != currency:
+                add("price-other-currency", quote_no=q.quote_no, quote_currency=q.currency, currency=currency)
+            else:
+                common = dict(price=price, quote=q.price, quote_no=q.quote_no, tier=q.tier_qty)
+                if price == q.price:
+                    add("price-match", **common)
+                elif price > q.price:
+                    add("price-above-quote", diff=price - q.price, **common)
+                else:
+                    diff = q.price - price
+                    add("price-below-quote", diff=diff, pct=f"{diff / q.price * 100:.1f}", **common)
+
+        # credit
+        if cust is not None:
+            cur = cust.currency or currency
+            balance = balances.get(cust.code, ZERO)
+            earlier = pending.get(cust.code, ZERO)
+            shown = dict(balance=balance, earlier=earlier)
+            if amount is None:
+                add("credit-no-amount")
+            elif currency and cur and currency != cur:
+                add("credit-other-currency", currency=currency, customer_currency=cur)
+            elif cust.credit_limit is None:
+                add("credit-no-limit", balance=balance)
+            else:
+                exposure = balance + earlier + amount
+                if exposure <= cust.credit_limit:
+                    add("credit-ok", limit=cust.credit_limit, amount=amount, exposure=exposure,
+                        headroom=cust.credit_limit - exposure, **shown)
+                else:
+                    add("credit-over-limit", limit=cust.credit_limit, amount=amount, exposure=exposure,
+                        over=exposure - cust.credit_limit, **shown)
+
+            # terms
+            terms = _order_terms(row)
+            bad = False
+            if currency and cust.currency and currency != cust.currency:
+                add("currency-mismatch", currency=currency, expected=cust.currency)
+                bad = True
+            if terms and cust.payment_terms and not _same_terms(terms, cust.payment_terms):
+                add("terms-mismatch", terms=terms, expected=cust.payment_terms)
+                bad = True
+            if not bad:
+                add("terms-ok", currency=currency or "-", terms=terms or cust.payment_terms or "-")
+
+        # quantity
+        if product is not None:
+            if product.moq and qty < product.moq:
+                add("below-moq", quantity=qty, moq=product.moq)
+            elif product.moq:
+                add("moq-ok", quantity=qty, moq=product.moq)
+            else:
+                add("no-moq")
+
+        reasons.sort(key=lambda r: CHECKS.index(r.check))
+        if cust is not None and amount is not None and line.verdict != REJECT:
+            pending[cust.code] = pending.get(cust.code, ZERO) + amount
+        out.append(line)
+    return Review(today=today, lines=out, years=frozenset(years))
+
+
+# ============================================================================================== I/O
+# Everything below reads or writes files. The core above never does.
+
+def load_quotes(data_dir: str | Path) -> list[Quote]:
+    """Every row of the quote log `<data_dir>/gendan.sqlite` (table quote_log, written by `quote`).
+
+    Read only: a missing database or table is an empty log, and nothing is created."""
+    db = Path(data_dir) / "gendan.sqlite"
+    if not db.is_file():
+        return []
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+    except sqlite3.Error as exc:
+        raise GendanError(f"{db}: cannot open the quote log ({exc}); check --data-dir") from exc
+    try:
+        rows = conn.execute("SELECT quote_no, date, customer, model, tier_qty, price, currency, valid_until, "
+                            "incoterm FROM quote_log ORDER BY id").fetchall()
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):
+            return []
+        raise GendanError(f"{db}: cannot read the quote log ({exc}); check --data-dir") from exc
+    finally:
+        conn.close()
+    return [Quote(r[0], dt.date.fromisoformat(r[1]), r[2], r[3], int(r[4]), Decimal(r[5]), r[6],
+                  dt.date.fromisoformat(r[7]), r[8] or "") for r in rows]
+
+
+def open_balances(path: str | Path, *, today: dt.date, lang: str = "zh") -> tuple[dict[str, Decimal], list[Issue]]:
+    """{customer code: what it owes on `today`} from the master workbook's 期初/出货/退货/收款 sheets.
+
+    The figure is the closing balance of a one-day statement on `today` (so cancelled documents, the opening
+    cut-over and currencies are handled as on the customer's statement). A workbook without ledger sheets
+    gives no balances and one warning."""
+    from .statement import Period, read_accounts
+
+    try:
+        acc = read_accounts(path, lang=lang)
+    except MissingSheetError:
+        return {}, [Issue("no-ledger", WARNING, schema.SHIPMENTS.zh, "", None, text("no-ledger", lang))]
+    day = Period(today, today, today.isoformat())
+    out = {}
+    for code in sorted(set(acc.customers) | set(acc.documents)):
+        out[code] = acc.statement(code, day, as_of=today, lang=lang).closing_balance
+    return out, []
+
+
+def review_path(path: str | Path) -> Path:
+    """Where the review of `orders.xlsx` goes: `orders.review.xlsx` beside it."""
+    p = Path(path)
+    return p.with_name(f"{p.stem}.review.xlsx")
+
+
+def review_workbook(path: str | Path, *, today: dt.date, data_dir: str | Path | None = None,
+                    new_orders: str | Path | None = None, out: str | Path | None = None,
+                    quotes: Iterable[Quote] | None = None, weekly: str = "mon-fri", lang: str | None = None,
+                    write: bool = True) -> Review:
+    """Review the new order lines of the master workbook `path` and write `name.review.xlsx` beside it.
+
+    The lines are those whose 状态 says 新单 / 待评审 / new, or every line of `new_orders` (a separate
+    new-orders workbook) when given. Quotes come from `<data_dir>/gendan.sqlite` (or `quotes`); no data_dir
+    and no quotes means an empty log. `write=False` reviews without writing. The master is only read.
+    """
+    from .master import load_master
+    from .workbook import read_table, open_book
+
+    path = Path(path)
+    master = load_master(path)
+    lang = lang or master.orders.lang
+    if new_orders is not None:
+        lines = read_table(open_book(new_orders), schema.ORDERS).rows
+    else:
+        lines = [r for r in master.orders.rows if is_new(r)]
+    calendar, issues = master.calendar_and_issues(weekly=weekly, lang=lang)
+    products = products_from_rows(master.products.rows) if master.products is not None else None
+    customers = customers_from_rows(master.customers.rows) if master.customers is not None else None
+    if quotes is None:
+        quotes = load_quotes(data_dir) if data_dir is not None else []
+    balances, ledger_issues = open_balances(path, today=today, lang=lang) if lines else ({}, [])
+    review = review_orders(lines, today=today, calendar=calendar, products=products, customers=customers,
+                           quotes=quotes, open_balances=balances)
+    sheet = master.calendar.sheet if master.calendar is not None else schema.CALENDAR.zh
+    review.issues = [*master.notes, *issues, *ledger_issues,
+                     *calendar.issues_for(review.years, sheet=sheet, lang=lang)]
+    if write:
+        review.path = write_review_xlsx(review, Path(out) if out else review_path(path), lang=lang)
+    return review
+
+
+_FILLS = {ACCEPT: "#C6EFCE", CONDITIONS: "#FFEB9C", REJECT: "#FFC7CE"}
+_LEVEL_FILLS = {CONDITION: "#FFEB9C", REJECTS: "#FFC7CE"}
+
+
+def review_xlsx_bytes(review: Review, lang: str = "zh") -> bytes:
+    """The review workbook in memory: one row per line (verdict coloured, one column per check), and one
+    row per reason on a second sheet for filtering."""
+    import io
+
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    base = {"font_name": "Microsoft YaHei", "font_size": 10, "valign": "top", "border": 1}
+    head = wb.add_format({**base, "bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF", "text_wrap": True})
+    plain = wb.add_format(base)
+    wrap = wb.add_format({**base, "text_wrap": True})
+    date = wb.add_format({**base, "num_format": "yyyy-mm-dd"})
+    num = wb.add_format({**base, "num_format": "#,##0"})
+    money = wb.add_format({**base, "num_format": "#,##0.00##"})
+    fills = {k: wb.add_format({**base, "bold": True, "bg_color": v}) for k, v in _FILLS.items()}
+    level_fills = {k: wb.add_format({**base, "text_wrap": True, "bg_color": v}) for k, v in _LEVEL_FILLS.items()}
+
+    ws = wb.add_worksheet(text("sheet.review", lang))
+    cols = [("row", 5, plain), ("order_no", 12, plain), ("customer", 10, plain), ("model", 10, plain),
+            ("quantity", 9, num), ("unit_price", 9, money), ("currency", 6, plain), ("amount", 12, money),
+            ("due", 11, date), ("earliest", 11, date), ("promise", 11, date), ("verdict", 12, None),
+            ("merchandiser", 8, plain)]
+    headers = [text(f"col.{k}", lang) for k, _, _ in cols] + [text(f"check.{c}", lang) for c in CHECKS]
+    ws.write_row(0, 0, headers, head)
+    for i, (_, width, _) in enumerate(cols):
+        ws.set_column(i, i, width)
+    ws.set_column(len(cols), len(cols) + len(CHECKS) - 1, 36)
+    for r, line in enumerate(review.lines, start=1):
+        values = [line.row, line.order_no, line.customer, line.model, line.quantity, line.unit_price, line.currency,
+                  line.amount, line.due_date, line.earliest_due_date, line.promise_date, line.label(lang),
+                  line.merchandiser]
+        for c, ((_, _, fmt), value) in enumerate(zip(cols, values)):
+            fmt = fills[line.verdict] if fmt is None else fmt
+            _write(ws, r, c, value, fmt)
+        for c, check in enumerate(CHECKS, start=len(cols)):
+            mine = [x for x in line.reasons if x.check == check]
+            worst = max((x.level for x in mine), key=_LEVEL_RANK.__getitem__, default=OK)
+            ws.write_string(r, c, _SEP.get(lang, "; ").join(x.message(lang) for x in mine),
+                            level_fills.get(worst, wrap))
+    ws.freeze_panes(1, 2)
+    ws.autofilter(0, 0, max(len(review.lines), 1), len(headers) - 1)
+
+    ws2 = wb.add_worksheet(text("sheet.reasons", lang))
+    keys = ("row", "order_no", "customer", "model", "verdict", "check", "level", "code", "message")
+    ws2.write_row(0, 0, [text(f"col.{k}", lang) for k in keys], head)
+    for i, width in enumerate((5, 12, 10, 10, 12, 8, 8, 20, 80)):
+        ws2.set_column(i, i, width)
+    r = 1
+    for line in review.lines:
+        for reason in line.reasons:
+            values = [line.row, line.order_no, line.customer, line.model, line.label(lang),
+                      text(f"check.{reason.check}", lang), text(f"level.{reason.level}", lang), reason.code,
+                      reason.message(lang)]
+            for c, value in enumerate(values):
+                _write(ws2, r, c, value, level_fills.get(reason.level, plain) if c == 6 else plain)
+            r += 1
+    ws2.freeze_panes(1, 0)
+    ws2.autofilter(0, 0, max(r - 1, 1), len(keys) - 1)
+    wb.close()
+    return buf.getvalue()
+
+
+def _write(ws: Any, r: int, c: int, value: Any, fmt: Any) -> None:
+    if value is None or value == "":
+        ws.write_blank(r, c, None, fmt)
+    elif isinstance(value, dt.date):
+        ws.write_datetime(r, c, dt.datetime.combine(value, dt.time()), fmt)
+    elif isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        ws.write_number(r, c, float(value), fmt)
+    else:
+        ws.write_string(r, c, str(value), fmt)
+
+
+def write_review_xlsx(review: Review, target: str | Path, *, lang: str = "zh") -> Path:
+    """Write the review workbook to `target` (a temporary file, then an atomic rename). Refuses while
+    `target` is open in Excel or LibreOffice."""
+    return _write_file(review_xlsx_bytes(review, lang), Path(target))
+
+
+def _write_file(data: bytes, target: Path) -> Path:
+    from .patch import is_open
+
+    lock = is_open(target)
+    if lock is not None:
+        raise WorkbookOpenError(f"{target.name} is open ({lock.name}); close it in Excel and run again")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=target.suffix, dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def review_mails(review: Review, *, emails: Mapping[str, str], lang: str = "zh",
+                 langs: Mapping[str, str] | None = None,
+                 templates_dir: str | Path | None = None) -> tuple[list[Any], list[str]]:
+    """One mail per merchandiser (跟单员) with reviewed lines, from the `notice` mail template, with their
+    lines' review workbook attached; and the names with lines but no address in `emails` ({name: address}).
+    Sending is the caller's: `mail.Mailer.send(mails, job="review", period=today)`."""
+    from .mail import XLSX_MIME, Attachment, render_mail
+
+    langs = langs or {}
+    by_name: dict[str, list[LineReview]] = {}
+    for line in review.lines:
+        by_name.setdefault(str(line.merchandiser or "").strip(), []).append(line)
+    mails, no_email = [], []
+    for name in sorted(by_name):
+        addr = emails.get(name)
+        if not addr:
+            no_email.append(name)
+            continue
+        mine = Review(review.today, by_name[name], years=review.years)
+        lang_ = langs.get(addr, lang)
+        c = mine.counts
+        today = review.today.isoformat()
+        items = [f"{x.order_no} {x.customer} {x.model} {_qty(x.quantity) if x.quantity is not None else ''}: "
+                 f"{x.label(lang_)}" + (f" — {x.explain(lang_)}" if x.explain(lang_) else "") for x in mine.lines]
+        mails.append(render_mail(
+            "notice", {"greeting": text("mail.greeting", lang_, name=name), "intro": text("mail.intro", lang_),
+                       "items": items, "footer": text("mail.footer", lang_)},
+            to=addr, lang=lang_, templates_dir=templates_dir,
+            subject=text("mail.subject", lang_, today=today, n=len(mine.lines), reject=c[REJECT],
+                         conditions=c[CONDITIONS]),
+            attachments=[Attachment(text("mail.file", lang_, today=today), review_xlsx_bytes(mine, lang_),
+                                    XLSX_MIME)]))
+    return mails, no_email
