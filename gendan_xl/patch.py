@@ -350,15 +350,22 @@ def _letters(col: int) -> bytes:
     return col_letters(col).encode()
 
 
-class _Cell:
-    __slots__ = ("row", "col", "kind", "tattr", "inner", "value")
+class _Value:
+    """The bytes of one distinct value, shared by every cell that holds it: status columns repeat a few
+    values over a million rows, so each cell is just a (column, _Value) pair in its row's list."""
 
-    def __init__(self, row: int, col: int, kind: int, tattr: bytes, inner: bytes, value: Any):
-        self.row, self.col, self.kind, self.tattr, self.inner, self.value = row, col, kind, tattr, inner, value
+    __slots__ = ("kind", "tattr", "inner", "value")
 
-    @property
-    def ref(self) -> bytes:
-        return _letters(self.col) + b"%d" % self.row
+    def __init__(self, kind: int, tattr: bytes, inner: bytes, value: Any):
+        self.kind, self.tattr, self.inner, self.value = kind, tattr, inner, value
+
+
+_Cell = tuple  # (col, _Value)
+_Rows = dict  # {row: [(col, _Value), ...] sorted by column}
+
+
+def _ref(row: int, col: int) -> str:
+    return f"{col_letters(col)}{row}"
 
 
 def _content(value: Any, pfx: bytes, date1904: bool) -> tuple[int, bytes, bytes]:
@@ -382,32 +389,31 @@ def _content(value: Any, pfx: bytes, date1904: bool) -> tuple[int, bytes, bytes]
                     "use str, int, float, Decimal, bool, date, datetime or None")
 
 
-def _group(cells: Mapping[tuple[int, int], Any], pfx: bytes, date1904: bool,
-           result: PatchResult) -> dict[int, list[_Cell]]:
-    """{row: [cells sorted by column]}. Status columns repeat a few values, so the bytes of each distinct
-    value are built once."""
-    memo: dict[Any, tuple[int, bytes, bytes]] = {}
-    by_row: dict[int, list[_Cell]] = {}
+def _make_value(value: Any, pfx: bytes, date1904: bool) -> _Value:
+    return _Value(*_content(value, pfx, date1904), value)
+
+
+def _group(cells: Mapping[tuple[int, int], Any], pfx: bytes, date1904: bool, result: PatchResult) -> _Rows:
+    """{row: [(col, _Value)] sorted by column}; the bytes of each distinct value are built once."""
+    memo: dict[Any, _Value] = {}
+    by_row: dict[int, list[tuple[int, _Value]]] = {}
     for (r, c), value in cells.items():
         if not (0 < r <= 1048576 and 0 < c <= 16384):
             raise ValueError(f"cell ({r}, {c}) is outside Excel's grid (rows 1-1048576, columns 1-16384)")
         key = (value.__class__, value)
-        try:
-            kind, tattr, inner = memo[key]
-        except KeyError:
+        v = memo.get(key)
+        if v is None:
             try:
-                kind, tattr, inner = memo[key] = _content(value, pfx, date1904)
+                v = memo[key] = _make_value(value, pfx, date1904)
             except TypeError as exc:
-                raise TypeError(f"{exc} ({col_letters(c)}{r})") from None
-            if kind == _STR and len(_clean_text(value)) > MAX_TEXT:
-                memo.pop(key)  # keep reporting every cell that gets it
-        if kind == _STR and len(value) > MAX_TEXT and len(_clean_text(value)) > MAX_TEXT:
-            result.truncated.append(f"{col_letters(c)}{r}")
+                raise TypeError(f"{exc} ({_ref(r, c)})") from None
+        if v.kind == _STR and len(value) > MAX_TEXT and len(_clean_text(value)) > MAX_TEXT:
+            result.truncated.append(_ref(r, c))
         row = by_row.get(r)
         if row is None:
-            by_row[r] = [_Cell(r, c, kind, tattr, inner, value)]
+            by_row[r] = [(c, v)]
         else:
-            row.append(_Cell(r, c, kind, tattr, inner, value))
+            row.append((c, v))
     for row in by_row.values():
         if len(row) > 1:
             row.sort(key=_by_col)
@@ -738,17 +744,18 @@ def _unique(name: str, taken: Iterable[str]) -> str:
     return f"{name}{n}"
 
 
-def _cell_at(by_row: dict[int, list[_Cell]], row: int, col: int) -> _Cell | None:
-    return next((c for c in by_row.get(row, ()) if c.col == col), None)
+def _cell_at(by_row: _Rows, row: int, col: int) -> _Value | None:
+    return next((v for c, v in by_row.get(row, ()) if c == col), None)
 
 
-def _rename(cell: _Cell, new: str, pfx: bytes, result: PatchResult) -> None:
-    result.renamed.append((cell.ref.decode(), cell.value, new))
-    cell.kind, cell.tattr, cell.inner = _content(new, pfx, False)
-    cell.value = new
+def _rename(by_row: _Rows, row: int, col: int, new: str, pfx: bytes, result: PatchResult) -> None:
+    cells = by_row[row]
+    i = next(i for i, (c, _) in enumerate(cells) if c == col)
+    result.renamed.append((_ref(row, col), cells[i][1].value, new))
+    cells[i] = (col, _make_value(new, pfx, False))
 
 
-def _plan_tables(tables: list[_Table], by_row: dict[int, list[_Cell]], pfx: bytes, result: PatchResult) -> None:
+def _plan_tables(tables: list[_Table], by_row: _Rows, pfx: bytes, result: PatchResult) -> None:
     """Extend tables whose header row we write into right of their last column; rename changed headers."""
     for t in tables:
         r1, c1, r2, c2 = t.ref
@@ -762,7 +769,7 @@ def _plan_tables(tables: list[_Table], by_row: dict[int, list[_Cell]], pfx: byte
             others = t.columns[:c - c1] + t.columns[c - c1 + 1:]
             new = _unique(cell.value, others)
             if new != cell.value:
-                _rename(cell, new, pfx, result)
+                _rename(by_row, r1, c, new, pfx, result)
             if t.columns[c - c1] != new:
                 t.columns[c - c1] = new
                 t.changed = True
@@ -771,7 +778,7 @@ def _plan_tables(tables: list[_Table], by_row: dict[int, list[_Cell]], pfx: byte
             last += 1
             new = _unique(cell.value, t.columns)
             if new != cell.value:
-                _rename(cell, new, pfx, result)
+                _rename(by_row, r1, last, new, pfx, result)
             t.columns.append(new)
         if last > c2 or t.changed:
             t.ref = (r1, c1, r2, last)
@@ -868,7 +875,7 @@ def _top_level(tail: bytes) -> list[tuple[str, int, int, bytes]]:
 class _SheetPatcher:
     """Streams one worksheet's XML: rows in, patched rows out. Feed decompressed bytes, collect output."""
 
-    def __init__(self, by_row: dict[int, list[_Cell]], styles: _Styles, tables: list[_Table],
+    def __init__(self, by_row: _Rows, styles: _Styles, tables: list[_Table],
                  cf_rules: list[CFRule], result: PatchResult, date_xfs: dict[int, int | None],
                  extend_filter: bool = True):
         self.extend_filter = extend_filter
@@ -882,6 +889,9 @@ class _SheetPatcher:
         self.targets = sorted(by_row)
         self.skipped_rc: set[tuple[int, int]] = set()
         self.col_style_cache: dict[int, bytes | None] = {}
+        self.templates: dict[tuple[int, _Value, bytes | None], tuple[bytes, bytes]] = {}
+        # no value to clear: rows holding exactly our cells can take the one-pass rewrite
+        self.plain = all(v.kind != _CLEAR for row in by_row.values() for _, v in row)
         self.ti = 0
         self.phase = 0  # 0 head, 1 rows, 2 tail
         self.buf = b""
@@ -898,6 +908,8 @@ class _SheetPatcher:
         self.row_re = re.compile(rb"<" + p + rb"row\b([^>]*?)(/?)>")
         self.row_end = b"</" + pfx + b"row>"
         self.cell_re = re.compile(rb"<" + p + rb"c\b([^>]*?)(/?)>")
+        self.own_re = re.compile(rb"<" + p + rb'c r="([A-Z]{1,3})\d+"(?: s="(\d+)")?([^>]*?)(?:/>|>.*?</' + p
+                                 + rb"c>)", re.S)
         self.cell_full = re.compile(rb"<" + p + rb"c\b([^>]*?)(?:/>|>.*?</" + p + rb"c>)", re.S)
         self.cell_end = b"</" + pfx + b"c>"
         self.cell_open = b"<" + pfx + b"c"
@@ -963,10 +975,10 @@ class _SheetPatcher:
         return head
 
     def _written_bbox(self) -> tuple[int, int, int, int] | None:
-        rows = [r for r in self.targets if any(c.kind != _CLEAR for c in self.by_row[r])]
+        rows = [r for r in self.targets if any(v.kind != _CLEAR for _, v in self.by_row[r])]
         if not rows:
             return None
-        cols = {c.col for r in rows for c in (self.by_row[r][0], self.by_row[r][-1])}
+        cols = {c for r in rows for c, _ in (self.by_row[r][0], self.by_row[r][-1])}
         return rows[0], min(cols), rows[-1], max(cols)
 
     # -- rows
@@ -1043,7 +1055,7 @@ class _SheetPatcher:
             self.col_style_cache[col] = style
             return style
 
-    def _cell_xml(self, cell: _Cell, style: bytes | None) -> bytes:
+    def _cell_xml(self, row: int, col: int, cell: _Value, style: bytes | None) -> bytes:
         kind = cell.kind
         if kind == _DATE or kind == _DATETIME:
             if style is None or not self.styles.is_date_xf(int(style)):
@@ -1053,16 +1065,37 @@ class _SheetPatcher:
         s = b' s="%s"' % style if style is not None and style != b"0" else b""
         p = self.pfx
         if kind == _CLEAR:
-            return b'<%sc r="%s%d"%s/>' % (p, _letters(cell.col), cell.row, s)
+            return b'<%sc r="%s%d"%s/>' % (p, _letters(col), row, s)
         self.result.written += 1
-        return b'<%sc r="%s%d"%s%s>%s</%sc>' % (p, _letters(cell.col), cell.row, s, cell.tattr, cell.inner, p)
+        return b'<%sc r="%s%d"%s%s>%s</%sc>' % (p, _letters(col), row, s, cell.tattr, cell.inner, p)
+
+    def _new_cells(self, rownum: int, cells: list[tuple[int, _Value]], row_attrs: bytes | None) -> bytes:
+        """The XML of new cells (no cell there yet) for one row. Hot path: a million rows × a few columns,
+        so each (column, value, style) is turned into bytes once and only the row number varies."""
+        parts = []
+        row = b"%d" % rownum
+        templates = self.templates
+        styled = bool(self.col_styles) or (row_attrs is not None and b"customFormat" in row_attrs)
+        for col, v in cells:
+            if v.kind == _CLEAR:
+                continue
+            style = self._default_style(row_attrs, col) if styled else None
+            t = templates.get((col, v, style)) or self._template(col, v, style)
+            parts += (t[0], row, t[1])
+        self.result.written += len(parts) // 3
+        return b"".join(parts)
+
+    def _template(self, col: int, v: _Value, style: bytes | None) -> tuple[bytes, bytes]:
+        """A cell's XML split around its row number: (b'<c r="V', b'" s="3" t="inlineStr">…</c>')."""
+        xml = self._cell_xml(0, col, v, style)
+        self.result.written -= 1  # the callers count what they write
+        cut = xml.index(b'0"')
+        t = self.templates[(col, v, style)] = (xml[:cut], xml[cut + 1:])
+        return t
 
     def _new_row(self, rownum: int) -> bytes:
-        cells = [c for c in self.by_row[rownum] if c.kind != _CLEAR]
-        if not cells:
-            return b""
-        body = b"".join(self._cell_xml(c, self._default_style(None, c.col)) for c in cells)
-        return b'<%srow r="%d">%s</%srow>' % (self.pfx, rownum, body, self.pfx)
+        body = self._new_cells(rownum, self.by_row[rownum], None)
+        return b'<%srow r="%d">%s</%srow>' % (self.pfx, rownum, body, self.pfx) if body else b""
 
     def _new_rows(self, _: None) -> bytes:
         out = []
@@ -1078,46 +1111,56 @@ class _SheetPatcher:
         if ext >= 0:  # a row's <extLst> follows its cells: keep it last
             ext = content.rfind(b"<", 0, ext)
             content, suffix = content[:ext], content[ext:]
-        split, existing = self._cells_from(content, wanted[0].col, rownum)
+        if self.plain:
+            again = self._rewrite_own(rownum, attrs, has_r, content, suffix, wanted)
+            if again is not None:
+                return again
+        split, existing = self._cells_from(content, wanted[0][0], rownum)
         if not existing:  # the usual first run: our columns are new, right of every cell
-            new = [self._cell_xml(c, self._default_style(attrs, c.col)) for c in wanted if c.kind != _CLEAR]
+            new = self._new_cells(rownum, wanted, attrs)
             if not has_r:
                 attrs = b' r="%d"' % rownum + attrs
             if b"spans" in attrs:
                 attrs = self._widen_spans(attrs, wanted)
-            return b"<%srow%s>%s%s%s</%srow>" % (self.pfx, attrs, content, b"".join(new), suffix, self.pfx)
+            return b"<%srow%s>%s%s%s</%srow>" % (self.pfx, attrs, content, new, suffix, self.pfx)
         pieces = [content[:split]]
         i = j = 0
         while i < len(existing) or j < len(wanted):
-            if j >= len(wanted) or (i < len(existing) and existing[i][0] < wanted[j].col):
+            if j >= len(wanted) or (i < len(existing) and existing[i][0] < wanted[j][0]):
                 col, xml, cattrs, has_cr = existing[i]
                 if not has_cr:  # keep the column of a cell without r="" explicit now that cells move
                     xml = xml[:len(self.cell_open)] + b' r="%s%d"' % (col_letters(col).encode(), rownum) \
                         + xml[len(self.cell_open):]
                 pieces.append(xml)
                 i += 1
-            elif i >= len(existing) or wanted[j].col < existing[i][0]:
-                cell = wanted[j]
+            elif i >= len(existing) or wanted[j][0] < existing[i][0]:
+                col, cell = wanted[j]
                 if cell.kind != _CLEAR:
-                    pieces.append(self._cell_xml(cell, self._default_style(attrs, cell.col)))
+                    pieces.append(self._cell_xml(rownum, col, cell, self._default_style(attrs, col)))
                 j += 1
             else:
                 col, xml, cattrs, _ = existing[i]
-                cell = wanted[j]
+                cell = wanted[j][1]
+                ref = b"%s%d" % (_letters(col), rownum)
                 f_at = xml.find(self.f_open)
                 if f_at >= 0 and xml[f_at + len(self.f_open):f_at + len(self.f_open) + 1] in b" />\t\r\n":
-                    self.result.skipped.append((cell.ref.decode(), "formula-cell-kept"))
+                    self.result.skipped.append((ref.decode(), "formula-cell-kept"))
                     self.skipped_rc.add((rownum, col))
-                    pieces.append(xml if _has_r(cattrs) else self._with_r(xml, cell.ref))
+                    pieces.append(xml if _has_r(cattrs) else self._with_r(xml, ref))
                 elif self.arrays and self._in_array(rownum, col):
-                    self.result.skipped.append((cell.ref.decode(), "array-formula-cell-kept"))
+                    self.result.skipped.append((ref.decode(), "array-formula-cell-kept"))
                     self.skipped_rc.add((rownum, col))
-                    pieces.append(xml if _has_r(cattrs) else self._with_r(xml, cell.ref))
-                else:
-                    if cell.kind == _CLEAR:
-                        self.result.cleared += 1
+                    pieces.append(xml if _has_r(cattrs) else self._with_r(xml, ref))
+                elif cell.kind == _CLEAR:
+                    self.result.cleared += 1
                     sm = _S_ATTR.search(cattrs)
-                    pieces.append(self._cell_xml(cell, sm.group(1) if sm else None))
+                    pieces.append(self._cell_xml(rownum, col, cell, sm.group(1) if sm else None))
+                else:
+                    sm = _S_ATTR.search(cattrs)
+                    style = sm.group(1) if sm else None
+                    t = self.templates.get((col, cell, style)) or self._template(col, cell, style)
+                    pieces += (t[0], b"%d" % rownum, t[1])
+                    self.result.written += 1
                 i += 1
                 j += 1
         if not has_r:
@@ -1126,17 +1169,46 @@ class _SheetPatcher:
             attrs = self._widen_spans(attrs, wanted)
         return b"<%srow%s>%s%s</%srow>" % (self.pfx, attrs, b"".join(pieces), suffix, self.pfx)
 
+    def _rewrite_own(self, rownum: int, attrs: bytes, has_r: bool, content: bytes, suffix: bytes,
+                     wanted: list[tuple[int, _Value]]) -> bytes | None:
+        """Every refresh after the first: the row ends with exactly the cells we write, as we wrote them
+        (r="" then s=""). Replace them in one pass; None when the row is anything else (general path)."""
+        j = content.find(b'<%sc r="%s%d"' % (self.pfx, _letters(wanted[0][0]), rownum))
+        if j < 0 or self.arrays or content.find(self.f_open, j) >= 0:
+            return None
+        row = b"%d" % rownum
+        parts = [content[:j]]
+        pos, k, n = j, 0, len(wanted)
+        templates = self.templates
+        for m in self.own_re.finditer(content, j):
+            if m.start() != pos or k >= n:
+                return None
+            col, v = wanted[k]
+            if _col_number(m.group(1)) != col or (m.group(2) is None and b" s=" in m.group(3)):
+                return None
+            style = m.group(2)
+            t = templates.get((col, v, style)) or self._template(col, v, style)
+            parts += (t[0], row, t[1])
+            pos = m.end()
+            k += 1
+        if k != n or content[pos:].strip():
+            return None
+        self.result.written += n
+        if not has_r:
+            attrs = b' r="%d"' % rownum + attrs
+        return b"<%srow%s>%s%s</%srow>" % (self.pfx, attrs, b"".join(parts), suffix, self.pfx)
+
     def _with_r(self, xml: bytes, ref: bytes) -> bytes:
         return xml[:len(self.cell_open)] + b' r="%s"' % ref + xml[len(self.cell_open):]
 
     @staticmethod
-    def _widen_spans(attrs: bytes, wanted: list[_Cell]) -> bytes:
+    def _widen_spans(attrs: bytes, wanted: list[tuple[int, _Value]]) -> bytes:
         # spans="1:21" is an optimisation hint; keep it true for the columns we add
         m = re.search(rb'\sspans="([^"]*)"', attrs)
         if not m:
             return attrs
         nums = [int(x) for x in re.findall(rb"\d+", m.group(1))]
-        cols = [c.col for c in wanted if c.kind != _CLEAR]
+        cols = [c for c, v in wanted if v.kind != _CLEAR]
         if not nums or not cols:
             return attrs
         lo, hi = min(nums + cols), max(nums + cols)
@@ -1296,7 +1368,7 @@ def _cf_parts(rule: CFRule) -> tuple[bytes, bytes, str]:
 
 _R_ATTR = re.compile(rb'(?:^|\s)r="(\d+)"')
 _S_ATTR = re.compile(rb'\ss="(\d+)"')
-_by_col = operator.attrgetter("col")
+_by_col = operator.itemgetter(0)
 _R_CELL = re.compile(rb'(?:^|\s)r="\$?([A-Za-z]{1,3})\$?\d+"')
 
 
@@ -1534,7 +1606,7 @@ def patch_sheet(
             styles_part = next((t for _, k, t in _rels(pkg.zf, pkg.names, pkg.workbook) if k == "styles"), None)
             styles_part = pkg.part(styles_part) if styles_part else None
             styles = _Styles(pkg.zf.read(styles_part) if styles_part else None)
-            kinds = {c.kind for row in by_row.values() for c in row}
+            kinds = {v.kind for row in by_row.values() for _, v in row}
             date_xfs = {k: styles.date_xf(code) for k, code in ((_DATE, DATE_FORMAT), (_DATETIME, DATETIME_FORMAT))
                         if k in kinds}
 
@@ -1649,12 +1721,11 @@ def _update_filter_name(workbook: bytes, sheet_index: int, ref: str) -> bytes | 
     return None
 
 
-def _verify(tmp: Path, result: PatchResult, rows: dict[int, list[_Cell]], skipped: set[tuple[int, int]],
-            name: str) -> None:
+def _verify(tmp: Path, result: PatchResult, rows: _Rows, skipped: set[tuple[int, int]], name: str) -> None:
     """Re-read the written file with python-calamine and check every value we wrote."""
     import python_calamine
 
-    by_row = {r - 1: [c for c in cells if (r, c.col) not in skipped] if skipped else cells
+    by_row = {r - 1: [(c, v) for c, v in cells if (r, c) not in skipped] if skipped else cells
               for r, cells in rows.items()}
     seen: set[int] = set()
     try:
@@ -1663,12 +1734,12 @@ def _verify(tmp: Path, result: PatchResult, rows: dict[int, list[_Cell]], skippe
             r0, c0 = sheet.start or (0, 0)
             # row by row: a million-row sheet as one list of lists would cost gigabytes
             for i, values in enumerate(sheet.iter_rows()):
-                for cell in by_row.get(r0 + i, ()):
-                    j = cell.col - 1 - c0
+                for col, cell in by_row.get(r0 + i, ()):
+                    j = col - 1 - c0
                     got = values[j] if 0 <= j < len(values) else ""
                     if not _same(cell, got):
-                        raise PatchVerifyError(f"{name}: wrote {cell.ref.decode()} = {cell.value!r} but it reads "
-                                               f"back as {got!r}; the workbook is unchanged")
+                        raise PatchVerifyError(f"{name}: wrote {_ref(r0 + i + 1, col)} = {cell.value!r} but it "
+                                               f"reads back as {got!r}; the workbook is unchanged")
                 if r0 + i in by_row:
                     seen.add(r0 + i)
     except PatchVerifyError:
@@ -1677,13 +1748,13 @@ def _verify(tmp: Path, result: PatchResult, rows: dict[int, list[_Cell]], skippe
         raise PatchVerifyError(f"{name}: the written file does not read back ({exc}); the workbook is unchanged") \
             from exc
     for r in by_row.keys() - seen:  # rows outside what calamine returned: only cleared cells may be there
-        for cell in by_row[r]:
+        for col, cell in by_row[r]:
             if not _same(cell, ""):
-                raise PatchVerifyError(f"{name}: wrote {cell.ref.decode()} = {cell.value!r} but it does not read "
+                raise PatchVerifyError(f"{name}: wrote {_ref(r + 1, col)} = {cell.value!r} but it does not read "
                                        "back; the workbook is unchanged")
 
 
-def _same(cell: _Cell, got: Any) -> bool:
+def _same(cell: _Value, got: Any) -> bool:
     want = cell.value
     if cell.kind == _CLEAR:
         return got in ("", None)

@@ -66,7 +66,7 @@ def calamine_cell(path: Path, sheet: str, row: int, col: int):
 
 
 def openpyxl_cell(path: Path, sheet: str, row: int, col: int):
-    wb = openpyxl.load_workbook(path, read_only=True)
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         for values in wb[sheet].iter_rows(min_row=row, max_row=row, values_only=True):
             return values[col - 1] if col - 1 < len(values) else None
@@ -513,3 +513,94 @@ def test_result_to_dict_is_json_ready(orders: Path) -> None:
     result = patch_sheet(orders, "订单", {(1, 7): "状态"}, now=NOW)
     assert isinstance(result, PatchResult)
     assert json.loads(json.dumps(result.to_dict()))["changed_parts"][0] == "xl/worksheets/sheet1.xml"
+
+
+# ---------------------------------------------------------------------------------------------------
+# hand-made packages for what the writers above never produce
+
+
+def write_package(path: Path, sheet_xml_text: str, workbook_extra: str = "") -> Path:
+    """A minimal valid .xlsx around one worksheet's XML."""
+    parts = {
+        "[Content_Types].xml": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+            '<Override PartName="/xl/styles.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+            "</Types>"),
+        "_rels/.rels": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+            'officeDocument" Target="xl/workbook.xml"/></Relationships>'),
+        "xl/workbook.xml": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<x:workbook xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+            f'{workbook_extra}<x:sheets><x:sheet name="Data" sheetId="1" r:id="rId1"/></x:sheets></x:workbook>'),
+        "xl/_rels/workbook.xml.rels": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+            'worksheet" Target="/xl/worksheets/sheet1.xml"/>'
+            '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+            'styles" Target="styles.xml"/></Relationships>'),
+        "xl/styles.xml": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<x:styleSheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            '<x:fonts count="1"><x:font><x:sz val="11"/><x:name val="Calibri"/></x:font></x:fonts>'
+            '<x:fills count="1"><x:fill><x:patternFill patternType="none"/></x:fill></x:fills>'
+            '<x:borders count="1"><x:border/></x:borders>'
+            '<x:cellStyleXfs count="1"><x:xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></x:cellStyleXfs>'
+            '<x:cellXfs count="1"><x:xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></x:cellXfs>'
+            "</x:styleSheet>"),
+        "xl/worksheets/sheet1.xml": sheet_xml_text,
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, text in parts.items():
+            zf.writestr(name, text)
+    return path
+
+
+def test_prefixed_xml_and_rows_and_cells_without_r(tmp_path: Path) -> None:
+    # OpenXML SDK writers use an x: prefix; some writers leave out r="" on rows and cells
+    sheet = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<x:dimension ref="A1:B3"/><x:sheetData>'
+        '<x:row><x:c t="inlineStr"><x:is><x:t>a1</x:t></x:is></x:c><x:c><x:v>1</x:v></x:c></x:row>'
+        '<x:row><x:c t="inlineStr"><x:is><x:t>a2</x:t></x:is></x:c><x:c><x:v>2</x:v></x:c></x:row>'
+        '<x:row r="4"><x:c r="A4"><x:v>4</x:v></x:c></x:row>'
+        '<x:row><x:c><x:v>5</x:v></x:c><x:c><x:f>A5*2</x:f><x:v>10</x:v></x:c></x:row>'
+        "</x:sheetData></x:worksheet>")
+    path = write_package(tmp_path / "sdk.xlsx", sheet)
+    cells = {(1, 2): "B1 new", (2, 4): "D2", (3, 1): "A3", (5, 2): "not me", (6, 1): dt.date(2026, 1, 2)}
+    result = patch_sheet(path, "Data", cells, conditional_formats=[CFRule("D2:D9", text="x")], now=NOW)
+    assert result.skipped == [("B5", "formula-cell-kept")]
+    expect = {(1, 1): "a1", (1, 2): "B1 new", (2, 1): "a2", (2, 2): 2, (2, 4): "D2", (3, 1): "A3", (4, 1): 4,
+              (5, 1): 5, (5, 2): 10, (6, 1): dt.date(2026, 1, 2)}
+    for (r, c), want in expect.items():
+        assert calamine_cell(path, "Data", r, c) == want, (r, c)
+        got = openpyxl_cell(path, "Data", r, c)
+        assert got == (dt.datetime.combine(want, dt.time()) if isinstance(want, dt.date) else want), (r, c)
+    xml = sheet_xml(path, "Data")
+    assert b"<conditionalFormatting" not in xml and b"<x:conditionalFormatting" in xml
+    with zipfile.ZipFile(path) as zf:
+        styles = zf.read("xl/styles.xml")
+    assert b'<x:numFmt numFmtId="164" formatCode="yyyy-mm-dd"/>' in styles and b"<x:dxfs count=\"1\">" in styles
+    ET.fromstring(styles)  # still well-formed, prefixes and all
+
+
+def test_empty_sheet_gets_its_first_rows(tmp_path: Path) -> None:
+    sheet = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+             '<dimension ref="A1"/><sheetData/></worksheet>')
+    path = write_package(tmp_path / "empty.xlsx", sheet)
+    patch_sheet(path, "Data", {(2, 3): "C2", (1, 1): 1}, now=NOW)
+    assert calamine_cell(path, "Data", 2, 3) == "C2" and calamine_cell(path, "Data", 1, 1) == 1
+    assert b'<dimension ref="A1:C2"/>' in sheet_xml(path, "Data")
