@@ -267,6 +267,7 @@ def _statement_setup(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pdf", action="store_true", help="also a PDF of each (needs LibreOffice)")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the text output (zh)")
     p.add_argument("--json", action="store_true", help="print the statement(s) as JSON")
+    _send_options(p)
 
 
 @command("statement", "Statements of account (对账单): balances, documents, open items and ageing.",
@@ -282,6 +283,17 @@ def cmd_statement(args: argparse.Namespace) -> int:
     except ValueError as exc:  # a period or as-of the statement cannot use: the user's words are off
         print(f"gendan-xl: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if args.send or args.dry_run:
+        from .app import statement_mails
+
+        mails, no_email = statement_mails(settings, args.workbook, args.period, today=dt.date.today(),
+                                          out_dir=args.out or settings.out_dir / "statements" / args.period,
+                                          pdf=args.pdf)
+        mails = [m for m in mails if not args.customer or any(st.customer_name in m.subject or st.customer in
+                                                                m.subject for st in statements)]
+        for code in no_email:
+            note(f"warning: no e-mail for customer {code} in the 客户 sheet; statement not sent")
+        return _send(settings, mails, job="statements", period=args.period, args=args)
     if args.out:
         for st in statements:
             note(f"wrote {write_statement(st, args.out, company=dict(settings.company), pdf=args.pdf)}")
@@ -322,6 +334,118 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     return EXIT_ISSUES if rec.unexplained != 0 else EXIT_OK
 
 
+def _quote_setup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("request", type=Path, help="the quote request workbook (报价申请)")
+    p.add_argument("--out", type=Path, help="folder for Q{yyyy}{seq}-{customer}.xlsx (default: [paths] out_dir)")
+    p.add_argument("--pdf", action="store_true", help="also a PDF (needs LibreOffice)")
+    p.add_argument("--today", type=parse_day, help="the quote date (default: today)")
+    p.add_argument("--json", action="store_true", help="print the prices as JSON")
+
+
+@command("quote", "Price a quote request (VAT rebate, incoterms, tiers) and fill the bilingual quotation.",
+         "gendan-xl quote workbooks/quote_request.xlsx --pdf", _quote_setup)
+def cmd_quote(args: argparse.Namespace) -> int:
+    from .quote import make_quote
+
+    settings = _settings(args)
+    result = make_quote(args.request, out_dir=args.out or settings.out_dir / "quotes", data_dir=settings.data_dir,
+                        today=args.today or dt.date.today(), pdf=args.pdf)
+    print_json(result.to_dict()) if args.json else print(result.to_text())
+    return EXIT_OK if result.ok else EXIT_ISSUES
+
+
+def _send_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--send", action="store_true", help="send (to the outbox folder or SMTP, per gendan.toml)")
+    p.add_argument("--dry-run", action="store_true", help="print who would get what; send nothing")
+    p.add_argument("--force", action="store_true", help="send again what was already sent for this period")
+
+
+def _send(settings, mails, *, job: str, period: str, args: argparse.Namespace) -> int:
+    """Send through the sent log; prints one line per mail and a summary. Exit 1 when any is not through."""
+    from .mail import open_mailer
+
+    mailer = open_mailer(settings.mail, settings.data_dir)
+    result = mailer.send(mails, job=job, period=period, force=args.force, dry_run=args.dry_run)
+    for outcome in result.outcomes:
+        print(outcome)
+    print(result.summary())
+    return EXIT_OK if result.ok else EXIT_ISSUES
+
+
+def _report_setup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("kind", choices=("overdue",), help="which report: overdue (交期日报)")
+    p.add_argument("workbook", type=Path, nargs="?", help="master workbook (default: [workbook] path)")
+    p.add_argument("--today", type=parse_day, help="the report day (default: today)")
+    p.add_argument("--json", action="store_true", help="print the planned mails as JSON")
+    _send_options(p)
+
+
+@command("report", "The daily overdue report: one mail per merchandiser and a summary to the team lead.",
+         "gendan-xl report overdue workbooks/orders.xlsx --today 2026-11-26 --send", _report_setup)
+def cmd_report(args: argparse.Namespace) -> int:
+    from .app import overdue_plan, require_workbook
+    from .report import status_workbook
+
+    settings = _settings(args)
+    today = args.today or dt.date.today()
+    plan, status = overdue_plan(settings, require_workbook(args.workbook, settings), today=today)
+    if args.json and not (args.send or args.dry_run):
+        print_json(plan.to_dict())
+        return EXIT_OK
+    if args.send or args.dry_run:
+        return _send(settings, plan.mails, job="overdue-report", period=plan.period, args=args)
+    print_status(status, (args.workbook or settings.workbook).name, settings.lang)
+    out = settings.out_dir / f"交期日报-{today.isoformat()}.xlsx"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(status_workbook(status.result.to_dict(settings.lang)["orders"], today, settings.lang))
+    note(f"wrote {out}; {len(plan.mails)} mails planned (use --send or --dry-run)")
+    return EXIT_OK
+
+
+def _jobs_setup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", choices=("list", "run", "schedule"), help="list the jobs, run one now, or schedule")
+    p.add_argument("name", nargs="?", help="the job to run (with run)")
+    p.add_argument("--today", type=parse_day, help="run as if on this day (with run)")
+    p.add_argument("--once", action="store_true", help="(with schedule) run what is due now and exit: for cron")
+    p.add_argument("--log", type=Path, help="(with schedule) log file (default: <data_dir>/jobs.log)")
+    p.add_argument("--force", action="store_true", help="(with run) run even if already done this period")
+    p.add_argument("--dry-run", action="store_true", help="(with run) print who would get what; send nothing")
+
+
+@command("jobs", "Scheduled jobs from jobs/jobs.toml: the 08:30 overdue report, monthly statements, hourly checks.",
+         "gendan-xl jobs run overdue-report --today 2026-11-26", _jobs_setup)
+def cmd_jobs(args: argparse.Namespace) -> int:
+    from .app import job_context
+    from .jobs import JobState, job_table, run_due, run_job, schedule_loop
+
+    settings = _settings(args)
+    ctx = job_context(settings)
+    if args.action == "list":
+        rows = job_table(ctx, JobState(settings.data_dir).load(), settings.lang)
+        keys = ("name", "when", "recipients", "last_period", "last_result")
+        print_table(keys, [[", ".join(v) if isinstance(v, list) else v for v in (r.get(k) for k in keys)]
+                           for r in rows], max_width=50)
+        return EXIT_OK
+    if args.action == "schedule":
+        if args.once:
+            results = run_due(ctx, dt.datetime.now())
+            for r in results:
+                print(f"{r.job} {r.period}: {r.summary or r.error}")
+            return EXIT_OK if all(r.ok for r in results) else EXIT_ISSUES
+        return schedule_loop(ctx, log_file=args.log or settings.data_dir / "jobs.log")
+    if not args.name:
+        print("gendan-xl: jobs run needs the job's name (see gendan-xl jobs list)", file=sys.stderr)
+        return EXIT_USAGE
+    if args.name not in ctx.specs:
+        raise GendanError(f"no job {args.name!r} in jobs/jobs.toml (jobs: {', '.join(ctx.specs)})")
+    now = dt.datetime.combine(args.today, dt.datetime.now().time()) if args.today else dt.datetime.now()
+    result = run_job(args.name, ctx, now, force=args.force, dry_run=args.dry_run)
+    for outcome in result.sent.outcomes:
+        print(outcome)
+    print(f"{result.job} {result.period}: {result.summary or result.error}")
+    return EXIT_UNUSABLE if result.error else (EXIT_OK if result.sent.ok else EXIT_ISSUES)
+
+
 def _settings(args: argparse.Namespace):
     from .config import load_settings
 
@@ -338,7 +462,7 @@ def _demo_setup(p: argparse.ArgumentParser) -> None:
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    return run_demo(args.out, today=args.today or dt.date.today(), step=lambda _title, argv: main(argv))
+    return run_demo(args.out, today=args.today or dt.date.today(), step=main)
 
 
 # ------------------------------------------------------------------------------------------------ main

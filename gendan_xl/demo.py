@@ -1,7 +1,9 @@
 """The main job on the bundled sample workbooks: what `gendan-xl demo` runs (the README's first command).
 
-It works on copies in `build/demo/` so the committed samples stay as they are, and prints each step's
-report. Each step is the same library call the matching command makes.
+It works on copies in `build/demo/` so the committed samples stay as they are, runs each step through
+the same CLI a user types (so the demo shows exactly what the commands print), and "sends" the mails
+through the transport of gendan.toml — by default `.eml` files in `outbox/`. Run it twice: the second
+run sends nothing new, because the sent log remembers.
 """
 from __future__ import annotations
 
@@ -14,30 +16,47 @@ SAMPLES = Path(__file__).resolve().parent.parent / "workbooks"
 
 
 def prepare(out_dir: Path, samples: Path = SAMPLES) -> dict[str, Path]:
-    """Fresh copies of the sample workbooks in out_dir."""
+    """Fresh copies of the sample workbooks in out_dir (with the .xlsm's button module)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     copies = {}
-    for src in sorted(samples.glob("*.xls[xm]")):
+    for src in sorted(samples.glob("*.xls[xm]")) + sorted(samples.glob("orders.py")):
         dst = out_dir / src.name
         shutil.copyfile(src, dst)
-        copies[src.stem] = dst
+        copies[src.name] = dst
     return copies
 
 
-def run_demo(out_dir: Path, *, today: dt.date, say: Callable[[str], None] = print,
-             step: Callable[[str, list[str]], int]) -> int:
-    """Run each step through `step(title, argv)` (the CLI passes its own main) and return the worst exit code
-    other than 1 (issues found is the point of the messy sample)."""
-    copies = prepare(out_dir)
+def last_month(today: dt.date) -> str:
+    first = today.replace(day=1) - dt.timedelta(days=1)
+    return f"{first.year}-{first.month:02d}"
+
+
+def steps(copies: dict[str, Path], out_dir: Path, today: dt.date) -> list[tuple[str, list[str]]]:
     day = today.isoformat()
-    steps = [
-        ("校验 / validate", ["validate", str(copies["orders"]), str(copies["orders_messy"])]),
+    orders, messy = str(copies["orders.xlsx"]), str(copies["orders_messy.xlsx"])
+    return [
+        ("校验 / validate", ["validate", orders, messy]),
+        ("交期状态 / status", ["status", orders, "--today", day]),
+        ("写回工作簿 / refresh", ["refresh", orders, "--today", day]),
+        ("写回 .xlsm / refresh the macro twin", ["refresh", str(copies["orders.xlsm"]), "--today", day]),
+        ("报价单 / quote", ["quote", str(copies["quote_request.xlsx"]), "--out", str(out_dir / "quotes"),
+                            "--today", day, "--pdf"]),
+        ("对账单 / statements", ["statement", orders, "--period", last_month(today), "--out",
+                                 str(out_dir / "statements"), "--send"]),
+        ("交期日报 / overdue report", ["report", "overdue", orders, "--today", day, "--send"]),
     ]
+
+
+def run_demo(out_dir: Path, *, today: dt.date, step: Callable[[list[str]], int],
+             say: Callable[[str], None] = print) -> int:
+    """Run each step through `step(argv)` (the CLI passes its own main). Returns the worst exit code
+    other than 1: issues found is the point of the messy sample."""
+    copies = prepare(out_dir)
     worst = 0
-    for title, argv in steps:
+    for title, argv in steps(copies, out_dir, today):
         say(f"\n=== {title}: gendan-xl {' '.join(argv)}")
-        code = step(title, argv)
+        code = step(argv)
         if code not in (0, 1):
             worst = max(worst, code)
-    say(f"\n(demo files in {out_dir}; today = {day})")
+    say(f"\n(demo files in {out_dir}; today = {today.isoformat()})")
     return worst

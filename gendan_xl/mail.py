@@ -83,13 +83,41 @@ class MailConfigError(ConfigError):
 
 @dataclass(frozen=True)
 class Attachment:
+    """A file to attach. `digest` is what "the same attachment" means for the sent log; by default the
+    bytes' hash, but for an .xlsx the hash of its parts without docProps/core.xml and zip timestamps
+    (a workbook written again a second later is the same document), and a PDF made from a workbook
+    should pass that workbook's digest (LibreOffice stamps every PDF with the time it was made)."""
+
     filename: str
     data: bytes = field(repr=False)
     mime: str = ""
+    digest: str = ""
 
     @property
     def content_type(self) -> str:
         return self.mime or mimetypes.guess_type(self.filename)[0] or "application/octet-stream"
+
+    @property
+    def content_digest(self) -> str:
+        return self.digest or document_digest(self.filename, self.data)
+
+
+def document_digest(filename: str, data: bytes) -> str:
+    """A hash of what a document says, not of when it was written (see Attachment)."""
+    if filename.lower().endswith((".xlsx", ".xlsm")):
+        import io
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                h = hashlib.sha256()
+                for name in sorted(zf.namelist()):
+                    if name != "docProps/core.xml":
+                        h.update(name.encode() + b"\x00" + zf.read(name) + b"\x00")
+                return h.hexdigest()
+        except zipfile.BadZipFile:
+            pass
+    return hashlib.sha256(data).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -107,7 +135,7 @@ class Mail:
         """What the recipient reads, hashed: the sent log's notion of "the same message"."""
         h = hashlib.sha256()
         parts = [self.to.lower(), self.subject, self.text, self.html or ""]
-        parts += [f"{a.filename}:{hashlib.sha256(a.data).hexdigest()}" for a in self.attachments]
+        parts += [f"{a.filename}:{a.content_digest}" for a in self.attachments]
         for p in parts:
             h.update(p.encode("utf-8"))
             h.update(b"\x00")

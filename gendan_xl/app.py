@@ -1,0 +1,129 @@
+"""What the doors (cli, jobs, demo) share: settings turned into the pieces the library functions take.
+
+Nothing here computes anything: it reads the settings and the workbooks once and hands them on, so the
+CLI, the scheduler and the demo send the same mails from the same figures.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+from typing import Any
+
+from .config import Settings
+from .errors import GendanError, Issue
+from .jobs import JobContext, load_jobs
+from .mail import Attachment, Mail, document_digest, open_mailer, render_mail
+from .master import Master, load_master, status_of, validate_workbook
+from .report import OverduePlan, overdue_mails
+from .schema import normalize_header
+
+STATEMENT_MAIL = {  # user-facing text of the statement mail: one table
+    "zh": {"subject": "【对账单】{period} {name}", "greeting": "您好", "closing": "期末余额", "ageing": "账龄",
+           "intro": "附件是贵司 {period} 的对账单（{basis}）。",
+           "ask": "请核对，如无误请签字盖章后回传；如有差异，请列明单号和金额，我们尽快核实。谢谢！"},
+    "en": {"subject": "[Statement of account] {period} {name}", "greeting": "Dear", "closing": "Closing balance",
+           "ageing": "Ageing", "intro": "Please find attached your statement of account for {period} ({basis}).",
+           "ask": "Please check it, then sign and return the confirmation; if anything differs, list the document "
+                  "numbers and amounts and we will look into it at once. Thank you."},
+}
+
+
+def previous_month(month: str) -> str:
+    """"2026-12" → "2026-11": the statements job of a month sends the month before."""
+    year, mon = (int(x) for x in month.split("-")[:2])
+    return f"{year - 1}-12" if mon == 1 else f"{year}-{mon - 1:02d}"
+
+
+def customer_contacts(master: Master) -> dict[str, tuple[str, str]]:
+    """Customer code (normalized) → (email, language) from the 客户 sheet."""
+    out: dict[str, tuple[str, str]] = {}
+    for row in master.customers.rows if master.customers is not None else ():
+        lang = "en" if normalize_header(row.values.get("language")) in ("en", "english", "英文", "英语") else "zh"
+        for key in (row.values.get("code"), row.values.get("name")):
+            if key:
+                out[normalize_header(key)] = (row.values.get("email") or "", lang)
+    return out
+
+
+def statement_mails(settings: Settings, workbook: Path, period: str, *, today: dt.date, out_dir: Path,
+                    pdf: bool = False) -> tuple[list[Mail], list[str]]:
+    """One mail per customer with an e-mail address and a statement for `period`: the filled statement
+    attached (and its PDF when asked and LibreOffice is present). Returns the mails and the customers
+    left out for want of an address."""
+    from .statement import statements_from_workbook, write_statement
+
+    contacts = customer_contacts(load_master(workbook))
+    mails, no_email = [], []
+    company = dict(settings.company)
+    for st in statements_from_workbook(workbook, period, lang=settings.lang):
+        email, lang = contacts.get(normalize_header(st.customer), ("", settings.lang))
+        if not email:
+            no_email.append(st.customer)
+            continue
+        xlsx = write_statement(st, out_dir, company=company, issued=today, pdf=pdf and shutil.which("soffice"))
+        data = xlsx.read_bytes()
+        attachments = [Attachment(xlsx.name, data)]
+        if pdf and xlsx.with_suffix(".pdf").exists():
+            # the PDF says what the workbook says; LibreOffice stamps it with the time, so it takes the
+            # workbook's digest for the sent log
+            attachments.append(Attachment(xlsx.with_suffix(".pdf").name, xlsx.with_suffix(".pdf").read_bytes(),
+                                          digest=document_digest(xlsx.name, data) + ":pdf"))
+        t = STATEMENT_MAIL[lang]
+        doc = st.to_dict()
+        name = st.customer_name or st.customer
+        basis = doc.get("basis", "")
+        mails.append(render_mail(
+            "statement",
+            {"t": {**t, "intro": t["intro"].format(period=period, basis=basis)}, "customer_name": name,
+             "currency": doc["currency"], "closing": f"{doc['closing_balance']:,.2f}",
+             "ageing": {k: f"{v:,.2f}" for k, v in doc["ageing"].items()},
+             "company": company.get("name" if lang == "zh" else "name_en") or company.get("name", "")},
+            to=email, subject=t["subject"].format(period=period, name=name), lang=lang, attachments=attachments))
+    return mails, no_email
+
+
+def overdue_plan(settings: Settings, workbook: Path, *, today: dt.date) -> tuple[OverduePlan, Any]:
+    """The overdue report's mails for `today` and the status they come from."""
+    status = status_of(load_master(workbook), today=today, warning_days=settings.warning_days,
+                       weekly=settings.weekly)
+    plan = overdue_mails(lambda lang: status.result.to_dict(lang)["orders"], today,
+                         emails=settings.merchandisers, lead=[settings.team_lead] if settings.team_lead else [],
+                         default_lang=settings.lang,
+                         nothing_overdue="good-news" if settings.good_news_mail else "skip")
+    return plan, status
+
+
+def job_context(settings: Settings, *, jobs_file: Path | None = None, **mailer_kw: Any) -> JobContext:
+    """The scheduler's context from the settings: the calendar of the master workbook decides workdays."""
+    workbook = settings.workbook
+    master = load_master(workbook)
+    calendar, _ = master.calendar_and_issues(weekly=settings.weekly, lang=settings.lang)
+
+    def load_status(today: dt.date):
+        status = status_of(load_master(workbook), today=today, warning_days=settings.warning_days,
+                           weekly=settings.weekly)
+        return lambda lang: status.result.to_dict(lang)["orders"]
+
+    def make_statements(today: dt.date, month: str) -> list[Mail]:
+        period = previous_month(month)
+        return statement_mails(settings, workbook, period, today=today,
+                               out_dir=settings.out_dir / "statements" / period)[0]
+
+    def check(today: dt.date) -> list[Issue]:
+        return validate_workbook(workbook).issues
+
+    specs = load_jobs(jobs_file) if jobs_file else load_jobs()
+    return JobContext(
+        mailer=open_mailer(settings.mail, settings.data_dir, **mailer_kw), is_workday=calendar.is_workday,
+        specs=specs, merchandiser_emails=dict(settings.merchandisers),
+        lead=[settings.team_lead] if settings.team_lead else [], admin=[settings.admin] if settings.admin else [],
+        default_lang=settings.lang, nothing_overdue="good-news" if settings.good_news_mail else "skip",
+        load_status=load_status, make_statements=make_statements, check=check)
+
+
+def require_workbook(path: Path | None, settings: Settings) -> Path:
+    path = path or settings.workbook
+    if not Path(path).exists():
+        raise GendanError(f"{path}: no such workbook; pass one or set [workbook] path in gendan.toml")
+    return Path(path)
