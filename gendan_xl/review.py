@@ -61,7 +61,8 @@ from .workdays import WorkCalendar
 __all__ = [
     "VERDICTS", "CHECKS", "REASONS", "Product", "Customer", "Quote", "Reason", "LineReview", "Review",
     "products_from_rows", "customers_from_rows", "find_quote", "review_orders", "is_new", "load_quotes",
-    "open_balances", "review_workbook", "write_review_xlsx", "review_path", "review_mails",
+    "open_balances", "review_workbook", "write_review_xlsx", "review_xlsx_bytes", "review_path", "review_mails",
+    "write_sidecar", "xlsx_cell",
 ]
 
 ACCEPT, CONDITIONS, REJECT = "accept", "accept_with_conditions", "reject"
@@ -783,7 +784,7 @@ def review_xlsx_bytes(review: Review, lang: str = "zh") -> bytes:
                   line.merchandiser]
         for c, ((_, _, fmt), value) in enumerate(zip(cols, values)):
             fmt = fills[line.verdict] if fmt is None else fmt
-            _write(ws, r, c, value, fmt)
+            xlsx_cell(ws, r, c, value, fmt)
         for c, check in enumerate(CHECKS, start=len(cols)):
             mine = [x for x in line.reasons if x.check == check]
             worst = max((x.level for x in mine), key=_LEVEL_RANK.__getitem__, default=OK)
@@ -804,7 +805,7 @@ def review_xlsx_bytes(review: Review, lang: str = "zh") -> bytes:
                       text(f"check.{reason.check}", lang), text(f"level.{reason.level}", lang), reason.code,
                       reason.message(lang)]
             for c, value in enumerate(values):
-                _write(ws2, r, c, value, level_fills.get(reason.level, plain) if c == 6 else plain)
+                xlsx_cell(ws2, r, c, value, level_fills.get(reason.level, plain) if c == 6 else plain)
             r += 1
     ws2.freeze_panes(1, 0)
     ws2.autofilter(0, 0, max(r - 1, 1), len(keys) - 1)
@@ -812,7 +813,7 @@ def review_xlsx_bytes(review: Review, lang: str = "zh") -> bytes:
     return buf.getvalue()
 
 
-def _write(ws: Any, r: int, c: int, value: Any, fmt: Any) -> None:
+def xlsx_cell(ws: Any, r: int, c: int, value: Any, fmt: Any) -> None:
     if value is None or value == "":
         ws.write_blank(r, c, None, fmt)
     elif isinstance(value, dt.date):
@@ -826,10 +827,12 @@ def _write(ws: Any, r: int, c: int, value: Any, fmt: Any) -> None:
 def write_review_xlsx(review: Review, target: str | Path, *, lang: str = "zh") -> Path:
     """Write the review workbook to `target` (a temporary file, then an atomic rename). Refuses while
     `target` is open in Excel or LibreOffice."""
-    return _write_file(review_xlsx_bytes(review, lang), Path(target))
+    return write_sidecar(review_xlsx_bytes(review, lang), Path(target))
 
 
-def _write_file(data: bytes, target: Path) -> Path:
+def write_sidecar(data: bytes, target: Path) -> Path:
+    """Write a generated workbook: a temporary file beside `target`, then an atomic rename; refuses while
+    `target` is open in Excel or LibreOffice (its owner file exists)."""
     from .patch import is_open
 
     lock = is_open(target)

@@ -1,0 +1,467 @@
+"""Allocation of short stock (产品短缺时先分配给主要客户): who gets the goods when there are not enough.
+
+`allocate(stock, lines, customers)` is the pure core. `allocate_workbook(path, stock_path)` reads the master
+workbook's 订单 and 客户 sheets and a stock workbook (型号 / 可用库存), and writes the result as a sidecar
+workbook `name.allocation.xlsx` beside the master (XlsxWriter; the master is only read).
+
+**Which lines.** Every open order line: not cancelled (状态 取消 / cancelled) and not fully shipped. The
+open quantity is quantity − shipped quantity; a line whose 状态 says 已出货 / shipped with the shipped
+quantity blank counts as fully shipped. New (新单) and on-hold (暂停) lines are open and take part; pass
+`skip_statuses` to leave them out. A line without a usable quantity is reported and left out.
+
+**The order**, per model, first wins:
+
+1. customer grade from 客户: A before B before C (any single letter, alphabetically; "A级" / "a" count as
+   A); a grade that is not a letter comes after all letters, and a customer without a grade (or not in
+   客户) comes last;
+2. due date (客户交期), earliest first; no due date last;
+3. order date, earliest first; no order date last;
+4. the line's row in the orders sheet: the documented tie-break, so equal lines are served top to bottom.
+
+Each line takes min(open quantity, what is left of the model's stock): partial allocations happen, and
+once the stock is gone every later line of that model is short by its whole open quantity. Zero stock, and
+a model missing from the stock workbook, allocate nothing; the model summary says which of the two it was.
+Stock rows of the same model (several warehouses) add up.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from . import schema
+from .errors import WARNING, Issue, MissingColumnsError, MissingSheetError
+from .schema import Column, SheetSchema, lookup_code
+
+__all__ = [
+    "STOCK", "TEXT", "AllocatedLine", "ModelStock", "CustomerShortage", "Allocation", "allocate", "grade_rank",
+    "grades_from_rows", "read_stock", "allocate_workbook", "allocation_path", "write_allocation_xlsx",
+]
+
+
+def _col(field_: str, type_: str, zh: str, en: str, *aliases: str, required: bool = False) -> Column:
+    return Column(field_, type_, zh, en, (zh, en, *aliases), required)
+
+
+# The stock workbook: one row per model (and warehouse). Header aliases as people write them.
+STOCK = SheetSchema(
+    "stock", "库存", "Stock", ("库存", "库存表", "可用库存", "成品库存", "stock", "inventory", "stock list"),
+    (
+        _col("model", schema.TEXT, "型号", "Model", "机型", "料号", "产品型号", "规格型号", "物料编码", "P/N", "PN",
+             "Part No.", "Part Number", "Item", "Item No.", required=True),
+        _col("available", schema.INT, "可用库存", "Available", "库存", "可用数量", "库存数量", "现有库存", "数量",
+             "Qty", "Quantity", "Available Qty", "On Hand", "Stock", "Stock Qty", required=True),
+        _col("warehouse", schema.TEXT, "仓库", "Warehouse", "库位", "仓位", "Location", "WH"),
+    ),
+)
+
+# Every piece of user-facing text: key → (中文, English).
+TEXT: dict[str, tuple[str, str]] = {
+    "sheet.lines": ("分配", "Allocation"),
+    "sheet.customers": ("客户缺货", "Customer Shortage"),
+    "sheet.models": ("库存", "Stock"),
+    "col.rank": ("顺序", "Rank"),
+    "col.row": ("行", "Row"),
+    "col.order_no": ("订单号", "Order No."),
+    "col.customer": ("客户", "Customer"),
+    "col.grade": ("等级", "Grade"),
+    "col.model": ("型号", "Model"),
+    "col.due_date": ("客户交期", "Due Date"),
+    "col.order_date": ("下单日期", "Order Date"),
+    "col.open_qty": ("未出数量", "Open Qty"),
+    "col.allocated": ("分配数量", "Allocated"),
+    "col.short": ("缺货数量", "Short"),
+    "col.merchandiser": ("跟单员", "Merchandiser"),
+    "col.stock": ("可用库存", "Available"),
+    "col.demand": ("需求", "Demand"),
+    "col.left": ("剩余库存", "Left Over"),
+    "col.listed": ("库存表有此型号", "In Stock File"),
+    "col.lines_short": ("缺货行数", "Lines Short"),
+    "col.orders": ("缺货订单", "Orders Short"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+    "summary": ("{lines} 行未出订单，{models} 个型号：分配 {allocated}，缺 {short}（{short_lines} 行，{customers} 个客户）",
+                "{lines} open lines, {models} models: {allocated} allocated, {short} short ({short_lines} lines, "
+                "{customers} customers)"),
+    "written": ("分配表：{path}", "allocation sheet: {path}"),
+    "no-quantity": ("数量为空或不是数字，未参与分配", "no usable quantity; left out of the allocation"),
+    "bad-stock": ("可用库存“{value}”不是数字，按 0 计算", "available stock '{value}' is not a number; counted as 0"),
+    "negative-stock": ("可用库存 {value} 小于 0，按 0 计算", "available stock {value} is below 0; counted as 0"),
+}
+_SKIP = ("cancelled",)
+_FAR = dt.date.max
+
+
+def text(key: str, lang: str = "zh", **fields: Any) -> str:
+    zh, en = TEXT[key]
+    return (zh if lang == "zh" else en).format(**fields)
+
+
+def _key(value: Any) -> str:
+    return unicodedata.normalize("NFKC", str(value)).strip().casefold() if value is not None else ""
+
+
+def grade_rank(grade: Any) -> tuple[int, str]:
+    """Sort key of a customer grade: A < B < C < … < other text < none. "A级", "a", "Ａ" are A."""
+    g = unicodedata.normalize("NFKC", str(grade or "")).strip().upper()
+    for suffix in ("级", "类", "等"):
+        g = g.removesuffix(suffix)
+    if len(g) == 1 and "A" <= g <= "Z":
+        return (0, g)
+    return (1, g) if g else (2, "")
+
+
+def grades_from_rows(rows: Iterable[Any]) -> dict[str, str]:
+    """{customer code: grade} from the 客户 sheet's rows; names resolve too (see `allocate`)."""
+    out: dict[str, str] = {}
+    for row in rows:
+        code = row.values.get("code")
+        if code not in (None, "") and str(code) not in out:
+            out[str(code)] = str(row.values.get("grade") or "").strip()
+    return out
+
+
+# ------------------------------------------------------------------------------------------- result
+
+@dataclass
+class AllocatedLine:
+    row: int
+    order_no: Any
+    customer: Any
+    grade: str
+    model: Any
+    due_date: dt.date | None
+    order_date: dt.date | None
+    open_qty: int
+    allocated: int = 0
+    rank: int = 0  # 1-based position in the model's queue
+    merchandiser: Any = None
+
+    @property
+    def short(self) -> int:
+        return self.open_qty - self.allocated
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "order_no": self.order_no, "customer": self.customer, "grade": self.grade or None,
+                "model": self.model, "due_date": _iso(self.due_date), "order_date": _iso(self.order_date),
+                "open_qty": self.open_qty, "allocated": self.allocated, "short": self.short, "rank": self.rank,
+                "merchandiser": self.merchandiser}
+
+
+def _iso(d: dt.date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+@dataclass
+class ModelStock:
+    model: str
+    stock: int
+    demand: int = 0
+    allocated: int = 0
+    listed: bool = True  # False: the model is not in the stock workbook at all
+
+    @property
+    def short(self) -> int:
+        return self.demand - self.allocated
+
+    @property
+    def left(self) -> int:
+        return self.stock - self.allocated
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"model": self.model, "stock": self.stock, "demand": self.demand, "allocated": self.allocated,
+                "short": self.short, "left": self.left, "listed": self.listed}
+
+
+@dataclass
+class CustomerShortage:
+    """What one customer will miss: every line of theirs that is short."""
+
+    customer: str
+    grade: str
+    lines: list[AllocatedLine]
+
+    @property
+    def short(self) -> int:
+        return sum(x.short for x in self.lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"customer": self.customer, "grade": self.grade or None, "short": self.short,
+                "lines": [{"row": x.row, "order_no": x.order_no, "model": x.model, "open_qty": x.open_qty,
+                           "allocated": x.allocated, "short": x.short} for x in self.lines]}
+
+
+@dataclass
+class Allocation:
+    lines: list[AllocatedLine]  # in allocation order: by model (as first met in the sheet), then queue rank
+    models: list[ModelStock]
+    issues: list[Issue] = field(default_factory=list)
+    path: Path | None = None
+
+    @property
+    def shortages(self) -> list[CustomerShortage]:
+        """Customers missing something, best grade first, then by customer."""
+        by: dict[str, CustomerShortage] = {}
+        for x in self.lines:
+            if x.short:
+                key = str(x.customer)
+                by.setdefault(key, CustomerShortage(key, x.grade, [])).lines.append(x)
+        return sorted(by.values(), key=lambda c: (grade_rank(c.grade), c.customer))
+
+    def line(self, row: int) -> AllocatedLine:
+        return next(x for x in self.lines if x.row == row)
+
+    @property
+    def ok(self) -> bool:
+        """Every open line fully covered."""
+        return not any(x.short for x in self.lines)
+
+    def summary(self, lang: str = "zh") -> str:
+        short = [x for x in self.lines if x.short]
+        return text("summary", lang, lines=len(self.lines), models=len(self.models),
+                    allocated=f"{sum(x.allocated for x in self.lines):,}", short=f"{sum(x.short for x in short):,}",
+                    short_lines=len(short), customers=len({str(x.customer) for x in short}))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "lines": [x.to_dict() for x in self.lines], "models": [m.to_dict() for m in self.models],
+                "customers": [c.to_dict() for c in self.shortages], "issues": [i.to_dict() for i in self.issues],
+                "path": str(self.path) if self.path else None}
+
+    def to_text(self, lang: str = "zh") -> str:
+        """The short lines and each customer's total shortfall, then a summary."""
+        from .statement import text_table
+
+        out = []
+        short = [x for x in self.lines if x.short]
+        if short:
+            keys = ("model", "rank", "order_no", "customer", "grade", "due_date", "open_qty", "allocated", "short")
+            rows = [tuple(text(f"col.{k}", lang) for k in keys)]
+            for x in short:
+                rows.append((str(x.model), str(x.rank), str(x.order_no or ""), str(x.customer), x.grade or "-",
+                             _iso(x.due_date) or "", f"{x.open_qty:,}", f"{x.allocated:,}", f"{x.short:,}"))
+            out += text_table(rows, right=(1, 6, 7, 8))
+            out.append("")
+            rows = [(text("col.customer", lang), text("col.grade", lang), text("col.short", lang))]
+            rows += [(c.customer, c.grade or "-", f"{c.short:,}") for c in self.shortages]
+            out += text_table(rows, right=(2,))
+        out += [str(i) for i in self.issues]
+        out.append(self.summary(lang))
+        if self.path:
+            out.append(text("written", lang, path=self.path))
+        return "\n".join(out)
+
+
+# --------------------------------------------------------------------------------------------- core
+
+def _int(v: Any) -> int | None:
+    if isinstance(v, bool) or v is None:
+        return None
+    if isinstance(v, Decimal):
+        return int(v) if v == v.to_integral_value() else None
+    return v if isinstance(v, int) else None
+
+
+def allocate(stock: Mapping[str, int], lines: Sequence[Any], customers: Mapping[str, Any], *,
+             skip_statuses: Iterable[str] = _SKIP, lang: str = "zh", sheet: str = schema.ORDERS.zh) -> Allocation:
+    """Allocate `stock` ({model: available qty}) to the open order `lines` (objects with `.row` and
+    `.values`, as `workbook.Row`) by customer grade, due date, order date, row (see the module docstring).
+
+    `customers` maps a customer code to its grade (text) or to an object with `.grade` (and `.name`, which
+    also resolves); order lines may name the customer by code or name. `skip_statuses` are ORDER_STATUSES
+    codes left out besides cancelled lines ("cancelled" by default; add "on_hold", "new" to leave those out).
+    """
+    skip = set(skip_statuses) | {"cancelled"}
+    grades: dict[str, str] = {}
+    for code, info in customers.items():
+        grade = str(getattr(info, "grade", info) or "").strip()
+        grades.setdefault(_key(code), grade)
+        name = getattr(info, "name", "")
+        if name:
+            grades.setdefault(_key(name), grade)
+    left: dict[str, int] = {}
+    models: dict[str, ModelStock] = {}
+    for model, qty in stock.items():
+        k = _key(model)
+        left[k] = left.get(k, 0) + max(0, int(qty))
+    issues: list[Issue] = []
+    queue: dict[str, list[AllocatedLine]] = {}
+    for row in sorted(lines, key=lambda r: r.row):
+        v = row.values
+        status = lookup_code(schema.ORDER_STATUSES, v.get("status"))
+        if status in skip:
+            continue
+        qty, shipped = _int(v.get("quantity")), _int(v.get("shipped_qty"))
+        if qty is None or "quantity" in row.errors:
+            if v.get("model") not in (None, ""):
+                cell = row.ref("quantity") if "quantity" in getattr(row, "cols", {}) else ""
+                issues.append(Issue("allocation-no-quantity", WARNING, sheet, cell, row.raw.get("quantity"),
+                                    text("no-quantity", lang)))
+            continue
+        if shipped is None and status == "shipped":
+            continue
+        open_qty = qty - (shipped or 0)
+        if open_qty <= 0 or v.get("model") in (None, ""):
+            continue
+        model_key = _key(v["model"])
+        if model_key not in models:
+            models[model_key] = ModelStock(str(v["model"]).strip(), left.get(model_key, 0), listed=model_key in left)
+        queue.setdefault(model_key, []).append(AllocatedLine(
+            row=row.row, order_no=v.get("order_no"), customer=v.get("customer"),
+            grade=grades.get(_key(v.get("customer")), ""), model=v["model"], due_date=v.get("customer_due_date"),
+            order_date=v.get("order_date"), open_qty=open_qty, merchandiser=v.get("merchandiser")))
+    out: list[AllocatedLine] = []
+    for model_key, waiting in queue.items():
+        waiting.sort(key=lambda x: (grade_rank(x.grade), x.due_date or _FAR, x.order_date or _FAR, x.row))
+        ms = models[model_key]
+        remaining = ms.stock
+        for rank, x in enumerate(waiting, start=1):
+            x.rank = rank
+            x.allocated = min(x.open_qty, remaining)
+            remaining -= x.allocated
+            ms.demand += x.open_qty
+            ms.allocated += x.allocated
+        out.extend(waiting)
+    for k, qty in left.items():  # stock nobody ordered: listed so the left-over is visible
+        if k not in models:
+            models[k] = ModelStock(next(str(m).strip() for m in stock if _key(m) == k), qty)
+    return Allocation(out, list(models.values()), issues)
+
+
+# ============================================================================================== I/O
+# Everything below reads or writes files. The core above never does.
+
+def read_stock(path: str | Path, *, sheet: str | None = None, lang: str = "zh") -> tuple[dict[str, int], list[Issue]]:
+    """{model: available qty} from a stock workbook, and what was wrong with its rows.
+
+    The sheet is the one named, else one called 库存 / Stock / Inventory …, else the first sheet whose
+    header row (within the first 20 rows) names a model and an available-quantity column. Rows of the same
+    model add up (one row per warehouse); an unreadable or negative quantity counts as 0 and is reported.
+    """
+    from .workbook import open_book, read_table
+
+    book = open_book(path)
+    try:
+        table = read_table(book, STOCK, sheet, year_anchor=None)
+    except MissingSheetError:
+        if sheet is not None:
+            raise
+        table = None
+        for name in book.sheet_names:
+            try:
+                table = read_table(book, STOCK, name, year_anchor=None)
+                break
+            except MissingColumnsError:
+                continue
+        if table is None:
+            raise MissingColumnsError(f'{book.name}: no sheet has the columns 型号 / Model and 可用库存 / Available '
+                                      f'(sheets: {", ".join(book.sheet_names)}); check the column titles')
+    if "available" not in table.columns or "model" not in table.columns:
+        missing = "型号 / Model" if "model" not in table.columns else "可用库存 / Available"
+        raise MissingColumnsError(f'{book.name}: sheet "{table.sheet}" has no column {missing}; check the column '
+                                  'titles')
+    stock: dict[str, int] = {}
+    first: dict[str, str] = {}
+    issues: list[Issue] = []
+    for r in table.rows:
+        model = r.values.get("model")
+        if model in (None, ""):
+            continue
+        qty = _int(r.values.get("available"))
+        raw = r.raw.get("available")
+        if "available" in r.errors or (qty is None and raw not in (None, "")):
+            issues.append(Issue("bad-stock", WARNING, table.sheet, r.ref("available"), raw,
+                                text("bad-stock", lang, value=raw)))
+            qty = 0
+        elif qty is not None and qty < 0:
+            issues.append(Issue("negative-stock", WARNING, table.sheet, r.ref("available"), raw,
+                                text("negative-stock", lang, value=qty)))
+            qty = 0
+        k = _key(model)
+        name = first.setdefault(k, str(model).strip())
+        stock[name] = stock.get(name, 0) + (qty or 0)
+    return stock, issues
+
+
+def allocation_path(path: str | Path) -> Path:
+    """Where the allocation of `orders.xlsx` goes: `orders.allocation.xlsx` beside it."""
+    p = Path(path)
+    return p.with_name(f"{p.stem}.allocation.xlsx")
+
+
+def allocate_workbook(path: str | Path, stock_path: str | Path, *, out: str | Path | None = None,
+                      skip_statuses: Iterable[str] = _SKIP, lang: str | None = None, write: bool = True) -> Allocation:
+    """Allocate the stock in `stock_path` to the open lines of the master workbook `path` and write
+    `name.allocation.xlsx` beside it (or `out`). The master and the stock workbook are only read."""
+    from .master import load_master
+
+    master = load_master(path)
+    lang = lang or master.orders.lang
+    stock, stock_issues = read_stock(stock_path, lang=lang)
+    grades = grades_from_rows(master.customers.rows) if master.customers is not None else {}
+    names = {}
+    if master.customers is not None:  # orders may name the customer instead of giving its code
+        for r in master.customers.rows:
+            if r.values.get("name") and r.values.get("code"):
+                names.setdefault(str(r.values["name"]), grades.get(str(r.values["code"]), ""))
+    result = allocate(stock, master.orders.rows, {**names, **grades}, skip_statuses=skip_statuses, lang=lang,
+                      sheet=master.orders.sheet)
+    result.issues[:0] = [*master.notes, *stock_issues]
+    if write:
+        result.path = write_allocation_xlsx(result, Path(out) if out else allocation_path(path), lang=lang)
+    return result
+
+
+def allocation_xlsx_bytes(result: Allocation, lang: str = "zh") -> bytes:
+    """Three sheets: every line in allocation order, each customer's shortfall, each model's stock."""
+    import io
+
+    import xlsxwriter
+
+    from .review import xlsx_cell
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    base = {"font_name": "Microsoft YaHei", "font_size": 10, "border": 1}
+    head = wb.add_format({**base, "bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF", "text_wrap": True})
+    plain = wb.add_format(base)
+    date = wb.add_format({**base, "num_format": "yyyy-mm-dd"})
+    num = wb.add_format({**base, "num_format": "#,##0"})
+    short = wb.add_format({**base, "num_format": "#,##0", "bg_color": "#FFC7CE", "bold": True})
+
+    def sheet(name: str, keys: Sequence[str], rows: Iterable[Sequence[Any]], formats: Sequence[Any]) -> None:
+        ws = wb.add_worksheet(text(name, lang))
+        ws.write_row(0, 0, [text(f"col.{k}", lang) for k in keys], head)
+        n = 0
+        for n, values in enumerate(rows, start=1):
+            for c, (value, fmt) in enumerate(zip(values, formats)):
+                if fmt is short and not value:
+                    fmt = num
+                xlsx_cell(ws, n, c, value, fmt)
+        ws.set_column(0, len(keys) - 1, 11)
+        ws.freeze_panes(1, 0)
+        ws.autofilter(0, 0, max(n, 1), len(keys) - 1)
+
+    sheet("sheet.lines", ("model", "rank", "row", "order_no", "customer", "grade", "due_date", "order_date",
+                          "open_qty", "allocated", "short", "merchandiser"),
+          ([x.model, x.rank, x.row, x.order_no, x.customer, x.grade, x.due_date, x.order_date, x.open_qty,
+            x.allocated, x.short, x.merchandiser] for x in result.lines),
+          (plain, num, num, plain, plain, plain, date, date, num, num, short, plain))
+    sheet("sheet.customers", ("customer", "grade", "short", "lines_short", "orders"),
+          ([c.customer, c.grade, c.short, len(c.lines),
+            ", ".join(f"{x.order_no} {x.model} {x.short:,}" for x in c.lines)] for c in result.shortages),
+          (plain, plain, short, num, plain))
+    sheet("sheet.models", ("model", "stock", "demand", "allocated", "short", "left", "listed"),
+          ([m.model, m.stock, m.demand, m.allocated, m.short, m.left, text("yes" if m.listed else "no", lang)]
+           for m in result.models), (plain, num, num, num, short, num, plain))
+    wb.close()
+    return buf.getvalue()
+
+
+def write_allocation_xlsx(result: Allocation, target: str | Path, *, lang: str = "zh") -> Path:
+    """Write the allocation workbook to `target` (temporary file, then atomic rename); refuses while open."""
+    from .review import write_sidecar
+
+    return write_sidecar(allocation_xlsx_bytes(result, lang), Path(target))
