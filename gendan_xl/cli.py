@@ -462,7 +462,8 @@ def _demo_setup(p: argparse.ArgumentParser) -> None:
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    return run_demo(args.out, today=args.today or dt.date.today(), step=main)
+    prefix = ["--config", str(args.config)] if args.config else []
+    return run_demo(args.out, today=args.today or dt.date.today(), step=lambda argv: main([*prefix, *argv]))
 
 
 # ------------------------------------------------------------------------------------------------ main

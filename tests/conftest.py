@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import email
+import email.policy
+import socket
 from pathlib import Path
 
 import openpyxl
 import pytest
+from aiosmtpd.controller import Controller
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKBOOKS = ROOT / "workbooks"
@@ -58,3 +62,49 @@ def book(tmp_path):
         return write_book(tmp_path / f"book{next(counter)}.xlsx", rows, **kw)
 
     return make
+
+
+# ------------------------------------------------------------------ a real SMTP server on 127.0.0.1
+
+def free_port() -> int:
+    """A port nobody listens on (bound, read, released): connecting to it is refused."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Recorder:
+    """An aiosmtpd handler that keeps every accepted message and refuses the addresses in `reject` (550)."""
+
+    def __init__(self, reject: set[str] = frozenset()) -> None:
+        self.reject = {r.lower() for r in reject}
+        self.messages: list[tuple[str, list[str], email.message.EmailMessage]] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower() in self.reject:
+            return "550 5.1.1 <%s>: no such user" % address
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        msg = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), msg))
+        return "250 Message accepted"
+
+
+class Server:
+    def __init__(self, port: int | None = None, reject=frozenset(), **kw) -> None:
+        self.handler = Recorder(set(reject))
+        self.port = port or free_port()
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **kw)
+
+    @property
+    def messages(self):
+        return self.handler.messages
+
+    def __enter__(self) -> "Server":
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.controller.stop()
