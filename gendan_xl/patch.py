@@ -360,8 +360,54 @@ class _Value:
         self.kind, self.tattr, self.inner, self.value = kind, tattr, inner, value
 
 
-_Cell = tuple  # (col, _Value)
-_Rows = dict  # {row: [(col, _Value), ...] sorted by column}
+class _Rows:
+    """The cells to write, row by row: explicit cells ({row: [(col, _Value)] sorted}) plus column blocks
+    (col, first row, [_Value per row]). A million-row status column stays one list of shared _Values;
+    each row's cells are put together only when the scanner reaches that row."""
+
+    def __init__(self, explicit: dict[int, list[tuple[int, _Value]]],
+                 blocks: list[tuple[int, int, list[_Value]]]):
+        self.explicit = explicit
+        self.blocks = sorted(blocks, key=operator.itemgetter(0))
+        rows: set[int] = set(explicit)
+        for _, first, values in self.blocks:
+            rows.update(range(first, first + len(values)))
+        self.targets = sorted(rows)
+        self.target_set = rows
+
+    def get(self, row: int) -> list[tuple[int, _Value]]:
+        cells = self.explicit.get(row)
+        if not self.blocks:
+            return cells or []
+        out = [(col, values[row - first]) for col, first, values in self.blocks
+               if first <= row < first + len(values)]
+        if cells:  # an explicit cell wins over a block's value in the same column
+            taken = {c for c, _ in cells}
+            out = sorted([x for x in out if x[0] not in taken] + cells, key=_by_col)
+        return out
+
+    def values(self) -> Iterable[_Value]:
+        for cells in self.explicit.values():
+            for _, v in cells:
+                yield v
+        for _, _, values in self.blocks:
+            yield from set(values)
+
+    def bbox(self) -> tuple[int, int, int, int] | None:
+        """Rows and columns spanned by cells that get a value (cleared cells do not count)."""
+        boxes = [(r, c) for r, cells in self.explicit.items() for c, v in cells if v.kind != _CLEAR]
+        for col, first, values in self.blocks:
+            filled = [i for i, v in enumerate(values) if v.kind != _CLEAR]
+            if filled:
+                boxes += [(first + filled[0], col), (first + filled[-1], col)]
+        if not boxes:
+            return None
+        return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[0] for b in boxes),
+                max(b[1] for b in boxes))
+
+    def set(self, row: int, col: int, value: _Value) -> None:
+        cells = [x for x in self.explicit.get(row, []) if x[0] != col] + [(col, value)]
+        self.explicit[row] = sorted(cells, key=_by_col)
 
 
 def _ref(row: int, col: int) -> str:
@@ -393,8 +439,9 @@ def _make_value(value: Any, pfx: bytes, date1904: bool) -> _Value:
     return _Value(*_content(value, pfx, date1904), value)
 
 
-def _group(cells: Mapping[tuple[int, int], Any], pfx: bytes, date1904: bool, result: PatchResult) -> _Rows:
-    """{row: [(col, _Value)] sorted by column}; the bytes of each distinct value are built once."""
+def _group(cells: Mapping[tuple[int, int], Any], columns: Mapping[int, tuple[int, Iterable[Any]]], pfx: bytes,
+           date1904: bool, result: PatchResult) -> _Rows:
+    """The cells as _Rows; the bytes of each distinct value are built once."""
     memo: dict[Any, _Value] = {}
     by_row: dict[int, list[tuple[int, _Value]]] = {}
     for (r, c), value in cells.items():
@@ -417,7 +464,23 @@ def _group(cells: Mapping[tuple[int, int], Any], pfx: bytes, date1904: bool, res
     for row in by_row.values():
         if len(row) > 1:
             row.sort(key=_by_col)
-    return by_row
+    blocks = []
+    for c, (first, values) in columns.items():
+        column = []
+        for i, value in enumerate(values):
+            v = memo.get((value.__class__, value))
+            if v is None:
+                try:
+                    v = memo[(value.__class__, value)] = _make_value(value, pfx, date1904)
+                except TypeError as exc:
+                    raise TypeError(f"{exc} ({_ref(first + i, c)})") from None
+            if v.kind == _STR and len(value) > MAX_TEXT and len(_clean_text(value)) > MAX_TEXT:
+                result.truncated.append(_ref(first + i, c))
+            column.append(v)
+        if not (0 < first and first + len(column) - 1 <= 1048576 and 0 < c <= 16384):
+            raise ValueError(f"column {c} from row {first} ({len(column)} values) is outside Excel's grid")
+        blocks.append((c, first, column))
+    return _Rows(by_row, blocks)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -745,14 +808,13 @@ def _unique(name: str, taken: Iterable[str]) -> str:
 
 
 def _cell_at(by_row: _Rows, row: int, col: int) -> _Value | None:
-    return next((v for c, v in by_row.get(row, ()) if c == col), None)
+    return next((v for c, v in by_row.get(row) if c == col), None)
 
 
 def _rename(by_row: _Rows, row: int, col: int, new: str, pfx: bytes, result: PatchResult) -> None:
-    cells = by_row[row]
-    i = next(i for i, (c, _) in enumerate(cells) if c == col)
-    result.renamed.append((_ref(row, col), cells[i][1].value, new))
-    cells[i] = (col, _make_value(new, pfx, False))
+    old = _cell_at(by_row, row, col)
+    result.renamed.append((_ref(row, col), old.value if old else None, new))
+    by_row.set(row, col, _make_value(new, pfx, False))
 
 
 def _plan_tables(tables: list[_Table], by_row: _Rows, pfx: bytes, result: PatchResult) -> None:
@@ -885,13 +947,13 @@ class _SheetPatcher:
         self.tables = tables
         self.cf_rules = cf_rules
         self.date_xfs = date_xfs
-        self.by_row = by_row  # {row: cells sorted by column}
-        self.targets = sorted(by_row)
+        self.by_row = by_row
+        self.targets = by_row.targets
         self.skipped_rc: set[tuple[int, int]] = set()
         self.col_style_cache: dict[int, bytes | None] = {}
         self.templates: dict[tuple[int, _Value, bytes | None], tuple[bytes, bytes]] = {}
         # no value to clear: rows holding exactly our cells can take the one-pass rewrite
-        self.plain = all(v.kind != _CLEAR for row in by_row.values() for _, v in row)
+        self.plain = all(v.kind != _CLEAR for v in by_row.values())
         self.ti = 0
         self.phase = 0  # 0 head, 1 rows, 2 tail
         self.buf = b""
@@ -975,11 +1037,7 @@ class _SheetPatcher:
         return head
 
     def _written_bbox(self) -> tuple[int, int, int, int] | None:
-        rows = [r for r in self.targets if any(v.kind != _CLEAR for _, v in self.by_row[r])]
-        if not rows:
-            return None
-        cols = {c for r in rows for c, _ in (self.by_row[r][0], self.by_row[r][-1])}
-        return rows[0], min(cols), rows[-1], max(cols)
+        return self.by_row.bbox()
 
     # -- rows
     def _rows(self, data: bytes) -> bytes:
@@ -1094,7 +1152,7 @@ class _SheetPatcher:
         return t
 
     def _new_row(self, rownum: int) -> bytes:
-        body = self._new_cells(rownum, self.by_row[rownum], None)
+        body = self._new_cells(rownum, self.by_row.get(rownum), None)
         return b'<%srow r="%d">%s</%srow>' % (self.pfx, rownum, body, self.pfx) if body else b""
 
     def _new_rows(self, _: None) -> bytes:
@@ -1105,7 +1163,10 @@ class _SheetPatcher:
         return b"".join(out)
 
     def _patch_row(self, rownum: int, attrs: bytes, has_r: bool, content: bytes) -> bytes:
-        wanted = self.by_row[rownum]
+        wanted = self.by_row.get(rownum)
+        if not wanted:
+            return b"<%srow%s>%s</%srow>" % (self.pfx, attrs if has_r else b' r="%d"' % rownum + attrs, content,
+                                              self.pfx)
         suffix = b""
         ext = content.find(b"extLst")
         if ext >= 0:  # a row's <extLst> follows its cells: keep it last
@@ -1550,8 +1611,9 @@ def _inflate_member(src: Any, zi: zipfile.ZipInfo) -> Iterable[bytes]:
 def patch_sheet(
     path: str | os.PathLike[str],
     sheet_name: str,
-    cells: Mapping[tuple[int, int], Any],
+    cells: Mapping[tuple[int, int], Any] | None = None,
     *,
+    columns: Mapping[int, tuple[int, Iterable[Any]]] | None = None,
     out_path: str | os.PathLike[str] | None = None,
     backups: int = 3,
     extend_tables: bool = True,
@@ -1560,6 +1622,10 @@ def patch_sheet(
     now: _dt.datetime | None = None,
 ) -> PatchResult:
     """Write `cells` ({(row, col): value}, 1-based) into worksheet `sheet_name` of `path`.
+
+    `columns` ({col: (first_row, values)}) is the same for whole columns: values[i] goes to row
+    first_row + i. Prefer it for status columns of many rows: it costs one shared object per distinct
+    value instead of a dict entry per cell. Where both name a cell, `cells` wins.
 
     Values: str (inline string; "=x" stays text), int/float/Decimal, bool, date/datetime (a serial number
     with a yyyy-mm-dd [hh:mm] format unless the cell already has a date format), None (clear the value,
@@ -1601,12 +1667,12 @@ def patch_sheet(
             info = {zi.filename: zi for zi in pkg.zf.infolist()}
             head = re.search(rb"<(\w+:)?worksheet\b", b"".join(_first(_inflate_member(src, info[part]), 1 << 16)))
             pfx = (head.group(1) or b"") if head else b""
-            by_row = _group(cells, pfx, pkg.date1904, result)
+            by_row = _group(cells or {}, columns or {}, pfx, pkg.date1904, result)
 
             styles_part = next((t for _, k, t in _rels(pkg.zf, pkg.names, pkg.workbook) if k == "styles"), None)
             styles_part = pkg.part(styles_part) if styles_part else None
             styles = _Styles(pkg.zf.read(styles_part) if styles_part else None)
-            kinds = {v.kind for row in by_row.values() for _, v in row}
+            kinds = {v.kind for v in by_row.values()}
             date_xfs = {k: styles.date_xf(code) for k, code in ((_DATE, DATE_FORMAT), (_DATETIME, DATETIME_FORMAT))
                         if k in kinds}
 
@@ -1725,32 +1791,34 @@ def _verify(tmp: Path, result: PatchResult, rows: _Rows, skipped: set[tuple[int,
     """Re-read the written file with python-calamine and check every value we wrote."""
     import python_calamine
 
-    by_row = {r - 1: [(c, v) for c, v in cells if (r, c) not in skipped] if skipped else cells
-              for r, cells in rows.items()}
     seen: set[int] = set()
+    targets = rows.target_set
     try:
         with python_calamine.CalamineWorkbook.from_path(str(tmp)) as wb:
             sheet = wb.get_sheet_by_name(result.sheet)
             r0, c0 = sheet.start or (0, 0)
             # row by row: a million-row sheet as one list of lists would cost gigabytes
-            for i, values in enumerate(sheet.iter_rows()):
-                for col, cell in by_row.get(r0 + i, ()):
+            for i, values in enumerate(sheet.iter_rows(), start=r0 + 1):
+                if i not in targets:
+                    continue
+                seen.add(i)
+                for col, cell in rows.get(i):
+                    if skipped and (i, col) in skipped:
+                        continue
                     j = col - 1 - c0
                     got = values[j] if 0 <= j < len(values) else ""
                     if not _same(cell, got):
-                        raise PatchVerifyError(f"{name}: wrote {_ref(r0 + i + 1, col)} = {cell.value!r} but it "
+                        raise PatchVerifyError(f"{name}: wrote {_ref(i, col)} = {cell.value!r} but it "
                                                f"reads back as {got!r}; the workbook is unchanged")
-                if r0 + i in by_row:
-                    seen.add(r0 + i)
     except PatchVerifyError:
         raise
     except Exception as exc:  # calamine raises its own error types for any damage
         raise PatchVerifyError(f"{name}: the written file does not read back ({exc}); the workbook is unchanged") \
             from exc
-    for r in by_row.keys() - seen:  # rows outside what calamine returned: only cleared cells may be there
-        for col, cell in by_row[r]:
+    for r in targets - seen:  # rows outside what calamine returned: only cleared cells may be there
+        for col, cell in rows.get(r):
             if not _same(cell, ""):
-                raise PatchVerifyError(f"{name}: wrote {_ref(r + 1, col)} = {cell.value!r} but it does not read "
+                raise PatchVerifyError(f"{name}: wrote {_ref(r, col)} = {cell.value!r} but it does not read "
                                        "back; the workbook is unchanged")
 
 

@@ -608,3 +608,19 @@ def test_empty_sheet_gets_its_first_rows(tmp_path: Path) -> None:
     patch_sheet(path, "Data", {(2, 3): "C2", (1, 1): 1}, now=NOW)
     assert calamine_cell(path, "Data", 2, 3) == "C2" and calamine_cell(path, "Data", 1, 1) == 1
     assert b'<dimension ref="A1:C2"/>' in sheet_xml(path, "Data")
+
+
+def test_columns_write_the_same_as_cells(tmp_path: Path) -> None:
+    a = build_orders(tmp_path / "a.xlsx")
+    b = build_orders(tmp_path / "b.xlsx")
+    statuses = ["逾期", "at_risk", None, "on_track"]
+    dates = [dt.date(2026, 11, d) for d in (1, 2, 3, 4)]
+    cells = {(1, 7): "状态", (1, 8): "节点"}
+    cells.update({(2 + i, 7): v for i, v in enumerate(statuses)})
+    cells.update({(2 + i, 8): v for i, v in enumerate(dates)})
+    patch_sheet(a, "订单", cells, now=NOW)
+    patch_sheet(b, "订单", {(1, 7): "状态", (1, 8): "节点", (5, 8): dt.date(2026, 11, 4)},
+                columns={7: (2, statuses), 8: (2, [*dates[:3], None])}, now=NOW)
+    # the explicit (5, 8) won over the block's None; everything else is the same bytes
+    assert [m[2] for m in raw_members(a)] == [m[2] for m in raw_members(b)]
+    assert calamine_cell(b, "订单", 5, 8) == dt.date(2026, 11, 4)
