@@ -970,9 +970,11 @@ class _SheetPatcher:
         self.row_re = re.compile(rb"<" + p + rb"row\b([^>]*?)(/?)>")
         self.row_end = b"</" + pfx + b"row>"
         self.cell_re = re.compile(rb"<" + p + rb"c\b([^>]*?)(/?)>")
-        self.own_re = re.compile(rb"<" + p + rb'c r="([A-Z]{1,3})\d+"(?: s="(\d+)")?([^>]*?)(?:/>|>.*?</' + p
-                                 + rb"c>)", re.S)
-        self.cell_full = re.compile(rb"<" + p + rb"c\b([^>]*?)(?:/>|>.*?</" + p + rb"c>)", re.S)
+        # the content of a cell up to its end tag, consumed in runs of non-"<" bytes (a lazy .*? would try
+        # the end tag at every byte)
+        body = rb"(?:/>|>[^<]*(?:<(?!/" + p + rb"c>)[^<]*)*</" + p + rb"c>)"
+        self.own_re = re.compile(rb"<" + p + rb'c r="([A-Z]{1,3})\d+"(?: s="(\d+)")?([^>]*?)' + body)
+        self.cell_full = re.compile(rb"<" + p + rb"c\b([^>]*?)" + body)
         self.cell_end = b"</" + pfx + b"c>"
         self.cell_open = b"<" + pfx + b"c"
         self.f_open = b"<" + pfx + b"f"
@@ -1245,7 +1247,7 @@ class _SheetPatcher:
             if m.start() != pos or k >= n:
                 return None
             col, v = wanted[k]
-            if _col_number(m.group(1)) != col or (m.group(2) is None and b" s=" in m.group(3)):
+            if m.group(1) != _letters(col) or (m.group(2) is None and b" s=" in m.group(3)):
                 return None
             style = m.group(2)
             t = templates.get((col, v, style)) or self._template(col, v, style)
