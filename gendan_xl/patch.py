@@ -612,7 +612,7 @@ _BUILTIN_DATE_FMTS = set(range(14, 23)) | set(range(27, 37)) | set(range(45, 48)
 def _is_date_code(code: str) -> bool:
     code = re.sub(r'"[^"]*"|\\.|_.|\*.', "", code)  # quoted text, escaped chars, padding
     code = re.sub(r"\[(?!h\]|hh\]|m\]|mm\]|s\]|ss\])[^\]]*\]", "", code, flags=re.I)  # colours, locales
-    code = code.split(";")[0].lower()
+    code = code.split(";")[0].lower().replace("general", "")
     return bool(re.search(r"[dy]|e(?![+-])", code)) or ("m" in code and "h" not in code and "s" not in code
                                                          and not re.search(r"[0#?]", code))
 
@@ -649,8 +649,9 @@ class _Styles:
         self._scan()
 
     def _block(self, name: bytes) -> re.Match[bytes] | None:
-        return re.search(rb"<(?:\w+:)?" + name + rb"\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?" + name + rb">)",
-                         self.data or b"", re.S)
+        # the styleSheet's own prefix only: an <x14:dxfs> inside extLst is not the <dxfs> we want
+        p = re.escape(self.pfx)
+        return re.search(rb"<" + p + name + rb"\b([^>]*?)(?:/>|>(.*?)</" + p + name + rb">)", self.data or b"", re.S)
 
     def _scan(self) -> None:
         m = self._block(b"numFmts")
@@ -1839,6 +1840,8 @@ def _same(cell: _Value, got: Any) -> bool:
         if isinstance(got, _dt.datetime) and isinstance(want, _dt.datetime):
             return abs((got - want).total_seconds()) < 0.001
         return got == want
+    if isinstance(got, (_dt.date, _dt.time, _dt.timedelta)):
+        return True  # a number in a cell the user formatted as a date: calamine shows it as one
     try:
         return isinstance(got, (int, float)) and not isinstance(got, bool) and math.isclose(
             float(got), float(want), rel_tol=1e-15, abs_tol=0)

@@ -624,3 +624,22 @@ def test_columns_write_the_same_as_cells(tmp_path: Path) -> None:
     # the explicit (5, 8) won over the block's None; everything else is the same bytes
     assert [m[2] for m in raw_members(a)] == [m[2] for m in raw_members(b)]
     assert calamine_cell(b, "订单", 5, 8) == dt.date(2026, 11, 4)
+
+
+@pytest.mark.parametrize("code, is_date", [
+    ("yyyy-mm-dd", True), ("mm/dd/yy", True), ('[$-804]yyyy"年"m"月"d"日"', True), ("m", True),
+    ("d-mmm", True), ("yyyy/m/d h:mm", True), ("0.00", False), ("General", False), ("[Red]0.00", False),
+    ("0.00E+00", False), ('"Day "0', False), ("h:mm", False), ("[h]:mm:ss", False), ("#,##0;[Red]-#,##0", False),
+    ("@", False),
+])
+def test_which_number_formats_show_dates(code: str, is_date: bool) -> None:
+    from gendan_xl.patch import _is_date_code
+
+    assert _is_date_code(code) is is_date
+
+
+def test_number_into_a_date_formatted_cell_is_still_verified(orders: Path) -> None:
+    # E2 is formatted as a date by the user; a number written there shows as a date, and that is fine
+    result = patch_sheet(orders, "订单", {(2, 5): 46000}, now=NOW)
+    assert result.verified
+    assert calamine_cell(orders, "订单", 2, 5) == dt.date(2025, 12, 9)
