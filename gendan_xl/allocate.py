@@ -26,15 +26,22 @@ Stock rows of the same model (several warehouses) add up.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+import xlsxwriter
+
 from . import schema
 from .errors import WARNING, Issue, MissingColumnsError, MissingSheetError
+from .master import load_master
+from .review import write_sidecar, xlsx_cell
 from .schema import Column, SheetSchema, lookup_code
+from .statement import text_table
+from .workbook import open_book, read_table
 
 __all__ = [
     "STOCK", "TEXT", "AllocatedLine", "ModelStock", "CustomerShortage", "Allocation", "allocate", "grade_rank",
@@ -232,8 +239,6 @@ class Allocation:
 
     def to_text(self, lang: str = "zh") -> str:
         """The short lines and each customer's total shortfall, then a summary."""
-        from .statement import text_table
-
         out = []
         short = [x for x in self.lines if x.short]
         if short:
@@ -340,8 +345,6 @@ def read_stock(path: str | Path, *, sheet: str | None = None, lang: str = "zh") 
     header row (within the first 20 rows) names a model and an available-quantity column. Rows of the same
     model add up (one row per warehouse); an unreadable or negative quantity counts as 0 and is reported.
     """
-    from .workbook import open_book, read_table
-
     book = open_book(path)
     try:
         table = read_table(book, STOCK, sheet, year_anchor=None)
@@ -395,8 +398,6 @@ def allocate_workbook(path: str | Path, stock_path: str | Path, *, out: str | Pa
                       skip_statuses: Iterable[str] = _SKIP, lang: str | None = None, write: bool = True) -> Allocation:
     """Allocate the stock in `stock_path` to the open lines of the master workbook `path` and write
     `name.allocation.xlsx` beside it (or `out`). The master and the stock workbook are only read."""
-    from .master import load_master
-
     master = load_master(path)
     lang = lang or master.orders.lang
     stock, stock_issues = read_stock(stock_path, lang=lang)
@@ -416,12 +417,6 @@ def allocate_workbook(path: str | Path, stock_path: str | Path, *, out: str | Pa
 
 def allocation_xlsx_bytes(result: Allocation, lang: str = "zh") -> bytes:
     """Three sheets: every line in allocation order, each customer's shortfall, each model's stock."""
-    import io
-
-    import xlsxwriter
-
-    from .review import xlsx_cell
-
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True})
     base = {"font_name": "Microsoft YaHei", "font_size": 10, "border": 1}
@@ -462,6 +457,4 @@ def allocation_xlsx_bytes(result: Allocation, lang: str = "zh") -> bytes:
 
 def write_allocation_xlsx(result: Allocation, target: str | Path, *, lang: str = "zh") -> Path:
     """Write the allocation workbook to `target` (temporary file, then atomic rename); refuses while open."""
-    from .review import write_sidecar
-
     return write_sidecar(allocation_xlsx_bytes(result, lang), Path(target))

@@ -43,6 +43,7 @@ is `reject` when any reason rejects, else `accept_with_conditions` when any adds
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import sqlite3
 import tempfile
@@ -52,10 +53,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+import xlsxwriter
+
 from . import schema
 from .errors import WARNING, GendanError, Issue, MissingSheetError, WorkbookOpenError, json_value
+from .mail import XLSX_MIME, Attachment, Mail, render_mail
+from .master import load_master
+from .patch import is_open
 from .schema import lookup_code, normalize_currency, normalize_header
+from .statement import Period, parse_terms, read_accounts, text_table
 from .status import LeadTimes
+from .workbook import open_book, read_table
 from .workdays import WorkCalendar
 
 __all__ = [
@@ -462,8 +470,6 @@ class Review:
 
     def to_text(self, lang: str = "zh") -> str:
         """A table of the lines (verdict, promise date and the reasons that matter), then a summary."""
-        from .statement import text_table
-
         out = []
         if self.lines:
             rows = [tuple(text(f"col.{k}", lang) for k in ("row", "order_no", "customer", "model", "quantity",
@@ -490,8 +496,6 @@ def _order_terms(row: Any) -> str | None:
 
 
 def _same_terms(a: str, b: str) -> bool:
-    from .statement import parse_terms
-
     pa, pb = parse_terms(a), parse_terms(b)
     if pa is not None and pb is not None:
         return (pa.days, pa.month_end) == (pb.days, pb.month_end)
@@ -535,7 +539,9 @@ def review_orders(
                           order_date=v.get("order_date"), due_date=v.get("customer_due_date"),
                           merchandiser=v.get("merchandiser"))
         reasons = line.reasons
-        add = lambda code, **params: reasons.append(Reason(code, params))  # noqa: E731
+
+        def add(code: str, **params: Any) -> None:
+            reasons.append(Reason(code, params))
 
         # customer and completeness
         missing = [f for f, val in (("customer", line.customer), ("model", line.model), ("quantity", qty))
@@ -690,8 +696,6 @@ def open_balances(path: str | Path, *, today: dt.date, lang: str = "zh") -> tupl
     The figure is the closing balance of a one-day statement on `today` (so cancelled documents, the opening
     cut-over and currencies are handled as on the customer's statement). A workbook without ledger sheets
     gives no balances and one warning."""
-    from .statement import Period, read_accounts
-
     try:
         acc = read_accounts(path, lang=lang)
     except MissingSheetError:
@@ -719,9 +723,6 @@ def review_workbook(path: str | Path, *, today: dt.date, data_dir: str | Path | 
     new-orders workbook) when given. Quotes come from `<data_dir>/gendan.sqlite` (or `quotes`); no data_dir
     and no quotes means an empty log. `write=False` reviews without writing. The master is only read.
     """
-    from .master import load_master
-    from .workbook import read_table, open_book
-
     path = Path(path)
     master = load_master(path)
     lang = lang or master.orders.lang
@@ -752,10 +753,6 @@ _LEVEL_FILLS = {CONDITION: "#FFEB9C", REJECTS: "#FFC7CE"}
 def review_xlsx_bytes(review: Review, lang: str = "zh") -> bytes:
     """The review workbook in memory: one row per line (verdict coloured, one column per check), and one
     row per reason on a second sheet for filtering."""
-    import io
-
-    import xlsxwriter
-
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True})
     base = {"font_name": "Microsoft YaHei", "font_size": 10, "valign": "top", "border": 1}
@@ -833,8 +830,6 @@ def write_review_xlsx(review: Review, target: str | Path, *, lang: str = "zh") -
 def write_sidecar(data: bytes, target: Path) -> Path:
     """Write a generated workbook: a temporary file beside `target`, then an atomic rename; refuses while
     `target` is open in Excel or LibreOffice (its owner file exists)."""
-    from .patch import is_open
-
     lock = is_open(target)
     if lock is not None:
         raise WorkbookOpenError(f"{target.name} is open ({lock.name}); close it in Excel and run again")
@@ -852,12 +847,10 @@ def write_sidecar(data: bytes, target: Path) -> Path:
 
 def review_mails(review: Review, *, emails: Mapping[str, str], lang: str = "zh",
                  langs: Mapping[str, str] | None = None,
-                 templates_dir: str | Path | None = None) -> tuple[list[Any], list[str]]:
+                 templates_dir: str | Path | None = None) -> tuple[list[Mail], list[str]]:
     """One mail per merchandiser (跟单员) with reviewed lines, from the `notice` mail template, with their
     lines' review workbook attached; and the names with lines but no address in `emails` ({name: address}).
     Sending is the caller's: `mail.Mailer.send(mails, job="review", period=today)`."""
-    from .mail import XLSX_MIME, Attachment, render_mail
-
     langs = langs or {}
     by_name: dict[str, list[LineReview]] = {}
     for line in review.lines:

@@ -23,8 +23,9 @@ _spec.loader.exec_module(stock_builder)
 GRADES = {"ANK": "A", "TGT": "A", "BLK": "B", "DGT": "C", "NOG": ""}
 
 
-def line(row: int, customer: str = "ANK", qty: int | None = 1000, due=dt.date(2026, 12, 15), ordered=dt.date(2026, 11, 1),
-         model: str = "PB-10K", shipped: int | None = None, status: str = "已确认") -> Row:
+def line(row: int, customer: str = "ANK", qty: int | None = 1000, due=dt.date(2026, 12, 15),
+         ordered=dt.date(2026, 11, 1), model: str = "PB-10K", shipped: int | None = None,
+         status: str = "已确认") -> Row:
     values = {"order_no": f"SO{row:03d}", "customer": customer, "model": model, "quantity": qty,
               "customer_due_date": due, "order_date": ordered, "shipped_qty": shipped, "status": status}
     return Row(row=row, values=values, raw=dict(values), cols={"quantity": 3})
