@@ -63,6 +63,16 @@ PRODUCTS = [  # model, name, family, unit, material, production, inspection, pac
     ("SW-W2", "智能手表 W2", "wearable", "PCS", 25, 10, 2, 2, 3, 500, "8517629900", 23.40),
 ]
 
+# The customer and products of the sample quote request (workbooks/quote_request.xlsx), so that the new
+# orders below can be reviewed against the quote the demo makes. Kept out of CUSTOMERS / PRODUCTS, which
+# drive the seeded generator: adding to those would reshuffle every sample order.
+QUOTE_CUSTOMERS = [("NORDLICHT", "Nordlicht Handels GmbH", "A", "USD", "OA 30", 300000,
+                    "a.becker@nordlicht.example.de", "en")]
+QUOTE_PRODUCTS = [
+    ("HD-PB10K", "10000mAh 移动电源", "battery", "PCS", 10, 6, 1, 2, 3, 1000, "8507600090", 8.34),
+    ("HD-LED12", "LED 护眼台灯", "lighting", "PCS", 5, 4, 1, 1, 3, 500, "9405219000", 6.45),
+]
+
 MERCHANDISERS = ["张丽", "王芳", "李强", "陈静"]
 RATES = {"USD": 1.0, "CNY": 7.1, "EUR": 0.92}
 
@@ -267,10 +277,12 @@ def write_simple_sheet(wb, fmt, name: str, headers: list[str], rows: list[list],
 def write_master_sheets(wb, fmt, orders: list[Order], *, examples: bool = True) -> None:
     """客户, 产品, 假期 and the ledger sheets; `examples=False` leaves only their headers (a new workbook)."""
     write_simple_sheet(wb, fmt, "客户", ["客户代码", "客户名称", "等级", "币种", "付款条件", "信用额度", "邮箱", "语言"],
-                       [list(c) for c in CUSTOMERS] if examples else [], ["text"] * 5 + ["money", "text", "text"])
+                       [list(c) for c in CUSTOMERS + QUOTE_CUSTOMERS] if examples else [],
+                       ["text"] * 5 + ["money", "text", "text"])
     write_simple_sheet(wb, fmt, "产品", ["型号", "品名", "产品系列", "单位", "备料天数", "生产天数", "验货天数", "包装天数",
                                        "出运天数", "最小起订量", "HS编码"],
-                       [list(p[:11]) for p in PRODUCTS] if examples else [], ["text"] * 4 + ["int"] * 6 + ["text"])
+                       [list(p[:11]) for p in PRODUCTS + QUOTE_PRODUCTS] if examples else [],
+                       ["text"] * 4 + ["int"] * 6 + ["text"])
     write_simple_sheet(wb, fmt, "假期", ["日期", "类型", "说明"], [list(c) for c in CALENDAR] if examples else [],
                        ["date", "text", "text"])
     shipments, credit_notes, payments, opening = ledger(orders) if examples else ([], [], [], [])
@@ -404,9 +416,26 @@ def planted_issues(header_row: int = 3) -> list[tuple[str, str, str]]:
     return sorted(out, key=lambda t: int(t[1].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")))
 
 
+def new_orders() -> list[Order]:
+    """Orders received on the sample's "today", waiting for review (状态 新单): one to accept, one priced
+    below the quote, one whose due date cannot be met, one from a customer over its credit limit."""
+    def line(no, cust, cur, model, name, qty, price, due, who):
+        return Order(no, cust, f"PO-{cust}-{no[-2:]}", model, name, qty, price, cur, TODAY, due, None, None, None,
+                     None, None, None, None, "新单", who, "")
+
+    return [
+        line("SO26R01", "NORDLICHT", "USD", "HD-PB10K", "10000mAh 移动电源", 6000, 8.2253, dt.date(2027, 1, 20), "张丽"),
+        line("SO26R02", "NORDLICHT", "USD", "HD-LED12", "LED 护眼台灯", 3000, 6.10, dt.date(2027, 1, 20), "张丽"),
+        line("SO26R03", "NORDLICHT", "USD", "HD-PB10K", "10000mAh 移动电源", 12000, 7.8275, dt.date(2026, 12, 15),
+             "王芳"),
+        line("SO26R04", "VTX", "USD", "SW-W2", "智能手表 W2", 5000, 23.40, dt.date(2027, 2, 26), "李强"),
+    ]
+
+
 def build_samples(out_dir: Path = SAMPLES) -> list[Path]:
-    """The sample workbooks: orders.xlsx (clean) and orders_messy.xlsx (planted problems)."""
+    """The sample workbooks: orders.xlsx (clean, with new orders to review) and orders_messy.xlsx (planted
+    problems)."""
     orders = make_orders()
-    out = [build_master(out_dir / "orders.xlsx", orders), out_dir / "orders_messy.xlsx"]
+    out = [build_master(out_dir / "orders.xlsx", orders + new_orders()), out_dir / "orders_messy.xlsx"]
     build_messy(out[1], orders)
     return out

@@ -446,6 +446,57 @@ def cmd_jobs(args: argparse.Namespace) -> int:
     return EXIT_UNUSABLE if result.error else (EXIT_OK if result.sent.ok else EXIT_ISSUES)
 
 
+def _review_setup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("workbook", type=Path, help="master workbook; lines whose 状态 is 新单 / 待评审 / new are reviewed")
+    p.add_argument("--orders", type=Path, help="review every line of this separate new-orders workbook instead")
+    p.add_argument("--today", type=parse_day, help="the review day (default: today)")
+    p.add_argument("--data-dir", type=Path, help="where the quote log is (default: [paths] data_dir)")
+    p.add_argument("--out", type=Path, help="the review workbook (default: <name>.review.xlsx beside it)")
+    p.add_argument("--lang", choices=("zh", "en"), help="language of reasons (default: gendan.toml)")
+    p.add_argument("--json", action="store_true", help="print every verdict and reason as JSON")
+    _send_options(p)
+
+
+@command("review", "Order review (订单评审): delivery, price vs quote, credit, terms and MOQ for each new order.",
+         "gendan-xl review workbooks/orders.xlsx --today 2026-11-26", _review_setup)
+def cmd_review(args: argparse.Namespace) -> int:
+    from .review import review_mails, review_workbook
+
+    settings = _settings(args)
+    lang = args.lang or settings.lang
+    today = args.today or dt.date.today()
+    result = review_workbook(args.workbook, today=today, data_dir=args.data_dir or settings.data_dir,
+                             new_orders=args.orders, out=args.out, weekly=settings.weekly, lang=lang)
+    if args.send or args.dry_run:
+        mails, no_email = review_mails(result, emails=settings.merchandisers, lang=lang)
+        for name in no_email:
+            note(f"warning: no e-mail for {name} in gendan.toml [mail.merchandisers]")
+        return _send(settings, mails, job="review", period=today.isoformat(), args=args)
+    print_json(result.to_dict(lang)) if args.json else print(result.to_text(lang))
+    return EXIT_OK if result.ok else EXIT_ISSUES
+
+
+def _allocate_setup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("workbook", type=Path, help="master workbook with the open order lines")
+    p.add_argument("--stock", type=Path, required=True, help="stock workbook: model and available quantity")
+    p.add_argument("--skip", default="", help="statuses not to supply, comma separated (e.g. on_hold,new)")
+    p.add_argument("--out", type=Path, help="the allocation workbook (default: <name>.allocation.xlsx)")
+    p.add_argument("--lang", choices=("zh", "en"), help="language of the text (default: gendan.toml)")
+    p.add_argument("--json", action="store_true", help="print the allocation as JSON")
+
+
+@command("allocate", "Allocate short stock to open orders: grade A before B before C, then due date, order date.",
+         "gendan-xl allocate workbooks/orders.xlsx --stock workbooks/stock.xlsx", _allocate_setup)
+def cmd_allocate(args: argparse.Namespace) -> int:
+    from .allocate import allocate_workbook
+
+    lang = args.lang or _settings(args).lang
+    skip = tuple(s.strip() for s in args.skip.split(",") if s.strip())
+    result = allocate_workbook(args.workbook, args.stock, out=args.out, skip_statuses=("cancelled", *skip), lang=lang)
+    print_json(result.to_dict()) if args.json else print(result.to_text(lang))
+    return EXIT_OK if result.ok else EXIT_ISSUES
+
+
 def _settings(args: argparse.Namespace):
     from .config import load_settings
 
@@ -454,16 +505,17 @@ def _settings(args: argparse.Namespace):
 
 def _demo_setup(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, default=Path("build/demo"), help="where the demo copies go (build/demo)")
-    p.add_argument("--today", type=parse_day, help="the day to compute for (default: today)")
+    p.add_argument("--today", type=parse_day, help="the day to compute for (default: 2026-11-26, the samples' day)")
 
 
 @command("demo", "Run the main job on the bundled sample workbooks (copies in build/demo).",
          "gendan-xl demo --today 2026-11-26", _demo_setup)
 def cmd_demo(args: argparse.Namespace) -> int:
+    from .builder import TODAY
     from .demo import run_demo
 
     prefix = ["--config", str(args.config)] if args.config else []
-    return run_demo(args.out, today=args.today or dt.date.today(), step=lambda argv: main([*prefix, *argv]))
+    return run_demo(args.out, today=args.today or TODAY, step=lambda argv: main([*prefix, *argv]))
 
 
 # ------------------------------------------------------------------------------------------------ main

@@ -1,5 +1,8 @@
 """The main job on the bundled sample workbooks: what `gendan-xl demo` runs (the README's first command).
 
+The samples are built around 2026-11-26, so that is the demo's default day (`--today` changes it): the
+review of the new orders then finds the quote the demo makes the same day.
+
 It works on copies in `build/demo/` so the committed samples stay as they are, runs each step through
 the same CLI a user types (so the demo shows exactly what the commands print), and "sends" the mails
 through the transport of gendan.toml — by default `.eml` files in `outbox/`. Run it twice: the second
@@ -41,6 +44,8 @@ def steps(copies: dict[str, Path], out_dir: Path, today: dt.date) -> list[tuple[
         ("写回 .xlsm / refresh the macro twin", ["refresh", str(copies["orders.xlsm"]), "--today", day]),
         ("报价单 / quote", ["quote", str(copies["quote_request.xlsx"]), "--out", str(out_dir / "quotes"),
                             "--today", day, "--pdf"]),
+        ("订单评审 / review the new orders", ["review", orders, "--today", day]),
+        ("缺货分配 / allocate short stock", ["allocate", orders, "--stock", str(copies["stock.xlsx"])]),
         ("对账单 / statements", ["statement", orders, "--period", last_month(today), "--out",
                                  str(out_dir / "statements"), "--send"]),
         ("交期日报 / overdue report", ["report", "overdue", orders, "--today", day, "--send"]),

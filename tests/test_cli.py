@@ -28,7 +28,7 @@ def test_every_command_has_help_with_an_example(capsys):
 def test_validate_clean_exits_0(capsys):
     code, out, _ = run(capsys, "validate", str(WORKBOOKS / "orders.xlsx"))
     assert code == 0
-    assert out.strip().endswith("orders.xlsx: 200 行，0 个错误，0 个警告")
+    assert out.strip().endswith("orders.xlsx: 204 行，0 个错误，0 个警告")
 
 
 def test_validate_messy_exits_1_with_a_table(capsys):

