@@ -397,9 +397,10 @@ class _Rows:
         """Rows and columns spanned by cells that get a value (cleared cells do not count)."""
         boxes = [(r, c) for r, cells in self.explicit.items() for c, v in cells if v.kind != _CLEAR]
         for col, first, values in self.blocks:
-            filled = [i for i, v in enumerate(values) if v.kind != _CLEAR]
-            if filled:
-                boxes += [(first + filled[0], col), (first + filled[-1], col)]
+            top = next((i for i, v in enumerate(values) if v.kind != _CLEAR), None)
+            if top is not None:
+                bottom = next(i for i in range(len(values) - 1, -1, -1) if values[i].kind != _CLEAR)
+                boxes += [(first + top, col), (first + bottom, col)]
         if not boxes:
             return None
         return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[0] for b in boxes),
