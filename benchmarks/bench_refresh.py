@@ -13,8 +13,6 @@ import argparse
 import datetime as dt
 import os
 import random
-import resource
-import subprocess
 import sys
 import tempfile
 import time

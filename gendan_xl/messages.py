@@ -1,10 +1,12 @@
-"""Every issue message, in Chinese and English: the one table of them.
+"""Every issue message, in Chinese and English: the one table of them (validation, the calendar,
+quotes, statements, the file patcher).
 
 Templates use `str.format` fields: {column} (the column's title in the message language), {value}, and
 rule-specific ones. A message says what is wrong and what to do.
 """
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from .errors import Issue
@@ -42,22 +44,90 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                 "order date {value} is over two years from the other orders; is the year a typo?"),
     "no-customer-sheet": ("工作簿中没有“客户”表，无法核对客户", "the workbook has no Customers sheet; customers are not checked"),
     "no-product-sheet": ("工作簿中没有“产品”表，无法核对型号", "the workbook has no Products sheet; models are not checked"),
+    # the working-day calendar (假期 sheet)
+    "calendar-unverified": (
+        "{year} 年没有官方节假日数据，已按周末和“{sheet}”表计算，可能不准：请在“{sheet}”表补全 {year} 年的"
+        "法定假日和调休上班日（至少包括春节和国庆），或升级 chinesecalendar",
+        "{year} has no official holiday data; working days were computed from weekends and the '{sheet}' "
+        "sheet and may be wrong: add {year}'s public holidays and makeup working days to the '{sheet}' "
+        "sheet (at least Spring Festival and National Day), or upgrade chinesecalendar",
+    ),
+    "unknown-calendar-kind": (
+        "类型“{value}”无法识别，请填写 放假 或 上班",
+        "type '{value}' is not recognised; write holiday or workday",
+    ),
+    "calendar-conflict": (
+        "{value} 在“{sheet}”表中既是放假又是上班，以第 {row} 行（{kind}）为准，请删除另一行",
+        "{value} is both a holiday and a working day in the '{sheet}' sheet; row {row} ({kind}) wins, "
+        "delete the other row",
+    ),
+    # quotes (QuoteInputError codes too)
+    "no-rebate-rate": ("型号 {model} 找不到 {date} 适用的退税率（HS {hs_code}，系列 {family}），请在“退税率”表补充",
+                       "no rebate rate for model {model} on {date} (HS {hs_code}, family {family}); add a row "
+                       "to the Rebate rates sheet"),
+    "no-lines": ("报价明细表没有任何产品行，请至少填写一行", "the quote lines sheet has no lines; fill in at least one"),
+    "tier-below-moq": ("型号 {model} 的数量档位 {value} 低于最小起订量 {moq}",
+                       "model {model}: tier quantity {value} is below the MOQ {moq}"),
+    "duplicate-tier": ("型号 {model} 的数量档位 {value} 重复（另见第 {other} 行）",
+                       "model {model}: tier quantity {value} appears twice (see also row {other})"),
+    "negative-input": ("{name} 不能为负数（{value}）", "{name} must not be negative (got {value})"),
+    "rate-too-high": ("{name} 必须小于 100%（{value}）", "{name} must be below 100% (got {value})"),
+    "margin-too-high": ("利润率、银行费率和保险费合计 {value} 达到或超过 100%，无法定价",
+                        "profit margin, bank fee and insurance add up to {value}, 100% or more; no price "
+                        "can cover that"),
+    "rebate-above-vat": ("退税率 {value} 高于增值税率 {vat_rate}，请核对", "rebate rate {value} is above the VAT "
+                         "rate {vat_rate}; check both"),
+    "bad-exchange-rate": ("汇率必须大于 0（{value}）", "exchange_rate must be greater than 0 (got {value})"),
+    "pricing-mode": ("利润率与成本加成率只能填一个", "give profit_margin or markup_on_cost, not both"),
+    "no-pricing": ("利润率与成本加成率至少填一个", "give profit_margin or markup_on_cost"),
+    "unknown-incoterm": ("贸易条款“{value}”无法识别，请填写 EXW、FOB、CFR 或 CIF",
+                         "unknown incoterm '{value}'; use EXW, FOB, CFR or CIF"),
+    "bad-places": ("小数位数 {value} 无效", "places must be a whole number from 0 to 10 (got {value})"),
+    # statements
+    "unknown-reference": ("{doc} 指向的单号 {ref} 不在本客户的未结单据中，已按最早未结单据核销；请核对单号",
+                              "{doc} names {ref}, which is not an open document of this customer; applied "
+                              "to the oldest open item instead — check the number"),
+    "reference-to-cancelled": ("{doc} 指向已取消的单据 {ref}，已按最早未结单据核销；请核对",
+                                   "{doc} names {ref}, which is cancelled; applied to the oldest open item "
+                                   "instead — check it"),
+    "currency-mismatch": ("{doc} 的币种 {currency} 与客户币种 {expected} 不同，未计入对账单；请换算后再录入",
+                              "{doc} is in {currency}, not the customer's {expected}; left out of the "
+                              "statement — enter it converted"),
+    "unknown-payment-terms": ("付款条件“{terms}”无法识别，账龄改按单据日期计算；请写成“月结60天”或“Net 30”",
+                                  "payment terms \"{terms}\" not understood; ageing by invoice date instead — "
+                                  "write them like \"月结60天\" or \"Net 30\""),
+    "unapplied-credit": ("{doc} 还有 {amount} 未核销（预收/多付），列为负数未结项",
+                             "{doc} has {amount} not applied to any invoice (prepaid or overpaid); listed as "
+                             "a negative open item"),
+    "period-before-opening": ("对账期间开始于期初日期 {cutover} 之前，期初之前的单据不在工作簿中",
+                                  "the period starts before the opening balances date {cutover}; documents "
+                                  "before it are not in the workbook"),
+    # the file patcher (refresh)
+    "formula-cell-kept": ("该单元格是公式，未覆盖；请把公式移到别的列",
+                          "this cell holds a formula and was not overwritten; move the formula to another column"),
+    "array-formula-cell-kept": ("该单元格属于数组公式区域，未覆盖",
+                                "this cell is part of an array formula and was not overwritten"),
+    "table-header-renamed": ("表格列名重复，已改为 {new}", "duplicate table column name, renamed to {new}"),
+    "text-truncated": ("文本超过 32767 个字符，已截断", "text longer than 32767 characters was cut"),
 }
 
 
 def message(code: str, lang: str, **params: Any) -> str:
     zh, en = MESSAGES[code]
-    return (zh if lang == "zh" else en).format(**params)
+    return (zh if lang == "zh" else en).format(**{k: show_value(v) for k, v in params.items()})
 
 
 def make_issue(code: str, severity: str, sheet: str, cell: str, value: Any, lang: str, **params: Any) -> Issue:
     return Issue(code=code, severity=severity, sheet=sheet, cell=cell, value=value,
-                 message=message(code, lang, value=_show(value), **params))
+                 message=message(code, lang, value=show_value(value), **params))
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:
+    """A value as a message shows it: no "None", no "1000.0", no "8.3400" for a plain 8.34."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value == value.to_integral_value() else format(value, "f")
     return str(value)

@@ -51,6 +51,7 @@ from .errors import (
     UnusableWorkbookError,
     WorkbookOpenError,
 )
+from .messages import message
 
 try:  # ISA-L deflate is ~5x faster than zlib at the same ratio (MEASURED.md); zlib is the fallback.
     from isal import isal_zlib as _fast_zlib
@@ -78,25 +79,6 @@ DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 MAX_TEXT = 32767  # Excel's limit for one cell's text
 
-# User-facing text of the findings this module reports (one table, bilingual).
-MESSAGES = {
-    "formula-cell-kept": {
-        "zh": "该单元格是公式，未覆盖；请把公式移到别的列",
-        "en": "this cell holds a formula and was not overwritten; move the formula to another column",
-    },
-    "array-formula-cell-kept": {
-        "zh": "该单元格属于数组公式区域，未覆盖",
-        "en": "this cell is part of an array formula and was not overwritten",
-    },
-    "table-header-renamed": {
-        "zh": "表格列名重复，已改为 {new}",
-        "en": "duplicate table column name, renamed to {new}",
-    },
-    "text-truncated": {
-        "zh": "文本超过 32767 个字符，已截断",
-        "en": "text longer than 32767 characters was cut",
-    },
-}
 
 
 class PatchError(GendanError):
@@ -149,15 +131,15 @@ class PatchResult:
     def issues(self, lang: str = "zh") -> list[Issue]:
         """Findings for the caller's report: formula cells kept, headers renamed, text cut."""
         out = [
-            Issue(code, WARNING, self.sheet, ref, None, MESSAGES[code][lang])
+            Issue(code, WARNING, self.sheet, ref, None, message(code, lang))
             for ref, code in self.skipped
         ]
         out += [
             Issue("table-header-renamed", WARNING, self.sheet, ref, asked,
-                  MESSAGES["table-header-renamed"][lang].format(new=new))
+                  message("table-header-renamed", lang, new=new))
             for ref, asked, new in self.renamed
         ]
-        out += [Issue("text-truncated", WARNING, self.sheet, ref, None, MESSAGES["text-truncated"][lang])
+        out += [Issue("text-truncated", WARNING, self.sheet, ref, None, message("text-truncated", lang))
                 for ref in self.truncated]
         return out
 

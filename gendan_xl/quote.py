@@ -45,6 +45,7 @@ from typing import Any, Iterable, Mapping
 
 from .errors import ERROR, WARNING, GendanError, Issue, MissingSheetError, json_value
 from .fill import PdfError, fill_template, to_pdf
+from .messages import MESSAGES, message, show_value
 from .workbook import cell_ref, open_book, parse_date, parse_number, read_table
 from .schema import DATE, INT, NUMBER, TEXT, Column, SheetSchema, normalize_currency, normalize_header
 
@@ -61,53 +62,6 @@ UNIT_PLACES = 4  # a unit price in a foreign currency
 AMOUNT_PLACES = 2
 DEFAULT_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "quote.xlsx"
 
-# Every quote finding and input error, Chinese and English: the one table of them.
-MESSAGES: dict[str, tuple[str, str]] = {
-    "missing-value": ("{column}为空，请填写", "{column} is empty; fill it in"),
-    "bad-number": ("{column}“{value}”不是数字，请只填数字", "{column} '{value}' is not a number; enter digits only"),
-    "bad-date": ("{column}“{value}”不是日期，请写成 2026-11-03 这样的日期",
-                 "{column} '{value}' is not a date; write it like 2026-11-03"),
-    "no-rebate-rate": ("型号 {model} 找不到 {date} 适用的退税率（HS {hs_code}，系列 {family}），请在“退税率”表补充",
-                       "no rebate rate for model {model} on {date} (HS {hs_code}, family {family}); add a row "
-                       "to the Rebate rates sheet"),
-    "no-lines": ("报价明细表没有任何产品行，请至少填写一行", "the quote lines sheet has no lines; fill in at least one"),
-    "tier-below-moq": ("型号 {model} 的数量档位 {value} 低于最小起订量 {moq}",
-                       "model {model}: tier quantity {value} is below the MOQ {moq}"),
-    "duplicate-tier": ("型号 {model} 的数量档位 {value} 重复（另见第 {other} 行）",
-                       "model {model}: tier quantity {value} appears twice (see also row {other})"),
-    "no-cached-value": ("{column}是公式但没有计算结果，请在 Excel 中打开并保存一次",
-                        "{column} is a formula with no calculated value; open and save the file in Excel once"),
-    "unknown-currency": ("币种“{value}”无法识别，请填写 USD、EUR 等代码", "currency '{value}' is unknown; use a "
-                         "code such as USD or EUR"),
-    # export_price's input errors (QuoteInputError.code): also used as finding codes for a line
-    "negative-input": ("{name} 不能为负数（{value}）", "{name} must not be negative (got {value})"),
-    "rate-too-high": ("{name} 必须小于 100%（{value}）", "{name} must be below 100% (got {value})"),
-    "margin-too-high": ("利润率、银行费率和保险费合计 {value} 达到或超过 100%，无法定价",
-                        "profit margin, bank fee and insurance add up to {value}, 100% or more; no price "
-                        "can cover that"),
-    "rebate-above-vat": ("退税率 {value} 高于增值税率 {vat_rate}，请核对", "rebate rate {value} is above the VAT "
-                         "rate {vat_rate}; check both"),
-    "bad-exchange-rate": ("汇率必须大于 0（{value}）", "exchange_rate must be greater than 0 (got {value})"),
-    "pricing-mode": ("利润率与成本加成率只能填一个", "give profit_margin or markup_on_cost, not both"),
-    "no-pricing": ("利润率与成本加成率至少填一个", "give profit_margin or markup_on_cost"),
-    "unknown-incoterm": ("贸易条款“{value}”无法识别，请填写 EXW、FOB、CFR 或 CIF",
-                         "unknown incoterm '{value}'; use EXW, FOB, CFR or CIF"),
-    "bad-places": ("小数位数 {value} 无效", "places must be a whole number from 0 to 10 (got {value})"),
-}
-
-
-def _message(code: str, lang: str, **params: Any) -> str:
-    zh, en = MESSAGES[code]
-    shown = {k: _show(v) for k, v in params.items()}
-    return (zh if lang == "zh" else en).format(**shown)
-
-
-def _show(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value == value.to_integral_value() else format(value, "f")
-    return str(value)
 
 
 class QuoteInputError(GendanError, ValueError):
@@ -119,10 +73,10 @@ class QuoteInputError(GendanError, ValueError):
     def __init__(self, code: str, **params: Any):
         self.code = code
         self.params = params
-        super().__init__(_message(code, "en", **params))
+        super().__init__(message(code, "en", **params))
 
     def message(self, lang: str) -> str:
-        return _message(self.code, lang, **self.params)
+        return message(self.code, lang, **self.params)
 
 
 # ---------------------------------------------------------------------------------------- the maths
@@ -443,7 +397,7 @@ def price_lines(request: QuoteRequest, *, today: dt.date,
     def header_issue(code: str, fld: str, **params: Any) -> None:
         column = REQUEST.column(fld).label(lang)
         issues.append(Issue(code, ERROR, request.header_sheet, request.header_refs.get(fld, ""),
-                            hdr.get(fld), _message(code, lang, column=column, value=hdr.get(fld), **params)))
+                            hdr.get(fld), message(code, lang, column=column, value=hdr.get(fld), **params)))
 
     for fld in REQUEST.required:
         if hdr.get(fld) in (None, ""):
@@ -463,7 +417,7 @@ def price_lines(request: QuoteRequest, *, today: dt.date,
     if unit_places is None:
         unit_places = AMOUNT_PLACES if currency == "CNY" else UNIT_PLACES
     if not request.lines:
-        issues.append(Issue("no-lines", ERROR, request.lines_sheet, "", None, _message("no-lines", lang)))
+        issues.append(Issue("no-lines", ERROR, request.lines_sheet, "", None, message("no-lines", lang)))
     header_bad = any(i.severity == ERROR for i in issues)
 
     quoted: list[QuotedLine] = []
@@ -475,7 +429,7 @@ def price_lines(request: QuoteRequest, *, today: dt.date,
             column = LINES.column(fld).label(lang)
             value = params.pop("value", line.values.get(fld))
             issues.append(Issue(code, severity, request.lines_sheet, line.refs.get(fld, ""), value,
-                                _message(code, lang, column=column, value=value, **params)))
+                                message(code, lang, column=column, value=value, **params)))
 
         model = line.values.get("model")
         if not model:
@@ -661,7 +615,7 @@ def read_quote_request(path: Path | str) -> QuoteRequest:
     rates_table = read_table(book, RATES, rates_sheet, year_anchor=None)
     lang = lines.lang
     issues = [Issue(err, ERROR, header_sheet, refs.get(fld, ""), header.get(fld),
-                    _message(err, lang, column=REQUEST.column(fld).label(lang), value=header.get(fld)))
+                    message(err, lang, column=REQUEST.column(fld).label(lang), value=header.get(fld)))
               for fld, err in errors.items()]
     for fld in ("vat_rate", "bank_fee_rate", "insurance_rate", "profit_margin", "markup_on_cost"):
         if fld not in errors:
@@ -675,7 +629,7 @@ def read_quote_request(path: Path | str) -> QuoteRequest:
         bad = [(fld, line.errors.get(fld, "missing-value")) for fld in ("rate", "valid_from")
                if fld in line.errors or v.get(fld) is None]
         issues.extend(Issue(code, ERROR, rates_table.sheet, line.refs.get(fld, ""), v.get(fld),
-                            _message(code, lang, column=RATES.column(fld).label(lang), value=v.get(fld)))
+                            message(code, lang, column=RATES.column(fld).label(lang), value=v.get(fld)))
                       for fld, code in bad)
         if not bad:
             rates.append(RebateRate(rate=_rate_value(v["rate"]), valid_from=v["valid_from"],
@@ -764,7 +718,7 @@ class QuoteResult:
         for line in self.lines:
             b = line.breakdown
             out.append(f"{line.model:<16} {line.quantity:>9,} {line.price:>8} {self.currency:<3} "
-                       f"{_round(b.cost, 2):>9} {_show(b.rebate_rate * 100):>5}%")
+                       f"{_round(b.cost, 2):>9} {show_value(b.rebate_rate * 100):>5}%")
         out.extend(str(i) for i in self.issues)
         if self.quote_no:
             out.append(f"{self.quote_no}: {len(self.lines)} prices, {self.incoterm} {self.currency}, valid until "

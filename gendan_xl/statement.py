@@ -32,7 +32,7 @@ from typing import Any, Sequence
 
 from . import schema
 from .errors import INFO, WARNING, GendanError, Issue, MissingSheetError, json_value
-from .messages import make_issue
+from .messages import make_issue, message
 from .schema import normalize_currency, normalize_header
 
 OPENING = "opening"
@@ -65,25 +65,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "closing_balance": ("期末余额", "Closing balance"),
     "on_account": ("未核销", "Unapplied"),
     "cancelled": ("已取消/作废，不计入", "Cancelled or void, not included"),
-    # Issue messages: {placeholders} filled by `_issue`.
-    "msg.unknown-reference": ("{doc} 指向的单号 {ref} 不在本客户的未结单据中，已按最早未结单据核销；请核对单号",
-                              "{doc} names {ref}, which is not an open document of this customer; applied "
-                              "to the oldest open item instead — check the number"),
-    "msg.reference-to-cancelled": ("{doc} 指向已取消的单据 {ref}，已按最早未结单据核销；请核对",
-                                   "{doc} names {ref}, which is cancelled; applied to the oldest open item "
-                                   "instead — check it"),
-    "msg.currency-mismatch": ("{doc} 的币种 {currency} 与客户币种 {expected} 不同，未计入对账单；请换算后再录入",
-                              "{doc} is in {currency}, not the customer's {expected}; left out of the "
-                              "statement — enter it converted"),
-    "msg.unknown-payment-terms": ("付款条件“{terms}”无法识别，账龄改按单据日期计算；请写成“月结60天”或“Net 30”",
-                                  "payment terms \"{terms}\" not understood; ageing by invoice date instead — "
-                                  "write them like \"月结60天\" or \"Net 30\""),
-    "msg.unapplied-credit": ("{doc} 还有 {amount} 未核销（预收/多付），列为负数未结项",
-                             "{doc} has {amount} not applied to any invoice (prepaid or overpaid); listed as "
-                             "a negative open item"),
-    "msg.period-before-opening": ("对账期间开始于期初日期 {cutover} 之前，期初之前的单据不在工作簿中",
-                                  "the period starts before the opening balances date {cutover}; documents "
-                                  "before it are not in the workbook"),
 }
 
 
@@ -555,7 +536,7 @@ def _apply_credits(docs: list[Document], as_of: dt.date, basis: str, terms: Paym
 
 
 def _issue(code: str, severity: str, sheet: str, cell: str, value: Any, lang: str, **kw: Any) -> Issue:
-    return Issue(code, severity, sheet, cell, value, text(f"msg.{code}", lang).format(**kw))
+    return Issue(code, severity, sheet, cell, value, message(code, lang, **kw))
 
 
 # ============================================================================================ workbook I/O

@@ -47,6 +47,7 @@ import numpy as np
 
 from . import schema
 from .errors import WARNING, ERROR, Issue
+from .messages import message
 
 # Weekday numbers as in date.weekday(): Monday = 0.
 WEEKLY_PATTERNS: dict[str, tuple[int, ...]] = {
@@ -54,37 +55,10 @@ WEEKLY_PATTERNS: dict[str, tuple[int, ...]] = {
     "mon-sat": (0, 1, 2, 3, 4, 5),
 }
 
-# Every calendar message, zh and en, in one table.
-MESSAGES: dict[str, tuple[str, str]] = {
-    "calendar-unverified": (
-        "{year} 年没有官方节假日数据，已按周末和“{sheet}”表计算，可能不准：请在“{sheet}”表补全 {year} 年的"
-        "法定假日和调休上班日（至少包括春节和国庆），或升级 chinesecalendar",
-        "{year} has no official holiday data; working days were computed from weekends and the '{sheet}' "
-        "sheet and may be wrong: add {year}'s public holidays and makeup working days to the '{sheet}' "
-        "sheet (at least Spring Festival and National Day), or upgrade chinesecalendar",
-    ),
-    "unknown-calendar-kind": (
-        "类型“{value}”无法识别，请填写 放假 或 上班",
-        "type '{value}' is not recognised; write holiday or workday",
-    ),
-    "missing-value": ("{column}为空，请填写", "{column} is empty; fill it in"),
-    "bad-date": ("{column}“{value}”不是日期，请写成 2026-11-03 这样的日期",
-                 "{column} '{value}' is not a date; write it like 2026-11-03"),
-    "calendar-conflict": (
-        "{value} 在“{sheet}”表中既是放假又是上班，以第 {row} 行（{kind}）为准，请删除另一行",
-        "{value} is both a holiday and a working day in the '{sheet}' sheet; row {row} ({kind}) wins, "
-        "delete the other row",
-    ),
-}
 
 KIND_LABELS: dict[str, tuple[str, str]] = {"holiday": ("放假", "holiday"), "workday": ("上班", "workday")}
 
 _EPOCH_ORDINAL = _dt.date(1970, 1, 1).toordinal()  # datetime64[D] counts days from here
-
-
-def _message(code: str, lang: str, **fields: Any) -> str:
-    zh, en = MESSAGES[code]
-    return (zh if lang == "zh" else en).format(**fields)
 
 
 def _official_china() -> tuple[frozenset[_dt.date], frozenset[_dt.date], frozenset[int]]:
@@ -212,7 +186,7 @@ class WorkCalendar:
         complete 假期 sheet, in year order."""
         return [
             Issue("calendar-unverified", WARNING, sheet, "", year,
-                  _message("calendar-unverified", lang, year=year, sheet=sheet))
+                  message("calendar-unverified", lang, year=year, sheet=sheet))
             for year in sorted(set(int(y) for y in years)) if not self.is_verified(year)
         ]
 
@@ -370,14 +344,14 @@ def calendar_from_rows(
             code, field, value = bad
             column = schema.CALENDAR.column(field).label(lang)
             issues.append(Issue(code, ERROR, sheet, _ref(row, field), value,
-                                _message(code, lang, column=column, value=value)))
+                                message(code, lang, column=column, value=value)))
             continue
         date = _as_date(date)
         previous = kinds.get(date)
         if previous is not None and previous[0] != kind:
             issues.append(Issue(
                 "calendar-conflict", WARNING, sheet, _ref(row, "kind"), date,
-                _message("calendar-conflict", lang, value=date.isoformat(), sheet=sheet, row=row.row,
+                message("calendar-conflict", lang, value=date.isoformat(), sheet=sheet, row=row.row,
                          kind=KIND_LABELS[kind][0 if lang == "zh" else 1])))
         kinds[date] = (kind, row)
     holidays = [d for d, (k, _) in kinds.items() if k == "holiday"]

@@ -7,15 +7,12 @@ import email.policy
 import io
 import logging
 import shutil
-import socket
 import sqlite3
 import ssl
 import subprocess
-import zipfile
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from python_calamine import CalamineWorkbook
 

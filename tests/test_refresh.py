@@ -125,7 +125,6 @@ def test_formula_in_our_column_is_kept_and_reported(book, tmp_path):
 
 def test_rows_of_a_deleted_order_are_cleared():
     """A line that was refreshed, then deleted, leaves no stale status behind."""
-    import python_calamine  # noqa: F401  (same reader as the file door)
     master = load_master(WORKBOOKS / "orders.xlsx")
     rows = [list(r) for r in orders_rows(WORKBOOKS / "orders.xlsx")]
     status = status_of(master, today=TODAY)
