@@ -936,8 +936,6 @@ class _SheetPatcher:
         self.skipped_rc: set[tuple[int, int]] = set()
         self.col_style_cache: dict[int, bytes | None] = {}
         self.templates: dict[tuple[int, _Value, bytes | None], tuple[bytes, bytes]] = {}
-        # no value to clear: rows holding exactly our cells can take the one-pass rewrite
-        self.plain = all(v.kind != _CLEAR for v in by_row.values())
         self.ti = 0
         self.phase = 0  # 0 head, 1 rows, 2 tail
         self.buf = b""
@@ -1158,10 +1156,9 @@ class _SheetPatcher:
         if ext >= 0:  # a row's <extLst> follows its cells: keep it last
             ext = content.rfind(b"<", 0, ext)
             content, suffix = content[:ext], content[ext:]
-        if self.plain:
-            again = self._rewrite_own(rownum, attrs, has_r, content, suffix, wanted)
-            if again is not None:
-                return again
+        again = self._rewrite_own(rownum, attrs, has_r, content, suffix, wanted)
+        if again is not None:
+            return again
         split, existing = self._cells_from(content, wanted[0][0], rownum)
         if not existing:  # the usual first run: our columns are new, right of every cell
             new = self._new_cells(rownum, wanted, attrs)
@@ -1218,29 +1215,71 @@ class _SheetPatcher:
 
     def _rewrite_own(self, rownum: int, attrs: bytes, has_r: bool, content: bytes, suffix: bytes,
                      wanted: list[tuple[int, _Value]]) -> bytes | None:
-        """Every refresh after the first: the row ends with exactly the cells we write, as we wrote them
-        (r="" then s=""). Replace them in one pass; None when the row is anything else (general path)."""
-        j = content.find(b'<%sc r="%s%d"' % (self.pfx, _letters(wanted[0][0]), rownum))
-        if j < 0 or self.arrays or content.find(self.f_open, j) >= 0:
+        """Every refresh after the first: the row ends with the cells we wrote last time, as we wrote them
+        (r="" first, then s=""), maybe with gaps where a value was blank. Merge in one pass; None when the
+        row is anything else (the general path handles it)."""
+        if self.arrays:
             return None
         row = b"%d" % rownum
-        parts = [content[:j]]
-        pos, k, n = j, 0, len(wanted)
-        templates = self.templates
-        for m in self.own_re.finditer(content, j):
-            if m.start() != pos or k >= n:
-                return None
+        pfx = self.pfx
+        # jump to the first of our cells that exists; the ones before it must be blanks with no cell
+        k, n = 0, len(wanted)
+        while True:
             col, v = wanted[k]
-            if m.group(1) != _letters(col) or (m.group(2) is None and b" s=" in m.group(3)):
+            j = content.find(b'<%sc r="%s%d"' % (pfx, _letters(col), rownum))
+            if j >= 0:
+                break
+            if v.kind != _CLEAR or content.find(b'r="%s%d"' % (_letters(col), rownum)) >= 0:
+                return None
+            k += 1
+            if k == n:
+                return None
+        if content.find(self.f_open, j) >= 0:
+            return None
+        parts = [content[:j]]
+        pos = j
+        templates = self.templates
+        written = cleared = 0
+        for m in self.own_re.finditer(content, j):
+            if m.start() != pos:
                 return None
             style = m.group(2)
-            t = templates.get((col, v, style)) or self._template(col, v, style)
-            parts += (t[0], row, t[1])
+            if style is None and b" s=" in m.group(3):
+                return None
+            mcol = _col_number(m.group(1))
+            while k < n and wanted[k][0] < mcol:  # a value where there was no cell: insert it here
+                col, v = wanted[k]
+                if v.kind != _CLEAR:
+                    st = self._default_style(attrs, col)
+                    t = templates.get((col, v, st)) or self._template(col, v, st)
+                    parts += (t[0], row, t[1])
+                    written += 1
+                k += 1
+            if k < n and wanted[k][0] == mcol:
+                col, v = wanted[k]
+                if v.kind == _CLEAR:
+                    parts.append(self._cell_xml(rownum, col, v, style))
+                    cleared += 1
+                else:
+                    t = templates.get((col, v, style)) or self._template(col, v, style)
+                    parts += (t[0], row, t[1])
+                    written += 1
+                k += 1
+            else:  # a cell between ours that we do not write: keep it
+                parts.append(m.group(0))
             pos = m.end()
-            k += 1
-        if k != n or content[pos:].strip():
+        if content[pos:].strip():
             return None
-        self.result.written += n
+        for col, v in wanted[k:]:
+            if v.kind != _CLEAR:
+                st = self._default_style(attrs, col)
+                t = templates.get((col, v, st)) or self._template(col, v, st)
+                parts += (t[0], row, t[1])
+                written += 1
+        self.result.written += written
+        self.result.cleared += cleared
+        if b"spans" in attrs:
+            attrs = self._widen_spans(attrs, wanted)
         if not has_r:
             attrs = b' r="%d"' % rownum + attrs
         return b"<%srow%s>%s%s</%srow>" % (self.pfx, attrs, b"".join(parts), suffix, self.pfx)

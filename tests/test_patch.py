@@ -643,3 +643,22 @@ def test_number_into_a_date_formatted_cell_is_still_verified(orders: Path) -> No
     result = patch_sheet(orders, "订单", {(2, 5): 46000}, now=NOW)
     assert result.verified
     assert calamine_cell(orders, "订单", 2, 5) == dt.date(2025, 12, 9)
+
+
+def test_rerun_clears_old_values_and_fills_gaps(orders: Path) -> None:
+    # refresh 1: days late only on some lines; refresh 2: the late line is fixed, another becomes late
+    first = {7: (2, ["逾期", "on_track", "on_track", "at_risk"]), 8: (2, [3, None, None, None]),
+             9: (2, ["验货未做", None, "", "物料晚"])}
+    patch_sheet(orders, "订单", {(1, 7): "状态", (1, 8): "晚天数", (1, 9): "原因"}, columns=first, now=NOW)
+    second = {7: (2, ["on_track", "逾期", "on_track", "at_risk"]), 8: (2, [None, 5, None, None]),
+              9: (2, [None, "出货晚", "", "物料晚"])}
+    result = patch_sheet(orders, "订单", {(1, 7): "状态", (1, 8): "晚天数", (1, 9): "原因"}, columns=second,
+                         now=NOW)
+    assert result.cleared == 2  # H2 and I2 had values
+    for col, (first_row, values) in second.items():
+        for i, want in enumerate(values):
+            assert calamine_cell(orders, "订单", first_row + i, col) == ("" if want is None else want)
+    root = ET.fromstring(sheet_xml(orders, "订单"))
+    for row in root.find(f"{NS}sheetData"):
+        cols = [openpyxl.utils.column_index_from_string(re.match("[A-Z]+", c.get("r")).group(0)) for c in row]
+        assert cols == sorted(cols) and len(cols) == len(set(cols))
