@@ -74,22 +74,9 @@ class RefreshPlan:
     colours: list[ColourRule]
     lang: str
 
-    def cells(self, current: Sequence[Sequence[Any]] = ()) -> dict[tuple[int, int], Any]:
-        """{(row, col)} 1-based → value: the form the file patcher takes.
-
-        Given the sheet's `current` values, a None (clear) is left out where the cell is already empty:
-        most lines have no days late and no next milestone, and a million empty writes are not free."""
-        out = {}
-        for cw in self.columns:
-            col = cw.col
-            for i, value in enumerate(cw.values):
-                r = cw.first_row + i
-                if value is None and current:
-                    row = current[r - 1] if r <= len(current) else ()
-                    if col >= len(row) or _blank(row[col]):
-                        continue
-                out[(r, col + 1)] = value
-        return out
+    def cells(self) -> dict[tuple[int, int], Any]:
+        """{(row, col)} 1-based → value: every cell the plan writes (None clears)."""
+        return {(cw.first_row + i, cw.col + 1): value for cw in self.columns for i, value in enumerate(cw.values)}
 
 
 class Grid(Protocol):
@@ -222,12 +209,15 @@ def refresh_workbook(path: str | Path, *, today: dt.date, now: dt.datetime, shee
     path = Path(path)
     master = load_master(path, sheet=sheet, lang=lang)
     status = status_of(master, today=today, warning_days=warning_days, weekly=weekly, lang=lang)
-    current = master.book.values(master.orders.sheet)
-    plan = plan_refresh(status, current, now=now, lang=lang)
+    plan = plan_refresh(status, master.book.values(master.orders.sheet), now=now, lang=lang)
     sidecar = is_open(path) is not None
     out = sidecar_path(path) if sidecar else None
     rules = [CFRule(r.sqref, kind="equal", text=r.text, fill=r.fill, font=r.font) for r in plan.colours]
-    done = patch_sheet(path, plan.sheet, plan.cells(current), out_path=out, backups=backups, now=now,
+    # whole columns go as blocks (the patcher's fast path); the stamp above them as a single cell
+    columns = {cw.col + 1: (cw.first_row, cw.values) for cw in plan.columns if cw.first_row == plan.header_row}
+    stamp = {(cw.first_row, cw.col + 1): v for cw in plan.columns if cw.first_row != plan.header_row
+             for v in cw.values}
+    done = patch_sheet(path, plan.sheet, stamp, columns=columns, out_path=out, backups=backups, now=now,
                        conditional_formats=rules)
     lang = plan.lang
     return RefreshResult(status, plan, done.path, sidecar, status.issues + done.issues(lang), done.backup)
