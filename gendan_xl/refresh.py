@@ -210,6 +210,7 @@ def refresh_workbook(path: str | Path, *, today: dt.date, now: dt.datetime, shee
     master = load_master(path, sheet=sheet, lang=lang)
     status = status_of(master, today=today, warning_days=warning_days, weekly=weekly, lang=lang)
     plan = plan_refresh(status, master.book.values(master.orders.sheet), now=now, lang=lang)
+    master.book.forget()  # the raw sheet is no longer needed; the patcher's check reads the file again
     sidecar = is_open(path) is not None
     out = sidecar_path(path) if sidecar else None
     rules = [CFRule(r.sqref, kind="equal", text=r.text, fill=r.fill, font=r.font) for r in plan.colours]

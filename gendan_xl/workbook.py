@@ -126,6 +126,10 @@ class Book(_SheetFinder):
         except Exception as exc:  # calamine raises its own XmlError/ZipError types for broken parts
             raise UnusableWorkbookError(f"{self.path.name}: sheet {sheet!r} is corrupt ({exc})") from exc
 
+    def forget(self) -> None:
+        """Drop the sheets read so far: a million-row sheet is a gigabyte of Python objects."""
+        self._cache.clear()
+
     def formulas_without_value(self, sheet: str) -> set[str]:
         """Cells ("K12") holding a formula but no cached value: their value is unknown until Excel recalculates."""
         part = sheet_part(self.path, sheet)
