@@ -22,6 +22,7 @@ from typing import Any, Iterable, Iterator
 import python_calamine as calamine
 
 from .errors import MissingColumnsError, MissingSheetError, UnusableWorkbookError
+from .package import sheet_part
 from .schema import DATE, INT, NUMBER, ORDERS, TEXT, SheetSchema, header_language, match_headers, normalize_header
 
 HEADER_SEARCH_ROWS = 20
@@ -133,8 +134,6 @@ class Book(_SheetFinder):
     def formulas_without_value(self, sheet: str) -> set[str]:
         """Cells ("K12") holding a formula but no cached value: their value is unknown until Excel recalculates."""
         part = sheet_part(self.path, sheet)
-        if part is None:
-            return set()
         with zipfile.ZipFile(self.path) as zf:
             xml = zf.read(part)
         if b"<f" not in xml:
@@ -203,29 +202,6 @@ def _workbook_part(zf: zipfile.ZipFile) -> str:
     if not m:
         raise KeyError("xl/workbook.xml")
     return m.group(1).decode()
-
-
-def sheet_part(path: str | Path, sheet: str) -> str | None:
-    """The zip member holding a worksheet ("xl/worksheets/sheet1.xml"), found through workbook.xml and its rels."""
-    import posixpath
-    from xml.etree import ElementTree as ET
-
-    with zipfile.ZipFile(path) as zf:
-        wb_part = _workbook_part(zf)
-        base = posixpath.dirname(wb_part)
-        rels_part = posixpath.join(base, "_rels", posixpath.basename(wb_part) + ".rels")
-        wb_root = ET.fromstring(zf.read(wb_part))
-        rels_root = ET.fromstring(zf.read(rels_part))
-    targets = {}
-    for rel in rels_root:
-        target = rel.get("Target", "")
-        targets[rel.get("Id")] = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
-            posixpath.join(base, target))
-    for el in wb_root.iter():
-        if el.tag.rsplit("}", 1)[-1] == "sheet" and el.get("name") == sheet:
-            rid = next((v for k, v in el.attrib.items() if k.endswith("}id")), None)
-            return targets.get(rid)
-    return None
 
 
 # ---------------------------------------------------------------------------------------------- typed rows
