@@ -124,3 +124,66 @@ def test_reconcile_explains_the_unbooked_credit_note(capsys, tmp_path):
     assert code == 0 and doc["difference"] == 1800 and doc["unexplained"] == 0
     assert any(i["category"] == "unbooked_credit_note" and "CN-2606-01" in json.dumps(i, ensure_ascii=False)
                for i in doc["items"])
+
+
+# ------------------------------------------------------------------------- quote, review, allocate, jobs
+
+def settings_file(tmp_path):
+    """The sample settings with every folder inside tmp_path (relative paths follow the file)."""
+    from conftest import ROOT
+
+    cfg = tmp_path / "gendan.toml"
+    cfg.write_text((ROOT / "gendan.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    return cfg
+
+
+def test_quote_writes_a_numbered_quote_and_logs_it(capsys, tmp_path):
+    cfg = settings_file(tmp_path)
+    args = ["--config", str(cfg), "quote", str(WORKBOOKS / "quote_request.xlsx"), "--today", "2026-11-26", "--json"]
+    code, out, _ = run(capsys, *args)
+    first = json.loads(out)
+    code2, out2, _ = run(capsys, *args)
+    second = json.loads(out2)
+    assert (code, code2) == (0, 0)
+    assert first["quote_no"] != second["quote_no"]  # numbers never repeat across runs
+    assert len(list((tmp_path / "build" / "out" / "quotes").glob("Q2026*.xlsx"))) == 2
+    assert (tmp_path / "data" / "gendan.sqlite").exists()
+
+
+def test_review_after_the_quote_gives_every_verdict(capsys, tmp_path):
+    cfg = settings_file(tmp_path)
+    run(capsys, "--config", str(cfg), "quote", str(WORKBOOKS / "quote_request.xlsx"), "--today", "2026-11-26")
+    book = tmp_path / "orders.xlsx"
+    book.write_bytes((WORKBOOKS / "orders.xlsx").read_bytes())
+    code, out, _ = run(capsys, "--config", str(cfg), "review", str(book), "--today", "2026-11-26", "--json")
+    doc = json.loads(out)
+    verdicts = {line["order_no"]: line["verdict"] for line in doc["lines"]}
+    assert code == 1  # a line is rejected
+    assert verdicts["SO26R01"] == "accept" and verdicts["SO26R02"] == "reject"
+    assert verdicts["SO26R03"] == "accept_with_conditions" and verdicts["SO26R04"] == "reject"
+    assert (tmp_path / "orders.review.xlsx").exists()
+    assert book.read_bytes() == (WORKBOOKS / "orders.xlsx").read_bytes()  # the master is only read
+
+
+def test_allocate_prints_and_writes_the_sidecar(capsys, tmp_path):
+    book = tmp_path / "orders.xlsx"
+    book.write_bytes((WORKBOOKS / "orders.xlsx").read_bytes())
+    code, out, _ = run(capsys, "allocate", str(book), "--stock", str(WORKBOOKS / "stock.xlsx"), "--json")
+    doc = json.loads(out)
+    assert code == 1  # the sample's stock is short
+    assert doc["lines"] and (tmp_path / "orders.allocation.xlsx").exists()
+
+
+def test_jobs_list_and_a_dry_run(capsys, tmp_path):
+    cfg = settings_file(tmp_path)
+    text = cfg.read_text(encoding="utf-8").replace('path = "workbooks/orders.xlsx"',
+                                                   f'path = "{(WORKBOOKS / "orders.xlsx").as_posix()}"')
+    cfg.write_text(text, encoding="utf-8")
+    code, out, _ = run(capsys, "--config", str(cfg), "jobs", "list")
+    assert code == 0 and "overdue-report" in out and "statements" in out and "validate" in out
+    code, out, _ = run(capsys, "--config", str(cfg), "jobs", "run", "overdue-report", "--today", "2026-11-26",
+                       "--dry-run")
+    assert code == 0 and "would-send" in out and "lead@hengda.example" in out
+    assert not (tmp_path / "outbox").exists()  # a dry run sends nothing
+    code, _, err = run(capsys, "--config", str(cfg), "jobs", "run", "nope")
+    assert code == 3 and "no job 'nope'" in err
