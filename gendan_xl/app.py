@@ -47,16 +47,18 @@ def customer_contacts(master: Master) -> dict[str, tuple[str, str]]:
 
 
 def statement_mails(settings: Settings, workbook: Path, period: str, *, today: dt.date, out_dir: Path,
-                    pdf: bool = False) -> tuple[list[Mail], list[str]]:
-    """One mail per customer with an e-mail address and a statement for `period`: the filled statement
-    attached (and its PDF when asked and LibreOffice is present). Returns the mails and the customers
-    left out for want of an address."""
+                    pdf: bool = False, statements: list | None = None) -> tuple[list[Mail], list[str]]:
+    """One mail per customer with an e-mail address and a statement for `period` (all customers with
+    activity or a balance, or the `statements` given): the filled statement attached, and its PDF when
+    asked and LibreOffice is present. Returns the mails and the customers left out for want of an address."""
     from .statement import statements_from_workbook, write_statement
 
     contacts = customer_contacts(load_master(workbook))
     mails, no_email = [], []
     company = dict(settings.company)
-    for st in statements_from_workbook(workbook, period, lang=settings.lang):
+    if statements is None:
+        statements = statements_from_workbook(workbook, period, lang=settings.lang)
+    for st in statements:
         email, lang = contacts.get(normalize_header(st.customer), ("", settings.lang))
         if not email:
             no_email.append(st.customer)

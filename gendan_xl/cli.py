@@ -288,9 +288,7 @@ def cmd_statement(args: argparse.Namespace) -> int:
 
         mails, no_email = statement_mails(settings, args.workbook, args.period, today=dt.date.today(),
                                           out_dir=args.out or settings.out_dir / "statements" / args.period,
-                                          pdf=args.pdf)
-        mails = [m for m in mails if not args.customer or any(st.customer_name in m.subject or st.customer in
-                                                                m.subject for st in statements)]
+                                          pdf=args.pdf, statements=statements)
         for code in no_email:
             note(f"warning: no e-mail for customer {code} in the 客户 sheet; statement not sent")
         return _send(settings, mails, job="statements", period=args.period, args=args)

@@ -187,3 +187,16 @@ def test_jobs_list_and_a_dry_run(capsys, tmp_path):
     assert not (tmp_path / "outbox").exists()  # a dry run sends nothing
     code, _, err = run(capsys, "--config", str(cfg), "jobs", "run", "nope")
     assert code == 3 and "no job 'nope'" in err
+
+
+def test_statement_send_one_customer_once(capsys, tmp_path):
+    cfg = settings_file(tmp_path)
+    argv = ["--config", str(cfg), "statement", str(WORKBOOKS / "orders.xlsx"), "--period", "2026-10",
+            "--customer", "BLK", "--send"]
+    code, out, _ = run(capsys, *argv)
+    assert code == 0 and out.strip().endswith("sent 1")
+    emls = list((tmp_path / "outbox").glob("*.eml"))
+    assert len(emls) == 1 and "caigou@lanke.example" in emls[0].name
+    code, out, _ = run(capsys, *argv)
+    assert code == 0 and out.strip().endswith("skipped 1")
+    assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
