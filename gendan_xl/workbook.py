@@ -17,7 +17,8 @@ import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from types import MappingProxyType
+from typing import Any, Iterable, Iterator, Mapping
 
 import python_calamine as calamine
 
@@ -206,16 +207,44 @@ def _workbook_part(zf: zipfile.ZipFile) -> str:
 
 # ---------------------------------------------------------------------------------------------- typed rows
 
-@dataclass
+class RawCells(Mapping[str, Any]):
+    """The raw cell values of one row by field, read from the sheet's own row list (blank → None).
+
+    A view, not a copy: a million-row sheet would otherwise hold every value twice."""
+
+    __slots__ = ("_cells", "_cols")
+
+    def __init__(self, cells: list[Any], cols: dict[str, int]) -> None:
+        self._cells, self._cols = cells, cols
+
+    def __getitem__(self, field_: str) -> Any:
+        c = self._cols[field_]
+        v = self._cells[c] if c < len(self._cells) else None
+        return None if _is_blank(v) else v
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._cols)
+
+    def __len__(self) -> int:
+        return len(self._cols)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
+_NOTHING: Mapping[str, Any] = MappingProxyType({})  # the errors and extras of a clean row: shared, read-only
+
+
+@dataclass(slots=True)
 class Row:
     """One data row: typed values by field, the raw cell values, and where each came from."""
 
     row: int  # 1-based Excel row number
     values: dict[str, Any]
-    raw: dict[str, Any] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)  # field → "bad-date" | "bad-number" | "no-cached-value"
+    raw: Mapping[str, Any] = field(default_factory=dict)
+    errors: Mapping[str, str] = field(default_factory=dict)  # field → "bad-date" | "bad-number" | "no-cached-value"
     cols: dict[str, int] = field(default_factory=dict)  # field → 0-based column index
-    extra: dict[str, Any] = field(default_factory=dict)  # unknown columns: header text → raw value
+    extra: Mapping[str, Any] = field(default_factory=dict)  # unknown columns: header text → raw value
 
     def ref(self, field_: str) -> str:
         return cell_ref(self.row, self.cols[field_])
@@ -341,15 +370,16 @@ def _type_row(excel_row: int, cells: list[Any], spec: list[tuple[str, int, str]]
               extra_cols: list[tuple[int, str]], date1904: bool, no_cache: set[str],
               year_anchor: str | None) -> Row:
     width = len(cells)
-    raw: dict[str, Any] = {}
-    for f, c, _ in spec:
-        v = cells[c] if c < width else None
-        raw[f] = None if v is None or v == "" or (isinstance(v, str) and not v.strip()) else v
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
-    anchor = _parse_date(raw.get(year_anchor), date1904, None) if year_anchor in raw else None
+    anchor = None
+    if year_anchor in columns:
+        c = columns[year_anchor]
+        anchor = _parse_date(None if c >= width or _is_blank(cells[c]) else cells[c], date1904, None)
     for f, c, kind in spec:
-        v = raw[f]
+        v = cells[c] if c < width else None
+        if v == "" or (isinstance(v, str) and not v.strip()):
+            v = None
         if v is None:
             values[f] = None
             if no_cache and cell_ref(excel_row, c) in no_cache:
@@ -374,8 +404,9 @@ def _type_row(excel_row: int, cells: list[Any], spec: list[tuple[str, int, str]]
             errors[f] = "bad-date" if kind == DATE else "bad-number"
         else:
             values[f] = value
-    extra = {h: cells[c] for c, h in extra_cols if c < width and not _is_blank(cells[c])}
-    return Row(row=excel_row, values=values, raw=raw, errors=errors, cols=columns, extra=extra)
+    extra = {h: cells[c] for c, h in extra_cols if c < width and not _is_blank(cells[c])} if extra_cols else None
+    return Row(row=excel_row, values=values, raw=RawCells(cells, columns), errors=errors or _NOTHING,
+               cols=columns, extra=extra or _NOTHING)
 
 
 _BAD = object()
