@@ -154,6 +154,7 @@ STATUS_TABLE = {
     "en": ("Row", "Order", "Customer", "Model", "Due", "Status", "Days late", "Slack", "Next", "Reason"),
 }
 STATUS_SUMMARY = {"zh": "{name}（{today}）：", "en": "{name} ({today}): "}
+NO_LINES = {"zh": "没有订单行", "en": "no order lines"}
 
 
 def print_status(status, name: str, lang: str) -> None:
@@ -168,7 +169,7 @@ def print_status(status, name: str, lang: str) -> None:
         print()
     counts = "，".join if lang == "zh" else ", ".join
     parts = [f"{STATUS_LABELS[k][0 if lang == 'zh' else 1]} {v}" for k, v in result.counts.items() if v]
-    print(STATUS_SUMMARY[lang].format(name=name, today=result.today) + counts(parts))
+    print(STATUS_SUMMARY[lang].format(name=name, today=result.today) + (counts(parts) or NO_LINES[lang]))
 
 
 def _print_issues_to_stderr(issues) -> None:
