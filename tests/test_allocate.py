@@ -50,6 +50,14 @@ def test_grade_then_due_date_then_order_date_then_row():
     assert [x.rank for x in result.lines] == [1, 2, 3, 4, 5, 6]
 
 
+def test_due_date_comes_before_order_date():
+    lines = [
+        line(2, "BLK", due=dt.date(2026, 12, 20), ordered=dt.date(2026, 10, 1)),   # older order, later due
+        line(3, "BLK", due=dt.date(2026, 12, 10), ordered=dt.date(2026, 11, 1)),   # newer order, earlier due
+    ]
+    assert served(allocate({"PB-10K": 1000}, lines, GRADES)) == [(3, 1000, 0), (2, 0, 1000)]
+
+
 def test_ties_are_served_top_to_bottom_whatever_the_input_order():
     lines = [line(9), line(4), line(7)]
     assert served(allocate({"PB-10K": 1500}, lines, GRADES)) == [(4, 1000, 0), (7, 500, 500), (9, 0, 1000)]
@@ -185,13 +193,15 @@ def test_allocate_the_sample_and_reread_the_sidecar(tmp_path):
     assert not models["HUB-7"].listed
     assert models["TWS-A1"].short == 0 and models["TWS-A1"].left == 0
     assert models["CB-L2C"].demand == 0 and models["CB-L2C"].left == 5000
+    assert any(m.short for m in result.models)  # the sample stock is short somewhere
     for m in result.models:  # per model, ranks are a grade/due/order-date/row queue
         queue = [x for x in result.lines if x.model == m.model]
         keys = [(grade_rank(x.grade), x.due_date or dt.date.max, x.order_date or dt.date.max, x.row) for x in queue]
         assert keys == sorted(keys)
         # nobody further down the queue gets anything while someone above is short
         shorts = [x.short > 0 for x in queue]
-        assert all(x.allocated == 0 for x in queue[shorts.index(True) + 1:]) if any(shorts) else True
+        after_first_short = queue[shorts.index(True) + 1:] if any(shorts) else []
+        assert all(x.allocated == 0 for x in after_first_short)
 
     book = CalamineWorkbook.from_path(str(result.path))
     assert book.sheet_names == ["分配", "客户缺货", "库存"]

@@ -254,9 +254,11 @@ def test_the_scheduler_catches_up_at_start_and_stops_cleanly_on_a_signal(tmp_pat
     proc = subprocess.Popen([sys.executable, "-c", LOOP, str(tmp_path), str(ROOT / "jobs" / "jobs.toml")],
                             env=env, stderr=subprocess.PIPE, text=True)
     log = tmp_path / "logs" / "jobs.log"
-    for _ in range(200):
-        if log.exists() and "overdue-report (2026-11-26)" in log.read_text(encoding="utf-8"):
-            break
+    deadline = time.monotonic() + 60  # generous: a loaded CI machine starts Python slowly
+    while not (log.exists() and "overdue-report (2026-11-26)" in log.read_text(encoding="utf-8")):
+        if time.monotonic() > deadline or proc.poll() is not None:
+            proc.kill()
+            pytest.fail(f"the scheduler never logged the catch-up run: {proc.communicate()[1]}")
         time.sleep(0.05)
     proc.send_signal(sig)
     _, stderr = proc.communicate(timeout=20)

@@ -28,7 +28,7 @@ from gendan_xl.patch import (
     sidecar_path,
 )
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+from conftest import CORPUS  # noqa: E402  (../shared/corpus beside the checkout, as CI lays it)
 NOW = dt.datetime(2026, 11, 26, 9, 30, 0)
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 

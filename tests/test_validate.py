@@ -21,6 +21,7 @@ D = dt.date
     ({"数量": -5, "金额": -42.5}, [("订单", "D2", "bad-quantity")]),
     ({"单价": -1, "金额": -1000}, [("订单", "E2", "negative-price")]),
     ({"金额": 8500.01}, []),  # within a cent
+    ({"金额": 8500.02}, [("订单", "G2", "amount-mismatch")]),  # beyond it
     ({"金额": 8600}, [("订单", "G2", "amount-mismatch")]),
     ({"出货日期": D(2026, 3, 1)}, [("订单", "J2", "ship-before-order")]),
     ({"客户交期": D(2026, 3, 1)}, [("订单", "I2", "due-before-order")]),
@@ -38,6 +39,12 @@ def test_each_rule(book, overrides, expected):
     report = validate_workbook(book([good_row(**overrides)]))
     assert report.flat() == expected
     assert report.ok == (not expected)
+
+
+def test_formula_without_a_cached_value_is_a_warning(book):
+    report = validate_workbook(book([good_row(金额="=D2*E2")]))  # openpyxl writes no cached value
+    assert report.flat() == [("订单", "G2", "no-cached-value")]
+    assert report.issues[0].severity == "warning" and report.ok
 
 
 def test_duplicate_names_both_cells_and_allows_multi_line_orders(book):

@@ -163,3 +163,6 @@ def test_english_headers_set_the_language(book):
 def test_1904_corpus_file_reads_dates():
     b = open_book(CORPUS / "sheetjs__1904__1904.xlsx")
     assert b.date1904
+    rows = b.values(b.sheet_names[0])
+    # column B holds the date of serial A in the 1904 system: 1 → 1904-01-02, 111 → 1904-04-21
+    assert (rows[0][1], rows[2][1]) == (dt.date(1904, 1, 2), dt.date(1904, 4, 21))
