@@ -75,6 +75,35 @@ def note(text: str) -> None:
     print(text, file=sys.stderr)
 
 
+class UsageError(Exception):
+    """The command line asks for something we will not do (exit 2, one line)."""
+
+
+def output_file(out: Path | None, *inputs: Path | None) -> Path | None:
+    """A file we are asked to write: never one of the inputs, never a folder (our outputs are new files)."""
+    if out is None:
+        return None
+    if out.is_dir():
+        raise UsageError(f"{out} is a folder; give a file name for the output")
+    for src in inputs:
+        if src is not None and out.exists() and src.exists() and out.resolve() == src.resolve():
+            raise UsageError(f"{out} is an input of this command; write the output to another file")
+    return out
+
+
+def output_dir(out: Path | None, *inputs: Path | None) -> Path | None:
+    """A folder we write new files into: not an existing file, and so never one of the inputs."""
+    if out is not None and out.exists() and not out.is_dir():
+        raise UsageError(f"{out} is a file; --out takes a folder")
+    return out
+
+
+def non_negative(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 0 or more")
+    return int(text)
+
+
 def parse_day(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -121,6 +150,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
         lang = args.lang or _lang_of(report)
         if args.report:
             out = args.report if len(args.path) == 1 else args.report.with_name(f"{path.stem}.{args.report.name}")
+            if out.suffix.lower() != ".xlsx":
+                raise UsageError(f"{out}: the Issues report is an Excel file; name it .xlsx")
+            output_file(out, *args.path)
             write_issues_xlsx(report, out, workbook=path, lang=lang)
             note(f"wrote {out}")
         if args.json:
@@ -143,8 +175,10 @@ def _status_setup(p: argparse.ArgumentParser) -> None:
     p.add_argument("path", type=Path, help="master order workbook")
     p.add_argument("--today", type=parse_day, help="the day to judge on (default: today)")
     p.add_argument("--sheet", help="the orders sheet (default: found by name)")
-    p.add_argument("--warning-days", type=int, default=3, help="working days before due that count as at risk (3)")
-    p.add_argument("--weekly", choices=("mon-fri", "mon-sat"), default="mon-fri", help="the factory's working week")
+    p.add_argument("--warning-days", type=non_negative, help="working days before due that count as at risk "
+                   "(default: [workbook] warning_days in gendan.toml, else 3)")
+    p.add_argument("--weekly", choices=("mon-fri", "mon-sat"),
+                   help="the factory's working week (default: [workbook] weekly in gendan.toml, else mon-fri)")
     p.add_argument("--lang", choices=("zh", "en"), help="language of labels and reasons (default: the headers')")
     p.add_argument("--json", action="store_true", help="print every order's status as JSON")
 
@@ -182,10 +216,10 @@ def _print_issues_to_stderr(issues) -> None:
 def cmd_status(args: argparse.Namespace) -> int:
     from .master import load_master, status_of
 
+    settings = _settings(args)
     master = load_master(args.path, sheet=args.sheet, lang=args.lang)
     lang = args.lang or master.orders.lang
-    status = status_of(master, today=args.today or dt.date.today(), warning_days=args.warning_days,
-                       weekly=args.weekly, lang=lang)
+    status = status_of(master, today=args.today or dt.date.today(), lang=lang, **_calendar_options(args, settings))
     if args.json:
         print_json(status.to_dict(lang))
     else:
@@ -196,7 +230,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def _refresh_setup(p: argparse.ArgumentParser) -> None:
     _status_setup(p)
-    p.add_argument("--backups", type=int, default=3, help="how many previous versions to keep (3)")
+    p.add_argument("--backups", type=non_negative,
+                   help="how many previous versions to keep (default: [workbook] backups in gendan.toml, else 3)")
 
 
 REFRESH_DONE = {
@@ -215,10 +250,11 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     from .patch import is_open
     from .refresh import refresh_workbook
 
+    settings = _settings(args)
     lock = is_open(args.path)
     result = refresh_workbook(args.path, today=args.today or dt.date.today(), now=dt.datetime.now(),
-                              sheet=args.sheet, lang=args.lang, warning_days=args.warning_days,
-                              weekly=args.weekly, backups=args.backups)
+                              sheet=args.sheet, lang=args.lang, **_calendar_options(args, settings),
+                              backups=settings.backups if args.backups is None else args.backups)
     lang = result.plan.lang
     if result.sidecar:
         note("warning: " + SIDECAR_NOTE[lang].format(name=args.path.name, lock=lock.name if lock else "?",
@@ -277,6 +313,7 @@ def cmd_statement(args: argparse.Namespace) -> int:
     from .statement import statements_from_workbook, write_statement
 
     settings = _settings(args)
+    output_dir(args.out, args.workbook)
     basis = {"invoice": "invoice_date", "due": "due_date"}[args.basis]
     try:
         statements = statements_from_workbook(args.workbook, args.period, customer=args.customer, as_of=args.as_of,
@@ -347,6 +384,7 @@ def cmd_quote(args: argparse.Namespace) -> int:
     from .quote import make_quote
 
     settings = _settings(args)
+    output_dir(args.out, args.request)
     result = make_quote(args.request, out_dir=args.out or settings.out_dir / "quotes", data_dir=settings.data_dir,
                         today=args.today or dt.date.today(), pdf=args.pdf)
     print_json(result.to_dict()) if args.json else print(result.to_text())
@@ -465,7 +503,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     lang = args.lang or settings.lang
     today = args.today or dt.date.today()
     result = review_workbook(args.workbook, today=today, data_dir=args.data_dir or settings.data_dir,
-                             new_orders=args.orders, out=args.out, weekly=settings.weekly, lang=lang)
+                             new_orders=args.orders, out=output_file(args.out, args.workbook, args.orders), weekly=settings.weekly, lang=lang)
     if args.send or args.dry_run:
         mails, no_email = review_mails(result, emails=settings.merchandisers, lang=lang)
         for name in no_email:
@@ -491,9 +529,16 @@ def cmd_allocate(args: argparse.Namespace) -> int:
 
     lang = args.lang or _settings(args).lang
     skip = tuple(s.strip() for s in args.skip.split(",") if s.strip())
-    result = allocate_workbook(args.workbook, args.stock, out=args.out, skip_statuses=("cancelled", *skip), lang=lang)
+    out = output_file(args.out, args.workbook, args.stock)
+    result = allocate_workbook(args.workbook, args.stock, out=out, skip_statuses=("cancelled", *skip), lang=lang)
     print_json(result.to_dict()) if args.json else print(result.to_text(lang))
     return EXIT_OK if result.ok else EXIT_ISSUES
+
+
+def _calendar_options(args: argparse.Namespace, settings) -> dict:
+    """--warning-days and --weekly, else what gendan.toml says."""
+    return {"warning_days": settings.warning_days if args.warning_days is None else args.warning_days,
+            "weekly": args.weekly or settings.weekly}
 
 
 def _settings(args: argparse.Namespace):
@@ -548,6 +593,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GendanError as exc:
         print(f"gendan-xl: {exc}", file=sys.stderr)
         return exc.exit_code
+    except UsageError as exc:
+        print(f"gendan-xl: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("gendan-xl: interrupted", file=sys.stderr)
         return 130

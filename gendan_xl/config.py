@@ -53,6 +53,23 @@ _SECTIONS = {
     "quotes": {"requests": "quote_requests"},
     "report": {"team_lead": "team_lead", "admin": "admin", "good_news_mail": "good_news_mail"},
 }
+_TYPES = {"warning_days": int, "backups": int, "good_news_mail": bool, "quote_requests": list}
+_OTHER_SECTIONS = {"company", "mail", "merchandisers"}
+
+
+def _check_keys(doc: Mapping[str, Any], path: Path | None) -> None:
+    """A misspelt section or key is an error, not a silently ignored line."""
+    for section, body in doc.items():
+        if section not in _SECTIONS and section not in _OTHER_SECTIONS:
+            raise ConfigError(f"{path}: unknown section [{section}]; sections: "
+                              f"{', '.join(sorted([*_SECTIONS, *_OTHER_SECTIONS]))}")
+        if section in _SECTIONS and isinstance(body, Mapping):
+            unknown = set(body) - set(_SECTIONS[section])
+            if unknown:
+                raise ConfigError(f"{path}: unknown key {', '.join(sorted(unknown))} in [{section}]; "
+                                  f"allowed: {', '.join(_SECTIONS[section])}")
+
+
 _MAIL_KEYS = {"transport": "transport", "outbox": "outbox_dir", "host": "host", "port": "port",
               "security": "security", "user": "user", "from": "sender", "timeout": "timeout"}
 _PATHS = {"workbook", "data_dir", "out_dir"}
@@ -86,11 +103,18 @@ def load_settings(explicit: str | Path | None = None, *, env: Mapping[str, str] 
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{path}: not valid TOML ({exc}); fix the line it names") from exc
     base = path.parent if path else cwd
+    _check_keys(doc, path)
     values: dict[str, Any] = {"base": base, "source": path}
     for section, keys in _SECTIONS.items():
         for key, attr in keys.items():
             if key in doc.get(section, {}):
                 value = doc[section][key]
+                expected = _TYPES.get(attr, str)
+                if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+                    kind = {int: "a whole number", bool: "true or false", list: "a list"}.get(expected, "text")
+                    raise ConfigError(f"{path}: [{section}] {key} must be {kind}, not {value!r}")
+                if expected is int and value < 0:
+                    raise ConfigError(f"{path}: [{section}] {key} must be 0 or more, not {value}")
                 if attr in _PATHS:
                     value = Path(value)
                 elif attr == "quote_requests":

@@ -248,3 +248,25 @@ def test_init_workbook_xlsm_writes_the_button_module(capsys, tmp_path):
     code, out, _ = run(capsys, "init-workbook", "--xlsm", str(path))
     assert code == 0 and path.exists() and (tmp_path / "orders2026.py").exists()
     assert "xl/vbaProject.bin" in zipfile.ZipFile(path).namelist()
+
+
+@pytest.mark.parametrize("argv", [
+    ["validate", "{book}", "--report", "{book}"],
+    ["allocate", "{book}", "--stock", "{stock}", "--out", "{book}"],
+    ["allocate", "{book}", "--stock", "{stock}", "--out", "{stock}"],
+    ["review", "{book}", "--out", "{book}"],
+    ["quote", "{request}", "--out", "{book}"],
+    ["statement", "{book}", "--period", "2026-10", "--out", "{book}"],
+    ["validate", "{book}", "--report", "{folder}"],
+])
+def test_an_output_never_overwrites_an_input(capsys, tmp_path, argv):
+    book = tmp_path / "orders.xlsx"
+    book.write_bytes((WORKBOOKS / "orders.xlsx").read_bytes())
+    stock = tmp_path / "stock.xlsx"
+    stock.write_bytes((WORKBOOKS / "stock.xlsx").read_bytes())
+    before = book.read_bytes(), stock.read_bytes()
+    names = {"{book}": str(book), "{stock}": str(stock), "{request}": str(WORKBOOKS / "quote_request.xlsx"),
+             "{folder}": str(tmp_path)}
+    code, out, err = run(capsys, *[names.get(a, a) for a in argv])
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert (book.read_bytes(), stock.read_bytes()) == before

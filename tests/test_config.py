@@ -52,3 +52,32 @@ def test_the_committed_sample_settings_load():
     from conftest import ROOT
     s = load_settings(ROOT / "gendan.toml", env={})
     assert s.workbook.name == "orders.xlsx" and s.team_lead and s.merchandisers
+
+
+@pytest.mark.parametrize("text, match", [
+    ('[workbook]\nwarning_days = "three"\n', r"\[workbook\] warning_days must be a whole number"),
+    ('[workbook]\nbackups = -1\n', "must be 0 or more"),
+    ('[workbook]\nwekly = "mon-sat"\n', r"unknown key wekly in \[workbook\]"),
+    ('[wrokbook]\npath = "x.xlsx"\n', r"unknown section \[wrokbook\]"),
+    ('[report]\ngood_news_mail = "yes"\n', "must be true or false"),
+])
+def test_wrong_types_and_misspelt_keys_are_refused(tmp_path, text, match):
+    write(tmp_path, text)
+    with pytest.raises(ConfigError, match=match):
+        load_settings(env={}, cwd=tmp_path)
+
+
+def test_status_follows_the_settings_file(tmp_path, capsys):
+    from conftest import WORKBOOKS
+    from gendan_xl.cli import main
+
+    cfg = write(tmp_path, "[workbook]\nwarning_days = 30\n")
+    argv = ["status", str(WORKBOOKS / "orders.xlsx"), "--today", "2026-11-26", "--json"]
+    import json
+    main(argv)
+    default = json.loads(capsys.readouterr().out)["counts"]["at_risk"]
+    main(["--config", str(cfg), *argv])
+    wide = json.loads(capsys.readouterr().out)["counts"]["at_risk"]
+    main(["--config", str(cfg), *argv, "--warning-days", "3"])  # the flag beats the file
+    flag = json.loads(capsys.readouterr().out)["counts"]["at_risk"]
+    assert wide > default == flag
