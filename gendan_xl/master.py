@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import schema
-from .errors import WARNING, Issue, MissingSheetError, Report
+from .errors import ERROR, WARNING, Issue, MissingColumnsError, MissingSheetError, Report
 from .messages import make_issue
 from .status import StatusResult, compute_status, products_from_rows
 from .validate import check_orders
@@ -57,6 +57,11 @@ def load_master(source: str | Path | Book | MemoryBook, *, sheet: str | None = N
     master = Master(book=book, orders=orders, customers=_optional(book, schema.CUSTOMERS),
                     products=_optional(book, schema.PRODUCTS), calendar=_optional(book, schema.CALENDAR))
     lang = lang or orders.lang
+    for f in schema.ORDERS.required:
+        if f not in orders.columns:
+            col = schema.ORDERS.column(f)
+            master.notes.append(make_issue("missing-column", ERROR, orders.sheet, "", None, lang,
+                                           column=col.label(lang), row=orders.header_row))
     if master.customers is None:
         master.notes.append(make_issue("no-customer-sheet", WARNING, orders.sheet, "", None, lang))
     if master.products is None:
@@ -91,6 +96,9 @@ def status_of(master: Master, *, today: dt.date, warning_days: int = 3, weekly: 
               lang: str | None = None) -> MasterStatus:
     """Lead-time status of the master workbook's orders on `today` (the `status` command)."""
     lang = lang or master.orders.lang
+    if not {"customer_due_date", "factory_due_date"} & set(master.orders.columns):
+        raise MissingColumnsError(f'{master.book.name}: sheet "{master.orders.sheet}" has no 客户交期 / 工厂交期 '
+                                  "(due date) column; status needs one")
     calendar, issues = master.calendar_and_issues(weekly=weekly, lang=lang)
     products = products_from_rows(master.products.rows) if master.products is not None else {}
     result = compute_status(master.orders.rows, products, calendar, today, warning_days=warning_days)

@@ -42,6 +42,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "{column} {value} is far from the order date {order_date}; is the year a typo?"),
     "order-date-out-of-range": ("下单日期 {value} 与本表其他订单相差两年以上，年份是否写错？",
                                 "order date {value} is over two years from the other orders; is the year a typo?"),
+    "missing-column": ("表头（第 {row} 行）缺少“{column}”列，请加上这一列（别名见 README）",
+                       "the header (row {row}) has no '{column}' column; add it (aliases in the README)"),
     "no-customer-sheet": ("工作簿中没有“客户”表，无法核对客户", "the workbook has no Customers sheet; customers are not checked"),
     "no-product-sheet": ("工作簿中没有“产品”表，无法核对型号", "the workbook has no Products sheet; models are not checked"),
     # the working-day calendar (假期 sheet)

@@ -103,3 +103,18 @@ def test_samples_are_what_the_generator_builds(tmp_path):
         assert a.sheet_names == b.sheet_names
         for s in a.sheet_names:
             assert a.get_sheet_by_name(s).to_python() == b.get_sheet_by_name(s).to_python(), (name, s)
+
+
+def test_a_missing_required_column_is_an_error(book):
+    report = validate_workbook(book([good_row()], headers=["订单号", "型号", "数量", "单价", "下单日期", "客户交期"]))
+    assert report.flat()[0] == ("订单", "", "missing-column") and not report.ok
+    assert "客户" in report.issues[0].message and "第 1 行" in report.issues[0].message
+
+
+def test_status_needs_a_due_date_column(book):
+    from gendan_xl.errors import MissingColumnsError
+    from gendan_xl.master import load_master, status_of
+
+    path = book([good_row()], headers=["订单号", "客户", "型号", "数量", "下单日期"])
+    with pytest.raises(MissingColumnsError, match="no 客户交期 / 工厂交期"):
+        status_of(load_master(path), today=D(2026, 11, 26))
