@@ -109,6 +109,9 @@ REASONS: dict[str, tuple[str, str]] = {
     "shipped_on_time": ("{ship} 已出货，交期 {due}", "shipped {ship}, due {due}"),
     "shipped_late": ("{ship} 出货，比交期 {due} 晚 {days} 天", "shipped {ship}, {days} days after due {due}"),
     "overdue": ("交期 {due} 已过 {days} 天，尚未出货", "{days} days past due {due}, not shipped"),
+    "bad_quantity": ("数量 {quantity} 无效，无法判断交期，请改正数量", "quantity {quantity} is not valid; fix it to "
+                     "judge this line"),
+    "overdue_partial": ("交期 {due} 已过 {days} 天，尚未出齐", "{days} days past due {due}, not fully shipped"),
     "missed": ("{label}计划 {date}，尚未{label}", "{label} planned {date}, not done"),
     "short": ("还需 {need} 个工作日，距交期 {due} 只有 {left} 个工作日",
               "needs {need} working days, only {left} left before due {due}"),
@@ -482,6 +485,9 @@ def compute_status(
                     line.status = "shipped_on_time"
                     reasons.append(("shipped_on_time", {"ship": shipped_on, "due": judged}))
                 continue
+            if quantity_l[i] is not None and quantity_l[i] <= 0:  # nothing to make: validation reports it
+                reasons.append(("bad_quantity", {"quantity": quantity_l[i]}))
+                continue
             notes = [("future_ship", {"ship": ship_l[i]})] if is_future else []
             if not is_open:
                 line.due_date = None
@@ -499,7 +505,7 @@ def compute_status(
             if today > d:
                 line.status = "overdue"
                 line.days_late = (today - d).days
-                reasons.append(("overdue", {"due": d, "days": line.days_late}))
+                reasons.append(("overdue_partial" if line.partial else "overdue", {"due": d, "days": line.days_late}))
             else:
                 line.days_to_due = (d - today).days
                 if has_missed:

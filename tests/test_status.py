@@ -124,7 +124,7 @@ CASES = [
                                          shipped_qty=0),
      "overdue", "交期 11-20 已过 7 天，尚未出货", 7, None),
     ("partial-overdue", dict(customer_due_date=D(2026, 11, 20), ship_date=D(2026, 11, 20), shipped_qty=300),
-     "overdue", "交期 11-20 已过 7 天，尚未出货；已出 300/1000，余 700 未出", 7, None),
+     "overdue", "交期 11-20 已过 7 天，尚未出齐；已出 300/1000，余 700 未出", 7, None),
     ("missed-material", dict(customer_due_date=D(2026, 12, 18)), "at_risk", "到料计划 11-25，尚未到料", None, 21),
     ("late-start-short", dict(customer_due_date=D(2026, 12, 18), material_date=D(2026, 11, 20),
                               production_date=D(2026, 11, 27)),
@@ -195,7 +195,7 @@ def test_warning_window_is_a_parameter(warning_days, status):
 def test_english_reasons_and_labels():
     line = one(customer_due_date=D(2026, 11, 20), ship_date=D(2026, 11, 20), shipped_qty=300)
     assert line.label() == "逾期" and line.label("en") == "Overdue"
-    assert line.reason("en") == "7 days past due 11-20, not shipped; partly shipped 300 of 1000, 700 to go"
+    assert line.reason("en") == "7 days past due 11-20, not fully shipped; partly shipped 300 of 1000, 700 to go"
     line = one(customer_due_date=D(2026, 12, 18))
     assert line.reason("en") == "material planned 11-25, not done"
     assert line.next_milestone_label("en") == "material"
@@ -285,3 +285,10 @@ def test_text_tables_are_bilingual():
     for table in (STATUS_LABELS, MILESTONE_LABELS, REASONS):
         for code, (zh, en) in table.items():
             assert zh and en and zh != en, code
+
+
+def test_a_zero_quantity_line_is_not_reported_overdue():
+    """Nothing to make is no late order: validation reports the quantity, the overdue mail leaves it out."""
+    line = one(quantity=0, customer_due_date=dt.date(2026, 3, 23), today=dt.date(2026, 11, 26))
+    assert line.status == "unknown"
+    assert line.reason("zh") == "数量 0 无效，无法判断交期，请改正数量"
