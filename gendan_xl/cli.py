@@ -329,7 +329,7 @@ def cmd_statement(args: argparse.Namespace) -> int:
                                           pdf=args.pdf, statements=statements)
         for code in no_email:
             note(f"warning: no e-mail for customer {code} in the 客户 sheet; statement not sent")
-        return _send(settings, mails, job="statements", period=args.period, args=args)
+        return _send(settings, mails, job="statements", period=args.period, args=args, as_json=args.json)
     if args.out:
         for st in statements:
             note(f"wrote {write_statement(st, args.out, company=dict(settings.company), pdf=args.pdf)}")
@@ -367,7 +367,8 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
         print(f"gendan-xl: {exc}", file=sys.stderr)
         return EXIT_USAGE
     print_json(rec.to_dict()) if args.json else print(rec.to_text())
-    return EXIT_ISSUES if rec.unexplained != 0 else EXIT_OK
+    # 0 only when the two sides agree item for item; explained differences still need someone to act
+    return EXIT_OK if all(item.category == "matched" for item in rec.items) else EXIT_ISSUES
 
 
 def _quote_setup(p: argparse.ArgumentParser) -> None:
@@ -397,23 +398,28 @@ def _send_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--force", action="store_true", help="send again what was already sent for this period")
 
 
-def _send(settings, mails, *, job: str, period: str, args: argparse.Namespace) -> int:
-    """Send through the sent log; prints one line per mail and a summary. Exit 1 when any is not through."""
+def _send(settings, mails, *, job: str, period: str, args: argparse.Namespace, as_json: bool = False) -> int:
+    """Send through the sent log; prints one line per mail and a summary (or the outcomes as JSON).
+    Exit 1 when any mail is not through."""
     from .mail import open_mailer
 
     mailer = open_mailer(settings.mail, settings.data_dir)
     result = mailer.send(mails, job=job, period=period, force=args.force, dry_run=args.dry_run)
-    for outcome in result.outcomes:
-        print(outcome)
-    print(result.summary())
+    if as_json:
+        print_json(result.to_dict())
+    else:
+        for outcome in result.outcomes:
+            print(outcome)
+        print(result.summary())
     return EXIT_OK if result.ok else EXIT_ISSUES
 
 
 def _report_setup(p: argparse.ArgumentParser) -> None:
     p.add_argument("kind", choices=("overdue",), help="which report: overdue (交期日报)")
-    p.add_argument("workbook", type=Path, nargs="?", help="master workbook (default: [workbook] path)")
+    p.add_argument("workbook", type=Path, nargs="?",
+                   help="master workbook (default: the path under [workbook] in gendan.toml)")
     p.add_argument("--today", type=parse_day, help="the report day (default: today)")
-    p.add_argument("--json", action="store_true", help="print the planned mails as JSON")
+    p.add_argument("--json", action="store_true", help="print the planned mails (or, sending, the outcomes) as JSON")
     _send_options(p)
 
 
@@ -430,7 +436,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         print_json(plan.to_dict())
         return EXIT_OK
     if args.send or args.dry_run:
-        return _send(settings, plan.mails, job="overdue-report", period=plan.period, args=args)
+        return _send(settings, plan.mails, job="overdue-report", period=plan.period, args=args, as_json=args.json)
     print_status(status, (args.workbook or settings.workbook).name, settings.lang)
     out = settings.out_dir / f"交期日报-{today.isoformat()}.xlsx"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -508,7 +514,7 @@ def cmd_review(args: argparse.Namespace) -> int:
         mails, no_email = review_mails(result, emails=settings.merchandisers, lang=lang)
         for name in no_email:
             note(f"warning: no e-mail for {name} in gendan.toml [mail.merchandisers]")
-        return _send(settings, mails, job="review", period=today.isoformat(), args=args)
+        return _send(settings, mails, job="review", period=today.isoformat(), args=args, as_json=args.json)
     print_json(result.to_dict(lang)) if args.json else print(result.to_text(lang))
     return EXIT_OK if result.ok else EXIT_ISSUES
 

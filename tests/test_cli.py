@@ -122,7 +122,8 @@ def test_reconcile_explains_the_unbooked_credit_note(capsys, tmp_path):
     code, out, _ = run(capsys, "reconcile", "--ours", str(master), "--theirs", str(theirs), "--customer", "ACME",
                        "--period", "2026-06", "--json")
     doc = json.loads(out)
-    assert code == 0 and doc["difference"] == 1800 and doc["unexplained"] == 0
+    assert code == 1  # explained, but still a difference someone must act on
+    assert doc["difference"] == 1800 and doc["unexplained"] == 0
     assert any(i["category"] == "unbooked_credit_note" and "CN-2606-01" in json.dumps(i, ensure_ascii=False)
                for i in doc["items"])
 
@@ -270,3 +271,26 @@ def test_an_output_never_overwrites_an_input(capsys, tmp_path, argv):
     code, out, err = run(capsys, *[names.get(a, a) for a in argv])
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
     assert (book.read_bytes(), stock.read_bytes()) == before
+
+
+def test_reconcile_of_identical_books_is_clean(capsys, tmp_path):
+    from test_statement import write_master
+
+    master = write_master(tmp_path / "master.xlsx")
+    code, _, _ = run(capsys, "statement", str(master), "--customer", "ACME", "--period", "2026-06",
+                     "--out", str(tmp_path / "st"))
+    ours = next((tmp_path / "st").glob("*.xlsx"))
+    code, out, _ = run(capsys, "reconcile", "--ours", str(master), "--theirs", str(ours), "--customer", "ACME",
+                       "--period", "2026-06", "--json")
+    assert code == 0, out
+    assert json.loads(out)["difference"] == 0
+
+
+def test_report_dry_run_json_lists_who_would_get_what(capsys, tmp_path):
+    cfg = settings_file(tmp_path)
+    code, out, _ = run(capsys, "--config", str(cfg), "report", "overdue", str(WORKBOOKS / "orders.xlsx"),
+                       "--today", "2026-11-26", "--dry-run", "--json")
+    doc = json.loads(out)
+    assert code == 0 and doc["ok"]
+    assert {o["state"] for o in doc["outcomes"]} == {"would-send"}
+    assert "lead@hengda.example" in {o["recipient"] for o in doc["outcomes"]}
