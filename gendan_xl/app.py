@@ -99,8 +99,14 @@ def overdue_plan(settings: Settings, workbook: Path, *, today: dt.date) -> tuple
 def job_context(settings: Settings, *, jobs_file: Path | None = None, **mailer_kw: Any) -> JobContext:
     """The scheduler's context from the settings: the calendar of the master workbook decides workdays."""
     workbook = settings.workbook
-    master = load_master(workbook)
-    calendar, _ = master.calendar_and_issues(weekly=settings.weekly, lang=settings.lang)
+    calendars: list = []
+
+    def is_workday(day: dt.date) -> bool:
+        # read the workbook's 假期 sheet when a job first asks, so `jobs list` works without the workbook
+        if not calendars:
+            calendars.append(load_master(workbook).calendar_and_issues(weekly=settings.weekly,
+                                                                       lang=settings.lang)[0])
+        return calendars[0].is_workday(day)
 
     def load_status(today: dt.date):
         status = status_of(load_master(workbook), today=today, warning_days=settings.warning_days,
@@ -117,7 +123,7 @@ def job_context(settings: Settings, *, jobs_file: Path | None = None, **mailer_k
 
     specs = load_jobs(jobs_file) if jobs_file else load_jobs()
     return JobContext(
-        mailer=open_mailer(settings.mail, settings.data_dir, **mailer_kw), is_workday=calendar.is_workday,
+        mailer=open_mailer(settings.mail, settings.data_dir, **mailer_kw), is_workday=is_workday,
         specs=specs, merchandiser_emails=dict(settings.merchandisers),
         lead=[settings.team_lead] if settings.team_lead else [], admin=[settings.admin] if settings.admin else [],
         default_lang=settings.lang, nothing_overdue="good-news" if settings.good_news_mail else "skip",

@@ -427,6 +427,11 @@ def build_statement(
         issues.append(_issue("unknown-payment-terms", WARNING, "", "", payment_terms, lang,
                              terms=payment_terms or ""))
         basis = INVOICE_DATE
+    if cutover and period.end <= cutover:
+        # the workbook starts at its opening balances: before them there is nothing to state, and the
+        # opening items would be shown as owed in a period they did not exist in
+        raise ValueError(f"period {period.label} ends on or before the opening balances of {cutover.isoformat()}; "
+                         f"choose a period after {cutover.isoformat()}")
     if cutover and period.start <= cutover:
         issues.append(_issue("period-before-opening", INFO, sheet_hint, "", cutover.isoformat(), lang,
                              cutover=cutover.isoformat()))

@@ -149,6 +149,8 @@ def open_book(path: str | Path) -> Book:
     """Open a workbook for reading, or raise UnusableWorkbookError with one line saying why."""
     path = Path(path)
     name = path.name
+    if path.is_dir():
+        raise UnusableWorkbookError(f"{path}: is a folder, not a workbook")
     if not path.is_file():
         raise UnusableWorkbookError(f"{path}: no such file")
     with path.open("rb") as fh:

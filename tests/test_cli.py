@@ -294,3 +294,11 @@ def test_report_dry_run_json_lists_who_would_get_what(capsys, tmp_path):
     assert code == 0 and doc["ok"]
     assert {o["state"] for o in doc["outcomes"]} == {"would-send"}
     assert "lead@hengda.example" in {o["recipient"] for o in doc["outcomes"]}
+
+
+def test_statement_before_the_opening_balances_is_refused(capsys):
+    code, out, err = run(capsys, "statement", str(WORKBOOKS / "orders.xlsx"), "--period", "1999-01",
+                         "--customer", "ANK")
+    assert code == 2 and out == ""
+    assert err.strip() == ("gendan-xl: period 1999-01 ends on or before the opening balances of 2025-12-31; "
+                           "choose a period after 2025-12-31")
