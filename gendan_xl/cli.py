@@ -432,11 +432,16 @@ def cmd_report(args: argparse.Namespace) -> int:
     settings = _settings(args)
     today = args.today or dt.date.today()
     plan, status = overdue_plan(settings, require_workbook(args.workbook, settings), today=today)
+    for name in plan.no_email:
+        note(f"warning: no e-mail for 跟单员 {name}: add it under [mail.merchandisers] in gendan.toml")
+    if not settings.team_lead:
+        note("warning: no team lead address: set [report] team_lead in gendan.toml for the summary mail")
     if args.json and not (args.send or args.dry_run):
         print_json(plan.to_dict())
         return EXIT_OK
     if args.send or args.dry_run:
-        return _send(settings, plan.mails, job="overdue-report", period=plan.period, args=args, as_json=args.json)
+        code = _send(settings, plan.mails, job="overdue-report", period=plan.period, args=args, as_json=args.json)
+        return max(code, EXIT_ISSUES if plan.no_email else EXIT_OK)  # someone's orders went to nobody
     print_status(status, (args.workbook or settings.workbook).name, settings.lang)
     out = settings.out_dir / f"交期日报-{today.isoformat()}.xlsx"
     out.parent.mkdir(parents=True, exist_ok=True)
