@@ -552,6 +552,7 @@ def read_theirs(path: str | Path, *, sheet: str | None = None, mode: str | None 
     entries: list[Entry] = []
     issues: list[Issue] = []
     balance: Decimal | None = None
+    balance_stale = False
     # Which way their 余额 runs: +1 when it grows with debit − credit, −1 when with credit − debit (a
     # payables ledger). Told by the rows themselves; an opening balance taken from 余额 follows it.
     votes = 0
@@ -583,7 +584,7 @@ def read_theirs(path: str | Path, *, sheet: str | None = None, mode: str | None 
         first_text = next((str(v) for v in row if isinstance(v, str) and v.strip()), "")
         bal = parse_number(cell(row, "balance")) if cell(row, "balance") is not None else None
         if bal is not None:
-            balance = bal
+            balance, balance_stale = bal, False
         if _has_word(first_text, _CLOSING_WORDS) or _has_word(words, _CLOSING_WORDS):
             continue
         step, prev_bal = (None if bal is None or prev_bal is None else bal - prev_bal), (bal if bal is not None
@@ -633,6 +634,10 @@ def read_theirs(path: str | Path, *, sheet: str | None = None, mode: str | None 
         if step is not None and step:
             votes += 1 if step == value else -1 if step == -value else 0
         entries.append(Entry(_kind_for(value, words), doc_no, date, value, refs, summary, name, excel_row))
+        if bal is None:
+            balance_stale = True  # a line after the last stated balance: that balance is not their closing one
+    if balance_stale:
+        balance = None  # the closing balance is then the sum of their lines (see `reconcile`)
     if votes < 0 and mode == STATEMENT:
         for i in from_balance:
             entries[i] = Entry(OPENING, "", entries[i].date, -entries[i].amount, (), entries[i].description,

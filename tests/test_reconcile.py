@@ -189,3 +189,18 @@ def test_to_text_lists_only_differences_and_a_summary():
     assert lines[2] == ("ACME 2026-06 CNY: 我方余额 ours 120,200.00 · 对方余额 theirs 122,000.00 · "
                         "差额 difference 1,800.00 · 未解释 unexplained 0.00 · 4 一致 matched, 1 差异 differences")
     assert rec.to_dict()["customer"] == "ACME" and rec.to_dict()["period"] == "2026-06"
+
+
+def test_a_balance_stated_only_on_the_opening_line_is_not_their_closing_balance(tmp_path):
+    """Some ledgers fill 余额 on the brought-forward line only: their closing balance is then the sum."""
+    master = write_master(tmp_path / "master.xlsx")
+    theirs = tmp_path / "their-ledger-balance-on-opening-only.csv"
+    theirs.write_text("日期,单号,摘要,借方,贷方,余额\n"
+                      "2026-06-01,,期初余额,,,120000\n"
+                      "2026-06-05,S2606-003,货款,25000,,\n"
+                      "2026-06-18,S2606-011,货款,27000,,\n"
+                      "2026-06-20,CN-2606-01,退货,,1800,\n"
+                      "2026-06-24,BK0625,付款,,50000,\n", encoding="utf-8")
+    rec = reconcile_files(master, theirs, customer="ACME", period="2026-06")
+    d = rec.to_dict()
+    assert (d["their_balance"], d["difference"], d["unexplained"]) == (120200, 0, 0)
