@@ -147,7 +147,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     docs = []
     for path in args.path:
         report = validate_workbook(path, sheet=args.sheet, lang=args.lang)
-        lang = args.lang or _lang_of(report)
+        lang = report.lang
         if args.report:
             out = args.report if len(args.path) == 1 else args.report.with_name(f"{path.stem}.{args.report.name}")
             if out.suffix.lower() != ".xlsx":
@@ -164,11 +164,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.json:
         print_json(docs[0] if len(docs) == 1 else docs)
     return worst
-
-
-def _lang_of(report: Report) -> str:
-    text = "".join(i.message for i in report.issues[:5])
-    return "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in text) or not text else "en"
 
 
 def _status_setup(p: argparse.ArgumentParser) -> None:

@@ -53,6 +53,7 @@ class Report:
 
     rows: int = 0
     issues: list[Issue] = field(default_factory=list)
+    lang: str = "zh"  # the language the messages are in
 
     @property
     def ok(self) -> bool:

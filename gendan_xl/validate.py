@@ -166,7 +166,7 @@ def check_orders(orders: Table, *, customers: Table | None = None, products: Tab
     if products is not None:
         ctx.product_sheet = products.sheet
         ctx.models = {_key(r.values.get("model")) for r in products.rows if r.values.get("model")}
-    report = Report(rows=len(orders.rows))
+    report = Report(rows=len(orders.rows), lang=lang)
     for row in orders.rows:
         for rule in RULES:
             report.extend(rule(row, ctx))
