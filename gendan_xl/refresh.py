@@ -148,14 +148,15 @@ def plan_refresh(status: MasterStatus, grid_rows: Sequence[Sequence[Any]], *, no
         row = grid_rows[r]
         if any(c < len(row) and not _blank(row[c]) for c in placed.values()):
             last_used = r + 1
-    stamp_text = STAMP[lang].format(when=now.strftime("%Y-%m-%d %H:%M"))
+    when = now.strftime("%Y-%m-%d %H:%M")
+    stamp_text = STAMP[lang].format(when=when)
 
     columns = []
     for key, header in OUTPUT_COLUMNS + ((("stamp", STAMP_COLUMN),) if hdr == 1 else ()):
         values: list[Any] = [header]
         for r in range(hdr + 1, last_used + 1):
             line = lines.get(r)
-            values.append(None if line is None else _value(key, line, lang, stamp_text))
+            values.append(None if line is None else _value(key, line, lang, when))
         columns.append(ColumnWrite(placed[key], hdr, values))
     if hdr > 1:  # the stamp sits above our first column, out of the table
         columns.append(ColumnWrite(placed["status"], hdr - 1, [stamp_text]))
@@ -172,15 +173,15 @@ def _label(code: str, lang: str) -> str:
     return zh if lang == "zh" else en
 
 
-def _value(key: str, line, lang: str, stamp: str) -> Any:
+def _value(key: str, line, lang: str, when: str) -> Any:
     if key == "status":
         return line.label(lang)
     if key == "next_milestone":
         return line.next_milestone_label(lang)
     if key == "reason":
         return line.reason(lang)
-    if key == "stamp":
-        return stamp
+    if key == "stamp":  # the column's header says what it is; each line shows when
+        return when
     return getattr(line, key)
 
 

@@ -148,3 +148,17 @@ def test_libreoffice_opens_the_refreshed_file_and_shows_the_values(sample, tmp_p
                    check=True, capture_output=True, timeout=180)
     text = (out / "orders.csv").read_text(encoding="utf-8")
     assert "交期状态 / Lead-time status" in text and "逾期" in text and "准时出货" in text
+
+
+def test_header_on_row_1_gets_a_stamp_column_and_stays_idempotent(book):
+    """No row above the header for the stamp: a seventh column, found again on the next refresh."""
+    path = book([good_row(), good_row(订单号="SO2", 客户交期=dt.date(2026, 11, 20))])
+    refresh_workbook(path, today=TODAY, now=NOW)
+    once = members(path)
+    refresh_workbook(path, today=TODAY + dt.timedelta(days=1), now=NOW + dt.timedelta(days=1))
+    twice = members(path)
+    rows = orders_rows(path)
+    assert rows[0][-7:] == [h for _, h in OUTPUT_COLUMNS] + ["更新时间 / Refreshed at"]
+    assert [r[-1] for r in rows[1:]] == ["2026-11-27 08:30", "2026-11-27 08:30"]
+    assert [r[-6] for r in rows[1:]] == [221, 7]  # days late, one more than yesterday
+    assert {n for n in once if once[n] != twice[n]} == {"xl/worksheets/sheet1.xml"}
