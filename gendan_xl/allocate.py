@@ -40,7 +40,7 @@ from .errors import WARNING, Issue, MissingColumnsError, MissingSheetError
 from .master import load_master
 from .review import write_sidecar, xlsx_cell
 from .schema import Column, SheetSchema, lookup_code
-from .statement import text_table
+from .text import text_table
 from .workbook import open_book, read_table
 
 __all__ = [

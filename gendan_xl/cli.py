@@ -12,11 +12,11 @@ import json
 import os
 import sys
 import traceback
-import unicodedata
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from .errors import GendanError, Report
+from .text import display_width, pad
 
 EXIT_OK, EXIT_ISSUES, EXIT_USAGE, EXIT_UNUSABLE, EXIT_BUG = 0, 1, 2, 3, 4
 
@@ -45,16 +45,6 @@ _HELP: dict[str, str] = {}
 
 
 # --------------------------------------------------------------------------------------------- output
-
-def display_width(text: str) -> int:
-    if text.isascii():
-        return len(text)
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def pad(text: str, width: int) -> str:
-    return text + " " * max(0, width - display_width(text))
-
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, out=None, max_width: int = 60) -> None:
     out = out or sys.stdout

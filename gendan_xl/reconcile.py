@@ -35,8 +35,9 @@ from .errors import GendanError, Issue, MissingColumnsError, UnusableWorkbookErr
 from .messages import make_issue
 from .schema import DATE, NUMBER, TEXT, Column, SheetSchema, match_headers, normalize_header
 from .statement import (
-    CREDIT_NOTE, INVOICE, OPENING, PAYMENT, Period, Statement, doc_key, money, read_accounts, text_table,
+    CREDIT_NOTE, INVOICE, OPENING, PAYMENT, Period, Statement, doc_key, money, read_accounts,
 )
+from .text import text_table
 
 OTHER = "other"
 

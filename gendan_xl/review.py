@@ -61,7 +61,8 @@ from .mail import XLSX_MIME, Attachment, Mail, render_mail
 from .master import load_master
 from .patch import is_open
 from .schema import lookup_code, normalize_currency, normalize_header
-from .statement import Period, parse_terms, read_accounts, text_table
+from .statement import Period, parse_terms, read_accounts
+from .text import text_table
 from .status import LeadTimes
 from .workbook import open_book, read_table
 from .workdays import WorkCalendar

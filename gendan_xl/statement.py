@@ -34,6 +34,7 @@ from . import schema
 from .errors import INFO, WARNING, GendanError, Issue, MissingSheetError, json_value
 from .messages import make_issue, message
 from .schema import normalize_currency, normalize_header
+from .text import text_table
 
 OPENING = "opening"
 INVOICE = "invoice"
@@ -350,24 +351,6 @@ class Statement:
 
 def _fmt(amount: Decimal) -> str:
     return f"{money(amount):,}"
-
-
-def text_table(rows: Sequence[Sequence[str]], right: tuple[int, ...] = ()) -> list[str]:
-    """Rows padded into columns for a terminal (CJK characters are two columns wide); the last column is
-    left unpadded so a long explanation does not widen every row."""
-    def width(text: str) -> int:
-        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-    n = max(len(r) for r in rows)
-    widths = [max(width(r[i]) for r in rows if i < len(r)) for i in range(n)]
-    lines = []
-    for r in rows:
-        cells = []
-        for i, c in enumerate(r):
-            gap = " " * (widths[i] - width(c)) if i < len(r) - 1 or i in right else ""
-            cells.append(gap + c if i in right else c + gap)
-        lines.append("  ".join(cells).rstrip())
-    return lines
 
 
 # --------------------------------------------------------------------------------------------- core
