@@ -114,7 +114,8 @@ class ExportPrice:
 
     def to_dict(self) -> dict[str, Any]:
         """Every figure as exact decimal text ("8.340546069714375639310724683295303")."""
-        return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in asdict(self).items()}
+        # format(v, "f"): plain digits, never "5E+1" for fifty
+        return {k: (format(v, "f") if isinstance(v, Decimal) else v) for k, v in asdict(self).items()}
 
 
 def _dec(name: str, value: Any) -> Decimal:

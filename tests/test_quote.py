@@ -360,3 +360,12 @@ def test_company_from_settings_fills_what_the_request_leaves_blank(tmp_path):
     ws = load_workbook(result.path).active
     assert ws["C1"].value == "恒达 (gendan.toml)"
     assert "0755-1" in ws["C3"].value and "sales@hengda-elec.example.cn" in ws["C3"].value
+
+
+def test_breakdown_figures_are_plain_decimal_text():
+    """JSON readers (and people) get 50, not 5E+1."""
+    result = export_price(purchase_price="56.50", vat_rate="0.13", rebate_rate="0.13", domestic_costs="3.00",
+                          profit_margin="0.10", bank_fee_rate="0.005", exchange_rate="7.10")
+    figures = result.to_dict()
+    assert figures["ex_vat_cost"] == "50" or figures["ex_vat_cost"].startswith("50.")
+    assert not any("E" in v for v in figures.values() if isinstance(v, str) and v[:1].isdigit())
