@@ -9,8 +9,9 @@ where: a few columns of values, a stamp, and the colour rules. A `Grid` carries 
   orders sheet's XML and copies every other part of the package byte for byte;
 - the Excel button (`xl.py`) writes each column with one range assignment.
 
-Our columns are found again by their headers on the next refresh (either language half matches), so a
-user may move them; missing ones are added at the right of the table, after any column in use.
+Our columns are found again by their whole bilingual headers on the next refresh, so a user may move
+them; missing ones are added at the right of the table, after any column in use. A column the reader
+takes as an order field (备注, 说明 …) is never written, whatever its header.
 """
 from __future__ import annotations
 
@@ -119,8 +120,8 @@ def _blank(v: Any) -> bool:
 
 
 def _matches(header: Any, ours: str) -> bool:
-    norm = normalize_header(header)
-    return bool(norm) and (norm == normalize_header(ours) or norm in {normalize_header(h) for h in ours.split("/")})
+    # the whole bilingual header only: half of it ("说明", "Reason") may well be a column of the user's own
+    return bool(normalize_header(header)) and normalize_header(header) == normalize_header(ours)
 
 
 def plan_refresh(status: MasterStatus, grid_rows: Sequence[Sequence[Any]], *, now: dt.datetime,
@@ -134,8 +135,9 @@ def plan_refresh(status: MasterStatus, grid_rows: Sequence[Sequence[Any]], *, no
                       for r in grid_rows), default=0)
     next_free = max(used_width, table.width)
     placed: dict[str, int] = {}
+    theirs = set(table.columns.values())  # columns read as order fields are never ours to write
     for key, header in OUTPUT_COLUMNS + ((("stamp", STAMP_COLUMN),) if hdr == 1 else ()):
-        found = next((i for i, h in enumerate(header_cells) if _matches(h, header)), None)
+        found = next((i for i, h in enumerate(header_cells) if i not in theirs and _matches(h, header)), None)
         if found is None:
             found, next_free = next_free, next_free + 1
         placed[key] = found

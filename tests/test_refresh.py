@@ -162,3 +162,13 @@ def test_header_on_row_1_gets_a_stamp_column_and_stays_idempotent(book):
     assert [r[-1] for r in rows[1:]] == ["2026-11-27 08:30", "2026-11-27 08:30"]
     assert [r[-6] for r in rows[1:]] == [221, 7]  # days late, one more than yesterday
     assert {n for n in once if once[n] != twice[n]} == {"xl/worksheets/sheet1.xml"}
+
+
+def test_a_users_own_column_named_like_half_of_ours_is_left_alone(book):
+    """说明 is a remark column people keep their notes in; our 说明 / Reason goes into a column of its own."""
+    headers = ["订单号", "客户", "型号", "数量", "下单日期", "客户交期", "说明", "Reason"]
+    path = book([dict(good_row(), 说明="客户要求加急", Reason="own note")], headers=headers)
+    refresh_workbook(path, today=TODAY, now=NOW)
+    rows = orders_rows(path)
+    assert rows[1][6:8] == ["客户要求加急", "own note"]
+    assert rows[0][8:8 + len(OUTPUT_COLUMNS)] == [h for _, h in OUTPUT_COLUMNS]
