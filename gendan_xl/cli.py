@@ -174,6 +174,8 @@ STATUS_TABLE = {
 }
 STATUS_SUMMARY = {"zh": "{name}（{today}）：", "en": "{name} ({today}): "}
 NO_LINES = {"zh": "没有订单行", "en": "no order lines"}
+MORE_LINES = {"zh": "…另有 {n} 行逾期或有风险（--json 列出全部）", "en": "…and {n} more overdue or at risk (--json lists all)"}
+URGENT_SHOWN = 100  # a terminal is not the place for 30,000 late lines: the JSON and the mail have them all
 
 
 def print_status(status, name: str, lang: str) -> None:
@@ -184,7 +186,9 @@ def print_status(status, name: str, lang: str) -> None:
     if urgent:
         print_table(STATUS_TABLE[lang], [
             (x.row, x.order_no, x.customer, x.model, x.due_date, x.label(lang), x.days_late, x.slack_workdays,
-             x.next_milestone_label(lang), x.reason(lang)) for x in urgent], max_width=70)
+             x.next_milestone_label(lang), x.reason(lang)) for x in urgent[:URGENT_SHOWN]], max_width=70)
+        if len(urgent) > URGENT_SHOWN:
+            print(MORE_LINES[lang].format(n=len(urgent) - URGENT_SHOWN))
         print()
     counts = "，".join if lang == "zh" else ", ".join
     parts = [f"{STATUS_LABELS[k][0 if lang == 'zh' else 1]} {v}" for k, v in result.counts.items() if v]

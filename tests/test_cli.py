@@ -302,3 +302,13 @@ def test_statement_before_the_opening_balances_is_refused(capsys):
     assert code == 2 and out == ""
     assert err.strip() == ("gendan-xl: period 1999-01 ends on or before the opening balances of 2025-12-31; "
                            "choose a period after 2025-12-31")
+
+
+def test_status_text_shows_the_first_hundred_urgent_lines_and_counts_the_rest(capsys, book):
+    rows = [good_row(订单号=f"SO{i:03d}") for i in range(130)]  # all due 2026-04-20, none shipped: overdue
+    code, out, _ = run(capsys, "status", str(book(rows)), "--today", "2026-11-26")
+    lines = out.splitlines()
+    assert code == 0
+    assert sum(" 逾期 " in line for line in lines) == 100
+    assert "…另有 30 行逾期或有风险（--json 列出全部）" in lines
+    assert lines[-1].endswith("逾期 130")
