@@ -14,7 +14,7 @@ from .config import Settings
 from .errors import GendanError, Issue
 from .jobs import JobContext, load_jobs
 from .mail import Attachment, Mail, document_digest, open_mailer, render_mail
-from .master import Master, load_master, status_of, validate_workbook
+from .master import load_master, status_of, validate_workbook
 from .report import OverduePlan, overdue_mails
 from .schema import normalize_header
 
@@ -35,10 +35,19 @@ def previous_month(month: str) -> str:
     return f"{year - 1}-12" if mon == 1 else f"{year}-{mon - 1:02d}"
 
 
-def customer_contacts(master: Master) -> dict[str, tuple[str, str]]:
-    """Customer code (normalized) → (email, language) from the 客户 sheet."""
+def customer_contacts(workbook: Path) -> dict[str, tuple[str, str]]:
+    """Customer code and name (normalized) → (email, language), from the 客户 sheet alone (the orders
+    sheet, which may hold a million lines, is not read for this)."""
+    from .errors import MissingSheetError
+    from .schema import CUSTOMERS
+    from .workbook import open_book, read_table
+
+    try:
+        rows = read_table(open_book(workbook), CUSTOMERS, year_anchor=None).rows
+    except MissingSheetError:
+        return {}
     out: dict[str, tuple[str, str]] = {}
-    for row in master.customers.rows if master.customers is not None else ():
+    for row in rows:
         lang = "en" if normalize_header(row.values.get("language")) in ("en", "english", "英文", "英语") else "zh"
         for key in (row.values.get("code"), row.values.get("name")):
             if key:
@@ -53,7 +62,7 @@ def statement_mails(settings: Settings, workbook: Path, period: str, *, today: d
     asked and LibreOffice is present. Returns the mails and the customers left out for want of an address."""
     from .statement import statements_from_workbook, write_statement
 
-    contacts = customer_contacts(load_master(workbook))
+    contacts = customer_contacts(workbook)
     mails, no_email = [], []
     company = dict(settings.company)
     if statements is None:

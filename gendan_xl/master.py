@@ -29,10 +29,6 @@ class Master:
     calendar: Table | None = None
     notes: list[Issue] = field(default_factory=list)  # sheet-level findings (a missing 客户 sheet, ...)
 
-    def table(self, kind: str) -> Table | None:
-        """Any other sheet of the master workbook (出货, 收款, ...) by schema kind, or None."""
-        return _optional(self.book, schema.SCHEMAS[kind])
-
     def calendar_and_issues(self, *, weekly: str = "mon-fri", lang: str = "zh") -> tuple[WorkCalendar, list[Issue]]:
         """The working-day calendar: official China data plus this workbook's 假期 sheet, which wins."""
         if self.calendar is None:

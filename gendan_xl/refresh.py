@@ -25,7 +25,7 @@ from .master import MasterStatus, load_master, status_of
 from .patch import CFRule, is_open, patch_sheet, sidecar_path
 from .schema import normalize_header
 from .status import STATUS_LABELS
-from .workbook import cell_ref, col_letter
+from .workbook import col_letter
 
 # The columns we own, in order: (key, bilingual header). Headers are user-facing text: this is their table.
 OUTPUT_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -225,8 +225,3 @@ def refresh_workbook(path: str | Path, *, today: dt.date, now: dt.datetime, shee
                        conditional_formats=rules)
     lang = plan.lang
     return RefreshResult(status, plan, done.path, sidecar, status.issues + done.issues(lang), done.backup)
-
-
-def status_cell(plan: RefreshPlan, row: int) -> str:
-    """The cell ("V12") where the status of the order on `row` is written."""
-    return cell_ref(row, plan.columns[0].col)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterator, Mapping
 
 import python_calamine as calamine
 
@@ -515,12 +515,3 @@ def parse_number(raw: Any) -> Decimal | None:
     except InvalidOperation:
         return None
     return -value if negative else value
-
-
-def iter_tables(book: Book, schemas: Iterable[SheetSchema]) -> Iterator[Table]:
-    """Tables for the schemas whose sheet the workbook has (sheets it lacks are skipped)."""
-    for schema in schemas:
-        try:
-            yield read_table(book, schema)
-        except MissingSheetError:
-            continue
