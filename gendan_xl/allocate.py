@@ -38,7 +38,7 @@ import xlsxwriter
 from . import schema
 from .errors import WARNING, Issue, MissingColumnsError, MissingSheetError
 from .master import load_master
-from .review import write_sidecar, xlsx_cell
+from .export import write_new_workbook, xlsx_cell
 from .schema import Column, SheetSchema, lookup_code
 from .text import text_table
 from .workbook import open_book, read_table
@@ -411,7 +411,8 @@ def allocate_workbook(path: str | Path, stock_path: str | Path, *, out: str | Pa
                       sheet=master.orders.sheet)
     result.issues[:0] = [*master.notes, *stock_issues]
     if write:
-        result.path = write_allocation_xlsx(result, Path(out) if out else allocation_path(path), lang=lang)
+        result.path = write_allocation_xlsx(result, Path(out) if out else allocation_path(path), lang=lang,
+                                            inputs=[Path(path), Path(stock_path)])
     return result
 
 
@@ -455,6 +456,8 @@ def allocation_xlsx_bytes(result: Allocation, lang: str = "zh") -> bytes:
     return buf.getvalue()
 
 
-def write_allocation_xlsx(result: Allocation, target: str | Path, *, lang: str = "zh") -> Path:
-    """Write the allocation workbook to `target` (temporary file, then atomic rename); refuses while open."""
-    return write_sidecar(allocation_xlsx_bytes(result, lang), Path(target))
+def write_allocation_xlsx(result: Allocation, target: str | Path, *, lang: str = "zh",
+                          inputs: Iterable[Path] = ()) -> Path:
+    """Write the allocation workbook to `target` (temporary file, then atomic rename); refuses while open,
+    and refuses to write over one of the `inputs`."""
+    return write_new_workbook(allocation_xlsx_bytes(result, lang), Path(target), inputs=inputs)

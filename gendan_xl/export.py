@@ -1,12 +1,16 @@
 """New workbooks we write for people to read (never the user's own workbook): the Issues report."""
 from __future__ import annotations
 
+import datetime as dt
 import os
+import tempfile
+from decimal import Decimal
 from pathlib import Path
+from typing import Any, Iterable
 
 import xlsxwriter
 
-from .errors import ERROR, WARNING, Report
+from .errors import ERROR, WARNING, GendanError, Report, WorkbookOpenError
 
 ISSUE_HEADERS = {  # one table of the report's column titles
     "zh": ("位置", "严重程度", "代码", "原值", "说明"),
@@ -48,3 +52,39 @@ def write_issues_xlsx(report: Report, out: str | Path, *, workbook: str | Path, 
     ws.set_column(4, 4, 70)
     wb.close()
     return out
+
+
+def xlsx_cell(ws: Any, r: int, c: int, value: Any, fmt: Any) -> None:
+    if value is None or value == "":
+        ws.write_blank(r, c, None, fmt)
+    elif isinstance(value, dt.date):
+        ws.write_datetime(r, c, dt.datetime.combine(value, dt.time()), fmt)
+    elif isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        ws.write_number(r, c, float(value), fmt)
+    else:
+        ws.write_string(r, c, str(value), fmt)
+
+
+def write_new_workbook(data: bytes, target: Path, *, inputs: Iterable[Path] = ()) -> Path:
+    """Write a workbook we generated: a temporary file beside `target`, then an atomic rename.
+
+    Refuses to write over one of the `inputs` (the master a review or allocation was read from), and
+    while `target` is open in Excel or LibreOffice (its owner file exists)."""
+    from .patch import is_open
+
+    for src in inputs:
+        if target.exists() and src.exists() and target.resolve() == src.resolve():
+            raise GendanError(f"{target.name} is an input; write the result to another file")
+    lock = is_open(target)
+    if lock is not None:
+        raise WorkbookOpenError(f"{target.name} is open ({lock.name}); close it in Excel and run again")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=target.suffix, dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target

@@ -44,9 +44,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import sqlite3
-import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -56,10 +54,10 @@ from typing import Any, Iterable, Mapping, Sequence
 import xlsxwriter
 
 from . import schema
-from .errors import WARNING, GendanError, Issue, MissingSheetError, WorkbookOpenError, json_value
+from .errors import WARNING, GendanError, Issue, MissingSheetError, json_value
+from .export import write_new_workbook, xlsx_cell
 from .mail import XLSX_MIME, Attachment, Mail, render_mail
 from .master import load_master
-from .patch import is_open
 from .schema import lookup_code, normalize_currency, normalize_header
 from .statement import Period, parse_terms, read_accounts
 from .text import text_table
@@ -71,7 +69,6 @@ __all__ = [
     "VERDICTS", "CHECKS", "REASONS", "Product", "Customer", "Quote", "Reason", "LineReview", "Review",
     "products_from_rows", "customers_from_rows", "find_quote", "review_orders", "is_new", "load_quotes",
     "open_balances", "review_workbook", "write_review_xlsx", "review_xlsx_bytes", "review_path", "review_mails",
-    "write_sidecar", "xlsx_cell",
 ]
 
 ACCEPT, CONDITIONS, REJECT = "accept", "accept_with_conditions", "reject"
@@ -743,7 +740,8 @@ def review_workbook(path: str | Path, *, today: dt.date, data_dir: str | Path | 
     review.issues = [*master.notes, *issues, *ledger_issues,
                      *calendar.issues_for(review.years, sheet=sheet, lang=lang)]
     if write:
-        review.path = write_review_xlsx(review, Path(out) if out else review_path(path), lang=lang)
+        review.path = write_review_xlsx(review, Path(out) if out else review_path(path), lang=lang,
+                                        inputs=[Path(p) for p in (path, new_orders) if p])
     return review
 
 
@@ -811,39 +809,10 @@ def review_xlsx_bytes(review: Review, lang: str = "zh") -> bytes:
     return buf.getvalue()
 
 
-def xlsx_cell(ws: Any, r: int, c: int, value: Any, fmt: Any) -> None:
-    if value is None or value == "":
-        ws.write_blank(r, c, None, fmt)
-    elif isinstance(value, dt.date):
-        ws.write_datetime(r, c, dt.datetime.combine(value, dt.time()), fmt)
-    elif isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
-        ws.write_number(r, c, float(value), fmt)
-    else:
-        ws.write_string(r, c, str(value), fmt)
-
-
-def write_review_xlsx(review: Review, target: str | Path, *, lang: str = "zh") -> Path:
+def write_review_xlsx(review: Review, target: str | Path, *, lang: str = "zh", inputs: Iterable[Path] = ()) -> Path:
     """Write the review workbook to `target` (a temporary file, then an atomic rename). Refuses while
-    `target` is open in Excel or LibreOffice."""
-    return write_sidecar(review_xlsx_bytes(review, lang), Path(target))
-
-
-def write_sidecar(data: bytes, target: Path) -> Path:
-    """Write a generated workbook: a temporary file beside `target`, then an atomic rename; refuses while
-    `target` is open in Excel or LibreOffice (its owner file exists)."""
-    lock = is_open(target)
-    if lock is not None:
-        raise WorkbookOpenError(f"{target.name} is open ({lock.name}); close it in Excel and run again")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=target.suffix, dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    `target` is open in Excel or LibreOffice, and refuses to write over one of the `inputs`."""
+    return write_new_workbook(review_xlsx_bytes(review, lang), Path(target), inputs=inputs)
 
 
 def review_mails(review: Review, *, emails: Mapping[str, str], lang: str = "zh",

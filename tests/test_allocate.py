@@ -243,3 +243,14 @@ def test_orders_naming_customers_by_name_get_their_grade(tmp_path):
     result = allocate_workbook(master, stock, out=tmp_path / "out.xlsx")
     assert [(x.order_no, x.grade, x.allocated) for x in result.lines] == [("SO2", "A", 100), ("SO1", "B", 0)]
     assert result.path == tmp_path / "out.xlsx"
+
+
+def test_allocate_workbook_never_writes_over_its_inputs(tmp_path):
+    from gendan_xl.errors import GendanError
+
+    master = tmp_path / "orders.xlsx"
+    master.write_bytes((ROOT / "workbooks" / "orders.xlsx").read_bytes())
+    before = master.read_bytes()
+    with pytest.raises(GendanError, match="is an input"):
+        allocate_workbook(master, ROOT / "workbooks" / "stock.xlsx", out=master)
+    assert master.read_bytes() == before

@@ -442,3 +442,14 @@ def test_review_mail_per_merchandiser_with_the_sheet_attached(tmp_path):
 
 def test_reason_objects_compare_as_values():
     assert Reason("moq-ok", {"quantity": 1}) == Reason("moq-ok", {"quantity": 1})
+
+
+def test_review_workbook_never_writes_over_its_master(tmp_path):
+    from gendan_xl.errors import GendanError
+
+    master = tmp_path / "orders.xlsx"
+    master.write_bytes((ROOT / "workbooks" / "orders.xlsx").read_bytes())
+    before = master.read_bytes()
+    with pytest.raises(GendanError, match="orders.xlsx is an input"):
+        review_workbook(master, today=TODAY, out=master)
+    assert master.read_bytes() == before
