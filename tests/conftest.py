@@ -14,6 +14,9 @@ from aiosmtpd.controller import Controller
 ROOT = Path(__file__).resolve().parent.parent
 WORKBOOKS = ROOT / "workbooks"
 CORPUS = ROOT.parent / "shared" / "corpus"
+# The real workbooks of ../shared/corpus lie beside the checkout in CI and in the developers' workplace;
+# a clone elsewhere has none, and the tests that need them say so instead of failing.
+needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not beside this checkout")
 
 HEADERS = ["订单号", "客户", "型号", "数量", "单价", "币种", "金额", "下单日期", "客户交期", "出货日期", "已出货数量", "状态"]
 

@@ -28,7 +28,7 @@ from gendan_xl.patch import (
     sidecar_path,
 )
 
-from conftest import CORPUS  # noqa: E402  (../shared/corpus beside the checkout, as CI lays it)
+from conftest import CORPUS, needs_corpus  # noqa: E402  (../shared/corpus beside the checkout, as CI lays it)
 NOW = dt.datetime(2026, 11, 26, 9, 30, 0)
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
@@ -290,6 +290,7 @@ def test_second_run_leaves_styles_and_conditional_formats_alone(orders: Path) ->
     assert xml.index(b"</sheetData>") < xml.index(b"<conditionalFormatting")
 
 
+@needs_corpus
 def test_1904_workbook_gets_1904_serials(tmp_path: Path) -> None:
     path = tmp_path / "1904.xlsx"
     shutil.copy(CORPUS / "sheetjs__1904__1904.xlsx", path)
@@ -298,6 +299,7 @@ def test_1904_workbook_gets_1904_serials(tmp_path: Path) -> None:
     assert calamine_cell(path, sheet, 30, 10) == dt.date(2026, 11, 26)
 
 
+@needs_corpus
 def test_vba_workbook_keeps_its_macros(tmp_path: Path) -> None:
     path = tmp_path / "macro.xlsm"
     shutil.copy(CORPUS / "xlwings__examples__fibonacci__fibonacci.xlsm", path)
@@ -337,12 +339,14 @@ def test_sheet_part_with_absolute_targets_and_renamed_parts(tmp_path: Path, orde
     assert calamine_cell(path, "订单", 1, 7) == "状态"
 
 
+@needs_corpus
 def test_sheet_part_in_strict_ooxml(tmp_path: Path) -> None:
     path = CORPUS / "poi__spreadsheet__SimpleStrict.xlsx"
     sheets = list_worksheets(path)
     assert sheets and sheet_part(path, sheets[0][0]) == sheets[0][1]
 
 
+@needs_corpus
 def test_chart_sheet_is_refused(tmp_path: Path) -> None:
     path = CORPUS / "calamine__any_sheets.xlsx"
     with zipfile.ZipFile(path) as zf:
@@ -375,6 +379,7 @@ def test_open_workbook_is_refused(orders: Path, lock_name: str) -> None:
     assert orders.read_bytes() == before
 
 
+@needs_corpus
 def test_excel_owner_file_with_truncated_name(tmp_path: Path) -> None:
     # Excel cuts the start of long names: the corpus sample ~$LoadPivotTables.xlsx belongs to a workbook
     # whose name is two characters longer
@@ -421,6 +426,7 @@ def test_failures_leave_the_workbook_untouched(tmp_path: Path, orders: Path) -> 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.xlsx", "orders.xlsx"]
 
 
+@needs_corpus
 @pytest.mark.parametrize("name", [
     "poi__openxml4j__invalid.xlsx", "calamine__pass_protected.xlsx",
     "closedxml__ClosedXML.Tests__Resource__TryToLoad__LO__xlsm__pass__CVE-2016-0122-1.xlsm",

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 import python_calamine as pc
 
-from conftest import CORPUS, WORKBOOKS, good_row
+from conftest import CORPUS, WORKBOOKS, good_row, needs_corpus
 from gendan_xl.cli import main
 from gendan_xl.errors import WorkbookOpenError
 from gendan_xl.master import load_master, status_of
@@ -80,6 +80,7 @@ def test_backup_kept(sample):
     assert result.backup is not None and result.backup.read_bytes() == original
 
 
+@needs_corpus
 def test_open_workbook_gets_a_sidecar_and_is_not_touched(sample, capsys):
     shutil.copyfile(CORPUS / "lockfiles" / "~$LoadPivotTables.xlsx", sample.parent / "~$orders.xlsx")
     original = sample.read_bytes()

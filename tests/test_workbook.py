@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import CORPUS, WORKBOOKS, good_row
+from conftest import CORPUS, WORKBOOKS, good_row, needs_corpus
 from gendan_xl import schema
 from gendan_xl.errors import MissingColumnsError, MissingSheetError
 from gendan_xl.workbook import open_book, parse_date, parse_number, read_sheet, read_table
@@ -160,6 +160,7 @@ def test_english_headers_set_the_language(book):
     assert read_sheet(path).lang == "en"
 
 
+@needs_corpus
 def test_1904_corpus_file_reads_dates():
     b = open_book(CORPUS / "sheetjs__1904__1904.xlsx")
     assert b.date1904
