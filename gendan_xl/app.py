@@ -96,7 +96,7 @@ def statement_mails(settings: Settings, workbook: Path, period: str, *, today: d
 
 def overdue_plan(settings: Settings, workbook: Path, *, today: dt.date) -> tuple[OverduePlan, Any]:
     """The overdue report's mails for `today` and the status they come from."""
-    status = status_of(load_master(workbook), today=today, warning_days=settings.warning_days,
+    status = status_of(load_master(workbook, lean=True), today=today, warning_days=settings.warning_days,
                        weekly=settings.weekly)
     plan = overdue_mails(lambda lang: status.result.to_dict(lang)["orders"], today,
                          emails=settings.merchandisers, lead=[settings.team_lead] if settings.team_lead else [],
@@ -118,7 +118,7 @@ def job_context(settings: Settings, *, jobs_file: Path | None = None, **mailer_k
         return calendars[0].is_workday(day)
 
     def load_status(today: dt.date):
-        status = status_of(load_master(workbook), today=today, warning_days=settings.warning_days,
+        status = status_of(load_master(workbook, lean=True), today=today, warning_days=settings.warning_days,
                            weekly=settings.weekly)
         return lambda lang: status.result.to_dict(lang)["orders"]
 

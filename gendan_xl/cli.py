@@ -206,7 +206,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from .master import load_master, status_of
 
     settings = _settings(args)
-    master = load_master(args.path, sheet=args.sheet, lang=args.lang)
+    master = load_master(args.path, sheet=args.sheet, lang=args.lang, lean=True)
     lang = args.lang or master.orders.lang
     status = status_of(master, today=args.today or dt.date.today(), lang=lang, **_calendar_options(args, settings))
     if args.json:

@@ -18,14 +18,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, Sequence
+from typing import Any, Mapping, Protocol, Sequence
 
 from .errors import Issue
 from .master import MasterStatus, load_master, status_of
 from .patch import CFRule, is_open, patch_sheet, sidecar_path
 from .schema import normalize_header
-from .status import STATUS_LABELS
-from .workbook import col_letter
+from .status import STATUS_LABELS, Line
+from .workbook import Columns, col_letter
 
 # The columns we own, in order: (key, bilingual header). Headers are user-facing text: this is their table.
 OUTPUT_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -124,42 +124,62 @@ def _matches(header: Any, ours: str) -> bool:
     return bool(normalize_header(header)) and normalize_header(header) == normalize_header(ours)
 
 
-def plan_refresh(status: MasterStatus, grid_rows: Sequence[Sequence[Any]], *, now: dt.datetime,
+@dataclass(frozen=True)
+class SheetShape:
+    """What a refresh needs to know of the orders sheet besides the status: its header cells, how many
+    columns are in use, and the non-blank rows under the data (an order deleted since the last refresh
+    leaves its old status there, to be cleared)."""
+
+    header: Sequence[Any]
+    used_width: int
+    below: Mapping[int, Sequence[Any]]  # 1-based row → cells
+
+    @classmethod
+    def of_rows(cls, rows: Sequence[Sequence[Any]], header_row: int, last_data: int) -> "SheetShape":
+        """From a used range from A1 (rows of values)."""
+        header = list(rows[header_row - 1]) if len(rows) >= header_row else []
+        used_width = max((len(r) - next((i for i, v in enumerate(reversed(r)) if not _blank(v)), len(r))
+                          for r in rows), default=0)
+        return cls(header, used_width, {r + 1: rows[r] for r in range(last_data, len(rows))})
+
+    @classmethod
+    def of_columns(cls, orders: Columns) -> "SheetShape":
+        """From an orders sheet read column-wise (`load_master(lean=True)`)."""
+        return cls(orders.headers, orders.used_width, orders.below)
+
+
+def plan_refresh(status: MasterStatus, sheet: SheetShape | Sequence[Sequence[Any]], *, now: dt.datetime,
                  lang: str | None = None) -> RefreshPlan:
-    """What to write where, from the orders sheet's current values and the computed status. Pure."""
+    """What to write where, from the computed status and the orders sheet (its SheetShape, or its rows of
+    values from A1). Pure."""
     table = status.master.orders
     lang = lang or table.lang
     hdr = table.header_row
-    header_cells = list(grid_rows[hdr - 1]) if len(grid_rows) >= hdr else []
-    used_width = max((len(r) - next((i for i, v in enumerate(reversed(r)) if not _blank(v)), len(r))
-                      for r in grid_rows), default=0)
-    next_free = max(used_width, table.width)
+    lines = status.result.lines
+    last_data = max((line.row for line in lines), default=hdr)
+    shape = sheet if isinstance(sheet, SheetShape) else SheetShape.of_rows(sheet, hdr, last_data)
+    header_cells = shape.header
+    next_free = max(shape.used_width, table.width)
     placed: dict[str, int] = {}
     theirs = set(table.columns.values())  # columns read as order fields are never ours to write
-    for key, header in OUTPUT_COLUMNS + ((("stamp", STAMP_COLUMN),) if hdr == 1 else ()):
+    own = OUTPUT_COLUMNS + ((("stamp", STAMP_COLUMN),) if hdr == 1 else ())
+    for key, header in own:
         found = next((i for i, h in enumerate(header_cells) if i not in theirs and _matches(h, header)), None)
         if found is None:
             found, next_free = next_free, next_free + 1
         placed[key] = found
 
-    lines = {line.row: line for line in status.result.lines}
-    last_data = max(lines, default=hdr)
     # rows below the data that still show an old refresh (an order deleted since) are cleared
     last_used = last_data
-    for r in range(last_data, len(grid_rows)):
-        row = grid_rows[r]
-        if any(c < len(row) and not _blank(row[c]) for c in placed.values()):
-            last_used = r + 1
+    for r, row in shape.below.items():
+        if r > last_used and any(c < len(row) and not _blank(row[c]) for c in placed.values()):
+            last_used = r
     when = now.strftime("%Y-%m-%d %H:%M")
     stamp_text = STAMP[lang].format(when=when)
 
-    columns = []
-    for key, header in OUTPUT_COLUMNS + ((("stamp", STAMP_COLUMN),) if hdr == 1 else ()):
-        values: list[Any] = [header]
-        for r in range(hdr + 1, last_used + 1):
-            line = lines.get(r)
-            values.append(None if line is None else _value(key, line, lang, when))
-        columns.append(ColumnWrite(placed[key], hdr, values))
+    by_row = {line.row: line for line in lines}
+    seq = [by_row.get(r) for r in range(hdr + 1, last_used + 1)]
+    columns = [ColumnWrite(placed[key], hdr, [header] + _column(key, seq, lang, when)) for key, header in own]
     if hdr > 1:  # the stamp sits above our first column, out of the table
         columns.append(ColumnWrite(placed["status"], hdr - 1, [stamp_text]))
 
@@ -175,16 +195,18 @@ def _label(code: str, lang: str) -> str:
     return zh if lang == "zh" else en
 
 
-def _value(key: str, line, lang: str, when: str) -> Any:
+def _column(key: str, lines: list[Line | None], lang: str, when: str) -> list[Any]:
+    """One of our columns for the rows below the header (None where a row has no order line)."""
     if key == "status":
-        return line.label(lang)
+        labels = {code: _label(code, lang) for code in STATUS_LABELS}
+        return [None if x is None else labels[x.status] for x in lines]
     if key == "next_milestone":
-        return line.next_milestone_label(lang)
+        return [None if x is None else x.next_milestone_label(lang) for x in lines]
     if key == "reason":
-        return line.reason(lang)
+        return [None if x is None else x.reason(lang) for x in lines]
     if key == "stamp":  # the column's header says what it is; each line shows when
-        return when
-    return getattr(line, key)
+        return [None if x is None else when for x in lines]
+    return [None if x is None else getattr(x, key) for x in lines]
 
 
 # ------------------------------------------------------------------------------------------- file door
@@ -210,10 +232,10 @@ def refresh_workbook(path: str | Path, *, today: dt.date, now: dt.datetime, shee
                      backups: int = 3) -> RefreshResult:
     """Compute the status and patch it into the workbook (or its sidecar while it is open)."""
     path = Path(path)
-    master = load_master(path, sheet=sheet, lang=lang)
+    master = load_master(path, sheet=sheet, lang=lang, lean=True)
+    assert isinstance(master.orders, Columns)
     status = status_of(master, today=today, warning_days=warning_days, weekly=weekly, lang=lang)
-    plan = plan_refresh(status, master.book.values(master.orders.sheet), now=now, lang=lang)
-    master.book.forget()  # the raw sheet is no longer needed; the patcher's check reads the file again
+    plan = plan_refresh(status, SheetShape.of_columns(master.orders), now=now, lang=lang)
     sidecar = is_open(path) is not None
     out = sidecar_path(path) if sidecar else None
     rules = [CFRule(r.sqref, kind="equal", text=r.text, fill=r.fill, font=r.font) for r in plan.colours]

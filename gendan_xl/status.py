@@ -215,6 +215,12 @@ def _date(v: Any) -> _dt.date | None:
     return None
 
 
+def _day_number(v: Any) -> int:
+    """Days since 1970-01-01 of a date or datetime; NaT's number for anything else."""
+    d = _date(v)
+    return _NAT if d is None else d.toordinal() - _EPOCH_ORDINAL
+
+
 @dataclass(slots=True)
 class Line:
     """The status of one order line. `reason(lang)` and `label(lang)` give the text."""
@@ -329,6 +335,12 @@ def _fmt(d: _dt.date, today: _dt.date | None) -> str:
     return f"{d.month:02d}-{d.day:02d}" if today is not None and d.year == today.year else d.isoformat()
 
 
+# The order fields the status reads.
+STATUS_FIELDS = ("order_no", "customer", "model", "merchandiser", "factory_due_date", "customer_due_date",
+                 "ship_date", "quantity", "shipped_qty", "status", "material_date", "production_date",
+                 "finish_date", "inspection_date")
+
+
 def compute_status(
     rows: Sequence[Any],
     products: Mapping[str, LeadTimes | Mapping[str, Any] | None],
@@ -339,8 +351,38 @@ def compute_status(
     """The status of every order row (objects with `.row` and `.values`, as `workbook.Row`).
 
     `products` maps model → LeadTimes, or a product row's values dict; a model that is missing or maps
-    to None has no plan. The rules are applied column-wise with numpy (a million lines is one pass per
-    column, not a million calendar look-ups); only building the `Line` objects is per row.
+    to None has no plan. See `status_from_columns`, which this calls with the rows' values by field.
+    """
+    rows = list(rows)
+    values = [r.values for r in rows]
+    columns = {f: [v.get(f) for v in values] for f in STATUS_FIELDS}
+    bad_due: dict[int, Any] = {}
+    for i, r in enumerate(rows):
+        errors = getattr(r, "errors", None)
+        if errors:
+            f = next((f for f in ("factory_due_date", "customer_due_date") if errors.get(f)), None)
+            if f is not None:
+                bad_due[i] = (getattr(r, "raw", None) or {}).get(f)
+    return status_from_columns(columns, [r.row for r in rows], products, calendar, today, warning_days,
+                               bad_due=bad_due)
+
+
+def status_from_columns(
+    columns: Mapping[str, Sequence[Any]],
+    row_numbers: Sequence[int],
+    products: Mapping[str, LeadTimes | Mapping[str, Any] | None],
+    calendar: WorkCalendar,
+    today: _dt.date,
+    warning_days: int = 3,
+    *,
+    bad_due: Mapping[int, Any] | None = None,
+) -> StatusResult:
+    """The status of every order line, from its typed values by field (`STATUS_FIELDS`; a missing field
+    counts as blank) and its Excel row number. `bad_due` maps a line's index to the raw value of a due
+    date that could not be read, so its reason can show it.
+
+    The rules are applied column-wise with numpy (a million lines is one pass per column, not a million
+    calendar look-ups); only building the `Line` objects is per row.
     """
     index: dict[str, LeadTimes | None] = {}
     for model, lead in products.items():
@@ -348,23 +390,20 @@ def compute_status(
             lead = LeadTimes.from_values(lead)
         index.setdefault(_model_key(model), lead)
 
-    rows = list(rows)
-    values = [r.values for r in rows]
-    n = len(rows)
+    n = len(row_numbers)
+    blank = [None] * n
+    by_field = {f: columns.get(f, blank) for f in STATUS_FIELDS}
+    bad_due = bad_due or {}
     day = np.datetime64(today, "D")
 
     def dates(f: str) -> np.ndarray:
         # via day numbers: numpy converts a list of ints ten times faster than a list of dates
-        out = []
-        for v in values:
-            x = v.get(f)
-            if x is not None and type(x) is not _dt.date:
-                x = _date(x)
-            out.append(_NAT if x is None else x.toordinal() - _EPOCH_ORDINAL)
+        date = _dt.date
+        out = [x.toordinal() - _EPOCH_ORDINAL if type(x) is date else _day_number(x) for x in by_field[f]]
         return np.array(out, dtype=np.int64).reshape(n).view("datetime64[D]")
 
     def ints(f: str) -> tuple[list[int | None], np.ndarray, np.ndarray]:
-        raw = [_int(v.get(f)) for v in values]
+        raw = [_int(v) for v in by_field[f]]
         has = np.array([x is not None for x in raw], dtype=bool).reshape(n)
         return raw, has, np.array([x or 0 for x in raw], dtype=np.int64).reshape(n)
 
@@ -375,7 +414,7 @@ def compute_status(
     ship = dates("ship_date")
     quantity_l, q_has, q = ints("quantity")
     shipped_l, s_has, s = ints("shipped_qty")
-    cancelled = np.array([_is_cancelled(v.get("status")) for v in values], dtype=bool).reshape(n)
+    cancelled = np.array([_is_cancelled(v) for v in by_field["status"]], dtype=bool).reshape(n)
     ship_has = ~np.isnat(ship)
     future = ship_has & (ship > day) & ~s_has  # a planned ETD, not a shipment
     fully = ~future & np.where(s_has, (s > 0) & (~q_has | (s >= q)), ship_has)
@@ -388,8 +427,7 @@ def compute_status(
     distinct: dict[LeadTimes, int] = {}
     lead_id = np.zeros(n, dtype=np.int64)
     problems: list[str | None] = [None] * n
-    for i, v in enumerate(values):
-        model = v.get("model")
+    for i, model in enumerate(by_field["model"]):
         if model is None or model == "":
             problems[i] = "no_model"
             continue
@@ -453,6 +491,7 @@ def compute_status(
     plan_l = list(zip(*(plan[m].tolist() for m in MILESTONES)))  # one tuple of dates per row
     cols = [x.tolist() for x in (cancelled, future, fully, partial, open_, planned, left, remaining, nxt,
                                  any_missed, first_missed)]
+    order_nos, customers, models, merchandisers = (by_field[f] for f in ("order_no", "customer", "model", "merchandiser"))
     lines: list[Line] = []
     # The loop only allocates (no reference cycles): the cyclic GC would re-scan the growing list of lines
     # many times for nothing, about a third of the time at a million lines. Switched back on at the end.
@@ -461,10 +500,9 @@ def compute_status(
     try:
         for i, (is_cancelled, is_future, is_fully, is_partial, is_open, has_plan, n_left, n_remaining, k_next,
                 has_missed, k_missed) in enumerate(zip(*cols)):
-            v = values[i]
             d = due_l[i]
-            line = Line(row=rows[i].row, order_no=v.get("order_no"), customer=v.get("customer"), model=v.get("model"),
-                        merchandiser=v.get("merchandiser"), due_date=d, customer_due_date=judge_l[i],
+            line = Line(row=row_numbers[i], order_no=order_nos[i], customer=customers[i], model=models[i],
+                        merchandiser=merchandisers[i], due_date=d, customer_due_date=judge_l[i],
                         status="unknown", partial=is_partial, today=today)
             lines.append(line)
             reasons = line.reasons
@@ -477,7 +515,7 @@ def compute_status(
                 if shipped_on is None:
                     reasons.append(("shipped_no_date", {}))
                 elif judged is None:
-                    reasons.append(_no_due(rows[i]))
+                    reasons.append(_no_due(bad_due, i))
                 elif shipped_on > judged:
                     line.status, line.days_late = "shipped_late", (shipped_on - judged).days
                     reasons.append(("shipped_late", {"ship": shipped_on, "due": judged, "days": line.days_late}))
@@ -491,7 +529,7 @@ def compute_status(
             notes = [("future_ship", {"ship": ship_l[i]})] if is_future else []
             if not is_open:
                 line.due_date = None
-                reasons.append(_no_due(rows[i]) if d is None else ("bad_due", {"value": d.isoformat()}))
+                reasons.append(_no_due(bad_due, i) if d is None else ("bad_due", {"value": d.isoformat()}))
                 _add_notes(line, None, notes, shipped_l[i], quantity_l[i])
                 continue
 
@@ -545,13 +583,8 @@ def _cached_is_cancelled(text: Any) -> bool:
     return schema.lookup_code(schema.ORDER_STATUSES, text) == "cancelled"
 
 
-def _no_due(row: Any) -> tuple[str, dict[str, Any]]:
-    errors = getattr(row, "errors", {}) or {}
-    for f in ("factory_due_date", "customer_due_date"):
-        if errors.get(f):
-            raw = (getattr(row, "raw", {}) or {}).get(f)
-            return ("bad_due", {"value": raw})
-    return ("no_due", {})
+def _no_due(bad_due: Mapping[int, Any], i: int) -> tuple[str, dict[str, Any]]:
+    return ("bad_due", {"value": bad_due[i]}) if i in bad_due else ("no_due", {})
 
 
 def _add_notes(line: Line, problem: str | None, notes: list[tuple[str, dict[str, Any]]], shipped: int | None,

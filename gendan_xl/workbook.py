@@ -11,6 +11,7 @@ numbers stored as text with thousands separators, currency signs, full-width dig
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import unicodedata
 import zipfile
@@ -18,12 +19,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 import python_calamine as calamine
 
 from .errors import MissingColumnsError, MissingSheetError, UnusableWorkbookError
-from .package import sheet_part
+from .package import find_sheet, inflate_member, open_package
 from .schema import DATE, INT, NUMBER, ORDERS, TEXT, SheetSchema, header_language, match_headers, normalize_header
 
 HEADER_SEARCH_ROWS = 20
@@ -98,6 +99,9 @@ class MemoryBook(_SheetFinder):
     def values(self, sheet: str) -> list[list[Any]]:
         return self.sheets[sheet]
 
+    def iter_rows(self, sheet: str) -> Iterator[list[Any]]:
+        return iter(self.sheets[sheet])
+
     def formulas_without_value(self, sheet: str) -> set[str]:
         return set()  # a live workbook has calculated every formula
 
@@ -118,30 +122,54 @@ class Book(_SheetFinder):
 
     def values(self, sheet: str) -> list[list[Any]]:
         """Every row of the sheet from A1, as calamine types them (empty cells are ""). Read once."""
+        if sheet not in self._cache:
+            self._cache[sheet] = self._sheet(sheet).to_python(skip_empty_area=False)
+        return self._cache[sheet]
+
+    def iter_rows(self, sheet: str) -> Iterator[list[Any]]:
+        """The rows of the sheet from A1, one at a time, kept nowhere: a million-row sheet as one list of
+        lists is two gigabytes of Python objects, while calamine's own copy is a third of that."""
         if sheet in self._cache:
-            return self._cache[sheet]
+            yield from self._cache[sheet]
+            return
+        ws = self._sheet(sheet)
+        r0, c0 = ws.start or (0, 0)
+        for _ in range(r0):
+            yield []
+        pad = [""] * c0
+        for row in ws.iter_rows():
+            yield pad + row if c0 else row
+
+    def _sheet(self, sheet: str) -> Any:
         try:
-            rows = self._cache[sheet] = self._wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-            return rows
+            return self._wb.get_sheet_by_name(sheet)
         except calamine.CalamineError as exc:
             raise UnusableWorkbookError(f"{self.path.name}: sheet {sheet!r} cannot be read ({exc})") from exc
         except Exception as exc:  # calamine raises its own XmlError/ZipError types for broken parts
             raise UnusableWorkbookError(f"{self.path.name}: sheet {sheet!r} is corrupt ({exc})") from exc
 
-    def forget(self) -> None:
-        """Drop the sheets read so far: a million-row sheet is a gigabyte of Python objects."""
-        self._cache.clear()
-
     def formulas_without_value(self, sheet: str) -> set[str]:
-        """Cells ("K12") holding a formula but no cached value: their value is unknown until Excel recalculates."""
-        part = sheet_part(self.path, sheet)
-        with zipfile.ZipFile(self.path) as zf:
-            xml = zf.read(part)
-        if b"<f" not in xml:
-            return set()
+        """Cells ("K12") holding a formula but no cached value: their value is unknown until Excel recalculates.
+
+        The sheet's XML is scanned in chunks for the few ways such a cell can end; only a sheet that has one
+        is searched cell by cell (rare: files written by scripts that never ran Excel)."""
+        pkg = open_package(self.path)
+        with pkg.zf, open(self.path, "rb") as src:
+            zi = pkg.zf.getinfo(find_sheet(pkg, self.path, sheet)[1])
+            tail = b""
+            for chunk in inflate_member(src, zi):
+                window = tail + chunk
+                if any(end in window for end in _NO_CACHE_ENDS):
+                    break
+                tail = window[-16:]
+            else:
+                return set()
+            xml = pkg.zf.read(zi)
         return {m.group(1).decode() for m in _NO_CACHE.finditer(xml)}
 
 
+# How a formula cell without a cached value ends: "</f></c>", "<f .../></c>", "<v/></c>", "<v></v></c>".
+_NO_CACHE_ENDS = (b"</f></c>", b"/></c>", b"<v></v></c>")
 _NO_CACHE = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)(?:<v\s*/>|<v></v>)?</c>')
 
 
@@ -281,15 +309,7 @@ def read_table(book: Book | MemoryBook, schema: SheetSchema, sheet: str | None =
     name = book.find_sheet(schema, sheet)
     grid = book.values(name)
     header_idx, mapping = _find_header(grid, schema)
-    if header_idx is None:
-        wanted = ", ".join(schema.column(f).zh for f in schema.required)
-        raise MissingColumnsError(
-            f'{book.name}: sheet "{name}" has no header row with {wanted} in its first '
-            f"{HEADER_SEARCH_ROWS} rows; check the column titles")
-    missing = [f for f in schema.required if f not in mapping.values()]
-    if missing and len(missing) == len(schema.required):
-        raise MissingColumnsError(f'{book.name}: sheet "{name}" lacks the columns '
-                                  f'{", ".join(schema.column(f).zh for f in missing)}')
+    _check_header(book, name, schema, header_idx, mapping)
     headers = ["" if h is None else str(h).strip() for h in grid[header_idx]]
     columns = {f: i for i, f in mapping.items()}
     no_cache = book.formulas_without_value(name) if any(
@@ -302,6 +322,137 @@ def read_table(book: Book | MemoryBook, schema: SheetSchema, sheet: str | None =
 def read_sheet(path: str | Path, schema: SheetSchema = ORDERS, sheet: str | None = None) -> Table:
     """Open `path` and read one sheet: the short form of open_book + read_table."""
     return read_table(open_book(path), schema, sheet)
+
+
+@dataclass
+class Columns:
+    """A sheet read column by column: the typed values of a few fields and no object per row.
+
+    What the status of a million-line sheet needs; the rules (header, end of data, typing) are read_table's.
+    `columns` maps every field found, typed or not; `values` holds the typed ones, a list per field with one
+    entry per data line (None when blank or bad); `errors` says which were bad, with the raw value."""
+
+    sheet: str
+    schema: SheetSchema
+    header_row: int  # 1-based
+    columns: dict[str, int]  # field → 0-based column index
+    headers: list[str]
+    width: int
+    lang: str
+    row_numbers: list[int]  # the Excel row of each data line
+    values: dict[str, list[Any]]
+    errors: dict[str, dict[int, tuple[str, Any]]]  # field → {line index: (code, raw value)}
+    used_width: int  # columns in use from A, over every row of the sheet
+    below: dict[int, list[Any]]  # non-blank rows under the data: 1-based row → cells
+
+    def __len__(self) -> int:
+        return len(self.row_numbers)
+
+
+def read_columns(book: Book | MemoryBook, schema: SheetSchema, fields: Iterable[str], sheet: str | None = None, *,
+                 year_anchor: str | None = "order_date") -> Columns:
+    """Read one sheet against `schema`, typing only `fields`, one row at a time (see Columns)."""
+    name = book.find_sheet(schema, sheet)
+    rows = book.iter_rows(name)
+    head = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
+    header_idx, mapping = _find_header(head, schema)
+    _check_header(book, name, schema, header_idx, mapping)
+    assert header_idx is not None
+    headers = ["" if h is None else str(h).strip() for h in head[header_idx]]
+    columns = {f: i for i, f in mapping.items()}
+    wanted = [f for f in dict.fromkeys(fields) if f in columns]
+    if year_anchor in columns and year_anchor not in wanted:
+        wanted.append(year_anchor)
+    spec = [(columns[f], []) for f in wanted]
+    raw: dict[str, list[Any]] = {f: lst for f, (_, lst) in zip(wanted, spec)}
+    row_numbers: list[int] = []
+    below: dict[int, list[Any]] = {}
+    used_width = 0
+    ends = _DataEnd(schema, columns)
+    ended = False
+    for i, cells in enumerate(itertools.chain(head, rows)):
+        w = _width(cells)
+        if w > used_width:
+            used_width = w
+        if i <= header_idx:
+            continue
+        if not ended:
+            kind = ends.kind(cells, w)
+            if kind is _DATA:
+                row_numbers.append(i + 1)
+                n = len(cells)
+                for c, lst in spec:
+                    lst.append(cells[c] if c < n else None)
+                continue
+            ended = kind is _END
+        if ended and w:
+            below[i + 1] = cells
+
+    no_cache = book.formulas_without_value(name) if any(
+        schema.column(f).type != TEXT for f in wanted) else set()
+    anchors = None
+    if year_anchor in raw:
+        anchors = [None if _is_blank(v) else _parse_date(v, book.date1904, None) for v in raw[year_anchor]]
+    values: dict[str, list[Any]] = {}
+    errors: dict[str, dict[int, tuple[str, Any]]] = {}
+    for f in wanted:
+        values[f], bad = _type_column(raw.pop(f), schema.column(f).type, book.date1904, anchors)
+        if no_cache:
+            ref = col_letter(columns[f])
+            bad.update({i: ("no-cached-value", None) for i, v in enumerate(values[f])
+                        if v is None and i not in bad and f"{ref}{row_numbers[i]}" in no_cache})
+        if bad:
+            errors[f] = bad
+    return Columns(sheet=name, schema=schema, header_row=header_idx + 1, columns=columns, headers=headers,
+                   width=len(headers), lang=header_language([headers[i] for i in mapping]), row_numbers=row_numbers,
+                   values=values, errors=errors, used_width=used_width, below=below)
+
+
+def _type_column(raw: list[Any], kind: str, date1904: bool,
+                 anchors: list[dt.date | None] | None) -> tuple[list[Any], dict[int, tuple[str, Any]]]:
+    """Typed values of one column (None for blank or bad) and {index: (code, raw)} of the bad ones."""
+    out: list[Any] = []
+    bad: dict[int, tuple[str, Any]] = {}
+    append = out.append
+    for i, v in enumerate(raw):
+        if v is None or v == "":
+            append(None)
+            continue
+        t = type(v)  # the fast paths of _type_value, inline: this runs for every cell of a million lines
+        if t is str:
+            if kind == TEXT:
+                v = v.strip()
+                append(v or None)
+                continue
+            if not v.strip():
+                append(None)
+                continue
+        elif kind == DATE and t is dt.date:
+            append(v)
+            continue
+        elif kind == INT and t is float and v.is_integer():
+            append(int(v))
+            continue
+        value = _type_value(v, kind, date1904, anchors[i] if anchors else None)
+        if value is _BAD:
+            append(None)
+            bad[i] = ("bad-date" if kind == DATE else "bad-number", v)
+        else:
+            append(value)
+    return out, bad
+
+
+def _check_header(book: Book | MemoryBook, name: str, schema: SheetSchema, header_idx: int | None,
+                  mapping: dict[int, str]) -> None:
+    if header_idx is None:
+        wanted = ", ".join(schema.column(f).zh for f in schema.required)
+        raise MissingColumnsError(
+            f'{book.name}: sheet "{name}" has no header row with {wanted} in its first '
+            f"{HEADER_SEARCH_ROWS} rows; check the column titles")
+    missing = [f for f in schema.required if f not in mapping.values()]
+    if missing and len(missing) == len(schema.required):
+        raise MissingColumnsError(f'{book.name}: sheet "{name}" lacks the columns '
+                                  f'{", ".join(schema.column(f).zh for f in missing)}')
 
 
 def _find_header(grid: list[list[Any]], schema: SheetSchema) -> tuple[int | None, dict[int, str]]:
@@ -351,21 +502,51 @@ def _data_rows(grid: list[list[Any]], header_idx: int, schema: SheetSchema, colu
     """
     spec = [(f, c, schema.column(f).type) for f, c in columns.items()]
     extra_cols = [(c, h) for c, h in enumerate(headers) if h and c not in set(columns.values())]
-    required_cols = [columns[f] for f in schema.required if f in columns]
-    after_blank = False
+    ends = _DataEnd(schema, columns)
     for i in range(header_idx + 1, len(grid)):
         cells = grid[i]
-        if all(v is None or v == "" or (isinstance(v, str) and not v.strip()) for v in cells):
-            after_blank = True
-            continue
-        if _is_total_row(cells):
+        kind = ends.kind(cells, _width(cells))
+        if kind is _END:
             return
-        if after_blank:
-            filled = sum(1 for c in required_cols if c < len(cells) and not _is_blank(cells[c]))
-            if filled * 2 < len(required_cols):
-                return
-            after_blank = False
-        yield _type_row(i + 1, cells, spec, columns, extra_cols, date1904, no_cache, year_anchor)
+        if kind is _DATA:
+            yield _type_row(i + 1, cells, spec, columns, extra_cols, date1904, no_cache, year_anchor)
+
+
+_DATA, _SKIP, _END = "data", "skip", "end"
+
+
+class _DataEnd:
+    """Where the data ends, one row at a time (see `_data_rows`)."""
+
+    def __init__(self, schema: SheetSchema, columns: dict[str, int]) -> None:
+        self.required_cols = [columns[f] for f in schema.required if f in columns]
+        self.after_blank = False
+
+    def kind(self, cells: list[Any], width: int) -> str:
+        """_DATA, _SKIP (a blank row) or _END; `width` is the row's non-blank width (0: blank)."""
+        if not width:
+            self.after_blank = True
+            return _SKIP
+        if _is_total_row(cells):
+            return _END
+        if self.after_blank:
+            filled = sum(1 for c in self.required_cols if c < len(cells) and not _is_blank(cells[c]))
+            if filled * 2 < len(self.required_cols):
+                return _END
+            self.after_blank = False
+        return _DATA
+
+
+def _width(cells: list[Any]) -> int:
+    """Columns up to the last non-blank cell (0 for a blank row)."""
+    w = len(cells)
+    while w:
+        v = cells[w - 1]
+        if v is None or v == "" or (isinstance(v, str) and not v.strip()):
+            w -= 1
+        else:
+            break
+    return w
 
 
 def _type_row(excel_row: int, cells: list[Any], spec: list[tuple[str, int, str]], columns: dict[str, int],
@@ -387,20 +568,7 @@ def _type_row(excel_row: int, cells: list[Any], spec: list[tuple[str, int, str]]
             if no_cache and cell_ref(excel_row, c) in no_cache:
                 errors[f] = "no-cached-value"
             continue
-        # fast paths for what calamine gives in a tidy sheet; everything else goes through _convert
-        t = type(v)
-        if kind == TEXT and t is str:
-            value = v.strip()
-        elif kind == DATE and t is dt.date:
-            value = v
-        elif kind == DATE and t is dt.datetime:
-            value = v.date()
-        elif kind == INT and t is float and v.is_integer():
-            value = int(v)
-        elif kind == NUMBER and t is float and v == v:
-            value = Decimal(repr(v))
-        else:
-            value = _convert(v, kind, date1904, anchor)
+        value = _type_value(v, kind, date1904, anchor)
         if value is _BAD:
             values[f] = None
             errors[f] = "bad-date" if kind == DATE else "bad-number"
@@ -412,6 +580,22 @@ def _type_row(excel_row: int, cells: list[Any], spec: list[tuple[str, int, str]]
 
 
 _BAD = object()
+
+
+def _type_value(v: Any, kind: str, date1904: bool, anchor: dt.date | None) -> Any:
+    """A non-blank cell's typed value, or _BAD. Fast paths first: what calamine gives in a tidy sheet."""
+    t = type(v)
+    if kind == TEXT and t is str:
+        return v.strip()
+    if kind == DATE and t is dt.date:
+        return v
+    if kind == DATE and t is dt.datetime:
+        return v.date()
+    if kind == INT and t is float and v.is_integer():
+        return int(v)
+    if kind == NUMBER and t is float and v == v:
+        return Decimal(repr(v))
+    return _convert(v, kind, date1904, anchor)
 
 
 def _convert(raw: Any, kind: str, date1904: bool, anchor: dt.date | None) -> Any:

@@ -15,7 +15,7 @@ from gendan_xl.cli import main
 from gendan_xl.errors import WorkbookOpenError
 from gendan_xl.master import load_master, status_of
 from gendan_xl.patch import patch_sheet
-from gendan_xl.refresh import ListGrid, OUTPUT_COLUMNS, apply, plan_refresh, refresh_workbook
+from gendan_xl.refresh import ListGrid, OUTPUT_COLUMNS, SheetShape, apply, plan_refresh, refresh_workbook
 
 TODAY = dt.date(2026, 11, 26)
 NOW = dt.datetime(2026, 11, 26, 8, 30)
@@ -173,3 +173,23 @@ def test_a_users_own_column_named_like_half_of_ours_is_left_alone(book):
     rows = orders_rows(path)
     assert rows[1][6:8] == ["客户要求加急", "own note"]
     assert rows[0][8:8 + len(OUTPUT_COLUMNS)] == [h for _, h in OUTPUT_COLUMNS]
+
+
+@pytest.mark.parametrize("name", ["orders.xlsx", "orders_messy.xlsx", "built"])
+def test_lean_read_gives_the_same_status_and_plan(name, book):
+    """refresh and status read the orders column-wise (load_master(lean=True)); the Excel button and the
+    tests read rows: both must come to the same status and write the same cells."""
+    path = WORKBOOKS / name if name != "built" else book([
+        good_row(客户交期="下周"), good_row(订单号="SO2", 客户交期=None, 工厂交期="2026-13-40"),
+        good_row(订单号="SO3", 状态="取消"), good_row(订单号="SO4", 客户交期="11月20日", 下单日期="2026/10/2")],
+        headers=["订单号", "客户", "型号", "数量", "下单日期", "客户交期", "工厂交期", "状态"])
+    rows, lean = load_master(path), load_master(path, lean=True)
+    a, b = status_of(rows, today=TODAY), status_of(lean, today=TODAY)
+    assert a.to_dict() == b.to_dict()
+    if name == "built":
+        assert [line.reason().split("，")[0] for line in b.result.lines[:2]] == ["交期“下周”无法使用", "交期“2026-13-40”无法使用"]
+        assert [line.status for line in b.result.lines[2:]] == ["cancelled", "overdue"]
+    else:
+        assert any(line.status == "overdue" for line in b.result.lines)
+    grid = load_master(path).book.values(rows.orders.sheet)
+    assert plan_refresh(a, grid, now=NOW).cells() == plan_refresh(b, SheetShape.of_columns(lean.orders), now=NOW).cells()

@@ -167,3 +167,45 @@ def test_1904_corpus_file_reads_dates():
     rows = b.values(b.sheet_names[0])
     # column B holds the date of serial A in the 1904 system: 1 → 1904-01-02, 111 → 1904-04-21
     assert (rows[0][1], rows[2][1]) == (dt.date(1904, 1, 2), dt.date(1904, 4, 21))
+
+
+def _same_as_read_table(path):
+    """read_columns must see exactly what read_table sees: same lines, typed values, errors and raw values."""
+    from gendan_xl.workbook import read_columns
+
+    book = open_book(path)
+    table = read_table(book, schema.ORDERS)
+    book = open_book(path)  # a fresh one: read_columns must not lean on read_table's cached grid
+    cols = read_columns(book, schema.ORDERS, [c.field for c in schema.ORDERS.columns])
+    assert book._cache == {}  # streamed, not kept
+    assert (cols.sheet, cols.header_row, cols.columns, cols.headers, cols.lang) == \
+        (table.sheet, table.header_row, table.columns, table.headers, table.lang)
+    assert cols.row_numbers == [r.row for r in table.rows]
+    for f in table.columns:
+        assert cols.values[f] == [r.values[f] for r in table.rows], f
+        want = {i: (r.errors[f], r.raw.get(f)) for i, r in enumerate(table.rows) if f in r.errors}
+        assert cols.errors.get(f, {}) == want, f
+    grid = open_book(path).values(table.sheet)
+    filled = [[i + 1 for i, v in enumerate(r) if v is not None and str(v).strip()] for r in grid]
+    assert cols.used_width == max(max(f, default=0) for f in filled)
+    last = cols.row_numbers[-1] if cols.row_numbers else table.header_row
+    assert set(cols.below) <= set(range(last + 1, len(grid) + 1))
+    return cols
+
+
+def test_read_columns_equals_read_table_on_the_messy_sample():
+    cols = _same_as_read_table(WORKBOOKS / "orders_messy.xlsx")
+    assert any(cols.errors.values())  # the messy sample has bad cells: they must come through
+
+
+def test_read_columns_equals_read_table_on_edge_cases(book):
+    rows = [good_row(数量="1,000", 单价="$8.50", 下单日期="2026/3/2", 客户交期="4月20日"),
+            [], good_row(订单号="SO2", 客户交期="下周", 数量="很多", 金额="=D2*E2"),
+            good_row(订单号="  ", 客户交期=" "),
+            ["合计", None, None, 2000], [], ["制表：张丽", None, "审核：王"]]
+    cols = _same_as_read_table(book(rows, title_rows=[["2026年订单跟踪表"], []]))
+    assert cols.row_numbers == [4, 6, 7]
+    assert cols.errors["customer_due_date"] == {1: ("bad-date", "下周")}
+    assert cols.errors["amount"] == {1: ("no-cached-value", None)}
+    assert cols.below == {8: ["合计", "", "", 2000.0] + [""] * (len(cols.headers) - 4),
+                          10: ["制表：张丽", "", "审核：王"] + [""] * (len(cols.headers) - 3)}
