@@ -254,13 +254,11 @@ class Line:
         return _text(STATUS_LABELS, self.status, lang)
 
     def reason(self, lang: str = "zh") -> str:
-        parts = []
-        for code, params in self.reasons:
-            fields = {k: _fmt(v, self.today) if isinstance(v, _dt.date) else v for k, v in params.items()}
-            if "milestone" in fields:
-                fields["label"] = _text(MILESTONE_LABELS, fields["milestone"], lang)
-            parts.append(_text(REASONS, code, lang).format(**fields))
-        return _SEPARATOR.get(lang, "; ").join(parts)
+        year = self.today.year if self.today is not None else None
+        try:
+            return _reason_text(tuple((code, tuple(params.items())) for code, params in self.reasons), lang, year)
+        except TypeError:  # an unhashable value in a reason: not from a workbook, but no reason to crash
+            return _reason_text.__wrapped__(tuple((code, tuple(p.items())) for code, p in self.reasons), lang, year)
 
     def next_milestone_label(self, lang: str = "zh") -> str | None:
         return _text(MILESTONE_LABELS, self.next_milestone, lang) if self.next_milestone else None
@@ -330,9 +328,22 @@ class StatusResult:
         }
 
 
-def _fmt(d: _dt.date, today: _dt.date | None) -> str:
+def _fmt(d: _dt.date, year: int | None) -> str:
     """11-20 in the current year, 2027-01-05 otherwise: how people write dates in a one-line note."""
-    return f"{d.month:02d}-{d.day:02d}" if today is not None and d.year == today.year else d.isoformat()
+    return f"{d.month:02d}-{d.day:02d}" if d.year == year else d.isoformat()
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _reason_text(reasons: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...], lang: str, year: int | None) -> str:
+    """The one-line reason. Lines share their reasons a lot (a few dates and counts), so texts are kept:
+    100k lines have about 26k different ones, and equal texts are then one object."""
+    parts = []
+    for code, params in reasons:
+        fields = {k: _fmt(v, year) if isinstance(v, _dt.date) else v for k, v in params}
+        if "milestone" in fields:
+            fields["label"] = _text(MILESTONE_LABELS, fields["milestone"], lang)
+        parts.append(_text(REASONS, code, lang).format(**fields))
+    return _SEPARATOR.get(lang, "; ").join(parts)
 
 
 # The order fields the status reads.
@@ -399,7 +410,8 @@ def status_from_columns(
     def dates(f: str) -> np.ndarray:
         # via day numbers: numpy converts a list of ints ten times faster than a list of dates
         date = _dt.date
-        out = [x.toordinal() - _EPOCH_ORDINAL if type(x) is date else _day_number(x) for x in by_field[f]]
+        out = [x.toordinal() - _EPOCH_ORDINAL if type(x) is date else _NAT if x is None else _day_number(x)
+               for x in by_field[f]]
         return np.array(out, dtype=np.int64).reshape(n).view("datetime64[D]")
 
     def ints(f: str) -> tuple[list[int | None], np.ndarray, np.ndarray]:
@@ -488,7 +500,8 @@ def status_from_columns(
 
     # -- one Line per row ---------------------------------------------------------------------------------------
     due_l, judge_l, ship_l = due.tolist(), judge.tolist(), ship.tolist()
-    plan_l = list(zip(*(plan[m].tolist() for m in MILESTONES)))  # one tuple of dates per row
+    sel = np.flatnonzero(planned)  # one tuple of planned dates per line with a plan
+    plan_l = dict(zip(sel.tolist(), zip(*(plan[m][sel].tolist() for m in MILESTONES))))
     cols = [x.tolist() for x in (cancelled, future, fully, partial, open_, planned, left, remaining, nxt,
                                  any_missed, first_missed)]
     order_nos, customers, models, merchandisers = (by_field[f] for f in ("order_no", "customer", "model", "merchandiser"))

@@ -408,12 +408,18 @@ def read_columns(book: Book | MemoryBook, schema: SheetSchema, fields: Iterable[
                    values=values, errors=errors, used_width=used_width, below=below)
 
 
+_SHARED_TEXTS = 50_000
+
+
 def _type_column(raw: list[Any], kind: str, date1904: bool,
                  anchors: list[dt.date | None] | None) -> tuple[list[Any], dict[int, tuple[str, Any]]]:
     """Typed values of one column (None for blank or bad) and {index: (code, raw)} of the bad ones."""
     out: list[Any] = []
     bad: dict[int, tuple[str, Any]] = {}
     append = out.append
+    # calamine gives every cell its own str: a customer's name a million times is 60 MB, one copy 60 bytes.
+    # Texts are shared until a column proves mostly distinct (order numbers).
+    seen: dict[str, str] | None = {} if kind == TEXT else None
     for i, v in enumerate(raw):
         if v is None or v == "":
             append(None)
@@ -422,6 +428,10 @@ def _type_column(raw: list[Any], kind: str, date1904: bool,
         if t is str:
             if kind == TEXT:
                 v = v.strip()
+                if seen is not None and v:
+                    v = seen.setdefault(v, v)
+                    if len(seen) > _SHARED_TEXTS:
+                        seen = None
                 append(v or None)
                 continue
             if not v.strip():
