@@ -25,6 +25,7 @@ Deliberate surprises:
 """
 from __future__ import annotations
 
+import bisect
 import datetime as _dt
 import functools
 import math
@@ -36,8 +37,10 @@ import struct
 import tempfile
 import zipfile
 import zlib
+from array import array
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 from xml.etree import ElementTree as ET
@@ -326,13 +329,19 @@ def _letters(col: int) -> bytes:
 
 
 class _Value:
-    """The bytes of one distinct value, shared by every cell that holds it: status columns repeat a few
-    values over a million rows, so each cell is just a (column, _Value) pair in its row's list."""
+    """One distinct value, shared by every cell that holds it: status columns repeat a few values over a
+    million rows, so a column is a list of pointers to these. `expect` is what python-calamine reads back
+    (the check compares whole columns against it). A text's XML (`inner` None) is built only when its
+    cell template is, and not kept here: a million distinct reason texts would otherwise be held twice."""
 
-    __slots__ = ("kind", "tattr", "inner", "value")
+    __slots__ = ("kind", "value", "expect", "inner")
 
-    def __init__(self, kind: int, tattr: bytes, inner: bytes, value: Any):
-        self.kind, self.tattr, self.inner, self.value = kind, tattr, inner, value
+    def __init__(self, kind: int, value: Any, inner: bytes | None):
+        self.kind, self.value, self.inner = kind, value, inner
+        self.expect = "" if kind == _CLEAR else value  # calamine shows an empty cell as ""
+
+
+_TATTR = {_STR: b' t="inlineStr"', _BOOL: b' t="b"'}
 
 
 class _Rows:
@@ -341,14 +350,47 @@ class _Rows:
     each row's cells are put together only when the scanner reaches that row."""
 
     def __init__(self, explicit: dict[int, list[tuple[int, _Value]]],
-                 blocks: list[tuple[int, int, list[_Value]]]):
+                 blocks: list[tuple[int, int, list[_Value]]], kinds: Iterable[int] = (),
+                 block_kinds: Mapping[int, set[int]] | None = None, pfx: bytes = b""):
         self.explicit = explicit
-        self.blocks = sorted(blocks, key=operator.itemgetter(0))
-        rows: set[int] = set(explicit)
-        for _, first, values in self.blocks:
-            rows.update(range(first, first + len(values)))
-        self.targets = sorted(rows)
-        self.target_set = rows
+        self.pfx = pfx  # of the worksheet's elements, for the XML of text values
+        self.blocks = sorted(blocks, key=_by_col)
+        self.kinds = set(kinds)  # of every value, for the date formats styles.xml may need
+        self.block_kinds = [(block_kinds or {}).get(c, {_STR, _NUM, _BOOL, _DATE, _DATETIME, _CLEAR})
+                            for c, _, _ in self.blocks]
+        # Rows that every block covers and no explicit cell touches: their cells are the blocks' values
+        # in column order (`block_row`), the scanner's fast path.
+        self.cols = tuple(c for c, _, _ in self.blocks)
+        self.offsets = [(first, values) for _, first, values in self.blocks]
+        self.lo = max((first for _, first, _ in self.blocks), default=0)
+        self.hi = min((first + len(values) for _, first, values in self.blocks), default=0)
+        self.targets = self._targets()
+
+    def _targets(self) -> array:
+        """Every row that gets a cell, ascending; an array, not a list of a million int objects."""
+        spans: list[list[int]] = []
+        for start, stop in sorted((f, f + len(v)) for _, f, v in self.blocks if v):
+            if spans and start <= spans[-1][1]:
+                spans[-1][1] = max(spans[-1][1], stop)
+            else:
+                spans.append([start, stop])
+        out = array("l")
+        rows = sorted(self.explicit)
+        k = 0
+        for start, stop in spans:
+            while k < len(rows) and rows[k] < stop:
+                if rows[k] < start:
+                    out.append(rows[k])
+                k += 1
+            out.extend(range(start, stop))
+        out.extend(rows[k:])
+        return out
+
+    def block_row(self, row: int) -> list[_Value] | None:
+        """The blocks' values for `row` in column order, when that is all the row gets; else None."""
+        if self.lo <= row < self.hi and row not in self.explicit:
+            return [values[row - first] for first, values in self.offsets]
+        return None
 
     def get(self, row: int) -> list[tuple[int, _Value]]:
         cells = self.explicit.get(row)
@@ -360,13 +402,6 @@ class _Rows:
             taken = {c for c, _ in cells}
             out = sorted([x for x in out if x[0] not in taken] + cells, key=_by_col)
         return out
-
-    def values(self) -> Iterable[_Value]:
-        for cells in self.explicit.values():
-            for _, v in cells:
-                yield v
-        for _, _, values in self.blocks:
-            yield from set(values)
 
     def bbox(self) -> tuple[int, int, int, int] | None:
         """Rows and columns spanned by cells that get a value (cleared cells do not count)."""
@@ -384,53 +419,69 @@ class _Rows:
     def set(self, row: int, col: int, value: _Value) -> None:
         cells = [x for x in self.explicit.get(row, []) if x[0] != col] + [(col, value)]
         self.explicit[row] = sorted(cells, key=_by_col)
+        self.kinds.add(value.kind)
 
 
 def _ref(row: int, col: int) -> str:
     return f"{col_letters(col)}{row}"
 
 
-def _content(value: Any, pfx: bytes, date1904: bool) -> tuple[int, bytes, bytes]:
-    """(kind, type attribute, inner XML) of a value; the style is chosen when the cell is written."""
+def _text_inner(text: str, pfx: bytes) -> bytes:
+    """The <is> of an inline string: cleaned, cut to Excel's limit, escaped."""
+    text = _clean_text(text)[:MAX_TEXT]
+    space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
+    p = pfx.decode()
+    return f"<{p}is><{p}t{space}>{_esc(text)}</{p}t></{p}is>".encode()
+
+
+def _make_value(value: Any, pfx: bytes, date1904: bool) -> _Value:
+    """A value's kind, and the inner XML of anything but text (numbers and dates are checked here, so a
+    NaN or a date before 1900 fails before anything is written); the style is chosen per cell."""
     if value is None:
-        return _CLEAR, b"", b""
+        return _Value(_CLEAR, value, b"")
     if isinstance(value, str):
-        text = _clean_text(value)[:MAX_TEXT]
-        space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
-        p = pfx.decode()
-        return _STR, b' t="inlineStr"', f"<{p}is><{p}t{space}>{_esc(text)}</{p}t></{p}is>".encode()
+        return _Value(_STR, value, None)
     if isinstance(value, bool):
-        return _BOOL, b' t="b"', b"<%sv>%d</%sv>" % (pfx, int(value), pfx)
+        return _Value(_BOOL, value, b"<%sv>%d</%sv>" % (pfx, int(value), pfx))
     if isinstance(value, (int, float, Decimal)):
-        return _NUM, b"", b"<%sv>%s</%sv>" % (pfx, _number_text(value).encode(), pfx)
+        return _Value(_NUM, value, b"<%sv>%s</%sv>" % (pfx, _number_text(value).encode(), pfx))
     if isinstance(value, _dt.date):
         serial = _excel_serial(value, date1904)
         kind = _DATETIME if isinstance(value, _dt.datetime) else _DATE
-        return kind, b"", b"<%sv>%s</%sv>" % (pfx, _number_text(serial).encode(), pfx)
+        return _Value(kind, value, b"<%sv>%s</%sv>" % (pfx, _number_text(serial).encode(), pfx))
     raise TypeError(f"cannot write a {type(value).__name__} into a cell; "
                     "use str, int, float, Decimal, bool, date, datetime or None")
 
 
-def _make_value(value: Any, pfx: bytes, date1904: bool) -> _Value:
-    return _Value(*_content(value, pfx, date1904), value)
+# Types whose equal values are always the same cell; 1, 1.0, True and Decimal(1) are equal but are not.
+_PLAIN = {str, type(None), _dt.date, _dt.datetime}
+
+
+def _too_long(v: _Value) -> bool:
+    return v.kind == _STR and len(v.value) > MAX_TEXT and len(_clean_text(v.value)) > MAX_TEXT
 
 
 def _group(cells: Mapping[tuple[int, int], Any], columns: Mapping[int, tuple[int, Iterable[Any]]], pfx: bytes,
            date1904: bool, result: PatchResult) -> _Rows:
-    """The cells as _Rows; the bytes of each distinct value are built once."""
-    memo: dict[Any, _Value] = {}
+    """The cells as _Rows, with one _Value per distinct (type, value). A column is mapped through a dict
+    of its distinct values, so the per-row work runs in C: a million rows cost a few dict look-ups each."""
+    memo: dict[tuple[type, Any], _Value] = {}
+
+    def value_of(key: tuple[type, Any], where: Any) -> _Value:
+        v = memo.get(key)
+        if v is None:
+            try:
+                v = memo[key] = _make_value(key[1], pfx, date1904)
+            except TypeError as exc:
+                raise TypeError(f"{exc} ({where()})") from None
+        return v
+
     by_row: dict[int, list[tuple[int, _Value]]] = {}
     for (r, c), value in cells.items():
         if not (0 < r <= 1048576 and 0 < c <= 16384):
             raise ValueError(f"cell ({r}, {c}) is outside Excel's grid (rows 1-1048576, columns 1-16384)")
-        key = (value.__class__, value)
-        v = memo.get(key)
-        if v is None:
-            try:
-                v = memo[key] = _make_value(value, pfx, date1904)
-            except TypeError as exc:
-                raise TypeError(f"{exc} ({_ref(r, c)})") from None
-        if v.kind == _STR and len(value) > MAX_TEXT and len(_clean_text(value)) > MAX_TEXT:
+        v = value_of((type(value), value), lambda: _ref(r, c))
+        if _too_long(v):
             result.truncated.append(_ref(r, c))
         row = by_row.get(r)
         if row is None:
@@ -441,22 +492,27 @@ def _group(cells: Mapping[tuple[int, int], Any], columns: Mapping[int, tuple[int
         if len(row) > 1:
             row.sort(key=_by_col)
     blocks = []
+    block_kinds = {}
     for c, (first, values) in columns.items():
-        column = []
-        for i, value in enumerate(values):
-            v = memo.get((value.__class__, value))
-            if v is None:
-                try:
-                    v = memo[(value.__class__, value)] = _make_value(value, pfx, date1904)
-                except TypeError as exc:
-                    raise TypeError(f"{exc} ({_ref(first + i, c)})") from None
-            if v.kind == _STR and len(value) > MAX_TEXT and len(_clean_text(value)) > MAX_TEXT:
-                result.truncated.append(_ref(first + i, c))
-            column.append(v)
+        values = values if isinstance(values, list) else list(values)
+        distinct = dict.fromkeys(values)  # in order of first appearance, so an error names the first cell
+        if len({type(x) for x in distinct} - _PLAIN) > 1:  # 1 and 1.0 (or True) in one column: key by type
+            keys: list[Any] = list(zip(map(type, values), values))
+            local = {k: value_of(k, lambda: _ref(first + keys.index(k), c)) for k in dict.fromkeys(keys)}
+            column = list(map(local.__getitem__, keys))
+            del keys
+        else:
+            local = {x: value_of((type(x), x), lambda: _ref(first + values.index(x), c)) for x in distinct}
+            column = list(map(local.__getitem__, values))
+        del distinct
+        long = {v for v in local.values() if _too_long(v)}
+        if long:
+            result.truncated += [_ref(first + i, c) for i, v in enumerate(column) if v in long]
         if not (0 < first and first + len(column) - 1 <= 1048576 and 0 < c <= 16384):
             raise ValueError(f"column {c} from row {first} ({len(column)} values) is outside Excel's grid")
         blocks.append((c, first, column))
-    return _Rows(by_row, blocks)
+        block_kinds[c] = {v.kind for v in local.values()}
+    return _Rows(by_row, blocks, {v.kind for v in memo.values()}, block_kinds, pfx)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -793,6 +849,22 @@ def _top_level(tail: bytes) -> list[tuple[str, int, int, bytes]]:
     return out
 
 
+_BATCH_ROWS = 2048
+_COUNT_EMPTY = operator.methodcaller("count", b"")
+
+
+class _CellFormats(dict):
+    """_Value -> its cell format in one column and style, made on first use."""
+
+    def __init__(self, make: Any, col: int, style: bytes | None):
+        super().__init__()
+        self.make, self.col, self.style = make, col, style
+
+    def __missing__(self, v: _Value) -> bytes:
+        f = self[v] = self.make(self.col, v, self.style)
+        return f
+
+
 class _SheetPatcher:
     """Streams one worksheet's XML: rows in, patched rows out. Feed decompressed bytes, collect output."""
 
@@ -811,6 +883,13 @@ class _SheetPatcher:
         self.skipped_rc: set[tuple[int, int]] = set()
         self.col_style_cache: dict[int, bytes | None] = {}
         self.templates: dict[tuple[int, _Value, bytes | None], tuple[bytes, bytes]] = {}
+        # the fast path's new cells: per block column, _Value -> cell format; the current batch of rows
+        self.cell_formats: list[_CellFormats] | None = None
+        self.skeleton_formats: list[_CellFormats] = []
+        self.batch_start = 0
+        self.batch_xml: list[bytes] = []
+        self.batch_empty: list[int] = []
+        self.batch_skeleton: list[bytes] | None = None
         self.ti = 0
         self.phase = 0  # 0 head, 1 rows, 2 tail
         self.buf = b""
@@ -824,7 +903,8 @@ class _SheetPatcher:
     def _compile(self, pfx: bytes) -> None:
         p = re.escape(pfx)
         self.pfx = pfx
-        self.row_re = re.compile(rb"<" + p + rb"row\b([^>]*?)(/?)>")
+        # (attributes, r="" when it comes first, "/" of an empty row)
+        self.row_re = re.compile(rb"<" + p + rb'row\b((?:\s+r="(\d+)")?[^>]*?)(/?)>')
         self.row_end = b"</" + pfx + b"row>"
         self.cell_re = re.compile(rb"<" + p + rb"c\b([^>]*?)(/?)>")
         # the content of a cell up to its end tag, consumed in runs of non-"<" bytes (a lazy .*? would try
@@ -832,8 +912,16 @@ class _SheetPatcher:
         body = rb"(?:/>|>[^<]*(?:<(?!/" + p + rb"c>)[^<]*)*</" + p + rb"c>)"
         self.own_re = re.compile(rb"<" + p + rb'c r="([A-Z]{1,3})\d+"(?: s="(\d+)")?([^>]*?)' + body)
         self.cell_full = re.compile(rb"<" + p + rb"c\b([^>]*?)" + body)
+        # a row's tail of cells exactly as we write them, and their starts up to the style
+        start = rb"<" + p + rb'c r="[A-Z]{1,3}\d+"(?: s="\d+")?'
+        self.skeleton_re = re.compile(start)
+        self.own_tail = re.compile(
+            rb"(?:" + start + rb'(?: t="\w+")?(?:/>|>(?:<' + p + rb"v>[^<]*</" + p + rb"v>|<" + p + rb"is><" + p
+            + rb'(?:t|t xml:space="preserve")>[^<]*</' + p + rb"t></" + p + rb"is>)</" + p + rb"c>))*\s*")
         self.cell_end = b"</" + pfx + b"c>"
         self.cell_open = b"<" + pfx + b"c"
+        self.cell_r = b'<%sc r="' % pfx
+        self.row_open = b"<" + pfx + b"row"
         self.f_open = b"<" + pfx + b"f"
         self.sheetdata_end = b"</" + pfx + b"sheetData>"
 
@@ -904,38 +992,48 @@ class _SheetPatcher:
             self._note_arrays(data)
             return data
         self._note_arrays(data)
-        out = []
+        out: list[bytes] = []
         pos = 0
-        targets = self.targets
+        targets, n = self.targets, len(self.targets)
+        row_end = self.row_end
+        append_row = self._append_row
         for m in self.row_re.finditer(data):
-            attrs = m.group(1)
-            rm = _R_ATTR.search(attrs)
-            rownum = int(rm.group(1)) if rm else self.last_row + 1
+            r = m.group(2)
+            if r is None:
+                rm = _R_ATTR.search(m.group(1))
+                r = rm.group(1) if rm else None
+            has_r = r is not None
+            rownum = int(r) if has_r else self.last_row + 1
             self.last_row = rownum
             inserted = False
-            while self.ti < len(targets) and targets[self.ti] < rownum:
+            while self.ti < n and targets[self.ti] < rownum:
                 out.append(data[pos:m.start()])
                 pos = m.start()
                 out.append(self._new_row(targets[self.ti]))
                 self.ti += 1
                 inserted = True
-            if self.ti < len(targets) and targets[self.ti] == rownum:
-                if m.group(2):
-                    end, content = m.end(), b""
+            if self.ti < n and targets[self.ti] == rownum:
+                if m.group(3):
+                    stop = end = m.end()
                 else:
-                    end = data.index(self.row_end, m.end())
-                    content = data[m.end():end]
-                    end += len(self.row_end)
-                out.append(data[pos:m.start()])
-                out.append(self._patch_row(rownum, attrs, rm is not None, content))
-                pos = end
+                    stop = data.index(row_end, m.end())
+                    end = stop + len(row_end)
+                new_pos = append_row(out, data, pos, m, stop, rownum, has_r)
+                if new_pos >= 0:
+                    pos = new_pos
+                else:
+                    out.append(data[pos:m.start()])
+                    out.append(self._patch_row(rownum, m.group(1), has_r, data[m.end():stop]))
+                    pos = end
                 self.ti += 1
-            elif inserted and rm is None:
+                if self.ti >= n:
+                    break
+            elif inserted and not has_r:
                 # a row without r="" counts from the row before it, which is now one we inserted
                 out.append(data[pos:m.start()])
-                out.append(b"<%srow r=\"%d\"%s%s>" % (self.pfx, rownum, attrs, m.group(2)))
+                out.append(b"<%srow r=\"%d\"%s%s>" % (self.pfx, rownum, m.group(1), m.group(3)))
                 pos = m.end()
-            if self.ti >= len(targets):
+            elif self.ti >= n:
                 break
         out.append(data[pos:])
         return b"".join(out)
@@ -972,19 +1070,24 @@ class _SheetPatcher:
             self.col_style_cache[col] = style
             return style
 
-    def _cell_xml(self, row: int, col: int, cell: _Value, style: bytes | None) -> bytes:
-        kind = cell.kind
+    def _style_attr(self, kind: int, style: bytes | None) -> bytes:
+        """The s="" a cell of `kind` gets in a cell styled `style`: a date keeps a date style, else ours."""
         if kind == _DATE or kind == _DATETIME:
             if style is None or not self.styles.is_date_xf(int(style)):
                 date_xf = self.date_xfs.get(kind)
                 if date_xf is not None:
                     style = b"%d" % date_xf
-        s = b' s="%s"' % style if style is not None and style != b"0" else b""
+        return b' s="%s"' % style if style is not None and style != b"0" else b""
+
+    def _cell_xml(self, row: int, col: int, cell: _Value, style: bytes | None) -> bytes:
+        kind = cell.kind
+        s = self._style_attr(kind, style)
         p = self.pfx
         if kind == _CLEAR:
             return b'<%sc r="%s%d"%s/>' % (p, _letters(col), row, s)
         self.result.written += 1
-        return b'<%sc r="%s%d"%s%s>%s</%sc>' % (p, _letters(col), row, s, cell.tattr, cell.inner, p)
+        inner = cell.inner if cell.inner is not None else _text_inner(cell.value, self.by_row.pfx)
+        return b'<%sc r="%s%d"%s%s>%s</%sc>' % (p, _letters(col), row, s, _TATTR.get(kind, b""), inner, p)
 
     def _new_cells(self, rownum: int, cells: list[tuple[int, _Value]], row_attrs: bytes | None) -> bytes:
         """The XML of new cells (no cell there yet) for one row. Hot path: a million rows × a few columns,
@@ -1004,14 +1107,22 @@ class _SheetPatcher:
 
     def _template(self, col: int, v: _Value, style: bytes | None) -> tuple[bytes, bytes]:
         """A cell's XML split around its row number: (b'<c r="V', b'" s="3" t="inlineStr">…</c>')."""
+        t = self.templates[(col, v, style)] = self._split_cell(col, v, style)
+        return t
+
+    def _split_cell(self, col: int, v: _Value, style: bytes | None) -> tuple[bytes, bytes]:
         xml = self._cell_xml(0, col, v, style)
         self.result.written -= 1  # the callers count what they write
         cut = xml.index(b'0"')
-        t = self.templates[(col, v, style)] = (xml[:cut], xml[cut + 1:])
-        return t
+        return xml[:cut], xml[cut + 1:]
 
     def _new_row(self, rownum: int) -> bytes:
-        body = self._new_cells(rownum, self.by_row.get(rownum), None)
+        i = self._block_index(rownum)
+        if i >= 0:
+            self.result.written += len(self.by_row.cols) - self.batch_empty[i]
+            body = self.batch_xml[i]
+        else:
+            body = self._new_cells(rownum, self.by_row.get(rownum), None)
         return b'<%srow r="%d">%s</%srow>' % (self.pfx, rownum, body, self.pfx) if body else b""
 
     def _new_rows(self, _: None) -> bytes:
@@ -1020,6 +1131,128 @@ class _SheetPatcher:
             out.append(self._new_row(self.targets[self.ti]))
             self.ti += 1
         return b"".join(out)
+
+    def _append_row(self, out: list[bytes], data: bytes, pos: int, m: re.Match[bytes], stop: int, rownum: int,
+                    has_r: bool) -> int:
+        """The fast path for a row (`m` its start tag, its cells up to `stop`) that gets exactly the blocks'
+        values, with no row style or <extLst> to mind: on a first run our columns are right of its last
+        cell; on later ones they end the row as we wrote them (`_own_cells_at`) and are replaced whole.
+        Puts the row up to its end tag with the new cells in `out` and returns where the copying goes on;
+        -1 leaves the row to `_patch_row` (same output, cell by cell)."""
+        i = rownum - self.batch_start
+        if not 0 <= i < len(self.batch_xml) or rownum in self.by_row.explicit:
+            i = self._block_index(rownum)
+            if i < 0:
+                return -1
+        attrs = m.group(1)
+        if b"customFormat" in attrs:
+            return -1
+        start = cut = m.end()
+        xml = self.batch_xml[i]
+        if stop > start:
+            if data.find(b"extLst", start, stop) >= 0:
+                return -1
+            # a re-run: the row holds the first of the new cells already
+            j = data.find(xml[:xml.index(b'"', len(self.cell_r)) + 1], start, stop) if xml else -1
+            if j >= 0:
+                cut = self._own_cells_at(data, start, j, stop, i)
+            elif 0 <= self._last_col(data, start, stop) < self.by_row.cols[0]:
+                cut = stop
+            else:
+                return -1
+            if cut < 0:
+                return -1
+        self.result.written += len(self.by_row.cols) - self.batch_empty[i]
+        if has_r and not m.group(3) and b"spans" not in attrs:
+            out += (data[pos:cut], xml)  # the row's bytes up to where our cells go; </row> starts the next piece
+            return stop
+        if not has_r:
+            attrs = b' r="%d"' % rownum + attrs
+        if b"spans" in attrs:
+            attrs = self._widen_spans(attrs, [(c, v) for c, v in zip(self.by_row.cols, self.by_row.block_row(rownum))
+                                              if v.kind != _CLEAR])
+        out += (data[pos:m.start()], self.row_open, attrs, b">", data[start:cut], xml)
+        if m.group(3):
+            out.append(self.row_end)
+            return m.end()
+        return stop
+
+    def _last_col(self, data: bytes, start: int, stop: int) -> int:
+        """The column of the last cell in data[start:stop] (by its r=""), 0 when there is no cell, -1 when
+        that cannot be told this cheaply (a cell without r="" or with r="" not first)."""
+        k = data.rfind(self.cell_r, start, stop)
+        n = len(self.cell_open)
+        other = data.find(self.cell_open, k + n if k >= 0 else start, stop)
+        while other >= 0:  # another cell after it? (a rich text run's <color> also starts with "<c")
+            if data[other + n:other + n + 1] in b" \t\r\n>/":
+                return -1
+            other = data.find(self.cell_open, other + n, stop)
+        if k < 0:
+            return 0
+        c = _COL_AT.match(data, k + len(self.cell_r))
+        return _col_number(c.group(1)) if c else -1
+
+    def _own_cells_at(self, data: bytes, start: int, j: int, stop: int, i: int) -> int:
+        """A re-run, the first new cell's column found at `j`: `j` when replacing the row's tail from there
+        whole with the new cells is what `_rewrite_own` would write: every cell there is one of ours in the
+        form we write (a value or an inline string, no formula), left of it none of ours, and the tail has
+        the same cells with the same styles as the new ones (a value that is cleared now, or a date that
+        became text in a date-styled cell, goes the long way). -1 otherwise."""
+        if self.arrays or self.own_tail.fullmatch(data, j, stop) is None:
+            return -1
+        if not 0 <= self._last_col(data, start, j) < self.by_row.cols[0]:
+            return -1
+        if self.batch_skeleton is None:
+            self.batch_skeleton = self._batch_cells(self.skeleton_formats, self.batch_start, len(self.batch_xml))[0]
+        if b"".join(self.skeleton_re.findall(data, j, stop)) != self.batch_skeleton[i]:
+            return -1
+        return j
+
+    def _block_index(self, rownum: int) -> int:
+        """Where `rownum`'s new cells are in the current batch (made now if needed); -1 when the row gets
+        anything but exactly the blocks' values."""
+        rows = self.by_row
+        if not rows.lo <= rownum < rows.hi or rownum in rows.explicit:
+            return -1
+        i = rownum - self.batch_start
+        if not 0 <= i < len(self.batch_xml):
+            self._fill_batch(rownum)
+            i = 0
+        return i
+
+    def _fill_batch(self, first_row: int) -> None:
+        """The blocks' new cells for the next few thousand rows."""
+        if self.cell_formats is None:  # the column styles are known once the head is read
+            styles = [self._default_style(None, col) for col in self.by_row.cols]
+            self.cell_formats = [_CellFormats(self._cell_format, c, st) for c, st in zip(self.by_row.cols, styles)]
+            self.skeleton_formats = [_CellFormats(self._skeleton_format, c, st)
+                                     for c, st in zip(self.by_row.cols, styles)]
+        stop = min(first_row + _BATCH_ROWS, self.by_row.hi)
+        self.batch_xml, self.batch_empty = self._batch_cells(self.cell_formats, first_row, stop - first_row)
+        self.batch_skeleton = None  # made when a re-run needs it
+        self.batch_start = first_row
+
+    def _batch_cells(self, formats: list[_CellFormats], first_row: int, n: int) -> tuple[list[bytes], list[int]]:
+        """Per row of first_row … +n: the blocks' cells joined, and how many values make no cell. All in C
+        loops: per column, its values mapped to their formats, each filled in with its row number."""
+        numbers = list(map(b"%d".__mod__, range(first_row, first_row + n)))
+        cells = [list(map(bytes.__mod__, map(f.__getitem__, values[first_row - first:first_row - first + n]), numbers))
+                 for f, (first, values) in zip(formats, self.by_row.offsets)]
+        per_row = list(zip(*cells))
+        return list(map(b"".join, per_row)), list(map(_COUNT_EMPTY, per_row))
+
+    def _cell_format(self, col: int, v: _Value, style: bytes | None) -> bytes:
+        """A cell's XML with %s where its row number goes (b"%.0s", no cell at all, for a cleared value)."""
+        if v.kind == _CLEAR:
+            return b"%.0s"
+        pre, post = self._split_cell(col, v, style)
+        return pre.replace(b"%", b"%%") + b"%s" + post.replace(b"%", b"%%")
+
+    def _skeleton_format(self, col: int, v: _Value, style: bytes | None) -> bytes:
+        """A cell's start up to its style, as `skeleton_re` finds it: b'<c r="V%s" s="5"'."""
+        if v.kind == _CLEAR:
+            return b"%.0s"
+        return b'%s%s%%s"%s' % (self.cell_r, _letters(col), self._style_attr(v.kind, style))
 
     def _patch_row(self, rownum: int, attrs: bytes, has_r: bool, content: bytes) -> bytes:
         wanted = self.by_row.get(rownum)
@@ -1331,6 +1564,7 @@ _R_ATTR = re.compile(rb'(?:^|\s)r="(\d+)"')
 _S_ATTR = re.compile(rb'\ss="(\d+)"')
 _by_col = operator.itemgetter(0)
 _R_CELL = re.compile(rb'(?:^|\s)r="\$?([A-Za-z]{1,3})\$?\d+"')
+_COL_AT = re.compile(rb"([A-Z]{1,3})\d")  # the column of an r="" value, at its start
 
 
 def _has_r(attrs: bytes) -> bool:
@@ -1405,7 +1639,7 @@ def patch_sheet(
             styles_part = next((t for _, k, t in relationships(pkg.zf, pkg.names, pkg.workbook) if k == "styles"), None)
             styles_part = pkg.part(styles_part) if styles_part else None
             styles = _Styles(pkg.zf.read(styles_part) if styles_part else None)
-            kinds = {v.kind for v in by_row.values()}
+            kinds = by_row.kinds
             date_xfs = {k: styles.date_xf(code) for k, code in ((_DATE, DATE_FORMAT), (_DATETIME, DATETIME_FORMAT))
                         if k in kinds}
 
@@ -1464,8 +1698,10 @@ def patch_sheet(
                 writer.close(pkg.zf.comment)
             result.changed_parts = [part] + sorted(replaced)
 
+        skipped = patcher.skipped_rc
+        del patcher  # and with it the cell templates: the check needs the memory more
         if verify:
-            _verify(Path(tmp_name), result, patcher.by_row, patcher.skipped_rc, dest.name)
+            _verify(Path(tmp_name), result, by_row, skipped, dest.name)
             result.verified = True
         try:
             shutil.copymode(src_path, tmp_name)
@@ -1520,39 +1756,92 @@ def _update_filter_name(workbook: bytes, sheet_index: int, ref: str) -> bytes | 
     return None
 
 
+_EXPECT = operator.attrgetter("expect")
+_VERIFY_ROWS = 4096  # rows of the written sheet compared at a time
+
+
 def _verify(tmp: Path, result: PatchResult, rows: _Rows, skipped: set[tuple[int, int]], name: str) -> None:
     """Re-read the written file with python-calamine and check every value we wrote."""
     import python_calamine
 
-    seen: set[int] = set()
-    targets = rows.target_set
     try:
         with python_calamine.CalamineWorkbook.from_path(str(tmp)) as wb:
             sheet = wb.get_sheet_by_name(result.sheet)
-            r0, c0 = sheet.start or (0, 0)
-            # row by row: a million-row sheet as one list of lists would cost gigabytes
-            for i, values in enumerate(sheet.iter_rows(), start=r0 + 1):
-                if i not in targets:
-                    continue
-                seen.add(i)
-                for col, cell in rows.get(i):
-                    if skipped and (i, col) in skipped:
-                        continue
-                    j = col - 1 - c0
-                    got = values[j] if 0 <= j < len(values) else ""
-                    if not _same(cell, got):
-                        raise PatchVerifyError(f"{name}: wrote {_ref(i, col)} = {cell.value!r} but it "
-                                               f"reads back as {got!r}; the workbook is unchanged")
+            try:
+                top, end = _verify_read(sheet, rows, skipped, name)
+            finally:
+                del sheet  # the whole sheet as a Rust range: gigabytes for a million rows, free it now
     except PatchVerifyError:
         raise
     except Exception as exc:  # calamine raises its own error types for any damage
         raise PatchVerifyError(f"{name}: the written file does not read back ({exc}); the workbook is unchanged") \
             from exc
-    for r in targets - seen:  # rows outside what calamine returned: only cleared cells may be there
-        for col, cell in rows.get(r):
-            if not _same(cell, ""):
-                raise PatchVerifyError(f"{name}: wrote {_ref(r, col)} = {cell.value!r} but it does not read "
-                                       "back; the workbook is unchanged")
+    # rows outside what calamine returned (before `top`, from `end`): only cleared cells may be there
+    for r, cells in rows.explicit.items():
+        if not top <= r < end:
+            for col, cell in rows.get(r):
+                _verify_missing(name, r, col, cell)
+    for col, first, values in rows.blocks:
+        for i in chain(range(first, min(top, first + len(values))), range(max(end, first), first + len(values))):
+            if i not in rows.explicit:
+                _verify_missing(name, i, col, values[i - first])
+
+
+def _verify_missing(name: str, row: int, col: int, cell: _Value) -> None:
+    if not _same(cell, ""):
+        raise PatchVerifyError(f"{name}: wrote {_ref(row, col)} = {cell.value!r} but it does not read "
+                               "back; the workbook is unchanged")
+
+
+def _verify_cell(name: str, row: int, col: int, cell: _Value, got: Any) -> None:
+    if not _same(cell, got):
+        raise PatchVerifyError(f"{name}: wrote {_ref(row, col)} = {cell.value!r} but it "
+                               f"reads back as {got!r}; the workbook is unchanged")
+
+
+def _verify_read(sheet: Any, rows: _Rows, skipped: set[tuple[int, int]], name: str) -> tuple[int, int]:
+    """Compare the rows calamine returns with what we wrote, a few thousand rows at a time. A block column
+    is compared as a whole list against its values' `expect` (a C-level comparison, which passes only
+    where `_same` does); only a slice that differs is walked cell by cell to find and name the bad cell.
+    Rows with explicit cells are checked cell by cell. Returns the rows read: [top, end)."""
+    r0, c0 = sheet.start or (0, 0)
+    width = sheet.width if sheet.start else 0
+    top = r0 + 1
+    explicit = sorted(rows.explicit)
+    stop = rows.targets[-1] + 1 if len(rows.targets) else top  # nothing to check below the last target
+    it = sheet.iter_rows()
+    row = top
+    while row < stop:
+        chunk = list(islice(it, _VERIFY_ROWS))
+        if not chunk:
+            break
+        end = row + len(chunk)
+        for r in explicit[bisect.bisect_left(explicit, row):bisect.bisect_left(explicit, end)]:
+            values = chunk[r - row]
+            for col, cell in rows.get(r):
+                if skipped and (r, col) in skipped:
+                    continue
+                j = col - 1 - c0
+                _verify_cell(name, r, col, cell, values[j] if 0 <= j < len(values) else "")
+        for (col, first, values), kinds in zip(rows.blocks, rows.block_kinds):
+            a, b = max(first, row), min(first + len(values), end)
+            if a >= b:
+                continue
+            want = values[a - first:b - first]
+            j = col - 1 - c0
+            try:
+                got = list(map(operator.itemgetter(j), chunk[a - row:b - row])) if 0 <= j < width else [""] * (b - a)
+            except IndexError:  # a short row (calamine's rows are all `width` long, but do not rely on it)
+                got = [x[j] if j < len(x) else "" for x in chunk[a - row:b - row]]
+            # equal lists pass; a number reading back as a bool is the one case `==` forgives and `_same` not
+            if got == list(map(_EXPECT, want)) and (_NUM not in kinds or bool not in set(map(type, got))):
+                continue
+            for r, cell, g in zip(range(a, b), want, got):
+                if r in rows.explicit or (skipped and (r, col) in skipped):
+                    continue
+                _verify_cell(name, r, col, cell, g)
+        row = end
+    return top, row
 
 
 def _same(cell: _Value, got: Any) -> bool:
