@@ -668,3 +668,49 @@ def test_rerun_clears_old_values_and_fills_gaps(orders: Path) -> None:
     for row in root.find(f"{NS}sheetData"):
         cols = [openpyxl.utils.column_index_from_string(re.match("[A-Z]+", c.get("r")).group(0)) for c in row]
         assert cols == sorted(cols) and len(cols) == len(set(cols))
+
+
+def test_rerun_columns_write_the_same_as_cells(tmp_path: Path) -> None:
+    # whole columns take the fast paths (new cells spliced in a batch; on a re-run our old cells replaced
+    # whole when they match); cells go cell by cell. Both must write the same bytes, whatever changed.
+    a = build_orders(tmp_path / "a.xlsx")
+    b = build_orders(tmp_path / "b.xlsx")
+    runs = [
+        {7: ["逾期", "完成 50%", None, "on_track"], 8: [dt.date(2026, 11, 1), None, dt.date(2026, 11, 3), 4],
+         9: [3, None, 7.5, "a\r\nb"]},
+        # cleared, filled, a date turned text (in a cell styled as a date), text turned number, unchanged
+        {7: [None, "完成 50%", "有风险 %d %s", "on_track"], 8: ["未排期", dt.date(2026, 11, 2), None, 4],
+         9: [3, 2, "x", "a\r\nb"]},
+    ]
+    headers = {(1, 7): "状态", (1, 8): "节点", (1, 9): "天"}
+    for run in runs:
+        cells = dict(headers)
+        cells.update({(2 + i, col): v for col, values in run.items() for i, v in enumerate(values)})
+        one = patch_sheet(a, "订单", cells, now=NOW)
+        other = patch_sheet(b, "订单", headers, columns={col: (2, values) for col, values in run.items()}, now=NOW)
+        assert (one.written, one.cleared) == (other.written, other.cleared)
+        assert [m[2] for m in raw_members(a)] == [m[2] for m in raw_members(b)]
+    assert calamine_cell(b, "订单", 4, 7) == "有风险 %d %s" and calamine_cell(b, "订单", 3, 7) == "完成 50%"
+
+
+def test_check_names_the_first_cell_that_reads_back_wrong(orders: Path) -> None:
+    # the check compares whole columns at once; when one differs it must still find and name the cell
+    from gendan_xl.patch import PatchVerifyError, _group, _verify
+
+    written = {7: (2, ["a", "b", "c", "d"]), 8: (2, [True, 2, 3, None])}
+    result = patch_sheet(orders, "订单", columns=written, verify=False, now=NOW)
+
+    def check(columns, cells=None):
+        _verify(orders, result, _group(cells or {}, columns, b"", False, PatchResult(orders, "订单", "")), set(),
+                orders.name)
+
+    check(written)
+    with pytest.raises(PatchVerifyError, match=r"G4 = 'x' but it reads back as 'c'"):
+        check({7: (2, ["a", "b", "x", "d"]), 8: written[8]})
+    # `1 == True`, but a number must not read back as a boolean
+    with pytest.raises(PatchVerifyError, match=r"H2 = 1 but it reads back as True"):
+        check({7: written[7], 8: (2, [1, 2, 3, None])})
+    with pytest.raises(PatchVerifyError, match=r"H5 = 'e' but it reads back as ''"):
+        check(written, {(5, 8): "e"})
+    with pytest.raises(PatchVerifyError, match=r"G9 = 'z' but it does not read back"):
+        check({7: (2, ["a", "b", "c", "d", None, None, None, "z"])})
