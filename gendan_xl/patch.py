@@ -426,12 +426,17 @@ def _ref(row: int, col: int) -> str:
     return f"{col_letters(col)}{row}"
 
 
+# anything _clean_text or _esc would change (most texts have none: a million reason texts skip both)
+_TEXT_WORK = re.compile("[&<>\r_\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
 def _text_inner(text: str, pfx: bytes) -> bytes:
     """The <is> of an inline string: cleaned, cut to Excel's limit, escaped."""
-    text = _clean_text(text)[:MAX_TEXT]
+    if _TEXT_WORK.search(text) is not None or len(text) > MAX_TEXT:
+        text = _esc(_clean_text(text)[:MAX_TEXT])
     space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
     p = pfx.decode()
-    return f"<{p}is><{p}t{space}>{_esc(text)}</{p}t></{p}is>".encode()
+    return f"<{p}is><{p}t{space}>{text}</{p}t></{p}is>".encode()
 
 
 def _make_value(value: Any, pfx: bytes, date1904: bool) -> _Value:
@@ -1245,6 +1250,10 @@ class _SheetPatcher:
         """A cell's XML with %s where its row number goes (b"%.0s", no cell at all, for a cleared value)."""
         if v.kind == _CLEAR:
             return b"%.0s"
+        if v.kind == _STR:  # the same as _cell_xml, without its detours: reason texts are a million distinct values
+            inner = _text_inner(v.value, self.by_row.pfx).replace(b"%", b"%%")
+            return b'%s%s%%s"%s t="inlineStr">%s</%sc>' % (self.cell_r, _letters(col), self._style_attr(_STR, style),
+                                                            inner, self.pfx)
         pre, post = self._split_cell(col, v, style)
         return pre.replace(b"%", b"%%") + b"%s" + post.replace(b"%", b"%%")
 
