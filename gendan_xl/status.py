@@ -256,9 +256,10 @@ class Line:
     def reason(self, lang: str = "zh") -> str:
         year = self.today.year if self.today is not None else None
         try:
-            return _reason_text(tuple((code, tuple(params.items())) for code, params in self.reasons), lang, year)
+            key = tuple([(code, tuple(params.items())) for code, params in self.reasons])
+            return _reason_text(key, lang, year)
         except TypeError:  # an unhashable value in a reason: not from a workbook, but no reason to crash
-            return _reason_text.__wrapped__(tuple((code, tuple(p.items())) for code, p in self.reasons), lang, year)
+            return _reason_text.__wrapped__(key, lang, year)
 
     def next_milestone_label(self, lang: str = "zh") -> str | None:
         return _text(MILESTONE_LABELS, self.next_milestone, lang) if self.next_milestone else None
@@ -328,6 +329,7 @@ class StatusResult:
         }
 
 
+@functools.lru_cache(maxsize=4096)
 def _fmt(d: _dt.date, year: int | None) -> str:
     """11-20 in the current year, 2027-01-05 otherwise: how people write dates in a one-line note."""
     return f"{d.month:02d}-{d.day:02d}" if d.year == year else d.isoformat()
