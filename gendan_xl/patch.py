@@ -28,6 +28,7 @@ from __future__ import annotations
 import bisect
 import datetime as _dt
 import functools
+import gc
 import math
 import operator
 import os
@@ -1584,6 +1585,25 @@ def _has_r(attrs: bytes) -> bool:
 # The public operation
 
 
+def _gc_paused(fn: Any) -> Any:
+    """Run `fn` with Python's cycle collector off. A million-row patch keeps millions of new objects alive
+    (values, cell formats, row pieces), none of them cyclic garbage, and the collector would walk them all
+    again and again as they pile up (~15% of a 300k-row patch). Restored even when `fn` raises."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        was = gc.isenabled()
+        gc.disable()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            if was:
+                gc.enable()
+
+    return run
+
+
+@_gc_paused
 def patch_sheet(
     path: str | os.PathLike[str],
     sheet_name: str,
