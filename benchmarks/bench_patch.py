@@ -94,12 +94,12 @@ def child(what: str, path: Path, rows: int) -> dict:
     if what == "read":
         out["read"] = timed(lambda: read_all(path))
     else:
-        headers, first = refresh_columns(rows, 0)
-        _, second = refresh_columns(rows, 1)
         rules = [CFRule(f"V2:V{rows + 1}", kind="equal", text="逾期")]
-        for name, columns, verify in (("first", first, True), ("again", second, False), ("again+check", first, True)):
+        for name, day, verify in (("first", 0, True), ("again", 1, False), ("again+check", 0, True)):
+            headers, columns = refresh_columns(rows, day)  # one set alive at a time, as in a refresh
             out[name] = timed(lambda: patch_sheet(path, SHEET, headers, columns=columns, conditional_formats=rules,
                                                   verify=verify, backups=0))
+            del columns
     out["rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return out
 
