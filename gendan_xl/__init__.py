@@ -1,29 +1,44 @@
 """gendan-xl: Excel-first tools for order merchandisers (跟单员).
 
 The public API is what `__all__` lists; everything else may change. Each CLI command wraps one of these.
+Names are imported from their module on first use (PEP 562), so a command loads only what it needs:
+`gendan-xl refresh` does not pay for openpyxl, XlsxWriter and jinja2 (a third of a second at start-up).
 """
-from .allocate import Allocation, allocate, allocate_workbook
-from .errors import GendanError, Issue, Report, UnusableWorkbookError, WorkbookOpenError
-from .master import Master, MasterStatus, load_master, status_of, validate_workbook
-from .quote import QuoteInputError, export_price, make_quote
-from .review import Review, review_orders, review_workbook
-from .reconcile import reconcile, reconcile_files
-from .refresh import refresh_workbook
-from .statement import Period, build_statement, statements_from_workbook, write_statement
-from .status import STATUS_LABELS, LeadTimes, StatusResult, compute_status
-from .validate import check_orders
-from .workbook import Book, MemoryBook, Row, Table, open_book, parse_date, parse_number, read_sheet, read_table
-from .workdays import WorkCalendar, calendar_from_rows
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "Allocation", "Review", "allocate", "allocate_workbook", "review_orders", "review_workbook",
-    "Book", "GendanError", "Issue", "LeadTimes", "Master", "MasterStatus", "MemoryBook", "Period",
-    "QuoteInputError", "Report", "Row", "STATUS_LABELS", "StatusResult", "Table", "UnusableWorkbookError",
-    "WorkCalendar", "WorkbookOpenError",
-    "build_statement", "calendar_from_rows", "check_orders", "compute_status", "export_price", "load_master",
-    "make_quote", "open_book", "parse_date", "parse_number", "read_sheet", "read_table", "reconcile",
-    "reconcile_files", "refresh_workbook", "statements_from_workbook", "status_of", "validate_workbook",
-    "write_statement",
-]
+# public name → the module (gendan_xl.<module>) that defines it
+_EXPORTS = {
+    **dict.fromkeys(["Allocation", "allocate", "allocate_workbook"], "allocate"),
+    **dict.fromkeys(["GendanError", "Issue", "Report", "UnusableWorkbookError", "WorkbookOpenError"], "errors"),
+    **dict.fromkeys(["Master", "MasterStatus", "load_master", "status_of", "validate_workbook"], "master"),
+    **dict.fromkeys(["QuoteInputError", "export_price", "make_quote"], "quote"),
+    **dict.fromkeys(["Review", "review_orders", "review_workbook"], "review"),
+    **dict.fromkeys(["reconcile", "reconcile_files"], "reconcile"),
+    **dict.fromkeys(["refresh_workbook"], "refresh"),
+    **dict.fromkeys(["Period", "build_statement", "statements_from_workbook", "write_statement"], "statement"),
+    **dict.fromkeys(["STATUS_LABELS", "LeadTimes", "StatusResult", "compute_status"], "status"),
+    **dict.fromkeys(["check_orders"], "validate"),
+    **dict.fromkeys(["Book", "MemoryBook", "Row", "Table", "open_book", "parse_date", "parse_number", "read_sheet",
+                     "read_table"], "workbook"),
+    **dict.fromkeys(["WorkCalendar", "calendar_from_rows"], "workdays"),
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'gendan_xl' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
