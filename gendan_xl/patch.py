@@ -54,9 +54,9 @@ from .errors import (
     WorkbookOpenError,
 )
 from .messages import message
-
 from .package import (SHEET_LEVEL as _SHEET_LEVEL, ZipWriter, _fast_zlib, deflate, find_sheet, inflate_member,
                       list_worksheets, open_package, relationships, sheet_part)
+from .workbook import sheet_rows
 
 __all__ = [
     "CFRule",
@@ -1833,12 +1833,12 @@ def _verify_read(sheet: Any, rows: _Rows, skipped: set[tuple[int, int]], name: s
     is compared as a whole list against its values' `expect` (a C-level comparison, which passes only
     where `_same` does); only a slice that differs is walked cell by cell to find and name the bad cell.
     Rows with explicit cells are checked cell by cell. Returns the rows read: [top, end)."""
-    r0, c0 = sheet.start or (0, 0)
-    width = sheet.width if sheet.start else 0
-    top = r0 + 1
+    c0 = sheet.start[1] if sheet.start else 0
+    width = c0 + sheet.width if sheet.start else 0  # the rows from A1 (sheet_rows) are this wide
+    top = 1
     explicit = sorted(rows.explicit)
     stop = rows.targets[-1] + 1 if len(rows.targets) else top  # nothing to check below the last target
-    it = sheet.iter_rows()
+    it = sheet_rows(sheet)
     row = top
     while row < stop:
         chunk = list(islice(it, _VERIFY_ROWS))
@@ -1850,14 +1850,14 @@ def _verify_read(sheet: Any, rows: _Rows, skipped: set[tuple[int, int]], name: s
             for col, cell in rows.get(r):
                 if skipped and (r, col) in skipped:
                     continue
-                j = col - 1 - c0
+                j = col - 1
                 _verify_cell(name, r, col, cell, values[j] if 0 <= j < len(values) else "")
         for (col, first, values), kinds in zip(rows.blocks, rows.block_kinds):
             a, b = max(first, row), min(first + len(values), end)
             if a >= b:
                 continue
             want = values[a - first:b - first]
-            j = col - 1 - c0
+            j = col - 1
             try:
                 got = list(map(operator.itemgetter(j), chunk[a - row:b - row])) if 0 <= j < width else [""] * (b - a)
             except IndexError:  # a short row (calamine's rows are all `width` long, but do not rely on it)

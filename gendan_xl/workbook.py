@@ -132,13 +132,7 @@ class Book(_SheetFinder):
         if sheet in self._cache:
             yield from self._cache[sheet]
             return
-        ws = self._sheet(sheet)
-        r0, c0 = ws.start or (0, 0)
-        for _ in range(r0):
-            yield []
-        pad = [""] * c0
-        for row in ws.iter_rows():
-            yield pad + row if c0 else row
+        yield from sheet_rows(self._sheet(sheet))
 
     def _sheet(self, sheet: str) -> Any:
         try:
@@ -171,6 +165,18 @@ class Book(_SheetFinder):
 # How a formula cell without a cached value ends: "</f></c>", "<f .../></c>", "<v/></c>", "<v></v></c>".
 _NO_CACHE_ENDS = (b"</f></c>", b"/></c>", b"<v></v></c>")
 _NO_CACHE = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)(?:<v\s*/>|<v></v>)?</c>')
+
+
+def sheet_rows(ws: Any) -> Iterator[list[Any]]:
+    """The rows of a python-calamine sheet from A1 — row 1 first, column A first — one at a time.
+
+    `iter_rows` streams, but python-calamine 0.9 pads the empty rows above the used range and not the
+    empty columns left of it; `to_python(skip_empty_area=False)` pads both, as documented, but builds the
+    whole grid. So a sheet whose used range starts at A1 (nearly all) streams, and any other takes the grid."""
+    if tuple(ws.start or (0, 0)) == (0, 0):
+        yield from ws.iter_rows()
+    else:
+        yield from ws.to_python(skip_empty_area=False)
 
 
 def open_book(path: str | Path) -> Book:

@@ -714,3 +714,24 @@ def test_check_names_the_first_cell_that_reads_back_wrong(orders: Path) -> None:
         check(written, {(5, 8): "e"})
     with pytest.raises(PatchVerifyError, match=r"G9 = 'z' but it does not read back"):
         check({7: (2, ["a", "b", "c", "d", None, None, None, "z"])})
+
+
+@pytest.mark.parametrize("first_row, first_col", [(4, 1), (1, 3), (4, 3)])
+def test_a_sheet_whose_used_range_does_not_start_at_a1(tmp_path: Path, first_row: int, first_col: int) -> None:
+    """python-calamine's iter_rows pads the empty rows above the used range but not the empty columns left
+    of it; the check must still compare each written cell with the right one."""
+    path = tmp_path / "offset.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "订单"
+    ws.cell(first_row, first_col, "订单号")
+    ws.cell(first_row + 1, first_col, "SO1")
+    wb.save(path)
+    r = first_row + 1
+    result = patch_sheet(path, "订单", {(r, first_col + 2): "已逾期"}, columns={first_col + 3: (first_row, ["天数", 5])},
+                         backups=0)
+    assert result.verified
+    got = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("订单").to_python(
+        skip_empty_area=False)
+    assert got[r - 1][first_col - 1:first_col + 3] == ["SO1", "", "已逾期", 5]
+    assert openpyxl.load_workbook(path)["订单"].cell(first_row, first_col + 3).value == "天数"

@@ -193,3 +193,14 @@ def test_lean_read_gives_the_same_status_and_plan(name, book):
         assert any(line.status == "overdue" for line in b.result.lines)
     grid = load_master(path).book.values(rows.orders.sheet)
     assert plan_refresh(a, grid, now=NOW).cells() == plan_refresh(b, SheetShape.of_columns(lean.orders), now=NOW).cells()
+
+
+def test_refresh_when_the_first_rows_of_the_sheet_are_empty(book):
+    """A sheet that starts with empty rows: calamine's used range then starts below row 1."""
+    path = book([good_row(客户交期=dt.date(2026, 11, 2))], title_rows=[[], []])
+    result = refresh_workbook(path, today=TODAY, now=NOW, backups=0)
+    assert result.status.master.orders.header_row == 3
+    grid = pc.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("订单").to_python(skip_empty_area=False)
+    header = grid[2]
+    status_col = header.index(OUTPUT_COLUMNS[0][1])
+    assert grid[3][0] == "SO1" and grid[3][status_col] == "逾期"

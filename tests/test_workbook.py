@@ -209,3 +209,20 @@ def test_read_columns_equals_read_table_on_edge_cases(book):
     assert cols.errors["amount"] == {1: ("no-cached-value", None)}
     assert cols.below == {8: ["合计", "", "", 2000.0] + [""] * (len(cols.headers) - 4),
                           10: ["制表：张丽", "", "审核：王"] + [""] * (len(cols.headers) - 3)}
+
+
+def test_read_columns_equals_read_table_when_the_sheet_starts_away_from_a1(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "订单"
+    for r, row in enumerate([["订单号", "客户", "型号", "数量", "下单日期", "客户交期"],
+                             ["SO1", "ANK", "PB-10K", 1000, dt.date(2026, 3, 2), dt.date(2026, 4, 20)],
+                             ["SO2", "ANK", "PB-10K", "两千", dt.date(2026, 3, 2), "4月25日"]], start=4):
+        for c, v in enumerate(row, start=3):
+            ws.cell(r, c, v)
+    wb.save(tmp_path / "offset.xlsx")
+    cols = _same_as_read_table(tmp_path / "offset.xlsx")
+    assert cols.columns["order_no"] == 2 and cols.row_numbers == [5, 6]
+    assert cols.values["customer_due_date"] == [dt.date(2026, 4, 20), dt.date(2026, 4, 25)]
