@@ -290,8 +290,8 @@ class Row:
 
 
 @dataclass
-class Table:
-    """A sheet read against a schema."""
+class SheetLayout:
+    """Where a sheet read against a schema keeps its data: the header row and the column of each field."""
 
     sheet: str
     schema: SheetSchema
@@ -299,11 +299,17 @@ class Table:
     columns: dict[str, int]  # field → 0-based column index
     headers: list[str]
     width: int
-    rows: list[Row]
     lang: str
 
     def column_ref(self, field_: str) -> str:
         return cell_ref(self.header_row, self.columns[field_])
+
+
+@dataclass
+class Table(SheetLayout):
+    """A sheet read against a schema, row by row."""
+
+    rows: list[Row] = field(default_factory=list)
 
 
 def read_table(book: Book | MemoryBook, schema: SheetSchema, sheet: str | None = None, *,
@@ -331,20 +337,13 @@ def read_sheet(path: str | Path, schema: SheetSchema = ORDERS, sheet: str | None
 
 
 @dataclass
-class Columns:
+class Columns(SheetLayout):
     """A sheet read column by column: the typed values of a few fields and no object per row.
 
     What the status of a million-line sheet needs; the rules (header, end of data, typing) are read_table's.
     `columns` maps every field found, typed or not; `values` holds the typed ones, a list per field with one
     entry per data line (None when blank or bad); `errors` says which were bad, with the raw value."""
 
-    sheet: str
-    schema: SheetSchema
-    header_row: int  # 1-based
-    columns: dict[str, int]  # field → 0-based column index
-    headers: list[str]
-    width: int
-    lang: str
     row_numbers: list[int]  # the Excel row of each data line
     values: dict[str, list[Any]]
     errors: dict[str, dict[int, tuple[str, Any]]]  # field → {line index: (code, raw value)}
