@@ -7,6 +7,8 @@ Names are imported from their module on first use (PEP 562), so a command loads 
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import Any
 
 __version__ = "0.1.0"
@@ -29,6 +31,19 @@ _EXPORTS = {
 }
 
 __all__ = sorted(_EXPORTS)
+
+
+class _Package(types.ModuleType):
+    """`allocate` and `reconcile` name both a submodule and its main function. Importing a submodule binds
+    it to the package, which would hide the function; the function stays, as `__all__` promises."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, types.ModuleType) and _EXPORTS.get(name) == name:
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 def __getattr__(name: str) -> Any:

@@ -502,7 +502,7 @@ def _group(cells: Mapping[tuple[int, int], Any], columns: Mapping[int, tuple[int
     for c, (first, values) in columns.items():
         values = values if isinstance(values, list) else list(values)
         distinct = dict.fromkeys(values)  # in order of first appearance, so an error names the first cell
-        if len({type(x) for x in distinct} - _PLAIN) > 1:  # 1 and 1.0 (or True) in one column: key by type
+        if len(set(map(type, values)) - _PLAIN) > 1:  # 1 and 1.0 (or True) in one column: key by type
             keys: list[Any] = list(zip(map(type, values), values))
             local = {k: value_of(k, lambda: _ref(first + keys.index(k), c)) for k in dict.fromkeys(keys)}
             column = list(map(local.__getitem__, keys))

@@ -122,6 +122,8 @@ REASONS: dict[str, tuple[str, str]] = {
     "no_due": ("缺少交期，请填写客户交期或工厂交期", "no due date; fill in the customer or factory due date"),
     "bad_due": ("交期“{value}”无法使用，请写成 2026-11-03 这样的日期",
                 "due date '{value}' is unusable; write it like 2026-11-03"),
+    "due_no_value": ("交期是没有计算结果的公式，请在 Excel 中打开并保存",
+                     "the due date is a formula with no calculated value; open and save the workbook in Excel"),
     "no_model": ("缺少型号，未按标准周期检查", "no model; lead time not checked"),
     "unknown_model": ("型号“{model}”不在产品表，未按标准周期检查",
                       "model '{model}' is not in the products sheet; lead time not checked"),
@@ -256,7 +258,8 @@ class Line:
     def reason(self, lang: str = "zh") -> str:
         year = self.today.year if self.today is not None else None
         try:
-            key = tuple([(code, tuple(params.items())) for code, params in self.reasons])
+            # with each value's type: 1, 1.0 and True are equal keys but not the same text
+            key = tuple([(code, tuple([(k, type(v), v) for k, v in params.items()])) for code, params in self.reasons])
             return _reason_text(key, lang, year)
         except TypeError:  # an unhashable value in a reason: not from a workbook, but no reason to crash
             return _reason_text.__wrapped__(key, lang, year)
@@ -336,12 +339,13 @@ def _fmt(d: _dt.date, year: int | None) -> str:
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def _reason_text(reasons: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...], lang: str, year: int | None) -> str:
+def _reason_text(reasons: tuple[tuple[str, tuple[tuple[str, type, Any], ...]], ...], lang: str,
+                 year: int | None) -> str:
     """The one-line reason. Lines share their reasons a lot (a few dates and counts), so texts are kept:
     100k lines have about 26k different ones, and equal texts are then one object."""
     parts = []
     for code, params in reasons:
-        fields = {k: _fmt(v, year) if isinstance(v, _dt.date) else v for k, v in params}
+        fields = {k: _fmt(v, year) if isinstance(v, _dt.date) else v for k, _, v in params}
         if "milestone" in fields:
             fields["label"] = _text(MILESTONE_LABELS, fields["milestone"], lang)
         parts.append(_text(REASONS, code, lang).format(**fields))
@@ -599,7 +603,10 @@ def _cached_is_cancelled(text: Any) -> bool:
 
 
 def _no_due(bad_due: Mapping[int, Any], i: int) -> tuple[str, dict[str, Any]]:
-    return ("bad_due", {"value": bad_due[i]}) if i in bad_due else ("no_due", {})
+    if i not in bad_due:
+        return ("no_due", {})
+    # a formula never calculated has no value to show (workbook.py flags it no-cached-value)
+    return ("bad_due", {"value": bad_due[i]}) if bad_due[i] is not None else ("due_no_value", {})
 
 
 def _add_notes(line: Line, problem: str | None, notes: list[tuple[str, dict[str, Any]]], shipped: int | None,

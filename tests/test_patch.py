@@ -735,3 +735,15 @@ def test_a_sheet_whose_used_range_does_not_start_at_a1(tmp_path: Path, first_row
         skip_empty_area=False)
     assert got[r - 1][first_col - 1:first_col + 3] == ["SO1", "", "已逾期", 5]
     assert openpyxl.load_workbook(path)["订单"].cell(first_row, first_col + 3).value == "天数"
+
+
+def test_a_column_mixing_numbers_and_booleans_keeps_each(tmp_path: Path) -> None:
+    """1 == True and 0 == False: a whole column must still write each as what it is."""
+    path = tmp_path / "mixed.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "S"
+    wb.active.append(["h"])
+    wb.save(path)
+    patch_sheet(path, "S", columns={2: (1, [1, True, 0, False, True, 1])}, backups=0)
+    got = [r[1] for r in python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("S").to_python()]
+    assert [type(x) for x in got] == [float, bool, float, bool, bool, float]

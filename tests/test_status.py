@@ -292,3 +292,14 @@ def test_a_zero_quantity_line_is_not_reported_overdue():
     line = one(quantity=0, customer_due_date=dt.date(2026, 3, 23), today=dt.date(2026, 11, 26))
     assert line.status == "unknown"
     assert line.reason("zh") == "数量 0 无效，无法判断交期，请改正数量"
+
+
+def test_equal_values_of_other_types_keep_their_own_reason():
+    """Reasons are formatted once per distinct text; 1.0 and True are equal keys, not the same text."""
+    from gendan_xl.status import status_from_columns
+
+    result = status_from_columns({"model": ["X", "X", "X"]}, [2, 3, 4], {}, WorkCalendar(), dt.date(2026, 11, 26),
+                                 bad_due={0: 1.0, 1: True, 2: None})
+    reasons = [line.reason("en") for line in result.lines]
+    assert "'1.0'" in reasons[0] and "'True'" in reasons[1]
+    assert reasons[2].startswith("the due date is a formula with no calculated value")
