@@ -127,8 +127,8 @@ def _matches(header: Any, ours: str) -> bool:
 @dataclass(frozen=True)
 class SheetShape:
     """What a refresh needs to know of the orders sheet besides the status: its header cells, how many
-    columns are in use, and the non-blank rows under the data (an order deleted since the last refresh
-    leaves its old status there, to be cleared)."""
+    columns are in use, and the non-blank rows that are not order lines, at least those under the last
+    line (an order deleted or cleared since the last refresh leaves its old status there, to be cleared)."""
 
     header: Sequence[Any]
     used_width: int

@@ -348,7 +348,7 @@ class Columns(SheetLayout):
     values: dict[str, list[Any]]
     errors: dict[str, dict[int, tuple[str, Any]]]  # field → {line index: (code, raw value)}
     used_width: int  # columns in use from A, over every row of the sheet
-    below: dict[int, list[Any]]  # non-blank rows under the data: 1-based row → cells
+    below: dict[int, list[Any]]  # non-blank rows that are not data lines: 1-based row → cells
 
     def __len__(self) -> int:
         return len(self.row_numbers)
@@ -390,7 +390,7 @@ def read_columns(book: Book | MemoryBook, schema: SheetSchema, fields: Iterable[
                     lst.append(cells[c] if c < n else None)
                 continue
             ended = kind is _END
-        if ended and w:
+        if w:  # a total, a note, or what a cleared order left: a refresh clears its old status there
             below[i + 1] = cells
 
     no_cache = book.formulas_without_value(name) if any(
@@ -535,15 +535,22 @@ class _DataEnd:
 
     def __init__(self, schema: SheetSchema, columns: dict[str, int]) -> None:
         self.required_cols = [columns[f] for f in schema.required if f in columns]
+        self.field_cols = sorted(columns.values(), key=lambda c: c not in self.required_cols)
         self.after_blank = False
 
     def kind(self, cells: list[Any], width: int) -> str:
-        """_DATA, _SKIP (a blank row) or _END; `width` is the row's non-blank width (0: blank)."""
+        """_DATA, _SKIP (a blank row) or _END; `width` is the row's non-blank width (0: blank).
+
+        A row that fills none of the schema's columns counts as blank: it is not an order. That is what
+        an order whose cells were cleared leaves behind, with only our refresh columns still filled."""
         if not width:
             self.after_blank = True
             return _SKIP
         if _is_total_row(cells):
             return _END
+        if not any(c < len(cells) and not _is_blank(cells[c]) for c in self.field_cols):
+            self.after_blank = True
+            return _SKIP
         if self.after_blank:
             filled = sum(1 for c in self.required_cols if c < len(cells) and not _is_blank(cells[c]))
             if filled * 2 < len(self.required_cols):

@@ -204,3 +204,21 @@ def test_refresh_when_the_first_rows_of_the_sheet_are_empty(book):
     header = grid[2]
     status_col = header.index(OUTPUT_COLUMNS[0][1])
     assert grid[3][0] == "SO1" and grid[3][status_col] == "逾期"
+
+
+def test_an_order_whose_cells_were_cleared_is_not_an_order_any_more(book):
+    """People clear an order's cells instead of deleting the row; our columns keep its old status. The
+    next refresh must not read that row as an order with no due date, and must clear the old status."""
+    path = book([good_row(), good_row(订单号="SO2", 客户交期=dt.date(2026, 11, 2))])
+    refresh_workbook(path, today=TODAY, now=NOW, backups=0)
+    wb = openpyxl.load_workbook(path)  # the user's edit, as Excel would save it
+    ws = wb["订单"]
+    width = len(good_row())
+    assert ws.cell(3, width + 1).value == "逾期"
+    for c in range(1, width + 1):
+        ws.cell(3, c).value = None
+    wb.save(path)
+    result = refresh_workbook(path, today=TODAY, now=NOW, backups=0)
+    assert [line.order_no for line in result.status.result.lines] == ["SO1"]
+    grid = pc.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("订单").to_python(skip_empty_area=False)
+    assert len(grid) == 2 or all(v == "" for v in grid[2])  # row 3 is empty, or not there at all
