@@ -259,7 +259,8 @@ class Line:
         year = self.today.year if self.today is not None else None
         try:
             # with each value's type: 1, 1.0 and True are equal keys but not the same text
-            key = tuple([(code, tuple([(k, type(v), v) for k, v in params.items()])) for code, params in self.reasons])
+            key = tuple([(code, tuple([(k, type(v), v) for k, v in params.items()]))
+                         for code, params in self.reasons])
             return _reason_text(key, lang, year)
         except TypeError:  # an unhashable value in a reason: not from a workbook, but no reason to crash
             return _reason_text.__wrapped__(key, lang, year)
@@ -510,7 +511,8 @@ def status_from_columns(
     plan_l = dict(zip(sel.tolist(), zip(*(plan[m][sel].tolist() for m in MILESTONES))))
     cols = [x.tolist() for x in (cancelled, future, fully, partial, open_, planned, left, remaining, nxt,
                                  any_missed, first_missed)]
-    order_nos, customers, models, merchandisers = (by_field[f] for f in ("order_no", "customer", "model", "merchandiser"))
+    order_nos, customers, models, merchandisers = (by_field[f]
+                                                   for f in ("order_no", "customer", "model", "merchandiser"))
     lines: list[Line] = []
     # The loop only allocates (no reference cycles): the cyclic GC would re-scan the growing list of lines
     # many times for nothing, about a third of the time at a million lines. Switched back on at the end.
