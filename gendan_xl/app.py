@@ -113,8 +113,8 @@ def job_context(settings: Settings, *, jobs_file: Path | None = None, **mailer_k
     def is_workday(day: dt.date) -> bool:
         # read the workbook's 假期 sheet when a job first asks, so `jobs list` works without the workbook
         if not calendars:
-            calendars.append(load_master(workbook, lean=True).calendar_and_issues(weekly=settings.weekly,
-                                                                       lang=settings.lang)[0])
+            master = load_master(workbook, lean=True)
+            calendars.append(master.calendar_and_issues(weekly=settings.weekly, lang=settings.lang)[0])
         return calendars[0].is_workday(day)
 
     def load_status(today: dt.date):
