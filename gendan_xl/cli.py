@@ -236,18 +236,15 @@ SIDECAR_NOTE = {
 @command("refresh", "Write the status, days late/to due, next milestone and reason into the orders sheet.",
          "gendan-xl refresh workbooks/orders.xlsx --today 2026-11-26", _refresh_setup)
 def cmd_refresh(args: argparse.Namespace) -> int:
-    from .patch import is_open
     from .refresh import refresh_workbook
 
     settings = _settings(args)
-    lock = is_open(args.path)
     result = refresh_workbook(args.path, today=args.today or dt.date.today(), now=dt.datetime.now(),
                               sheet=args.sheet, lang=args.lang, **_calendar_options(args, settings),
                               backups=settings.backups if args.backups is None else args.backups)
     lang = result.plan.lang
     if result.sidecar:
-        note("warning: " + SIDECAR_NOTE[lang].format(name=args.path.name, lock=lock.name if lock else "?",
-                                                      out=result.written))
+        note("warning: " + SIDECAR_NOTE[lang].format(name=args.path.name, lock=result.lock.name, out=result.written))
     if args.json:
         print_json(result.to_dict(lang))
     else:

@@ -216,9 +216,13 @@ class RefreshResult:
     status: MasterStatus
     plan: RefreshPlan
     written: Path  # the workbook, or the sidecar when the workbook was open
-    sidecar: bool
     issues: list[Issue]  # the status's findings plus the patch's (formula cells kept, ...)
     backup: Path | None = None
+    lock: Path | None = None  # the owner file that showed the workbook open: we wrote the sidecar
+
+    @property
+    def sidecar(self) -> bool:
+        return self.lock is not None
 
     def to_dict(self, lang: str = "zh") -> dict:
         doc = self.status.to_dict(lang)
@@ -236,8 +240,8 @@ def refresh_workbook(path: str | Path, *, today: dt.date, now: dt.datetime, shee
     assert isinstance(master.orders, Columns)
     status = status_of(master, today=today, warning_days=warning_days, weekly=weekly, lang=lang)
     plan = plan_refresh(status, SheetShape.of_columns(master.orders), now=now, lang=lang)
-    sidecar = is_open(path) is not None
-    out = sidecar_path(path) if sidecar else None
+    lock = is_open(path)
+    out = sidecar_path(path) if lock is not None else None
     rules = [CFRule(r.sqref, kind="equal", text=r.text, fill=r.fill, font=r.font) for r in plan.colours]
     # whole columns go as blocks (the patcher's fast path); the stamp above them as a single cell
     columns = {cw.col + 1: (cw.first_row, cw.values) for cw in plan.columns if cw.first_row == plan.header_row}
@@ -246,4 +250,4 @@ def refresh_workbook(path: str | Path, *, today: dt.date, now: dt.datetime, shee
     done = patch_sheet(path, plan.sheet, stamp, columns=columns, out_path=out, backups=backups, now=now,
                        conditional_formats=rules)
     lang = plan.lang
-    return RefreshResult(status, plan, done.path, sidecar, status.issues + done.issues(lang), done.backup)
+    return RefreshResult(status, plan, done.path, status.issues + done.issues(lang), done.backup, lock)
