@@ -19,24 +19,18 @@ from typing import Any, Sequence
 
 import xlsxwriter
 
+from gendan_xl.builder import PRODUCTS
+
 HERE = Path(__file__).resolve().parent
 TITLE = "成品库存 2026-11-26 / Finished goods stock"
 HEADERS = ["型号", "品名", "仓库", "可用库存"]
-ROWS: list[list[Any]] = [
-    ["CB-C2C", "USB-C 编织数据线 1m", "A仓", 15000],
-    ["CB-C2C", "USB-C 编织数据线 1m", "B仓", 10000],
-    ["TWS-A1", "TWS 蓝牙耳机 A1", "A仓", 27000],
-    ["CH-65W", "65W 氮化镓充电器", "A仓", 8000],
-    ["PB-10K", "10000mAh 移动电源", "B仓", 30000],
-    ["WL-15", "15W 无线充电板", "A仓", 0],
-    ["SW-W2", "智能手表 W2", "A仓", 6000],
-    ["CH-20W", "20W PD 快充充电器", "B仓", 11000],
-    ["SP-M3", "便携蓝牙音箱 M3", "A仓", 10500],
-    ["TWS-P3", "降噪蓝牙耳机 P3", "A仓", 2000],
-    ["TWS-P3", "降噪蓝牙耳机 P3", "B仓", 1000],
-    ["PB-20K", "20000mAh 移动电源", "B仓", 2000],
-    ["CB-L2C", "Lightning 数据线 1m", "B仓", 5000],
-]
+_NAMES = {p[0]: p[1] for p in PRODUCTS}  # the sample products' names, as in workbooks/orders.xlsx
+ROWS: list[list[Any]] = [[model, _NAMES[model], warehouse, qty] for model, warehouse, qty in [
+    ("CB-C2C", "A仓", 15000), ("CB-C2C", "B仓", 10000), ("TWS-A1", "A仓", 27000), ("CH-65W", "A仓", 8000),
+    ("PB-10K", "B仓", 30000), ("WL-15", "A仓", 0), ("SW-W2", "A仓", 6000), ("CH-20W", "B仓", 11000),
+    ("SP-M3", "A仓", 10500), ("TWS-P3", "A仓", 2000), ("TWS-P3", "B仓", 1000), ("PB-20K", "B仓", 2000),
+    ("CB-L2C", "B仓", 5000),
+]]
 
 
 def build_stock(path: Path | str, *, rows: Sequence[Sequence[Any]] = ROWS, headers: Sequence[str] = HEADERS,
