@@ -46,7 +46,7 @@ from typing import Any, Iterable, Mapping
 from .errors import ERROR, WARNING, GendanError, Issue, MissingSheetError, json_value
 from .fill import PdfError, fill_template, to_pdf
 from .messages import MESSAGES, message, show_value
-from .workbook import cell_ref, open_book, parse_date, parse_number, read_table
+from .workbook import cell_ref, open_book, parse_number, read_table, type_cell
 from .schema import DATE, INT, NUMBER, TEXT, Column, SheetSchema, normalize_currency, normalize_header
 
 __all__ = [
@@ -524,26 +524,9 @@ def _parse_rate_text(raw: Any) -> Decimal | None:
 
 
 def _typed(raw: Any, kind: str, date1904: bool) -> tuple[Any, str | None]:
-    """A header value typed like read_table types a column: (value, error code or None)."""
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        return None, None
-    if kind == TEXT:
-        if isinstance(raw, float) and raw.is_integer():
-            return str(int(raw)), None
-        if isinstance(raw, (dt.date, dt.datetime)):
-            return raw.isoformat()[:10], None
-        return str(raw).strip(), None
-    if kind == DATE:
-        value = parse_date(raw, date1904=date1904)
-        return (value, None) if value is not None else (None, "bad-date")
-    number = _parse_rate_text(raw)
-    if number is None:
-        number = parse_number(raw)
-    if number is None:
-        return None, "bad-number"
-    if kind == INT:
-        return (int(number), None) if number == number.to_integral_value() else (None, "bad-number")
-    return number, None
+    """A header value typed like read_table types a column, with "13%" read as 0.13: (value, error code)."""
+    rate = _parse_rate_text(raw) if kind in (NUMBER, INT) else None
+    return type_cell(raw if rate is None else rate, kind, date1904=date1904)
 
 
 def _read_header(book: Any, sheet: str) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:

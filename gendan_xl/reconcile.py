@@ -538,7 +538,7 @@ def read_theirs(path: str | Path, *, sheet: str | None = None, mode: str | None 
     `mode` is STATEMENT or BANK; by default a file with a payer column (对方户名 / Payer), or named like
     a bank export (银行, 流水, bank), is a bank export.
     """
-    from .workbook import cell_ref, parse_date, parse_number  # here, so the pure matching imports no reader
+    from .workbook import cell_ref, is_blank, parse_date, parse_number  # here: the pure matching imports no reader
 
     path = Path(path)
     name, grid, date1904 = read_grid(path, sheet)
@@ -565,12 +565,12 @@ def read_theirs(path: str | Path, *, sheet: str | None = None, mode: str | None 
         if c is None or c >= len(row):
             return None
         v = row[c]
-        return None if v is None or (isinstance(v, str) and not v.strip()) else v
+        return None if is_blank(v) else v
 
     after_blank = False
     for r in range(idx + 1, len(grid)):
         row = grid[r]
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
+        if all(map(is_blank, row)):
             after_blank = True
             continue
         excel_row = r + 1

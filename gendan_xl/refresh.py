@@ -25,7 +25,7 @@ from .master import MasterStatus, load_master, status_of
 from .patch import CFRule, is_open, patch_sheet, sidecar_path
 from .schema import normalize_header
 from .status import STATUS_LABELS, Line
-from .workbook import Columns, col_letter
+from .workbook import Columns, col_letter, filled_width, is_blank
 
 # The columns we own, in order: (key, bilingual header). Headers are user-facing text: this is their table.
 OUTPUT_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -115,10 +115,6 @@ def apply(plan: RefreshPlan, grid: Grid) -> None:
     grid.add_colours(plan.colours)
 
 
-def _blank(v: Any) -> bool:
-    return v is None or (isinstance(v, str) and not v.strip())
-
-
 def _matches(header: Any, ours: str) -> bool:
     # the whole bilingual header only: half of it ("说明", "Reason") may well be a column of the user's own
     return bool(normalize_header(header)) and normalize_header(header) == normalize_header(ours)
@@ -138,8 +134,7 @@ class SheetShape:
     def of_rows(cls, rows: Sequence[Sequence[Any]], header_row: int, last_data: int) -> "SheetShape":
         """From a used range from A1 (rows of values)."""
         header = list(rows[header_row - 1]) if len(rows) >= header_row else []
-        used_width = max((len(r) - next((i for i, v in enumerate(reversed(r)) if not _blank(v)), len(r))
-                          for r in rows), default=0)
+        used_width = max(map(filled_width, rows), default=0)
         return cls(header, used_width, {r + 1: rows[r] for r in range(last_data, len(rows))})
 
     @classmethod
@@ -172,7 +167,7 @@ def plan_refresh(status: MasterStatus, sheet: SheetShape | Sequence[Sequence[Any
     # rows below the data that still show an old refresh (an order deleted since) are cleared
     last_used = last_data
     for r, row in shape.below.items():
-        if r > last_used and any(c < len(row) and not _blank(row[c]) for c in placed.values()):
+        if r > last_used and any(c < len(row) and not is_blank(row[c]) for c in placed.values()):
             last_used = r
     when = now.strftime("%Y-%m-%d %H:%M")
     stamp_text = STAMP[lang].format(when=when)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import python_calamine as calamine
 
@@ -256,7 +256,7 @@ class RawCells(Mapping[str, Any]):
     def __getitem__(self, field_: str) -> Any:
         c = self._cols[field_]
         v = self._cells[c] if c < len(self._cells) else None
-        return None if _is_blank(v) else v
+        return None if is_blank(v) else v
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._cols)
@@ -376,7 +376,7 @@ def read_columns(book: Book | MemoryBook, schema: SheetSchema, fields: Iterable[
     ends = _DataEnd(schema, columns)
     ended = False
     for i, cells in enumerate(itertools.chain(head, rows)):
-        w = _width(cells)
+        w = filled_width(cells)
         if w > used_width:
             used_width = w
         if i <= header_idx:
@@ -397,7 +397,7 @@ def read_columns(book: Book | MemoryBook, schema: SheetSchema, fields: Iterable[
         schema.column(f).type != TEXT for f in wanted) else set()
     anchors = None
     if year_anchor in raw:
-        anchors = [None if _is_blank(v) else _parse_date(v, book.date1904, None) for v in raw[year_anchor]]
+        anchors = [None if is_blank(v) else _parse_date(v, book.date1904, None) for v in raw[year_anchor]]
     values: dict[str, list[Any]] = {}
     errors: dict[str, dict[int, tuple[str, Any]]] = {}
     for f in wanted:
@@ -485,7 +485,8 @@ def _find_header(grid: list[list[Any]], schema: SheetSchema) -> tuple[int | None
     return best[1], best[2]
 
 
-def _is_blank(value: Any) -> bool:
+def is_blank(value: Any) -> bool:
+    """An empty cell: None, or text of only spaces."""
     return value is None or (isinstance(value, str) and not value.strip())
 
 
@@ -494,7 +495,7 @@ _TOTAL_PREFIXES = tuple(m.casefold() for m in TOTAL_MARKERS)
 
 def _is_total_row(row: list[Any]) -> bool:
     for value in row:
-        if _is_blank(value):
+        if is_blank(value):
             continue
         if isinstance(value, str):
             text = value.strip().casefold()
@@ -520,7 +521,7 @@ def _data_rows(grid: list[list[Any]], header_idx: int, schema: SheetSchema, colu
     ends = _DataEnd(schema, columns)
     for i in range(header_idx + 1, len(grid)):
         cells = grid[i]
-        kind = ends.kind(cells, _width(cells))
+        kind = ends.kind(cells, filled_width(cells))
         if kind is _END:
             return
         if kind is _DATA:
@@ -548,18 +549,18 @@ class _DataEnd:
             return _SKIP
         if _is_total_row(cells):
             return _END
-        if not any(c < len(cells) and not _is_blank(cells[c]) for c in self.field_cols):
+        if not any(c < len(cells) and not is_blank(cells[c]) for c in self.field_cols):
             self.after_blank = True
             return _SKIP
         if self.after_blank:
-            filled = sum(1 for c in self.required_cols if c < len(cells) and not _is_blank(cells[c]))
+            filled = sum(1 for c in self.required_cols if c < len(cells) and not is_blank(cells[c]))
             if filled * 2 < len(self.required_cols):
                 return _END
             self.after_blank = False
         return _DATA
 
 
-def _width(cells: list[Any]) -> int:
+def filled_width(cells: Sequence[Any]) -> int:
     """Columns up to the last non-blank cell (0 for a blank row)."""
     w = len(cells)
     while w:
@@ -580,7 +581,7 @@ def _type_row(excel_row: int, cells: list[Any], spec: list[tuple[str, int, str]]
     anchor = None
     if year_anchor in columns:
         c = columns[year_anchor]
-        anchor = _parse_date(None if c >= width or _is_blank(cells[c]) else cells[c], date1904, None)
+        anchor = _parse_date(None if c >= width or is_blank(cells[c]) else cells[c], date1904, None)
     for f, c, kind in spec:
         v = cells[c] if c < width else None
         if v == "" or (isinstance(v, str) and not v.strip()):
@@ -596,12 +597,23 @@ def _type_row(excel_row: int, cells: list[Any], spec: list[tuple[str, int, str]]
             errors[f] = "bad-date" if kind == DATE else "bad-number"
         else:
             values[f] = value
-    extra = {h: cells[c] for c, h in extra_cols if c < width and not _is_blank(cells[c])} if extra_cols else None
+    extra = {h: cells[c] for c, h in extra_cols if c < width and not is_blank(cells[c])} if extra_cols else None
     return Row(row=excel_row, values=values, raw=RawCells(cells, columns), errors=errors or _NOTHING,
                cols=columns, extra=extra or _NOTHING)
 
 
 _BAD = object()
+
+
+def type_cell(raw: Any, kind: str, *, date1904: bool = False, anchor: dt.date | None = None) -> tuple[Any, str | None]:
+    """One cell typed as read_table types a column of `kind` (schema TEXT, DATE, INT, NUMBER): (value, None);
+    (None, None) when blank; (None, "bad-date" | "bad-number") when it cannot be one."""
+    if is_blank(raw):
+        return None, None
+    value = _type_value(raw, kind, date1904, anchor)
+    if value is _BAD:
+        return None, "bad-date" if kind == DATE else "bad-number"
+    return value, None
 
 
 def _type_value(v: Any, kind: str, date1904: bool, anchor: dt.date | None) -> Any:
@@ -649,7 +661,7 @@ _SERIAL_RANGE = (18264, 73415)
 
 def parse_date(raw: Any, *, date1904: bool = False, anchor: dt.date | None = None) -> dt.date | None:
     """A date from whatever the cell holds, or None when it cannot be one. See the module docstring."""
-    return _parse_date(None if _is_blank(raw) else raw, date1904, anchor)
+    return _parse_date(None if is_blank(raw) else raw, date1904, anchor)
 
 
 def _parse_date(raw: Any, date1904: bool, anchor: dt.date | None) -> dt.date | None:
