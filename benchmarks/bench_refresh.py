@@ -35,7 +35,7 @@ HEADERS = ["订单号", "客户", "客户PO", "型号", "品名", "数量", "单
 def generate(path: Path, lines: int) -> None:
     """A master workbook of `lines` order lines (title row, header, formula with cached value), built
     with XlsxWriter's constant-memory mode so a million lines fit."""
-    from gendan_xl.builder import CUSTOMERS, PRODUCTS
+    from gendan_xl.books.new_master import CUSTOMERS, PRODUCTS
 
     rnd = random.Random(lines)
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
@@ -99,7 +99,7 @@ CALAMINE = "import sys, python_calamine as pc; pc.CalamineWorkbook.from_path(sys
 PARSE = "import sys, python_calamine as pc; pc.CalamineWorkbook.from_path(sys.argv[1]).get_sheet_by_name('订单').height"
 NAIVE = """
 import sys, datetime as dt, openpyxl
-from gendan_xl.master import load_master, status_of
+from gendan_xl.books.master import load_master, status_of
 path = sys.argv[1]
 status = status_of(load_master(path), today=dt.date(2026, 11, 26))   # the same compute
 wb = openpyxl.load_workbook(path)                                     # then the naive write-back

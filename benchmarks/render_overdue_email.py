@@ -21,10 +21,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from gendan_xl import schema  # noqa: E402
-from gendan_xl.mail import build_message  # noqa: E402
-from gendan_xl.report import overdue_mails  # noqa: E402
+from gendan_xl.delivery.mail import build_message  # noqa: E402
+from gendan_xl.delivery.report import overdue_mails  # noqa: E402
 from gendan_xl.status import compute_status, products_from_rows  # noqa: E402
-from gendan_xl.workbook import read_sheet  # noqa: E402
+from gendan_xl.xlsx.read import read_sheet  # noqa: E402
 from gendan_xl.workdays import WorkCalendar  # noqa: E402
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")

@@ -18,8 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gendan_xl.fill import to_pdf  # noqa: E402
-from gendan_xl.quote import make_quote  # noqa: E402
+from gendan_xl.xlsx.template import to_pdf  # noqa: E402
+from gendan_xl.books.quotes import make_quote  # noqa: E402
 
 
 def main() -> int:

@@ -17,16 +17,16 @@ __version__ = "0.1.0"
 _EXPORTS = {
     **dict.fromkeys(["Allocation", "allocate", "allocate_workbook"], "allocate"),
     **dict.fromkeys(["GendanError", "Issue", "Report", "UnusableWorkbookError", "WorkbookOpenError"], "errors"),
-    **dict.fromkeys(["Master", "MasterStatus", "load_master", "status_of", "validate_workbook"], "master"),
-    **dict.fromkeys(["QuoteInputError", "export_price", "make_quote"], "quote"),
+    **dict.fromkeys(["Master", "MasterStatus", "load_master", "status_of", "validate_workbook"], "books.master"),
+    **dict.fromkeys(["QuoteInputError", "export_price", "make_quote"], "books.quotes"),
     **dict.fromkeys(["Review", "review_orders", "review_workbook"], "review"),
     **dict.fromkeys(["reconcile", "reconcile_files"], "reconcile"),
-    **dict.fromkeys(["refresh_workbook"], "refresh"),
+    **dict.fromkeys(["refresh_workbook"], "books.refresh"),
     **dict.fromkeys(["Period", "build_statement", "statements_from_workbook", "write_statement"], "statement"),
     **dict.fromkeys(["STATUS_LABELS", "LeadTimes", "StatusResult", "compute_status"], "status"),
     **dict.fromkeys(["check_orders"], "validate"),
     **dict.fromkeys(["Book", "MemoryBook", "Row", "Table", "open_book", "parse_date", "parse_number", "read_sheet",
-                     "read_table"], "workbook"),
+                     "read_table"], "xlsx.read"),
     **dict.fromkeys(["WorkCalendar", "calendar_from_rows"], "workdays"),
 }
 

@@ -35,13 +35,13 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import xlsxwriter
 
-from . import schema
-from .errors import WARNING, Issue, MissingColumnsError, MissingSheetError
-from .master import load_master
-from .export import write_new_workbook, xlsx_cell
-from .schema import Column, SheetSchema, lookup_code
-from .text import text_table
-from .workbook import open_book, read_table
+from gendan_xl import schema
+from gendan_xl.errors import WARNING, Issue, MissingColumnsError, MissingSheetError
+from gendan_xl.books.master import load_master
+from gendan_xl.xlsx.writer import write_new_workbook, xlsx_cell
+from gendan_xl.schema import Column, SheetSchema, lookup_code
+from gendan_xl.plaintext import text_table
+from gendan_xl.xlsx.read import open_book, read_table
 
 __all__ = [
     "STOCK", "TEXT", "AllocatedLine", "ModelStock", "CustomerShortage", "Allocation", "allocate", "grade_rank",

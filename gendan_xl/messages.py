@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from .errors import Issue
+from gendan_xl.errors import Issue
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "missing-value": ("{column}为空，请填写", "{column} is empty; fill it in"),

@@ -30,14 +30,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Sequence
 
-from . import schema
-from .errors import GendanError, Issue, MissingColumnsError, UnusableWorkbookError, json_value
-from .messages import make_issue
-from .schema import DATE, NUMBER, TEXT, Column, SheetSchema, match_headers, normalize_header
-from .statement import (
+from gendan_xl import schema
+from gendan_xl.errors import GendanError, Issue, MissingColumnsError, UnusableWorkbookError, json_value
+from gendan_xl.messages import make_issue
+from gendan_xl.schema import DATE, NUMBER, TEXT, Column, SheetSchema, match_headers, normalize_header
+from gendan_xl.statement import (
     CREDIT_NOTE, INVOICE, OPENING, PAYMENT, Period, Statement, doc_key, money, read_accounts,
 )
-from .text import text_table
+from gendan_xl.plaintext import text_table
 
 OTHER = "other"
 
@@ -464,7 +464,7 @@ def _has_word(text: str, words: Sequence[str]) -> bool:
 
 def read_grid(path: str | Path, sheet: str | None = None) -> tuple[str, list[list[Any]], bool]:
     """(sheet name, rows of cell values, date1904) of an xlsx/xlsm sheet or a csv file (UTF-8 or GBK)."""
-    from .workbook import open_book
+    from gendan_xl.xlsx.read import open_book
 
     path = Path(path)
     if path.suffix.lower() in (".csv", ".txt"):
@@ -538,7 +538,7 @@ def read_theirs(path: str | Path, *, sheet: str | None = None, mode: str | None 
     `mode` is STATEMENT or BANK; by default a file with a payer column (对方户名 / Payer), or named like
     a bank export (银行, 流水, bank), is a bank export.
     """
-    from .workbook import cell_ref, is_blank, parse_date, parse_number  # here: the pure matching imports no reader
+    from gendan_xl.xlsx.read import cell_ref, is_blank, parse_date, parse_number  # here: the pure matching imports no reader
 
     path = Path(path)
     name, grid, date1904 = read_grid(path, sheet)
@@ -696,7 +696,7 @@ def _is_master(path: Path) -> bool:
     """A master workbook has our ledger sheets; anything else is a statement file."""
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         return False
-    from .workbook import open_book
+    from gendan_xl.xlsx.read import open_book
 
     names = {normalize_header(n) for n in open_book(path).sheet_names}
     wanted = {normalize_header(a) for s in (schema.SHIPMENTS, schema.OPENING) for a in (s.zh, s.en, *s.sheet_aliases)}

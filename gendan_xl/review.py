@@ -53,17 +53,17 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import xlsxwriter
 
-from . import schema
-from .errors import WARNING, GendanError, Issue, MissingSheetError, json_value
-from .export import write_new_workbook, xlsx_cell
-from .mail import XLSX_MIME, Attachment, Mail, render_mail
-from .master import load_master
-from .schema import lookup_code, normalize_currency, normalize_header
-from .statement import Period, parse_terms, read_accounts
-from .text import text_table
-from .status import LeadTimes
-from .workbook import open_book, read_table
-from .workdays import WorkCalendar
+from gendan_xl import schema
+from gendan_xl.errors import WARNING, GendanError, Issue, MissingSheetError, json_value
+from gendan_xl.xlsx.writer import write_new_workbook, xlsx_cell
+from gendan_xl.delivery.mail import XLSX_MIME, Attachment, Mail, render_mail
+from gendan_xl.books.master import load_master
+from gendan_xl.schema import lookup_code, normalize_currency, normalize_header
+from gendan_xl.statement import Period, parse_terms, read_accounts
+from gendan_xl.plaintext import text_table
+from gendan_xl.status import LeadTimes
+from gendan_xl.xlsx.read import open_book, read_table
+from gendan_xl.workdays import WorkCalendar
 
 __all__ = [
     "VERDICTS", "CHECKS", "REASONS", "Product", "Customer", "Quote", "Reason", "LineReview", "Review",

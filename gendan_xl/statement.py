@@ -30,11 +30,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Sequence
 
-from . import schema
-from .errors import INFO, WARNING, GendanError, Issue, MissingSheetError, json_value
-from .messages import make_issue, message
-from .schema import normalize_currency, normalize_header
-from .text import text_table
+from gendan_xl import schema
+from gendan_xl.errors import INFO, WARNING, GendanError, Issue, MissingSheetError, json_value
+from gendan_xl.messages import make_issue, message
+from gendan_xl.schema import normalize_currency, normalize_header
+from gendan_xl.plaintext import text_table
 
 OPENING = "opening"
 INVOICE = "invoice"
@@ -625,7 +625,7 @@ def read_accounts(path: str | Path, *, lang: str | None = None) -> Accounts:
     A sheet that is absent counts as empty, but a workbook with none of 出货 / 期初 cannot make a
     statement and raises MissingSheetError. Rows with an unreadable date or amount are reported and left out.
     """
-    from .workbook import open_book, read_table  # here, so the pure core imports no file reader
+    from gendan_xl.xlsx.read import open_book, read_table  # here, so the pure core imports no file reader
 
     book = open_book(path)
     tables = {}
@@ -810,7 +810,7 @@ def write_statement(statement: Statement, out_dir: str | Path, *, template: str 
     With `pdf=True` the PDF is made next to it (same name, .pdf) through LibreOffice; `fill.PdfError`
     (one line) when LibreOffice is missing or fails.
     """
-    from .fill import fill_template, to_pdf  # openpyxl and jinja2 load only when a statement is written
+    from gendan_xl.xlsx.template import fill_template, to_pdf  # openpyxl and jinja2 load only when a statement is written
 
     out_dir = Path(out_dir)
     out = out_dir / statement_filename(statement)

@@ -68,9 +68,9 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from . import schema
-from .errors import Issue
-from .workdays import WorkCalendar, years_of
+from gendan_xl import schema
+from gendan_xl.errors import Issue
+from gendan_xl.workdays import WorkCalendar, years_of
 
 STATUS_LABELS: dict[str, tuple[str, str]] = {
     "overdue": ("逾期", "Overdue"),

@@ -18,10 +18,10 @@ from decimal import Decimal
 from statistics import median_low
 from typing import Callable, Iterator
 
-from .errors import ERROR, WARNING, Issue, Report
-from .messages import make_issue
-from .schema import CURRENCIES, ORDER_STATUSES, lookup_code, normalize_currency, normalize_header
-from .workbook import Row, Table
+from gendan_xl.errors import ERROR, WARNING, Issue, Report
+from gendan_xl.messages import make_issue
+from gendan_xl.schema import CURRENCIES, ORDER_STATUSES, lookup_code, normalize_currency, normalize_header
+from gendan_xl.xlsx.read import Row, Table
 
 CENT = Decimal("0.01")
 MILESTONE_FIELDS = ("customer_due_date", "factory_due_date", "material_date", "production_date", "finish_date",

@@ -45,9 +45,9 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from . import schema
-from .errors import WARNING, ERROR, Issue
-from .messages import message
+from gendan_xl import schema
+from gendan_xl.errors import WARNING, ERROR, Issue
+from gendan_xl.messages import message
 
 # Weekday numbers as in date.weekday(): Monday = 0.
 WEEKLY_PATTERNS: dict[str, tuple[int, ...]] = {

@@ -5,7 +5,7 @@
 
 Each template is one `build_<name>(path)` function registered in TEMPLATES; the shared look (fonts,
 fills, borders, A4 print setup) lives in the helpers at the top so a second template reads the same.
-The placeholder language is gendan_xl.fill's: `{{ expr }}` in a cell, and one item row marked with
+The placeholder language is gendan_xl.xlsx.template's: `{{ expr }}` in a cell, and one item row marked with
 `{% row for line in lines %}` at the start of its first cell; totals under it are written over the
 one template row (`=SUM(H15:H15)`) and grow with the inserted rows.
 """

@@ -13,7 +13,7 @@ from python_calamine import CalamineWorkbook
 
 from gendan_xl.allocate import (STOCK, TEXT, allocate, allocate_workbook, allocation_path, grade_rank, read_stock)
 from gendan_xl.errors import MissingColumnsError, UnusableWorkbookError
-from gendan_xl.workbook import Row
+from gendan_xl.xlsx.read import Row
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("build_stock", ROOT / "workbooks" / "build_stock.py")

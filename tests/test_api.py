@@ -21,7 +21,7 @@ def test_functions_named_like_their_module_stay_functions():
 
 
 def test_a_command_does_not_load_what_it_does_not_use():
-    code = ("import sys, gendan_xl.cli, gendan_xl.refresh\n"
+    code = ("import sys, gendan_xl.doors.cli, gendan_xl.books.refresh\n"
             "print(sorted(m for m in ('openpyxl', 'xlsxwriter', 'jinja2') if m in sys.modules))\n")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr

@@ -8,8 +8,8 @@ import zipfile
 import pytest
 
 from conftest import WORKBOOKS, good_row
-from gendan_xl.cli import COMMANDS, build_parser, main
-from gendan_xl.master import validate_workbook
+from gendan_xl.doors.cli import COMMANDS, build_parser, main
+from gendan_xl.books.master import validate_workbook
 
 
 def run(capsys, *argv):
@@ -207,7 +207,7 @@ def test_statement_send_one_customer_once(capsys, tmp_path):
 # ----------------------------------------------------------------------------------- status, init-workbook
 
 def test_status_json_is_the_library_result(capsys):
-    from gendan_xl.master import load_master, status_of
+    from gendan_xl.books.master import load_master, status_of
 
     code, out, _ = run(capsys, "status", str(WORKBOOKS / "orders.xlsx"), "--today", "2026-11-26", "--json")
     doc = json.loads(out)

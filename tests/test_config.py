@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from gendan_xl.config import load_settings
+from gendan_xl.doors.settings import load_settings
 from gendan_xl.errors import ConfigError
 
 
@@ -69,7 +69,7 @@ def test_wrong_types_and_misspelt_keys_are_refused(tmp_path, text, match):
 
 def test_status_follows_the_settings_file(tmp_path, capsys):
     from conftest import WORKBOOKS
-    from gendan_xl.cli import main
+    from gendan_xl.doors.cli import main
 
     cfg = write(tmp_path, "[workbook]\nwarning_days = 30\n")
     argv = ["status", str(WORKBOOKS / "orders.xlsx"), "--today", "2026-11-26", "--json"]

@@ -10,9 +10,9 @@ import sys
 import pytest
 
 from conftest import CORPUS
-from gendan_xl.cli import main
+from gendan_xl.doors.cli import main
 from gendan_xl.errors import GendanError
-from gendan_xl.workbook import open_book
+from gendan_xl.xlsx.read import open_book
 
 FILES = sorted(p for p in CORPUS.glob("*.xls*")) if CORPUS.is_dir() else []
 MANIFEST = {r["file"]: r for r in csv.DictReader(open(CORPUS / "MANIFEST.tsv", encoding="utf-8"), delimiter="\t")} \
@@ -72,7 +72,7 @@ def test_the_unusable_ones_are_the_ones_the_manifest_says():
 
 def test_cli_on_an_encrypted_file_prints_one_line_no_traceback():
     path = CORPUS / "calamine__pass_protected.xlsx"
-    proc = subprocess.run([sys.executable, "-m", "gendan_xl.cli", "validate", str(path)], capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "gendan_xl.doors.cli", "validate", str(path)], capture_output=True,
                           text=True, timeout=60)
     assert proc.returncode == 3
     assert proc.stdout == ""

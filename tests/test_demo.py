@@ -8,7 +8,7 @@ import email.policy
 import pytest
 
 from conftest import ROOT, Server
-from gendan_xl.cli import main
+from gendan_xl.doors.cli import main
 
 TODAY = "2026-11-26"
 
@@ -38,7 +38,7 @@ def test_demo_writes_the_overdue_report_and_statements_into_the_outbox(config, t
     assert sum("交期日报" in s for s in subjects) == 5  # four merchandisers and the lead
     assert sum(("对账单" in s or "Statement of account" in s) for s in subjects) >= 10
     lead = next(m for m in msgs if m["to"] == "lead@hengda.example")
-    from gendan_xl.master import load_master, status_of
+    from gendan_xl.books.master import load_master, status_of
     counts = status_of(load_master(ROOT / "workbooks" / "orders.xlsx"), today=dt.date(2026, 11, 26)).result.counts
     assert counts["overdue"] and counts["at_risk"]
     assert lead["subject"] == f"【交期日报】2026-11-26 逾期 {counts['overdue']} · 预警 {counts['at_risk']}"

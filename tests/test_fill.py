@@ -1,4 +1,4 @@
-"""gendan_xl.fill: templates filled into real .xlsx files, re-read with openpyxl and python-calamine."""
+"""gendan_xl.xlsx.template: templates filled into real .xlsx files, re-read with openpyxl and python-calamine."""
 from __future__ import annotations
 
 import datetime as dt
@@ -14,7 +14,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from python_calamine import CalamineWorkbook
 
 from gendan_xl.errors import GendanError
-from gendan_xl.fill import PdfError, TemplateError, fill_template, to_pdf
+from gendan_xl.xlsx.template import PdfError, TemplateError, fill_template, to_pdf
 
 
 def _template(path: Path) -> Path:

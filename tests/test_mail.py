@@ -18,7 +18,7 @@ from python_calamine import CalamineWorkbook
 
 from conftest import Server, free_port  # the real aiosmtpd server on loopback, shared with the demo test
 from gendan_xl.errors import ConfigError
-from gendan_xl.mail import (XLSX_MIME, Attachment, Mail, MailConfigError, Mailer, MailSettings, Outbox, Smtp,
+from gendan_xl.delivery.mail import (XLSX_MIME, Attachment, Mail, MailConfigError, Mailer, MailSettings, Outbox, Smtp,
                             build_message, make_transport, render_mail, settings_from_env)
 
 NOW = dt.datetime(2026, 11, 26, 8, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))

@@ -18,7 +18,7 @@ import python_calamine
 import xlsxwriter
 
 from gendan_xl.errors import GendanError, MissingSheetError, UnusableWorkbookError, WorkbookOpenError
-from gendan_xl.patch import (
+from gendan_xl.xlsx.patch import (
     CFRule,
     PatchResult,
     is_open,
@@ -639,7 +639,7 @@ def test_columns_write_the_same_as_cells(tmp_path: Path) -> None:
     ("@", False),
 ])
 def test_which_number_formats_show_dates(code: str, is_date: bool) -> None:
-    from gendan_xl.patch import _is_date_code
+    from gendan_xl.xlsx.patch import _is_date_code
 
     assert _is_date_code(code) is is_date
 
@@ -695,7 +695,7 @@ def test_rerun_columns_write_the_same_as_cells(tmp_path: Path) -> None:
 
 def test_check_names_the_first_cell_that_reads_back_wrong(orders: Path) -> None:
     # the check compares whole columns at once; when one differs it must still find and name the cell
-    from gendan_xl.patch import PatchVerifyError, _group, _verify
+    from gendan_xl.xlsx.patch import PatchVerifyError, _group, _verify
 
     written = {7: (2, ["a", "b", "c", "d"]), 8: (2, [True, 2, 3, None])}
     result = patch_sheet(orders, "订单", columns=written, verify=False, now=NOW)

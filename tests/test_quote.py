@@ -1,4 +1,4 @@
-"""gendan_xl.quote: the price maths, rebate lookup, tiers, and the sample request → a real quote workbook."""
+"""gendan_xl.books.quotes: the price maths, rebate lookup, tiers, and the sample request → a real quote workbook."""
 from __future__ import annotations
 
 import datetime as dt
@@ -15,8 +15,8 @@ from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
 from gendan_xl.errors import GendanError, MissingSheetError, UnusableWorkbookError
-from gendan_xl.fill import PdfError
-from gendan_xl.quote import (QuoteInputError, RebateRate, export_price, find_rebate_rate, make_quote,
+from gendan_xl.xlsx.template import PdfError
+from gendan_xl.books.quotes import (QuoteInputError, RebateRate, export_price, find_rebate_rate, make_quote,
                              read_quote_request)
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,11 +11,11 @@ import pytest
 import python_calamine as pc
 
 from conftest import CORPUS, WORKBOOKS, good_row, needs_corpus
-from gendan_xl.cli import main
+from gendan_xl.doors.cli import main
 from gendan_xl.errors import WorkbookOpenError
-from gendan_xl.master import load_master, status_of
-from gendan_xl.patch import patch_sheet
-from gendan_xl.refresh import ListGrid, OUTPUT_COLUMNS, SheetShape, apply, plan_refresh, refresh_workbook
+from gendan_xl.books.master import load_master, status_of
+from gendan_xl.xlsx.patch import patch_sheet
+from gendan_xl.books.refresh import ListGrid, OUTPUT_COLUMNS, SheetShape, apply, plan_refresh, refresh_workbook
 
 TODAY = dt.date(2026, 11, 26)
 NOW = dt.datetime(2026, 11, 26, 8, 30)

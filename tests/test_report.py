@@ -11,10 +11,10 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from gendan_xl import schema
-from gendan_xl.mail import Mailer
-from gendan_xl.report import counts, overdue_mail, overdue_mails, status_workbook, subject_for, urgent
+from gendan_xl.delivery.mail import Mailer
+from gendan_xl.delivery.report import counts, overdue_mail, overdue_mails, status_workbook, subject_for, urgent
 from gendan_xl.status import compute_status, products_from_rows
-from gendan_xl.workbook import read_sheet
+from gendan_xl.xlsx.read import read_sheet
 from gendan_xl.workdays import WorkCalendar
 from test_mail import Server, plain
 

@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 
 from conftest import WORKBOOKS, good_row
-from gendan_xl.master import validate_workbook
+from gendan_xl.books.master import validate_workbook
 
-from gendan_xl import builder as build_samples  # the generator knows what it planted
+from gendan_xl.books import new_master as build_samples  # the generator knows what it planted
 
 D = dt.date
 
@@ -113,7 +113,7 @@ def test_a_missing_required_column_is_an_error(book):
 
 def test_status_needs_a_due_date_column(book):
     from gendan_xl.errors import MissingColumnsError
-    from gendan_xl.master import load_master, status_of
+    from gendan_xl.books.master import load_master, status_of
 
     path = book([good_row()], headers=["订单号", "客户", "型号", "数量", "下单日期"])
     with pytest.raises(MissingColumnsError, match="no 客户交期 / 工厂交期"):

@@ -10,7 +10,7 @@ import pytest
 from conftest import CORPUS, WORKBOOKS, good_row, needs_corpus
 from gendan_xl import schema
 from gendan_xl.errors import MissingColumnsError, MissingSheetError
-from gendan_xl.workbook import open_book, parse_date, parse_number, read_sheet, read_table
+from gendan_xl.xlsx.read import open_book, parse_date, parse_number, read_sheet, read_table
 
 
 @pytest.mark.parametrize("family, spellings", [
@@ -171,7 +171,7 @@ def test_1904_corpus_file_reads_dates():
 
 def _same_as_read_table(path):
     """read_columns must see exactly what read_table sees: same lines, typed values, errors and raw values."""
-    from gendan_xl.workbook import read_columns
+    from gendan_xl.xlsx.read import read_columns
 
     book = open_book(path)
     table = read_table(book, schema.ORDERS)

@@ -1,4 +1,4 @@
-"""The Excel button on Linux: the .xlsm's parts, the macro chain down to gendan_xl.xl, and the in-memory
+"""The Excel button on Linux: the .xlsm's parts, the macro chain down to gendan_xl.doors.xl, and the in-memory
 refresh (what Excel's used range gives) against the file refresh, cell for cell."""
 from __future__ import annotations
 
@@ -20,11 +20,11 @@ import xlwings
 from oletools.olevba import VBA_Parser
 
 from conftest import WORKBOOKS
-from gendan_xl import xl
-from gendan_xl.master import validate_workbook
-from gendan_xl.refresh import OUTPUT_COLUMNS, refresh_workbook
-from gendan_xl.workbook import MemoryBook
-from gendan_xl.xlsm import (MACRO, VERSION_NAME, XlsmNameError, build_master_xlsm, module_name,
+from gendan_xl.doors import xl as xl
+from gendan_xl.books.master import validate_workbook
+from gendan_xl.books.refresh import OUTPUT_COLUMNS, refresh_workbook
+from gendan_xl.xlsx.read import MemoryBook
+from gendan_xl.doors.xlsm import (MACRO, VERSION_NAME, XlsmNameError, build_master_xlsm, module_name,
                             write_button_module, xlwings_vba_project)
 
 TODAY = dt.date(2026, 11, 26)
@@ -99,7 +99,7 @@ def import_file(path: Path):
 # ------------------------------------------------------------------------------------------ the .xlsm
 
 def test_import_needs_no_excel_nor_xlwings():
-    code = "import sys, gendan_xl.xl, gendan_xl.xlsm; assert 'xlwings' not in sys.modules, 'imported eagerly'"
+    code = "import sys, gendan_xl.doors.xl, gendan_xl.doors.xlsm; assert 'xlwings' not in sys.modules, 'imported eagerly'"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
 

@@ -5,8 +5,8 @@ The builder lives in the package (gendan_xl/builder.py) because `gendan-xl init-
 import sys
 from pathlib import Path
 
-from gendan_xl.builder import SAMPLES, build_samples
-from gendan_xl.xlsm import build_sample_xlsm
+from gendan_xl.books.new_master import SAMPLES, build_samples
+from gendan_xl.doors.xlsm import build_sample_xlsm
 
 if __name__ == "__main__":
     out_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else SAMPLES

@@ -19,7 +19,7 @@ from typing import Any, Sequence
 
 import xlsxwriter
 
-from gendan_xl.builder import PRODUCTS
+from gendan_xl.books.new_master import PRODUCTS
 
 HERE = Path(__file__).resolve().parent
 TITLE = "成品库存 2026-11-26 / Finished goods stock"

@@ -4,6 +4,6 @@ Excel's RunPython (xlwings) imports the Python module named like the workbook, o
 workbook's folder and calls its main(). Keep both files in one folder with the same name: if you rename
 the workbook, rename this file to match.
 """
-from gendan_xl.xl import main
+from gendan_xl.doors.xl import main
 
 __all__ = ["main"]

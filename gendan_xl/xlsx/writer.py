@@ -10,7 +10,7 @@ from typing import Any, Iterable
 
 import xlsxwriter
 
-from .errors import ERROR, WARNING, GendanError, Report, WorkbookOpenError
+from gendan_xl.errors import ERROR, WARNING, GendanError, Report, WorkbookOpenError
 
 ISSUE_HEADERS = {  # one table of the report's column titles
     "zh": ("位置", "严重程度", "代码", "原值", "说明"),
@@ -70,7 +70,7 @@ def write_new_workbook(data: bytes, target: Path, *, inputs: Iterable[Path] = ()
 
     Refuses to write over one of the `inputs` (the master a review or allocation was read from), and
     while `target` is open in Excel or LibreOffice (its owner file exists)."""
-    from .patch import is_open
+    from gendan_xl.xlsx.patch import is_open
 
     for src in inputs:
         if target.exists() and src.exists() and target.resolve() == src.resolve():

@@ -10,13 +10,13 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from .config import Settings
-from .errors import GendanError, Issue
-from .jobs import JobContext, load_jobs
-from .mail import Attachment, Mail, document_digest, open_mailer, render_mail
-from .master import load_master, status_of, validate_workbook
-from .report import OverduePlan, overdue_mails
-from .schema import normalize_header
+from gendan_xl.doors.settings import Settings
+from gendan_xl.errors import GendanError, Issue
+from gendan_xl.delivery.jobs import JobContext, load_jobs
+from gendan_xl.delivery.mail import Attachment, Mail, document_digest, open_mailer, render_mail
+from gendan_xl.books.master import load_master, status_of, validate_workbook
+from gendan_xl.delivery.report import OverduePlan, overdue_mails
+from gendan_xl.schema import normalize_header
 
 STATEMENT_MAIL = {  # user-facing text of the statement mail: one table
     "zh": {"subject": "【对账单】{period} {name}", "greeting": "您好", "closing": "期末余额", "ageing": "账龄",
@@ -38,9 +38,9 @@ def previous_month(month: str) -> str:
 def customer_contacts(workbook: Path) -> dict[str, tuple[str, str]]:
     """Customer code and name (normalized) → (email, language), from the 客户 sheet alone (the orders
     sheet, which may hold a million lines, is not read for this)."""
-    from .errors import MissingSheetError
-    from .schema import CUSTOMERS
-    from .workbook import open_book, read_table
+    from gendan_xl.errors import MissingSheetError
+    from gendan_xl.schema import CUSTOMERS
+    from gendan_xl.xlsx.read import open_book, read_table
 
     try:
         rows = read_table(open_book(workbook), CUSTOMERS, year_anchor=None).rows
@@ -60,7 +60,7 @@ def statement_mails(settings: Settings, workbook: Path, period: str, *, today: d
     """One mail per customer with an e-mail address and a statement for `period` (all customers with
     activity or a balance, or the `statements` given): the filled statement attached, and its PDF when
     asked and LibreOffice is present. Returns the mails and the customers left out for want of an address."""
-    from .statement import statements_from_workbook, write_statement
+    from gendan_xl.statement import statements_from_workbook, write_statement
 
     contacts = customer_contacts(workbook)
     mails, no_email = [], []

@@ -9,13 +9,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import schema
-from .errors import ERROR, WARNING, Issue, MissingColumnsError, MissingSheetError, Report
-from .messages import make_issue
-from .status import STATUS_FIELDS, StatusResult, compute_status, products_from_rows, status_from_columns
-from .validate import check_orders
-from .workdays import WorkCalendar, calendar_from_rows
-from .workbook import Book, Columns, MemoryBook, Table, open_book, read_columns, read_table
+from gendan_xl import schema
+from gendan_xl.errors import ERROR, WARNING, Issue, MissingColumnsError, MissingSheetError, Report
+from gendan_xl.messages import make_issue
+from gendan_xl.status import STATUS_FIELDS, StatusResult, compute_status, products_from_rows, status_from_columns
+from gendan_xl.validate import check_orders
+from gendan_xl.workdays import WorkCalendar, calendar_from_rows
+from gendan_xl.xlsx.read import Book, Columns, MemoryBook, Table, open_book, read_columns, read_table
 
 
 @dataclass

@@ -39,11 +39,11 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import jinja2
 
-from .errors import ConfigError
+from gendan_xl.errors import ConfigError
 
-log = logging.getLogger("gendan_xl.mail")
+log = logging.getLogger("gendan_xl.delivery.mail")
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates" / "mail"
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates" / "mail"
 DB_NAME = "gendan.sqlite"
 TRANSPORTS = ("outbox", "smtp")
 SECURITIES = ("ssl", "starttls", "none")

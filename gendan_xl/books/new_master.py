@@ -19,7 +19,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-SAMPLES = Path(__file__).resolve().parent.parent / "workbooks"
+SAMPLES = Path(__file__).resolve().parents[2] / "workbooks"
 TODAY = dt.date(2026, 11, 26)
 TITLE = "2026年订单跟踪表 / Order Tracking 2026"
 PROPERTIES = {"title": TITLE, "author": "gendan-xl", "created": dt.datetime(2026, 11, 26, 8, 0)}

@@ -15,8 +15,8 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from .errors import GendanError, Report
-from .text import display_width, pad
+from gendan_xl.errors import GendanError, Report
+from gendan_xl.plaintext import display_width, pad
 
 EXIT_OK, EXIT_ISSUES, EXIT_USAGE, EXIT_UNUSABLE, EXIT_BUG = 0, 1, 2, 3, 4
 
@@ -130,8 +130,8 @@ def _validate_setup(p: argparse.ArgumentParser) -> None:
 @command("validate", "Check a master order workbook and list every problem at its cell.",
          "gendan-xl validate workbooks/orders_messy.xlsx --lang en", _validate_setup)
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .export import write_issues_xlsx
-    from .master import validate_workbook
+    from gendan_xl.xlsx.writer import write_issues_xlsx
+    from gendan_xl.books.master import validate_workbook
 
     worst = EXIT_OK
     docs = []
@@ -179,7 +179,7 @@ URGENT_SHOWN = 100  # a terminal is not the place for 30,000 late lines: the JSO
 
 
 def print_status(status, name: str, lang: str) -> None:
-    from .status import STATUS_LABELS
+    from gendan_xl.status import STATUS_LABELS
 
     result = status.result
     urgent = result.urgent
@@ -203,7 +203,7 @@ def _print_issues_to_stderr(issues) -> None:
 @command("status", "Lead-time status of every order in working days: overdue and at-risk orders first.",
          "gendan-xl status workbooks/orders.xlsx --today 2026-11-26", _status_setup)
 def cmd_status(args: argparse.Namespace) -> int:
-    from .master import load_master, status_of
+    from gendan_xl.books.master import load_master, status_of
 
     settings = _settings(args)
     master = load_master(args.path, sheet=args.sheet, lang=args.lang, lean=True)
@@ -236,7 +236,7 @@ SIDECAR_NOTE = {
 @command("refresh", "Write the status, days late/to due, next milestone and reason into the orders sheet.",
          "gendan-xl refresh workbooks/orders.xlsx --today 2026-11-26", _refresh_setup)
 def cmd_refresh(args: argparse.Namespace) -> int:
-    from .refresh import refresh_workbook
+    from gendan_xl.books.refresh import refresh_workbook
 
     settings = _settings(args)
     result = refresh_workbook(args.path, today=args.today or dt.date.today(), now=dt.datetime.now(),
@@ -263,12 +263,12 @@ def _init_setup(p: argparse.ArgumentParser) -> None:
 @command("init-workbook", "Create a new, empty master order workbook with the sample's structure.",
          "gendan-xl init-workbook --xlsm 订单跟踪表.xlsm", _init_setup)
 def cmd_init_workbook(args: argparse.Namespace) -> int:
-    from .builder import build_master
+    from gendan_xl.books.new_master import build_master
 
     if args.path.exists():
         raise GendanError(f"{args.path} already exists; choose another name (we never overwrite a workbook)")
     if args.xlsm or args.path.suffix.lower() == ".xlsm":
-        from .xlsm import build_master_xlsm
+        from gendan_xl.doors.xlsm import build_master_xlsm
 
         build_master_xlsm(args.path, [], examples=False)
         print(args.path)
@@ -296,7 +296,7 @@ def _statement_setup(p: argparse.ArgumentParser) -> None:
 @command("statement", "Statements of account (对账单): balances, documents, open items and ageing.",
          "gendan-xl statement workbooks/orders.xlsx --period 2026-06 --out build/statements --pdf", _statement_setup)
 def cmd_statement(args: argparse.Namespace) -> int:
-    from .statement import statements_from_workbook, write_statement
+    from gendan_xl.statement import statements_from_workbook, write_statement
 
     settings = _settings(args)
     output_dir(args.out, args.workbook)
@@ -308,7 +308,7 @@ def cmd_statement(args: argparse.Namespace) -> int:
         print(f"gendan-xl: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if args.send or args.dry_run:
-        from .app import statement_mails
+        from gendan_xl.doors.wiring import statement_mails
 
         mails, no_email = statement_mails(settings, args.workbook, args.period, today=dt.date.today(),
                                           out_dir=args.out or settings.out_dir / "statements" / args.period,
@@ -344,7 +344,7 @@ def _reconcile_setup(p: argparse.ArgumentParser) -> None:
          "gendan-xl reconcile --ours workbooks/orders.xlsx --customer ANK --theirs their-statement.xlsx",
          _reconcile_setup)
 def cmd_reconcile(args: argparse.Namespace) -> int:
-    from .reconcile import reconcile_files
+    from gendan_xl.reconcile import reconcile_files
 
     try:
         rec = reconcile_files(args.ours, args.theirs, customer=args.customer, period=args.period, as_of=args.as_of,
@@ -368,7 +368,7 @@ def _quote_setup(p: argparse.ArgumentParser) -> None:
 @command("quote", "Price a quote request (VAT rebate, incoterms, tiers) and fill the bilingual quotation.",
          "gendan-xl quote workbooks/quote_request.xlsx --pdf", _quote_setup)
 def cmd_quote(args: argparse.Namespace) -> int:
-    from .quote import make_quote
+    from gendan_xl.books.quotes import make_quote
 
     settings = _settings(args)
     output_dir(args.out, args.request)
@@ -387,7 +387,7 @@ def _send_options(p: argparse.ArgumentParser) -> None:
 def _send(settings, mails, *, job: str, period: str, args: argparse.Namespace, as_json: bool = False) -> int:
     """Send through the sent log; prints one line per mail and a summary (or the outcomes as JSON).
     Exit 1 when any mail is not through."""
-    from .mail import open_mailer
+    from gendan_xl.delivery.mail import open_mailer
 
     mailer = open_mailer(settings.mail, settings.data_dir)
     result = mailer.send(mails, job=job, period=period, force=args.force, dry_run=args.dry_run)
@@ -412,8 +412,8 @@ def _report_setup(p: argparse.ArgumentParser) -> None:
 @command("report", "The daily overdue report: one mail per merchandiser and a summary to the team lead.",
          "gendan-xl report overdue workbooks/orders.xlsx --today 2026-11-26 --send", _report_setup)
 def cmd_report(args: argparse.Namespace) -> int:
-    from .app import overdue_plan, require_workbook
-    from .report import status_workbook
+    from gendan_xl.doors.wiring import overdue_plan, require_workbook
+    from gendan_xl.delivery.report import status_workbook
 
     settings = _settings(args)
     today = args.today or dt.date.today()
@@ -449,8 +449,8 @@ def _jobs_setup(p: argparse.ArgumentParser) -> None:
 @command("jobs", "Scheduled jobs from jobs/jobs.toml: the 08:30 overdue report, monthly statements, hourly checks.",
          "gendan-xl jobs run overdue-report --today 2026-11-26", _jobs_setup)
 def cmd_jobs(args: argparse.Namespace) -> int:
-    from .app import job_context
-    from .jobs import JobState, job_table, run_due, run_job, schedule_loop
+    from gendan_xl.doors.wiring import job_context
+    from gendan_xl.delivery.jobs import JobState, job_table, run_due, run_job, schedule_loop
 
     settings = _settings(args)
     ctx = job_context(settings)
@@ -494,7 +494,7 @@ def _review_setup(p: argparse.ArgumentParser) -> None:
 @command("review", "Order review (订单评审): delivery, price vs quote, credit, terms and MOQ for each new order.",
          "gendan-xl review workbooks/orders.xlsx --today 2026-11-26", _review_setup)
 def cmd_review(args: argparse.Namespace) -> int:
-    from .review import review_mails, review_workbook
+    from gendan_xl.review import review_mails, review_workbook
 
     settings = _settings(args)
     lang = args.lang or settings.lang
@@ -522,7 +522,7 @@ def _allocate_setup(p: argparse.ArgumentParser) -> None:
 @command("allocate", "Allocate short stock to open orders: grade A before B before C, then due date, order date.",
          "gendan-xl allocate workbooks/orders.xlsx --stock workbooks/stock.xlsx", _allocate_setup)
 def cmd_allocate(args: argparse.Namespace) -> int:
-    from .allocate import allocate_workbook
+    from gendan_xl.allocate import allocate_workbook
 
     lang = args.lang or _settings(args).lang
     skip = tuple(s.strip() for s in args.skip.split(",") if s.strip())
@@ -539,7 +539,7 @@ def _calendar_options(args: argparse.Namespace, settings) -> dict:
 
 
 def _settings(args: argparse.Namespace):
-    from .config import load_settings
+    from gendan_xl.doors.settings import load_settings
 
     return load_settings(getattr(args, "config", None))
 
@@ -552,8 +552,8 @@ def _demo_setup(p: argparse.ArgumentParser) -> None:
 @command("demo", "Run the main job on the bundled sample workbooks (copies in build/demo).",
          "gendan-xl demo --today 2026-11-26", _demo_setup)
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .builder import TODAY
-    from .demo import run_demo
+    from gendan_xl.books.new_master import TODAY
+    from gendan_xl.doors.demo import run_demo
 
     prefix = ["--config", str(args.config)] if args.config else []
     return run_demo(args.out, today=args.today or TODAY, step=lambda argv: main([*prefix, *argv]))

@@ -43,11 +43,11 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from .errors import ERROR, WARNING, GendanError, Issue, MissingSheetError, json_value
-from .fill import PdfError, fill_template, to_pdf
-from .messages import MESSAGES, message, show_value
-from .workbook import cell_ref, open_book, parse_number, read_table, type_cell
-from .schema import DATE, INT, NUMBER, TEXT, Column, SheetSchema, normalize_currency, normalize_header
+from gendan_xl.errors import ERROR, WARNING, GendanError, Issue, MissingSheetError, json_value
+from gendan_xl.xlsx.template import PdfError, fill_template, to_pdf
+from gendan_xl.messages import MESSAGES, message, show_value
+from gendan_xl.xlsx.read import cell_ref, open_book, parse_number, read_table, type_cell
+from gendan_xl.schema import DATE, INT, NUMBER, TEXT, Column, SheetSchema, normalize_currency, normalize_header
 
 __all__ = [
     "INCOTERMS", "QuoteInputError", "ExportPrice", "export_price", "RebateRate", "find_rebate_rate",
@@ -60,7 +60,7 @@ INCOTERMS = ("EXW", "FOB", "CFR", "CIF")
 INSURED_SHARE = Decimal("1.1")
 UNIT_PLACES = 4  # a unit price in a foreign currency
 AMOUNT_PLACES = 2
-DEFAULT_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "quote.xlsx"
+DEFAULT_TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "quote.xlsx"
 
 
 

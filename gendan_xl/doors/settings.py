@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from .errors import ConfigError
-from .mail import MailSettings, settings_from_env
+from gendan_xl.errors import ConfigError
+from gendan_xl.delivery.mail import MailSettings, settings_from_env
 
 CONFIG_NAME = "gendan.toml"
 

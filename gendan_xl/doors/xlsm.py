@@ -14,14 +14,14 @@ bound to the one argument-less macro that VBA project has, `SampleCall` (Module1
 
 that is, it imports the Python module named like the workbook from the workbook's folder (xlwings puts that
 folder first on sys.path) and calls its `main()`. So we write that module next to the workbook — a
-three-line `orders.py` beside `orders.xlsm` re-exporting `gendan_xl.xl.main` — and `main` tells the two
+three-line `orders.py` beside `orders.xlsm` re-exporting `gendan_xl.doors.xl.main` — and `main` tells the two
 buttons apart by the clicked button's caption (`Application.Caller`, see xl.py).
 
 The trade-off, said plainly: renaming the workbook breaks the buttons (`ModuleNotFoundError: No module
 named 'orders_v2'`) until the .py file is renamed to match, and a workbook name must be a valid Python
 module name (no spaces or hyphens; Chinese is fine). We refuse such names here, and refuse names that would
 import something else (`email.xlsm` would import the standard library's email). Alternatives weighed:
-an `OnAction` with arguments (`'RunPython "import gendan_xl.xl; ..."'`) is undocumented in the file format
+an `OnAction` with arguments (`'RunPython "import gendan_xl.doors.xl; ..."'`) is undocumented in the file format
 and cannot be checked without Excel; the xlwings add-in's ribbon or Reports are either per-machine or PRO.
 
 The VBA project knows the document modules ThisWorkbook, Sheet1 and Sheet2; XlsxWriter gives our sheets the
@@ -36,9 +36,9 @@ import sys
 import zipfile
 from pathlib import Path
 
-from .builder import SAMPLES, build_master, make_orders
-from .errors import GendanError
-from .xl import BUTTONS, VERSION_NAME
+from gendan_xl.books.new_master import SAMPLES, build_master, make_orders
+from gendan_xl.errors import GendanError
+from gendan_xl.doors.xl import BUTTONS, VERSION_NAME
 
 XLWINGS_SOURCE = "quickstart_standalone.xlsm"  # the file `xlwings quickstart --standalone` copies
 MACRO = "SampleCall"  # Module1 of that VBA project: imports the workbook-named module, calls main()
@@ -50,7 +50,7 @@ Excel's RunPython (xlwings) imports the Python module named like the workbook, {
 workbook's folder and calls its main(). Keep both files in one folder with the same name: if you rename
 the workbook, rename this file to match.
 """
-from gendan_xl.xl import main
+from gendan_xl.doors.xl import main
 
 __all__ = ["main"]
 '''

@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Protocol, Sequence
 
-from .errors import Issue
-from .master import MasterStatus, load_master, status_of
-from .patch import CFRule, is_open, patch_sheet, sidecar_path
-from .schema import normalize_header
-from .status import STATUS_LABELS, Line
-from .workbook import Columns, col_letter, filled_width, is_blank
+from gendan_xl.errors import Issue
+from gendan_xl.books.master import MasterStatus, load_master, status_of
+from gendan_xl.xlsx.patch import CFRule, is_open, patch_sheet, sidecar_path
+from gendan_xl.schema import normalize_header
+from gendan_xl.status import STATUS_LABELS, Line
+from gendan_xl.xlsx.read import Columns, col_letter, filled_width, is_blank
 
 # The columns we own, in order: (key, bilingual header). Headers are user-facing text: this is their table.
 OUTPUT_COLUMNS: tuple[tuple[str, str], ...] = (

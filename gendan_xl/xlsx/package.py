@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Iterable
 from xml.etree import ElementTree as ET
 
-from .errors import GendanError, MissingSheetError, UnusableWorkbookError
+from gendan_xl.errors import GendanError, MissingSheetError, UnusableWorkbookError
 
 try:  # ISA-L deflate is ~5x faster than zlib at the same ratio (MEASURED.md); zlib is the fallback.
     from isal import isal_zlib as _fast_zlib

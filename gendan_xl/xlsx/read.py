@@ -23,9 +23,9 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import python_calamine as calamine
 
-from .errors import MissingColumnsError, MissingSheetError, UnusableWorkbookError
-from .package import find_sheet, inflate_member, open_package
-from .schema import DATE, INT, NUMBER, ORDERS, TEXT, SheetSchema, header_language, match_headers, normalize_header
+from gendan_xl.errors import MissingColumnsError, MissingSheetError, UnusableWorkbookError
+from gendan_xl.xlsx.package import find_sheet, inflate_member, open_package
+from gendan_xl.schema import DATE, INT, NUMBER, ORDERS, TEXT, SheetSchema, header_language, match_headers, normalize_header
 
 HEADER_SEARCH_ROWS = 20
 # A row whose first text says one of these ends the table: people put totals under their data.

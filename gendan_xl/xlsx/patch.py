@@ -46,17 +46,17 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 from xml.etree import ElementTree as ET
 
-from .errors import (
+from gendan_xl.errors import (
     WARNING,
     GendanError,
     Issue,
     UnusableWorkbookError,
     WorkbookOpenError,
 )
-from .messages import message
-from .package import (SHEET_LEVEL as _SHEET_LEVEL, ZipWriter, _fast_zlib, deflate, find_sheet, inflate_member,
+from gendan_xl.messages import message
+from gendan_xl.xlsx.package import (SHEET_LEVEL as _SHEET_LEVEL, ZipWriter, _fast_zlib, deflate, find_sheet, inflate_member,
                       list_worksheets, open_package, relationships, sheet_part)
-from .workbook import sheet_rows
+from gendan_xl.xlsx.read import sheet_rows
 
 __all__ = [
     "CFRule",

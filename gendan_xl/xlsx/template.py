@@ -68,7 +68,7 @@ from openpyxl.formula.tokenizer import Token, Tokenizer
 from openpyxl.formula.translate import Translator
 from openpyxl.utils.cell import get_column_letter
 
-from .errors import GendanError
+from gendan_xl.errors import GendanError
 
 __all__ = ["TemplateError", "PdfError", "ItemBlock", "fill_template", "fill_workbook", "to_pdf"]
 

@@ -20,8 +20,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 import xlsxwriter
 
-from .mail import XLSX_MIME, Attachment, Mail, render_mail
-from .status import MILESTONE_LABELS, STATUS_LABELS, STATUSES
+from gendan_xl.delivery.mail import XLSX_MIME, Attachment, Mail, render_mail
+from gendan_xl.status import MILESTONE_LABELS, STATUS_LABELS, STATUSES
 
 JOB = "overdue-report"
 OPEN_STATUSES = ("overdue", "at_risk", "on_track", "unknown")

@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 from typing import Callable
 
-SAMPLES = Path(__file__).resolve().parent.parent / "workbooks"
+SAMPLES = Path(__file__).resolve().parents[2] / "workbooks"
 
 
 def prepare(out_dir: Path, samples: Path = SAMPLES) -> dict[str, Path]:

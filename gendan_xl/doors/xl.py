@@ -1,7 +1,7 @@
 """The Excel door: the "刷新状态 / Refresh status" and "校验 / Validate" buttons of the macro workbook.
 
 The buttons run inside Excel, on the open workbook, through xlwings' RunPython (Windows and macOS only;
-see `gendan_xl.xlsm` for how a button reaches `main` here). Nothing is saved: Excel owns the file, the
+see `gendan_xl.doors.xlsm` for how a button reaches `main` here). Nothing is saved: Excel owns the file, the
 user saves it, and undo history is Excel's business.
 
 What a click does, in four steps, each one call to Excel where that matters:
@@ -19,7 +19,7 @@ Everything except the thin `_Excel*` part is pure and runs on Linux: pass a `Mem
 the same steps write into its rows (a `ListGrid` over them) instead of Excel — that is what the tests do.
 
 Surprises, on purpose:
-- xlwings is imported only when Excel is really driven, so `import gendan_xl.xl` works without it (Linux).
+- xlwings is imported only when Excel is really driven, so `import gendan_xl.doors.xl` works without it (Linux).
 - Which button was clicked is read from `Application.Caller` (the clicked shape's name, Windows); its
   caption decides the action. Where Excel cannot tell (macOS runs Python through AppleScript), a click does
   both: refresh, then validate — never the wrong half alone.
@@ -32,12 +32,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Sequence
 
-from .errors import ERROR, WARNING, GendanError, Issue, Report
-from .export import ISSUE_HEADERS, SEVERITY_LABELS
-from .master import MasterStatus, load_master, status_of, validate_workbook
-from .refresh import ColourRule, Grid, ListGrid, RefreshPlan, apply, plan_refresh
-from .status import STATUS_LABELS
-from .workbook import MemoryBook
+from gendan_xl.errors import ERROR, WARNING, GendanError, Issue, Report
+from gendan_xl.xlsx.writer import ISSUE_HEADERS, SEVERITY_LABELS
+from gendan_xl.books.master import MasterStatus, load_master, status_of, validate_workbook
+from gendan_xl.books.refresh import ColourRule, Grid, ListGrid, RefreshPlan, apply, plan_refresh
+from gendan_xl.status import STATUS_LABELS
+from gendan_xl.xlsx.read import MemoryBook
 
 ISSUES_SHEET = "Issues"
 REFRESH, VALIDATE, BOTH = "refresh", "validate", "both"

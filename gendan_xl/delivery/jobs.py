@@ -35,13 +35,13 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import schedule
 
-from .errors import ERROR, ConfigError, GendanError, Issue
-from .mail import Mail, Mailer, SendResult, connect_db, render_mail
-from .report import Orders, overdue_mails
+from gendan_xl.errors import ERROR, ConfigError, GendanError, Issue
+from gendan_xl.delivery.mail import Mail, Mailer, SendResult, connect_db, render_mail
+from gendan_xl.delivery.report import Orders, overdue_mails
 
-log = logging.getLogger("gendan_xl.jobs")
+log = logging.getLogger("gendan_xl.delivery.jobs")
 
-JOBS_FILE = Path(__file__).resolve().parent.parent / "jobs" / "jobs.toml"
+JOBS_FILE = Path(__file__).resolve().parents[2] / "jobs" / "jobs.toml"
 EVERY = ("workday", "month", "hour")
 MAX_ATTEMPTS = 3
 RETRY_AFTER = _dt.timedelta(minutes=15)
