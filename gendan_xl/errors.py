@@ -87,10 +87,25 @@ def json_value(value: Any) -> Any:
     return value
 
 
+# ------------------------------------------------------------------------------------------- failures
+# Every exception we raise on purpose is a GendanError: one line naming the file and the fix. The CLI maps
+# each to its `exit_code`; anything else that escapes is a bug (exit 4, --debug for the traceback).
+
 class GendanError(Exception):
     """Input we cannot use. The message is one line naming the file and what to do."""
 
     exit_code = 3
+
+
+class UsageError(GendanError):
+    """The command or call asks for something we will not do: an output over an input, a period we cannot
+    read, a folder where a file belongs (exit 2)."""
+
+    exit_code = 2
+
+
+class ConfigError(GendanError):
+    """gendan.toml or a GENDAN_* variable is wrong."""
 
 
 class UnusableWorkbookError(GendanError):
@@ -109,5 +124,62 @@ class WorkbookOpenError(GendanError):
     """The workbook is open in Excel or LibreOffice: we do not write it."""
 
 
-class ConfigError(GendanError):
-    """gendan.toml or a GENDAN_* variable is wrong."""
+class PatchError(GendanError):
+    """The workbook could not be patched; the original is unchanged."""
+
+
+class PatchVerifyError(PatchError):
+    """The written file did not read back as expected; the original is unchanged."""
+
+
+class TemplateError(GendanError):
+    """A template is broken (bad placeholder, unknown name): a bug in our template, named by cell."""
+
+
+class PdfError(GendanError):
+    """LibreOffice is missing or could not convert the workbook."""
+
+
+class XlsmNameError(GendanError):
+    """The workbook name cannot be a Python module name, which the buttons need."""
+
+
+class QuoteInputError(GendanError, ValueError):
+    """An input `export_price` cannot price: negative, margins ≥ 100%, unknown incoterm, ...
+
+    `code` is a stable key of `messages.MESSAGES`; `str()` is the English message.
+    """
+
+    def __init__(self, code: str, **params: Any):
+        self.code = code
+        self.params = params
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str) -> str:
+        from gendan_xl.messages import message  # messages imports this module
+
+        return message(self.code, lang, **self.params)
+
+
+class MailError(GendanError):
+    """A delivery problem for one message; `Mailer` turns it into a row state, never a crash."""
+
+
+class TransientMailError(MailError):
+    """Try again later: connection refused or dropped, timeout, a 4xx reply."""
+
+    def __init__(self, message: str, *, connection: bool = False) -> None:
+        super().__init__(message)
+        self.connection = connection  # True: the server itself is unreachable, stop trying others now
+
+
+class RecipientRejected(MailError):
+    """The server refused this recipient (5xx on RCPT TO)."""
+
+
+class MessageRejected(MailError):
+    """The server refused the message itself (5xx on MAIL FROM or DATA)."""
+
+
+class MailConfigError(ConfigError):
+    """The mail settings cannot work (login refused, TLS unsupported): the queue stays as it is."""

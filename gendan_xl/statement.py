@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from gendan_xl import schema
-from gendan_xl.errors import INFO, WARNING, GendanError, Issue, MissingSheetError, json_value
+from gendan_xl.errors import INFO, WARNING, GendanError, Issue, MissingSheetError, UsageError, json_value
 from gendan_xl.messages import make_issue, message
 from gendan_xl.schema import normalize_currency, normalize_header
 from gendan_xl.plaintext import text_table
@@ -183,7 +183,7 @@ class Period:
             start, end = dt.date.fromisoformat(m[1]), dt.date.fromisoformat(m[2])
             if start <= end:
                 return cls(start, end, f"{start.isoformat()}..{end.isoformat()}")
-        raise ValueError(f"period {text!r} not understood; write it like 2026-06, 2026-Q2 or "
+        raise UsageError(f"period {text!r} not understood; write it like 2026-06, 2026-Q2 or "
                          "2026-04-01..2026-06-30")
 
 
@@ -398,7 +398,7 @@ def build_statement(
         raise ValueError(f"ageing basis must be {' or '.join(BASES)}, not {ageing_basis!r}")
     as_of = as_of or period.end
     if as_of < period.start:
-        raise ValueError(f"as-of date {as_of.isoformat()} is before the period {period.label} starts; pass a date "
+        raise UsageError(f"as-of date {as_of.isoformat()} is before the period {period.label} starts; pass a date "
                          f"from {period.start.isoformat()} on")
     last = min(period.end, as_of)
     issues: list[Issue] = []
@@ -413,7 +413,7 @@ def build_statement(
     if cutover and period.end <= cutover:
         # the workbook starts at its opening balances: before them there is nothing to state, and the
         # opening items would be shown as owed in a period they did not exist in
-        raise ValueError(f"period {period.label} ends on or before the opening balances of {cutover.isoformat()}; "
+        raise UsageError(f"period {period.label} ends on or before the opening balances of {cutover.isoformat()}; "
                          f"choose a period after {cutover.isoformat()}")
     if cutover and period.start <= cutover:
         issues.append(_issue("period-before-opening", INFO, sheet_hint, "", cutover.isoformat(), lang,

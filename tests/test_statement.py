@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 
+from gendan_xl.errors import UsageError
 from gendan_xl.statement import (
     CREDIT_NOTE, INVOICE, OPENING, PAYMENT, Document, PaymentTerms, Period, build_statement, parse_terms,
 )
@@ -161,7 +162,7 @@ def test_as_of_after_the_period_only_ages_further():
 
 
 def test_as_of_before_the_period_is_refused_with_the_fix():
-    with pytest.raises(ValueError, match="before the period 2026-06 starts; pass a date from 2026-06-01 on"):
+    with pytest.raises(UsageError, match="before the period 2026-06 starts; pass a date from 2026-06-01 on"):
         worked_example(as_of=D(2026, 5, 31))
 
 
@@ -224,7 +225,7 @@ def test_period_parse(text, start, end, label):
 
 @pytest.mark.parametrize("text", ["2026-13", "June", "2026-06-30..2026-06-01"])
 def test_period_parse_rejects_with_an_example(text):
-    with pytest.raises(ValueError, match="2026-06"):
+    with pytest.raises(UsageError, match="2026-06"):
         Period.parse(text)
 
 

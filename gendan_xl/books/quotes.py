@@ -43,7 +43,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from gendan_xl.errors import ERROR, WARNING, GendanError, Issue, MissingSheetError, json_value
+from gendan_xl.errors import ERROR, WARNING, GendanError, Issue, MissingSheetError, QuoteInputError, json_value
 from gendan_xl.xlsx.template import PdfError, fill_template, to_pdf
 from gendan_xl.messages import MESSAGES, message, show_value
 from gendan_xl.xlsx.read import cell_ref, open_book, parse_number, read_table, type_cell
@@ -63,20 +63,6 @@ AMOUNT_PLACES = 2
 DEFAULT_TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "quote.xlsx"
 
 
-
-class QuoteInputError(GendanError, ValueError):
-    """An input `export_price` cannot price: negative, margins ≥ 100%, unknown incoterm, ...
-
-    `code` is a stable key of `MESSAGES`; `str()` is the English message.
-    """
-
-    def __init__(self, code: str, **params: Any):
-        self.code = code
-        self.params = params
-        super().__init__(message(code, "en", **params))
-
-    def message(self, lang: str) -> str:
-        return message(self.code, lang, **self.params)
 
 
 # ---------------------------------------------------------------------------------------- the maths

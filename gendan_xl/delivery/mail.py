@@ -39,7 +39,8 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import jinja2
 
-from gendan_xl.errors import ConfigError
+from gendan_xl.errors import (ConfigError, MailConfigError, MailError, MessageRejected, RecipientRejected,
+                              TransientMailError)
 
 log = logging.getLogger("gendan_xl.delivery.mail")
 
@@ -53,30 +54,7 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PENDING, SENT, REJECTED, FAILED = "pending", "sent", "rejected", "failed"
 
 
-# --- errors -------------------------------------------------------------------------------------------
 
-class MailError(Exception):
-    """A delivery problem for one message; `Mailer` turns it into a row state, never a crash."""
-
-
-class TransientMailError(MailError):
-    """Try again later: connection refused or dropped, timeout, a 4xx reply."""
-
-    def __init__(self, message: str, *, connection: bool = False) -> None:
-        super().__init__(message)
-        self.connection = connection  # True: the server itself is unreachable, stop trying others now
-
-
-class RecipientRejected(MailError):
-    """The server refused this recipient (5xx on RCPT TO)."""
-
-
-class MessageRejected(MailError):
-    """The server refused the message itself (5xx on MAIL FROM or DATA)."""
-
-
-class MailConfigError(ConfigError):
-    """The mail settings cannot work (login refused, TLS unsupported): the queue stays as it is."""
 
 
 # --- composing ----------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from gendan_xl.errors import GendanError, Report
+from gendan_xl.errors import GendanError, Report, UsageError
 from gendan_xl.plaintext import display_width, pad
 
 EXIT_OK, EXIT_ISSUES, EXIT_USAGE, EXIT_UNUSABLE, EXIT_BUG = 0, 1, 2, 3, 4
@@ -64,9 +64,6 @@ def print_json(doc: Any) -> None:
 def note(text: str) -> None:
     print(text, file=sys.stderr)
 
-
-class UsageError(Exception):
-    """The command line asks for something we will not do (exit 2, one line)."""
 
 
 def output_file(out: Path | None, *inputs: Path | None) -> Path | None:
@@ -301,12 +298,8 @@ def cmd_statement(args: argparse.Namespace) -> int:
     settings = _settings(args)
     output_dir(args.out, args.workbook)
     basis = {"invoice": "invoice_date", "due": "due_date"}[args.basis]
-    try:
-        statements = statements_from_workbook(args.workbook, args.period, customer=args.customer, as_of=args.as_of,
-                                              ageing_basis=basis, lang=args.lang)
-    except ValueError as exc:  # a period or as-of the statement cannot use: the user's words are off
-        print(f"gendan-xl: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    statements = statements_from_workbook(args.workbook, args.period, customer=args.customer, as_of=args.as_of,
+                                          ageing_basis=basis, lang=args.lang)
     if args.send or args.dry_run:
         from gendan_xl.doors.wiring import statement_mails
 
@@ -346,12 +339,8 @@ def _reconcile_setup(p: argparse.ArgumentParser) -> None:
 def cmd_reconcile(args: argparse.Namespace) -> int:
     from gendan_xl.reconcile import reconcile_files
 
-    try:
-        rec = reconcile_files(args.ours, args.theirs, customer=args.customer, period=args.period, as_of=args.as_of,
-                              theirs_sheet=args.sheet, mode="bank" if args.bank else None, lang=args.lang)
-    except ValueError as exc:
-        print(f"gendan-xl: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    rec = reconcile_files(args.ours, args.theirs, customer=args.customer, period=args.period, as_of=args.as_of,
+                          theirs_sheet=args.sheet, mode="bank" if args.bank else None, lang=args.lang)
     print_json(rec.to_dict()) if args.json else print(rec.to_text())
     # 0 only when the two sides agree item for item; explained differences still need someone to act
     return EXIT_OK if all(item.category == "matched" for item in rec.items) else EXIT_ISSUES
@@ -587,12 +576,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = COMMANDS[args.command][1]
     try:
         return handler(args)
-    except GendanError as exc:
+    except GendanError as exc:  # UsageError (2) and the unusable-input kinds (3) carry their exit code
         print(f"gendan-xl: {exc}", file=sys.stderr)
         return exc.exit_code
-    except UsageError as exc:
-        print(f"gendan-xl: {exc}", file=sys.stderr)
-        return EXIT_USAGE
     except KeyboardInterrupt:
         print("gendan-xl: interrupted", file=sys.stderr)
         return 130

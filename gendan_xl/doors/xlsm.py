@@ -37,7 +37,7 @@ import zipfile
 from pathlib import Path
 
 from gendan_xl.books.new_master import SAMPLES, build_master, make_orders
-from gendan_xl.errors import GendanError
+from gendan_xl.errors import GendanError, XlsmNameError
 from gendan_xl.doors.xl import BUTTONS, VERSION_NAME
 
 XLWINGS_SOURCE = "quickstart_standalone.xlsm"  # the file `xlwings quickstart --standalone` copies
@@ -59,9 +59,6 @@ BUTTON_ROW = 1
 BUTTON_ROW_HEIGHT = 26  # points
 BUTTON_PLACES = {"refresh": (3, 170), "validate": (5, 120)}  # action → (0-based column, width in pixels)
 
-
-class XlsmNameError(GendanError):
-    """The workbook name cannot be a Python module name, which the buttons need."""
 
 
 def xlwings_vba_project() -> tuple[bytes, str]:

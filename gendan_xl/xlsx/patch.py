@@ -50,6 +50,8 @@ from gendan_xl.errors import (
     WARNING,
     GendanError,
     Issue,
+    PatchError,
+    PatchVerifyError,
     UnusableWorkbookError,
     WorkbookOpenError,
 )
@@ -78,12 +80,6 @@ MAX_TEXT = 32767  # Excel's limit for one cell's text
 
 
 
-class PatchError(GendanError):
-    """The workbook could not be patched; the original is unchanged."""
-
-
-class PatchVerifyError(PatchError):
-    """The written file did not read back as expected; the original is unchanged."""
 
 
 @dataclass(frozen=True)

@@ -68,17 +68,11 @@ from openpyxl.formula.tokenizer import Token, Tokenizer
 from openpyxl.formula.translate import Translator
 from openpyxl.utils.cell import get_column_letter
 
-from gendan_xl.errors import GendanError
+from gendan_xl.errors import PdfError, TemplateError
 
 __all__ = ["TemplateError", "PdfError", "ItemBlock", "fill_template", "fill_workbook", "to_pdf"]
 
 
-class TemplateError(GendanError):
-    """A template is broken (bad placeholder, unknown name): a bug in our template, named by cell."""
-
-
-class PdfError(GendanError):
-    """LibreOffice is missing or could not convert the workbook."""
 
 
 @dataclass(frozen=True)
