@@ -36,14 +36,30 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "model '{value}' is not in the '{master}' sheet; add it there or correct the model"),
     "unknown-currency": ("币种“{value}”不在允许的列表中（{allowed}）",
                          "currency '{value}' is not one of the allowed currencies ({allowed})"),
-    "unknown-status": ("状态“{value}”不是已知状态（{allowed}），请从下拉列表选择",
-                       "status '{value}' is not a known status ({allowed}); pick one from the dropdown"),
+    "unknown-status": ("状态“{value}”（{rows} 行）无法对应到订单阶段，这些行只按日期和数量判断；如果它表示某个阶段，"
+                       "请在 gendan.toml 加上：[statuses] \"{value}\" = \"<阶段>\"（阶段：{stages}）",
+                       "status '{value}' ({rows} rows) maps to no order stage, so those lines are judged by their "
+                       "dates and quantities only; if it names a stage, add to gendan.toml: "
+                       "[statuses] \"{value}\" = \"<stage>\" (stages: {stages})"),
+    "unreadable-dropdown": ("状态列的下拉列表来源“{value}”无法读取（{why}），其中的状态词未核对",
+                            "the status column's drop-down list '{value}' cannot be read ({why}); its words were "
+                            "not checked"),
+    "unmapped-header": ("表头“{value}”看起来是{column}，但没有识别，结果可能不对：如果是，请在 gendan.toml 加上："
+                        "[columns] {field} = [\"{value}\"]",
+                        "header '{value}' looks like {column} but is not recognised, which may change results; if it "
+                        "is, add to gendan.toml: [columns] {field} = [\"{value}\"]"),
+    "header-not-used": ("表头“{value}”也可能是{column}，但已使用 {used}：如果应该用这一列，请在 gendan.toml 写明："
+                        "[columns] {field} = [\"{value}\"]",
+                        "header '{value}' may also be {column}, but {used} is used; if this column is the right one, "
+                        "say so in gendan.toml: [columns] {field} = [\"{value}\"]"),
     "date-out-of-range": ("{column} {value} 与下单日期 {order_date} 相差太远，年份是否写错？",
                           "{column} {value} is far from the order date {order_date}; is the year a typo?"),
     "order-date-out-of-range": ("下单日期 {value} 与本表其他订单相差两年以上，年份是否写错？",
                                 "order date {value} is over two years from the other orders; is the year a typo?"),
-    "missing-column": ("表头（第 {row} 行）缺少“{column}”列，请加上这一列（别名见 README）",
-                       "the header (row {row}) has no '{column}' column; add it (aliases in the README)"),
+    "missing-column": ("表头（第 {row} 行）缺少“{column}”列，相关检查未做：请加上这一列，或在 gendan.toml 的 "
+                       "[columns] 写明你的表头",
+                       "the header (row {row}) has no '{column}' column, so its checks were skipped: add it, or "
+                       "name your header in gendan.toml [columns]"),
     "no-customer-sheet": ("工作簿中没有“客户”表，无法核对客户", "the workbook has no Customers sheet; customers are not checked"),
     "no-product-sheet": ("工作簿中没有“产品”表，无法核对型号", "the workbook has no Products sheet; models are not checked"),
     # the working-day calendar (假期 sheet)

@@ -3,10 +3,13 @@
 `compute_status(rows, products, calendar, today)` returns a `StatusResult`. Pure: `today` is a
 parameter, nothing is read from disk, clock or config.
 
-**The due date.** Planning uses the factory due date (工厂交期) when given, else the customer due date
-(客户交期); `overdue`, `days_late` / `days_to_due` and the warning window use that same date. A fully shipped
-line is judged, as the issue asks, by its ship date against the *customer* due date (the factory due date
-when the customer's is blank).
+**The due date: one rule.** Every line is judged against one date, chosen by `due` (gendan.toml
+`[status] due`): `"customer"` (the default) takes the customer due date (客户交期), else the factory's;
+`"factory"` takes the factory due date (工厂交期), else the customer's. The same date plans the milestones,
+decides overdue and at risk, and judges a shipment on time or late, for open and shipped lines alike. The
+reason names the date used and shows the other when they differ ("工厂交期 11-24（客户交期 11-26）").
+Whatever the basis, a line past its customer due date is never on track, and a factory date later than the
+customer's is at risk: the customer was promised the earlier one.
 
 **Planned milestones**, backwards from the due date D with the product's standard lead times in working
 days (`workdays.add_workdays` with negative n, so a due date on a Sunday plans from the Friday before).
@@ -22,26 +25,34 @@ previous milestone:
                         (= production_finish when production takes 0 days)
 
 A later actual date implies the earlier steps are done (an inspection date means production finished even
-when 完工日期 is blank), and so does any quantity already shipped; an open line (partial shipment included)
-always has packing and ship still to do.
+when 完工日期 is blank), and so does any quantity already shipped, and so does the line's *stage*: the status
+word mapped onto the lifecycle (schema.STAGES; gendan.toml `[statuses]`) — in_production means the material
+is in and production started, inspection that production finished, ready_to_ship that inspection passed.
+An open line (partial shipment included) always has packing and ship still to do. A status word we cannot
+map changes nothing: the line is judged from its dates and quantities (and the word is reported once).
+
+**Shipped or not.** The shipped quantity is 已出货数量, else quantity − 未出数量 (a sheet that records
+what is left). A line is fully shipped when shipped_qty >= quantity, or when a ship date on or before today
+stands with shipped_qty blank (the usual sheet that only records the date), or shipped_qty > 0 with quantity
+blank — unless its stage says otherwise: a stage before shipping (待出货 …) makes a past ship date a plan that
+slipped (the line is open and the reason says so), partially_shipped keeps it open, and shipped with neither
+a date nor a quantity is shipped with no date. shipped_qty = 0 means nothing shipped, whatever the ship date
+says, and a ship date after today with shipped_qty blank is a planned ETD, not a shipment.
+0 < shipped_qty < quantity is a *partial* shipment: the line stays open and its reason says how much is left.
 
 **Status codes**, first match wins:
 
-1. `cancelled`: the 状态 column says 取消 / cancelled. Other 状态 texts (生产中, 已出货, 暂停 …) are not
-   read: the dates and quantities are the facts.
-2. fully shipped — shipped_qty >= quantity, or a ship date on or before today with shipped_qty blank (the
-   usual sheet that only records the date), or shipped_qty > 0 with quantity blank: `shipped_on_time` when
-   the ship date is on or before the customer due date, else `shipped_late`. shipped_qty = 0 means nothing
-   shipped, whatever the ship date says, and a ship date after today with shipped_qty blank is a planned
-   ETD, not a shipment (the reason says so). 0 < shipped_qty < quantity is a *partial* shipment: the line
-   stays open and its reason says how much is left.
+1. `cancelled`: the stage is cancelled (取消, void …) or a 是否取消 / Cancelled column is filled with
+   anything but no.
+2. fully shipped: `shipped_on_time` when the ship date is on or before the due date, else `shipped_late`.
 3. `unknown`: the line cannot be judged — no usable due date, fully shipped with no ship date, or (when not
    already overdue or inside the warning window) a model missing from the products sheet or with no lead
    times. The reason says which.
 4. `overdue`: today is after the due date.
-5. `at_risk`: a planned milestone (with an actual-date column, so not packing) lies before today and its
-   actual date is blank; or the remaining standard lead time exceeds the working days left; or the due date
-   is within `warning_days` working days (0 = due today).
+5. `at_risk`: past the customer due date (with `due="factory"`); a factory due date after the customer's;
+   a planned milestone (with an actual-date column, so not packing) before today with its step not done;
+   the remaining standard lead time exceeds the working days left; or the due date is within
+   `warning_days` working days (0 = due today).
 6. `on_track` otherwise.
 
 **Figures.** `days_late` (calendar days; overdue and shipped_late lines, else None), `days_to_due`
@@ -49,12 +60,15 @@ always has packing and ship still to do.
 standard lead time (open lines with a plan, else None), where working days left = working days in
 (today, D] and the remaining lead time is the sum of the steps not done (a started production counts only
 the working days it still needs: its standard days minus the working days in [production_date, today]),
-`next_milestone` (the first step not done) and its planned date. Reasons write dates as MM-DD within
-today's year and YYYY-MM-DD otherwise.
+`next_milestone` (the first step not done) and its planned date, and `milestones`: every step with its
+planned date, its actual date and `done` / `late` (not done, planned before today) / `pending`. Reasons
+write dates as MM-DD within today's year and YYYY-MM-DD otherwise.
 
 **Result.** `StatusResult.to_dict(lang)` is the `--json` document: {"today", "orders": [{"order_no", "row",
-"status", "days_late", "days_to_due", "slack_workdays", "next_milestone", "next_milestone_date", "reason",
-"label", "next_milestone_label", "customer", "model", "merchandiser", "due_date"}], "counts", "issues"}.
+"status", "stage", "days_late", "days_to_due", "slack_workdays", "next_milestone", "next_milestone_date",
+"reason", "label", "next_milestone_label", "customer", "model", "merchandiser", "due_date", "due_basis",
+"customer_due_date", "factory_due_date", "milestones": [{"milestone", "label", "planned", "actual",
+"state"}]}], "counts", "issues"}.
 """
 from __future__ import annotations
 
@@ -70,6 +84,7 @@ import numpy as np
 
 from gendan_xl import schema
 from gendan_xl.errors import Issue
+from gendan_xl.schema import DEFAULT_VOCABULARY, STAGES, Vocabulary, fold_key, is_cancel_flag
 from gendan_xl.workdays import WorkCalendar, years_of
 
 STATUS_LABELS: dict[str, tuple[str, str]] = {
@@ -104,21 +119,27 @@ ACTUAL_FIELDS: dict[str, str | None] = {
 _CHECKED_MILESTONES = tuple(m for m in MILESTONES if ACTUAL_FIELDS[m] is not None)
 
 # One-line reasons, zh and en. A line's reason is one or more of these parts joined by "；" / "; ".
+# {due} is the due date used, named ("客户交期 11-13", "工厂交期 11-24（客户交期 11-26）": see `_due_phrase`);
+# it always ends a clause, so the optional second date never splits a sentence.
 REASONS: dict[str, tuple[str, str]] = {
     "cancelled": ("已取消", "cancelled"),
-    "shipped_on_time": ("{ship} 已出货，交期 {due}", "shipped {ship}, due {due}"),
-    "shipped_late": ("{ship} 出货，比交期 {due} 晚 {days} 天", "shipped {ship}, {days} days after due {due}"),
-    "overdue": ("交期 {due} 已过 {days} 天，尚未出货", "{days} days past due {due}, not shipped"),
+    "shipped_on_time": ("{ship} 已出货，{due}", "shipped {ship}, {due}"),
+    "shipped_late": ("{ship} 出货，晚 {days} 天，{due}", "shipped {ship}, {days} days late, {due}"),
+    "overdue": ("逾期 {days} 天，尚未出货，{due}", "{days} days overdue, not shipped, {due}"),
     "bad_quantity": ("数量 {quantity} 无效，无法判断交期，请改正数量", "quantity {quantity} is not valid; fix it to "
                      "judge this line"),
-    "overdue_partial": ("交期 {due} 已过 {days} 天，尚未出齐", "{days} days past due {due}, not fully shipped"),
+    "overdue_partial": ("逾期 {days} 天，尚未出齐，{due}", "{days} days overdue, not fully shipped, {due}"),
+    "past_customer": ("客户交期 {customer} 已过 {days} 天，尚未出货（计划按{due}）",
+                      "{days} days past the customer due date {customer}, not shipped (planned by {due})"),
+    "factory_late": ("工厂交期 {factory} 晚于客户交期 {customer}，请与客户确认",
+                     "factory due {factory} is after the customer due {customer}; agree it with the customer"),
     "missed": ("{label}计划 {date}，尚未{label}", "{label} planned {date}, not done"),
-    "short": ("还需 {need} 个工作日，距交期 {due} 只有 {left} 个工作日",
-              "needs {need} working days, only {left} left before due {due}"),
-    "window": ("交期 {due}，只剩 {left} 个工作日", "due {due}, {left} working days left"),
+    "short": ("还需 {need} 个工作日，只剩 {left} 个工作日，{due}", "needs {need} working days, only {left} left, {due}"),
+    "window": ("只剩 {left} 个工作日，{due}", "{left} working days left, {due}"),
     "next": ("下一步：{label} {date}，富余 {slack} 个工作日", "next: {label} {date}, {slack} working days to spare"),
     "partial": ("已出 {shipped}/{quantity}，余 {rest} 未出", "partly shipped {shipped} of {quantity}, {rest} to go"),
-    "due": ("交期 {due}", "due {due}"),
+    "partial_unknown": ("状态为部分出货，已出数量未填", "the status says partly shipped; the shipped quantity is blank"),
+    "due": ("{due}", "{due}"),
     "no_due": ("缺少交期，请填写客户交期或工厂交期", "no due date; fill in the customer or factory due date"),
     "bad_due": ("交期“{value}”无法使用，请写成 2026-11-03 这样的日期",
                 "due date '{value}' is unusable; write it like 2026-11-03"),
@@ -130,9 +151,16 @@ REASONS: dict[str, tuple[str, str]] = {
     "no_lead": ("型号“{model}”没有标准周期，未按标准周期检查",
                 "model '{model}' has no standard lead times; lead time not checked"),
     "future_ship": ("出货日期 {ship} 在今天之后，按未出货计算", "ship date {ship} is after today; counted as not shipped"),
+    "stage_open": ("出货日期 {ship} 已过，但状态是“{word}”，按未出货计算",
+                   "ship date {ship} has passed but the status says '{word}'; counted as not shipped"),
     "shipped_no_date": ("已全部出货但缺少出货日期，无法判断是否准时",
                         "fully shipped but no ship date; cannot tell whether on time"),
+    "on_hold": ("暂停中", "on hold"),
 }
+# How a due date is named in a reason.
+DUE_LABELS: dict[str, tuple[str, str]] = {"customer": ("客户交期", "customer due"), "factory": ("工厂交期", "factory due")}
+DUE_BASES = tuple(DUE_LABELS)
+MILESTONE_STATES = ("done", "late", "pending")
 
 _SEPARATOR = {"zh": "；", "en": "; "}
 _SANE_YEARS = (1900, 2199)
@@ -181,16 +209,8 @@ def products_from_rows(rows: Iterable[Any]) -> dict[str, LeadTimes | None]:
     return out
 
 
-def _model_key(model: Any) -> str:
-    try:
-        return _cached_model_key(model)
-    except TypeError:  # an unhashable value: not from a workbook, but no reason to crash
-        return _cached_model_key(str(model))
 
 
-@functools.lru_cache(maxsize=4096)
-def _cached_model_key(model: Any) -> str:
-    return unicodedata.normalize("NFKC", str(model)).strip().casefold()
 
 
 def _int(v: Any) -> int | None:
@@ -232,9 +252,12 @@ class Line:
     customer: Any
     model: Any
     merchandiser: Any
-    due_date: _dt.date | None
+    due_date: _dt.date | None  # the date the line is judged by (see `due_basis`)
     customer_due_date: _dt.date | None
     status: str
+    factory_due_date: _dt.date | None = None
+    due_basis: str | None = None  # "customer" or "factory": which of the two `due_date` is
+    stage: str | None = None  # the status word's stage (schema.STAGES), None when blank or unmapped
     days_late: int | None = None
     days_to_due: int | None = None
     slack_workdays: int | None = None
@@ -243,6 +266,8 @@ class Line:
     workdays_left: int | None = None
     remaining_workdays: int | None = None
     planned_dates: tuple[_dt.date, ...] | None = None  # in MILESTONES order; see `plan`
+    actual_dates: tuple[_dt.date | None, ...] | None = None  # in MILESTONES order, with the plan
+    done_mask: int = 0  # bit k: MILESTONES[k] is done (by a date, a later step, a shipment or the stage)
     partial: bool = False
     reasons: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (REASONS code, fields)
     today: _dt.date | None = field(default=None, repr=False)  # dates in reasons are written relative to it
@@ -251,6 +276,21 @@ class Line:
     def plan(self) -> dict[str, _dt.date]:
         """{milestone: planned date}, empty when the line has no plan."""
         return dict(zip(MILESTONES, self.planned_dates)) if self.planned_dates else {}
+
+    @property
+    def milestones(self) -> list[dict[str, Any]]:
+        """Every step of the plan: planned date, actual date and state (done / late / pending); empty when
+        the line has no plan."""
+        if not self.planned_dates:
+            return []
+        actual = self.actual_dates or (None,) * len(MILESTONES)
+        out = []
+        for k, (m, planned) in enumerate(zip(MILESTONES, self.planned_dates)):
+            done = bool(self.done_mask >> k & 1)
+            late = not done and self.today is not None and planned < self.today
+            out.append({"milestone": m, "planned": planned, "actual": actual[k],
+                        "state": "done" if done else "late" if late else "pending"})
+        return out
 
     def label(self, lang: str = "zh") -> str:
         return _text(STATUS_LABELS, self.status, lang)
@@ -285,6 +325,13 @@ class Line:
             "model": self.model,
             "merchandiser": self.merchandiser,
             "due_date": _iso(self.due_date),
+            "due_basis": self.due_basis,
+            "customer_due_date": _iso(self.customer_due_date),
+            "factory_due_date": _iso(self.factory_due_date),
+            "stage": self.stage,
+            "milestones": [{"milestone": m["milestone"], "label": _text(MILESTONE_LABELS, m["milestone"], lang),
+                            "planned": _iso(m["planned"]), "actual": _iso(m["actual"]), "state": m["state"]}
+                           for m in self.milestones],
         }
 
 
@@ -339,6 +386,15 @@ def _fmt(d: _dt.date, year: int | None) -> str:
     return f"{d.month:02d}-{d.day:02d}" if d.year == year else d.isoformat()
 
 
+def _due_phrase(basis: str, due: str, other: str | None, lang: str) -> str:
+    """"客户交期 11-13", or "工厂交期 11-24（客户交期 11-26）" when the other due date differs."""
+    text = f"{_text(DUE_LABELS, basis, lang)} {due}"
+    if other is not None and other != due:
+        other_label = _text(DUE_LABELS, "factory" if basis == "customer" else "customer", lang)
+        text += f"（{other_label} {other}）" if lang == "zh" else f" ({other_label} {other})"
+    return text
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def _reason_text(reasons: tuple[tuple[str, tuple[tuple[str, type, Any], ...]], ...], lang: str,
                  year: int | None) -> str:
@@ -347,6 +403,8 @@ def _reason_text(reasons: tuple[tuple[str, tuple[tuple[str, type, Any], ...]], .
     parts = []
     for code, params in reasons:
         fields = {k: _fmt(v, year) if isinstance(v, _dt.date) else v for k, _, v in params}
+        if "basis" in fields:
+            fields["due"] = _due_phrase(fields["basis"], fields["due"], fields.get("other"), lang)
         if "milestone" in fields:
             fields["label"] = _text(MILESTONE_LABELS, fields["milestone"], lang)
         parts.append(_text(REASONS, code, lang).format(**fields))
@@ -355,8 +413,15 @@ def _reason_text(reasons: tuple[tuple[str, tuple[tuple[str, type, Any], ...]], .
 
 # The order fields the status reads.
 STATUS_FIELDS = ("order_no", "customer", "model", "merchandiser", "factory_due_date", "customer_due_date",
-                 "ship_date", "quantity", "shipped_qty", "status", "material_date", "production_date",
-                 "finish_date", "inspection_date")
+                 "ship_date", "quantity", "shipped_qty", "open_qty", "status", "cancelled", "material_date",
+                 "production_date", "finish_date", "inspection_date")
+
+# What a stage proves done, as bits over MILESTONES (material 1, production start 2, production finish 4,
+# inspection 8): a stage is evidence of progress, as a later actual date is.
+_STAGE_DONE = {"in_production": 0b0011, "inspection": 0b0111, "ready_to_ship": 0b1111, "partially_shipped": 0b1111,
+               "shipped": 0b1111}
+# Stages that say the goods have not left: a past ship date under one of them was a plan that slipped.
+_BEFORE_SHIPPING = frozenset(STAGES) - {"partially_shipped", "shipped", "cancelled"}
 
 
 def compute_status(
@@ -365,8 +430,11 @@ def compute_status(
     calendar: WorkCalendar,
     today: _dt.date,
     warning_days: int = 3,
+    *,
+    due: str = "customer",
+    vocabulary: Vocabulary = DEFAULT_VOCABULARY,
 ) -> StatusResult:
-    """The status of every order row (objects with `.row` and `.values`, as `workbook.Row`).
+    """The status of every order row (objects with `.row` and `.values`, as `xlsx.read.Row`).
 
     `products` maps model → LeadTimes, or a product row's values dict; a model that is missing or maps
     to None has no plan. See `status_from_columns`, which this calls with the rows' values by field.
@@ -374,15 +442,24 @@ def compute_status(
     rows = list(rows)
     values = [r.values for r in rows]
     columns = {f: [v.get(f) for v in values] for f in STATUS_FIELDS}
+    used = _due_fields(due)
     bad_due: dict[int, Any] = {}
     for i, r in enumerate(rows):
         errors = getattr(r, "errors", None)
         if errors:
-            f = next((f for f in ("factory_due_date", "customer_due_date") if errors.get(f)), None)
+            f = next((f for f in used if errors.get(f)), None)
             if f is not None:
                 bad_due[i] = (getattr(r, "raw", None) or {}).get(f)
     return status_from_columns(columns, [r.row for r in rows], products, calendar, today, warning_days,
-                               bad_due=bad_due)
+                               due=due, vocabulary=vocabulary, bad_due=bad_due)
+
+
+def _due_fields(due: str) -> tuple[str, str]:
+    """The due-date fields in the order the rule takes them: the basis first, the other as the fallback."""
+    if due not in DUE_BASES:
+        raise ValueError(f"due must be one of {', '.join(DUE_BASES)}, not {due!r}")
+    return ("customer_due_date", "factory_due_date") if due == "customer" else ("factory_due_date",
+                                                                               "customer_due_date")
 
 
 def status_from_columns(
@@ -393,20 +470,24 @@ def status_from_columns(
     today: _dt.date,
     warning_days: int = 3,
     *,
+    due: str = "customer",
+    vocabulary: Vocabulary = DEFAULT_VOCABULARY,
     bad_due: Mapping[int, Any] | None = None,
 ) -> StatusResult:
     """The status of every order line, from its typed values by field (`STATUS_FIELDS`; a missing field
-    counts as blank) and its Excel row number. `bad_due` maps a line's index to the raw value of a due
-    date that could not be read, so its reason can show it.
+    counts as blank) and its Excel row number. `due` picks the due date (see the module docstring);
+    `vocabulary` maps status words to stages. `bad_due` maps a line's index to the raw value of a due date
+    that could not be read, so its reason can show it.
 
     The rules are applied column-wise with numpy (a million lines is one pass per column, not a million
     calendar look-ups); only building the `Line` objects is per row.
     """
+    _due_fields(due)
     index: dict[str, LeadTimes | None] = {}
     for model, lead in products.items():
         if lead is not None and not isinstance(lead, LeadTimes):
             lead = LeadTimes.from_values(lead)
-        index.setdefault(_model_key(model), lead)
+        index.setdefault(fold_key(model), lead)
 
     n = len(row_numbers)
     blank = [None] * n
@@ -426,21 +507,52 @@ def status_from_columns(
         has = np.array([x is not None for x in raw], dtype=bool).reshape(n)
         return raw, has, np.array([x or 0 for x in raw], dtype=np.int64).reshape(n)
 
-    # -- settled lines: cancelled, shipped, no usable due date ------------------------------------------
+    def flags(values: list[Any], test: Any) -> np.ndarray:
+        return np.array([test(v) for v in values], dtype=bool).reshape(n)
+
+    # -- the stage of each line, from its status word -------------------------------------------------------
+    stages = [None if w is None else vocabulary.stage_of(w) for w in by_field["status"]]
+    stage_done = np.array([_STAGE_DONE.get(x, 0) for x in stages], dtype=np.int64).reshape(n)
+    before_shipping = flags(stages, _BEFORE_SHIPPING.__contains__)
+    stage_partial = flags(stages, lambda x: x == "partially_shipped")
+    stage_shipped = flags(stages, lambda x: x == "shipped")
+    cancelled = flags(stages, lambda x: x == "cancelled")
+    if any(v is not None for v in by_field["cancelled"]):
+        cancelled |= flags(by_field["cancelled"], is_cancel_flag)
+
+    # -- the due date: one rule for open and shipped lines ---------------------------------------------------
     factory, customer = dates("factory_due_date"), dates("customer_due_date")
-    due = np.where(np.isnat(factory), customer, factory)
-    judge = np.where(np.isnat(customer), factory, customer)
+    if due == "customer":
+        by_customer = ~np.isnat(customer)
+    else:
+        by_customer = np.isnat(factory) & ~np.isnat(customer)
+    due_d = np.where(by_customer, customer, factory)
+    other = np.where(by_customer, factory, customer)  # shown beside the date used when it differs
+
+    # -- shipped, partly shipped, or open ----------------------------------------------------------------------
     ship = dates("ship_date")
     quantity_l, q_has, q = ints("quantity")
     shipped_l, s_has, s = ints("shipped_qty")
-    cancelled = np.array([_is_cancelled(v) for v in by_field["status"]], dtype=bool).reshape(n)
+    _, o_has, o = ints("open_qty")
+    derived = ~s_has & o_has & q_has  # a sheet that records what is left: shipped = quantity − open
+    if derived.any():
+        s = np.where(derived, np.maximum(q - o, 0), s)
+        s_has = s_has | derived
+        shipped_l = [v if h else None for v, h in zip(s.tolist(), s_has.tolist())]
     ship_has = ~np.isnat(ship)
     future = ship_has & (ship > day) & ~s_has  # a planned ETD, not a shipment
-    fully = ~future & np.where(s_has, (s > 0) & (~q_has | (s >= q)), ship_has)
+    dated = ship_has & ~s_has & (ship <= day)
+    stage_open = dated & before_shipping  # the status says not shipped: the date was a plan that slipped
+    by_date = dated & ~before_shipping & ~stage_partial
+    fully = np.where(s_has, (s > 0) & (~q_has | (s >= q)), by_date | (stage_shipped & ~ship_has))
     partial = s_has & (s > 0) & q_has & (s < q)
-    due_year = due.astype("datetime64[Y]").astype(np.int64) + 1970
-    due_ok = ~np.isnat(due) & (due_year >= _SANE_YEARS[0]) & (due_year <= _SANE_YEARS[1])
+    partial_unknown = stage_partial & ~s_has
+    due_year = due_d.astype("datetime64[Y]").astype(np.int64) + 1970
+    due_ok = ~np.isnat(due_d) & (due_year >= _SANE_YEARS[0]) & (due_year <= _SANE_YEARS[1])
     open_ = ~cancelled & ~fully & due_ok
+    judged_by_factory = open_ & ~by_customer & ~np.isnat(customer)
+    past_customer = judged_by_factory & (customer < day)
+    factory_after = judged_by_factory & ~np.isnat(factory) & (factory > customer)
 
     # -- lead times by model -------------------------------------------------------------------------------
     distinct: dict[LeadTimes, int] = {}
@@ -450,7 +562,7 @@ def status_from_columns(
         if model is None or model == "":
             problems[i] = "no_model"
             continue
-        key = _model_key(model)
+        key = fold_key(model)
         if key not in index:
             problems[i] = "unknown_model"
         elif index[key] is None:
@@ -468,13 +580,13 @@ def status_from_columns(
     left = np.zeros(n, dtype=np.int64)
     sel = np.flatnonzero(open_)
     if sel.size:
-        left[sel] = calendar.workdays_between_array(day, due[sel])
-        years |= years_of(due[sel])
+        left[sel] = calendar.workdays_between_array(day, due_d[sel])
+        years |= years_of(due_d[sel])
     plan = {m: np.full(n, np.datetime64("NaT"), dtype="datetime64[D]") for m in MILESTONES}
     sel = np.flatnonzero(planned)
     if sel.size:
         add = calendar.add_workdays_array
-        p_ship = add(due[sel], -l_ship[sel])
+        p_ship = add(due_d[sel], -l_ship[sel])
         p_insp = add(p_ship, -l_pack[sel])
         p_fin = add(p_insp, -l_insp[sel])
         p_mat = add(p_fin, -l_prod[sel])
@@ -484,14 +596,17 @@ def status_from_columns(
             plan[m][sel] = col
         years |= years_of(p_mat)  # the earliest planned dates
 
-    # -- what is done: a later actual date, or anything shipped, proves the earlier steps ------------------
-    production = dates("production_date")
-    insp_done = (s_has & (s > 0)) | (ship_has & ~s_has & (ship <= day)) | ~np.isnat(dates("inspection_date"))
-    fin_done = insp_done | ~np.isnat(dates("finish_date"))
-    start_done = fin_done | ~np.isnat(production)
-    mat_done = start_done | ~np.isnat(dates("material_date"))
+    # -- what is done: a later actual date, anything shipped, or the stage proves the earlier steps ----------
+    production, material = dates("production_date"), dates("material_date")
+    finish, inspection = dates("finish_date"), dates("inspection_date")
+    shipped_any = (s_has & (s > 0)) | by_date | stage_partial
+    insp_done = shipped_any | ~np.isnat(inspection) | (stage_done & 8 > 0)
+    fin_done = insp_done | ~np.isnat(finish) | (stage_done & 4 > 0)
+    start_done = fin_done | ~np.isnat(production) | (stage_done & 2 > 0)
+    mat_done = start_done | ~np.isnat(material) | (stage_done & 1 > 0)
     never = np.zeros(n, dtype=bool)  # packing and ship: an open line has not finished shipping
     done = (mat_done, start_done, fin_done, insp_done, never, never)
+    done_mask = mat_done * 1 + start_done * 2 + fin_done * 4 + insp_done * 8
 
     prod_left = np.where(fin_done, 0, l_prod)
     started = np.flatnonzero(planned & ~fin_done & ~np.isnat(production) & (production <= day))
@@ -506,13 +621,20 @@ def status_from_columns(
     first_missed = np.argmax(missed, axis=0)
 
     # -- one Line per row ---------------------------------------------------------------------------------------
-    due_l, judge_l, ship_l = due.tolist(), judge.tolist(), ship.tolist()
-    sel = np.flatnonzero(planned)  # one tuple of planned dates per line with a plan
+    due_l, other_l, ship_l = due_d.tolist(), other.tolist(), ship.tolist()
+    cust_l, fact_l = customer.tolist(), factory.tolist()
+    sel = np.flatnonzero(planned)  # one tuple of planned and actual dates per line with a plan
     plan_l = dict(zip(sel.tolist(), zip(*(plan[m][sel].tolist() for m in MILESTONES))))
+    ship_actual = np.where(s_has & (s > 0), ship, np.datetime64("NaT"))  # a partial shipment's date
+    actual_l = dict(zip(sel.tolist(), zip(*(col[sel].tolist() for col in (
+        material, production, finish, inspection, np.full(n, np.datetime64("NaT"), dtype="datetime64[D]"),
+        ship_actual)))))
     cols = [x.tolist() for x in (cancelled, future, fully, partial, open_, planned, left, remaining, nxt,
-                                 any_missed, first_missed)]
+                                 any_missed, first_missed, by_customer, stage_open, partial_unknown, past_customer,
+                                 factory_after, done_mask)]
     order_nos, customers, models, merchandisers = (by_field[f]
                                                    for f in ("order_no", "customer", "model", "merchandiser"))
+    words = by_field["status"]
     lines: list[Line] = []
     # The loop only allocates (no reference cycles): the cyclic GC would re-scan the growing list of lines
     # many times for nothing, about a third of the time at a million lines. Switched back on at the end.
@@ -520,36 +642,48 @@ def status_from_columns(
     gc.disable()
     try:
         for i, (is_cancelled, is_future, is_fully, is_partial, is_open, has_plan, n_left, n_remaining, k_next,
-                has_missed, k_missed) in enumerate(zip(*cols)):
+                has_missed, k_missed, is_by_customer, is_stage_open, is_partial_unknown, is_past_customer,
+                is_factory_after, mask) in enumerate(zip(*cols)):
             d = due_l[i]
+            basis = None if d is None else "customer" if is_by_customer else "factory"
             line = Line(row=row_numbers[i], order_no=order_nos[i], customer=customers[i], model=models[i],
-                        merchandiser=merchandisers[i], due_date=d, customer_due_date=judge_l[i],
-                        status="unknown", partial=is_partial, today=today)
+                        merchandiser=merchandisers[i], due_date=d, customer_due_date=cust_l[i],
+                        factory_due_date=fact_l[i], due_basis=basis, stage=stages[i], status="unknown",
+                        partial=is_partial, today=today, done_mask=mask)
             lines.append(line)
             reasons = line.reasons
             if is_cancelled:
                 line.status = "cancelled"
                 reasons.append(("cancelled", {}))
                 continue
+            named = {"due": d, "basis": basis, "other": other_l[i]}
             if is_fully:
-                shipped_on, judged = ship_l[i], judge_l[i]
+                shipped_on = ship_l[i]
                 if shipped_on is None:
                     reasons.append(("shipped_no_date", {}))
-                elif judged is None:
+                elif d is None:
                     reasons.append(_no_due(bad_due, i))
-                elif shipped_on > judged:
-                    line.status, line.days_late = "shipped_late", (shipped_on - judged).days
-                    reasons.append(("shipped_late", {"ship": shipped_on, "due": judged, "days": line.days_late}))
+                elif shipped_on > d:
+                    line.status, line.days_late = "shipped_late", (shipped_on - d).days
+                    reasons.append(("shipped_late", {"ship": shipped_on, "days": line.days_late, **named}))
                 else:
                     line.status = "shipped_on_time"
-                    reasons.append(("shipped_on_time", {"ship": shipped_on, "due": judged}))
+                    reasons.append(("shipped_on_time", {"ship": shipped_on, **named}))
                 continue
             if quantity_l[i] is not None and quantity_l[i] <= 0:  # nothing to make: validation reports it
                 reasons.append(("bad_quantity", {"quantity": quantity_l[i]}))
                 continue
-            notes = [("future_ship", {"ship": ship_l[i]})] if is_future else []
+            notes: list[tuple[str, dict[str, Any]]] = []
+            if is_future:
+                notes.append(("future_ship", {"ship": ship_l[i]}))
+            if is_stage_open:
+                notes.append(("stage_open", {"ship": ship_l[i], "word": words[i]}))
+            if is_partial_unknown:
+                notes.append(("partial_unknown", {}))
+            if stages[i] == "on_hold":
+                notes.append(("on_hold", {}))
             if not is_open:
-                line.due_date = None
+                line.due_date = line.due_basis = None
                 reasons.append(_no_due(bad_due, i) if d is None else ("bad_due", {"value": d.isoformat()}))
                 _add_notes(line, None, notes, shipped_l[i], quantity_l[i])
                 continue
@@ -557,6 +691,7 @@ def status_from_columns(
             line.workdays_left = n_left
             if has_plan:
                 dates_i = line.planned_dates = plan_l[i]
+                line.actual_dates = actual_l[i]
                 line.remaining_workdays = n_remaining
                 line.slack_workdays = n_left - n_remaining
                 line.next_milestone = MILESTONES[k_next]
@@ -564,21 +699,30 @@ def status_from_columns(
             if today > d:
                 line.status = "overdue"
                 line.days_late = (today - d).days
-                reasons.append(("overdue_partial" if line.partial else "overdue", {"due": d, "days": line.days_late}))
+                reasons.append(("overdue_partial" if line.partial or is_partial_unknown else "overdue",
+                                {"days": line.days_late, **named}))
             else:
                 line.days_to_due = (d - today).days
-                if has_missed:
+                plain = {"due": d, "basis": basis}  # the customer date is in the text already
+                if is_past_customer:
+                    line.status = "at_risk"
+                    c = cust_l[i]
+                    reasons.append(("past_customer", {"customer": c, "days": (today - c).days, **plain}))
+                elif is_factory_after:
+                    line.status = "at_risk"
+                    reasons.append(("factory_late", {"factory": fact_l[i], "customer": cust_l[i]}))
+                elif has_missed:
                     m = _CHECKED_MILESTONES[k_missed]
                     line.status = "at_risk"
                     reasons.append(("missed", {"milestone": m, "date": dates_i[MILESTONES.index(m)]}))
                 elif has_plan and n_remaining > n_left:
                     line.status = "at_risk"
-                    reasons.append(("short", {"need": n_remaining, "left": n_left, "due": d}))
+                    reasons.append(("short", {"need": n_remaining, "left": n_left, **named}))
                 elif n_left <= warning_days:
                     line.status = "at_risk"
-                    reasons.append(("window", {"due": d, "left": n_left}))
+                    reasons.append(("window", {"left": n_left, **named}))
                 elif not has_plan:
-                    reasons.append(("due", {"due": d}))  # stays unknown: no lead time to judge by
+                    reasons.append(("due", named))  # stays unknown: no lead time to judge by
                 else:
                     line.status = "on_track"
                     reasons.append(("next", {"milestone": line.next_milestone, "date": line.next_milestone_date,
@@ -590,30 +734,17 @@ def status_from_columns(
     return StatusResult(today=today, lines=lines, calendar=calendar, years=frozenset(years))
 
 
-def _is_cancelled(text: Any) -> bool:
-    if text is None:
-        return False
-    try:
-        return _cached_is_cancelled(text)
-    except TypeError:
-        return _cached_is_cancelled(str(text))
-
-
-@functools.lru_cache(maxsize=1024)
-def _cached_is_cancelled(text: Any) -> bool:
-    return schema.lookup_code(schema.ORDER_STATUSES, text) == "cancelled"
-
-
 def _no_due(bad_due: Mapping[int, Any], i: int) -> tuple[str, dict[str, Any]]:
     if i not in bad_due:
         return ("no_due", {})
-    # a formula never calculated has no value to show (workbook.py flags it no-cached-value)
+    # a formula never calculated has no value to show (xlsx/read.py flags it no-cached-value)
     return ("bad_due", {"value": bad_due[i]}) if bad_due[i] is not None else ("due_no_value", {})
 
 
 def _add_notes(line: Line, problem: str | None, notes: list[tuple[str, dict[str, Any]]], shipped: int | None,
                quantity: int | None) -> None:
-    """After the main reason: why the lead time was not checked, a planned ship date, what is left to ship."""
+    """After the main reason: why the lead time was not checked, what the stage or a planned ship date says,
+    what is left to ship."""
     if problem is not None:
         line.reasons.append((problem, {"model": line.model}))
     line.reasons.extend(notes)

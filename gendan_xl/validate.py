@@ -16,11 +16,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from statistics import median_low
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from gendan_xl.errors import ERROR, WARNING, Issue, Report
 from gendan_xl.messages import make_issue
-from gendan_xl.schema import CURRENCIES, ORDER_STATUSES, lookup_code, normalize_currency, normalize_header
+from gendan_xl.schema import CURRENCIES, STAGES, Vocabulary, fold_key, normalize_currency
 from gendan_xl.xlsx.read import Row, Table
 
 CENT = Decimal("0.01")
@@ -51,26 +51,30 @@ class Context:
 Rule = Callable[[Row, Context], Iterator[Issue]]
 
 
-def _key(text: object) -> str:
-    return normalize_header(text)
-
-
 def rule_parse_errors(row: Row, ctx: Context) -> Iterator[Issue]:
     for f, kind in row.errors.items():
         yield ctx.issue(kind, row, f, WARNING if kind == "no-cached-value" else ERROR)
 
 
+# What every order line must fill in (when its sheet has the column), and the due dates of which one must be.
+MUST_FILL = ("order_no", "customer", "model", "quantity", "order_date")
+DUE_FIELDS = ("customer_due_date", "factory_due_date")
+
+
 def rule_missing(row: Row, ctx: Context) -> Iterator[Issue]:
-    for f in ctx.table.schema.required:
+    for f in MUST_FILL:
         if f in row.cols and row.raw.get(f) is None and f not in row.errors:
             yield ctx.issue("missing-value", row, f)
+    dues = [f for f in DUE_FIELDS if f in row.cols]
+    if dues and all(row.raw.get(f) is None and f not in row.errors for f in dues):
+        yield ctx.issue("missing-value", row, dues[0])
 
 
 def rule_duplicate(row: Row, ctx: Context) -> Iterator[Issue]:
     order_no, model = row.values.get("order_no"), row.values.get("model")
     if not order_no:
         return
-    key = (_key(order_no), _key(model))
+    key = (fold_key(order_no), fold_key(model))
     first = ctx.seen.get(key)
     if first is None:
         ctx.seen[key] = f"{ctx.table.sheet}!{row.ref('order_no')}"
@@ -126,10 +130,10 @@ def rule_shipped(row: Row, ctx: Context) -> Iterator[Issue]:
 
 def rule_master_data(row: Row, ctx: Context) -> Iterator[Issue]:
     customer = row.values.get("customer")
-    if ctx.customers is not None and customer and _key(customer) not in ctx.customers:
+    if ctx.customers is not None and customer and fold_key(customer) not in ctx.customers:
         yield ctx.issue("unknown-customer", row, "customer", master=ctx.customer_sheet)
     model = row.values.get("model")
-    if ctx.models is not None and model and _key(model) not in ctx.models:
+    if ctx.models is not None and model and fold_key(model) not in ctx.models:
         yield ctx.issue("unknown-model", row, "model", master=ctx.product_sheet)
 
 
@@ -139,15 +143,8 @@ def rule_currency(row: Row, ctx: Context) -> Iterator[Issue]:
         yield ctx.issue("unknown-currency", row, "currency", allowed="/".join(ctx.currencies))
 
 
-def rule_status(row: Row, ctx: Context) -> Iterator[Issue]:
-    status = row.values.get("status")
-    if status and lookup_code(ORDER_STATUSES, status) is None:
-        allowed = "/".join(spellings[0] if ctx.lang == "zh" else code for code, spellings in ORDER_STATUSES.items())
-        yield ctx.issue("unknown-status", row, "status", allowed=allowed)
-
-
 RULES: tuple[Rule, ...] = (rule_parse_errors, rule_missing, rule_duplicate, rule_quantity, rule_price, rule_amount,
-                           rule_dates, rule_shipped, rule_master_data, rule_currency, rule_status)
+                           rule_dates, rule_shipped, rule_master_data, rule_currency)
 
 
 def check_orders(orders: Table, *, customers: Table | None = None, products: Table | None = None,
@@ -161,14 +158,34 @@ def check_orders(orders: Table, *, customers: Table | None = None, products: Tab
     )
     if customers is not None:
         ctx.customer_sheet = customers.sheet
-        ctx.customers = {_key(r.values.get(f)) for r in customers.rows for f in ("code", "name")
+        ctx.customers = {fold_key(r.values.get(f)) for r in customers.rows for f in ("code", "name")
                          if r.values.get(f)}
     if products is not None:
         ctx.product_sheet = products.sheet
-        ctx.models = {_key(r.values.get("model")) for r in products.rows if r.values.get("model")}
+        ctx.models = {fold_key(r.values.get("model")) for r in products.rows if r.values.get("model")}
     report = Report(rows=len(orders.rows), lang=lang)
     for row in orders.rows:
         for rule in RULES:
             report.extend(rule(row, ctx))
     return report
 
+
+def check_status_words(cells: Iterable[tuple[str, Any]], vocabulary: Vocabulary, *, sheet: str, lang: str,
+                       header_cell: str = "", dropdown: Iterable[Any] = ()) -> list[Issue]:
+    """One warning per distinct status word that maps to no stage — never an error per row: the lines are
+    still judged by their dates and quantities. `cells` are (cell, word) of the status column; `dropdown`
+    the words of its drop-down list (the user's own vocabulary, reported even before anyone picks them).
+    Each warning points at the word's first cell (the header for a drop-down word no line uses yet), counts
+    its rows and gives the gendan.toml line that fixes it."""
+    found: dict[str, list[Any]] = {}
+    for cell, word in cells:
+        if word is None or (isinstance(word, str) and not word.strip()) or vocabulary.stage_of(word) is not None:
+            continue
+        entry = found.setdefault(fold_key(word), [cell, word, 0])
+        entry[2] += 1
+    for word in dropdown:
+        if vocabulary.stage_of(word) is None:
+            found.setdefault(fold_key(word), [header_cell, word, 0])
+    stages = ", ".join(STAGES)
+    return [make_issue("unknown-status", WARNING, sheet, cell, word, lang, rows=rows, stages=stages)
+            for cell, word, rows in found.values()]

@@ -49,7 +49,7 @@ def test_demo_writes_the_overdue_report_and_statements_into_the_outbox(config, t
         header = pc.CalamineWorkbook.from_path(str(tmp_path / "demo" / name)).get_sheet_by_name("订单").to_python()[2]
         assert "交期状态 / Lead-time status" in header, name
     assert list((tmp_path / "demo" / "quotes").glob("Q2026*.xlsx"))
-    assert "orders_messy.xlsx: 200 行，15 个错误" in cap.out
+    assert "orders_messy.xlsx: 200 行，14 个错误，1 个警告" in cap.out
 
 
 def test_demo_through_smtp_sends_once(config, tmp_path, capsys, monkeypatch):

@@ -31,8 +31,8 @@ def order(n=2, **values):
     return Row(row=n, values=values)
 
 
-def one(today=TODAY, products=PRODUCTS, calendar=CAL, warning_days=3, **values):
-    result = compute_status([order(**values)], products, calendar, today, warning_days=warning_days)
+def one(today=TODAY, products=PRODUCTS, calendar=CAL, warning_days=3, due="customer", **values):
+    result = compute_status([order(**values)], products, calendar, today, warning_days=warning_days, due=due)
     return result.lines[0]
 
 
@@ -44,11 +44,12 @@ def test_plan_across_national_day_uses_makeup_days():
     # finish = 2 back from 10-10: 10-09, 10-08.
     # material = 10 back from 10-08: 09-30, 29, 28, (holidays 09-25…27), 24, 23, 22, 21, makeup Sunday 09-20,
     # 18, 17 → 09-17; production starts the next working day, 09-18.
-    line = one(today=D(2026, 9, 1), factory_due_date=D(2026, 10, 16), customer_due_date=D(2026, 10, 20))
+    line = one(today=D(2026, 9, 1), factory_due_date=D(2026, 10, 16), customer_due_date=D(2026, 10, 20),
+               due="factory")
     assert line.plan == {
         "material": D(2026, 9, 17), "production_start": D(2026, 9, 18), "production_finish": D(2026, 10, 8),
         "inspection": D(2026, 10, 10), "packing": D(2026, 10, 13), "ship": D(2026, 10, 13)}
-    assert line.due_date == D(2026, 10, 16)  # the factory due date wins for planning
+    assert (line.due_date, line.due_basis) == (D(2026, 10, 16), "factory")  # [status] due = "factory"
     assert (line.status, line.next_milestone, line.next_milestone_date) == ("on_track", "material", D(2026, 9, 17))
 
 
@@ -111,36 +112,36 @@ CASES = [
     ("cancelled", dict(status="已取消", customer_due_date=D(2026, 11, 1)), "cancelled", "已取消", None, None),
     ("cancelled-en", dict(status="Canceled", customer_due_date=D(2026, 11, 1)), "cancelled", "已取消", None, None),
     ("on-time", dict(customer_due_date=D(2026, 11, 20), ship_date=D(2026, 11, 20), shipped_qty=1000),
-     "shipped_on_time", "11-20 已出货，交期 11-20", None, None),
+     "shipped_on_time", "11-20 已出货，客户交期 11-20", None, None),
     ("late-vs-customer-date", dict(customer_due_date=D(2026, 11, 20), factory_due_date=D(2026, 11, 25),
                                    ship_date=D(2026, 11, 25), shipped_qty=1000),
-     "shipped_late", "11-25 出货，比交期 11-20 晚 5 天", 5, None),
+     "shipped_late", "11-25 出货，晚 5 天，客户交期 11-20（工厂交期 11-25）", 5, None),
     ("ship-date-only", dict(customer_due_date=D(2026, 11, 20), ship_date=D(2026, 11, 19)),
-     "shipped_on_time", "11-19 已出货，交期 11-20", None, None),
+     "shipped_on_time", "11-19 已出货，客户交期 11-20", None, None),
     ("over-shipped", dict(customer_due_date=D(2026, 11, 20), ship_date=D(2026, 11, 19), shipped_qty=1010),
-     "shipped_on_time", "11-19 已出货，交期 11-20", None, None),
-    ("overdue", dict(customer_due_date=D(2026, 11, 20)), "overdue", "交期 11-20 已过 7 天，尚未出货", 7, None),
+     "shipped_on_time", "11-19 已出货，客户交期 11-20", None, None),
+    ("overdue", dict(customer_due_date=D(2026, 11, 20)), "overdue", "逾期 7 天，尚未出货，客户交期 11-20", 7, None),
     ("zero-shipped-is-not-shipped", dict(customer_due_date=D(2026, 11, 20), ship_date=D(2026, 11, 20),
                                          shipped_qty=0),
-     "overdue", "交期 11-20 已过 7 天，尚未出货", 7, None),
+     "overdue", "逾期 7 天，尚未出货，客户交期 11-20", 7, None),
     ("partial-overdue", dict(customer_due_date=D(2026, 11, 20), ship_date=D(2026, 11, 20), shipped_qty=300),
-     "overdue", "交期 11-20 已过 7 天，尚未出齐；已出 300/1000，余 700 未出", 7, None),
+     "overdue", "逾期 7 天，尚未出齐，客户交期 11-20；已出 300/1000，余 700 未出", 7, None),
     ("missed-material", dict(customer_due_date=D(2026, 12, 18)), "at_risk", "到料计划 11-25，尚未到料", None, 21),
     ("late-start-short", dict(customer_due_date=D(2026, 12, 18), material_date=D(2026, 11, 20),
                               production_date=D(2026, 11, 27)),
-     "at_risk", "还需 16 个工作日，距交期 12-18 只有 15 个工作日", None, 21),
+     "at_risk", "还需 16 个工作日，只剩 15 个工作日，客户交期 12-18", None, 21),
     ("partial-open", dict(customer_due_date=D(2026, 12, 18), ship_date=D(2026, 11, 20), shipped_qty=300),
      "on_track", "下一步：包装 12-15，富余 10 个工作日；已出 300/1000，余 700 未出", None, 21),
     ("window", dict(model="FAST", customer_due_date=D(2026, 12, 2), material_date=D(2026, 11, 20),
                     production_date=D(2026, 11, 23), finish_date=D(2026, 11, 24),
                     inspection_date=D(2026, 11, 25)),
-     "at_risk", "交期 12-02，只剩 3 个工作日", None, 5),
+     "at_risk", "只剩 3 个工作日，客户交期 12-02", None, 5),
     ("outside-window", dict(model="FAST", customer_due_date=D(2026, 12, 3), inspection_date=D(2026, 11, 25)),
      "on_track", "下一步：包装 12-02，富余 3 个工作日", None, 6),
     ("due-today", dict(model="FAST", customer_due_date=TODAY, inspection_date=D(2026, 11, 25)),
      "at_risk", "出货计划 11-26，尚未出货", None, 0),
     ("future-ship-date-is-a-plan", dict(customer_due_date=D(2026, 11, 20), ship_date=D(2026, 12, 1)),
-     "overdue", "交期 11-20 已过 7 天，尚未出货；出货日期 12-01 在今天之后，按未出货计算", 7, None),
+     "overdue", "逾期 7 天，尚未出货，客户交期 11-20；出货日期 12-01 在今天之后，按未出货计算", 7, None),
     ("future-ship-date-proves-nothing", dict(customer_due_date=D(2026, 12, 18), ship_date=D(2026, 12, 16)),
      "at_risk", "到料计划 11-25，尚未到料；出货日期 12-16 在今天之后，按未出货计算", None, 21),
     ("no-due", dict(), "unknown", "缺少交期，请填写客户交期或工厂交期", None, None),
@@ -149,16 +150,17 @@ CASES = [
     ("shipped-no-date", dict(customer_due_date=D(2026, 11, 20), shipped_qty=1000), "unknown",
      "已全部出货但缺少出货日期，无法判断是否准时", None, None),
     ("unknown-model", dict(model="ZZ-9", customer_due_date=D(2026, 12, 18)), "unknown",
-     "交期 12-18；型号“ZZ-9”不在产品表，未按标准周期检查", None, 21),
+     "客户交期 12-18；型号“ZZ-9”不在产品表，未按标准周期检查", None, 21),
     ("unknown-model-overdue", dict(model="ZZ-9", customer_due_date=D(2026, 11, 20)), "overdue",
-     "交期 11-20 已过 7 天，尚未出货；型号“ZZ-9”不在产品表，未按标准周期检查", 7, None),
+     "逾期 7 天，尚未出货，客户交期 11-20；型号“ZZ-9”不在产品表，未按标准周期检查", 7, None),
     ("no-model-in-window", dict(model=None, customer_due_date=D(2026, 12, 1)), "at_risk",
-     "交期 12-01，只剩 2 个工作日；缺少型号，未按标准周期检查", None, 4),
+     "只剩 2 个工作日，客户交期 12-01；缺少型号，未按标准周期检查", None, 4),
     ("product-without-lead-times", dict(model="BLANK", customer_due_date=D(2026, 12, 18)), "unknown",
-     "交期 12-18；型号“BLANK”没有标准周期，未按标准周期检查", None, 21),
-    ("factory-date-plans", dict(customer_due_date=D(2026, 11, 20), factory_due_date=D(2026, 12, 18),
-                                material_date=D(2026, 11, 20), production_date=D(2026, 11, 26)),
-     "on_track", "下一步：完工 12-09，富余 0 个工作日", None, 21),
+     "客户交期 12-18；型号“BLANK”没有标准周期，未按标准周期检查", None, 21),
+    # one due-date rule: the customer's date decides, open or shipped; the factory's is shown beside it
+    ("customer-date-decides", dict(customer_due_date=D(2026, 11, 20), factory_due_date=D(2026, 12, 18),
+                                   material_date=D(2026, 11, 20), production_date=D(2026, 11, 26)),
+     "overdue", "逾期 7 天，尚未出货，客户交期 11-20（工厂交期 12-18）", 7, None),
 ]
 
 
@@ -178,7 +180,7 @@ def test_no_rows_and_odd_values_do_not_crash():
     odd = one(model=["A-100"], status=["取消"], customer_due_date=dt.datetime(2026, 12, 18, 9, 30),
               quantity="abc", shipped_qty=True)
     assert (odd.status, odd.due_date) == ("unknown", D(2026, 12, 18))
-    assert odd.reason() == "交期 12-18；型号“['A-100']”不在产品表，未按标准周期检查"
+    assert odd.reason() == "客户交期 12-18；型号“['A-100']”不在产品表，未按标准周期检查"
 
 
 def test_model_lookup_ignores_case_and_width():
@@ -195,12 +197,12 @@ def test_warning_window_is_a_parameter(warning_days, status):
 def test_english_reasons_and_labels():
     line = one(customer_due_date=D(2026, 11, 20), ship_date=D(2026, 11, 20), shipped_qty=300)
     assert line.label() == "逾期" and line.label("en") == "Overdue"
-    assert line.reason("en") == "7 days past due 11-20, not fully shipped; partly shipped 300 of 1000, 700 to go"
+    assert line.reason("en") == "7 days overdue, not fully shipped, customer due 11-20; partly shipped 300 of 1000, 700 to go"
     line = one(customer_due_date=D(2026, 12, 18))
     assert line.reason("en") == "material planned 11-25, not done"
     assert line.next_milestone_label("en") == "material"
     line = one(customer_due_date=D(2026, 12, 18), material_date=D(2026, 11, 20), production_date=D(2026, 11, 27))
-    assert line.reason("en") == "needs 16 working days, only 15 left before due 12-18"
+    assert line.reason("en") == "needs 16 working days, only 15 left, customer due 12-18"
 
 
 def test_2027_due_date_still_gets_a_status_and_one_warning():
@@ -238,15 +240,15 @@ def _result():
 def test_counts_list_every_status():
     counts = _result().counts
     assert list(counts) == list(STATUSES)
-    assert counts == {"overdue": 5, "at_risk": 6, "on_track": 3, "shipped_late": 1, "shipped_on_time": 3,
+    assert counts == {"overdue": 6, "at_risk": 6, "on_track": 2, "shipped_late": 1, "shipped_on_time": 3,
                       "cancelled": 2, "unknown": 5}
 
 
 def test_urgent_lists_overdue_then_least_slack():
     urgent = _result().urgent
-    assert [x.status for x in urgent] == ["overdue"] * 5 + ["at_risk"] * 6
+    assert [x.status for x in urgent] == ["overdue"] * 6 + ["at_risk"] * 6
     assert urgent[0].days_late == 7 and urgent[-1].slack_workdays is None  # the line with no model comes last
-    at_risk = [(x.order_no, x.slack_workdays) for x in urgent[5:]]
+    at_risk = [(x.order_no, x.slack_workdays) for x in urgent[6:]]
     assert at_risk == sorted(at_risk, key=lambda p: p[1] if p[1] is not None else 10**9)
     assert at_risk[0] == ("SO-11", -7)  # missed-material: 15 left − 22 to do
 
@@ -284,7 +286,7 @@ def test_products_from_rows_and_plain_dicts():
 def test_text_tables_are_bilingual():
     for table in (STATUS_LABELS, MILESTONE_LABELS, REASONS):
         for code, (zh, en) in table.items():
-            assert zh and en and zh != en, code
+            assert zh and en and (zh != en or zh.strip("{}").isidentifier()), code  # "{due}" alone is no text
 
 
 def test_a_zero_quantity_line_is_not_reported_overdue():
@@ -303,3 +305,42 @@ def test_equal_values_of_other_types_keep_their_own_reason():
     reasons = [line.reason("en") for line in result.lines]
     assert "'1.0'" in reasons[0] and "'True'" in reasons[1]
     assert reasons[2].startswith("the due date is a formula with no calculated value")
+
+
+# -- one due-date rule, either basis ----------------------------------------------------------------------
+
+def test_factory_basis_plans_by_the_factory_date_but_past_the_customer_date_is_never_on_track():
+    # customer 11-20 has passed; the factory date 12-18 plans a line that would otherwise be on track
+    values = dict(customer_due_date=D(2026, 11, 20), factory_due_date=D(2026, 12, 18), material_date=D(2026, 11, 20),
+                  production_date=D(2026, 11, 26))
+    line = one(due="factory", **values)
+    assert (line.status, line.due_basis, line.due_date, line.days_to_due) == ("at_risk", "factory", D(2026, 12, 18), 21)
+    assert line.reason() == "客户交期 11-20 已过 7 天，尚未出货（计划按工厂交期 12-18）"
+    assert line.plan["production_finish"] == D(2026, 12, 9)  # planned from the factory date
+
+
+def test_factory_basis_flags_a_factory_date_after_the_customers():
+    line = one(due="factory", customer_due_date=D(2026, 12, 10), factory_due_date=D(2026, 12, 18),
+               material_date=D(2026, 11, 20), production_date=D(2026, 11, 26))
+    assert line.status == "at_risk"
+    assert line.reason() == "工厂交期 12-18 晚于客户交期 12-10，请与客户确认"
+
+
+def test_factory_basis_judges_a_shipment_by_the_factory_date_and_names_both():
+    line = one(due="factory", customer_due_date=D(2026, 11, 20), factory_due_date=D(2026, 11, 25),
+               ship_date=D(2026, 11, 24), shipped_qty=1000)
+    assert line.status == "shipped_on_time"
+    assert line.reason() == "11-24 已出货，工厂交期 11-25（客户交期 11-20）"
+
+
+@pytest.mark.parametrize("due", ["customer", "factory"])
+def test_either_basis_falls_back_to_the_other_date(due):
+    line = one(due=due, factory_due_date=D(2026, 11, 20))
+    assert (line.status, line.due_basis, line.reason()) == ("overdue", "factory", "逾期 7 天，尚未出货，工厂交期 11-20")
+    line = one(due=due, customer_due_date=D(2026, 11, 20))
+    assert (line.status, line.due_basis) == ("overdue", "customer")
+
+
+def test_an_unknown_due_basis_is_refused():
+    with pytest.raises(ValueError, match="customer, factory"):
+        one(due="shipping", customer_due_date=D(2026, 11, 20))

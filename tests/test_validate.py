@@ -31,7 +31,6 @@ D = dt.date
     ({"型号": "XX-1"}, [("订单", "C2", "unknown-model")]),
     ({"币种": "RMB"}, []),  # RMB is CNY
     ({"币种": "DOGE"}, [("订单", "F2", "unknown-currency")]),
-    ({"状态": "进行中"}, [("订单", "L2", "unknown-status")]),
     ({"状态": "Cancelled"}, []),
     ({"客户交期": D(2062, 4, 20)}, [("订单", "I2", "date-out-of-range")]),
 ])
@@ -39,6 +38,14 @@ def test_each_rule(book, overrides, expected):
     report = validate_workbook(book([good_row(**overrides)]))
     assert report.flat() == expected
     assert report.ok == (not expected)
+
+
+def test_an_unknown_status_word_is_one_warning_with_its_row_count_and_the_fix(book):
+    rows = [good_row(订单号=f"SO{i}", 状态="进行中") for i in range(3)] + [good_row(订单号="SO9", 状态="暂停")]
+    report = validate_workbook(book(rows))
+    assert report.flat() == [("订单", "L2", "unknown-status")] and report.ok  # a warning, once, at its first cell
+    assert "（3 行）" in report.issues[0].message
+    assert '[statuses] "进行中" = "<阶段>"' in report.issues[0].message
 
 
 def test_formula_without_a_cached_value_is_a_warning(book):
@@ -105,16 +112,27 @@ def test_samples_are_what_the_generator_builds(tmp_path):
             assert a.get_sheet_by_name(s).to_python() == b.get_sheet_by_name(s).to_python(), (name, s)
 
 
-def test_a_missing_required_column_is_an_error(book):
+def test_a_missing_customer_column_is_a_warning_naming_the_checks_skipped(book):
     report = validate_workbook(book([good_row()], headers=["订单号", "型号", "数量", "单价", "下单日期", "客户交期"]))
-    assert report.flat()[0] == ("订单", "", "missing-column") and not report.ok
+    assert report.flat() == [("订单", "", "missing-column")] and report.ok
     assert "客户" in report.issues[0].message and "第 1 行" in report.issues[0].message
+
+
+def test_a_missing_required_column_stops_with_the_headers_found_and_the_fix(book):
+    from gendan_xl.errors import MissingColumnsError
+
+    path = book([good_row()], headers=["订单号", "客户", "料品", "数量", "下单日期", "客户交期"])
+    with pytest.raises(MissingColumnsError) as err:
+        validate_workbook(path)
+    text = str(err.value)
+    assert "has no 型号 column" in text and "headers found in row 1: 订单号, 客户, 料品, 数量" in text
+    assert 'gendan.toml [columns]: model = ["<your header>"]' in text
 
 
 def test_status_needs_a_due_date_column(book):
     from gendan_xl.errors import MissingColumnsError
     from gendan_xl.books.master import load_master, status_of
 
-    path = book([good_row()], headers=["订单号", "客户", "型号", "数量", "下单日期"])
-    with pytest.raises(MissingColumnsError, match="no 客户交期 / 工厂交期"):
+    path = book([good_row()], headers=["订单号", "客户", "型号", "数量", "下单日期", "要求出货"])
+    with pytest.raises(MissingColumnsError, match=r'has no 客户交期 column .*customer_due_date = \["<your header>"\]'):
         status_of(load_master(path), today=D(2026, 11, 26))

@@ -14,13 +14,18 @@ from gendan_xl.xlsx.read import open_book, parse_date, parse_number, read_sheet,
 
 
 @pytest.mark.parametrize("family, spellings", [
-    ("customer_due_date", ["交期", "交货期", "客户交期", "要求交期", "Delivery date", "Due Date", "due date"]),
+    ("customer_due_date", ["交期", "交货期", "客户交期", "要求交期", "Delivery date", "Due Date", "due date", "CRD"]),
     ("order_no", ["订单号", "订单编号", "PO号", "Order No.", "ORDER NO", "order no"]),
     ("model", ["型号", "机型", "料号", "Model", "P/N", "p/n"]),
     ("quantity", ["数量", "订单数量", "Qty", "QTY", "Quantity", "数量(pcs)"]),
     ("unit_price", ["单价", "单价(USD)", "单价（美元）", "Unit Price", "U/P"]),
     ("order_date", ["下单日期", "订单日期", "Order Date", "ＯＲＤＥＲ　ＤＡＴＥ"]),  # full-width letters and space
-    ("ship_date", ["出货日期", "发货日期", "Ship Date", "ETD", " ship  date "]),
+    ("ship_date", ["出货日期", "发货日期", "Ship Date", " ship  date ", "实际出货日期", "ATD"]),
+    # ETD and 船期 are plans (estimated departure), never a shipment: weakly the factory's promised date
+    ("factory_due_date", ["工厂交期", "回复交期", "确认交期", "Promised Date", "Ex-Factory Date", "ETD", "船期"]),
+    ("shipped_qty", ["已出数", "已出货数", "出货数量", "实出数量", "Ship Qty", "Qty Shipped", "已出货数量（PCS）"]),
+    ("open_qty", ["未出数", "欠数", "Balance Qty", "Open Qty"]),
+    ("cancelled", ["是否取消", "Cancelled (Y/N)", "作废"]),
     ("merchandiser", ["跟单员", "跟单", "Merchandiser"]),
 ])
 def test_header_alias_families(family, spellings):

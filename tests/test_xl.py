@@ -288,7 +288,7 @@ def test_validate_writes_the_cli_report_as_linked_issues():
     assert [r[2] for r in rows[1:]] == [i.code for i in done.report.issues]
     first = done.report.issues[0]
     assert rows[1][0] == f'=HYPERLINK("#\'{first.sheet}\'!{first.cell}","{first.sheet}!{first.cell}")'
-    assert "15" in done.message and "Issues" in done.message
+    assert "14 个错误，1 个警告" in done.message and "Issues" in done.message
 
 
 def test_a_click_that_cannot_be_told_does_both():

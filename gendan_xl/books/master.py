@@ -9,13 +9,18 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gendan_xl import schema
-from gendan_xl.errors import ERROR, WARNING, Issue, MissingColumnsError, MissingSheetError, Report
+from gendan_xl import defaults, schema
+from gendan_xl.errors import WARNING, Issue, MissingColumnsError, MissingSheetError, Report
 from gendan_xl.messages import make_issue
+from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary
 from gendan_xl.status import STATUS_FIELDS, StatusResult, compute_status, products_from_rows, status_from_columns
-from gendan_xl.validate import check_orders
+from gendan_xl.validate import check_orders, check_status_words
 from gendan_xl.workdays import WorkCalendar, calendar_from_rows
-from gendan_xl.xlsx.read import Book, Columns, MemoryBook, Table, open_book, read_columns, read_table
+from gendan_xl.xlsx.read import Book, Columns, MemoryBook, SheetLayout, Table, cell_ref, open_book, read_columns, read_table
+from gendan_xl.xlsx.validations import RANGE
+
+# Order columns whose absence only skips some checks (a warning); the required ones stop at the header.
+EXPECTED = ("customer", "order_date")
 
 
 @dataclass
@@ -28,8 +33,11 @@ class Master:
     products: Table | None = None
     calendar: Table | None = None
     notes: list[Issue] = field(default_factory=list)  # sheet-level findings (a missing 客户 sheet, ...)
+    vocabulary: Vocabulary = DEFAULT_VOCABULARY
+    dropdown: tuple[str, ...] = ()  # the words of the status column's drop-down list, when it has one
 
-    def calendar_and_issues(self, *, weekly: str = "mon-fri", lang: str = "zh") -> tuple[WorkCalendar, list[Issue]]:
+    def calendar_and_issues(self, *, weekly: str = defaults.WEEKLY,
+                            lang: str = defaults.LANG) -> tuple[WorkCalendar, list[Issue]]:
         """The working-day calendar: official China data plus this workbook's 假期 sheet, which wins."""
         if self.calendar is None:
             return WorkCalendar(weekly=weekly), []
@@ -43,23 +51,26 @@ def _optional(book: Book | MemoryBook, sheet_schema: schema.SheetSchema) -> Tabl
         return None
 
 
-def load_master(source: str | Path | Book | MemoryBook, *, sheet: str | None = None,
-                lang: str | None = None, lean: bool = False) -> Master:
+def load_master(source: str | Path | Book | MemoryBook, *, sheet: str | None = None, lang: str | None = None,
+                lean: bool = False, vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> Master:
     """Read the orders sheet and master data of a workbook file (or an open Book / MemoryBook).
 
-    `lean` reads only the order fields the status needs, column by column (`workbook.Columns`): a
+    `lean` reads only the order fields the status needs, column by column (`xlsx.read.Columns`): a
     million-line sheet then costs a fraction of the memory of typed rows. Validation needs the rows.
-    Raises GendanError (one line) when the workbook cannot be used."""
+    `vocabulary` adds the user's header spellings and status words (gendan.toml [columns], [statuses]).
+    Raises GendanError (one line) when the workbook cannot be used. What could change a result without
+    stopping the command — a header that only looks like a field, one that lost to a better spelling, a
+    status word with no stage — is in `notes`, one warning each."""
     book = source if isinstance(source, (Book, MemoryBook)) else open_book(source)
-    orders = read_columns(book, schema.ORDERS, STATUS_FIELDS, sheet) if lean else read_table(book, schema.ORDERS, sheet)
+    orders_schema = vocabulary.orders
+    orders = (read_columns(book, orders_schema, STATUS_FIELDS, sheet) if lean
+              else read_table(book, orders_schema, sheet))
     master = Master(book=book, orders=orders, customers=_optional(book, schema.CUSTOMERS),
-                    products=_optional(book, schema.PRODUCTS), calendar=_optional(book, schema.CALENDAR))
+                    products=_optional(book, schema.PRODUCTS), calendar=_optional(book, schema.CALENDAR),
+                    vocabulary=vocabulary)
     lang = lang or orders.lang
-    for f in schema.ORDERS.required:
-        if f not in orders.columns:
-            col = schema.ORDERS.column(f)
-            master.notes.append(make_issue("missing-column", ERROR, orders.sheet, "", None, lang,
-                                           column=col.label(lang), row=orders.header_row))
+    master.notes.extend(header_issues(orders, lang))
+    master.notes.extend(_status_word_issues(master, lang))
     if master.customers is None:
         master.notes.append(make_issue("no-customer-sheet", WARNING, orders.sheet, "", None, lang))
     if master.products is None:
@@ -67,13 +78,70 @@ def load_master(source: str | Path | Book | MemoryBook, *, sheet: str | None = N
     return master
 
 
-def validate_workbook(path: str | Path, *, sheet: str | None = None, lang: str | None = None) -> Report:
+def header_issues(layout: SheetLayout, lang: str) -> list[Issue]:
+    """Warnings about the header row: a column we use that is missing, a header that looks like a field but
+    is not recognised, a header that lost its field to a better spelling — each naming the cell and the
+    gendan.toml line that changes it."""
+    sch, match, row = layout.schema, layout.match, layout.header_row
+    out = [make_issue("missing-column", WARNING, layout.sheet, "", None, lang, column=sch.column(f).label(lang),
+                      row=row) for f in EXPECTED if f not in layout.columns]
+    for c, f in sorted(match.lookalikes.items()):
+        out.append(make_issue("unmapped-header", WARNING, layout.sheet, cell_ref(row, c), layout.headers[c], lang,
+                              column=sch.column(f).label(lang), field=f))
+    for c, f in sorted(match.lost.items()):
+        if f == "remark" or f not in layout.columns:
+            continue  # several remark columns are normal; a lost duplicate was refused at the header
+        used = layout.columns[f]
+        out.append(make_issue("header-not-used", WARNING, layout.sheet, cell_ref(row, c), layout.headers[c], lang,
+                              column=sch.column(f).label(lang), field=f,
+                              used=f"{cell_ref(row, used)}“{layout.headers[used]}”" if lang == "zh"
+                              else f"{cell_ref(row, used)} '{layout.headers[used]}'"))
+    return out
+
+
+def _status_word_issues(master: Master, lang: str) -> list[Issue]:
+    """One warning per status word (in the rows or the column's drop-down list) that maps to no stage."""
+    orders = master.orders
+    col = orders.columns.get("status")
+    if col is None:
+        return []
+    if isinstance(orders, Columns):
+        cells = zip((cell_ref(r, col) for r in orders.row_numbers), orders.values["status"])
+    else:
+        cells = ((row.ref("status"), row.raw.get("status")) for row in orders.rows)
+    out: list[Issue] = []
+    words: list[str] = []
+    for dv in master.book.dropdowns(orders.sheet):
+        if not dv.covers_column(col, orders.header_row):
+            continue
+        source = dv.source
+        if source.items:
+            words.extend(source.items)
+        elif source.kind == RANGE and source.sheet in master.book.sheet_names:
+            words.extend(str(v).strip() for v in master.book.area_values(source.sheet, source.area))
+        else:
+            out.append(make_issue("unreadable-dropdown", WARNING, orders.sheet, orders.column_ref("status"),
+                                  source.formula, lang, why=source.kind))
+    master.dropdown = tuple(dict.fromkeys(w for w in words if w))
+    out.extend(check_status_words(cells, master.vocabulary, sheet=orders.sheet, lang=lang,
+                                  header_cell=orders.column_ref("status"), dropdown=master.dropdown))
+    return out
+
+
+def validate_workbook(path: str | Path, *, sheet: str | None = None, lang: str | None = None,
+                      vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> Report:
     """Read the master workbook and return every issue of its orders sheet (the `validate` command)."""
-    master = load_master(path, sheet=sheet, lang=lang)
+    master = load_master(path, sheet=sheet, lang=lang, vocabulary=vocabulary)
     report = check_orders(master.orders, customers=master.customers, products=master.products,
                           lang=lang or master.orders.lang)
-    report.issues[:0] = master.notes
+    # the sheet's own findings first, then the header's, then the rows', each where its cell is
+    report.issues = sorted(master.notes + report.issues, key=_row_of)
     return report
+
+
+def _row_of(issue: Issue) -> int:
+    digits = "".join(ch for ch in issue.cell if ch.isdigit())
+    return int(digits) if digits else 0
 
 
 @dataclass
@@ -82,17 +150,18 @@ class MasterStatus:
 
     master: Master
     result: StatusResult
-    issues: list[Issue]  # 假期 sheet problems and calendar-unverified warnings
+    issues: list[Issue]  # header and status-word warnings, 假期 sheet problems, calendar-unverified warnings
 
-    def to_dict(self, lang: str = "zh") -> dict:
+    def to_dict(self, lang: str = defaults.LANG) -> dict:
         doc = self.result.to_dict(lang)
         doc["issues"] = [i.to_dict() for i in self.issues]
         return doc
 
 
-def status_of(master: Master, *, today: dt.date, warning_days: int = 3, weekly: str = "mon-fri",
-              lang: str | None = None) -> MasterStatus:
-    """Lead-time status of the master workbook's orders on `today` (the `status` command)."""
+def status_of(master: Master, *, today: dt.date, warning_days: int = defaults.WARNING_DAYS,
+              weekly: str = defaults.WEEKLY, lang: str | None = None, due: str = defaults.DUE) -> MasterStatus:
+    """Lead-time status of the master workbook's orders on `today` (the `status` command). `due` is the due
+    date lines are judged by: "customer" or "factory" (see status.py)."""
     lang = lang or master.orders.lang
     if not {"customer_due_date", "factory_due_date"} & set(master.orders.columns):
         raise MissingColumnsError(f'{master.book.name}: sheet "{master.orders.sheet}" has no 客户交期 / 工厂交期 '
@@ -101,11 +170,15 @@ def status_of(master: Master, *, today: dt.date, warning_days: int = 3, weekly: 
     products = products_from_rows(master.products.rows) if master.products is not None else {}
     orders = master.orders
     if isinstance(orders, Columns):
-        bad_due = {i: raw for f in ("customer_due_date", "factory_due_date")  # the factory's wins, as in rows
+        order = ("customer_due_date", "factory_due_date") if due == "customer" else ("factory_due_date",
+                                                                                    "customer_due_date")
+        bad_due = {i: raw for f in reversed(order)  # the basis's own bad value wins
                    for i, (_, raw) in orders.errors.get(f, {}).items()}
         result = status_from_columns(orders.values, orders.row_numbers, products, calendar, today,
-                                     warning_days=warning_days, bad_due=bad_due)
+                                     warning_days=warning_days, due=due, vocabulary=master.vocabulary,
+                                     bad_due=bad_due)
     else:
-        result = compute_status(orders.rows, products, calendar, today, warning_days=warning_days)
+        result = compute_status(orders.rows, products, calendar, today, warning_days=warning_days, due=due,
+                                vocabulary=master.vocabulary)
     sheet = master.calendar.sheet if master.calendar is not None else schema.CALENDAR.zh
-    return MasterStatus(master, result, issues + result.calendar_issues(lang, sheet=sheet))
+    return MasterStatus(master, result, master.notes + issues + result.calendar_issues(lang, sheet=sheet))

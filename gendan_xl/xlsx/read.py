@@ -25,7 +25,10 @@ import python_calamine as calamine
 
 from gendan_xl.errors import MissingColumnsError, MissingSheetError, UnusableWorkbookError
 from gendan_xl.xlsx.package import find_sheet, inflate_member, open_package
-from gendan_xl.schema import DATE, INT, NUMBER, ORDERS, TEXT, SheetSchema, header_language, match_headers, normalize_header
+from gendan_xl.xlsx.validations import (Area, ListValidation, classify, parse_sqref, parse_validations,
+                                        sheet_tail, workbook_names, workbook_tables)
+from gendan_xl.schema import (DATE, INT, NUMBER, ORDERS, TEXT, HeaderMatch, SheetSchema, fold_key, header_language,
+                              match_header_row, normalize_header)
 
 HEADER_SEARCH_ROWS = 20
 # A row whose first text says one of these ends the table: people put totals under their data.
@@ -105,6 +108,12 @@ class MemoryBook(_SheetFinder):
     def formulas_without_value(self, sheet: str) -> set[str]:
         return set()  # a live workbook has calculated every formula
 
+    def dropdowns(self, sheet: str) -> list[ListValidation]:
+        return []  # Excel validates what is typed in a live workbook; the button does not read the lists
+
+    def area_values(self, sheet: str, area: Area) -> list[Any]:
+        return []
+
 
 @dataclass
 class Book(_SheetFinder):
@@ -115,6 +124,7 @@ class Book(_SheetFinder):
     date1904: bool
     _wb: Any = field(repr=False, default=None)
     _cache: dict[str, list[list[Any]]] = field(repr=False, default_factory=dict)
+    _scans: dict[str, tuple[set[str], list]] = field(repr=False, default_factory=dict)
 
     @property
     def name(self) -> str:  # type: ignore[override]
@@ -147,19 +157,48 @@ class Book(_SheetFinder):
 
         The sheet's XML is scanned in chunks for the few ways such a cell can end; only a sheet that has one
         is searched cell by cell (rare: files written by scripts that never ran Excel)."""
+        return self._scan(sheet)[0]
+
+    def dropdowns(self, sheet: str) -> list[ListValidation]:
+        """The sheet's list validations (drop-downs), their sources resolved (see xlsx/validations.py)."""
+        raw = self._scan(sheet)[1]
+        if not raw:
+            return []
+        pkg = open_package(self.path)
+        with pkg.zf:
+            names = workbook_names(pkg.zf, pkg.names, pkg.workbook, [n for n, _, _ in pkg.sheets])
+            tables = workbook_tables(pkg.zf, pkg.names, [(n, part) for n, kind, part in pkg.sheets
+                                                         if kind == "worksheet"])
+        return [ListValidation(parse_sqref(sqref), classify(formula, quoted, sheet, names, tables))
+                for sqref, formula, quoted in raw]
+
+    def area_values(self, sheet: str, area: Area) -> list[Any]:
+        """The non-blank values of a small area, row by row: a drop-down's source range."""
+        out: list[Any] = []
+        for r, cells in enumerate(self.iter_rows(sheet), start=1):
+            if r > area.row2:
+                break
+            if r >= area.row1:
+                out.extend(v for v in cells[area.col1:area.col2 + 1] if not is_blank(v))
+        return out
+
+    def _scan(self, sheet: str) -> tuple[set[str], list[tuple[str, str | None, tuple[str, ...] | None]]]:
+        """One pass over the sheet's XML for what calamine does not tell: formulas without a cached value
+        and the list validations after <sheetData>."""
+        if sheet in self._scans:
+            return self._scans[sheet]
         pkg = open_package(self.path)
         with pkg.zf, open(self.path, "rb") as src:
             zi = pkg.zf.getinfo(find_sheet(pkg, self.path, sheet)[1])
-            tail = b""
-            for chunk in inflate_member(src, zi):
-                window = tail + chunk
-                if any(end in window for end in _NO_CACHE_ENDS):
-                    break
-                tail = window[-16:]
-            else:
-                return set()
-            xml = pkg.zf.read(zi)
-        return {m.group(1).decode() for m in _NO_CACHE.finditer(xml)}
+            tail, flagged, doc = b"", False, None
+            for chunk, doc in sheet_tail(inflate_member(src, zi)):
+                if chunk and not flagged:
+                    window = tail + chunk
+                    flagged = any(end in window for end in _NO_CACHE_ENDS)
+                    tail = window[-16:]
+            no_cache = {m.group(1).decode() for m in _NO_CACHE.finditer(pkg.zf.read(zi))} if flagged else set()
+        self._scans[sheet] = (no_cache, parse_validations(doc))
+        return self._scans[sheet]
 
 
 # How a formula cell without a cached value ends: "</f></c>", "<f .../></c>", "<v/></c>", "<v></v></c>".
@@ -300,6 +339,8 @@ class SheetLayout:
     headers: list[str]
     width: int
     lang: str
+    block: range  # the table's columns: a sheet may hold other tables beside it
+    match: HeaderMatch  # how the headers matched: what lost to a better spelling, what only looks like a field
 
     def column_ref(self, field_: str) -> str:
         return cell_ref(self.header_row, self.columns[field_])
@@ -320,15 +361,14 @@ def read_table(book: Book | MemoryBook, schema: SheetSchema, sheet: str | None =
     """
     name = book.find_sheet(schema, sheet)
     grid = book.values(name)
-    header_idx, mapping = _find_header(grid, schema)
-    _check_header(book, name, schema, header_idx, mapping)
-    headers = ["" if h is None else str(h).strip() for h in grid[header_idx]]
-    columns = {f: i for i, f in mapping.items()}
+    found = locate_table(grid[:HEADER_SEARCH_ROWS], schema, book.name, name)
+    header_idx, columns, headers = found.header_idx, found.match.columns, found.headers
     no_cache = book.formulas_without_value(name) if any(
         schema.column(f).type != TEXT for f in columns) else set()
-    rows = list(_data_rows(grid, header_idx, schema, columns, headers, book.date1904, no_cache, year_anchor))
+    rows = list(_data_rows(grid, found, schema, book.date1904, no_cache, year_anchor))
     return Table(sheet=name, schema=schema, header_row=header_idx + 1, columns=columns, headers=headers,
-                 width=len(headers), rows=rows, lang=header_language([headers[i] for i in mapping]))
+                 width=len(headers), rows=rows, lang=header_language([headers[i] for i in columns.values()]),
+                 block=found.block, match=found.match)
 
 
 def read_sheet(path: str | Path, schema: SheetSchema = ORDERS, sheet: str | None = None) -> Table:
@@ -360,11 +400,8 @@ def read_columns(book: Book | MemoryBook, schema: SheetSchema, fields: Iterable[
     name = book.find_sheet(schema, sheet)
     rows = book.iter_rows(name)
     head = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
-    header_idx, mapping = _find_header(head, schema)
-    _check_header(book, name, schema, header_idx, mapping)
-    assert header_idx is not None
-    headers = ["" if h is None else str(h).strip() for h in head[header_idx]]
-    columns = {f: i for i, f in mapping.items()}
+    found = locate_table(head, schema, book.name, name)
+    header_idx, columns, headers = found.header_idx, found.match.columns, found.headers
     wanted = [f for f in dict.fromkeys(fields) if f in columns]
     if year_anchor in columns and year_anchor not in wanted:
         wanted.append(year_anchor)
@@ -373,7 +410,7 @@ def read_columns(book: Book | MemoryBook, schema: SheetSchema, fields: Iterable[
     row_numbers: list[int] = []
     below: dict[int, list[Any]] = {}
     used_width = 0
-    ends = _DataEnd(schema, columns)
+    ends = _DataEnd(schema, found)
     ended = False
     for i, cells in enumerate(itertools.chain(head, rows)):
         w = filled_width(cells)
@@ -409,8 +446,9 @@ def read_columns(book: Book | MemoryBook, schema: SheetSchema, fields: Iterable[
         if bad:
             errors[f] = bad
     return Columns(sheet=name, schema=schema, header_row=header_idx + 1, columns=columns, headers=headers,
-                   width=len(headers), lang=header_language([headers[i] for i in mapping]), row_numbers=row_numbers,
-                   values=values, errors=errors, used_width=used_width, below=below)
+                   width=len(headers), lang=header_language([headers[i] for i in columns.values()]),
+                   block=found.block, match=found.match, row_numbers=row_numbers, values=values, errors=errors,
+                   used_width=used_width, below=below)
 
 
 _SHARED_TEXTS = 50_000
@@ -457,32 +495,100 @@ def _type_column(raw: list[Any], kind: str, date1904: bool,
     return out, bad
 
 
-def _check_header(book: Book | MemoryBook, name: str, schema: SheetSchema, header_idx: int | None,
-                  mapping: dict[int, str]) -> None:
-    if header_idx is None:
-        wanted = ", ".join(schema.column(f).zh for f in schema.required)
-        raise MissingColumnsError(
-            f'{book.name}: sheet "{name}" has no header row with {wanted} in its first '
-            f"{HEADER_SEARCH_ROWS} rows; check the column titles")
-    missing = [f for f in schema.required if f not in mapping.values()]
-    if missing and len(missing) == len(schema.required):
-        raise MissingColumnsError(f'{book.name}: sheet "{name}" lacks the columns '
-                                  f'{", ".join(schema.column(f).zh for f in missing)}')
+@dataclass(frozen=True)
+class FoundTable:
+    """Where a table sits in a sheet: its header row (0-based), its column block and its header match."""
+
+    header_idx: int
+    block: range
+    match: HeaderMatch
+    headers: list[str]
 
 
-def _find_header(grid: list[list[Any]], schema: SheetSchema) -> tuple[int | None, dict[int, str]]:
-    """The row, within the first 20, that names the most known columns (at least two of them).
+def locate_table(head: Sequence[Sequence[Any]], schema: SheetSchema, book_name: str, sheet: str) -> FoundTable:
+    """The table of `schema` in the first rows of a sheet: the header row and column block that name the most
+    fields. Raises MissingColumnsError, with the headers found and the gendan.toml lines that would fix it,
+    when there is none, when a required field is missing, or when two headers claim one field equally.
 
-    Title rows and merged titles above the header hold one text at most, so they never win.
+    A sheet may hold more than one table: blocks are separated by columns empty in the header row and in the
+    rows under it, and only the best block is read — a neighbouring table's "Item #" or "Total" is not ours.
     """
-    best: tuple[int, int | None, dict[int, str]] = (1, None, {})
-    for i, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
-        mapping = match_headers(schema, row)
-        required = sum(1 for f in mapping.values() if f in schema.required)
-        score = len(mapping) + required
-        if len(mapping) >= 2 and score > best[0]:
-            best = (score, i, mapping)
-    return best[1], best[2]
+    wanted = set(schema.required) | {f for group in schema.one_of for f in group}
+    best: tuple[int, int, range, HeaderMatch] | None = None
+    for i, row in enumerate(head):
+        for block in _blocks(head, i):
+            match = match_header_row(schema, list(row), block)
+            named = len(match.columns) + len(match.duplicates)
+            if named < 2:
+                continue
+            score = named + sum(1 for f in match.columns if f in wanted)
+            if best is None or score > best[0]:
+                best = (score, i, block, match)
+    if best is None:
+        candidates = [r for r in head if sum(1 for v in r if isinstance(v, str) and v.strip()) >= 2]
+        found = _header_texts(candidates[0], range(len(candidates[0]))) if candidates else "none"
+        names = ", ".join(schema.column(f).zh for f in schema.required) or schema.zh
+        raise MissingColumnsError(
+            f'{book_name}: sheet "{sheet}" has no header row with {names} in its first {HEADER_SEARCH_ROWS} rows '
+            f"(headers found: {found}); check the column titles, or map yours in gendan.toml [columns]")
+    _, idx, block, match = best
+    headers = ["" if h is None else str(h).strip() for h in head[idx]]
+    if schema.strict:
+        _check_fields(schema, book_name, sheet, idx, block, match, headers)
+    else:
+        missing = [f for f in schema.required if f not in match.columns]
+        if missing and len(missing) == len(schema.required):
+            raise MissingColumnsError(f'{book_name}: sheet "{sheet}" lacks the columns '
+                                      f'{", ".join(schema.column(f).zh for f in missing)}')
+    return FoundTable(idx, block, match, headers)
+
+
+def _blocks(head: Sequence[Sequence[Any]], i: int) -> list[range]:
+    """The column blocks of header row `i`: runs of columns apart from the separators, a separator being a
+    column blank in the header and in every row of `head` under it (a blank header over data is a column
+    of the table whose title was left empty)."""
+    row = head[i]
+    below = head[i + 1:]
+    blocks, start = [], None
+    for c in range(len(row)):
+        separator = is_blank(row[c]) and all(c >= len(r) or is_blank(r[c]) for r in below)
+        if separator:
+            if start is not None:
+                blocks.append(range(start, c))
+            start = None
+        elif start is None:
+            start = c
+    if start is not None:
+        blocks.append(range(start, len(row)))
+    return blocks
+
+
+def _header_texts(row: Sequence[Any], block: range) -> str:
+    texts = [str(row[c]).strip() for c in block if c < len(row) and not is_blank(row[c])]
+    return ", ".join(texts) or "none"
+
+
+def _check_fields(schema: SheetSchema, book_name: str, sheet: str, idx: int, block: range, match: HeaderMatch,
+                  headers: list[str]) -> None:
+    """A strict schema (the orders sheet) refuses what would make a result wrong: a required field missing,
+    or two headers claiming one field equally well."""
+    for f, cols in match.duplicates.items():
+        cells = " and ".join(f'{cell_ref(idx + 1, c)} "{headers[c]}"' for c in cols)
+        same = len({fold_key(headers[c]) for c in cols}) == 1
+        fix = ("rename one of them in the workbook (e.g. 计划… / 实际…)" if same else
+               f'say which one in gendan.toml: [columns] {f} = ["{headers[cols[0]]}"]')
+        raise MissingColumnsError(f'{book_name}: sheet "{sheet}": {cells} both name {schema.column(f).zh} '
+                                  f"({f}); {fix}")
+    missing = [f for f in schema.required if f not in match.columns]
+    missing += [group[0] for group in schema.one_of if not any(f in match.columns for f in group)]
+    if missing:
+        guesses = {f: headers[c] for c, f in match.lookalikes.items()}
+        guesses.update({f: headers[c] for c, f in match.lost.items() if f not in match.columns})
+        lines = "; ".join(f'{f} = ["{guesses.get(f, "<your header>")}"]' for f in missing)
+        names = " / ".join(schema.column(f).zh for f in missing)
+        raise MissingColumnsError(
+            f'{book_name}: sheet "{sheet}" has no {names} column (headers found in row {idx + 1}: '
+            f"{_header_texts(headers, block)}); add the column, or map yours in gendan.toml [columns]: {lines}")
 
 
 def is_blank(value: Any) -> bool:
@@ -493,8 +599,8 @@ def is_blank(value: Any) -> bool:
 _TOTAL_PREFIXES = tuple(m.casefold() for m in TOTAL_MARKERS)
 
 
-def _is_total_row(row: list[Any]) -> bool:
-    for value in row:
+def _is_total_row(row: list[Any], start: int = 0, stop: int | None = None) -> bool:
+    for value in itertools.islice(row, start, stop):
         if is_blank(value):
             continue
         if isinstance(value, str):
@@ -508,18 +614,15 @@ def _is_total_row(row: list[Any]) -> bool:
     return False
 
 
-def _data_rows(grid: list[list[Any]], header_idx: int, schema: SheetSchema, columns: dict[str, int],
-               headers: list[str], date1904: bool, no_cache: set[str], year_anchor: str | None) -> Iterator[Row]:
-    """Rows below the header until the data ends.
-
-    A totals row ends the table. Blank rows are skipped; after one, the table goes on only if the next
-    row fills at least half of the required columns we found (so a signature line or a note under the
-    table is not read as an order, but an accidental blank line inside the data is not the end either).
-    """
+def _data_rows(grid: list[list[Any]], found: FoundTable, schema: SheetSchema, date1904: bool,
+               no_cache: set[str], year_anchor: str | None) -> Iterator[Row]:
+    """Rows below the header until the data ends (see `_DataEnd`)."""
+    columns, headers = found.match.columns, found.headers
     spec = [(f, c, schema.column(f).type) for f, c in columns.items()]
-    extra_cols = [(c, h) for c, h in enumerate(headers) if h and c not in set(columns.values())]
-    ends = _DataEnd(schema, columns)
-    for i in range(header_idx + 1, len(grid)):
+    taken = set(columns.values())
+    extra_cols = [(c, headers[c]) for c in found.block if c < len(headers) and headers[c] and c not in taken]
+    ends = _DataEnd(schema, found)
+    for i in range(found.header_idx + 1, len(grid)):
         cells = grid[i]
         kind = ends.kind(cells, filled_width(cells))
         if kind is _END:
@@ -532,28 +635,45 @@ _DATA, _SKIP, _END = "data", "skip", "end"
 
 
 class _DataEnd:
-    """Where the data ends, one row at a time (see `_data_rows`)."""
+    """Where the data ends, one row at a time. Only the table's own columns count: a neighbouring table's
+    rows, totals or notes say nothing about ours.
 
-    def __init__(self, schema: SheetSchema, columns: dict[str, int]) -> None:
+    - A totals row (合计 / Total first in the row) ends the table.
+    - Blank rows are skipped; after one, the table goes on only if the next row fills at least half of the
+      required columns we found (so a signature line or a note under the table is not read as an order,
+      but an accidental blank line inside the data is not the end either).
+    - A row that fills none of the line fields is not an order line (a note, or what an order whose cells
+      were cleared leaves behind, with only our refresh columns still filled); nor is a repeated header row.
+    """
+
+    def __init__(self, schema: SheetSchema, found: FoundTable) -> None:
+        columns = found.match.columns
+        self.block = found.block
         self.required_cols = [columns[f] for f in schema.required if f in columns]
-        self.field_cols = sorted(columns.values(), key=lambda c: c not in self.required_cols)
+        line = schema.line_fields or schema.fields
+        self.line_cols = sorted((columns[f] for f in line if f in columns), key=lambda c: c not in self.required_cols)
+        # a repeated header row repeats the header's own texts in the first two mapped columns
+        self.header_pair = [(c, found.headers[c]) for c in sorted(columns.values())[:2]]
         self.after_blank = False
 
     def kind(self, cells: list[Any], width: int) -> str:
-        """_DATA, _SKIP (a blank row) or _END; `width` is the row's non-blank width (0: blank).
-
-        A row that fills none of the schema's columns counts as blank: it is not an order. That is what
-        an order whose cells were cleared leaves behind, with only our refresh columns still filled."""
-        if not width:
+        """_DATA, _SKIP (a blank row, a note) or _END; `width` is the row's non-blank width (0: blank)."""
+        n = len(cells)
+        start, stop = self.block.start, self.block.stop
+        # the fast path first: this runs for every row of a million-line sheet, nearly all inside the block
+        outside = start > 0 or width > stop
+        if not width or (outside and all(is_blank(cells[c]) for c in range(start, min(stop, n)))):
             self.after_blank = True
             return _SKIP
-        if _is_total_row(cells):
+        if _is_total_row(cells, start, stop if outside else n):
             return _END
-        if not any(c < len(cells) and not is_blank(cells[c]) for c in self.field_cols):
+        if not any(c < n and not is_blank(cells[c]) for c in self.line_cols):
             self.after_blank = True
+            return _SKIP
+        if all(c < n and isinstance(cells[c], str) and cells[c].strip() == h for c, h in self.header_pair):
             return _SKIP
         if self.after_blank:
-            filled = sum(1 for c in self.required_cols if c < len(cells) and not is_blank(cells[c]))
+            filled = sum(1 for c in self.required_cols if c < n and not is_blank(cells[c]))
             if filled * 2 < len(self.required_cols):
                 return _END
             self.after_blank = False

@@ -1,0 +1,15 @@
+"""Every default, in one place: the library's keyword defaults, the settings' defaults and the CLI's.
+
+Pure constants. A door that reads gendan.toml starts from these; a library call that is not told
+otherwise uses them; so the command line, the jobs and the Excel button agree when nothing is set.
+"""
+from __future__ import annotations
+
+WEEKLY = "mon-fri"  # the factory's working week: mon-fri or mon-sat
+WARNING_DAYS = 3  # working days before the due date that count as at risk
+BACKUPS = 3  # previous versions of a refreshed workbook kept in .gendan-backup/
+LANG = "zh"  # zh or en: reports, messages and the terminal when nothing else says
+# The due date every line is judged by: the customer's (客户交期), falling back to the factory's. The
+# customer's date is the one a merchandiser answers for and an on-time rate is counted against; the
+# factory's date is shown beside it when they differ. `[status] due = "factory"` switches the basis.
+DUE = "customer"
