@@ -81,3 +81,41 @@ def test_status_follows_the_settings_file(tmp_path, capsys):
     main(["--config", str(cfg), *argv, "--warning-days", "3"])  # the flag beats the file
     flag = json.loads(capsys.readouterr().out)["counts"]["at_risk"]
     assert wide > default == flag
+
+
+@pytest.mark.parametrize("text, match", [
+    ('[columns]\nshiped_qty = ["已出数"]\n', r"\[columns\] has no field 'shiped_qty'; fields: order_no, customer,"),
+    ('[columns]\nshipped_qty = 3\n', r'\[columns\] shipped_qty must be a list of header texts'),
+    ('[statuses]\n"待料" = "waiting"\n', r"is not a stage; stages: new, confirmed, waiting_material,"),
+    ('[status]\ndue = "ship"\n', r"\[status\] due must be customer or factory"),
+    ('[status]\nbasis = "customer"\n', r"unknown key basis in \[status\]"),
+])
+def test_misspelt_fields_stages_and_due_bases_are_one_line_naming_the_allowed(tmp_path, text, match):
+    write(tmp_path, text)
+    with pytest.raises(ConfigError, match=match) as info:
+        load_settings(env={}, cwd=tmp_path)
+    assert "\n" not in str(info.value)
+
+
+def test_columns_and_statuses_extend_the_vocabulary(tmp_path):
+    write(tmp_path, '[columns]\nshipped_qty = ["交货数", "Qty Out"]\ncustomer_due_date = "客户船期"\n'
+                    '[statuses]\n"等船" = "ready_to_ship"\n"已出货" = "partially_shipped"\n[status]\ndue = "factory"\n')
+    s = load_settings(env={}, cwd=tmp_path)
+    from gendan_xl.schema import match_header_row, match_headers
+    assert match_headers(s.vocabulary.orders, ["交货数", "客户船期", "已出数"]) == {0: "shipped_qty",
+                                                                              1: "customer_due_date"}
+    assert match_header_row(s.vocabulary.orders, ["交货数", "Qty Out"]).duplicates == {"shipped_qty": (0, 1)}
+    assert s.vocabulary.stage_of("等船") == "ready_to_ship"
+    assert s.vocabulary.stage_of("已出货") == "partially_shipped"  # the user's word wins over ours
+    assert s.due == "factory"
+
+
+def test_the_settings_beside_the_workbook_win_over_the_current_folder(tmp_path):
+    here, there = tmp_path / "here", tmp_path / "there"
+    here.mkdir(), there.mkdir()
+    write(here, '[workbook]\nweekly = "mon-fri"\n')
+    write(there, '[workbook]\nweekly = "mon-sat"\n')
+    assert load_settings(env={}, cwd=here, workbook=there / "orders.xlsx").weekly == "mon-sat"
+    assert load_settings(env={}, cwd=here, workbook=tmp_path / "orders.xlsx").weekly == "mon-fri"
+    assert load_settings(env={"GENDAN_CONFIG": str(here / "gendan.toml")}, cwd=there,
+                         workbook=there / "orders.xlsx").weekly == "mon-fri"  # the variable still wins

@@ -360,3 +360,42 @@ def test_text_never_becomes_a_formula(value, expected):
 
 def test_link_formula_quotes_sheet_names_and_labels():
     assert xl.link_formula("Bob's 订单", "A1", 'say "hi"') == '=HYPERLINK("#\'Bob\'\'s 订单\'!A1","say ""hi""")'
+
+
+def test_the_button_reads_the_workbooks_gendan_toml_as_the_command_line_does(tmp_path, monkeypatch):
+    """A Mon–Sat factory with a 5-day warning window, judging by the factory date: gendan.toml sits beside
+    the workbook, the command runs from elsewhere, and the button and `gendan-xl refresh` agree cell for cell
+    — and differ from the defaults, so neither can be ignoring the file."""
+    from gendan_xl.doors.cli import main
+
+    share = tmp_path / "share"
+    share.mkdir()
+    copy = share / "orders.xlsx"
+    shutil.copyfile(WORKBOOKS / "orders.xlsx", copy)
+    (share / "gendan.toml").write_text('[workbook]\nweekly = "mon-sat"\nwarning_days = 5\n[status]\ndue = "factory"\n',
+                                       encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.delenv("GENDAN_CONFIG", raising=False)
+
+    clicked = xl.refresh_status(xl.MemorySession(memory_book(WORKBOOKS / "orders.xlsx"), path=copy),
+                                today=TODAY, now=NOW)
+    assert main(["refresh", str(copy), "--today", TODAY.isoformat()]) == 0
+    by_cli = memory_book(copy).sheets["订单"]
+    compared = 0
+    for (r, c), value in clicked.plan.cells().items():
+        if r < clicked.plan.header_row:
+            continue  # the stamp above the header carries the clock
+        got = by_cli[r - 1][c - 1] if c - 1 < len(by_cli[r - 1]) else None
+        if isinstance(got, dt.datetime):  # a date cell reads back as a datetime at midnight
+            got = got.date()
+        assert got == value or {got, value} <= {None, ""}, (r, c, got, value)
+        compared += 1
+    assert compared > 200 * len(OUTPUT_COLUMNS)
+
+    defaults = xl.refresh_status(memory_book(WORKBOOKS / "orders.xlsx"), today=TODAY, now=NOW,
+                                 settings=xl.load_settings(cwd=elsewhere, env={}))
+    statuses = [(x.status, x.slack_workdays) for x in clicked.status.result.lines]
+    assert statuses != [(x.status, x.slack_workdays) for x in defaults.status.result.lines]
+    assert {x.due_basis for x in clicked.status.result.lines if x.factory_due_date and x.due_date} == {"factory"}

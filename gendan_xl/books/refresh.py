@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Protocol, Sequence
 
+from gendan_xl import defaults
 from gendan_xl.errors import Issue
 from gendan_xl.books.master import MasterStatus, load_master, status_of
 from gendan_xl.xlsx.patch import CFRule, is_open, patch_sheet, sidecar_path
-from gendan_xl.schema import normalize_header
+from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary, normalize_header
 from gendan_xl.status import STATUS_LABELS, Line
 from gendan_xl.xlsx.read import Columns, col_letter, filled_width, is_blank
 
@@ -227,13 +228,14 @@ class RefreshResult:
 
 
 def refresh_workbook(path: str | Path, *, today: dt.date, now: dt.datetime, sheet: str | None = None,
-                     lang: str | None = None, warning_days: int = 3, weekly: str = "mon-fri",
-                     backups: int = 3) -> RefreshResult:
+                     lang: str | None = None, warning_days: int = defaults.WARNING_DAYS,
+                     weekly: str = defaults.WEEKLY, due: str = defaults.DUE, backups: int = defaults.BACKUPS,
+                     vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> RefreshResult:
     """Compute the status and patch it into the workbook (or its sidecar while it is open)."""
     path = Path(path)
-    master = load_master(path, sheet=sheet, lang=lang, lean=True)
+    master = load_master(path, sheet=sheet, lang=lang, lean=True, vocabulary=vocabulary)
     assert isinstance(master.orders, Columns)
-    status = status_of(master, today=today, warning_days=warning_days, weekly=weekly, lang=lang)
+    status = status_of(master, today=today, warning_days=warning_days, weekly=weekly, lang=lang, due=due)
     plan = plan_refresh(status, SheetShape.of_columns(master.orders), now=now, lang=lang)
     lock = is_open(path)
     out = sidecar_path(path) if lock is not None else None

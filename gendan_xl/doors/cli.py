@@ -133,7 +133,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     worst = EXIT_OK
     docs = []
     for path in args.path:
-        report = validate_workbook(path, sheet=args.sheet, lang=args.lang)
+        report = validate_workbook(path, sheet=args.sheet, lang=args.lang,
+                                   vocabulary=_settings(args, path).vocabulary)
         lang = report.lang
         if args.report:
             out = args.report if len(args.path) == 1 else args.report.with_name(f"{path.stem}.{args.report.name}")
@@ -161,6 +162,8 @@ def _status_setup(p: argparse.ArgumentParser) -> None:
                    "(default: [workbook] warning_days in gendan.toml, else 3)")
     p.add_argument("--weekly", choices=("mon-fri", "mon-sat"),
                    help="the factory's working week (default: [workbook] weekly in gendan.toml, else mon-fri)")
+    p.add_argument("--due", choices=("customer", "factory"),
+                   help="the due date lines are judged by (default: [status] due in gendan.toml, else customer)")
     p.add_argument("--lang", choices=("zh", "en"), help="language of labels and reasons (default: the headers')")
     p.add_argument("--json", action="store_true", help="print every order's status as JSON")
 
@@ -202,8 +205,8 @@ def _print_issues_to_stderr(issues) -> None:
 def cmd_status(args: argparse.Namespace) -> int:
     from gendan_xl.books.master import load_master, status_of
 
-    settings = _settings(args)
-    master = load_master(args.path, sheet=args.sheet, lang=args.lang, lean=True)
+    settings = _settings(args, args.path)
+    master = load_master(args.path, sheet=args.sheet, lang=args.lang, lean=True, vocabulary=settings.vocabulary)
     lang = args.lang or master.orders.lang
     status = status_of(master, today=args.today or dt.date.today(), lang=lang, **_calendar_options(args, settings))
     if args.json:
@@ -235,9 +238,10 @@ SIDECAR_NOTE = {
 def cmd_refresh(args: argparse.Namespace) -> int:
     from gendan_xl.books.refresh import refresh_workbook
 
-    settings = _settings(args)
+    settings = _settings(args, args.path)
     result = refresh_workbook(args.path, today=args.today or dt.date.today(), now=dt.datetime.now(),
                               sheet=args.sheet, lang=args.lang, **_calendar_options(args, settings),
+                              vocabulary=settings.vocabulary,
                               backups=settings.backups if args.backups is None else args.backups)
     lang = result.plan.lang
     if result.sidecar:
@@ -295,7 +299,7 @@ def _statement_setup(p: argparse.ArgumentParser) -> None:
 def cmd_statement(args: argparse.Namespace) -> int:
     from gendan_xl.statement import statements_from_workbook, write_statement
 
-    settings = _settings(args)
+    settings = _settings(args, args.workbook)
     output_dir(args.out, args.workbook)
     basis = {"invoice": "invoice_date", "due": "due_date"}[args.basis]
     statements = statements_from_workbook(args.workbook, args.period, customer=args.customer, as_of=args.as_of,
@@ -359,7 +363,7 @@ def _quote_setup(p: argparse.ArgumentParser) -> None:
 def cmd_quote(args: argparse.Namespace) -> int:
     from gendan_xl.books.quotes import make_quote
 
-    settings = _settings(args)
+    settings = _settings(args, args.request)
     output_dir(args.out, args.request)
     result = make_quote(args.request, out_dir=args.out or settings.out_dir / "quotes", data_dir=settings.data_dir,
                         today=args.today or dt.date.today(), pdf=args.pdf)
@@ -404,7 +408,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from gendan_xl.doors.wiring import overdue_plan, require_workbook
     from gendan_xl.delivery.report import status_workbook
 
-    settings = _settings(args)
+    settings = _settings(args, args.workbook)
     today = args.today or dt.date.today()
     plan, status = overdue_plan(settings, require_workbook(args.workbook, settings), today=today)
     for name in plan.no_email:
@@ -485,7 +489,7 @@ def _review_setup(p: argparse.ArgumentParser) -> None:
 def cmd_review(args: argparse.Namespace) -> int:
     from gendan_xl.review import review_mails, review_workbook
 
-    settings = _settings(args)
+    settings = _settings(args, args.workbook)
     lang = args.lang or settings.lang
     today = args.today or dt.date.today()
     result = review_workbook(args.workbook, today=today, data_dir=args.data_dir or settings.data_dir,
@@ -513,7 +517,7 @@ def _allocate_setup(p: argparse.ArgumentParser) -> None:
 def cmd_allocate(args: argparse.Namespace) -> int:
     from gendan_xl.allocate import allocate_workbook
 
-    lang = args.lang or _settings(args).lang
+    lang = args.lang or _settings(args, args.workbook).lang
     skip = tuple(s.strip() for s in args.skip.split(",") if s.strip())
     out = output_file(args.out, args.workbook, args.stock)
     result = allocate_workbook(args.workbook, args.stock, out=out, skip_statuses=("cancelled", *skip), lang=lang)
@@ -522,15 +526,16 @@ def cmd_allocate(args: argparse.Namespace) -> int:
 
 
 def _calendar_options(args: argparse.Namespace, settings) -> dict:
-    """--warning-days and --weekly, else what gendan.toml says."""
+    """--warning-days, --weekly and --due, else what gendan.toml says."""
     return {"warning_days": settings.warning_days if args.warning_days is None else args.warning_days,
-            "weekly": args.weekly or settings.weekly}
+            "weekly": args.weekly or settings.weekly, "due": args.due or settings.due}
 
 
-def _settings(args: argparse.Namespace):
+def _settings(args: argparse.Namespace, workbook: Path | None = None):
+    """The settings for this run: --config, $GENDAN_CONFIG, gendan.toml beside `workbook`, or ./gendan.toml."""
     from gendan_xl.doors.settings import load_settings
 
-    return load_settings(getattr(args, "config", None))
+    return load_settings(getattr(args, "config", None), workbook=workbook)
 
 
 def _demo_setup(p: argparse.ArgumentParser) -> None:

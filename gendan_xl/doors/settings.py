@@ -4,8 +4,10 @@ Every default lives here. Library functions never read this module, the environm
 doors (cli, jobs, xl) load the settings once and pass what each function needs as arguments.
 Secrets (the SMTP password) come only from the environment; a password in gendan.toml is refused.
 
-The file is found at --config, else $GENDAN_CONFIG, else ./gendan.toml; without one the defaults apply.
-Relative paths in the file are relative to the file's folder.
+The file is found at --config, else $GENDAN_CONFIG, else beside the workbook being worked on, else
+./gendan.toml; without one the defaults apply. Every door (the command line, the jobs, the Excel button) looks
+in that order, so a workbook gets the same answers whichever door opens it. Relative paths in the file are
+relative to the file's folder.
 """
 from __future__ import annotations
 
@@ -16,7 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from gendan_xl import defaults
 from gendan_xl.errors import ConfigError
+from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary
+from gendan_xl.status import DUE_BASES
 from gendan_xl.delivery.mail import MailSettings, settings_from_env
 
 CONFIG_NAME = "gendan.toml"
@@ -29,10 +34,12 @@ class Settings:
     quote_requests: tuple[Path, ...] = ()
     data_dir: Path = Path("data")  # SQLite: sent log, job state, quote log
     out_dir: Path = Path("build/out")  # generated quotes, statements, reports
-    lang: str = "zh"
-    weekly: str = "mon-fri"
-    warning_days: int = 3
-    backups: int = 3
+    lang: str = defaults.LANG
+    weekly: str = defaults.WEEKLY
+    warning_days: int = defaults.WARNING_DAYS
+    backups: int = defaults.BACKUPS
+    due: str = defaults.DUE  # [status] due: the date every line is judged by, customer or factory
+    vocabulary: Vocabulary = DEFAULT_VOCABULARY  # [columns] and [statuses]: the user's headers and words
     company: Mapping[str, str] = field(default_factory=dict)
     mail: MailSettings = MailSettings()
     team_lead: str = ""
@@ -52,9 +59,10 @@ _SECTIONS = {
     "paths": {"data_dir": "data_dir", "out_dir": "out_dir"},
     "quotes": {"requests": "quote_requests"},
     "report": {"team_lead": "team_lead", "admin": "admin", "good_news_mail": "good_news_mail"},
+    "status": {"due": "due"},
 }
 _TYPES = {"warning_days": int, "backups": int, "good_news_mail": bool, "quote_requests": list}
-_OTHER_SECTIONS = {"company", "mail", "merchandisers"}
+_OTHER_SECTIONS = {"company", "mail", "merchandisers", "columns", "statuses"}
 
 
 def _check_keys(doc: Mapping[str, Any], path: Path | None) -> None:
@@ -75,7 +83,9 @@ _MAIL_KEYS = {"transport": "transport", "outbox": "outbox_dir", "host": "host", 
 _PATHS = {"workbook", "data_dir", "out_dir"}
 
 
-def find_config(explicit: str | Path | None, env: Mapping[str, str], cwd: Path) -> Path | None:
+def find_config(explicit: str | Path | None, env: Mapping[str, str], cwd: Path,
+                workbook: str | Path | None = None) -> Path | None:
+    """--config, else $GENDAN_CONFIG, else gendan.toml beside the workbook, else in the current folder."""
     if explicit:
         p = Path(explicit)
         if not p.is_file():
@@ -86,16 +96,17 @@ def find_config(explicit: str | Path | None, env: Mapping[str, str], cwd: Path) 
         if not p.is_file():
             raise ConfigError(f"GENDAN_CONFIG={p}: no such file")
         return p
-    p = cwd / CONFIG_NAME
-    return p if p.is_file() else None
+    places = ([Path(workbook).resolve().parent] if workbook is not None else []) + [cwd]
+    return next((p for p in (folder / CONFIG_NAME for folder in places) if p.is_file()), None)
 
 
 def load_settings(explicit: str | Path | None = None, *, env: Mapping[str, str] | None = None,
-                  cwd: Path | None = None) -> Settings:
-    """Defaults ← gendan.toml ← GENDAN_* variables. Raises ConfigError with one line naming the fix."""
+                  cwd: Path | None = None, workbook: str | Path | None = None) -> Settings:
+    """Defaults ← gendan.toml ← GENDAN_* variables. Raises ConfigError with one line naming the fix.
+    `workbook`: the workbook a command works on, whose folder is searched for gendan.toml (find_config)."""
     env = os.environ if env is None else env
     cwd = cwd or Path.cwd()
-    path = find_config(explicit, env, cwd)
+    path = find_config(explicit, env, cwd, workbook)
     doc: dict[str, Any] = {}
     if path is not None:
         try:
@@ -120,6 +131,7 @@ def load_settings(explicit: str | Path | None = None, *, env: Mapping[str, str] 
                 elif attr == "quote_requests":
                     value = tuple(Path(v) for v in value)
                 values[attr] = value
+    values["vocabulary"] = Vocabulary.of(doc.get("columns"), doc.get("statuses"), source=str(path))
     values["company"] = dict(doc.get("company", {}))
     mail_doc = dict(doc.get("mail", {}))
     if "password" in mail_doc:
@@ -145,4 +157,6 @@ def load_settings(explicit: str | Path | None = None, *, env: Mapping[str, str] 
         raise ConfigError(f"{path}: [workbook] lang must be zh or en, not {settings.lang!r}")
     if settings.weekly not in ("mon-fri", "mon-sat"):
         raise ConfigError(f"{path}: [workbook] weekly must be mon-fri or mon-sat, not {settings.weekly!r}")
+    if settings.due not in DUE_BASES:
+        raise ConfigError(f"{path}: [status] due must be {' or '.join(DUE_BASES)}, not {settings.due!r}")
     return settings

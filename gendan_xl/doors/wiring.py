@@ -96,8 +96,8 @@ def statement_mails(settings: Settings, workbook: Path, period: str, *, today: d
 
 def overdue_plan(settings: Settings, workbook: Path, *, today: dt.date) -> tuple[OverduePlan, Any]:
     """The overdue report's mails for `today` and the status they come from."""
-    status = status_of(load_master(workbook, lean=True), today=today, warning_days=settings.warning_days,
-                       weekly=settings.weekly)
+    status = status_of(load_master(workbook, lean=True, vocabulary=settings.vocabulary), today=today,
+                       warning_days=settings.warning_days, weekly=settings.weekly, due=settings.due)
     plan = overdue_mails(lambda lang: status.result.to_dict(lang)["orders"], today,
                          emails=settings.merchandisers, lead=[settings.team_lead] if settings.team_lead else [],
                          default_lang=settings.lang,
@@ -113,13 +113,13 @@ def job_context(settings: Settings, *, jobs_file: Path | None = None, **mailer_k
     def is_workday(day: dt.date) -> bool:
         # read the workbook's 假期 sheet when a job first asks, so `jobs list` works without the workbook
         if not calendars:
-            master = load_master(workbook, lean=True)
+            master = load_master(workbook, lean=True, vocabulary=settings.vocabulary)
             calendars.append(master.calendar_and_issues(weekly=settings.weekly, lang=settings.lang)[0])
         return calendars[0].is_workday(day)
 
     def load_status(today: dt.date):
-        status = status_of(load_master(workbook, lean=True), today=today, warning_days=settings.warning_days,
-                           weekly=settings.weekly)
+        status = status_of(load_master(workbook, lean=True, vocabulary=settings.vocabulary), today=today,
+                           warning_days=settings.warning_days, weekly=settings.weekly, due=settings.due)
         return lambda lang: status.result.to_dict(lang)["orders"]
 
     def make_statements(today: dt.date, month: str) -> list[Mail]:
@@ -128,7 +128,7 @@ def job_context(settings: Settings, *, jobs_file: Path | None = None, **mailer_k
                                out_dir=settings.out_dir / "statements" / period)[0]
 
     def check(today: dt.date) -> list[Issue]:
-        return validate_workbook(workbook).issues
+        return validate_workbook(workbook, vocabulary=settings.vocabulary).issues
 
     specs = load_jobs(jobs_file) if jobs_file else load_jobs()
     return JobContext(

@@ -31,11 +31,13 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Sequence
+from pathlib import Path
 
 from gendan_xl.errors import ERROR, WARNING, GendanError, Issue, Report
 from gendan_xl.xlsx.writer import ISSUE_HEADERS, SEVERITY_LABELS
 from gendan_xl.books.master import MasterStatus, load_master, status_of, validate_workbook
 from gendan_xl.books.refresh import ColourRule, Grid, ListGrid, RefreshPlan, apply, plan_refresh
+from gendan_xl.doors.settings import Settings, load_settings
 from gendan_xl.status import STATUS_LABELS
 from gendan_xl.xlsx.read import MemoryBook
 
@@ -221,12 +223,16 @@ class MemorySession:
 
     book: MemoryBook
     caption: str | None = None  # the clicked button's caption, as Excel would report it
+    path: Path | None = None  # where the workbook would be saved: its folder's gendan.toml applies
     xlwings_version: str | None = None  # the version the workbook's VBA came from
     told: list[str] = field(default_factory=list)
     grids: dict[str, ListGrid] = field(default_factory=dict)
 
     def source(self) -> MemoryBook:
         return self.book
+
+    def workbook_path(self) -> Path | None:
+        return self.path
 
     def grid(self, sheet: str) -> Grid:
         if sheet not in self.grids:
@@ -250,17 +256,18 @@ class MemorySession:
 
 
 def refresh_status(book: Any = None, *, today: dt.date | None = None, now: dt.datetime | None = None,
-                   lang: str | None = None, warning_days: int = 3, weekly: str = "mon-fri") -> XlResult:
+                   lang: str | None = None, settings: Settings | None = None) -> XlResult:
     """The Refresh button: lead-time status written next to the orders, in the open workbook.
 
     `book`: an xlwings Book (default: `xw.Book.caller()`), or a MemoryBook (tests; the rows change in place).
+    `settings`: default, the gendan.toml the command line would read for this workbook (see `run`).
     """
-    return run(REFRESH, book, today=today, now=now, lang=lang, warning_days=warning_days, weekly=weekly)
+    return run(REFRESH, book, today=today, now=now, lang=lang, settings=settings)
 
 
-def validate(book: Any = None, *, lang: str | None = None) -> XlResult:
+def validate(book: Any = None, *, lang: str | None = None, settings: Settings | None = None) -> XlResult:
     """The Validate button: every problem of the orders sheet on the Issues sheet, linked to its cell."""
-    return run(VALIDATE, book, lang=lang)
+    return run(VALIDATE, book, lang=lang, settings=settings)
 
 
 def main(book: Any = None) -> XlResult:
@@ -271,14 +278,20 @@ def main(book: Any = None) -> XlResult:
 
 
 def run(action: str, book: Any = None, *, today: dt.date | None = None, now: dt.datetime | None = None,
-        lang: str | None = None, warning_days: int = 3, weekly: str = "mon-fri") -> XlResult:
-    """Refresh, validate or both on `book`; every finding is shown, a GendanError becomes a message box."""
+        lang: str | None = None, settings: Settings | None = None) -> XlResult:
+    """Refresh, validate or both on `book`; every finding is shown, a GendanError becomes a message box.
+
+    The settings are the command line's for this workbook (`doors.settings.load_settings(workbook=…)`:
+    $GENDAN_CONFIG, else gendan.toml beside the workbook, else in the current folder), so a Mon–Sat
+    factory, its warning window, its due-date basis, headers and status words give the same answers here
+    as from `gendan-xl refresh`."""
     session = _session(book)
     now = now or dt.datetime.now()  # the door reads the clock; the core gets it as an argument
     today = today or now.date()
     try:
-        result = _compute(action, session, today=today, now=now, lang=lang, warning_days=warning_days,
-                          weekly=weekly)
+        if settings is None:
+            settings = load_settings(workbook=session.workbook_path())
+        result = _compute(action, session, today=today, now=now, lang=lang, settings=settings)
     except GendanError as exc:  # unusable workbook: one line in a message box, never a traceback
         guess = lang or "zh"
         message = _t("failed", guess, error=exc)
@@ -289,9 +302,9 @@ def run(action: str, book: Any = None, *, today: dt.date | None = None, now: dt.
 
 
 def _compute(action: str, session: Any, *, today: dt.date, now: dt.datetime, lang: str | None,
-             warning_days: int, weekly: str) -> XlResult:
+             settings: Settings) -> XlResult:
     source = session.source()
-    master = load_master(source, lang=lang)
+    master = load_master(source, lang=lang, vocabulary=settings.vocabulary)
     lang = lang or master.orders.lang
     result = XlResult(action, lang)
     parts = []
@@ -300,13 +313,14 @@ def _compute(action: str, session: Any, *, today: dt.date, now: dt.datetime, lan
         parts.append(note)
     if action in (REFRESH, BOTH):
         session.progress(_t("working", lang))
-        result.status = status_of(master, today=today, warning_days=warning_days, weekly=weekly, lang=lang)
+        result.status = status_of(master, today=today, warning_days=settings.warning_days, weekly=settings.weekly,
+                                  lang=lang, due=settings.due)
         result.plan = plan_refresh(result.status, source.values(master.orders.sheet), now=now, lang=lang)
         apply(result.plan, session.grid(result.plan.sheet))
         parts.append(refresh_summary(result.status, lang))
     if action in (VALIDATE, BOTH):
         session.progress(_t("validating", lang))
-        result.report = validate_workbook(source, lang=lang)
+        result.report = validate_workbook(source, lang=lang, vocabulary=settings.vocabulary)
         session.write_issues(issue_rows(result.report.issues, lang))
         parts.append(validate_summary(result.report, lang))
     result.message = "\n\n".join(parts)
@@ -388,6 +402,10 @@ class ExcelSession:
 
         self.xw = xw
         self.wb = book if book is not None else xw.Book.caller()
+
+    def workbook_path(self) -> Path | None:
+        full = str(self.wb.fullname)  # a OneDrive / SharePoint workbook reports a URL: no folder to look in
+        return Path(full) if "://" not in full and Path(full).is_absolute() else None
 
     def source(self) -> MemoryBook:
         names = [s.name for s in self.wb.sheets]
