@@ -154,6 +154,29 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return worst
 
 
+def _inspect_setup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", type=Path, help="your order workbook (.xlsx/.xlsm)")
+    p.add_argument("--sheet", help="the orders sheet (default: found by name: 订单 / Orders ...)")
+    p.add_argument("--today", type=parse_day, help="the day the calendar check starts from (default: today)")
+    p.add_argument("--lang", choices=("zh", "en"), help="language of the output (default: [workbook] lang)")
+    p.add_argument("--json", action="store_true", help="print the inspection as JSON")
+
+
+@command("inspect", "How gendan-xl reads your workbook: the orders sheet, header row, each header's field, status "
+         "words and their stages, unverified calendar years, and the gendan.toml lines to paste. Run it first.",
+         "gendan-xl inspect 订单跟踪表.xlsx", _inspect_setup)
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from gendan_xl.books.inspection import inspect_workbook
+
+    settings = _settings(args, args.path)
+    lang = args.lang or settings.lang
+    result = inspect_workbook(args.path, sheet=args.sheet, vocabulary=settings.vocabulary,
+                              today=args.today or dt.date.today(), weekly=settings.weekly, due=settings.due,
+                              lang=lang)
+    print_json(result.to_dict()) if args.json else print(result.to_text(lang))
+    return EXIT_OK if result.ok else EXIT_ISSUES
+
+
 def _status_setup(p: argparse.ArgumentParser) -> None:
     p.add_argument("path", type=Path, help="master order workbook")
     p.add_argument("--today", type=parse_day, help="the day to judge on (default: today)")

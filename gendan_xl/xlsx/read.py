@@ -505,7 +505,8 @@ class FoundTable:
     headers: list[str]
 
 
-def locate_table(head: Sequence[Sequence[Any]], schema: SheetSchema, book_name: str, sheet: str) -> FoundTable:
+def locate_table(head: Sequence[Sequence[Any]], schema: SheetSchema, book_name: str, sheet: str, *,
+                 check: bool = True) -> FoundTable:
     """The table of `schema` in the first rows of a sheet: the header row and column block that name the most
     fields. Raises MissingColumnsError, with the headers found and the gendan.toml lines that would fix it,
     when there is none, when a required field is missing, or when two headers claim one field equally.
@@ -533,6 +534,8 @@ def locate_table(head: Sequence[Sequence[Any]], schema: SheetSchema, book_name: 
             f"(headers found: {found}); check the column titles, or map yours in gendan.toml [columns]")
     _, idx, block, match = best
     headers = ["" if h is None else str(h).strip() for h in head[idx]]
+    if not check:  # `inspect` shows what is missing or doubled instead of stopping at it
+        return FoundTable(idx, block, match, headers)
     if schema.strict:
         _check_fields(schema, book_name, sheet, idx, block, match, headers)
     else:
