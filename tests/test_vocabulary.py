@@ -337,3 +337,21 @@ def test_a_dropdown_that_cannot_be_read_says_so(tmp_path):
     report = validate_workbook(dropdown_on_a_range(tmp_path, source="INDIRECT($A$1)"))
     bad = [i for i in report.issues if i.code == "unreadable-dropdown"]
     assert [(i.cell, i.value) for i in bad] == [("G1", "INDIRECT($A$1)")]
+
+
+def test_status_json_carries_the_whole_plan_of_each_line(tmp_path, capsys):
+    path = chinese_tracker(tmp_path)
+    main(["status", str(path), "--today", TODAY.isoformat(), "--json"])
+    doc = json.loads(capsys.readouterr().out)
+    line = next(x for x in doc["orders"] if x["order_no"] == "SO-04")  # 待验货, due 12-18
+    assert line["stage"] == "inspection" and line["due_basis"] == "customer"
+    assert [(m["milestone"], m["planned"], m["actual"], m["state"]) for m in line["milestones"]] == [
+        ("material", "2026-11-25", None, "done"),  # done: the stage says production finished
+        ("production_start", "2026-11-26", None, "done"),
+        ("production_finish", "2026-12-09", None, "done"),
+        ("inspection", "2026-12-11", None, "pending"),
+        ("packing", "2026-12-15", None, "pending"),
+        ("ship", "2026-12-15", None, "pending")]
+    late = next(x for x in doc["orders"] if x["order_no"] == "SO-01")  # 待料: material due 11-25, start 11-26
+    assert [m["state"] for m in late["milestones"]][:3] == ["late", "late", "pending"]
+    assert late["milestones"][0]["label"] == "到料"
