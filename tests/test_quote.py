@@ -1,4 +1,4 @@
-"""gendan_xl.books.quotes: the price maths, rebate lookup, tiers, and the sample request → a real quote workbook."""
+"""gendan_xl.pricing and gendan_xl.books.quotes: the price maths, rebate lookup, tiers, and the sample request → a real quote workbook."""
 from __future__ import annotations
 
 import datetime as dt
@@ -16,8 +16,9 @@ from python_calamine import CalamineWorkbook
 
 from gendan_xl.errors import GendanError, MissingSheetError, UnusableWorkbookError
 from gendan_xl.xlsx.template import PdfError
-from gendan_xl.books.quotes import (QuoteInputError, RebateRate, export_price, find_rebate_rate, make_quote,
-                             read_quote_request)
+from gendan_xl.books.quotes import make_quote, read_quote_request
+from gendan_xl.errors import QuoteInputError
+from gendan_xl.pricing import RebateRate, export_price, find_rebate_rate
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "workbooks" / "quote_request.xlsx"

@@ -16,8 +16,10 @@ from python_calamine import CalamineWorkbook
 from gendan_xl.errors import WorkbookOpenError
 from gendan_xl.delivery.mail import Mailer, Outbox
 from gendan_xl.books.quotes import make_quote
+from gendan_xl.books.order_review import load_quotes, review_path, review_workbook
+from gendan_xl.delivery.notices import review_mails
 from gendan_xl.review import (ACCEPT, CONDITIONS, REASONS, REJECT, TEXT, Customer, Product, Quote, Reason,
-                              find_quote, load_quotes, review_mails, review_orders, review_path, review_workbook)
+                              find_quote, review_orders)
 from gendan_xl.status import LeadTimes, compute_status
 from gendan_xl.xlsx.read import Row
 from gendan_xl.workdays import WorkCalendar

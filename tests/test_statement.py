@@ -274,7 +274,7 @@ def write_master(path, *, extra_shipments=(), sheets=("客户", "出货", "退�
 
 
 def test_statements_from_workbook_every_customer(tmp_path):
-    from gendan_xl.statement import statements_from_workbook
+    from gendan_xl.books.accounts import statements_from_workbook
 
     sts = {s.customer: s.to_dict() for s in statements_from_workbook(write_master(tmp_path / "master.xlsx"),
                                                                      "2026-06")}
@@ -295,7 +295,7 @@ def test_statements_from_workbook_every_customer(tmp_path):
 
 
 def test_statement_for_one_customer_by_name_and_due_date_basis(tmp_path):
-    from gendan_xl.statement import statements_from_workbook
+    from gendan_xl.books.accounts import statements_from_workbook
 
     [st] = statements_from_workbook(write_master(tmp_path / "m.xlsx"), "2026-06", customer="acme trading 艾克美贸易",
                                     ageing_basis="due_date")
@@ -305,14 +305,14 @@ def test_statement_for_one_customer_by_name_and_due_date_basis(tmp_path):
 
 def test_unknown_customer_is_one_line_naming_the_known(tmp_path):
     from gendan_xl.errors import GendanError
-    from gendan_xl.statement import statements_from_workbook
+    from gendan_xl.books.accounts import statements_from_workbook
 
     with pytest.raises(GendanError, match=r"m.xlsx: no customer 'NOPE' \(known: ACME, GLOBEX, IDLE\)"):
         statements_from_workbook(write_master(tmp_path / "m.xlsx"), "2026-06", customer="NOPE")
 
 
 def test_bad_rows_are_reported_not_guessed(tmp_path):
-    from gendan_xl.statement import read_accounts
+    from gendan_xl.books.accounts import read_accounts
 
     path = write_master(tmp_path / "m.xlsx", extra_shipments=[
         ["S2606-020", "下周", "ACME", "", "X-1", 1, 1, 1, "CNY", "", ""],
@@ -327,7 +327,7 @@ def test_bad_rows_are_reported_not_guessed(tmp_path):
 
 def test_workbook_without_ledger_sheets_is_unusable(tmp_path):
     from gendan_xl.errors import MissingSheetError
-    from gendan_xl.statement import read_accounts
+    from gendan_xl.books.accounts import read_accounts
 
     with pytest.raises(MissingSheetError, match="m.xlsx has no sheet \"出货\""):
         read_accounts(write_master(tmp_path / "m.xlsx", sheets=("客户", "收款")))
@@ -336,7 +336,7 @@ def test_workbook_without_ledger_sheets_is_unusable(tmp_path):
 def test_sample_workbook_statements_add_up():
     from pathlib import Path
 
-    from gendan_xl.statement import statements_from_workbook
+    from gendan_xl.books.accounts import statements_from_workbook
 
     sample = Path(__file__).parent.parent / "workbooks" / "orders.xlsx"
     if not sample.exists():
@@ -368,7 +368,7 @@ def template(tmp_path_factory):
 def test_write_statement_rereads_with_calamine(tmp_path, template):
     from python_calamine import CalamineWorkbook
 
-    from gendan_xl.statement import write_statement
+    from gendan_xl.books.accounts import write_statement
 
     st = worked_example(
         shipments=[doc(INVOICE, "S2606-003", "2026-06-05", 25000, description="X-100 2,000 × 12.50"),
@@ -393,8 +393,8 @@ def test_write_statement_rereads_with_calamine(tmp_path, template):
 def test_our_statement_file_reconciles_against_theirs(tmp_path, template):
     from pathlib import Path
 
-    from gendan_xl.reconcile import reconcile_files
-    from gendan_xl.statement import write_statement
+    from gendan_xl.books.reconciliation import reconcile_files
+    from gendan_xl.books.accounts import write_statement
 
     ours = write_statement(worked_example(), tmp_path, template=template)
     theirs = Path(__file__).parent / "data" / "their-statement-credit-note-unbooked.xlsx"
@@ -409,7 +409,7 @@ def test_statement_pdf_through_libreoffice_shows_chinese(tmp_path, template):
     import shutil
     import subprocess
 
-    from gendan_xl.statement import write_statement
+    from gendan_xl.books.accounts import write_statement
 
     if not shutil.which("soffice") or not shutil.which("pdftotext"):
         pytest.skip("LibreOffice (soffice) or poppler-utils (pdftotext) not installed")
@@ -429,7 +429,7 @@ def test_committed_template_is_current(template):
     """templates/statement.xlsx, the default of write_statement, matches its build script (cell by cell)."""
     from python_calamine import CalamineWorkbook
 
-    from gendan_xl.statement import DEFAULT_TEMPLATE
+    from gendan_xl.books.accounts import DEFAULT_TEMPLATE
 
     def cells(path):
         return CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()

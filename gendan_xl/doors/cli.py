@@ -293,7 +293,7 @@ def _statement_setup(p: argparse.ArgumentParser) -> None:
 @command("statement", "Statements of account (对账单): balances, documents, open items and ageing.",
          "gendan-xl statement workbooks/orders.xlsx --period 2026-06 --out build/statements --pdf", _statement_setup)
 def cmd_statement(args: argparse.Namespace) -> int:
-    from gendan_xl.statement import statements_from_workbook, write_statement
+    from gendan_xl.books.accounts import statements_from_workbook, write_statement
 
     settings = _settings(args)
     output_dir(args.out, args.workbook)
@@ -337,7 +337,7 @@ def _reconcile_setup(p: argparse.ArgumentParser) -> None:
          "gendan-xl reconcile --ours workbooks/orders.xlsx --customer ANK --theirs their-statement.xlsx",
          _reconcile_setup)
 def cmd_reconcile(args: argparse.Namespace) -> int:
-    from gendan_xl.reconcile import reconcile_files
+    from gendan_xl.books.reconciliation import reconcile_files
 
     rec = reconcile_files(args.ours, args.theirs, customer=args.customer, period=args.period, as_of=args.as_of,
                           theirs_sheet=args.sheet, mode="bank" if args.bank else None, lang=args.lang)
@@ -483,7 +483,8 @@ def _review_setup(p: argparse.ArgumentParser) -> None:
 @command("review", "Order review (订单评审): delivery, price vs quote, credit, terms and MOQ for each new order.",
          "gendan-xl review workbooks/orders.xlsx --today 2026-11-26", _review_setup)
 def cmd_review(args: argparse.Namespace) -> int:
-    from gendan_xl.review import review_mails, review_workbook
+    from gendan_xl.books.order_review import review_workbook
+    from gendan_xl.delivery.notices import review_mails
 
     settings = _settings(args)
     lang = args.lang or settings.lang
@@ -511,7 +512,7 @@ def _allocate_setup(p: argparse.ArgumentParser) -> None:
 @command("allocate", "Allocate short stock to open orders: grade A before B before C, then due date, order date.",
          "gendan-xl allocate workbooks/orders.xlsx --stock workbooks/stock.xlsx", _allocate_setup)
 def cmd_allocate(args: argparse.Namespace) -> int:
-    from gendan_xl.allocate import allocate_workbook
+    from gendan_xl.books.allocation import allocate_workbook
 
     lang = args.lang or _settings(args).lang
     skip = tuple(s.strip() for s in args.skip.split(",") if s.strip())

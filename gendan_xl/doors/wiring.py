@@ -60,7 +60,7 @@ def statement_mails(settings: Settings, workbook: Path, period: str, *, today: d
     """One mail per customer with an e-mail address and a statement for `period` (all customers with
     activity or a balance, or the `statements` given): the filled statement attached, and its PDF when
     asked and LibreOffice is present. Returns the mails and the customers left out for want of an address."""
-    from gendan_xl.statement import statements_from_workbook, write_statement
+    from gendan_xl.books.accounts import statements_from_workbook, write_statement
 
     contacts = customer_contacts(workbook)
     mails, no_email = [], []
