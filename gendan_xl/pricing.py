@@ -48,7 +48,7 @@ AMOUNT_PLACES = 2
 
 __all__ = [
     "INCOTERMS", "ExportPrice", "export_price", "round_half_up", "RebateRate", "find_rebate_rate", "digits_only",
-    "REQUEST", "LINES", "RATES", "RequestLine", "QuoteRequest", "QuotedLine", "percent_rate", "price_lines",
+    "REQUEST", "LINES", "RATES", "RequestLine", "QuoteRequest", "QuotedLine", "Quote", "percent_rate", "price_lines",
 ]
 
 
@@ -348,6 +348,21 @@ class QuotedLine:
                 "tier_qty": self.quantity, "price": json_value(self.price),
                 "rebate_rate": json_value(self.rebate.rate), "rebate_valid_from": self.rebate.valid_from.isoformat(),
                 "breakdown": self.breakdown.to_dict()}
+
+
+@dataclass(frozen=True)
+class Quote:
+    """One price we quoted: one tier of one model of one quote, as the quote log keeps it (review reads it back)."""
+
+    quote_no: str
+    date: dt.date
+    customer: str
+    model: str
+    tier_qty: int
+    price: Decimal
+    currency: str
+    valid_until: dt.date
+    incoterm: str = ""
 
 
 def percent_rate(value: Any) -> Any:

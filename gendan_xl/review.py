@@ -50,13 +50,14 @@ from typing import Any, Iterable, Mapping, Sequence
 from gendan_xl import schema
 from gendan_xl.errors import Issue, json_value
 from gendan_xl.plaintext import text_table
+from gendan_xl.pricing import Quote
 from gendan_xl.schema import lookup_code, normalize_currency, normalize_header
 from gendan_xl.statement import parse_terms
 from gendan_xl.status import LeadTimes
 from gendan_xl.workdays import WorkCalendar
 
 __all__ = [
-    "VERDICTS", "CHECKS", "REASONS", "Product", "Customer", "Quote", "Reason", "LineReview", "Review",
+    "VERDICTS", "CHECKS", "REASONS", "Product", "Customer", "Reason", "LineReview", "Review",
     "products_from_rows", "customers_from_rows", "find_quote", "review_orders", "is_new",
 ]
 
@@ -260,21 +261,6 @@ class Customer:
     credit_limit: Decimal | None = None
     email: str = ""
     language: str = ""
-
-
-@dataclass(frozen=True)
-class Quote:
-    """One row of the quote log: one tier of one model of one quote."""
-
-    quote_no: str
-    date: dt.date
-    customer: str
-    model: str
-    tier_qty: int
-    price: Decimal
-    currency: str
-    valid_until: dt.date
-    incoterm: str = ""
 
 
 def products_from_rows(rows: Iterable[Any]) -> dict[str, Product]:

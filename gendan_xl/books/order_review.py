@@ -1,15 +1,15 @@
-"""Order review on a whole workbook: read the master and the quote log, review the new lines, write the sheet.
+"""Order review on a whole workbook: read the master, review the new lines, write the review sheet.
 
 `review_workbook(path, today=…, quotes=…)` reads the master workbook (订单, 客户, 产品, 假期 and the ledger
 sheets for open balances), reviews the lines whose 状态 says 新单 / 待评审 / new with the pure
-`review.review_orders`, and writes the review as a *sidecar* workbook `name.review.xlsx` next to the
-master (XlsxWriter; the master is only read).
+`review.review_orders` against `quotes` (the quote log, which the door reads from the store), and writes
+the review as a *sidecar* workbook `name.review.xlsx` next to the master (XlsxWriter; the master is only
+read).
 """
 from __future__ import annotations
 
 import datetime as dt
 import io
-import sqlite3
 from decimal import Decimal
 from pathlib import Path
 from typing import Iterable
@@ -19,38 +19,15 @@ import xlsxwriter
 from gendan_xl import schema
 from gendan_xl.books.accounts import read_accounts
 from gendan_xl.books.master import load_master
-from gendan_xl.errors import WARNING, GendanError, Issue, MissingSheetError
-from gendan_xl.review import (ACCEPT, CHECKS, CONDITION, CONDITIONS, REJECT, REJECTS, Quote, Review,
-                              customers_from_rows, is_new, products_from_rows, review_orders, text)
+from gendan_xl.errors import WARNING, Issue, MissingSheetError
+from gendan_xl.pricing import Quote
+from gendan_xl.review import (ACCEPT, CHECKS, CONDITION, CONDITIONS, REJECT, REJECTS, Review, customers_from_rows,
+                              is_new, products_from_rows, review_orders, text)
 from gendan_xl.statement import Period
 from gendan_xl.xlsx.read import open_book, read_table
 from gendan_xl.xlsx.writer import write_new_workbook, xlsx_cell
 
-__all__ = ["load_quotes", "open_balances", "review_path", "review_workbook", "review_xlsx_bytes", "write_review_xlsx"]
-
-
-def load_quotes(data_dir: str | Path) -> list[Quote]:
-    """Every row of the quote log `<data_dir>/gendan.sqlite` (table quote_log, written by `quote`).
-
-    Read only: a missing database or table is an empty log, and nothing is created."""
-    db = Path(data_dir) / "gendan.sqlite"
-    if not db.is_file():
-        return []
-    try:
-        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
-    except sqlite3.Error as exc:
-        raise GendanError(f"{db}: cannot open the quote log ({exc}); check --data-dir") from exc
-    try:
-        rows = conn.execute("SELECT quote_no, date, customer, model, tier_qty, price, currency, valid_until, "
-                            "incoterm FROM quote_log ORDER BY id").fetchall()
-    except sqlite3.OperationalError as exc:
-        if "no such table" in str(exc):
-            return []
-        raise GendanError(f"{db}: cannot read the quote log ({exc}); check --data-dir") from exc
-    finally:
-        conn.close()
-    return [Quote(r[0], dt.date.fromisoformat(r[1]), r[2], r[3], int(r[4]), Decimal(r[5]), r[6],
-                  dt.date.fromisoformat(r[7]), r[8] or "") for r in rows]
+__all__ = ["open_balances", "review_path", "review_workbook", "review_xlsx_bytes", "write_review_xlsx"]
 
 
 def open_balances(path: str | Path, *, today: dt.date, lang: str = "zh") -> tuple[dict[str, Decimal], list[Issue]]:
@@ -76,15 +53,14 @@ def review_path(path: str | Path) -> Path:
     return p.with_name(f"{p.stem}.review.xlsx")
 
 
-def review_workbook(path: str | Path, *, today: dt.date, data_dir: str | Path | None = None,
-                    new_orders: str | Path | None = None, out: str | Path | None = None,
-                    quotes: Iterable[Quote] | None = None, weekly: str = "mon-fri", lang: str | None = None,
-                    write: bool = True) -> Review:
+def review_workbook(path: str | Path, *, today: dt.date, quotes: Iterable[Quote] = (),
+                    new_orders: str | Path | None = None, out: str | Path | None = None, weekly: str = "mon-fri",
+                    lang: str | None = None, write: bool = True) -> Review:
     """Review the new order lines of the master workbook `path` and write `name.review.xlsx` beside it.
 
     The lines are those whose 状态 says 新单 / 待评审 / new, or every line of `new_orders` (a separate
-    new-orders workbook) when given. Quotes come from `<data_dir>/gendan.sqlite` (or `quotes`); no data_dir
-    and no quotes means an empty log. `write=False` reviews without writing. The master is only read.
+    new-orders workbook) when given. `quotes` is the quote log (`delivery.store.Store(data_dir).quotes()`);
+    none means every price is unquoted. `write=False` reviews without writing. The master is only read.
     """
     path = Path(path)
     master = load_master(path)
@@ -96,8 +72,6 @@ def review_workbook(path: str | Path, *, today: dt.date, data_dir: str | Path | 
     calendar, issues = master.calendar_and_issues(weekly=weekly, lang=lang)
     products = products_from_rows(master.products.rows) if master.products is not None else None
     customers = customers_from_rows(master.customers.rows) if master.customers is not None else None
-    if quotes is None:
-        quotes = load_quotes(data_dir) if data_dir is not None else []
     balances, ledger_issues = open_balances(path, today=today, lang=lang) if lines else ({}, [])
     review = review_orders(lines, today=today, calendar=calendar, products=products, customers=customers,
                            quotes=quotes, open_balances=balances)

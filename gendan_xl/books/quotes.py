@@ -2,30 +2,29 @@
 
 The pricing itself is pure and lives in `gendan_xl.pricing`; this module does the I/O around it:
 `read_quote_request(path)` reads the request workbook (报价申请, 报价明细, 退税率) and `make_quote(path, ...)`
-numbers the quote (SQLite, never repeats), fills templates/quote.xlsx, logs each quoted line and, when
-asked, makes the PDF.
+numbers the quote through a `QuoteLog` (the store's SQLite, numbers never repeat), fills
+templates/quote.xlsx, logs each quoted line and, when asked, makes the PDF.
 """
 from __future__ import annotations
 
 import datetime as dt
 import re
 import shutil
-import sqlite3
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Iterable, Mapping, Protocol
 
 from gendan_xl.errors import ERROR, Issue, MissingSheetError
 from gendan_xl.messages import message, show_value
-from gendan_xl.pricing import (LINES, RATES, REQUEST, QuotedLine, QuoteRequest, RebateRate, RequestLine,
+from gendan_xl.pricing import (LINES, RATES, REQUEST, Quote, QuotedLine, QuoteRequest, RebateRate, RequestLine,
                                digits_only, percent_rate, price_lines, round_half_up)
 from gendan_xl.schema import INT, NUMBER, SheetSchema, normalize_currency, normalize_header
 from gendan_xl.xlsx.read import cell_ref, open_book, parse_number, read_table, type_cell
 from gendan_xl.xlsx.template import PdfError, fill_template, to_pdf
 
-__all__ = ["DEFAULT_TEMPLATE", "read_quote_request", "QuoteResult", "quote_context", "make_quote"]
+__all__ = ["DEFAULT_TEMPLATE", "read_quote_request", "QuoteLog", "QuoteResult", "quote_context", "make_quote"]
 
 DEFAULT_TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "quote.xlsx"
 
@@ -145,43 +144,17 @@ def read_quote_request(path: Path | str) -> QuoteRequest:
                         rates=rates, rates_sheet=rates_table.sheet, lang=lang, issues=issues)
 
 
-# ------------------------------------------------------------------------------ numbering and the log
-
-_SCHEMA_SQL = """
-CREATE TABLE IF NOT EXISTS quote_seq (
-    year INTEGER PRIMARY KEY,
-    last INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS quote_log (
-    id INTEGER PRIMARY KEY,
-    quote_no TEXT NOT NULL,
-    date TEXT NOT NULL,          -- ISO date the quote was made
-    customer TEXT NOT NULL,
-    model TEXT NOT NULL,
-    tier_qty INTEGER NOT NULL,
-    price TEXT NOT NULL,         -- exact decimal text in `currency`, as quoted ("8.3406")
-    currency TEXT NOT NULL,
-    incoterm TEXT NOT NULL,
-    valid_until TEXT NOT NULL    -- ISO date
-);
-CREATE INDEX IF NOT EXISTS quote_log_customer_model ON quote_log (customer, model);
-"""
+# ----------------------------------------------------------------------------------------- the log
 
 
-def _connect(data_dir: Path) -> sqlite3.Connection:
-    data_dir.mkdir(parents=True, exist_ok=True)
-    # isolation_level=None: we issue BEGIN IMMEDIATE ourselves so two runs cannot take the same number
-    conn = sqlite3.connect(data_dir / "gendan.sqlite", timeout=30, isolation_level=None)
-    conn.executescript(_SCHEMA_SQL)
-    return conn
+class QuoteLog(Protocol):
+    """Where quote numbers come from and quoted tiers go: `delivery.store.Store` (books/ cannot import it, so
+    the door passes it in)."""
 
-
-def _next_number(conn: sqlite3.Connection, year: int) -> str:
-    row = conn.execute("SELECT last FROM quote_seq WHERE year = ?", (year,)).fetchone()
-    seq = (row[0] if row else 0) + 1
-    conn.execute("INSERT INTO quote_seq (year, last) VALUES (?, ?) "
-                 "ON CONFLICT(year) DO UPDATE SET last = excluded.last", (year, seq))
-    return f"Q{year}{seq:04d}"
+    def record_quote(self, year: int, write: Callable[[str], Iterable[Quote]]) -> str:
+        """Take the next number of `year`, call `write(number)` (it writes the quote and returns its tiers)
+        and log them, in one transaction: a `write` that raises uses up no number and logs nothing."""
+        ...
 
 
 # ---------------------------------------------------------------------------------------- make_quote
@@ -270,19 +243,19 @@ def quote_context(request: QuoteRequest, lines: list[QuotedLine], *, quote_no: s
     }
 
 
-def make_quote(request_path: Path | str, *, out_dir: Path | str, data_dir: Path | str, today: dt.date,
+def make_quote(request_path: Path | str, *, out_dir: Path | str, quote_log: QuoteLog, today: dt.date,
                pdf: bool = False, soffice: str = "soffice", template: Path | str | None = None,
                unit_places: int | None = None, company: Mapping[str, str] | None = None) -> QuoteResult:
     """Price a request and write `Q{yyyy}{seq}-{customer}.xlsx` (and its PDF) into `out_dir`.
 
-    The quote number comes from `<data_dir>/gendan.sqlite` (table quote_seq) in the same transaction
-    that appends each quoted tier to quote_log, so numbers never repeat, even across runs; the file is
-    written inside that transaction, so a failed write uses up no number and logs nothing. With error
-    findings nothing is written and the result carries the issues. `pdf=True` needs LibreOffice: without
-    it a PdfError is raised before anything is numbered or written. `company` (gendan.toml's
-    [company]) fills company cells the request leaves blank.
+    The quote number comes from `quote_log` (the store's quote_seq) in the same transaction that appends
+    each quoted tier to its log, so numbers never repeat, even across runs; the file is written inside that
+    transaction, so a failed write uses up no number and logs nothing. With error findings nothing is
+    written and the result carries the issues. `pdf=True` needs LibreOffice: without it a PdfError is
+    raised before anything is numbered or written. `company` (gendan.toml's [company]) fills company cells
+    the request leaves blank.
     """
-    request_path, out_dir, data_dir = Path(request_path), Path(out_dir), Path(data_dir)
+    request_path, out_dir = Path(request_path), Path(out_dir)
     if pdf and shutil.which(soffice) is None:
         raise PdfError(f"cannot make a PDF of the quote for {request_path.name}: LibreOffice ({soffice}) is "
                        "not installed; install libreoffice-calc (and fonts-noto-cjk) or leave out --pdf")
@@ -297,29 +270,20 @@ def make_quote(request_path: Path | str, *, out_dir: Path | str, data_dir: Path 
                          incoterm=str(h.get("incoterm") or "").strip().upper(), lines=lines, issues=issues)
     if not result.ok or not lines:
         return result
-    conn = _connect(data_dir)
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            quote_no = _next_number(conn, today.year)
-            target = out_dir / f"{quote_no}-{_safe_name(customer)}.xlsx"
-            fill_template(template or DEFAULT_TEMPLATE,
-                          quote_context(request, lines, quote_no=quote_no, today=today, valid_until=valid_until,
-                                        company=company),
-                          target)
-            conn.executemany(
-                "INSERT INTO quote_log (quote_no, date, customer, model, tier_qty, price, currency, incoterm, "
-                "valid_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(quote_no, today.isoformat(), customer, line.model, line.quantity, str(line.price),
-                  result.currency, result.incoterm, valid_until.isoformat()) for line in lines])
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-    finally:
-        conn.close()
-    result.quote_no, result.path = quote_no, target
-    if pdf:
-        result.pdf = to_pdf(target, out_dir, soffice=soffice)
-    return result
 
+    def target(quote_no: str) -> Path:
+        return out_dir / f"{quote_no}-{_safe_name(customer)}.xlsx"
+
+    def write(quote_no: str) -> list[Quote]:
+        fill_template(template or DEFAULT_TEMPLATE,
+                      quote_context(request, lines, quote_no=quote_no, today=today, valid_until=valid_until,
+                                    company=company),
+                      target(quote_no))
+        return [Quote(quote_no, today, customer, line.model, line.quantity, line.price, result.currency,
+                      valid_until, result.incoterm) for line in lines]
+
+    result.quote_no = quote_log.record_quote(today.year, write)
+    result.path = target(result.quote_no)
+    if pdf:
+        result.pdf = to_pdf(result.path, out_dir, soffice=soffice)
+    return result

@@ -23,7 +23,6 @@ workbook and computing status, building statements, validating), so this module 
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import logging
 import signal
 import sys
@@ -36,7 +35,8 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import schedule
 
 from gendan_xl.errors import ERROR, ConfigError, GendanError, Issue
-from gendan_xl.delivery.mail import Mail, Mailer, SendResult, connect_db, render_mail
+from gendan_xl.delivery.mail import Mail, Mailer, SendResult, render_mail
+from gendan_xl.delivery.store import Store
 from gendan_xl.delivery.report import Orders, overdue_mails
 
 log = logging.getLogger("gendan_xl.delivery.jobs")
@@ -179,20 +179,6 @@ def load_jobs(path: Path | str = JOBS_FILE) -> dict[str, JobSpec]:
 
 # --- state ---------------------------------------------------------------------------------------------
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS job_state (
-    job TEXT PRIMARY KEY,
-    period TEXT NOT NULL,
-    result TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    started_at TEXT NOT NULL,
-    finished_at TEXT,
-    error TEXT NOT NULL DEFAULT '',
-    data TEXT NOT NULL DEFAULT '{}'
-);
-"""
-
-
 @dataclass(frozen=True)
 class JobRecord:
     """The last run of one job: its period, "ok" or "failed", attempts in that period, job memory."""
@@ -209,21 +195,16 @@ class JobRecord:
 
 
 class JobState:
-    """`job_state` in the shared SQLite file."""
+    """Each job's last run, kept in the store (`job_state`); counts the attempts within a period."""
 
     def __init__(self, data_dir: Path | str) -> None:
-        self.db = connect_db(data_dir)
-        self.db.executescript(_SCHEMA)
+        self.store = Store(data_dir)
 
     def close(self) -> None:
-        self.db.close()
+        self.store.close()
 
     def load(self) -> dict[str, JobRecord]:
-        out = {}
-        for r in self.db.execute("SELECT * FROM job_state"):
-            out[r["job"]] = JobRecord(r["period"], r["result"], r["attempts"],
-                                      _dt.datetime.fromisoformat(r["started_at"]), r["error"], json.loads(r["data"]))
-        return out
+        return {job: JobRecord(**run) for job, run in self.store.job_runs().items()}
 
     def save(self, job: str, period: str, result: str, started: _dt.datetime, finished: _dt.datetime,
              error: str = "", data: Mapping[str, Any] | None = None) -> None:
@@ -231,12 +212,8 @@ class JobState:
         attempts = prev.attempts + 1 if prev and prev.period == period and prev.result != "ok" else 1
         if data is None:
             data = prev.data if prev else {}
-        with self.db:
-            self.db.execute(
-                "INSERT OR REPLACE INTO job_state (job, period, result, attempts, started_at, finished_at, error, data)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (job, period, result, attempts, started.isoformat(timespec="seconds"),
-                 finished.isoformat(timespec="seconds"), error, json.dumps(data, ensure_ascii=False)))
+        self.store.save_job_run(job, period=period, result=result, attempts=attempts, started_at=started,
+                                finished_at=finished, error=error, data=data)
 
 
 def due_jobs(now: _dt.datetime, state: Mapping[str, JobRecord], specs: Mapping[str, JobSpec],

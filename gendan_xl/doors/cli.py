@@ -358,11 +358,13 @@ def _quote_setup(p: argparse.ArgumentParser) -> None:
          "gendan-xl quote workbooks/quote_request.xlsx --pdf", _quote_setup)
 def cmd_quote(args: argparse.Namespace) -> int:
     from gendan_xl.books.quotes import make_quote
+    from gendan_xl.delivery.store import Store
 
     settings = _settings(args)
     output_dir(args.out, args.request)
-    result = make_quote(args.request, out_dir=args.out or settings.out_dir / "quotes", data_dir=settings.data_dir,
-                        today=args.today or dt.date.today(), pdf=args.pdf)
+    with Store(settings.data_dir) as store:
+        result = make_quote(args.request, out_dir=args.out or settings.out_dir / "quotes", quote_log=store,
+                            today=args.today or dt.date.today(), pdf=args.pdf)
     print_json(result.to_dict()) if args.json else print(result.to_text())
     return EXIT_OK if result.ok else EXIT_ISSUES
 
@@ -485,11 +487,14 @@ def _review_setup(p: argparse.ArgumentParser) -> None:
 def cmd_review(args: argparse.Namespace) -> int:
     from gendan_xl.books.order_review import review_workbook
     from gendan_xl.delivery.notices import review_mails
+    from gendan_xl.delivery.store import Store
 
     settings = _settings(args)
     lang = args.lang or settings.lang
     today = args.today or dt.date.today()
-    result = review_workbook(args.workbook, today=today, data_dir=args.data_dir or settings.data_dir,
+    with Store(args.data_dir or settings.data_dir) as store:
+        quotes = store.quotes()
+    result = review_workbook(args.workbook, today=today, quotes=quotes,
                              new_orders=args.orders, out=output_file(args.out, args.workbook, args.orders), weekly=settings.weekly, lang=lang)
     if args.send or args.dry_run:
         mails, no_email = review_mails(result, emails=settings.merchandisers, lang=lang)
