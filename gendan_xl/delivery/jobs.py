@@ -35,9 +35,10 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import schedule
 
 from gendan_xl.errors import ERROR, ConfigError, GendanError, Issue
+from gendan_xl.status import Line
 from gendan_xl.delivery.mail import Mail, Mailer, SendResult, render_mail
 from gendan_xl.delivery.store import Store
-from gendan_xl.delivery.report import Orders, overdue_mails
+from gendan_xl.delivery.report import overdue_mails
 
 log = logging.getLogger("gendan_xl.delivery.jobs")
 
@@ -250,7 +251,7 @@ def _naive(t: _dt.datetime, like: _dt.datetime) -> _dt.datetime:
 class JobContext:
     """Everything a job needs, passed in: the door (CLI) builds it from gendan.toml and the environment.
 
-    - `load_status(today)` → the status dicts of every order line (a list, or a callable lang → list);
+    - `load_status(today)` → the status of every order line (`StatusResult.lines`);
     - `make_statements(today, month)` → the statement mails for `month` ("2026-11");
     - `check(today)` → the validation issues of the orders workbook.
     """
@@ -264,7 +265,7 @@ class JobContext:
     langs: Mapping[str, str] = field(default_factory=dict)
     default_lang: str = "zh"
     nothing_overdue: str = "good-news"
-    load_status: Callable[[_dt.date], Orders] | None = None
+    load_status: Callable[[_dt.date], Sequence[Line]] | None = None
     make_statements: Callable[[_dt.date, str], Iterable[Mail]] | None = None
     check: Callable[[_dt.date], Iterable[Issue]] | None = None
     templates_dir: Path | str | None = None

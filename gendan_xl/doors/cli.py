@@ -422,7 +422,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     print_status(status, (args.workbook or settings.workbook).name, settings.lang)
     out = settings.out_dir / f"交期日报-{today.isoformat()}.xlsx"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(status_workbook(status.result.to_dict(settings.lang)["orders"], today, settings.lang))
+    out.write_bytes(status_workbook(status.result.lines, today, settings.lang))
     note(f"wrote {out}; {len(plan.mails)} mails planned (use --send or --dry-run)")
     return EXIT_OK
 

@@ -98,7 +98,7 @@ def overdue_plan(settings: Settings, workbook: Path, *, today: dt.date) -> tuple
     """The overdue report's mails for `today` and the status they come from."""
     status = status_of(load_master(workbook, lean=True), today=today, warning_days=settings.warning_days,
                        weekly=settings.weekly)
-    plan = overdue_mails(lambda lang: status.result.to_dict(lang)["orders"], today,
+    plan = overdue_mails(status.result.lines, today,
                          emails=settings.merchandisers, lead=[settings.team_lead] if settings.team_lead else [],
                          default_lang=settings.lang,
                          nothing_overdue="good-news" if settings.good_news_mail else "skip")
@@ -118,9 +118,8 @@ def job_context(settings: Settings, *, jobs_file: Path | None = None, **mailer_k
         return calendars[0].is_workday(day)
 
     def load_status(today: dt.date):
-        status = status_of(load_master(workbook, lean=True), today=today, warning_days=settings.warning_days,
-                           weekly=settings.weekly)
-        return lambda lang: status.result.to_dict(lang)["orders"]
+        return status_of(load_master(workbook, lean=True), today=today, warning_days=settings.warning_days,
+                         weekly=settings.weekly).result.lines
 
     def make_statements(today: dt.date, month: str) -> list[Mail]:
         period = previous_month(month)
