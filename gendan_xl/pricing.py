@@ -32,13 +32,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from typing import Any, Iterable
 
 from gendan_xl.errors import ERROR, WARNING, Issue, QuoteInputError, json_value
 from gendan_xl.messages import MESSAGES, message
-from gendan_xl.schema import DATE, INT, NUMBER, TEXT, Column, SheetSchema, normalize_currency, normalize_header
+from gendan_xl.schema import DATE, INT, NUMBER, TEXT, SheetSchema, column, normalize_currency, normalize_header
 
 INCOTERMS = ("EXW", "FOB", "CFR", "CIF")
 # Cargo is insured for 110% of the CIF value (Incoterms 2020 A5, and PICC practice).
@@ -220,79 +220,79 @@ def find_rebate_rate(rates: Iterable[RebateRate], *, on: dt.date, hs_code: str |
 # ---------------------------------------------------------------------------------- request, lines
 
 
-def _col(field_: str, type_: str, zh: str, en: str, *aliases: str, required: bool = False) -> Column:
-    # also accept the bilingual label we print ourselves: "客户代码 Customer Code" → "客户代码customercode"
-    return Column(field_, type_, zh, en, (zh, en, zh + en, *aliases), required)
+def _with_printed_labels(sheet: SheetSchema) -> SheetSchema:
+    """Also accept the bilingual label we print ourselves: "客户代码 Customer Code" → "客户代码customercode"."""
+    return replace(sheet, columns=tuple(replace(c, aliases=(*c.aliases, c.zh + c.en)) for c in sheet.columns))
 
 
 # The 报价申请 sheet: a block of label / value cells (label, then the value in the next filled cell right).
-REQUEST = SheetSchema(
+REQUEST = _with_printed_labels(SheetSchema(
     "quote_request", "报价申请", "Quote Request", ("报价申请", "报价", "询价", "quote request", "request", "quote"),
     (
-        _col("company_name", TEXT, "公司名称", "Company", "我司名称", "卖方", "Seller"),
-        _col("company_name_en", TEXT, "公司英文名", "Company (English)", "英文名称", "Company Name"),
-        _col("company_address", TEXT, "公司地址", "Company Address", "地址"),
-        _col("company_tel", TEXT, "电话", "Tel", "联系电话", "Phone"),
-        _col("company_email", TEXT, "邮箱", "Email", "E-mail"),
-        _col("customer", TEXT, "客户代码", "Customer Code", "客户", "Customer", required=True),
-        _col("customer_name", TEXT, "客户名称", "Customer Name", "Buyer"),
-        _col("attn", TEXT, "联系人", "Attn", "收件人", "Contact"),
-        _col("customer_address", TEXT, "客户地址", "Customer Address"),
-        _col("customer_email", TEXT, "客户邮箱", "Customer Email"),
-        _col("incoterm", TEXT, "贸易条款", "Incoterm", "价格条款", "Price Term", "Terms", required=True),
-        _col("port_of_loading", TEXT, "起运港", "Port of Loading", "装运港", "POL"),
-        _col("port_of_destination", TEXT, "目的港", "Port of Destination", "POD", "Destination"),
-        _col("currency", TEXT, "币种", "Currency", "报价币种", required=True),
-        _col("exchange_rate", NUMBER, "汇率", "Exchange Rate", "汇率(人民币/外币)", "CNY per unit"),
-        _col("payment_terms", TEXT, "付款条件", "Payment Terms", "付款方式", "Payment"),
-        _col("validity_days", INT, "有效期(天)", "Validity (days)", "有效期", "Validity", "报价有效期",
-             required=True),
-        _col("export_date", DATE, "预计出口日期", "Expected Export Date", "出口日期", "Export Date"),
-        _col("vat_rate", NUMBER, "增值税率", "VAT Rate", "税率"),
-        _col("bank_fee_rate", NUMBER, "银行费率", "Bank Fee Rate", "银行费用率"),
-        _col("insurance_rate", NUMBER, "保险费率", "Insurance Rate"),
-        _col("profit_margin", NUMBER, "利润率", "Profit Margin", "毛利率"),
-        _col("markup_on_cost", NUMBER, "成本加成率", "Markup on Cost", "加成率"),
-        _col("lead_time", TEXT, "交货期", "Lead Time", "交期"),
-        _col("sales_rep", TEXT, "业务员", "Sales Rep", "报价人", "Prepared by"),
-        _col("remark", TEXT, "备注", "Remarks", "Remark", "说明"),
+        column("company_name", TEXT, "公司名称", "Company", "我司名称", "卖方", "Seller"),
+        column("company_name_en", TEXT, "公司英文名", "Company (English)", "英文名称", "Company Name"),
+        column("company_address", TEXT, "公司地址", "Company Address", "地址"),
+        column("company_tel", TEXT, "电话", "Tel", "联系电话", "Phone"),
+        column("company_email", TEXT, "邮箱", "Email", "E-mail"),
+        column("customer", TEXT, "客户代码", "Customer Code", "客户", "Customer", required=True),
+        column("customer_name", TEXT, "客户名称", "Customer Name", "Buyer"),
+        column("attn", TEXT, "联系人", "Attn", "收件人", "Contact"),
+        column("customer_address", TEXT, "客户地址", "Customer Address"),
+        column("customer_email", TEXT, "客户邮箱", "Customer Email"),
+        column("incoterm", TEXT, "贸易条款", "Incoterm", "价格条款", "Price Term", "Terms", required=True),
+        column("port_of_loading", TEXT, "起运港", "Port of Loading", "装运港", "POL"),
+        column("port_of_destination", TEXT, "目的港", "Port of Destination", "POD", "Destination"),
+        column("currency", TEXT, "币种", "Currency", "报价币种", required=True),
+        column("exchange_rate", NUMBER, "汇率", "Exchange Rate", "汇率(人民币/外币)", "CNY per unit"),
+        column("payment_terms", TEXT, "付款条件", "Payment Terms", "付款方式", "Payment"),
+        column("validity_days", INT, "有效期(天)", "Validity (days)", "有效期", "Validity", "报价有效期",
+               required=True),
+        column("export_date", DATE, "预计出口日期", "Expected Export Date", "出口日期", "Export Date"),
+        column("vat_rate", NUMBER, "增值税率", "VAT Rate", "税率"),
+        column("bank_fee_rate", NUMBER, "银行费率", "Bank Fee Rate", "银行费用率"),
+        column("insurance_rate", NUMBER, "保险费率", "Insurance Rate"),
+        column("profit_margin", NUMBER, "利润率", "Profit Margin", "毛利率"),
+        column("markup_on_cost", NUMBER, "成本加成率", "Markup on Cost", "加成率"),
+        column("lead_time", TEXT, "交货期", "Lead Time", "交期"),
+        column("sales_rep", TEXT, "业务员", "Sales Rep", "报价人", "Prepared by"),
+        column("remark", TEXT, "备注", "Remarks", "Remark", "说明"),
     ),
-)
+))
 
-LINES = SheetSchema(
+LINES = _with_printed_labels(SheetSchema(
     "quote_lines", "报价明细", "Quote Lines", ("报价明细", "明细", "产品明细", "quote lines", "lines", "items"),
     (
-        _col("model", TEXT, "型号", "Model", "料号", "产品型号", "Item No.", "P/N", required=True),
-        _col("description", TEXT, "品名描述", "Description", "品名", "描述", "产品名称", "Product"),
-        _col("family", TEXT, "产品系列", "Family", "系列", "类别", "Category"),
-        _col("hs_code", TEXT, "HS编码", "HS Code", "海关编码", "HS"),
-        _col("unit", TEXT, "单位", "Unit", "UOM"),
-        _col("moq", INT, "最小起订量", "MOQ", "起订量"),
-        _col("quantity", INT, "数量档位", "Tier Qty", "数量", "阶梯数量", "Qty", "Quantity", "Tier"),
-        _col("purchase_price", NUMBER, "采购价(含税)", "Purchase Price", "采购单价", "含税采购价", "采购价",
-             "进价", "Cost incl. VAT", required=True),
-        _col("vat_rate", NUMBER, "增值税率", "VAT Rate", "税率"),
-        _col("processing", NUMBER, "加工费", "Processing"),
-        _col("packaging", NUMBER, "包装费", "Packaging", "包材费"),
-        _col("inland_freight", NUMBER, "内陆运费", "Inland Freight", "拖车费"),
-        _col("port_charges", NUMBER, "报关港杂费", "Customs & Port", "港杂费", "报关费", "Port Charges"),
-        _col("freight", NUMBER, "海运费", "Freight", "运费", "Ocean Freight"),
-        _col("profit_margin", NUMBER, "利润率", "Profit Margin", "毛利率", "Margin"),
-        _col("markup_on_cost", NUMBER, "成本加成率", "Markup on Cost", "加成率", "Markup"),
-        _col("remark", TEXT, "备注", "Remark", "Remarks", "说明"),
+        column("model", TEXT, "型号", "Model", "料号", "产品型号", "Item No.", "P/N", required=True),
+        column("description", TEXT, "品名描述", "Description", "品名", "描述", "产品名称", "Product"),
+        column("family", TEXT, "产品系列", "Family", "系列", "类别", "Category"),
+        column("hs_code", TEXT, "HS编码", "HS Code", "海关编码", "HS"),
+        column("unit", TEXT, "单位", "Unit", "UOM"),
+        column("moq", INT, "最小起订量", "MOQ", "起订量"),
+        column("quantity", INT, "数量档位", "Tier Qty", "数量", "阶梯数量", "Qty", "Quantity", "Tier"),
+        column("purchase_price", NUMBER, "采购价(含税)", "Purchase Price", "采购单价", "含税采购价", "采购价",
+               "进价", "Cost incl. VAT", required=True),
+        column("vat_rate", NUMBER, "增值税率", "VAT Rate", "税率"),
+        column("processing", NUMBER, "加工费", "Processing"),
+        column("packaging", NUMBER, "包装费", "Packaging", "包材费"),
+        column("inland_freight", NUMBER, "内陆运费", "Inland Freight", "拖车费"),
+        column("port_charges", NUMBER, "报关港杂费", "Customs & Port", "港杂费", "报关费", "Port Charges"),
+        column("freight", NUMBER, "海运费", "Freight", "运费", "Ocean Freight"),
+        column("profit_margin", NUMBER, "利润率", "Profit Margin", "毛利率", "Margin"),
+        column("markup_on_cost", NUMBER, "成本加成率", "Markup on Cost", "加成率", "Markup"),
+        column("remark", TEXT, "备注", "Remark", "Remarks", "说明"),
     ),
-)
+))
 
-RATES = SheetSchema(
+RATES = _with_printed_labels(SheetSchema(
     "rebate_rates", "退税率", "Rebate Rates", ("退税率", "退税率表", "出口退税率", "rebate rates", "rebates"),
     (
-        _col("hs_code", TEXT, "HS编码", "HS Code", "海关编码", "HS"),
-        _col("family", TEXT, "产品系列", "Family", "系列", "类别"),
-        _col("rate", NUMBER, "退税率", "Rebate Rate", "出口退税率", "Rate", required=True),
-        _col("valid_from", DATE, "生效日期", "Valid From", "执行日期", "起始日期", required=True),
-        _col("note", TEXT, "说明", "Note", "依据", "备注"),
+        column("hs_code", TEXT, "HS编码", "HS Code", "海关编码", "HS"),
+        column("family", TEXT, "产品系列", "Family", "系列", "类别"),
+        column("rate", NUMBER, "退税率", "Rebate Rate", "出口退税率", "Rate", required=True),
+        column("valid_from", DATE, "生效日期", "Valid From", "执行日期", "起始日期", required=True),
+        column("note", TEXT, "说明", "Note", "依据", "备注"),
     ),
-)
+))
 
 # Inherited from the row above of the same model when blank (see the module docstring).
 _INHERITED = ("description", "family", "hs_code", "unit", "moq", "purchase_price", "vat_rate", "processing",

@@ -49,8 +49,12 @@ class SheetSchema:
         return tuple(c.field for c in self.columns if c.required)
 
 
-def _c(field: str, type_: str, zh: str, en: str, *aliases: str, required: bool = False) -> Column:
+def column(field: str, type_: str, zh: str, en: str, *aliases: str, required: bool = False) -> Column:
+    """A column of a sheet we read: its Chinese and English headers are aliases too. Every schema's one helper."""
     return Column(field, type_, zh, en, (zh, en, *aliases), required)
+
+
+_c = column  # the short name the tables below are written with
 
 
 ORDERS = SheetSchema(

@@ -16,7 +16,7 @@ from gendan_xl import schema
 from gendan_xl.allocate import DEFAULT_SKIP, Allocation, allocate, grades_from_rows, match_key, text, whole_number
 from gendan_xl.books.master import load_master
 from gendan_xl.errors import WARNING, Issue, MissingColumnsError, MissingSheetError
-from gendan_xl.schema import Column, SheetSchema
+from gendan_xl.schema import SheetSchema, column
 from gendan_xl.xlsx.read import open_book, read_table
 from gendan_xl.xlsx.writer import write_new_workbook, xlsx_cell
 
@@ -24,19 +24,15 @@ __all__ = ["STOCK", "read_stock", "allocate_workbook", "allocation_path", "alloc
            "write_allocation_xlsx"]
 
 
-def _col(field_: str, type_: str, zh: str, en: str, *aliases: str, required: bool = False) -> Column:
-    return Column(field_, type_, zh, en, (zh, en, *aliases), required)
-
-
 # The stock workbook: one row per model (and warehouse). Header aliases as people write them.
 STOCK = SheetSchema(
     "stock", "库存", "Stock", ("库存", "库存表", "可用库存", "成品库存", "stock", "inventory", "stock list"),
     (
-        _col("model", schema.TEXT, "型号", "Model", "机型", "料号", "产品型号", "规格型号", "物料编码", "P/N", "PN",
-             "Part No.", "Part Number", "Item", "Item No.", required=True),
-        _col("available", schema.INT, "可用库存", "Available", "库存", "可用数量", "库存数量", "现有库存", "数量",
-             "Qty", "Quantity", "Available Qty", "On Hand", "Stock", "Stock Qty", required=True),
-        _col("warehouse", schema.TEXT, "仓库", "Warehouse", "库位", "仓位", "Location", "WH"),
+        column("model", schema.TEXT, "型号", "Model", "机型", "料号", "产品型号", "规格型号", "物料编码", "P/N", "PN",
+               "Part No.", "Part Number", "Item", "Item No.", required=True),
+        column("available", schema.INT, "可用库存", "Available", "库存", "可用数量", "库存数量", "现有库存", "数量",
+               "Qty", "Quantity", "Available Qty", "On Hand", "Stock", "Stock Qty", required=True),
+        column("warehouse", schema.TEXT, "仓库", "Warehouse", "库位", "仓位", "Location", "WH"),
     ),
 )
 

@@ -21,39 +21,35 @@ from gendan_xl.errors import GendanError, Issue, MissingColumnsError, UnusableWo
 from gendan_xl.messages import make_issue
 from gendan_xl.reconcile import (BANK, OPENING, PAYMENT, STATEMENT, Entry, Reconciliation, entries_from_statement,
                                  has_word, is_credit, kind_for, orient, reconcile)
-from gendan_xl.schema import DATE, NUMBER, TEXT, Column, SheetSchema, match_headers, normalize_header
+from gendan_xl.schema import DATE, NUMBER, TEXT, SheetSchema, column, match_headers, normalize_header
 from gendan_xl.statement import Period, Statement
 from gendan_xl.xlsx.read import cell_ref, is_blank, open_book, parse_date, parse_number
 
 __all__ = ["THEIRS", "TheirBooks", "read_grid", "read_theirs", "reconcile_files"]
 
 
-def _col(field_: str, type_: str, zh: str, en: str, *aliases: str) -> Column:
-    return Column(field_, type_, zh, en, (zh, en, *aliases))
-
-
 # Their file, whatever it is: a statement they sent back, their ledger export, a bank export.
 THEIRS = SheetSchema(
     "theirs", "对账单", "Statement", ("对账单", "对帐单", "往来明细", "明细账", "statement", "ledger", "sheet1"),
     (
-        _col("doc_no", TEXT, "单号", "Doc No.", "单据号", "单据编号", "凭证号", "凭证字号", "发票号", "发票号码",
-             "送货单号", "出货单号", "编号", "Document No.", "Doc No", "Invoice No.", "Invoice", "Inv No.",
-             "Reference", "Ref", "Ref No.", "Voucher No.", "交易流水号", "流水号", "Transaction Ref", "DN No."),
-        _col("date", DATE, "日期", "Date", "单据日期", "交易日期", "记账日期", "入账日期", "凭证日期", "出货日期",
-             "Posting Date", "Transaction Date", "Value Date", "Doc Date", "Invoice Date", "交易时间"),
-        _col("summary", TEXT, "摘要", "Description", "说明", "备注", "Remark", "Remarks", "Memo", "Narrative",
-             "用途", "附言", "Details", "Particulars", "内容", "交易摘要"),
-        _col("po", TEXT, "订单号", "PO No.", "PO", "采购单号", "采购订单号", "Order No.", "Your Ref", "关联单号",
-             "原单号", "对应单号", "Related Doc"),
-        _col("debit", NUMBER, "借方", "Debit", "借方金额", "借方发生额", "借", "Dr", "支出", "支出金额",
-             "Withdrawal", "应收金额", "出货金额"),
-        _col("credit", NUMBER, "贷方", "Credit", "贷方金额", "贷方发生额", "贷", "Cr", "收入", "收入金额",
-             "Deposit", "存入", "收款金额", "已收金额"),
-        _col("amount", NUMBER, "金额", "Amount", "发生额", "交易金额", "Transaction Amount", "Value", "本币金额"),
-        _col("balance", NUMBER, "余额", "Balance", "账户余额", "Running Balance", "结余", "累计余额"),
-        _col("counterparty", TEXT, "对方户名", "Counterparty", "付款人", "对方账户名", "对方名称", "付款方",
-             "Payer", "Remitter", "Payer Name"),
-        _col("kind", TEXT, "类型", "Type", "单据类型", "Doc Type", "业务类型", "Transaction Type"),
+        column("doc_no", TEXT, "单号", "Doc No.", "单据号", "单据编号", "凭证号", "凭证字号", "发票号", "发票号码",
+               "送货单号", "出货单号", "编号", "Document No.", "Doc No", "Invoice No.", "Invoice", "Inv No.",
+               "Reference", "Ref", "Ref No.", "Voucher No.", "交易流水号", "流水号", "Transaction Ref", "DN No."),
+        column("date", DATE, "日期", "Date", "单据日期", "交易日期", "记账日期", "入账日期", "凭证日期", "出货日期",
+               "Posting Date", "Transaction Date", "Value Date", "Doc Date", "Invoice Date", "交易时间"),
+        column("summary", TEXT, "摘要", "Description", "说明", "备注", "Remark", "Remarks", "Memo", "Narrative",
+               "用途", "附言", "Details", "Particulars", "内容", "交易摘要"),
+        column("po", TEXT, "订单号", "PO No.", "PO", "采购单号", "采购订单号", "Order No.", "Your Ref", "关联单号",
+               "原单号", "对应单号", "Related Doc"),
+        column("debit", NUMBER, "借方", "Debit", "借方金额", "借方发生额", "借", "Dr", "支出", "支出金额",
+               "Withdrawal", "应收金额", "出货金额"),
+        column("credit", NUMBER, "贷方", "Credit", "贷方金额", "贷方发生额", "贷", "Cr", "收入", "收入金额",
+               "Deposit", "存入", "收款金额", "已收金额"),
+        column("amount", NUMBER, "金额", "Amount", "发生额", "交易金额", "Transaction Amount", "Value", "本币金额"),
+        column("balance", NUMBER, "余额", "Balance", "账户余额", "Running Balance", "结余", "累计余额"),
+        column("counterparty", TEXT, "对方户名", "Counterparty", "付款人", "对方账户名", "对方名称", "付款方",
+               "Payer", "Remitter", "Payer Name"),
+        column("kind", TEXT, "类型", "Type", "单据类型", "Doc Type", "业务类型", "Transaction Type"),
     ),
 )
 
