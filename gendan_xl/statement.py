@@ -185,6 +185,13 @@ class Period:
                          "2026-04-01..2026-06-30")
 
 
+def month_before(day: dt.date) -> str:
+    """The month before the one `day` falls in, as a period: 2026-11-26 → "2026-10", 2027-01-04 → "2026-12".
+    What the statements sent in a month cover."""
+    last = day.replace(day=1) - dt.timedelta(days=1)
+    return f"{last.year}-{last.month:02d}"
+
+
 @dataclass(frozen=True)
 class PaymentTerms:
     """Days of credit, counted from the document date or, for 月结 (monthly settlement), from its month end.

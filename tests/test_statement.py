@@ -5,7 +5,8 @@ import pytest
 
 from gendan_xl.errors import UsageError
 from gendan_xl.statement import (
-    CREDIT_NOTE, INVOICE, OPENING, PAYMENT, Document, PaymentTerms, Period, build_statement, parse_terms,
+    CREDIT_NOTE, INVOICE, OPENING, PAYMENT, Document, PaymentTerms, Period, build_statement, month_before,
+    parse_terms,
 )
 
 D = dt.date
@@ -444,3 +445,9 @@ def test_to_text_shows_every_line_and_the_ageing():
     assert lines[-1] == ("账龄 Ageing: 0-30 50,200.00 · 31-60 22,000.00 · 61-90 48,000.00 · 90+ 0.00 · "
                          "4 未结 open items")
     assert sum("S2606-0" in ln for ln in lines) == 2 and lines[-2].endswith("120,200.00")
+
+
+@pytest.mark.parametrize("day, month", [(D(2026, 11, 26), "2026-10"), (D(2027, 1, 4), "2026-12"),
+                                        (D(2026, 3, 31), "2026-02")])
+def test_the_month_before_is_what_a_months_statements_cover(day, month):
+    assert month_before(day) == month and Period.parse(month).end < day.replace(day=1)

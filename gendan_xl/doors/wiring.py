@@ -17,6 +17,7 @@ from gendan_xl.delivery.mail import Attachment, Mail, document_digest, open_mail
 from gendan_xl.books.master import load_master, status_of, validate_workbook
 from gendan_xl.delivery.report import OverduePlan, overdue_mails
 from gendan_xl.schema import normalize_header
+from gendan_xl.statement import Period, month_before
 
 STATEMENT_MAIL = {  # user-facing text of the statement mail: one table
     "zh": {"subject": "【对账单】{period} {name}", "greeting": "您好", "closing": "期末余额", "ageing": "账龄",
@@ -27,12 +28,6 @@ STATEMENT_MAIL = {  # user-facing text of the statement mail: one table
            "ask": "Please check it, then sign and return the confirmation; if anything differs, list the document "
                   "numbers and amounts and we will look into it at once. Thank you."},
 }
-
-
-def previous_month(month: str) -> str:
-    """"2026-12" → "2026-11": the statements job of a month sends the month before."""
-    year, mon = (int(x) for x in month.split("-")[:2])
-    return f"{year - 1}-12" if mon == 1 else f"{year}-{mon - 1:02d}"
 
 
 def customer_contacts(workbook: Path) -> dict[str, tuple[str, str]]:
@@ -122,7 +117,7 @@ def job_context(settings: Settings, *, jobs_file: Path | None = None, **mailer_k
                          weekly=settings.weekly).result.lines
 
     def make_statements(today: dt.date, month: str) -> list[Mail]:
-        period = previous_month(month)
+        period = month_before(Period.parse(month).start)  # a month's statements job sends the month before
         return statement_mails(settings, workbook, period, today=today,
                                out_dir=settings.out_dir / "statements" / period)[0]
 
