@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from gendan_xl import schema
+from gendan_xl.customers import Customer
 from gendan_xl.errors import Issue, json_value
 from gendan_xl.plaintext import text_table
 from gendan_xl.pricing import Quote
@@ -57,8 +58,8 @@ from gendan_xl.status import LeadTimes
 from gendan_xl.workdays import WorkCalendar
 
 __all__ = [
-    "VERDICTS", "CHECKS", "REASONS", "Product", "Customer", "Reason", "LineReview", "Review",
-    "products_from_rows", "customers_from_rows", "find_quote", "review_orders", "is_new",
+    "VERDICTS", "CHECKS", "REASONS", "Product", "Reason", "LineReview", "Review",
+    "products_from_rows", "find_quote", "review_orders", "is_new",
 ]
 
 ACCEPT, CONDITIONS, REJECT = "accept", "accept_with_conditions", "reject"
@@ -251,18 +252,6 @@ class Product:
     moq: int | None = None
 
 
-@dataclass(frozen=True)
-class Customer:
-    code: str
-    name: str = ""
-    grade: str = ""
-    currency: str = ""
-    payment_terms: str = ""
-    credit_limit: Decimal | None = None
-    email: str = ""
-    language: str = ""
-
-
 def products_from_rows(rows: Iterable[Any]) -> dict[str, Product]:
     """{model: Product} from the 产品 sheet's rows (the first row of a model wins)."""
     out: dict[str, Product] = {}
@@ -273,21 +262,6 @@ def products_from_rows(rows: Iterable[Any]) -> dict[str, Product]:
             continue
         moq = v.get("moq")
         out[_key(model)] = Product(str(model), LeadTimes.from_values(v), int(moq) if moq else None)
-    return out
-
-
-def customers_from_rows(rows: Iterable[Any]) -> dict[str, Customer]:
-    """{code: Customer} from the 客户 sheet's rows (the first row of a code wins)."""
-    out: dict[str, Customer] = {}
-    for row in rows:
-        v = row.values
-        code = v.get("code")
-        if code in (None, "") or str(code) in out:
-            continue
-        out[str(code)] = Customer(str(code), v.get("name") or "", (v.get("grade") or "").strip(),
-                                  normalize_currency(v.get("currency")) if v.get("currency") else "",
-                                  v.get("payment_terms") or "", v.get("credit_limit"), v.get("email") or "",
-                                  v.get("language") or "")
     return out
 
 

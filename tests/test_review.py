@@ -19,8 +19,9 @@ from gendan_xl.books.quotes import make_quote
 from gendan_xl.books.order_review import review_path, review_workbook
 from gendan_xl.delivery.notices import review_mails
 from gendan_xl.delivery.store import Store
-from gendan_xl.review import (ACCEPT, CONDITIONS, REASONS, REJECT, TEXT, Customer, Product, Quote, Reason,
-                              find_quote, review_orders)
+from gendan_xl.customers import Customer
+from gendan_xl.pricing import Quote
+from gendan_xl.review import ACCEPT, CONDITIONS, REASONS, REJECT, TEXT, Product, Reason, find_quote, review_orders
 from gendan_xl.status import LeadTimes, compute_status
 from gendan_xl.xlsx.read import Row
 from gendan_xl.workdays import WorkCalendar

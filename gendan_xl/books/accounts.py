@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from gendan_xl import schema
+from gendan_xl.customers import Customer
 from gendan_xl.errors import GendanError, Issue, MissingSheetError
 from gendan_xl.messages import make_issue
 from gendan_xl.schema import normalize_currency, normalize_header
@@ -21,7 +22,7 @@ from gendan_xl.statement import (CENT, CREDIT_NOTE, INVOICE, INVOICE_DATE, KINDS
                                  Period, Statement, bilingual, build_statement, money, split_refs)
 from gendan_xl.xlsx.read import open_book, read_table
 
-__all__ = ["CANCELLED_WORDS", "is_cancelled", "Customer", "Accounts", "read_accounts", "statements_from_workbook",
+__all__ = ["CANCELLED_WORDS", "is_cancelled", "Accounts", "read_accounts", "statements_from_workbook",
            "DEFAULT_TEMPLATE", "statement_context", "statement_filename", "write_statement"]
 
 # What people type into 状态 / Status to say a document does not count.
@@ -33,16 +34,6 @@ def is_cancelled(status: object) -> bool:
     if not norm:
         return False
     return any(normalize_header(w) in norm for w in CANCELLED_WORDS)
-
-
-@dataclass
-class Customer:
-    code: str
-    name: str = ""
-    currency: str = ""
-    payment_terms: str = ""
-    email: str = ""
-    language: str = ""
 
 
 @dataclass
@@ -61,7 +52,7 @@ class Accounts:
         code = self.resolve(customer)
         info = self.customers.get(code, Customer(code))
         docs = self.documents.get(code, [])
-        currency = normalize_currency(info.currency) if info.currency else _main_currency(docs)
+        currency = info.currency or _main_currency(docs)  # Customer.currency is normalized
         by_kind = {k: [d for d in docs if d.kind == k] for k in KINDS}
         st = build_statement(
             code, period, as_of=as_of, opening=by_kind[OPENING], shipments=by_kind[INVOICE],
@@ -135,9 +126,7 @@ def read_accounts(path: str | Path, *, lang: str | None = None) -> Accounts:
         for r in tables["customers"].rows:
             v = r.values
             if v.get("code"):
-                acc.customers[v["code"]] = Customer(v["code"], v.get("name") or "", v.get("currency") or "",
-                                                    v.get("payment_terms") or "", v.get("email") or "",
-                                                    v.get("language") or "")
+                acc.customers[v["code"]] = Customer.from_values(v)  # a repeated code: the last row wins
 
     def usable(table, r, needed: tuple[str, ...]) -> bool:
         lang_ = lang or table.lang

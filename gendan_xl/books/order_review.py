@@ -21,8 +21,9 @@ from gendan_xl.books.accounts import read_accounts
 from gendan_xl.books.master import load_master
 from gendan_xl.errors import WARNING, Issue, MissingSheetError
 from gendan_xl.pricing import Quote
-from gendan_xl.review import (ACCEPT, CHECKS, CONDITION, CONDITIONS, REJECT, REJECTS, Review, customers_from_rows,
-                              is_new, products_from_rows, review_orders, text)
+from gendan_xl.customers import customers_from_rows
+from gendan_xl.review import (ACCEPT, CHECKS, CONDITION, CONDITIONS, REJECT, REJECTS, Review, is_new,
+                              products_from_rows, review_orders, text)
 from gendan_xl.statement import Period
 from gendan_xl.xlsx.read import open_book, read_table
 from gendan_xl.xlsx.writer import write_new_workbook, xlsx_cell
