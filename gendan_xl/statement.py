@@ -245,7 +245,7 @@ def parse_terms(terms: object) -> PaymentTerms | None:
 # --------------------------------------------------------------------------------------------- result
 
 @dataclass
-class Line:
+class StatementLine:
     """One row of the statement: a document of the period with its running balance."""
 
     doc: Document
@@ -292,7 +292,7 @@ class Statement:
     basis: str
     payment_terms: str
     opening_balance: Decimal
-    lines: list[Line]
+    lines: list[StatementLine]
     closing_balance: Decimal
     open_items: list[OpenItem]
     ageing: dict[str, Decimal]
@@ -453,10 +453,10 @@ def build_statement(
 
     opening_balance = sum((d.signed for d in before), ZERO)
     balance = opening_balance
-    lines: list[Line] = []
+    lines: list[StatementLine] = []
     for d in during:
         balance += d.signed
-        lines.append(Line(d, max(d.signed, ZERO), max(-d.signed, ZERO), balance))
+        lines.append(StatementLine(d, max(d.signed, ZERO), max(-d.signed, ZERO), balance))
 
     cancelled_keys = {k for d in cancelled for k in d.keys}
     open_items = _apply_credits(live, as_of, basis, terms, cancelled_keys, issues, lang)
