@@ -39,7 +39,7 @@ import jinja2
 
 from gendan_xl.delivery.store import Store
 from gendan_xl.errors import (ConfigError, MailConfigError, MailError, MessageRejected, RecipientRejected,
-                              TransientMailError)
+                              TransientMailError, json_fields)
 
 log = logging.getLogger("gendan_xl.delivery.mail")
 
@@ -375,7 +375,7 @@ class Outcome:
     error: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self) | {"attachments": list(self.attachments)}
+        return json_fields(self)
 
     def __str__(self) -> str:
         files = f" [{', '.join(self.attachments)}]" if self.attachments else ""
