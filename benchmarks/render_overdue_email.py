@@ -59,8 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     t1 = time.perf_counter()
     names = sorted({str(line.merchandiser) for line in result.lines if line.merchandiser})
     emails = {n: f"merchandiser{i}@example.com" for i, n in enumerate(names, 1)}
-    plan = overdue_mails(lambda lang: result.to_dict(lang)["orders"], args.today, emails=emails,
-                         lead="lead@example.com")
+    plan = overdue_mails(result.lines, args.today, emails=emails, lead="lead@example.com")
     t2 = time.perf_counter()
 
     lead = plan.mails[-1]

@@ -20,6 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from gendan_xl.xlsx.template import to_pdf  # noqa: E402
 from gendan_xl.books.quotes import make_quote  # noqa: E402
+from gendan_xl.delivery.store import Store  # noqa: E402
 
 
 def main() -> int:
@@ -28,9 +29,9 @@ def main() -> int:
     if shutil.which("pdftoppm") is None:
         print("pdftoppm not found: install poppler-utils", file=sys.stderr)
         return 3
-    with tempfile.TemporaryDirectory(prefix="gendan-quote-") as data:
+    with tempfile.TemporaryDirectory(prefix="gendan-quote-") as data, Store(data) as store:
         t0 = time.perf_counter()
-        result = make_quote(ROOT / "workbooks" / "quote_request.xlsx", out_dir=out, data_dir=Path(data),
+        result = make_quote(ROOT / "workbooks" / "quote_request.xlsx", out_dir=out, quote_log=store,
                             today=dt.date(2026, 11, 27))
         t1 = time.perf_counter()
     quote = out / "quote.xlsx"

@@ -1,8 +1,7 @@
 """Allocation of short stock (产品短缺时先分配给主要客户): who gets the goods when there are not enough.
 
-`allocate(stock, lines, customers)` is the pure core. `allocate_workbook(path, stock_path)` reads the master
-workbook's 订单 and 客户 sheets and a stock workbook (型号 / 可用库存), and writes the result as a sidecar
-workbook `name.allocation.xlsx` beside the master (XlsxWriter; the master is only read).
+`allocate(stock, lines, customers)` is pure: it reads no file, clock or config. Reading the master and the
+stock workbook and writing the sidecar `name.allocation.xlsx` is `books.allocation.allocate_workbook`.
 
 **Which lines.** Every open order line: not cancelled (状态 取消 / cancelled) and not fully shipped. The
 open quantity is quantity − shipped quantity; a line whose 状态 says 已出货 / shipped with the shipped
@@ -26,44 +25,22 @@ Stock rows of the same model (several warehouses) add up.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-import xlsxwriter
-
 from gendan_xl import schema
-from gendan_xl.errors import WARNING, Issue, MissingColumnsError, MissingSheetError
-from gendan_xl.books.master import load_master
-from gendan_xl.xlsx.writer import write_new_workbook, xlsx_cell
-from gendan_xl.schema import Column, SheetSchema, lookup_code
+from gendan_xl.errors import WARNING, Issue
 from gendan_xl.plaintext import text_table
-from gendan_xl.xlsx.read import open_book, read_table
+from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary, fold_key
 
 __all__ = [
-    "STOCK", "TEXT", "AllocatedLine", "ModelStock", "CustomerShortage", "Allocation", "allocate", "grade_rank",
-    "grades_from_rows", "read_stock", "allocate_workbook", "allocation_path", "write_allocation_xlsx",
+    "TEXT", "DEFAULT_SKIP", "AllocatedLine", "ModelStock", "CustomerShortage", "Allocation", "allocate",
+    "grade_rank", "grades_from_rows", "whole_number",
 ]
 
-
-def _col(field_: str, type_: str, zh: str, en: str, *aliases: str, required: bool = False) -> Column:
-    return Column(field_, type_, zh, en, (zh, en, *aliases), required)
-
-
-# The stock workbook: one row per model (and warehouse). Header aliases as people write them.
-STOCK = SheetSchema(
-    "stock", "库存", "Stock", ("库存", "库存表", "可用库存", "成品库存", "stock", "inventory", "stock list"),
-    (
-        _col("model", schema.TEXT, "型号", "Model", "机型", "料号", "产品型号", "规格型号", "物料编码", "P/N", "PN",
-             "Part No.", "Part Number", "Item", "Item No.", required=True),
-        _col("available", schema.INT, "可用库存", "Available", "库存", "可用数量", "库存数量", "现有库存", "数量",
-             "Qty", "Quantity", "Available Qty", "On Hand", "Stock", "Stock Qty", required=True),
-        _col("warehouse", schema.TEXT, "仓库", "Warehouse", "库位", "仓位", "Location", "WH"),
-    ),
-)
 
 # Every piece of user-facing text: key → (中文, English).
 TEXT: dict[str, tuple[str, str]] = {
@@ -98,7 +75,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "bad-stock": ("可用库存“{value}”不是数字，按 0 计算", "available stock '{value}' is not a number; counted as 0"),
     "negative-stock": ("可用库存 {value} 小于 0，按 0 计算", "available stock {value} is below 0; counted as 0"),
 }
-_SKIP = ("cancelled",)
+DEFAULT_SKIP = ("cancelled",)
 _FAR = dt.date.max
 
 
@@ -107,8 +84,6 @@ def text(key: str, lang: str = "zh", **fields: Any) -> str:
     return (zh if lang == "zh" else en).format(**fields)
 
 
-def _key(value: Any) -> str:
-    return unicodedata.normalize("NFKC", str(value)).strip().casefold() if value is not None else ""
 
 
 def grade_rank(grade: Any) -> tuple[int, str]:
@@ -261,7 +236,8 @@ class Allocation:
 
 # --------------------------------------------------------------------------------------------- core
 
-def _int(v: Any) -> int | None:
+def whole_number(v: Any) -> int | None:
+    """A quantity as an int: an int, or a Decimal without fraction; None for anything else."""
     if isinstance(v, bool) or v is None:
         return None
     if isinstance(v, Decimal):
@@ -270,35 +246,36 @@ def _int(v: Any) -> int | None:
 
 
 def allocate(stock: Mapping[str, int], lines: Sequence[Any], customers: Mapping[str, Any], *,
-             skip_statuses: Iterable[str] = _SKIP, lang: str = "zh", sheet: str = schema.ORDERS.zh) -> Allocation:
+             skip_statuses: Iterable[str] = DEFAULT_SKIP, lang: str = "zh", sheet: str = schema.ORDERS.zh,
+             vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> Allocation:
     """Allocate `stock` ({model: available qty}) to the open order `lines` (objects with `.row` and
     `.values`, as `workbook.Row`) by customer grade, due date, order date, row (see the module docstring).
 
     `customers` maps a customer code to its grade (text) or to an object with `.grade` (and `.name`, which
-    also resolves); order lines may name the customer by code or name. `skip_statuses` are ORDER_STATUSES
+    also resolves); order lines may name the customer by code or name. `skip_statuses` are schema.STAGES
     codes left out besides cancelled lines ("cancelled" by default; add "on_hold", "new" to leave those out).
     """
     skip = set(skip_statuses) | {"cancelled"}
     grades: dict[str, str] = {}
     for code, info in customers.items():
         grade = str(getattr(info, "grade", info) or "").strip()
-        grades.setdefault(_key(code), grade)
+        grades.setdefault(fold_key(code), grade)
         name = getattr(info, "name", "")
         if name:
-            grades.setdefault(_key(name), grade)
+            grades.setdefault(fold_key(name), grade)
     left: dict[str, int] = {}
     models: dict[str, ModelStock] = {}
     for model, qty in stock.items():
-        k = _key(model)
+        k = fold_key(model)
         left[k] = left.get(k, 0) + max(0, int(qty))
     issues: list[Issue] = []
     queue: dict[str, list[AllocatedLine]] = {}
     for row in sorted(lines, key=lambda r: r.row):
         v = row.values
-        status = lookup_code(schema.ORDER_STATUSES, v.get("status"))
+        status = vocabulary.stage_of(v.get("status"))
         if status in skip:
             continue
-        qty, shipped = _int(v.get("quantity")), _int(v.get("shipped_qty"))
+        qty, shipped = whole_number(v.get("quantity")), whole_number(v.get("shipped_qty"))
         if qty is None or "quantity" in row.errors:
             if v.get("model") not in (None, ""):
                 cell = row.ref("quantity") if "quantity" in getattr(row, "cols", {}) else ""
@@ -310,12 +287,12 @@ def allocate(stock: Mapping[str, int], lines: Sequence[Any], customers: Mapping[
         open_qty = qty - (shipped or 0)
         if open_qty <= 0 or v.get("model") in (None, ""):
             continue
-        model_key = _key(v["model"])
+        model_key = fold_key(v["model"])
         if model_key not in models:
             models[model_key] = ModelStock(str(v["model"]).strip(), left.get(model_key, 0), listed=model_key in left)
         queue.setdefault(model_key, []).append(AllocatedLine(
             row=row.row, order_no=v.get("order_no"), customer=v.get("customer"),
-            grade=grades.get(_key(v.get("customer")), ""), model=v["model"], due_date=v.get("customer_due_date"),
+            grade=grades.get(fold_key(v.get("customer")), ""), model=v["model"], due_date=v.get("customer_due_date"),
             order_date=v.get("order_date"), open_qty=open_qty, merchandiser=v.get("merchandiser")))
     out: list[AllocatedLine] = []
     for model_key, waiting in queue.items():
@@ -331,133 +308,5 @@ def allocate(stock: Mapping[str, int], lines: Sequence[Any], customers: Mapping[
         out.extend(waiting)
     for k, qty in left.items():  # stock nobody ordered: listed so the left-over is visible
         if k not in models:
-            models[k] = ModelStock(next(str(m).strip() for m in stock if _key(m) == k), qty)
+            models[k] = ModelStock(next(str(m).strip() for m in stock if fold_key(m) == k), qty)
     return Allocation(out, list(models.values()), issues)
-
-
-# ============================================================================================== I/O
-# Everything below reads or writes files. The core above never does.
-
-def read_stock(path: str | Path, *, sheet: str | None = None, lang: str = "zh") -> tuple[dict[str, int], list[Issue]]:
-    """{model: available qty} from a stock workbook, and what was wrong with its rows.
-
-    The sheet is the one named, else one called 库存 / Stock / Inventory …, else the first sheet whose
-    header row (within the first 20 rows) names a model and an available-quantity column. Rows of the same
-    model add up (one row per warehouse); an unreadable or negative quantity counts as 0 and is reported.
-    """
-    book = open_book(path)
-    try:
-        table = read_table(book, STOCK, sheet, year_anchor=None)
-    except MissingSheetError:
-        if sheet is not None:
-            raise
-        table = None
-        for name in book.sheet_names:
-            try:
-                table = read_table(book, STOCK, name, year_anchor=None)
-                break
-            except MissingColumnsError:
-                continue
-        if table is None:
-            raise MissingColumnsError(f'{book.name}: no sheet has the columns 型号 / Model and 可用库存 / Available '
-                                      f'(sheets: {", ".join(book.sheet_names)}); check the column titles')
-    if "available" not in table.columns or "model" not in table.columns:
-        missing = "型号 / Model" if "model" not in table.columns else "可用库存 / Available"
-        raise MissingColumnsError(f'{book.name}: sheet "{table.sheet}" has no column {missing}; check the column '
-                                  'titles')
-    stock: dict[str, int] = {}
-    first: dict[str, str] = {}
-    issues: list[Issue] = []
-    for r in table.rows:
-        model = r.values.get("model")
-        if model in (None, ""):
-            continue
-        qty = _int(r.values.get("available"))
-        raw = r.raw.get("available")
-        if "available" in r.errors or (qty is None and raw not in (None, "")):
-            issues.append(Issue("bad-stock", WARNING, table.sheet, r.ref("available"), raw,
-                                text("bad-stock", lang, value=raw)))
-            qty = 0
-        elif qty is not None and qty < 0:
-            issues.append(Issue("negative-stock", WARNING, table.sheet, r.ref("available"), raw,
-                                text("negative-stock", lang, value=qty)))
-            qty = 0
-        k = _key(model)
-        name = first.setdefault(k, str(model).strip())
-        stock[name] = stock.get(name, 0) + (qty or 0)
-    return stock, issues
-
-
-def allocation_path(path: str | Path) -> Path:
-    """Where the allocation of `orders.xlsx` goes: `orders.allocation.xlsx` beside it."""
-    p = Path(path)
-    return p.with_name(f"{p.stem}.allocation.xlsx")
-
-
-def allocate_workbook(path: str | Path, stock_path: str | Path, *, out: str | Path | None = None,
-                      skip_statuses: Iterable[str] = _SKIP, lang: str | None = None, write: bool = True) -> Allocation:
-    """Allocate the stock in `stock_path` to the open lines of the master workbook `path` and write
-    `name.allocation.xlsx` beside it (or `out`). The master and the stock workbook are only read."""
-    master = load_master(path)
-    lang = lang or master.orders.lang
-    stock, stock_issues = read_stock(stock_path, lang=lang)
-    grades = grades_from_rows(master.customers.rows) if master.customers is not None else {}
-    names = {}
-    if master.customers is not None:  # orders may name the customer instead of giving its code
-        for r in master.customers.rows:
-            if r.values.get("name") and r.values.get("code"):
-                names.setdefault(str(r.values["name"]), grades.get(str(r.values["code"]), ""))
-    result = allocate(stock, master.orders.rows, {**names, **grades}, skip_statuses=skip_statuses, lang=lang,
-                      sheet=master.orders.sheet)
-    result.issues[:0] = [*master.notes, *stock_issues]
-    if write:
-        result.path = write_allocation_xlsx(result, Path(out) if out else allocation_path(path), lang=lang,
-                                            inputs=[Path(path), Path(stock_path)])
-    return result
-
-
-def allocation_xlsx_bytes(result: Allocation, lang: str = "zh") -> bytes:
-    """Three sheets: every line in allocation order, each customer's shortfall, each model's stock."""
-    buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
-    base = {"font_name": "Microsoft YaHei", "font_size": 10, "border": 1}
-    head = wb.add_format({**base, "bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF", "text_wrap": True})
-    plain = wb.add_format(base)
-    date = wb.add_format({**base, "num_format": "yyyy-mm-dd"})
-    num = wb.add_format({**base, "num_format": "#,##0"})
-    short = wb.add_format({**base, "num_format": "#,##0", "bg_color": "#FFC7CE", "bold": True})
-
-    def sheet(name: str, keys: Sequence[str], rows: Iterable[Sequence[Any]], formats: Sequence[Any]) -> None:
-        ws = wb.add_worksheet(text(name, lang))
-        ws.write_row(0, 0, [text(f"col.{k}", lang) for k in keys], head)
-        n = 0
-        for n, values in enumerate(rows, start=1):
-            for c, (value, fmt) in enumerate(zip(values, formats)):
-                if fmt is short and not value:
-                    fmt = num
-                xlsx_cell(ws, n, c, value, fmt)
-        ws.set_column(0, len(keys) - 1, 11)
-        ws.freeze_panes(1, 0)
-        ws.autofilter(0, 0, max(n, 1), len(keys) - 1)
-
-    sheet("sheet.lines", ("model", "rank", "row", "order_no", "customer", "grade", "due_date", "order_date",
-                          "open_qty", "allocated", "short", "merchandiser"),
-          ([x.model, x.rank, x.row, x.order_no, x.customer, x.grade, x.due_date, x.order_date, x.open_qty,
-            x.allocated, x.short, x.merchandiser] for x in result.lines),
-          (plain, num, num, plain, plain, plain, date, date, num, num, short, plain))
-    sheet("sheet.customers", ("customer", "grade", "short", "lines_short", "orders"),
-          ([c.customer, c.grade, c.short, len(c.lines),
-            ", ".join(f"{x.order_no} {x.model} {x.short:,}" for x in c.lines)] for c in result.shortages),
-          (plain, plain, short, num, plain))
-    sheet("sheet.models", ("model", "stock", "demand", "allocated", "short", "left", "listed"),
-          ([m.model, m.stock, m.demand, m.allocated, m.short, m.left, text("yes" if m.listed else "no", lang)]
-           for m in result.models), (plain, num, num, num, short, num, plain))
-    wb.close()
-    return buf.getvalue()
-
-
-def write_allocation_xlsx(result: Allocation, target: str | Path, *, lang: str = "zh",
-                          inputs: Iterable[Path] = ()) -> Path:
-    """Write the allocation workbook to `target` (temporary file, then atomic rename); refuses while open,
-    and refuses to write over one of the `inputs`."""
-    return write_new_workbook(allocation_xlsx_bytes(result, lang), Path(target), inputs=inputs)

@@ -5,6 +5,7 @@ exception (`GendanError` and its subclasses) carrying one line that names the fi
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -37,14 +38,7 @@ class Issue:
         return f"{self.location}: {self.message}"
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "severity": self.severity,
-            "sheet": self.sheet,
-            "cell": self.cell,
-            "value": json_value(self.value),
-            "message": self.message,
-        }
+        return json_fields(self)
 
 
 @dataclass
@@ -85,6 +79,16 @@ def json_value(value: Any) -> Any:
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     return value
+
+
+def json_fields(obj: Any) -> dict[str, Any]:
+    """A dataclass as our JSON prints it: every field, in order, through `json_value`; tuples as lists.
+    The `to_dict` of a dataclass that is just its fields."""
+    out = {}
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        out[f.name] = [json_value(x) for x in value] if isinstance(value, tuple) else json_value(value)
+    return out
 
 
 # ------------------------------------------------------------------------------------------- failures

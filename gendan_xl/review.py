@@ -1,10 +1,8 @@
 """Order review (订单评审 / 验签订单): check each new order line before it is signed.
 
-`review_orders(lines, today=…, calendar=…, products=…, customers=…, quotes=…, open_balances=…)` is the pure
-core: it reads no file, clock or config. `review_workbook(path, today=…, data_dir=…)` is the I/O door: it
-reads the master workbook (订单, 客户, 产品, 假期 and the ledger sheets for open balances) and the quote log,
-reviews the lines whose 状态 says 新单 / 待评审 / new, and writes the review as a *sidecar* workbook
-`name.review.xlsx` next to the master (XlsxWriter; the master is only read).
+`review_orders(lines, today=…, calendar=…, products=…, customers=…, quotes=…, open_balances=…)` is pure: it
+reads no file, clock or config. Reading the master workbook and writing the review sheet is
+`books.order_review.review_workbook`; mailing each merchandiser their lines is `delivery.notices`.
 
 Every line gets one reason per check, even when the check passes, so the sheet shows what was checked:
 
@@ -43,32 +41,24 @@ is `reject` when any reason rejects, else `accept_with_conditions` when any adds
 from __future__ import annotations
 
 import datetime as dt
-import io
-import sqlite3
-import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-import xlsxwriter
-
 from gendan_xl import schema
-from gendan_xl.errors import WARNING, GendanError, Issue, MissingSheetError, json_value
-from gendan_xl.xlsx.writer import write_new_workbook, xlsx_cell
-from gendan_xl.delivery.mail import XLSX_MIME, Attachment, Mail, render_mail
-from gendan_xl.books.master import load_master
-from gendan_xl.schema import lookup_code, normalize_currency, normalize_header
-from gendan_xl.statement import Period, parse_terms, read_accounts
+from gendan_xl.customers import Customer
+from gendan_xl.errors import Issue, json_value
 from gendan_xl.plaintext import text_table
+from gendan_xl.pricing import Quote
+from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary, fold_key, normalize_currency
+from gendan_xl.statement import parse_terms
 from gendan_xl.status import LeadTimes
-from gendan_xl.xlsx.read import open_book, read_table
 from gendan_xl.workdays import WorkCalendar
 
 __all__ = [
-    "VERDICTS", "CHECKS", "REASONS", "Product", "Customer", "Quote", "Reason", "LineReview", "Review",
-    "products_from_rows", "customers_from_rows", "find_quote", "review_orders", "is_new", "load_quotes",
-    "open_balances", "review_workbook", "write_review_xlsx", "review_xlsx_bytes", "review_path", "review_mails",
+    "VERDICTS", "CHECKS", "REASONS", "Product", "Reason", "LineReview", "Review",
+    "products_from_rows", "find_quote", "review_orders", "is_new",
 ]
 
 ACCEPT, CONDITIONS, REJECT = "accept", "accept_with_conditions", "reject"
@@ -203,17 +193,12 @@ _LEVEL_RANK = {OK: 0, NOTE: 1, CONDITION: 2, REJECTS: 3}
 _SEP = {"zh": "；", "en": "; "}
 ZERO = Decimal(0)
 # How a payment-terms column is titled in an orders sheet (not in schema.ORDERS: few sheets have one).
-_TERMS_HEADERS = {normalize_header(h) for h in ("付款条件", "付款方式", "账期", "Payment Terms", "Terms")}
+_TERMS_HEADERS = {fold_key(h) for h in ("付款条件", "付款方式", "账期", "Payment Terms", "Terms")}
 
 
 def text(key: str, lang: str = "zh", **fields: Any) -> str:
     zh, en = TEXT[key]
     return (zh if lang == "zh" else en).format(**fields)
-
-
-def _key(value: Any) -> str:
-    """Codes and models compare full-width-, case- and space-blind."""
-    return unicodedata.normalize("NFKC", str(value)).strip().casefold() if value is not None else ""
 
 
 def _money(value: Decimal) -> str:
@@ -261,65 +246,23 @@ class Product:
     moq: int | None = None
 
 
-@dataclass(frozen=True)
-class Customer:
-    code: str
-    name: str = ""
-    grade: str = ""
-    currency: str = ""
-    payment_terms: str = ""
-    credit_limit: Decimal | None = None
-    email: str = ""
-    language: str = ""
-
-
-@dataclass(frozen=True)
-class Quote:
-    """One row of the quote log: one tier of one model of one quote."""
-
-    quote_no: str
-    date: dt.date
-    customer: str
-    model: str
-    tier_qty: int
-    price: Decimal
-    currency: str
-    valid_until: dt.date
-    incoterm: str = ""
-
-
 def products_from_rows(rows: Iterable[Any]) -> dict[str, Product]:
     """{model: Product} from the 产品 sheet's rows (the first row of a model wins)."""
     out: dict[str, Product] = {}
     for row in rows:
         v = row.values
         model = v.get("model")
-        if model in (None, "") or _key(model) in out:
+        if model in (None, "") or fold_key(model) in out:
             continue
         moq = v.get("moq")
-        out[_key(model)] = Product(str(model), LeadTimes.from_values(v), int(moq) if moq else None)
-    return out
-
-
-def customers_from_rows(rows: Iterable[Any]) -> dict[str, Customer]:
-    """{code: Customer} from the 客户 sheet's rows (the first row of a code wins)."""
-    out: dict[str, Customer] = {}
-    for row in rows:
-        v = row.values
-        code = v.get("code")
-        if code in (None, "") or str(code) in out:
-            continue
-        out[str(code)] = Customer(str(code), v.get("name") or "", (v.get("grade") or "").strip(),
-                                  normalize_currency(v.get("currency")) if v.get("currency") else "",
-                                  v.get("payment_terms") or "", v.get("credit_limit"), v.get("email") or "",
-                                  v.get("language") or "")
+        out[fold_key(model)] = Product(str(model), LeadTimes.from_values(v), int(moq) if moq else None)
     return out
 
 
 def _customer_index(customers: Mapping[str, Customer]) -> dict[str, Customer]:
     index: dict[str, Customer] = {}
     for c in customers.values():
-        for k in (_key(c.code), _key(c.name)):
+        for k in (fold_key(c.code), fold_key(c.name)):
             if k:
                 index.setdefault(k, c)
     return index
@@ -332,8 +275,8 @@ def find_quote(quotes: Iterable[Quote], *, customer: Customer | str, model: str,
     Returns ("found", tier), ("below_tier", the smallest tier of the latest valid quote), ("expired", the
     last quote that ran out) or ("none", None). The customer matches the log by code or name.
     """
-    names = {_key(customer.code), _key(customer.name)} - {""} if isinstance(customer, Customer) else {_key(customer)}
-    mine = [q for q in quotes if _key(q.customer) in names and _key(q.model) == _key(model) and q.date <= on]
+    names = {fold_key(customer.code), fold_key(customer.name)} - {""} if isinstance(customer, Customer) else {fold_key(customer)}
+    mine = [q for q in quotes if fold_key(q.customer) in names and fold_key(q.model) == fold_key(model) and q.date <= on]
     if not mine:
         return "none", None
     valid = [q for q in mine if q.valid_until >= on]
@@ -345,9 +288,10 @@ def find_quote(quotes: Iterable[Quote], *, customer: Customer | str, model: str,
     return ("found", fit[-1]) if fit else ("below_tier", tiers[0])
 
 
-def is_new(row: Any) -> bool:
-    """Whether an order line waits for review: its 状态 says 新单 / 待评审 / new / pending review."""
-    return lookup_code(schema.ORDER_STATUSES, row.values.get("status")) == "new"
+def is_new(row: Any, vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> bool:
+    """Whether an order line waits for review: its 状态 is a word of the `new` stage (新单 / 待评审 / new …, or one
+    the user mapped there in [statuses])."""
+    return vocabulary.stage_of(row.values.get("status")) == "new"
 
 
 # -------------------------------------------------------------------------------------------- result
@@ -416,6 +360,12 @@ class LineReview:
     def explain(self, lang: str = "zh", levels: Sequence[str] = (CONDITION, REJECTS)) -> str:
         """The reasons of the given levels in one line (what the summary table shows)."""
         return _SEP.get(lang, "; ").join(r.message(lang) for r in self.reasons if r.level in levels)
+
+    def check_summary(self, check: str, lang: str = "zh") -> tuple[str, str]:
+        """One check's reasons: the worst level and their messages in one line (a cell of the review sheet)."""
+        mine = [r for r in self.reasons if r.check == check]
+        worst = max((r.level for r in mine), key=_LEVEL_RANK.__getitem__, default=OK)
+        return worst, _SEP.get(lang, "; ").join(r.message(lang) for r in mine)
 
     def to_dict(self, lang: str = "zh") -> dict[str, Any]:
         return {
@@ -488,7 +438,7 @@ class Review:
 
 def _order_terms(row: Any) -> str | None:
     for header, raw in getattr(row, "extra", {}).items():
-        if normalize_header(header) in _TERMS_HEADERS and raw not in (None, ""):
+        if fold_key(header) in _TERMS_HEADERS and raw not in (None, ""):
             return str(raw).strip()
     return None
 
@@ -497,7 +447,7 @@ def _same_terms(a: str, b: str) -> bool:
     pa, pb = parse_terms(a), parse_terms(b)
     if pa is not None and pb is not None:
         return (pa.days, pa.month_end) == (pb.days, pb.month_end)
-    return normalize_header(a) == normalize_header(b)
+    return fold_key(a) == fold_key(b)
 
 
 def review_orders(
@@ -519,7 +469,7 @@ def review_orders(
     quotes = list(quotes)
     balances = open_balances or {}
     by_key = _customer_index(customers) if customers is not None else {}
-    prods = {_key(k): v for k, v in products.items()} if products is not None else None
+    prods = {fold_key(k): v for k, v in products.items()} if products is not None else None
     pending: dict[str, Decimal] = {}  # customer code → amounts of earlier non-rejected lines
     years: set[int] = set()
     out = []
@@ -544,7 +494,7 @@ def review_orders(
         # customer and completeness
         missing = [f for f, val in (("customer", line.customer), ("model", line.model), ("quantity", qty))
                    if val in (None, "") or (f == "quantity" and val <= 0)]
-        cust = by_key.get(_key(line.customer)) if line.customer not in (None, "") else None
+        cust = by_key.get(fold_key(line.customer)) if line.customer not in (None, "") else None
         if missing:
             add("incomplete-line", fields=tuple(missing))
         elif customers is None:
@@ -560,7 +510,7 @@ def review_orders(
             currency = line.currency = cust.currency
 
         # delivery
-        product = prods.get(_key(line.model)) if prods is not None else None
+        product = prods.get(fold_key(line.model)) if prods is not None else None
         if prods is None:
             add("no-product-master")
         elif product is None:
@@ -659,190 +609,3 @@ def review_orders(
             pending[cust.code] = pending.get(cust.code, ZERO) + amount
         out.append(line)
     return Review(today=today, lines=out, years=frozenset(years))
-
-
-# ============================================================================================== I/O
-# Everything below reads or writes files. The core above never does.
-
-def load_quotes(data_dir: str | Path) -> list[Quote]:
-    """Every row of the quote log `<data_dir>/gendan.sqlite` (table quote_log, written by `quote`).
-
-    Read only: a missing database or table is an empty log, and nothing is created."""
-    db = Path(data_dir) / "gendan.sqlite"
-    if not db.is_file():
-        return []
-    try:
-        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
-    except sqlite3.Error as exc:
-        raise GendanError(f"{db}: cannot open the quote log ({exc}); check --data-dir") from exc
-    try:
-        rows = conn.execute("SELECT quote_no, date, customer, model, tier_qty, price, currency, valid_until, "
-                            "incoterm FROM quote_log ORDER BY id").fetchall()
-    except sqlite3.OperationalError as exc:
-        if "no such table" in str(exc):
-            return []
-        raise GendanError(f"{db}: cannot read the quote log ({exc}); check --data-dir") from exc
-    finally:
-        conn.close()
-    return [Quote(r[0], dt.date.fromisoformat(r[1]), r[2], r[3], int(r[4]), Decimal(r[5]), r[6],
-                  dt.date.fromisoformat(r[7]), r[8] or "") for r in rows]
-
-
-def open_balances(path: str | Path, *, today: dt.date, lang: str = "zh") -> tuple[dict[str, Decimal], list[Issue]]:
-    """{customer code: what it owes on `today`} from the master workbook's 期初/出货/退货/收款 sheets.
-
-    The figure is the closing balance of a one-day statement on `today` (so cancelled documents, the opening
-    cut-over and currencies are handled as on the customer's statement). A workbook without ledger sheets
-    gives no balances and one warning."""
-    try:
-        acc = read_accounts(path, lang=lang)
-    except MissingSheetError:
-        return {}, [Issue("no-ledger", WARNING, schema.SHIPMENTS.zh, "", None, text("no-ledger", lang))]
-    day = Period(today, today, today.isoformat())
-    out = {}
-    for code in sorted(set(acc.customers) | set(acc.documents)):
-        out[code] = acc.statement(code, day, as_of=today, lang=lang).closing_balance
-    return out, []
-
-
-def review_path(path: str | Path) -> Path:
-    """Where the review of `orders.xlsx` goes: `orders.review.xlsx` beside it."""
-    p = Path(path)
-    return p.with_name(f"{p.stem}.review.xlsx")
-
-
-def review_workbook(path: str | Path, *, today: dt.date, data_dir: str | Path | None = None,
-                    new_orders: str | Path | None = None, out: str | Path | None = None,
-                    quotes: Iterable[Quote] | None = None, weekly: str = "mon-fri", lang: str | None = None,
-                    write: bool = True) -> Review:
-    """Review the new order lines of the master workbook `path` and write `name.review.xlsx` beside it.
-
-    The lines are those whose 状态 says 新单 / 待评审 / new, or every line of `new_orders` (a separate
-    new-orders workbook) when given. Quotes come from `<data_dir>/gendan.sqlite` (or `quotes`); no data_dir
-    and no quotes means an empty log. `write=False` reviews without writing. The master is only read.
-    """
-    path = Path(path)
-    master = load_master(path)
-    lang = lang or master.orders.lang
-    if new_orders is not None:
-        lines = read_table(open_book(new_orders), schema.ORDERS).rows
-    else:
-        lines = [r for r in master.orders.rows if is_new(r)]
-    calendar, issues = master.calendar_and_issues(weekly=weekly, lang=lang)
-    products = products_from_rows(master.products.rows) if master.products is not None else None
-    customers = customers_from_rows(master.customers.rows) if master.customers is not None else None
-    if quotes is None:
-        quotes = load_quotes(data_dir) if data_dir is not None else []
-    balances, ledger_issues = open_balances(path, today=today, lang=lang) if lines else ({}, [])
-    review = review_orders(lines, today=today, calendar=calendar, products=products, customers=customers,
-                           quotes=quotes, open_balances=balances)
-    sheet = master.calendar.sheet if master.calendar is not None else schema.CALENDAR.zh
-    review.issues = [*master.notes, *issues, *ledger_issues,
-                     *calendar.issues_for(review.years, sheet=sheet, lang=lang)]
-    if write:
-        review.path = write_review_xlsx(review, Path(out) if out else review_path(path), lang=lang,
-                                        inputs=[Path(p) for p in (path, new_orders) if p])
-    return review
-
-
-_FILLS = {ACCEPT: "#C6EFCE", CONDITIONS: "#FFEB9C", REJECT: "#FFC7CE"}
-_LEVEL_FILLS = {CONDITION: "#FFEB9C", REJECTS: "#FFC7CE"}
-
-
-def review_xlsx_bytes(review: Review, lang: str = "zh") -> bytes:
-    """The review workbook in memory: one row per line (verdict coloured, one column per check), and one
-    row per reason on a second sheet for filtering."""
-    buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
-    base = {"font_name": "Microsoft YaHei", "font_size": 10, "valign": "top", "border": 1}
-    head = wb.add_format({**base, "bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF", "text_wrap": True})
-    plain = wb.add_format(base)
-    wrap = wb.add_format({**base, "text_wrap": True})
-    date = wb.add_format({**base, "num_format": "yyyy-mm-dd"})
-    num = wb.add_format({**base, "num_format": "#,##0"})
-    money = wb.add_format({**base, "num_format": "#,##0.00##"})
-    fills = {k: wb.add_format({**base, "bold": True, "bg_color": v}) for k, v in _FILLS.items()}
-    level_fills = {k: wb.add_format({**base, "text_wrap": True, "bg_color": v}) for k, v in _LEVEL_FILLS.items()}
-
-    ws = wb.add_worksheet(text("sheet.review", lang))
-    cols = [("row", 5, plain), ("order_no", 12, plain), ("customer", 10, plain), ("model", 10, plain),
-            ("quantity", 9, num), ("unit_price", 9, money), ("currency", 6, plain), ("amount", 12, money),
-            ("due", 11, date), ("earliest", 11, date), ("promise", 11, date), ("verdict", 12, None),
-            ("merchandiser", 8, plain)]
-    headers = [text(f"col.{k}", lang) for k, _, _ in cols] + [text(f"check.{c}", lang) for c in CHECKS]
-    ws.write_row(0, 0, headers, head)
-    for i, (_, width, _) in enumerate(cols):
-        ws.set_column(i, i, width)
-    ws.set_column(len(cols), len(cols) + len(CHECKS) - 1, 36)
-    for r, line in enumerate(review.lines, start=1):
-        values = [line.row, line.order_no, line.customer, line.model, line.quantity, line.unit_price, line.currency,
-                  line.amount, line.due_date, line.earliest_due_date, line.promise_date, line.label(lang),
-                  line.merchandiser]
-        for c, ((_, _, fmt), value) in enumerate(zip(cols, values)):
-            fmt = fills[line.verdict] if fmt is None else fmt
-            xlsx_cell(ws, r, c, value, fmt)
-        for c, check in enumerate(CHECKS, start=len(cols)):
-            mine = [x for x in line.reasons if x.check == check]
-            worst = max((x.level for x in mine), key=_LEVEL_RANK.__getitem__, default=OK)
-            ws.write_string(r, c, _SEP.get(lang, "; ").join(x.message(lang) for x in mine),
-                            level_fills.get(worst, wrap))
-    ws.freeze_panes(1, 2)
-    ws.autofilter(0, 0, max(len(review.lines), 1), len(headers) - 1)
-
-    ws2 = wb.add_worksheet(text("sheet.reasons", lang))
-    keys = ("row", "order_no", "customer", "model", "verdict", "check", "level", "code", "message")
-    ws2.write_row(0, 0, [text(f"col.{k}", lang) for k in keys], head)
-    for i, width in enumerate((5, 12, 10, 10, 12, 8, 8, 20, 80)):
-        ws2.set_column(i, i, width)
-    r = 1
-    for line in review.lines:
-        for reason in line.reasons:
-            values = [line.row, line.order_no, line.customer, line.model, line.label(lang),
-                      text(f"check.{reason.check}", lang), text(f"level.{reason.level}", lang), reason.code,
-                      reason.message(lang)]
-            for c, value in enumerate(values):
-                xlsx_cell(ws2, r, c, value, level_fills.get(reason.level, plain) if c == 6 else plain)
-            r += 1
-    ws2.freeze_panes(1, 0)
-    ws2.autofilter(0, 0, max(r - 1, 1), len(keys) - 1)
-    wb.close()
-    return buf.getvalue()
-
-
-def write_review_xlsx(review: Review, target: str | Path, *, lang: str = "zh", inputs: Iterable[Path] = ()) -> Path:
-    """Write the review workbook to `target` (a temporary file, then an atomic rename). Refuses while
-    `target` is open in Excel or LibreOffice, and refuses to write over one of the `inputs`."""
-    return write_new_workbook(review_xlsx_bytes(review, lang), Path(target), inputs=inputs)
-
-
-def review_mails(review: Review, *, emails: Mapping[str, str], lang: str = "zh",
-                 langs: Mapping[str, str] | None = None,
-                 templates_dir: str | Path | None = None) -> tuple[list[Mail], list[str]]:
-    """One mail per merchandiser (跟单员) with reviewed lines, from the `notice` mail template, with their
-    lines' review workbook attached; and the names with lines but no address in `emails` ({name: address}).
-    Sending is the caller's: `mail.Mailer.send(mails, job="review", period=today)`."""
-    langs = langs or {}
-    by_name: dict[str, list[LineReview]] = {}
-    for line in review.lines:
-        by_name.setdefault(str(line.merchandiser or "").strip(), []).append(line)
-    mails, no_email = [], []
-    for name in sorted(by_name):
-        addr = emails.get(name)
-        if not addr:
-            no_email.append(name)
-            continue
-        mine = Review(review.today, by_name[name], years=review.years)
-        lang_ = langs.get(addr, lang)
-        c = mine.counts
-        today = review.today.isoformat()
-        items = [f"{x.order_no} {x.customer} {x.model} {_qty(x.quantity) if x.quantity is not None else ''}: "
-                 f"{x.label(lang_)}" + (f" — {x.explain(lang_)}" if x.explain(lang_) else "") for x in mine.lines]
-        mails.append(render_mail(
-            "notice", {"greeting": text("mail.greeting", lang_, name=name), "intro": text("mail.intro", lang_),
-                       "items": items, "footer": text("mail.footer", lang_)},
-            to=addr, lang=lang_, templates_dir=templates_dir,
-            subject=text("mail.subject", lang_, today=today, n=len(mine.lines), reject=c[REJECT],
-                         conditions=c[CONDITIONS]),
-            attachments=[Attachment(text("mail.file", lang_, today=today), review_xlsx_bytes(mine, lang_),
-                                    XLSX_MIME)]))
-    return mails, no_email

@@ -85,8 +85,9 @@ class SheetSchema:
         return dataclasses.replace(self, user=tuple((f, tuple(v)) for f, v in extra.items()))
 
 
-def _c(field: str, type_: str, zh: str, en: str, *aliases: str, required: bool = False,
-       weak: tuple[str, ...] = (), hints: tuple[str, ...] = ()) -> Column:
+def column(field: str, type_: str, zh: str, en: str, *aliases: str, required: bool = False,
+           weak: tuple[str, ...] = (), hints: tuple[str, ...] = ()) -> Column:
+    """A column of a sheet we read: its Chinese and English headers are aliases too. Every schema's one helper."""
     return Column(field, type_, zh, en, (zh, en, *aliases), required, weak, hints)
 
 
@@ -99,80 +100,80 @@ ORDERS = SheetSchema(
     ("订单", "订单跟踪", "订单跟踪表", "订单明细", "订单进度", "跟单表", "orders", "order tracking", "order list",
      "order tracker", "po tracking"),
     (
-        _c("order_no", TEXT, "订单号", "Order No.", "订单编号", "单号", "销售订单号", "销售单号", "SO号", "合同号",
+        column("order_no", TEXT, "订单号", "Order No.", "订单编号", "单号", "销售订单号", "销售单号", "SO号", "合同号",
            "合同编号", "销售合同号", "内部单号", "我司单号", "工厂单号", "生产单号", "制单号", "Order No", "Order Number",
            "SO No.", "SO", "S/O", "Sales Order", "Sales Order No.", "Order #", "Contract No.", "Job No.",
            required=True, weak=("Order", "PO号", "单据编号"), hints=("订单号", "单号", "orderno", "合同号")),
-        _c("customer", TEXT, "客户", "Customer", "客户名称", "客户代码", "客户编号", "客户简称", "客户名", "客户号",
+        column("customer", TEXT, "客户", "Customer", "客户名称", "客户代码", "客户编号", "客户简称", "客户名", "客户号",
            "买家", "客人", "Customer Code", "Customer Name", "Client", "Buyer", "Cust.",
            hints=("客户", "customer", "buyer", "client")),
-        _c("customer_po", TEXT, "客户PO", "Customer PO", "客户PO号", "客户订单号", "客户单号", "客户采购单号",
+        column("customer_po", TEXT, "客户PO", "Customer PO", "客户PO号", "客户订单号", "客户单号", "客户采购单号",
            "采购单号", "PO No.", "PO", "PO#", "P.O. No.", "PO Number", "Cust PO", "Customer PO No.", "Buyer PO",
            "Customer Ref", "Your Ref", hints=("po",)),
-        _c("model", TEXT, "型号", "Model", "机型", "料号", "产品型号", "规格型号", "物料编码", "物料号", "品号", "货号",
+        column("model", TEXT, "型号", "Model", "机型", "料号", "产品型号", "规格型号", "物料编码", "物料号", "品号", "货号",
            "款号", "产品编号", "成品编码", "本厂编号", "存货编码", "Model No.", "P/N", "PN", "Part No.", "Part Number",
            "Item No.", "Item Code", "Style No.", "SKU", "Art. No.", required=True,
            weak=("Item", "Item #", "Style", "编号", "客户料号", "客户型号"),
            hints=("型号", "料号", "品号", "货号", "款号", "model", "partno", "sku")),
-        _c("product_name", TEXT, "品名", "Description", "产品名称", "名称", "品名规格", "商品名称", "物料名称",
+        column("product_name", TEXT, "品名", "Description", "产品名称", "名称", "品名规格", "商品名称", "物料名称",
            "存货名称", "货品名称", "产品描述", "中文品名", "Product", "Product Name", "Item Description", "Goods"),
-        _c("quantity", INT, "数量", "Qty", "订单数量", "订单数", "订货数量", "订购数量", "下单数量", "销售数量",
+        column("quantity", INT, "数量", "Qty", "订单数量", "订单数", "订货数量", "订购数量", "下单数量", "销售数量",
            "合同数量", "总数量", "Quantity", "Order Qty", "PO Qty", "Ordered Qty", "Total Qty", required=True,
            hints=("数量", "订单数", "qty", "quantity")),
-        _c("unit_price", NUMBER, "单价", "Unit Price", "价格", "销售单价", "含税单价", "订单单价", "FOB单价",
+        column("unit_price", NUMBER, "单价", "Unit Price", "价格", "销售单价", "含税单价", "订单单价", "FOB单价",
            "Price", "U/P", "U/Price", "FOB Price", "Price/pc", hints=("单价", "price")),
-        _c("currency", TEXT, "币种", "Currency", "币别", "货币", "结算币种", "币制", "Curr", "CCY"),
-        _c("amount", NUMBER, "金额", "Amount", "总金额", "总价", "货值", "订单金额", "销售金额", "价税合计", "含税金额",
+        column("currency", TEXT, "币种", "Currency", "币别", "货币", "结算币种", "币制", "Curr", "CCY"),
+        column("amount", NUMBER, "金额", "Amount", "总金额", "总价", "货值", "订单金额", "销售金额", "价税合计", "含税金额",
            "Total Amount", "Order Value", "Line Total", weak=("Total", "Value"), hints=("金额", "amount")),
-        _c("order_date", DATE, "下单日期", "Order Date", "订单日期", "接单日期", "下单日", "签订日期", "合同日期",
+        column("order_date", DATE, "下单日期", "Order Date", "订单日期", "接单日期", "下单日", "签订日期", "合同日期",
            "PO日期", "PO Date", "PO Received", weak=("Date", "日期", "单据日期", "制单日期"),
            hints=("下单", "接单", "orderdate", "podate")),
-        _c("customer_due_date", DATE, "客户交期", "Customer Due Date", "要求交期", "客户要求交期", "客户要求日期",
+        column("customer_due_date", DATE, "客户交期", "Customer Due Date", "要求交期", "客户要求交期", "客户要求日期",
            "客人交期", "合同交期", "PO交期", "要货日期", "Request Date", "Requested Date", "Req. Date",
            "Customer Request Date", "Required Date", "Need Date", "Requested Ship Date", "PO Ship Date",
            weak=("交期", "交货期", "交货日期", "Due Date", "Delivery Date", "CRD", "Cargo Ready Date"),
            hints=("交期", "交货", "要货", "duedate", "delivery", "requ", "crd", "needdate")),
-        _c("factory_due_date", DATE, "工厂交期", "Factory Due Date", "回复交期", "确认交期", "厂交期", "工厂回复交期",
+        column("factory_due_date", DATE, "工厂交期", "Factory Due Date", "回复交期", "确认交期", "厂交期", "工厂回复交期",
            "供应商回复交期", "PMC回复交期", "承诺交期", "交期确认", "生产交期", "Confirmed Date", "Confirmed Delivery",
            "Promised Date", "Promise Date", "Committed Date", "Commitment Date", "Factory Date", "Ex-Factory Date",
            "Ex-fty", "XF Date", weak=("预计交期", "计划交期", "预计出货日", "计划出货日期", "预计出货日期", "ETD", "船期",
                                       "Planned Ship Date", "Estimated Ship Date"),
            hints=("回复", "确认", "承诺", "exfactory", "exfty", "promise", "confirm", "commit", "计划出货", "预计")),
-        _c("material_date", DATE, "到料日期", "Material Date", "物料到齐", "齐料日期", "来料日期", "物料到货日期",
+        column("material_date", DATE, "到料日期", "Material Date", "物料到齐", "齐料日期", "来料日期", "物料到货日期",
            "物料齐套日期", "备料完成", "Material Ready", "Material Arrival", "Material In-house",
            weak=("齐料", "物料交期"), hints=("齐料", "到料", "来料", "物料", "material", "fabric")),
-        _c("production_date", DATE, "上线日期", "Production Start", "上线", "投产日期", "开工日期", "开产日期",
+        column("production_date", DATE, "上线日期", "Production Start", "上线", "投产日期", "开工日期", "开产日期",
            "生产开始", "Production Start Date", "PSD", "In-line Date", weak=("Start Date", "排产日期"),
            hints=("上线", "投产", "开工", "开产", "productionstart", "inline")),
-        _c("finish_date", DATE, "完工日期", "Finish Date", "完成日期", "下线日期", "生产完成", "Production Finish",
+        column("finish_date", DATE, "完工日期", "Finish Date", "完成日期", "下线日期", "生产完成", "Production Finish",
            "Completion Date", "Finished Date", weak=("入库日期", "入仓日期", "成品入库日期"),
            hints=("完工", "下线", "finish", "complet")),
-        _c("inspection_date", DATE, "验货日期", "Inspection Date", "验货", "QC日期", "检验日期", "尾查日期", "终检日期",
+        column("inspection_date", DATE, "验货日期", "Inspection Date", "验货", "QC日期", "检验日期", "尾查日期", "终检日期",
            "客验日期", "验货时间", "QC Date", "Final Inspection", "FRI Date", "Insp. Date",
            hints=("验货", "检验", "尾查", "qc", "inspect")),
-        _c("ship_date", DATE, "出货日期", "Ship Date", "出货日", "发货日期", "出运日期", "实际出货日期", "实际出货",
+        column("ship_date", DATE, "出货日期", "Ship Date", "出货日", "发货日期", "出运日期", "实际出货日期", "实际出货",
            "实出日期", "实际走货日期", "实际发货日期", "走货日期", "装柜日期", "装船日期", "开船日期", "离厂日期",
            "Shipped Date", "Shipment Date", "Actual Ship Date", "ATD", "On-board Date", "B/L Date",
            "Loading Date", "Actual Ex-factory", "Delivered Date",
            hints=("出货", "走货", "发货", "出运", "装柜", "shipdate", "shipped", "atd", "loading")),
-        _c("shipped_qty", INT, "已出货数量", "Shipped Qty", "出货数量", "已出数量", "已出数", "已出货数", "出货数",
+        column("shipped_qty", INT, "已出货数量", "Shipped Qty", "出货数量", "已出数量", "已出数", "已出货数", "出货数",
            "实出数量", "实出数", "走货数量", "累计出货", "累计出货数量", "累计发货数量", "已发货数量", "发货数量",
            "累计出库数量", "已交数量", "Ship Qty", "Qty Shipped", "Shipped Quantity", "Quantity Shipped",
            "Delivered Qty", "Qty Delivered", "Shipped",
            hints=("已出", "出货数", "实出", "已发", "发货数", "已交", "已交货", "交货数", "累计出", "shipped", "shipqty",
                   "delivered")),
-        _c("open_qty", INT, "未出数量", "Open Qty", "未出数", "未出货数量", "欠数", "欠货数", "欠交数", "剩余数量",
+        column("open_qty", INT, "未出数量", "Open Qty", "未出数", "未出货数量", "欠数", "欠货数", "欠交数", "剩余数量",
            "剩余未出数量", "未出库数量", "未发运数量", "未交数量", "待出数量", "尚欠", "Balance Qty", "Bal Qty",
            "Outstanding Qty", "Remaining Qty", "Qty Remaining", "Backorder Qty", "Pending Qty",
            weak=("Balance", "余数"), hints=("未出", "欠", "剩余", "未交", "balance", "outstanding", "remain")),
-        _c("status", TEXT, "状态", "Status", "订单状态", "生产状态", "生产进度", "进度", "完成状态", "跟进状态",
+        column("status", TEXT, "状态", "Status", "订单状态", "生产状态", "生产进度", "进度", "完成状态", "跟进状态",
            "当前状态", "Order Status", "Progress", "Stage", "WIP Status", hints=("状态", "进度", "status", "stage")),
-        _c("cancelled", TEXT, "是否取消", "Cancelled", "取消", "已取消", "作废", "是否作废", "取消标记", "Canceled",
+        column("cancelled", TEXT, "是否取消", "Cancelled", "取消", "已取消", "作废", "是否作废", "取消标记", "Canceled",
            "Cancel", "Cancel (Y/N)", "Cancelled (Y/N)", "Void", hints=("取消", "作废", "cancel", "void")),
-        _c("merchandiser", TEXT, "跟单员", "Merchandiser", "跟单", "跟单人", "业务跟单", "Merch", "MD",
+        column("merchandiser", TEXT, "跟单员", "Merchandiser", "跟单", "跟单人", "业务跟单", "Merch", "MD",
            weak=("负责人", "业务", "业务员", "经手人", "PIC", "Owner", "Follower", "Sales", "Salesperson"),
            hints=("跟单", "merchandiser")),
-        _c("remark", TEXT, "备注", "Remark", "说明", "Remarks", "备注说明", "跟进备注", "Notes", "Note", "Comment",
+        column("remark", TEXT, "备注", "Remark", "说明", "Remarks", "备注说明", "跟进备注", "Notes", "Note", "Comment",
            "Comments", "Memo"),
     ),
     one_of=(("customer_due_date", "factory_due_date"),),
@@ -184,96 +185,96 @@ ORDERS = SheetSchema(
 CUSTOMERS = SheetSchema(
     "customers", "客户", "Customers", ("客户", "客户资料", "客户清单", "customers", "customer list"),
     (
-        _c("code", TEXT, "客户代码", "Customer Code", "代码", "客户编号", "客户", "Code", "Customer",
+        column("code", TEXT, "客户代码", "Customer Code", "代码", "客户编号", "客户", "Code", "Customer",
            required=True),
-        _c("name", TEXT, "客户名称", "Customer Name", "名称", "全称", "Name"),
-        _c("grade", TEXT, "等级", "Grade", "客户等级", "级别", "Priority"),
-        _c("currency", TEXT, "币种", "Currency", "币别", "Curr"),
-        _c("payment_terms", TEXT, "付款条件", "Payment Terms", "付款方式", "账期", "Terms"),
-        _c("credit_limit", NUMBER, "信用额度", "Credit Limit", "额度"),
-        _c("email", TEXT, "邮箱", "Email", "电子邮件", "E-mail", "邮件"),
-        _c("language", TEXT, "语言", "Language", "Lang"),
+        column("name", TEXT, "客户名称", "Customer Name", "名称", "全称", "Name"),
+        column("grade", TEXT, "等级", "Grade", "客户等级", "级别", "Priority"),
+        column("currency", TEXT, "币种", "Currency", "币别", "Curr"),
+        column("payment_terms", TEXT, "付款条件", "Payment Terms", "付款方式", "账期", "Terms"),
+        column("credit_limit", NUMBER, "信用额度", "Credit Limit", "额度"),
+        column("email", TEXT, "邮箱", "Email", "电子邮件", "E-mail", "邮件"),
+        column("language", TEXT, "语言", "Language", "Lang"),
     ),
 )
 
 PRODUCTS = SheetSchema(
     "products", "产品", "Products", ("产品", "产品资料", "物料", "products", "items"),
     (
-        _c("model", TEXT, "型号", "Model", "机型", "料号", "产品型号", "P/N", "Part No.", required=True),
-        _c("family", TEXT, "产品系列", "Family", "系列", "类别", "Category", "Product Family"),
-        _c("unit", TEXT, "单位", "Unit", "UOM"),
-        _c("material_days", INT, "备料天数", "Material Days", "备料", "物料周期", "Material LT"),
-        _c("production_days", INT, "生产天数", "Production Days", "生产", "生产周期", "Production LT"),
-        _c("inspection_days", INT, "验货天数", "Inspection Days", "验货", "QC Days"),
-        _c("packing_days", INT, "包装天数", "Packing Days", "包装", "Packing LT"),
-        _c("shipping_days", INT, "出运天数", "Shipping Days", "出运", "报关天数", "Shipping LT"),
-        _c("moq", INT, "最小起订量", "MOQ", "起订量"),
-        _c("hs_code", TEXT, "HS编码", "HS Code", "海关编码", "HS"),
+        column("model", TEXT, "型号", "Model", "机型", "料号", "产品型号", "P/N", "Part No.", required=True),
+        column("family", TEXT, "产品系列", "Family", "系列", "类别", "Category", "Product Family"),
+        column("unit", TEXT, "单位", "Unit", "UOM"),
+        column("material_days", INT, "备料天数", "Material Days", "备料", "物料周期", "Material LT"),
+        column("production_days", INT, "生产天数", "Production Days", "生产", "生产周期", "Production LT"),
+        column("inspection_days", INT, "验货天数", "Inspection Days", "验货", "QC Days"),
+        column("packing_days", INT, "包装天数", "Packing Days", "包装", "Packing LT"),
+        column("shipping_days", INT, "出运天数", "Shipping Days", "出运", "报关天数", "Shipping LT"),
+        column("moq", INT, "最小起订量", "MOQ", "起订量"),
+        column("hs_code", TEXT, "HS编码", "HS Code", "海关编码", "HS"),
     ),
 )
 
 CALENDAR = SheetSchema(
     "calendar", "假期", "Calendar", ("假期", "日历", "工厂日历", "calendar", "holidays"),
     (
-        _c("date", DATE, "日期", "Date", required=True),
-        _c("kind", TEXT, "类型", "Type", "类别", "Kind", required=True),
-        _c("note", TEXT, "说明", "Note", "备注", "Remark"),
+        column("date", DATE, "日期", "Date", required=True),
+        column("kind", TEXT, "类型", "Type", "类别", "Kind", required=True),
+        column("note", TEXT, "说明", "Note", "备注", "Remark"),
     ),
 )
 
 SHIPMENTS = SheetSchema(
     "shipments", "出货", "Shipments", ("出货", "出货记录", "送货", "shipments", "deliveries"),
     (
-        _c("doc_no", TEXT, "送货单号", "Delivery Note", "出货单号", "单号", "Delivery Note No.", "DN No.",
+        column("doc_no", TEXT, "送货单号", "Delivery Note", "出货单号", "单号", "Delivery Note No.", "DN No.",
            "DN", required=True),
-        _c("date", DATE, "出货日期", "Date", "日期", "送货日期", "Ship Date", required=True),
-        _c("customer", TEXT, "客户", "Customer", "客户代码", required=True),
-        _c("order_no", TEXT, "订单号", "Order No.", "订单编号"),
-        _c("model", TEXT, "型号", "Model", "料号"),
-        _c("quantity", INT, "数量", "Qty", "Quantity"),
-        _c("unit_price", NUMBER, "单价", "Unit Price", "Price"),
-        _c("amount", NUMBER, "金额", "Amount", "Total"),
-        _c("currency", TEXT, "币种", "Currency"),
-        _c("invoice_no", TEXT, "发票号", "Invoice No.", "发票号码", "Invoice"),
-        _c("status", TEXT, "状态", "Status"),
+        column("date", DATE, "出货日期", "Date", "日期", "送货日期", "Ship Date", required=True),
+        column("customer", TEXT, "客户", "Customer", "客户代码", required=True),
+        column("order_no", TEXT, "订单号", "Order No.", "订单编号"),
+        column("model", TEXT, "型号", "Model", "料号"),
+        column("quantity", INT, "数量", "Qty", "Quantity"),
+        column("unit_price", NUMBER, "单价", "Unit Price", "Price"),
+        column("amount", NUMBER, "金额", "Amount", "Total"),
+        column("currency", TEXT, "币种", "Currency"),
+        column("invoice_no", TEXT, "发票号", "Invoice No.", "发票号码", "Invoice"),
+        column("status", TEXT, "状态", "Status"),
     ),
 )
 
 CREDIT_NOTES = SheetSchema(
     "credit_notes", "退货", "Credit Notes", ("退货", "退货单", "红字", "credit notes", "returns"),
     (
-        _c("doc_no", TEXT, "退货单号", "Credit Note No.", "单号", "CN No.", "Credit Note", required=True),
-        _c("date", DATE, "日期", "Date", "退货日期", required=True),
-        _c("customer", TEXT, "客户", "Customer", "客户代码", required=True),
-        _c("reference", TEXT, "原单号", "Reference", "关联单号", "Ref"),
-        _c("amount", NUMBER, "金额", "Amount", required=True),
-        _c("currency", TEXT, "币种", "Currency"),
-        _c("status", TEXT, "状态", "Status"),
+        column("doc_no", TEXT, "退货单号", "Credit Note No.", "单号", "CN No.", "Credit Note", required=True),
+        column("date", DATE, "日期", "Date", "退货日期", required=True),
+        column("customer", TEXT, "客户", "Customer", "客户代码", required=True),
+        column("reference", TEXT, "原单号", "Reference", "关联单号", "Ref"),
+        column("amount", NUMBER, "金额", "Amount", required=True),
+        column("currency", TEXT, "币种", "Currency"),
+        column("status", TEXT, "状态", "Status"),
     ),
 )
 
 PAYMENTS = SheetSchema(
     "payments", "收款", "Payments", ("收款", "收款记录", "回款", "payments", "receipts"),
     (
-        _c("date", DATE, "收款日期", "Date", "日期", "到账日期", required=True),
-        _c("customer", TEXT, "客户", "Customer", "客户代码", required=True),
-        _c("amount", NUMBER, "金额", "Amount", "收款金额", required=True),
-        _c("currency", TEXT, "币种", "Currency"),
-        _c("bank_ref", TEXT, "银行流水号", "Bank Reference", "流水号", "Bank Ref", "Reference"),
-        _c("invoices", TEXT, "核销单号", "Invoices", "对应发票", "Settles"),
-        _c("status", TEXT, "状态", "Status"),
+        column("date", DATE, "收款日期", "Date", "日期", "到账日期", required=True),
+        column("customer", TEXT, "客户", "Customer", "客户代码", required=True),
+        column("amount", NUMBER, "金额", "Amount", "收款金额", required=True),
+        column("currency", TEXT, "币种", "Currency"),
+        column("bank_ref", TEXT, "银行流水号", "Bank Reference", "流水号", "Bank Ref", "Reference"),
+        column("invoices", TEXT, "核销单号", "Invoices", "对应发票", "Settles"),
+        column("status", TEXT, "状态", "Status"),
     ),
 )
 
 OPENING = SheetSchema(
     "opening", "期初", "Opening Balances", ("期初", "期初余额", "opening", "opening balances"),
     (
-        _c("customer", TEXT, "客户", "Customer", "客户代码", required=True),
-        _c("as_of", DATE, "截止日期", "As Of", "期初日期"),
-        _c("invoice_no", TEXT, "单号", "Invoice No.", "发票号", "送货单号", required=True),
-        _c("date", DATE, "日期", "Date", "单据日期", required=True),
-        _c("amount", NUMBER, "金额", "Amount", required=True),
-        _c("currency", TEXT, "币种", "Currency"),
+        column("customer", TEXT, "客户", "Customer", "客户代码", required=True),
+        column("as_of", DATE, "截止日期", "As Of", "期初日期"),
+        column("invoice_no", TEXT, "单号", "Invoice No.", "发票号", "送货单号", required=True),
+        column("date", DATE, "日期", "Date", "单据日期", required=True),
+        column("amount", NUMBER, "金额", "Amount", required=True),
+        column("currency", TEXT, "币种", "Currency"),
     ),
 )
 
@@ -324,7 +325,6 @@ STATUS_WORDS: dict[str, tuple[str, ...]] = {
     "on_hold": ("暂停", "暂缓", "挂起", "冻结", "待定", "客户暂停", "hold", "on hold", "paused", "suspended",
                 "frozen"),
 }
-ORDER_STATUSES = STATUS_WORDS  # the older name; review and allocate move to Vocabulary.stage_of
 # What a 是否取消 / Cancelled (Y/N) cell says when it means "not cancelled"; anything else filled in means it is.
 NOT_CANCELLED = ("n", "no", "否", "不", "0", "false", "×", "未取消", "正常", "-")
 
@@ -349,9 +349,6 @@ def fold_key(text: object) -> str:
         return ""
     s = unicodedata.normalize("NFKC", str(text)).strip().casefold()
     return _DECOR.sub("", s)
-
-
-normalize_header = fold_key  # the older name, still used by modules being reorganised
 
 
 def _strip_unit(norm: str) -> str:
@@ -483,13 +480,13 @@ def lookup_code(table: dict[str, tuple[str, ...]], text: object) -> str | None:
         index = {}
         for code, spellings in table.items():
             for spelling in (code, *spellings):
-                index.setdefault(normalize_header(spelling), code)
+                index.setdefault(fold_key(spelling), code)
         cached = _CODE_INDEX[id(table)] = (table, {})
         cached[1].update(index)
     index = cached[1]
     if isinstance(text, str) and text in index:
         return index[text]
-    norm = normalize_header(text)
+    norm = fold_key(text)
     code = index.get(norm) if norm else None
     if isinstance(text, str) and len(index) < 10000:
         index[text] = code  # remember the raw spelling too: the next line says the same

@@ -1,8 +1,8 @@
 """Statements of account (对账单): opening balance, the period's documents, closing balance, open items, ageing.
 
-The core (`build_statement`) is pure: documents, dates and payment terms come in as arguments; it reads no
-file, clock or config. The workbook reader (`statements_from_workbook`) and the template writer
-(`write_statement`) sit at the bottom of the module, clearly apart.
+Pure: documents, dates and payment terms come in as arguments to `build_statement`; nothing here reads a
+file, the clock or config. Reading the ledger sheets and filling the statement template are
+`books.accounts`.
 
 Words used throughout:
 
@@ -27,13 +27,11 @@ import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, Sequence
 
-from gendan_xl import schema
-from gendan_xl.errors import INFO, WARNING, GendanError, Issue, MissingSheetError, UsageError, json_value
-from gendan_xl.messages import make_issue, message
-from gendan_xl.schema import normalize_currency, normalize_header
+from gendan_xl.errors import INFO, WARNING, Issue, UsageError, json_value
+from gendan_xl.messages import message
+from gendan_xl.schema import normalize_currency
 from gendan_xl.plaintext import text_table
 
 OPENING = "opening"
@@ -187,6 +185,13 @@ class Period:
                          "2026-04-01..2026-06-30")
 
 
+def month_before(day: dt.date) -> str:
+    """The month before the one `day` falls in, as a period: 2026-11-26 → "2026-10", 2027-01-04 → "2026-12".
+    What the statements sent in a month cover."""
+    last = day.replace(day=1) - dt.timedelta(days=1)
+    return f"{last.year}-{last.month:02d}"
+
+
 @dataclass(frozen=True)
 class PaymentTerms:
     """Days of credit, counted from the document date or, for 月结 (monthly settlement), from its month end.
@@ -240,7 +245,7 @@ def parse_terms(terms: object) -> PaymentTerms | None:
 # --------------------------------------------------------------------------------------------- result
 
 @dataclass
-class Line:
+class StatementLine:
     """One row of the statement: a document of the period with its running balance."""
 
     doc: Document
@@ -287,7 +292,7 @@ class Statement:
     basis: str
     payment_terms: str
     opening_balance: Decimal
-    lines: list[Line]
+    lines: list[StatementLine]
     closing_balance: Decimal
     open_items: list[OpenItem]
     ageing: dict[str, Decimal]
@@ -448,10 +453,10 @@ def build_statement(
 
     opening_balance = sum((d.signed for d in before), ZERO)
     balance = opening_balance
-    lines: list[Line] = []
+    lines: list[StatementLine] = []
     for d in during:
         balance += d.signed
-        lines.append(Line(d, max(d.signed, ZERO), max(-d.signed, ZERO), balance))
+        lines.append(StatementLine(d, max(d.signed, ZERO), max(-d.signed, ZERO), balance))
 
     cancelled_keys = {k for d in cancelled for k in d.keys}
     open_items = _apply_credits(live, as_of, basis, terms, cancelled_keys, issues, lang)
@@ -525,296 +530,3 @@ def _apply_credits(docs: list[Document], as_of: dt.date, basis: str, terms: Paym
 
 def _issue(code: str, severity: str, sheet: str, cell: str, value: Any, lang: str, **kw: Any) -> Issue:
     return Issue(code, severity, sheet, cell, value, message(code, lang, **kw))
-
-
-# ============================================================================================ workbook I/O
-# Everything below reads files. The core above never does.
-
-# What people type into 状态 / Status to say a document does not count.
-CANCELLED_WORDS = ("取消", "已取消", "作废", "已作废", "撤销", "红冲", "cancelled", "canceled", "void", "voided")
-
-
-def is_cancelled(status: object) -> bool:
-    norm = normalize_header(status)
-    if not norm:
-        return False
-    return any(normalize_header(w) in norm for w in CANCELLED_WORDS)
-
-
-@dataclass
-class Customer:
-    code: str
-    name: str = ""
-    currency: str = ""
-    payment_terms: str = ""
-    email: str = ""
-    language: str = ""
-
-
-@dataclass
-class Accounts:
-    """Every customer's documents as read from a master workbook, and what was wrong with the rows."""
-
-    path: Path
-    customers: dict[str, Customer]
-    documents: dict[str, list[Document]]  # customer code → documents of every kind
-    cutover: dict[str, dt.date]  # customer code → the 期初 sheet's as-of date
-    issues: list[Issue] = field(default_factory=list)
-    issues_by_customer: dict[str, list[Issue]] = field(default_factory=dict)
-
-    def statement(self, customer: str, period: Period | str, *, as_of: dt.date | None = None,
-                  ageing_basis: str = INVOICE_DATE, lang: str = "zh") -> Statement:
-        code = self.resolve(customer)
-        info = self.customers.get(code, Customer(code))
-        docs = self.documents.get(code, [])
-        currency = normalize_currency(info.currency) if info.currency else _main_currency(docs)
-        by_kind = {k: [d for d in docs if d.kind == k] for k in KINDS}
-        st = build_statement(
-            code, period, as_of=as_of, opening=by_kind[OPENING], shipments=by_kind[INVOICE],
-            credit_notes=by_kind[CREDIT_NOTE], payments=by_kind[PAYMENT], ageing_basis=ageing_basis,
-            payment_terms=info.payment_terms or None, currency=currency, customer_name=info.name,
-            cutover=self.cutover.get(code), lang=lang)
-        st.issues[:0] = self.issues_by_customer.get(code, [])
-        return st
-
-    def resolve(self, customer: str) -> str:
-        """A customer code from a code or a name as typed in any sheet."""
-        key = _cust_key(customer)
-        for code, info in self.customers.items():
-            if key in (_cust_key(code), _cust_key(info.name)):
-                return code
-        for code in self.documents:
-            if key == _cust_key(code):
-                return code
-        return customer
-
-    def statements(self, period: Period | str, *, customer: str | None = None, as_of: dt.date | None = None,
-                   ageing_basis: str = INVOICE_DATE, lang: str = "zh") -> list[Statement]:
-        """One customer's statement, or every customer's with documents in the period or an open balance."""
-        if customer is not None:
-            code = self.resolve(customer)
-            if code not in self.customers and code not in self.documents:
-                known = ", ".join(sorted(set(self.customers) | set(self.documents))) or "none"
-                raise GendanError(f"{self.path.name}: no customer {customer!r} (known: {known}); "
-                                  "pass --customer with one of them")
-            return [self.statement(code, period, as_of=as_of, ageing_basis=ageing_basis, lang=lang)]
-        out = []
-        for code in sorted(set(self.customers) | set(self.documents)):
-            st = self.statement(code, period, as_of=as_of, ageing_basis=ageing_basis, lang=lang)
-            if st.lines or st.open_items:
-                out.append(st)
-        return out
-
-
-def _cust_key(text: object) -> str:
-    return normalize_header(text)
-
-
-def _main_currency(docs: Sequence[Document]) -> str:
-    counts: dict[str, int] = {}
-    for d in docs:
-        if d.currency:
-            c = normalize_currency(d.currency)
-            counts[c] = counts.get(c, 0) + 1
-    return max(counts, key=counts.get) if counts else "CNY"
-
-
-def read_accounts(path: str | Path, *, lang: str | None = None) -> Accounts:
-    """Read 出货 / 退货 / 收款 / 期初 / 客户 from a master workbook (read only; the file is never written).
-
-    A sheet that is absent counts as empty, but a workbook with none of 出货 / 期初 cannot make a
-    statement and raises MissingSheetError. Rows with an unreadable date or amount are reported and left out.
-    """
-    from gendan_xl.xlsx.read import open_book, read_table  # here, so the pure core imports no file reader
-
-    book = open_book(path)
-    tables = {}
-    for s in (schema.SHIPMENTS, schema.CREDIT_NOTES, schema.PAYMENTS, schema.OPENING, schema.CUSTOMERS):
-        try:
-            tables[s.kind] = read_table(book, s, year_anchor=None)
-        except MissingSheetError:
-            continue
-    if "shipments" not in tables and "opening" not in tables:
-        raise MissingSheetError(f'{book.path.name} has no sheet "出货" / "Shipments" or "期初" / "Opening '
-                                f'Balances" (found: {", ".join(book.sheet_names)}); add them to make statements')
-
-    acc = Accounts(path=book.path, customers={}, documents={}, cutover={})
-    if "customers" in tables:
-        for r in tables["customers"].rows:
-            v = r.values
-            if v.get("code"):
-                acc.customers[v["code"]] = Customer(v["code"], v.get("name") or "", v.get("currency") or "",
-                                                    v.get("payment_terms") or "", v.get("email") or "",
-                                                    v.get("language") or "")
-
-    def usable(table, r, needed: tuple[str, ...]) -> bool:
-        lang_ = lang or table.lang
-        ok = True
-        found: list[Issue] = []
-        for f in needed:
-            if f not in r.cols:
-                continue
-            col = table.schema.column(f).label(lang_)
-            if f in r.errors:
-                found.append(make_issue(r.errors[f], "error", table.sheet, r.ref(f), r.raw.get(f), lang_,
-                                        column=col))
-                ok = False
-            elif r.values.get(f) is None:
-                found.append(make_issue("missing-value", "error", table.sheet, r.ref(f), None, lang_, column=col))
-                ok = False
-        acc.issues.extend(found)
-        if found and r.values.get("customer"):
-            acc.issues_by_customer.setdefault(acc.resolve(r.values["customer"]), []).extend(found)
-        return ok
-
-    def add(code: str, d: Document) -> None:
-        acc.documents.setdefault(acc.resolve(code), []).append(d)
-
-    if t := tables.get("shipments"):
-        for r in t.rows:
-            v = r.values
-            if not usable(t, r, ("doc_no", "date", "customer")):
-                continue
-            amount = v.get("amount")
-            if amount is None and v.get("quantity") is not None and v.get("unit_price") is not None:
-                amount = Decimal(v["quantity"]) * v["unit_price"]
-            if amount is None:
-                usable(t, r, ("amount",))
-                continue
-            desc = " ".join(str(x) for x in (v.get("model"), _qty_price(v)) if x)
-            add(v["customer"], Document(INVOICE, v["doc_no"], v["date"], amount, cancelled=is_cancelled(
-                v.get("status")), currency=v.get("currency") or "", customer=v["customer"],
-                invoice_no=v.get("invoice_no") or "", order_no=v.get("order_no") or "", description=desc,
-                sheet=t.sheet, row=r.row, cell=r.ref("doc_no")))
-    if t := tables.get("credit_notes"):
-        for r in t.rows:
-            v = r.values
-            if not usable(t, r, ("doc_no", "date", "customer", "amount")):
-                continue
-            # Credit notes are typed as 1800 or as -1800 (红字); either way they lower the balance.
-            add(v["customer"], Document(CREDIT_NOTE, v["doc_no"], v["date"], abs(v["amount"]),
-                                        reference=v.get("reference") or "", cancelled=is_cancelled(v.get("status")),
-                                        currency=v.get("currency") or "", customer=v["customer"],
-                                        sheet=t.sheet, row=r.row, cell=r.ref("doc_no")))
-    if t := tables.get("payments"):
-        for r in t.rows:
-            v = r.values
-            if not usable(t, r, ("date", "customer", "amount")):
-                continue
-            cell = r.ref("bank_ref") if "bank_ref" in r.cols else r.ref("amount")
-            add(v["customer"], Document(PAYMENT, v.get("bank_ref") or "", v["date"], v["amount"],
-                                        invoices=split_refs(v.get("invoices")), cancelled=is_cancelled(
-                                            v.get("status")), currency=v.get("currency") or "",
-                                        customer=v["customer"], sheet=t.sheet, row=r.row, cell=cell))
-    if t := tables.get("opening"):
-        for r in t.rows:
-            v = r.values
-            if not usable(t, r, ("customer", "invoice_no", "date", "amount")):
-                continue
-            code = acc.resolve(v["customer"])
-            if v.get("as_of"):
-                acc.cutover[code] = max(acc.cutover.get(code, v["as_of"]), v["as_of"])
-            add(code, Document(OPENING, v["invoice_no"], v["date"], v["amount"], currency=v.get("currency") or "",
-                               customer=v["customer"], sheet=t.sheet, row=r.row, cell=r.ref("invoice_no")))
-    return acc
-
-
-def _qty_price(v: dict) -> str:
-    if v.get("quantity") is None:
-        return ""
-    if v.get("unit_price") is None:
-        return f"{v['quantity']:,}"
-    return f"{v['quantity']:,} × {_price(v['unit_price'])}"
-
-
-def _price(p: Decimal) -> str:
-    """12.5 → "12.50", 18.0 → "18", 0.1234 → "0.1234": how a price list writes them."""
-    if p == p.to_integral_value():
-        return f"{int(p):,}"
-    if p == p.quantize(CENT):
-        return f"{p:,.2f}"
-    return f"{p.normalize():,f}"
-
-
-def statements_from_workbook(path: str | Path, period: Period | str, *, customer: str | None = None,
-                             as_of: dt.date | None = None, ageing_basis: str = INVOICE_DATE,
-                             lang: str = "zh") -> list[Statement]:
-    """`read_accounts(path).statements(...)`: what `gendan-xl statement WORKBOOK` prints.
-
-    Row problems found while reading (bad dates, missing amounts) are in each statement's `issues` when they
-    belong to its customer, and in `read_accounts(path).issues` in any case.
-    """
-    acc = read_accounts(path, lang=lang)
-    return acc.statements(period, customer=customer, as_of=as_of, ageing_basis=ageing_basis, lang=lang)
-
-
-# ============================================================================================ the template
-
-DEFAULT_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "statement.xlsx"
-COMPANY_FIELDS = ("name", "name_en", "address", "tel", "email", "contact")
-
-
-def statement_context(statement: Statement, *, company: dict[str, str] | None = None,
-                      issued: dt.date | None = None) -> dict[str, Any]:
-    """What templates/statement.xlsx is filled with: plain values, amounts as Decimal, dates as dates.
-
-    A zero debit or credit is left empty (None) so that a column shows only the documents on its side.
-    """
-    st = statement
-    basis_text = bilingual(f"basis.{st.basis}")
-    cancelled = ""
-    if st.cancelled:
-        cancelled = f"{bilingual('cancelled')}: " + "、".join(d.label for d in st.cancelled)
-
-    def amount_or_none(v: Decimal) -> Decimal | None:
-        return money(v) if v else None
-
-    return {
-        "company": {k: (company or {}).get(k, "") for k in COMPANY_FIELDS},
-        "customer": {"code": st.customer, "name": st.customer_name or st.customer},
-        "statement": {
-            "period": st.period.label,
-            "period_text": f"{st.period.label}（{st.period.start.isoformat()} ~ {st.period.end.isoformat()}）",
-            "period_start": st.period.start, "period_end": st.period.end, "as_of": st.as_of,
-            "issued": issued or st.as_of,
-            "currency": st.currency, "basis": st.basis, "basis_text": basis_text,
-            "payment_terms": st.payment_terms,
-            "opening_balance": money(st.opening_balance), "closing_balance": money(st.closing_balance),
-            "total_debit": money(st.total_debit), "total_credit": money(st.total_credit),
-            "cancelled_text": cancelled,
-        },
-        "ageing": {b: money(v) for b, v in st.ageing.items()},
-        "lines": [{"date": ln.doc.date, "kind_text": bilingual(f"kind.{ln.doc.kind}"), "doc_no": ln.doc.doc_no,
-                   "reference": ln.doc.reference or "、".join(ln.doc.invoices) or ln.doc.order_no,
-                   "description": ln.doc.description, "debit": amount_or_none(ln.debit),
-                   "credit": amount_or_none(ln.credit), "balance": money(ln.balance)} for ln in st.lines],
-        "open_items": [{"date": oi.doc.date, "doc_no": oi.doc.doc_no, "due_date": oi.due_date, "days": oi.days,
-                        "bucket": oi.bucket, "original": money(oi.original), "outstanding": money(oi.outstanding),
-                        "kind_text": bilingual(f"kind.{oi.doc.kind}") if oi.outstanding > 0
-                        else bilingual("on_account")} for oi in st.open_items],
-    }
-
-
-def statement_filename(statement: Statement) -> str:
-    """statement-ACME-2026-06.xlsx: ASCII, so it survives every mail client as an attachment."""
-    safe = re.sub(r"[^\w.-]+", "_", statement.customer, flags=re.ASCII).strip("_") or "customer"
-    period = re.sub(r"[^\w.-]+", "_", statement.period.label, flags=re.ASCII)
-    return f"statement-{safe}-{period}.xlsx"
-
-
-def write_statement(statement: Statement, out_dir: str | Path, *, template: str | Path = DEFAULT_TEMPLATE,
-                    company: dict[str, str] | None = None, issued: dt.date | None = None, pdf: bool = False,
-                    soffice: str = "soffice") -> Path:
-    """Fill the statement template into out_dir/statement-<customer>-<period>.xlsx and return its path.
-
-    With `pdf=True` the PDF is made next to it (same name, .pdf) through LibreOffice; `fill.PdfError`
-    (one line) when LibreOffice is missing or fails.
-    """
-    from gendan_xl.xlsx.template import fill_template, to_pdf  # openpyxl and jinja2 load only when a statement is written
-
-    out_dir = Path(out_dir)
-    out = out_dir / statement_filename(statement)
-    fill_template(template, statement_context(statement, company=company, issued=issued), out)
-    if pdf:
-        to_pdf(out, out_dir, soffice)
-    return out

@@ -2,7 +2,7 @@
 
     .venv/bin/python templates/build_statement_template.py
 
-Placeholders are gendan_xl.xlsx.template's; the context is `gendan_xl.statement.statement_context(...)`. Every
+Placeholders are gendan_xl.xlsx.template's; the context is `gendan_xl.books.accounts.statement_context(...)`. Every
 amount is a value, not a formula: openpyxl cannot store a formula's result, and a statement must read the
 same in calamine (our reconciliation reads our own statement files back), in Excel and in a PDF.
 """

@@ -11,7 +11,8 @@ import pytest
 import xlsxwriter
 from python_calamine import CalamineWorkbook
 
-from gendan_xl.allocate import (STOCK, TEXT, allocate, allocate_workbook, allocation_path, grade_rank, read_stock)
+from gendan_xl.allocate import TEXT, allocate, grade_rank
+from gendan_xl.books.allocation import STOCK, allocate_workbook, allocation_path, read_stock
 from gendan_xl.errors import MissingColumnsError, UnusableWorkbookError
 from gendan_xl.xlsx.read import Row
 

@@ -18,6 +18,7 @@ from gendan_xl.errors import ERROR, WARNING, ConfigError, Issue
 from gendan_xl.delivery.jobs import (MAX_ATTEMPTS, JobContext, JobRecord, JobState, due_jobs, first_workday, job_table,
                             load_jobs, parse_jobs, run_due, run_job, tick)
 from gendan_xl.delivery.mail import Mail, Mailer, Outbox
+from gendan_xl.status import Line
 from gendan_xl.workdays import WorkCalendar
 from test_mail import Server, plain
 
@@ -26,13 +27,16 @@ CAL = WorkCalendar()
 SPECS = load_jobs(ROOT / "jobs" / "jobs.toml")
 T = dt.datetime
 
+D = dt.date
 ORDERS = [
-    {"order_no": "SO1", "row": 2, "status": "overdue", "days_late": 3, "days_to_due": None, "slack_workdays": None,
-     "next_milestone": "ship", "next_milestone_date": "2026-11-20", "reason": "交期已过 3 天", "customer": "ANK",
-     "model": "PB-10K", "due_date": "2026-11-23", "merchandiser": "王芳"},
-    {"order_no": "SO2", "row": 3, "status": "at_risk", "days_late": None, "days_to_due": 4, "slack_workdays": -1,
-     "next_milestone": "inspection", "next_milestone_date": "2026-11-27", "reason": "验货晚了", "customer": "BES",
-     "model": "CH-20W", "due_date": "2026-11-30", "merchandiser": "李强"},
+    Line(row=2, order_no="SO1", customer="ANK", model="PB-10K", merchandiser="王芳", due_date=D(2026, 11, 23),
+         customer_due_date=D(2026, 11, 23), status="overdue", days_late=3, next_milestone="ship",
+         next_milestone_date=D(2026, 11, 20), reasons=[("overdue", {"due": D(2026, 11, 23), "days": 3})],
+         today=D(2026, 11, 26)),
+    Line(row=3, order_no="SO2", customer="BES", model="CH-20W", merchandiser="李强", due_date=D(2026, 11, 30),
+         customer_due_date=D(2026, 11, 30), status="at_risk", days_to_due=4, slack_workdays=-1,
+         next_milestone="inspection", next_milestone_date=D(2026, 11, 27),
+         reasons=[("missed", {"milestone": "inspection", "date": D(2026, 11, 20)})], today=D(2026, 11, 26)),
 ]
 
 
@@ -235,11 +239,12 @@ LOOP = textwrap.dedent("""
     from pathlib import Path
     from gendan_xl.delivery.jobs import JobContext, load_jobs, schedule_loop
     from gendan_xl.delivery.mail import Mailer, Outbox
+    from gendan_xl.status import Line
     from gendan_xl.workdays import WorkCalendar
     tmp = Path(sys.argv[1])
-    orders = [{"order_no": "SO1", "row": 2, "status": "overdue", "days_late": 3, "days_to_due": None,
-               "slack_workdays": None, "next_milestone": None, "next_milestone_date": None, "reason": "",
-               "customer": "ANK", "model": "PB-10K", "due_date": "2026-11-23", "merchandiser": "王芳"}]
+    orders = [Line(row=2, order_no="SO1", customer="ANK", model="PB-10K", merchandiser="王芳",
+                   due_date=dt.date(2026, 11, 23), customer_due_date=dt.date(2026, 11, 23), status="overdue",
+                   days_late=3)]
     specs = {k: v for k, v in load_jobs(sys.argv[2]).items() if k == "overdue-report"}
     ctx = JobContext(mailer=Mailer(Outbox(tmp / "outbox"), "gendan@example.com", tmp / "data"),
                      is_workday=WorkCalendar().is_workday, specs=specs,

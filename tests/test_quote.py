@@ -1,4 +1,4 @@
-"""gendan_xl.books.quotes: the price maths, rebate lookup, tiers, and the sample request → a real quote workbook."""
+"""gendan_xl.pricing and gendan_xl.books.quotes: the price maths, rebate lookup, tiers, and the sample request → a real quote workbook."""
 from __future__ import annotations
 
 import datetime as dt
@@ -16,8 +16,10 @@ from python_calamine import CalamineWorkbook
 
 from gendan_xl.errors import GendanError, MissingSheetError, UnusableWorkbookError
 from gendan_xl.xlsx.template import PdfError
-from gendan_xl.books.quotes import (QuoteInputError, RebateRate, export_price, find_rebate_rate, make_quote,
-                             read_quote_request)
+from gendan_xl.books.quotes import make_quote, read_quote_request
+from gendan_xl.delivery.store import Store
+from gendan_xl.errors import QuoteInputError
+from gendan_xl.pricing import RebateRate, export_price, find_rebate_rate
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "workbooks" / "quote_request.xlsx"
@@ -147,7 +149,8 @@ def test_rebate_rate_by_hs_code_family_and_date(on, hs, family, rate):
 
 
 def _run(tmp_path, request=SAMPLE, today=TODAY, **kw):
-    return make_quote(request, out_dir=tmp_path / "out", data_dir=tmp_path / "data", today=today, **kw)
+    with Store(tmp_path / "data") as store:
+        return make_quote(request, out_dir=tmp_path / "out", quote_log=store, today=today, **kw)
 
 
 def _variant(tmp_path, name="request.xlsx", header=None, lines=None, rates=None):

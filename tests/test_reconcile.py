@@ -7,8 +7,9 @@ import pytest
 from gendan_xl.errors import GendanError, MissingColumnsError
 from gendan_xl.reconcile import (
     AMOUNT_DIFFERS, BANK, BANK_CHARGES, MATCHED, ONLY_OURS, ONLY_THEIRS, TIMING, UNBOOKED_CREDIT_NOTE, Entry,
-    orient, read_theirs, reconcile, reconcile_files,
+    orient, reconcile,
 )
+from gendan_xl.books.reconciliation import read_theirs, reconcile_files
 from gendan_xl.statement import INVOICE, OPENING, PAYMENT
 from test_statement import worked_example, write_master
 

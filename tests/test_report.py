@@ -13,7 +13,7 @@ from python_calamine import CalamineWorkbook
 from gendan_xl import schema
 from gendan_xl.delivery.mail import Mailer
 from gendan_xl.delivery.report import counts, overdue_mail, overdue_mails, status_workbook, subject_for, urgent
-from gendan_xl.status import compute_status, products_from_rows
+from gendan_xl.status import Line, compute_status, products_from_rows
 from gendan_xl.xlsx.read import read_sheet
 from gendan_xl.workdays import WorkCalendar
 from test_mail import Server, plain
@@ -22,17 +22,20 @@ TODAY = dt.date(2026, 11, 26)
 SAMPLE = Path(__file__).resolve().parent.parent / "workbooks" / "orders.xlsx"
 
 
-def line(order_no, status, merchandiser="王芳", customer="ANK", **kw):
-    base = {"order_no": order_no, "row": int(re.sub(r"\D", "", order_no) or 0) + 1, "status": status,
-            "days_late": None, "days_to_due": None, "slack_workdays": None, "next_milestone": None,
-            "next_milestone_date": None, "reason": "", "customer": customer, "model": "PB-10K",
-            "due_date": "2026-12-10", "merchandiser": merchandiser}
-    return base | kw
+def line(order_no, status, merchandiser="王芳", customer="ANK", due_date="2026-12-10", next_milestone_date=None,
+         reasons=(), **kw):
+    """A status line as compute_status makes it; dates as ISO text for short tables."""
+    due = dt.date.fromisoformat(due_date)
+    step = dt.date.fromisoformat(next_milestone_date) if next_milestone_date else None
+    return Line(row=int(re.sub(r"\D", "", order_no) or 0) + 1, order_no=order_no, customer=customer, model="PB-10K",
+                merchandiser=merchandiser, due_date=due, customer_due_date=due, status=status,
+                next_milestone_date=step, reasons=list(reasons), today=TODAY, **kw)
 
 
+TWO_DAYS_LATE = ("overdue", {"due": dt.date(2026, 11, 24), "basis": "customer", "days": 2})  # 逾期 2 天 …
 ORDERS = [
     line("SO1", "overdue", days_late=2, due_date="2026-11-24", next_milestone="ship",
-         next_milestone_date="2026-11-21", reason="交期 11-24 已过 2 天，尚未出货"),
+         next_milestone_date="2026-11-21", reasons=[TWO_DAYS_LATE]),
     line("SO2", "overdue", days_late=9, due_date="2026-11-17", merchandiser="李强", customer="BES"),
     line("SO3", "at_risk", days_to_due=6, slack_workdays=1, due_date="2026-12-02"),
     line("SO4", "at_risk", days_to_due=3, slack_workdays=-2, due_date="2026-11-29", merchandiser="李强"),
@@ -47,7 +50,7 @@ EMAILS = {"王芳": "wang@example.com", "李强": "li@example.com", "张丽": "z
 
 
 def test_urgent_is_overdue_by_days_late_then_at_risk_by_slack():
-    assert [o["order_no"] for o in urgent(ORDERS)] == ["SO2", "SO1", "SO4", "SO9", "SO3"]
+    assert [o.order_no for o in urgent(ORDERS)] == ["SO2", "SO1", "SO4", "SO9", "SO3"]
     assert counts(ORDERS)["overdue"] == 2 and counts(ORDERS)["at_risk"] == 3
 
 
@@ -74,7 +77,7 @@ def test_one_mail_per_merchandiser_and_a_summary_for_the_lead():
     wang = plan.mails[2]
     assert "SO1" in wang.text and "SO3" in wang.text and "SO2" not in wang.text
     assert wang.text.index("SO1") < wang.text.index("SO3")
-    assert "下一节点：出货 11-21 · 交期 11-24 已过 2 天，尚未出货" in wang.text
+    assert "下一节点：出货 11-21 · 逾期 2 天，尚未出货，客户交期 11-24" in wang.text
     boss = plan.mails[3]
     assert [m.group(0) for m in re.finditer(r"SO\d", boss.text)] == ["SO2", "SO1", "SO4", "SO9", "SO3"]
     assert "赵敏" in boss.text and "赵敏" in boss.html      # the lead learns who got nothing
@@ -96,11 +99,11 @@ def test_nothing_overdue_can_mean_no_mail():
 
 
 def test_each_language_gets_reasons_in_its_language():
-    by_lang = {"zh": [line("SO1", "overdue", days_late=2, reason="交期已过 2 天")],
-               "en": [line("SO1", "overdue", days_late=2, reason="2 days past due")]}
-    plan = overdue_mails(by_lang.__getitem__, TODAY, emails={"王芳": "wang@example.com"},
+    lines = [line("SO1", "overdue", days_late=2, reasons=[TWO_DAYS_LATE])]
+    plan = overdue_mails(lines, TODAY, emails={"王芳": "wang@example.com"},
                          lead="boss@example.com", langs={"boss@example.com": "en"})
-    assert "交期已过 2 天" in plan.mails[0].text and "2 days past due" in plan.mails[1].text
+    assert "逾期 2 天，尚未出货，客户交期 11-24" in plan.mails[0].text
+    assert "2 days overdue, not shipped, customer due 11-24" in plan.mails[1].text
 
 
 def test_html_in_a_customer_name_is_escaped():
@@ -136,22 +139,22 @@ def test_counts_per_customer_in_the_summary_sheet():
                        ["ANK", 1.0, 3.0, 1.0, 5.0], ["BES", 1.0, 0.0, 1.0, 2.0]]
 
 
-def sample_status(lang: str) -> list[dict]:
+def sample_status() -> list[Line]:
     orders = read_sheet(SAMPLE, schema.ORDERS)
     products = products_from_rows(read_sheet(SAMPLE, schema.PRODUCTS).rows)
-    return compute_status(orders.rows, products, WorkCalendar(), TODAY).to_dict(lang)["orders"]
+    return compute_status(orders.rows, products, WorkCalendar(), TODAY).lines
 
 
 def test_the_sample_workbook_report_arrives_through_smtp(tmp_path):
     """End to end on the bundled sample: status → mails → a real SMTP server → parsed back."""
     emails = {"陈静": "chen@example.com", "张丽": "zhang@example.com", "王芳": "wang@example.com",
               "李强": "li@example.com"}
-    plan = overdue_mails(sample_status, TODAY, emails=emails, lead=["boss@example.com"],
+    plan = overdue_mails(sample_status(), TODAY, emails=emails, lead=["boss@example.com"],
                          langs={"li@example.com": "en"})
     with Server() as server:
         m = Mailer(plain(server), "gendan@example.com", tmp_path, sleep=lambda s: None)
         first = m.send(plan.mails, job="overdue-report", period=plan.period)
-        again = m.send(overdue_mails(sample_status, TODAY, emails=emails, lead=["boss@example.com"],
+        again = m.send(overdue_mails(sample_status(), TODAY, emails=emails, lead=["boss@example.com"],
                                      langs={"li@example.com": "en"}).mails, job="overdue-report", period=plan.period)
     assert [o.state for o in first.outcomes] == ["sent"] * 5
     assert [o.state for o in again.outcomes] == ["skipped"] * 5

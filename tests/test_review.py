@@ -16,8 +16,12 @@ from python_calamine import CalamineWorkbook
 from gendan_xl.errors import WorkbookOpenError
 from gendan_xl.delivery.mail import Mailer, Outbox
 from gendan_xl.books.quotes import make_quote
-from gendan_xl.review import (ACCEPT, CONDITIONS, REASONS, REJECT, TEXT, Customer, Product, Quote, Reason,
-                              find_quote, load_quotes, review_mails, review_orders, review_path, review_workbook)
+from gendan_xl.books.order_review import review_path, review_workbook
+from gendan_xl.delivery.notices import review_mails
+from gendan_xl.delivery.store import Store
+from gendan_xl.customers import Customer
+from gendan_xl.pricing import Quote
+from gendan_xl.review import ACCEPT, CONDITIONS, REASONS, REJECT, TEXT, Product, Reason, find_quote, review_orders
 from gendan_xl.status import LeadTimes, compute_status
 from gendan_xl.xlsx.read import Row
 from gendan_xl.workdays import WorkCalendar
@@ -316,18 +320,24 @@ def quoted(tmp_path):
     spec.loader.exec_module(builder)
     request = builder.build_request(tmp_path / "request.xlsx")
     data = tmp_path / "data"
-    result = make_quote(request, out_dir=tmp_path / "out", data_dir=data, today=dt.date(2026, 11, 2))
+    with Store(data) as store:
+        result = make_quote(request, out_dir=tmp_path / "out", quote_log=store, today=dt.date(2026, 11, 2))
     assert result.ok, result.issues
     return data
 
 
-def test_load_quotes_reads_the_log_make_quote_wrote(quoted, tmp_path):
+def load_quotes(data_dir):
+    with Store(data_dir) as store:
+        return store.quotes()
+
+
+def test_the_store_reads_back_the_log_make_quote_wrote(quoted, tmp_path):
     quotes = load_quotes(quoted)
     assert {q.model for q in quotes} >= {"HD-PB10K"}
     tiers = sorted(q.tier_qty for q in quotes if q.model == "HD-PB10K")
     assert tiers == [1000, 5000, 10000]
     assert all(q.valid_until == dt.date(2026, 12, 2) and q.customer == "NORDLICHT" for q in quotes)
-    assert load_quotes(tmp_path / "nowhere") == []
+    assert load_quotes(tmp_path / "nowhere") == [] and not (tmp_path / "nowhere").exists()
     empty = tmp_path / "empty"
     empty.mkdir()
     sqlite3.connect(empty / "gendan.sqlite").close()
@@ -348,7 +358,7 @@ def test_review_workbook_writes_a_sidecar_and_leaves_the_master_alone(quoted, tm
     ]
     master = build_master(tmp_path / "orders.xlsx", orders)
     before = hashlib.sha256(master.read_bytes()).hexdigest()
-    result = review_workbook(master, today=TODAY, data_dir=quoted)
+    result = review_workbook(master, today=TODAY, quotes=load_quotes(quoted))
     assert hashlib.sha256(master.read_bytes()).hexdigest() == before
     assert result.path == review_path(master) == tmp_path / "orders.review.xlsx"
     assert [(x.order_no, x.verdict) for x in result.lines] == [("SO3", ACCEPT), ("SO4", REJECT),

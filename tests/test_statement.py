@@ -5,7 +5,8 @@ import pytest
 
 from gendan_xl.errors import UsageError
 from gendan_xl.statement import (
-    CREDIT_NOTE, INVOICE, OPENING, PAYMENT, Document, PaymentTerms, Period, build_statement, parse_terms,
+    CREDIT_NOTE, INVOICE, OPENING, PAYMENT, Document, PaymentTerms, Period, build_statement, month_before,
+    parse_terms,
 )
 
 D = dt.date
@@ -274,7 +275,7 @@ def write_master(path, *, extra_shipments=(), sheets=("客户", "出货", "退�
 
 
 def test_statements_from_workbook_every_customer(tmp_path):
-    from gendan_xl.statement import statements_from_workbook
+    from gendan_xl.books.accounts import statements_from_workbook
 
     sts = {s.customer: s.to_dict() for s in statements_from_workbook(write_master(tmp_path / "master.xlsx"),
                                                                      "2026-06")}
@@ -295,7 +296,7 @@ def test_statements_from_workbook_every_customer(tmp_path):
 
 
 def test_statement_for_one_customer_by_name_and_due_date_basis(tmp_path):
-    from gendan_xl.statement import statements_from_workbook
+    from gendan_xl.books.accounts import statements_from_workbook
 
     [st] = statements_from_workbook(write_master(tmp_path / "m.xlsx"), "2026-06", customer="acme trading 艾克美贸易",
                                     ageing_basis="due_date")
@@ -305,14 +306,14 @@ def test_statement_for_one_customer_by_name_and_due_date_basis(tmp_path):
 
 def test_unknown_customer_is_one_line_naming_the_known(tmp_path):
     from gendan_xl.errors import GendanError
-    from gendan_xl.statement import statements_from_workbook
+    from gendan_xl.books.accounts import statements_from_workbook
 
     with pytest.raises(GendanError, match=r"m.xlsx: no customer 'NOPE' \(known: ACME, GLOBEX, IDLE\)"):
         statements_from_workbook(write_master(tmp_path / "m.xlsx"), "2026-06", customer="NOPE")
 
 
 def test_bad_rows_are_reported_not_guessed(tmp_path):
-    from gendan_xl.statement import read_accounts
+    from gendan_xl.books.accounts import read_accounts
 
     path = write_master(tmp_path / "m.xlsx", extra_shipments=[
         ["S2606-020", "下周", "ACME", "", "X-1", 1, 1, 1, "CNY", "", ""],
@@ -327,7 +328,7 @@ def test_bad_rows_are_reported_not_guessed(tmp_path):
 
 def test_workbook_without_ledger_sheets_is_unusable(tmp_path):
     from gendan_xl.errors import MissingSheetError
-    from gendan_xl.statement import read_accounts
+    from gendan_xl.books.accounts import read_accounts
 
     with pytest.raises(MissingSheetError, match="m.xlsx has no sheet \"出货\""):
         read_accounts(write_master(tmp_path / "m.xlsx", sheets=("客户", "收款")))
@@ -336,7 +337,7 @@ def test_workbook_without_ledger_sheets_is_unusable(tmp_path):
 def test_sample_workbook_statements_add_up():
     from pathlib import Path
 
-    from gendan_xl.statement import statements_from_workbook
+    from gendan_xl.books.accounts import statements_from_workbook
 
     sample = Path(__file__).parent.parent / "workbooks" / "orders.xlsx"
     if not sample.exists():
@@ -368,7 +369,7 @@ def template(tmp_path_factory):
 def test_write_statement_rereads_with_calamine(tmp_path, template):
     from python_calamine import CalamineWorkbook
 
-    from gendan_xl.statement import write_statement
+    from gendan_xl.books.accounts import write_statement
 
     st = worked_example(
         shipments=[doc(INVOICE, "S2606-003", "2026-06-05", 25000, description="X-100 2,000 × 12.50"),
@@ -393,8 +394,8 @@ def test_write_statement_rereads_with_calamine(tmp_path, template):
 def test_our_statement_file_reconciles_against_theirs(tmp_path, template):
     from pathlib import Path
 
-    from gendan_xl.reconcile import reconcile_files
-    from gendan_xl.statement import write_statement
+    from gendan_xl.books.reconciliation import reconcile_files
+    from gendan_xl.books.accounts import write_statement
 
     ours = write_statement(worked_example(), tmp_path, template=template)
     theirs = Path(__file__).parent / "data" / "their-statement-credit-note-unbooked.xlsx"
@@ -409,7 +410,7 @@ def test_statement_pdf_through_libreoffice_shows_chinese(tmp_path, template):
     import shutil
     import subprocess
 
-    from gendan_xl.statement import write_statement
+    from gendan_xl.books.accounts import write_statement
 
     if not shutil.which("soffice") or not shutil.which("pdftotext"):
         pytest.skip("LibreOffice (soffice) or poppler-utils (pdftotext) not installed")
@@ -429,7 +430,7 @@ def test_committed_template_is_current(template):
     """templates/statement.xlsx, the default of write_statement, matches its build script (cell by cell)."""
     from python_calamine import CalamineWorkbook
 
-    from gendan_xl.statement import DEFAULT_TEMPLATE
+    from gendan_xl.books.accounts import DEFAULT_TEMPLATE
 
     def cells(path):
         return CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
@@ -444,3 +445,9 @@ def test_to_text_shows_every_line_and_the_ageing():
     assert lines[-1] == ("账龄 Ageing: 0-30 50,200.00 · 31-60 22,000.00 · 61-90 48,000.00 · 90+ 0.00 · "
                          "4 未结 open items")
     assert sum("S2606-0" in ln for ln in lines) == 2 and lines[-2].endswith("120,200.00")
+
+
+@pytest.mark.parametrize("day, month", [(D(2026, 11, 26), "2026-10"), (D(2027, 1, 4), "2026-12"),
+                                        (D(2026, 3, 31), "2026-02")])
+def test_the_month_before_is_what_a_months_statements_cover(day, month):
+    assert month_before(day) == month and Period.parse(month).end < day.replace(day=1)

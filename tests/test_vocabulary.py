@@ -355,3 +355,18 @@ def test_status_json_carries_the_whole_plan_of_each_line(tmp_path, capsys):
     late = next(x for x in doc["orders"] if x["order_no"] == "SO-01")  # 待料: material due 11-25, start 11-26
     assert [m["state"] for m in late["milestones"]][:3] == ["late", "late", "pending"]
     assert late["milestones"][0]["label"] == "到料"
+
+
+def test_review_and_allocation_read_the_users_status_words():
+    from gendan_xl.allocate import allocate
+    from gendan_xl.review import is_new
+    from gendan_xl.xlsx.read import Row
+
+    mine = Vocabulary.of(statuses={"待审单": "new", "已走": "shipped"})
+    assert is_new(Row(row=2, values={"status": "待审单"}), mine) and not is_new(Row(row=2, values={"status": "待审单"}))
+    lines = [Row(row=2, values={"order_no": "A", "customer": "X", "model": "PB 10K", "quantity": 100, "status": "已走"}),
+             Row(row=3, values={"order_no": "B", "customer": "X", "model": "pb-10k", "quantity": 100})]
+    # 已走 (the user's word for shipped, quantity blank) is fully shipped: B alone takes the stock; the model is
+    # matched across spaces, hyphens and case, as validation matches it
+    result = allocate({"PB-10K": 100}, lines, {"X": "A"}, vocabulary=mine)
+    assert [(x.order_no, x.allocated) for x in result.lines] == [("B", 100)]

@@ -24,7 +24,7 @@ from gendan_xl import defaults
 from gendan_xl.errors import Issue
 from gendan_xl.books.master import MasterStatus, load_master, status_of
 from gendan_xl.xlsx.patch import CFRule, is_open, patch_sheet, sidecar_path
-from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary, normalize_header
+from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary, fold_key
 from gendan_xl.status import STATUS_LABELS, Line
 from gendan_xl.xlsx.read import Columns, col_letter, filled_width, is_blank
 
@@ -118,7 +118,7 @@ def apply(plan: RefreshPlan, grid: Grid) -> None:
 
 def _matches(header: Any, ours: str) -> bool:
     # the whole bilingual header only: half of it ("说明", "Reason") may well be a column of the user's own
-    return bool(normalize_header(header)) and normalize_header(header) == normalize_header(ours)
+    return bool(fold_key(header)) and fold_key(header) == fold_key(ours)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,6 @@ workbook and computing status, building statements, validating), so this module 
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import logging
 import signal
 import sys
@@ -36,8 +35,10 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import schedule
 
 from gendan_xl.errors import ERROR, ConfigError, GendanError, Issue
-from gendan_xl.delivery.mail import Mail, Mailer, SendResult, connect_db, render_mail
-from gendan_xl.delivery.report import Orders, overdue_mails
+from gendan_xl.status import Line
+from gendan_xl.delivery.mail import Mail, Mailer, SendResult, render_mail
+from gendan_xl.delivery.store import Store
+from gendan_xl.delivery.report import overdue_mails
 
 log = logging.getLogger("gendan_xl.delivery.jobs")
 
@@ -179,20 +180,6 @@ def load_jobs(path: Path | str = JOBS_FILE) -> dict[str, JobSpec]:
 
 # --- state ---------------------------------------------------------------------------------------------
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS job_state (
-    job TEXT PRIMARY KEY,
-    period TEXT NOT NULL,
-    result TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    started_at TEXT NOT NULL,
-    finished_at TEXT,
-    error TEXT NOT NULL DEFAULT '',
-    data TEXT NOT NULL DEFAULT '{}'
-);
-"""
-
-
 @dataclass(frozen=True)
 class JobRecord:
     """The last run of one job: its period, "ok" or "failed", attempts in that period, job memory."""
@@ -209,21 +196,16 @@ class JobRecord:
 
 
 class JobState:
-    """`job_state` in the shared SQLite file."""
+    """Each job's last run, kept in the store (`job_state`); counts the attempts within a period."""
 
     def __init__(self, data_dir: Path | str) -> None:
-        self.db = connect_db(data_dir)
-        self.db.executescript(_SCHEMA)
+        self.store = Store(data_dir)
 
     def close(self) -> None:
-        self.db.close()
+        self.store.close()
 
     def load(self) -> dict[str, JobRecord]:
-        out = {}
-        for r in self.db.execute("SELECT * FROM job_state"):
-            out[r["job"]] = JobRecord(r["period"], r["result"], r["attempts"],
-                                      _dt.datetime.fromisoformat(r["started_at"]), r["error"], json.loads(r["data"]))
-        return out
+        return {job: JobRecord(**run) for job, run in self.store.job_runs().items()}
 
     def save(self, job: str, period: str, result: str, started: _dt.datetime, finished: _dt.datetime,
              error: str = "", data: Mapping[str, Any] | None = None) -> None:
@@ -231,12 +213,8 @@ class JobState:
         attempts = prev.attempts + 1 if prev and prev.period == period and prev.result != "ok" else 1
         if data is None:
             data = prev.data if prev else {}
-        with self.db:
-            self.db.execute(
-                "INSERT OR REPLACE INTO job_state (job, period, result, attempts, started_at, finished_at, error, data)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (job, period, result, attempts, started.isoformat(timespec="seconds"),
-                 finished.isoformat(timespec="seconds"), error, json.dumps(data, ensure_ascii=False)))
+        self.store.save_job_run(job, period=period, result=result, attempts=attempts, started_at=started,
+                                finished_at=finished, error=error, data=data)
 
 
 def due_jobs(now: _dt.datetime, state: Mapping[str, JobRecord], specs: Mapping[str, JobSpec],
@@ -273,7 +251,7 @@ def _naive(t: _dt.datetime, like: _dt.datetime) -> _dt.datetime:
 class JobContext:
     """Everything a job needs, passed in: the door (CLI) builds it from gendan.toml and the environment.
 
-    - `load_status(today)` → the status dicts of every order line (a list, or a callable lang → list);
+    - `load_status(today)` → the status of every order line (`StatusResult.lines`);
     - `make_statements(today, month)` → the statement mails for `month` ("2026-11");
     - `check(today)` → the validation issues of the orders workbook.
     """
@@ -287,7 +265,7 @@ class JobContext:
     langs: Mapping[str, str] = field(default_factory=dict)
     default_lang: str = "zh"
     nothing_overdue: str = "good-news"
-    load_status: Callable[[_dt.date], Orders] | None = None
+    load_status: Callable[[_dt.date], Sequence[Line]] | None = None
     make_statements: Callable[[_dt.date, str], Iterable[Mail]] | None = None
     check: Callable[[_dt.date], Iterable[Issue]] | None = None
     templates_dir: Path | str | None = None

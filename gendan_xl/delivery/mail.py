@@ -1,7 +1,7 @@
 """Mail: compose from templates, send through an outbox folder or SMTP, never twice, never lost.
 
 A `Mail` is what we want one recipient to read (subject, plain text, HTML, attachments). `Mailer.send`
-records every mail in the sent log (`mail_outbox` in `<data_dir>/gendan.sqlite`) *before* it goes out,
+records every mail in the sent log (`mail_outbox` in the store, `delivery.store`) *before* it goes out,
 keyed by job, period, recipient and a hash of the content, then delivers the queue and marks each row:
 
 - `pending`  — recorded, not yet accepted by the server (a crash, the server down, a 4xx); the next
@@ -23,13 +23,11 @@ import datetime as _dt
 import email.policy
 import email.utils
 import hashlib
-import json
 import logging
 import mimetypes
 import os
 import re
 import smtplib
-import sqlite3
 import ssl
 import time
 from dataclasses import dataclass, field
@@ -39,13 +37,13 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import jinja2
 
+from gendan_xl.delivery.store import Store
 from gendan_xl.errors import (ConfigError, MailConfigError, MailError, MessageRejected, RecipientRejected,
-                              TransientMailError)
+                              TransientMailError, json_fields)
 
 log = logging.getLogger("gendan_xl.delivery.mail")
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates" / "mail"
-DB_NAME = "gendan.sqlite"
 TRANSPORTS = ("outbox", "smtp")
 SECURITIES = ("ssl", "starttls", "none")
 DEFAULT_PORTS = {"ssl": 465, "starttls": 587, "none": 25}
@@ -364,36 +362,6 @@ def make_transport(settings: MailSettings) -> Outbox | Smtp:
 
 # --- the sent log -------------------------------------------------------------------------------------
 
-def connect_db(data_dir: Path | str) -> sqlite3.Connection:
-    """The shared `<data_dir>/gendan.sqlite` (other modules keep their own tables in it)."""
-    folder = Path(data_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(folder / DB_NAME, timeout=30)
-    conn.row_factory = sqlite3.Row
-    return conn
-
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS mail_outbox (
-    id INTEGER PRIMARY KEY,
-    job TEXT NOT NULL,
-    period TEXT NOT NULL,
-    recipient TEXT NOT NULL,
-    content_hash TEXT NOT NULL,
-    subject TEXT NOT NULL,
-    attachments TEXT NOT NULL,
-    message BLOB NOT NULL,
-    state TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    error TEXT NOT NULL DEFAULT '',
-    queued_at TEXT NOT NULL,
-    sent_at TEXT
-);
-CREATE INDEX IF NOT EXISTS mail_outbox_key ON mail_outbox (job, period, recipient, content_hash);
-CREATE INDEX IF NOT EXISTS mail_outbox_state ON mail_outbox (state);
-"""
-
-
 @dataclass(frozen=True)
 class Outcome:
     """What happened to one mail in one run."""
@@ -407,7 +375,7 @@ class Outcome:
     error: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self) | {"attachments": list(self.attachments)}
+        return json_fields(self)
 
     def __str__(self) -> str:
         files = f" [{', '.join(self.attachments)}]" if self.attachments else ""
@@ -451,22 +419,21 @@ class Mailer:
         self.backoff = tuple(backoff)   # one retry per entry, after sleeping that many seconds
         self.sleep = sleep
         self.now = now or (lambda: _dt.datetime.now().astimezone())
-        self._db: sqlite3.Connection | None = None
+        self._store: Store | None = None
 
     def __repr__(self) -> str:
         return f"Mailer({self.transport!r}, sender={self.sender!r}, data_dir={str(self.data_dir)!r})"
 
     @property
-    def db(self) -> sqlite3.Connection:
-        if self._db is None:
-            self._db = connect_db(self.data_dir)
-            self._db.executescript(_SCHEMA)
-        return self._db
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store(self.data_dir)
+        return self._store
 
     def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        if self._store is not None:
+            self._store.close()
+            self._store = None
 
     def __enter__(self) -> "Mailer":
         return self
@@ -507,10 +474,9 @@ class Mailer:
     def flush(self) -> SendResult:
         """Deliver every pending message, oldest first. Used by `send` and by the scheduler loop."""
         result = SendResult()
-        rows = self.db.execute("SELECT * FROM mail_outbox WHERE state = ? ORDER BY id", (PENDING,)).fetchall()
         unreachable = ""
-        for row in rows:
-            names = tuple(json.loads(row["attachments"]))
+        for row in self.store.mails_in(PENDING):
+            names = tuple(row["attachments"])
             base = dict(job=row["job"], period=row["period"], recipient=row["recipient"],
                         subject=row["subject"], attachments=names)
             if unreachable:
@@ -526,35 +492,27 @@ class Mailer:
         return result
 
     def pending(self) -> int:
-        return self.db.execute("SELECT count(*) FROM mail_outbox WHERE state = ?", (PENDING,)).fetchone()[0]
+        return self.store.count_mails(PENDING)
 
     def history(self, job: str | None = None, period: str | None = None) -> list[dict[str, Any]]:
         """The sent log as plain dicts (no message bytes), oldest first."""
-        sql = ("SELECT id, job, period, recipient, subject, attachments, state, attempts, error, queued_at, "
-               "sent_at FROM mail_outbox WHERE (? IS NULL OR job = ?) AND (? IS NULL OR period = ?) ORDER BY id")
-        rows = self.db.execute(sql, (job, job, period, period)).fetchall()
-        return [dict(r) | {"attachments": json.loads(r["attachments"])} for r in rows]
+        return self.store.sent_log(job, period)
 
     # Internals.
-    def _prior(self, job: str, period: str, recipient: str, digest: str) -> sqlite3.Row | None:
-        return self.db.execute(
-            "SELECT id, state FROM mail_outbox WHERE job = ? AND period = ? AND recipient = ? AND content_hash = ?"
-            " ORDER BY id DESC LIMIT 1", (job, period, recipient.lower(), digest)).fetchone()
+    def _prior(self, job: str, period: str, recipient: str, digest: str) -> dict[str, Any] | None:
+        return self.store.last_mail(job, period, recipient.lower(), digest)
 
     def _queue(self, mail: Mail, job: str, period: str, digest: str) -> int:
         headers = {"X-Gendan-Job": job, "X-Gendan-Period": period}
         msg = build_message(mail, self.sender, date=self.now(), headers=headers)
-        with self.db:
-            cur = self.db.execute(
-                "INSERT INTO mail_outbox (job, period, recipient, content_hash, subject, attachments, message,"
-                " state, queued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (job, period, mail.to.lower(), digest, mail.subject,
-                 json.dumps([a.filename for a in mail.attachments], ensure_ascii=False),
-                 msg.as_bytes(), PENDING, self.now().isoformat(timespec="seconds")))
+        row_id = self.store.queue_mail(
+            job=job, period=period, recipient=mail.to.lower(), content_hash=digest, subject=mail.subject,
+            attachments=[a.filename for a in mail.attachments], message=msg.as_bytes(), state=PENDING,
+            queued_at=self.now().isoformat(timespec="seconds"))
         log.info("queued %s/%s for %s", job, period, mail.to)
-        return int(cur.lastrowid)
+        return row_id
 
-    def _deliver(self, row: sqlite3.Row) -> tuple[str, str, bool]:
+    def _deliver(self, row: Mapping[str, Any]) -> tuple[str, str, bool]:
         name = _file_name(row["period"], row["job"], row["recipient"], row["id"])
         error, down = "", False
         for attempt, wait in enumerate((*self.backoff, None)):
@@ -577,11 +535,9 @@ class Mailer:
             return self._mark(row, SENT, attempt + 1, "") + (False,)
         return self._mark(row, PENDING, len(self.backoff) + 1, error) + (down,)
 
-    def _mark(self, row: sqlite3.Row, state: str, attempts: int, error: str) -> tuple[str, str]:
+    def _mark(self, row: Mapping[str, Any], state: str, attempts: int, error: str) -> tuple[str, str]:
         sent_at = self.now().isoformat(timespec="seconds") if state == SENT else None
-        with self.db:
-            self.db.execute("UPDATE mail_outbox SET state = ?, attempts = attempts + ?, error = ?, sent_at = ?"
-                            " WHERE id = ?", (state, attempts, error, sent_at, row["id"]))
+        self.store.mark_mail(row["id"], state=state, attempts=attempts, error=error, sent_at=sent_at)
         level = logging.INFO if state == SENT else logging.WARNING
         log.log(level, "%s %s/%s to %s%s", state, row["job"], row["period"], row["recipient"],
                 f": {error}" if error else "")
@@ -602,6 +558,6 @@ def open_mailer(settings: MailSettings, data_dir: Path | str, **kw: Any) -> Mail
 __all__ = [
     "Attachment", "Mail", "MailSettings", "Mailer", "Outbox", "Smtp", "Outcome", "SendResult",
     "MailError", "TransientMailError", "RecipientRejected", "MessageRejected", "MailConfigError",
-    "render_mail", "build_message", "settings_from_env", "make_transport", "open_mailer", "connect_db",
+    "render_mail", "build_message", "settings_from_env", "make_transport", "open_mailer",
     "template_env", "XLSX_MIME",
 ]

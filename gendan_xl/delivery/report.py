@@ -1,9 +1,8 @@
 """The daily overdue report: one mail per 跟单员 with their overdue and at-risk orders, one summary to the lead.
 
-Input is the status of every order line as plain dicts — `status.StatusResult.to_dict(lang)["orders"]` —
-so this module depends on the shape, not on how status is computed. Because the reasons in those dicts
-are already in one language, functions that mail several people take `orders` either as a list (one
-language for everybody) or as a callable `lang -> list` (e.g. `lambda lang: result.to_dict(lang)["orders"]`).
+Input is the status of every order line, `status.StatusResult.lines`; each mail and workbook writes what
+it shows in its recipient's language itself (`Line.reason(lang)`, `Line.label(lang)`), so one status
+serves every recipient.
 
 Each mail has the counts per status, a table of overdue then at-risk lines sorted by urgency (most days
 late first, then least slack), readable on a phone, and an xlsx with every open line. A recipient with
@@ -16,12 +15,12 @@ import datetime as _dt
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import xlsxwriter
 
 from gendan_xl.delivery.mail import XLSX_MIME, Attachment, Mail, render_mail
-from gendan_xl.status import MILESTONE_LABELS, STATUS_LABELS, STATUSES
+from gendan_xl.status import STATUS_LABELS, STATUSES, Line
 
 JOB = "overdue-report"
 OPEN_STATUSES = ("overdue", "at_risk", "on_track", "unknown")
@@ -94,45 +93,38 @@ def status_label(code: str, lang: str) -> str:
     return zh if lang == "zh" else en
 
 
-def milestone_label(code: str | None, lang: str) -> str:
-    if not code:
-        return ""
-    zh, en = MILESTONE_LABELS.get(code, (code, code))
-    return zh if lang == "zh" else en
-
-
 # --- selection -----------------------------------------------------------------------------------------
 
-def counts(orders: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+def counts(lines: Sequence[Line]) -> dict[str, int]:
     """Lines per status, every known status listed (zeros included) in status.STATUSES order."""
     out = dict.fromkeys(STATUSES, 0)
-    for o in orders:
-        out[o["status"]] = out.get(o["status"], 0) + 1
+    for o in lines:
+        out[o.status] = out.get(o.status, 0) + 1
     return out
 
 
-def urgent(orders: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+def urgent(lines: Sequence[Line]) -> list[Line]:
     """Overdue lines (most days late first), then at-risk ones (least slack, then earliest due, then row)."""
-    overdue = sorted((o for o in orders if o["status"] == "overdue"),
-                     key=lambda o: (-(o.get("days_late") or 0), o.get("due_date") or "", o.get("row") or 0))
-    at_risk = sorted((o for o in orders if o["status"] == "at_risk"),
-                     key=lambda o: (o["slack_workdays"] if o.get("slack_workdays") is not None else 10**9,
-                                    o.get("due_date") or "9999", o.get("row") or 0))
+    overdue = sorted((o for o in lines if o.status == "overdue"),
+                     key=lambda o: (-(o.days_late or 0), o.due_date or _dt.date.min, o.row or 0))
+    at_risk = sorted((o for o in lines if o.status == "at_risk"),
+                     key=lambda o: (o.slack_workdays if o.slack_workdays is not None else 10**9,
+                                    o.due_date or _dt.date.max, o.row or 0))
     return overdue + at_risk
 
 
-def open_orders(orders: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+def open_orders(lines: Sequence[Line]) -> list[Line]:
     """Lines still to ship, most urgent first, then by due date."""
     rank = {s: i for i, s in enumerate(OPEN_STATUSES)}
-    first = urgent(orders)
+    first = urgent(lines)
     seen = {id(o) for o in first}
-    rest = sorted((o for o in orders if o["status"] in OPEN_STATUSES and id(o) not in seen),
-                  key=lambda o: (rank[o["status"]], o.get("due_date") or "9999", o.get("row") or 0))
+    rest = sorted((o for o in lines if o.status in OPEN_STATUSES and id(o) not in seen),
+                  key=lambda o: (rank[o.status], o.due_date or _dt.date.max, o.row or 0))
     return first + rest
 
 
-def merchandiser_of(order: Mapping[str, Any]) -> str:
-    return str(order.get("merchandiser") or "").strip()
+def merchandiser_of(line: Line) -> str:
+    return str(line.merchandiser or "").strip()
 
 
 # --- one mail ------------------------------------------------------------------------------------------
@@ -145,58 +137,60 @@ def _cell(v: Any) -> str:
     return str(v)
 
 
-def _days(o: Mapping[str, Any], lang: str) -> str:
-    if o["status"] == "overdue" and o.get("days_late") is not None:
-        return text("days_late", lang, n=o["days_late"])
-    if o.get("days_to_due") is not None:
-        return text("days_left", lang, n=o["days_to_due"])
+def _days(o: Line, lang: str) -> str:
+    if o.status == "overdue" and o.days_late is not None:
+        return text("days_late", lang, n=o.days_late)
+    if o.days_to_due is not None:
+        return text("days_left", lang, n=o.days_to_due)
     return ""
 
 
-def _short(iso: Any, today: _dt.date) -> str:
+def _short(day: _dt.date | None, today: _dt.date) -> str:
     """11-20 in the current year, 2027-01-05 otherwise: how people write dates in a table."""
-    iso = str(iso or "")
-    return iso[5:] if iso[:4] == str(today.year) else iso
+    if day is None:
+        return ""
+    return f"{day.month:02d}-{day.day:02d}" if day.year == today.year else day.isoformat()
 
 
-def _next(o: Mapping[str, Any], lang: str, today: _dt.date) -> str:
-    label = milestone_label(o.get("next_milestone"), lang)
-    return f"{label} {_short(o.get('next_milestone_date'), today)}".strip() if label else ""
+def _next(o: Line, lang: str, today: _dt.date) -> str:
+    label = o.next_milestone_label(lang)
+    return f"{label} {_short(o.next_milestone_date, today)}".strip() if label else ""
 
 
-def table_rows(orders: Sequence[Mapping[str, Any]], lang: str, today: _dt.date) -> list[dict[str, str]]:
+def table_rows(lines: Sequence[Line], lang: str, today: _dt.date) -> list[dict[str, str]]:
     """The mail table's rows as display strings (what both templates print)."""
     rows = []
     colon = "：" if lang == "zh" else ": "
-    for o in orders:
+    for o in lines:
         step = _next(o, lang, today)
-        note = " · ".join(x for x in (f"{text('col_next', lang)}{colon}{step}" if step else "", _cell(o.get("reason"))) if x)
+        reason = o.reason(lang)
+        note = " · ".join(x for x in (f"{text('col_next', lang)}{colon}{step}" if step else "", reason) if x)
         rows.append({
-            "status": o["status"],
-            "order_no": _cell(o.get("order_no")),
-            "customer": _cell(o.get("customer")),
-            "model": _cell(o.get("model")),
-            "due": _short(o.get("due_date"), today),
+            "status": o.status,
+            "order_no": _cell(o.order_no),
+            "customer": _cell(o.customer),
+            "model": _cell(o.model),
+            "due": _short(o.due_date, today),
             "days": _days(o, lang),
-            "next": _next(o, lang, today),
-            "reason": _cell(o.get("reason")),
+            "next": step,
+            "reason": reason,
             "note": note,
             "merchandiser": merchandiser_of(o),
-            "fill": COLOURS.get(o["status"], ("#FFFFFF", "#000000"))[0],
-            "ink": COLOURS.get(o["status"], ("#FFFFFF", "#000000"))[1],
+            "fill": COLOURS.get(o.status, ("#FFFFFF", "#000000"))[0],
+            "ink": COLOURS.get(o.status, ("#FFFFFF", "#000000"))[1],
         })
     return rows
 
 
-def report_context(orders: Sequence[Mapping[str, Any]], today: _dt.date, lang: str, *,
+def report_context(lines: Sequence[Line], today: _dt.date, lang: str, *,
                    name: str | None = None, no_email: Sequence[str] = ()) -> dict[str, Any]:
     """What the `overdue` templates render: counts, the two tables, every word in `lang`.
 
     `name` is the merchandiser the mail is for; None makes the team-lead summary (with a 跟单员 column).
     """
     day = today.isoformat()
-    c = counts(orders)
-    rows = urgent(orders)
+    c = counts(lines)
+    rows = urgent(lines)
     team = name is None
     words = {k: text(k, lang, day=day, overdue=c["overdue"], at_risk=c["at_risk"], name=name or "",
                      names="、".join(no_email) if lang == "zh" else ", ".join(no_email), n=0)
@@ -212,36 +206,34 @@ def report_context(orders: Sequence[Mapping[str, Any]], today: _dt.date, lang: s
         "counts": [{"status": s, "label": status_label(s, lang), "n": n,
                     "fill": COLOURS.get(s, ("#FFFFFF", "#000"))[0], "ink": COLOURS.get(s, ("#FFFFFF", "#000"))[1]}
                    for s, n in c.items() if n],
-        "overdue": table_rows([o for o in rows if o["status"] == "overdue"], lang, today),
-        "at_risk": table_rows([o for o in rows if o["status"] == "at_risk"], lang, today),
+        "overdue": table_rows([o for o in rows if o.status == "overdue"], lang, today),
+        "at_risk": table_rows([o for o in rows if o.status == "at_risk"], lang, today),
         "no_email": list(no_email),
-        "attachment": bool(open_orders(orders)),
+        "attachment": bool(open_orders(lines)),
     }
 
 
-def subject_for(orders: Sequence[Mapping[str, Any]], today: _dt.date, lang: str) -> str:
-    c = counts(orders)
+def subject_for(lines: Sequence[Line], today: _dt.date, lang: str) -> str:
+    c = counts(lines)
     key = "subject" if c["overdue"] or c["at_risk"] else "subject_ok"
     return text(key, lang, day=today.isoformat(), overdue=c["overdue"], at_risk=c["at_risk"])
 
 
-def overdue_mail(orders: Sequence[Mapping[str, Any]], today: _dt.date, *, to: str, lang: str = "zh",
+def overdue_mail(lines: Sequence[Line], today: _dt.date, *, to: str, lang: str = "zh",
                  name: str | None = None, no_email: Sequence[str] = (),
                  templates_dir: Path | str | None = None) -> Mail:
     """One report mail: for merchandiser `name` (their lines only, already filtered) or, with name=None,
     the team summary. Attaches the xlsx of the open lines when there are any."""
-    ctx = report_context(orders, today, lang, name=name, no_email=no_email)
+    ctx = report_context(lines, today, lang, name=name, no_email=no_email)
     attachments = []
     if ctx["attachment"]:
         attachments.append(Attachment(text("file", lang, day=today.isoformat()),
-                                      status_workbook(orders, today, lang), XLSX_MIME))
-    return render_mail("overdue", ctx, to=to, subject=subject_for(orders, today, lang), lang=lang,
+                                      status_workbook(lines, today, lang), XLSX_MIME))
+    return render_mail("overdue", ctx, to=to, subject=subject_for(lines, today, lang), lang=lang,
                        attachments=attachments, templates_dir=templates_dir)
 
 
 # --- everybody's mails ---------------------------------------------------------------------------------
-
-Orders = Sequence[Mapping[str, Any]] | Callable[[str], Sequence[Mapping[str, Any]]]
 
 
 @dataclass
@@ -262,7 +254,7 @@ class OverduePlan:
                            "attachments": [a.filename for a in m.attachments]} for m in self.mails]}
 
 
-def overdue_mails(orders: Orders, today: _dt.date, *, emails: Mapping[str, str], lead: Sequence[str] | str = (),
+def overdue_mails(lines: Sequence[Line], today: _dt.date, *, emails: Mapping[str, str], lead: Sequence[str] | str = (),
                   langs: Mapping[str, str] | None = None, default_lang: str = "zh",
                   nothing_overdue: str = "good-news", templates_dir: Path | str | None = None) -> OverduePlan:
     """One mail per merchandiser in `emails` ({name: address}) who has open lines, plus one summary per lead.
@@ -275,35 +267,28 @@ def overdue_mails(orders: Orders, today: _dt.date, *, emails: Mapping[str, str],
         raise ValueError(f"nothing_overdue must be one of {NOTHING_OVERDUE}, not {nothing_overdue!r}")
     langs = langs or {}
     leads = [lead] if isinstance(lead, str) else list(lead)
-    cache: dict[str, list[Mapping[str, Any]]] = {}
-
-    def lines(lang: str) -> list[Mapping[str, Any]]:
-        if lang not in cache:
-            cache[lang] = list(orders(lang) if callable(orders) else orders)
-        return cache[lang]
 
     def lang_of(addr: str) -> str:
         return langs.get(addr, langs.get(addr.lower(), default_lang))
 
     plan = OverduePlan(today)
     by_name: dict[str, str] = {str(k).strip(): v for k, v in emails.items() if v}
-    names = sorted({merchandiser_of(o) for o in lines(default_lang) if o["status"] in OPEN_STATUSES} - {""})
+    names = sorted({merchandiser_of(o) for o in lines if o.status in OPEN_STATUSES} - {""})
     plan.no_email = [n for n in names if n not in by_name]
     for name in names:
         if name not in by_name:
             continue
         addr = by_name[name]
         lang = lang_of(addr)
-        mine = [o for o in lines(lang) if merchandiser_of(o) == name]
+        mine = [o for o in lines if merchandiser_of(o) == name]
         if not urgent(mine) and nothing_overdue == "skip":
             continue
         plan.mails.append(overdue_mail(mine, today, to=addr, lang=lang, name=name, templates_dir=templates_dir))
     for addr in leads:
         lang = lang_of(addr)
-        everything = lines(lang)
-        if not urgent(everything) and nothing_overdue == "skip" and not plan.no_email:
+        if not urgent(lines) and nothing_overdue == "skip" and not plan.no_email:
             continue
-        plan.mails.append(overdue_mail(everything, today, to=addr, lang=lang, name=None,
+        plan.mails.append(overdue_mail(lines, today, to=addr, lang=lang, name=None,
                                        no_email=plan.no_email, templates_dir=templates_dir))
     return plan
 
@@ -315,7 +300,7 @@ _SHEET_COLUMNS = ("col_order", "col_customer", "col_model", "col_merchandiser", 
 _WIDTHS = (14, 16, 14, 10, 11, 10, 11, 10, 10, 11, 48, 6)
 
 
-def status_workbook(orders: Sequence[Mapping[str, Any]], today: _dt.date, lang: str = "zh") -> bytes:
+def status_workbook(lines: Sequence[Line], today: _dt.date, lang: str = "zh") -> bytes:
     """The attached xlsx: every open line with its status (filters, frozen header, a colour per status),
     and a sheet counting statuses per customer with a native stacked-column chart.
 
@@ -334,18 +319,17 @@ def status_workbook(orders: Sequence[Mapping[str, Any]], today: _dt.date, lang: 
     plain = (wb.add_format({"border": 1}), wb.add_format({"border": 1, "num_format": "yyyy-mm-dd"}))
 
     ws = wb.add_worksheet(text("sheet_orders", lang))
-    rows = open_orders(orders)
+    rows = open_orders(lines)
     ws.write_row(0, 0, [text(c, lang) for c in _SHEET_COLUMNS], head)
     for i, w in enumerate(_WIDTHS):
         ws.set_column(i, i, w)
     for r, o in enumerate(rows, start=1):
-        f, fd = fmts.get(o["status"], plain)
-        days = o.get("days_late") if o["status"] == "overdue" else o.get("days_to_due")
-        if o["status"] == "overdue" and days is not None:
+        f, fd = fmts.get(o.status, plain)
+        days = o.days_late if o.status == "overdue" else o.days_to_due
+        if o.status == "overdue" and days is not None:
             days = -days   # negative: days past due; positive: days left
-        values = [_cell(o.get("order_no")), _cell(o.get("customer")), _cell(o.get("model")),
-                  merchandiser_of(o), None, status_label(o["status"], lang), days, o.get("slack_workdays"),
-                  milestone_label(o.get("next_milestone"), lang), None, _cell(o.get("reason")), o.get("row")]
+        values = [_cell(o.order_no), _cell(o.customer), _cell(o.model), merchandiser_of(o), None,
+                  o.label(lang), days, o.slack_workdays, o.next_milestone_label(lang), None, o.reason(lang), o.row]
         for c, v in enumerate(values):
             if v is None or v == "":
                 ws.write_blank(r, c, None, f)
@@ -353,8 +337,7 @@ def status_workbook(orders: Sequence[Mapping[str, Any]], today: _dt.date, lang: 
                 ws.write_number(r, c, v, f)
             else:
                 ws.write_string(r, c, v, f)
-        for c, key in ((4, "due_date"), (9, "next_milestone_date")):
-            d = _iso_date(o.get(key))
+        for c, d in ((4, o.due_date), (9, o.next_milestone_date)):
             if d is not None:
                 ws.write_datetime(r, c, _dt.datetime.combine(d, _dt.time()), fd)
     ws.freeze_panes(1, 0)
@@ -364,17 +347,17 @@ def status_workbook(orders: Sequence[Mapping[str, Any]], today: _dt.date, lang: 
     # Status counts per customer, and the chart drawn from them.
     sheet = text("sheet_summary", lang)
     ss = wb.add_worksheet(sheet)
-    customers = sorted({_cell(o.get("customer")) or "-" for o in rows})
-    present = [s for s in OPEN_STATUSES if any(o["status"] == s for o in rows)]
+    customers = sorted({_cell(o.customer) or "-" for o in rows})
+    present = [s for s in OPEN_STATUSES if any(o.status == s for o in rows)]
     ss.write_row(0, 0, [text("col_customer", lang)] + [status_label(s, lang) for s in present]
                  + [text("total", lang)], head)
     ss.set_column(0, 0, 18)
     ss.set_column(1, len(present) + 1, 10)
     for r, cust in enumerate(customers, start=1):
         ss.write_string(r, 0, cust)
-        mine = [o for o in rows if (_cell(o.get("customer")) or "-") == cust]
+        mine = [o for o in rows if (_cell(o.customer) or "-") == cust]
         for c, s in enumerate(present, start=1):
-            ss.write_number(r, c, sum(1 for o in mine if o["status"] == s))
+            ss.write_number(r, c, sum(1 for o in mine if o.status == s))
         ss.write_number(r, len(present) + 1, len(mine))
     ss.freeze_panes(1, 1)
     if customers and present:
@@ -394,19 +377,6 @@ def status_workbook(orders: Sequence[Mapping[str, Any]], today: _dt.date, lang: 
         ss.insert_chart(1, len(present) + 3, chart)
     wb.close()
     return buf.getvalue()
-
-
-def _iso_date(v: Any) -> _dt.date | None:
-    if isinstance(v, _dt.datetime):
-        return v.date()
-    if isinstance(v, _dt.date):
-        return v
-    if isinstance(v, str) and v:
-        try:
-            return _dt.date.fromisoformat(v[:10])
-        except ValueError:
-            return None
-    return None
 
 
 __all__ = ["TEXT", "COLOURS", "OverduePlan", "counts", "urgent", "open_orders", "overdue_mail", "overdue_mails",

@@ -320,7 +320,7 @@ def _statement_setup(p: argparse.ArgumentParser) -> None:
 @command("statement", "Statements of account (对账单): balances, documents, open items and ageing.",
          "gendan-xl statement workbooks/orders.xlsx --period 2026-06 --out build/statements --pdf", _statement_setup)
 def cmd_statement(args: argparse.Namespace) -> int:
-    from gendan_xl.statement import statements_from_workbook, write_statement
+    from gendan_xl.books.accounts import statements_from_workbook, write_statement
 
     settings = _settings(args, args.workbook)
     output_dir(args.out, args.workbook)
@@ -364,7 +364,7 @@ def _reconcile_setup(p: argparse.ArgumentParser) -> None:
          "gendan-xl reconcile --ours workbooks/orders.xlsx --customer ANK --theirs their-statement.xlsx",
          _reconcile_setup)
 def cmd_reconcile(args: argparse.Namespace) -> int:
-    from gendan_xl.reconcile import reconcile_files
+    from gendan_xl.books.reconciliation import reconcile_files
 
     rec = reconcile_files(args.ours, args.theirs, customer=args.customer, period=args.period, as_of=args.as_of,
                           theirs_sheet=args.sheet, mode="bank" if args.bank else None, lang=args.lang)
@@ -385,11 +385,13 @@ def _quote_setup(p: argparse.ArgumentParser) -> None:
          "gendan-xl quote workbooks/quote_request.xlsx --pdf", _quote_setup)
 def cmd_quote(args: argparse.Namespace) -> int:
     from gendan_xl.books.quotes import make_quote
+    from gendan_xl.delivery.store import Store
 
     settings = _settings(args, args.request)
     output_dir(args.out, args.request)
-    result = make_quote(args.request, out_dir=args.out or settings.out_dir / "quotes", data_dir=settings.data_dir,
-                        today=args.today or dt.date.today(), pdf=args.pdf)
+    with Store(settings.data_dir) as store:
+        result = make_quote(args.request, out_dir=args.out or settings.out_dir / "quotes", quote_log=store,
+                            today=args.today or dt.date.today(), pdf=args.pdf)
     print_json(result.to_dict()) if args.json else print(result.to_text())
     return EXIT_OK if result.ok else EXIT_ISSUES
 
@@ -447,7 +449,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     print_status(status, (args.workbook or settings.workbook).name, settings.lang)
     out = settings.out_dir / f"交期日报-{today.isoformat()}.xlsx"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(status_workbook(status.result.to_dict(settings.lang)["orders"], today, settings.lang))
+    out.write_bytes(status_workbook(status.result.lines, today, settings.lang))
     note(f"wrote {out}; {len(plan.mails)} mails planned (use --send or --dry-run)")
     return EXIT_OK
 
@@ -510,13 +512,18 @@ def _review_setup(p: argparse.ArgumentParser) -> None:
 @command("review", "Order review (订单评审): delivery, price vs quote, credit, terms and MOQ for each new order.",
          "gendan-xl review workbooks/orders.xlsx --today 2026-11-26", _review_setup)
 def cmd_review(args: argparse.Namespace) -> int:
-    from gendan_xl.review import review_mails, review_workbook
+    from gendan_xl.books.order_review import review_workbook
+    from gendan_xl.delivery.notices import review_mails
+    from gendan_xl.delivery.store import Store
 
     settings = _settings(args, args.workbook)
     lang = args.lang or settings.lang
     today = args.today or dt.date.today()
-    result = review_workbook(args.workbook, today=today, data_dir=args.data_dir or settings.data_dir,
-                             new_orders=args.orders, out=output_file(args.out, args.workbook, args.orders), weekly=settings.weekly, lang=lang)
+    with Store(args.data_dir or settings.data_dir) as store:
+        quotes = store.quotes()
+    result = review_workbook(args.workbook, today=today, quotes=quotes, new_orders=args.orders,
+                             out=output_file(args.out, args.workbook, args.orders), weekly=settings.weekly, lang=lang,
+                             vocabulary=settings.vocabulary)
     if args.send or args.dry_run:
         mails, no_email = review_mails(result, emails=settings.merchandisers, lang=lang)
         for name in no_email:
@@ -529,7 +536,7 @@ def cmd_review(args: argparse.Namespace) -> int:
 def _allocate_setup(p: argparse.ArgumentParser) -> None:
     p.add_argument("workbook", type=Path, help="master workbook with the open order lines")
     p.add_argument("--stock", type=Path, required=True, help="stock workbook: model and available quantity")
-    p.add_argument("--skip", default="", help="statuses not to supply, comma separated (e.g. on_hold,new)")
+    p.add_argument("--skip", default="", help="stages not to supply, comma separated (e.g. on_hold,new)")
     p.add_argument("--out", type=Path, help="the allocation workbook (default: <name>.allocation.xlsx)")
     p.add_argument("--lang", choices=("zh", "en"), help="language of the text (default: gendan.toml)")
     p.add_argument("--json", action="store_true", help="print the allocation as JSON")
@@ -538,12 +545,14 @@ def _allocate_setup(p: argparse.ArgumentParser) -> None:
 @command("allocate", "Allocate short stock to open orders: grade A before B before C, then due date, order date.",
          "gendan-xl allocate workbooks/orders.xlsx --stock workbooks/stock.xlsx", _allocate_setup)
 def cmd_allocate(args: argparse.Namespace) -> int:
-    from gendan_xl.allocate import allocate_workbook
+    from gendan_xl.books.allocation import allocate_workbook
 
-    lang = args.lang or _settings(args, args.workbook).lang
+    settings = _settings(args, args.workbook)
+    lang = args.lang or settings.lang
     skip = tuple(s.strip() for s in args.skip.split(",") if s.strip())
     out = output_file(args.out, args.workbook, args.stock)
-    result = allocate_workbook(args.workbook, args.stock, out=out, skip_statuses=("cancelled", *skip), lang=lang)
+    result = allocate_workbook(args.workbook, args.stock, out=out, skip_statuses=("cancelled", *skip), lang=lang,
+                               vocabulary=settings.vocabulary)
     print_json(result.to_dict()) if args.json else print(result.to_text(lang))
     return EXIT_OK if result.ok else EXIT_ISSUES
 

@@ -15,6 +15,8 @@ import shutil
 from pathlib import Path
 from typing import Callable
 
+from gendan_xl.statement import month_before
+
 SAMPLES = Path(__file__).resolve().parents[2] / "workbooks"
 
 
@@ -29,11 +31,6 @@ def prepare(out_dir: Path, samples: Path = SAMPLES) -> dict[str, Path]:
     return copies
 
 
-def last_month(today: dt.date) -> str:
-    first = today.replace(day=1) - dt.timedelta(days=1)
-    return f"{first.year}-{first.month:02d}"
-
-
 def steps(copies: dict[str, Path], out_dir: Path, today: dt.date) -> list[tuple[str, list[str]]]:
     day = today.isoformat()
     orders, messy = str(copies["orders.xlsx"]), str(copies["orders_messy.xlsx"])
@@ -46,7 +43,7 @@ def steps(copies: dict[str, Path], out_dir: Path, today: dt.date) -> list[tuple[
                             "--today", day, "--pdf"]),
         ("订单评审 / review the new orders", ["review", orders, "--today", day]),
         ("缺货分配 / allocate short stock", ["allocate", orders, "--stock", str(copies["stock.xlsx"])]),
-        ("对账单 / statements", ["statement", orders, "--period", last_month(today), "--out",
+        ("对账单 / statements", ["statement", orders, "--period", month_before(today), "--out",
                                  str(out_dir / "statements"), "--send"]),
         ("交期日报 / overdue report", ["report", "overdue", orders, "--today", day, "--send"]),
     ]

@@ -16,7 +16,8 @@ from gendan_xl.delivery.jobs import JobContext, load_jobs
 from gendan_xl.delivery.mail import Attachment, Mail, document_digest, open_mailer, render_mail
 from gendan_xl.books.master import load_master, status_of, validate_workbook
 from gendan_xl.delivery.report import OverduePlan, overdue_mails
-from gendan_xl.schema import normalize_header
+from gendan_xl.schema import fold_key
+from gendan_xl.statement import Period, month_before
 
 STATEMENT_MAIL = {  # user-facing text of the statement mail: one table
     "zh": {"subject": "【对账单】{period} {name}", "greeting": "您好", "closing": "期末余额", "ageing": "账龄",
@@ -27,12 +28,6 @@ STATEMENT_MAIL = {  # user-facing text of the statement mail: one table
            "ask": "Please check it, then sign and return the confirmation; if anything differs, list the document "
                   "numbers and amounts and we will look into it at once. Thank you."},
 }
-
-
-def previous_month(month: str) -> str:
-    """"2026-12" → "2026-11": the statements job of a month sends the month before."""
-    year, mon = (int(x) for x in month.split("-")[:2])
-    return f"{year - 1}-12" if mon == 1 else f"{year}-{mon - 1:02d}"
 
 
 def customer_contacts(workbook: Path) -> dict[str, tuple[str, str]]:
@@ -48,10 +43,10 @@ def customer_contacts(workbook: Path) -> dict[str, tuple[str, str]]:
         return {}
     out: dict[str, tuple[str, str]] = {}
     for row in rows:
-        lang = "en" if normalize_header(row.values.get("language")) in ("en", "english", "英文", "英语") else "zh"
+        lang = "en" if fold_key(row.values.get("language")) in ("en", "english", "英文", "英语") else "zh"
         for key in (row.values.get("code"), row.values.get("name")):
             if key:
-                out[normalize_header(key)] = (row.values.get("email") or "", lang)
+                out[fold_key(key)] = (row.values.get("email") or "", lang)
     return out
 
 
@@ -60,7 +55,7 @@ def statement_mails(settings: Settings, workbook: Path, period: str, *, today: d
     """One mail per customer with an e-mail address and a statement for `period` (all customers with
     activity or a balance, or the `statements` given): the filled statement attached, and its PDF when
     asked and LibreOffice is present. Returns the mails and the customers left out for want of an address."""
-    from gendan_xl.statement import statements_from_workbook, write_statement
+    from gendan_xl.books.accounts import statements_from_workbook, write_statement
 
     contacts = customer_contacts(workbook)
     mails, no_email = [], []
@@ -68,7 +63,7 @@ def statement_mails(settings: Settings, workbook: Path, period: str, *, today: d
     if statements is None:
         statements = statements_from_workbook(workbook, period, lang=settings.lang)
     for st in statements:
-        email, lang = contacts.get(normalize_header(st.customer), ("", settings.lang))
+        email, lang = contacts.get(fold_key(st.customer), ("", settings.lang))
         if not email:
             no_email.append(st.customer)
             continue
@@ -98,7 +93,7 @@ def overdue_plan(settings: Settings, workbook: Path, *, today: dt.date) -> tuple
     """The overdue report's mails for `today` and the status they come from."""
     status = status_of(load_master(workbook, lean=True, vocabulary=settings.vocabulary), today=today,
                        warning_days=settings.warning_days, weekly=settings.weekly, due=settings.due)
-    plan = overdue_mails(lambda lang: status.result.to_dict(lang)["orders"], today,
+    plan = overdue_mails(status.result.lines, today,
                          emails=settings.merchandisers, lead=[settings.team_lead] if settings.team_lead else [],
                          default_lang=settings.lang,
                          nothing_overdue="good-news" if settings.good_news_mail else "skip")
@@ -118,12 +113,11 @@ def job_context(settings: Settings, *, jobs_file: Path | None = None, **mailer_k
         return calendars[0].is_workday(day)
 
     def load_status(today: dt.date):
-        status = status_of(load_master(workbook, lean=True, vocabulary=settings.vocabulary), today=today,
-                           warning_days=settings.warning_days, weekly=settings.weekly, due=settings.due)
-        return lambda lang: status.result.to_dict(lang)["orders"]
+        return status_of(load_master(workbook, lean=True, vocabulary=settings.vocabulary), today=today,
+                         warning_days=settings.warning_days, weekly=settings.weekly, due=settings.due).result.lines
 
     def make_statements(today: dt.date, month: str) -> list[Mail]:
-        period = previous_month(month)
+        period = month_before(Period.parse(month).start)  # a month's statements job sends the month before
         return statement_mails(settings, workbook, period, today=today,
                                out_dir=settings.out_dir / "statements" / period)[0]
 

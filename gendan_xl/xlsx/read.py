@@ -28,7 +28,7 @@ from gendan_xl.xlsx.package import find_sheet, inflate_member, open_package
 from gendan_xl.xlsx.validations import (Area, ListValidation, classify, parse_sqref, parse_validations,
                                         sheet_tail, workbook_names, workbook_tables)
 from gendan_xl.schema import (DATE, INT, NUMBER, ORDERS, TEXT, HeaderMatch, SheetSchema, fold_key, header_language,
-                              match_header_row, normalize_header)
+                              match_header_row, fold_key)
 
 HEADER_SEARCH_ROWS = 20
 # A row whose first text says one of these ends the table: people put totals under their data.
@@ -77,9 +77,9 @@ class _SheetFinder:
                 return sheet
             raise MissingSheetError(
                 f'{self.name} has no sheet "{sheet}" (found: {", ".join(self.sheet_names)}); pass --sheet')
-        wanted = {normalize_header(a) for a in (schema.zh, schema.en, *schema.sheet_aliases)}
+        wanted = {fold_key(a) for a in (schema.zh, schema.en, *schema.sheet_aliases)}
         for name in self.sheet_names:
-            if normalize_header(name) in wanted:
+            if fold_key(name) in wanted:
                 return name
         raise MissingSheetError(
             f'{self.name} has no sheet "{schema.zh}" / "{schema.en}" '
@@ -611,7 +611,7 @@ def _is_total_row(row: list[Any], start: int = 0, stop: int | None = None) -> bo
             # the cheap prefix test first: this runs on every row of a million-line sheet
             if not text.startswith(_TOTAL_PREFIXES):
                 return False
-            norm = normalize_header(value).rstrip("()（）")
+            norm = fold_key(value).rstrip("()（）")
             return norm in TOTAL_MARKERS or norm.startswith(("合计", "总计"))
         return False
     return False
