@@ -35,6 +35,7 @@ def steps(copies: dict[str, Path], out_dir: Path, today: dt.date) -> list[tuple[
     day = today.isoformat()
     orders, messy = str(copies["orders.xlsx"]), str(copies["orders_messy.xlsx"])
     return [
+        ("读懂工作簿 / inspect (run it first on a workbook of your own)", ["inspect", messy, "--today", day]),
         ("校验 / validate", ["validate", orders, messy]),
         ("交期状态 / status", ["status", orders, "--today", day]),
         ("写回工作簿 / refresh", ["refresh", orders, "--today", day]),
