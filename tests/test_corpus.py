@@ -72,7 +72,7 @@ def test_the_unusable_ones_are_the_ones_the_manifest_says():
 
 def test_cli_on_an_encrypted_file_prints_one_line_no_traceback():
     path = CORPUS / "calamine__pass_protected.xlsx"
-    proc = subprocess.run([sys.executable, "-m", "gendan_xl.doors.cli", "validate", str(path)], capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "gendan_xl", "validate", str(path)], capture_output=True,
                           text=True, timeout=60)
     assert proc.returncode == 3
     assert proc.stdout == ""

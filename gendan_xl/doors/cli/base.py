@@ -1,0 +1,128 @@
+"""What every command shares: the registry, exit codes, output, dates and numbers on the command line,
+the settings for a run and sending mail."""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from gendan_xl.errors import UsageError
+from gendan_xl.plaintext import text_table
+
+EXIT_OK, EXIT_ISSUES, EXIT_USAGE, EXIT_UNUSABLE, EXIT_BUG = 0, 1, 2, 3, 4
+
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Handler]] = {}
+
+
+def command(name: str, help_: str, example: str, setup: Callable[[argparse.ArgumentParser], None]):
+    """Register a subcommand: `setup(parser)` adds its options; the decorated function runs it."""
+
+    def full_setup(p: argparse.ArgumentParser) -> None:
+        p.description = help_
+        p.epilog = f"example:\n  {example}"
+        p.formatter_class = argparse.RawDescriptionHelpFormatter
+        setup(p)
+
+    def register(handler: Handler) -> Handler:
+        COMMANDS[name] = (full_setup, handler)
+        _HELP[name] = help_
+        return handler
+
+    return register
+
+
+_HELP: dict[str, str] = {}
+
+
+# --------------------------------------------------------------------------------------------- output
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, out=None, max_width: int = 60) -> None:
+    print("\n".join(text_table([headers, *rows], rule=True, max_width=max_width)), file=out or sys.stdout)
+
+
+def print_json(doc: Any) -> None:
+    print(json.dumps(doc, ensure_ascii=False, indent=2, default=str))
+
+
+def note(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def output_file(out: Path | None, *inputs: Path | None) -> Path | None:
+    """A file we are asked to write: never one of the inputs, never a folder (our outputs are new files)."""
+    if out is None:
+        return None
+    if out.is_dir():
+        raise UsageError(f"{out} is a folder; give a file name for the output")
+    for src in inputs:
+        if src is not None and out.exists() and src.exists() and out.resolve() == src.resolve():
+            raise UsageError(f"{out} is an input of this command; write the output to another file")
+    return out
+
+
+def output_dir(out: Path | None, *inputs: Path | None) -> Path | None:
+    """A folder we write new files into: not an existing file, and so never one of the inputs."""
+    if out is not None and out.exists() and not out.is_dir():
+        raise UsageError(f"{out} is a file; --out takes a folder")
+    return out
+
+
+def non_negative(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 0 or more")
+    return int(text)
+
+
+def parse_day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD, e.g. 2026-11-26") from None
+
+
+def add_send_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--send", action="store_true", help="send (to the outbox folder or SMTP, per gendan.toml)")
+    p.add_argument("--dry-run", action="store_true", help="print who would get what; send nothing")
+    p.add_argument("--force", action="store_true", help="send again what was already sent for this period")
+
+
+def send_mails(settings, mails, *, job: str, period: str, args: argparse.Namespace, as_json: bool = False) -> int:
+    """Send through the sent log; prints one line per mail and a summary (or the outcomes as JSON).
+    Exit 1 when any mail is not through."""
+    from gendan_xl.delivery.mail import open_mailer
+
+    mailer = open_mailer(settings.mail, settings.data_dir)
+    result = mailer.send(mails, job=job, period=period, force=args.force, dry_run=args.dry_run)
+    if as_json:
+        print_json(result.to_dict())
+    else:
+        for outcome in result.outcomes:
+            print(outcome)
+        print(result.summary())
+    return EXIT_OK if result.ok else EXIT_ISSUES
+
+
+def calendar_options(args: argparse.Namespace, settings) -> dict:
+    """--warning-days, --weekly and --due, else what gendan.toml says."""
+    return {"warning_days": settings.warning_days if args.warning_days is None else args.warning_days,
+            "weekly": args.weekly or settings.weekly, "due": args.due or settings.due}
+
+
+def settings_for(args: argparse.Namespace, workbook: Path | None = None):
+    """The settings for this run: --config, $GENDAN_CONFIG, gendan.toml beside `workbook`, or ./gendan.toml."""
+    from gendan_xl.doors.settings import load_settings
+
+    return load_settings(getattr(args, "config", None), workbook=workbook)
+
+
+def print_issues(issues) -> None:
+    for issue in issues:
+        note(f"{issue.severity}: {issue}")

@@ -1,0 +1,110 @@
+"""Commands that deliver: the overdue report, the scheduled jobs, the demo."""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from gendan_xl.doors.cli.base import (EXIT_ISSUES, EXIT_OK, EXIT_UNUSABLE, EXIT_USAGE, add_send_options, command,
+                                      note, parse_day, print_json, print_table, send_mails, settings_for)
+from gendan_xl.doors.cli.orders import print_status
+from gendan_xl.errors import GendanError
+
+def _report_setup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("kind", choices=("overdue",), help="which report: overdue (交期日报)")
+    p.add_argument("workbook", type=Path, nargs="?",
+                   help="master workbook (default: the path under [workbook] in gendan.toml)")
+    p.add_argument("--today", type=parse_day, help="the report day (default: today)")
+    p.add_argument("--json", action="store_true", help="print the planned mails (or, sending, the outcomes) as JSON")
+    add_send_options(p)
+
+
+@command("report", "The daily overdue report: one mail per merchandiser and a summary to the team lead.",
+         "gendan-xl report overdue workbooks/orders.xlsx --today 2026-11-26 --send", _report_setup)
+def cmd_report(args: argparse.Namespace) -> int:
+    from gendan_xl.doors.wiring import overdue_plan, require_workbook
+    from gendan_xl.delivery.report import status_workbook
+
+    settings = settings_for(args, args.workbook)
+    today = args.today or dt.date.today()
+    plan, status = overdue_plan(settings, require_workbook(args.workbook, settings), today=today)
+    for name in plan.no_email:
+        note(f"warning: no e-mail for 跟单员 {name}: add it under [mail.merchandisers] in gendan.toml")
+    if not settings.team_lead:
+        note("warning: no team lead address: set [report] team_lead in gendan.toml for the summary mail")
+    if args.json and not (args.send or args.dry_run):
+        print_json(plan.to_dict())
+        return EXIT_OK
+    if args.send or args.dry_run:
+        code = send_mails(settings, plan.mails, job="overdue-report", period=plan.period, args=args, as_json=args.json)
+        return max(code, EXIT_ISSUES if plan.no_email else EXIT_OK)  # someone's orders went to nobody
+    print_status(status, (args.workbook or settings.workbook).name, settings.lang)
+    out = settings.out_dir / f"交期日报-{today.isoformat()}.xlsx"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(status_workbook(status.result.lines, today, settings.lang))
+    note(f"wrote {out}; {len(plan.mails)} mails planned (use --send or --dry-run)")
+    return EXIT_OK
+
+
+def _jobs_setup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", choices=("list", "run", "schedule"), help="list the jobs, run one now, or schedule")
+    p.add_argument("name", nargs="?", help="the job to run (with run)")
+    p.add_argument("--today", type=parse_day, help="run as if on this day (with run)")
+    p.add_argument("--once", action="store_true", help="(with schedule) run what is due now and exit: for cron")
+    p.add_argument("--log", type=Path, help="(with schedule) log file (default: <data_dir>/jobs.log)")
+    p.add_argument("--force", action="store_true", help="(with run) run even if already done this period")
+    p.add_argument("--dry-run", action="store_true", help="(with run) print who would get what; send nothing")
+
+
+@command("jobs", "Scheduled jobs from jobs/jobs.toml: the 08:30 overdue report, monthly statements, hourly checks.",
+         "gendan-xl jobs run overdue-report --today 2026-11-26", _jobs_setup)
+def cmd_jobs(args: argparse.Namespace) -> int:
+    from gendan_xl.doors.wiring import job_context
+    from gendan_xl.delivery.jobs import JobState, job_table, run_due, run_job, schedule_loop
+
+    settings = settings_for(args)
+    ctx = job_context(settings)
+    if args.action == "list":
+        rows = job_table(ctx, JobState(settings.data_dir).load(), settings.lang)
+        keys = ("name", "when", "recipients", "last_period", "last_result")
+        print_table(keys, [[", ".join(v) if isinstance(v, list) else v for v in (r.get(k) for k in keys)]
+                           for r in rows], max_width=50)
+        return EXIT_OK
+    if args.action == "schedule":
+        if args.once:
+            results = run_due(ctx, dt.datetime.now())
+            for r in results:
+                print(f"{r.job} {r.period}: {r.summary or r.error}")
+            return EXIT_OK if all(r.ok for r in results) else EXIT_ISSUES
+        return schedule_loop(ctx, log_file=args.log or settings.data_dir / "jobs.log")
+    if not args.name:
+        print("gendan-xl: jobs run needs the job's name (see gendan-xl jobs list)", file=sys.stderr)
+        return EXIT_USAGE
+    if args.name not in ctx.specs:
+        raise GendanError(f"no job {args.name!r} in jobs/jobs.toml (jobs: {', '.join(ctx.specs)})")
+    now = dt.datetime.combine(args.today, dt.datetime.now().time()) if args.today else dt.datetime.now()
+    result = run_job(args.name, ctx, now, force=args.force, dry_run=args.dry_run)
+    for outcome in result.sent.outcomes:
+        print(outcome)
+    print(f"{result.job} {result.period}: {result.summary or result.error}")
+    return EXIT_UNUSABLE if result.error else (EXIT_OK if result.sent.ok else EXIT_ISSUES)
+
+
+def _demo_setup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", type=Path, default=Path("build/demo"), help="where the demo copies go (build/demo)")
+    p.add_argument("--today", type=parse_day, help="the day to compute for (default: 2026-11-26, the samples' day)")
+
+
+@command("demo", "Run the main job on the bundled sample workbooks (copies in build/demo).",
+         "gendan-xl demo --today 2026-11-26", _demo_setup)
+def cmd_demo(args: argparse.Namespace) -> int:
+    from gendan_xl.books.new_master import TODAY
+    from gendan_xl.doors.cli import main  # the demo types the same commands a user would
+    from gendan_xl.doors.demo import run_demo
+
+    prefix = ["--config", str(args.config)] if args.config else []
+    return run_demo(args.out, today=args.today or TODAY, step=lambda argv: main([*prefix, *argv]))
+
+
+# ------------------------------------------------------------------------------------------------ main

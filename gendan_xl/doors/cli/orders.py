@@ -1,0 +1,222 @@
+"""Commands on the master order workbook: inspect, validate, status, refresh, init-workbook."""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+from gendan_xl.doors.cli.base import (EXIT_ISSUES, EXIT_OK, calendar_options, command, non_negative, note,
+                                      output_file, parse_day, print_issues, print_json, print_table, settings_for)
+from gendan_xl.errors import GendanError, Report, UsageError
+
+ISSUE_TABLE = {"zh": ("位置", "级别", "代码", "说明"), "en": ("Cell", "Severity", "Code", "Message")}
+
+
+SUMMARY = {
+    "zh": "{name}: {rows} 行，{errors} 个错误，{warnings} 个警告",
+    "en": "{name}: {rows} rows, {errors} errors, {warnings} warnings",
+}
+
+
+def print_report(report: Report, name: str, lang: str) -> None:
+    if report.issues:
+        print_table(ISSUE_TABLE[lang], [(i.location, i.severity, i.code, i.message) for i in report.issues],
+                    max_width=90)
+        print()
+    print(SUMMARY[lang].format(name=name, rows=report.rows, errors=report.count("error"),
+                               warnings=report.count("warning")))
+
+
+# -------------------------------------------------------------------------------------------- commands
+
+
+def _inspect_setup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", type=Path, help="your order workbook (.xlsx/.xlsm)")
+    p.add_argument("--sheet", help="the orders sheet (default: found by name: 订单 / Orders ...)")
+    p.add_argument("--today", type=parse_day, help="the day the calendar check starts from (default: today)")
+    p.add_argument("--lang", choices=("zh", "en"), help="language of the output (default: [workbook] lang)")
+    p.add_argument("--json", action="store_true", help="print the inspection as JSON")
+
+
+@command("inspect", "How gendan-xl reads your workbook: the orders sheet, header row, each header's field, status "
+         "words and their stages, unverified calendar years, and the gendan.toml lines to paste. Run it first.",
+         "gendan-xl inspect 订单跟踪表.xlsx", _inspect_setup)
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from gendan_xl.books.inspection import inspect_workbook
+
+    settings = settings_for(args, args.path)
+    lang = args.lang or settings.lang
+    result = inspect_workbook(args.path, sheet=args.sheet, vocabulary=settings.vocabulary,
+                              today=args.today or dt.date.today(), weekly=settings.weekly, due=settings.due,
+                              lang=lang)
+    print_json(result.to_dict()) if args.json else print(result.to_text(lang))
+    return EXIT_OK if result.ok else EXIT_ISSUES
+
+
+def _validate_setup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", nargs="+", type=Path, help="master order workbook(s) (.xlsx/.xlsm)")
+    p.add_argument("--sheet", help="the orders sheet (default: found by name: 订单 / Orders ...)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--lang", choices=("zh", "en"), help="message language (default: that of the headers)")
+    p.add_argument("--report", type=Path, metavar="OUT.xlsx", help="also write an Issues sheet linking to the cells")
+
+
+@command("validate", "Check a master order workbook and list every problem at its cell.",
+         "gendan-xl validate workbooks/orders_messy.xlsx --lang en", _validate_setup)
+def cmd_validate(args: argparse.Namespace) -> int:
+    from gendan_xl.xlsx.writer import write_issues_xlsx
+    from gendan_xl.books.master import validate_workbook
+
+    worst = EXIT_OK
+    docs = []
+    for path in args.path:
+        report = validate_workbook(path, sheet=args.sheet, lang=args.lang,
+                                   vocabulary=settings_for(args, path).vocabulary)
+        lang = report.lang
+        if args.report:
+            out = args.report if len(args.path) == 1 else args.report.with_name(f"{path.stem}.{args.report.name}")
+            if out.suffix.lower() != ".xlsx":
+                raise UsageError(f"{out}: the Issues report is an Excel file; name it .xlsx")
+            output_file(out, *args.path)
+            write_issues_xlsx(report, out, workbook=path, lang=lang)
+            note(f"wrote {out}")
+        if args.json:
+            docs.append(report.to_dict())
+        else:
+            print_report(report, path.name, lang)
+        if not report.ok:
+            worst = EXIT_ISSUES
+    if args.json:
+        print_json(docs[0] if len(docs) == 1 else docs)
+    return worst
+
+
+def _status_setup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", type=Path, help="master order workbook")
+    p.add_argument("--today", type=parse_day, help="the day to judge on (default: today)")
+    p.add_argument("--sheet", help="the orders sheet (default: found by name)")
+    p.add_argument("--warning-days", type=non_negative, help="working days before due that count as at risk "
+                   "(default: [workbook] warning_days in gendan.toml, else 3)")
+    p.add_argument("--weekly", choices=("mon-fri", "mon-sat"),
+                   help="the factory's working week (default: [workbook] weekly in gendan.toml, else mon-fri)")
+    p.add_argument("--due", choices=("customer", "factory"),
+                   help="the due date lines are judged by (default: [status] due in gendan.toml, else customer)")
+    p.add_argument("--lang", choices=("zh", "en"), help="language of labels and reasons (default: the headers')")
+    p.add_argument("--json", action="store_true", help="print every order's status as JSON")
+
+
+STATUS_TABLE = {
+    "zh": ("行", "订单号", "客户", "型号", "交期", "状态", "逾期天数", "富余工作日", "下一节点", "说明"),
+    "en": ("Row", "Order", "Customer", "Model", "Due", "Status", "Days late", "Slack", "Next", "Reason"),
+}
+
+
+STATUS_SUMMARY = {"zh": "{name}（{today}）：", "en": "{name} ({today}): "}
+
+
+NO_LINES = {"zh": "没有订单行", "en": "no order lines"}
+
+
+MORE_LINES = {"zh": "…另有 {n} 行逾期或有风险（--json 列出全部）", "en": "…and {n} more overdue or at risk (--json lists all)"}
+
+
+URGENT_SHOWN = 100  # a terminal is not the place for 30,000 late lines: the JSON and the mail have them all
+
+
+def print_status(status, name: str, lang: str) -> None:
+    from gendan_xl.status import STATUS_LABELS
+
+    result = status.result
+    urgent = result.urgent
+    if urgent:
+        print_table(STATUS_TABLE[lang], [
+            (x.row, x.order_no, x.customer, x.model, x.due_date, x.label(lang), x.days_late, x.slack_workdays,
+             x.next_milestone_label(lang), x.reason(lang)) for x in urgent[:URGENT_SHOWN]], max_width=70)
+        if len(urgent) > URGENT_SHOWN:
+            print(MORE_LINES[lang].format(n=len(urgent) - URGENT_SHOWN))
+        print()
+    counts = "，".join if lang == "zh" else ", ".join
+    parts = [f"{STATUS_LABELS[k][0 if lang == 'zh' else 1]} {v}" for k, v in result.counts.items() if v]
+    print(STATUS_SUMMARY[lang].format(name=name, today=result.today) + (counts(parts) or NO_LINES[lang]))
+
+
+@command("status", "Lead-time status of every order in working days: overdue and at-risk orders first.",
+         "gendan-xl status workbooks/orders.xlsx --today 2026-11-26", _status_setup)
+def cmd_status(args: argparse.Namespace) -> int:
+    from gendan_xl.books.master import load_master, status_of
+
+    settings = settings_for(args, args.path)
+    master = load_master(args.path, sheet=args.sheet, lang=args.lang, lean=True, vocabulary=settings.vocabulary)
+    lang = args.lang or master.orders.lang
+    status = status_of(master, today=args.today or dt.date.today(), lang=lang, **calendar_options(args, settings))
+    if args.json:
+        print_json(status.to_dict(lang))
+    else:
+        print_status(status, args.path.name, lang)
+        print_issues(status.issues)
+    return EXIT_OK
+
+
+def _refresh_setup(p: argparse.ArgumentParser) -> None:
+    _status_setup(p)
+    p.add_argument("--backups", type=non_negative,
+                   help="how many previous versions to keep (default: [workbook] backups in gendan.toml, else 3)")
+
+
+REFRESH_DONE = {
+    "zh": "已写入 {path}：{n} 行的交期状态",
+    "en": "wrote the lead-time status of {n} lines into {path}",
+}
+
+
+SIDECAR_NOTE = {
+    "zh": "{name} 正在被打开（发现 {lock}），未修改原文件；结果写入 {out}",
+    "en": "{name} is open (found {lock}); the workbook was not changed; the result is in {out}",
+}
+
+
+@command("refresh", "Write the status, days late/to due, next milestone and reason into the orders sheet.",
+         "gendan-xl refresh workbooks/orders.xlsx --today 2026-11-26", _refresh_setup)
+def cmd_refresh(args: argparse.Namespace) -> int:
+    from gendan_xl.books.refresh import refresh_workbook
+
+    settings = settings_for(args, args.path)
+    result = refresh_workbook(args.path, today=args.today or dt.date.today(), now=dt.datetime.now(),
+                              sheet=args.sheet, lang=args.lang, **calendar_options(args, settings),
+                              vocabulary=settings.vocabulary,
+                              backups=settings.backups if args.backups is None else args.backups)
+    lang = result.plan.lang
+    if result.sidecar:
+        note("warning: " + SIDECAR_NOTE[lang].format(name=args.path.name, lock=result.lock.name, out=result.written))
+    if args.json:
+        print_json(result.to_dict(lang))
+    else:
+        print_status(result.status, args.path.name, lang)
+        print(REFRESH_DONE[lang].format(path=result.written, n=len(result.status.result.lines)))
+        print_issues(result.issues)
+    return EXIT_OK
+
+
+def _init_setup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", type=Path, help="the new workbook: .xlsx, or .xlsm with --xlsm")
+    p.add_argument("--xlsm", action="store_true",
+                   help="macro-enabled twin with the 刷新状态 / 校验 buttons; also writes <name>.py beside it")
+
+
+@command("init-workbook", "Create a new, empty master order workbook with the sample's structure.",
+         "gendan-xl init-workbook --xlsm 订单跟踪表.xlsm", _init_setup)
+def cmd_init_workbook(args: argparse.Namespace) -> int:
+    from gendan_xl.books.new_master import build_master
+
+    if args.path.exists():
+        raise GendanError(f"{args.path} already exists; choose another name (we never overwrite a workbook)")
+    if args.xlsm or args.path.suffix.lower() == ".xlsm":
+        from gendan_xl.doors.xlsm import build_master_xlsm
+
+        build_master_xlsm(args.path, [], examples=False)
+        print(args.path)
+        print(args.path.with_suffix(".py"))
+    else:
+        build_master(args.path, [], examples=False)
+        print(args.path)
+    return EXIT_OK
