@@ -31,7 +31,7 @@ def main() -> int:
         return 3
     with tempfile.TemporaryDirectory(prefix="gendan-quote-") as data, Store(data) as store:
         t0 = time.perf_counter()
-        result = make_quote(ROOT / "workbooks" / "quote_request.xlsx", out_dir=out, quote_log=store,
+        result = make_quote(ROOT / "workbooks" / "quote_request.xlsx", out=out, quote_log=store,
                             today=dt.date(2026, 11, 27))
         t1 = time.perf_counter()
     quote = out / "quote.xlsx"

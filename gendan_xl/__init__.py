@@ -36,6 +36,10 @@ _EXPORTS = {
     **dict.fromkeys(["Book", "MemoryBook", "Row", "Table", "open_book", "parse_date", "parse_number", "read_sheet",
                      "read_table"], "xlsx.read"),
     **dict.fromkeys(["WorkCalendar", "calendar_from_rows"], "workdays"),
+    **dict.fromkeys(["init_workbook"], "doors.xlsm"),
+    **dict.fromkeys(["run_demo"], "doors.demo"),
+    **dict.fromkeys(["job_table", "run_due", "run_job", "schedule_loop"], "delivery.jobs"),
+    **dict.fromkeys(["OverduePlan", "overdue_mails", "status_workbook"], "delivery.report"),
 }
 
 __all__ = sorted(_EXPORTS)

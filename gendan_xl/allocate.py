@@ -6,7 +6,7 @@ stock workbook and writing the sidecar `name.allocation.xlsx` is `books.allocati
 **Which lines.** Every open order line: not cancelled (状态 取消 / cancelled) and not fully shipped. The
 open quantity is quantity − shipped quantity; a line whose 状态 says 已出货 / shipped with the shipped
 quantity blank counts as fully shipped. New (新单) and on-hold (暂停) lines are open and take part; pass
-`skip_statuses` to leave them out. A line without a usable quantity is reported and left out.
+`skip` to leave them out. A line without a usable quantity is reported and left out.
 
 **The order**, per model, first wins:
 
@@ -246,16 +246,16 @@ def whole_number(v: Any) -> int | None:
 
 
 def allocate(stock: Mapping[str, int], lines: Sequence[Any], customers: Mapping[str, Any], *,
-             skip_statuses: Iterable[str] = DEFAULT_SKIP, lang: str = "zh", sheet: str = schema.ORDERS.zh,
+             skip: Iterable[str] = DEFAULT_SKIP, lang: str = "zh", sheet: str = schema.ORDERS.zh,
              vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> Allocation:
     """Allocate `stock` ({model: available qty}) to the open order `lines` (objects with `.row` and
     `.values`, as `workbook.Row`) by customer grade, due date, order date, row (see the module docstring).
 
     `customers` maps a customer code to its grade (text) or to an object with `.grade` (and `.name`, which
-    also resolves); order lines may name the customer by code or name. `skip_statuses` are schema.STAGES
+    also resolves); order lines may name the customer by code or name. `skip` are schema.STAGES
     codes left out besides cancelled lines ("cancelled" by default; add "on_hold", "new" to leave those out).
     """
-    skip = set(skip_statuses) | {"cancelled"}
+    skip = set(skip) | {"cancelled"}
     grades: dict[str, str] = {}
     for code, info in customers.items():
         grade = str(getattr(info, "grade", info) or "").strip()

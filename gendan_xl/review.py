@@ -46,7 +46,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from gendan_xl import schema
 from gendan_xl.customers import Customer
 from gendan_xl.errors import Issue, json_value
 from gendan_xl.plaintext import text_table

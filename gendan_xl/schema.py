@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import unicodedata
-from dataclasses import dataclass, field as _field
+from dataclasses import dataclass
 import functools
 from functools import cached_property
 from typing import Mapping

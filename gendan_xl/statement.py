@@ -42,9 +42,9 @@ KINDS = (OPENING, INVOICE, CREDIT_NOTE, PAYMENT)
 # A charge raises what the customer owes; a credit lowers it. A negative amount flips the side.
 _DEBIT_KINDS = (OPENING, INVOICE)
 
-INVOICE_DATE = "invoice_date"
-DUE_DATE = "due_date"
-BASES = (INVOICE_DATE, DUE_DATE)
+BY_INVOICE = "invoice"  # age each open item from its document date
+BY_DUE = "due"  # ... from its due date by the payment terms
+BASES = (BY_INVOICE, BY_DUE)
 
 BUCKETS = ("0-30", "31-60", "61-90", "90+")
 
@@ -57,8 +57,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "kind.invoice": ("送货单", "Delivery note"),
     "kind.credit_note": ("退货/红字", "Credit note"),
     "kind.payment": ("收款", "Payment"),
-    "basis.invoice_date": ("按单据日期计账龄", "Aged by invoice date"),
-    "basis.due_date": ("按到期日计账龄", "Aged by due date"),
+    "basis.invoice": ("按单据日期计账龄", "Aged by invoice date"),
+    "basis.due": ("按到期日计账龄", "Aged by due date"),
     "title": ("对账单", "Statement of Account"),
     "opening_balance": ("期初余额", "Opening balance"),
     "closing_balance": ("期末余额", "Closing balance"),
@@ -383,7 +383,7 @@ def build_statement(
     shipments: Sequence[Document] = (),
     credit_notes: Sequence[Document] = (),
     payments: Sequence[Document] = (),
-    ageing_basis: str = INVOICE_DATE,
+    basis: str = BY_INVOICE,
     payment_terms: PaymentTerms | str | int | None = None,
     currency: str = "CNY",
     customer_name: str = "",
@@ -399,8 +399,8 @@ def build_statement(
     Cancelled documents, and documents in another currency, are listed apart and count nowhere.
     """
     period = Period.parse(period)
-    if ageing_basis not in BASES:
-        raise ValueError(f"ageing basis must be {' or '.join(BASES)}, not {ageing_basis!r}")
+    if basis not in BASES:
+        raise ValueError(f"ageing basis must be {' or '.join(BASES)}, not {basis!r}")
     as_of = as_of or period.end
     if as_of < period.start:
         raise UsageError(f"as-of date {as_of.isoformat()} is before the period {period.label} starts; pass a date "
@@ -410,11 +410,10 @@ def build_statement(
     sheet_hint = next((d.sheet for d in (*opening, *shipments) if d.sheet), "")
 
     terms = parse_terms(payment_terms)
-    basis = ageing_basis
-    if basis == DUE_DATE and terms is None:
+    if basis == BY_DUE and terms is None:
         issues.append(_issue("unknown-payment-terms", WARNING, "", "", payment_terms, lang,
                              terms=payment_terms or ""))
-        basis = INVOICE_DATE
+        basis = BY_INVOICE
     if cutover and period.end <= cutover:
         # the workbook starts at its opening balances: before them there is nothing to state, and the
         # opening items would be shown as owed in a period they did not exist in
@@ -520,7 +519,7 @@ def _apply_credits(docs: list[Document], as_of: dt.date, basis: str, terms: Paym
         start = item.doc.date
         if terms is not None and item.outstanding > 0:
             item.due_date = terms.due_date(item.doc.date)
-        if basis == DUE_DATE and item.due_date is not None:
+        if basis == BY_DUE and item.due_date is not None:
             start = item.due_date
         item.days = (as_of - start).days
         item.bucket = bucket_for(item.days)

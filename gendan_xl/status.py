@@ -75,7 +75,6 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import gc
-import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Iterable, Mapping, Sequence

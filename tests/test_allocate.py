@@ -110,7 +110,7 @@ def test_open_quantity_is_quantity_minus_shipped_and_closed_lines_are_left_out()
     result = allocate({"PB-10K": 1000}, lines, GRADES)
     assert served(result) == [(2, 600, 0), (7, 400, 600)]
     assert [(i.cell, i.code) for i in result.issues] == [("D8", "allocation-no-quantity")]
-    assert served(allocate({"PB-10K": 1000}, lines, GRADES, skip_statuses=("on_hold",))) == [(2, 600, 0)]
+    assert served(allocate({"PB-10K": 1000}, lines, GRADES, skip=("on_hold",))) == [(2, 600, 0)]
 
 
 def test_models_and_customers_match_loosely_and_stock_rows_add_up():

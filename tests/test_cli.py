@@ -312,3 +312,21 @@ def test_status_text_shows_the_first_hundred_urgent_lines_and_counts_the_rest(ca
     assert sum(" 逾期 " in line for line in lines) == 100
     assert "…另有 30 行逾期或有风险（--json 列出全部）" in lines
     assert lines[-1].endswith("逾期 130")
+
+
+def test_every_command_is_a_door_onto_one_exported_function():
+    import inspect
+
+    import gendan_xl
+    from gendan_xl.doors.cli.base import WRAPS
+
+    assert set(WRAPS) == set(COMMANDS)
+    for name, function in WRAPS.items():
+        assert function in gendan_xl.__all__, (name, function)
+        assert callable(getattr(gendan_xl, function)), name
+    # the options the issue found drifting from their parameters now share their names
+    params = {f: set(inspect.signature(getattr(gendan_xl, f)).parameters) for f in WRAPS.values()}
+    assert {"basis", "customer", "as_of"} <= params["statements_from_workbook"]
+    assert {"sheet", "bank", "customer", "period", "as_of"} <= params["reconcile_files"]
+    assert {"out", "skip"} <= params["allocate_workbook"] and {"orders", "out"} <= params["review_workbook"]
+    assert {"out", "today", "pdf"} <= params["make_quote"] and {"xlsm"} <= params["init_workbook"]

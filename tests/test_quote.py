@@ -150,7 +150,7 @@ def test_rebate_rate_by_hs_code_family_and_date(on, hs, family, rate):
 
 def _run(tmp_path, request=SAMPLE, today=TODAY, **kw):
     with Store(tmp_path / "data") as store:
-        return make_quote(request, out_dir=tmp_path / "out", quote_log=store, today=today, **kw)
+        return make_quote(request, out=tmp_path / "out", quote_log=store, today=today, **kw)
 
 
 def _variant(tmp_path, name="request.xlsx", header=None, lines=None, rates=None):

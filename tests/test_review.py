@@ -321,7 +321,7 @@ def quoted(tmp_path):
     request = builder.build_request(tmp_path / "request.xlsx")
     data = tmp_path / "data"
     with Store(data) as store:
-        result = make_quote(request, out_dir=tmp_path / "out", quote_log=store, today=dt.date(2026, 11, 2))
+        result = make_quote(request, out=tmp_path / "out", quote_log=store, today=dt.date(2026, 11, 2))
     assert result.ok, result.issues
     return data
 
@@ -394,7 +394,7 @@ def test_a_separate_new_orders_workbook_is_reviewed_whole(tmp_path):
     new = build_master(tmp_path / "new.xlsx", [
         ["N1", "ANK", "HD-LED12", 1000, 7.0, "USD", dt.date(2026, 11, 25), dt.date(2027, 2, 1), None, "", "王芳",
          None]])
-    result = review_workbook(master, today=TODAY, new_orders=new, out=tmp_path / "x" / "review.xlsx")
+    result = review_workbook(master, today=TODAY, orders=new, out=tmp_path / "x" / "review.xlsx")
     assert [x.order_no for x in result.lines] == ["N1"]
     assert result.path == tmp_path / "x" / "review.xlsx" and result.path.is_file()
 

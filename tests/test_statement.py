@@ -36,7 +36,7 @@ def test_worked_example_holds_exactly():
     assert d["opening_balance"] == 120000
     assert d["closing_balance"] == 120200
     assert d["ageing"] == {"0-30": 50200, "31-60": 22000, "61-90": 48000, "90+": 0}
-    assert d["as_of"] == "2026-06-30" and d["basis"] == "invoice_date" and d["currency"] == "CNY"
+    assert d["as_of"] == "2026-06-30" and d["basis"] == "invoice" and d["currency"] == "CNY"
     assert [(ln["doc_no"], ln["debit"], ln["credit"], ln["balance"]) for ln in d["lines"]] == [
         ("S2606-003", 25000, 0, 145000),
         ("S2606-011", 27000, 0, 172000),
@@ -168,16 +168,16 @@ def test_as_of_before_the_period_is_refused_with_the_fix():
 
 
 def test_ageing_by_due_date_from_monthly_terms():
-    st = worked_example(ageing_basis="due_date", payment_terms="月结60天")
+    st = worked_example(basis="due", payment_terms="月结60天")
     # 月结60天: April's S2604-018 is due 2026-06-29, so 1 day overdue on 2026-06-30; the rest not yet due.
-    assert st.basis == "due_date"
+    assert st.basis == "due"
     assert {o.doc.doc_no: (o.due_date, o.days) for o in st.open_items}["S2604-018"] == (D(2026, 6, 29), 1)
     assert st.ageing == {"0-30": 120200, "31-60": 0, "61-90": 0, "90+": 0}
 
 
 def test_due_date_basis_with_unreadable_terms_falls_back_and_says_so():
-    st = worked_example(ageing_basis="due_date", payment_terms="看心情")
-    assert st.basis == "invoice_date"
+    st = worked_example(basis="due", payment_terms="看心情")
+    assert st.basis == "invoice"
     assert [i.code for i in st.issues] == ["unknown-payment-terms"]
 
 
@@ -299,8 +299,8 @@ def test_statement_for_one_customer_by_name_and_due_date_basis(tmp_path):
     from gendan_xl.books.accounts import statements_from_workbook
 
     [st] = statements_from_workbook(write_master(tmp_path / "m.xlsx"), "2026-06", customer="acme trading 艾克美贸易",
-                                    ageing_basis="due_date")
-    assert st.customer == "ACME" and st.basis == "due_date"
+                                    basis="due")
+    assert st.customer == "ACME" and st.basis == "due"
     assert st.ageing["0-30"] == 120200
 
 

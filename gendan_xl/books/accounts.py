@@ -18,7 +18,7 @@ from gendan_xl.customers import Customer
 from gendan_xl.errors import GendanError, Issue, MissingSheetError
 from gendan_xl.messages import make_issue
 from gendan_xl.schema import normalize_currency, fold_key
-from gendan_xl.statement import (CENT, CREDIT_NOTE, INVOICE, INVOICE_DATE, KINDS, OPENING, PAYMENT, Document,
+from gendan_xl.statement import (CENT, CREDIT_NOTE, INVOICE, BY_INVOICE, KINDS, OPENING, PAYMENT, Document,
                                  Period, Statement, bilingual, build_statement, money, split_refs)
 from gendan_xl.xlsx.read import open_book, read_table
 
@@ -48,7 +48,7 @@ class Accounts:
     issues_by_customer: dict[str, list[Issue]] = field(default_factory=dict)
 
     def statement(self, customer: str, period: Period | str, *, as_of: dt.date | None = None,
-                  ageing_basis: str = INVOICE_DATE, lang: str = "zh") -> Statement:
+                  basis: str = BY_INVOICE, lang: str = "zh") -> Statement:
         code = self.resolve(customer)
         info = self.customers.get(code, Customer(code))
         docs = self.documents.get(code, [])
@@ -56,7 +56,7 @@ class Accounts:
         by_kind = {k: [d for d in docs if d.kind == k] for k in KINDS}
         st = build_statement(
             code, period, as_of=as_of, opening=by_kind[OPENING], shipments=by_kind[INVOICE],
-            credit_notes=by_kind[CREDIT_NOTE], payments=by_kind[PAYMENT], ageing_basis=ageing_basis,
+            credit_notes=by_kind[CREDIT_NOTE], payments=by_kind[PAYMENT], basis=basis,
             payment_terms=info.payment_terms or None, currency=currency, customer_name=info.name,
             cutover=self.cutover.get(code), lang=lang)
         st.issues[:0] = self.issues_by_customer.get(code, [])
@@ -74,7 +74,7 @@ class Accounts:
         return customer
 
     def statements(self, period: Period | str, *, customer: str | None = None, as_of: dt.date | None = None,
-                   ageing_basis: str = INVOICE_DATE, lang: str = "zh") -> list[Statement]:
+                   basis: str = BY_INVOICE, lang: str = "zh") -> list[Statement]:
         """One customer's statement, or every customer's with documents in the period or an open balance."""
         if customer is not None:
             code = self.resolve(customer)
@@ -82,10 +82,10 @@ class Accounts:
                 known = ", ".join(sorted(set(self.customers) | set(self.documents))) or "none"
                 raise GendanError(f"{self.path.name}: no customer {customer!r} (known: {known}); "
                                   "pass --customer with one of them")
-            return [self.statement(code, period, as_of=as_of, ageing_basis=ageing_basis, lang=lang)]
+            return [self.statement(code, period, as_of=as_of, basis=basis, lang=lang)]
         out = []
         for code in sorted(set(self.customers) | set(self.documents)):
-            st = self.statement(code, period, as_of=as_of, ageing_basis=ageing_basis, lang=lang)
+            st = self.statement(code, period, as_of=as_of, basis=basis, lang=lang)
             if st.lines or st.open_items:
                 out.append(st)
         return out
@@ -218,7 +218,7 @@ def _price(p: Decimal) -> str:
 
 
 def statements_from_workbook(path: str | Path, period: Period | str, *, customer: str | None = None,
-                             as_of: dt.date | None = None, ageing_basis: str = INVOICE_DATE,
+                             as_of: dt.date | None = None, basis: str = BY_INVOICE,
                              lang: str = "zh") -> list[Statement]:
     """`read_accounts(path).statements(...)`: what `gendan-xl statement WORKBOOK` prints.
 
@@ -226,7 +226,7 @@ def statements_from_workbook(path: str | Path, period: Period | str, *, customer
     belong to its customer, and in `read_accounts(path).issues` in any case.
     """
     acc = read_accounts(path, lang=lang)
-    return acc.statements(period, customer=customer, as_of=as_of, ageing_basis=ageing_basis, lang=lang)
+    return acc.statements(period, customer=customer, as_of=as_of, basis=basis, lang=lang)
 
 
 # ============================================================================================ the template

@@ -1,6 +1,6 @@
 """Allocation on whole workbooks: read the stock workbook and the master, allocate, write the sidecar sheet.
 
-`allocate_workbook(path, stock_path)` reads the master workbook's 订单 and 客户 sheets and a stock workbook
+`allocate_workbook(path, stock)` reads the master workbook's 订单 and 客户 sheets and a stock workbook
 (型号 / 可用库存), runs the pure `allocate.allocate`, and writes the result as a sidecar workbook
 `name.allocation.xlsx` beside the master (XlsxWriter; the master is only read).
 """
@@ -93,26 +93,26 @@ def allocation_path(path: str | Path) -> Path:
     return p.with_name(f"{p.stem}.allocation.xlsx")
 
 
-def allocate_workbook(path: str | Path, stock_path: str | Path, *, out: str | Path | None = None,
-                      skip_statuses: Iterable[str] = DEFAULT_SKIP, lang: str | None = None, write: bool = True,
+def allocate_workbook(path: str | Path, stock: str | Path, *, out: str | Path | None = None,
+                      skip: Iterable[str] = DEFAULT_SKIP, lang: str | None = None, write: bool = True,
                       vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> Allocation:
-    """Allocate the stock in `stock_path` to the open lines of the master workbook `path` and write
+    """Allocate the stock workbook `stock` to the open lines of the master workbook `path` and write
     `name.allocation.xlsx` beside it (or `out`). The master and the stock workbook are only read."""
     master = load_master(path, vocabulary=vocabulary)
     lang = lang or master.orders.lang
-    stock, stock_issues = read_stock(stock_path, lang=lang)
+    available, stock_issues = read_stock(stock, lang=lang)
     grades = grades_from_rows(master.customers.rows) if master.customers is not None else {}
     names = {}
     if master.customers is not None:  # orders may name the customer instead of giving its code
         for r in master.customers.rows:
             if r.values.get("name") and r.values.get("code"):
                 names.setdefault(str(r.values["name"]), grades.get(str(r.values["code"]), ""))
-    result = allocate(stock, master.orders.rows, {**names, **grades}, skip_statuses=skip_statuses, lang=lang,
+    result = allocate(available, master.orders.rows, {**names, **grades}, skip=skip, lang=lang,
                       sheet=master.orders.sheet, vocabulary=vocabulary)
     result.issues[:0] = [*master.notes, *stock_issues]
     if write:
         result.path = write_allocation_xlsx(result, Path(out) if out else allocation_path(path), lang=lang,
-                                            inputs=[Path(path), Path(stock_path)])
+                                            inputs=[Path(path), Path(stock)])
     return result
 
 

@@ -56,20 +56,20 @@ def review_path(path: str | Path) -> Path:
 
 
 def review_workbook(path: str | Path, *, today: dt.date, quotes: Iterable[Quote] = (),
-                    new_orders: str | Path | None = None, out: str | Path | None = None,
+                    orders: str | Path | None = None, out: str | Path | None = None,
                     weekly: str = defaults.WEEKLY, lang: str | None = None, write: bool = True,
                     vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> Review:
     """Review the new order lines of the master workbook `path` and write `name.review.xlsx` beside it.
 
-    The lines are those whose 状态 says 新单 / 待评审 / new, or every line of `new_orders` (a separate
+    The lines are those whose 状态 says 新单 / 待评审 / new, or every line of `orders` (a separate
     new-orders workbook) when given. `quotes` is the quote log (`delivery.store.Store(data_dir).quotes()`);
     none means every price is unquoted. `write=False` reviews without writing. The master is only read.
     """
     path = Path(path)
     master = load_master(path, vocabulary=vocabulary)
     lang = lang or master.orders.lang
-    if new_orders is not None:
-        lines = read_table(open_book(new_orders), vocabulary.orders).rows
+    if orders is not None:
+        lines = read_table(open_book(orders), vocabulary.orders).rows
     else:
         lines = [r for r in master.orders.rows if is_new(r, vocabulary)]
     calendar, issues = master.calendar_and_issues(weekly=weekly, lang=lang)
@@ -83,7 +83,7 @@ def review_workbook(path: str | Path, *, today: dt.date, quotes: Iterable[Quote]
                      *calendar.issues_for(review.years, sheet=sheet, lang=lang)]
     if write:
         review.path = write_review_xlsx(review, Path(out) if out else review_path(path), lang=lang,
-                                        inputs=[Path(p) for p in (path, new_orders) if p])
+                                        inputs=[Path(p) for p in (path, orders) if p])
     return review
 
 

@@ -243,10 +243,10 @@ def quote_context(request: QuoteRequest, lines: list[QuotedLine], *, quote_no: s
     }
 
 
-def make_quote(request_path: Path | str, *, out_dir: Path | str, quote_log: QuoteLog, today: dt.date,
+def make_quote(request_path: Path | str, *, out: Path | str, quote_log: QuoteLog, today: dt.date,
                pdf: bool = False, soffice: str = "soffice", template: Path | str | None = None,
                unit_places: int | None = None, company: Mapping[str, str] | None = None) -> QuoteResult:
-    """Price a request and write `Q{yyyy}{seq}-{customer}.xlsx` (and its PDF) into `out_dir`.
+    """Price a request and write `Q{yyyy}{seq}-{customer}.xlsx` (and its PDF) into `out`.
 
     The quote number comes from `quote_log` (the store's quote_seq) in the same transaction that appends
     each quoted tier to its log, so numbers never repeat, even across runs; the file is written inside that
@@ -255,7 +255,7 @@ def make_quote(request_path: Path | str, *, out_dir: Path | str, quote_log: Quot
     raised before anything is numbered or written. `company` (gendan.toml's [company]) fills company cells
     the request leaves blank.
     """
-    request_path, out_dir = Path(request_path), Path(out_dir)
+    request_path, out = Path(request_path), Path(out)
     if pdf and shutil.which(soffice) is None:
         raise PdfError(f"cannot make a PDF of the quote for {request_path.name}: LibreOffice ({soffice}) is "
                        "not installed; install libreoffice-calc (and fonts-noto-cjk) or leave out --pdf")
@@ -272,7 +272,7 @@ def make_quote(request_path: Path | str, *, out_dir: Path | str, quote_log: Quot
         return result
 
     def target(quote_no: str) -> Path:
-        return out_dir / f"{quote_no}-{_safe_name(customer)}.xlsx"
+        return out / f"{quote_no}-{_safe_name(customer)}.xlsx"
 
     def write(quote_no: str) -> list[Quote]:
         fill_template(template or DEFAULT_TEMPLATE,
@@ -285,5 +285,5 @@ def make_quote(request_path: Path | str, *, out_dir: Path | str, quote_log: Quot
     result.quote_no = quote_log.record_quote(today.year, write)
     result.path = target(result.quote_no)
     if pdf:
-        result.pdf = to_pdf(result.path, out_dir, soffice=soffice)
+        result.pdf = to_pdf(result.path, out, soffice=soffice)
     return result

@@ -256,14 +256,15 @@ def read_theirs(path: str | Path, *, sheet: str | None = None, mode: str | None 
 
 
 def reconcile_files(ours: str | Path, theirs: str | Path, *, customer: str | None = None,
-                    period: str | None = None, as_of: dt.date | None = None, theirs_sheet: str | None = None,
-                    mode: str | None = None, lang: str = "zh", **tolerances: Any) -> Reconciliation:
-    """What `gendan-xl reconcile --ours ... --theirs ...` prints.
+                    period: str | None = None, as_of: dt.date | None = None, sheet: str | None = None,
+                    bank: bool = False, lang: str = "zh", **tolerances: Any) -> Reconciliation:
+    """What `gendan-xl reconcile --ours ... --theirs ...` prints. `sheet` is the sheet of their file to read;
+    `bank` says their file is a bank receipts export (otherwise a sheet or file named like one says so).
 
     `ours` is the master workbook (with 出货 / 期初 sheets: `customer` picks the customer when it holds more
     than one, `period` defaults to the month of their file's last date) or a statement file we produced.
     """
-    their_books = read_theirs(theirs, sheet=theirs_sheet, mode=mode)
+    their_books = read_theirs(theirs, sheet=sheet, mode=BANK if bank else None)
     our_side: Statement | list[Entry]
     our_path = Path(ours)
     statement = None

@@ -143,3 +143,17 @@ def build_master_xlsm(path: str | Path, orders: list | None = None, *, examples:
 def build_sample_xlsm(out_dir: Path = SAMPLES) -> Path:
     """workbooks/orders.xlsm (+ orders.py): the sample orders with buttons."""
     return build_master_xlsm(Path(out_dir) / "orders.xlsm", make_orders())
+
+
+def init_workbook(path: str | Path, *, xlsm: bool = False) -> list[Path]:
+    """A new, empty master workbook at `path` (the `init-workbook` command): the sample's sheets and headers
+    without its orders; with `xlsm` (or an .xlsm name) the macro twin with the 刷新状态 / 校验 buttons and the
+    `<name>.py` its buttons import, beside it. Returns what was written; never overwrites anything."""
+    path = Path(path)
+    if path.exists():
+        raise GendanError(f"{path} already exists; choose another name (we never overwrite a workbook)")
+    if xlsm or path.suffix.lower() == ".xlsm":
+        build_master_xlsm(path, [], examples=False)
+        return [path, path.with_suffix(".py")]
+    build_master(path, [], examples=False)
+    return [path]

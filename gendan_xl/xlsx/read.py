@@ -27,8 +27,7 @@ from gendan_xl.errors import MissingColumnsError, MissingSheetError, UnusableWor
 from gendan_xl.xlsx.package import find_sheet, inflate_member, open_package
 from gendan_xl.xlsx.validations import (Area, ListValidation, classify, parse_sqref, parse_validations,
                                         sheet_tail, workbook_names, workbook_tables)
-from gendan_xl.schema import (DATE, INT, NUMBER, ORDERS, TEXT, HeaderMatch, SheetSchema, fold_key, header_language,
-                              match_header_row, fold_key)
+from gendan_xl.schema import (DATE, INT, NUMBER, ORDERS, TEXT, HeaderMatch, SheetSchema, fold_key, header_language, match_header_row)
 
 HEADER_SEARCH_ROWS = 20
 # A row whose first text says one of these ends the table: people put totals under their data.

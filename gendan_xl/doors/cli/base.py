@@ -21,8 +21,12 @@ Handler = Callable[[argparse.Namespace], int]
 COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Handler]] = {}
 
 
-def command(name: str, help_: str, example: str, setup: Callable[[argparse.ArgumentParser], None]):
-    """Register a subcommand: `setup(parser)` adds its options; the decorated function runs it."""
+WRAPS: dict[str, str] = {}  # command → the exported library function (gendan_xl.__all__) it is a door onto
+
+
+def command(name: str, help_: str, example: str, setup: Callable[[argparse.ArgumentParser], None], *, wraps: str):
+    """Register a subcommand: `setup(parser)` adds its options; the decorated function runs it by calling the
+    library function `wraps` (a name in gendan_xl.__all__, whose parameters the options are named after)."""
 
     def full_setup(p: argparse.ArgumentParser) -> None:
         p.description = help_
@@ -33,6 +37,7 @@ def command(name: str, help_: str, example: str, setup: Callable[[argparse.Argum
     def register(handler: Handler) -> Handler:
         COMMANDS[name] = (full_setup, handler)
         _HELP[name] = help_
+        WRAPS[name] = wraps
         return handler
 
     return register

@@ -21,10 +21,11 @@ def _report_setup(p: argparse.ArgumentParser) -> None:
 
 
 @command("report", "The daily overdue report: one mail per merchandiser and a summary to the team lead.",
-         "gendan-xl report overdue workbooks/orders.xlsx --today 2026-11-26 --send", _report_setup)
+         "gendan-xl report overdue workbooks/orders.xlsx --today 2026-11-26 --send", _report_setup, wraps="overdue_mails")
 def cmd_report(args: argparse.Namespace) -> int:
     from gendan_xl.doors.wiring import overdue_plan, require_workbook
     from gendan_xl.delivery.report import status_workbook
+    from gendan_xl.xlsx.writer import write_new_workbook
 
     settings = settings_for(args, args.workbook)
     today = args.today or dt.date.today()
@@ -40,9 +41,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         code = send_mails(settings, plan.mails, job="overdue-report", period=plan.period, args=args, as_json=args.json)
         return max(code, EXIT_ISSUES if plan.no_email else EXIT_OK)  # someone's orders went to nobody
     print_status(status, (args.workbook or settings.workbook).name, settings.lang)
-    out = settings.out_dir / f"交期日报-{today.isoformat()}.xlsx"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(status_workbook(status.result.lines, today, settings.lang))
+    out = write_new_workbook(status_workbook(status.result.lines, today, settings.lang),
+                             settings.out_dir / f"交期日报-{today.isoformat()}.xlsx")
     note(f"wrote {out}; {len(plan.mails)} mails planned (use --send or --dry-run)")
     return EXIT_OK
 
@@ -58,7 +58,7 @@ def _jobs_setup(p: argparse.ArgumentParser) -> None:
 
 
 @command("jobs", "Scheduled jobs from jobs/jobs.toml: the 08:30 overdue report, monthly statements, hourly checks.",
-         "gendan-xl jobs run overdue-report --today 2026-11-26", _jobs_setup)
+         "gendan-xl jobs run overdue-report --today 2026-11-26", _jobs_setup, wraps="run_job")
 def cmd_jobs(args: argparse.Namespace) -> int:
     from gendan_xl.doors.wiring import job_context
     from gendan_xl.delivery.jobs import JobState, job_table, run_due, run_job, schedule_loop
@@ -97,7 +97,7 @@ def _demo_setup(p: argparse.ArgumentParser) -> None:
 
 
 @command("demo", "Run the main job on the bundled sample workbooks (copies in build/demo).",
-         "gendan-xl demo --today 2026-11-26", _demo_setup)
+         "gendan-xl demo --today 2026-11-26", _demo_setup, wraps="run_demo")
 def cmd_demo(args: argparse.Namespace) -> int:
     from gendan_xl.books.new_master import TODAY
     from gendan_xl.doors.cli import main  # the demo types the same commands a user would

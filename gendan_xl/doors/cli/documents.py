@@ -17,7 +17,7 @@ def _quote_setup(p: argparse.ArgumentParser) -> None:
 
 
 @command("quote", "Price a quote request (VAT rebate, incoterms, tiers) and fill the bilingual quotation.",
-         "gendan-xl quote workbooks/quote_request.xlsx --pdf", _quote_setup)
+         "gendan-xl quote workbooks/quote_request.xlsx --pdf", _quote_setup, wraps="make_quote")
 def cmd_quote(args: argparse.Namespace) -> int:
     from gendan_xl.books.quotes import make_quote
     from gendan_xl.delivery.store import Store
@@ -25,7 +25,7 @@ def cmd_quote(args: argparse.Namespace) -> int:
     settings = settings_for(args, args.request)
     output_dir(args.out, args.request)
     with Store(settings.data_dir) as store:
-        result = make_quote(args.request, out_dir=args.out or settings.out_dir / "quotes", quote_log=store,
+        result = make_quote(args.request, out=args.out or settings.out_dir / "quotes", quote_log=store,
                             today=args.today or dt.date.today(), pdf=args.pdf)
     print_json(result.to_dict()) if args.json else print(result.to_text())
     return EXIT_OK if result.ok else EXIT_ISSUES
@@ -46,15 +46,14 @@ def _statement_setup(p: argparse.ArgumentParser) -> None:
 
 
 @command("statement", "Statements of account (对账单): balances, documents, open items and ageing.",
-         "gendan-xl statement workbooks/orders.xlsx --period 2026-06 --out build/statements --pdf", _statement_setup)
+         "gendan-xl statement workbooks/orders.xlsx --period 2026-06 --out build/statements --pdf", _statement_setup, wraps="statements_from_workbook")
 def cmd_statement(args: argparse.Namespace) -> int:
     from gendan_xl.books.accounts import statements_from_workbook, write_statement
 
     settings = settings_for(args, args.workbook)
     output_dir(args.out, args.workbook)
-    basis = {"invoice": "invoice_date", "due": "due_date"}[args.basis]
     statements = statements_from_workbook(args.workbook, args.period, customer=args.customer, as_of=args.as_of,
-                                          ageing_basis=basis, lang=args.lang)
+                                          basis=args.basis, lang=args.lang)
     if args.send or args.dry_run:
         from gendan_xl.doors.wiring import statement_mails
 
@@ -90,12 +89,12 @@ def _reconcile_setup(p: argparse.ArgumentParser) -> None:
 
 @command("reconcile", "Match the customer's statement (or a bank export) to ours and explain each difference.",
          "gendan-xl reconcile --ours workbooks/orders.xlsx --customer ANK --theirs their-statement.xlsx",
-         _reconcile_setup)
+         _reconcile_setup, wraps="reconcile_files")
 def cmd_reconcile(args: argparse.Namespace) -> int:
     from gendan_xl.books.reconciliation import reconcile_files
 
     rec = reconcile_files(args.ours, args.theirs, customer=args.customer, period=args.period, as_of=args.as_of,
-                          theirs_sheet=args.sheet, mode="bank" if args.bank else None, lang=args.lang)
+                          sheet=args.sheet, bank=args.bank, lang=args.lang)
     print_json(rec.to_dict()) if args.json else print(rec.to_text())
     # 0 only when the two sides agree item for item; explained differences still need someone to act
     return EXIT_OK if all(item.category == "matched" for item in rec.items) else EXIT_ISSUES
@@ -113,7 +112,7 @@ def _review_setup(p: argparse.ArgumentParser) -> None:
 
 
 @command("review", "Order review (订单评审): delivery, price vs quote, credit, terms and MOQ for each new order.",
-         "gendan-xl review workbooks/orders.xlsx --today 2026-11-26", _review_setup)
+         "gendan-xl review workbooks/orders.xlsx --today 2026-11-26", _review_setup, wraps="review_workbook")
 def cmd_review(args: argparse.Namespace) -> int:
     from gendan_xl.books.order_review import review_workbook
     from gendan_xl.delivery.notices import review_mails
@@ -124,7 +123,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     today = args.today or dt.date.today()
     with Store(args.data_dir or settings.data_dir) as store:
         quotes = store.quotes()
-    result = review_workbook(args.workbook, today=today, quotes=quotes, new_orders=args.orders,
+    result = review_workbook(args.workbook, today=today, quotes=quotes, orders=args.orders,
                              out=output_file(args.out, args.workbook, args.orders), weekly=settings.weekly, lang=lang,
                              vocabulary=settings.vocabulary)
     if args.send or args.dry_run:
@@ -146,7 +145,7 @@ def _allocate_setup(p: argparse.ArgumentParser) -> None:
 
 
 @command("allocate", "Allocate short stock to open orders: grade A before B before C, then due date, order date.",
-         "gendan-xl allocate workbooks/orders.xlsx --stock workbooks/stock.xlsx", _allocate_setup)
+         "gendan-xl allocate workbooks/orders.xlsx --stock workbooks/stock.xlsx", _allocate_setup, wraps="allocate_workbook")
 def cmd_allocate(args: argparse.Namespace) -> int:
     from gendan_xl.books.allocation import allocate_workbook
 
@@ -154,7 +153,7 @@ def cmd_allocate(args: argparse.Namespace) -> int:
     lang = args.lang or settings.lang
     skip = tuple(s.strip() for s in args.skip.split(",") if s.strip())
     out = output_file(args.out, args.workbook, args.stock)
-    result = allocate_workbook(args.workbook, args.stock, out=out, skip_statuses=("cancelled", *skip), lang=lang,
+    result = allocate_workbook(args.workbook, args.stock, out=out, skip=("cancelled", *skip), lang=lang,
                                vocabulary=settings.vocabulary)
     print_json(result.to_dict()) if args.json else print(result.to_text(lang))
     return EXIT_OK if result.ok else EXIT_ISSUES

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from gendan_xl.doors.cli.base import (EXIT_ISSUES, EXIT_OK, calendar_options, command, non_negative, note,
                                       output_file, parse_day, print_issues, print_json, print_table, settings_for)
-from gendan_xl.errors import GendanError, Report, UsageError
+from gendan_xl.errors import Report, UsageError
 
 ISSUE_TABLE = {"zh": ("位置", "级别", "代码", "说明"), "en": ("Cell", "Severity", "Code", "Message")}
 
@@ -40,7 +40,7 @@ def _inspect_setup(p: argparse.ArgumentParser) -> None:
 
 @command("inspect", "How gendan-xl reads your workbook: the orders sheet, header row, each header's field, status "
          "words and their stages, unverified calendar years, and the gendan.toml lines to paste. Run it first.",
-         "gendan-xl inspect 订单跟踪表.xlsx", _inspect_setup)
+         "gendan-xl inspect 订单跟踪表.xlsx", _inspect_setup, wraps="inspect_workbook")
 def cmd_inspect(args: argparse.Namespace) -> int:
     from gendan_xl.books.inspection import inspect_workbook
 
@@ -62,7 +62,7 @@ def _validate_setup(p: argparse.ArgumentParser) -> None:
 
 
 @command("validate", "Check a master order workbook and list every problem at its cell.",
-         "gendan-xl validate workbooks/orders_messy.xlsx --lang en", _validate_setup)
+         "gendan-xl validate workbooks/orders_messy.xlsx --lang en", _validate_setup, wraps="validate_workbook")
 def cmd_validate(args: argparse.Namespace) -> int:
     from gendan_xl.xlsx.writer import write_issues_xlsx
     from gendan_xl.books.master import validate_workbook
@@ -141,7 +141,7 @@ def print_status(status, name: str, lang: str) -> None:
 
 
 @command("status", "Lead-time status of every order in working days: overdue and at-risk orders first.",
-         "gendan-xl status workbooks/orders.xlsx --today 2026-11-26", _status_setup)
+         "gendan-xl status workbooks/orders.xlsx --today 2026-11-26", _status_setup, wraps="status_of")
 def cmd_status(args: argparse.Namespace) -> int:
     from gendan_xl.books.master import load_master, status_of
 
@@ -176,7 +176,7 @@ SIDECAR_NOTE = {
 
 
 @command("refresh", "Write the status, days late/to due, next milestone and reason into the orders sheet.",
-         "gendan-xl refresh workbooks/orders.xlsx --today 2026-11-26", _refresh_setup)
+         "gendan-xl refresh workbooks/orders.xlsx --today 2026-11-26", _refresh_setup, wraps="refresh_workbook")
 def cmd_refresh(args: argparse.Namespace) -> int:
     from gendan_xl.books.refresh import refresh_workbook
 
@@ -204,19 +204,10 @@ def _init_setup(p: argparse.ArgumentParser) -> None:
 
 
 @command("init-workbook", "Create a new, empty master order workbook with the sample's structure.",
-         "gendan-xl init-workbook --xlsm 订单跟踪表.xlsm", _init_setup)
+         "gendan-xl init-workbook --xlsm 订单跟踪表.xlsm", _init_setup, wraps="init_workbook")
 def cmd_init_workbook(args: argparse.Namespace) -> int:
-    from gendan_xl.books.new_master import build_master
+    from gendan_xl.doors.xlsm import init_workbook
 
-    if args.path.exists():
-        raise GendanError(f"{args.path} already exists; choose another name (we never overwrite a workbook)")
-    if args.xlsm or args.path.suffix.lower() == ".xlsm":
-        from gendan_xl.doors.xlsm import build_master_xlsm
-
-        build_master_xlsm(args.path, [], examples=False)
-        print(args.path)
-        print(args.path.with_suffix(".py"))
-    else:
-        build_master(args.path, [], examples=False)
-        print(args.path)
+    for path in init_workbook(args.path, xlsm=args.xlsm):
+        print(path)
     return EXIT_OK
