@@ -33,6 +33,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from gendan_xl import schema
 from gendan_xl.errors import WARNING, Issue
+from gendan_xl.orders import Order
 from gendan_xl.plaintext import text_table
 from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary, fold_key
 
@@ -245,11 +246,11 @@ def whole_number(v: Any) -> int | None:
     return v if isinstance(v, int) else None
 
 
-def allocate(stock: Mapping[str, int], lines: Sequence[Any], customers: Mapping[str, Any], *,
+def allocate(stock: Mapping[str, int], lines: Sequence[Order], customers: Mapping[str, Any], *,
              skip: Iterable[str] = DEFAULT_SKIP, lang: str = "zh", sheet: str = schema.ORDERS.zh,
              vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> Allocation:
-    """Allocate `stock` ({model: available qty}) to the open order `lines` (objects with `.row` and
-    `.values`, as `workbook.Row`) by customer grade, due date, order date, row (see the module docstring).
+    """Allocate `stock` ({model: available qty}) to the open order `lines` by customer grade, due date, order
+    date, row (see the module docstring).
 
     `customers` maps a customer code to its grade (text) or to an object with `.grade` (and `.name`, which
     also resolves); order lines may name the customer by code or name. `skip` are schema.STAGES
@@ -270,30 +271,28 @@ def allocate(stock: Mapping[str, int], lines: Sequence[Any], customers: Mapping[
         left[k] = left.get(k, 0) + max(0, int(qty))
     issues: list[Issue] = []
     queue: dict[str, list[AllocatedLine]] = {}
-    for row in sorted(lines, key=lambda r: r.row):
-        v = row.values
-        status = vocabulary.stage_of(v.get("status"))
+    for order in sorted(lines, key=lambda o: o.row or 0):
+        status = vocabulary.stage_of(order.status)
         if status in skip:
             continue
-        qty, shipped = whole_number(v.get("quantity")), whole_number(v.get("shipped_qty"))
-        if qty is None or "quantity" in row.errors:
-            if v.get("model") not in (None, ""):
-                cell = row.ref("quantity") if "quantity" in getattr(row, "cols", {}) else ""
-                issues.append(Issue("allocation-no-quantity", WARNING, sheet, cell, row.raw.get("quantity"),
-                                    text("no-quantity", lang)))
+        qty, shipped = whole_number(order.quantity), whole_number(order.shipped_qty)
+        if qty is None or "quantity" in order.unreadable:
+            if order.model not in (None, ""):
+                issues.append(Issue("allocation-no-quantity", WARNING, sheet, order.cell("quantity"),
+                                    order.unreadable.get("quantity"), text("no-quantity", lang)))
             continue
         if shipped is None and status == "shipped":
             continue
         open_qty = qty - (shipped or 0)
-        if open_qty <= 0 or v.get("model") in (None, ""):
+        if open_qty <= 0 or order.model in (None, ""):
             continue
-        model_key = fold_key(v["model"])
+        model_key = fold_key(order.model)
         if model_key not in models:
-            models[model_key] = ModelStock(str(v["model"]).strip(), left.get(model_key, 0), listed=model_key in left)
+            models[model_key] = ModelStock(str(order.model).strip(), left.get(model_key, 0), listed=model_key in left)
         queue.setdefault(model_key, []).append(AllocatedLine(
-            row=row.row, order_no=v.get("order_no"), customer=v.get("customer"),
-            grade=grades.get(fold_key(v.get("customer")), ""), model=v["model"], due_date=v.get("customer_due_date"),
-            order_date=v.get("order_date"), open_qty=open_qty, merchandiser=v.get("merchandiser")))
+            row=order.row or 0, order_no=order.order_no, customer=order.customer,
+            grade=grades.get(fold_key(order.customer), ""), model=order.model, due_date=order.customer_due_date,
+            order_date=order.order_date, open_qty=open_qty, merchandiser=order.merchandiser))
     out: list[AllocatedLine] = []
     for model_key, waiting in queue.items():
         waiting.sort(key=lambda x: (grade_rank(x.grade), x.due_date or _FAR, x.order_date or _FAR, x.row))

@@ -81,11 +81,13 @@ def json_value(value: Any) -> Any:
     return value
 
 
-def json_fields(obj: Any) -> dict[str, Any]:
-    """A dataclass as our JSON prints it: every field, in order, through `json_value`; tuples as lists.
-    The `to_dict` of a dataclass that is just its fields."""
+def json_fields(obj: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A dataclass as our JSON prints it: every field (but `skip`), in order, through `json_value`; tuples as
+    lists. The `to_dict` of a dataclass that is just its fields."""
     out = {}
     for f in dataclasses.fields(obj):
+        if f.name in skip:
+            continue
         value = getattr(obj, f.name)
         out[f.name] = [json_value(x) for x in value] if isinstance(value, tuple) else json_value(value)
     return out

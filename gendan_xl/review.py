@@ -48,6 +48,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from gendan_xl.customers import Customer
 from gendan_xl.errors import Issue, json_value
+from gendan_xl.orders import Order
 from gendan_xl.plaintext import text_table
 from gendan_xl.pricing import Quote
 from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary, fold_key, normalize_currency
@@ -287,10 +288,10 @@ def find_quote(quotes: Iterable[Quote], *, customer: Customer | str, model: str,
     return ("found", fit[-1]) if fit else ("below_tier", tiers[0])
 
 
-def is_new(row: Any, vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> bool:
+def is_new(order: Order, vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> bool:
     """Whether an order line waits for review: its 状态 is a word of the `new` stage (新单 / 待评审 / new …, or one
     the user mapped there in [statuses])."""
-    return vocabulary.stage_of(row.values.get("status")) == "new"
+    return vocabulary.stage_of(order.status) == "new"
 
 
 # -------------------------------------------------------------------------------------------- result
@@ -435,8 +436,8 @@ class Review:
 
 # ---------------------------------------------------------------------------------------------- core
 
-def _order_terms(row: Any) -> str | None:
-    for header, raw in getattr(row, "extra", {}).items():
+def _order_terms(order: Order) -> str | None:
+    for header, raw in order.extra.items():
         if fold_key(header) in _TERMS_HEADERS and raw not in (None, ""):
             return str(raw).strip()
     return None
@@ -450,7 +451,7 @@ def _same_terms(a: str, b: str) -> bool:
 
 
 def review_orders(
-    lines: Sequence[Any],
+    lines: Sequence[Order],
     *,
     today: dt.date,
     calendar: WorkCalendar,
@@ -459,7 +460,7 @@ def review_orders(
     quotes: Iterable[Quote] = (),
     open_balances: Mapping[str, Decimal] | None = None,
 ) -> Review:
-    """Review each of `lines` (objects with `.row` and `.values`, as `workbook.Row`) in row order.
+    """Review each of the order `lines` in row order.
 
     `products` is keyed by model (any spelling `_key` folds), `customers` by code; None means the
     workbook has no such sheet (the checks that need it become conditions). `open_balances` maps a
@@ -472,19 +473,18 @@ def review_orders(
     pending: dict[str, Decimal] = {}  # customer code → amounts of earlier non-rejected lines
     years: set[int] = set()
     out = []
-    for row in sorted(lines, key=lambda r: r.row):
-        v = row.values
-        qty = v.get("quantity")
+    for order in sorted(lines, key=lambda o: o.row or 0):
+        qty = order.quantity
         qty = int(qty) if isinstance(qty, (int, Decimal)) and not isinstance(qty, bool) else None
-        price = v.get("unit_price")
-        currency = normalize_currency(v.get("currency")) if v.get("currency") else ""
-        amount = v.get("amount")
+        price = order.unit_price
+        currency = normalize_currency(order.currency) if order.currency else ""
+        amount = order.amount
         if amount is None and qty is not None and price is not None:
             amount = Decimal(qty) * price
-        line = LineReview(row=row.row, order_no=v.get("order_no"), customer=v.get("customer"), model=v.get("model"),
+        line = LineReview(row=order.row or 0, order_no=order.order_no, customer=order.customer, model=order.model,
                           quantity=qty, unit_price=price, currency=currency, amount=amount,
-                          order_date=v.get("order_date"), due_date=v.get("customer_due_date"),
-                          merchandiser=v.get("merchandiser"))
+                          order_date=order.order_date, due_date=order.customer_due_date,
+                          merchandiser=order.merchandiser)
         reasons = line.reasons
 
         def add(code: str, **params: Any) -> None:
@@ -583,7 +583,7 @@ def review_orders(
                         over=exposure - cust.credit_limit, **shown)
 
             # terms
-            terms = _order_terms(row)
+            terms = _order_terms(order)
             bad = False
             if currency and cust.currency and currency != cust.currency:
                 add("currency-mismatch", currency=currency, expected=cust.currency)

@@ -83,6 +83,7 @@ import numpy as np
 
 from gendan_xl import schema
 from gendan_xl.errors import Issue
+from gendan_xl.orders import Order
 from gendan_xl.schema import DEFAULT_VOCABULARY, STAGES, Vocabulary, fold_key, is_cancel_flag
 from gendan_xl.workdays import WorkCalendar, years_of
 
@@ -424,7 +425,7 @@ _BEFORE_SHIPPING = frozenset(STAGES) - {"partially_shipped", "shipped", "cancell
 
 
 def compute_status(
-    rows: Sequence[Any],
+    orders: Sequence[Order],
     products: Mapping[str, LeadTimes | Mapping[str, Any] | None],
     calendar: WorkCalendar,
     today: _dt.date,
@@ -433,23 +434,20 @@ def compute_status(
     due: str = "customer",
     vocabulary: Vocabulary = DEFAULT_VOCABULARY,
 ) -> StatusResult:
-    """The status of every order row (objects with `.row` and `.values`, as `xlsx.read.Row`).
+    """The status of every order line.
 
     `products` maps model → LeadTimes, or a product row's values dict; a model that is missing or maps
-    to None has no plan. See `status_from_columns`, which this calls with the rows' values by field.
+    to None has no plan. See `status_from_columns`, which this calls with the orders' values by field.
     """
-    rows = list(rows)
-    values = [r.values for r in rows]
-    columns = {f: [v.get(f) for v in values] for f in STATUS_FIELDS}
+    orders = list(orders)
+    columns = {f: [getattr(o, f) for o in orders] for f in STATUS_FIELDS}
     used = _due_fields(due)
     bad_due: dict[int, Any] = {}
-    for i, r in enumerate(rows):
-        errors = getattr(r, "errors", None)
-        if errors:
-            f = next((f for f in used if errors.get(f)), None)
-            if f is not None:
-                bad_due[i] = (getattr(r, "raw", None) or {}).get(f)
-    return status_from_columns(columns, [r.row for r in rows], products, calendar, today, warning_days,
+    for i, o in enumerate(orders):
+        f = next((f for f in used if f in o.unreadable), None) if o.unreadable else None
+        if f is not None:
+            bad_due[i] = o.unreadable[f]
+    return status_from_columns(columns, [o.row or 0 for o in orders], products, calendar, today, warning_days,
                                due=due, vocabulary=vocabulary, bad_due=bad_due)
 
 

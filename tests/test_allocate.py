@@ -14,7 +14,7 @@ from python_calamine import CalamineWorkbook
 from gendan_xl.allocate import TEXT, allocate, grade_rank
 from gendan_xl.books.allocation import STOCK, allocate_workbook, allocation_path, read_stock
 from gendan_xl.errors import MissingColumnsError, UnusableWorkbookError
-from gendan_xl.xlsx.read import Row
+from gendan_xl.orders import Order
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("build_stock", ROOT / "workbooks" / "build_stock.py")
@@ -26,10 +26,9 @@ GRADES = {"ANK": "A", "TGT": "A", "BLK": "B", "DGT": "C", "NOG": ""}
 
 def line(row: int, customer: str = "ANK", qty: int | None = 1000, due=dt.date(2026, 12, 15),
          ordered=dt.date(2026, 11, 1), model: str = "PB-10K", shipped: int | None = None,
-         status: str = "已确认") -> Row:
-    values = {"order_no": f"SO{row:03d}", "customer": customer, "model": model, "quantity": qty,
-              "customer_due_date": due, "order_date": ordered, "shipped_qty": shipped, "status": status}
-    return Row(row=row, values=values, raw=dict(values), cols={"quantity": 3})
+         status: str = "已确认") -> Order:
+    return Order(row=row, order_no=f"SO{row:03d}", customer=customer, model=model, quantity=qty, customer_due_date=due,
+                 order_date=ordered, shipped_qty=shipped, status=status, cells={"quantity": f"D{row}"})
 
 
 def served(result):

@@ -13,6 +13,7 @@ from python_calamine import CalamineWorkbook
 from gendan_xl import schema
 from gendan_xl.delivery.mail import Mailer
 from gendan_xl.delivery.report import counts, overdue_mail, overdue_mails, status_workbook, subject_for, urgent
+from gendan_xl.orders import orders_from_rows
 from gendan_xl.status import Line, compute_status, products_from_rows
 from gendan_xl.xlsx.read import read_sheet
 from gendan_xl.workdays import WorkCalendar
@@ -142,7 +143,7 @@ def test_counts_per_customer_in_the_summary_sheet():
 def sample_status() -> list[Line]:
     orders = read_sheet(SAMPLE, schema.ORDERS)
     products = products_from_rows(read_sheet(SAMPLE, schema.PRODUCTS).rows)
-    return compute_status(orders.rows, products, WorkCalendar(), TODAY).lines
+    return compute_status(orders_from_rows(orders.rows), products, WorkCalendar(), TODAY).lines
 
 
 def test_the_sample_workbook_report_arrives_through_smtp(tmp_path):

@@ -23,7 +23,7 @@ from gendan_xl.customers import Customer
 from gendan_xl.pricing import Quote
 from gendan_xl.review import ACCEPT, CONDITIONS, REASONS, REJECT, TEXT, Product, Reason, find_quote, review_orders
 from gendan_xl.status import LeadTimes, compute_status
-from gendan_xl.xlsx.read import Row
+from gendan_xl.orders import Order
 from gendan_xl.workdays import WorkCalendar
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,12 +32,12 @@ CAL = WorkCalendar()  # official China calendar: 2026 National Day 10-01…10-07
 D = Decimal
 
 
-def line(row: int = 5, extra: dict | None = None, **values) -> Row:
+def line(row: int = 5, extra: dict | None = None, **values) -> Order:
     base = {"order_no": f"SO{row:04d}", "customer": "ANK", "model": "PB-10K", "quantity": 5000,
             "unit_price": D("8.30"), "currency": "USD", "order_date": dt.date(2026, 11, 20),
             "customer_due_date": dt.date(2027, 1, 29), "status": "新单", "merchandiser": "张丽"}
     base.update(values)
-    return Row(row=row, values=base, raw=dict(base), extra=extra or {})
+    return Order(row=row, **base, extra=extra or {})
 
 
 PRODUCTS = {

@@ -9,6 +9,7 @@ import pytest
 
 from gendan_xl.status import (MILESTONE_LABELS, REASONS, STATUS_LABELS, STATUSES, LeadTimes, compute_status,
                               products_from_rows)
+from gendan_xl.orders import Order
 from gendan_xl.xlsx.read import Row
 from gendan_xl.workdays import WorkCalendar
 
@@ -28,7 +29,7 @@ def order(n=2, **values):
     values.setdefault("model", "A-100")
     values.setdefault("quantity", 1000)
     values.setdefault("merchandiser", "王芳")
-    return Row(row=n, values=values)
+    return Order(row=n, **values)
 
 
 def one(today=TODAY, products=PRODUCTS, calendar=CAL, warning_days=3, due="customer", **values):

@@ -360,12 +360,12 @@ def test_status_json_carries_the_whole_plan_of_each_line(tmp_path, capsys):
 def test_review_and_allocation_read_the_users_status_words():
     from gendan_xl.allocate import allocate
     from gendan_xl.review import is_new
-    from gendan_xl.xlsx.read import Row
+    from gendan_xl.orders import Order
 
     mine = Vocabulary.of(statuses={"待审单": "new", "已走": "shipped"})
-    assert is_new(Row(row=2, values={"status": "待审单"}), mine) and not is_new(Row(row=2, values={"status": "待审单"}))
-    lines = [Row(row=2, values={"order_no": "A", "customer": "X", "model": "PB 10K", "quantity": 100, "status": "已走"}),
-             Row(row=3, values={"order_no": "B", "customer": "X", "model": "pb-10k", "quantity": 100})]
+    assert is_new(Order(row=2, status="待审单"), mine) and not is_new(Order(row=2, status="待审单"))
+    lines = [Order(row=2, order_no="A", customer="X", model="PB 10K", quantity=100, status="已走"),
+             Order(row=3, order_no="B", customer="X", model="pb-10k", quantity=100)]
     # 已走 (the user's word for shipped, quantity blank) is fully shipped: B alone takes the stock; the model is
     # matched across spaces, hyphens and case, as validation matches it
     result = allocate({"PB-10K": 100}, lines, {"X": "A"}, vocabulary=mine)

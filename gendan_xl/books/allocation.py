@@ -15,6 +15,7 @@ import xlsxwriter
 from gendan_xl import schema
 from gendan_xl.allocate import DEFAULT_SKIP, Allocation, allocate, grades_from_rows, text, whole_number
 from gendan_xl.books.master import load_master
+from gendan_xl.orders import orders_from_rows
 from gendan_xl.errors import WARNING, Issue, MissingColumnsError, MissingSheetError
 from gendan_xl.schema import DEFAULT_VOCABULARY, SheetSchema, Vocabulary, column, fold_key
 from gendan_xl.xlsx.read import open_book, read_table
@@ -107,7 +108,7 @@ def allocate_workbook(path: str | Path, stock: str | Path, *, out: str | Path | 
         for r in master.customers.rows:
             if r.values.get("name") and r.values.get("code"):
                 names.setdefault(str(r.values["name"]), grades.get(str(r.values["code"]), ""))
-    result = allocate(available, master.orders.rows, {**names, **grades}, skip=skip, lang=lang,
+    result = allocate(available, orders_from_rows(master.orders.rows), {**names, **grades}, skip=skip, lang=lang,
                       sheet=master.orders.sheet, vocabulary=vocabulary)
     result.issues[:0] = [*master.notes, *stock_issues]
     if write:

@@ -12,6 +12,7 @@ from pathlib import Path
 from gendan_xl import defaults, schema
 from gendan_xl.errors import WARNING, Issue, MissingColumnsError, MissingSheetError, Report
 from gendan_xl.messages import make_issue
+from gendan_xl.orders import orders_from_rows
 from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary
 from gendan_xl.status import STATUS_FIELDS, StatusResult, compute_status, products_from_rows, status_from_columns
 from gendan_xl.validate import check_orders, check_status_words
@@ -178,7 +179,7 @@ def status_of(master: Master, *, today: dt.date, warning_days: int = defaults.WA
                                      warning_days=warning_days, due=due, vocabulary=master.vocabulary,
                                      bad_due=bad_due)
     else:
-        result = compute_status(orders.rows, products, calendar, today, warning_days=warning_days, due=due,
-                                vocabulary=master.vocabulary)
+        result = compute_status(orders_from_rows(orders.rows), products, calendar, today, warning_days=warning_days,
+                                due=due, vocabulary=master.vocabulary)
     sheet = master.calendar.sheet if master.calendar is not None else schema.CALENDAR.zh
     return MasterStatus(master, result, master.notes + issues + result.calendar_issues(lang, sheet=sheet))

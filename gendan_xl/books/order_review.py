@@ -20,6 +20,7 @@ from gendan_xl import defaults, schema
 from gendan_xl.books.accounts import read_accounts
 from gendan_xl.books.master import load_master
 from gendan_xl.errors import WARNING, Issue, MissingSheetError
+from gendan_xl.orders import orders_from_rows
 from gendan_xl.pricing import Quote
 from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary
 from gendan_xl.customers import customers_from_rows
@@ -69,9 +70,9 @@ def review_workbook(path: str | Path, *, today: dt.date, quotes: Iterable[Quote]
     master = load_master(path, vocabulary=vocabulary)
     lang = lang or master.orders.lang
     if orders is not None:
-        lines = read_table(open_book(orders), vocabulary.orders).rows
+        lines = orders_from_rows(read_table(open_book(orders), vocabulary.orders).rows)
     else:
-        lines = [r for r in master.orders.rows if is_new(r, vocabulary)]
+        lines = [o for o in orders_from_rows(master.orders.rows) if is_new(o, vocabulary)]
     calendar, issues = master.calendar_and_issues(weekly=weekly, lang=lang)
     products = products_from_rows(master.products.rows) if master.products is not None else None
     customers = customers_from_rows(master.customers.rows) if master.customers is not None else None
