@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from dataclasses import dataclass
 from pathlib import Path
 
 import xlsxwriter
+
+from gendan_xl.orders import Order
 
 SAMPLES = Path(__file__).resolve().parents[2] / "workbooks"
 TODAY = dt.date(2026, 11, 26)
@@ -84,30 +85,6 @@ CALENDAR = [  # the factory's own days: they win over the official calendar
 ]
 
 
-@dataclass
-class Order:
-    order_no: str
-    customer: str
-    po: str
-    model: str
-    name: str
-    qty: int
-    price: float
-    currency: str
-    order_date: dt.date
-    due: dt.date
-    factory_due: dt.date | None
-    material: dt.date | None
-    production: dt.date | None
-    finish: dt.date | None
-    inspection: dt.date | None
-    ship: dt.date | None
-    shipped: int | None
-    status: str
-    merchandiser: str
-    remark: str
-
-
 def make_orders(seed: int = 2026, count: int = 200) -> list[Order]:
     rnd = random.Random(seed)
     orders = []
@@ -124,10 +101,10 @@ def make_orders(seed: int = 2026, count: int = 200) -> list[Order]:
         qty = max(qty, prod[9])
         price = round(prod[11] * RATES[cust[3]] * rnd.uniform(0.95, 1.08), 2)
         o = Order(
-            order_no=f"SO26{i + 1:04d}", customer=cust[0], po=f"PO-{cust[0]}-{rnd.randrange(10000, 99999)}",
-            model=prod[0], name=prod[1], qty=qty, price=price, currency=cust[3], order_date=order_date, due=due,
-            factory_due=factory_due, material=None, production=None, finish=None, inspection=None, ship=None,
-            shipped=None, status="已确认", merchandiser=MERCHANDISERS[rnd.randrange(len(MERCHANDISERS))], remark="")
+            order_no=f"SO26{i + 1:04d}", customer=cust[0], customer_po=f"PO-{cust[0]}-{rnd.randrange(10000, 99999)}",
+            model=prod[0], product_name=prod[1], quantity=qty, unit_price=price, currency=cust[3], order_date=order_date,
+            customer_due_date=due, factory_due_date=factory_due, status="已确认",
+            merchandiser=MERCHANDISERS[rnd.randrange(len(MERCHANDISERS))], remark="")
         _progress(o, prod, rnd)
         orders.append(o)
     return orders
@@ -137,22 +114,23 @@ def _progress(o: Order, prod: tuple, rnd: random.Random) -> None:
     """Fill the actual milestone dates an order would have reached by TODAY (calendar days, roughly)."""
     material, production, inspection, packing, _ = prod[4:9]
     slip = rnd.choice([0, 0, 0, 1, 2, 4, 8])  # most orders run to plan, some slip
-    steps = [("material", material * 1.4 + slip), ("production", 1), ("finish", production * 1.4 + slip / 2),
-             ("inspection", inspection * 1.4 + 1), ("ship", packing * 1.4 + 2)]
+    steps = [("material_date", material * 1.4 + slip), ("production_date", 1),
+             ("finish_date", production * 1.4 + slip / 2), ("inspection_date", inspection * 1.4 + 1),
+             ("ship_date", packing * 1.4 + 2)]
     when = o.order_date
     for name, days in steps:
         when = when + dt.timedelta(days=round(days))
         if when > TODAY:
             break
         setattr(o, name, when)
-    if o.ship:
-        o.shipped = o.qty
+    if o.ship_date:
+        o.shipped_qty = o.quantity
         o.status = "已出货"
-        if rnd.random() < 0.3 and (TODAY - o.ship).days < 30:  # a recent partial shipment: the rest follows
-            o.shipped = o.qty // 2
+        if rnd.random() < 0.3 and (TODAY - o.ship_date).days < 30:  # a recent partial shipment: the rest follows
+            o.shipped_qty = o.quantity // 2
             o.status = "部分出货"
             o.remark = "分批出货，余数待出"
-    elif o.production:
+    elif o.production_date:
         o.status = "生产中"
     if rnd.random() < 0.03:
         o.status, o.remark = "取消", "客户取消订单"
@@ -194,8 +172,8 @@ ORDER_KINDS = ["text", "text", "text", "text", "text", "int", "money", "text", "
 
 
 def _order_values(o: Order) -> list:
-    return [o.order_no, o.customer, o.po, o.model, o.name, o.qty, o.price, o.currency, None, o.order_date, o.due,
-            o.factory_due, o.material, o.production, o.finish, o.inspection, o.ship, o.shipped, o.status,
+    return [o.order_no, o.customer, o.customer_po, o.model, o.product_name, o.quantity, o.unit_price, o.currency, None, o.order_date, o.customer_due_date,
+            o.factory_due_date, o.material_date, o.production_date, o.finish_date, o.inspection_date, o.ship_date, o.shipped_qty, o.status,
             o.merchandiser, o.remark]
 
 
@@ -224,7 +202,7 @@ def write_orders_sheet(wb, fmt, orders: list[Order], headers: list[str], *, cell
                 values[ORDER_HEADERS.index(header)] = value
         _write_cells(ws, fmt, r, values, ORDER_KINDS)
         # the cached value Excel would show (from the true figures when a cell holds text Excel cannot multiply)
-        qty, price = (v if isinstance(v, (int, float)) else t for v, t in ((values[5], o.qty), (values[6], o.price)))
+        qty, price = (v if isinstance(v, (int, float)) else t for v, t in ((values[5], o.quantity), (values[6], o.unit_price)))
         amount = round(qty * price, 2)
         amount_override = (cells or {}).get((i, "金额"))
         if amount_override is not None:
@@ -303,12 +281,12 @@ def ledger(orders: list[Order]) -> tuple[list, list, list, list]:
     currency = {c[0]: c[3] for c in CUSTOMERS}
     shipments, credit_notes, payments = [], [], []
     seq: dict[str, int] = {}
-    for o in sorted((o for o in orders if o.ship and o.status != "取消"), key=lambda o: o.ship):
-        key = o.ship.strftime("%y%m")
+    for o in sorted((o for o in orders if o.ship_date and o.status != "取消"), key=lambda o: o.ship_date):
+        key = o.ship_date.strftime("%y%m")
         seq[key] = seq.get(key, 0) + 1
         dn = f"S{key}-{seq[key]:03d}"
-        qty = o.shipped or o.qty
-        shipments.append([dn, o.ship, o.customer, o.order_no, o.model, qty, o.price, round(qty * o.price, 2),
+        qty = o.shipped_qty or o.quantity
+        shipments.append([dn, o.ship_date, o.customer, o.order_no, o.model, qty, o.unit_price, round(qty * o.unit_price, 2),
                           o.currency, f"INV{key}{seq[key]:03d}", ""])
     for i, s in enumerate(shipments):
         if rnd.random() < 0.05:
@@ -378,17 +356,17 @@ def messy_orders(orders: list[Order]) -> tuple[list[Order], dict]:
     import copy
     rows = copy.deepcopy(orders)
     a, b = DUPLICATE_OF
-    rows[b].order_no, rows[b].model, rows[b].name = rows[a].order_no, rows[a].model, rows[a].name
+    rows[b].order_no, rows[b].model, rows[b].product_name = rows[a].order_no, rows[a].model, rows[a].product_name
     # keep planted rows free of side effects: the over-shipped row has a quantity below 999999 anyway,
     # the due-before-order row must not also be shipped before its order date, etc.
     for idx in (27, 28):
         rows[idx].order_date = dt.date(2026, 1, 20)
-        rows[idx].due = dt.date(2026, 3, 10)
-        rows[idx].ship = dt.date(2026, 3, 5) if rows[idx].ship else None
-        for f in ("factory_due", "material", "production", "finish", "inspection"):
+        rows[idx].customer_due_date = dt.date(2026, 3, 10)
+        rows[idx].ship_date = dt.date(2026, 3, 5) if rows[idx].ship_date else None
+        for f in ("factory_due_date", "material_date", "production_date", "finish_date", "inspection_date"):
             if getattr(rows[idx], f):
                 setattr(rows[idx], f, dt.date(2026, 2, 10))
-    rows[24].ship, rows[24].shipped = None, None  # the zero-quantity line has not shipped anything
+    rows[24].ship_date, rows[24].shipped_qty = None, None  # the zero-quantity line has not shipped anything
     cells = {(i, h): typed(_order_values(rows[i])[ORDER_HEADERS.index(h)]) for i, h, typed in HABITS}
     cells.update({(i, h): v for i, h, v, _ in PLANTED})
     return rows, cells
@@ -399,7 +377,7 @@ def build_messy(path: Path, orders: list[Order]) -> None:
     wb = xlsxwriter.Workbook(str(path))
     fmt = _formats(wb)
     headers = [MESSY_HEADERS.get(h, h) for h in ORDER_HEADERS]
-    tail = [[], ["合计", None, None, None, None, sum(o.qty for o in rows)], [],
+    tail = [[], ["合计", None, None, None, None, sum(o.quantity for o in rows)], [],
             ["制表：张丽", None, None, "审核：王经理"]]
     write_orders_sheet(wb, fmt, rows, headers, cells=cells, tail=tail)
     write_master_sheets(wb, fmt, rows)
@@ -420,8 +398,9 @@ def new_orders() -> list[Order]:
     """Orders received on the sample's "today", waiting for review (状态 新单): one to accept, one priced
     below the quote, one whose due date cannot be met, one from a customer over its credit limit."""
     def line(no, cust, cur, model, name, qty, price, due, who):
-        return Order(no, cust, f"PO-{cust}-{no[-2:]}", model, name, qty, price, cur, TODAY, due, None, None, None,
-                     None, None, None, None, "新单", who, "")
+        return Order(order_no=no, customer=cust, customer_po=f"PO-{cust}-{no[-2:]}", model=model, product_name=name,
+                     quantity=qty, unit_price=price, currency=cur, order_date=TODAY, customer_due_date=due,
+                     status="新单", merchandiser=who, remark="")
 
     return [
         line("SO26R01", "NORDLICHT", "USD", "HD-PB10K", "10000mAh 移动电源", 6000, 8.2253, dt.date(2027, 1, 20), "张丽"),
