@@ -25,7 +25,8 @@ import python_calamine
 import xlsxwriter
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from gendan_xl.xlsx.patch import CFRule, patch_sheet  # noqa: E402
+from gendan_xl.xlsx.condformat import CFRule  # noqa: E402
+from gendan_xl.xlsx.patch import patch_sheet  # noqa: E402
 
 SHEET = "订单"
 

@@ -18,15 +18,11 @@ import python_calamine
 import xlsxwriter
 
 from gendan_xl.errors import GendanError, MissingSheetError, UnusableWorkbookError, WorkbookOpenError
-from gendan_xl.xlsx.patch import (
-    CFRule,
-    PatchResult,
-    is_open,
-    list_worksheets,
-    patch_sheet,
-    sheet_part,
-    sidecar_path,
-)
+from gendan_xl.xlsx.atomic import is_open, sidecar_path
+from gendan_xl.xlsx.condformat import CFRule
+from gendan_xl.xlsx.package import list_worksheets, sheet_part
+from gendan_xl.xlsx.patch import patch_sheet
+from gendan_xl.xlsx.result import PatchResult
 
 from conftest import CORPUS, needs_corpus  # noqa: E402  (../shared/corpus beside the checkout, as CI lays it)
 NOW = dt.datetime(2026, 11, 26, 9, 30, 0)
@@ -639,7 +635,7 @@ def test_columns_write_the_same_as_cells(tmp_path: Path) -> None:
     ("@", False),
 ])
 def test_which_number_formats_show_dates(code: str, is_date: bool) -> None:
-    from gendan_xl.xlsx.patch import _is_date_code
+    from gendan_xl.xlsx.styles import _is_date_code
 
     assert _is_date_code(code) is is_date
 
@@ -695,14 +691,16 @@ def test_rerun_columns_write_the_same_as_cells(tmp_path: Path) -> None:
 
 def test_check_names_the_first_cell_that_reads_back_wrong(orders: Path) -> None:
     # the check compares whole columns at once; when one differs it must still find and name the cell
-    from gendan_xl.xlsx.patch import PatchVerifyError, _group, _verify
+    from gendan_xl.errors import PatchVerifyError
+    from gendan_xl.xlsx.cells import group
+    from gendan_xl.xlsx.check import read_back
 
     written = {7: (2, ["a", "b", "c", "d"]), 8: (2, [True, 2, 3, None])}
     result = patch_sheet(orders, "订单", columns=written, verify=False, now=NOW)
 
     def check(columns, cells=None):
-        _verify(orders, result, _group(cells or {}, columns, b"", False, PatchResult(orders, "订单", "")), set(),
-                orders.name)
+        read_back(orders, result, group(cells or {}, columns, b"", False, PatchResult(orders, "订单", "")), set(),
+                  orders.name)
 
     check(written)
     with pytest.raises(PatchVerifyError, match=r"G4 = 'x' but it reads back as 'c'"):

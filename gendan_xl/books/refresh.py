@@ -22,7 +22,9 @@ from typing import Any, Mapping, Protocol, Sequence
 
 from gendan_xl.errors import Issue
 from gendan_xl.books.master import MasterStatus, load_master, status_of
-from gendan_xl.xlsx.patch import CFRule, is_open, patch_sheet, sidecar_path
+from gendan_xl.xlsx.atomic import is_open, sidecar_path
+from gendan_xl.xlsx.condformat import CFRule
+from gendan_xl.xlsx.patch import patch_sheet
 from gendan_xl.schema import normalize_header
 from gendan_xl.status import STATUS_LABELS, Line
 from gendan_xl.xlsx.read import Columns, col_letter, filled_width, is_blank

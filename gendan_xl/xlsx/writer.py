@@ -70,7 +70,7 @@ def write_new_workbook(data: bytes, target: Path, *, inputs: Iterable[Path] = ()
 
     Refuses to write over one of the `inputs` (the master a review or allocation was read from), and
     while `target` is open in Excel or LibreOffice (its owner file exists)."""
-    from gendan_xl.xlsx.patch import is_open
+    from gendan_xl.xlsx.atomic import is_open
 
     for src in inputs:
         if target.exists() and src.exists() and target.resolve() == src.resolve():
