@@ -26,7 +26,6 @@ import hashlib
 import json
 import logging
 import mimetypes
-import os
 import re
 import smtplib
 import sqlite3
@@ -41,6 +40,7 @@ import jinja2
 
 from gendan_xl.errors import (ConfigError, MailConfigError, MailError, MessageRejected, RecipientRejected,
                               TransientMailError)
+from gendan_xl.xlsx.atomic import write_atomic
 
 log = logging.getLogger("gendan_xl.delivery.mail")
 
@@ -247,10 +247,7 @@ class Outbox:
     def deliver(self, raw: bytes, sender: str, recipient: str, name: str) -> None:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            path = self.folder / f"{name}.eml"
-            tmp = path.with_name(path.name + ".tmp")
-            tmp.write_bytes(raw)
-            os.replace(tmp, path)
+            write_atomic(self.folder / f"{name}.eml", raw)
         except OSError as exc:
             raise TransientMailError(f"cannot write {self.folder}: {exc.strerror or exc}", connection=True) from exc
 

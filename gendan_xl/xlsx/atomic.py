@@ -1,14 +1,24 @@
-"""Writing a file safely beside the user's: the owner files that show a workbook is open, the sidecar we
-write instead, and the backups we keep of what we replace."""
+"""Writing a file we make or change, beside the user's, without ever leaving half of one: the one atomic
+write, the owner files that show a workbook is open, the sidecar we write instead, and the backups we
+keep of what we replace.
+
+Every file gendan-xl writes for the user goes through `AtomicFile` (or `write_atomic`, its short form): a
+temp file in the target's own folder (so the final rename never crosses file systems), written, flushed
+and fsync'd, an optional check of the temp file, an optional backup of the old version, then one
+`os.replace`. Until that replace the target is untouched; on any failure the temp file is removed.
+"""
 from __future__ import annotations
 
 import datetime as _dt
 import os
 import re
+import secrets
 import shutil
 from pathlib import Path
+from typing import Any, BinaryIO, Callable
 
 BACKUP_DIR = ".gendan-backup"
+TEMP_SUFFIX = ".gendan-tmp"  # of our temp files: `.<target name>.<random>.gendan-tmp`
 
 
 def is_open(path: str | os.PathLike[str]) -> Path | None:
@@ -68,3 +78,94 @@ def keep_backup(path: Path, backups: int, now: _dt.datetime) -> Path | None:
     for old in mine[:-backups]:
         old.unlink(missing_ok=True)
     return target
+
+
+# ---------------------------------------------------------------------------------------------------
+# The atomic write
+
+
+class AtomicFile:
+    """A new version of `target`, written into `file` (a temp file beside it) and put in place by `commit`.
+
+    Use it as a context manager: leaving the block without a commit (an exception, a refused check)
+    removes the temp file and leaves `target` as it was.
+    """
+
+    def __init__(self, target: str | os.PathLike[str]):
+        self.target = Path(target)
+        fd, tmp = _new_temp(self.target)
+        self.tmp: Path | None = tmp
+        self.file: BinaryIO = os.fdopen(fd, "w+b")
+
+    def __enter__(self) -> AtomicFile:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.discard()
+
+    def commit(self, *, check: Callable[[Path], Any] | None = None, backups: int = 0,
+               now: _dt.datetime | None = None, mode_of: str | os.PathLike[str] | None = None,
+               busy_error: Exception | None = None) -> Path | None:
+        """Put the written file in place of `target`; returns the backup kept, if any.
+
+        In order: flush and fsync the temp file; `check(temp path)` (it raises to refuse the file); give
+        it the permission bits of `mode_of` (the workbook it replaces or derives from), when given; keep
+        the current `target` as one of `backups` backups (`keep_backup`); `os.replace`. When the system
+        refuses the replace (Windows: the target is open in another program), `busy_error` is raised in
+        place of the PermissionError, when given.
+        """
+        assert self.tmp is not None, "commit after commit or discard"
+        self.file.flush()
+        os.fsync(self.file.fileno())
+        self.file.close()
+        if check is not None:
+            check(self.tmp)
+        if mode_of is not None:
+            try:
+                shutil.copymode(mode_of, self.tmp)
+            except OSError:
+                pass
+        backup = keep_backup(self.target, backups, now or _dt.datetime.now())
+        try:
+            os.replace(self.tmp, self.target)
+        except PermissionError as exc:
+            if busy_error is None:
+                raise
+            raise busy_error from exc
+        self.tmp = None
+        return backup
+
+    def discard(self) -> None:
+        """Close and remove the temp file (nothing once committed)."""
+        self.file.close()
+        if self.tmp is not None:
+            try:
+                os.unlink(self.tmp)
+            except OSError:
+                pass
+            self.tmp = None
+
+
+def write_atomic(target: str | os.PathLike[str], data: bytes | Callable[[BinaryIO], Any]) -> Path:
+    """Write `data` (bytes, or a function that writes into the open binary file) to `target` atomically."""
+    with AtomicFile(target) as new:
+        if isinstance(data, (bytes, bytearray, memoryview)):
+            new.file.write(data)
+        else:
+            data(new.file)
+        new.commit()
+    return Path(target)
+
+
+def _new_temp(target: Path) -> tuple[int, Path]:
+    """A new file beside `target`, opened for writing. Made like `tempfile.mkstemp` (O_EXCL, a random
+    name), but with the permissions any new file gets (0666 less the umask), not mkstemp's 0600, since
+    the temp file becomes the user's file."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temp file name beside {target}")

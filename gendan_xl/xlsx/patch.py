@@ -13,8 +13,8 @@ scanner, rewrites only the cells we own, and copies every other zip member's *co
 
 Safety: `patch_sheet` refuses to write a workbook that is open in Excel or LibreOffice (`is_open`),
 writes a temp file in the same folder, re-reads it with python-calamine to check that every written
-value landed, keeps the previous version in `.gendan-backup/`, then `os.replace`s. On any failure the
-original is untouched and the temp file removed.
+value landed, keeps the previous version in `.gendan-backup/`, then `os.replace`s (`atomic.AtomicFile`).
+On any failure the original is untouched and the temp file removed.
 
 Deliberate surprises:
 - text is always written as an inline string (`t="inlineStr"`), so sharedStrings.xml stays untouched;
@@ -34,7 +34,6 @@ import functools
 import gc
 import os
 import re
-import shutil
 import struct
 import tempfile
 import zipfile
@@ -44,7 +43,7 @@ from typing import Any, Iterable, Mapping
 from xml.etree import ElementTree as ET
 
 from gendan_xl.errors import GendanError, PatchError, UnusableWorkbookError, WorkbookOpenError
-from gendan_xl.xlsx.atomic import is_open, keep_backup, sidecar_path
+from gendan_xl.xlsx.atomic import AtomicFile, is_open, sidecar_path
 from gendan_xl.xlsx.cells import DATE, DATETIME, group
 from gendan_xl.xlsx.check import read_back
 from gendan_xl.xlsx.condformat import CFRule, check_rule
@@ -116,13 +115,12 @@ def patch_sheet(
                 f"again, or write {sidecar_path(src_path).name} instead")
     if not src_path.is_file():
         raise UnusableWorkbookError(f"{src_path} does not exist; check the path")
-    now = now or _dt.datetime.now()
     cf_rules = list(conditional_formats)
     for rule in cf_rules:
         check_rule(rule)
 
     pkg = open_package(src_path)
-    tmp_name = None
+    new: AtomicFile | None = None
     try:
         with pkg.zf, open(src_path, "rb") as src:
             index, part = find_sheet(pkg, src_path, sheet_name)
@@ -150,8 +148,8 @@ def patch_sheet(
                 plan_tables(tables, by_row, pfx, result)
             patcher = SheetPatcher(by_row, styles, tables, cf_rules, result, date_xfs, extend_tables)
 
-            fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".gendan-tmp")
-            with os.fdopen(fd, "w+b") as out, tempfile.TemporaryFile(dir=dest.parent) as spool:
+            new = AtomicFile(dest)
+            with tempfile.TemporaryFile(dir=dest.parent) as spool:
                 # 1. the sheet, deflated into a spool: its tail decides what styles.xml gains
                 comp = _fast_zlib.compressobj(_SHEET_LEVEL, zlib.DEFLATED, -15)
                 crc = usize = csize = 0
@@ -181,7 +179,7 @@ def patch_sheet(
                         replaced[pkg.workbook] = wb
 
                 # 2. the package, in the original member order
-                writer = ZipWriter(out)
+                writer = ZipWriter(new.file)
                 for zi in pkg.zf.infolist():
                     if zi.filename == part:
                         spool.seek(0)
@@ -196,21 +194,15 @@ def patch_sheet(
 
         skipped = patcher.skipped_rc
         del patcher  # and with it the cell templates: the check needs the memory more
-        if verify:
-            read_back(Path(tmp_name), result, by_row, skipped, dest.name)
+
+        def check(tmp: Path) -> None:
+            read_back(tmp, result, by_row, skipped, dest.name)
             result.verified = True
-        try:
-            shutil.copymode(src_path, tmp_name)
-        except OSError:
-            pass
-        if out_path is None:
-            result.backup = keep_backup(src_path, backups, now)
-        try:
-            os.replace(tmp_name, dest)
-        except PermissionError as exc:  # Windows: Excel holds the file open
-            raise WorkbookOpenError(f"{dest.name} cannot be replaced (open in another program?); close it and "
-                                    f"run again, or write {sidecar_path(dest).name} instead") from exc
-        tmp_name = None
+
+        busy = WorkbookOpenError(f"{dest.name} cannot be replaced (open in another program?); close it and "
+                                 f"run again, or write {sidecar_path(dest).name} instead")  # Windows: Excel holds it
+        result.backup = new.commit(check=check if verify else None, backups=backups if out_path is None else 0,
+                                   now=now, mode_of=src_path, busy_error=busy)
         return result
     except (zipfile.BadZipFile, zlib.error, struct.error, ET.ParseError, EOFError) as exc:
         raise UnusableWorkbookError(f"{src_path.name} is damaged ({exc}); open and save it in Excel first") from exc
@@ -222,11 +214,8 @@ def patch_sheet(
         raise PatchError(f"{dest.name} could not be written ({exc.strerror or exc}); "
                          "check the folder is writable and has space") from exc
     finally:
-        if tmp_name is not None:
-            try:
-                os.unlink(tmp_name)
-            except OSError:
-                pass
+        if new is not None:
+            new.discard()
 
 
 def _first(chunks: Iterable[bytes], limit: int) -> Iterable[bytes]:

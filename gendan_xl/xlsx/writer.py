@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tempfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable
@@ -11,6 +10,7 @@ from typing import Any, Iterable
 import xlsxwriter
 
 from gendan_xl.errors import ERROR, WARNING, GendanError, Report, WorkbookOpenError
+from gendan_xl.xlsx.atomic import is_open, write_atomic
 
 ISSUE_HEADERS = {  # one table of the report's column titles
     "zh": ("位置", "严重程度", "代码", "原值", "说明"),
@@ -70,8 +70,6 @@ def write_new_workbook(data: bytes, target: Path, *, inputs: Iterable[Path] = ()
 
     Refuses to write over one of the `inputs` (the master a review or allocation was read from), and
     while `target` is open in Excel or LibreOffice (its owner file exists)."""
-    from gendan_xl.xlsx.atomic import is_open
-
     for src in inputs:
         if target.exists() and src.exists() and target.resolve() == src.resolve():
             raise GendanError(f"{target.name} is an input; write the result to another file")
@@ -79,12 +77,4 @@ def write_new_workbook(data: bytes, target: Path, *, inputs: Iterable[Path] = ()
     if lock is not None:
         raise WorkbookOpenError(f"{target.name} is open ({lock.name}); close it in Excel and run again")
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=target.suffix, dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return write_atomic(target, data)
