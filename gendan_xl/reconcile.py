@@ -538,7 +538,8 @@ def read_theirs(path: str | Path, *, sheet: str | None = None, mode: str | None 
     `mode` is STATEMENT or BANK; by default a file with a payer column (对方户名 / Payer), or named like
     a bank export (银行, 流水, bank), is a bank export.
     """
-    from gendan_xl.xlsx.read import cell_ref, is_blank, parse_date, parse_number  # here: the pure matching imports no reader
+    from gendan_xl.xlsx.read import is_blank, parse_date, parse_number  # here: the pure matching imports no reader
+    from gendan_xl.xlsx.refs import cell_ref
 
     path = Path(path)
     name, grid, date1904 = read_grid(path, sheet)

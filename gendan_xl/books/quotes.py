@@ -46,7 +46,8 @@ from typing import Any, Iterable, Mapping
 from gendan_xl.errors import ERROR, WARNING, GendanError, Issue, MissingSheetError, QuoteInputError, json_value
 from gendan_xl.xlsx.template import PdfError, fill_template, to_pdf
 from gendan_xl.messages import MESSAGES, message, show_value
-from gendan_xl.xlsx.read import cell_ref, open_book, parse_number, read_table, type_cell
+from gendan_xl.xlsx.read import open_book, parse_number, read_table, type_cell
+from gendan_xl.xlsx.refs import cell_ref
 from gendan_xl.schema import DATE, INT, NUMBER, TEXT, Column, SheetSchema, normalize_currency, normalize_header
 
 __all__ = [

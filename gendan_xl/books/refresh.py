@@ -27,7 +27,8 @@ from gendan_xl.xlsx.condformat import CFRule
 from gendan_xl.xlsx.patch import patch_sheet
 from gendan_xl.schema import normalize_header
 from gendan_xl.status import STATUS_LABELS, Line
-from gendan_xl.xlsx.read import Columns, col_letter, filled_width, is_blank
+from gendan_xl.xlsx.read import Columns, filled_width, is_blank
+from gendan_xl.xlsx.refs import MAX_ROW, col_letter
 
 # The columns we own, in order: (key, bilingual header). Headers are user-facing text: this is their table.
 OUTPUT_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -49,7 +50,6 @@ STATUS_COLOURS: dict[str, tuple[str, str]] = {
     "shipped_on_time": ("#C6EFCE", "#006100"),
     "cancelled": ("#D9D9D9", "#595959"),
 }
-LAST_EXCEL_ROW = 1048576
 
 
 @dataclass(frozen=True)
@@ -78,8 +78,9 @@ class RefreshPlan:
     lang: str
 
     def cells(self) -> dict[tuple[int, int], Any]:
-        """{(row, col)} 1-based → value: every cell the plan writes (None clears)."""
-        return {(cw.first_row + i, cw.col + 1): value for cw in self.columns for i, value in enumerate(cw.values)}
+        """{(row, col)} → value (`refs`' convention, as `patch_sheet` takes them): every cell the plan writes
+        (None clears)."""
+        return {(cw.first_row + i, cw.col): value for cw in self.columns for i, value in enumerate(cw.values)}
 
 
 class Grid(Protocol):
@@ -182,7 +183,7 @@ def plan_refresh(status: MasterStatus, sheet: SheetShape | Sequence[Sequence[Any
 
     status_col = col_letter(placed["status"])
     first = hdr + 1
-    sqref = f"{status_col}{first}:{status_col}{LAST_EXCEL_ROW}"
+    sqref = f"{status_col}{first}:{status_col}{MAX_ROW}"
     colours = [ColourRule(sqref, _label(code, lang), *STATUS_COLOURS[code]) for code in STATUS_COLOURS]
     return RefreshPlan(table.sheet, hdr, columns, colours, lang)
 
@@ -241,8 +242,8 @@ def refresh_workbook(path: str | Path, *, today: dt.date, now: dt.datetime, shee
     out = sidecar_path(path) if lock is not None else None
     rules = [CFRule(r.sqref, kind="equal", text=r.text, fill=r.fill, font=r.font) for r in plan.colours]
     # whole columns go as blocks (the patcher's fast path); the stamp above them as a single cell
-    columns = {cw.col + 1: (cw.first_row, cw.values) for cw in plan.columns if cw.first_row == plan.header_row}
-    stamp = {(cw.first_row, cw.col + 1): v for cw in plan.columns if cw.first_row != plan.header_row
+    columns = {cw.col: (cw.first_row, cw.values) for cw in plan.columns if cw.first_row == plan.header_row}
+    stamp = {(cw.first_row, cw.col): v for cw in plan.columns if cw.first_row != plan.header_row
              for v in cw.values}
     done = patch_sheet(path, plan.sheet, stamp, columns=columns, out_path=out, backups=backups, now=now,
                        conditional_formats=rules)

@@ -11,7 +11,6 @@ untouched, and text starting with `=` is text, never a formula; text is cut to E
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 import math
 import operator
 import re
@@ -19,56 +18,10 @@ from array import array
 from decimal import Decimal
 from typing import Any, Iterable, Mapping
 
+from gendan_xl.xlsx.refs import MAX_COL, MAX_ROW, cell_ref
 from gendan_xl.xlsx.result import PatchResult
 
 MAX_TEXT = 32767  # Excel's limit for one cell's text
-
-
-# ---------------------------------------------------------------------------------------------------
-# Cell references
-
-
-def col_letters(col: int) -> str:
-    out = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
-@functools.lru_cache(maxsize=4096)
-def col_number(letters: bytes | str) -> int:
-    n = 0
-    for ch in letters.upper() if isinstance(letters, str) else letters.upper().decode():
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
-
-
-def parse_ref(ref: str) -> tuple[int, int]:
-    m = _REF.fullmatch(ref.strip())
-    if not m:
-        raise ValueError(ref)
-    return int(m.group(2)), col_number(m.group(1))
-
-
-def parse_range(ref: str) -> tuple[int, int, int, int]:
-    """"A1:C9" → (r1, c1, r2, c2); "B2" → (2, 2, 2, 2)."""
-    a, _, b = ref.partition(":")
-    r1, c1 = parse_ref(a)
-    r2, c2 = parse_ref(b) if b else (r1, c1)
-    return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
-
-
-def range_text(r1: int, c1: int, r2: int, c2: int) -> str:
-    a = f"{col_letters(c1)}{r1}"
-    return a if (r1, c1) == (r2, c2) else f"{a}:{col_letters(c2)}{r2}"
-
-
-def ref_a1(row: int, col: int) -> str:
-    return f"{col_letters(col)}{row}"
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -156,11 +109,6 @@ def _number_text(value: int | float | Decimal) -> str:
 
 # kinds of a prepared cell
 STR, NUM, BOOL, DATE, DATETIME, CLEAR = range(6)
-
-
-@functools.lru_cache(maxsize=None)
-def letters(col: int) -> bytes:
-    return col_letters(col).encode()
 
 
 class Value:
@@ -315,11 +263,11 @@ def group(cells: Mapping[tuple[int, int], Any], columns: Mapping[int, tuple[int,
 
     by_row: dict[int, list[tuple[int, Value]]] = {}
     for (r, c), value in cells.items():
-        if not (0 < r <= 1048576 and 0 < c <= 16384):
-            raise ValueError(f"cell ({r}, {c}) is outside Excel's grid (rows 1-1048576, columns 1-16384)")
-        v = value_of((type(value), value), lambda: ref_a1(r, c))
+        if not (0 < r <= MAX_ROW and 0 <= c <= MAX_COL):
+            raise ValueError(f"cell ({r}, {c}) is outside Excel's grid (rows 1-{MAX_ROW}, columns 0-{MAX_COL})")
+        v = value_of((type(value), value), lambda: cell_ref(r, c))
         if _too_long(v):
-            result.truncated.append(ref_a1(r, c))
+            result.truncated.append(cell_ref(r, c))
         row = by_row.get(r)
         if row is None:
             by_row[r] = [(c, v)]
@@ -335,17 +283,17 @@ def group(cells: Mapping[tuple[int, int], Any], columns: Mapping[int, tuple[int,
         distinct = dict.fromkeys(values)  # in order of first appearance, so an error names the first cell
         if len(set(map(type, values)) - _PLAIN) > 1:  # 1 and 1.0 (or True) in one column: key by type
             keys: list[Any] = list(zip(map(type, values), values))
-            local = {k: value_of(k, lambda: ref_a1(first + keys.index(k), c)) for k in dict.fromkeys(keys)}
+            local = {k: value_of(k, lambda: cell_ref(first + keys.index(k), c)) for k in dict.fromkeys(keys)}
             column = list(map(local.__getitem__, keys))
             del keys
         else:
-            local = {x: value_of((type(x), x), lambda: ref_a1(first + values.index(x), c)) for x in distinct}
+            local = {x: value_of((type(x), x), lambda: cell_ref(first + values.index(x), c)) for x in distinct}
             column = list(map(local.__getitem__, values))
         del distinct
         long = {v for v in local.values() if _too_long(v)}
         if long:
-            result.truncated += [ref_a1(first + i, c) for i, v in enumerate(column) if v in long]
-        if not (0 < first and first + len(column) - 1 <= 1048576 and 0 < c <= 16384):
+            result.truncated += [cell_ref(first + i, c) for i, v in enumerate(column) if v in long]
+        if not (0 < first and first + len(column) - 1 <= MAX_ROW and 0 <= c <= MAX_COL):
             raise ValueError(f"column {c} from row {first} ({len(column)} values) is outside Excel's grid")
         blocks.append((c, first, column))
         block_kinds[c] = {v.kind for v in local.values()}

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from gendan_xl.errors import PatchVerifyError
-from gendan_xl.xlsx.cells import BOOL, CLEAR, DATE, DATETIME, ILLEGAL_XML, MAX_TEXT, NUM, STR, Rows, Value, ref_a1
+from gendan_xl.xlsx.cells import BOOL, CLEAR, DATE, DATETIME, ILLEGAL_XML, MAX_TEXT, NUM, STR, Rows, Value
 from gendan_xl.xlsx.read import sheet_rows
+from gendan_xl.xlsx.refs import cell_ref
 from gendan_xl.xlsx.result import PatchResult
 
 _EXPECT = operator.attrgetter("expect")
@@ -48,13 +49,13 @@ def read_back(tmp: Path, result: PatchResult, rows: Rows, skipped: set[tuple[int
 
 def _verify_missing(name: str, row: int, col: int, cell: Value) -> None:
     if not _same(cell, ""):
-        raise PatchVerifyError(f"{name}: wrote {ref_a1(row, col)} = {cell.value!r} but it does not read "
+        raise PatchVerifyError(f"{name}: wrote {cell_ref(row, col)} = {cell.value!r} but it does not read "
                                "back; the workbook is unchanged")
 
 
 def _verify_cell(name: str, row: int, col: int, cell: Value, got: Any) -> None:
     if not _same(cell, got):
-        raise PatchVerifyError(f"{name}: wrote {ref_a1(row, col)} = {cell.value!r} but it "
+        raise PatchVerifyError(f"{name}: wrote {cell_ref(row, col)} = {cell.value!r} but it "
                                f"reads back as {got!r}; the workbook is unchanged")
 
 
@@ -80,14 +81,14 @@ def _verify_read(sheet: Any, rows: Rows, skipped: set[tuple[int, int]], name: st
             for col, cell in rows.get(r):
                 if skipped and (r, col) in skipped:
                     continue
-                j = col - 1
+                j = col
                 _verify_cell(name, r, col, cell, values[j] if 0 <= j < len(values) else "")
         for (col, first, values), kinds in zip(rows.blocks, rows.block_kinds):
             a, b = max(first, row), min(first + len(values), end)
             if a >= b:
                 continue
             want = values[a - first:b - first]
-            j = col - 1
+            j = col
             try:
                 got = list(map(operator.itemgetter(j), chunk[a - row:b - row])) if 0 <= j < width else [""] * (b - a)
             except IndexError:  # a short row (calamine's rows are all `width` long, but do not rely on it)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from gendan_xl.xlsx.cells import esc, esc_attr, parse_range, set_attr, tag_attrs
+from gendan_xl.xlsx.cells import esc, esc_attr, set_attr, tag_attrs
+from gendan_xl.xlsx.refs import parse_range
 from gendan_xl.xlsx.result import PatchResult
 from gendan_xl.xlsx.styles import Styles, argb
 

@@ -87,7 +87,8 @@ def patch_sheet(
     verify: bool = True,
     now: _dt.datetime | None = None,
 ) -> PatchResult:
-    """Write `cells` ({(row, col): value}, 1-based) into worksheet `sheet_name` of `path`.
+    """Write `cells` ({(row, col): value}) into worksheet `sheet_name` of `path`. A row is Excel's row
+    number, a column a 0-based index (`refs`: {(12, 10): v} writes K12).
 
     `columns` ({col: (first_row, values)}) is the same for whole columns: values[i] goes to row
     first_row + i. Prefer it for status columns of many rows: it costs one shared object per distinct

@@ -25,6 +25,7 @@ import python_calamine as calamine
 
 from gendan_xl.errors import MissingColumnsError, MissingSheetError, UnusableWorkbookError
 from gendan_xl.xlsx.package import find_sheet, inflate_member, open_package
+from gendan_xl.xlsx.refs import cell_ref, col_letter
 from gendan_xl.schema import DATE, INT, NUMBER, ORDERS, TEXT, SheetSchema, header_language, match_headers, normalize_header
 
 HEADER_SEARCH_ROWS = 20
@@ -36,29 +37,6 @@ TOTAL_MARKERS = ("合计", "总计", "小计", "total", "totals", "grandtotal", 
 _EPOCH_1900 = dt.date(1899, 12, 30)
 _EPOCH_1904 = dt.date(1904, 1, 1)
 _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE container: legacy .xls or an encrypted .xlsx
-
-
-def col_letter(index: int) -> str:
-    """0-based column index → Excel letters (0 → A, 26 → AA)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def col_index(letters: str) -> int:
-    """Excel letters → 0-based column index."""
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n - 1
-
-
-def cell_ref(row: int, col: int) -> str:
-    """1-based Excel row and 0-based column → "K12"."""
-    return f"{col_letter(col)}{row}"
 
 
 class _SheetFinder:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import operator
 import re
 
-from gendan_xl.xlsx.cells import CLEAR, STR, Value, col_number, letters, text_inner
+from gendan_xl.xlsx.cells import CLEAR, STR, Value, text_inner
+from gendan_xl.xlsx.refs import col_bytes, col_index
 from gendan_xl.xlsx.row_cells import CellFormats, CellWriter
 
 _BATCH_ROWS = 2048
@@ -44,7 +45,7 @@ class RowBatch(CellWriter):
             j = data.find(xml[:xml.index(b'"', len(self.cell_r)) + 1], start, stop) if xml else -1
             if j >= 0:
                 cut = self._own_cells_at(data, start, j, stop, i)
-            elif 0 <= self._last_col(data, start, stop) < self.by_row.cols[0]:
+            elif (last := self._last_col(data, start, stop)) is not None and last < self.by_row.cols[0]:
                 cut = stop
             else:
                 return -1
@@ -65,20 +66,20 @@ class RowBatch(CellWriter):
             return m.end()
         return stop
 
-    def _last_col(self, data: bytes, start: int, stop: int) -> int:
-        """The column of the last cell in data[start:stop] (by its r=""), 0 when there is no cell, -1 when
-        that cannot be told this cheaply (a cell without r="" or with r="" not first)."""
+    def _last_col(self, data: bytes, start: int, stop: int) -> int | None:
+        """The column of the last cell in data[start:stop] (by its r=""), -1 when there is no cell, None
+        when that cannot be told this cheaply (a cell without r="" or with r="" not first)."""
         k = data.rfind(self.cell_r, start, stop)
         n = len(self.cell_open)
         other = data.find(self.cell_open, k + n if k >= 0 else start, stop)
         while other >= 0:  # another cell after it? (a rich text run's <color> also starts with "<c")
             if data[other + n:other + n + 1] in b" \t\r\n>/":
-                return -1
+                return None
             other = data.find(self.cell_open, other + n, stop)
         if k < 0:
-            return 0
+            return -1
         c = _COL_AT.match(data, k + len(self.cell_r))
-        return col_number(c.group(1)) if c else -1
+        return col_index(c.group(1)) if c else None
 
     def _own_cells_at(self, data: bytes, start: int, j: int, stop: int, i: int) -> int:
         """A re-run, the first new cell's column found at `j`: `j` when replacing the row's tail from there
@@ -88,7 +89,8 @@ class RowBatch(CellWriter):
         became text in a date-styled cell, goes the long way). -1 otherwise."""
         if self.arrays or self.own_tail.fullmatch(data, j, stop) is None:
             return -1
-        if not 0 <= self._last_col(data, start, j) < self.by_row.cols[0]:
+        last = self._last_col(data, start, j)
+        if last is None or last >= self.by_row.cols[0]:
             return -1
         if self.batch_skeleton is None:
             self.batch_skeleton = self._batch_cells(self.skeleton_formats, self.batch_start, len(self.batch_xml))[0]
@@ -135,7 +137,7 @@ class RowBatch(CellWriter):
             return b"%.0s"
         if v.kind == STR:  # the same as _cell_xml, without its detours: reason texts are a million distinct values
             inner = text_inner(v.value, self.by_row.pfx).replace(b"%", b"%%")
-            return b'%s%s%%s"%s t="inlineStr">%s</%sc>' % (self.cell_r, letters(col), self._style_attr(STR, style),
+            return b'%s%s%%s"%s t="inlineStr">%s</%sc>' % (self.cell_r, col_bytes(col), self._style_attr(STR, style),
                                                             inner, self.pfx)
         pre, post = self._split_cell(col, v, style)
         return pre.replace(b"%", b"%%") + b"%s" + post.replace(b"%", b"%%")
@@ -144,4 +146,4 @@ class RowBatch(CellWriter):
         """A cell's start up to its style, as `skeleton_re` finds it: b'<c r="V%s" s="5"'."""
         if v.kind == CLEAR:
             return b"%.0s"
-        return b'%s%s%%s"%s' % (self.cell_r, letters(col), self._style_attr(v.kind, style))
+        return b'%s%s%%s"%s' % (self.cell_r, col_bytes(col), self._style_attr(v.kind, style))

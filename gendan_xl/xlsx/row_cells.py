@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from gendan_xl.xlsx.cells import (CLEAR, DATE, DATETIME, TATTR, Rows, Value, letters, parse_range, tag_attrs,
-                                  text_inner)
+from gendan_xl.xlsx.cells import CLEAR, DATE, DATETIME, TATTR, Rows, Value, tag_attrs, text_inner
 from gendan_xl.xlsx.condformat import CFRule
+from gendan_xl.xlsx.refs import col_bytes, parse_range
 from gendan_xl.xlsx.result import PatchResult
 from gendan_xl.xlsx.styles import Styles
 from gendan_xl.xlsx.tables import TablePart
@@ -137,10 +137,10 @@ class CellWriter:
         s = self._style_attr(kind, style)
         p = self.pfx
         if kind == CLEAR:
-            return b'<%sc r="%s%d"%s/>' % (p, letters(col), row, s)
+            return b'<%sc r="%s%d"%s/>' % (p, col_bytes(col), row, s)
         self.result.written += 1
         inner = cell.inner if cell.inner is not None else text_inner(cell.value, self.by_row.pfx)
-        return b'<%sc r="%s%d"%s%s>%s</%sc>' % (p, letters(col), row, s, TATTR.get(kind, b""), inner, p)
+        return b'<%sc r="%s%d"%s%s>%s</%sc>' % (p, col_bytes(col), row, s, TATTR.get(kind, b""), inner, p)
 
     def _new_cells(self, rownum: int, cells: list[tuple[int, Value]], row_attrs: bytes | None) -> bytes:
         """The XML of new cells (no cell there yet) for one row. Hot path: a million rows × a few columns,
@@ -171,12 +171,12 @@ class CellWriter:
 
     @staticmethod
     def _widen_spans(attrs: bytes, wanted: list[tuple[int, Value]]) -> bytes:
-        # spans="1:21" is an optimisation hint; keep it true for the columns we add
+        # spans="1:21" is an optimisation hint; keep it true for the columns we add (it counts from 1)
         m = re.search(rb'\sspans="([^"]*)"', attrs)
         if not m:
             return attrs
         nums = [int(x) for x in re.findall(rb"\d+", m.group(1))]
-        cols = [c for c, v in wanted if v.kind != CLEAR]
+        cols = [c + 1 for c, v in wanted if v.kind != CLEAR]
         if not nums or not cols:
             return attrs
         lo, hi = min(nums + cols), max(nums + cols)

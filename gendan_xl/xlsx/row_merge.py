@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-from gendan_xl.xlsx.cells import CLEAR, Value, col_letters, col_number, letters
+from gendan_xl.xlsx.cells import CLEAR, Value
+from gendan_xl.xlsx.refs import col_bytes, col_index
 from gendan_xl.xlsx.row_cells import CellWriter
 
 _S_ATTR = re.compile(rb'\ss="(\d+)"')
@@ -49,7 +50,7 @@ class RowMerge(CellWriter):
             if j >= len(wanted) or (i < len(existing) and existing[i][0] < wanted[j][0]):
                 col, xml, cattrs, has_cr = existing[i]
                 if not has_cr:  # keep the column of a cell without r="" explicit now that cells move
-                    xml = xml[:len(self.cell_open)] + b' r="%s%d"' % (col_letters(col).encode(), rownum) \
+                    xml = xml[:len(self.cell_open)] + b' r="%s%d"' % (col_bytes(col), rownum) \
                         + xml[len(self.cell_open):]
                 pieces.append(xml)
                 i += 1
@@ -61,7 +62,7 @@ class RowMerge(CellWriter):
             else:
                 col, xml, cattrs, _ = existing[i]
                 cell = wanted[j][1]
-                ref = b"%s%d" % (letters(col), rownum)
+                ref = b"%s%d" % (col_bytes(col), rownum)
                 f_at = xml.find(self.f_open)
                 if f_at >= 0 and xml[f_at + len(self.f_open):f_at + len(self.f_open) + 1] in b" />\t\r\n":
                     self.result.skipped.append((ref.decode(), "formula-cell-kept"))
@@ -102,10 +103,10 @@ class RowMerge(CellWriter):
         k, n = 0, len(wanted)
         while True:
             col, v = wanted[k]
-            j = content.find(b'<%sc r="%s%d"' % (pfx, letters(col), rownum))
+            j = content.find(b'<%sc r="%s%d"' % (pfx, col_bytes(col), rownum))
             if j >= 0:
                 break
-            if v.kind != CLEAR or content.find(b'r="%s%d"' % (letters(col), rownum)) >= 0:
+            if v.kind != CLEAR or content.find(b'r="%s%d"' % (col_bytes(col), rownum)) >= 0:
                 return None
             k += 1
             if k == n:
@@ -122,7 +123,7 @@ class RowMerge(CellWriter):
             style = m.group(2)
             if style is None and b" s=" in m.group(3):
                 return None
-            mcol = col_number(m.group(1))
+            mcol = col_index(m.group(1))
             while k < n and wanted[k][0] < mcol:  # a value where there was no cell: insert it here
                 col, v = wanted[k]
                 if v.kind != CLEAR:
@@ -171,13 +172,13 @@ class RowMerge(CellWriter):
         has r)]). Falls back to a full left-to-right scan when a cell has no r="" (columns then count)."""
         found: list[tuple[int, bytes, bytes, bool]] = []
         # Re-runs: our first column is already there, written by us with r="" first: jump straight to it.
-        j = content.find(b'<%sc r="%s%d"' % (self.pfx, letters(min_col), rownum))
+        j = content.find(b'<%sc r="%s%d"' % (self.pfx, col_bytes(min_col), rownum))
         if j >= 0:
             for m in self.cell_full.finditer(content, j):
                 rm = _R_CELL.search(m.group(1))
                 if rm is None:
                     return self._cells_all(content)
-                found.append((col_number(rm.group(1)), m.group(0), m.group(1), True))
+                found.append((col_index(rm.group(1)), m.group(0), m.group(1), True))
             return j, found
         pos = len(content)
         split = 0
@@ -193,7 +194,7 @@ class RowMerge(CellWriter):
             rm = _R_CELL.search(m.group(1))
             if rm is None:
                 return self._cells_all(content)
-            col = col_number(rm.group(1))
+            col = col_index(rm.group(1))
             end = m.end() if m.group(2) else content.index(self.cell_end, m.end()) + len(self.cell_end)
             if col < min_col:
                 split = end
@@ -207,14 +208,14 @@ class RowMerge(CellWriter):
 
     def _cells_all(self, content: bytes) -> tuple[int, list[tuple[int, bytes, bytes, bool]]]:
         found = []
-        col = 0
+        col = -1  # a cell without r="" is in the column after the cell before it
         pos = 0
         while True:
             m = self.cell_re.search(content, pos)
             if m is None:
                 break
             rm = _R_CELL.search(m.group(1))
-            col = col_number(rm.group(1)) if rm else col + 1
+            col = col_index(rm.group(1)) if rm else col + 1
             end = m.end() if m.group(2) else content.index(self.cell_end, m.end()) + len(self.cell_end)
             found.append((col, content[m.start():end], m.group(1), rm is not None))
             pos = end

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from gendan_xl.xlsx.cells import parse_range, range_text, set_attr, tag_attrs
+from gendan_xl.xlsx.cells import set_attr, tag_attrs
 from gendan_xl.xlsx.condformat import conditional_formats
 from gendan_xl.xlsx.row_batch import RowBatch
+from gendan_xl.xlsx.refs import parse_range, range_ref
 from gendan_xl.xlsx.row_merge import RowMerge
 from gendan_xl.xlsx.tables import extend_autofilter
 
@@ -113,19 +114,19 @@ class SheetPatcher(RowMerge, RowBatch):
     def _head(self, head: bytes) -> bytes:
         for m in re.finditer(rb"<(?:\w+:)?col\b([^>]*)>", head):
             a = tag_attrs(m.group(1))
-            if b"style" in a and b"min" in a:
-                self.col_styles.append((int(a[b"min"]), int(a.get(b"max", a[b"min"])), a[b"style"]))
+            if b"style" in a and b"min" in a:  # min and max count columns from 1
+                self.col_styles.append((int(a[b"min"]) - 1, int(a.get(b"max", a[b"min"])) - 1, a[b"style"]))
         m = re.search(rb"<(?:\w+:)?dimension\b[^>]*>", head)
         bbox = self._written_bbox()
         if m and bbox:
             try:
                 old = parse_range(tag_attrs(m.group(0)).get(b"ref", b"A1").decode())
                 # "A1" is what an empty sheet says; do not let it stretch the range
-                merged = bbox if old == (1, 1, 1, 1) else (min(old[0], bbox[0]), min(old[1], bbox[1]),
+                merged = bbox if old == (1, 0, 1, 0) else (min(old[0], bbox[0]), min(old[1], bbox[1]),
                                                            max(old[2], bbox[2]), max(old[3], bbox[3]))
             except ValueError:
                 merged = bbox
-            head = head[:m.start()] + set_attr(m.group(0), b"ref", range_text(*merged).encode()) + head[m.end():]
+            head = head[:m.start()] + set_attr(m.group(0), b"ref", range_ref(*merged).encode()) + head[m.end():]
         return head
 
     def _written_bbox(self) -> tuple[int, int, int, int] | None:

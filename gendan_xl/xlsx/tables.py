@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-from gendan_xl.xlsx.cells import (STR, Rows, Value, col_letters, esc_attr, make_value, parse_range, range_text, ref_a1,
-                                  set_attr, tag_attrs, unesc)
+from gendan_xl.xlsx.cells import STR, Rows, Value, esc_attr, make_value, set_attr, tag_attrs, unesc
+from gendan_xl.xlsx.refs import cell_ref, col_letter, parse_range, range_ref
 from gendan_xl.xlsx.result import PatchResult
 
 
@@ -72,7 +72,7 @@ def _cell_at(by_row: Rows, row: int, col: int) -> Value | None:
 
 def _rename(by_row: Rows, row: int, col: int, new: str, pfx: bytes, result: PatchResult) -> None:
     old = _cell_at(by_row, row, col)
-    result.renamed.append((ref_a1(row, col), old.value if old else None, new))
+    result.renamed.append((cell_ref(row, col), old.value if old else None, new))
     by_row.set(row, col, make_value(new, pfx, False))
 
 
@@ -111,7 +111,7 @@ def plan_tables(tables: list[TablePart], by_row: Rows, pfx: bytes, result: Patch
 
 def _rewrite_table(t: TablePart) -> bytes:
     data = t.data
-    ref = range_text(*t.ref).encode()
+    ref = range_ref(*t.ref).encode()
     m = re.search(rb"<(\w+:)?table\b[^>]*>", data)
     assert m
     p = m.group(1) or b""
@@ -120,7 +120,7 @@ def _rewrite_table(t: TablePart) -> bytes:
     af = re.search(rb"<(?:\w+:)?autoFilter\b[^>]*?/?>", data)
     if af:
         r1, c1, r2, c2 = parse_range(tag_attrs(af.group(0)).get(b"ref", ref).decode())
-        new = range_text(r1, c1, r2, t.ref[3]).encode()
+        new = range_ref(r1, c1, r2, t.ref[3]).encode()
         data = data[:af.start()] + set_attr(af.group(0), b"ref", new) + data[af.end():]
     cols = re.search(rb"<(?:\w+:)?tableColumns\b([^>]*)>(.*?)</(?:\w+:)?tableColumns>", data, re.S)
     assert cols
@@ -158,7 +158,7 @@ def extend_autofilter(tag: bytes, by_row: Rows) -> str | None:
         last += 1
     if last == c2:
         return None
-    return range_text(r1, c1, r2, last)
+    return range_ref(r1, c1, r2, last)
 
 
 def update_filter_name(workbook: bytes, sheet_index: int, ref: str) -> bytes | None:
@@ -169,7 +169,7 @@ def update_filter_name(workbook: bytes, sheet_index: int, ref: str) -> bytes | N
             continue
         sheet, bang, _ = m.group(2).rpartition(b"!")
         r1, c1, r2, c2 = parse_range(ref)
-        absolute = f"${col_letters(c1)}${r1}:${col_letters(c2)}${r2}".encode()
+        absolute = f"${col_letter(c1)}${r1}:${col_letter(c2)}${r2}".encode()
         new = sheet + bang + absolute if bang else absolute
         return workbook[:m.start(2)] + new + workbook[m.end(2):]
     return None
