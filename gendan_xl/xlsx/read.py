@@ -24,7 +24,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 import python_calamine as calamine
 
 from gendan_xl.errors import MissingColumnsError, MissingSheetError, UnusableWorkbookError
-from gendan_xl.xlsx.package import find_sheet, inflate_member, open_package
+from gendan_xl.xlsx.package import find_sheet, inflate_member, open_package, workbook_date1904
 from gendan_xl.xlsx.refs import cell_ref, col_letter
 from gendan_xl.schema import DATE, INT, NUMBER, ORDERS, TEXT, SheetSchema, header_language, match_headers, normalize_header
 
@@ -176,7 +176,7 @@ def open_book(path: str | Path) -> Book:
         raise UnusableWorkbookError(f"{name}: not a workbook (not an .xlsx/.xlsm zip file)")
     try:
         with zipfile.ZipFile(path) as zf:
-            date1904 = _read_date1904(zf)
+            date1904 = workbook_date1904(zf.read(_workbook_part(zf)))
     except zipfile.BadZipFile as exc:
         raise UnusableWorkbookError(f"{name}: corrupt zip ({exc}); open and re-save it in Excel") from exc
     except KeyError as exc:
@@ -200,12 +200,6 @@ def _describe_calamine_error(exc: Exception) -> str:
     if "Zip" in type(exc).__name__ or "zip" in text.lower():
         return f"corrupt zip ({text}); open and re-save it in Excel"
     return f"corrupt workbook ({text}); open and re-save it in Excel"
-
-
-def _read_date1904(zf: zipfile.ZipFile) -> bool:
-    xml = zf.read(_workbook_part(zf))[:4096 * 4]
-    m = re.search(rb"<(?:\w+:)?workbookPr\b[^>]*\bdate1904=\"(1|true)\"", xml)
-    return m is not None
 
 
 def _workbook_part(zf: zipfile.ZipFile) -> str:
