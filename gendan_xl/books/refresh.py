@@ -52,16 +52,6 @@ STATUS_COLOURS: dict[str, tuple[str, str]] = {
 }
 
 
-@dataclass(frozen=True)
-class ColourRule:
-    """Conditional formatting: cells of `sqref` whose text equals `text` get the colours ("#RRGGBB")."""
-
-    sqref: str
-    text: str
-    fill: str
-    font: str
-
-
 @dataclass
 class ColumnWrite:
     col: int  # 0-based
@@ -74,7 +64,7 @@ class RefreshPlan:
     sheet: str
     header_row: int
     columns: list[ColumnWrite]
-    colours: list[ColourRule]
+    colours: list[CFRule]  # cells of our status column whose text equals a label get its colours
     lang: str
 
     def cells(self) -> dict[tuple[int, int], Any]:
@@ -88,7 +78,7 @@ class Grid(Protocol):
 
     def write_column(self, col: int, first_row: int, values: Sequence[Any]) -> None: ...
 
-    def add_colours(self, rules: Sequence[ColourRule]) -> None: ...
+    def add_colours(self, rules: Sequence[CFRule]) -> None: ...
 
 
 @dataclass
@@ -96,7 +86,7 @@ class ListGrid:
     """An in-memory used range from A1 (rows of values); writes grow it as Excel would."""
 
     rows: list[list[Any]]
-    colours: list[ColourRule] = field(default_factory=list)
+    colours: list[CFRule] = field(default_factory=list)
 
     def write_column(self, col: int, first_row: int, values: Sequence[Any]) -> None:
         for i, value in enumerate(values):
@@ -108,7 +98,7 @@ class ListGrid:
                 row.extend([None] * (col + 1 - len(row)))
             row[col] = value
 
-    def add_colours(self, rules: Sequence[ColourRule]) -> None:
+    def add_colours(self, rules: Sequence[CFRule]) -> None:
         self.colours.extend(r for r in rules if r not in self.colours)
 
 
@@ -184,7 +174,8 @@ def plan_refresh(status: MasterStatus, sheet: SheetShape | Sequence[Sequence[Any
     status_col = col_letter(placed["status"])
     first = hdr + 1
     sqref = f"{status_col}{first}:{status_col}{MAX_ROW}"
-    colours = [ColourRule(sqref, _label(code, lang), *STATUS_COLOURS[code]) for code in STATUS_COLOURS]
+    colours = [CFRule(sqref, kind="equal", text=_label(code, lang), fill=fill, font=font)
+               for code, (fill, font) in STATUS_COLOURS.items()]
     return RefreshPlan(table.sheet, hdr, columns, colours, lang)
 
 
@@ -240,12 +231,11 @@ def refresh_workbook(path: str | Path, *, today: dt.date, now: dt.datetime, shee
     plan = plan_refresh(status, SheetShape.of_columns(master.orders), now=now, lang=lang)
     lock = is_open(path)
     out = sidecar_path(path) if lock is not None else None
-    rules = [CFRule(r.sqref, kind="equal", text=r.text, fill=r.fill, font=r.font) for r in plan.colours]
     # whole columns go as blocks (the patcher's fast path); the stamp above them as a single cell
     columns = {cw.col: (cw.first_row, cw.values) for cw in plan.columns if cw.first_row == plan.header_row}
     stamp = {(cw.first_row, cw.col): v for cw in plan.columns if cw.first_row != plan.header_row
              for v in cw.values}
     done = patch_sheet(path, plan.sheet, stamp, columns=columns, out_path=out, backups=backups, now=now,
-                       conditional_formats=rules)
+                       conditional_formats=plan.colours)
     lang = plan.lang
     return RefreshResult(status, plan, done.path, status.issues + done.issues(lang), done.backup, lock)

@@ -13,7 +13,7 @@ from gendan_xl.xlsx.styles import Styles, argb
 
 @dataclass(frozen=True)
 class CFRule:
-    """A conditional format added once to the patched sheet.
+    """A conditional format, added once: by `patch_sheet` to a file, by the Excel button through xlwings.
 
     kind: "containsText" (cell text contains `text`), "equal" (cell text equals `text`) or "expression"
     (`formula`, written relative to the top-left cell of `sqref`, without the leading "=").
@@ -29,19 +29,28 @@ class CFRule:
     fill: str | None = "#FFC7CE"
     font: str | None = "#9C0006"
 
+    def cell_formula(self) -> str:
+        """The rule's formula as the file holds it, without the "=" (Excel's FormatConditions report it back
+        as Formula1, with one): how either door recognises a rule it added before."""
+        quoted = '"' + self.text.replace('"', '""') + '"'
+        if self.kind == "containsText":
+            top_left = self.sqref.split()[0].split(":")[0].replace("$", "")
+            return f"NOT(ISERROR(SEARCH({quoted},{top_left})))"
+        if self.kind == "equal":
+            return quoted
+        if self.kind == "expression":
+            return self.formula.lstrip("=")
+        raise ValueError(f"conditional format kind {self.kind!r}: use containsText, equal or expression")
+
 
 def _cf_parts(rule: CFRule) -> tuple[bytes, bytes, str]:
     """(type, extra attributes, formula) of a rule's <cfRule>."""
-    top_left = rule.sqref.split()[0].split(":")[0].replace("$", "")
-    quoted = '"' + rule.text.replace('"', '""') + '"'
+    formula = rule.cell_formula()
     if rule.kind == "containsText":
-        return (b"containsText", b' operator="containsText" text="%s"' % esc_attr(rule.text).encode(),
-                f"NOT(ISERROR(SEARCH({quoted},{top_left})))")
+        return b"containsText", b' operator="containsText" text="%s"' % esc_attr(rule.text).encode(), formula
     if rule.kind == "equal":
-        return b"cellIs", b' operator="equal"', quoted
-    if rule.kind == "expression":
-        return b"expression", b"", rule.formula.lstrip("=")
-    raise ValueError(f"conditional format kind {rule.kind!r}: use containsText, equal or expression")
+        return b"cellIs", b' operator="equal"', formula
+    return b"expression", b"", formula
 
 
 def check_rule(rule: CFRule) -> None:
