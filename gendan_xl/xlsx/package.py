@@ -19,12 +19,13 @@ from xml.etree import ElementTree as ET
 
 from gendan_xl.errors import GendanError, MissingSheetError, UnusableWorkbookError
 
+# `fast_zlib`: zlib's API for the big worksheet part, and SHEET_LEVEL its deflate level there.
 try:  # ISA-L deflate is ~5x faster than zlib at the same ratio (MEASURED.md); zlib is the fallback.
-    from isal import isal_zlib as _fast_zlib
+    from isal import isal_zlib as fast_zlib
 
     SHEET_LEVEL = 2
 except ImportError:  # pragma: no cover - isal is a dependency, but the module must not die without it
-    _fast_zlib = zlib  # type: ignore[assignment]
+    fast_zlib = zlib  # type: ignore[assignment]
     SHEET_LEVEL = 1
 
 
@@ -307,7 +308,7 @@ def inflate_member(src: Any, zi: zipfile.ZipInfo) -> Iterable[bytes]:
         return
     if zi.compress_type != zipfile.ZIP_DEFLATED:
         raise zipfile.BadZipFile(f"{zi.filename} uses compression method {zi.compress_type}")
-    d = _fast_zlib.decompressobj(-15)
+    d = fast_zlib.decompressobj(-15)
     crc = 0
     while left:
         chunk = src.read(min(left, 1 << 20))

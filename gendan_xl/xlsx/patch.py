@@ -47,8 +47,8 @@ from gendan_xl.xlsx.atomic import AtomicFile, is_open, sidecar_path
 from gendan_xl.xlsx.cells import DATE, DATETIME, group
 from gendan_xl.xlsx.check import read_back
 from gendan_xl.xlsx.condformat import CFRule, check_rule
-from gendan_xl.xlsx.package import (SHEET_LEVEL as _SHEET_LEVEL, ZipWriter, _fast_zlib, deflate, find_sheet,
-                                    inflate_member, open_package, relationships)
+from gendan_xl.xlsx.package import (SHEET_LEVEL, ZipWriter, deflate, fast_zlib, find_sheet, inflate_member,
+                                    open_package, relationships)
 from gendan_xl.xlsx.result import PatchResult
 from gendan_xl.xlsx.rows import SheetPatcher
 from gendan_xl.xlsx.styles import DATE_FORMAT, DATETIME_FORMAT, Styles
@@ -152,17 +152,17 @@ def patch_sheet(
             new = AtomicFile(dest)
             with tempfile.TemporaryFile(dir=dest.parent) as spool:
                 # 1. the sheet, deflated into a spool: its tail decides what styles.xml gains
-                comp = _fast_zlib.compressobj(_SHEET_LEVEL, zlib.DEFLATED, -15)
+                comp = fast_zlib.compressobj(SHEET_LEVEL, zlib.DEFLATED, -15)
                 crc = usize = csize = 0
                 for chunk in inflate_member(src, info[part]):
                     piece = patcher.feed(chunk)
                     if piece:
-                        crc, usize = _fast_zlib.crc32(piece, crc), usize + len(piece)
+                        crc, usize = fast_zlib.crc32(piece, crc), usize + len(piece)
                         z = comp.compress(piece)
                         csize += len(z)
                         spool.write(z)
                 piece = patcher.finish()
-                crc, usize = _fast_zlib.crc32(piece, crc), usize + len(piece)
+                crc, usize = fast_zlib.crc32(piece, crc), usize + len(piece)
                 z = comp.compress(piece) + comp.flush()
                 csize += len(z)
                 spool.write(z)
