@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Sequence
 
 from gendan_xl.errors import ERROR, WARNING, GendanError, Issue, Report
-from gendan_xl.xlsx.writer import ISSUE_HEADERS, SEVERITY_LABELS
+from gendan_xl.books.issues_report import ISSUE_HEADERS, SEVERITY_LABELS
 from gendan_xl.books.master import MasterStatus, load_master, status_of, validate_workbook
 from gendan_xl.books.refresh import Grid, ListGrid, RefreshPlan, apply, plan_refresh
 from gendan_xl.status import STATUS_LABELS
