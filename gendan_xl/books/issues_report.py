@@ -3,12 +3,14 @@ location a link to its cell in the checked workbook. Its labels are user-facing 
 (the Excel button's Issues sheet uses the same)."""
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
 import xlsxwriter
 
 from gendan_xl.errors import ERROR, WARNING, Report
+from gendan_xl.xlsx.atomic import write_atomic
 
 ISSUE_HEADERS = {  # one table of the report's column titles
     "zh": ("位置", "严重程度", "代码", "原值", "说明"),
@@ -25,7 +27,8 @@ def write_issues_xlsx(report: Report, out: str | Path, *, workbook: str | Path, 
         link_base = os.path.relpath(target, out.resolve().parent)
     except ValueError:  # another drive on Windows
         link_base = str(target)
-    wb = xlsxwriter.Workbook(str(out))
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
     ws = wb.add_worksheet("Issues")
     bold = wb.add_format({"bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF"})
     link = wb.add_format({"font_color": "#0563C1", "underline": 1})
@@ -49,4 +52,4 @@ def write_issues_xlsx(report: Report, out: str | Path, *, workbook: str | Path, 
     ws.set_column(3, 3, 16)
     ws.set_column(4, 4, 70)
     wb.close()
-    return out
+    return write_atomic(out, buf.getvalue())

@@ -403,6 +403,7 @@ def _report_setup(p: argparse.ArgumentParser) -> None:
 def cmd_report(args: argparse.Namespace) -> int:
     from gendan_xl.doors.wiring import overdue_plan, require_workbook
     from gendan_xl.delivery.report import status_workbook
+    from gendan_xl.xlsx.atomic import write_atomic
 
     settings = _settings(args)
     today = args.today or dt.date.today()
@@ -420,7 +421,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     print_status(status, (args.workbook or settings.workbook).name, settings.lang)
     out = settings.out_dir / f"交期日报-{today.isoformat()}.xlsx"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(status_workbook(status.result.to_dict(settings.lang)["orders"], today, settings.lang))
+    write_atomic(out, status_workbook(status.result.to_dict(settings.lang)["orders"], today, settings.lang))
     note(f"wrote {out}; {len(plan.mails)} mails planned (use --send or --dry-run)")
     return EXIT_OK
 
