@@ -81,6 +81,8 @@ def build_orders(path: Path) -> Path:
     """An orders workbook the way users have them: a table, a formula with its cached value, a data
     validation, a comment, a second sheet with a plain autofilter."""
     wb = xlsxwriter.Workbook(str(path))
+    # a fixed creation time: tests compare two workbooks built a moment apart byte for byte
+    wb.set_properties({"created": dt.datetime(2026, 11, 1, 8, 0)})
     ws = wb.add_worksheet("订单")
     date_fmt = wb.add_format({"num_format": "yyyy/m/d"})
     rows = [
