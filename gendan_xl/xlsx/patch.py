@@ -39,7 +39,7 @@ import tempfile
 import zipfile
 import zlib
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import IO, Any, Iterable, Mapping
 from xml.etree import ElementTree as ET
 
 from gendan_xl.errors import GendanError, PatchError, UnusableWorkbookError, WorkbookOpenError
@@ -152,20 +152,7 @@ def patch_sheet(
             new = AtomicFile(dest)
             with tempfile.TemporaryFile(dir=dest.parent) as spool:
                 # 1. the sheet, deflated into a spool: its tail decides what styles.xml gains
-                comp = fast_zlib.compressobj(SHEET_LEVEL, zlib.DEFLATED, -15)
-                crc = usize = csize = 0
-                for chunk in inflate_member(src, info[part]):
-                    piece = patcher.feed(chunk)
-                    if piece:
-                        crc, usize = fast_zlib.crc32(piece, crc), usize + len(piece)
-                        z = comp.compress(piece)
-                        csize += len(z)
-                        spool.write(z)
-                piece = patcher.finish()
-                crc, usize = fast_zlib.crc32(piece, crc), usize + len(piece)
-                z = comp.compress(piece) + comp.flush()
-                csize += len(z)
-                spool.write(z)
+                crc, usize, csize = _deflate_sheet(patcher, inflate_member(src, info[part]), spool)
 
                 replaced: dict[str, bytes] = {}
                 if styles.changed and styles_part and styles.data is not None:
@@ -217,6 +204,26 @@ def patch_sheet(
     finally:
         if new is not None:
             new.discard()
+
+
+def _deflate_sheet(patcher: SheetPatcher, chunks: Iterable[bytes], spool: IO[bytes]) -> tuple[int, int, int]:
+    """Stream the worksheet through `patcher`, deflated into `spool`: (crc, size, compressed size). A function
+    of its own so that its chunks (megabytes each) are freed when it returns, before the check."""
+    comp = fast_zlib.compressobj(SHEET_LEVEL, zlib.DEFLATED, -15)
+    crc = usize = csize = 0
+    for chunk in chunks:
+        piece = patcher.feed(chunk)
+        if piece:
+            crc, usize = fast_zlib.crc32(piece, crc), usize + len(piece)
+            z = comp.compress(piece)
+            csize += len(z)
+            spool.write(z)
+    piece = patcher.finish()
+    crc, usize = fast_zlib.crc32(piece, crc), usize + len(piece)
+    z = comp.compress(piece) + comp.flush()
+    csize += len(z)
+    spool.write(z)
+    return crc, usize, csize
 
 
 def _first(chunks: Iterable[bytes], limit: int) -> Iterable[bytes]:

@@ -108,6 +108,9 @@ class SheetPatcher(RowMerge, RowBatch):
         if self.phase != 2:
             raise ValueError("the worksheet XML has no complete <sheetData>")
         tail, self.buf = self.buf, b""
+        # the cell formats point back at this patcher (bound methods): a cycle the paused collector would
+        # keep, with every cell template, through the check
+        self.cell_formats, self.skeleton_formats, self.batch_xml, self.batch_skeleton = None, [], [], None
         return self._tail(tail)
 
     # -- head: dimension and column styles
