@@ -25,7 +25,8 @@ import python_calamine
 import xlsxwriter
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from gendan_xl.xlsx.patch import CFRule, patch_sheet  # noqa: E402
+from gendan_xl.xlsx.condformat import CFRule  # noqa: E402
+from gendan_xl.xlsx.patch import patch_sheet  # noqa: E402
 
 SHEET = "订单"
 
@@ -69,10 +70,10 @@ def refresh_columns(rows: int, day: int) -> tuple[dict, dict]:
         step.append(milestones[r % 5] if r % 4 else None)
         when.append(dt.date(2026, 9, 1) + dt.timedelta(days=(r + day) % 120) if r % 4 else None)
         reason.append(f"{milestones[r % 5]}计划 {(r % 12) + 1:02d}-{(r % 28) + 1:02d}，已过 {abs(k)} 天 (SO-{r - 1:07d})")
-    headers = {(1, 22): "交期状态", (1, 23): "逾期天数", (1, 24): "距交期天数", (1, 25): "下一节点",
-               (1, 26): "节点计划日", (1, 27): "说明"}
-    columns = {22: (2, [labels[(r + day) % 6] for r in range(rows)]), 23: (2, late), 24: (2, due),
-               25: (2, step), 26: (2, when), 27: (2, reason)}
+    headers = {(1, 21): "交期状态", (1, 22): "逾期天数", (1, 23): "距交期天数", (1, 24): "下一节点",
+               (1, 25): "节点计划日", (1, 26): "说明"}  # V1:AA1 (columns count from 0)
+    columns = {21: (2, [labels[(r + day) % 6] for r in range(rows)]), 22: (2, late), 23: (2, due),
+               24: (2, step), 25: (2, when), 26: (2, reason)}
     return headers, columns
 
 

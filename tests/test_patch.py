@@ -18,15 +18,11 @@ import python_calamine
 import xlsxwriter
 
 from gendan_xl.errors import GendanError, MissingSheetError, UnusableWorkbookError, WorkbookOpenError
-from gendan_xl.xlsx.patch import (
-    CFRule,
-    PatchResult,
-    is_open,
-    list_worksheets,
-    patch_sheet,
-    sheet_part,
-    sidecar_path,
-)
+from gendan_xl.xlsx.atomic import is_open, sidecar_path
+from gendan_xl.xlsx.condformat import CFRule
+from gendan_xl.xlsx.package import list_worksheets, sheet_part
+from gendan_xl.xlsx.patch import patch_sheet
+from gendan_xl.xlsx.result import PatchResult
 
 from conftest import CORPUS, needs_corpus  # noqa: E402  (../shared/corpus beside the checkout, as CI lays it)
 NOW = dt.datetime(2026, 11, 26, 9, 30, 0)
@@ -60,16 +56,17 @@ def assert_only_changed(before: list, after: list, allowed: set[str]) -> None:
 
 
 def calamine_cell(path: Path, sheet: str, row: int, col: int):
+    """The value at Excel row `row`, 0-based column `col` (gendan_xl.xlsx.refs' convention)."""
     with python_calamine.CalamineWorkbook.from_path(str(path)) as wb:
         rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-    return rows[row - 1][col - 1] if row - 1 < len(rows) and col - 1 < len(rows[row - 1]) else ""
+    return rows[row - 1][col] if row - 1 < len(rows) and col < len(rows[row - 1]) else ""
 
 
 def openpyxl_cell(path: Path, sheet: str, row: int, col: int):
     wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         for values in wb[sheet].iter_rows(min_row=row, max_row=row, values_only=True):
-            return values[col - 1] if col - 1 < len(values) else None
+            return values[col] if col < len(values) else None
         return None
     finally:
         wb.close()
@@ -84,6 +81,8 @@ def build_orders(path: Path) -> Path:
     """An orders workbook the way users have them: a table, a formula with its cached value, a data
     validation, a comment, a second sheet with a plain autofilter."""
     wb = xlsxwriter.Workbook(str(path))
+    # a fixed creation time: tests compare two workbooks built a moment apart byte for byte
+    wb.set_properties({"created": dt.datetime(2026, 11, 1, 8, 0)})
     ws = wb.add_worksheet("订单")
     date_fmt = wb.add_format({"num_format": "yyyy/m/d"})
     rows = [
@@ -128,11 +127,11 @@ def orders(tmp_path: Path) -> Path:
 def test_writes_values_and_keeps_every_other_part(orders: Path) -> None:
     before = raw_members(orders)
     cells = {
-        (1, 7): "状态 / status", (1, 8): "下一节点",
-        (2, 7): "逾期", (2, 8): dt.date(2026, 11, 20),
-        (3, 7): "on_track", (3, 8): 12,
-        (4, 7): Decimal("3.50"), (4, 8): 2.25,
-        (5, 7): True,
+        (1, 6): "状态 / status", (1, 7): "下一节点",
+        (2, 6): "逾期", (2, 7): dt.date(2026, 11, 20),
+        (3, 6): "on_track", (3, 7): 12,
+        (4, 6): Decimal("3.50"), (4, 7): 2.25,
+        (5, 6): True,
     }
     result = patch_sheet(orders, "订单", cells, now=NOW)
     assert result.verified and result.written == len(cells) and result.skipped == []
@@ -150,12 +149,12 @@ def test_writes_values_and_keeps_every_other_part(orders: Path) -> None:
         else:
             assert got_cal == want and got_opx == want
     # the formula column still has its cached values and its formulas
-    assert calamine_cell(orders, "订单", 2, 6) == 250
+    assert calamine_cell(orders, "订单", 2, 5) == 250
     assert b"<f>C2*D2</f>" in sheet_xml(orders, "订单")
 
 
 def test_table_grows_to_the_new_header_cells(orders: Path) -> None:
-    patch_sheet(orders, "订单", {(1, 7): "状态", (1, 8): "原因", (3, 7): "at_risk"}, now=NOW)
+    patch_sheet(orders, "订单", {(1, 6): "状态", (1, 7): "原因", (3, 6): "at_risk"}, now=NOW)
     with zipfile.ZipFile(orders) as zf:
         table = ET.fromstring(zf.read("xl/tables/table1.xml"))
     assert table.get("ref") == "A1:H5"
@@ -170,15 +169,15 @@ def test_table_grows_to_the_new_header_cells(orders: Path) -> None:
 
 
 def test_duplicate_table_header_is_renamed_like_excel(orders: Path) -> None:
-    result = patch_sheet(orders, "订单", {(1, 7): "客户"}, now=NOW)
+    result = patch_sheet(orders, "订单", {(1, 6): "客户"}, now=NOW)
     assert result.renamed == [("G1", "客户", "客户2")]
-    assert calamine_cell(orders, "订单", 1, 7) == "客户2"
+    assert calamine_cell(orders, "订单", 1, 6) == "客户2"
     assert [i.code for i in result.issues()] == ["table-header-renamed"]
 
 
 def test_sheet_autofilter_and_its_hidden_name_grow(orders: Path) -> None:
     before = raw_members(orders)
-    result = patch_sheet(orders, "筛选", {(1, 4): "状态", (2, 4): "ok"}, now=NOW)
+    result = patch_sheet(orders, "筛选", {(1, 3): "状态", (2, 3): "ok"}, now=NOW)
     assert result.autofilter_extended
     assert re.search(rb'<autoFilter ref="A1:D5"', sheet_xml(orders, "筛选"))
     with zipfile.ZipFile(orders) as zf:
@@ -190,11 +189,19 @@ def test_sheet_autofilter_and_its_hidden_name_grow(orders: Path) -> None:
 def test_formula_cells_are_never_written(orders: Path) -> None:
     before = sheet_xml(orders, "订单")
     f_cell = re.search(rb'<c r="F3"[^>]*>.*?</c>', before).group(0)
-    result = patch_sheet(orders, "订单", {(3, 6): "x", (3, 7): "y"}, now=NOW)
+    result = patch_sheet(orders, "订单", {(3, 5): "x", (3, 6): "y"}, now=NOW)
     assert result.skipped == [("F3", "formula-cell-kept")]
     assert [(i.sheet, i.cell, i.code) for i in result.issues()] == [("订单", "F3", "formula-cell-kept")]
     assert f_cell in sheet_xml(orders, "订单")
-    assert calamine_cell(orders, "订单", 3, 7) == "y"
+    assert calamine_cell(orders, "订单", 3, 6) == "y"
+
+
+def test_a_whole_column_over_formula_cells_keeps_them(orders: Path) -> None:
+    # each row's last cell is its formula in F, the column written: the whole-column fast path (new cells
+    # spliced right of a row's last cell) must see that and leave the row to the cell-by-cell merge
+    result = patch_sheet(orders, "订单", columns={5: (2, ["a", "b", "c", "d"])}, now=NOW)
+    assert result.skipped == [(f"F{r}", "formula-cell-kept") for r in range(2, 6)]
+    assert calamine_cell(orders, "订单", 2, 5) == 250 and b"<f>C5*D5</f>" in sheet_xml(orders, "订单")
 
 
 def test_array_formula_range_is_protected(tmp_path: Path) -> None:
@@ -204,9 +211,9 @@ def test_array_formula_range_is_protected(tmp_path: Path) -> None:
     ws.write_row(0, 0, [1, 2, 3])
     ws.write_array_formula("A2:C2", "{=A1:C1*2}", None, 2)
     wb.close()
-    result = patch_sheet(path, "S", {(2, 2): 99, (2, 4): "free"}, now=NOW)
+    result = patch_sheet(path, "S", {(2, 1): 99, (2, 3): "free"}, now=NOW)
     assert result.skipped == [("B2", "array-formula-cell-kept")]
-    assert calamine_cell(path, "S", 2, 4) == "free"
+    assert calamine_cell(path, "S", 2, 3) == "free"
 
 
 @pytest.mark.parametrize("text", [
@@ -215,12 +222,12 @@ def test_array_formula_range_is_protected(tmp_path: Path) -> None:
 ])
 def test_text_is_text(tmp_path: Path, text: str) -> None:
     path = build_orders(tmp_path / "t.xlsx")
-    patch_sheet(path, "订单", {(2, 7): text}, now=NOW)
+    patch_sheet(path, "订单", {(2, 6): text}, now=NOW)
     clean = text.replace("\x01", "").replace("\x1f", "")
-    assert calamine_cell(path, "订单", 2, 7) == clean
+    assert calamine_cell(path, "订单", 2, 6) == clean
     # Excel decodes _xHHHH_ in strings, so a literal one is stored as _x005F_xHHHH_; calamine decodes it
     # like Excel, openpyxl's reader shows the stored form
-    assert openpyxl_cell(path, "订单", 2, 7) == clean.replace("_x0041_", "_x005F_x0041_")
+    assert openpyxl_cell(path, "订单", 2, 6) == clean.replace("_x0041_", "_x005F_x0041_")
     assert b"<f>" not in re.search(rb'<c r="G2".*?</c>', sheet_xml(path, "订单"), re.S).group(0)
 
 
@@ -232,7 +239,7 @@ def test_rows_and_cells_stay_in_order(tmp_path: Path) -> None:
     ws.write(1, 4, "E2")
     ws.write(5, 0, "A6")
     wb.close()
-    cells = {(2, 3): "C2", (2, 6): "F2", (1, 1): "A1", (4, 2): "B4", (6, 2): "B6", (9, 1): "A9", (2, 1): "A2"}
+    cells = {(2, 2): "C2", (2, 5): "F2", (1, 0): "A1", (4, 1): "B4", (6, 1): "B6", (9, 0): "A9", (2, 0): "A2"}
     result = patch_sheet(path, "S", cells, now=NOW)
     root = ET.fromstring(sheet_xml(path, "S"))
     rows = root.find(f"{NS}sheetData")
@@ -244,23 +251,23 @@ def test_rows_and_cells_stay_in_order(tmp_path: Path) -> None:
     assert root.find(f"{NS}dimension").get("ref") == "A1:F9"
     for (r, c), v in cells.items():
         assert calamine_cell(path, "S", r, c) == v
-    assert calamine_cell(path, "S", 2, 5) == "E2"
+    assert calamine_cell(path, "S", 2, 4) == "E2"
     assert result.written == len(cells)
 
 
 def test_none_clears_value_and_keeps_style(orders: Path) -> None:
-    patch_sheet(orders, "订单", {(2, 2): None}, now=NOW)
+    patch_sheet(orders, "订单", {(2, 1): None}, now=NOW)
     xml = sheet_xml(orders, "订单")
     assert re.search(rb'<c r="B2"( s="\d+")?/>', xml)
-    assert calamine_cell(orders, "订单", 2, 2) == ""
+    assert calamine_cell(orders, "订单", 2, 1) == ""
 
 
 def test_date_into_date_styled_cell_keeps_its_format(orders: Path) -> None:
     old = re.search(rb'<c r="E2" s="(\d+)"', sheet_xml(orders, "订单")).group(1)
     before_styles = dict((n, d) for n, _, d in raw_members(orders))["xl/styles.xml"]
-    result = patch_sheet(orders, "订单", {(2, 5): dt.date(2026, 12, 1)}, now=NOW)
+    result = patch_sheet(orders, "订单", {(2, 4): dt.date(2026, 12, 1)}, now=NOW)
     assert re.search(rb'<c r="E2" s="' + old + rb'"', sheet_xml(orders, "订单"))
-    assert calamine_cell(orders, "订单", 2, 5) == dt.date(2026, 12, 1)
+    assert calamine_cell(orders, "订单", 2, 4) == dt.date(2026, 12, 1)
     # a date format was added once (yyyy-mm-dd) only because a date was written; reused next time
     after_styles = dict((n, d) for n, _, d in raw_members(orders))["xl/styles.xml"]
     assert b'formatCode="yyyy-mm-dd"' in after_styles and after_styles != before_styles
@@ -270,7 +277,7 @@ def test_date_into_date_styled_cell_keeps_its_format(orders: Path) -> None:
 def test_second_run_leaves_styles_and_conditional_formats_alone(orders: Path) -> None:
     rules = [CFRule("G2:G5", text="逾期"), CFRule("G2:G5", kind="equal", text="at_risk", fill="#FFEB9C",
                                                    font="#9C5700")]
-    cells = {(1, 7): "状态", (2, 7): "逾期", (3, 7): "at_risk", (2, 8): dt.date(2026, 11, 1)}
+    cells = {(1, 6): "状态", (2, 6): "逾期", (3, 6): "at_risk", (2, 7): dt.date(2026, 11, 1)}
     first = patch_sheet(orders, "订单", cells, conditional_formats=rules, now=NOW)
     assert first.cf_added == 2
     one = {n: d for n, _, d in raw_members(orders)}
@@ -295,8 +302,8 @@ def test_1904_workbook_gets_1904_serials(tmp_path: Path) -> None:
     path = tmp_path / "1904.xlsx"
     shutil.copy(CORPUS / "sheetjs__1904__1904.xlsx", path)
     sheet = list_worksheets(path)[0][0]
-    patch_sheet(path, sheet, {(30, 10): dt.date(2026, 11, 26)}, now=NOW)
-    assert calamine_cell(path, sheet, 30, 10) == dt.date(2026, 11, 26)
+    patch_sheet(path, sheet, {(30, 9): dt.date(2026, 11, 26)}, now=NOW)
+    assert calamine_cell(path, sheet, 30, 9) == dt.date(2026, 11, 26)
 
 
 @needs_corpus
@@ -305,10 +312,10 @@ def test_vba_workbook_keeps_its_macros(tmp_path: Path) -> None:
     shutil.copy(CORPUS / "xlwings__examples__fibonacci__fibonacci.xlsm", path)
     before = raw_members(path)
     sheet, part = list_worksheets(path)[0]
-    result = patch_sheet(path, sheet, {(1, 20): "状态", (2, 20): 1.5}, now=NOW)
+    result = patch_sheet(path, sheet, {(1, 19): "状态", (2, 19): 1.5}, now=NOW)
     assert_only_changed(before, raw_members(path), {part})
     assert result.changed_parts == [part]
-    assert calamine_cell(path, sheet, 2, 20) == 1.5
+    assert calamine_cell(path, sheet, 2, 19) == 1.5
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -335,8 +342,8 @@ def test_sheet_part_with_absolute_targets_and_renamed_parts(tmp_path: Path, orde
             name = name.replace("worksheets/_rels/sheet1.xml.rels", "worksheets/_rels/orders.xml.rels")
             dst.writestr(name, data)
     assert sheet_part(path, "订单") == "xl/worksheets/orders.xml"
-    patch_sheet(path, "订单", {(1, 7): "状态"}, now=NOW)
-    assert calamine_cell(path, "订单", 1, 7) == "状态"
+    patch_sheet(path, "订单", {(1, 6): "状态"}, now=NOW)
+    assert calamine_cell(path, "订单", 1, 6) == "状态"
 
 
 @needs_corpus
@@ -368,14 +375,14 @@ def test_open_workbook_is_refused(orders: Path, lock_name: str) -> None:
     assert is_open(orders) == lock
     before = orders.read_bytes()
     with pytest.raises(WorkbookOpenError, match=r"orders\.xlsx is open .*orders\.status\.xlsx") as exc:
-        patch_sheet(orders, "订单", {(1, 7): "状态"}, now=NOW)
+        patch_sheet(orders, "订单", {(1, 6): "状态"}, now=NOW)
     assert "\n" not in str(exc.value)
     assert orders.read_bytes() == before
     # the caller writes the sidecar instead
     sidecar = sidecar_path(orders)
-    result = patch_sheet(orders, "订单", {(1, 7): "状态"}, out_path=sidecar, now=NOW)
+    result = patch_sheet(orders, "订单", {(1, 6): "状态"}, out_path=sidecar, now=NOW)
     assert result.path == sidecar and result.backup is None
-    assert calamine_cell(sidecar, "订单", 1, 7) == "状态"
+    assert calamine_cell(sidecar, "订单", 1, 6) == "状态"
     assert orders.read_bytes() == before
 
 
@@ -397,7 +404,7 @@ def test_sidecar_keeps_macro_suffix() -> None:
 def test_backups_are_kept_and_pruned(orders: Path) -> None:
     versions = [orders.read_bytes()]
     for minute in range(4):
-        result = patch_sheet(orders, "订单", {(2, 7): f"run {minute}"}, backups=2,
+        result = patch_sheet(orders, "订单", {(2, 6): f"run {minute}"}, backups=2,
                              now=NOW + dt.timedelta(minutes=minute))
         versions.append(orders.read_bytes())
         assert result.backup is not None and result.backup.read_bytes() == versions[-2]
@@ -409,7 +416,7 @@ def test_backups_are_kept_and_pruned(orders: Path) -> None:
 def test_failures_leave_the_workbook_untouched(tmp_path: Path, orders: Path) -> None:
     before = orders.read_bytes()
     with pytest.raises(MissingSheetError):
-        patch_sheet(orders, "发票", {(1, 1): "x"}, now=NOW)
+        patch_sheet(orders, "发票", {(1, 0): "x"}, now=NOW)
     broken = tmp_path / "broken.xlsx"
     with zipfile.ZipFile(orders) as src, zipfile.ZipFile(broken, "w") as dst:
         for zi in src.infolist():
@@ -419,7 +426,7 @@ def test_failures_leave_the_workbook_untouched(tmp_path: Path, orders: Path) -> 
             dst.writestr(zi, data)
     broken_bytes = broken.read_bytes()
     with pytest.raises(GendanError) as exc:
-        patch_sheet(broken, "订单", {(1, 7): "x"}, now=NOW)
+        patch_sheet(broken, "订单", {(1, 6): "x"}, now=NOW)
     assert "\n" not in str(exc.value) and "broken.xlsx" in str(exc.value)
     assert broken.read_bytes() == broken_bytes
     assert orders.read_bytes() == before
@@ -435,7 +442,7 @@ def test_unusable_input_is_one_line(tmp_path: Path, name: str) -> None:
     path = tmp_path / name
     shutil.copy(CORPUS / name, path)
     with pytest.raises(UnusableWorkbookError) as exc:
-        patch_sheet(path, "Sheet1", {(1, 1): "x"}, now=NOW)
+        patch_sheet(path, "Sheet1", {(1, 0): "x"}, now=NOW)
     assert "\n" not in str(exc.value) and name in str(exc.value)
 
 
@@ -478,10 +485,10 @@ def test_corpus_file_keeps_every_other_part(tmp_path: Path, name: str) -> None:
     except Exception:
         openpyxl_ok = False
 
-    last_row, last_col = (end[0] + 1, end[1] + 1) if end else (0, 0)
+    last_row, last_col = (end[0] + 1, end[1]) if end else (0, -1)
     col = last_col + 2
     cells = {(1, col): "gendan 状态", (2, col): 42.5, (last_row + 1, col): dt.date(2026, 11, 26),
-             (last_row + 3, 1 if last_row else col): "below"}
+             (last_row + 3, 0 if last_row else col): "below"}
     before = raw_members(path)
     result = patch_sheet(path, sheet, cells, now=NOW)
     assert result.verified and not result.skipped
@@ -506,8 +513,8 @@ def test_libreoffice_reads_the_patched_file(tmp_path: Path, orders: Path) -> Non
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         pytest.skip("LibreOffice (soffice) is not installed")
-    patch_sheet(orders, "订单", {(1, 7): "状态", (2, 7): "逾期 overdue", (3, 7): 1234.5,
-                                 (4, 7): dt.date(2026, 10, 10)}, conditional_formats=[CFRule("G2:G5", text="逾期")],
+    patch_sheet(orders, "订单", {(1, 6): "状态", (2, 6): "逾期 overdue", (3, 6): 1234.5,
+                                 (4, 6): dt.date(2026, 10, 10)}, conditional_formats=[CFRule("G2:G5", text="逾期")],
                 now=NOW)
     out = tmp_path / "csv"
     subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--headless",
@@ -520,7 +527,7 @@ def test_libreoffice_reads_the_patched_file(tmp_path: Path, orders: Path) -> Non
 def test_result_to_dict_is_json_ready(orders: Path) -> None:
     import json
 
-    result = patch_sheet(orders, "订单", {(1, 7): "状态"}, now=NOW)
+    result = patch_sheet(orders, "订单", {(1, 6): "状态"}, now=NOW)
     assert isinstance(result, PatchResult)
     assert json.loads(json.dumps(result.to_dict()))["changed_parts"][0] == "xl/worksheets/sheet1.xml"
 
@@ -590,11 +597,11 @@ def test_prefixed_xml_and_rows_and_cells_without_r(tmp_path: Path) -> None:
         '<x:row><x:c><x:v>5</x:v></x:c><x:c><x:f>A5*2</x:f><x:v>10</x:v></x:c></x:row>'
         "</x:sheetData></x:worksheet>")
     path = write_package(tmp_path / "sdk.xlsx", sheet)
-    cells = {(1, 2): "B1 new", (2, 4): "D2", (3, 1): "A3", (5, 2): "not me", (6, 1): dt.date(2026, 1, 2)}
+    cells = {(1, 1): "B1 new", (2, 3): "D2", (3, 0): "A3", (5, 1): "not me", (6, 0): dt.date(2026, 1, 2)}
     result = patch_sheet(path, "Data", cells, conditional_formats=[CFRule("D2:D9", text="x")], now=NOW)
     assert result.skipped == [("B5", "formula-cell-kept")]
-    expect = {(1, 1): "a1", (1, 2): "B1 new", (2, 1): "a2", (2, 2): 2, (2, 4): "D2", (3, 1): "A3", (4, 1): 4,
-              (5, 1): 5, (5, 2): 10, (6, 1): dt.date(2026, 1, 2)}
+    expect = {(1, 0): "a1", (1, 1): "B1 new", (2, 0): "a2", (2, 1): 2, (2, 3): "D2", (3, 0): "A3", (4, 0): 4,
+              (5, 0): 5, (5, 1): 10, (6, 0): dt.date(2026, 1, 2)}
     for (r, c), want in expect.items():
         assert calamine_cell(path, "Data", r, c) == want, (r, c)
         got = openpyxl_cell(path, "Data", r, c)
@@ -611,9 +618,30 @@ def test_empty_sheet_gets_its_first_rows(tmp_path: Path) -> None:
     sheet = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
              '<dimension ref="A1"/><sheetData/></worksheet>')
     path = write_package(tmp_path / "empty.xlsx", sheet)
-    patch_sheet(path, "Data", {(2, 3): "C2", (1, 1): 1}, now=NOW)
-    assert calamine_cell(path, "Data", 2, 3) == "C2" and calamine_cell(path, "Data", 1, 1) == 1
+    patch_sheet(path, "Data", {(2, 2): "C2", (1, 0): 1}, now=NOW)
+    assert calamine_cell(path, "Data", 2, 2) == "C2" and calamine_cell(path, "Data", 1, 0) == 1
     assert b'<dimension ref="A1:C2"/>' in sheet_xml(path, "Data")
+
+
+def test_empty_sheet_dimension_is_just_what_was_written(tmp_path: Path) -> None:
+    # "A1" is what an empty sheet's <dimension> says: it must not stretch the new range to A1
+    sheet = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+             '<dimension ref="A1"/><sheetData/></worksheet>')
+    path = write_package(tmp_path / "empty.xlsx", sheet)
+    patch_sheet(path, "Data", {(2, 2): "C2"}, now=NOW)
+    assert b'<dimension ref="C2"/>' in sheet_xml(path, "Data")
+
+
+def test_new_cells_take_their_columns_style(tmp_path: Path) -> None:
+    path = tmp_path / "styled.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("S")
+    ws.set_column(6, 6, 12, wb.add_format({"bold": True}))  # G is bold, H is not
+    ws.write(0, 0, "x")
+    wb.close()
+    patch_sheet(path, "S", {(2, 6): "in G", (2, 7): "in H"}, columns={6: (3, ["G3", "G4"])}, now=NOW)
+    ws = openpyxl.load_workbook(path)["S"]
+    assert [ws[ref].font.b for ref in ("G2", "G3", "G4")] == [True, True, True] and not ws["H2"].font.b
 
 
 def test_columns_write_the_same_as_cells(tmp_path: Path) -> None:
@@ -621,15 +649,15 @@ def test_columns_write_the_same_as_cells(tmp_path: Path) -> None:
     b = build_orders(tmp_path / "b.xlsx")
     statuses = ["逾期", "at_risk", None, "on_track"]
     dates = [dt.date(2026, 11, d) for d in (1, 2, 3, 4)]
-    cells = {(1, 7): "状态", (1, 8): "节点"}
-    cells.update({(2 + i, 7): v for i, v in enumerate(statuses)})
-    cells.update({(2 + i, 8): v for i, v in enumerate(dates)})
+    cells = {(1, 6): "状态", (1, 7): "节点"}
+    cells.update({(2 + i, 6): v for i, v in enumerate(statuses)})
+    cells.update({(2 + i, 7): v for i, v in enumerate(dates)})
     patch_sheet(a, "订单", cells, now=NOW)
-    patch_sheet(b, "订单", {(1, 7): "状态", (1, 8): "节点", (5, 8): dt.date(2026, 11, 4)},
-                columns={7: (2, statuses), 8: (2, [*dates[:3], None])}, now=NOW)
-    # the explicit (5, 8) won over the block's None; everything else is the same bytes
+    patch_sheet(b, "订单", {(1, 6): "状态", (1, 7): "节点", (5, 7): dt.date(2026, 11, 4)},
+                columns={6: (2, statuses), 7: (2, [*dates[:3], None])}, now=NOW)
+    # the explicit (5, 7) won over the block's None; everything else is the same bytes
     assert [m[2] for m in raw_members(a)] == [m[2] for m in raw_members(b)]
-    assert calamine_cell(b, "订单", 5, 8) == dt.date(2026, 11, 4)
+    assert calamine_cell(b, "订单", 5, 7) == dt.date(2026, 11, 4)
 
 
 @pytest.mark.parametrize("code, is_date", [
@@ -639,26 +667,26 @@ def test_columns_write_the_same_as_cells(tmp_path: Path) -> None:
     ("@", False),
 ])
 def test_which_number_formats_show_dates(code: str, is_date: bool) -> None:
-    from gendan_xl.xlsx.patch import _is_date_code
+    from gendan_xl.xlsx.styles import _is_date_code
 
     assert _is_date_code(code) is is_date
 
 
 def test_number_into_a_date_formatted_cell_is_still_verified(orders: Path) -> None:
     # E2 is formatted as a date by the user; a number written there shows as a date, and that is fine
-    result = patch_sheet(orders, "订单", {(2, 5): 46000}, now=NOW)
+    result = patch_sheet(orders, "订单", {(2, 4): 46000}, now=NOW)
     assert result.verified
-    assert calamine_cell(orders, "订单", 2, 5) == dt.date(2025, 12, 9)
+    assert calamine_cell(orders, "订单", 2, 4) == dt.date(2025, 12, 9)
 
 
 def test_rerun_clears_old_values_and_fills_gaps(orders: Path) -> None:
     # refresh 1: days late only on some lines; refresh 2: the late line is fixed, another becomes late
-    first = {7: (2, ["逾期", "on_track", "on_track", "at_risk"]), 8: (2, [3, None, None, None]),
-             9: (2, ["验货未做", None, "", "物料晚"])}
-    patch_sheet(orders, "订单", {(1, 7): "状态", (1, 8): "晚天数", (1, 9): "原因"}, columns=first, now=NOW)
-    second = {7: (2, ["on_track", "逾期", "on_track", "at_risk"]), 8: (2, [None, 5, None, None]),
-              9: (2, [None, "出货晚", "", "物料晚"])}
-    result = patch_sheet(orders, "订单", {(1, 7): "状态", (1, 8): "晚天数", (1, 9): "原因"}, columns=second,
+    first = {6: (2, ["逾期", "on_track", "on_track", "at_risk"]), 7: (2, [3, None, None, None]),
+             8: (2, ["验货未做", None, "", "物料晚"])}
+    patch_sheet(orders, "订单", {(1, 6): "状态", (1, 7): "晚天数", (1, 8): "原因"}, columns=first, now=NOW)
+    second = {6: (2, ["on_track", "逾期", "on_track", "at_risk"]), 7: (2, [None, 5, None, None]),
+              8: (2, [None, "出货晚", "", "物料晚"])}
+    result = patch_sheet(orders, "订单", {(1, 6): "状态", (1, 7): "晚天数", (1, 8): "原因"}, columns=second,
                          now=NOW)
     assert result.cleared == 2  # H2 and I2 had values
     for col, (first_row, values) in second.items():
@@ -676,13 +704,13 @@ def test_rerun_columns_write_the_same_as_cells(tmp_path: Path) -> None:
     a = build_orders(tmp_path / "a.xlsx")
     b = build_orders(tmp_path / "b.xlsx")
     runs = [
-        {7: ["逾期", "完成 50%", None, "on_track"], 8: [dt.date(2026, 11, 1), None, dt.date(2026, 11, 3), 4],
-         9: [3, None, 7.5, "a\r\nb"]},
+        {6: ["逾期", "完成 50%", None, "on_track"], 7: [dt.date(2026, 11, 1), None, dt.date(2026, 11, 3), 4],
+         8: [3, None, 7.5, "a\r\nb"]},
         # cleared, filled, a date turned text (in a cell styled as a date), text turned number, unchanged
-        {7: [None, "完成 50%", "有风险 %d %s", "on_track"], 8: ["未排期", dt.date(2026, 11, 2), None, 4],
-         9: [3, 2, "x", "a\r\nb"]},
+        {6: [None, "完成 50%", "有风险 %d %s", "on_track"], 7: ["未排期", dt.date(2026, 11, 2), None, 4],
+         8: [3, 2, "x", "a\r\nb"]},
     ]
-    headers = {(1, 7): "状态", (1, 8): "节点", (1, 9): "天"}
+    headers = {(1, 6): "状态", (1, 7): "节点", (1, 8): "天"}
     for run in runs:
         cells = dict(headers)
         cells.update({(2 + i, col): v for col, values in run.items() for i, v in enumerate(values)})
@@ -690,30 +718,32 @@ def test_rerun_columns_write_the_same_as_cells(tmp_path: Path) -> None:
         other = patch_sheet(b, "订单", headers, columns={col: (2, values) for col, values in run.items()}, now=NOW)
         assert (one.written, one.cleared) == (other.written, other.cleared)
         assert [m[2] for m in raw_members(a)] == [m[2] for m in raw_members(b)]
-    assert calamine_cell(b, "订单", 4, 7) == "有风险 %d %s" and calamine_cell(b, "订单", 3, 7) == "完成 50%"
+    assert calamine_cell(b, "订单", 4, 6) == "有风险 %d %s" and calamine_cell(b, "订单", 3, 6) == "完成 50%"
 
 
 def test_check_names_the_first_cell_that_reads_back_wrong(orders: Path) -> None:
     # the check compares whole columns at once; when one differs it must still find and name the cell
-    from gendan_xl.xlsx.patch import PatchVerifyError, _group, _verify
+    from gendan_xl.errors import PatchVerifyError
+    from gendan_xl.xlsx.cells import group
+    from gendan_xl.xlsx.check import read_back
 
-    written = {7: (2, ["a", "b", "c", "d"]), 8: (2, [True, 2, 3, None])}
+    written = {6: (2, ["a", "b", "c", "d"]), 7: (2, [True, 2, 3, None])}
     result = patch_sheet(orders, "订单", columns=written, verify=False, now=NOW)
 
     def check(columns, cells=None):
-        _verify(orders, result, _group(cells or {}, columns, b"", False, PatchResult(orders, "订单", "")), set(),
-                orders.name)
+        read_back(orders, result, group(cells or {}, columns, b"", False, PatchResult(orders, "订单", "")), set(),
+                  orders.name)
 
     check(written)
     with pytest.raises(PatchVerifyError, match=r"G4 = 'x' but it reads back as 'c'"):
-        check({7: (2, ["a", "b", "x", "d"]), 8: written[8]})
+        check({6: (2, ["a", "b", "x", "d"]), 7: written[7]})
     # `1 == True`, but a number must not read back as a boolean
     with pytest.raises(PatchVerifyError, match=r"H2 = 1 but it reads back as True"):
-        check({7: written[7], 8: (2, [1, 2, 3, None])})
+        check({6: written[6], 7: (2, [1, 2, 3, None])})
     with pytest.raises(PatchVerifyError, match=r"H5 = 'e' but it reads back as ''"):
-        check(written, {(5, 8): "e"})
+        check(written, {(5, 7): "e"})
     with pytest.raises(PatchVerifyError, match=r"G9 = 'z' but it does not read back"):
-        check({7: (2, ["a", "b", "c", "d", None, None, None, "z"])})
+        check({6: (2, ["a", "b", "c", "d", None, None, None, "z"])})
 
 
 @pytest.mark.parametrize("first_row, first_col", [(4, 1), (1, 3), (4, 3)])
@@ -728,7 +758,8 @@ def test_a_sheet_whose_used_range_does_not_start_at_a1(tmp_path: Path, first_row
     ws.cell(first_row + 1, first_col, "SO1")
     wb.save(path)
     r = first_row + 1
-    result = patch_sheet(path, "订单", {(r, first_col + 2): "已逾期"}, columns={first_col + 3: (first_row, ["天数", 5])},
+    col = first_col - 1  # openpyxl counts columns from 1, patch_sheet from 0
+    result = patch_sheet(path, "订单", {(r, col + 2): "已逾期"}, columns={col + 3: (first_row, ["天数", 5])},
                          backups=0)
     assert result.verified
     got = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("订单").to_python(
@@ -744,6 +775,6 @@ def test_a_column_mixing_numbers_and_booleans_keeps_each(tmp_path: Path) -> None
     wb.active.title = "S"
     wb.active.append(["h"])
     wb.save(path)
-    patch_sheet(path, "S", columns={2: (1, [1, True, 0, False, True, 1])}, backups=0)
+    patch_sheet(path, "S", columns={1: (1, [1, True, 0, False, True, 1])}, backups=0)
     got = [r[1] for r in python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("S").to_python()]
     assert [type(x) for x in got] == [float, bool, float, bool, bool, float]

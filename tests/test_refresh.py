@@ -92,7 +92,7 @@ def test_open_workbook_gets_a_sidecar_and_is_not_touched(sample, capsys):
     assert "orders.xlsx 正在被打开（发现 ~$orders.xlsx）" in err and str(sidecar) in err
     assert "交期状态 / Lead-time status" in orders_rows(sidecar)[2]
     with pytest.raises(WorkbookOpenError):
-        patch_sheet(sample, "订单", {(1, 30): "x"})
+        patch_sheet(sample, "订单", {(1, 29): "x"})
 
 
 def test_libreoffice_lock_file_too(sample):

@@ -23,6 +23,7 @@ from conftest import WORKBOOKS
 from gendan_xl.doors import xl as xl
 from gendan_xl.books.master import validate_workbook
 from gendan_xl.books.refresh import OUTPUT_COLUMNS, refresh_workbook
+from gendan_xl.xlsx.condformat import CFRule
 from gendan_xl.xlsx.read import MemoryBook
 from gendan_xl.doors.xlsm import (MACRO, VERSION_NAME, XlsmNameError, build_master_xlsm, module_name,
                             write_button_module, xlwings_vba_project)
@@ -267,7 +268,8 @@ def test_xlsm_twin_refreshes_with_its_vba_and_buttons_untouched(tmp_path):
     assert buttons(copy) == buttons(SAMPLE)
     # the colour rule the file door wrote is the one the Excel door looks for before adding its own
     sheet = after["xl/worksheets/sheet1.xml"].decode()
-    assert f"<formula>{xl.cf_formula('逾期')[1:]}</formula>" in sheet.replace("&quot;", '"')
+    assert '<formula>"逾期"</formula>' in sheet.replace("&quot;", '"')
+    assert CFRule("G2", kind="equal", text="逾期").cell_formula() == '"逾期"'  # Formula1 '="逾期"' in Excel
 
 
 def test_a_refresh_reads_only_the_sheets_it_needs():
@@ -387,7 +389,7 @@ def test_the_button_reads_the_workbooks_gendan_toml_as_the_command_line_does(tmp
     for (r, c), value in clicked.plan.cells().items():
         if r < clicked.plan.header_row:
             continue  # the stamp above the header carries the clock
-        got = by_cli[r - 1][c - 1] if c - 1 < len(by_cli[r - 1]) else None
+        got = by_cli[r - 1][c] if c < len(by_cli[r - 1]) else None  # plan cells: 0-based columns
         if isinstance(got, dt.datetime):  # a date cell reads back as a datetime at midnight
             got = got.date()
         assert got == value or {got, value} <= {None, ""}, (r, c, got, value)

@@ -19,6 +19,7 @@ from pathlib import Path
 import xlsxwriter
 
 from gendan_xl.orders import Order
+from gendan_xl.xlsx.refs import col_letter
 
 SAMPLES = Path(__file__).resolve().parents[2] / "workbooks"
 TODAY = dt.date(2026, 11, 26)
@@ -192,8 +193,8 @@ def write_orders_sheet(wb, fmt, orders: list[Order], headers: list[str], *, cell
     header_row = 2
     first, last = header_row + 1, header_row + len(orders)
     amount_col = ORDER_HEADERS.index("金额")
-    qty_l = xlsxwriter.utility.xl_col_to_name(ORDER_HEADERS.index("数量"))
-    price_l = xlsxwriter.utility.xl_col_to_name(ORDER_HEADERS.index("单价"))
+    qty_l = col_letter(ORDER_HEADERS.index("数量"))
+    price_l = col_letter(ORDER_HEADERS.index("单价"))
     for i, o in enumerate(orders):
         r = first + i
         values = _order_values(o)
@@ -222,8 +223,8 @@ def write_orders_sheet(wb, fmt, orders: list[Order], headers: list[str], *, cell
     ws.data_validation(first, status_col, last + 200, status_col,
                        {"validate": "list", "source": STATUSES, "error_title": "状态 / Status",
                         "error_message": "请从列表中选择 / pick from the list"})
-    due = xlsxwriter.utility.xl_col_to_name(ORDER_HEADERS.index("客户交期"))
-    shipd = xlsxwriter.utility.xl_col_to_name(ORDER_HEADERS.index("出货日期"))
+    due = col_letter(ORDER_HEADERS.index("客户交期"))
+    shipd = col_letter(ORDER_HEADERS.index("出货日期"))
     rng = f"{due}{first + 1}:{due}{last + 1}"
     ws.conditional_format(rng, {"type": "formula", "criteria": f"=AND({shipd}{first + 1}=\"\",{due}{first + 1}<TODAY())",
                                 "format": fmt["late"]})
@@ -387,9 +388,7 @@ def build_messy(path: Path, orders: list[Order]) -> None:
 
 def planted_issues(header_row: int = 3) -> list[tuple[str, str, str]]:
     """(sheet, cell, code) the messy copy must report, in row order."""
-    from xlsxwriter.utility import xl_col_to_name
-
-    out = [("订单", f"{xl_col_to_name(ORDER_HEADERS.index(h))}{header_row + 1 + i}", code) for i, h, _, code in PLANTED]
+    out = [("订单", f"{col_letter(ORDER_HEADERS.index(h))}{header_row + 1 + i}", code) for i, h, _, code in PLANTED]
     out.append(("订单", f"A{header_row + 1 + DUPLICATE_OF[1]}", "duplicate-order"))
     return sorted(out, key=lambda t: int(t[1].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")))
 

@@ -23,10 +23,13 @@ from typing import Any, Mapping, Protocol, Sequence
 from gendan_xl import defaults
 from gendan_xl.errors import Issue
 from gendan_xl.books.master import MasterStatus, load_master, status_of
-from gendan_xl.xlsx.patch import CFRule, is_open, patch_sheet, sidecar_path
+from gendan_xl.xlsx.atomic import is_open, sidecar_path
+from gendan_xl.xlsx.condformat import CFRule
+from gendan_xl.xlsx.patch import patch_sheet
 from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary, fold_key
 from gendan_xl.status import STATUS_LABELS, Line
-from gendan_xl.xlsx.read import Columns, col_letter, filled_width, is_blank
+from gendan_xl.xlsx.read import Columns, filled_width, is_blank
+from gendan_xl.xlsx.refs import MAX_ROW, col_letter
 
 # The columns we own, in order: (key, bilingual header). Headers are user-facing text: this is their table.
 OUTPUT_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -48,17 +51,6 @@ STATUS_COLOURS: dict[str, tuple[str, str]] = {
     "shipped_on_time": ("#C6EFCE", "#006100"),
     "cancelled": ("#D9D9D9", "#595959"),
 }
-LAST_EXCEL_ROW = 1048576
-
-
-@dataclass(frozen=True)
-class ColourRule:
-    """Conditional formatting: cells of `sqref` whose text equals `text` get the colours ("#RRGGBB")."""
-
-    sqref: str
-    text: str
-    fill: str
-    font: str
 
 
 @dataclass
@@ -73,12 +65,13 @@ class RefreshPlan:
     sheet: str
     header_row: int
     columns: list[ColumnWrite]
-    colours: list[ColourRule]
+    colours: list[CFRule]  # cells of our status column whose text equals a label get its colours
     lang: str
 
     def cells(self) -> dict[tuple[int, int], Any]:
-        """{(row, col)} 1-based → value: every cell the plan writes (None clears)."""
-        return {(cw.first_row + i, cw.col + 1): value for cw in self.columns for i, value in enumerate(cw.values)}
+        """{(row, col)} → value (`refs`' convention, as `patch_sheet` takes them): every cell the plan writes
+        (None clears)."""
+        return {(cw.first_row + i, cw.col): value for cw in self.columns for i, value in enumerate(cw.values)}
 
 
 class Grid(Protocol):
@@ -86,7 +79,7 @@ class Grid(Protocol):
 
     def write_column(self, col: int, first_row: int, values: Sequence[Any]) -> None: ...
 
-    def add_colours(self, rules: Sequence[ColourRule]) -> None: ...
+    def add_colours(self, rules: Sequence[CFRule]) -> None: ...
 
 
 @dataclass
@@ -94,7 +87,7 @@ class ListGrid:
     """An in-memory used range from A1 (rows of values); writes grow it as Excel would."""
 
     rows: list[list[Any]]
-    colours: list[ColourRule] = field(default_factory=list)
+    colours: list[CFRule] = field(default_factory=list)
 
     def write_column(self, col: int, first_row: int, values: Sequence[Any]) -> None:
         for i, value in enumerate(values):
@@ -106,7 +99,7 @@ class ListGrid:
                 row.extend([None] * (col + 1 - len(row)))
             row[col] = value
 
-    def add_colours(self, rules: Sequence[ColourRule]) -> None:
+    def add_colours(self, rules: Sequence[CFRule]) -> None:
         self.colours.extend(r for r in rules if r not in self.colours)
 
 
@@ -181,8 +174,9 @@ def plan_refresh(status: MasterStatus, sheet: SheetShape | Sequence[Sequence[Any
 
     status_col = col_letter(placed["status"])
     first = hdr + 1
-    sqref = f"{status_col}{first}:{status_col}{LAST_EXCEL_ROW}"
-    colours = [ColourRule(sqref, _label(code, lang), *STATUS_COLOURS[code]) for code in STATUS_COLOURS]
+    sqref = f"{status_col}{first}:{status_col}{MAX_ROW}"
+    colours = [CFRule(sqref, kind="equal", text=_label(code, lang), fill=fill, font=font)
+               for code, (fill, font) in STATUS_COLOURS.items()]
     return RefreshPlan(table.sheet, hdr, columns, colours, lang)
 
 
@@ -239,12 +233,11 @@ def refresh_workbook(path: str | Path, *, today: dt.date, now: dt.datetime, shee
     plan = plan_refresh(status, SheetShape.of_columns(master.orders), now=now, lang=lang)
     lock = is_open(path)
     out = sidecar_path(path) if lock is not None else None
-    rules = [CFRule(r.sqref, kind="equal", text=r.text, fill=r.fill, font=r.font) for r in plan.colours]
     # whole columns go as blocks (the patcher's fast path); the stamp above them as a single cell
-    columns = {cw.col + 1: (cw.first_row, cw.values) for cw in plan.columns if cw.first_row == plan.header_row}
-    stamp = {(cw.first_row, cw.col + 1): v for cw in plan.columns if cw.first_row != plan.header_row
+    columns = {cw.col: (cw.first_row, cw.values) for cw in plan.columns if cw.first_row == plan.header_row}
+    stamp = {(cw.first_row, cw.col): v for cw in plan.columns if cw.first_row != plan.header_row
              for v in cw.values}
     done = patch_sheet(path, plan.sheet, stamp, columns=columns, out_path=out, backups=backups, now=now,
-                       conditional_formats=rules)
+                       conditional_formats=plan.colours)
     lang = plan.lang
     return RefreshResult(status, plan, done.path, status.issues + done.issues(lang), done.backup, lock)

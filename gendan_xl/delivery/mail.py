@@ -25,7 +25,6 @@ import email.utils
 import hashlib
 import logging
 import mimetypes
-import os
 import re
 import smtplib
 import ssl
@@ -40,6 +39,7 @@ import jinja2
 from gendan_xl.delivery.store import Store
 from gendan_xl.errors import (ConfigError, MailConfigError, MailError, MessageRejected, RecipientRejected,
                               TransientMailError, json_fields)
+from gendan_xl.xlsx.atomic import write_atomic
 
 log = logging.getLogger("gendan_xl.delivery.mail")
 
@@ -245,10 +245,7 @@ class Outbox:
     def deliver(self, raw: bytes, sender: str, recipient: str, name: str) -> None:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            path = self.folder / f"{name}.eml"
-            tmp = path.with_name(path.name + ".tmp")
-            tmp.write_bytes(raw)
-            os.replace(tmp, path)
+            write_atomic(self.folder / f"{name}.eml", raw)
         except OSError as exc:
             raise TransientMailError(f"cannot write {self.folder}: {exc.strerror or exc}", connection=True) from exc
 

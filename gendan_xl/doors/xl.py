@@ -34,11 +34,12 @@ from typing import Any, Callable, Iterator, Sequence
 from pathlib import Path
 
 from gendan_xl.errors import ERROR, WARNING, GendanError, Issue, Report
-from gendan_xl.xlsx.writer import ISSUE_HEADERS, SEVERITY_LABELS
+from gendan_xl.books.issues_report import ISSUE_HEADERS, SEVERITY_LABELS
 from gendan_xl.books.master import MasterStatus, load_master, status_of, validate_workbook
-from gendan_xl.books.refresh import ColourRule, Grid, ListGrid, RefreshPlan, apply, plan_refresh
+from gendan_xl.books.refresh import Grid, ListGrid, RefreshPlan, apply, plan_refresh
 from gendan_xl.doors.settings import Settings, load_settings
 from gendan_xl.status import STATUS_LABELS
+from gendan_xl.xlsx.condformat import CFRule
 from gendan_xl.xlsx.read import MemoryBook
 
 ISSUES_SHEET = "Issues"
@@ -353,12 +354,6 @@ def _xlcolour(colour: str) -> int:
     return r + (g << 8) + (b << 16)
 
 
-def cf_formula(text: str) -> str:
-    """Formula1 of a "cell value equals text" rule, as Excel reports it back (the file door writes the same
-    rule without the '=')."""
-    return '="' + text.replace('"', '""') + '"'
-
-
 class XlwingsGrid:
     """A Grid over a live xlwings sheet: one range assignment per column, rules added once."""
 
@@ -370,20 +365,22 @@ class XlwingsGrid:
     def write_column(self, col: int, first_row: int, values: Sequence[Any]) -> None:
         self.sheet.range((first_row, col + 1)).options(transpose=True).value = [as_text(v) for v in values]
 
-    def add_colours(self, rules: Sequence[ColourRule]) -> None:
+    def add_colours(self, rules: Sequence[CFRule]) -> None:
         try:
             conditions = self.sheet.api.Cells.FormatConditions
             existing = {_safe(lambda i=i: conditions.Item(i).Formula1) for i in range(1, conditions.Count + 1)}
         except Exception:  # macOS (AppleScript) has no FormatConditions: the file refresh adds them instead
             return
-        for rule in rules:
-            formula = cf_formula(rule.text)
+        for rule in rules:  # a refresh's rules are all "cell equals text"
+            formula = "=" + rule.cell_formula()  # as Excel reports Formula1 back
             if formula in existing:
                 continue
             fc = self.sheet.api.Range(rule.sqref).FormatConditions.Add(
                 Type=self.XL_CELL_VALUE, Operator=self.XL_EQUAL, Formula1=formula)
-            fc.Interior.Color = _xlcolour(rule.fill)
-            fc.Font.Color = _xlcolour(rule.font)
+            if rule.fill:
+                fc.Interior.Color = _xlcolour(rule.fill)
+            if rule.font:
+                fc.Font.Color = _xlcolour(rule.font)
             existing.add(formula)
 
 

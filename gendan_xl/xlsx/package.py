@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 import struct
 import zipfile
 import zlib
@@ -18,12 +19,13 @@ from xml.etree import ElementTree as ET
 
 from gendan_xl.errors import GendanError, MissingSheetError, UnusableWorkbookError
 
+# `fast_zlib`: zlib's API for the big worksheet part, and SHEET_LEVEL its deflate level there.
 try:  # ISA-L deflate is ~5x faster than zlib at the same ratio (MEASURED.md); zlib is the fallback.
-    from isal import isal_zlib as _fast_zlib
+    from isal import isal_zlib as fast_zlib
 
     SHEET_LEVEL = 2
 except ImportError:  # pragma: no cover - isal is a dependency, but the module must not die without it
-    _fast_zlib = zlib  # type: ignore[assignment]
+    fast_zlib = zlib  # type: ignore[assignment]
     SHEET_LEVEL = 1
 
 
@@ -84,27 +86,39 @@ def open_package(path: Path) -> Package:
         workbook = workbook or names.get("xl/workbook.xml")
         if workbook is None:
             raise UnusableWorkbookError(f"{path.name} has no workbook part; save it from Excel as .xlsx")
-        root = ET.fromstring(zf.read(workbook))
+        data = zf.read(workbook)
+        root = ET.fromstring(data)
         rels = {rid: (kind, target) for rid, kind, target in relationships(zf, names, workbook)}
         sheets = []
-        date1904 = False
-        # direct children only: an x15:workbookPr inside extLst must not reset the 1904 flag
-        children = list(root)
-        for el in children:
-            if local_name(el.tag) == "workbookPr":
-                date1904 = el.get("date1904", "0").lower() in ("1", "true")
-        for el in (s for c in children if local_name(c.tag) == "sheets" for s in c):
+        for el in (s for c in root if local_name(c.tag) == "sheets" for s in c):
             if local_name(el.tag) == "sheet":
                 rid = next((v for k, v in el.attrib.items() if local_name(k) == "id" and k.startswith("{")), "")
                 kind, target = rels.get(rid, ("", ""))
                 sheets.append((el.get("name", ""), kind, names.get(target.casefold(), target)))
-        return Package(zf, names, workbook, sheets, date1904)
+        return Package(zf, names, workbook, sheets, workbook_date1904(data))
     except GendanError:
         zf.close()
         raise
     except (ET.ParseError, KeyError, zipfile.BadZipFile, zlib.error, ValueError) as exc:
         zf.close()
         raise UnusableWorkbookError(f"{path.name} is damaged ({exc}); open and save it in Excel first") from exc
+
+
+_WORKBOOK_ROOT = re.compile(rb"<(\w+:)?workbook\b")
+_DATE1904 = re.compile(rb"""\sdate1904\s*=\s*["'](?:1|true)["']""", re.I)
+
+
+def workbook_date1904(workbook_xml: bytes) -> bool:
+    """Whether a workbook counts its dates from 1904 (old Mac Excel) instead of 1900, from the bytes of its
+    workbook.xml: the date1904 attribute of the workbook's own <workbookPr>.
+
+    Its own: the one with the root element's prefix, so an x15:workbookPr inside extLst is never read.
+    Matched on the bytes, not parsed: `read.open_book` asks before python-calamine has vetted the file
+    (a hostile DTD), and the element sits near the top."""
+    root = _WORKBOOK_ROOT.search(workbook_xml)
+    pfx = (root.group(1) or b"") if root else b""
+    m = re.search(rb"<" + re.escape(pfx) + rb"workbookPr\b([^>]*)>", workbook_xml)
+    return m is not None and _DATE1904.search(m.group(1)) is not None
 
 
 def list_worksheets(path: str | os.PathLike[str]) -> list[tuple[str, str]]:
@@ -294,7 +308,7 @@ def inflate_member(src: Any, zi: zipfile.ZipInfo) -> Iterable[bytes]:
         return
     if zi.compress_type != zipfile.ZIP_DEFLATED:
         raise zipfile.BadZipFile(f"{zi.filename} uses compression method {zi.compress_type}")
-    d = _fast_zlib.decompressobj(-15)
+    d = fast_zlib.decompressobj(-15)
     crc = 0
     while left:
         chunk = src.read(min(left, 1 << 20))

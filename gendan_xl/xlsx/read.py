@@ -24,10 +24,12 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 import python_calamine as calamine
 
 from gendan_xl.errors import MissingColumnsError, MissingSheetError, UnusableWorkbookError
-from gendan_xl.xlsx.package import find_sheet, inflate_member, open_package
+from gendan_xl.xlsx.package import find_sheet, inflate_member, open_package, workbook_date1904
+from gendan_xl.xlsx.refs import cell_ref, col_letter
 from gendan_xl.xlsx.validations import (Area, ListValidation, classify, parse_sqref, parse_validations,
                                         sheet_tail, workbook_names, workbook_tables)
-from gendan_xl.schema import (DATE, INT, NUMBER, ORDERS, TEXT, HeaderMatch, SheetSchema, fold_key, header_language, match_header_row)
+from gendan_xl.schema import (DATE, INT, NUMBER, ORDERS, TEXT, HeaderMatch, SheetSchema, fold_key, header_language,
+                              match_header_row)
 
 HEADER_SEARCH_ROWS = 20
 # A row whose first text says one of these ends the table: people put totals under their data.
@@ -38,29 +40,6 @@ TOTAL_MARKERS = ("合计", "总计", "小计", "total", "totals", "grandtotal", 
 _EPOCH_1900 = dt.date(1899, 12, 30)
 _EPOCH_1904 = dt.date(1904, 1, 1)
 _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE container: legacy .xls or an encrypted .xlsx
-
-
-def col_letter(index: int) -> str:
-    """0-based column index → Excel letters (0 → A, 26 → AA)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def col_index(letters: str) -> int:
-    """Excel letters → 0-based column index."""
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n - 1
-
-
-def cell_ref(row: int, col: int) -> str:
-    """1-based Excel row and 0-based column → "K12"."""
-    return f"{col_letter(col)}{row}"
 
 
 class _SheetFinder:
@@ -236,7 +215,7 @@ def open_book(path: str | Path) -> Book:
         raise UnusableWorkbookError(f"{name}: not a workbook (not an .xlsx/.xlsm zip file)")
     try:
         with zipfile.ZipFile(path) as zf:
-            date1904 = _read_date1904(zf)
+            date1904 = workbook_date1904(zf.read(_workbook_part(zf)))
     except zipfile.BadZipFile as exc:
         raise UnusableWorkbookError(f"{name}: corrupt zip ({exc}); open and re-save it in Excel") from exc
     except KeyError as exc:
@@ -260,12 +239,6 @@ def _describe_calamine_error(exc: Exception) -> str:
     if "Zip" in type(exc).__name__ or "zip" in text.lower():
         return f"corrupt zip ({text}); open and re-save it in Excel"
     return f"corrupt workbook ({text}); open and re-save it in Excel"
-
-
-def _read_date1904(zf: zipfile.ZipFile) -> bool:
-    xml = zf.read(_workbook_part(zf))[:4096 * 4]
-    m = re.search(rb"<(?:\w+:)?workbookPr\b[^>]*\bdate1904=\"(1|true)\"", xml)
-    return m is not None
 
 
 def _workbook_part(zf: zipfile.ZipFile) -> str:

@@ -69,6 +69,7 @@ from openpyxl.formula.translate import Translator
 from openpyxl.utils.cell import get_column_letter
 
 from gendan_xl.errors import PdfError, TemplateError
+from gendan_xl.xlsx.atomic import write_atomic
 
 __all__ = ["TemplateError", "PdfError", "ItemBlock", "fill_template", "fill_workbook", "to_pdf"]
 
@@ -400,13 +401,7 @@ def fill_template(template: Path | str, context: Mapping[str, Any], out: Path | 
                             "`python templates/build_templates.py`") from exc
     blocks = fill_workbook(wb, context, template_name=template.name)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    try:
-        wb.save(tmp)
-        os.replace(tmp, out)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    write_atomic(out, wb.save)
     return blocks
 
 

@@ -1,57 +1,14 @@
-"""New workbooks we write for people to read (never the user's own workbook): the Issues report."""
+"""New workbooks we generate for people to read (never the user's own workbook): a typed cell for XlsxWriter,
+and the atomic write that puts a finished workbook in place."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable
 
-import xlsxwriter
-
-from gendan_xl.errors import ERROR, WARNING, GendanError, Report, WorkbookOpenError
-
-ISSUE_HEADERS = {  # one table of the report's column titles
-    "zh": ("位置", "严重程度", "代码", "原值", "说明"),
-    "en": ("Cell", "Severity", "Code", "Value", "Message"),
-}
-SEVERITY_LABELS = {"error": ("错误", "error"), "warning": ("警告", "warning"), "info": ("提示", "info")}
-
-
-def write_issues_xlsx(report: Report, out: str | Path, *, workbook: str | Path, lang: str = "zh") -> Path:
-    """An Issues sheet whose 位置 cells link to the cell in the checked workbook (relative link when possible)."""
-    out = Path(out)
-    target = Path(workbook).resolve()
-    try:
-        link_base = os.path.relpath(target, out.resolve().parent)
-    except ValueError:  # another drive on Windows
-        link_base = str(target)
-    wb = xlsxwriter.Workbook(str(out))
-    ws = wb.add_worksheet("Issues")
-    bold = wb.add_format({"bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF"})
-    link = wb.add_format({"font_color": "#0563C1", "underline": 1})
-    colours = {ERROR: wb.add_format({"bg_color": "#FFC7CE"}), WARNING: wb.add_format({"bg_color": "#FFEB9C"})}
-    for c, title in enumerate(ISSUE_HEADERS[lang]):
-        ws.write_string(0, c, title, bold)
-    for r, issue in enumerate(report.issues, start=1):
-        if issue.cell:
-            ws.write_url(r, 0, f"external:{link_base}#'{issue.sheet}'!{issue.cell}", link, string=issue.location)
-        else:
-            ws.write_string(r, 0, issue.location)
-        label = SEVERITY_LABELS.get(issue.severity, (issue.severity, issue.severity))
-        ws.write_string(r, 1, label[0] if lang == "zh" else label[1], colours.get(issue.severity))
-        ws.write_string(r, 2, issue.code)
-        ws.write_string(r, 3, "" if issue.value is None else str(issue.value))
-        ws.write_string(r, 4, issue.message)
-    ws.autofilter(0, 0, max(len(report.issues), 1), 4)
-    ws.freeze_panes(1, 0)
-    ws.set_column(0, 0, 14)
-    ws.set_column(1, 2, 12)
-    ws.set_column(3, 3, 16)
-    ws.set_column(4, 4, 70)
-    wb.close()
-    return out
+from gendan_xl.errors import GendanError, WorkbookOpenError
+from gendan_xl.xlsx.atomic import is_open, write_atomic
 
 
 def xlsx_cell(ws: Any, r: int, c: int, value: Any, fmt: Any) -> None:
@@ -70,8 +27,6 @@ def write_new_workbook(data: bytes, target: Path, *, inputs: Iterable[Path] = ()
 
     Refuses to write over one of the `inputs` (the master a review or allocation was read from), and
     while `target` is open in Excel or LibreOffice (its owner file exists)."""
-    from gendan_xl.xlsx.patch import is_open
-
     for src in inputs:
         if target.exists() and src.exists() and target.resolve() == src.resolve():
             raise GendanError(f"{target.name} is an input; write the result to another file")
@@ -79,12 +34,4 @@ def write_new_workbook(data: bytes, target: Path, *, inputs: Iterable[Path] = ()
     if lock is not None:
         raise WorkbookOpenError(f"{target.name} is open ({lock.name}); close it in Excel and run again")
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=target.suffix, dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return write_atomic(target, data)

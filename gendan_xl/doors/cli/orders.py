@@ -64,7 +64,7 @@ def _validate_setup(p: argparse.ArgumentParser) -> None:
 @command("validate", "Check a master order workbook and list every problem at its cell.",
          "gendan-xl validate workbooks/orders_messy.xlsx --lang en", _validate_setup, wraps="validate_workbook")
 def cmd_validate(args: argparse.Namespace) -> int:
-    from gendan_xl.xlsx.writer import write_issues_xlsx
+    from gendan_xl.books.issues_report import write_issues_xlsx
     from gendan_xl.books.master import validate_workbook
 
     worst = EXIT_OK

@@ -1,0 +1,300 @@
+"""The cells `patch_sheet` writes, as the worksheet XML holds them.
+
+A value becomes a `Value` (its kind and the XML inside its <c>), shared by every cell holding it; the cells
+to write are `Rows`: explicit cells plus whole-column blocks, put together row by row as the scanner
+reaches each row. Also the byte-level XML helpers every part of the patcher uses: escaping, and reading
+or setting one attribute of a start tag.
+
+Deliberate surprises: text is always an inline string (`t="inlineStr"`), so sharedStrings.xml stays
+untouched, and text starting with `=` is text, never a formula; text is cut to Excel's 32767 characters.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import operator
+import re
+from array import array
+from decimal import Decimal
+from typing import Any, Iterable, Mapping
+
+from gendan_xl.xlsx.refs import MAX_COL, MAX_ROW, cell_ref
+from gendan_xl.xlsx.result import PatchResult
+
+MAX_TEXT = 32767  # Excel's limit for one cell's text
+
+
+# ---------------------------------------------------------------------------------------------------
+# Escaping and attributes
+
+
+ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_XESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+
+
+def esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def esc_attr(text: str) -> str:
+    return esc(text).replace('"', "&quot;")
+
+
+def _clean_text(text: str) -> str:
+    """Text as Excel stores it: illegal XML characters dropped, a literal `_x0041_` protected from
+    Excel's `_xHHHH_` decoding, a carriage return kept as `_x000D_` (XML parsers turn a raw CR into LF)."""
+    text = ILLEGAL_XML.sub("", text)
+    text = _XESCAPE.sub(r"_x005F_\1", text)
+    return text.replace("\r", "_x000D_")
+
+
+_ATTR = re.compile(rb'([\w:.-]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
+
+
+def tag_attrs(tag: bytes) -> dict[bytes, bytes]:
+    return {m.group(1): m.group(2) if m.group(2) is not None else m.group(3) for m in _ATTR.finditer(tag)}
+
+
+def set_attr(tag: bytes, name: bytes, value: bytes) -> bytes:
+    """`tag` (a start tag's bytes) with attribute `name` set to `value`."""
+    pat = re.compile(rb'(\s' + re.escape(name) + rb'\s*=\s*)(?:"[^"]*"|\'[^\']*\')')
+    if pat.search(tag):
+        return pat.sub(lambda m: m.group(1) + b'"' + value + b'"', tag, count=1)
+    end = len(tag) - (2 if tag.endswith(b"/>") else 1)
+    return tag[:end] + b" " + name + b'="' + value + b'"' + tag[end:]
+
+
+def unesc(text: str) -> str:
+    return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'")
+            .replace("&amp;", "&"))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Values
+
+
+def _excel_serial(value: _dt.date, date1904: bool) -> float | int:
+    """Days since Excel's epoch. 1900 system: Excel counts the non-existent 1900-02-29, so serials from
+    1900-03-01 on are days since 1899-12-30 and earlier ones days since 1899-12-31."""
+    if isinstance(value, _dt.datetime):
+        day = value.date()
+        frac = (value - _dt.datetime.combine(day, _dt.time())).total_seconds() / 86400
+    else:
+        day, frac = value, 0
+    if date1904:
+        if day < _dt.date(1904, 1, 1):
+            raise ValueError(f"{value} is before 1904-01-01, which a 1904-date workbook cannot hold")
+        days = (day - _dt.date(1904, 1, 1)).days
+    else:
+        if day < _dt.date(1900, 1, 1):
+            raise ValueError(f"{value} is before 1900-01-01, which Excel cannot hold as a date")
+        base = _dt.date(1899, 12, 30) if day >= _dt.date(1900, 3, 1) else _dt.date(1899, 12, 31)
+        days = (day - base).days
+    return days + frac if frac else days
+
+
+def _number_text(value: int | float | Decimal) -> str:
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"{value} is not a number Excel can hold")
+        if value == value.to_integral_value() and abs(value) < 10**15:
+            return str(int(value))
+        return repr(float(value))
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{value} is not a number Excel can hold")
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    return str(int(value))
+
+
+# kinds of a prepared cell
+STR, NUM, BOOL, DATE, DATETIME, CLEAR = range(6)
+
+
+class Value:
+    """One distinct value, shared by every cell that holds it: status columns repeat a few values over a
+    million rows, so a column is a list of pointers to these. `expect` is what python-calamine reads back
+    (the check compares whole columns against it). A text's XML (`inner` None) is built only when its
+    cell template is, and not kept here: a million distinct reason texts would otherwise be held twice."""
+
+    __slots__ = ("kind", "value", "expect", "inner")
+
+    def __init__(self, kind: int, value: Any, inner: bytes | None):
+        self.kind, self.value, self.inner = kind, value, inner
+        self.expect = "" if kind == CLEAR else value  # calamine shows an empty cell as ""
+
+
+_by_col = operator.itemgetter(0)
+TATTR = {STR: b' t="inlineStr"', BOOL: b' t="b"'}
+
+
+class Rows:
+    """The cells to write, row by row: explicit cells ({row: [(col, Value)] sorted}) plus column blocks
+    (col, first row, [Value per row]). A million-row status column stays one list of shared Values;
+    each row's cells are put together only when the scanner reaches that row."""
+
+    def __init__(self, explicit: dict[int, list[tuple[int, Value]]],
+                 blocks: list[tuple[int, int, list[Value]]], kinds: Iterable[int] = (),
+                 block_kinds: Mapping[int, set[int]] | None = None, pfx: bytes = b""):
+        self.explicit = explicit
+        self.pfx = pfx  # of the worksheet's elements, for the XML of text values
+        self.blocks = sorted(blocks, key=_by_col)
+        self.kinds = set(kinds)  # of every value, for the date formats styles.xml may need
+        self.block_kinds = [(block_kinds or {}).get(c, {STR, NUM, BOOL, DATE, DATETIME, CLEAR})
+                            for c, _, _ in self.blocks]
+        # Rows that every block covers and no explicit cell touches: their cells are the blocks' values
+        # in column order (`block_row`), the scanner's fast path.
+        self.cols = tuple(c for c, _, _ in self.blocks)
+        self.offsets = [(first, values) for _, first, values in self.blocks]
+        self.lo = max((first for _, first, _ in self.blocks), default=0)
+        self.hi = min((first + len(values) for _, first, values in self.blocks), default=0)
+        self.targets = self._targets()
+
+    def _targets(self) -> array:
+        """Every row that gets a cell, ascending; an array, not a list of a million int objects."""
+        spans: list[list[int]] = []
+        for start, stop in sorted((f, f + len(v)) for _, f, v in self.blocks if v):
+            if spans and start <= spans[-1][1]:
+                spans[-1][1] = max(spans[-1][1], stop)
+            else:
+                spans.append([start, stop])
+        out = array("l")
+        rows = sorted(self.explicit)
+        k = 0
+        for start, stop in spans:
+            while k < len(rows) and rows[k] < stop:
+                if rows[k] < start:
+                    out.append(rows[k])
+                k += 1
+            out.extend(range(start, stop))
+        out.extend(rows[k:])
+        return out
+
+    def block_row(self, row: int) -> list[Value] | None:
+        """The blocks' values for `row` in column order, when that is all the row gets; else None."""
+        if self.lo <= row < self.hi and row not in self.explicit:
+            return [values[row - first] for first, values in self.offsets]
+        return None
+
+    def get(self, row: int) -> list[tuple[int, Value]]:
+        cells = self.explicit.get(row)
+        if not self.blocks:
+            return cells or []
+        out = [(col, values[row - first]) for col, first, values in self.blocks
+               if first <= row < first + len(values)]
+        if cells:  # an explicit cell wins over a block's value in the same column
+            taken = {c for c, _ in cells}
+            out = sorted([x for x in out if x[0] not in taken] + cells, key=_by_col)
+        return out
+
+    def bbox(self) -> tuple[int, int, int, int] | None:
+        """Rows and columns spanned by cells that get a value (cleared cells do not count)."""
+        boxes = [(r, c) for r, cells in self.explicit.items() for c, v in cells if v.kind != CLEAR]
+        for col, first, values in self.blocks:
+            top = next((i for i, v in enumerate(values) if v.kind != CLEAR), None)
+            if top is not None:
+                bottom = next(i for i in range(len(values) - 1, -1, -1) if values[i].kind != CLEAR)
+                boxes += [(first + top, col), (first + bottom, col)]
+        if not boxes:
+            return None
+        return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[0] for b in boxes),
+                max(b[1] for b in boxes))
+
+    def set(self, row: int, col: int, value: Value) -> None:
+        cells = [x for x in self.explicit.get(row, []) if x[0] != col] + [(col, value)]
+        self.explicit[row] = sorted(cells, key=_by_col)
+        self.kinds.add(value.kind)
+
+
+# anything _clean_text or esc would change (most texts have none: a million reason texts skip both)
+_TEXT_WORK = re.compile("[&<>\r_\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def text_inner(text: str, pfx: bytes) -> bytes:
+    """The <is> of an inline string: cleaned, cut to Excel's limit, escaped."""
+    if _TEXT_WORK.search(text) is not None or len(text) > MAX_TEXT:
+        text = esc(_clean_text(text)[:MAX_TEXT])
+    space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
+    p = pfx.decode()
+    return f"<{p}is><{p}t{space}>{text}</{p}t></{p}is>".encode()
+
+
+def make_value(value: Any, pfx: bytes, date1904: bool) -> Value:
+    """A value's kind, and the inner XML of anything but text (numbers and dates are checked here, so a
+    NaN or a date before 1900 fails before anything is written); the style is chosen per cell."""
+    if value is None:
+        return Value(CLEAR, value, b"")
+    if isinstance(value, str):
+        return Value(STR, value, None)
+    if isinstance(value, bool):
+        return Value(BOOL, value, b"<%sv>%d</%sv>" % (pfx, int(value), pfx))
+    if isinstance(value, (int, float, Decimal)):
+        return Value(NUM, value, b"<%sv>%s</%sv>" % (pfx, _number_text(value).encode(), pfx))
+    if isinstance(value, _dt.date):
+        serial = _excel_serial(value, date1904)
+        kind = DATETIME if isinstance(value, _dt.datetime) else DATE
+        return Value(kind, value, b"<%sv>%s</%sv>" % (pfx, _number_text(serial).encode(), pfx))
+    raise TypeError(f"cannot write a {type(value).__name__} into a cell; "
+                    "use str, int, float, Decimal, bool, date, datetime or None")
+
+
+# Types whose equal values are always the same cell; 1, 1.0, True and Decimal(1) are equal but are not.
+_PLAIN = {str, type(None), _dt.date, _dt.datetime}
+
+
+def _too_long(v: Value) -> bool:
+    return v.kind == STR and len(v.value) > MAX_TEXT and len(_clean_text(v.value)) > MAX_TEXT
+
+
+def group(cells: Mapping[tuple[int, int], Any], columns: Mapping[int, tuple[int, Iterable[Any]]], pfx: bytes,
+           date1904: bool, result: PatchResult) -> Rows:
+    """The cells as Rows, with one Value per distinct (type, value). A column is mapped through a dict
+    of its distinct values, so the per-row work runs in C: a million rows cost a few dict look-ups each."""
+    memo: dict[tuple[type, Any], Value] = {}
+
+    def value_of(key: tuple[type, Any], where: Any) -> Value:
+        v = memo.get(key)
+        if v is None:
+            try:
+                v = memo[key] = make_value(key[1], pfx, date1904)
+            except TypeError as exc:
+                raise TypeError(f"{exc} ({where()})") from None
+        return v
+
+    by_row: dict[int, list[tuple[int, Value]]] = {}
+    for (r, c), value in cells.items():
+        if not (0 < r <= MAX_ROW and 0 <= c <= MAX_COL):
+            raise ValueError(f"cell ({r}, {c}) is outside Excel's grid (rows 1-{MAX_ROW}, columns 0-{MAX_COL})")
+        v = value_of((type(value), value), lambda: cell_ref(r, c))
+        if _too_long(v):
+            result.truncated.append(cell_ref(r, c))
+        row = by_row.get(r)
+        if row is None:
+            by_row[r] = [(c, v)]
+        else:
+            row.append((c, v))
+    for row in by_row.values():
+        if len(row) > 1:
+            row.sort(key=_by_col)
+    blocks = []
+    block_kinds = {}
+    for c, (first, values) in columns.items():
+        values = values if isinstance(values, list) else list(values)
+        distinct = dict.fromkeys(values)  # in order of first appearance, so an error names the first cell
+        if len(set(map(type, values)) - _PLAIN) > 1:  # 1 and 1.0 (or True) in one column: key by type
+            keys: list[Any] = list(zip(map(type, values), values))
+            local = {k: value_of(k, lambda: cell_ref(first + keys.index(k), c)) for k in dict.fromkeys(keys)}
+            column = list(map(local.__getitem__, keys))
+            del keys
+        else:
+            local = {x: value_of((type(x), x), lambda: cell_ref(first + values.index(x), c)) for x in distinct}
+            column = list(map(local.__getitem__, values))
+        del distinct
+        long = {v for v in local.values() if _too_long(v)}
+        if long:
+            result.truncated += [cell_ref(first + i, c) for i, v in enumerate(column) if v in long]
+        if not (0 < first and first + len(column) - 1 <= MAX_ROW and 0 <= c <= MAX_COL):
+            raise ValueError(f"column {c} from row {first} ({len(column)} values) is outside Excel's grid")
+        blocks.append((c, first, column))
+        block_kinds[c] = {v.kind for v in local.values()}
+    return Rows(by_row, blocks, {v.kind for v in memo.values()}, block_kinds, pfx)

@@ -1,0 +1,183 @@
+"""The sheet patcher's state and the XML of one new cell (see `rows.SheetPatcher`).
+
+A cell's XML is made once per (column, value, style) and split around its row number (a template), so a
+million rows cost a byte join each; `CellFormats` does the same for the batches of whole-column rows.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from gendan_xl.xlsx.cells import CLEAR, DATE, DATETIME, TATTR, Rows, Value, tag_attrs, text_inner
+from gendan_xl.xlsx.condformat import CFRule
+from gendan_xl.xlsx.refs import col_bytes, parse_range
+from gendan_xl.xlsx.result import PatchResult
+from gendan_xl.xlsx.styles import Styles
+from gendan_xl.xlsx.tables import TablePart
+
+
+class CellFormats(dict):
+    """Value -> its cell format in one column and style, made on first use."""
+
+    def __init__(self, make: Any, col: int, style: bytes | None):
+        super().__init__()
+        self.make, self.col, self.style = make, col, style
+
+    def __missing__(self, v: Value) -> bytes:
+        f = self[v] = self.make(self.col, v, self.style)
+        return f
+
+
+class CellWriter:
+    """The sheet patcher's state, and the XML of the cells it writes.
+
+    `rows.SheetPatcher` streams the worksheet; `row_batch.RowBatch` (rows that get whole columns, in
+    batches) and `row_merge.RowMerge` (a row's existing cells merged with ours) share what is here."""
+
+    def __init__(self, by_row: Rows, styles: Styles, tables: list[TablePart],
+                 cf_rules: list[CFRule], result: PatchResult, date_xfs: dict[int, int | None],
+                 extend_filter: bool = True):
+        self.extend_filter = extend_filter
+        self.autofilter_ref: str | None = None
+        self.result = result
+        self.styles = styles
+        self.tables = tables
+        self.cf_rules = cf_rules
+        self.date_xfs = date_xfs
+        self.by_row = by_row
+        self.targets = by_row.targets
+        self.skipped_rc: set[tuple[int, int]] = set()
+        self.col_style_cache: dict[int, bytes | None] = {}
+        self.templates: dict[tuple[int, Value, bytes | None], tuple[bytes, bytes]] = {}
+        # the fast path's new cells: per block column, Value -> cell format; the current batch of rows
+        self.cell_formats: list[CellFormats] | None = None
+        self.skeleton_formats: list[CellFormats] = []
+        self.batch_start = 0
+        self.batch_xml: list[bytes] = []
+        self.batch_empty: list[int] = []
+        self.batch_skeleton: list[bytes] | None = None
+        self.ti = 0
+        self.phase = 0  # 0 head, 1 rows, 2 tail
+        self.buf = b""
+        self.last_row = 0
+        self.col_styles: list[tuple[int, int, bytes]] = []
+        self.arrays: list[tuple[int, int, int, int]] = []
+        self.pfx = b""
+        self.touched: tuple[int, int, int, int] | None = None  # bbox of the cells we put a value in
+
+    # -- compile the patterns once the prefix is known
+    def _compile(self, pfx: bytes) -> None:
+        p = re.escape(pfx)
+        self.pfx = pfx
+        # (attributes, r="" when it comes first, "/" of an empty row)
+        self.row_re = re.compile(rb"<" + p + rb'row\b((?:\s+r="(\d+)")?[^>]*?)(/?)>')
+        self.row_end = b"</" + pfx + b"row>"
+        self.cell_re = re.compile(rb"<" + p + rb"c\b([^>]*?)(/?)>")
+        # the content of a cell up to its end tag, consumed in runs of non-"<" bytes (a lazy .*? would try
+        # the end tag at every byte)
+        body = rb"(?:/>|>[^<]*(?:<(?!/" + p + rb"c>)[^<]*)*</" + p + rb"c>)"
+        self.own_re = re.compile(rb"<" + p + rb'c r="([A-Z]{1,3})\d+"(?: s="(\d+)")?([^>]*?)' + body)
+        self.cell_full = re.compile(rb"<" + p + rb"c\b([^>]*?)" + body)
+        # a row's tail of cells exactly as we write them, and their starts up to the style
+        start = rb"<" + p + rb'c r="[A-Z]{1,3}\d+"(?: s="\d+")?'
+        self.skeleton_re = re.compile(start)
+        self.own_tail = re.compile(
+            rb"(?:" + start + rb'(?: t="\w+")?(?:/>|>(?:<' + p + rb"v>[^<]*</" + p + rb"v>|<" + p + rb"is><" + p
+            + rb'(?:t|t xml:space="preserve")>[^<]*</' + p + rb"t></" + p + rb"is>)</" + p + rb"c>))*\s*")
+        self.cell_end = b"</" + pfx + b"c>"
+        self.cell_open = b"<" + pfx + b"c"
+        self.cell_r = b'<%sc r="' % pfx
+        self.row_open = b"<" + pfx + b"row"
+        self.f_open = b"<" + pfx + b"f"
+        self.sheetdata_end = b"</" + pfx + b"sheetData>"
+
+    def _note_arrays(self, data: bytes) -> None:
+        """Remember array / data-table formula ranges: their non-anchor cells hold values but belong to
+        the formula. The anchor comes first in document order, so its range is known before its cells."""
+        for needle in (b't="array"', b't="dataTable"'):
+            i = data.find(needle)
+            while i >= 0:
+                start = data.rfind(b"<", 0, i)
+                stop = data.find(b">", i)
+                ref = tag_attrs(data[start:stop]).get(b"ref")
+                if ref:
+                    try:
+                        self.arrays.append(parse_range(ref.decode()))
+                    except ValueError:
+                        pass
+                i = data.find(needle, i + 1)
+
+    def _in_array(self, row: int, col: int) -> bool:
+        return any(r1 <= row <= r2 and c1 <= col <= c2 for r1, c1, r2, c2 in self.arrays)
+
+    def _default_style(self, row_attrs: bytes | None, col: int) -> bytes | None:
+        """The style Excel gives a new cell: the row's (customFormat) first, then the column's."""
+        if row_attrs and b"customFormat" in row_attrs:
+            a = tag_attrs(row_attrs)
+            if a.get(b"customFormat") in (b"1", b"true") and b"s" in a:
+                return a[b"s"]
+        try:
+            return self.col_style_cache[col]
+        except KeyError:
+            style = next((st for lo, hi, st in self.col_styles if lo <= col <= hi), None)
+            self.col_style_cache[col] = style
+            return style
+
+    def _style_attr(self, kind: int, style: bytes | None) -> bytes:
+        """The s="" a cell of `kind` gets in a cell styled `style`: a date keeps a date style, else ours."""
+        if kind == DATE or kind == DATETIME:
+            if style is None or not self.styles.is_date_xf(int(style)):
+                date_xf = self.date_xfs.get(kind)
+                if date_xf is not None:
+                    style = b"%d" % date_xf
+        return b' s="%s"' % style if style is not None and style != b"0" else b""
+
+    def _cell_xml(self, row: int, col: int, cell: Value, style: bytes | None) -> bytes:
+        kind = cell.kind
+        s = self._style_attr(kind, style)
+        p = self.pfx
+        if kind == CLEAR:
+            return b'<%sc r="%s%d"%s/>' % (p, col_bytes(col), row, s)
+        self.result.written += 1
+        inner = cell.inner if cell.inner is not None else text_inner(cell.value, self.by_row.pfx)
+        return b'<%sc r="%s%d"%s%s>%s</%sc>' % (p, col_bytes(col), row, s, TATTR.get(kind, b""), inner, p)
+
+    def _new_cells(self, rownum: int, cells: list[tuple[int, Value]], row_attrs: bytes | None) -> bytes:
+        """The XML of new cells (no cell there yet) for one row. Hot path: a million rows × a few columns,
+        so each (column, value, style) is turned into bytes once and only the row number varies."""
+        parts = []
+        row = b"%d" % rownum
+        templates = self.templates
+        styled = bool(self.col_styles) or (row_attrs is not None and b"customFormat" in row_attrs)
+        for col, v in cells:
+            if v.kind == CLEAR:
+                continue
+            style = self._default_style(row_attrs, col) if styled else None
+            t = templates.get((col, v, style)) or self._template(col, v, style)
+            parts += (t[0], row, t[1])
+        self.result.written += len(parts) // 3
+        return b"".join(parts)
+
+    def _template(self, col: int, v: Value, style: bytes | None) -> tuple[bytes, bytes]:
+        """A cell's XML split around its row number: (b'<c r="V', b'" s="3" t="inlineStr">…</c>')."""
+        t = self.templates[(col, v, style)] = self._split_cell(col, v, style)
+        return t
+
+    def _split_cell(self, col: int, v: Value, style: bytes | None) -> tuple[bytes, bytes]:
+        xml = self._cell_xml(0, col, v, style)
+        self.result.written -= 1  # the callers count what they write
+        cut = xml.index(b'0"')
+        return xml[:cut], xml[cut + 1:]
+
+    @staticmethod
+    def _widen_spans(attrs: bytes, wanted: list[tuple[int, Value]]) -> bytes:
+        # spans="1:21" is an optimisation hint; keep it true for the columns we add (it counts from 1)
+        m = re.search(rb'\sspans="([^"]*)"', attrs)
+        if not m:
+            return attrs
+        nums = [int(x) for x in re.findall(rb"\d+", m.group(1))]
+        cols = [c + 1 for c, v in wanted if v.kind != CLEAR]
+        if not nums or not cols:
+            return attrs
+        lo, hi = min(nums + cols), max(nums + cols)
+        return attrs[:m.start()] + b' spans="%d:%d"' % (lo, hi) + attrs[m.end():]

@@ -1,0 +1,139 @@
+"""Just enough of styles.xml for `patch_sheet`: which cell formats show dates, one `yyyy-mm-dd` format
+and cell format for the dates we write (appended once, reused on later runs), and one `<dxf>` per
+conditional-format colour pair (reused when an identical one exists)."""
+from __future__ import annotations
+
+import re
+
+from gendan_xl.xlsx.cells import esc_attr, set_attr, tag_attrs, unesc
+
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+
+# Built-in number formats that show dates (ECMA-376 18.8.30 plus the CJK ones Excel maps to dates).
+_BUILTIN_DATE_FMTS = set(range(14, 23)) | set(range(27, 37)) | set(range(45, 48)) | set(range(50, 59)) \
+    | set(range(71, 82))
+
+
+def _is_date_code(code: str) -> bool:
+    code = re.sub(r'"[^"]*"|\\.|_.|\*.', "", code)  # quoted text, escaped chars, padding
+    code = re.sub(r"\[(?!h\]|hh\]|m\]|mm\]|s\]|ss\])[^\]]*\]", "", code, flags=re.I)  # colours, locales
+    code = code.split(";")[0].lower().replace("general", "")
+    return bool(re.search(r"[dy]|e(?![+-])", code)) or ("m" in code and "h" not in code and "s" not in code
+                                                         and not re.search(r"[0#?]", code))
+
+
+class Styles:
+    """Just enough of styles.xml to find or append a date format and a dxf."""
+
+    def __init__(self, data: bytes | None):
+        self.data = data
+        self.changed = False
+        self.xf_numfmt: list[int] = []
+        self.fmt_codes: dict[int, str] = {}
+        self.date_memo: dict[int, bool] = {}
+        if data is None:
+            return
+        m = re.search(rb"<(\w+:)?styleSheet\b", data)
+        self.pfx = (m.group(1) or b"") if m else b""
+        self._scan()
+
+    def _block(self, name: bytes) -> re.Match[bytes] | None:
+        # the styleSheet's own prefix only: an <x14:dxfs> inside extLst is not the <dxfs> we want
+        p = re.escape(self.pfx)
+        return re.search(rb"<" + p + name + rb"\b([^>]*?)(?:/>|>(.*?)</" + p + name + rb">)", self.data or b"", re.S)
+
+    def _scan(self) -> None:
+        m = self._block(b"numFmts")
+        if m and m.group(2):
+            for t in re.finditer(rb"<(?:\w+:)?numFmt\b([^>]*)>", m.group(2)):
+                a = tag_attrs(t.group(1))
+                if b"numFmtId" in a:
+                    code = a.get(b"formatCode", b"").decode("utf-8", "replace")
+                    self.fmt_codes[int(a[b"numFmtId"])] = unesc(code)
+        m = self._block(b"cellXfs")
+        self.date_memo = {}
+        self.xf_numfmt = []
+        if m and m.group(2):
+            for t in re.finditer(rb"<(?:\w+:)?xf\b([^>]*)>", m.group(2)):
+                self.xf_numfmt.append(int(tag_attrs(t.group(1)).get(b"numFmtId", b"0") or 0))
+
+    def is_date_xf(self, index: int) -> bool:
+        try:
+            return self.date_memo[index]
+        except KeyError:
+            pass
+        fmt = self.xf_numfmt[index] if 0 <= index < len(self.xf_numfmt) else 0
+        self.date_memo[index] = answer = fmt in _BUILTIN_DATE_FMTS or (
+            fmt in self.fmt_codes and _is_date_code(self.fmt_codes[fmt]))
+        return answer
+
+    def date_xf(self, code: str) -> int | None:
+        """Index of a plain cell format showing `code`; appended (once) when none exists."""
+        if self.data is None:
+            return None
+        fmt_id = next((i for i, c in self.fmt_codes.items() if c == code), None)
+        if fmt_id is not None:
+            for i, f in enumerate(self.xf_numfmt):
+                if f == fmt_id:
+                    return i
+        p = self.pfx
+        if fmt_id is None:
+            fmt_id = max([163, *self.fmt_codes]) + 1
+            entry = b'<%snumFmt numFmtId="%d" formatCode="%s"/>' % (p, fmt_id, esc_attr(code).encode())
+            self._append(b"numFmts", entry, before=(b"fonts", b"fills", b"borders", b"cellStyleXfs", b"cellXfs"))
+        xf = b'<%sxf numFmtId="%d" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>' % (p, fmt_id)
+        self._append(b"cellXfs", xf, before=(b"cellStyles", b"dxfs", b"tableStyles", b"colors", b"extLst"))
+        self._scan()
+        return len(self.xf_numfmt) - 1
+
+    def dxf(self, fill: str | None, font: str | None) -> int | None:
+        """Index of a dxf with these colours; appended (once) when no identical one exists."""
+        if self.data is None:
+            return None
+        p = self.pfx
+        parts = b""
+        if font:
+            parts += b'<%sfont><%scolor rgb="%s"/></%sfont>' % (p, p, argb(font), p)
+        if fill:
+            parts += b'<%sfill><%spatternFill><%sbgColor rgb="%s"/></%spatternFill></%sfill>' % (
+                p, p, p, argb(fill), p, p)
+        entry = b"<%sdxf>%s</%sdxf>" % (p, parts, p)
+        m = self._block(b"dxfs")
+        existing = re.findall(rb"<(?:\w+:)?dxf\s*/>|<(?:\w+:)?dxf\b.*?</(?:\w+:)?dxf>", m.group(2) or b"", re.S) \
+            if m else []
+        if entry in existing:
+            return existing.index(entry)
+        self._append(b"dxfs", entry, before=(b"tableStyles", b"colors", b"extLst"))
+        return len(existing)
+
+    def _append(self, name: bytes, entry: bytes, before: tuple[bytes, ...]) -> None:
+        """Append `entry` as the last child of <name> and bump its count; create <name> when missing."""
+        data = self.data or b""
+        p = self.pfx
+        m = self._block(name)
+        if m:
+            children = m.group(2) or b""
+            count = len(re.findall(rb"<(?:\w+:)?" + name[:-1] + rb"\b", children)) + 1
+            start_tag = set_attr(b"<%s%s%s>" % (p, name, m.group(1).rstrip(b"/")), b"count", b"%d" % count)
+            new = start_tag + children + entry + b"</%s%s>" % (p, name)
+            self.data = data[:m.start()] + new + data[m.end():]
+        else:
+            new = b'<%s%s count="1">%s</%s%s>' % (p, name, entry, p, name)
+            pos = None
+            for b in before:
+                t = re.search(rb"<(?:\w+:)?" + b + rb"\b", data)
+                if t:
+                    pos = t.start()
+                    break
+            if pos is None:
+                pos = data.rfind(b"</")
+            self.data = data[:pos] + new + data[pos:]
+        self.changed = True
+
+
+def argb(colour: str) -> bytes:
+    c = colour.lstrip("#").upper()
+    if not re.fullmatch(r"[0-9A-F]{6}|[0-9A-F]{8}", c):
+        raise ValueError(f"colour {colour!r} is not #RRGGBB")
+    return ("FF" + c if len(c) == 6 else c).encode()
