@@ -20,7 +20,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from gendan_xl.status import LeadTimes, compute_status  # noqa: E402
-from gendan_xl.xlsx.read import Row  # noqa: E402
+from gendan_xl.sheet_data import Row  # noqa: E402
 from gendan_xl.workdays import WorkCalendar  # noqa: E402
 
 

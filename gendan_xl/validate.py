@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable, Iterator
 from gendan_xl.errors import ERROR, WARNING, Issue, Report
 from gendan_xl.messages import make_issue
 from gendan_xl.schema import CURRENCIES, STAGES, Vocabulary, fold_key, normalize_currency
-from gendan_xl.xlsx.read import Row, Table
+from gendan_xl.sheet_data import Row, Table
 
 CENT = Decimal("0.01")
 MILESTONE_FIELDS = ("customer_due_date", "factory_due_date", "material_date", "production_date", "finish_date",

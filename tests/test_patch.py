@@ -56,7 +56,7 @@ def assert_only_changed(before: list, after: list, allowed: set[str]) -> None:
 
 
 def calamine_cell(path: Path, sheet: str, row: int, col: int):
-    """The value at Excel row `row`, 0-based column `col` (gendan_xl.xlsx.refs' convention)."""
+    """The value at Excel row `row`, 0-based column `col` (gendan_xl.cellrefs' convention)."""
     with python_calamine.CalamineWorkbook.from_path(str(path)) as wb:
         rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
     return rows[row - 1][col] if row - 1 < len(rows) and col < len(rows[row - 1]) else ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name, xl_range, xl_rowcol_to_cell
 
-from gendan_xl.xlsx.refs import (MAX_COL, MAX_ROW, cell_ref, col_bytes, col_index, col_letter, parse_range,
+from gendan_xl.cellrefs import (MAX_COL, MAX_ROW, cell_ref, col_bytes, col_index, col_letter, parse_range,
                                  parse_ref, range_ref)
 
 COLUMNS = [*range(0, 800), 701, 702, 703, 18277, MAX_COL]  # A … ADT, ZZ/AAA, the last three-letter, XFD

@@ -10,7 +10,7 @@ import pytest
 from gendan_xl.status import (MILESTONE_LABELS, REASONS, STATUS_LABELS, STATUSES, LeadTimes, compute_status,
                               products_from_rows)
 from gendan_xl.orders import Order
-from gendan_xl.xlsx.read import Row
+from gendan_xl.sheet_data import Row
 from gendan_xl.workdays import WorkCalendar
 
 D = dt.date

@@ -13,7 +13,6 @@ import openpyxl
 import pytest
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from gendan_xl.books.inspection import inspect_workbook
 from gendan_xl.books.master import load_master, status_of, validate_workbook
 from gendan_xl.books.refresh import refresh_workbook
 from gendan_xl.doors.cli import main

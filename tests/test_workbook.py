@@ -10,7 +10,8 @@ import pytest
 from conftest import CORPUS, WORKBOOKS, good_row, needs_corpus
 from gendan_xl import schema
 from gendan_xl.errors import MissingColumnsError, MissingSheetError
-from gendan_xl.xlsx.read import open_book, parse_date, parse_number, read_sheet, read_table
+from gendan_xl.values import parse_date, parse_number
+from gendan_xl.xlsx.read import open_book, read_sheet, read_table
 
 
 @pytest.mark.parametrize("family, spellings", [

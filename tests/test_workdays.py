@@ -6,7 +6,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from gendan_xl.xlsx.read import Row
+from gendan_xl.sheet_data import Row
 from gendan_xl.workdays import WorkCalendar, calendar_from_rows, years_of
 
 D = dt.date

@@ -17,7 +17,9 @@ from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary
 from gendan_xl.status import STATUS_FIELDS, StatusResult, compute_status, products_from_rows, status_from_columns
 from gendan_xl.validate import check_orders, check_status_words
 from gendan_xl.workdays import WorkCalendar, calendar_from_rows
-from gendan_xl.xlsx.read import Book, Columns, MemoryBook, SheetLayout, Table, cell_ref, open_book, read_columns, read_table
+from gendan_xl.cellrefs import cell_ref
+from gendan_xl.sheet_data import Columns, SheetLayout, Table
+from gendan_xl.xlsx.read import Book, MemoryBook, open_book, read_columns, read_table
 from gendan_xl.xlsx.validations import RANGE
 
 # Order columns whose absence only skips some checks (a warning); the required ones stop at the header.

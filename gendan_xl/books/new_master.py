@@ -19,7 +19,7 @@ from pathlib import Path
 import xlsxwriter
 
 from gendan_xl.orders import Order
-from gendan_xl.xlsx.refs import col_letter
+from gendan_xl.cellrefs import col_letter
 
 SAMPLES = Path(__file__).resolve().parents[2] / "workbooks"
 TODAY = dt.date(2026, 11, 26)

@@ -21,8 +21,9 @@ from gendan_xl.messages import message, show_value
 from gendan_xl.pricing import (LINES, RATES, REQUEST, Quote, QuotedLine, QuoteRequest, RebateRate, RequestLine,
                                digits_only, percent_rate, price_lines, round_half_up)
 from gendan_xl.schema import INT, NUMBER, SheetSchema, normalize_currency, fold_key
-from gendan_xl.xlsx.read import open_book, parse_number, read_table, type_cell
-from gendan_xl.xlsx.refs import cell_ref
+from gendan_xl.values import parse_number, type_cell
+from gendan_xl.xlsx.read import open_book, read_table
+from gendan_xl.cellrefs import cell_ref
 from gendan_xl.xlsx.template import PdfError, fill_template, to_pdf
 
 __all__ = ["DEFAULT_TEMPLATE", "read_quote_request", "QuoteLog", "QuoteResult", "quote_context", "make_quote"]

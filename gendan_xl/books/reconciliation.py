@@ -23,7 +23,9 @@ from gendan_xl.reconcile import (BANK, OPENING, PAYMENT, STATEMENT, Entry, Recon
                                  has_word, is_credit, kind_for, orient, reconcile)
 from gendan_xl.schema import DATE, NUMBER, TEXT, SheetSchema, column, match_headers, fold_key
 from gendan_xl.statement import Period, Statement
-from gendan_xl.xlsx.read import cell_ref, is_blank, open_book, parse_date, parse_number
+from gendan_xl.cellrefs import cell_ref
+from gendan_xl.values import is_blank, parse_date, parse_number
+from gendan_xl.xlsx.read import open_book
 
 __all__ = ["THEIRS", "TheirBooks", "read_grid", "read_theirs", "reconcile_files"]
 

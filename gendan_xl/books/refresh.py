@@ -28,8 +28,9 @@ from gendan_xl.xlsx.condformat import CFRule
 from gendan_xl.xlsx.patch import patch_sheet
 from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary, fold_key
 from gendan_xl.status import STATUS_LABELS, Line
-from gendan_xl.xlsx.read import Columns, filled_width, is_blank
-from gendan_xl.xlsx.refs import MAX_ROW, col_letter
+from gendan_xl.sheet_data import Columns
+from gendan_xl.values import filled_width, is_blank
+from gendan_xl.cellrefs import MAX_ROW, col_letter
 
 # The columns we own, in order: (key, bilingual header). Headers are user-facing text: this is their table.
 OUTPUT_COLUMNS: tuple[tuple[str, str], ...] = (

@@ -18,7 +18,7 @@ from array import array
 from decimal import Decimal
 from typing import Any, Iterable, Mapping
 
-from gendan_xl.xlsx.refs import MAX_COL, MAX_ROW, cell_ref
+from gendan_xl.cellrefs import MAX_COL, MAX_ROW, cell_ref
 from gendan_xl.xlsx.result import PatchResult
 
 MAX_TEXT = 32767  # Excel's limit for one cell's text

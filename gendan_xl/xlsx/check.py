@@ -13,7 +13,7 @@ from typing import Any
 from gendan_xl.errors import PatchVerifyError
 from gendan_xl.xlsx.cells import BOOL, CLEAR, DATE, DATETIME, ILLEGAL_XML, MAX_TEXT, NUM, STR, Rows, Value
 from gendan_xl.xlsx.read import sheet_rows
-from gendan_xl.xlsx.refs import cell_ref
+from gendan_xl.cellrefs import cell_ref
 from gendan_xl.xlsx.result import PatchResult
 
 _EXPECT = operator.attrgetter("expect")

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from gendan_xl.xlsx.cells import esc, esc_attr, set_attr, tag_attrs
-from gendan_xl.xlsx.refs import parse_range
+from gendan_xl.cellrefs import parse_range
 from gendan_xl.xlsx.result import PatchResult
 from gendan_xl.xlsx.styles import Styles, argb
 

@@ -13,23 +13,22 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-import unicodedata
 import zipfile
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from types import MappingProxyType
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import python_calamine as calamine
 
 from gendan_xl.errors import MissingColumnsError, MissingSheetError, UnusableWorkbookError
 from gendan_xl.xlsx.package import find_sheet, inflate_member, open_package, workbook_date1904
-from gendan_xl.xlsx.refs import cell_ref, col_letter
+from gendan_xl.cellrefs import cell_ref, col_letter
 from gendan_xl.xlsx.validations import (Area, ListValidation, classify, parse_sqref, parse_validations,
                                         sheet_tail, workbook_names, workbook_tables)
-from gendan_xl.schema import (DATE, INT, NUMBER, ORDERS, TEXT, HeaderMatch, SheetSchema, fold_key, header_language,
+from gendan_xl.schema import (DATE, INT, ORDERS, TEXT, HeaderMatch, SheetSchema, fold_key, header_language,
                               match_header_row)
+from gendan_xl.sheet_data import NOTHING, Columns, RawCells, Row, Table
+from gendan_xl.values import BAD, filled_width, is_blank, parse_date_value, type_value
 
 HEADER_SEARCH_ROWS = 20
 # A row whose first text says one of these ends the table: people put totals under their data.
@@ -37,8 +36,6 @@ TOTAL_MARKERS = ("合计", "总计", "小计", "total", "totals", "grandtotal", 
 # Excel's day zero. 1900 system: serial 1 = 1900-01-01, but Excel counts a 1900-02-29 that never was
 # (Lotus compatibility), so from serial 61 on the offset is 1899-12-30; we accept that dates before
 # March 1900 are one day off, as every reader does.
-_EPOCH_1900 = dt.date(1899, 12, 30)
-_EPOCH_1904 = dt.date(1904, 1, 1)
 _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE container: legacy .xls or an encrypted .xlsx
 
 
@@ -254,77 +251,6 @@ def _workbook_part(zf: zipfile.ZipFile) -> str:
 
 # ---------------------------------------------------------------------------------------------- typed rows
 
-class RawCells(Mapping[str, Any]):
-    """The raw cell values of one row by field, read from the sheet's own row list (blank → None).
-
-    A view, not a copy: a million-row sheet would otherwise hold every value twice."""
-
-    __slots__ = ("_cells", "_cols")
-
-    def __init__(self, cells: list[Any], cols: dict[str, int]) -> None:
-        self._cells, self._cols = cells, cols
-
-    def __getitem__(self, field_: str) -> Any:
-        c = self._cols[field_]
-        v = self._cells[c] if c < len(self._cells) else None
-        return None if is_blank(v) else v
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._cols)
-
-    def __len__(self) -> int:
-        return len(self._cols)
-
-    def __repr__(self) -> str:
-        return repr(dict(self))
-
-
-_NOTHING: Mapping[str, Any] = MappingProxyType({})  # the errors and extras of a clean row: shared, read-only
-
-
-@dataclass(slots=True)
-class Row:
-    """One data row: typed values by field, the raw cell values, and where each came from."""
-
-    row: int  # 1-based Excel row number
-    values: dict[str, Any]
-    raw: Mapping[str, Any] = field(default_factory=dict)
-    errors: Mapping[str, str] = field(default_factory=dict)  # field → "bad-date" | "bad-number" | "no-cached-value"
-    cols: dict[str, int] = field(default_factory=dict)  # field → 0-based column index
-    extra: Mapping[str, Any] = field(default_factory=dict)  # unknown columns: header text → raw value
-
-    def ref(self, field_: str) -> str:
-        return cell_ref(self.row, self.cols[field_])
-
-    def get(self, field_: str) -> Any:
-        return self.values.get(field_)
-
-
-@dataclass
-class SheetLayout:
-    """Where a sheet read against a schema keeps its data: the header row and the column of each field."""
-
-    sheet: str
-    schema: SheetSchema
-    header_row: int  # 1-based
-    columns: dict[str, int]  # field → 0-based column index
-    headers: list[str]
-    width: int
-    lang: str
-    block: range  # the table's columns: a sheet may hold other tables beside it
-    match: HeaderMatch  # how the headers matched: what lost to a better spelling, what only looks like a field
-
-    def column_ref(self, field_: str) -> str:
-        return cell_ref(self.header_row, self.columns[field_])
-
-
-@dataclass
-class Table(SheetLayout):
-    """A sheet read against a schema, row by row."""
-
-    rows: list[Row] = field(default_factory=list)
-
-
 def read_table(book: Book | MemoryBook, schema: SheetSchema, sheet: str | None = None, *,
                year_anchor: str | None = "order_date") -> Table:
     """Read one sheet against `schema`: find the header row, map its headers, type every data row.
@@ -346,24 +272,6 @@ def read_table(book: Book | MemoryBook, schema: SheetSchema, sheet: str | None =
 def read_sheet(path: str | Path, schema: SheetSchema = ORDERS, sheet: str | None = None) -> Table:
     """Open `path` and read one sheet: the short form of open_book + read_table."""
     return read_table(open_book(path), schema, sheet)
-
-
-@dataclass
-class Columns(SheetLayout):
-    """A sheet read column by column: the typed values of a few fields and no object per row.
-
-    What the status of a million-line sheet needs; the rules (header, end of data, typing) are read_table's.
-    `columns` maps every field found, typed or not; `values` holds the typed ones, a list per field with one
-    entry per data line (None when blank or bad); `errors` says which were bad, with the raw value."""
-
-    row_numbers: list[int]  # the Excel row of each data line
-    values: dict[str, list[Any]]
-    errors: dict[str, dict[int, tuple[str, Any]]]  # field → {line index: (code, raw value)}
-    used_width: int  # columns in use from A, over every row of the sheet
-    below: dict[int, list[Any]]  # non-blank rows that are not data lines: 1-based row → cells
-
-    def __len__(self) -> int:
-        return len(self.row_numbers)
 
 
 def read_columns(book: Book | MemoryBook, schema: SheetSchema, fields: Iterable[str], sheet: str | None = None, *,
@@ -406,7 +314,7 @@ def read_columns(book: Book | MemoryBook, schema: SheetSchema, fields: Iterable[
         schema.column(f).type != TEXT for f in wanted) else set()
     anchors = None
     if year_anchor in raw:
-        anchors = [None if is_blank(v) else _parse_date(v, book.date1904, None) for v in raw[year_anchor]]
+        anchors = [None if is_blank(v) else parse_date_value(v, book.date1904, None) for v in raw[year_anchor]]
     values: dict[str, list[Any]] = {}
     errors: dict[str, dict[int, tuple[str, Any]]] = {}
     for f in wanted:
@@ -439,7 +347,7 @@ def _type_column(raw: list[Any], kind: str, date1904: bool,
         if v is None or v == "":
             append(None)
             continue
-        t = type(v)  # the fast paths of _type_value, inline: this runs for every cell of a million lines
+        t = type(v)  # the fast paths of type_value, inline: this runs for every cell of a million lines
         if t is str:
             if kind == TEXT:
                 v = v.strip()
@@ -458,8 +366,8 @@ def _type_column(raw: list[Any], kind: str, date1904: bool,
         elif kind == INT and t is float and v.is_integer():
             append(int(v))
             continue
-        value = _type_value(v, kind, date1904, anchors[i] if anchors else None)
-        if value is _BAD:
+        value = type_value(v, kind, date1904, anchors[i] if anchors else None)
+        if value is BAD:
             append(None)
             bad[i] = ("bad-date" if kind == DATE else "bad-number", v)
         else:
@@ -566,11 +474,6 @@ def _check_fields(schema: SheetSchema, book_name: str, sheet: str, idx: int, blo
             f"{_header_texts(headers, block)}); add the column, or map yours in gendan.toml [columns]: {lines}")
 
 
-def is_blank(value: Any) -> bool:
-    """An empty cell: None, or text of only spaces."""
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 _TOTAL_PREFIXES = tuple(m.casefold() for m in TOTAL_MARKERS)
 
 
@@ -655,18 +558,6 @@ class _DataEnd:
         return _DATA
 
 
-def filled_width(cells: Sequence[Any]) -> int:
-    """Columns up to the last non-blank cell (0 for a blank row)."""
-    w = len(cells)
-    while w:
-        v = cells[w - 1]
-        if v is None or v == "" or (isinstance(v, str) and not v.strip()):
-            w -= 1
-        else:
-            break
-    return w
-
-
 def _type_row(excel_row: int, cells: list[Any], spec: list[tuple[str, int, str]], columns: dict[str, int],
               extra_cols: list[tuple[int, str]], date1904: bool, no_cache: set[str],
               year_anchor: str | None) -> Row:
@@ -676,7 +567,7 @@ def _type_row(excel_row: int, cells: list[Any], spec: list[tuple[str, int, str]]
     anchor = None
     if year_anchor in columns:
         c = columns[year_anchor]
-        anchor = _parse_date(None if c >= width or is_blank(cells[c]) else cells[c], date1904, None)
+        anchor = parse_date_value(None if c >= width or is_blank(cells[c]) else cells[c], date1904, None)
     for f, c, kind in spec:
         v = cells[c] if c < width else None
         if v == "" or (isinstance(v, str) and not v.strip()):
@@ -686,145 +577,14 @@ def _type_row(excel_row: int, cells: list[Any], spec: list[tuple[str, int, str]]
             if no_cache and cell_ref(excel_row, c) in no_cache:
                 errors[f] = "no-cached-value"
             continue
-        value = _type_value(v, kind, date1904, anchor)
-        if value is _BAD:
+        value = type_value(v, kind, date1904, anchor)
+        if value is BAD:
             values[f] = None
             errors[f] = "bad-date" if kind == DATE else "bad-number"
         else:
             values[f] = value
     extra = {h: cells[c] for c, h in extra_cols if c < width and not is_blank(cells[c])} if extra_cols else None
-    return Row(row=excel_row, values=values, raw=RawCells(cells, columns), errors=errors or _NOTHING,
-               cols=columns, extra=extra or _NOTHING)
+    return Row(row=excel_row, values=values, raw=RawCells(cells, columns), errors=errors or NOTHING,
+               cols=columns, extra=extra or NOTHING)
 
 
-_BAD = object()
-
-
-def type_cell(raw: Any, kind: str, *, date1904: bool = False, anchor: dt.date | None = None) -> tuple[Any, str | None]:
-    """One cell typed as read_table types a column of `kind` (schema TEXT, DATE, INT, NUMBER): (value, None);
-    (None, None) when blank; (None, "bad-date" | "bad-number") when it cannot be one."""
-    if is_blank(raw):
-        return None, None
-    value = _type_value(raw, kind, date1904, anchor)
-    if value is _BAD:
-        return None, "bad-date" if kind == DATE else "bad-number"
-    return value, None
-
-
-def _type_value(v: Any, kind: str, date1904: bool, anchor: dt.date | None) -> Any:
-    """A non-blank cell's typed value, or _BAD. Fast paths first: what calamine gives in a tidy sheet."""
-    t = type(v)
-    if kind == TEXT and t is str:
-        return v.strip()
-    if kind == DATE and t is dt.date:
-        return v
-    if kind == DATE and t is dt.datetime:
-        return v.date()
-    if kind == INT and t is float and v.is_integer():
-        return int(v)
-    if kind == NUMBER and t is float and v == v:
-        return Decimal(repr(v))
-    return _convert(v, kind, date1904, anchor)
-
-
-def _convert(raw: Any, kind: str, date1904: bool, anchor: dt.date | None) -> Any:
-    if kind == TEXT:
-        if isinstance(raw, float) and raw.is_integer():
-            return str(int(raw))  # an order number typed as a number: 2026001.0 → "2026001"
-        if isinstance(raw, (dt.datetime, dt.date)):
-            return raw.isoformat()[:10]
-        return str(raw).strip()
-    if kind == DATE:
-        value = _parse_date(raw, date1904, anchor)
-        return _BAD if value is None else value
-    number = parse_number(raw)
-    if number is None:
-        return _BAD
-    if kind == INT and number == number.to_integral_value():
-        return int(number)
-    return number
-
-
-# ------------------------------------------------------------------------------------------- dates, numbers
-
-_YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
-_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_MD = re.compile(r"^(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
-# Serials Excel can show as a date of 1950–2100: outside that a number in a date column is a typo.
-_SERIAL_RANGE = (18264, 73415)
-
-
-def parse_date(raw: Any, *, date1904: bool = False, anchor: dt.date | None = None) -> dt.date | None:
-    """A date from whatever the cell holds, or None when it cannot be one. See the module docstring."""
-    return _parse_date(None if is_blank(raw) else raw, date1904, anchor)
-
-
-def _parse_date(raw: Any, date1904: bool, anchor: dt.date | None) -> dt.date | None:
-    if raw is None:
-        return None
-    if isinstance(raw, dt.datetime):
-        return raw.date()
-    if isinstance(raw, dt.date):
-        return raw
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, (int, float)):
-        return _from_serial(float(raw), date1904)
-    text = unicodedata.normalize("NFKC", str(raw)).strip()
-    try:
-        if m := _YMD.match(text) or _COMPACT.match(text):
-            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-        if m := _MD.match(text):
-            if anchor is None:
-                return None
-            guess = dt.date(anchor.year, int(m.group(1)), int(m.group(2)))
-            # A month-day after the order date belongs to the order's year; one well before it, to the next
-            # (an order of 12-20 due "1月15日" is due next January).
-            if guess < anchor - dt.timedelta(days=31):
-                guess = guess.replace(year=anchor.year + 1)
-            return guess
-        if re.fullmatch(r"\d+(\.\d+)?", text):
-            return _from_serial(float(text), date1904)
-    except ValueError:  # 2026-02-30 and friends
-        return None
-    return None
-
-
-def _from_serial(serial: float, date1904: bool) -> dt.date | None:
-    if date1904:
-        serial += 1462  # the 1904 system counts from 1904-01-01: 1462 days after the 1900 system's zero
-    if not _SERIAL_RANGE[0] <= serial <= _SERIAL_RANGE[1]:
-        return None
-    return _EPOCH_1900 + dt.timedelta(days=int(serial))
-
-
-_NUMBER_NOISE = re.compile(r"[\s,，'_]|^(?:RMB|CNY|USD|EUR|HKD|US\$|HK\$|[¥￥$€£])|(?:RMB|CNY|USD|EUR|元|PCS|pcs|个|只|台)$",
-                           re.IGNORECASE)
-
-
-def parse_number(raw: Any) -> Decimal | None:
-    """A Decimal from a number cell or number-like text ("1,200", "¥12.50", "１２００", " 3 500 "), else None."""
-    if raw is None or isinstance(raw, bool):
-        return None
-    if isinstance(raw, int):
-        return Decimal(raw)
-    if isinstance(raw, float):
-        return Decimal(repr(raw)) if raw == raw and raw not in (float("inf"), float("-inf")) else None
-    if isinstance(raw, Decimal):
-        return raw
-    if not isinstance(raw, str):
-        return None
-    text = unicodedata.normalize("NFKC", raw).strip()
-    negative = text.startswith("(") and text.endswith(")")  # accountants' (1,200.00)
-    if negative:
-        text = text[1:-1]
-    previous = None
-    while previous != text:
-        previous, text = text, _NUMBER_NOISE.sub("", text)
-    if not re.fullmatch(r"[-+]?(\d+(\.\d*)?|\.\d+)", text):
-        return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        return None
-    return -value if negative else value

@@ -10,7 +10,7 @@ import operator
 import re
 
 from gendan_xl.xlsx.cells import CLEAR, STR, Value, text_inner
-from gendan_xl.xlsx.refs import col_bytes, col_index
+from gendan_xl.cellrefs import col_bytes, col_index
 from gendan_xl.xlsx.row_cells import CellFormats, CellWriter
 
 _BATCH_ROWS = 2048

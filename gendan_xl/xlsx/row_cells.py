@@ -10,7 +10,7 @@ from typing import Any
 
 from gendan_xl.xlsx.cells import CLEAR, DATE, DATETIME, TATTR, Rows, Value, tag_attrs, text_inner
 from gendan_xl.xlsx.condformat import CFRule
-from gendan_xl.xlsx.refs import col_bytes, parse_range
+from gendan_xl.cellrefs import col_bytes, parse_range
 from gendan_xl.xlsx.result import PatchResult
 from gendan_xl.xlsx.styles import Styles
 from gendan_xl.xlsx.tables import TablePart

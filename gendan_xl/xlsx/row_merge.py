@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from gendan_xl.xlsx.cells import CLEAR, Value
-from gendan_xl.xlsx.refs import col_bytes, col_index
+from gendan_xl.cellrefs import col_bytes, col_index
 from gendan_xl.xlsx.row_cells import CellWriter
 
 _S_ATTR = re.compile(rb'\ss="(\d+)"')

@@ -13,7 +13,7 @@ from typing import Any
 from gendan_xl.xlsx.cells import set_attr, tag_attrs
 from gendan_xl.xlsx.condformat import conditional_formats
 from gendan_xl.xlsx.row_batch import RowBatch
-from gendan_xl.xlsx.refs import parse_range, range_ref
+from gendan_xl.cellrefs import parse_range, range_ref
 from gendan_xl.xlsx.row_merge import RowMerge
 from gendan_xl.xlsx.tables import extend_autofilter
 

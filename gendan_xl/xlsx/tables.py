@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from gendan_xl.xlsx.cells import STR, Rows, Value, esc_attr, make_value, set_attr, tag_attrs, unesc
-from gendan_xl.xlsx.refs import cell_ref, col_letter, parse_range, range_ref
+from gendan_xl.cellrefs import cell_ref, col_letter, parse_range, range_ref
 from gendan_xl.xlsx.result import PatchResult
 
 

@@ -1,0 +1,38 @@
+"""The layout shows the architecture: imports point one way, from the doors down to the pure domain."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "gendan_xl"
+# domain (the top level) ← xlsx (the file format) ← books (whole workbooks) ← delivery ← doors
+RANK = {"domain": 0, "xlsx": 1, "books": 2, "delivery": 3, "doors": 4}
+
+
+def layer(module: str) -> str:
+    parts = module.split(".")
+    if parts[:2] == ["gendan_xl", "__main__"]:
+        return "doors"  # `python -m gendan_xl` is a door
+    return parts[1] if len(parts) > 1 and parts[1] in RANK else "domain"
+
+
+def modules():
+    for path in sorted(PACKAGE.rglob("*.py")):
+        name = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts).removesuffix(".__init__")
+        if name != "gendan_xl":  # the package's lazy public names reach every layer by design
+            yield name, path
+
+
+@pytest.mark.parametrize("module, path", list(modules()), ids=lambda x: x if isinstance(x, str) else "")
+def test_imports_point_one_way(module, path):
+    mine = RANK[layer(module)]
+    wrong = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):  # function-level imports count too
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("gendan_xl"):
+            targets = [node.module]
+            if node.module == "gendan_xl":
+                targets += [f"gendan_xl.{a.name}" for a in node.names]
+            wrong += [t for t in targets if RANK[layer(t)] > mine]
+    assert not wrong, f"{module} ({layer(module)}) imports {wrong}"
