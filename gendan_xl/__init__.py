@@ -39,6 +39,7 @@ _EXPORTS = {
     **dict.fromkeys(["Order", "orders_from_rows"], "orders"),
     **dict.fromkeys(["WorkCalendar", "calendar_from_rows"], "workdays"),
     **dict.fromkeys(["init_workbook"], "doors.xlsm"),
+    **dict.fromkeys(["Settings", "describe_settings", "load_settings", "write_starter"], "doors.settings"),
     **dict.fromkeys(["run_demo"], "doors.demo"),
     **dict.fromkeys(["job_table", "run_due", "run_job", "schedule_loop"], "delivery.jobs"),
     **dict.fromkeys(["OverduePlan", "overdue_mails", "status_workbook"], "delivery.report"),

@@ -56,6 +56,13 @@ def write_book(path: Path, rows: list[dict], *, headers=None, title_rows=(), mas
     return path
 
 
+@pytest.fixture(autouse=True)
+def state_home(tmp_path_factory, monkeypatch):
+    """Every test keeps its sent log, quote numbers and outbox in a folder of its own, never the developer's
+    user data folder: a command run without a gendan.toml that names its folders writes to $GENDAN_HOME."""
+    monkeypatch.setenv("GENDAN_HOME", str(tmp_path_factory.mktemp("gendan-home")))
+
+
 @pytest.fixture
 def book(tmp_path):
     """A factory: book(rows, **kw) → path of a fresh workbook in tmp_path."""

@@ -135,7 +135,7 @@ def settings_file(tmp_path):
     from conftest import ROOT
 
     cfg = tmp_path / "gendan.toml"
-    cfg.write_text((ROOT / "gendan.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    cfg.write_text((ROOT / "workbooks" / "gendan.toml").read_text(encoding="utf-8"), encoding="utf-8")
     return cfg
 
 
@@ -148,7 +148,7 @@ def test_quote_writes_a_numbered_quote_and_logs_it(capsys, tmp_path):
     second = json.loads(out2)
     assert (code, code2) == (0, 0)
     assert first["quote_no"] != second["quote_no"]  # numbers never repeat across runs
-    assert len(list((tmp_path / "build" / "out" / "quotes").glob("Q2026*.xlsx"))) == 2
+    assert len(list((tmp_path / "out" / "quotes").glob("Q2026*.xlsx"))) == 2
     assert (tmp_path / "data" / "gendan.sqlite").exists()
 
 
@@ -178,7 +178,7 @@ def test_allocate_prints_and_writes_the_sidecar(capsys, tmp_path):
 
 def test_jobs_list_and_a_dry_run(capsys, tmp_path):
     cfg = settings_file(tmp_path)
-    text = cfg.read_text(encoding="utf-8").replace('path = "workbooks/orders.xlsx"',
+    text = cfg.read_text(encoding="utf-8").replace('path = "orders.xlsx"',
                                                    f'path = "{(WORKBOOKS / "orders.xlsx").as_posix()}"')
     cfg.write_text(text, encoding="utf-8")
     code, out, _ = run(capsys, "--config", str(cfg), "jobs", "list")
@@ -330,3 +330,50 @@ def test_every_command_is_a_door_onto_one_exported_function():
     assert {"sheet", "bank", "customer", "period", "as_of"} <= params["reconcile_files"]
     assert {"out", "skip"} <= params["allocate_workbook"] and {"orders", "out"} <= params["review_workbook"]
     assert {"out", "today", "pdf"} <= params["make_quote"] and {"xlsm"} <= params["init_workbook"]
+
+
+@pytest.mark.parametrize("text, day", [("2026-11-26", dt.date(2026, 11, 26)), ("2026/11/26", dt.date(2026, 11, 26)),
+                                       ("2026年11月26日", dt.date(2026, 11, 26)), ("20261126", dt.date(2026, 11, 26))])
+def test_today_takes_the_spellings_the_workbook_reader_takes(text, day):
+    from gendan_xl.doors.cli.base import parse_day
+
+    assert parse_day(text) == day
+
+
+@pytest.mark.parametrize("text", ["46352", "26/11", "tomorrow", "2026-02-30"])
+def test_today_refuses_what_is_no_day_with_an_example(capsys, text):
+    code, _, err = run(capsys, "status", str(WORKBOOKS / "orders.xlsx"), "--today", text)
+    assert code == 2 and "write it like 2026-11-26" in err
+
+
+def test_version(capsys):
+    from gendan_xl import __version__
+
+    code, out, _ = run(capsys, "--version")
+    assert code == 0 and out.strip() == f"gendan-xl {__version__}"
+
+
+def test_config_says_where_each_setting_came_from_and_where_state_lives(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("GENDAN_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("GENDAN_SMTP_HOST", "mail.example")
+    (tmp_path / "gendan.toml").write_text('[workbook]\nweekly = "mon-sat"\n', encoding="utf-8")
+    code, out, _ = run(capsys, "config", "--workbook", str(tmp_path / "orders.xlsx"), "--json")
+    doc = json.loads(out)
+    rows = {r["key"]: (r["value"], r["from"]) for r in doc["settings"]}
+    assert code == 0 and doc["source"] == str(tmp_path / "gendan.toml") and doc["home"] == str(tmp_path / "home")
+    assert rows["workbook.weekly"] == ("mon-sat", "gendan.toml") and rows["mail.host"] == ("mail.example", "env")
+    assert rows["workbook.warning_days"] == (3, "default")
+    assert rows["paths.data_dir"] == (str(tmp_path / "home" / "data"), "default")
+    assert rows["mail.password"][0] in ("(set)", "(not set)")
+
+
+def test_init_writes_a_starter_that_loads_and_never_overwrites(capsys, tmp_path):
+    from gendan_xl.doors.settings import load_settings
+
+    code, out, _ = run(capsys, "init", str(tmp_path / "team"))
+    written = tmp_path / "team" / "gendan.toml"
+    assert code == 0 and out.strip() == str(written)
+    assert load_settings(written, env={}).origins == {}  # every line commented: the defaults, nothing else
+    assert "[columns]" in written.read_text(encoding="utf-8")
+    code, _, err = run(capsys, "init", str(tmp_path / "team"))
+    assert code == 2 and "already exists" in err

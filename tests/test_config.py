@@ -13,9 +13,30 @@ def write(tmp_path, text):
     return p
 
 
-def test_defaults_without_a_file(tmp_path):
+def test_state_lives_in_gendan_home_or_the_user_data_folder_never_the_current_folder(tmp_path):
+    import platformdirs
+
     s = load_settings(env={}, cwd=tmp_path)
-    assert s.source is None and s.mail.transport == "outbox" and s.data_dir == tmp_path / "data"
+    assert s.source is None and s.mail.transport == "outbox"
+    home = platformdirs.user_data_path("gendan-xl", appauthor=False)
+    assert (s.data_dir, s.out_dir, s.mail.outbox_dir) == (home / "data", home / "out", home / "outbox")
+    s = load_settings(env={"GENDAN_HOME": str(tmp_path / "home")}, cwd=tmp_path)
+    assert (s.data_dir, s.out_dir, s.mail.outbox_dir) == (tmp_path / "home" / "data", tmp_path / "home" / "out",
+                                                          tmp_path / "home" / "outbox")
+    assert s.origins == {}  # every setting is a default
+    # a gendan.toml that names its folders wins, relative to itself
+    write(tmp_path, '[paths]\ndata_dir = "state"\n[mail]\noutbox = "mails"\n')
+    s = load_settings(env={"GENDAN_HOME": str(tmp_path / "home"), "GENDAN_SMTP_HOST": "mx"}, cwd=tmp_path)
+    assert (s.data_dir, s.out_dir, s.mail.outbox_dir) == (tmp_path / "state", tmp_path / "home" / "out",
+                                                          tmp_path / "mails")
+    assert s.origins == {"paths.data_dir": "gendan.toml", "mail.outbox": "gendan.toml", "mail.host": "env"}
+
+
+@pytest.mark.parametrize("text", ['[mail]\nport = "587"\n', "[mail]\nhost = 25\n", "[mail]\ntimeout = true\n"])
+def test_mail_settings_are_checked_by_type(tmp_path, text):
+    write(tmp_path, text)
+    with pytest.raises(ConfigError, match=r"\[mail\] \w+ must be (a number|text), not"):
+        load_settings(env={}, cwd=tmp_path)
 
 
 def test_file_then_environment(tmp_path):
@@ -50,7 +71,7 @@ def test_bad_settings_are_one_line(tmp_path, text, match):
 
 def test_the_committed_sample_settings_load():
     from conftest import ROOT
-    s = load_settings(ROOT / "gendan.toml", env={})
+    s = load_settings(ROOT / "workbooks" / "gendan.toml", env={})
     assert s.workbook.name == "orders.xlsx" and s.team_lead and s.merchandisers
 
 

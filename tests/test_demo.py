@@ -17,7 +17,7 @@ TODAY = "2026-11-26"
 def config(tmp_path):
     cfg = tmp_path / "gendan.toml"
     # the sample settings, less the SMTP login: the loopback server takes mail without one
-    text = (ROOT / "gendan.toml").read_text(encoding="utf-8")
+    text = (ROOT / "workbooks" / "gendan.toml").read_text(encoding="utf-8")
     cfg.write_text("\n".join(l for l in text.splitlines() if not l.startswith("user =")), encoding="utf-8")
     return cfg
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Sequence
 
+from gendan_xl.resources import shipped
 from gendan_xl import schema
 from gendan_xl.customers import Customer
 from gendan_xl.errors import GendanError, Issue, MissingSheetError
@@ -231,7 +232,7 @@ def statements_from_workbook(path: str | Path, period: Period | str, *, customer
 
 # ============================================================================================ the template
 
-DEFAULT_TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "statement.xlsx"
+DEFAULT_TEMPLATE = shipped("templates") / "statement.xlsx"
 COMPANY_FIELDS = ("name", "name_en", "address", "tel", "email", "contact")
 
 

@@ -18,10 +18,11 @@ from pathlib import Path
 
 import xlsxwriter
 
+from gendan_xl.resources import shipped
 from gendan_xl.orders import Order
 from gendan_xl.cellrefs import col_letter
 
-SAMPLES = Path(__file__).resolve().parents[2] / "workbooks"
+SAMPLES = shipped("workbooks")
 TODAY = dt.date(2026, 11, 26)
 TITLE = "2026年订单跟踪表 / Order Tracking 2026"
 PROPERTIES = {"title": TITLE, "author": "gendan-xl", "created": dt.datetime(2026, 11, 26, 8, 0)}

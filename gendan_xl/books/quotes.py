@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Protocol
 
+from gendan_xl.resources import shipped
 from gendan_xl.errors import ERROR, Issue, MissingSheetError
 from gendan_xl.messages import message, show_value
 from gendan_xl.pricing import (LINES, RATES, REQUEST, Quote, QuotedLine, QuoteRequest, RebateRate, RequestLine,
@@ -28,7 +29,7 @@ from gendan_xl.xlsx.template import PdfError, fill_template, to_pdf
 
 __all__ = ["DEFAULT_TEMPLATE", "read_quote_request", "QuoteLog", "QuoteResult", "quote_context", "make_quote"]
 
-DEFAULT_TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "quote.xlsx"
+DEFAULT_TEMPLATE = shipped("templates") / "quote.xlsx"
 
 
 # ------------------------------------------------------------------------------------------ reading

@@ -34,6 +34,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import schedule
 
+from gendan_xl.resources import shipped
 from gendan_xl.errors import ERROR, ConfigError, GendanError, Issue
 from gendan_xl.status import Line
 from gendan_xl.delivery.mail import Mail, Mailer, SendResult, render_mail
@@ -42,7 +43,7 @@ from gendan_xl.delivery.report import overdue_mails
 
 log = logging.getLogger("gendan_xl.delivery.jobs")
 
-JOBS_FILE = Path(__file__).resolve().parents[2] / "jobs" / "jobs.toml"
+JOBS_FILE = shipped("jobs") / "jobs.toml"
 EVERY = ("workday", "month", "hour")
 MAX_ATTEMPTS = 3
 RETRY_AFTER = _dt.timedelta(minutes=15)

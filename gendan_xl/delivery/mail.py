@@ -36,6 +36,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import jinja2
 
+from gendan_xl.resources import shipped
 from gendan_xl.delivery.store import Store
 from gendan_xl.errors import (ConfigError, MailConfigError, MailError, MessageRejected, RecipientRejected,
                               TransientMailError, json_fields)
@@ -43,7 +44,7 @@ from gendan_xl.xlsx.atomic import write_atomic
 
 log = logging.getLogger("gendan_xl.delivery.mail")
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates" / "mail"
+TEMPLATES_DIR = shipped("templates") / "mail"
 TRANSPORTS = ("outbox", "smtp")
 SECURITIES = ("ssl", "starttls", "none")
 DEFAULT_PORTS = {"ssl": 465, "starttls": 587, "none": 25}
@@ -196,7 +197,7 @@ class MailSettings:
         return self.port or DEFAULT_PORTS[self.security]
 
 
-_ENV_FIELDS = {
+ENV_FIELDS = {
     "GENDAN_MAIL_TRANSPORT": "transport",
     "GENDAN_SMTP_HOST": "host",
     "GENDAN_SMTP_PORT": "port",
@@ -213,7 +214,7 @@ def settings_from_env(env: Mapping[str, str], base: MailSettings | None = None) 
     Empty variables are ignored. Raises ConfigError with one line for a bad port, transport or security.
     """
     changes: dict[str, Any] = {}
-    for var, name in _ENV_FIELDS.items():
+    for var, name in ENV_FIELDS.items():
         value = env.get(var, "").strip()
         if not value:
             continue

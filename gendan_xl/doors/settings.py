@@ -19,21 +19,22 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from gendan_xl import defaults
-from gendan_xl.errors import ConfigError
+from gendan_xl.errors import ConfigError, UsageError
 from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary
 from gendan_xl.status import DUE_BASES
-from gendan_xl.delivery.mail import MailSettings, settings_from_env
+from gendan_xl.delivery.mail import ENV_FIELDS, MailSettings, settings_from_env
 
 CONFIG_NAME = "gendan.toml"
 
 
 @dataclass(frozen=True)
 class Settings:
-    base: Path = Path(".")  # the folder relative paths start from
-    workbook: Path = Path("workbooks/orders.xlsx")  # the master workbook the jobs work on
+    base: Path = Path(".")  # the folder relative paths start from: the gendan.toml's
+    workbook: Path | None = None  # the master workbook the jobs work on ([workbook] path)
     quote_requests: tuple[Path, ...] = ()
-    data_dir: Path = Path("data")  # SQLite: sent log, job state, quote log
-    out_dir: Path = Path("build/out")  # generated quotes, statements, reports
+    home: Path = Path(".")  # where state lives when gendan.toml does not say: $GENDAN_HOME, else the user data folder
+    data_dir: Path = Path("data")  # SQLite: sent log, job state, quote log (default: <home>/data)
+    out_dir: Path = Path("out")  # generated quotes, statements, reports (default: <home>/out)
     lang: str = defaults.LANG
     weekly: str = defaults.WEEKLY
     warning_days: int = defaults.WARNING_DAYS
@@ -47,6 +48,7 @@ class Settings:
     merchandisers: Mapping[str, str] = field(default_factory=dict)  # name → email
     good_news_mail: bool = True  # "nothing overdue" sends a short mail (False: no mail)
     source: Path | None = None  # the gendan.toml read, if any
+    origins: Mapping[str, str] = field(default_factory=dict)  # "section.key" → "gendan.toml" | "env" | "default"
 
     def path(self, p: Path | str) -> Path:
         p = Path(p)
@@ -80,6 +82,7 @@ def _check_keys(doc: Mapping[str, Any], path: Path | None) -> None:
 
 _MAIL_KEYS = {"transport": "transport", "outbox": "outbox_dir", "host": "host", "port": "port",
               "security": "security", "user": "user", "from": "sender", "timeout": "timeout"}
+_MAIL_TYPES = {"port": int, "timeout": (int, float)}  # every other [mail] key is text
 _PATHS = {"workbook", "data_dir", "out_dir"}
 
 
@@ -100,10 +103,23 @@ def find_config(explicit: str | Path | None, env: Mapping[str, str], cwd: Path,
     return next((p for p in (folder / CONFIG_NAME for folder in places) if p.is_file()), None)
 
 
+def state_home(env: Mapping[str, str]) -> Path:
+    """Where the sent log, job state, quote numbers, outputs and outbox live when gendan.toml names no
+    folder: $GENDAN_HOME, else the platform's user data folder (~/.local/share/gendan-xl, %LOCALAPPDATA%\gendan-xl,
+    ~/Library/Application Support/gendan-xl). Never the current folder by accident: quote numbers kept there
+    would start again at 0001 in every folder a command is run from."""
+    if env.get("GENDAN_HOME"):
+        return Path(env["GENDAN_HOME"]).expanduser()
+    import platformdirs
+
+    return platformdirs.user_data_path("gendan-xl", appauthor=False)
+
+
 def load_settings(explicit: str | Path | None = None, *, env: Mapping[str, str] | None = None,
                   cwd: Path | None = None, workbook: str | Path | None = None) -> Settings:
     """Defaults ← gendan.toml ← GENDAN_* variables. Raises ConfigError with one line naming the fix.
-    `workbook`: the workbook a command works on, whose folder is searched for gendan.toml (find_config)."""
+    `workbook`: the workbook a command works on, whose folder is searched for gendan.toml (find_config).
+    `origins` records where each setting came from (the `config` command prints it)."""
     env = os.environ if env is None else env
     cwd = cwd or Path.cwd()
     path = find_config(explicit, env, cwd, workbook)
@@ -115,7 +131,10 @@ def load_settings(explicit: str | Path | None = None, *, env: Mapping[str, str] 
             raise ConfigError(f"{path}: not valid TOML ({exc}); fix the line it names") from exc
     base = path.parent if path else cwd
     _check_keys(doc, path)
-    values: dict[str, Any] = {"base": base, "source": path}
+    home = state_home(env)
+    origins: dict[str, str] = {}
+    values: dict[str, Any] = {"base": base, "source": path, "home": home, "origins": origins,
+                              "data_dir": home / "data", "out_dir": home / "out"}
     for section, keys in _SECTIONS.items():
         for key, attr in keys.items():
             if key in doc.get(section, {}):
@@ -131,27 +150,35 @@ def load_settings(explicit: str | Path | None = None, *, env: Mapping[str, str] 
                 elif attr == "quote_requests":
                     value = tuple(Path(v) for v in value)
                 values[attr] = value
+                origins[f"{section}.{key}"] = CONFIG_NAME
     values["vocabulary"] = Vocabulary.of(doc.get("columns"), doc.get("statuses"), source=str(path))
     values["company"] = dict(doc.get("company", {}))
     mail_doc = dict(doc.get("mail", {}))
     if "password" in mail_doc:
         raise ConfigError(f"{path}: remove [mail] password; set GENDAN_SMTP_PASSWORD in the environment instead")
     values["merchandisers"] = dict(mail_doc.pop("merchandisers", {}) or doc.get("merchandisers", {}))
+    for key, value in mail_doc.items():
+        expected = _MAIL_TYPES.get(key, str)
+        if key in _MAIL_KEYS and (not isinstance(value, expected) or isinstance(value, bool)):
+            kind = "a number" if key in _MAIL_TYPES else "text"
+            raise ConfigError(f"{path}: [mail] {key} must be {kind}, not {value!r}")
     mail_values = {attr: mail_doc[key] for key, attr in _MAIL_KEYS.items() if key in mail_doc}
-    if "outbox_dir" in mail_values:
-        mail_values["outbox_dir"] = Path(mail_values["outbox_dir"])
+    origins.update({f"mail.{key}": CONFIG_NAME for key in _MAIL_KEYS if key in mail_doc})
+    mail_values["outbox_dir"] = Path(mail_values["outbox_dir"]) if "outbox_dir" in mail_values else home / "outbox"
     unknown = set(mail_doc) - set(_MAIL_KEYS)
     if unknown:
         raise ConfigError(f"{path}: unknown [mail] keys {', '.join(sorted(unknown))}; "
                           f"allowed: {', '.join(_MAIL_KEYS)}, merchandisers")
     mail = settings_from_env(env, MailSettings(**mail_values))
+    keys = {attr: key for key, attr in _MAIL_KEYS.items()}
+    origins.update({f"mail.{keys.get(attr, attr)}": "env" for var, attr in ENV_FIELDS.items() if env.get(var, "").strip()})
     if not mail.outbox_dir.is_absolute():
         mail = dataclasses.replace(mail, outbox_dir=base / mail.outbox_dir)
     values["mail"] = mail
     settings = Settings(**values)
     for attr in _PATHS:
-        setattr_value = settings.path(getattr(settings, attr))
-        settings = dataclasses.replace(settings, **{attr: setattr_value})
+        if getattr(settings, attr) is not None:
+            settings = dataclasses.replace(settings, **{attr: settings.path(getattr(settings, attr))})
     settings = dataclasses.replace(settings, quote_requests=tuple(settings.path(p) for p in settings.quote_requests))
     if settings.lang not in ("zh", "en"):
         raise ConfigError(f"{path}: [workbook] lang must be zh or en, not {settings.lang!r}")
@@ -160,3 +187,49 @@ def load_settings(explicit: str | Path | None = None, *, env: Mapping[str, str] 
     if settings.due not in DUE_BASES:
         raise ConfigError(f"{path}: [status] due must be {' or '.join(DUE_BASES)}, not {settings.due!r}")
     return settings
+
+
+def write_starter(folder: str | Path = ".") -> Path:
+    """`gendan-xl init [DIR]`: a commented gendan.toml to start from (every default shown, every line
+    optional) in `folder`. Never overwrites one that is there."""
+    from gendan_xl.resources import shipped
+    from gendan_xl.xlsx.atomic import write_atomic
+
+    target = Path(folder) / CONFIG_NAME
+    if target.exists():
+        raise UsageError(f"{target} already exists; edit it, or run gendan-xl init in another folder")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(target, (shipped("templates") / CONFIG_NAME).read_bytes())
+    return target
+
+
+# What `config` lists: "section.key" → how to get the value in force from Settings.
+_SHOWN: dict[str, Any] = {
+    "workbook.path": lambda s: s.workbook, "workbook.weekly": lambda s: s.weekly,
+    "workbook.warning_days": lambda s: s.warning_days, "workbook.backups": lambda s: s.backups,
+    "workbook.lang": lambda s: s.lang, "status.due": lambda s: s.due,
+    "paths.data_dir": lambda s: s.data_dir, "paths.out_dir": lambda s: s.out_dir,
+    "quotes.requests": lambda s: list(s.quote_requests), "report.team_lead": lambda s: s.team_lead,
+    "report.admin": lambda s: s.admin, "report.good_news_mail": lambda s: s.good_news_mail,
+    "mail.transport": lambda s: s.mail.transport, "mail.outbox": lambda s: s.mail.outbox_dir,
+    "mail.host": lambda s: s.mail.host, "mail.port": lambda s: s.mail.smtp_port,
+    "mail.security": lambda s: s.mail.security, "mail.user": lambda s: s.mail.user,
+    "mail.from": lambda s: s.mail.sender, "mail.timeout": lambda s: s.mail.timeout,
+    "mail.password": lambda s: "(set)" if s.mail.password else "(not set)",  # never the value
+    "company": lambda s: ", ".join(s.company) or "(none)",
+    "columns": lambda s: ", ".join(f for f, _ in s.vocabulary.columns) or "(none)",
+    "statuses": lambda s: len(s.vocabulary.statuses), "merchandisers": lambda s: len(s.merchandisers),
+}
+
+
+def describe_settings(settings: Settings) -> dict[str, Any]:
+    """`gendan-xl config`: the settings in force, where each came from, and where state lives."""
+    rows = []
+    for key, get in _SHOWN.items():
+        value = get(settings)
+        origin = settings.origins.get(key) or (CONFIG_NAME if key in ("company", "columns", "statuses",
+                                                                         "merchandisers") and value not in (0, "(none)")
+                                               and settings.source else "default")
+        rows.append({"key": key, "value": str(value) if isinstance(value, Path) else value, "from": origin})
+    return {"ok": True, "source": str(settings.source) if settings.source else None, "home": str(settings.home),
+            "settings": rows}

@@ -13,8 +13,9 @@ import traceback
 from pathlib import Path
 from typing import Sequence
 
-from gendan_xl.doors.cli import delivery, documents, orders  # noqa: F401  (each module registers its commands)
+from gendan_xl.doors.cli import delivery, documents, orders, setup  # noqa: F401  (each registers its commands)
 from gendan_xl.doors.cli.base import COMMANDS, EXIT_BUG, EXIT_OK, EXIT_USAGE, _HELP
+from gendan_xl import __version__
 from gendan_xl.errors import GendanError
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,11 +24,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Excel-first tools for order merchandisers: validate, status, refresh, quotes, statements.",
         epilog="example:\n  gendan-xl validate workbooks/orders.xlsx",
         formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"gendan-xl {__version__}")
     parser.add_argument("--debug", action="store_true", help="show the traceback of an unexpected error")
-    parser.add_argument("--config", type=Path, help="settings file (default: $GENDAN_CONFIG, else ./gendan.toml)")
+    parser.add_argument("--quiet", action="store_true", help="no progress on stderr (it is silent when not a terminal)")
+    parser.add_argument("--config", type=Path, help="settings file (default: $GENDAN_CONFIG, else gendan.toml beside "
+                        "the workbook, else ./gendan.toml)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, (setup, _) in COMMANDS.items():
-        setup(sub.add_parser(name, help=_HELP[name]))
+    for name, (add_options, _) in COMMANDS.items():
+        add_options(sub.add_parser(name, help=_HELP[name]))
     return parser
 
 

@@ -87,10 +87,15 @@ def non_negative(text: str) -> int:
 
 
 def parse_day(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD, e.g. 2026-11-26") from None
+    """A day as the workbook reader takes one: 2026-11-26, 2026/11/26, 2026.11.26, 2026年11月26日, 20261126."""
+    from gendan_xl.values import parse_date
+
+    text = text.strip()
+    # a bare number is an Excel serial to the cell reader, but no one types a day like that on a command line
+    day = None if text.isdigit() and len(text) != 8 else parse_date(text)
+    if day is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write it like 2026-11-26 or 2026年11月26日")
+    return day
 
 
 def add_send_options(p: argparse.ArgumentParser) -> None:

@@ -92,19 +92,21 @@ def cmd_jobs(args: argparse.Namespace) -> int:
 
 
 def _demo_setup(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", type=Path, default=Path("build/demo"), help="where the demo copies go (build/demo)")
+    p.add_argument("--out", type=Path, help="where the demo copies go (default: <state home>/demo; see gendan-xl config)")
     p.add_argument("--today", type=parse_day, help="the day to compute for (default: 2026-11-26, the samples' day)")
 
 
-@command("demo", "Run the main job on the bundled sample workbooks (copies in build/demo).",
+@command("demo", "Run the main job on the bundled sample workbooks (copies, with their settings, in --out).",
          "gendan-xl demo --today 2026-11-26", _demo_setup, wraps="run_demo")
 def cmd_demo(args: argparse.Namespace) -> int:
     from gendan_xl.books.new_master import TODAY
     from gendan_xl.doors.cli import main  # the demo types the same commands a user would
     from gendan_xl.doors.demo import run_demo
 
-    prefix = ["--config", str(args.config)] if args.config else []
-    return run_demo(args.out, today=args.today or TODAY, step=lambda argv: main([*prefix, *argv]))
+    out = args.out or settings_for(args).home / "demo"
+    config = args.config or out / "gendan.toml"  # the samples' settings, copied with them
+    return run_demo(out, today=args.today or TODAY, step=lambda argv: main(["--config", str(config), *argv]))
+
 
 
 # ------------------------------------------------------------------------------------------------ main
