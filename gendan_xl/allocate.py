@@ -208,6 +208,12 @@ class Allocation:
                     allocated=f"{sum(x.allocated for x in self.lines):,}", short=f"{sum(x.short for x in short):,}",
                     short_lines=len(short), customers=len({str(x.customer) for x in short}))
 
+    def to_frame(self) -> Any:
+        """The allocated lines as a pandas DataFrame indexed by Excel row (gendan-xl[pandas])."""
+        from gendan_xl.frames import allocation_frame
+
+        return allocation_frame(self)
+
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "lines": [x.to_dict() for x in self.lines], "models": [m.to_dict() for m in self.models],
                 "customers": [c.to_dict() for c in self.shortages], "issues": [i.to_dict() for i in self.issues],

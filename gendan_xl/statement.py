@@ -312,6 +312,12 @@ class Statement:
         """The last day whose documents are on the statement."""
         return min(self.period.end, self.as_of)
 
+    def to_frame(self) -> Any:
+        """The lines with their running balance as a pandas DataFrame (gendan-xl[pandas])."""
+        from gendan_xl.frames import statement_frame
+
+        return statement_frame(self)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "customer": self.customer,

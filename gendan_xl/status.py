@@ -371,6 +371,12 @@ class StatusResult:
         """`calendar-unverified` warnings, one per year the figures relied on without official data."""
         return self.calendar.issues_for(self.years, sheet=sheet, lang=lang)
 
+    def to_frame(self, lang: str = "zh") -> Any:
+        """One row per order line as a pandas DataFrame indexed by Excel row (gendan-xl[pandas])."""
+        from gendan_xl.frames import status_frame
+
+        return status_frame(self, lang)
+
     def to_dict(self, lang: str = "zh") -> dict[str, Any]:
         return {
             "today": self.today.isoformat(),
@@ -434,11 +440,15 @@ def compute_status(
     due: str = "customer",
     vocabulary: Vocabulary = DEFAULT_VOCABULARY,
 ) -> StatusResult:
-    """The status of every order line.
+    """The status of every order line: `Order`s, or a pandas DataFrame of order fields (gendan-xl[pandas]).
 
     `products` maps model → LeadTimes, or a product row's values dict; a model that is missing or maps
     to None has no plan. See `status_from_columns`, which this calls with the orders' values by field.
     """
+    if hasattr(orders, "itertuples"):  # a pandas DataFrame of order fields
+        from gendan_xl.frames import orders_from_frame
+
+        orders = orders_from_frame(orders)
     orders = list(orders)
     columns = {f: [getattr(o, f) for o in orders] for f in STATUS_FIELDS}
     used = _due_fields(due)

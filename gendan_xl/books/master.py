@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from gendan_xl import defaults, schema
 from gendan_xl.errors import WARNING, Issue, MissingColumnsError, MissingSheetError, Report
@@ -185,3 +186,12 @@ def status_of(master: Master, *, today: dt.date, warning_days: int = defaults.WA
                                 due=due, vocabulary=master.vocabulary)
     sheet = master.calendar.sheet if master.calendar is not None else schema.CALENDAR.zh
     return MasterStatus(master, result, master.notes + issues + result.calendar_issues(lang, sheet=sheet))
+
+
+def read_orders(path: str | Path, *, sheet: str | None = None, vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> Any:
+    """The orders sheet as a pandas DataFrame (gendan-xl[pandas]): typed columns, indexed by Excel row, each
+    field's column letter in `df.attrs` (`frames.cell_of(df, row, field)` names the cell)."""
+    from gendan_xl.frames import orders_frame
+
+    master = load_master(path, sheet=sheet, vocabulary=vocabulary)
+    return orders_frame(orders_from_rows(master.orders.rows), sheet=master.orders.sheet, columns=master.orders.columns)
