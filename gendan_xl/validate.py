@@ -148,8 +148,10 @@ RULES: tuple[Rule, ...] = (rule_parse_errors, rule_missing, rule_duplicate, rule
 
 
 def check_orders(orders: Table, *, customers: Table | None = None, products: Table | None = None,
-                 lang: str | None = None, currencies: tuple[str, ...] = CURRENCIES) -> Report:
-    """Every issue of the orders table, in row order (and rule order within a row)."""
+                 lang: str | None = None, currencies: tuple[str, ...] = CURRENCIES,
+                 progress: Callable[[str, int, int | None], None] | None = None) -> Report:
+    """Every issue of the orders table, in row order (and rule order within a row). `progress(stage, done,
+    total)` hears how far the check is, every few thousand rows."""
     lang = lang or orders.lang
     order_dates = sorted(r.values["order_date"] for r in orders.rows if r.values.get("order_date"))
     ctx = Context(
@@ -164,9 +166,14 @@ def check_orders(orders: Table, *, customers: Table | None = None, products: Tab
         ctx.product_sheet = products.sheet
         ctx.models = {fold_key(r.values.get("model")) for r in products.rows if r.values.get("model")}
     report = Report(rows=len(orders.rows), lang=lang)
-    for row in orders.rows:
+    total = len(orders.rows)
+    for i, row in enumerate(orders.rows):
         for rule in RULES:
             report.extend(rule(row, ctx))
+        if progress is not None and i % 5000 == 0:
+            progress("check", i, total)
+    if progress is not None:
+        progress("check", total, total)
     return report
 
 

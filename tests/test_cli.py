@@ -377,3 +377,12 @@ def test_init_writes_a_starter_that_loads_and_never_overwrites(capsys, tmp_path)
     assert "[columns]" in written.read_text(encoding="utf-8")
     code, _, err = run(capsys, "init", str(tmp_path / "team"))
     assert code == 2 and "already exists" in err
+
+
+def test_progress_is_reported_to_a_callback_and_silent_when_not_a_terminal(capsys):
+    seen = []
+    report = validate_workbook(WORKBOOKS / "orders.xlsx", progress=lambda stage, done, total: seen.append(
+        (stage, done, total)))
+    assert seen[0] == ("read", 0, None) and seen[-1] == ("check", report.rows, report.rows)
+    code, _, err = run(capsys, "validate", str(WORKBOOKS / "orders.xlsx"))
+    assert code == 0 and "rows/s" not in err and "\r" not in err  # stderr is captured here: no bar drawn

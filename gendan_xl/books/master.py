@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from gendan_xl import defaults, schema
 from gendan_xl.errors import WARNING, Issue, MissingColumnsError, MissingSheetError, Report
@@ -133,11 +133,15 @@ def _status_word_issues(master: Master, lang: str) -> list[Issue]:
 
 
 def validate_workbook(path: str | Path, *, sheet: str | None = None, lang: str | None = None,
-                      vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> Report:
-    """Read the master workbook and return every issue of its orders sheet (the `validate` command)."""
+                      vocabulary: Vocabulary = DEFAULT_VOCABULARY,
+                      progress: Callable[[str, int, int | None], None] | None = None) -> Report:
+    """Read the master workbook and return every issue of its orders sheet (the `validate` command).
+    `progress(stage, done, total)` hears how far it is (the command line draws a bar with it)."""
+    if progress is not None:
+        progress("read", 0, None)
     master = load_master(path, sheet=sheet, lang=lang, vocabulary=vocabulary)
     report = check_orders(master.orders, customers=master.customers, products=master.products,
-                          lang=lang or master.orders.lang)
+                          lang=lang or master.orders.lang, progress=progress)
     # the sheet's own findings first, then the header's, then the rows', each where its cell is
     report.issues = sorted(master.notes + report.issues, key=_row_of)
     return report

@@ -136,3 +136,41 @@ def settings_for(args: argparse.Namespace, workbook: Path | None = None):
 def print_issues(issues) -> None:
     for issue in issues:
         note(f"{issue.severity}: {issue}")
+
+
+class ProgressBar:
+    """Progress on stderr for work that takes more than about two seconds (tqdm draws nothing before that),
+    as a callback the library takes: `progress(stage, done, total)`. Silent when stderr is not a terminal (a
+    cron log, a pipe) or with --quiet. Use as a context manager so the bar is cleared at the end."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._bar: Any = None
+        self._stage = ""
+
+    def __call__(self, stage: str, done: int, total: int | None = None) -> None:
+        if not self.enabled:
+            return
+        if stage != self._stage:
+            from tqdm import tqdm
+
+            self.close()
+            self._stage = stage
+            self._bar = tqdm(total=total, desc=stage, unit=" rows", unit_scale=True, delay=2, leave=False,
+                             file=sys.stderr, dynamic_ncols=True)
+        self._bar.update(done - self._bar.n)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+    def __enter__(self) -> "ProgressBar":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def progress_for(args: argparse.Namespace) -> ProgressBar:
+    return ProgressBar(not getattr(args, "quiet", False) and sys.stderr.isatty())

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from gendan_xl.doors.cli.base import (EXIT_ISSUES, EXIT_OK, calendar_options, command, non_negative, note,
-                                      output_file, parse_day, print_issues, print_json, print_table, settings_for)
+                                      output_file, parse_day, print_issues, print_json, print_table, progress_for, settings_for)
 from gendan_xl.errors import Report, UsageError
 
 ISSUE_TABLE = {"zh": ("位置", "级别", "代码", "说明"), "en": ("Cell", "Severity", "Code", "Message")}
@@ -70,8 +70,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     worst = EXIT_OK
     docs = []
     for path in args.path:
-        report = validate_workbook(path, sheet=args.sheet, lang=args.lang,
-                                   vocabulary=settings_for(args, path).vocabulary)
+        with progress_for(args) as progress:
+            report = validate_workbook(path, sheet=args.sheet, lang=args.lang,
+                                       vocabulary=settings_for(args, path).vocabulary, progress=progress)
         lang = report.lang
         if args.report:
             out = args.report if len(args.path) == 1 else args.report.with_name(f"{path.stem}.{args.report.name}")
