@@ -204,6 +204,38 @@ def test_statement_send_one_customer_once(capsys, tmp_path):
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
 
 
+def _issued(path):
+    from openpyxl import load_workbook
+
+    rows = [[c.value for c in row] for row in load_workbook(path).active.iter_rows()]
+    row = next(r for r in rows if "制表日期 Issued" in r)
+    return row[row.index("制表日期 Issued") + 1].date()
+
+
+def test_statement_issue_date_is_the_same_written_or_sent(capsys, tmp_path):
+    """制表日期 is the day the statement is made (--today), whether written with --out or sent."""
+    cfg = settings_file(tmp_path)
+    base = ["--config", str(cfg), "statement", str(WORKBOOKS / "orders.xlsx"), "--period", "2026-10",
+            "--customer", "BLK", "--today", "2026-11-03"]
+    code, _, _ = run(capsys, *base, "--out", str(tmp_path / "written"))
+    assert code == 0 and _issued(tmp_path / "written" / "statement-BLK-2026-10.xlsx") == dt.date(2026, 11, 3)
+    code, _, _ = run(capsys, *base, "--out", str(tmp_path / "sent"), "--send")
+    assert code == 0 and _issued(tmp_path / "sent" / "statement-BLK-2026-10.xlsx") == dt.date(2026, 11, 3)
+
+
+@pytest.mark.parametrize("argv", [
+    ["statement", str(WORKBOOKS / "orders.xlsx"), "--period", "2026-10", "--customer", "BLK", "--out", "st"],
+    ["statement", str(WORKBOOKS / "orders.xlsx"), "--period", "2026-10", "--customer", "BLK", "--send"],
+    ["quote", str(WORKBOOKS / "quote_request.xlsx"), "--out", "q"],
+])
+def test_a_customer_document_without_a_company_is_refused(capsys, tmp_path, monkeypatch, argv):
+    """Run from a folder without gendan.toml: nothing blank goes to a customer; exit 3 names the setting."""
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, *argv)
+    assert code == 3 and "set [company] name" in err and "gendan.toml" in err and len(err.strip().splitlines()) == 1
+    assert not list(tmp_path.rglob("*.xlsx")) and not list(tmp_path.rglob("*.eml"))
+
+
 # ----------------------------------------------------------------------------------- status, init-workbook
 
 def test_status_json_is_the_library_result(capsys):

@@ -13,6 +13,7 @@ import pytest
 import xlsxwriter
 from python_calamine import CalamineWorkbook
 
+from conftest import COMPANY
 from gendan_xl.errors import WorkbookOpenError
 from gendan_xl.delivery.mail import Mailer, Outbox
 from gendan_xl.books.quotes import make_quote
@@ -321,7 +322,8 @@ def quoted(tmp_path):
     request = builder.build_request(tmp_path / "request.xlsx")
     data = tmp_path / "data"
     with Store(data) as store:
-        result = make_quote(request, out=tmp_path / "out", quote_log=store, today=dt.date(2026, 11, 2))
+        result = make_quote(request, out=tmp_path / "out", quote_log=store, today=dt.date(2026, 11, 2),
+                            company=COMPANY)
     assert result.ok, result.issues
     return data
 
