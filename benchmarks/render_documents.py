@@ -47,7 +47,9 @@ def documents(out: Path, today: dt.date) -> dict[str, Path]:
         tmp = Path(tmp)
         with Store(tmp / "data") as store:
             result = make_quote(SAMPLES / "quote_request.xlsx", out=tmp, quote_log=store, today=today,
-                                company=settings.company)
+                                company=settings.company, unit_places=settings.unit_places,
+                                amount_places=settings.amount_places,
+                                rates_max_age_days=settings.rates_max_age_days)
             made["quote"] = shutil.copyfile(result.path, out / "quote.xlsx")
             quotes = store.quotes()
         period = f"{today.year}-{today.month - 1:02d}" if today.month > 1 else f"{today.year - 1}-12"
@@ -56,14 +58,14 @@ def documents(out: Path, today: dt.date) -> dict[str, Path]:
             write_statement(st, tmp, company=settings.company, issued=today), out / "statement.xlsx")
         report = validate_workbook(SAMPLES / "orders_messy.xlsx")
         made["issues"] = write_issues_xlsx(report, out / "issues.xlsx", workbook=SAMPLES / "orders_messy.xlsx",
-                                           lang=report.lang)
-        made["review"] = review_workbook(SAMPLES / "orders.xlsx", today=today, quotes=quotes,
-                                         out=out / "review.xlsx").path
+                                           lang=report.lang, today=today)
+        made["review"] = review_workbook(SAMPLES / "orders.xlsx", today=today, quotes=quotes, out=out / "review.xlsx",
+                                         sign_off=settings.review_sign_off).path
         made["allocation"] = allocate_workbook(SAMPLES / "orders.xlsx", SAMPLES / "stock.xlsx",
-                                               out=out / "allocation.xlsx").path
+                                               out=out / "allocation.xlsx", today=today).path
         _, status = overdue_plan(settings, SAMPLES / "orders.xlsx", today=today)
         report_xlsx = out / "overdue.xlsx"
-        report_xlsx.write_bytes(status_workbook(status.result.lines, today, settings.lang))
+        report_xlsx.write_bytes(status_workbook(status.result.lines, today, settings.lang, source="orders.xlsx"))
         made["overdue"] = report_xlsx
     return made
 

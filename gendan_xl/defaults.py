@@ -16,3 +16,5 @@ DUE = "customer"
 # A quote warns when its rebate-rate table was last checked longer ago than this ([quotes]
 # rates_max_age_days): rates move by notice several times a year.
 RATES_MAX_AGE_DAYS = 180
+# The departments that sign an order review (订单评审表), one column each ([review] sign_off).
+REVIEW_SIGN_OFF = ("PMC", "生产", "品质", "财务")

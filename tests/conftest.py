@@ -51,11 +51,14 @@ def formulas_without_value(path: Path) -> list[str]:
 
 
 def print_setup(ws) -> dict:
-    """What a printed page of an openpyxl sheet is set up with (the sheet as loaded from a file)."""
+    """What a printed page of an openpyxl sheet (as loaded from a file) is set up with."""
+    footer = ws.oddFooter
     return {"orientation": ws.page_setup.orientation, "paper": int(ws.page_setup.paperSize or 0),
-            "fit_width": ws.page_setup.fitToWidth, "fit": bool(ws.sheet_properties.pageSetUpPr
-                                                              and ws.sheet_properties.pageSetUpPr.fitToPage),
-            "title_rows": ws.print_title_rows, "footer": ws.oddFooter.center.text or ""}
+            # fitToWidth absent means 1 (the file format's default); fitToHeight 0: as many pages as it takes
+            "fit": bool(ws.sheet_properties.pageSetUpPr and ws.sheet_properties.pageSetUpPr.fitToPage)
+            and int(ws.page_setup.fitToWidth or 1) == 1 and int(ws.page_setup.fitToHeight or 0) == 0,
+            "title_rows": ws.print_title_rows,
+            "page_numbers": any("&P" in (part.text or "") for part in (footer.left, footer.center, footer.right))}
 
 
 HEADERS = ["订单号", "客户", "型号", "数量", "单价", "币种", "金额", "下单日期", "客户交期", "出货日期", "已出货数量", "状态"]

@@ -60,7 +60,31 @@ def test_report_xlsx_links_to_the_cells(capsys, book, tmp_path):
     assert f'Target="{path.name}"' in rels and "location=\"'订单'!B2\"" in sheet
     import python_calamine as pc
     rows = pc.CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Issues").to_python()
-    assert rows[1][:3] == ["订单!B2", "错误", "missing-value"]
+    # a title naming the workbook, the day and what was found; then the table, its code column last
+    assert rows[0][0] == "校验结果" and rows[1][0] == f"{path.name}: 1 行，1 个错误，0 个警告 · {dt.date.today()}"
+    assert rows[3] == ["位置", "严重程度", "原值", "说明", "代码"]
+    assert rows[4] == ["订单!B2", "错误", "", "客户为空，请填写", "missing-value"]
+
+
+def test_issues_report_prints_and_shows_plain_values(tmp_path):
+    from openpyxl import load_workbook
+
+    from conftest import print_setup
+    from gendan_xl.books.issues_report import write_issues_xlsx
+
+    messy = WORKBOOKS / "orders_messy.xlsx"
+    out = write_issues_xlsx(validate_workbook(messy), tmp_path / "issues.xlsx", workbook=messy,
+                            today=dt.date(2026, 11, 26))
+    ws = load_workbook(out).active
+    assert ws["B2"].value is None and ws["A2"].value.endswith("200 行，14 个错误，1 个警告 · 2026-11-26")
+    assert print_setup(ws) == {"orientation": "landscape", "paper": 9, "fit": True,
+                               "title_rows": "$4:$4", "page_numbers": True}
+    values = [ws.cell(r, 3).value for r in range(5, ws.max_row + 1)]
+    assert "99999" in values and "0" in values and not any(str(v).endswith(".0") for v in values)
+    assert ws["D5"].alignment.wrap_text and ws.column_dimensions["E"].width < ws.column_dimensions["D"].width
+    # the long message (unknown status, its fix) gets the lines it needs; a one-line row keeps the default
+    long_row = next(r for r in range(5, ws.max_row + 1) if ws.cell(r, 5).value == "unknown-status")
+    assert ws.row_dimensions[long_row].height >= 3 * 13 and ws.row_dimensions[5].height is None
 
 
 @pytest.mark.parametrize("argv, code, line", [

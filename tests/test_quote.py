@@ -232,8 +232,8 @@ def test_quote_workbook_reads_back(tmp_path):
     assert ws["A15"].fill.fgColor.rgb == "001F3864" and ws["A15"].font.b
     assert ws["A26"].border.left.style == "thin"
     assert ws.print_area == "'报价单 Quotation'!$A$1:$H$45"  # with COMPANY's two bank lines
-    assert print_setup(ws) == {"orientation": "portrait", "paper": 9, "fit_width": 1, "fit": True,
-                               "title_rows": "$15:$15", "footer": "&P / &N"}
+    assert print_setup(ws) == {"orientation": "portrait", "paper": 9, "fit": True,
+                               "title_rows": "$15:$15", "page_numbers": True}
     rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("报价单 Quotation").to_python()
     assert rows[15][1] == "HD-PB10K" and rows[15][6] == 8.8913 and rows[15][7] == 8891.3
     assert any("30 天 / days" in str(c) for row in rows for c in row)

@@ -472,8 +472,8 @@ def test_statement_prints_the_bank_block_and_the_issue_date_and_no_logo_box(tmp_
     issued = next(r for r in rows if "制表日期 Issued" in r)
     assert issued[issued.index("制表日期 Issued") + 1] == dt.datetime(2026, 7, 2)
     assert formulas_without_value(out) == []
-    assert print_setup(ws) == {"orientation": "portrait", "paper": 9, "fit_width": 1, "fit": True,
-                               "title_rows": "$14:$14", "footer": "&P / &N"}
+    assert print_setup(ws) == {"orientation": "portrait", "paper": 9, "fit": True,
+                               "title_rows": "$14:$14", "page_numbers": True}
 
 
 def test_statement_without_a_bank_has_no_empty_bank_heading(tmp_path, template):

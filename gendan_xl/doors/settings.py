@@ -37,6 +37,7 @@ class Settings:
     unit_places: Mapping[str, int] = field(default_factory=dict)  # [quotes] currency → unit price decimals
     amount_places: int = AMOUNT_PLACES  # [quotes] decimals of an amount on a quote
     rates_max_age_days: int = defaults.RATES_MAX_AGE_DAYS  # [quotes] warn on an older rebate-rate table
+    review_sign_off: tuple[str, ...] = defaults.REVIEW_SIGN_OFF  # [review] sign_off: who signs the review form
     data_dir: Path = Path("data")  # SQLite: sent log, job state, quote log
     out_dir: Path = Path("build/out")  # generated quotes, statements, reports
     lang: str = defaults.LANG
@@ -66,9 +67,10 @@ _SECTIONS = {
                "rates_max_age_days": "rates_max_age_days"},
     "report": {"team_lead": "team_lead", "admin": "admin", "good_news_mail": "good_news_mail"},
     "status": {"due": "due"},
+    "review": {"sign_off": "review_sign_off"},
 }
 _TYPES = {"warning_days": int, "backups": int, "good_news_mail": bool, "quote_requests": list,
-          "unit_places": dict, "amount_places": int, "rates_max_age_days": int}
+          "unit_places": dict, "amount_places": int, "rates_max_age_days": int, "review_sign_off": list}
 _OTHER_SECTIONS = {"company", "mail", "merchandisers", "columns", "statuses"}
 
 
@@ -173,6 +175,10 @@ def load_settings(explicit: str | Path | None = None, *, env: Mapping[str, str] 
                     value = tuple(Path(v) for v in value)
                 elif attr == "unit_places":
                     value = _unit_places(value, path)
+                elif attr == "review_sign_off":
+                    if not all(isinstance(v, str) and v.strip() for v in value):
+                        raise ConfigError(f"{path}: [review] sign_off must list department names, not {value!r}")
+                    value = tuple(v.strip() for v in value)
                 values[attr] = value
     values["vocabulary"] = Vocabulary.of(doc.get("columns"), doc.get("statuses"), source=str(path))
     values["company"] = _company(doc.get("company", {}), path, base)

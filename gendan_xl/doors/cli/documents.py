@@ -129,7 +129,7 @@ def cmd_review(args: argparse.Namespace) -> int:
         quotes = store.quotes()
     result = review_workbook(args.workbook, today=today, quotes=quotes, orders=args.orders,
                              out=output_file(args.out, args.workbook, args.orders), weekly=settings.weekly, lang=lang,
-                             vocabulary=settings.vocabulary)
+                             vocabulary=settings.vocabulary, sign_off=settings.review_sign_off)
     if args.send or args.dry_run:
         mails, no_email = review_mails(result, emails=settings.merchandisers, lang=lang)
         for name in no_email:
@@ -158,6 +158,6 @@ def cmd_allocate(args: argparse.Namespace) -> int:
     skip = tuple(s.strip() for s in args.skip.split(",") if s.strip())
     out = output_file(args.out, args.workbook, args.stock)
     result = allocate_workbook(args.workbook, args.stock, out=out, skip=("cancelled", *skip), lang=lang,
-                               vocabulary=settings.vocabulary)
+                               vocabulary=settings.vocabulary, today=dt.date.today())
     print_json(result.to_dict()) if args.json else print(result.to_text(lang))
     return EXIT_OK if result.ok else EXIT_ISSUES

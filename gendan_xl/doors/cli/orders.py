@@ -12,19 +12,14 @@ from gendan_xl.errors import Report, UsageError
 ISSUE_TABLE = {"zh": ("位置", "级别", "代码", "说明"), "en": ("Cell", "Severity", "Code", "Message")}
 
 
-SUMMARY = {
-    "zh": "{name}: {rows} 行，{errors} 个错误，{warnings} 个警告",
-    "en": "{name}: {rows} rows, {errors} errors, {warnings} warnings",
-}
-
-
 def print_report(report: Report, name: str, lang: str) -> None:
+    from gendan_xl.books.issues_report import summary_line
+
     if report.issues:
         print_table(ISSUE_TABLE[lang], [(i.location, i.severity, i.code, i.message) for i in report.issues],
                     max_width=90)
         print()
-    print(SUMMARY[lang].format(name=name, rows=report.rows, errors=report.count("error"),
-                               warnings=report.count("warning")))
+    print(summary_line(report, name, lang))
 
 
 # -------------------------------------------------------------------------------------------- commands
@@ -78,7 +73,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             if out.suffix.lower() != ".xlsx":
                 raise UsageError(f"{out}: the Issues report is an Excel file; name it .xlsx")
             output_file(out, *args.path)
-            write_issues_xlsx(report, out, workbook=path, lang=lang)
+            write_issues_xlsx(report, out, workbook=path, lang=lang, today=dt.date.today())
             note(f"wrote {out}")
         if args.json:
             docs.append(report.to_dict())
