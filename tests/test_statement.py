@@ -460,6 +460,18 @@ def test_statement_lines_show_the_customers_po_and_the_product(tmp_path, templat
     assert open_items["S2606-011"][2] == "4500012399"
 
 
+def test_a_long_product_name_wraps_and_its_row_grows(tmp_path, template):
+    from gendan_xl.books.accounts import write_statement
+
+    long = "10000mAh 移动电源 Power bank 10,000 mAh, USB-C PD 20W, 带数显 with display PB-10K 20,000 × 10.28"
+    st = worked_example(shipments=[doc(INVOICE, "S2606-003", "2026-06-05", 25000, description=long),
+                                   doc(INVOICE, "S2606-011", "2026-06-18", 27000, description="X-200")])
+    ws, rows = _cells(write_statement(st, tmp_path, template=template, company=COMPANY, issued=ISSUED))
+    r = next(i for i, row in enumerate(rows, start=1) if row[4] == long)
+    assert ws.cell(r, 5).alignment.wrap_text and ws.row_dimensions[r].height >= 3 * 8.5
+    assert ws.row_dimensions[r + 1].height is None  # a short line keeps the default height
+
+
 def test_statement_prints_the_bank_block_and_the_issue_date_and_no_logo_box(tmp_path, template):
     from gendan_xl.books.accounts import write_statement
 

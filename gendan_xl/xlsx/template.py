@@ -14,7 +14,8 @@ Template language
 * Item rows: a cell whose text starts with `{% row for NAME in EXPR %}` marks its row as the item row.
   The marker is removed and the rest of that cell is its template. The row is repeated once per item,
   with `NAME` and `loop` (`loop.index` 1-based, `loop.index0`, `loop.first`, `loop.last`, `loop.length`)
-  bound. Each copy keeps the template row's styles, height and in-row merged cells. Formulas in the
+  bound. Each copy keeps the template row's styles, height and in-row merged cells; a template row with
+  no height of its own gives each copy the height its wrapped cells need. Formulas in the
   item row are translated to each copy like Excel's fill-down (`=E14*G14` → `=E15*G15`). Several item
   rows in one sheet work (they are expanded bottom-up).
 * Rows below an item row move down like an Excel row insert: their cells, styles, merged cells and row
@@ -26,7 +27,7 @@ Template language
 * A number format holding `{{ expr }}` is rendered with the document's context, so a setting can choose
   the decimals (`#,##0.{{ quote.price_zeros }}`) while the template keeps the look.
 * Images: `fill_template(..., images={"logo": path})` puts a PNG or JPEG into the template's defined name
-  `logo` (a range, the box), scaled to fit inside it with its proportions and centred. A name given no
+  `logo` (a range, the box), scaled to fit inside it with its proportions, right-aligned. A name given no
   image leaves the box empty: the template holds no placeholder text or frame for it.
 * Formula injection: a rendered value is never a formula. Text that starts with `=`, `+`, `-` or `@` is
   written as a text cell with Excel's quote prefix (what typing a leading apostrophe does), so neither
@@ -80,6 +81,7 @@ from openpyxl.utils.cell import get_column_letter
 
 from gendan_xl.errors import PdfError, TemplateError
 from gendan_xl.xlsx.atomic import write_atomic
+from gendan_xl.xlsx.writer import wrapped_lines
 
 __all__ = ["TemplateError", "PdfError", "ItemBlock", "fill_template", "fill_workbook", "place_image", "to_pdf"]
 
@@ -366,7 +368,26 @@ def _expand_block(wb, ws, renderer: _Renderer, ctx: Mapping[str, Any], marker) -
                 ws.merge_cells(start_row=r, start_column=lo, end_row=r, end_column=hi)
             if height is not None:
                 ws.row_dimensions[r].height = height
+        if height is None and local is not None:
+            _fit_height(ws, r, dict(row_merges))
     return ItemBlock(ws.title, at, at, at + max(n, 1) - 1, n)
+
+
+def _fit_height(ws, r: int, merges: Mapping[int, int]) -> None:
+    """An item row without a height of its own: the height its wrapped cells need (Excel and LibreOffice
+    show one line of a wrapped cell until someone edits the row)."""
+    default = ws.sheet_format.defaultColWidth or 8.43
+    best = 0.0
+    for cell in ws[r]:
+        if not (cell.alignment.wrap_text and isinstance(cell.value, str)):
+            continue
+        width = sum(ws.column_dimensions[get_column_letter(c)].width or default
+                    for c in range(cell.column, merges.get(cell.column, cell.column) + 1))
+        lines = wrapped_lines(cell.value, width)
+        if lines > 1:
+            best = max(best, lines * (cell.font.sz or 11) * 1.3 + 4)
+    if best:
+        ws.row_dimensions[r].height = round(best, 1)
 
 
 # ----------------------------------------------------------------------------------------- public
@@ -446,7 +467,8 @@ def _box_pixels(ws, ref: str) -> tuple[int, int, int, int]:
 
 
 def place_image(wb, name: str, path: Path | str) -> None:
-    """Put the PNG / JPEG `path` into the box of the defined name `name`: fit, proportions kept, centred."""
+    """Put the PNG / JPEG `path` into the box of the defined name `name`: fit, proportions kept, against the
+    box's right edge (where a letterhead's logo sits) and centred top to bottom."""
     path = Path(path)
     dn = wb.defined_names.get(name)
     if dn is None:
@@ -464,7 +486,7 @@ def place_image(wb, name: str, path: Path | str) -> None:
     emu = 9525  # EMU per pixel at 96 dpi
     picture = _Picture(data, fmt, w, h)
     picture.anchor = OneCellAnchor(
-        _from=AnchorMarker(col=col - 1, colOff=(box_w - w) // 2 * emu, row=row - 1, rowOff=(box_h - h) // 2 * emu),
+        _from=AnchorMarker(col=col - 1, colOff=(box_w - w) * emu, row=row - 1, rowOff=(box_h - h) // 2 * emu),
         ext=XDRPositiveSize2D(w * emu, h * emu))
     ws.add_image(picture)
 
