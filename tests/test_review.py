@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import importlib.util
+import shutil
 import sqlite3
+import subprocess
 from decimal import Decimal
 from pathlib import Path
 
@@ -464,6 +466,25 @@ def test_review_form_prints_wraps_and_takes_its_departments(tmp_path):
     english = review_workbook(sample, today=TODAY, lang="en", out=tmp_path / "en.xlsx")
     header = load_workbook(english.path)["Order Review"][4]
     assert [c.value for c in header][12:15] == ["Merchandiser", "Findings", "PMC\nsign / date"]
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None,
+                    reason="needs LibreOffice (soffice) and poppler-utils (pdftotext)")
+def test_review_form_prints_on_one_page_per_sheet(tmp_path):
+    """Rendered as a person prints it: the sample's five new orders fit one landscape page, title and
+    signatures included (the old sheet printed over twelve pages)."""
+    from gendan_xl.xlsx.template import to_pdf
+
+    sample = tmp_path / "orders.xlsx"
+    sample.write_bytes((ROOT / "workbooks" / "orders.xlsx").read_bytes())
+    pdf = to_pdf(review_workbook(sample, today=TODAY).path, tmp_path)
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")
+    pages = [p for p in pages if p.strip()]
+    assert len(pages) == 2  # the form, then every reason
+    assert "订单评审表" in pages[0] and "orders.xlsx" in pages[0] and "1/2" in pages[0].replace(" ", "")
+    assert "PMC" in pages[0] and "财务" in pages[0] and "SO26R04" in pages[0]
+    assert "评审明细" in pages[1] and "2/2" in pages[1].replace(" ", "")
 
 
 def test_review_mail_per_merchandiser_with_the_sheet_attached(tmp_path):
