@@ -20,8 +20,8 @@ from gendan_xl import defaults
 from gendan_xl.books.company import company_block
 from gendan_xl.errors import ERROR, WARNING, Issue, MissingSheetError
 from gendan_xl.messages import message, show_value
-from gendan_xl.pricing import (AMOUNT_PLACES, LINES, RATES, RATES_CHECKED, REQUEST, Quote, QuotedLine, QuoteRequest, RebateRate, RequestLine,
-                               digits_only, percent_rate, price_lines, round_half_up)
+from gendan_xl.pricing import (AMOUNT_PLACES, LINES, RATES, RATES_CHECKED, REQUEST, Quote, QuotedLine, QuoteRequest,
+                               RebateRate, RequestLine, digits_only, percent_rate, price_lines, round_half_up)
 from gendan_xl.schema import INT, NUMBER, SheetSchema, normalize_currency, fold_key
 from gendan_xl.values import parse_number, type_cell
 from gendan_xl.xlsx.read import open_book, read_table
