@@ -17,7 +17,8 @@ import pytest
 from gendan_xl.errors import ERROR, WARNING, ConfigError, Issue
 from gendan_xl.delivery.jobs import (MAX_ATTEMPTS, JobContext, JobRecord, JobState, due_jobs, first_workday, job_table,
                             load_jobs, parse_jobs, run_due, run_job, tick)
-from gendan_xl.delivery.mail import Mail, Mailer, Outbox
+from gendan_xl.delivery.mail import Mail, Mailer
+from gendan_xl.delivery.transport import Outbox
 from gendan_xl.status import Line
 from gendan_xl.workdays import WorkCalendar
 from test_mail import Server, plain
@@ -238,7 +239,8 @@ LOOP = textwrap.dedent("""
     import datetime as dt, sys
     from pathlib import Path
     from gendan_xl.delivery.jobs import JobContext, load_jobs, schedule_loop
-    from gendan_xl.delivery.mail import Mailer, Outbox
+    from gendan_xl.delivery.mail import Mailer
+    from gendan_xl.delivery.transport import Outbox
     from gendan_xl.status import Line
     from gendan_xl.workdays import WorkCalendar
     tmp = Path(sys.argv[1])
@@ -277,7 +279,7 @@ def test_the_scheduler_catches_up_at_start_and_stops_cleanly_on_a_signal(tmp_pat
 
 def test_run_due_is_one_pass_for_cron_and_retries_queued_mail(tmp_path):
     from test_mail import free_port
-    from gendan_xl.delivery.mail import Smtp
+    from gendan_xl.delivery.transport import Smtp
     port = free_port()
     data = tmp_path / "data"
     down = context(Mailer(Smtp("127.0.0.1", port, "none", timeout=2), "gendan@example.com", data,

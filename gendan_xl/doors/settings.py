@@ -79,7 +79,8 @@ def _check_keys(doc: Mapping[str, Any], path: Path | None) -> None:
 
 
 _MAIL_KEYS = {"transport": "transport", "outbox": "outbox_dir", "host": "host", "port": "port",
-              "security": "security", "user": "user", "from": "sender", "timeout": "timeout"}
+              "security": "security", "user": "user", "from": "sender", "timeout": "timeout",
+              "send_budget": "send_budget", "allow_plaintext_login": "allow_plaintext_login"}
 _PATHS = {"workbook", "data_dir", "out_dir"}
 
 
