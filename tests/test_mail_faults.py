@@ -252,3 +252,127 @@ def test_a_full_data_folder_is_one_line(tmp_path):
     line = str(caught.value)
     assert "\n" not in line and "is full" in line and str(tmp_path / "data") in line
     assert caught.value.exit_code == 3
+
+
+# --- through the doors: the command line and the jobs, on the sample workbook's 15 statements ------------
+
+import os          # noqa: E402
+import subprocess  # noqa: E402
+import sys         # noqa: E402
+
+from conftest import ROOT, WORKBOOKS  # noqa: E402
+from gendan_xl.doors.cli import main  # noqa: E402
+
+OCTOBER = ["--period", "2026-10", "--send"]
+
+
+def smtp_config(folder: Path, port: int, workbook: Path = WORKBOOKS / "orders.xlsx") -> Path:
+    """The sample settings, sending by SMTP to the loopback server on `port` without a login."""
+    text = (ROOT / "gendan.toml").read_text(encoding="utf-8")
+    text = text.replace('path = "workbooks/orders.xlsx"', f'path = "{workbook.as_posix()}"')
+    text = text.replace('transport = "outbox"', 'transport = "smtp"').replace('host = "smtp.example.com"',
+                                                                             f'host = "127.0.0.1"\nport = {port}')
+    text = text.replace('security = "starttls"', 'security = "none"').replace('user = "gendan@hengda.example"\n', "")
+    cfg = folder / "gendan.toml"
+    cfg.write_text(text, encoding="utf-8")
+    return cfg
+
+
+@pytest.fixture(scope="module")
+def line_break_book(tmp_path_factory) -> Path:
+    """The sample workbook with an Alt+Enter in the name of customer DGT (a test copy: openpyxl may save it)."""
+    import openpyxl
+
+    path = tmp_path_factory.mktemp("books") / "orders-line-break.xlsx"
+    wb = openpyxl.load_workbook(WORKBOOKS / "orders.xlsx")
+    for code, name, *_ in wb["客户"].iter_rows(min_row=2):
+        if code.value == "DGT":
+            name.value = "东莞大广\n通讯科技"
+    wb.save(path)
+    return path
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_fifteen_statements_one_name_with_a_line_break_14_sent_1_named_none_twice(tmp_path, capsys, line_break_book,
+                                                                                monkeypatch):
+    for var in [v for v in os.environ if v.startswith("GENDAN_")]:
+        monkeypatch.delenv(var)
+    with Server() as server:
+        cfg = smtp_config(tmp_path, server.port, line_break_book)
+        code, out, _ = run(capsys, "--config", cfg, "statement", line_break_book, *OCTOBER)
+        assert code == 1 and out.strip().endswith("invalid 1, sent 14")
+        (bad,) = [line for line in out.splitlines() if line.startswith("invalid    ")]
+        assert "dgt@dgt.example" in bad and "DGT: line break in the subject" in bad
+        assert len(server.messages) == 14
+
+        code, out, _ = run(capsys, "--config", cfg, "statement", line_break_book, *OCTOBER)   # the rerun
+        assert code == 1 and out.strip().endswith("invalid 1, skipped 14")
+        code, out, _ = run(capsys, "--config", cfg, "jobs", "run", "statements", "--today", "2026-11-02")  # the job
+        assert code == 1 and "invalid" in out and "skipped" in out
+        to = [", ".join(rcpts) for _, rcpts, _ in server.messages]
+        assert len(to) == 15 and len(set(to)) == 15                     # 14 statements once, 1 admin notice
+        admin = server.messages[-1][2]
+        assert admin["to"] == "it@hengda.example" and "DGT" in admin.get_body(("plain",)).get_content()
+
+
+def test_a_statement_sent_by_hand_is_not_sent_again_by_the_job(tmp_path, capsys):
+    from test_cli import settings_file
+
+    cfg = settings_file(tmp_path)
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace(
+        'path = "workbooks/orders.xlsx"', f'path = "{(WORKBOOKS / "orders.xlsx").as_posix()}"'), encoding="utf-8")
+    code, out, _ = run(capsys, "--config", cfg, "statement", WORKBOOKS / "orders.xlsx", "--period", "2026年10月",
+                       "--customer", "BLK", "--send")
+    assert code == 0 and out.strip().endswith("sent 1")
+    code, out, _ = run(capsys, "--config", cfg, "jobs", "run", "statements", "--today", "2026-11-02")
+    assert code == 0 and out.strip().endswith("15 statements of 2026-10: sent 14, skipped 1")
+    assert "skipped    caigou@lanke.example" in out
+    code, out, _ = run(capsys, "--config", cfg, "statement", WORKBOOKS / "orders.xlsx", *OCTOBER)
+    assert code == 0 and out.strip().endswith("skipped 15")
+    assert len(list((tmp_path / "outbox").glob("*.eml"))) == 15
+
+
+def gendan(*argv: object) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GENDAN_")} | {"PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, "-m", "gendan_xl", *map(str, argv)], env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+@pytest.mark.parametrize("command", [["statement", WORKBOOKS / "orders.xlsx", *OCTOBER],
+                                     ["report", "overdue", "--today", "2026-11-26", "--send"]])
+def test_two_sends_at_once_deliver_each_mail_once(tmp_path, command):
+    with Server(delay=0.05) as server:
+        cfg = smtp_config(tmp_path, server.port)
+        runs = [gendan("--config", cfg, *command) for _ in range(2)]
+        results = [p.communicate(timeout=120) + (p.returncode,) for p in runs]
+        assert [code for _, _, code in results] == [0, 0], results
+        to = [", ".join(rcpts) for _, rcpts, _ in server.messages]
+        assert len(to) == len(set(to)) >= 5
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE is POSIX")
+def test_a_full_data_folder_through_the_command_line_is_exit_3_and_one_line(tmp_path):
+    """A file-size limit makes the data folder's disk full for the database; the statements themselves fit."""
+    import resource
+    import signal
+
+    def small_disk() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)   # a write past the limit fails instead of killing
+        resource.setrlimit(resource.RLIMIT_FSIZE, (60_000, 60_000))
+
+    from test_cli import settings_file
+
+    cfg = settings_file(tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GENDAN_")} | {"PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-m", "gendan_xl", "--config", str(cfg), "statement",
+                           str(WORKBOOKS / "orders.xlsx"), *OCTOBER], env=env, text=True, capture_output=True,
+                          preexec_fn=small_disk, timeout=120)
+    assert proc.returncode == 3, proc.stderr
+    (line,) = proc.stderr.strip().splitlines()
+    assert line.startswith(f"gendan-xl: {tmp_path / 'data' / 'gendan.sqlite'}: queuing a mail failed")
+    assert "is full" in line and "OperationalError" not in line

@@ -23,6 +23,7 @@ from gendan_xl.delivery.mail import XLSX_MIME, Attachment, Mail, render_mail
 from gendan_xl.status import STATUS_LABELS, STATUSES, Line
 
 JOB = "overdue-report"
+TEAM = "team"   # the `ref` of the lead's summary mail; a merchandiser's own report has their name
 OPEN_STATUSES = ("overdue", "at_risk", "on_track", "unknown")
 URGENT_STATUSES = ("overdue", "at_risk")
 NOTHING_OVERDUE = ("good-news", "skip")
@@ -229,8 +230,9 @@ def overdue_mail(lines: Sequence[Line], today: _dt.date, *, to: str, lang: str =
     if ctx["attachment"]:
         attachments.append(Attachment(text("file", lang, day=today.isoformat()),
                                       status_workbook(lines, today, lang), XLSX_MIME))
+    # the team summary and a merchandiser's own report are two mails, even to one address
     return render_mail("overdue", ctx, to=to, subject=subject_for(lines, today, lang), lang=lang,
-                       attachments=attachments, templates_dir=templates_dir)
+                       attachments=attachments, templates_dir=templates_dir, ref=name if name is not None else TEAM)
 
 
 # --- everybody's mails ---------------------------------------------------------------------------------

@@ -172,8 +172,7 @@ class Store:
                 fix = f"another gendan-xl run held it more than {BUSY_TIMEOUT} s: run again"
             else:
                 fix = f"check {self.data_dir} or set [paths] data_dir"
-            raise StoreError(f"{self.path}: {doing} failed ({exc}); {fix}; nothing recorded is lost or "
-                             "sent twice") from exc
+            raise StoreError(f"{self.path}: {doing} failed ({exc}); {fix} (what is queued stays queued)") from exc
 
     def close(self) -> None:
         if self._conn is not None:
