@@ -6,11 +6,9 @@
 """
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-import xlsxwriter
 
 from gendan_xl import schema
 from gendan_xl.allocate import DEFAULT_SKIP, Allocation, allocate, grades_from_rows, text, whole_number
@@ -19,7 +17,7 @@ from gendan_xl.orders import orders_from_rows
 from gendan_xl.errors import WARNING, Issue, MissingColumnsError, MissingSheetError
 from gendan_xl.schema import DEFAULT_VOCABULARY, SheetSchema, Vocabulary, column, fold_key
 from gendan_xl.xlsx.read import open_book, read_table
-from gendan_xl.xlsx.writer import write_new_workbook, xlsx_cell
+from gendan_xl.xlsx.writer import GeneratedBook, write_new_workbook
 
 __all__ = ["STOCK", "read_stock", "allocate_workbook", "allocation_path", "allocation_xlsx_bytes",
            "write_allocation_xlsx"]
@@ -119,24 +117,23 @@ def allocate_workbook(path: str | Path, stock: str | Path, *, out: str | Path | 
 
 def allocation_xlsx_bytes(result: Allocation, lang: str = "zh") -> bytes:
     """Three sheets: every line in allocation order, each customer's shortfall, each model's stock."""
-    buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    book = GeneratedBook()
     base = {"font_name": "Microsoft YaHei", "font_size": 10, "border": 1}
-    head = wb.add_format({**base, "bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF", "text_wrap": True})
-    plain = wb.add_format(base)
-    date = wb.add_format({**base, "num_format": "yyyy-mm-dd"})
-    num = wb.add_format({**base, "num_format": "#,##0"})
-    short = wb.add_format({**base, "num_format": "#,##0", "bg_color": "#FFC7CE", "bold": True})
+    head = book.add_format({**base, "bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF", "text_wrap": True})
+    plain = book.add_format(base)
+    date = book.add_format({**base, "num_format": "yyyy-mm-dd"})
+    num = book.add_format({**base, "num_format": "#,##0"})
+    short = book.add_format({**base, "num_format": "#,##0", "bg_color": "#FFC7CE", "bold": True})
 
     def sheet(name: str, keys: Sequence[str], rows: Iterable[Sequence[Any]], formats: Sequence[Any]) -> None:
-        ws = wb.add_worksheet(text(name, lang))
+        ws = book.add_worksheet(text(name, lang))
         ws.write_row(0, 0, [text(f"col.{k}", lang) for k in keys], head)
         n = 0
         for n, values in enumerate(rows, start=1):
             for c, (value, fmt) in enumerate(zip(values, formats)):
                 if fmt is short and not value:
                     fmt = num
-                xlsx_cell(ws, n, c, value, fmt)
+                book.cell(ws, n, c, value, fmt)
         ws.set_column(0, len(keys) - 1, 11)
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, max(n, 1), len(keys) - 1)
@@ -153,8 +150,7 @@ def allocation_xlsx_bytes(result: Allocation, lang: str = "zh") -> bytes:
     sheet("sheet.models", ("model", "stock", "demand", "allocated", "short", "left", "listed"),
           ([m.model, m.stock, m.demand, m.allocated, m.short, m.left, text("yes" if m.listed else "no", lang)]
            for m in result.models), (plain, num, num, num, short, num, plain))
-    wb.close()
-    return buf.getvalue()
+    return book.close()
 
 
 def write_allocation_xlsx(result: Allocation, target: str | Path, *, lang: str = "zh",

@@ -9,12 +9,10 @@ read).
 from __future__ import annotations
 
 import datetime as dt
-import io
 from decimal import Decimal
 from pathlib import Path
 from typing import Iterable
 
-import xlsxwriter
 
 from gendan_xl import defaults, schema
 from gendan_xl.books.accounts import read_accounts
@@ -28,7 +26,7 @@ from gendan_xl.review import (ACCEPT, CHECKS, CONDITION, CONDITIONS, REJECT, REJ
                               products_from_rows, review_orders, text)
 from gendan_xl.statement import Period
 from gendan_xl.xlsx.read import open_book, read_table
-from gendan_xl.xlsx.writer import write_new_workbook, xlsx_cell
+from gendan_xl.xlsx.writer import GeneratedBook, write_new_workbook
 
 __all__ = ["open_balances", "review_path", "review_workbook", "review_xlsx_bytes", "write_review_xlsx"]
 
@@ -95,19 +93,18 @@ _LEVEL_FILLS = {CONDITION: "#FFEB9C", REJECTS: "#FFC7CE"}
 def review_xlsx_bytes(review: Review, lang: str = "zh") -> bytes:
     """The review workbook in memory: one row per line (verdict coloured, one column per check), and one
     row per reason on a second sheet for filtering."""
-    buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    book = GeneratedBook()
     base = {"font_name": "Microsoft YaHei", "font_size": 10, "valign": "top", "border": 1}
-    head = wb.add_format({**base, "bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF", "text_wrap": True})
-    plain = wb.add_format(base)
-    wrap = wb.add_format({**base, "text_wrap": True})
-    date = wb.add_format({**base, "num_format": "yyyy-mm-dd"})
-    num = wb.add_format({**base, "num_format": "#,##0"})
-    money = wb.add_format({**base, "num_format": "#,##0.00##"})
-    fills = {k: wb.add_format({**base, "bold": True, "bg_color": v}) for k, v in _FILLS.items()}
-    level_fills = {k: wb.add_format({**base, "text_wrap": True, "bg_color": v}) for k, v in _LEVEL_FILLS.items()}
+    head = book.add_format({**base, "bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF", "text_wrap": True})
+    plain = book.add_format(base)
+    wrap = book.add_format({**base, "text_wrap": True})
+    date = book.add_format({**base, "num_format": "yyyy-mm-dd"})
+    num = book.add_format({**base, "num_format": "#,##0"})
+    money = book.add_format({**base, "num_format": "#,##0.00##"})
+    fills = {k: book.add_format({**base, "bold": True, "bg_color": v}) for k, v in _FILLS.items()}
+    level_fills = {k: book.add_format({**base, "text_wrap": True, "bg_color": v}) for k, v in _LEVEL_FILLS.items()}
 
-    ws = wb.add_worksheet(text("sheet.review", lang))
+    ws = book.add_worksheet(text("sheet.review", lang))
     cols = [("row", 5, plain), ("order_no", 12, plain), ("customer", 10, plain), ("model", 10, plain),
             ("quantity", 9, num), ("unit_price", 9, money), ("currency", 6, plain), ("amount", 12, money),
             ("due", 11, date), ("earliest", 11, date), ("promise", 11, date), ("verdict", 12, None),
@@ -123,14 +120,14 @@ def review_xlsx_bytes(review: Review, lang: str = "zh") -> bytes:
                   line.merchandiser]
         for c, ((_, _, fmt), value) in enumerate(zip(cols, values)):
             fmt = fills[line.verdict] if fmt is None else fmt
-            xlsx_cell(ws, r, c, value, fmt)
+            book.cell(ws, r, c, value, fmt)
         for c, check in enumerate(CHECKS, start=len(cols)):
             worst, messages = line.check_summary(check, lang)
-            ws.write_string(r, c, messages, level_fills.get(worst, wrap))
+            book.cell(ws, r, c, messages, level_fills.get(worst, wrap))
     ws.freeze_panes(1, 2)
     ws.autofilter(0, 0, max(len(review.lines), 1), len(headers) - 1)
 
-    ws2 = wb.add_worksheet(text("sheet.reasons", lang))
+    ws2 = book.add_worksheet(text("sheet.reasons", lang))
     keys = ("row", "order_no", "customer", "model", "verdict", "check", "level", "code", "message")
     ws2.write_row(0, 0, [text(f"col.{k}", lang) for k in keys], head)
     for i, width in enumerate((5, 12, 10, 10, 12, 8, 8, 20, 80)):
@@ -142,12 +139,11 @@ def review_xlsx_bytes(review: Review, lang: str = "zh") -> bytes:
                       text(f"check.{reason.check}", lang), text(f"level.{reason.level}", lang), reason.code,
                       reason.message(lang)]
             for c, value in enumerate(values):
-                xlsx_cell(ws2, r, c, value, level_fills.get(reason.level, plain) if c == 6 else plain)
+                book.cell(ws2, r, c, value, level_fills.get(reason.level, plain) if c == 6 else plain)
             r += 1
     ws2.freeze_panes(1, 0)
     ws2.autofilter(0, 0, max(r - 1, 1), len(keys) - 1)
-    wb.close()
-    return buf.getvalue()
+    return book.close()
 
 
 def write_review_xlsx(review: Review, target: str | Path, *, lang: str = "zh", inputs: Iterable[Path] = ()) -> Path:

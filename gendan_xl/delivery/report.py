@@ -12,15 +12,13 @@ empty table.
 from __future__ import annotations
 
 import datetime as _dt
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-import xlsxwriter
-
 from gendan_xl.delivery.mail import XLSX_MIME, Attachment, Mail, render_mail
 from gendan_xl.status import STATUS_LABELS, STATUSES, Line
+from gendan_xl.xlsx.writer import GeneratedBook
 
 JOB = "overdue-report"
 TEAM = "team"   # the `ref` of the lead's summary mail; a merchandiser's own report has their name
@@ -308,19 +306,19 @@ def status_workbook(lines: Sequence[Line], today: _dt.date, lang: str = "zh") ->
 
     Deterministic: the same lines on the same day give the same bytes (the sent log hashes them).
     """
-    buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "default_date_format": "yyyy-mm-dd"})
+    book = GeneratedBook({"default_date_format": "yyyy-mm-dd"})
+    wb = book.wb
     # A fixed creation time keeps the bytes stable; XlsxWriter's zip entries carry a fixed date already.
     wb.set_properties({"title": text("sheet_orders", lang), "created": _dt.datetime.combine(today, _dt.time())})
-    head = wb.add_format({"bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF", "text_wrap": True,
-                          "valign": "vcenter", "border": 1})
-    fmts = {s: (wb.add_format({"bg_color": f, "font_color": k, "border": 1, "border_color": "#D9D9D9"}),
-                wb.add_format({"bg_color": f, "font_color": k, "border": 1, "border_color": "#D9D9D9",
-                               "num_format": "yyyy-mm-dd"}))
+    head = book.add_format({"bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF", "text_wrap": True,
+                            "valign": "vcenter", "border": 1})
+    fmts = {s: (book.add_format({"bg_color": f, "font_color": k, "border": 1, "border_color": "#D9D9D9"}),
+                book.add_format({"bg_color": f, "font_color": k, "border": 1, "border_color": "#D9D9D9",
+                                 "num_format": "yyyy-mm-dd"}))
             for s, (f, k) in COLOURS.items()}
-    plain = (wb.add_format({"border": 1}), wb.add_format({"border": 1, "num_format": "yyyy-mm-dd"}))
+    plain = (book.add_format({"border": 1}), book.add_format({"border": 1, "num_format": "yyyy-mm-dd"}))
 
-    ws = wb.add_worksheet(text("sheet_orders", lang))
+    ws = book.add_worksheet(text("sheet_orders", lang))
     rows = open_orders(lines)
     ws.write_row(0, 0, [text(c, lang) for c in _SHEET_COLUMNS], head)
     for i, w in enumerate(_WIDTHS):
@@ -333,22 +331,17 @@ def status_workbook(lines: Sequence[Line], today: _dt.date, lang: str = "zh") ->
         values = [_cell(o.order_no), _cell(o.customer), _cell(o.model), merchandiser_of(o), None,
                   o.label(lang), days, o.slack_workdays, o.next_milestone_label(lang), None, o.reason(lang), o.row]
         for c, v in enumerate(values):
-            if v is None or v == "":
-                ws.write_blank(r, c, None, f)
-            elif isinstance(v, (int, float)):
-                ws.write_number(r, c, v, f)
-            else:
-                ws.write_string(r, c, v, f)
+            book.cell(ws, r, c, v, f)
         for c, d in ((4, o.due_date), (9, o.next_milestone_date)):
             if d is not None:
-                ws.write_datetime(r, c, _dt.datetime.combine(d, _dt.time()), fd)
+                book.cell(ws, r, c, d, fd)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(len(rows), 1), len(_SHEET_COLUMNS) - 1)
     ws.set_row(0, 30)
 
     # Status counts per customer, and the chart drawn from them.
     sheet = text("sheet_summary", lang)
-    ss = wb.add_worksheet(sheet)
+    ss = book.add_worksheet(sheet)
     customers = sorted({_cell(o.customer) or "-" for o in rows})
     present = [s for s in OPEN_STATUSES if any(o.status == s for o in rows)]
     ss.write_row(0, 0, [text("col_customer", lang)] + [status_label(s, lang) for s in present]
@@ -356,7 +349,7 @@ def status_workbook(lines: Sequence[Line], today: _dt.date, lang: str = "zh") ->
     ss.set_column(0, 0, 18)
     ss.set_column(1, len(present) + 1, 10)
     for r, cust in enumerate(customers, start=1):
-        ss.write_string(r, 0, cust)
+        book.cell(ss, r, 0, cust)
         mine = [o for o in rows if (_cell(o.customer) or "-") == cust]
         for c, s in enumerate(present, start=1):
             ss.write_number(r, c, sum(1 for o in mine if o.status == s))
@@ -377,8 +370,7 @@ def status_workbook(lines: Sequence[Line], today: _dt.date, lang: str = "zh") ->
         chart.set_legend({"position": "bottom"})
         chart.set_size({"width": 640, "height": 360})
         ss.insert_chart(1, len(present) + 3, chart)
-    wb.close()
-    return buf.getvalue()
+    return book.close()
 
 
 __all__ = ["TEXT", "COLOURS", "OverduePlan", "counts", "urgent", "open_orders", "overdue_mail", "overdue_mails",
