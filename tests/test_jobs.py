@@ -311,7 +311,7 @@ def test_a_month_job_that_missed_its_window_is_reported_to_the_admin_once(tmp_pa
     msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
     assert msg["to"] == "it@example.com" and msg["subject"] == "【gendan-xl】任务 statements 本月未运行（2026-10）"
     body = msg.get_body(("plain",)).get_content()
-    assert "2026-10-08 至 2026-10-12" in body and "gendan-xl jobs run statements" in body
+    assert "应在 2026-10-08 或其后 3 个工作日内运行" in body and "gendan-xl jobs run statements" in body
     assert state.load()["statements"].result == "missed"
     assert tick(ctx, T(2026, 11, 2, 9, 0), state)[0].job == "statements"     # next month runs as usual
 

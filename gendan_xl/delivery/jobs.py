@@ -72,9 +72,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "problems_next": ("请在工作簿中改正后运行 gendan-xl jobs run {job}；已发出的邮件不会重复发送。",
                       "Correct them in the workbook, then run gendan-xl jobs run {job}; what went out is not sent twice."),
     "missed_subject": ("【gendan-xl】任务 {job} 本月未运行（{period}）", "[gendan-xl] job {job} did not run this month ({period})"),
-    "missed_intro": ("任务 {job} 应在 {first} 至 {last} 之间运行，但这段时间调度程序没有运行它，本月不会再自动发送：",
-                     "Job {job} was due between {first} and {last}, but the scheduler did not run it then; it will "
-                     "not run by itself this month:"),
+    "missed_intro": ("任务 {job} 应在 {first} 或其后 {days} 个工作日内运行，但这段时间调度程序没有运行它，本月不会再自动发送：",
+                     "Job {job} was due on {first} or within {days} working days after, but the scheduler did not run "
+                     "it then; it will not run by itself this month:"),
     "missed_next": ("如需补发，请运行 gendan-xl jobs run {job}；已手工发出的邮件不会重复发送。",
                     "To send it now, run gendan-xl jobs run {job}; what was sent by hand is not sent twice."),
     "issues_subject": ("【订单校验】{day} 新增 {n} 个错误", "[Order check] {day}: {n} new errors"),
@@ -137,17 +137,6 @@ class JobSpec:
             return False
         late = self._late(now, is_workday)
         return late is not None and late > self.catch_up_workdays
-
-    def window(self, now: _dt.datetime, is_workday: Callable[[_dt.date], bool]) -> tuple[_dt.date, _dt.date] | None:
-        """The first and last working day a month job may run on in the month of `now`."""
-        first = first_workday(now.year, now.month, is_workday)
-        if first is None:
-            return None
-        last, left = first, self.catch_up_workdays
-        while left and (last + _dt.timedelta(days=1)).month == first.month:
-            last += _dt.timedelta(days=1)
-            left -= is_workday(last)
-        return first, last
 
     def _late(self, now: _dt.datetime, is_workday: Callable[[_dt.date], bool]) -> int | None:
         """Working days since the month's first working day, once the job's time on it has come."""
@@ -485,11 +474,11 @@ def _report_missed(ctx: JobContext, name: str, now: _dt.datetime, state: JobStat
     """A month job's window closed without a run: record the period as missed and tell the admin once."""
     spec = ctx.specs[name]
     period = spec.period(now)
-    first, last = spec.window(now, ctx.is_workday) or (now.date(), now.date())
-    log.warning("%s (%s) did not run between %s and %s; telling the admin", name, period, first, last)
-    state.save(name, period, MISSED, now, now, f"not run between {first} and {last}")
+    first = first_workday(now.year, now.month, ctx.is_workday) or now.date()
+    log.warning("%s (%s) did not run in its window from %s; telling the admin", name, period, first)
+    state.save(name, period, MISSED, now, now, f"not run from {first} within {spec.catch_up_workdays} working days")
     _mail_admin(ctx, "missed", [f"gendan-xl jobs run {name}"], job=name, period=period, first=first.isoformat(),
-                last=last.isoformat())
+                days=spec.catch_up_workdays)
 
 
 def job_table(ctx: JobContext, state: Mapping[str, JobRecord], lang: str = "en") -> list[dict[str, Any]]:
