@@ -86,7 +86,7 @@ def test_a_line_break_in_an_address_is_never_a_header(tmp_path):
         result = mailer(plain(server), tmp_path).send([evil, statement("C02", "ok@customer.example")],
                                                       job="statements", period="2026-10")
         assert [(o.ref, o.state) for o in result.outcomes] == [("C01", "invalid"), ("C02", "sent")]
-        assert "Bcc: spy@evil.example" in result.outcomes[0].error and "is not an e-mail address" in result.outcomes[0].error
+        assert "'Bcc:' is not an e-mail address" in result.outcomes[0].error
         assert received(server) == ["ok@customer.example"]
 
 
@@ -104,10 +104,10 @@ class Overlapping:
     def describe(self) -> str:
         return self.inner.describe()
 
-    def deliver(self, raw, sender, recipients, name, timeout=None):
+    def deliver(self, raw, sender, recipients, name, timeout=None, accepted=None):
         if self.second is None:
             self.second = self.second_run()
-        self.inner.deliver(raw, sender, recipients, name, timeout=timeout)
+        return self.inner.deliver(raw, sender, recipients, name, timeout=timeout, accepted=accepted)
 
 
 def test_two_runs_sending_one_queue_at_once_deliver_each_mail_once(tmp_path):
@@ -159,15 +159,16 @@ def test_force_while_the_server_refuses_replaces_the_queued_copy(tmp_path):
 
 # --- 7: two addresses in one cell -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("cell", ["a@x.example, b@y.example", "a@x.example；b@y.example",
-                                  "a@x.example\nb@y.example", "王 <a@x.example>, b@y.example"])
+@pytest.mark.parametrize("cell", ["a@x.example, b@y.example", "a@x.example；b@y.example", "a@x.example b@y.example",
+                                  "a@x.example\nb@y.example", "王 <a@x.example>, b@y.example",
+                                  "a@x.example、B@y.example, a@X.example"])
 def test_each_address_in_a_cell_is_a_recipient(tmp_path, cell):
     with Server() as server:
         result = mailer(plain(server), tmp_path).send([statement("C01", cell)], job="statements", period="2026-10")
         assert [o.state for o in result.outcomes] == ["sent"]
         (_, rcpts, msg), = server.messages
-        assert rcpts == ["a@x.example", "b@y.example"]
-        assert [a.addr_spec for a in msg["to"].addresses] == ["a@x.example", "b@y.example"]
+        assert [r.lower() for r in rcpts] == ["a@x.example", "b@y.example"]
+        assert [a.addr_spec.lower() for a in msg["to"].addresses] == ["a@x.example", "b@y.example"]
 
 
 def test_one_refused_address_of_two_is_named_and_the_other_gets_the_mail(tmp_path):

@@ -116,16 +116,18 @@ def parse_addresses(cell: str) -> list[tuple[str, str]]:
     one address a line. Each address is a recipient. Raises InvalidMailError naming the part that is no
     address (`Bcc: x@y.com` after a line break is text, never a header)."""
     pairs: list[tuple[str, str]] = []
-    for part in _SEPARATORS.split(cell):
-        part = part.strip()
-        if not part:
-            continue
-        m = _NAMED.fullmatch(part)
-        name, addr = (m["name"].strip(), m["addr"].strip()) if m else ("", part)
-        if not _ADDRESS.fullmatch(addr):
-            raise InvalidMailError(f"{part!r} is not an e-mail address")
-        if addr.lower() not in (a.lower() for _, a in pairs):
-            pairs.append((name, addr))
+    for piece in _SEPARATORS.split(cell):
+        # `a@x.com b@y.com`: spaces part addresses too, except inside `张三 <a@x.com>`
+        for part in [piece] if "<" in piece else piece.split():
+            part = part.strip()
+            if not part:
+                continue
+            m = _NAMED.fullmatch(part)
+            name, addr = (m["name"].strip(), m["addr"].strip()) if m else ("", part)
+            if not _ADDRESS.fullmatch(addr):
+                raise InvalidMailError(f"{part!r} is not an e-mail address")
+            if addr.lower() not in (a.lower() for _, a in pairs):
+                pairs.append((name, addr))
     if not pairs:
         raise InvalidMailError(f"no e-mail address in {cell!r}")
     return pairs
@@ -537,9 +539,14 @@ class Mailer:
     def _attempt(self, row: Mapping[str, Any], timeout: float) -> tuple[str, str, bool]:
         """One delivery of one row: (new state, error or note, whether the server was unreachable)."""
         name = _file_name(row["period"], row["job"], row["recipient"], row["id"])
+        marked: list[str] = []
+
+        def accepted(note: str) -> None:   # recorded the moment the server accepts (see delivery.transport)
+            marked.append(self._mark(row, SENT, note)[1])
+
         try:
             note = self.transport.deliver(row["message"], self.envelope_sender, row["recipient"].split(", "), name,
-                                          timeout=timeout)
+                                          timeout=timeout, accepted=accepted)
         except TransientMailError as exc:
             return self._mark(row, PENDING, str(exc)) + (exc.connection,)
         except RecipientRejected as exc:
@@ -549,7 +556,9 @@ class Mailer:
         except MailConfigError:
             self._mark(row, PENDING, "mail settings refused")
             raise
-        return self._mark(row, SENT, note or "") + (False,)
+        if not marked:
+            self._mark(row, SENT, note or "")
+        return SENT, note or "", False
 
     def _mark(self, row: Mapping[str, Any], state: str, error: str) -> tuple[str, str]:
         sent_at = self.now().isoformat(timespec="seconds") if state == SENT else None

@@ -1,10 +1,13 @@
 """How a finished message leaves: into an outbox folder as an .eml file, or to an SMTP server.
 
-A transport has one verb, `deliver(raw, sender, recipients, name, timeout=None)`: it hands the bytes over
-or raises a `MailError` saying what kind of failure it was (`TransientMailError`: try again later;
-`RecipientRejected`, `MessageRejected`: never; `MailConfigError`: the settings cannot work). It returns
-a note on recipients refused while the others were accepted ("" when everyone was). `timeout` caps the
-seconds one delivery may take, so a server that never answers costs a run its time budget and no more.
+A transport has one verb, `deliver(raw, sender, recipients, name, timeout=None, accepted=None)`: it hands
+the bytes over or raises a `MailError` saying what kind of failure it was (`TransientMailError`: try again
+later; `RecipientRejected`, `MessageRejected`: never; `MailConfigError`: the settings cannot work). The
+moment the message is accepted it calls `accepted(note)` — before saying goodbye to the server, so the
+sent log records it as early as it can (a run killed in between sends the same message again) — and it
+returns the same `note`: the recipients refused while the others were accepted ("" when everyone was).
+`timeout` caps the seconds one delivery may take, so a server that never answers costs a run its time
+budget and no more.
 
 The password is kept out of every repr and is never logged; smtplib's debug output (which would print
 the AUTH exchange) is never switched on. A password goes only over TLS, or to this machine itself, unless
@@ -16,7 +19,7 @@ import ipaddress
 import smtplib
 import ssl
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from gendan_xl.errors import (ConfigError, MailConfigError, MessageRejected, RecipientRejected,
                               TransientMailError)
@@ -41,12 +44,14 @@ class Outbox:
         return f"outbox {self.folder}"
 
     def deliver(self, raw: bytes, sender: str, recipients: Sequence[str], name: str,
-                timeout: float | None = None) -> str:
+                timeout: float | None = None, accepted: Callable[[str], None] | None = None) -> str:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             write_atomic(self.folder / f"{name}.eml", raw)
         except OSError as exc:
             raise TransientMailError(f"cannot write {self.folder}: {exc.strerror or exc}", connection=True) from exc
+        if accepted is not None:
+            accepted("")
         return ""
 
 
@@ -130,12 +135,16 @@ class Smtp:
         return conn
 
     def deliver(self, raw: bytes, sender: str, recipients: Sequence[str], name: str,
-                timeout: float | None = None) -> str:
+                timeout: float | None = None, accepted: Callable[[str], None] | None = None) -> str:
         where = f"{self.host}:{self.port}"
         try:
             conn = self._connect(min(self.timeout, timeout) if timeout is not None else self.timeout)
             try:
                 refused = conn.sendmail(sender, list(recipients), raw)
+                # Some recipients of the cell refused, the others accepted: the mail is out; say who did not get it.
+                note = "; ".join(f"refused {addr}: {code} {_reply(reply)}" for addr, (code, reply) in refused.items())
+                if accepted is not None:
+                    accepted(note)   # recorded before the QUIT round trip, not after
             finally:
                 _close(conn)
         except smtplib.SMTPRecipientsRefused as exc:   # every recipient refused
@@ -162,8 +171,7 @@ class Smtp:
         except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError) as exc:
             # ConnectionRefusedError, socket.timeout, DNS failures: the server, not this message.
             raise TransientMailError(f"cannot reach {where}: {exc}", connection=True) from None
-        # Some recipients of the cell refused, the others accepted: the mail is out; say who did not get it.
-        return "; ".join(f"refused {addr}: {code} {_reply(reply)}" for addr, (code, reply) in refused.items())
+        return note
 
 
 def _close(conn: smtplib.SMTP) -> None:
