@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from conftest import Server, free_port
-from gendan_xl.delivery.mail import Mail, Mailer, MailSettings, render_mail
+from gendan_xl.delivery.jobs import run_due
+from gendan_xl.delivery.mail import Mail, Mailer, MailSettings
 from gendan_xl.delivery.transport import Outbox, Smtp
 from gendan_xl.errors import MailConfigError
 
@@ -122,6 +123,23 @@ def test_two_runs_sending_one_queue_at_once_deliver_each_mail_once(tmp_path):
         # the second run queued nothing new and left the queue to the run holding it
         assert {o.state for o in first.transport.second.outcomes} <= {"queued", "skipped"}
         assert "another gendan-xl run is sending" in first.transport.second.outcomes[0].error
+
+
+def test_overlapping_cron_runs_of_the_scheduler_deliver_each_mail_once(tmp_path):
+    """`jobs schedule --once` from cron every 10 minutes while the previous run is still sending: the second
+    run finds the day's report due again (the first has not recorded it yet) and builds the same mails."""
+    from test_jobs import ORDERS, SPECS, T, context, only
+
+    with Server() as server:
+        def cron(transport, budget=60.0):
+            return context(mailer(transport, tmp_path, send_budget=budget), specs=only(SPECS, "overdue-report"),
+                           load_status=lambda today: ORDERS)
+
+        second = cron(plain(server), budget=0.3)
+        first = cron(Overlapping(plain(server), lambda: run_due(second, T(2026, 11, 26, 8, 40))))
+        (result,) = run_due(first, T(2026, 11, 26, 8, 30))
+        assert [o.state for o in result.sent.outcomes] == ["sent"] * 3
+        assert received(server) == ["boss@example.com", "li@example.com", "wang@example.com"]   # 3 mails, not 6
 
 
 # --- 5 and 10: one key per logical mail -------------------------------------------------------------------
