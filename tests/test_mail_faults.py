@@ -395,3 +395,29 @@ def test_a_full_data_folder_through_the_command_line_is_exit_3_and_one_line(tmp_
     (line,) = proc.stderr.strip().splitlines()
     assert line.startswith(f"gendan-xl: {tmp_path / 'data' / 'gendan.sqlite'}: queuing a mail failed")
     assert "is full" in line and "OperationalError" not in line
+
+
+def test_a_sent_log_from_before_the_key_is_upgraded_and_its_doubled_queue_goes_once(tmp_path):
+    """A data folder written by the version before: no `ref` column, and the same report queued twice (two
+    overlapping runs, two contents). Opening it adds the column and keeps the newest copy only."""
+    data = tmp_path / "data"
+    data.mkdir()
+    with sqlite3.connect(data / "gendan.sqlite") as db:
+        db.executescript("""
+            CREATE TABLE mail_outbox (id INTEGER PRIMARY KEY, job TEXT NOT NULL, period TEXT NOT NULL,
+                recipient TEXT NOT NULL, content_hash TEXT NOT NULL, subject TEXT NOT NULL, attachments TEXT NOT NULL,
+                message BLOB NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+                error TEXT NOT NULL DEFAULT '', queued_at TEXT NOT NULL, sent_at TEXT);
+            CREATE INDEX mail_outbox_key ON mail_outbox (job, period, recipient, content_hash);""")
+        for n, subject in enumerate(("08:30 的日报", "10:00 的日报")):
+            db.execute("INSERT INTO mail_outbox (job, period, recipient, content_hash, subject, attachments, message,"
+                       " state, queued_at) VALUES ('overdue-report', '2026-11-26', 'wang@example.com', ?, ?, '[]', ?,"
+                       " 'pending', '2026-11-26T08:30:00')",
+                       (str(n), subject, f"Subject: {n}\r\nTo: wang@example.com\r\n\r\nx\r\n".encode()))
+    db.close()
+    with Server() as server:
+        m = mailer(plain(server), data)
+        assert m.pending() == 1
+        assert [o.subject for o in m.flush().outcomes] == ["10:00 的日报"]
+        assert len(server.messages) == 1
+        assert [h["state"] for h in m.history()] == ["replaced", "sent"]
