@@ -17,7 +17,8 @@ from python_calamine import CalamineWorkbook
 
 from conftest import COMPANY
 from gendan_xl.errors import WorkbookOpenError
-from gendan_xl.delivery.mail import Mailer, Outbox
+from gendan_xl.delivery.mail import Mailer
+from gendan_xl.delivery.transport import Outbox
 from gendan_xl.books.quotes import make_quote
 from gendan_xl.books.order_review import review_path, review_workbook
 from gendan_xl.delivery.notices import review_mails

@@ -123,8 +123,10 @@ def _company(body: Any, path: Path | None, base: Path) -> dict[str, str]:
 
 
 _MAIL_KEYS = {"transport": "transport", "outbox": "outbox_dir", "host": "host", "port": "port",
-              "security": "security", "user": "user", "from": "sender", "timeout": "timeout"}
-_MAIL_TYPES = {"port": int, "timeout": (int, float)}  # every other [mail] key is text
+              "security": "security", "user": "user", "from": "sender", "timeout": "timeout",
+              "send_budget": "send_budget", "allow_plaintext_login": "allow_plaintext_login"}
+# every other [mail] key is text
+_MAIL_TYPES: dict[str, Any] = {"port": int, "timeout": (int, float), "send_budget": (int, float), "allow_plaintext_login": bool}
 _PATHS = {"workbook", "data_dir", "out_dir"}
 
 
@@ -208,8 +210,8 @@ def load_settings(explicit: str | Path | None = None, *, env: Mapping[str, str] 
     values["merchandisers"] = dict(mail_doc.pop("merchandisers", {}) or doc.get("merchandisers", {}))
     for key, value in mail_doc.items():
         expected = _MAIL_TYPES.get(key, str)
-        if key in _MAIL_KEYS and (not isinstance(value, expected) or isinstance(value, bool)):
-            kind = "a number" if key in _MAIL_TYPES else "text"
+        if key in _MAIL_KEYS and (not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool)):
+            kind = {bool: "true or false"}.get(expected, "a number" if key in _MAIL_TYPES else "text")
             raise ConfigError(f"{path}: [mail] {key} must be {kind}, not {value!r}")
     mail_values = {attr: mail_doc[key] for key, attr in _MAIL_KEYS.items() if key in mail_doc}
     origins.update({f"mail.{key}": CONFIG_NAME for key in _MAIL_KEYS if key in mail_doc})

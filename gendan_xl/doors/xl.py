@@ -43,6 +43,7 @@ from gendan_xl.doors.settings import Settings, load_settings
 from gendan_xl.status import STATUS_LABELS
 from gendan_xl.xlsx.condformat import CFRule
 from gendan_xl.xlsx.read import MemoryBook
+from gendan_xl.xlsx.writer import looks_like_formula
 
 ISSUES_SHEET = "Issues"
 REFRESH, VALIDATE, BOTH = "refresh", "validate", "both"
@@ -51,7 +52,6 @@ BUTTONS: tuple[tuple[str, str], ...] = ((REFRESH, "刷新状态 / Refresh status
 # The defined name in which the .xlsm records the xlwings version its VBA came from.
 VERSION_NAME = "gendan_xlwings_version"
 _CAPTION_WORDS = {REFRESH: ("刷新", "refresh"), VALIDATE: ("校验", "validate")}
-_FORMULA_START = ("=", "+", "-", "@")
 
 NOTES_SHOWN = 5  # findings listed in the message box; the rest are on the Issues sheet
 
@@ -132,7 +132,7 @@ def action_for(caption: str | None) -> str:
 
 def as_text(value: Any) -> Any:
     """A value for a cell that must stay a value: text starting with = + - @ gets Excel's ' prefix."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    if looks_like_formula(value):
         return "'" + value
     return value
 
