@@ -36,7 +36,7 @@ from pathlib import Path
 from gendan_xl.i18n import say
 from gendan_xl.i18n.terminal import XL
 from gendan_xl.errors import ERROR, WARNING, GendanError, Issue, Report
-from gendan_xl.books.issues_report import ISSUE_HEADERS, issue_values
+from gendan_xl.books.issues_report import headers, issue_values
 from gendan_xl.books.master import MasterStatus, load_master, status_of, validate_workbook
 from gendan_xl.books.refresh import Grid, ListGrid, RefreshPlan, apply, plan_refresh
 from gendan_xl.doors.settings import Settings, load_settings
@@ -144,8 +144,8 @@ def link_formula(sheet: str, cell: str, label: str) -> str:
 
 
 def issue_rows(issues: Sequence[Issue], lang: str) -> list[list[Any]]:
-    """The Issues sheet as one block: the header of export.py's report, then one row per issue."""
-    rows: list[list[Any]] = [list(ISSUE_HEADERS[lang])]
+    """The Issues sheet as one block: the Issues report's header, then one row per issue."""
+    rows: list[list[Any]] = [headers(lang)]
     for issue in issues:
         where, severity, value, message, code = issue_values(issue, lang)
         where = link_formula(issue.sheet, issue.cell, where) if issue.cell else as_text(where)
