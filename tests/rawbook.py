@@ -3,7 +3,9 @@ number formats, phonetic runs, zip bombs, signatures. `raw_workbook(path, rows_x
 package around the given <sheetData> content."""
 from __future__ import annotations
 
+import struct
 import zipfile
+import zlib
 from pathlib import Path
 
 CONTENT_TYPES = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
@@ -92,3 +94,61 @@ def raw_workbook(path: Path, rows: str, *, strings: list[str] | str = (), styles
         for name, data in (extra or {}).items():
             zf.writestr(name, data)
     return path
+
+
+# ---------------------------------------------------------------------------------------------------
+# Zips assembled from pre-deflated members: bombs without spending minutes deflating gigabytes
+
+
+def deflated_stream(head: bytes, segment: bytes, copies: int, tail: bytes) -> tuple[bytes, int, int]:
+    """A deflate stream inflating to head + segment × copies + tail, made by deflating `segment` once:
+    (compressed bytes, CRC, inflated size). Each piece ends with a full flush, so it stands alone and its
+    copies can simply follow one another."""
+    def alone(data: bytes, final: bool = False) -> bytes:
+        c = zlib.compressobj(9, zlib.DEFLATED, -15)
+        return c.compress(data) + (c.flush() if final else c.flush(zlib.Z_FULL_FLUSH))
+
+    crc = zlib.crc32(head)
+    for _ in range(copies):
+        crc = zlib.crc32(segment, crc)
+    crc = zlib.crc32(tail, crc)
+    data = alone(head) + alone(segment) * copies + alone(tail, final=True)
+    return data, crc, len(head) + len(segment) * copies + len(tail)
+
+
+def zip_with(path: Path, members: list[tuple[str, bytes, int, int]], *, declared: dict[str, int] | None = None) -> Path:
+    """A zip of deflated members given as (name, compressed bytes, CRC, inflated size); `declared` may
+    claim other inflated sizes than the true ones (a zip that lies)."""
+    declared = declared or {}
+    out, central = bytearray(), bytearray()
+    for name, data, crc, size in members:
+        size = declared.get(name, size)
+        n = name.encode()
+        z64 = size >= 0xFFFFFFFF
+        extra = struct.pack("<HHQQ", 1, 16, size, len(data)) if z64 else b""
+        offset = len(out)
+        out += b"PK\x03\x04" + struct.pack("<HHHHHIIIHH", 45 if z64 else 20, 0, 8, 0, 0x21, crc,
+                                           0xFFFFFFFF if z64 else len(data), 0xFFFFFFFF if z64 else size,
+                                           len(n), len(extra)) + n + extra + data
+        central += b"PK\x01\x02" + struct.pack("<HHHHHHIIIHHHHHII", 45, 45 if z64 else 20, 0, 8, 0, 0x21, crc,
+                                               0xFFFFFFFF if z64 else len(data), 0xFFFFFFFF if z64 else size,
+                                               len(n), len(extra), 0, 0, 0, 0, offset) + n + extra
+    start = len(out)
+    out += central
+    out += b"PK\x05\x06" + struct.pack("<HHHHIIH", 0, 0, len(members), len(members), len(central), start, 0)
+    path.write_bytes(bytes(out))
+    return path
+
+
+def workbook_members(rows: str, *, strings: str = "") -> list[tuple[str, bytes, int, int]]:
+    """The parts of `raw_workbook`, deflated, for `zip_with` (replace one to make a bomb)."""
+    sst = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst {NS}>{strings}</sst>')
+    parts = {"[Content_Types].xml": CONTENT_TYPES, "_rels/.rels": ROOT_RELS, "xl/workbook.xml": workbook_xml(),
+             "xl/_rels/workbook.xml.rels": WB_RELS, "xl/worksheets/sheet1.xml": sheet_xml(rows),
+             "xl/styles.xml": styles_xml(), "xl/sharedStrings.xml": sst}
+    out = []
+    for name, text in parts.items():
+        data = text.encode()
+        c = zlib.compressobj(6, zlib.DEFLATED, -15)
+        out.append((name, c.compress(data) + c.flush(), zlib.crc32(data), len(data)))
+    return out

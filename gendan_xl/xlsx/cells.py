@@ -18,10 +18,9 @@ from array import array
 from decimal import Decimal
 from typing import Any, Iterable, Mapping
 
-from gendan_xl.cellrefs import MAX_COL, MAX_ROW, cell_ref
+from gendan_xl.cellrefs import MAX_CELL_CHARS, MAX_COL, MAX_ROW, cell_ref
 from gendan_xl.xlsx.result import PatchResult
 
-MAX_TEXT = 32767  # Excel's limit for one cell's text
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -212,8 +211,8 @@ _TEXT_WORK = re.compile("[&<>\r_\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\ud
 
 def text_inner(text: str, pfx: bytes) -> bytes:
     """The <is> of an inline string: cleaned, cut to Excel's limit, escaped."""
-    if _TEXT_WORK.search(text) is not None or len(text) > MAX_TEXT:
-        text = esc(_clean_text(text)[:MAX_TEXT])
+    if _TEXT_WORK.search(text) is not None or len(text) > MAX_CELL_CHARS:
+        text = esc(_clean_text(text)[:MAX_CELL_CHARS])
     space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
     p = pfx.decode()
     return f"<{p}is><{p}t{space}>{text}</{p}t></{p}is>".encode()
@@ -243,7 +242,7 @@ _PLAIN = {str, type(None), _dt.date, _dt.datetime}
 
 
 def _too_long(v: Value) -> bool:
-    return v.kind == STR and len(v.value) > MAX_TEXT and len(_clean_text(v.value)) > MAX_TEXT
+    return v.kind == STR and len(v.value) > MAX_CELL_CHARS and len(_clean_text(v.value)) > MAX_CELL_CHARS
 
 
 def group(cells: Mapping[tuple[int, int], Any], columns: Mapping[int, tuple[int, Iterable[Any]]], pfx: bytes,

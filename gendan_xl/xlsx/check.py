@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from gendan_xl.errors import PatchVerifyError
-from gendan_xl.xlsx.cells import BOOL, CLEAR, DATE, DATETIME, ILLEGAL_XML, MAX_TEXT, NUM, STR, Rows, Value
+from gendan_xl.cellrefs import MAX_CELL_CHARS
+from gendan_xl.xlsx.cells import BOOL, CLEAR, DATE, DATETIME, ILLEGAL_XML, NUM, STR, Rows, Value
 from gendan_xl.xlsx.read import sheet_rows
 from gendan_xl.cellrefs import cell_ref
 from gendan_xl.xlsx.result import PatchResult
@@ -110,7 +111,7 @@ def _same(cell: Value, got: Any) -> bool:
         return got in ("", None)
     if cell.kind == STR:
         # calamine decodes _xHHHH_ escapes like Excel, so it shows the text we were given
-        return got == want or got == ILLEGAL_XML.sub("", want)[:MAX_TEXT]
+        return got == want or got == ILLEGAL_XML.sub("", want)[:MAX_CELL_CHARS]
     if cell.kind == BOOL:
         return got is want or got == want
     if cell.kind in (DATE, DATETIME):

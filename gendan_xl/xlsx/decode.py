@@ -21,6 +21,8 @@ import math
 import re
 from typing import Any, Iterator
 
+from gendan_xl.cellrefs import MAX_CELL_CHARS
+
 # what a cell format shows, as python-calamine reads it
 OTHER, DATETIME, TIMEDELTA = 0, 1, 2
 
@@ -133,10 +135,21 @@ _WS = " \t\r\n"
 _T = re.compile(rb"<(\w+:)?(t|rPh|r)\b([^>]*?)(/?)>")
 
 
+class TextTooLong(ValueError):
+    """A cell's text longer than Excel allows (the reader says which file and sheet)."""
+
+
+def _checked(text: str) -> str:
+    if len(text) > MAX_CELL_CHARS:
+        raise TextTooLong(f"a text of {len(text):,} characters, more than the {MAX_CELL_CHARS:,} Excel allows in "
+                          "a cell")
+    return text
+
+
 def rich_text(xml: bytes) -> str:
     """The text of an <is> or <si>: its <t> elements, rich-text runs joined, phonetic runs left out."""
     if xml.startswith(b"<t>") and xml.endswith(b"</t>") and xml.count(b"<") == 2:  # the usual: one plain <t>
-        return _decode_x(unescape(xml[3:-4].decode("utf-8")).strip(_WS))
+        return _checked(_decode_x(unescape(xml[3:-4].decode("utf-8")).strip(_WS)))
     parts = []
     pos = 0
     n = len(xml)
@@ -165,7 +178,7 @@ def rich_text(xml: bytes) -> str:
             text = text.strip(_WS)
         parts.append(_decode_x(text))
         pos = end + len(close)
-    return "".join(parts)
+    return _checked("".join(parts))
 
 
 def _cdata(raw: bytes) -> bytes:
@@ -191,7 +204,7 @@ def shared_strings(xml: bytes | None) -> list[str]:
             append("")
         elif body.startswith(b"<t>") and body.endswith(b"</t>") and body.count(b"<") == 2 \
                 and b"&" not in body and b"_x" not in body and b"\r" not in body:
-            append(body[3:-4].decode("utf-8").strip(_WS))
+            append(_checked(body[3:-4].decode("utf-8").strip(_WS)))
         else:
             append(rich_text(body))
     return out
@@ -313,7 +326,7 @@ class CellReader:
             return excel_number(v, self.formats[k], self.date1904)
         text = unescape(_cdata(body).decode("utf-8"))
         if t == b"str":
-            return _decode_x(text)
+            return _checked(_decode_x(text))
         if t == b"d":
             return iso_value(text)
         raise ValueError(f"unknown cell type t={t.decode()!r}")
