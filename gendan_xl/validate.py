@@ -21,6 +21,7 @@ from typing import Any, Callable, Iterable, Iterator
 from gendan_xl.errors import ERROR, WARNING, Issue, Report
 from gendan_xl.messages import make_issue
 from gendan_xl.schema import CURRENCIES, STAGES, Vocabulary, fold_key, normalize_currency
+from gendan_xl.cellrefs import cell_ref
 from gendan_xl.sheet_data import Row, Table
 
 CENT = Decimal("0.01")
@@ -170,22 +171,55 @@ def check_orders(orders: Table, *, customers: Table | None = None, products: Tab
     return report
 
 
+class StatusWords:
+    """The status words of a sheet that map to no stage, gathered as the rows go by (`add`), reported once
+    each (`issues`) — never an error per row: the lines are still judged by their dates and quantities."""
+
+    def __init__(self, vocabulary: Vocabulary):
+        self.vocabulary = vocabulary
+        self.found: dict[str, list[Any]] = {}  # folded word → [first cell, word, rows]
+        self._known: dict[Any, list[Any] | None] = {}  # each word as typed → its entry (None: a stage's word)
+
+    def add(self, cells: Iterable[tuple[str, Any]]) -> None:
+        """(cell, word) of the status column."""
+        found, stage_of = self.found, self.vocabulary.stage_of
+        for cell, word in cells:
+            if word is None or (isinstance(word, str) and not word.strip()) or stage_of(word) is not None:
+                continue
+            entry = found.setdefault(fold_key(word), [cell, word, 0])
+            entry[2] += 1
+
+    def add_column(self, rows: Iterable[int], words: Iterable[Any], col: int) -> None:
+        """The words of the status column `col` (0-based) in Excel rows `rows`: each distinct word is looked
+        up once, and a cell reference made only for a word seen first (a million lines have a dozen words)."""
+        found, stage_of, known = self.found, self.vocabulary.stage_of, self._known
+        for row, word in zip(rows, words):
+            entry = known.get(word, known)
+            if entry is known:
+                entry = None
+                if not (word is None or (isinstance(word, str) and not word.strip())) and stage_of(word) is None:
+                    entry = found.setdefault(fold_key(word), [cell_ref(row, col), word, 0])
+                known[word] = entry
+            if entry is not None:
+                entry[2] += 1
+
+    def issues(self, *, sheet: str, lang: str, header_cell: str = "", dropdown: Iterable[Any] = ()) -> list[Issue]:
+        """One warning per word, at its first cell (the header for a drop-down word no line uses yet), with
+        the number of its rows and the gendan.toml line that fixes it; `dropdown` are the words of the
+        column's drop-down list (the user's own vocabulary, reported even before anyone picks them)."""
+        found = dict(self.found)
+        for word in dropdown:
+            if self.vocabulary.stage_of(word) is None:
+                found.setdefault(fold_key(word), [header_cell, word, 0])
+        stages = ", ".join(STAGES)
+        return [make_issue("unknown-status", WARNING, sheet, cell, word, lang, rows=rows, stages=stages)
+                for cell, word, rows in found.values()]
+
+
 def check_status_words(cells: Iterable[tuple[str, Any]], vocabulary: Vocabulary, *, sheet: str, lang: str,
                        header_cell: str = "", dropdown: Iterable[Any] = ()) -> list[Issue]:
-    """One warning per distinct status word that maps to no stage — never an error per row: the lines are
-    still judged by their dates and quantities. `cells` are (cell, word) of the status column; `dropdown`
-    the words of its drop-down list (the user's own vocabulary, reported even before anyone picks them).
-    Each warning points at the word's first cell (the header for a drop-down word no line uses yet), counts
-    its rows and gives the gendan.toml line that fixes it."""
-    found: dict[str, list[Any]] = {}
-    for cell, word in cells:
-        if word is None or (isinstance(word, str) and not word.strip()) or vocabulary.stage_of(word) is not None:
-            continue
-        entry = found.setdefault(fold_key(word), [cell, word, 0])
-        entry[2] += 1
-    for word in dropdown:
-        if vocabulary.stage_of(word) is None:
-            found.setdefault(fold_key(word), [header_cell, word, 0])
-    stages = ", ".join(STAGES)
-    return [make_issue("unknown-status", WARNING, sheet, cell, word, lang, rows=rows, stages=stages)
-            for cell, word, rows in found.values()]
+    """One warning per distinct status word that maps to no stage (see `StatusWords`): `cells` are (cell,
+    word) of the status column, `dropdown` the words of its drop-down list."""
+    words = StatusWords(vocabulary)
+    words.add(cells)
+    return words.issues(sheet=sheet, lang=lang, header_cell=header_cell, dropdown=dropdown)

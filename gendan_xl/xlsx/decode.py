@@ -127,7 +127,7 @@ def unescape(text: str) -> str:
     return _ENTITY.sub(_entity, text) if "&" in text else text
 
 
-def _decode_x(text: str) -> str:
+def decode_x(text: str) -> str:
     return _XESC.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x00" in text else text
 
 
@@ -149,7 +149,7 @@ def _checked(text: str) -> str:
 def rich_text(xml: bytes) -> str:
     """The text of an <is> or <si>: its <t> elements, rich-text runs joined, phonetic runs left out."""
     if xml.startswith(b"<t>") and xml.endswith(b"</t>") and xml.count(b"<") == 2:  # the usual: one plain <t>
-        return _checked(_decode_x(unescape(xml[3:-4].decode("utf-8")).strip(_WS)))
+        return _checked(decode_x(unescape(xml[3:-4].decode("utf-8")).strip(_WS)))
     parts = []
     pos = 0
     n = len(xml)
@@ -176,7 +176,7 @@ def rich_text(xml: bytes) -> str:
         text = unescape(_cdata(raw).decode("utf-8")) if raw else ""
         if b"preserve" not in attrs:
             text = text.strip(_WS)
-        parts.append(_decode_x(text))
+        parts.append(decode_x(text))
         pos = end + len(close)
     return _checked("".join(parts))
 
@@ -264,14 +264,22 @@ class CellReader:
 
     def __init__(self, strings: list[str], formats: list[int], date1904: bool):
         self.strings, self.formats, self.date1904 = strings, formats, date1904
+        self._attrs: dict[bytes, dict[bytes, bytes]] = {}  # a sheet has few distinct cell attributes
 
     def value(self, attrs: bytes, inner: bytes | None) -> Any:
         """The value of a cell with start-tag attributes `attrs` and content `inner` (None: <c .../>);
         None when it is empty (python-calamine's "")."""
         if not inner:
             return None
-        a = attrs_of(attrs) if attrs else {}
+        a = self._attrs.get(attrs)
+        if a is None:
+            a = self._attrs[attrs] = attrs_of(attrs) if attrs else {}
         t = a.get(b"t")
+        # the two forms nearly every cell takes, first: <v>…</v> and <is><t>…</t></is>
+        if inner.count(b"<") == 2 and inner.startswith(b"<v>") and inner.endswith(b"</v>"):
+            return None if t in (b"inlineStr", b"is") else self._v(inner[3:-4], t, a.get(b"s"))
+        if inner.startswith(b"<is>") and inner.endswith(b"</is>") and inner.count(b"<") == 4:
+            return rich_text(inner[4:-5])
         value = None
         pos = 0
         # each child element sets the value, the last one wins (an <f> before its <v> reads as empty)
@@ -326,7 +334,7 @@ class CellReader:
             return excel_number(v, self.formats[k], self.date1904)
         text = unescape(_cdata(body).decode("utf-8"))
         if t == b"str":
-            return _checked(_decode_x(text))
+            return _checked(decode_x(text))
         if t == b"d":
             return iso_value(text)
         raise ValueError(f"unknown cell type t={t.decode()!r}")

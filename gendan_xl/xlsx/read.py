@@ -16,7 +16,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator
 
 import python_calamine as calamine
 
@@ -89,6 +89,7 @@ class PackageSheets:
 
     wf: WorkbookFile
     _scans: dict[str, tuple[set[str], list]]
+    _validations: dict[str, list]
 
     def formulas_without_value(self, sheet: str) -> set[str]:
         """Cells ("K12") holding a formula but no cached value: their value is unknown until Excel recalculates.
@@ -99,7 +100,7 @@ class PackageSheets:
 
     def dropdowns(self, sheet: str) -> list[ListValidation]:
         """The sheet's list validations (drop-downs), their sources resolved (see xlsx/validations.py)."""
-        raw = self._scan(sheet)[1]
+        raw = self._validations[sheet] if sheet in self._validations else self._scan(sheet)[1]
         if not raw:
             return []
         pkg = open_package(self.wf)
@@ -125,9 +126,10 @@ class PackageSheets:
         with pkg.zf:
             return find_sheet(pkg, self.wf.path, sheet)[1]
 
-    def note_scan(self, sheet: str, no_cache: set[str], tail_doc: bytes | None) -> None:
-        """Keep what a pass over the sheet's XML found (the streaming reader makes one anyway)."""
-        self._scans[sheet] = (no_cache, parse_validations(tail_doc))
+    def note_validations(self, sheet: str, tail_doc: bytes | None) -> None:
+        """Keep the list validations of `sheet` from `tail_doc` (its root start tag and what follows its
+        <sheetData>), found by a pass over its XML made anyway (the streaming reader's)."""
+        self._validations[sheet] = parse_validations(tail_doc)
 
     def _scan(self, sheet: str) -> tuple[set[str], list[tuple[str, str | None, tuple[str, ...] | None]]]:
         """One pass over the sheet's XML for what calamine does not tell: formulas without a cached value
@@ -142,7 +144,7 @@ class PackageSheets:
                 flagged = any(end in window for end in NO_CACHE_ENDS)
                 tail = window[-16:]
         no_cache = formulas_without_value(self.wf.read_part(part)) if flagged else set()
-        self.note_scan(sheet, no_cache, doc)
+        self._scans[sheet] = (no_cache, parse_validations(doc))
         return self._scans[sheet]
 
 
@@ -166,6 +168,7 @@ class Book(PackageSheets, _SheetFinder):
     _wb: Any = field(repr=False, default=None)
     _cache: dict[str, list[list[Any]]] = field(repr=False, default_factory=dict)
     _scans: dict[str, tuple[set[str], list]] = field(repr=False, default_factory=dict)
+    _validations: dict[str, list] = field(repr=False, default_factory=dict)
 
     @property
     def path(self) -> Path:
@@ -326,7 +329,7 @@ def read_columns(book: Book | MemoryBook, schema: SheetSchema, fields: Iterable[
     values: dict[str, list[Any]] = {}
     errors: dict[str, dict[int, tuple[str, Any]]] = {}
     for f in wanted:
-        values[f], bad = _type_column(raw.pop(f), schema.column(f).type, book.date1904, anchors)
+        values[f], bad = type_column(raw.pop(f), schema.column(f).type, book.date1904, anchors)
         if no_cache:
             ref = col_letter(columns[f])
             bad.update({i: ("no-cached-value", None) for i, v in enumerate(values[f])
@@ -342,7 +345,7 @@ def read_columns(book: Book | MemoryBook, schema: SheetSchema, fields: Iterable[
 _SHARED_TEXTS = 50_000
 
 
-def _type_column(raw: list[Any], kind: str, date1904: bool,
+def type_column(raw: list[Any], kind: str, date1904: bool,
                  anchors: list[dt.date | None] | None) -> tuple[list[Any], dict[int, tuple[str, Any]]]:
     """Typed values of one column (None for blank or bad) and {index: (code, raw)} of the bad ones."""
     out: list[Any] = []

@@ -12,7 +12,8 @@ from gendan_xl.xlsx.cells import CLEAR, DATE, DATETIME, TATTR, Rows, Value, tag_
 from gendan_xl.xlsx.condformat import CFRule
 from gendan_xl.cellrefs import col_bytes, parse_range
 from gendan_xl.xlsx.result import PatchResult
-from gendan_xl.xlsx.styles import Styles
+from gendan_xl.xlsx.soundness import Templates
+from gendan_xl.xlsx.styles import DateFormats, Styles
 from gendan_xl.xlsx.tables import TablePart
 
 
@@ -35,8 +36,8 @@ class CellWriter:
     batches) and `row_merge.RowMerge` (a row's existing cells merged with ours) share what is here."""
 
     def __init__(self, by_row: Rows, styles: Styles, tables: list[TablePart],
-                 cf_rules: list[CFRule], result: PatchResult, date_xfs: dict[int, int | None],
-                 extend_filter: bool = True):
+                 cf_rules: list[CFRule], result: PatchResult, date_xfs: DateFormats,
+                 extend_filter: bool = True, templates: Templates | None = None):
         self.extend_filter = extend_filter
         self.autofilter_ref: str | None = None
         self.result = result
@@ -44,6 +45,8 @@ class CellWriter:
         self.tables = tables
         self.cf_rules = cf_rules
         self.date_xfs = date_xfs
+        self.checks = templates  # every distinct cell we write is checked once (soundness.Templates)
+        self.head_xml = b""
         self.by_row = by_row
         self.targets = by_row.targets
         self.skipped_rc: set[tuple[int, int]] = set()
@@ -127,7 +130,7 @@ class CellWriter:
         """The s="" a cell of `kind` gets in a cell styled `style`: a date keeps a date style, else ours."""
         if kind == DATE or kind == DATETIME:
             if style is None or not self.styles.is_date_xf(int(style)):
-                date_xf = self.date_xfs.get(kind)
+                date_xf = self.date_xfs[kind]
                 if date_xf is not None:
                     style = b"%d" % date_xf
         return b' s="%s"' % style if style is not None and style != b"0" else b""
@@ -167,6 +170,8 @@ class CellWriter:
         xml = self._cell_xml(0, col, v, style)
         self.result.written -= 1  # the callers count what they write
         cut = xml.index(b'0"')
+        if self.checks is not None:
+            self.checks.check(xml[:cut] + b"1" + xml[cut + 1:], v)
         return xml[:cut], xml[cut + 1:]
 
     @staticmethod

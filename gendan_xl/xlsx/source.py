@@ -20,7 +20,6 @@ import os
 import stat
 import struct
 import zipfile
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -72,8 +71,9 @@ class Identity:
 class WorkbookFile:
     """A workbook's bytes, read once from `path` (links resolved), and its zip directory."""
 
-    def __init__(self, path: Path, data: bytes, identity: Identity, limits: Limits):
+    def __init__(self, path: Path, data: bytes, identity: Identity, limits: Limits, mode: int = 0o644):
         self.path, self.data, self.identity, self.limits = path, data, identity, limits
+        self.mode = mode  # the file's permission bits when read
         self.name = path.name
         try:
             self.zip = zipfile.ZipFile(io.BytesIO(data))
@@ -113,7 +113,7 @@ class WorkbookFile:
                 raise
             raise UnusableWorkbookError(f"{given.name}: cannot be read ({exc.strerror or exc})") from exc
         identify(data, given.name)
-        return cls(real, data, Identity.of(st), limits)
+        return cls(real, data, Identity.of(st), limits, stat.S_IMODE(st.st_mode))
 
     # -- the version on disk
 

@@ -123,19 +123,21 @@ def _check_fields(schema: SheetSchema, book_name: str, sheet: str, idx: int, blo
 _TOTAL_PREFIXES = tuple(m.casefold() for m in TOTAL_MARKERS)
 
 
-def is_total_row(row: list[Any], start: int = 0, stop: int | None = None) -> bool:
-    for value in itertools.islice(row, start, stop):
-        if is_blank(value):
-            continue
-        if isinstance(value, str):
-            text = value.strip().casefold()
-            # the cheap prefix test first: this runs on every row of a million-line sheet
-            if not text.startswith(_TOTAL_PREFIXES):
-                return False
-            norm = fold_key(value).rstrip("()（）")
-            return norm in TOTAL_MARKERS or norm.startswith(("合计", "总计"))
+def is_total_value(value: Any) -> bool:
+    """Whether the first filled cell of a row says it is a totals row (合计, Total, 小计 ...)."""
+    if not isinstance(value, str):
         return False
-    return False
+    text = value.strip().casefold()
+    # the cheap prefix test first: this runs on every row of a million-line sheet
+    if not text.startswith(_TOTAL_PREFIXES):
+        return False
+    norm = fold_key(value).rstrip("()（）")
+    return norm in TOTAL_MARKERS or norm.startswith(("合计", "总计"))
+
+
+def first_filled(row: Sequence[Any], start: int = 0, stop: int | None = None) -> Any:
+    """The first non-blank cell of row[start:stop], None when there is none."""
+    return next((v for v in itertools.islice(row, start, stop) if not is_blank(v)), None)
 
 
 DATA, SKIP, END = "data", "skip", "end"
@@ -162,6 +164,12 @@ class DataEnd:
         # a repeated header row repeats the header's own texts in the first two mapped columns
         self.header_pair = [(c, found.headers[c]) for c in sorted(columns.values())[:2]]
         self.after_blank = False
+        self._last = max(self.columns)
+
+    @property
+    def columns(self) -> set[int]:
+        """Every column the rules look at once a row's first filled cell in the block is known."""
+        return {self.block.start, *self.required_cols, *self.line_cols, *(c for c, _ in self.header_pair)}
 
     def kind(self, cells: list[Any], width: int) -> str:
         """DATA, SKIP (a blank row, a note) or END; `width` is the row's non-blank width (0: blank)."""
@@ -172,18 +180,22 @@ class DataEnd:
         if not width or (outside and all(is_blank(cells[c]) for c in range(start, min(stop, n)))):
             self.after_blank = True
             return SKIP
-        if is_total_row(cells, start, stop if outside else n):
+        first = first_filled(cells, start, stop if outside else n)
+        return self.kind_after(first, cells.__getitem__ if n > self._last else (lambda c: cells[c] if c < n else None))
+
+    def kind_after(self, first: Any, cell: Any) -> str:
+        """`kind` of a row with something filled in the block, `first` its first filled cell there and
+        `cell(c)` its value in column c (for the columns in `columns`)."""
+        if is_total_value(first):
             return END
-        if not any(c < n and not is_blank(cells[c]) for c in self.line_cols):
+        if all(is_blank(cell(c)) for c in self.line_cols):
             self.after_blank = True
             return SKIP
-        if all(c < n and isinstance(cells[c], str) and cells[c].strip() == h for c, h in self.header_pair):
+        if all(isinstance(v := cell(c), str) and v.strip() == h for c, h in self.header_pair):
             return SKIP
         if self.after_blank:
-            filled = sum(1 for c in self.required_cols if c < n and not is_blank(cells[c]))
+            filled = sum(1 for c in self.required_cols if not is_blank(cell(c)))
             if filled * 2 < len(self.required_cols):
                 return END
             self.after_blank = False
         return DATA
-
-

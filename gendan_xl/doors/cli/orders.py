@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sys
 from pathlib import Path
 
 from gendan_xl.doors.cli.base import (EXIT_ISSUES, EXIT_OK, calendar_options, command, non_negative, note,
@@ -123,10 +124,10 @@ MORE_LINES = {"zh": "…另有 {n} 行逾期或有风险（--json 列出全部�
 URGENT_SHOWN = 100  # a terminal is not the place for 30,000 late lines: the JSON and the mail have them all
 
 
-def print_status(status, name: str, lang: str) -> None:
+def print_status(result, name: str, lang: str) -> None:
+    """The urgent lines (at most URGENT_SHOWN) and the counts of a `status.StatusResult`."""
     from gendan_xl.status import STATUS_LABELS
 
-    result = status.result
     urgent = result.urgent
     if urgent:
         print_table(STATUS_TABLE[lang], [
@@ -141,19 +142,21 @@ def print_status(status, name: str, lang: str) -> None:
 
 
 @command("status", "Lead-time status of every order in working days: overdue and at-risk orders first.",
-         "gendan-xl status workbooks/orders.xlsx --today 2026-11-26", _status_setup, wraps="status_of")
+         "gendan-xl status workbooks/orders.xlsx --today 2026-11-26", _status_setup, wraps="OrdersRun")
 def cmd_status(args: argparse.Namespace) -> int:
-    from gendan_xl.books.master import load_master, status_of
+    from gendan_xl.books.streamed import OrdersRun, write_status_json
 
     settings = settings_for(args, args.path)
-    master = load_master(args.path, sheet=args.sheet, lang=args.lang, lean=True, vocabulary=settings.vocabulary)
-    lang = args.lang or master.orders.lang
-    status = status_of(master, today=args.today or dt.date.today(), lang=lang, **calendar_options(args, settings))
+    # the orders stream by: with --json no line is kept (each is written as it comes), else the urgent ones
+    run = OrdersRun(args.path, today=args.today or dt.date.today(), sheet=args.sheet, lang=args.lang,
+                    vocabulary=settings.vocabulary, limits=settings.limits, **calendar_options(args, settings),
+                    keep=(lambda line: False) if args.json else None)
     if args.json:
-        print_json(status.to_dict(lang))
+        write_status_json(run, sys.stdout)
     else:
-        print_status(status, args.path.name, lang)
-        print_issues(status.issues)
+        result = run.run().result()
+        print_status(result, args.path.name, run.lang)
+        print_issues(run.issues())
     return EXIT_OK
 
 
@@ -161,6 +164,8 @@ def _refresh_setup(p: argparse.ArgumentParser) -> None:
     _status_setup(p)
     p.add_argument("--backups", type=non_negative,
                    help="how many previous versions to keep (default: [workbook] backups in gendan.toml, else 3)")
+    p.add_argument("--force", action="store_true",
+                   help="refresh a digitally signed workbook too (its signature is then gone)")
 
 
 REFRESH_DONE = {
@@ -175,6 +180,13 @@ SIDECAR_NOTE = {
 }
 
 
+CHANGED_NOTE = {
+    "zh": "{name} 在刷新期间被修改或打开，未修改原文件；基于读取时版本的结果写入 {out}，请关闭文件后重新刷新",
+    "en": "{name} changed or was opened while the refresh ran; the workbook was not changed; the result for the "
+          "version read is in {out}; close it and refresh again",
+}
+
+
 @command("refresh", "Write the status, days late/to due, next milestone and reason into the orders sheet.",
          "gendan-xl refresh workbooks/orders.xlsx --today 2026-11-26", _refresh_setup, wraps="refresh_workbook")
 def cmd_refresh(args: argparse.Namespace) -> int:
@@ -183,18 +195,21 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     settings = settings_for(args, args.path)
     result = refresh_workbook(args.path, today=args.today or dt.date.today(), now=dt.datetime.now(),
                               sheet=args.sheet, lang=args.lang, **calendar_options(args, settings),
-                              vocabulary=settings.vocabulary,
-                              backups=settings.backups if args.backups is None else args.backups)
-    lang = result.plan.lang
-    if result.sidecar:
+                              vocabulary=settings.vocabulary, limits=settings.limits, force=args.force,
+                              backups=settings.backups if args.backups is None else args.backups,
+                              keep_lines=args.json)
+    lang = result.lang
+    if result.changed:
+        note("warning: " + CHANGED_NOTE[lang].format(name=args.path.name, out=result.written))
+    elif result.sidecar:
         note("warning: " + SIDECAR_NOTE[lang].format(name=args.path.name, lock=result.lock.name, out=result.written))
     if args.json:
         print_json(result.to_dict(lang))
     else:
         print_status(result.status, args.path.name, lang)
-        print(REFRESH_DONE[lang].format(path=result.written, n=len(result.status.result.lines)))
+        print(REFRESH_DONE[lang].format(path=result.written, n=result.status.line_count))
         print_issues(result.issues)
-    return EXIT_OK
+    return EXIT_ISSUES if result.changed else EXIT_OK
 
 
 def _init_setup(p: argparse.ArgumentParser) -> None:

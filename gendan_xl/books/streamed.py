@@ -1,0 +1,120 @@
+"""The status of a workbook's orders computed a chunk of rows at a time, while its orders sheet streams
+(xlsx/lines.py): what `status`, `status --json` and `refresh` go through, in bounded memory.
+
+`OrdersRun` reads the small sheets (products' lead times, 假期, customers) first, then yields each chunk of
+the orders sheet with the status of its lines — the same rules, the same findings as `master.load_master` +
+`master.status_of`, which read the whole sheet at once (the Excel button, the tests' reference). What is
+kept across chunks is small: the counts, the years the plans touched, the status words that map to no
+stage, and the lines a caller asks to keep (the urgent ones, for the terminal and the result).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Callable, Iterator, TextIO
+
+from gendan_xl import defaults, schema
+from gendan_xl.books.master import header_issues, missing_sheet_notes, read_masters, status_word_issues
+from gendan_xl.errors import Issue, MissingColumnsError
+from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary
+from gendan_xl.status import STATUS_FIELDS, STATUSES, Line, StatusResult, products_from_rows, status_from_columns
+from gendan_xl.validate import StatusWords
+from gendan_xl.workdays import WorkCalendar, calendar_from_rows
+from gendan_xl.xlsx.lines import LineChunk, OrdersStream
+from gendan_xl.xlsx.source import DEFAULT_LIMITS, Limits, WorkbookFile
+from gendan_xl.xlsx.stream import StreamBook
+
+URGENT = ("overdue", "at_risk")
+
+
+class OrdersRun:
+    """A workbook file's orders and their status on `today`, chunk by chunk (iterate once). `keep` says
+    which lines to keep for `result()`: urgent ones (the default), all (`lambda line: True`) or none."""
+
+    def __init__(self, source: str | Path | WorkbookFile, *, today: dt.date, sheet: str | None = None,
+                 lang: str | None = None, warning_days: int = defaults.WARNING_DAYS, weekly: str = defaults.WEEKLY,
+                 due: str = defaults.DUE, vocabulary: Vocabulary = DEFAULT_VOCABULARY,
+                 limits: Limits = DEFAULT_LIMITS, keep: Callable[[Line], bool] | None = None):
+        self.wf = source if isinstance(source, WorkbookFile) else WorkbookFile.read(source, limits)
+        self.book = StreamBook(self.wf)
+        self.customers, self.products, self.calendar_sheet = read_masters(self.book)
+        self.orders: OrdersStream = self.book.orders(vocabulary.orders, STATUS_FIELDS, sheet)
+        orders = self.orders
+        self.lang = lang or orders.lang
+        if not {"customer_due_date", "factory_due_date"} & set(orders.columns):
+            raise MissingColumnsError(f'{self.book.name}: sheet "{orders.sheet}" has no 客户交期 / 工厂交期 '
+                                      "(due date) column; status needs one")
+        self.today, self.warning_days, self.due, self.vocabulary = today, warning_days, due, vocabulary
+        if self.calendar_sheet is None:
+            self.calendar, self._calendar_issues = WorkCalendar(weekly=weekly), []
+        else:
+            self.calendar, self._calendar_issues = calendar_from_rows(
+                self.calendar_sheet.rows, weekly=weekly, sheet=self.calendar_sheet.sheet, lang=self.lang)
+        self.lead_times = products_from_rows(self.products.rows) if self.products is not None else {}
+        self.notes = header_issues(orders, self.lang)
+        self.keep = keep if keep is not None else (lambda line: line.status in URGENT)
+        self.words = StatusWords(vocabulary)
+        self.counts = dict.fromkeys(STATUSES, 0)
+        self.years: set[int] = set()
+        self.kept: list[Line] = []
+        self.total = 0
+        self.dropdown: tuple[str, ...] = ()
+        self._order = ("customer_due_date", "factory_due_date") if due == "customer" else ("factory_due_date",
+                                                                                           "customer_due_date")
+
+    def __iter__(self) -> Iterator[tuple[LineChunk, StatusResult]]:
+        status_col = self.orders.columns.get("status")
+        keep, kept, counts = self.keep, self.kept, self.counts
+        for chunk in self.orders:
+            bad_due = {i: raw for f in reversed(self._order)  # the basis's own bad value wins
+                       for i, (_, raw) in chunk.errors.get(f, {}).items()}
+            result = status_from_columns(chunk.values, chunk.lines, self.lead_times, self.calendar, self.today,
+                                         warning_days=self.warning_days, due=self.due, vocabulary=self.vocabulary,
+                                         bad_due=bad_due)
+            if status_col is not None:
+                self.words.add_column(chunk.lines, chunk.values["status"], status_col)
+            for code, n in result.counts.items():
+                counts[code] += n
+            self.years |= result.years
+            self.total += len(result.lines)
+            kept += filter(keep, result.lines)
+            yield chunk, result
+
+    def run(self) -> "OrdersRun":
+        """Every chunk, nothing done with them but what `result` and `issues` need."""
+        for _ in self:
+            pass
+        return self
+
+    def result(self) -> StatusResult:
+        """The status of every line, keeping the lines `keep` kept (after iterating)."""
+        return StatusResult(today=self.today, lines=self.kept, calendar=self.calendar, years=frozenset(self.years),
+                            totals=self.counts, total=self.total)
+
+    def issues(self) -> list[Issue]:
+        """The findings a user must see next to the status (after iterating): header and status-word warnings,
+        missing master sheets, 假期 sheet problems, calendar-unverified years — as `master.status_of` gives."""
+        out = list(self.notes)
+        if "status" in self.orders.columns:
+            words, self.dropdown = status_word_issues(self.book, self.orders, self.words, self.lang)
+            out += words
+        out += missing_sheet_notes(self.orders, self.customers, self.products, self.lang)
+        sheet = self.calendar_sheet.sheet if self.calendar_sheet is not None else schema.CALENDAR.zh
+        return out + self._calendar_issues + self.calendar.issues_for(self.years, sheet=sheet, lang=self.lang)
+
+
+def write_status_json(run: OrdersRun, out: TextIO) -> None:
+    """`status --json`, written as the orders sheet streams: the document of `MasterStatus.to_dict` — today,
+    every line with its milestones, the counts, the findings — one line of JSON per order line, none of
+    them kept. A million lines cost the time of reading them, not the memory of holding them."""
+    lang = run.lang
+    dumps = json.JSONEncoder(ensure_ascii=False, default=str).encode
+    out.write('{"today": %s, "orders": [' % dumps(run.today.isoformat()))
+    sep = "\n"
+    for _, result in run:
+        for line in result.lines:
+            out.write(sep)
+            out.write(dumps(line.to_dict(lang)))
+            sep = ",\n"
+    out.write('\n], "counts": %s, "issues": %s}\n' % (dumps(run.counts), dumps([i.to_dict() for i in run.issues()])))
