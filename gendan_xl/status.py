@@ -76,7 +76,7 @@ import datetime as _dt
 import gc
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -230,6 +230,61 @@ def status_from_columns(
     The rules are applied column-wise with numpy (a million lines is one pass per column, not a million
     calendar look-ups); only building the `Line` objects is per row.
     """
+    k = _kernel(columns, row_numbers, products, calendar, today, warning_days, due=due, vocabulary=vocabulary,
+                bad_due=bad_due)
+    return StatusResult(today=today, lines=_lines(k, range(k.n)), calendar=calendar, years=k.years)
+
+
+def status_rows(
+    columns: Mapping[str, Sequence[Any]],
+    row_numbers: Sequence[int],
+    products: Mapping[str, LeadTimes | Mapping[str, Any] | None],
+    calendar: WorkCalendar,
+    today: _dt.date,
+    warning_days: int = 3,
+    *,
+    due: str = "customer",
+    vocabulary: Vocabulary = DEFAULT_VOCABULARY,
+    bad_due: Mapping[int, Any] | None = None,
+    keep: Callable[[Line], bool] = lambda line: True,
+) -> tuple[list[Line], StatusResult]:
+    """`status_from_columns` for many lines at once, when most are alike: per line, a Line with its status,
+    figures and reason — one shared by every line whose status is the same in every respect but who the
+    line is (order number, customer, merchandiser, row: those of the first such line) — and the StatusResult
+    of the lines `keep` keeps, each its own. A refresh writes the shared ones' figures into each row; a
+    million lines have a few hundred thousand different statuses, and far fewer urgent ones."""
+    k = _kernel(columns, row_numbers, products, calendar, today, warning_days, due=due, vocabulary=vocabulary,
+                bad_due=bad_due)
+    firsts: dict[tuple, int] = {}
+    which = [firsts.setdefault(key, i) for i, key in enumerate(k.keys())]
+    made = dict(zip(firsts.values(), _lines(k, firsts.values())))
+    shared = list(map(made.__getitem__, which))
+    kept = [i for i, line in enumerate(shared) if keep(line)]
+    result = StatusResult(today=today, lines=_lines(k, kept), calendar=calendar, years=k.years,
+                          totals=_count(shared), total=k.n)
+    return shared, result
+
+
+def _count(lines: Iterable[Line]) -> dict[str, int]:
+    out = dict.fromkeys(STATUSES, 0)
+    for line in lines:
+        out[line.status] += 1
+    return out
+
+
+def _kernel(
+    columns: Mapping[str, Sequence[Any]],
+    row_numbers: Sequence[int],
+    products: Mapping[str, LeadTimes | Mapping[str, Any] | None],
+    calendar: WorkCalendar,
+    today: _dt.date,
+    warning_days: int = 3,
+    *,
+    due: str = "customer",
+    vocabulary: Vocabulary = DEFAULT_VOCABULARY,
+    bad_due: Mapping[int, Any] | None = None,
+) -> "_Kernel":
+    """The column-wise rules of `status_from_columns`, before any Line is made."""
     _due_fields(due)
     index: dict[str, LeadTimes | None] = {}
     for model, lead in products.items():
@@ -368,30 +423,86 @@ def status_from_columns(
     any_missed = missed.any(axis=0) & planned
     first_missed = np.argmax(missed, axis=0)
 
-    # -- one Line per row ---------------------------------------------------------------------------------------
-    due_l, other_l, ship_l = due_d.tolist(), other.tolist(), ship.tolist()
-    cust_l, fact_l = customer.tolist(), factory.tolist()
+    # -- the lists the lines are made from --------------------------------------------------------------------
     sel = np.flatnonzero(planned)  # one tuple of planned and actual dates per line with a plan
-    plan_l = dict(zip(sel.tolist(), zip(*(plan[m][sel].tolist() for m in MILESTONES))))
     ship_actual = np.where(s_has & (s > 0), ship, np.datetime64("NaT"))  # a partial shipment's date
-    actual_l = dict(zip(sel.tolist(), zip(*(col[sel].tolist() for col in (
-        material, production, finish, inspection, np.full(n, np.datetime64("NaT"), dtype="datetime64[D]"),
-        ship_actual)))))
-    cols = [x.tolist() for x in (cancelled, future, fully, partial, open_, planned, left, remaining, nxt,
-                                 any_missed, first_missed, by_customer, stage_open, partial_unknown, past_customer,
-                                 factory_after, done_mask)]
-    order_nos, customers, models, merchandisers = (by_field[f]
-                                                   for f in ("order_no", "customer", "model", "merchandiser"))
-    words = by_field["status"]
+    return _Kernel(
+        n=n, today=today, warning_days=warning_days, row_numbers=row_numbers,
+        order_nos=by_field["order_no"], customers=by_field["customer"], models=by_field["model"],
+        merchandisers=by_field["merchandiser"], words=by_field["status"], stages=stages, problems=problems,
+        bad_due=bad_due, quantity=quantity_l, shipped=shipped_l,
+        due=due_d.tolist(), other=other.tolist(), ship=ship.tolist(), customer=customer.tolist(),
+        factory=factory.tolist(),
+        plans=dict(zip(sel.tolist(), zip(*(plan[m][sel].tolist() for m in MILESTONES)))),
+        actuals=dict(zip(sel.tolist(), zip(*(col[sel].tolist() for col in (
+            material, production, finish, inspection, np.full(n, np.datetime64("NaT"), dtype="datetime64[D]"),
+            ship_actual))))),
+        flags=list(zip(*(x.tolist() for x in (
+            cancelled, future, fully, partial, open_, planned, left, remaining, nxt, any_missed, first_missed,
+            by_customer, stage_open, partial_unknown, past_customer, factory_after, done_mask)))),
+        years=frozenset(years), calendar=calendar)
+
+
+@dataclass
+class _Kernel:
+    """What the column-wise rules decided, one entry per line (lists): the lines are made from it."""
+
+    n: int
+    today: _dt.date
+    warning_days: int
+    row_numbers: Sequence[int]
+    order_nos: Sequence[Any]
+    customers: Sequence[Any]
+    models: Sequence[Any]
+    merchandisers: Sequence[Any]
+    words: Sequence[Any]
+    stages: list[str | None]
+    problems: list[str | None]
+    bad_due: Mapping[int, Any]
+    quantity: list[int | None]
+    shipped: list[int | None]
+    due: list[Any]
+    other: list[Any]
+    ship: list[Any]
+    customer: list[Any]
+    factory: list[Any]
+    plans: dict[int, tuple]
+    actuals: dict[int, tuple]
+    flags: list[tuple]
+    years: frozenset[int]
+    calendar: WorkCalendar
+
+    def keys(self) -> list[tuple]:
+        """Per line, everything its status and reason depend on but who the line is (order number, customer,
+        merchandiser, row): lines with equal keys differ in nothing else."""
+        problems, stage_open = self.problems, (f[12] for f in self.flags)
+        models = [m if p else None for m, p in zip(self.models, problems)]  # the model is in a reason only then
+        words = [w if o else None for w, o in zip(self.words, stage_open)]  # and the word only then
+        bad = [self.bad_due.get(i) for i in range(self.n)] if self.bad_due else [None] * self.n
+        plans = [self.plans.get(i) for i in range(self.n)] if self.plans else [None] * self.n
+        actuals = [self.actuals.get(i) for i in range(self.n)] if self.actuals else [None] * self.n
+        has_bad = [i in self.bad_due for i in range(self.n)] if self.bad_due else [False] * self.n
+        return list(zip(self.flags, self.due, self.other, self.ship, self.customer, self.factory, self.stages, words,
+                        problems, models, self.quantity, self.shipped, bad, has_bad, plans, actuals))
+
+
+def _lines(k: _Kernel, indices: Iterable[int]) -> list[Line]:
+    """The Line of each line in `indices`, as the rules decided (`_Kernel`)."""
+    row_numbers, order_nos, customers, models = k.row_numbers, k.order_nos, k.customers, k.models
+    merchandisers, words, stages, problems, bad_due = k.merchandisers, k.words, k.stages, k.problems, k.bad_due
+    due_l, other_l, ship_l, cust_l, fact_l = k.due, k.other, k.ship, k.customer, k.factory
+    quantity_l, shipped_l, plan_l, actual_l, flags = k.quantity, k.shipped, k.plans, k.actuals, k.flags
+    today, warning_days = k.today, k.warning_days
     lines: list[Line] = []
     # The loop only allocates (no reference cycles): the cyclic GC would re-scan the growing list of lines
     # many times for nothing, about a third of the time at a million lines. Switched back on at the end.
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        for i, (is_cancelled, is_future, is_fully, is_partial, is_open, has_plan, n_left, n_remaining, k_next,
-                has_missed, k_missed, is_by_customer, is_stage_open, is_partial_unknown, is_past_customer,
-                is_factory_after, mask) in enumerate(zip(*cols)):
+        for i in indices:
+            (is_cancelled, is_future, is_fully, is_partial, is_open, has_plan, n_left, n_remaining, k_next,
+             has_missed, k_missed, is_by_customer, is_stage_open, is_partial_unknown, is_past_customer,
+             is_factory_after, mask) = flags[i]
             d = due_l[i]
             basis = None if d is None else "customer" if is_by_customer else "factory"
             line = Line(row=row_numbers[i], order_no=order_nos[i], customer=customers[i], model=models[i],
@@ -479,7 +590,7 @@ def status_from_columns(
     finally:
         if gc_was_enabled:
             gc.enable()
-    return StatusResult(today=today, lines=lines, calendar=calendar, years=frozenset(years))
+    return lines
 
 
 def _no_due(bad_due: Mapping[int, Any], i: int) -> tuple[str, dict[str, Any]]:

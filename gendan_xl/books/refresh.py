@@ -161,7 +161,7 @@ def plan_refresh(status: MasterStatus, sheet: SheetShape | Sequence[Sequence[Any
 
     by_row = {line.row: line for line in lines}
     seq = [by_row.get(r) for r in range(hdr + 1, last_used + 1)]
-    columns = [ColumnWrite(placed[key], hdr, [header] + _column(key, seq, lang, when)) for key, header in own]
+    columns = [ColumnWrite(placed[key], hdr, [header] + column_values(key, seq, lang, when)) for key, header in own]
     if hdr > 1:  # the stamp sits above our first column, out of the table
         columns.append(ColumnWrite(placed["status"], hdr - 1, [stamp_text]))
 
@@ -204,18 +204,26 @@ def _label(code: str, lang: str) -> str:
     return zh if lang == "zh" else en
 
 
-def _column(key: str, lines: list[Line | None], lang: str, when: str) -> list[Any]:
-    """One of our columns for the rows below the header (None where a row has no order line)."""
-    if key == "status":
-        labels = {code: _label(code, lang) for code in STATUS_LABELS}
-        return [None if x is None else labels[x.status] for x in lines]
-    if key == "next_milestone":
-        return [None if x is None else x.next_milestone_label(lang) for x in lines]
-    if key == "reason":
-        return [None if x is None else x.reason(lang) for x in lines]
+def column_values(key: str, lines: Sequence[Line | None], lang: str, when: str) -> list[Any]:
+    """One of our columns for the rows below the header (None where a row has no order line). Lines may
+    repeat (a refresh shares the Line of lines whose status is alike): each distinct one is worded once."""
     if key == "stamp":  # the column's header says what it is; each line shows when
         return [None if x is None else when for x in lines]
-    return [None if x is None else getattr(x, key) for x in lines]
+    words = {}
+    for x in lines:
+        if x is not None and id(x) not in words:
+            words[id(x)] = _value(key, x, lang)
+    return [None if x is None else words[id(x)] for x in lines]
+
+
+def _value(key: str, line: Line, lang: str) -> Any:
+    if key == "status":
+        return _label(line.status, lang)
+    if key == "next_milestone":
+        return line.next_milestone_label(lang)
+    if key == "reason":
+        return line.reason(lang)
+    return getattr(line, key)
 
 
 # ------------------------------------------------------------------------------------------- file door

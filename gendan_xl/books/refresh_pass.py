@@ -16,9 +16,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from gendan_xl import defaults
-from gendan_xl.books.refresh import STAMP, _column, place_columns, status_colours
+from gendan_xl.books.refresh import STAMP, column_values, place_columns, status_colours
 from gendan_xl.books.streamed import OrdersRun
 from gendan_xl.errors import Issue
 from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary
@@ -88,14 +89,15 @@ def _one_pass(run: OrdersRun, out: Path, *, now: dt.datetime, lang: str | None,
     colours = status_colours(placed["status"], hdr, lang)
     rewrite = SheetRewrite(run.wf, orders.sheet, orders.xml, rows, values, patch, cf_rules=colours)
     done_to = hdr  # our columns hold their values down to this row
-    for chunk, status in run:
+    for chunk, shared, _ in run:
         end = chunk.lines[-1] if chunk.lines else done_to
         if chunk.marked:  # rows under the lines that still show an old status are cleared down to the last
             end = max(end, chunk.marked[-1])
         if end > done_to:
-            by_row = {line.row: line for line in status.lines}
-            seq = [by_row.get(r) for r in range(done_to + 1, end + 1)]
-            rows.extend({c: values.column(c, done_to + 1, _column(key, seq, lang, when)) for c, key in cols})
+            seq: list[Any] = [None] * (end - done_to)  # a row that is no line has ours cleared
+            for row, line in zip(chunk.lines, shared):
+                seq[row - done_to - 1] = line
+            rows.extend({c: values.column(c, done_to + 1, column_values(key, seq, lang, when)) for c, key in cols})
             done_to = end
         rewrite.feed(chunk.xml)
     new = rewrite.finish()

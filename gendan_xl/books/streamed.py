@@ -12,13 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Callable, Iterator, TextIO
+from typing import Any, Callable, Iterator, TextIO
 
 from gendan_xl import defaults, schema
 from gendan_xl.books.master import header_issues, missing_sheet_notes, read_masters, status_word_issues
 from gendan_xl.errors import Issue, MissingColumnsError
 from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary
-from gendan_xl.status import STATUS_FIELDS, STATUSES, Line, StatusResult, products_from_rows, status_from_columns
+from gendan_xl.status import STATUS_FIELDS, STATUSES, Line, StatusResult, products_from_rows, status_rows
 from gendan_xl.validate import StatusWords
 from gendan_xl.workdays import WorkCalendar, calendar_from_rows
 from gendan_xl.xlsx.lines import LineChunk, OrdersStream
@@ -63,23 +63,25 @@ class OrdersRun:
         self._order = ("customer_due_date", "factory_due_date") if due == "customer" else ("factory_due_date",
                                                                                            "customer_due_date")
 
-    def __iter__(self) -> Iterator[tuple[LineChunk, StatusResult]]:
+    def __iter__(self) -> Iterator[tuple[LineChunk, list[Line], StatusResult]]:
+        """Per chunk: the chunk, each line's status (a Line shared by the lines whose status is alike:
+        `status.status_rows`) and the status of the lines kept."""
         status_col = self.orders.columns.get("status")
-        keep, kept, counts = self.keep, self.kept, self.counts
+        counts = self.counts
         for chunk in self.orders:
             bad_due = {i: raw for f in reversed(self._order)  # the basis's own bad value wins
                        for i, (_, raw) in chunk.errors.get(f, {}).items()}
-            result = status_from_columns(chunk.values, chunk.lines, self.lead_times, self.calendar, self.today,
+            shared, result = status_rows(chunk.values, chunk.lines, self.lead_times, self.calendar, self.today,
                                          warning_days=self.warning_days, due=self.due, vocabulary=self.vocabulary,
-                                         bad_due=bad_due)
+                                         bad_due=bad_due, keep=self.keep)
             if status_col is not None:
                 self.words.add_column(chunk.lines, chunk.values["status"], status_col)
             for code, n in result.counts.items():
                 counts[code] += n
             self.years |= result.years
-            self.total += len(result.lines)
-            kept += filter(keep, result.lines)
-            yield chunk, result
+            self.total += result.line_count
+            self.kept += result.lines
+            yield chunk, shared, result
 
     def run(self) -> "OrdersRun":
         """Every chunk, nothing done with them but what `result` and `issues` need."""
@@ -107,14 +109,43 @@ class OrdersRun:
 def write_status_json(run: OrdersRun, out: TextIO) -> None:
     """`status --json`, written as the orders sheet streams: the document of `MasterStatus.to_dict` — today,
     every line with its milestones, the counts, the findings — one line of JSON per order line, none of
-    them kept. A million lines cost the time of reading them, not the memory of holding them."""
+    them kept. A million lines cost the time of reading them, not the memory of holding them: lines whose
+    status is alike share their JSON but for who they are (order number, row, customer, model, merchandiser)."""
     lang = run.lang
     dumps = json.JSONEncoder(ensure_ascii=False, default=str).encode
     out.write('{"today": %s, "orders": [' % dumps(run.today.isoformat()))
     sep = "\n"
-    for _, result in run:
-        for line in result.lines:
-            out.write(sep)
-            out.write(dumps(line.to_dict(lang)))
+    parts: dict[int, tuple[str, str]] = {}
+    texts: dict[Any, str] = {}
+
+    def text(v: Any) -> str:  # customers, models and merchandisers repeat: each encoded once
+        t = texts.get(v)
+        if t is None:
+            t = texts[v] = dumps(v)
+        return t
+
+    for chunk, shared, _ in run:
+        values = chunk.values
+        blank = [None] * len(chunk.lines)
+        order_nos, customers, models, merchandisers = (values.get(f, blank) for f in (
+            "order_no", "customer", "model", "merchandiser"))
+        for line, row, order_no, customer, model, merchandiser in zip(shared, chunk.lines, order_nos, customers,
+                                                                      models, merchandisers):
+            p = parts.get(id(line))
+            if p is None:
+                if len(parts) > 200_000:
+                    parts.clear()
+                p = parts[id(line)] = _json_parts(line.to_dict(lang), dumps)
+            out.write(f'{sep}{{"order_no": {dumps(order_no)}, "row": {row}, {p[0]}, "customer": {text(customer)}, '
+                      f'"model": {text(model)}, "merchandiser": {text(merchandiser)}, {p[1]}}}')
             sep = ",\n"
+        parts.clear()  # the chunk's shared lines go: an id may be reused by the next chunk's
     out.write('\n], "counts": %s, "issues": %s}\n' % (dumps(run.counts), dumps([i.to_dict() for i in run.issues()])))
+
+
+def _json_parts(doc: dict[str, Any], dumps: Callable[[Any], str]) -> tuple[str, str]:
+    """A line's JSON but for who it is: the members between "row" and "customer", and after "merchandiser"."""
+    keys = list(doc)
+    mid, end = keys[keys.index("row") + 1:keys.index("customer")], keys[keys.index("merchandiser") + 1:]
+    return (", ".join(f"{dumps(k)}: {dumps(doc[k])}" for k in mid),
+            ", ".join(f"{dumps(k)}: {dumps(doc[k])}" for k in end))
