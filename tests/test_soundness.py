@@ -33,19 +33,27 @@ def test_each_kind_of_cell_we_write_reads_back(value) -> None:
     from gendan_xl.xlsx.cells import text_inner
     inner = text_inner(value, b"") if v.kind == STR else v.inner
     t = {STR: b' t="inlineStr"', BOOL: b' t="b"'}.get(v.kind, b"")
-    Templates(b"", False, "book.xlsx").check(b'<c r="A1"%s>%s</c>' % (t, inner), v)
+    checks = Templates(b"", False, "book.xlsx")
+    checks.check(b'<c r="A1"%s>%s</c>' % (t, inner), v)
+    checks.flush()
+    assert checks.checked == 1
 
 
 def test_a_cell_that_would_read_back_otherwise_is_refused() -> None:
-    checks = Templates(b"", False, "book.xlsx")
+    def check(xml: bytes, value: Value) -> None:
+        checks = Templates(b"", False, "book.xlsx")
+        checks.check(b'<c r="A1" t="inlineStr"><is><t>fine</t></is></c>', Value(STR, "fine", None))
+        checks.check(xml, value)
+        checks.flush()
+
     with pytest.raises(PatchVerifyError, match="not well-formed"):
-        checks.check(b'<c r="A1" t="inlineStr"><is><t>a < b</t></is></c>', Value(STR, "a < b", None))
+        check(b'<c r="A1" t="inlineStr"><is><t>a < b</t></is></c>', Value(STR, "a < b", None))
     with pytest.raises(PatchVerifyError, match="would read back as 'ab'"):
-        checks.check(b'<c r="A1" t="inlineStr"><is><t>ab</t></is></c>', Value(STR, "a b", None))
+        check(b'<c r="A1" t="inlineStr"><is><t>ab</t></is></c>', Value(STR, "a b", None))
     with pytest.raises(PatchVerifyError, match="read back as True"):
-        checks.check(b'<c r="A1" t="b"><v>1</v></c>', Value(NUM, 1, b"<v>1</v>"))
+        check(b'<c r="A1" t="b"><v>1</v></c>', Value(NUM, 1, b"<v>1</v>"))
     with pytest.raises(PatchVerifyError):
-        checks.check(b'<c r="A1"><v>46351</v></c>', Value(DATE, dt.date(2026, 11, 26), b""))
+        check(b'<c r="A1"><v>46351</v></c>', Value(DATE, dt.date(2026, 11, 26), b""))
 
 
 def _rewrite(path: Path, out: Path):

@@ -139,7 +139,7 @@ class TextTooLong(ValueError):
     """A cell's text longer than Excel allows (the reader says which file and sheet)."""
 
 
-def _checked(text: str) -> str:
+def checked_text(text: str) -> str:
     if len(text) > MAX_CELL_CHARS:
         raise TextTooLong(f"a text of {len(text):,} characters, more than the {MAX_CELL_CHARS:,} Excel allows in "
                           "a cell")
@@ -149,7 +149,7 @@ def _checked(text: str) -> str:
 def rich_text(xml: bytes) -> str:
     """The text of an <is> or <si>: its <t> elements, rich-text runs joined, phonetic runs left out."""
     if xml.startswith(b"<t>") and xml.endswith(b"</t>") and xml.count(b"<") == 2:  # the usual: one plain <t>
-        return _checked(decode_x(unescape(xml[3:-4].decode("utf-8")).strip(_WS)))
+        return checked_text(decode_x(unescape(xml[3:-4].decode("utf-8")).strip(_WS)))
     parts = []
     pos = 0
     n = len(xml)
@@ -178,7 +178,7 @@ def rich_text(xml: bytes) -> str:
             text = text.strip(_WS)
         parts.append(decode_x(text))
         pos = end + len(close)
-    return _checked("".join(parts))
+    return checked_text("".join(parts))
 
 
 def _cdata(raw: bytes) -> bytes:
@@ -204,7 +204,7 @@ def shared_strings(xml: bytes | None) -> list[str]:
             append("")
         elif body.startswith(b"<t>") and body.endswith(b"</t>") and body.count(b"<") == 2 \
                 and b"&" not in body and b"_x" not in body and b"\r" not in body:
-            append(_checked(body[3:-4].decode("utf-8").strip(_WS)))
+            append(checked_text(body[3:-4].decode("utf-8").strip(_WS)))
         else:
             append(rich_text(body))
     return out
@@ -334,7 +334,7 @@ class CellReader:
             return excel_number(v, self.formats[k], self.date1904)
         text = unescape(_cdata(body).decode("utf-8"))
         if t == b"str":
-            return _checked(decode_x(text))
+            return checked_text(decode_x(text))
         if t == b"d":
             return iso_value(text)
         raise ValueError(f"unknown cell type t={t.decode()!r}")

@@ -102,7 +102,8 @@ class OrdersStream(SheetLayout):
     def __iter__(self) -> Iterator[LineChunk]:
         ends = DataEnd(self.schema, self.found)
         cols = {f: self.columns[f] for f in self.fields}
-        picker = Picker(self.xml.pfx, {*cols.values(), *ends.columns, *self.watched}, self.book.reader)
+        picker = Picker(self.xml.pfx, {*cols.values(), *ends.columns, *self.watched}, self.book.reader,
+                        lazy={*ends.columns, *self.watched} - set(cols.values()))
         beyond = _at_or_right_of(self._width_from, self.xml.pfx) if self._width_from is not None else None
         header, pfx = self.header_row, self.xml.pfx
         ended = False
@@ -128,7 +129,7 @@ class OrdersStream(SheetLayout):
                 if kind is DATA:
                     last_line = i
                     blank_after_line, ended_after_line = ends.after_blank, ended
-                elif row > header and any(not is_blank(picked.values[c][i]) for c in self.watched):
+                elif row > header and any(not is_blank(picked.value(c, i)) for c in self.watched):
                     marked.append(row)
                 kinds.append(kind)
             cut = len(picked.rows)
@@ -156,10 +157,9 @@ class OrdersStream(SheetLayout):
         yield from self._pieces
 
     def _kind(self, ends: DataEnd, picked: Picked, i: int, xml: bytes) -> str:
-        values = picked.values
-        first = values[ends.block.start][i]
+        first = picked.value(ends.block.start, i)
         if not is_blank(first) and picked.regular:
-            return ends.kind_after(first, lambda c: values[c][i])
+            return ends.kind_after(first, lambda c: picked.value(c, i))
         cells = picked.cells[i] if picked.cells is not None else self._row_cells(xml, picked.rows[i])
         row = [cells.get(c, "") for c in range(max(cells, default=-1) + 1)]
         width = len(row)

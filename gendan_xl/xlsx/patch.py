@@ -140,6 +140,7 @@ class SheetRewrite:
         patcher, result, pkg = self.patcher, self.result, self._pkg
         self._put(patcher.feed(self.xml.tail or b""))
         self._put(patcher.finish())
+        self.templates.flush()
         z = self._comp.flush()
         self._csize += len(z)
         self._spool.write(z)

@@ -32,31 +32,52 @@ _NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 
 
 class Templates:
-    """Checks each distinct cell XML we write once: well-formed, and reading back as its value."""
+    """Checks each distinct cell XML we write once: well-formed, and reading back as its value. Cells are
+    checked a batch at a time (one expat parse for many) and all before the package is written (`flush`)."""
+
+    BATCH = 1024
 
     def __init__(self, pfx: bytes, date1904: bool, name: str):
         self.pfx, self.date1904, self.name = pfx, date1904, name
         self.reader = CellReader([], [], date1904)
         self.checked = 0
+        self._batch: list[tuple[bytes, Value]] = []
 
     def check(self, xml: bytes, value: Value) -> None:
-        """`xml`: one <c> element (any row number); raises PatchVerifyError unless it is sound."""
+        """`xml`: one <c> element (any row number); PatchVerifyError (now or at `flush`) unless it is sound."""
+        self._batch.append((xml, value))
+        if len(self._batch) >= self.BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        batch, self._batch = self._batch, []
+        if not batch:
+            return
         ns = _NS if not self.pfx else b"xmlns:" + self.pfx[:-1] + _NS[5:]
-        doc = b"<" + self.pfx + b"x " + ns + b">" + xml + b"</" + self.pfx + b"x>"
-        parser = expat.ParserCreate()
+        doc = b"<" + self.pfx + b"x " + ns + b">" + b"".join(xml for xml, _ in batch) + b"</" + self.pfx + b"x>"
         try:
-            parser.Parse(doc, True)
+            expat.ParserCreate().Parse(doc, True)
         except expat.ExpatError as exc:
-            raise PatchVerifyError(f"{self.name}: a cell we were about to write is not well-formed XML ({exc}); "
-                                   "the workbook is unchanged") from exc
-        start = xml.index(b">") + 1 if not xml.endswith(b"/>") else len(xml)
-        attrs = xml[xml.index(b" "):start - 1] if start < len(xml) else xml[xml.index(b" "):-2]
-        inner = xml[start:xml.rindex(b"</")] if start < len(xml) else None
-        got = self.reader.value(attrs, inner)
-        if not _reads_as(value, got, self.date1904):
-            raise PatchVerifyError(f"{self.name}: a cell we were about to write, {value.value!r}, would read back "
-                                   f"as {got!r}; the workbook is unchanged")
-        self.checked += 1
+            bad = next((xml for xml, _ in batch if not _parses(xml, ns, self.pfx)), b"")
+            raise PatchVerifyError(f"{self.name}: a cell we were about to write is not well-formed XML ({exc}: "
+                                   f"{bad[:80]!r}); the workbook is unchanged") from exc
+        for xml, value in batch:
+            start = xml.index(b">") + 1 if not xml.endswith(b"/>") else len(xml)
+            attrs = xml[xml.index(b" "):start - 1] if start < len(xml) else xml[xml.index(b" "):-2]
+            inner = xml[start:xml.rindex(b"</")] if start < len(xml) else None
+            got = self.reader.value(attrs, inner)
+            if not _reads_as(value, got, self.date1904):
+                raise PatchVerifyError(f"{self.name}: a cell we were about to write, {value.value!r}, would read "
+                                       f"back as {got!r}; the workbook is unchanged")
+        self.checked += len(batch)
+
+
+def _parses(xml: bytes, ns: bytes, pfx: bytes) -> bool:
+    try:
+        expat.ParserCreate().Parse(b"<" + pfx + b"x " + ns + b">" + xml + b"</" + pfx + b"x>", True)
+        return True
+    except expat.ExpatError:
+        return False
 
 
 def _reads_as(value: Value, got: Any, date1904: bool) -> bool:

@@ -24,7 +24,7 @@ from typing import Any, Iterable, Iterator
 from gendan_xl.cellrefs import col_letter
 from gendan_xl.errors import UnusableWorkbookError
 from gendan_xl.schema import SheetSchema
-from gendan_xl.xlsx.decode import CellReader, cell_formats, col_of, rows_cells, shared_strings
+from gendan_xl.xlsx.decode import CellReader, cell_formats, checked_text, col_of, rows_cells, shared_strings
 from gendan_xl.xlsx.package import open_package, relationships
 from gendan_xl.xlsx.read import PackageSheets, _SheetFinder
 from gendan_xl.xlsx.source import WorkbookFile, entities_refused
@@ -196,31 +196,45 @@ class SheetXml:
 
 @dataclass
 class Picked:
-    """The rows of a run of XML and the values of the columns asked for: `values[col][i]` is row i's value
-    (None when empty), `formula[col]` the rows whose cell there is a formula with no value."""
+    """The rows of a run of XML and the values of the columns asked for: `value(col, i)` is row i's value
+    there (None when empty); `formula[col]` the rows whose cell there is a formula with no value."""
 
     rows: list[int]
-    values: dict[int, list[Any]]
+    values: dict[int, list[Any]]  # col → per row: the value, or for a `lazy` column the cell's XML
     formula: dict[int, set[int]]
     regular: bool  # every row and cell had its r=""; else `cells` holds each row's cells
     cells: list[dict[int, Any]] | None = None
+    lazy: frozenset[int] = frozenset()  # columns decoded only when asked for (`value`)
+    decode: Any = None
+
+    def value(self, col: int, i: int) -> Any:
+        v = self.values[col][i]
+        return v if v is None or col not in self.lazy else self.decode(v)
 
 
 class Picker:
-    """Picks the cells of `cols` out of runs of rows (see the module docstring)."""
+    """Picks the cells of `cols` out of runs of rows (see the module docstring). The cells of `lazy` columns
+    are decoded only when asked for: a column the end-of-table rules look at only when the columns before
+    it are blank (customer PO numbers, all different) costs nothing."""
 
-    def __init__(self, pfx: bytes, cols: Iterable[int], reader: CellReader):
+    def __init__(self, pfx: bytes, cols: Iterable[int], reader: CellReader, lazy: Iterable[int] = ()):
         self.pfx, self.reader = pfx, reader
         self.cols = sorted(set(cols))
+        self.lazy = frozenset(lazy) & set(self.cols)
         p = re.escape(pfx)
         self._slots = {col_letter(c).encode(): c for c in self.cols}  # the letters of a column → the column
         letters = b"|".join(sorted(self._slots, key=len, reverse=True))
-        self._cells = re.compile(rb"<" + p + rb'c r="(' + letters + rb')(\d+)"([^>]*?)(?:/>|>(.*?)</' + p + rb"c>)",
-                                 re.S) if self.cols else None
+        # a cell of one of the columns: (letters, row, the rest of the cell: attributes, content, end tag)
+        self._cells = re.compile(rb"<" + p + rb'c r="(' + letters + rb')(\d+)"((?:[^>/]|/(?!>))*+(?:/>|>[^<]*+(?:<(?!/'
+                                 + p + rb"c>)[^<]*+)*+</" + p + rb"c>))") if self.cols else None
         self._rows = re.compile(rb"<" + p + rb'row r="(\d+)"')
         self._row_open, self._row_r = b"<" + pfx + b"row", b"<" + pfx + b'row r="'
         self._c_r = b"<" + pfx + b'c r="'
         self._c_any = (b"<" + pfx + b"c ", b"<" + pfx + b"c>")
+        self._end = b"</" + pfx + b"c>"
+        self._f = b"<" + pfx + b"f"
+        self._plain = b' t="inlineStr"><' + pfx + b"is><" + pfx + b"t>"
+        self._plain_end = b"</" + pfx + b"t></" + pfx + b"is>" + self._end
         self._memo = _Memo(self._value)
 
     def pick(self, xml: bytes) -> Picked:
@@ -232,12 +246,11 @@ class Picker:
         n = len(rows)
         values = {c: [None] * n for c in self.cols}
         formula: dict[int, set[int]] = {}
-        if self._cells is None or not n:
-            return Picked(rows, values, formula, True)
-        found = self._cells.findall(xml)
+        done = Picked(rows, values, formula, True, None, self.lazy, self._memo.__getitem__)
+        found = self._cells.findall(xml) if self._cells is not None and n else None
         if not found:
-            return Picked(rows, values, formula, True)
-        letters, numbers, attrs, inners = zip(*found)
+            return done
+        letters, numbers, rests = zip(*found)
         index = dict(zip(map(b"%d".__mod__, rows), range(n)))
         try:
             where = np.fromiter(map(index.__getitem__, numbers), np.int64, len(numbers))
@@ -246,22 +259,36 @@ class Picker:
         memo = self._memo
         if len(memo) > 100_000:  # order numbers are all different: do not keep them all
             memo.clear()
-        decoded = np.fromiter(map(memo.__getitem__, zip(attrs, inners)), object, len(inners))
         slots = np.fromiter(map(self._slots.__getitem__, letters), np.int64, len(letters))
+        raw = np.array(rests, dtype=object)
+        has_f = self._f in xml
         for c in self.cols:  # each column's values put in their rows' places, in C loops
             mask = slots == c
+            at = where[mask]
             column = np.full(n, None, object)
-            column[where[mask]] = decoded[mask]
+            if c in self.lazy:
+                column[at] = raw[mask]
+            else:
+                cells = raw[mask].tolist()
+                decoded = list(map(memo.__getitem__, cells))
+                column[at] = np.array(decoded + [None], dtype=object)[:-1]  # (a trailing None keeps it 1-d)
+                if has_f and None in decoded:  # a formula with no value: flagged, not just blank
+                    f = self._f
+                    formula[c] = {rows[i] for i, v, cell in zip(at.tolist(), decoded, cells) if v is None and f in cell}
             values[c] = column.tolist()
-        empty = np.flatnonzero(np.equal(decoded, None))
-        for k in empty.tolist():
-            if b"<" + self.pfx + b"f" in inners[k]:
-                formula.setdefault(int(slots[k]), set()).add(rows[where[k]])
-        return Picked(rows, values, formula, True)
+        return done
 
-    def _value(self, key: tuple[bytes, bytes]) -> Any:
+    def _value(self, rest: bytes) -> Any:
+        """A cell's value from what follows its r="": the usual plain inline text straight away."""
+        if rest.startswith(self._plain) and rest.endswith(self._plain_end):
+            body = rest[len(self._plain):-len(self._plain_end)]
+            if not (b"<" in body or b"&" in body or b"_x" in body or b"\r" in body):
+                return checked_text(body.decode("utf-8").strip(" \t\r\n"))
         try:
-            return self.reader.value(*key)
+            if rest.endswith(b"/>") and b">" not in rest[:-2]:
+                return None
+            cut = rest.index(b">")
+            return self.reader.value(rest[:cut], rest[cut + 1:-len(self._end)])
         except (ValueError, IndexError) as exc:
             raise UnusableWorkbookError(f"a cell cannot be read ({exc})") from exc
 
