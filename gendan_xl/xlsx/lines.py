@@ -18,7 +18,7 @@ from typing import Any, Iterable, Iterator
 
 from gendan_xl.cellrefs import col_letter
 from gendan_xl.errors import MissingSheetError
-from gendan_xl.schema import TEXT, SheetSchema, header_language
+from gendan_xl.schema import SheetSchema, header_language
 from gendan_xl.sheet_data import Columns, SheetLayout
 from gendan_xl.values import is_blank, parse_date_value
 from gendan_xl.xlsx.decode import col_of
@@ -190,7 +190,7 @@ class OrdersStream(SheetLayout):
             kind = self.schema.column(f).type
             values[f], bad = type_column(raw[f], kind, date1904, anchors)
             formulas = picked.formula.get(c)
-            if formulas and kind != TEXT:
+            if formulas:  # a formula with no cached value is flagged, whatever the field's type (as read_table)
                 bad.update({k: ("no-cached-value", None) for k, v in enumerate(values[f])
                             if v is None and k not in bad and lines[k] in formulas})
             if bad:

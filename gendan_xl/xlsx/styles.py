@@ -116,10 +116,10 @@ class Styles:
         p = self.pfx
         m = self._block(name)
         if m:
-            children = m.group(2) or b""
-            count = len(_children(children, child)) + 1
+            kids = m.group(2) or b""
+            count = len(children(kids, child)) + 1
             start_tag = set_attr(b"<%s%s%s>" % (p, name, m.group(1).rstrip(b"/")), b"count", b"%d" % count)
-            new = start_tag + children + entry + b"</%s%s>" % (p, name)
+            new = start_tag + kids + entry + b"</%s%s>" % (p, name)
             self.data = data[:m.start()] + new + data[m.end():]
         else:
             new = b'<%s%s count="1">%s</%s%s>' % (p, name, entry, p, name)
@@ -150,7 +150,7 @@ class DateFormats(dict):
         return xf
 
 
-def _children(xml: bytes, child: bytes) -> list[bytes]:
+def children(xml: bytes, child: bytes) -> list[bytes]:
     """The top-level <child> elements of `xml` (an element's content): nested ones (an <xf>'s <alignment>,
     a <dxf>'s <font>) not counted."""
     out, depth = [], 0
