@@ -22,7 +22,7 @@ from gendan_xl.errors import ERROR, WARNING, Issue, Report
 from gendan_xl.messages import make_issue
 from gendan_xl.schema import CURRENCIES, STAGES, Vocabulary, fold_key, normalize_currency
 from gendan_xl.cellrefs import cell_ref
-from gendan_xl.sheet_data import Row, Table
+from gendan_xl.sheet_data import Row, SheetLayout, Table
 
 CENT = Decimal("0.01")
 MILESTONE_FIELDS = ("customer_due_date", "factory_due_date", "material_date", "production_date", "finish_date",
@@ -33,7 +33,7 @@ MILESTONE_FIELDS = ("customer_due_date", "factory_due_date", "material_date", "p
 class Context:
     """What a rule needs besides its row: the sheet, the language and the master data."""
 
-    table: Table
+    table: SheetLayout
     lang: str
     customers: set[str] | None = None  # normalized customer codes and names; None when there is no 客户 sheet
     customer_sheet: str = "客户"
@@ -41,7 +41,7 @@ class Context:
     product_sheet: str = "产品"
     currencies: tuple[str, ...] = CURRENCIES
     median_order_date: dt.date | None = None
-    seen: dict[tuple[str, str], str] = field(default_factory=dict)  # (order_no, model) → first cell
+    seen: dict[str, int] = field(default_factory=dict)  # order_no and model (folded) → the first line's row
 
     def issue(self, code: str, row: Row, field_: str, severity: str = ERROR, **params) -> Issue:
         col = self.table.schema.column(field_)
@@ -75,12 +75,14 @@ def rule_duplicate(row: Row, ctx: Context) -> Iterator[Issue]:
     order_no, model = row.values.get("order_no"), row.values.get("model")
     if not order_no:
         return
-    key = (fold_key(order_no), fold_key(model))
+    # one string and the row per line seen: a million lines' keys fit in a few hundred megabytes
+    key = f"{fold_key(order_no)}\x1f{fold_key(model)}"
     first = ctx.seen.get(key)
     if first is None:
-        ctx.seen[key] = f"{ctx.table.sheet}!{row.ref('order_no')}"
+        ctx.seen[key] = row.row
     else:
-        yield ctx.issue("duplicate-order", row, "order_no", model=model or "", other=first)
+        other = f"{ctx.table.sheet}!{cell_ref(first, row.cols['order_no'])}"
+        yield ctx.issue("duplicate-order", row, "order_no", model=model or "", other=other)
 
 
 def rule_quantity(row: Row, ctx: Context) -> Iterator[Issue]:
@@ -148,15 +150,17 @@ RULES: tuple[Rule, ...] = (rule_parse_errors, rule_missing, rule_duplicate, rule
                            rule_dates, rule_shipped, rule_master_data, rule_currency)
 
 
-def check_orders(orders: Table, *, customers: Table | None = None, products: Table | None = None,
-                 lang: str | None = None, currencies: tuple[str, ...] = CURRENCIES) -> Report:
-    """Every issue of the orders table, in row order (and rule order within a row)."""
-    lang = lang or orders.lang
-    order_dates = sorted(r.values["order_date"] for r in orders.rows if r.values.get("order_date"))
-    ctx = Context(
-        table=orders, lang=lang, currencies=currencies,
-        median_order_date=median_low(order_dates) if order_dates else None,
-    )
+def order_dates_median(dates: Iterable[dt.date | None]) -> dt.date | None:
+    """The median order date of a sheet (the lower middle one), what "far from the other orders" means."""
+    known = sorted(d for d in dates if d)
+    return median_low(known) if known else None
+
+
+def make_context(orders: SheetLayout, *, customers: Table | None = None, products: Table | None = None,
+                 lang: str | None = None, currencies: tuple[str, ...] = CURRENCIES,
+                 median_order_date: dt.date | None = None) -> Context:
+    """What the rules need besides each row: the sheet, the language, the master data, the median order date."""
+    ctx = Context(table=orders, lang=lang or orders.lang, currencies=currencies, median_order_date=median_order_date)
     if customers is not None:
         ctx.customer_sheet = customers.sheet
         ctx.customers = {fold_key(r.values.get(f)) for r in customers.rows for f in ("code", "name")
@@ -164,10 +168,23 @@ def check_orders(orders: Table, *, customers: Table | None = None, products: Tab
     if products is not None:
         ctx.product_sheet = products.sheet
         ctx.models = {fold_key(r.values.get("model")) for r in products.rows if r.values.get("model")}
-    report = Report(rows=len(orders.rows), lang=lang)
+    return ctx
+
+
+def check_row(row: Row, ctx: Context) -> Iterator[Issue]:
+    """Every issue of one row, in rule order."""
+    for rule in RULES:
+        yield from rule(row, ctx)
+
+
+def check_orders(orders: Table, *, customers: Table | None = None, products: Table | None = None,
+                 lang: str | None = None, currencies: tuple[str, ...] = CURRENCIES) -> Report:
+    """Every issue of the orders table, in row order (and rule order within a row)."""
+    ctx = make_context(orders, customers=customers, products=products, lang=lang, currencies=currencies,
+                       median_order_date=order_dates_median(r.values.get("order_date") for r in orders.rows))
+    report = Report(rows=len(orders.rows), lang=ctx.lang)
     for row in orders.rows:
-        for rule in RULES:
-            report.extend(rule(row, ctx))
+        report.extend(check_row(row, ctx))
     return report
 
 

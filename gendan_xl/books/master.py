@@ -161,11 +161,11 @@ def validate_workbook(path: str | Path, *, sheet: str | None = None, lang: str |
     report = check_orders(master.orders, customers=master.customers, products=master.products,
                           lang=lang or master.orders.lang)
     # the sheet's own findings first, then the header's, then the rows', each where its cell is
-    report.issues = sorted(master.notes + report.issues, key=_row_of)
+    report.issues = sorted(master.notes + report.issues, key=row_of)
     return report
 
 
-def _row_of(issue: Issue) -> int:
+def row_of(issue: Issue) -> int:
     digits = "".join(ch for ch in issue.cell if ch.isdigit())
     return int(digits) if digits else 0
 

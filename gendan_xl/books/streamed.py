@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import tempfile
 from pathlib import Path
 from typing import Any, Callable, Iterator, TextIO
 
 from gendan_xl import defaults, schema
-from gendan_xl.books.master import header_issues, missing_sheet_notes, read_masters, status_word_issues
-from gendan_xl.errors import Issue, MissingColumnsError
+from gendan_xl.books.master import row_of, header_issues, missing_sheet_notes, read_masters, status_word_issues
+from gendan_xl.errors import ERROR, Issue, MissingColumnsError
 from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary
 from gendan_xl.status import STATUS_FIELDS, STATUSES, Line, StatusResult, products_from_rows, status_rows
-from gendan_xl.validate import StatusWords
+from gendan_xl.sheet_data import NOTHING, Row
+from gendan_xl.validate import StatusWords, check_row, make_context, order_dates_median
+from gendan_xl.values import is_blank
 from gendan_xl.workdays import WorkCalendar, calendar_from_rows
 from gendan_xl.xlsx.lines import LineChunk, OrdersStream
 from gendan_xl.xlsx.source import DEFAULT_LIMITS, Limits, WorkbookFile
@@ -149,3 +152,74 @@ def _json_parts(doc: dict[str, Any], dumps: Callable[[Any], str]) -> tuple[str, 
     mid, end = keys[keys.index("row") + 1:keys.index("customer")], keys[keys.index("merchandiser") + 1:]
     return (", ".join(f"{dumps(k)}: {dumps(doc[k])}" for k in mid),
             ", ".join(f"{dumps(k)}: {dumps(doc[k])}" for k in end))
+
+
+# ---------------------------------------------------------------------------------------------------
+# validate --json
+
+
+def write_validation_json(source: str | Path | WorkbookFile, out: TextIO, *, sheet: str | None = None,
+                          lang: str | None = None, vocabulary: Vocabulary = DEFAULT_VOCABULARY,
+                          limits: Limits = DEFAULT_LIMITS) -> bool:
+    """`validate --json`, streamed: the document of `master.validate_workbook(...).to_dict()` — ok, rows and
+    every issue in row order — with the orders sheet read twice chunk by chunk (the median order date
+    first, which every row is held to) and the issues spooled to a temp file, never all held. Returns ok."""
+    wf = source if isinstance(source, WorkbookFile) else WorkbookFile.read(source, limits)
+    book = StreamBook(wf)
+    customers, products, _ = read_masters(book)
+    schema_ = vocabulary.orders
+    dates: list[Any] = []
+    first = book.orders(schema_, ["order_date"], sheet)
+    for chunk in first:
+        dates += filter(None, chunk.values.get("order_date", ()))
+    median = order_dates_median(dates)
+    del dates
+    orders = book.orders(schema_, schema_.fields, sheet)
+    lang = lang or orders.lang
+    ctx = make_context(orders, customers=customers, products=products, lang=lang, median_order_date=median)
+    words = StatusWords(vocabulary)
+    status_col = orders.columns.get("status")
+    dumps = json.JSONEncoder(ensure_ascii=False, default=str).encode
+    rows = errors = 0
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
+        for chunk in orders:
+            fields = list(chunk.values)
+            bad: dict[int, dict[str, str]] = {}
+            for f, found in chunk.errors.items():
+                for i, (code, _) in found.items():
+                    bad.setdefault(i, {})[f] = code
+            typed = list(zip(*(chunk.values[f] for f in fields))) if fields else [()] * len(chunk.lines)
+            raws = list(zip(*(chunk.raw[f] for f in fields))) if fields else [()] * len(chunk.lines)
+            for i, (r, vals, raw) in enumerate(zip(chunk.lines, typed, raws)):
+                row = Row(row=r, values=dict(zip(fields, vals)),
+                          raw={f: v for f, v in zip(fields, raw) if not is_blank(v)},
+                          errors=bad.get(i, NOTHING), cols=orders.columns)
+                for issue in check_row(row, ctx):
+                    errors += issue.severity == ERROR
+                    spool.write(f"{r}\t{dumps(issue.to_dict())}\n")
+            if status_col is not None:
+                words.add_column(chunk.lines, chunk.raw["status"], status_col)
+            rows += len(chunk.lines)
+        notes = header_issues(orders, lang)
+        if status_col is not None:
+            notes += status_word_issues(book, orders, words, lang)[0]
+        notes += missing_sheet_notes(orders, customers, products, lang)
+        notes.sort(key=row_of)  # stable: at the same row, the sheet's notes come before the rows' issues
+        errors += sum(i.severity == ERROR for i in notes)
+        ok = not errors
+        out.write('{"ok": %s, "rows": %d, "issues": [' % ("true" if ok else "false", rows))
+        spool.seek(0)
+        sep = "\n"
+        k = 0
+        for line in spool:
+            r, _, doc = line.partition("\t")
+            while k < len(notes) and row_of(notes[k]) <= int(r):
+                out.write(sep + dumps(notes[k].to_dict()))
+                sep, k = ",\n", k + 1
+            out.write(sep + doc.rstrip("\n"))
+            sep = ",\n"
+        for note in notes[k:]:
+            out.write(sep + dumps(note.to_dict()))
+            sep = ",\n"
+        out.write("\n]}\n")
+    return ok

@@ -41,6 +41,7 @@ class LineChunk:
     errors: dict[str, dict[int, tuple[str, Any]]]  # field → {line index: (code, raw value)}
     marked: list[int] = field(default_factory=list)  # rows that are no line, with a watched column filled
     final: bool = False  # nothing follows
+    raw: dict[str, list[Any]] = field(default_factory=dict)  # field → the cells' values before typing
 
 
 class OrdersStream(SheetLayout):
@@ -179,7 +180,7 @@ class OrdersStream(SheetLayout):
                final: bool) -> LineChunk:
         idx = [i for i, k in enumerate(kinds) if k is DATA]
         lines = [picked.rows[i] for i in idx]
-        raw = {f: [picked.values[c][i] for i in idx] for f, c in cols.items()}
+        raw = {f: [picked.value(c, i) for i in idx] for f, c in cols.items()}
         date1904 = self.book.date1904
         anchors = None
         if self.year_anchor:
@@ -196,7 +197,7 @@ class OrdersStream(SheetLayout):
             if bad:
                 errors[f] = bad
         last = picked.rows[len(kinds) - 1] if kinds else 0
-        return LineChunk(xml, last, lines, values, errors, marked, final)
+        return LineChunk(xml, last, lines, values, errors, marked, final, raw)
 
     def _track_width(self, picked: Picked, xml: bytes, beyond: re.Pattern[bytes]) -> None:
         if picked.cells is not None:

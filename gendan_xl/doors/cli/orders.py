@@ -67,8 +67,20 @@ def _validate_setup(p: argparse.ArgumentParser) -> None:
 def cmd_validate(args: argparse.Namespace) -> int:
     from gendan_xl.books.issues_report import write_issues_xlsx
     from gendan_xl.books.master import validate_workbook
+    from gendan_xl.books.streamed import write_validation_json
 
     worst = EXIT_OK
+    if args.json and not args.report:  # streamed: a million lines' issues are written, never all held
+        print("[" if len(args.path) > 1 else "", end="")
+        for k, path in enumerate(args.path):
+            settings = settings_for(args, path)
+            if k:
+                print(",")
+            ok = write_validation_json(path, sys.stdout, sheet=args.sheet, lang=args.lang,
+                                       vocabulary=settings.vocabulary, limits=settings.limits)
+            worst = worst if ok else EXIT_ISSUES
+        print("]" if len(args.path) > 1 else "", end="")
+        return worst
     docs = []
     for path in args.path:
         report = validate_workbook(path, sheet=args.sheet, lang=args.lang,
