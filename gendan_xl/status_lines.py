@@ -187,6 +187,18 @@ class Line:
         }
 
 
+URGENT = ("overdue", "at_risk")
+
+
+def urgency(line: Line) -> tuple:
+    """How urgent an urgent line is, most first: overdue ones by days late, then at-risk ones by slack,
+    then by due date; the row last."""
+    if line.status == "overdue":
+        return (0, -(line.days_late or 0), line.row)
+    slack = line.slack_workdays if line.slack_workdays is not None else 10**9
+    return (1, slack, line.due_date or _dt.date.max, line.row)
+
+
 def _iso(d: _dt.date | None) -> str | None:
     return d.isoformat() if d is not None else None
 
@@ -227,13 +239,7 @@ class StatusResult:
     @property
     def urgent(self) -> list[Line]:
         """Overdue lines (most days late first), then at-risk ones (least slack, then earliest due)."""
-        overdue = sorted((x for x in self.lines if x.status == "overdue"),
-                         key=lambda x: (-(x.days_late or 0), x.row))
-        far = _dt.date.max
-        at_risk = sorted((x for x in self.lines if x.status == "at_risk"),
-                         key=lambda x: (x.slack_workdays if x.slack_workdays is not None else 10**9,
-                                        x.due_date or far, x.row))
-        return overdue + at_risk
+        return sorted((x for x in self.lines if x.status in URGENT), key=urgency)
 
     def calendar_issues(self, lang: str = "zh", sheet: str = schema.CALENDAR.zh) -> list[Issue]:
         """`calendar-unverified` warnings, one per year the figures relied on without official data."""

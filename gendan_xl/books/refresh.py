@@ -261,7 +261,7 @@ def refresh_workbook(path: str | Path, *, today: dt.date, now: dt.datetime, shee
                      lang: str | None = None, warning_days: int = defaults.WARNING_DAYS,
                      weekly: str = defaults.WEEKLY, due: str = defaults.DUE, backups: int = defaults.BACKUPS,
                      vocabulary: Vocabulary = DEFAULT_VOCABULARY, limits: Limits = DEFAULT_LIMITS,
-                     force: bool = False, keep_lines: bool = False,
+                     force: bool = False, keep_lines: bool = False, most_urgent: int | None = None,
                      before_replace: Callable[[], Any] | None = None) -> RefreshResult:
     """Compute the status and write it into the workbook (or its sidecar while it is open), in one pass
     over the orders sheet (books/refresh_pass.py).
@@ -273,7 +273,7 @@ def refresh_workbook(path: str | Path, *, today: dt.date, now: dt.datetime, shee
     under the refresh). A link is resolved once: the file it points to is the one replaced, in its folder,
     with its permissions. A read-only workbook is refused, and a signed one unless `force` (the signature
     is then gone, and a warning says so). `keep_lines` keeps every line's status in the result, not only
-    the urgent ones."""
+    the urgent ones; `most_urgent` keeps at most that many of those, the most urgent."""
     from gendan_xl.books.refresh_pass import refresh_pass  # the pass builds on the plan above
 
     wf = WorkbookFile.read(path, limits)
@@ -289,7 +289,7 @@ def refresh_workbook(path: str | Path, *, today: dt.date, now: dt.datetime, shee
     lock = is_open(target)  # before computing, and again before the replace
     out = sidecar_path(target) if lock is not None else target
     done = refresh_pass(wf, out, today=today, now=now, sheet=sheet, lang=lang, warning_days=warning_days,
-                        weekly=weekly, due=due, vocabulary=vocabulary, keep_lines=keep_lines)
+                        weekly=weekly, due=due, vocabulary=vocabulary, keep_lines=keep_lines, most=most_urgent)
     lang = done.lang
     if wf.signed:
         notes.append(make_issue("signature-removed", WARNING, done.orders.sheet, "", None, lang))

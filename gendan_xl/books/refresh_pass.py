@@ -51,12 +51,13 @@ class Pass:
 def refresh_pass(wf: WorkbookFile, out: Path, *, today: dt.date, now: dt.datetime, sheet: str | None = None,
                  lang: str | None = None, warning_days: int = defaults.WARNING_DAYS, weekly: str = defaults.WEEKLY,
                  due: str = defaults.DUE, vocabulary: Vocabulary = DEFAULT_VOCABULARY,
-                 keep_lines: bool = False) -> Pass:
+                 keep_lines: bool = False, most: int | None = None) -> Pass:
     """The refreshed package of `wf`, to go to `out` (the workbook or its sidecar), checked; not committed."""
     width = None
     while True:
         run = OrdersRun(wf, today=today, sheet=sheet, lang=lang, warning_days=warning_days, weekly=weekly,
-                        due=due, vocabulary=vocabulary, keep=(lambda line: True) if keep_lines else None)
+                        due=due, vocabulary=vocabulary, keep=(lambda line: True) if keep_lines else None,
+                        most=None if keep_lines else most)
         try:
             done, true_width = _one_pass(run, out, now=now, lang=lang, width=width)
         except Exception as exc:
@@ -99,7 +100,7 @@ def _one_pass(run: OrdersRun, out: Path, *, now: dt.datetime, lang: str | None,
                 seq[row - done_to - 1] = line
             rows.extend({c: values.column(c, done_to + 1, column_values(key, seq, lang, when)) for c, key in cols})
             done_to = end
-        rewrite.feed(chunk.xml)
+        rewrite.feed(chunk.xml, forget=True)
     new = rewrite.finish()
     done = Pass(new, patch, run.result(), orders, run.issues(), lang, placed, colours)
     if new_cols and width is None and orders.width > guess:

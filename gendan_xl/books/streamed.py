@@ -20,6 +20,7 @@ from gendan_xl.books.master import row_of, header_issues, missing_sheet_notes, r
 from gendan_xl.errors import ERROR, Issue, MissingColumnsError
 from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary
 from gendan_xl.status import STATUS_FIELDS, STATUSES, Line, StatusResult, products_from_rows, status_rows
+from gendan_xl.status_lines import URGENT, urgency
 from gendan_xl.sheet_data import NOTHING, Row
 from gendan_xl.validate import StatusWords, check_row, make_context, order_dates_median
 from gendan_xl.values import is_blank
@@ -28,17 +29,17 @@ from gendan_xl.xlsx.lines import LineChunk, OrdersStream
 from gendan_xl.xlsx.source import DEFAULT_LIMITS, Limits, WorkbookFile
 from gendan_xl.xlsx.stream import StreamBook
 
-URGENT = ("overdue", "at_risk")
-
 
 class OrdersRun:
     """A workbook file's orders and their status on `today`, chunk by chunk (iterate once). `keep` says
-    which lines to keep for `result()`: urgent ones (the default), all (`lambda line: True`) or none."""
+    which lines to keep for `result()`: urgent ones (the default), all (`lambda line: True`) or none;
+    `most` keeps at most that many of them, the most urgent (a terminal shows a hundred)."""
 
     def __init__(self, source: str | Path | WorkbookFile, *, today: dt.date, sheet: str | None = None,
                  lang: str | None = None, warning_days: int = defaults.WARNING_DAYS, weekly: str = defaults.WEEKLY,
                  due: str = defaults.DUE, vocabulary: Vocabulary = DEFAULT_VOCABULARY,
-                 limits: Limits = DEFAULT_LIMITS, keep: Callable[[Line], bool] | None = None):
+                 limits: Limits = DEFAULT_LIMITS, keep: Callable[[Line], bool] | None = None,
+                 most: int | None = None):
         self.wf = source if isinstance(source, WorkbookFile) else WorkbookFile.read(source, limits)
         self.book = StreamBook(self.wf)
         self.customers, self.products, self.calendar_sheet = read_masters(self.book)
@@ -57,6 +58,7 @@ class OrdersRun:
         self.lead_times = products_from_rows(self.products.rows) if self.products is not None else {}
         self.notes = header_issues(orders, self.lang)
         self.keep = keep if keep is not None else (lambda line: line.status in URGENT)
+        self.most = most
         self.words = StatusWords(vocabulary)
         self.counts = dict.fromkeys(STATUSES, 0)
         self.years: set[int] = set()
@@ -84,6 +86,9 @@ class OrdersRun:
             self.years |= result.years
             self.total += result.line_count
             self.kept += result.lines
+            if self.most is not None and len(self.kept) > self.most:
+                self.kept.sort(key=urgency)
+                del self.kept[self.most:]
             yield chunk, shared, result
 
     def run(self) -> "OrdersRun":

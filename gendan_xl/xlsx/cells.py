@@ -150,6 +150,8 @@ class Rows:
         self.lo = max((first for _, first, _ in self.blocks), default=0)
         self.hi = min((first + len(values) for _, first, values in self.blocks), default=0)
         self.targets = self._targets()
+        self._box: list[tuple[int, int]] = []  # corners of values released or noted (see `release`)
+        self._head: int | None = None
 
     def _targets(self) -> array:
         """Every row that gets a cell, ascending; an array, not a list of a million int objects."""
@@ -185,6 +187,37 @@ class Rows:
         assert self.hi == lo + n
         self.targets.extend(range(lo, self.hi))
 
+    def release(self, row: int) -> None:
+        """Forget the blocks' values above `row` (written already): a million-line refresh holds a chunk's
+        values, not the sheet's. What they spanned is kept for `bbox`."""
+        if self._head is None and self.blocks:
+            # the blocks' first row (a header) stays: the sheet's autofilter, read at its end, looks at it
+            self._head = self.blocks[0][1]
+            cells = [(c, values[0]) for c, first, values in self.blocks if first == self._head and values]
+            self.explicit[self._head] = sorted(self.explicit.get(self._head, []) + cells, key=_by_col)
+        blocks = []
+        for col, first, values in self.blocks:
+            if row > first:
+                cut = min(row - first, len(values))
+                self._note_box(first, {col: values[:cut]})
+                values = values[cut:]
+                first += cut
+            blocks.append((col, first, values))
+        self.blocks = blocks
+        self.offsets = [(first, values) for _, first, values in blocks]
+        self.lo = max((first for _, first, _ in blocks), default=0)
+
+    def _note_box(self, first: int, columns: Mapping[int, list[Value]]) -> None:
+        for col, values in columns.items():
+            top = next((i for i, v in enumerate(values) if v.kind != CLEAR), None)
+            if top is not None:
+                bottom = next(i for i in range(len(values) - 1, -1, -1) if values[i].kind != CLEAR)
+                self._box.append((first + top, col))
+                self._box.append((first + bottom, col))
+        if len(self._box) > 64:  # keep only the corners
+            rows, cols = [b[0] for b in self._box], [b[1] for b in self._box]
+            self._box = [(min(rows), min(cols)), (max(rows), max(cols))]
+
     def block_row(self, row: int) -> list[Value] | None:
         """The blocks' values for `row` in column order, when that is all the row gets; else None."""
         if self.lo <= row < self.hi and row not in self.explicit:
@@ -204,7 +237,7 @@ class Rows:
 
     def bbox(self) -> tuple[int, int, int, int] | None:
         """Rows and columns spanned by cells that get a value (cleared cells do not count)."""
-        boxes = [(r, c) for r, cells in self.explicit.items() for c, v in cells if v.kind != CLEAR]
+        boxes = [(r, c) for r, cells in self.explicit.items() for c, v in cells if v.kind != CLEAR] + self._box
         for col, first, values in self.blocks:
             top = next((i for i, v in enumerate(values) if v.kind != CLEAR), None)
             if top is not None:

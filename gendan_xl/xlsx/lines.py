@@ -16,13 +16,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
-from gendan_xl.cellrefs import col_letter
 from gendan_xl.errors import MissingSheetError
 from gendan_xl.schema import SheetSchema, header_language
 from gendan_xl.sheet_data import Columns, SheetLayout
 from gendan_xl.values import is_blank, parse_date_value
 from gendan_xl.xlsx.decode import col_of
 from gendan_xl.xlsx.read import type_column
+from gendan_xl.xlsx.row_cells import right_of
 from gendan_xl.xlsx.stream import HOLD, Picked, Picker, SheetXml, StreamBook, grid, row_cells_with_formulas
 from gendan_xl.xlsx.table import DATA, END, HEADER_SEARCH_ROWS, DataEnd, locate_table
 from gendan_xl.xlsx.validations import MAX_TAIL
@@ -242,14 +242,6 @@ def _row_start(xml: bytes, k: int, pfx: bytes) -> int:
 
 def _at_or_right_of(col: int, pfx: bytes) -> re.Pattern[bytes]:
     """A cell in column `col` or right of it, by its r="": (column, attributes, content)."""
-    letters = col_letter(col)
-    k = len(letters)
-    alts = [letters]
-    for i, ch in enumerate(letters):
-        if ch != "Z":
-            alts.append(letters[:i] + f"[{chr(ord(ch) + 1)}-Z]" + "[A-Z]" * (k - i - 1))
-    if k < 3:
-        alts.append(f"[A-Z]{{{k + 1},3}}")
+    start = right_of(col, pfx).pattern
     p = re.escape(pfx)
-    return re.compile(rb"<" + p + rb'c r="((?:' + "|".join(alts).encode() + rb'))\d+"([^>]*?)(?:/>|>(.*?)</' + p
-                      + rb"c>)", re.S)
+    return re.compile(start[:-2] + rb'\d+"([^>]*?)(?:/>|>(.*?)</' + p + rb"c>)", re.S)

@@ -130,9 +130,15 @@ class SheetRewrite:
             self._csize += len(z)
             self._spool.write(z)
 
-    def feed(self, rows_xml: bytes) -> None:
-        """The next whole rows of the sheet; `rows` must hold their cells by now."""
+    def feed(self, rows_xml: bytes, *, forget: bool = False) -> None:
+        """The next whole rows of the sheet; `rows` must hold their cells by now. With `forget`, what was
+        made for them (their values, cell templates) is let go once they are written: a refresh's reasons
+        are nearly all different, and a million of them would otherwise pile up."""
         self._put(self.patcher.feed(rows_xml))
+        if forget:
+            self.rows.release(self.patcher.last_row + 1)
+            self.values.memo.clear()
+            self.patcher.forget()
 
     def finish(self) -> AtomicFile:
         """The rest of the sheet (its tail), then the new package in a temp file beside the destination,

@@ -38,7 +38,9 @@ class RowBatch(CellWriter):
             return -1
         start = cut = m.end()
         xml = self.batch_xml[i]
-        if stop > start:
+        if stop > start and self.open_right:  # (else: no cell of ours nor right of ours in this run of rows)
+            cut = stop
+        elif stop > start:
             if data.find(b"extLst", start, stop) >= 0:
                 return -1
             # a re-run: the row holds the first of the new cells already

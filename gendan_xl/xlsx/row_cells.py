@@ -10,11 +10,24 @@ from typing import Any
 
 from gendan_xl.xlsx.cells import CLEAR, DATE, DATETIME, TATTR, Rows, Value, tag_attrs, text_inner
 from gendan_xl.xlsx.condformat import CFRule
-from gendan_xl.cellrefs import col_bytes, parse_range
+from gendan_xl.cellrefs import col_bytes, col_letter, parse_range
 from gendan_xl.xlsx.result import PatchResult
 from gendan_xl.xlsx.soundness import Templates
 from gendan_xl.xlsx.styles import DateFormats, Styles
 from gendan_xl.xlsx.tables import TablePart
+
+
+def right_of(col: int, pfx: bytes) -> re.Pattern[bytes]:
+    """The start of a cell in column `col` or right of it, by its r=""."""
+    letters = col_letter(col)
+    k = len(letters)
+    alts = [letters]
+    for i, ch in enumerate(letters):
+        if ch != "Z":
+            alts.append(letters[:i] + f"[{chr(ord(ch) + 1)}-Z]" + "[A-Z]" * (k - i - 1))
+    if k < 3:
+        alts.append(f"[A-Z]{{{k + 1},3}}")
+    return re.compile(b"<" + re.escape(pfx) + b'c r="(' + "|".join(alts).encode() + rb")\d")
 
 
 class CellFormats(dict):
@@ -46,6 +59,7 @@ class CellWriter:
         self.cf_rules = cf_rules
         self.date_xfs = date_xfs
         self.checks = templates  # every distinct cell we write is checked once (soundness.Templates)
+        self.open_right = False  # see rows.SheetPatcher._rows
         self.head_xml = b""
         self.by_row = by_row
         self.targets = by_row.targets
@@ -68,6 +82,12 @@ class CellWriter:
         self.pfx = b""
         self.touched: tuple[int, int, int, int] | None = None  # bbox of the cells we put a value in
 
+    def forget(self) -> None:
+        """Let the cell templates made so far go (they are made again when needed)."""
+        self.templates.clear()
+        self.cell_formats, self.skeleton_formats, self.batch_xml, self.batch_skeleton = None, [], [], None
+        self.batch_start = 0
+
     # -- compile the patterns once the prefix is known
     def _compile(self, pfx: bytes) -> None:
         p = re.escape(pfx)
@@ -89,6 +109,7 @@ class CellWriter:
             + rb'(?:t|t xml:space="preserve")>[^<]*</' + p + rb"t></" + p + rb"is>)</" + p + rb"c>))*\s*")
         self.cell_end = b"</" + pfx + b"c>"
         self.cell_open = b"<" + pfx + b"c"
+        self._right = right_of(self.by_row.cols[0], pfx) if self.by_row.cols else None
         self.cell_r = b'<%sc r="' % pfx
         self.row_open = b"<" + pfx + b"row"
         self.f_open = b"<" + pfx + b"f"

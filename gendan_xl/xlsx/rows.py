@@ -147,6 +147,10 @@ class SheetPatcher(RowMerge, RowBatch):
             self._note_arrays(data)
             return data
         self._note_arrays(data)
+        # On a first run, no row of a run of rows has a cell where ours go or right of them: seen once for the
+        # run (one search), each row's new cells then simply go before its end tag.
+        self.open_right = self._right is not None and b"extLst" not in data and \
+            data.count(self.cell_open) == data.count(self.cell_r) and self._right.search(data) is None
         out: list[bytes] = []
         pos = 0
         targets, n = self.targets, len(self.targets)

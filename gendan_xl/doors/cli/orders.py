@@ -141,12 +141,13 @@ def print_status(result, name: str, lang: str) -> None:
     from gendan_xl.status import STATUS_LABELS
 
     urgent = result.urgent
+    total = result.counts["overdue"] + result.counts["at_risk"]  # the result may keep only the most urgent
     if urgent:
         print_table(STATUS_TABLE[lang], [
             (x.row, x.order_no, x.customer, x.model, x.due_date, x.label(lang), x.days_late, x.slack_workdays,
              x.next_milestone_label(lang), x.reason(lang)) for x in urgent[:URGENT_SHOWN]], max_width=70)
-        if len(urgent) > URGENT_SHOWN:
-            print(MORE_LINES[lang].format(n=len(urgent) - URGENT_SHOWN))
+        if total > URGENT_SHOWN:
+            print(MORE_LINES[lang].format(n=total - URGENT_SHOWN))
         print()
     counts = "，".join if lang == "zh" else ", ".join
     parts = [f"{STATUS_LABELS[k][0 if lang == 'zh' else 1]} {v}" for k, v in result.counts.items() if v]
@@ -162,7 +163,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     # the orders stream by: with --json no line is kept (each is written as it comes), else the urgent ones
     run = OrdersRun(args.path, today=args.today or dt.date.today(), sheet=args.sheet, lang=args.lang,
                     vocabulary=settings.vocabulary, limits=settings.limits, **calendar_options(args, settings),
-                    keep=(lambda line: False) if args.json else None)
+                    keep=(lambda line: False) if args.json else None, most=URGENT_SHOWN)
     if args.json:
         write_status_json(run, sys.stdout)
     else:
@@ -209,7 +210,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
                               sheet=args.sheet, lang=args.lang, **calendar_options(args, settings),
                               vocabulary=settings.vocabulary, limits=settings.limits, force=args.force,
                               backups=settings.backups if args.backups is None else args.backups,
-                              keep_lines=args.json)
+                              keep_lines=args.json, most_urgent=None if args.json else URGENT_SHOWN)
     lang = result.lang
     if result.changed:
         note("warning: " + CHANGED_NOTE[lang].format(name=args.path.name, out=result.written))
