@@ -90,6 +90,9 @@ def damaged(name: str, exc: BaseException) -> GendanError:
     return PatchError(f"{name}: {exc}; the workbook is unchanged")
 
 
+_KEEP = 50_000  # distinct values (and their cell templates) kept between runs of rows: labels, days, dates
+
+
 class SheetRewrite:
     """A new version of the workbook in `wf` (`source.WorkbookFile`) with worksheet `sheet_name` rewritten
     as its rows stream through (`feed`): the cells of `rows` (cells.Rows, which may grow as rows come:
@@ -137,8 +140,9 @@ class SheetRewrite:
         self._put(self.patcher.feed(rows_xml))
         if forget:
             self.rows.release(self.patcher.last_row + 1)
-            self.values.memo.clear()
-            self.patcher.forget()
+            if len(self.values.memo) > _KEEP or self.patcher.cached() > _KEEP:
+                self.values.memo.clear()
+                self.patcher.forget()
 
     def finish(self) -> AtomicFile:
         """The rest of the sheet (its tail), then the new package in a temp file beside the destination,

@@ -82,6 +82,10 @@ class CellWriter:
         self.pfx = b""
         self.touched: tuple[int, int, int, int] | None = None  # bbox of the cells we put a value in
 
+    def cached(self) -> int:
+        """How many cell templates are kept."""
+        return len(self.templates) + sum(map(len, self.cell_formats or ()))
+
     def forget(self) -> None:
         """Let the cell templates made so far go (they are made again when needed)."""
         self.templates.clear()
