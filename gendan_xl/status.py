@@ -75,7 +75,6 @@ from __future__ import annotations
 import datetime as _dt
 import gc
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -84,67 +83,14 @@ from gendan_xl.orders import Order
 from gendan_xl.schema import DEFAULT_VOCABULARY, STAGES, Vocabulary, fold_key, is_cancel_flag
 from gendan_xl.workdays import WorkCalendar, years_of
 
+from gendan_xl.lead_times import LeadTimes, as_int as _int, products_from_rows  # noqa: F401
 from gendan_xl.status_lines import (ACTUAL_FIELDS, DUE_BASES, DUE_LABELS, MILESTONE_LABELS,  # noqa: F401
                                     MILESTONE_STATES, MILESTONES, REASONS, STATUS_LABELS, STATUSES, Line,
                                     StatusResult, _CHECKED_MILESTONES)
 
 _SANE_YEARS = (1900, 2199)
-_QTY_LIMIT = 10**15
 _EPOCH_ORDINAL = _dt.date(1970, 1, 1).toordinal()
 _NAT = np.datetime64("NaT").astype(np.int64)  # a due date outside these is a typo, not a plan
-
-
-@dataclass(frozen=True)
-class LeadTimes:
-    """A product's standard lead time per step, in working days."""
-
-    material: int = 0
-    production: int = 0
-    inspection: int = 0
-    packing: int = 0
-    shipping: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.material + self.production + self.inspection + self.packing + self.shipping
-
-    @classmethod
-    def from_values(cls, values: Mapping[str, Any]) -> "LeadTimes | None":
-        """From a product row's values ({material_days, production_days, …}). Blank days count as 0;
-        None when every one is blank (the product has no lead times at all). Negative days count as 0."""
-        names = ("material", "production", "inspection", "packing", "shipping")
-        raw = [values.get(f"{n}_days") for n in names]
-        if all(_int(v) is None for v in raw):
-            return None
-        return cls(*(max(0, _int(v) or 0) for v in raw))
-
-
-def products_from_rows(rows: Iterable[Any]) -> dict[str, LeadTimes | None]:
-    """{model: LeadTimes} from the products sheet's rows (the first row of a model wins)."""
-    out: dict[str, LeadTimes | None] = {}
-    for row in rows:
-        model = row.values.get("model")
-        if model not in (None, "") and str(model) not in out:
-            out[str(model)] = LeadTimes.from_values(row.values)
-    return out
-
-
-
-
-
-
-def _int(v: Any) -> int | None:
-    """A quantity as an int (None when blank or not a number), clamped to ±10^15 so it fits numpy."""
-    if v is None or isinstance(v, bool):
-        return None
-    if isinstance(v, (float, Decimal)):
-        try:
-            v = int(v)
-        except (ValueError, OverflowError):
-            return None
-    if isinstance(v, int):
-        return max(-_QTY_LIMIT, min(_QTY_LIMIT, v))
-    return None
 
 
 def _date(v: Any) -> _dt.date | None:

@@ -119,3 +119,18 @@ def test_the_settings_beside_the_workbook_win_over_the_current_folder(tmp_path):
     assert load_settings(env={}, cwd=here, workbook=tmp_path / "orders.xlsx").weekly == "mon-fri"
     assert load_settings(env={"GENDAN_CONFIG": str(here / "gendan.toml")}, cwd=there,
                          workbook=there / "orders.xlsx").weekly == "mon-fri"  # the variable still wins
+
+
+def test_limits_are_read_and_checked(tmp_path):
+    from gendan_xl.xlsx.source import DEFAULT_LIMITS
+
+    assert load_settings(env={}, cwd=tmp_path).limits == DEFAULT_LIMITS
+    write(tmp_path, "[limits]\nmax_part_mb = 512\nmax_ratio = 50\n")
+    limits = load_settings(env={}, cwd=tmp_path).limits
+    assert (limits.max_part_mb, limits.max_ratio, limits.ratio_from_mb) == (512, 50, DEFAULT_LIMITS.ratio_from_mb)
+    write(tmp_path, "[limits]\nmax_ratio = 0\n")
+    with pytest.raises(ConfigError, match=r"\[limits\]"):
+        load_settings(env={}, cwd=tmp_path)
+    write(tmp_path, "[limits]\nmax_size = 5\n")
+    with pytest.raises(ConfigError, match="unknown key max_size"):
+        load_settings(env={}, cwd=tmp_path)

@@ -356,35 +356,6 @@ def col_of(letters: bytes) -> int:
     return n - 1
 
 
-def row_cells(content: bytes, row: int, reader: CellReader) -> Iterator[tuple[int, int, Any]]:
-    """(row, column, value) of each cell with a value in one <row>'s content; `row` is the row's own number,
-    for cells without r="" (a cell without r="" takes the column after the cell before it)."""
-    col = -1
-    pos = 0
-    while True:
-        m = _CELL.search(content, pos)
-        if m is None:
-            return
-        pfx = m.group(1) or b""
-        attrs = m.group(2)
-        rm = _R.search(attrs)
-        if rm:
-            r, col = int(rm.group(2)), col_of(rm.group(1))
-        else:
-            r, col = row, col + 1
-        if m.group(3):
-            pos = m.end()
-            continue
-        close = b"</" + pfx + b"c>"
-        end = content.find(close, m.end())
-        if end < 0:
-            raise ValueError(f"unclosed cell in row {row}")
-        value = reader.value(attrs, content[m.end():end])
-        pos = end + len(close)
-        if value is not None:
-            yield r, col, value
-
-
 def sheet_cells(xml: bytes, reader: CellReader) -> Iterator[tuple[int, int, Any]]:
     """(row, column, value) of every cell with a value in a worksheet's <sheetData>, in document order. Rows
     count from 1; a row without r="" follows the one before it."""
@@ -400,21 +371,52 @@ def sheet_cells(xml: bytes, reader: CellReader) -> Iterator[tuple[int, int, Any]
 
 def rows_cells(data: bytes, pos: int, stop: int, reader: CellReader, row: int = 1) -> Iterator[tuple[int, int, Any]]:
     """`sheet_cells` for the rows in data[pos:stop]; `row` is the number a first row without r="" takes."""
+    return ((r, c, v) for r, c, v, _ in every_cell(data, reader, pos, stop, row) if c >= 0 and v is not None)
+
+
+def every_cell(data: bytes, reader: CellReader, pos: int = 0, stop: int | None = None,
+               row: int = 1) -> Iterator[tuple[int, int, Any, bool]]:
+    """(row, column, value, holds a formula) of every cell in the rows of data[pos:stop], empty ones too
+    (value None), and (row, -1, None, False) where each row starts, so that a row without cells is seen.
+    A row without r="" follows the one before it (`row` for the first); a cell without r="" takes the column
+    after the cell before it; a <row/> does not count (python-calamine's rules)."""
+    stop = len(data) if stop is None else stop
+    row -= 1
     while True:
         m = _ROW.search(data, pos, stop)
         if m is None:
             return
         pfx = m.group(1) or b""
         rm = _ROW_R.search(m.group(2))
-        if rm:
-            row = int(rm.group(1))
+        row = int(rm.group(1)) if rm else row + 1
         if m.group(3):  # <row/>: python-calamine does not count it
             pos = m.end()
+            yield row, -1, None, False
+            row -= 0 if rm else 1
             continue
         close = b"</" + pfx + b"row>"
         end = data.find(close, m.end(), stop)
         if end < 0:
             raise ValueError(f"unclosed row {row}")
-        yield from row_cells(data[m.end():end], row, reader)
+        yield row, -1, None, False
+        content = data[m.end():end]
         pos = end + len(close)
-        row += 1
+        col, cpos, f_open = -1, 0, b"<" + pfx + b"f"
+        while True:
+            c = _CELL.search(content, cpos)
+            if c is None:
+                break
+            attrs = c.group(2)
+            cm = _R.search(attrs)
+            r, col = (int(cm.group(2)), col_of(cm.group(1))) if cm else (row, col + 1)
+            if c.group(3):
+                cpos = c.end()
+                yield r, col, None, False
+                continue
+            cclose = b"</" + (c.group(1) or b"") + b"c>"
+            cend = content.find(cclose, c.end())
+            if cend < 0:
+                raise ValueError(f"unclosed cell in row {row}")
+            inner = content[c.end():cend]
+            cpos = cend + len(cclose)
+            yield r, col, reader.value(attrs, inner), f_open in inner

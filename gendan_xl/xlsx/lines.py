@@ -58,7 +58,7 @@ class OrdersStream(SheetLayout):
         self.xml = SheetXml(book.wf.inflate(part), book.name, part)
         self._pieces = self.xml.rows()
         head_xml, rest = self._head()
-        head_rows = grid((r, c, v) for r, c, v, _ in row_cells_with_formulas(head_xml, self.xml.pfx, book.reader)
+        head_rows = grid((r, c, v) for r, c, v, _ in row_cells_with_formulas(head_xml, book.reader)
                          if c >= 0 and v is not None)[:HEADER_SEARCH_ROWS]
         found = locate_table(head_rows, schema, book.name, name)
         columns, headers = found.match.columns, found.headers
@@ -169,11 +169,12 @@ class OrdersStream(SheetLayout):
         return ends.kind(row, width)
 
     def _row_cells(self, xml: bytes, row: int) -> dict[int, Any]:
+        """Every cell of one row of a regular run of rows (each row has its r="")."""
+        close = b"</" + self.xml.pfx + b"row>"
         start = xml.find(b"<" + self.xml.pfx + b'row r="%d"' % row)
-        end = xml.find(b"</" + self.xml.pfx + b"row>", start)
-        end = len(xml) if end < 0 else end + 1
-        return {c: v for _, c, v, _ in row_cells_with_formulas(xml[start:end] + b"</" + self.xml.pfx + b"row>",
-                                                              self.xml.pfx, self.book.reader)
+        end = xml.find(close, start)
+        end = len(xml) if end < 0 else end + len(close)
+        return {c: v for _, c, v, _ in row_cells_with_formulas(xml[start:end], self.book.reader)
                 if c >= 0 and v is not None}
 
     def _chunk(self, xml: bytes, picked: Picked, kinds: list[str | None], marked: list[int], cols: dict[str, int],

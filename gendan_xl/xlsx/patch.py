@@ -216,7 +216,8 @@ class _Bytes:
 
 
 def _crc_combine(crc1: int, crc2: int, len2: int) -> int:
-    """CRC-32 of A + B from crc(A), crc(B) and len(B) (zlib's crc32_combine), for a zlib without it."""
+    """CRC-32 of A + B from crc(A), crc(B) and len(B): zlib's crc32_combine, for a zlib without it (ISA-L,
+    our dependency, has it). crc(A) is carried through len(B) zero bytes by squaring the CRC's matrix."""
     def times(mat: list[int], vec: int) -> int:
         out, i = 0, 0
         while vec:
@@ -226,27 +227,14 @@ def _crc_combine(crc1: int, crc2: int, len2: int) -> int:
             i += 1
         return out
 
-    def square(mat: list[int]) -> list[int]:
-        return [times(mat, mat[n]) for n in range(32)]
-
-    if len2 <= 0:
-        return crc1
-    odd = [0xEDB88320] + [1 << n for n in range(31)]
-    even = square(odd)
-    odd = square(even)
-    while True:
-        even = square(odd)
+    mat = [0xEDB88320] + [1 << n for n in range(31)]  # one zero bit
+    for _ in range(3):  # one zero byte: 8 bits = three squarings
+        mat = [times(mat, mat[n]) for n in range(32)]
+    while len2:
         if len2 & 1:
-            crc1 = times(even, crc1)
+            crc1 = times(mat, crc1)
         len2 >>= 1
-        if not len2:
-            break
-        odd = square(even)
-        if len2 & 1:
-            crc1 = times(odd, crc1)
-        len2 >>= 1
-        if not len2:
-            break
+        mat = [times(mat, mat[n]) for n in range(32)]
     return crc1 ^ crc2
 
 

@@ -91,6 +91,14 @@ class PackageSheets:
     _scans: dict[str, tuple[set[str], list]]
     _validations: dict[str, list]
 
+    @property
+    def path(self) -> Path:
+        return self.wf.path
+
+    @property
+    def name(self) -> str:
+        return self.wf.name
+
     def formulas_without_value(self, sheet: str) -> set[str]:
         """Cells ("K12") holding a formula but no cached value: their value is unknown until Excel recalculates.
 
@@ -169,14 +177,6 @@ class Book(PackageSheets, _SheetFinder):
     _cache: dict[str, list[list[Any]]] = field(repr=False, default_factory=dict)
     _scans: dict[str, tuple[set[str], list]] = field(repr=False, default_factory=dict)
     _validations: dict[str, list] = field(repr=False, default_factory=dict)
-
-    @property
-    def path(self) -> Path:
-        return self.wf.path
-
-    @property
-    def name(self) -> str:  # type: ignore[override]
-        return self.wf.name
 
     def values(self, sheet: str) -> list[list[Any]]:
         """Every row of the sheet from A1, as calamine types them (empty cells are ""). Read once."""

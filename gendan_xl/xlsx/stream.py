@@ -24,7 +24,7 @@ from typing import Any, Iterable, Iterator
 from gendan_xl.cellrefs import col_letter
 from gendan_xl.errors import UnusableWorkbookError
 from gendan_xl.schema import SheetSchema
-from gendan_xl.xlsx.decode import CellReader, cell_formats, checked_text, col_of, rows_cells, shared_strings
+from gendan_xl.xlsx.decode import CellReader, cell_formats, checked_text, every_cell, rows_cells, shared_strings
 from gendan_xl.xlsx.package import open_package, relationships
 from gendan_xl.xlsx.read import PackageSheets, _SheetFinder
 from gendan_xl.xlsx.source import WorkbookFile, entities_refused
@@ -56,14 +56,6 @@ class StreamBook(PackageSheets, _SheetFinder):
     @classmethod
     def open(cls, path: str | Path | WorkbookFile) -> "StreamBook":
         return cls(path if isinstance(path, WorkbookFile) else WorkbookFile.read(path))
-
-    @property
-    def path(self) -> Path:
-        return self.wf.path
-
-    @property
-    def name(self) -> str:  # type: ignore[override]
-        return self.wf.name
 
     @property
     def reader(self) -> CellReader:
@@ -297,7 +289,7 @@ class Picker:
         rows: list[int] = []
         cells: list[dict[int, Any]] = []
         formula: dict[int, set[int]] = {}
-        for r, c, v, f in row_cells_with_formulas(xml, self.pfx, self.reader):
+        for r, c, v, f in row_cells_with_formulas(xml, self.reader):
             if not rows or rows[-1] != r:
                 rows.append(r)
                 cells.append({})
@@ -321,54 +313,9 @@ class _Memo(dict):
         return v
 
 
-_ROW = re.compile(rb"<(\w+:)?row\b([^>]*?)(/?)>")
-_CELL = re.compile(rb"<(\w+:)?c\b([^>]*?)(/?)>")
-_R = re.compile(rb'(?:^|\s)r\s*=\s*["\']\$?([A-Za-z]{1,3})\$?(\d+)["\']')
-_ROW_R = re.compile(rb'(?:^|\s)r\s*=\s*["\'](\d+)["\']')
-
-
-def row_cells_with_formulas(xml: bytes, pfx: bytes, reader: CellReader,
-                            row: int = 0) -> Iterator[tuple[int, int, Any, bool]]:
-    """(row, column, value, is a formula) of every cell in a run of rows, empty ones too (value None), each
-    row reported at least once (a row without cells as (row, -1, None, False))."""
-    pos = 0
-    f_open = b"<" + pfx + b"f"
-    while True:
-        m = _ROW.search(xml, pos)
-        if m is None:
-            return
-        rm = _ROW_R.search(m.group(2))
-        row = int(rm.group(1)) if rm else row + 1
-        if m.group(3):
-            pos = m.end()
-            yield row, -1, None, False
-            continue
-        close = b"</" + (m.group(1) or b"") + b"row>"
-        end = xml.find(close, m.end())
-        if end < 0:
-            raise UnusableWorkbookError(f"row {row} is not closed; open and re-save the workbook in Excel")
-        content = xml[m.end():end]
-        pos = end + len(close)
-        yield row, -1, None, False
-        col = -1
-        cpos = 0
-        while True:
-            c = _CELL.search(content, cpos)
-            if c is None:
-                break
-            rm = _R.search(c.group(2))
-            col = col_of(rm.group(1)) if rm else col + 1
-            if c.group(3):
-                cpos = c.end()
-                continue
-            cclose = b"</" + (c.group(1) or b"") + b"c>"
-            cend = content.find(cclose, c.end())
-            if cend < 0:
-                raise UnusableWorkbookError(f"a cell of row {row} is not closed; open and re-save the workbook")
-            inner = content[c.end():cend]
-            cpos = cend + len(cclose)
-            try:
-                v = reader.value(c.group(2), inner)
-            except (ValueError, IndexError) as exc:
-                raise UnusableWorkbookError(f"cell {col_letter(col)}{row} cannot be read ({exc})") from exc
-            yield row, col, v, f_open in inner
+def row_cells_with_formulas(xml: bytes, reader: CellReader) -> Iterator[tuple[int, int, Any, bool]]:
+    """`decode.every_cell` of a run of rows, a cell that cannot be read refused in one line."""
+    try:
+        yield from every_cell(xml, reader)
+    except (ValueError, IndexError) as exc:
+        raise UnusableWorkbookError(f"a row cannot be read ({exc}); open and re-save the workbook in Excel") from exc
