@@ -28,6 +28,7 @@ from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary, fold_key
 from gendan_xl.status import STATUS_LABELS, Line, StatusResult
 from gendan_xl.xlsx.atomic import is_open, sidecar_path
 from gendan_xl.xlsx.condformat import CFRule
+from gendan_xl.xlsx.patch import damaged
 from gendan_xl.xlsx.source import DEFAULT_LIMITS, Limits, WorkbookFile
 from gendan_xl.sheet_data import Columns, SheetLayout
 from gendan_xl.values import filled_width, is_blank
@@ -308,6 +309,8 @@ def refresh_workbook(path: str | Path, *, today: dt.date, now: dt.datetime, shee
             backup = done.new.commit(backups=backups, now=now, like=target, busy_error=busy(target))
         else:
             done.new.commit(target=out, like=target)
+    except Exception as exc:
+        raise damaged(target.name, exc) from exc
     finally:
         done.new.discard()
     issues = done.issues + done.patch.issues(lang) + notes

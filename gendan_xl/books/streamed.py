@@ -152,11 +152,11 @@ def write_status_json(run: OrdersRun, out: TextIO) -> None:
 
 
 def _json_parts(doc: dict[str, Any], dumps: Callable[[Any], str]) -> tuple[str, str]:
-    """A line's JSON but for who it is: the members between "row" and "customer", and after "merchandiser"."""
+    """A line's JSON but for who it is: the members between "row" and "customer", and after "merchandiser"
+    (each part encoded at once, its braces cut)."""
     keys = list(doc)
     mid, end = keys[keys.index("row") + 1:keys.index("customer")], keys[keys.index("merchandiser") + 1:]
-    return (", ".join(f"{dumps(k)}: {dumps(doc[k])}" for k in mid),
-            ", ".join(f"{dumps(k)}: {dumps(doc[k])}" for k in end))
+    return dumps({k: doc[k] for k in mid})[1:-1], dumps({k: doc[k] for k in end})[1:-1]
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -103,8 +103,9 @@ class OrdersStream(SheetLayout):
     def __iter__(self) -> Iterator[LineChunk]:
         ends = DataEnd(self.schema, self.found)
         cols = {f: self.columns[f] for f in self.fields}
-        picker = Picker(self.xml.pfx, {*cols.values(), *ends.columns, *self.watched}, self.book.reader,
-                        lazy={*ends.columns, *self.watched} - set(cols.values()))
+        # the watched columns matter only in rows that are no line (few): those rows are parsed whole
+        picker = Picker(self.xml.pfx, {*cols.values(), *ends.columns}, self.book.reader,
+                        lazy=set(ends.columns) - set(cols.values()))
         beyond = _at_or_right_of(self._width_from, self.xml.pfx) if self._width_from is not None else None
         header, pfx = self.header_row, self.xml.pfx
         ended = False
@@ -130,7 +131,7 @@ class OrdersStream(SheetLayout):
                 if kind is DATA:
                     last_line = i
                     blank_after_line, ended_after_line = ends.after_blank, ended
-                elif row > header and any(not is_blank(picked.value(c, i)) for c in self.watched):
+                elif row > header and self.watched and self._fills_watched(picked, i, xml):
                     marked.append(row)
                 kinds.append(kind)
             cut = len(picked.rows)
@@ -167,6 +168,10 @@ class OrdersStream(SheetLayout):
         while width and is_blank(row[width - 1]):
             width -= 1
         return ends.kind(row, width)
+
+    def _fills_watched(self, picked: Picked, i: int, xml: bytes) -> bool:
+        cells = picked.cells[i] if picked.cells is not None else self._row_cells(xml, picked.rows[i])
+        return any(not is_blank(cells.get(c)) for c in self.watched)
 
     def _row_cells(self, xml: bytes, row: int) -> dict[int, Any]:
         """Every cell of one row of a regular run of rows (each row has its r="")."""
