@@ -135,6 +135,14 @@ class WorkbookOpenError(GendanError):
     """The workbook is open in Excel or LibreOffice: we do not write it."""
 
 
+class ReadOnlyWorkbookError(GendanError):
+    """The workbook file is read-only: we do not replace it."""
+
+
+class SignedWorkbookError(GendanError):
+    """The workbook is digitally signed: any change breaks the signature, so we change it only when told."""
+
+
 class PatchError(GendanError):
     """The workbook could not be patched; the original is unchanged."""
 

@@ -163,3 +163,18 @@ def test_company_and_quote_settings(tmp_path):
     empty = load_settings(env={}, cwd=tmp_path / "nowhere")
     assert empty.company == {} and empty.unit_places == {} and empty.rates_max_age_days == 180
     assert empty.review_sign_off == ("PMC", "生产", "品质", "财务")
+
+
+def test_limits_are_read_and_checked(tmp_path):
+    from gendan_xl.xlsx.source import DEFAULT_LIMITS
+
+    assert load_settings(env={}, cwd=tmp_path).limits == DEFAULT_LIMITS
+    write(tmp_path, "[limits]\nmax_part_mb = 512\nmax_ratio = 50\n")
+    limits = load_settings(env={}, cwd=tmp_path).limits
+    assert (limits.max_part_mb, limits.max_ratio, limits.ratio_from_mb) == (512, 50, DEFAULT_LIMITS.ratio_from_mb)
+    write(tmp_path, "[limits]\nmax_ratio = 0\n")
+    with pytest.raises(ConfigError, match=r"\[limits\]"):
+        load_settings(env={}, cwd=tmp_path)
+    write(tmp_path, "[limits]\nmax_size = 5\n")
+    with pytest.raises(ConfigError, match="unknown key max_size"):
+        load_settings(env={}, cwd=tmp_path)

@@ -25,6 +25,7 @@ from gendan_xl.pricing import AMOUNT_PLACES
 from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary, normalize_currency
 from gendan_xl.status import DUE_BASES
 from gendan_xl.delivery.mail import ENV_FIELDS, MailSettings, settings_from_env
+from gendan_xl.xlsx.source import DEFAULT_LIMITS, Limits
 
 CONFIG_NAME = "gendan.toml"
 
@@ -47,6 +48,7 @@ class Settings:
     backups: int = defaults.BACKUPS
     due: str = defaults.DUE  # [status] due: the date every line is judged by, customer or factory
     vocabulary: Vocabulary = DEFAULT_VOCABULARY  # [columns] and [statuses]: the user's headers and words
+    limits: Limits = DEFAULT_LIMITS  # [limits]: how big a workbook part may inflate (xlsx/source.py)
     company: Mapping[str, str] = field(default_factory=dict)  # [company]: who quotes and statements are from
     mail: MailSettings = MailSettings()
     team_lead: str = ""
@@ -70,9 +72,11 @@ _SECTIONS = {
     "report": {"team_lead": "team_lead", "admin": "admin", "good_news_mail": "good_news_mail"},
     "status": {"due": "due"},
     "review": {"sign_off": "review_sign_off"},
+    "limits": {"max_part_mb": "max_part_mb", "max_ratio": "max_ratio"},
 }
 _TYPES = {"warning_days": int, "backups": int, "good_news_mail": bool, "quote_requests": list,
-          "unit_places": dict, "amount_places": int, "rates_max_age_days": int, "review_sign_off": list}
+          "unit_places": dict, "amount_places": int, "rates_max_age_days": int, "review_sign_off": list,
+          "max_part_mb": int, "max_ratio": int}
 _OTHER_SECTIONS = {"company", "mail", "merchandisers", "columns", "statuses"}
 
 
@@ -202,6 +206,10 @@ def load_settings(explicit: str | Path | None = None, *, env: Mapping[str, str] 
                     value = tuple(v.strip() for v in value)
                 values[attr] = value
                 origins[f"{section}.{key}"] = CONFIG_NAME
+    limits = {attr: values.pop(attr) for attr in ("max_part_mb", "max_ratio") if attr in values}
+    if any(v < 1 for v in limits.values()):
+        raise ConfigError(f"{path}: [limits] values must be 1 or more")
+    values["limits"] = dataclasses.replace(DEFAULT_LIMITS, **limits)
     values["vocabulary"] = Vocabulary.of(doc.get("columns"), doc.get("statuses"), source=str(path))
     values["company"] = _company(doc.get("company", {}), path, base)
     mail_doc = dict(doc.get("mail", {}))

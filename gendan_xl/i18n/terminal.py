@@ -43,6 +43,9 @@ CLI: Texts = {
       'wrote the lead-time status of {n} lines into {path}'),
     'refresh.sidecar': ('{name} 正在被打开（发现 {lock}），未修改原文件；结果写入 {out}',
       '{name} is open (found {lock}); the workbook was not changed; the result is in {out}'),
+    'refresh.changed': ('{name} 在刷新期间被修改或打开，未修改原文件；基于读取时版本的结果写入 {out}，请关闭文件后重新刷新',
+      '{name} changed or was opened while the refresh ran; the workbook was not changed; the result for the '
+      'version read is in {out}; close it and refresh again'),
 }
 
 # `inspect`: how a workbook reads (books/inspection.py).
