@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import json
+
 import pytest
 
 from conftest import ROOT, Server
@@ -22,8 +24,8 @@ def config(tmp_path):
     return cfg
 
 
-def demo(cfg, out, capsys):
-    code = main(["--config", str(cfg), "demo", "--out", str(out), "--today", TODAY])
+def demo(cfg, out, capsys, *extra):
+    code = main(["--config", str(cfg), "demo", "--out", str(out), "--today", TODAY, *extra])
     return code, capsys.readouterr()
 
 
@@ -62,8 +64,10 @@ def test_demo_through_smtp_sends_once(config, tmp_path, capsys, monkeypatch):
         assert code == 0, cap.err
         first = len(server.messages)
         assert first >= 15
-        code, cap = demo(config, tmp_path / "demo2", capsys)
+        code, cap = demo(config, tmp_path / "demo2", capsys, "--json")
         assert code == 0
         assert len(server.messages) == first  # the second run sends nothing new
-        assert "skipped" in cap.out and "sent 5" not in cap.out
+        assert "skipped" in cap.err and "sent 5" not in cap.err  # with --json the steps talk on stderr
+        doc = json.loads(cap.out)  # and stdout is the one document
+        assert doc["ok"] and doc["command"] == "demo" and doc["written"] == [str(tmp_path / "demo2")]
     assert not (tmp_path / "outbox").exists()

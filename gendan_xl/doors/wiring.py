@@ -81,8 +81,8 @@ def statement_mails(settings: Settings, workbook: Path, period: str, *, today: d
         mails.append(render_mail(
             "statement",
             {"t": {**t, "intro": t["intro"].format(period=period, basis=basis)}, "customer_name": name,
-             "currency": doc["currency"], "closing": f"{doc['closing_balance']:,.2f}",
-             "ageing": {k: f"{v:,.2f}" for k, v in doc["ageing"].items()},
+             "currency": doc["currency"], "closing": f"{st.closing_balance:,.2f}",
+             "ageing": {k: f"{v:,.2f}" for k, v in st.ageing.items()},
              "company": company.get("name" if lang == "zh" else "name_en") or company.get("name", "")},
             to=email, subject=t["subject"].format(period=period, name=name), lang=lang, attachments=attachments,
             ref=st.customer))
