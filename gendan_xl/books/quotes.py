@@ -100,7 +100,7 @@ def _line_from_row(row: Any) -> RequestLine:
             if rate is not None:
                 values[fld] = rate
                 del errors[fld]
-    for fld, err in errors.items():
+    for fld in errors:
         values[fld] = row.raw.get(fld)
     refs = {fld: cell_ref(row.row, c) for fld, c in row.cols.items()}
     return RequestLine(row=row.row, values=values, refs=refs, errors=errors)
