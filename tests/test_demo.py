@@ -55,6 +55,7 @@ def test_demo_writes_the_overdue_report_and_statements_into_the_outbox(config, t
     assert cap.err.count("2027 年没有官方节假日数据") == 1  # one run: every step meets it, it is said once
 
 
+@pytest.mark.slow  # the whole demo twice through SMTP: ~40 s; CI runs it (pytest -m slow)
 def test_demo_through_smtp_sends_once(config, tmp_path, capsys, monkeypatch):
     with Server() as server:
         monkeypatch.setenv("GENDAN_MAIL_TRANSPORT", "smtp")

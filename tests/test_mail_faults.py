@@ -317,6 +317,7 @@ def run(capsys, *argv):
     return code, out, err
 
 
+@pytest.mark.slow  # fifteen statements sent, resent and sent by the job: ~20 s; CI runs it
 def test_fifteen_statements_one_name_with_a_line_break_14_sent_1_named_none_twice(tmp_path, capsys, line_break_book,
                                                                                 monkeypatch):
     for var in [v for v in os.environ if v.startswith("GENDAN_")]:
@@ -362,6 +363,7 @@ def gendan(*argv: object) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
+@pytest.mark.slow  # two processes sending 15 mails each through a slow server: ~25 s; CI runs it
 @pytest.mark.parametrize("command", [["statement", WORKBOOKS / "orders.xlsx", *OCTOBER],
                                      ["report", "overdue", "--today", "2026-11-26", "--send"]])
 def test_two_sends_at_once_deliver_each_mail_once(tmp_path, command):
