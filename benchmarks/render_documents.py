@@ -95,11 +95,17 @@ def page_picture(pdf: Path, png: Path, dpi: int, box: tuple[int, int, int, int] 
     return png
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def arguments(doc: str, out: str, readme: Path) -> argparse.ArgumentParser:
+    """The options every render script takes: --today, --out (benchmarks/out/`out`), --readme."""
+    p = argparse.ArgumentParser(description=doc.splitlines()[0])
     p.add_argument("--today", type=dt.date.fromisoformat, default=dt.date(2026, 11, 26))
-    p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "documents")
-    p.add_argument("--readme", action="store_true", help=f"also write {README_PNG.relative_to(ROOT)}")
+    p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / out)
+    p.add_argument("--readme", action="store_true", help=f"also write {readme.relative_to(ROOT)}")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = arguments(__doc__, "documents", README_PNG)
     p.add_argument("--only", nargs="+", metavar="NAME", help="render only these (quote statement issues review "
                    "allocation overdue)")
     args = p.parse_args(argv)

@@ -12,7 +12,6 @@ Needs soffice and pdftoppm (poppler-utils); fonts-noto-cjk for the Chinese text.
 """
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import re
 import shutil
@@ -27,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 from gendan_xl.books.refresh import refresh_workbook  # noqa: E402
 from gendan_xl.cellrefs import col_letter  # noqa: E402
 from gendan_xl.xlsx.template import to_pdf  # noqa: E402
-from render_documents import missing_tools, page_picture  # noqa: E402  (beside this script)
+from render_documents import arguments, missing_tools, page_picture  # noqa: E402  (beside this script)
 
 SAMPLE = ROOT / "workbooks" / "orders.xlsx"
 README_PNG = ROOT / "docs" / "refresh.png"
@@ -59,11 +58,7 @@ def picture_copy(refreshed: Path, out: Path, last_col: int) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--today", type=dt.date.fromisoformat, default=dt.date(2026, 11, 26))
-    p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "refresh")
-    p.add_argument("--readme", action="store_true", help=f"also write {README_PNG.relative_to(ROOT)}")
-    args = p.parse_args(argv)
+    args = arguments(__doc__, "refresh", README_PNG).parse_args(argv)
     if missing_tools():
         print(missing_tools(), file=sys.stderr)
         return 3
