@@ -161,3 +161,14 @@ def test_a_derived_format_is_found_again_whatever_the_order_of_its_attributes():
     assert b'<alignment vertical="center" wrapText="1"/>' in elements(styles.data.split(b"<cellXfs")[1], b"xf")[3]
     assert styles.derived_xf(1, number_format="General", align={"wrapText": "1"}, keep_fill=False) == 3  # once
     assert counts_hold(styles.data)
+
+
+def test_a_plain_sheet_gets_plain_cells(book):
+    """No borders to keep: a line's blank figure makes no cell, and a text cell no format of its own."""
+    path = book([good_row(), good_row(订单号="SO2", 出货日期=dt.date(2026, 4, 18), 已出货数量=1000)])
+    result = refresh_workbook(path, today=TODAY, now=NOW, backups=0)
+    sheet = members(path)[SHEET]
+    shipped = cells(sheet, 3)  # SO2, shipped on time: no days late, no days to due, no next step
+    for key in ("days_late", "workdays_left", "slack_workdays", "next_milestone", "next_milestone_date"):
+        assert col_letter(result.columns[key]) not in shipped, key
+    assert b"s" not in shipped[col_letter(result.columns["status"])]

@@ -54,32 +54,34 @@ class HeadRows:
                 ca = tag_attrs(c.group(1))
                 ref = re.match(rb"\$?([A-Za-z]{1,3})", ca.get(b"r", b""))
                 col = col_index(ref.group(1).decode().upper()) if ref else col + 1
-                if b"s" in ca and ca[b"s"].isdigit():
-                    cells[col] = int(ca[b"s"])
+                cells[col] = int(ca[b"s"]) if ca.get(b"s", b"").isdigit() else 0  # no s="": the default format
             self.styles[rownum] = cells
 
-    def style(self, row: int, col: int, *, left_of_too: bool = True) -> int | None:
-        """The style of the cell at (row, col), else (with `left_of_too`) of the nearest styled cell left of it."""
+    def style(self, row: int, col: int) -> int | None:
+        """The format of the cell at (row, col), else of the nearest cell left of it; None when the row has
+        no cell there or left of it."""
         cells = self.styles.get(row, {})
-        if col in cells or not left_of_too:
-            return cells.get(col)
+        if col in cells:
+            return cells[col]
         left = [c for c in cells if c < col]
         return cells[max(left)] if left else None
 
-    def first_styled_below(self, row: int, col: int) -> int | None:
-        """The first row under `row` with a styled cell at or left of `col`."""
+    def first_below(self, row: int, col: int) -> int | None:
+        """The first row under `row` with a cell at or left of `col`."""
         return next((r for r in sorted(self.styles) if r > row and self.style(r, col) is not None), None)
 
 
 @dataclass
 class ColumnLook:
     """Cell formats (indexes into cellXfs) for the cells a patch writes, by column: `header` in
-    `header_row`, `data` under it; and the widths of those columns."""
+    `header_row`, `data` under it; the widths of those columns; and the columns whose blank cells are kept
+    as empty cells in their format (where it draws borders: else an empty cell shows nothing)."""
 
     header_row: int
     header: dict[int, int] = field(default_factory=dict)
     data: dict[int, int] = field(default_factory=dict)
     widths: dict[int, float] = field(default_factory=dict)
+    blanks: set[int] = field(default_factory=set)  # columns whose blank cells (cells.EMPTY) are kept: bordered
 
     def style(self, row: int, col: int) -> bytes | None:
         """The s="" of our cell at (row, col); None where the look says nothing (above the header)."""
@@ -100,7 +102,7 @@ class ColumnLook:
         if top is not None:
             xf = styles.derived_xf(top, align=_WRAPS)
             look.header = {c: xf for c in kinds if xf is not None}
-        first = head.first_styled_below(header_row, like)
+        first = head.first_below(header_row, like)
         if first is not None:
             base = head.style(first, like)
             made: dict[str, int | None] = {}
@@ -110,6 +112,8 @@ class ColumnLook:
                                                    align=_WRAPS_TOP if kind == WRAP else None, keep_fill=False)
                 if made[kind] is not None:
                     look.data[c] = made[kind]
+                    if styles.has_border(made[kind]):
+                        look.blanks.add(c)
         return look
 
 

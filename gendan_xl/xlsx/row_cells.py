@@ -164,11 +164,11 @@ class CellWriter:
         return self._default_style(row_attrs, col) if new else had
 
     def _keeps(self, v: Value, row: int, col: int) -> bool:
-        """Whether blank value `v` still makes a cell at (row, col): `cells.EMPTY` where the look has a
-        format — an empty cell in it, so a line keeps its borders where it has no figure (a shipped line has
-        no days to due)."""
+        """Whether blank value `v` still makes a cell at (row, col): `cells.EMPTY` where the look's format
+        has borders — an empty cell in it, so a line keeps its borders where it has no figure (a shipped
+        line has no days to due)."""
         look = self.look
-        return v.value is EMPTY and look is not None and row > look.header_row and col in look.data
+        return v.value is EMPTY and look is not None and row > look.header_row and col in look.blanks
 
     def _style_attr(self, kind: int, style: bytes | None) -> bytes:
         """The s="" a cell of `kind` gets in a cell styled `style`: a date keeps a date style, else ours."""

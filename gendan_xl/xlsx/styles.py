@@ -101,6 +101,12 @@ class Styles:
         self._scan()
         return len(self.xf_numfmt) - 1
 
+    def has_border(self, index: int) -> bool:
+        """Whether cell format `index` has a border (a borderId other than the first, no border)."""
+        xfs = self.xfs()
+        return 0 <= index < len(xfs) and tag_attrs(re.match(rb"<[^>]*>", xfs[index]).group(0)).get(
+            b"borderId", b"0") not in (b"0", b"")
+
     def xfs(self) -> list[bytes]:
         """Every cell format of <cellXfs>, whole elements, in order (an index is a cell's s="")."""
         m = self._block(b"cellXfs")
@@ -215,11 +221,17 @@ def children(xml: bytes, child: bytes) -> list[bytes]:
     return [re.match(rb"<[^>]*>", e).group(0) for e in elements(xml, child)]
 
 
+_FALSE = (b"0", b"false")
+
+
 def _xf_key(xf: bytes) -> tuple:
-    """What a cell format is, whatever the order of its attributes and spaces: an existing one equal to
-    what we would append is reused."""
+    """What a cell format is, whatever the order of its attributes and spaces and whatever attributes are
+    written at their defaults (an apply* flag absent is on, as Excel and LibreOffice read a cell format;
+    openpyxl drops some and writes pivotButton="0"): an existing one equal to what we would append is reused."""
     start = re.match(rb"<[^>]*>", xf)
-    attrs = tag_attrs(start.group(0))
+    attrs = {k: v for k, v in tag_attrs(start.group(0)).items()
+             if not (k.startswith(b"apply") and v not in _FALSE) and not (k in (b"pivotButton", b"quotePrefix")
+                                                                          and v in _FALSE)}
     attrs.setdefault(b"numFmtId", b"0")
     inner = re.sub(rb"\s+", b" ", xf[start.end():])
     alignment = re.search(rb"<(?:\w+:)?alignment\b([^>]*)>", inner)
