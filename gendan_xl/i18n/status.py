@@ -1,5 +1,5 @@
 """The lead-time status's figures as every output names them: the refreshed sheet's columns, the
-`status` table, the overdue report and its mails. A day count always says its unit: lateness in calendar
+`status` table, the overdue report. A day count always says its unit: lateness in calendar
 days (as customers count it, and as the reasons say "逾期 7 天"), what lies ahead in working days (what the
 factory can still produce in; the reasons say "只剩 30 个工作日")."""
 from __future__ import annotations

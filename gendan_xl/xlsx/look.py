@@ -3,11 +3,10 @@
 `HeadRows` reads the first rows of a worksheet (the table's header and first line): each cell's style and
 each row's height. `ColumnLook.of` derives, from those styles, one cell format for our header cells (the
 table header's own, wrapping) and one per kind of data cell (the line's font, borders and alignment, with
-the number format of the kind and no fill: a line's fill may be one band of a striped table; a wrapped
-text at the top); each is
-found in styles.xml or appended once (styles.Styles.derived_xf), so a second run adds none. Its widths go
-into the sheet's <cols> (`with_widths`) for columns that have no width yet: one the user set, or an earlier
-run did, is kept.
+the number format of the kind and no fill: a line's fill may be one band of a striped table; a wrapped text
+at the top); each is found in styles.xml or appended once (styles.Styles.derived_xf), so a second run adds
+none. Its widths go into the sheet's <cols> (`with_widths`) for columns that have no width yet: one the
+user set, or an earlier run did, is kept.
 """
 from __future__ import annotations
 
