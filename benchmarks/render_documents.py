@@ -79,18 +79,39 @@ def render(xlsx: Path, dpi: int = 72) -> tuple[Path, list[Path]]:
     return pdf, sorted(xlsx.parent.glob(f"{xlsx.stem}-*.png"))
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def missing_tools() -> str | None:
+    """What to install when soffice or pdftoppm is missing; None when both are there."""
+    for tool in ("soffice", "pdftoppm"):
+        if shutil.which(tool) is None:
+            return f"{tool} not found: install libreoffice-calc-nogui and poppler-utils"
+    return None
+
+
+def page_picture(pdf: Path, png: Path, dpi: int, box: tuple[int, int, int, int] | None = None) -> Path:
+    """Page 1 of `pdf` as `png`, at `dpi`; only `box` of it (x, y, width, height in pixels) when given."""
+    crop = [] if box is None else ["-x", str(box[0]), "-y", str(box[1]), "-W", str(box[2]), "-H", str(box[3])]
+    subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile", *crop, str(pdf),
+                    str(png.with_suffix(""))], check=True)
+    return png
+
+
+def arguments(doc: str, out: str, readme: Path) -> argparse.ArgumentParser:
+    """The options every render script takes: --today, --out (benchmarks/out/`out`), --readme."""
+    p = argparse.ArgumentParser(description=doc.splitlines()[0])
     p.add_argument("--today", type=dt.date.fromisoformat, default=dt.date(2026, 11, 26))
-    p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "documents")
-    p.add_argument("--readme", action="store_true", help=f"also write {README_PNG.relative_to(ROOT)}")
+    p.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / out)
+    p.add_argument("--readme", action="store_true", help=f"also write {readme.relative_to(ROOT)}")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = arguments(__doc__, "documents", README_PNG)
     p.add_argument("--only", nargs="+", metavar="NAME", help="render only these (quote statement issues review "
                    "allocation overdue)")
     args = p.parse_args(argv)
-    for tool in ("soffice", "pdftoppm"):
-        if shutil.which(tool) is None:
-            print(f"{tool} not found: install libreoffice-calc-nogui and poppler-utils", file=sys.stderr)
-            return 3
+    if missing_tools():
+        print(missing_tools(), file=sys.stderr)
+        return 3
     args.out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     made = documents(args.out, args.today)
@@ -107,8 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         README_PNG.parent.mkdir(parents=True, exist_ok=True)
         pdf = args.out / "quote.pdf"
         # page 1 at 72 dpi, down to the signatures (the rest of the A4 page is white): under 100 kB
-        subprocess.run(["pdftoppm", "-png", "-r", "72", "-f", "1", "-l", "1", "-singlefile", "-x", "0", "-y", "0",
-                        "-W", "595", "-H", "640", str(pdf), str(README_PNG.with_suffix(""))], check=True)
+        page_picture(pdf, README_PNG, 72, (0, 0, 595, 640))
         print(f"README picture: {README_PNG} ({README_PNG.stat().st_size:,} bytes)")
     return 0
 

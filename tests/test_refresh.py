@@ -53,10 +53,10 @@ def test_refresh_writes_status_and_leaves_every_other_part_identical(sample):
     by_order = {r[0]: r for r in rows[3:207]}
     line = next(x for x in result.status.lines if x.status == "overdue")
     row = by_order[line.order_no]
-    assert row[first] == "逾期" and row[first + 1] == line.days_late
+    assert row[first] == "逾期" and row[header.index(dict(OUTPUT_COLUMNS)["days_late"])] == line.days_late
     # the table grew to cover the new columns, so filters and structured references include them
     table = before["xl/tables/table1.xml"].decode(), after["xl/tables/table1.xml"].decode()
-    assert 'ref="A3:U207"' in table[0] and 'ref="A3:AA207"' in table[1]
+    assert 'ref="A3:U207"' in table[0] and 'ref="A3:AC207"' in table[1]
     # and a second reader sees the same
     ws = openpyxl.load_workbook(sample, read_only=True)["订单"]
     assert [c.value for c in next(ws.iter_rows(min_row=3, max_row=3))][first] == "交期状态 / Lead-time status"
@@ -135,7 +135,7 @@ def test_rows_of_a_deleted_order_are_cleared():
     grid.rows.insert(last, [None] * 21 + ["逾期", 3, None, None, None, "old"])  # an old status under the data
     plan = plan_refresh(status, grid.rows, now=NOW)
     apply(plan, grid)
-    assert grid.rows[last][21:] == [None] * 6
+    assert grid.rows[last][21:] == [None] * len(OUTPUT_COLUMNS)
 
 
 
@@ -152,16 +152,17 @@ def test_libreoffice_opens_the_refreshed_file_and_shows_the_values(sample, tmp_p
 
 
 def test_header_on_row_1_gets_a_stamp_column_and_stays_idempotent(book):
-    """No row above the header for the stamp: a seventh column, found again on the next refresh."""
+    """No row above the header for the stamp: a column more, found again on the next refresh."""
     path = book([good_row(), good_row(订单号="SO2", 客户交期=dt.date(2026, 11, 20))])
     refresh_workbook(path, today=TODAY, now=NOW)
     once = members(path)
     refresh_workbook(path, today=TODAY + dt.timedelta(days=1), now=NOW + dt.timedelta(days=1))
     twice = members(path)
     rows = orders_rows(path)
-    assert rows[0][-7:] == [h for _, h in OUTPUT_COLUMNS] + ["更新时间 / Refreshed at"]
+    assert rows[0][-len(OUTPUT_COLUMNS) - 1:] == [h for _, h in OUTPUT_COLUMNS] + ["更新时间 / Refreshed at"]
     assert [r[-1] for r in rows[1:]] == ["2026-11-27 08:30", "2026-11-27 08:30"]
-    assert [r[-6] for r in rows[1:]] == [221, 7]  # days late, one more than yesterday
+    late = rows[0].index(dict(OUTPUT_COLUMNS)["days_late"])
+    assert [r[late] for r in rows[1:]] == [221, 7]  # days late, one more than yesterday
     assert {n for n in once if once[n] != twice[n]} == {"xl/worksheets/sheet1.xml"}
 
 

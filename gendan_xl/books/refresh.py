@@ -23,26 +23,33 @@ from typing import Any, Callable, Mapping, Protocol, Sequence
 from gendan_xl import defaults
 from gendan_xl.books.master import MasterStatus
 from gendan_xl.errors import WARNING, Issue, ReadOnlyWorkbookError, SignedWorkbookError, WorkbookOpenError
+from gendan_xl.i18n import pick
+from gendan_xl.i18n.status import FIGURES
 from gendan_xl.messages import make_issue
 from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary, fold_key
 from gendan_xl.status import STATUS_LABELS, Line, StatusResult
+from gendan_xl.status_lines import DUE_LABELS, MILESTONE_LABELS
 from gendan_xl.xlsx.atomic import is_open, sidecar_path
 from gendan_xl.xlsx.condformat import CFRule
+from gendan_xl.xlsx.look import DATE, NUMBER, TEXT, WRAP
 from gendan_xl.xlsx.patch import damaged
 from gendan_xl.xlsx.source import DEFAULT_LIMITS, Limits, WorkbookFile
 from gendan_xl.sheet_data import Columns, SheetLayout
+from gendan_xl.plaintext import display_width
 from gendan_xl.values import filled_width, is_blank
 from gendan_xl.cellrefs import MAX_ROW, col_letter
 
-# The columns we own, in order: (key, bilingual header). Headers are user-facing text: this is their table.
-OUTPUT_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("status", "交期状态 / Lead-time status"),
-    ("days_late", "逾期天数 / Days late"),
-    ("days_to_due", "距交期天数 / Days to due"),
-    ("next_milestone", "下一节点 / Next milestone"),
-    ("next_milestone_date", "节点计划日 / Milestone date"),
-    ("reason", "说明 / Reason"),
-)
+# The columns we own, in order: (key, bilingual header, kind of cell). Their words are i18n's FIGURES, the
+# same in the `status` table, the report and the mails; a day count says its unit.
+_KEYS = (("status", TEXT), ("due_basis", TEXT), ("days_late", NUMBER), ("workdays_left", NUMBER),
+         ("slack_workdays", NUMBER), ("next_milestone", TEXT), ("next_milestone_date", DATE), ("reason", WRAP))
+OUTPUT_COLUMNS: tuple[tuple[str, str], ...] = tuple((key, " / ".join(FIGURES[key])) for key, _ in _KEYS)
+COLUMN_KINDS: dict[str, str] = dict(_KEYS, stamp=TEXT)
+# Headers of earlier versions, found again (and renamed) so that a sheet refreshed before keeps its columns.
+EARLIER_HEADERS: dict[str, tuple[str, ...]] = {
+    "days_late": ("逾期天数 / Days late",),
+    "workdays_left": ("距交期天数 / Days to due",),  # calendar days then: now working days, as the reasons say
+}
 STAMP = {"zh": "更新时间 / Refreshed at {when}", "en": "Refreshed at / 更新时间 {when}"}
 STAMP_COLUMN = "更新时间 / Refreshed at"  # used only when there is no row above the header for the stamp
 # Colours by status (fill, font): Excel's own "bad / neutral / good" palette.
@@ -112,9 +119,10 @@ def apply(plan: RefreshPlan, grid: Grid) -> None:
     grid.add_colours(plan.colours)
 
 
-def _matches(header: Any, ours: str) -> bool:
+def _matches(header: Any, key: str, ours: str) -> bool:
     # the whole bilingual header only: half of it ("说明", "Reason") may well be a column of the user's own
-    return bool(fold_key(header)) and fold_key(header) == fold_key(ours)
+    folded = fold_key(header)
+    return bool(folded) and (folded == fold_key(ours) or any(folded == fold_key(h) for h in EARLIER_HEADERS.get(key, ())))
 
 
 @dataclass(frozen=True)
@@ -179,7 +187,7 @@ def place_columns(table: SheetLayout, header_cells: Sequence[Any],
     own = OUTPUT_COLUMNS + ((("stamp", STAMP_COLUMN),) if table.header_row == 1 else ())
     new = False
     for key, header in own:
-        found = next((i for i, h in enumerate(header_cells) if i not in theirs and _matches(h, header)), None)
+        found = next((i for i, h in enumerate(header_cells) if i not in theirs and _matches(h, key, header)), None)
         if found is None:
             found, next_free, new = next_free, next_free + 1, True
         placed[key] = found
@@ -205,26 +213,56 @@ def _label(code: str, lang: str) -> str:
     return zh if lang == "zh" else en
 
 
-def column_values(key: str, lines: Sequence[Line | None], lang: str, when: str) -> list[Any]:
-    """One of our columns for the rows below the header (None where a row has no order line). Lines may
-    repeat (a refresh shares the Line of lines whose status is alike): each distinct one is worded once."""
+def column_values(key: str, lines: Sequence[Line | None], lang: str, when: str, blank: Any = None) -> list[Any]:
+    """One of our columns for the rows below the header (None where a row has no order line, `blank` where
+    a line has no value here). Lines may repeat (a refresh shares the Line of lines whose status is alike):
+    each distinct one is worded once."""
     if key == "stamp":  # the column's header says what it is; each line shows when
         return [None if x is None else when for x in lines]
     words = {}
     for x in lines:
         if x is not None and id(x) not in words:
-            words[id(x)] = _value(key, x, lang)
+            value = _value(key, x, lang)
+            words[id(x)] = blank if value is None else value
     return [None if x is None else words[id(x)] for x in lines]
 
 
 def _value(key: str, line: Line, lang: str) -> Any:
     if key == "status":
         return _label(line.status, lang)
+    if key == "due_basis":
+        return pick(DUE_LABELS[line.due_basis], lang) if line.due_basis else None
+    if key == "workdays_left":  # for an open line not past its due date, as days_to_due
+        return line.workdays_left if line.days_to_due is not None else None
     if key == "next_milestone":
         return line.next_milestone_label(lang)
     if key == "reason":
         return line.reason(lang)
     return getattr(line, key)
+
+
+REASON_WIDTH = 48  # most reasons in one line (on the samples 9 in 10); a longer one wraps
+
+
+def column_widths(own: Sequence[tuple[str, str]], lang: str, header_lines: int) -> dict[str, float]:
+    """The width of each of our columns (Excel's unit: a digit of the default font) that shows its values
+    whole and its header in `header_lines` lines (the header wraps after its slash) — no ``###``, no cut
+    header. The reason wraps: it gets a fixed width."""
+    widest = {
+        "status": max(display_width(pick(v, lang)) for v in STATUS_LABELS.values()),
+        "due_basis": max(display_width(pick(v, lang)) for v in DUE_LABELS.values()),
+        "next_milestone": max(display_width(pick(v, lang)) for v in MILESTONE_LABELS.values()),
+        "next_milestone_date": 10, "stamp": 16, "reason": REASON_WIDTH,
+    }
+    out = {}
+    for key, header in own:
+        if header_lines > 1 and " / " in header:
+            zh, en = header.split(" / ", 1)
+            head = max(display_width(zh + " /"), display_width(en))
+        else:
+            head = display_width(header)
+        out[key] = max(head, widest.get(key, 5)) + 2.0  # padding: Excel's cell margins, a bold header
+    return out
 
 
 # ------------------------------------------------------------------------------------------- file door

@@ -16,18 +16,20 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from gendan_xl import defaults
-from gendan_xl.books.refresh import STAMP, column_values, place_columns, status_colours
+from gendan_xl.books.refresh import COLUMN_KINDS, STAMP, column_values, column_widths, place_columns, status_colours
 from gendan_xl.books.streamed import OrdersRun
 from gendan_xl.errors import Issue
 from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary
 from gendan_xl.sheet_data import SheetLayout
 from gendan_xl.status import StatusResult
 from gendan_xl.xlsx.atomic import AtomicFile
-from gendan_xl.xlsx.cells import Values, group
+from gendan_xl.xlsx.cells import EMPTY, Values, group
 from gendan_xl.xlsx.condformat import CFRule
+from gendan_xl.xlsx.lines import OrdersStream
+from gendan_xl.xlsx.look import ColumnLook, HeadRows
 from gendan_xl.xlsx.patch import SheetRewrite, damaged, gc_paused
 from gendan_xl.xlsx.result import PatchResult
 from gendan_xl.xlsx.source import WorkbookFile
@@ -89,6 +91,7 @@ def _one_pass(run: OrdersRun, out: Path, *, now: dt.datetime, lang: str | None,
     rows = group(stamp, {placed[key]: (hdr, [header]) for key, header in own}, pfx, date1904, patch, values)
     colours = status_colours(placed["status"], hdr, lang)
     rewrite = SheetRewrite(run.wf, orders.sheet, orders.xml, rows, values, patch, cf_rules=colours)
+    rewrite.patcher.look = _look(rewrite, orders, placed, own, lang)
     done_to = hdr  # our columns hold their values down to this row
     for chunk, shared, _ in run:
         end = chunk.lines[-1] if chunk.lines else done_to
@@ -98,7 +101,8 @@ def _one_pass(run: OrdersRun, out: Path, *, now: dt.datetime, lang: str | None,
             seq: list[Any] = [None] * (end - done_to)  # a row that is no line has ours cleared
             for row, line in zip(chunk.lines, shared):
                 seq[row - done_to - 1] = line
-            rows.extend({c: values.column(c, done_to + 1, column_values(key, seq, lang, when)) for c, key in cols})
+            rows.extend({c: values.column(c, done_to + 1, column_values(key, seq, lang, when, EMPTY))
+                         for c, key in cols})
             done_to = end
         rewrite.feed(chunk.xml, forget=True)
     new = rewrite.finish()
@@ -106,3 +110,22 @@ def _one_pass(run: OrdersRun, out: Path, *, now: dt.datetime, lang: str | None,
     if new_cols and width is None and orders.width > guess:
         return done, orders.width
     return done, None
+
+
+_TWO_LINES = 24.0  # points: a header row at least this tall shows two lines of a 9-11 pt font
+
+
+def _look(rewrite: SheetRewrite, orders: OrdersStream, placed: dict[str, int], own: Sequence[tuple[str, str]],
+          lang: str) -> ColumnLook:
+    """Our columns made to look like the table's last one: its header's format, the first line's font and
+    borders; widths that show header and values whole (two header lines when the header row is that tall)."""
+    hdr = orders.header_row
+    head = HeadRows(orders.head_rows, orders.xml.pfx)
+    lines = 2 if (head.heights.get(hdr) or 0) >= _TWO_LINES else 1
+    widths = column_widths(own, lang, lines)
+    ours = set(placed.values())
+    like = max((c for c in orders.block if c not in ours), default=max(orders.columns.values()))
+    return ColumnLook.of(rewrite.styles, head, hdr, like,
+                         {placed[key]: COLUMN_KINDS[key] for key, _ in own},
+                         {placed[key]: widths[key] for key, _ in own})
+

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from gendan_xl.delivery.mail import XLSX_MIME, Attachment, Mail, render_mail
+from gendan_xl.i18n.status import FIGURES
 from gendan_xl.status import STATUS_LABELS, STATUSES, Line
 from gendan_xl.xlsx.writer import FONT, HEADER_ROW, GeneratedBook, fit_row, titled_sheet, whole_number_axis
 
@@ -53,7 +54,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "col_reason": ("原因", "Reason"),
     "col_merchandiser": ("跟单员", "Merchandiser"),
     "col_status": ("状态", "Status"),
-    "col_slack": ("富余工作日", "Spare working days"),
+    "col_slack": FIGURES["slack_workdays"],  # as the refreshed sheet and `status` name it
     "col_next_date": ("节点日期", "Step date"),
     "col_row": ("行号", "Row"),
     "days_late": ("逾期 {n} 天", "{n} d late"),

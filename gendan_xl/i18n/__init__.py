@@ -1,7 +1,7 @@
 """Every text a user reads, in Chinese and English: one module per kind, one shape, one way to pick.
 
 - `issues`    — findings (Issue messages) and the words inside them;
-- `status`    — the lead-time status: labels, milestones, reasons;
+- `status`    — the lead-time status's figures as every output names them (each day count with its unit);
 - `documents` — the workbooks we write and the reasons in them (review, allocation, statement, reconciliation);
 - `mail`      — what the mails say (their layout is in templates/mail);
 - `terminal`  — the command line and the Excel button's message boxes.

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from gendan_xl.i18n import Texts
+from gendan_xl.i18n.status import FIGURES
 
 # The command line: validate, status, refresh.
 CLI: Texts = {
@@ -25,10 +26,8 @@ CLI: Texts = {
       'Due'),
     'status.status': ('状态',
       'Status'),
-    'status.days_late': ('逾期天数',
-      'Days late'),
-    'status.slack': ('富余工作日',
-      'Slack'),
+    'status.days_late': FIGURES['days_late'],  # the figures are named as in the sheet and the report
+    'status.slack': FIGURES['slack_workdays'],
     'status.next': ('下一节点',
       'Next'),
     'status.reason': ('说明',

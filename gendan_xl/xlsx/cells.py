@@ -266,10 +266,22 @@ def text_inner(text: str, pfx: bytes) -> bytes:
     return f"<{p}is><{p}t{space}>{text}</{p}t></{p}is>".encode()
 
 
+class _Empty:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "EMPTY"
+
+
+# A blank like None (no value), but where a look (look.py) gives the cell a format, an empty cell in it is
+# kept: a line's blank figure keeps the line's borders, while rows that are no line get no cell at all.
+EMPTY = _Empty()
+
+
 def make_value(value: Any, pfx: bytes, date1904: bool) -> Value:
     """A value's kind, and the inner XML of anything but text (numbers and dates are checked here, so a
     NaN or a date before 1900 fails before anything is written); the style is chosen per cell."""
-    if value is None:
+    if value is None or value is EMPTY:
         return Value(CLEAR, value, b"")
     if isinstance(value, str):
         return Value(STR, value, None)
@@ -286,7 +298,7 @@ def make_value(value: Any, pfx: bytes, date1904: bool) -> Value:
 
 
 # Types whose equal values are always the same cell; 1, 1.0, True and Decimal(1) are equal but are not.
-_PLAIN = {str, type(None), _dt.date, _dt.datetime}
+_PLAIN = {str, type(None), _Empty, _dt.date, _dt.datetime}
 
 
 def _too_long(v: Value) -> bool:

@@ -74,6 +74,7 @@ class OrdersStream(SheetLayout):
         self.hold = False
         self.watched: tuple[int, ...] = ()
         self._head_xml, self._rest = head_xml, rest
+        self.head_rows = head_xml  # the first rows' XML, kept (a few KB): a refresh takes the table's look from them
         # the sheet's width as python-calamine counts it (the last column holding anything), over every row
         self.width = max((len(r) for r in head_rows), default=0)
         self._width_from: int | None = None

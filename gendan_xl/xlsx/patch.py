@@ -7,7 +7,8 @@ user's workbook with it. Instead the one worksheet part streams through a byte-l
 copied unchanged (same names, same order). The only other parts it may change, and only when it must:
 
 - `xl/styles.xml`: one `yyyy-mm-dd` number format + cell format when a date is written (reused on later
-  runs), and one `<dxf>` per conditional-format colour (reused when an identical one exists);
+  runs), the cell formats of a look (`look.ColumnLook`: our columns like the table's, each added once), and
+  one `<dxf>` per conditional-format colour (reused when an identical one exists);
 - the table part (`xl/tables/tableN.xml`) of a table whose header row we extend to the right;
 - `xl/workbook.xml`: only the hidden `_xlnm._FilterDatabase` name of a sheet-level autofilter we extend.
 
@@ -28,9 +29,10 @@ Deliberate surprises:
   `PatchResult.skipped`, and the caller turns that into an Issue (`PatchResult.issues()`);
 - formulas that depend on the cells we write keep their old cached values until Excel recalculates.
 
-The parts, one module each: `cells` (values and the cells to write), `styles` (styles.xml), `tables`
-(table parts, autofilters), `condformat` (conditional formats), `rows` with `row_cells`, `row_batch` and
-`row_merge` (the worksheet scanner), `soundness` (the checks), `atomic` (owner files, backups, the write).
+The parts, one module each: `cells` (values and the cells to write), `styles` (styles.xml), `look` (the
+formats and widths of the columns a refresh writes), `tables` (table parts, autofilters), `condformat`
+(conditional formats), `rows` with `row_cells`, `row_batch` and `row_merge` (the worksheet scanner),
+`soundness` (the checks), `atomic` (owner files, backups, the write).
 """
 from __future__ import annotations
 

@@ -60,8 +60,7 @@ class RowBatch(CellWriter):
         if not has_r:
             attrs = b' r="%d"' % rownum + attrs
         if b"spans" in attrs:
-            attrs = self._widen_spans(attrs, [(c, v) for c, v in zip(self.by_row.cols, self.by_row.block_row(rownum))
-                                              if v.kind != CLEAR])
+            attrs = self._widen_spans(attrs, rownum, list(zip(self.by_row.cols, self.by_row.block_row(rownum))))
         out += (data[pos:m.start()], self.row_open, attrs, b">", data[start:cut], xml)
         if m.group(3):
             out.append(self.row_end)
@@ -106,6 +105,8 @@ class RowBatch(CellWriter):
         rows = self.by_row
         if not rows.lo <= rownum < rows.hi or rownum in rows.explicit:
             return -1
+        if self.look is not None and rownum <= self.look.header_row:  # the header has a look of its own
+            return -1
         i = rownum - self.batch_start
         if not 0 <= i < len(self.batch_xml):
             self._fill_batch(rownum)
@@ -115,7 +116,8 @@ class RowBatch(CellWriter):
     def _fill_batch(self, first_row: int) -> None:
         """The blocks' new cells for the next few thousand rows."""
         if self.cell_formats is None:  # the column styles are known once the head is read
-            styles = [self._default_style(None, col) for col in self.by_row.cols]
+            below = self.look.header_row + 1 if self.look is not None else 0  # the batches are lines
+            styles = [self._own_style(below, col, None) for col in self.by_row.cols]
             self.cell_formats = [CellFormats(self._cell_format, c, st) for c, st in zip(self.by_row.cols, styles)]
             self.skeleton_formats = [CellFormats(self._skeleton_format, c, st)
                                      for c, st in zip(self.by_row.cols, styles)]
@@ -134,8 +136,9 @@ class RowBatch(CellWriter):
         return list(map(b"".join, per_row)), list(map(_COUNT_EMPTY, per_row))
 
     def _cell_format(self, col: int, v: Value, style: bytes | None) -> bytes:
-        """A cell's XML with %s where its row number goes (b"%.0s", no cell at all, for a cleared value)."""
-        if v.kind == CLEAR:
+        """A cell's XML with %s where its row number goes (b"%.0s", no cell at all, for a cleared value
+        unless the look keeps an empty cell there: `_keeps`)."""
+        if v.kind == CLEAR and not self._keeps(v, self.look.header_row + 1 if self.look else 0, col):
             return b"%.0s"
         if v.kind == STR:  # the same as _cell_xml, without its detours: reason texts are a million distinct values
             inner = text_inner(v.value, self.by_row.pfx)
@@ -149,6 +152,6 @@ class RowBatch(CellWriter):
 
     def _skeleton_format(self, col: int, v: Value, style: bytes | None) -> bytes:
         """A cell's start up to its style, as `skeleton_re` finds it: b'<c r="V%s" s="5"'."""
-        if v.kind == CLEAR:
+        if v.kind == CLEAR and not self._keeps(v, self.look.header_row + 1 if self.look else 0, col):
             return b"%.0s"
         return b'%s%s%%s"%s' % (self.cell_r, col_bytes(col), self._style_attr(v.kind, style))

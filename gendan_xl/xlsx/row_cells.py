@@ -8,8 +8,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from gendan_xl.xlsx.cells import CLEAR, DATE, DATETIME, TATTR, Rows, Value, tag_attrs, text_inner
+from gendan_xl.xlsx.cells import CLEAR, DATE, DATETIME, EMPTY, TATTR, Rows, Value, tag_attrs, text_inner
 from gendan_xl.xlsx.condformat import CFRule
+from gendan_xl.xlsx.look import ColumnLook
 from gendan_xl.cellrefs import col_bytes, col_letter, parse_range
 from gendan_xl.xlsx.result import PatchResult
 from gendan_xl.xlsx.soundness import Templates
@@ -81,6 +82,7 @@ class CellWriter:
         self.arrays: list[tuple[int, int, int, int]] = []
         self.pfx = b""
         self.touched: tuple[int, int, int, int] | None = None  # bbox of the cells we put a value in
+        self.look: ColumnLook | None = None  # the formats of our cells, whatever the cells had (look.py)
 
     def cached(self) -> int:
         """How many cell templates are kept."""
@@ -151,6 +153,23 @@ class CellWriter:
             self.col_style_cache[col] = style
             return style
 
+    def _own_style(self, row: int, col: int, row_attrs: bytes | None, had: bytes | None = None,
+                   new: bool = True) -> bytes | None:
+        """The style of our cell at (row, col): the look's when it has one; else the one the cell `had`,
+        or for a `new` cell the one Excel gives it (`_default_style`)."""
+        if self.look is not None:
+            style = self.look.style(row, col)
+            if style is not None:
+                return style
+        return self._default_style(row_attrs, col) if new else had
+
+    def _keeps(self, v: Value, row: int, col: int) -> bool:
+        """Whether blank value `v` still makes a cell at (row, col): `cells.EMPTY` where the look's format
+        has borders — an empty cell in it, so a line keeps its borders where it has no figure (a shipped
+        line has no days to due)."""
+        look = self.look
+        return v.value is EMPTY and look is not None and row > look.header_row and col in look.blanks
+
     def _style_attr(self, kind: int, style: bytes | None) -> bytes:
         """The s="" a cell of `kind` gets in a cell styled `style`: a date keeps a date style, else ours."""
         if kind == DATE or kind == DATETIME:
@@ -176,11 +195,12 @@ class CellWriter:
         parts = []
         row = b"%d" % rownum
         templates = self.templates
-        styled = bool(self.col_styles) or (row_attrs is not None and b"customFormat" in row_attrs)
+        styled = bool(self.col_styles) or self.look is not None or (row_attrs is not None
+                                                                     and b"customFormat" in row_attrs)
         for col, v in cells:
-            if v.kind == CLEAR:
+            if v.kind == CLEAR and not self._keeps(v, rownum, col):
                 continue
-            style = self._default_style(row_attrs, col) if styled else None
+            style = self._own_style(rownum, col, row_attrs) if styled else None
             t = templates.get((col, v, style)) or self._template(col, v, style)
             parts += (t[0], row, t[1])
         self.result.written += len(parts) // 3
@@ -193,20 +213,20 @@ class CellWriter:
 
     def _split_cell(self, col: int, v: Value, style: bytes | None) -> tuple[bytes, bytes]:
         xml = self._cell_xml(0, col, v, style)
-        self.result.written -= 1  # the callers count what they write
+        if v.kind != CLEAR:
+            self.result.written -= 1  # the callers count what they write
         cut = xml.index(b'0"')
         if self.checks is not None:
             self.checks.check(xml[:cut] + b"1" + xml[cut + 1:], v)
         return xml[:cut], xml[cut + 1:]
 
-    @staticmethod
-    def _widen_spans(attrs: bytes, wanted: list[tuple[int, Value]]) -> bytes:
+    def _widen_spans(self, attrs: bytes, rownum: int, wanted: list[tuple[int, Value]]) -> bytes:
         # spans="1:21" is an optimisation hint; keep it true for the columns we add (it counts from 1)
         m = re.search(rb'\sspans="([^"]*)"', attrs)
         if not m:
             return attrs
         nums = [int(x) for x in re.findall(rb"\d+", m.group(1))]
-        cols = [c + 1 for c, v in wanted if v.kind != CLEAR]
+        cols = [c + 1 for c, v in wanted if v.kind != CLEAR or self._keeps(v, rownum, c)]
         if not nums or not cols:
             return attrs
         lo, hi = min(nums + cols), max(nums + cols)

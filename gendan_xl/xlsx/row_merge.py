@@ -42,7 +42,7 @@ class RowMerge(CellWriter):
             if not has_r:
                 attrs = b' r="%d"' % rownum + attrs
             if b"spans" in attrs:
-                attrs = self._widen_spans(attrs, wanted)
+                attrs = self._widen_spans(attrs, rownum, wanted)
             return b"<%srow%s>%s%s%s</%srow>" % (self.pfx, attrs, content, new, suffix, self.pfx)
         pieces = [content[:split]]
         i = j = 0
@@ -56,8 +56,8 @@ class RowMerge(CellWriter):
                 i += 1
             elif i >= len(existing) or wanted[j][0] < existing[i][0]:
                 col, cell = wanted[j]
-                if cell.kind != CLEAR:
-                    pieces.append(self._cell_xml(rownum, col, cell, self._default_style(attrs, col)))
+                if cell.kind != CLEAR or self._keeps(cell, rownum, col):
+                    pieces.append(self._cell_xml(rownum, col, cell, self._own_style(rownum, col, attrs)))
                 j += 1
             else:
                 col, xml, cattrs, _ = existing[i]
@@ -75,10 +75,13 @@ class RowMerge(CellWriter):
                 elif cell.kind == CLEAR:
                     self.result.cleared += 1
                     sm = _S_ATTR.search(cattrs)
-                    pieces.append(self._cell_xml(rownum, col, cell, sm.group(1) if sm else None))
+                    style = sm.group(1) if sm else None
+                    if self._keeps(cell, rownum, col):  # a line's blank figure: in the look's format
+                        style = self._own_style(rownum, col, attrs, style, new=False)
+                    pieces.append(self._cell_xml(rownum, col, cell, style))
                 else:
                     sm = _S_ATTR.search(cattrs)
-                    style = sm.group(1) if sm else None
+                    style = self._own_style(rownum, col, attrs, sm.group(1) if sm else None, new=False)
                     t = self.templates.get((col, cell, style)) or self._template(col, cell, style)
                     pieces += (t[0], b"%d" % rownum, t[1])
                     self.result.written += 1
@@ -87,7 +90,7 @@ class RowMerge(CellWriter):
         if not has_r:
             attrs = b' r="%d"' % rownum + attrs
         if b"spans" in attrs:
-            attrs = self._widen_spans(attrs, wanted)
+            attrs = self._widen_spans(attrs, rownum, wanted)
         return b"<%srow%s>%s%s</%srow>" % (self.pfx, attrs, b"".join(pieces), suffix, self.pfx)
 
     def _rewrite_own(self, rownum: int, attrs: bytes, has_r: bool, content: bytes, suffix: bytes,
@@ -106,7 +109,8 @@ class RowMerge(CellWriter):
             j = content.find(b'<%sc r="%s%d"' % (pfx, col_bytes(col), rownum))
             if j >= 0:
                 break
-            if v.kind != CLEAR or content.find(b'r="%s%d"' % (col_bytes(col), rownum)) >= 0:
+            if v.kind != CLEAR or self._keeps(v, rownum, col) or \
+                    content.find(b'r="%s%d"' % (col_bytes(col), rownum)) >= 0:
                 return None
             k += 1
             if k == n:
@@ -126,8 +130,8 @@ class RowMerge(CellWriter):
             mcol = col_index(m.group(1))
             while k < n and wanted[k][0] < mcol:  # a value where there was no cell: insert it here
                 col, v = wanted[k]
-                if v.kind != CLEAR:
-                    st = self._default_style(attrs, col)
+                if v.kind != CLEAR or self._keeps(v, rownum, col):
+                    st = self._own_style(rownum, col, attrs)
                     t = templates.get((col, v, st)) or self._template(col, v, st)
                     parts += (t[0], row, t[1])
                     written += 1
@@ -135,10 +139,13 @@ class RowMerge(CellWriter):
             if k < n and wanted[k][0] == mcol:
                 col, v = wanted[k]
                 if v.kind == CLEAR:
+                    if self._keeps(v, rownum, col):  # a line's blank figure: in the look's format
+                        style = self._own_style(rownum, col, attrs, style, new=False)
                     parts.append(self._cell_xml(rownum, col, v, style))
                     cleared += 1
                 else:
-                    t = templates.get((col, v, style)) or self._template(col, v, style)
+                    st = self._own_style(rownum, col, attrs, style, new=False)
+                    t = templates.get((col, v, st)) or self._template(col, v, st)
                     parts += (t[0], row, t[1])
                     written += 1
                 k += 1
@@ -148,15 +155,15 @@ class RowMerge(CellWriter):
         if content[pos:].strip():
             return None
         for col, v in wanted[k:]:
-            if v.kind != CLEAR:
-                st = self._default_style(attrs, col)
+            if v.kind != CLEAR or self._keeps(v, rownum, col):
+                st = self._own_style(rownum, col, attrs)
                 t = templates.get((col, v, st)) or self._template(col, v, st)
                 parts += (t[0], row, t[1])
                 written += 1
         self.result.written += written
         self.result.cleared += cleared
         if b"spans" in attrs:
-            attrs = self._widen_spans(attrs, wanted)
+            attrs = self._widen_spans(attrs, rownum, wanted)
         if not has_r:
             attrs = b' r="%d"' % rownum + attrs
         return b"<%srow%s>%s%s</%srow>" % (self.pfx, attrs, b"".join(parts), suffix, self.pfx)

@@ -12,6 +12,7 @@ from typing import Any
 
 from gendan_xl.xlsx.cells import set_attr, tag_attrs
 from gendan_xl.xlsx.condformat import conditional_formats
+from gendan_xl.xlsx.look import with_widths
 from gendan_xl.xlsx.row_batch import RowBatch
 from gendan_xl.cellrefs import parse_range, range_ref
 from gendan_xl.xlsx.row_merge import RowMerge
@@ -125,6 +126,8 @@ class SheetPatcher(RowMerge, RowBatch):
         """The worksheet's XML before <sheetData>, its <dimension> grown to cover what was written. Asked
         for after `finish`: the rows are streamed first and the head written in front of them (patch.py)."""
         head = self.head_xml
+        if self.look is not None:
+            head = with_widths(head, self.pfx, self.look.widths)
         m = re.search(rb"<(?:\w+:)?dimension\b[^>]*>", head)
         bbox = self._written_bbox()
         if m and bbox:

@@ -1,9 +1,12 @@
 """Just enough of styles.xml for `patch_sheet`: which cell formats show dates, one `yyyy-mm-dd` format
-and cell format for the dates we write (appended once, reused on later runs), and one `<dxf>` per
-conditional-format colour pair (reused when an identical one exists)."""
+and cell format for the dates we write (appended once, reused on later runs), cell formats derived from
+the sheet's own (`derived_xf`: a header's with wrapping, a row's font and borders; each appended once,
+found again on later runs), and one `<dxf>` per conditional-format colour pair (reused when an identical
+one exists)."""
 from __future__ import annotations
 
 import re
+from typing import Mapping
 
 from gendan_xl.xlsx.cells import esc_attr, set_attr, tag_attrs, unesc
 
@@ -77,16 +80,78 @@ class Styles:
             for i, f in enumerate(self.xf_numfmt):
                 if f == fmt_id:
                     return i
-        p = self.pfx
+        fmt_id = self.numfmt_id(code)
+        xf = b'<%sxf numFmtId="%d" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>' % (
+            self.pfx, fmt_id)
+        return self._add_xf(xf)
+
+    def numfmt_id(self, code: str) -> int:
+        """The id of number format `code`: a custom one of the workbook, else appended (once)."""
+        fmt_id = next((i for i, c in self.fmt_codes.items() if c == code), None)
         if fmt_id is None:
             fmt_id = max([163, *self.fmt_codes]) + 1
-            entry = b'<%snumFmt numFmtId="%d" formatCode="%s"/>' % (p, fmt_id, esc_attr(code).encode())
+            entry = b'<%snumFmt numFmtId="%d" formatCode="%s"/>' % (self.pfx, fmt_id, esc_attr(code).encode())
             self._append(b"numFmts", b"numFmt", entry, before=(b"fonts", b"fills", b"borders", b"cellStyleXfs",
                                                                 b"cellXfs"))
-        xf = b'<%sxf numFmtId="%d" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>' % (p, fmt_id)
+            self._scan()
+        return fmt_id
+
+    def _add_xf(self, xf: bytes) -> int:
         self._append(b"cellXfs", b"xf", xf, before=(b"cellStyles", b"dxfs", b"tableStyles", b"colors", b"extLst"))
         self._scan()
         return len(self.xf_numfmt) - 1
+
+    def has_border(self, index: int) -> bool:
+        """Whether cell format `index` has a border (a borderId other than the first, no border)."""
+        xfs = self.xfs()
+        return 0 <= index < len(xfs) and tag_attrs(re.match(rb"<[^>]*>", xfs[index]).group(0)).get(
+            b"borderId", b"0") not in (b"0", b"")
+
+    def xfs(self) -> list[bytes]:
+        """Every cell format of <cellXfs>, whole elements, in order (an index is a cell's s="")."""
+        m = self._block(b"cellXfs")
+        return elements(m.group(2) or b"", b"xf") if m else []
+
+    def derived_xf(self, base: int | None, *, number_format: str | None = None,
+                   align: Mapping[str, str] | None = None, keep_fill: bool = True) -> int | None:
+        """Index of a cell format like cell format `base` (0 when None) — its font, borders, alignment —
+        with number format `number_format` when given ("General" or a format code), the <alignment>
+        attributes `align` set ({"wrapText": "1"}), its fill dropped unless `keep_fill`. `base` itself when
+        that changes nothing; else an equal existing one; else appended (once: a later run finds it)."""
+        if self.data is None:
+            return None
+        xfs = self.xfs()
+        if base is None or not 0 <= base < len(xfs):
+            base = 0
+        own = xfs[base] if xfs else b'<%sxf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>' % self.pfx
+        start = re.match(rb"<[^>]*?(/?)>", own)
+        tag, rest = start.group(0), own[start.end():]
+        selfclosed = bool(start.group(1))
+        if number_format is not None:
+            fmt = 0 if number_format == "General" else self.numfmt_id(number_format)
+            if int(tag_attrs(tag).get(b"numFmtId", b"0") or 0) != fmt:
+                tag = set_attr(set_attr(tag, b"numFmtId", b"%d" % fmt), b"applyNumberFormat", b"1")
+        if not keep_fill:
+            tag = set_attr(tag, b"fillId", b"0")
+        if align:
+            tag = set_attr(tag, b"applyAlignment", b"1")
+            p = self.pfx
+            al = re.search(rb"<(?:\w+:)?alignment\b[^>]*?/?>", rest)
+            element = al.group(0) if al is not None else b"<%salignment/>" % p
+            for name, value in align.items():
+                element = set_attr(element, name.encode(), value.encode())
+            if al is not None:
+                rest = rest[:al.start()] + element + rest[al.end():]
+            elif selfclosed:
+                tag, rest = tag[:-2].rstrip() + b">", element + b"</%sxf>" % p
+            else:
+                rest = element + rest
+        xf = tag + rest
+        if xf == own and xfs:
+            return base
+        same = _xf_key(xf)
+        found = next((i for i, x in enumerate(xfs) if _xf_key(x) == same), None)
+        return found if found is not None else self._add_xf(xf)
 
     def dxf(self, fill: str | None, font: str | None) -> int | None:
         """Index of a dxf with these colours; appended (once) when no identical one exists."""
@@ -151,15 +216,44 @@ class DateFormats(dict):
 
 
 def children(xml: bytes, child: bytes) -> list[bytes]:
-    """The top-level <child> elements of `xml` (an element's content): nested ones (an <xf>'s <alignment>,
-    a <dxf>'s <font>) not counted."""
-    out, depth = [], 0
+    """The start tags of the top-level <child> elements of `xml` (an element's content): nested ones (an
+    <xf>'s <alignment>, a <dxf>'s <font>) not counted."""
+    return [re.match(rb"<[^>]*>", e).group(0) for e in elements(xml, child)]
+
+
+_FALSE = (b"0", b"false")
+
+
+def _xf_key(xf: bytes) -> tuple:
+    """What a cell format is, whatever the order of its attributes and spaces and whatever attributes are
+    written at their defaults (an apply* flag absent is on, as Excel and LibreOffice read a cell format;
+    openpyxl drops some and writes pivotButton="0"): an existing one equal to what we would append is reused."""
+    start = re.match(rb"<[^>]*>", xf)
+    attrs = {k: v for k, v in tag_attrs(start.group(0)).items()
+             if not (k.startswith(b"apply") and v not in _FALSE) and not (k in (b"pivotButton", b"quotePrefix")
+                                                                          and v in _FALSE)}
+    attrs.setdefault(b"numFmtId", b"0")
+    inner = re.sub(rb"\s+", b" ", xf[start.end():])
+    alignment = re.search(rb"<(?:\w+:)?alignment\b([^>]*)>", inner)
+    return (tuple(sorted(attrs.items())), tuple(sorted(tag_attrs(alignment.group(1)).items())) if alignment else (),
+            re.sub(rb"<(?:\w+:)?alignment\b[^>]*>", b"", inner))
+
+
+def elements(xml: bytes, child: bytes) -> list[bytes]:
+    """The top-level <child> elements of `xml` (an element's content), whole: start tag to end tag."""
+    out, depth, start = [], 0, -1
     for m in re.finditer(rb"<(/?)(?:\w+:)?(\w+)\b[^>]*?(/?)>", xml):
         if m.group(1):
             depth -= 1
+            if depth == 0 and start >= 0:
+                out.append(xml[start:m.end()])
+                start = -1
             continue
         if depth == 0 and m.group(2) == child:
-            out.append(m.group(0))
+            if m.group(3):
+                out.append(m.group(0))
+                continue
+            start = m.start()
         if not m.group(3):
             depth += 1
     return out

@@ -1,0 +1,26 @@
+"""The lead-time status's figures as every output names them: the refreshed sheet's columns, the
+`status` table, the overdue report. A day count always says its unit: lateness in calendar
+days (as customers count it, and as the reasons say "逾期 7 天"), what lies ahead in working days (what the
+factory can still produce in; the reasons say "只剩 30 个工作日")."""
+from __future__ import annotations
+
+from gendan_xl.i18n import Texts
+
+FIGURES: Texts = {
+    'status': ('交期状态',
+      'Lead-time status'),
+    'due_basis': ('判定交期',
+      'Judged by'),
+    'days_late': ('逾期（日历日）',
+      'Days late (calendar)'),
+    'workdays_left': ('距交期（工作日）',
+      'To due (working days)'),
+    'slack_workdays': ('富余（工作日）',
+      'Spare (working days)'),
+    'next_milestone': ('下一节点',
+      'Next milestone'),
+    'next_milestone_date': ('节点计划日',
+      'Milestone date'),
+    'reason': ('说明',
+      'Reason'),
+}
