@@ -242,9 +242,9 @@ def allocate(stock: Mapping[str, int], lines: Sequence[Order], customers: Mappin
             grades.setdefault(fold_key(name), grade)
     left: dict[str, int] = {}
     models: dict[str, ModelStock] = {}
-    for model, qty in stock.items():
+    for model, on_hand in stock.items():
         k = fold_key(model)
-        left[k] = left.get(k, 0) + max(0, int(qty))
+        left[k] = left.get(k, 0) + max(0, int(on_hand))
     issues: list[Issue] = []
     queue: dict[str, list[AllocatedLine]] = {}
     for order in sorted(lines, key=lambda o: o.row or 0):

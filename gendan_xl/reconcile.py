@@ -101,6 +101,13 @@ class Item:
         """Their amount minus ours: what this item contributes to the difference of the balances."""
         return (self.theirs.amount if self.theirs else Decimal(0)) - (self.ours.amount if self.ours else Decimal(0))
 
+    @property
+    def entry(self) -> Entry:
+        """Ours, else theirs: an item always has one side at least."""
+        e = self.ours or self.theirs
+        assert e is not None, "an item with neither side"
+        return e
+
     def to_dict(self) -> dict[str, Any]:
         main = self.ours or self.theirs
         return {"category": self.category, "doc_no": main.doc_no if main else "",
@@ -138,7 +145,7 @@ class Reconciliation:
 
     def flat(self) -> list[tuple[str, str]]:
         """(category, doc_no) pairs: what tests compare."""
-        return [(i.category, (i.ours or i.theirs).doc_no) for i in self.items]
+        return [(i.category, i.entry.doc_no) for i in self.items]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -162,7 +169,7 @@ class Reconciliation:
         for it in self.items:
             if differences_only and it.category == MATCHED:
                 continue
-            rows.append(("/".join(RECONCILE_CATEGORY[it.category]), (it.ours or it.theirs).label,
+            rows.append(("/".join(RECONCILE_CATEGORY[it.category]), it.entry.label,
                          _fmt(it.ours.amount) if it.ours else "", _fmt(it.theirs.amount) if it.theirs else "",
                          _fmt(it.difference), it.explanation))
         out = text_table(rows, right=(2, 3, 4))
@@ -281,8 +288,7 @@ def reconcile(
 
 
 def _date_of(item: Item) -> dt.date:
-    e = item.ours or item.theirs
-    return e.date or dt.date.min
+    return item.entry.date or dt.date.min
 
 
 def _same_sign(a: Entry, b: Entry) -> bool:
@@ -316,6 +322,7 @@ def _pair(o: Entry, t: Entry, by: str, mode: str, tol: Decimal, limit: Decimal, 
 
 def _single(o: Entry | None, t: Entry | None, period_end: dt.date, transit_days: int, lang: str) -> Item:
     e = o or t
+    assert e is not None, "an entry of one side at least"
     side = "ours" if o else "theirs"
     date = e.date.isoformat() if e.date else "?"
     kw = dict(doc=e.label, date=date, amount=_fmt(abs(e.amount)))

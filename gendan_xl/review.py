@@ -122,7 +122,8 @@ def _money(value: Decimal) -> str:
 def _price(value: Decimal) -> str:
     """12.5 → 12.50, 8.3406 → 8.3406: as a price list writes it."""
     q = value.normalize()
-    return f"{value:.2f}" if q.as_tuple().exponent >= -2 else f"{q:f}"
+    exponent = q.as_tuple().exponent  # a letter for NaN and Infinity, which no price read is
+    return f"{value:.2f}" if isinstance(exponent, int) and exponent >= -2 else f"{q:f}"
 
 
 def _qty(value: int) -> str:
@@ -180,6 +181,12 @@ def _customer_index(customers: Mapping[str, Customer]) -> dict[str, Customer]:
             if k:
                 index.setdefault(k, c)
     return index
+
+
+def _decimal(value: Decimal | float | None) -> Decimal | None:
+    """An order's price or amount for Decimal arithmetic: the reader gives Decimal, orders made in code may
+    hold a float (Decimal times float is a TypeError)."""
+    return Decimal(repr(value)) if isinstance(value, float) else value
 
 
 def find_quote(quotes: Iterable[Quote], *, customer: Customer | str, model: str, quantity: int,
@@ -391,9 +398,9 @@ def review_orders(
     for order in sorted(lines, key=lambda o: o.row or 0):
         qty = order.quantity
         qty = int(qty) if isinstance(qty, (int, Decimal)) and not isinstance(qty, bool) else None
-        price = order.unit_price
+        price = _decimal(order.unit_price)
         currency = normalize_currency(order.currency) if order.currency else ""
-        amount = order.amount
+        amount = _decimal(order.amount)
         if amount is None and qty is not None and price is not None:
             amount = Decimal(qty) * price
         line = LineReview(row=order.row or 0, order_no=order.order_no, customer=order.customer, model=order.model,
@@ -420,6 +427,7 @@ def review_orders(
         if missing:
             out.append(line)
             continue
+        assert qty is not None  # (not missing)
         if not currency and cust is not None:
             currency = line.currency = cust.currency
 
@@ -458,7 +466,7 @@ def review_orders(
                                 quantity=qty, on=on)
             line.quote = q if how == "found" else None
             who = cust.code if cust else line.customer
-            if how == "none":
+            if q is None:  # how == "none"
                 add("price-no-quote", customer=who, model=line.model)
             elif how == "expired":
                 add("price-quote-expired", model=line.model, quote_no=q.quote_no, valid_until=q.valid_until)

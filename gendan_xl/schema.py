@@ -447,9 +447,9 @@ def match_header_row(schema: SheetSchema, headers: list[object], cols: range | N
         lost.update({i: f for _, i in found if i not in keep})
     lookalikes = {}
     for i in unmatched:
-        f = looks_like(schema, headers[i])
-        if f is not None and f not in columns and f not in duplicates:
-            lookalikes[i] = f
+        guess = looks_like(schema, headers[i])
+        if guess is not None and guess not in columns and guess not in duplicates:
+            lookalikes[i] = guess
     return HeaderMatch(columns, lost, duplicates, lookalikes)
 
 
@@ -471,7 +471,7 @@ def looks_like(schema: SheetSchema, header: object) -> str | None:
     return best[1] if best else None
 
 
-_CODE_INDEX: dict[int, tuple[dict, dict[str, str]]] = {}
+_CODE_INDEX: dict[int, tuple[dict, dict[str, str | None]]] = {}  # spelling → code, None: no code
 
 
 def lookup_code(table: dict[str, tuple[str, ...]], text: object) -> str | None:
@@ -480,7 +480,7 @@ def lookup_code(table: dict[str, tuple[str, ...]], text: object) -> str | None:
     Runs once per order line, so each table's spellings are indexed once and each text looked up once."""
     cached = _CODE_INDEX.get(id(table))
     if cached is None or cached[0] is not table:
-        index = {}
+        index: dict[str, str | None] = {}
         for code, spellings in table.items():
             for spelling in (code, *spellings):
                 index.setdefault(fold_key(spelling), code)
@@ -490,10 +490,10 @@ def lookup_code(table: dict[str, tuple[str, ...]], text: object) -> str | None:
     if isinstance(text, str) and text in index:
         return index[text]
     norm = fold_key(text)
-    code = index.get(norm) if norm else None
+    found = index.get(norm) if norm else None
     if isinstance(text, str) and len(index) < 10000:
-        index[text] = code  # remember the raw spelling too: the next line says the same
-    return code
+        index[text] = found  # remember the raw spelling too: the next line says the same
+    return found
 
 
 def normalize_currency(text: object) -> str:

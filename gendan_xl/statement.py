@@ -463,46 +463,55 @@ def build_statement(
     )
 
 
+@dataclass
+class _Credit:
+    """A credit note or payment being applied, and how much of it is still unapplied."""
+
+    doc: Document
+    left: Decimal
+
+
 def _apply_credits(docs: list[Document], as_of: dt.date, basis: str, terms: PaymentTerms | None,
                    cancelled_keys: set[str], issues: list[Issue], lang: str) -> list[OpenItem]:
     """Settle charges with credits (named first, then oldest first); what is left are the open items."""
     charges = [OpenItem(d, d.signed, d.signed, None, 0, "") for d in docs if d.signed > 0]
-    credits = [[d, -d.signed] for d in docs if d.signed < 0]
+    credits = [_Credit(d, -d.signed) for d in docs if d.signed < 0]
     by_key: dict[str, OpenItem] = {}
     for item in charges:
         for k in item.doc.keys:
             by_key.setdefault(k, item)
 
-    def apply(credit: list, item: OpenItem) -> None:
-        amount = min(credit[1], item.outstanding)
+    def apply(credit: _Credit, item: OpenItem) -> None:
+        amount = min(credit.left, item.outstanding)
         if amount > 0:
             item.outstanding -= amount
-            item.applied.append((credit[0].label, amount))
-            credit[1] -= amount
+            item.applied.append((credit.doc.label, amount))
+            credit.left -= amount
 
     # Pass 1: what the documents themselves name. A credit note names one document (its reference); a
     # payment names the invoices it settles. Cancelled or unknown names are reported, then pass 2 applies
     # the money oldest first rather than dropping it.
     for credit in credits:
-        doc = credit[0]
+        doc = credit.doc
         names = (doc.reference,) if doc.kind == CREDIT_NOTE and doc.reference else doc.invoices
         for name in names:
-            item = by_key.get(doc_key(name))
-            if item is None:
+            named = by_key.get(doc_key(name))
+            if named is None:
                 code = "reference-to-cancelled" if doc_key(name) in cancelled_keys else "unknown-reference"
                 issues.append(_issue(code, WARNING, doc.sheet, doc.cell, name, lang,
                                      doc=doc.label, ref=name))
                 continue
-            apply(credit, item)
+            apply(credit, named)
     # Pass 2: the rest, oldest open charge first.
     for credit in credits:
         for item in charges:
-            if credit[1] <= 0:
+            if credit.left <= 0:
                 break
             apply(credit, item)
 
     items: list[OpenItem] = [c for c in charges if c.outstanding > 0]
-    for doc, rest in credits:
+    for credit in credits:
+        doc, rest = credit.doc, credit.left
         if rest > 0:
             issues.append(_issue("unapplied-credit", INFO, doc.sheet, doc.cell, money_text(rest), lang,
                                  doc=doc.label, amount=money(rest)))

@@ -90,7 +90,7 @@ from gendan_xl.status_lines import (ACTUAL_FIELDS, DUE_BASES, DUE_LABELS, MILEST
 
 _SANE_YEARS = (1900, 2199)
 _EPOCH_ORDINAL = _dt.date(1970, 1, 1).toordinal()
-_NAT = np.datetime64("NaT").astype(np.int64)  # a due date outside these is a typo, not a plan
+_NAT = int(np.datetime64("NaT").astype(np.int64))  # a due date outside these is a typo, not a plan
 
 
 def _date(v: Any) -> _dt.date | None:
@@ -115,8 +115,8 @@ STATUS_FIELDS = ("order_no", "customer", "model", "merchandiser", "factory_due_d
 
 # What a stage proves done, as bits over MILESTONES (material 1, production start 2, production finish 4,
 # inspection 8): a stage is evidence of progress, as a later actual date is.
-_STAGE_DONE = {"in_production": 0b0011, "inspection": 0b0111, "ready_to_ship": 0b1111, "partially_shipped": 0b1111,
-               "shipped": 0b1111}
+_STAGE_DONE: dict[str | None, int] = {"in_production": 0b0011, "inspection": 0b0111, "ready_to_ship": 0b1111,
+                                      "partially_shipped": 0b1111, "shipped": 0b1111}
 # Stages that say the goods have not left: a past ship date under one of them was a plan that slipped.
 _BEFORE_SHIPPING = frozenset(STAGES) - {"partially_shipped", "shipped", "cancelled"}
 
@@ -260,7 +260,7 @@ def _kernel(
         has = np.array([x is not None for x in raw], dtype=bool).reshape(n)
         return raw, has, np.array([x or 0 for x in raw], dtype=np.int64).reshape(n)
 
-    def flags(values: list[Any], test: Any) -> np.ndarray:
+    def flags(values: Sequence[Any], test: Any) -> np.ndarray:
         return np.array([test(v) for v in values], dtype=bool).reshape(n)
 
     # -- the stage of each line, from its status word -------------------------------------------------------
@@ -318,10 +318,10 @@ def _kernel(
         key = fold_key(model)
         if key not in index:
             problems[i] = "unknown_model"
-        elif index[key] is None:
+        elif (lead := index[key]) is None:
             problems[i] = "no_lead"
         else:
-            lead_id[i] = distinct.setdefault(index[key], len(distinct) + 1)
+            lead_id[i] = distinct.setdefault(lead, len(distinct) + 1)
     table = np.zeros((len(distinct) + 1, 5), dtype=np.int64)
     for lead, k in distinct.items():
         table[k] = (lead.material, lead.production, lead.inspection, lead.packing, lead.shipping)
@@ -479,8 +479,8 @@ def _lines(k: _Kernel, indices: Iterable[int]) -> list[Line]:
                     line.status = "shipped_on_time"
                     reasons.append(("shipped_on_time", {"ship": shipped_on, **named}))
                 continue
-            if quantity_l[i] is not None and quantity_l[i] <= 0:  # nothing to make: validation reports it
-                reasons.append(("bad_quantity", {"quantity": quantity_l[i]}))
+            if (q := quantity_l[i]) is not None and q <= 0:  # nothing to make: validation reports it
+                reasons.append(("bad_quantity", {"quantity": q}))
                 continue
             notes: list[tuple[str, dict[str, Any]]] = []
             if is_future:

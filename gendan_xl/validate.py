@@ -99,7 +99,7 @@ def rule_price(row: Row, ctx: Context) -> Iterator[Issue]:
 
 def rule_amount(row: Row, ctx: Context) -> Iterator[Issue]:
     qty, price, amount = (row.values.get(f) for f in ("quantity", "unit_price", "amount"))
-    if None in (qty, price, amount):
+    if qty is None or price is None or amount is None:
         return
     expected = (Decimal(qty) * Decimal(price)).quantize(CENT)
     if abs(Decimal(amount) - expected) > CENT:
@@ -195,6 +195,9 @@ def check_orders(orders: Table, *, customers: Table | None = None, products: Tab
     return report
 
 
+_UNSEEN: list[Any] = []  # StatusWords' marker for a word not looked up yet (its entry may be None)
+
+
 class StatusWords:
     """The status words of a sheet that map to no stage, gathered as the rows go by (`add`), reported once
     each (`issues`) — never an error per row: the lines are still judged by their dates and quantities."""
@@ -218,8 +221,8 @@ class StatusWords:
         up once, and a cell reference made only for a word seen first (a million lines have a dozen words)."""
         found, stage_of, known = self.found, self.vocabulary.stage_of, self._known
         for row, word in zip(rows, words):
-            entry = known.get(word, known)
-            if entry is known:
+            entry = known.get(word, _UNSEEN)
+            if entry is _UNSEEN:
                 entry = None
                 if not (word is None or (isinstance(word, str) and not word.strip())) and stage_of(word) is None:
                     entry = found.setdefault(fold_key(word), [cell_ref(row, col), word, 0])

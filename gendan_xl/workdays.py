@@ -346,6 +346,7 @@ def calendar_from_rows(
             issues.append(Issue(code, ERROR, sheet, _ref(row, field), value,
                                 message(code, lang, column=column, value=value)))
             continue
+        assert kind is not None  # no `bad`: the kind was read
         date = _as_date(date)
         previous = kinds.get(date)
         if previous is not None and previous[0] != kind:

@@ -254,6 +254,14 @@ def test_below_quote_says_by_how_much():
     assert "0.20" in r.message("en") and "2.4%" in r.message("en")
 
 
+def test_an_order_made_in_code_with_a_float_price_is_reviewed_as_its_decimal():
+    # Order allows a float price (orders made in code); Decimal arithmetic on it was a TypeError
+    r = review(line(unit_price=8.1)).lines[0]
+    assert (r.unit_price, r.amount) == (D("8.1"), D("40500.0"))
+    assert r.reasons[2].code == "price-below-quote" and r.reasons[2].params["diff"] == D("0.20")
+
+
+
 # ---------------------------------------------------------------------------------------------- credit
 
 @pytest.mark.parametrize("balance, code", [(D("758500"), "credit-ok"), (D("758500.01"), "credit-over-limit"),

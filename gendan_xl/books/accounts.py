@@ -103,7 +103,7 @@ def _main_currency(docs: Sequence[Document]) -> str:
         if d.currency:
             c = normalize_currency(d.currency)
             counts[c] = counts.get(c, 0) + 1
-    return max(counts, key=counts.get) if counts else "CNY"
+    return max(counts, key=lambda c: counts[c]) if counts else "CNY"
 
 
 def read_accounts(path: str | Path, *, lang: str | None = None) -> Accounts:

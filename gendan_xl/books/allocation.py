@@ -49,16 +49,17 @@ def read_stock(path: str | Path, *, sheet: str | None = None, lang: str = "zh") 
     except MissingSheetError:
         if sheet is not None:
             raise
-        table = None
+        found = None
         for name in book.sheet_names:
             try:
-                table = read_table(book, STOCK, name, year_anchor=None)
+                found = read_table(book, STOCK, name, year_anchor=None)
                 break
             except MissingColumnsError:
                 continue
-        if table is None:
+        if found is None:
             raise MissingColumnsError(f'{book.name}: no sheet has the columns 型号 / Model and 可用库存 / Available '
                                       f'(sheets: {", ".join(book.sheet_names)}); check the column titles') from None
+        table = found
     if "available" not in table.columns or "model" not in table.columns:
         missing = "型号 / Model" if "model" not in table.columns else "可用库存 / Available"
         raise MissingColumnsError(f'{book.name}: sheet "{table.sheet}" has no column {missing}; check the column '
@@ -102,12 +103,12 @@ def allocate_workbook(path: str | Path, stock: str | Path, *, out: str | Path | 
     lang = lang or master.orders.lang
     available, stock_issues = read_stock(stock, lang=lang)
     grades = grades_from_rows(master.customers.rows) if master.customers is not None else {}
-    names = {}
+    names: dict[str, str] = {}
     if master.customers is not None:  # orders may name the customer instead of giving its code
         for r in master.customers.rows:
             if r.values.get("name") and r.values.get("code"):
                 names.setdefault(str(r.values["name"]), grades.get(str(r.values["code"]), ""))
-    result = allocate(available, orders_from_rows(master.orders.rows), {**names, **grades}, skip=skip, lang=lang,
+    result = allocate(available, orders_from_rows(master.order_table.rows), {**names, **grades}, skip=skip, lang=lang,
                       sheet=master.orders.sheet, vocabulary=vocabulary)
     result.issues[:0] = [*master.notes, *stock_issues]
     result.source, result.today = f"{Path(path).name} + {Path(stock).name}", today

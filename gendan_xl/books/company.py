@@ -28,14 +28,14 @@ LABELS = {  # the printed labels of the letterhead's contact line and of the ban
 }
 
 
-def company_block(company: Mapping[str, Any] | None, *, document: str) -> dict[str, str]:
+def company_block(company: Mapping[str, Any] | None, *, document: str) -> dict[str, Any]:
     """Every key of COMPANY_KEYS and BANK_KEYS as text ("" when not set), plus `bank` (the printed lines).
 
     Raises CompanyError naming the setting when there is no company name: `document` (the file about to be
     written) would reach a customer with a blank sender.
     """
     given = dict(company or {})
-    block = {key: str(given.get(key) or "").strip() for key in (*COMPANY_KEYS, *BANK_KEYS)}
+    block: dict[str, Any] = {key: str(given.get(key) or "").strip() for key in (*COMPANY_KEYS, *BANK_KEYS)}
     if not block["name"] and not block["name_en"]:
         raise CompanyError.said("no-company", document=document)
     if block["logo"] and not Path(block["logo"]).is_file():

@@ -114,7 +114,9 @@ def inspect_workbook(path: str | Path, *, sheet: str | None = None, vocabulary: 
         ref = cell_ref(row, c)
         f = next((f for f, col in match.columns.items() if col == c), None)
         if f is not None:
-            rank = claim(schema, text)[1]
+            claimed = claim(schema, text)
+            assert claimed is not None  # the header matched field `f`: it claims it
+            rank = claimed[1]
             how = "user" if rank == USER else "weak" if rank in (WEAK, WEAK_UNIT) else "ours"
             rows.append(HeaderRow(ref, text, f, how, _how(how, lang)))
         elif c in match.lost:

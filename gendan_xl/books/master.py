@@ -40,6 +40,12 @@ class Master:
     vocabulary: Vocabulary = DEFAULT_VOCABULARY
     dropdown: tuple[str, ...] = ()  # the words of the status column's drop-down list, when it has one
 
+    @property
+    def order_table(self) -> Table:
+        """The orders sheet of a master loaded whole (not `lean`): its rows, for commands that need them."""
+        assert isinstance(self.orders, Table), "the orders were loaded lean: no rows"
+        return self.orders
+
     def calendar_and_issues(self, *, weekly: str = defaults.WEEKLY,
                             lang: str = defaults.LANG) -> tuple[WorkCalendar, list[Issue]]:
         """The working-day calendar: official China data plus this workbook's 假期 sheet, which wins."""
@@ -162,7 +168,7 @@ def validate_workbook(path: str | Path, *, sheet: str | None = None, lang: str |
     if progress is not None:
         progress("read", 0, None)
     master = load_master(path, sheet=sheet, lang=lang, vocabulary=vocabulary)
-    report = check_orders(master.orders, customers=master.customers, products=master.products,
+    report = check_orders(master.order_table, customers=master.customers, products=master.products,
                           lang=lang or master.orders.lang, progress=progress)
     # the sheet's own findings first, then the header's, then the rows', each where its cell is
     report.issues = sorted(master.notes + report.issues, key=row_of)
@@ -219,4 +225,4 @@ def read_orders(path: str | Path, *, sheet: str | None = None, vocabulary: Vocab
     from gendan_xl.frames import orders_frame
 
     master = load_master(path, sheet=sheet, vocabulary=vocabulary)
-    return orders_frame(orders_from_rows(master.orders.rows), sheet=master.orders.sheet, columns=master.orders.columns)
+    return orders_frame(orders_from_rows(master.order_table.rows), sheet=master.orders.sheet, columns=master.orders.columns)

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import xlsxwriter
 
@@ -112,6 +114,12 @@ def make_orders(seed: int = 2026, count: int = 200) -> list[Order]:
     return orders
 
 
+def _figure(value: int | float | Decimal | None) -> float:
+    """A quantity or price of an order made here: always set, an int or a float (returned as it is)."""
+    assert isinstance(value, (int, float)), value
+    return value
+
+
 def _progress(o: Order, prod: tuple, rnd: random.Random) -> None:
     """Fill the actual milestone dates an order would have reached by TODAY (calendar days, roughly)."""
     material, production, inspection, packing, _ = prod[4:9]
@@ -119,6 +127,7 @@ def _progress(o: Order, prod: tuple, rnd: random.Random) -> None:
     steps = [("material_date", material * 1.4 + slip), ("production_date", 1),
              ("finish_date", production * 1.4 + slip / 2), ("inspection_date", inspection * 1.4 + 1),
              ("ship_date", packing * 1.4 + 2)]
+    assert o.order_date is not None and isinstance(o.quantity, int)  # as make_orders makes every order
     when = o.order_date
     for name, days in steps:
         when = when + dt.timedelta(days=round(days))
@@ -204,7 +213,8 @@ def write_orders_sheet(wb, fmt, orders: list[Order], headers: list[str], *, cell
                 values[ORDER_HEADERS.index(header)] = value
         _write_cells(ws, fmt, r, values, ORDER_KINDS)
         # the cached value Excel would show (from the true figures when a cell holds text Excel cannot multiply)
-        qty, price = (v if isinstance(v, (int, float)) else t for v, t in ((values[5], o.quantity), (values[6], o.unit_price)))
+        qty, price = (v if isinstance(v, (int, float)) else _figure(t)
+                      for v, t in ((values[5], o.quantity), (values[6], o.unit_price)))
         amount = round(qty * price, 2)
         amount_override = (cells or {}).get((i, "金额"))
         if amount_override is not None:
@@ -283,12 +293,13 @@ def ledger(orders: list[Order]) -> tuple[list, list, list, list]:
     currency = {c[0]: c[3] for c in CUSTOMERS}
     shipments, credit_notes, payments = [], [], []
     seq: dict[str, int] = {}
-    for o in sorted((o for o in orders if o.ship_date and o.status != "取消"), key=lambda o: o.ship_date):
-        key = o.ship_date.strftime("%y%m")
+    sent = [(o.ship_date, o) for o in orders if o.ship_date and o.status != "取消"]
+    for ship_date, o in sorted(sent, key=lambda s: s[0]):
+        key = ship_date.strftime("%y%m")
         seq[key] = seq.get(key, 0) + 1
         dn = f"S{key}-{seq[key]:03d}"
-        qty = o.shipped_qty or o.quantity
-        shipments.append([dn, o.ship_date, o.customer, o.order_no, o.model, qty, o.unit_price, round(qty * o.unit_price, 2),
+        qty = _figure(o.shipped_qty or o.quantity)
+        shipments.append([dn, ship_date, o.customer, o.order_no, o.model, qty, o.unit_price, round(qty * _figure(o.unit_price), 2),
                           o.currency, f"INV{key}{seq[key]:03d}", ""])
     for i, s in enumerate(shipments):
         if rnd.random() < 0.05:
@@ -379,7 +390,7 @@ def build_messy(path: Path, orders: list[Order]) -> None:
     wb = xlsxwriter.Workbook(str(path))
     fmt = _formats(wb)
     headers = [MESSY_HEADERS.get(h, h) for h in ORDER_HEADERS]
-    tail = [[], ["合计", None, None, None, None, sum(o.quantity for o in rows)], [],
+    tail: list[list[Any]] = [[], ["合计", None, None, None, None, sum(_figure(o.quantity) for o in rows)], [],
             ["制表：张丽", None, None, "审核：王经理"]]
     write_orders_sheet(wb, fmt, rows, headers, cells=cells, tail=tail)
     write_master_sheets(wb, fmt, rows)

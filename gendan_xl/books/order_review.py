@@ -71,7 +71,7 @@ def review_workbook(path: str | Path, *, today: dt.date, quotes: Iterable[Quote]
     if orders is not None:
         lines = orders_from_rows(read_table(open_book(orders), vocabulary.orders).rows)
     else:
-        lines = [o for o in orders_from_rows(master.orders.rows) if is_new(o, vocabulary)]
+        lines = [o for o in orders_from_rows(master.order_table.rows) if is_new(o, vocabulary)]
     calendar, issues = master.calendar_and_issues(weekly=weekly, lang=lang)
     products = products_from_rows(master.products.rows) if master.products is not None else None
     customers = customers_from_rows(master.customers.rows) if master.customers is not None else None

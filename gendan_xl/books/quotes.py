@@ -337,6 +337,7 @@ def make_quote(request_path: Path | str, *, out: Path | str, quote_log: QuoteLog
         return out / f"{quote_no}-{_safe_name(customer)}.xlsx"
 
     def write(quote_no: str) -> list[Quote]:
+        assert valid_until is not None  # result.ok: the required whole-number validity_days was read
         context = quote_context(request, lines, quote_no=quote_no, today=today, valid_until=valid_until,
                                 company=company, amount_places=amount_places)
         fill_template(template or DEFAULT_TEMPLATE, context, target(quote_no),

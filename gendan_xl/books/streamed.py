@@ -49,6 +49,7 @@ class OrdersRun:
         if not {"customer_due_date", "factory_due_date"} & set(orders.columns):
             raise MissingColumnsError.said("no-due-column", name=self.book.name, sheet=orders.sheet)
         self.today, self.warning_days, self.due, self.vocabulary = today, warning_days, due, vocabulary
+        self._calendar_issues: list[Issue]
         if self.calendar_sheet is None:
             self.calendar, self._calendar_issues = WorkCalendar(weekly=weekly), []
         else:

@@ -348,7 +348,7 @@ class XlwingsGrid:
     def add_colours(self, rules: Sequence[CFRule]) -> None:
         try:
             conditions = self.sheet.api.Cells.FormatConditions
-            existing = {_safe(lambda i=i: conditions.Item(i).Formula1) for i in range(1, conditions.Count + 1)}
+            existing = {_safe(lambda: conditions.Item(i).Formula1) for i in range(1, conditions.Count + 1)}
         except Exception:  # macOS (AppleScript) has no FormatConditions: the file refresh adds them instead
             return
         for rule in rules:  # a refresh's rules are all "cell equals text"
@@ -425,6 +425,8 @@ class ExcelSession:
         try:
             refers = self.wb.names[VERSION_NAME].refers_to  # '="0.37.8"'
         except Exception:  # no such name: a workbook not built by us
+            return None
+        if refers is None:  # xlwings: an older remote client gives no definition for the name
             return None
         return refers.lstrip("=").strip('"') or None
 

@@ -205,7 +205,7 @@ def sync_folder(folder: Path) -> None:
 
 def remove_stale(folder: Path, *, now: float | None = None) -> list[Path]:
     """Remove our temp files (`*.gendan-tmp`) older than an hour from `folder`: what killed runs left."""
-    removed = []
+    removed: list[Path] = []
     limit = (time.time() if now is None else now) - STALE_AFTER
     try:
         entries = list(os.scandir(folder))

@@ -109,9 +109,10 @@ class ColumnLook:
                 if kind not in made:
                     made[kind] = styles.derived_xf(base, number_format=_NUMBER_FORMAT[kind],
                                                    align=_WRAPS_TOP if kind == WRAP else None, keep_fill=False)
-                if made[kind] is not None:
-                    look.data[c] = made[kind]
-                    if styles.has_border(made[kind]):
+                xf = made[kind]
+                if xf is not None:
+                    look.data[c] = xf
+                    if styles.has_border(xf):
                         look.blanks.add(c)
         return look
 

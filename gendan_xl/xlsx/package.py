@@ -14,6 +14,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Iterable
 from xml.etree import ElementTree as ET
 
@@ -21,11 +22,12 @@ from gendan_xl.errors import GendanError, MissingSheetError, UnusableWorkbookErr
 
 # `fast_zlib`: zlib's API for the big worksheet part, and SHEET_LEVEL its deflate level there.
 try:  # ISA-L deflate is ~5x faster than zlib at the same ratio (MEASURED.md); zlib is the fallback.
-    from isal import isal_zlib as fast_zlib
+    from isal import isal_zlib
 
+    fast_zlib: ModuleType = isal_zlib
     SHEET_LEVEL = 2
 except ImportError:  # pragma: no cover - isal is a dependency, but the module must not die without it
-    fast_zlib = zlib  # type: ignore[assignment]
+    fast_zlib = zlib
     SHEET_LEVEL = 1
 
 

@@ -194,6 +194,7 @@ class SheetRewrite:
             pkg.zf.close()
             result.changed_parts = [self.part] + sorted(replaced)
             new.seal()
+            assert new.tmp is not None  # sealed, not yet committed nor discarded
             check_package(new.tmp, data, {self.part: (crc, usize)}, replaced, result.path.name)
             result.verified = True
             return new

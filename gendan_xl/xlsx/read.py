@@ -16,7 +16,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 import python_calamine as calamine
 
@@ -34,8 +34,11 @@ from gendan_xl.xlsx.validations import (Area, ListValidation, classify, parse_sq
 class _SheetFinder:
     """Finding a sheet by the names people give it; shared by files and in-memory workbooks."""
 
-    name: str
     sheet_names: list[str]
+
+    if TYPE_CHECKING:  # a field in MemoryBook, a read-only property (the file's name) in PackageSheets
+        @property
+        def name(self) -> str: ...
 
     def find_sheet(self, schema: SheetSchema, sheet: str | None = None) -> str:
         """The sheet to read: the one named, else the first whose name is one of the schema's aliases."""
@@ -294,7 +297,7 @@ def read_columns(book: Book | MemoryBook, schema: SheetSchema, fields: Iterable[
     wanted = [f for f in dict.fromkeys(fields) if f in columns]
     if year_anchor in columns and year_anchor not in wanted:
         wanted.append(year_anchor)
-    spec = [(columns[f], []) for f in wanted]
+    spec: list[tuple[int, list[Any]]] = [(columns[f], []) for f in wanted]
     raw: dict[str, list[Any]] = {f: lst for f, (_, lst) in zip(wanted, spec)}
     row_numbers: list[int] = []
     below: dict[int, list[Any]] = {}

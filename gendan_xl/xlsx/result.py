@@ -19,7 +19,7 @@ class PatchResult:
     written: int = 0  # cells given a value
     cleared: int = 0  # cells whose value was removed
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (A1 ref, code) never written
-    renamed: list[tuple[str, str, str]] = field(default_factory=list)  # (A1 ref, asked, written)
+    renamed: list[tuple[str, Any, str]] = field(default_factory=list)  # (A1 ref, the header there or None, written)
     truncated: list[str] = field(default_factory=list)  # A1 refs whose text was cut to 32767 chars
     tables_extended: list[str] = field(default_factory=list)  # table display names
     autofilter_extended: bool = False

@@ -60,7 +60,9 @@ class RowBatch(CellWriter):
         if not has_r:
             attrs = b' r="%d"' % rownum + attrs
         if b"spans" in attrs:
-            attrs = self._widen_spans(attrs, rownum, list(zip(self.by_row.cols, self.by_row.block_row(rownum))))
+            values = self.by_row.block_row(rownum)
+            assert values is not None  # a row of the blocks (the fast path's condition): it gets their values
+            attrs = self._widen_spans(attrs, rownum, list(zip(self.by_row.cols, values)))
         out += (data[pos:m.start()], self.row_open, attrs, b">", data[start:cut], xml)
         if m.group(3):
             out.append(self.row_end)

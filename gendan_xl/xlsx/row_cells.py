@@ -192,7 +192,7 @@ class CellWriter:
     def _new_cells(self, rownum: int, cells: list[tuple[int, Value]], row_attrs: bytes | None) -> bytes:
         """The XML of new cells (no cell there yet) for one row. Hot path: a million rows × a few columns,
         so each (column, value, style) is turned into bytes once and only the row number varies."""
-        parts = []
+        parts: list[bytes] = []
         row = b"%d" % rownum
         templates = self.templates
         styled = bool(self.col_styles) or self.look is not None or (row_attrs is not None

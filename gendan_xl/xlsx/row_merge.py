@@ -181,11 +181,11 @@ class RowMerge(CellWriter):
         # Re-runs: our first column is already there, written by us with r="" first: jump straight to it.
         j = content.find(b'<%sc r="%s%d"' % (self.pfx, col_bytes(min_col), rownum))
         if j >= 0:
-            for m in self.cell_full.finditer(content, j):
-                rm = _R_CELL.search(m.group(1))
+            for full in self.cell_full.finditer(content, j):
+                rm = _R_CELL.search(full.group(1))
                 if rm is None:
                     return self._cells_all(content)
-                found.append((col_index(rm.group(1)), m.group(0), m.group(1), True))
+                found.append((col_index(rm.group(1)), full.group(0), full.group(1), True))
             return j, found
         pos = len(content)
         split = 0

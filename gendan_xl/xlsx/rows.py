@@ -165,7 +165,7 @@ class SheetPatcher(RowMerge, RowBatch):
                 rm = _R_ATTR.search(m.group(1))
                 r = rm.group(1) if rm else None
             has_r = r is not None
-            rownum = int(r) if has_r else self.last_row + 1
+            rownum = int(r) if r is not None else self.last_row + 1
             if rownum <= self.last_row:  # rows go down the sheet, each once: else ours would land out of order
                 raise ValueError(f"row {rownum} comes after row {self.last_row} in the sheet XML")
             self.last_row = rownum

@@ -179,6 +179,7 @@ class WorkbookFile:
         elif zi.compress_type == zipfile.ZIP_DEFLATED:
             d = fast_zlib.decompressobj(-15)
             pos = 0
+            src: bytes | memoryview
             while not d.eof:
                 if d.unconsumed_tail:
                     src = d.unconsumed_tail

@@ -215,7 +215,8 @@ class Picker:
         self.lazy = frozenset(lazy) & set(self.cols)
         p = re.escape(pfx)
         self._slots = {col_letter(c).encode(): c for c in self.cols}  # the letters of a column → the column
-        letters = b"|".join(sorted(self._slots, key=len, reverse=True))
+        longest_first = sorted(self._slots, key=len, reverse=True)
+        letters = b"|".join(longest_first)
         # a cell of one of the columns: (letters, row, the rest of the cell: attributes, content, end tag)
         self._cells = re.compile(rb"<" + p + rb'c r="(' + letters + rb')(\d+)"((?:[^>/]|/(?!>))*+(?:/>|>[^<]*+(?:<(?!/'
                                  + p + rb"c>)[^<]*+)*+</" + p + rb"c>))") if self.cols else None

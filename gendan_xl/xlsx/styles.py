@@ -104,8 +104,7 @@ class Styles:
     def has_border(self, index: int) -> bool:
         """Whether cell format `index` has a border (a borderId other than the first, no border)."""
         xfs = self.xfs()
-        return 0 <= index < len(xfs) and tag_attrs(re.match(rb"<[^>]*>", xfs[index]).group(0)).get(
-            b"borderId", b"0") not in (b"0", b"")
+        return 0 <= index < len(xfs) and tag_attrs(start_tag(xfs[index])).get(b"borderId", b"0") not in (b"0", b"")
 
     def xfs(self) -> list[bytes]:
         """Every cell format of <cellXfs>, whole elements, in order (an index is a cell's s="")."""
@@ -124,9 +123,9 @@ class Styles:
         if base is None or not 0 <= base < len(xfs):
             base = 0
         own = xfs[base] if xfs else b'<%sxf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>' % self.pfx
-        start = re.match(rb"<[^>]*?(/?)>", own)
-        tag, rest = start.group(0), own[start.end():]
-        selfclosed = bool(start.group(1))
+        tag = start_tag(own)
+        rest = own[len(tag):]
+        selfclosed = tag.endswith(b"/>")
         if number_format is not None:
             fmt = 0 if number_format == "General" else self.numfmt_id(number_format)
             if int(tag_attrs(tag).get(b"numFmtId", b"0") or 0) != fmt:
@@ -218,7 +217,14 @@ class DateFormats(dict):
 def children(xml: bytes, child: bytes) -> list[bytes]:
     """The start tags of the top-level <child> elements of `xml` (an element's content): nested ones (an
     <xf>'s <alignment>, a <dxf>'s <font>) not counted."""
-    return [re.match(rb"<[^>]*>", e).group(0) for e in elements(xml, child)]
+    return [start_tag(e) for e in elements(xml, child)]
+
+
+def start_tag(element: bytes) -> bytes:
+    """The start tag of a whole element (`elements` gives only those, so there always is one)."""
+    m = re.match(rb"<[^>]*>", element)
+    assert m is not None, element[:40]
+    return m.group(0)
 
 
 _FALSE = (b"0", b"false")
@@ -228,12 +234,12 @@ def _xf_key(xf: bytes) -> tuple:
     """What a cell format is, whatever the order of its attributes and spaces and whatever attributes are
     written at their defaults (an apply* flag absent is on, as Excel and LibreOffice read a cell format;
     openpyxl drops some and writes pivotButton="0"): an existing one equal to what we would append is reused."""
-    start = re.match(rb"<[^>]*>", xf)
-    attrs = {k: v for k, v in tag_attrs(start.group(0)).items()
+    tag = start_tag(xf)
+    attrs = {k: v for k, v in tag_attrs(tag).items()
              if not (k.startswith(b"apply") and v not in _FALSE) and not (k in (b"pivotButton", b"quotePrefix")
                                                                           and v in _FALSE)}
     attrs.setdefault(b"numFmtId", b"0")
-    inner = re.sub(rb"\s+", b" ", xf[start.end():])
+    inner = re.sub(rb"\s+", b" ", xf[len(tag):])
     alignment = re.search(rb"<(?:\w+:)?alignment\b([^>]*)>", inner)
     return (tuple(sorted(attrs.items())), tuple(sorted(tag_attrs(alignment.group(1)).items())) if alignment else (),
             re.sub(rb"<(?:\w+:)?alignment\b[^>]*>", b"", inner))

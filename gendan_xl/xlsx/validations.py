@@ -267,6 +267,7 @@ def workbook_tables(zf: zipfile.ZipFile, names: dict[str, str],
             cols = {}
             for k, col in enumerate(el for el in root.iter() if local_name(el.tag) == "tableColumn"):
                 cols[(col.get("name") or "").casefold()] = area.col1 + k
-            for n in {root.get("name"), root.get("displayName")} - {None}:
-                out[n.casefold()] = (sheet, area, cols)
+            for n in {root.get("name"), root.get("displayName")}:
+                if n is not None:
+                    out[n.casefold()] = (sheet, area, cols)
     return out

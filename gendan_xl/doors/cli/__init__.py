@@ -35,7 +35,8 @@ class Parser(argparse.ArgumentParser):
 
     def __init__(self, *args, lang: str = defaults.LANG, **kwargs):
         kwargs.setdefault("formatter_class", _formatter(lang))
-        super().__init__(*args, add_help=False, **kwargs)
+        kwargs["add_help"] = False  # our own -h below, in the run's language
+        super().__init__(*args, **kwargs)
         self.lang = lang
         self._positionals.title = help_text("argparse.positionals", lang)
         self._optionals.title = help_text("argparse.options", lang)

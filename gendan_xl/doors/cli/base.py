@@ -20,7 +20,7 @@ EXIT_OK, EXIT_ISSUES, EXIT_USAGE, EXIT_UNUSABLE, EXIT_BUG = 0, 1, 2, 3, 4
 Handler = Callable[[argparse.Namespace], int]
 
 
-COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Handler]] = {}
+COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser, str], None], Handler]] = {}  # setup(parser, lang)
 
 
 WRAPS: dict[str, str] = {}  # command → the exported library function (gendan_xl.__all__) it is a door onto

@@ -239,7 +239,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     lang = result.lang
     if result.changed:
         warn("refresh.changed", lang, name=args.path.name, out=result.written)
-    elif result.sidecar:
+    elif result.lock is not None:  # (not changed: the sidecar is written because the workbook is open)
         warn("refresh.sidecar", lang, name=args.path.name, lock=result.lock.name, out=result.written)
     if args.json:
         doc, _, _, issues = split_result(result.to_dict(lang), "written")
