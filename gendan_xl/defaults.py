@@ -13,3 +13,8 @@ LANG = "zh"  # zh or en: reports, messages and the terminal when nothing else sa
 # customer's date is the one a merchandiser answers for and an on-time rate is counted against; the
 # factory's date is shown beside it when they differ. `[status] due = "factory"` switches the basis.
 DUE = "customer"
+KPI_BASIS = "line"  # the on-time rate counts lines; "quantity" weighs each line by its quantity
+WATCH_QUIET = 2.0  # seconds a saved workbook must stay still before `watch` looks at it (a burst of saves is one)
+WATCH_POLLINGS = ("auto", "always", "never")  # how `watch` learns of saves: polling on network shares only, always, never
+WATCH_POLLING = "auto"
+WATCH_POLL_SECONDS = 5.0  # how often a polled folder is scanned

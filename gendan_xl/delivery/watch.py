@@ -36,14 +36,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
+from gendan_xl import defaults
 from gendan_xl.books.team import Fingerprint, file_id, fingerprint, is_workbook_name
 from gendan_xl.xlsx.atomic import is_open
 
 log = logging.getLogger("gendan_xl.delivery.watch")
 
-QUIET_SECONDS = 2.0  # after the last event, how long a workbook must stay still before it is looked at
-POLL_SECONDS = 5.0  # how often a polled folder (a network share) is scanned
-POLLING = ("auto", "always", "never")
+QUIET_SECONDS = defaults.WATCH_QUIET  # after the last event, how long a workbook must stay still
+POLL_SECONDS = defaults.WATCH_POLL_SECONDS  # how often a polled folder (a network share) is scanned
+POLLING = defaults.WATCH_POLLINGS
 DECISIONS = ("refreshed", "open", "unchanged", "failed", "gone")
 # File systems whose change notifications do not cross the network: watched by polling under "auto".
 NETWORK_FS = frozenset({"nfs", "nfs4", "cifs", "smb", "smb2", "smb3", "smbfs", "fuse.sshfs", "sshfs", "9p", "afs",
@@ -121,7 +122,7 @@ class Watcher:
     folders: Sequence[tuple[Path, bool]]
     refresh: Callable[[Path], Any]
     quiet: float = QUIET_SECONDS
-    polling: str = "auto"
+    polling: str = defaults.WATCH_POLLING
     poll_seconds: float = POLL_SECONDS
     initial: bool = False
     on_decision: Callable[[str, Path], None] | None = None
