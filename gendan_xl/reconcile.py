@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Sequence
 
+from gendan_xl.i18n import say
+from gendan_xl.i18n.documents import RECONCILE, RECONCILE_CATEGORY, RECONCILE_SIDE
 from gendan_xl.errors import Issue, json_value
 from gendan_xl.schema import fold_key
 from gendan_xl.statement import (
@@ -46,37 +48,9 @@ CATEGORIES = (MATCHED, AMOUNT_DIFFERS, BANK_CHARGES, UNBOOKED_CREDIT_NOTE, TIMIN
 STATEMENT = "statement"  # their file is their ledger / their copy of our statement
 BANK = "bank"  # their file is a bank receipts export: what actually arrived
 
-# The one table of reconciliation text: category → (中文, English) explanation, with {placeholders}.
-EXPLAIN: dict[str, tuple[str, str]] = {
-    MATCHED: ("双方一致", "Both sides agree"),
-    AMOUNT_DIFFERS: ("{doc} 金额不一致：我方 {ours}，对方 {theirs}，相差 {diff}；请核对单价或数量",
-                     "{doc}: amounts differ, ours {ours}, theirs {theirs}, difference {diff}; check price or "
-                     "quantity"),
-    BANK_CHARGES: ("{doc} 付款 {paid}，实收 {received}，短少 {diff}，可能是银行手续费",
-                   "{doc}: {paid} paid, {received} received, {diff} short — probably bank charges deducted "
-                   "from the transfer"),
-    UNBOOKED_CREDIT_NOTE: ("{doc} 是我方开出的退货/红字单 {amount}，对方尚未入账",
-                           "{doc} is our credit note for {amount}, not yet booked by them"),
-    TIMING: ("{doc}（{date}）在期末前后，可能在途：{side}尚未入账，下期应会出现",
-             "{doc} ({date}) is at the period end, probably in transit: not yet booked {side_en}; it should "
-             "appear next period"),
-    ONLY_OURS: ("{doc}（{date}，{amount}）只在我方账上，请对方核对是否漏记",
-                "{doc} ({date}, {amount}) is on our books only; ask them whether they missed it"),
-    ONLY_THEIRS: ("{doc}（{date}，{amount}）只在对方账上，请核对我方是否漏记或对方记错",
-                  "{doc} ({date}, {amount}) is on their books only; check whether we missed it or they "
-                  "booked it wrongly"),
-}
-_SIDE = {"ours": ("对方", "by them"), "theirs": ("我方", "by us")}
-CATEGORY_TEXT: dict[str, tuple[str, str]] = {
-    MATCHED: ("一致", "matched"), AMOUNT_DIFFERS: ("金额不符", "amount differs"),
-    BANK_CHARGES: ("银行手续费", "bank charges"), UNBOOKED_CREDIT_NOTE: ("对方未入账退货", "unbooked credit note"),
-    TIMING: ("在途", "timing"), ONLY_OURS: ("仅我方", "only ours"), ONLY_THEIRS: ("仅对方", "only theirs"),
-}
-
 
 def explain(category: str, lang: str = "zh", **kw: Any) -> str:
-    zh, en = EXPLAIN[category]
-    return (zh if lang == "zh" else en).format(**kw)
+    return say(RECONCILE, category, lang, **kw)
 
 
 @dataclass(frozen=True)
@@ -187,7 +161,7 @@ class Reconciliation:
         for it in self.items:
             if differences_only and it.category == MATCHED:
                 continue
-            rows.append(("/".join(CATEGORY_TEXT[it.category]), (it.ours or it.theirs).label,
+            rows.append(("/".join(RECONCILE_CATEGORY[it.category]), (it.ours or it.theirs).label,
                          _fmt(it.ours.amount) if it.ours else "", _fmt(it.theirs.amount) if it.theirs else "",
                          _fmt(it.difference), it.explanation))
         out = text_table(rows, right=(2, 3, 4))
@@ -347,8 +321,7 @@ def _single(o: Entry | None, t: Entry | None, period_end: dt.date, transit_days:
     if o is not None and o.kind == CREDIT_NOTE:
         return Item(UNBOOKED_CREDIT_NOTE, o, None, explain(UNBOOKED_CREDIT_NOTE, lang, **kw))
     if e.date and e.kind != OPENING and 0 <= (period_end - e.date).days < transit_days:
-        zh, en = _SIDE[side]
-        return Item(TIMING, o, t, explain(TIMING, lang, side=zh, side_en=en, **kw))
+        return Item(TIMING, o, t, explain(TIMING, lang, side=say(RECONCILE_SIDE, side, lang), **kw))
     category = ONLY_OURS if o else ONLY_THEIRS
     return Item(category, o, t, explain(category, lang, **kw))
 

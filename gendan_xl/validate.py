@@ -177,22 +177,38 @@ def check_orders(orders: Table, *, customers: Table | None = None, products: Tab
     return report
 
 
-def check_status_words(cells: Iterable[tuple[str, Any]], vocabulary: Vocabulary, *, sheet: str, lang: str,
+def check_status_words(words: Iterable[tuple[str, Any, int]], vocabulary: Vocabulary, *, sheet: str, lang: str,
                        header_cell: str = "", dropdown: Iterable[Any] = ()) -> list[Issue]:
     """One warning per distinct status word that maps to no stage — never an error per row: the lines are
-    still judged by their dates and quantities. `cells` are (cell, word) of the status column; `dropdown`
-    the words of its drop-down list (the user's own vocabulary, reported even before anyone picks them).
-    Each warning points at the word's first cell (the header for a drop-down word no line uses yet), counts
-    its rows and gives the gendan.toml line that fixes it."""
+    still judged by their dates and quantities. `words` are (first cell, word, rows) of each word of the status
+    column (see `status_word_counts`); `dropdown` the words of its drop-down list (the user's own vocabulary,
+    reported even before anyone picks them). Each warning points at the word's first cell (the header for a
+    drop-down word no line uses yet), counts its rows and gives the gendan.toml line that fixes it."""
     found: dict[str, list[Any]] = {}
-    for cell, word in cells:
-        if word is None or (isinstance(word, str) and not word.strip()) or vocabulary.stage_of(word) is not None:
-            continue
-        entry = found.setdefault(fold_key(word), [cell, word, 0])
-        entry[2] += 1
+    for cell, word, rows in words:
+        if vocabulary.stage_of(word) is None:
+            entry = found.setdefault(fold_key(word), [cell, word, 0])  # spellings that fold alike are one word
+            entry[2] += rows
     for word in dropdown:
         if vocabulary.stage_of(word) is None:
             found.setdefault(fold_key(word), [header_cell, word, 0])
     stages = ", ".join(STAGES)
     return [make_issue("unknown-status", WARNING, sheet, cell, word, lang, rows=rows, stages=stages)
             for cell, word, rows in found.values()]
+
+
+def status_word_counts(words: Iterable[Any]) -> list[tuple[int, Any, int]]:
+    """(index of the first line, word, lines) of each distinct non-blank word, in order of first use: one
+    cheap pass over a million lines, so only the few distinct words are looked up and located."""
+    first: dict[Any, list[int]] = {}
+    for i, word in enumerate(words):
+        if word is None:
+            continue
+        entry = first.get(word)
+        if entry is None:
+            if isinstance(word, str) and not word.strip():
+                continue
+            first[word] = [i, 1]
+        else:
+            entry[1] += 1
+    return [(i, word, n) for word, (i, n) in first.items()]

@@ -45,6 +45,8 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
+from gendan_xl.i18n import say
+from gendan_xl.i18n.issues import CALENDAR_KINDS
 from gendan_xl import schema
 from gendan_xl.errors import WARNING, ERROR, Issue
 from gendan_xl.messages import message
@@ -55,8 +57,6 @@ WEEKLY_PATTERNS: dict[str, tuple[int, ...]] = {
     "mon-sat": (0, 1, 2, 3, 4, 5),
 }
 
-
-KIND_LABELS: dict[str, tuple[str, str]] = {"holiday": ("放假", "holiday"), "workday": ("上班", "workday")}
 
 _EPOCH_ORDINAL = _dt.date(1970, 1, 1).toordinal()  # datetime64[D] counts days from here
 
@@ -352,7 +352,7 @@ def calendar_from_rows(
             issues.append(Issue(
                 "calendar-conflict", WARNING, sheet, _ref(row, "kind"), date,
                 message("calendar-conflict", lang, value=date.isoformat(), sheet=sheet, row=row.row,
-                         kind=KIND_LABELS[kind][0 if lang == "zh" else 1])))
+                         kind=say(CALENDAR_KINDS, kind, lang))))
         kinds[date] = (kind, row)
     holidays = [d for d, (k, _) in kinds.items() if k == "holiday"]
     workdays = [d for d, (k, _) in kinds.items() if k == "workday"]

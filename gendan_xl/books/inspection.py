@@ -15,37 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gendan_xl.i18n import say
+from gendan_xl.i18n.terminal import INSPECT
 from gendan_xl import defaults
 from gendan_xl.errors import GendanError, Issue
 from gendan_xl.plaintext import text_table
 from gendan_xl.schema import (DEFAULT_VOCABULARY, STAGES, STATUS_WORDS, USER, WEAK, WEAK_UNIT, Vocabulary, claim,
                               fold_key)
 from gendan_xl.xlsx.read import HEADER_SEARCH_ROWS, cell_ref, col_letter, locate_table, open_book
-
-# How a header matched, for the table (user-facing text: zh, en).
-HOW = {
-    "ours": ("内置表头", "our spelling"),
-    "user": ("gendan.toml", "gendan.toml"),
-    "weak": ("含义不确定的表头", "ambiguous spelling"),
-    "lost": ("未使用：{field} 已取自 {used}", "not used: {field} comes from {used}"),
-    "twice": ("与 {other} 重复，无法判断用哪一列", "also in {other}: cannot tell which to use"),
-    "lookalike": ("像 {field}，未识别：见下方 gendan.toml", "looks like {field}, not recognised: see gendan.toml below"),
-    "unmapped": ("未使用", "not used"),
-}
-TITLES = {
-    "zh": {"sheet": "订单表：{sheet}，表头在第 {row} 行，表格列 {cols}", "headers": ("单元格", "表头", "字段", "说明"),
-           "statuses": ("状态词", "行数", "阶段", "来源"), "missing": "缺少必需的列：{fields}",
-           "years": "没有官方节假日数据的年份：{years}（请在“假期”表补全）", "snippet": "建议加入 gendan.toml：",
-           "ok": "可以直接使用，无需额外设置。", "from.ours": "内置", "from.user": "gendan.toml",
-           "from.dropdown": "下拉列表", "from.none": "—", "guess": "推测，请核对", "fill": "请填写阶段"},
-    "en": {"sheet": "orders sheet: {sheet}, header in row {row}, table columns {cols}",
-           "headers": ("Cell", "Header", "Field", "Note"), "statuses": ("Status word", "Rows", "Stage", "Source"),
-           "missing": "required columns missing: {fields}",
-           "years": "years without official holiday data: {years} (complete the 假期 sheet)",
-           "snippet": "suggested for gendan.toml:", "ok": "usable as is; nothing to set.", "from.ours": "built in",
-           "from.user": "gendan.toml", "from.dropdown": "drop-down", "from.none": "—", "guess": "a guess: check it",
-           "fill": "fill in a stage"},
-}
 
 
 @dataclass
@@ -96,19 +73,22 @@ class Inspection:
                 "snippet": self.snippet, "issues": [i.to_dict() for i in self.issues]}
 
     def to_text(self, lang: str = defaults.LANG) -> str:
-        t = TITLES[lang]
-        out = [t["sheet"].format(sheet=self.sheet, row=self.header_row, cols=self.columns), ""]
-        out += text_table([t["headers"], *[(h.cell, h.header, h.field or "", h.note) for h in self.headers]])
+        def t(key: str, **fields: Any) -> str:
+            return say(INSPECT, key, lang, **fields)
+
+        out = [t("sheet", sheet=self.sheet, row=self.header_row, cols=self.columns), ""]
+        out += text_table([[t(f"headers.{i}") for i in range(4)],
+                           *[(h.cell, h.header, h.field or "", h.note) for h in self.headers]])
         if self.missing:
-            out += ["", t["missing"].format(fields=", ".join(self.missing))]
+            out += ["", t("missing", fields=", ".join(self.missing))]
         if self.statuses:
             rows = [(s.word, str(s.rows), s.stage or (f"({s.guess}?)" if s.guess else ""),
-                     t["from.dropdown"] if s.in_dropdown and s.source == "none" else t[f"from.{s.source}"])
+                     t("from.dropdown") if s.in_dropdown and s.source == "none" else t(f"from.{s.source}"))
                     for s in self.statuses]
-            out += [""] + text_table([t["statuses"], *rows], right=(1,))
+            out += [""] + text_table([[t(f"statuses.{i}") for i in range(4)], *rows], right=(1,))
         if self.unverified_years:
-            out += ["", t["years"].format(years=", ".join(map(str, self.unverified_years)))]
-        out += ["", t["snippet"], self.snippet] if self.snippet else ["", t["ok"]]
+            out += ["", t("years", years=", ".join(map(str, self.unverified_years)))]
+        out += ["", t("snippet"), self.snippet] if self.snippet else ["", t("ok")]
         return "\n".join(out)
 
 
@@ -176,8 +156,7 @@ def inspect_workbook(path: str | Path, *, sheet: str | None = None, vocabulary: 
 
 
 def _how(key: str, lang: str, **fields: str) -> str:
-    zh, en = HOW[key]
-    return (zh if lang == "zh" else en).format(**fields)
+    return say(INSPECT, f"how.{key}", lang, **fields)
 
 
 def _status_words(master: Any, vocabulary: Vocabulary) -> list[StatusWord]:
@@ -209,7 +188,6 @@ def _guess(word: str) -> str | None:
 def _snippet(rows: list[HeaderRow], missing: list[str], statuses: list[StatusWord], lang: str) -> str:
     """The gendan.toml lines for what could not be mapped: headers that look like a field, required columns
     missing (a placeholder for the user's header), status words with a guessed stage (to check) or none."""
-    t = TITLES[lang]
     columns = [f'{h.suggest} = ["{h.header}"]  # {h.cell}' for h in rows if h.how == "lookalike"]
     placeholder = "你的表头" if lang == "zh" else "your header"
     columns += [f'{f} = ["<{placeholder}>"]' for f in missing]
@@ -218,9 +196,9 @@ def _snippet(rows: list[HeaderRow], missing: list[str], statuses: list[StatusWor
         if s.stage is not None:
             continue
         if s.guess:
-            words.append(f'"{s.word}" = "{s.guess}"  # {s.rows}; {t["guess"]}')
+            words.append(f'"{s.word}" = "{s.guess}"  # {s.rows}; {say(INSPECT, "guess", lang)}')
         else:
-            words.append(f'# "{s.word}" = "<stage>"  # {s.rows}; {t["fill"]}: {", ".join(STAGES)}')
+            words.append(f'# "{s.word}" = "<stage>"  # {s.rows}; {say(INSPECT, "fill", lang)}: {", ".join(STAGES)}')
     parts = ["[columns]", *columns] if columns else []
     if words:
         parts += ([""] if parts else []) + ["[statuses]", *words]

@@ -16,7 +16,7 @@ from gendan_xl.messages import make_issue
 from gendan_xl.orders import orders_from_rows
 from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary
 from gendan_xl.status import STATUS_FIELDS, StatusResult, compute_status, products_from_rows, status_from_columns
-from gendan_xl.validate import check_orders, check_status_words
+from gendan_xl.validate import check_orders, check_status_words, status_word_counts
 from gendan_xl.workdays import WorkCalendar, calendar_from_rows
 from gendan_xl.cellrefs import cell_ref
 from gendan_xl.sheet_data import Columns, SheetLayout, Table
@@ -110,11 +110,12 @@ def _status_word_issues(master: Master, lang: str) -> list[Issue]:
     if col is None:
         return []
     if isinstance(orders, Columns):
-        cells = zip((cell_ref(r, col) for r in orders.row_numbers), orders.values["status"])
+        rows, statuses = orders.row_numbers, orders.values["status"]
     else:
-        cells = ((row.ref("status"), row.raw.get("status")) for row in orders.rows)
+        rows, statuses = [r.row for r in orders.rows], [r.raw.get("status") for r in orders.rows]
+    used = [(cell_ref(rows[i], col), word, n) for i, word, n in status_word_counts(statuses)]
     out: list[Issue] = []
-    words: list[str] = []
+    words: list[str] = []  # the drop-down's
     for dv in master.book.dropdowns(orders.sheet):
         if not dv.covers_column(col, orders.header_row):
             continue
@@ -127,7 +128,7 @@ def _status_word_issues(master: Master, lang: str) -> list[Issue]:
             out.append(make_issue("unreadable-dropdown", WARNING, orders.sheet, orders.column_ref("status"),
                                   source.formula, lang, why=source.kind))
     master.dropdown = tuple(dict.fromkeys(w for w in words if w))
-    out.extend(check_status_words(cells, master.vocabulary, sheet=orders.sheet, lang=lang,
+    out.extend(check_status_words(used, master.vocabulary, sheet=orders.sheet, lang=lang,
                                   header_cell=orders.column_ref("status"), dropdown=master.dropdown))
     return out
 

@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Sequence
 from pathlib import Path
 
+from gendan_xl.i18n import say
+from gendan_xl.i18n.terminal import XL
 from gendan_xl.errors import ERROR, WARNING, GendanError, Issue, Report
 from gendan_xl.books.issues_report import ISSUE_HEADERS, SEVERITY_LABELS
 from gendan_xl.books.master import MasterStatus, load_master, status_of, validate_workbook
@@ -51,31 +53,11 @@ VERSION_NAME = "gendan_xlwings_version"
 _CAPTION_WORDS = {REFRESH: ("刷新", "refresh"), VALIDATE: ("校验", "validate")}
 _FORMULA_START = ("=", "+", "-", "@")
 
-# User-facing text of this door, one table.
-TEXT: dict[str, dict[str, str]] = {
-    "title": {"zh": "跟单助手 gendan-xl", "en": "gendan-xl"},
-    "working": {"zh": "正在计算交期状态…", "en": "Computing lead-time status…"},
-    "validating": {"zh": "正在校验订单…", "en": "Validating orders…"},
-    "refreshed": {"zh": "已刷新 {n} 行的交期状态：{counts}", "en": "Lead-time status of {n} lines refreshed: {counts}"},
-    "validated": {"zh": "校验完成：{errors} 个错误，{warnings} 个警告", "en": "Validated: {errors} errors, {warnings} warnings"},
-    "see_issues": {"zh": "详见“Issues”表（点击位置跳到单元格）", "en": "See the Issues sheet (click a cell address to jump there)"},
-    "clean": {"zh": "没有发现问题", "en": "No problems found"},
-    "notes": {"zh": "注意：", "en": "Note:"},
-    "more": {"zh": "…另有 {n} 条，见“Issues”表", "en": "…and {n} more in the Issues sheet"},
-    "failed": {"zh": "无法处理本工作簿：{error}", "en": "This workbook cannot be processed: {error}"},
-    "version": {
-        "zh": "本工作簿的按钮来自 xlwings {built}，而电脑上安装的是 xlwings {installed}。"
-              "请运行 pip install xlwings=={built}，或用 gendan-xl init-workbook --xlsm 重新生成工作簿后把数据复制过去。",
-        "en": "This workbook's buttons come from xlwings {built} but xlwings {installed} is installed. "
-              "Run pip install xlwings=={built}, or make a new workbook with gendan-xl init-workbook --xlsm "
-              "and copy your data into it.",
-    },
-}
 NOTES_SHOWN = 5  # findings listed in the message box; the rest are on the Issues sheet
 
 
 def _t(key: str, lang: str, **params: Any) -> str:
-    return TEXT[key][lang].format(**params)
+    return say(XL, key, lang, **params)
 
 
 # ------------------------------------------------------------------------------------------------ pure
@@ -439,7 +421,7 @@ class ExcelSession:
             self.wb.app.status_bar = False  # give the status bar back to Excel
         except Exception:  # macOS refuses False on some versions; the next message replaces it anyway
             pass
-        self.wb.app.alert(text, title=TEXT["title"][lang], mode="critical" if failed else "info")
+        self.wb.app.alert(text, title=say(XL, "title", lang), mode="critical" if failed else "info")
 
     def built_with(self) -> str | None:
         try:

@@ -25,6 +25,7 @@ from gendan_xl.xlsx.package import local_name, relationships
 
 X14_DV_URI = "{CCE6A557-97BC-4B89-ADB6-D9C93CAAB3DF}"
 MAX_TAIL = 32 << 20  # what follows <sheetData> is small; a larger tail is not read for drop-downs
+MAX_HEAD = 1 << 20  # the root start tag comes first; a part without one in its first megabyte has no drop-downs
 
 # kinds of source
 INLINE, RANGE, DYNAMIC, BROKEN, EXTERNAL = "inline", "range", "dynamic", "broken", "external"
@@ -79,15 +80,17 @@ def sheet_tail(chunks: Iterable[bytes]) -> Iterator[tuple[bytes, bytes | None]]:
     """Pass the sheet's inflated chunks through (for other scans of the same pass) while keeping the root
     start tag and everything after `<sheetData>`; the last item yields (b"", root + tail)."""
     root: bytes | None = None
+    head = b""  # the start of the part until the root tag is whole in it (namespaces make it long)
     window = b""
     tail: list[bytes] | None = None
     size = 0
     for chunk in chunks:
         yield chunk, None
-        if root is None:
-            m = _ROOT.search(window + chunk)
+        if root is None and len(head) < MAX_HEAD:
+            head += chunk
+            m = _ROOT.search(head)
             if m:
-                root = m.group(0)
+                root, head = m.group(0), b""
         if tail is None:
             data = window + chunk
             m = _SHEETDATA_END.search(data)
@@ -211,7 +214,9 @@ def classify(formula: str | None, quoted: tuple[str, ...] | None, sheet: str, na
         return ListSource(DYNAMIC, text)
     m = _SHEET_REF.match(text)
     target_sheet, ref = (((m.group(1) or "").replace("''", "'") or m.group(2)), m.group(3)) if m else (sheet, text)
-    area = _area(ref) if ":" in ref or _CELL.match(ref) else None
+    # "A1", "A1:B9", "A:A", "1:1" are ranges; a bare "DYN" is a defined name, not column DYN
+    cell = _CELL.match(ref)
+    area = _area(ref) if ":" in ref or (cell and cell.group(1) and cell.group(2)) else None
     if area is not None:
         return ListSource(RANGE, text, sheet=target_sheet, area=area)
     # a defined name (the sheet's own scope first), possibly naming a table column

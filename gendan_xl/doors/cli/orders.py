@@ -5,25 +5,22 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
+from gendan_xl.i18n import say
+from gendan_xl.i18n.terminal import CLI
 from gendan_xl.doors.cli.base import (EXIT_ISSUES, EXIT_OK, calendar_options, command, non_negative, note,
                                       output_file, parse_day, print_issues, print_json, print_table, progress_for, settings_for)
 from gendan_xl.errors import Report, UsageError
 
-ISSUE_TABLE = {"zh": ("位置", "级别", "代码", "说明"), "en": ("Cell", "Severity", "Code", "Message")}
 
-
-SUMMARY = {
-    "zh": "{name}: {rows} 行，{errors} 个错误，{warnings} 个警告",
-    "en": "{name}: {rows} rows, {errors} errors, {warnings} warnings",
-}
-
+ISSUE_COLUMNS = ("cell", "severity", "code", "message")
+STATUS_COLUMNS = ("row", "order", "customer", "model", "due", "status", "days_late", "slack", "next", "reason")
 
 def print_report(report: Report, name: str, lang: str) -> None:
     if report.issues:
-        print_table(ISSUE_TABLE[lang], [(i.location, i.severity, i.code, i.message) for i in report.issues],
+        print_table([say(CLI, f"issues.{k}", lang) for k in ISSUE_COLUMNS], [(i.location, i.severity, i.code, i.message) for i in report.issues],
                     max_width=90)
         print()
-    print(SUMMARY[lang].format(name=name, rows=report.rows, errors=report.count("error"),
+    print(say(CLI, "validate.summary", lang, name=name, rows=report.rows, errors=report.count("error"),
                                warnings=report.count("warning")))
 
 
@@ -106,21 +103,6 @@ def _status_setup(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print every order's status as JSON")
 
 
-STATUS_TABLE = {
-    "zh": ("行", "订单号", "客户", "型号", "交期", "状态", "逾期天数", "富余工作日", "下一节点", "说明"),
-    "en": ("Row", "Order", "Customer", "Model", "Due", "Status", "Days late", "Slack", "Next", "Reason"),
-}
-
-
-STATUS_SUMMARY = {"zh": "{name}（{today}）：", "en": "{name} ({today}): "}
-
-
-NO_LINES = {"zh": "没有订单行", "en": "no order lines"}
-
-
-MORE_LINES = {"zh": "…另有 {n} 行逾期或有风险（--json 列出全部）", "en": "…and {n} more overdue or at risk (--json lists all)"}
-
-
 URGENT_SHOWN = 100  # a terminal is not the place for 30,000 late lines: the JSON and the mail have them all
 
 
@@ -130,15 +112,15 @@ def print_status(status, name: str, lang: str) -> None:
     result = status.result
     urgent = result.urgent
     if urgent:
-        print_table(STATUS_TABLE[lang], [
+        print_table([say(CLI, f"status.{k}", lang) for k in STATUS_COLUMNS], [
             (x.row, x.order_no, x.customer, x.model, x.due_date, x.label(lang), x.days_late, x.slack_workdays,
              x.next_milestone_label(lang), x.reason(lang)) for x in urgent[:URGENT_SHOWN]], max_width=70)
         if len(urgent) > URGENT_SHOWN:
-            print(MORE_LINES[lang].format(n=len(urgent) - URGENT_SHOWN))
+            print(say(CLI, "status.more", lang, n=len(urgent) - URGENT_SHOWN))
         print()
     counts = "，".join if lang == "zh" else ", ".join
     parts = [f"{STATUS_LABELS[k][0 if lang == 'zh' else 1]} {v}" for k, v in result.counts.items() if v]
-    print(STATUS_SUMMARY[lang].format(name=name, today=result.today) + (counts(parts) or NO_LINES[lang]))
+    print(say(CLI, "status.summary", lang, name=name, today=result.today) + (counts(parts) or say(CLI, "status.none", lang)))
 
 
 @command("status", "Lead-time status of every order in working days: overdue and at-risk orders first.",
@@ -164,18 +146,6 @@ def _refresh_setup(p: argparse.ArgumentParser) -> None:
                    help="how many previous versions to keep (default: [workbook] backups in gendan.toml, else 3)")
 
 
-REFRESH_DONE = {
-    "zh": "已写入 {path}：{n} 行的交期状态",
-    "en": "wrote the lead-time status of {n} lines into {path}",
-}
-
-
-SIDECAR_NOTE = {
-    "zh": "{name} 正在被打开（发现 {lock}），未修改原文件；结果写入 {out}",
-    "en": "{name} is open (found {lock}); the workbook was not changed; the result is in {out}",
-}
-
-
 @command("refresh", "Write the status, days late/to due, next milestone and reason into the orders sheet.",
          "gendan-xl refresh workbooks/orders.xlsx --today 2026-11-26", _refresh_setup, wraps="refresh_workbook")
 def cmd_refresh(args: argparse.Namespace) -> int:
@@ -188,12 +158,12 @@ def cmd_refresh(args: argparse.Namespace) -> int:
                               backups=settings.backups if args.backups is None else args.backups)
     lang = result.plan.lang
     if result.sidecar:
-        note("warning: " + SIDECAR_NOTE[lang].format(name=args.path.name, lock=result.lock.name, out=result.written))
+        note("warning: " + say(CLI, "refresh.sidecar", lang, name=args.path.name, lock=result.lock.name, out=result.written))
     if args.json:
         print_json(result.to_dict(lang))
     else:
         print_status(result.status, args.path.name, lang)
-        print(REFRESH_DONE[lang].format(path=result.written, n=len(result.status.result.lines)))
+        print(say(CLI, "refresh.done", lang, path=result.written, n=len(result.status.result.lines)))
         print_issues(result.issues)
     return EXIT_OK
 
