@@ -26,44 +26,13 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
 from gendan_xl.errors import UsageError, json_fields
+from gendan_xl.i18n import say
+from gendan_xl.i18n.documents import KPI
 from gendan_xl.snapshots import SHIPPED, LineSnapshot
 from gendan_xl.statement import Period
 
 BASES = ("line", "quantity")
 GROUPS = ("customer", "merchandiser", "model")
-
-# Every word of the KPI table, mail and workbook, zh and en.
-TEXT: dict[str, tuple[str, str]] = {
-    "title": ("准时交货率 {period}", "On-time delivery {period}"),
-    "all": ("全部", "All"),
-    "none": ("（空）", "(blank)"),
-    "col_key_customer": ("客户", "Customer"),
-    "col_key_merchandiser": ("跟单员", "Merchandiser"),
-    "col_key_model": ("型号", "Model"),
-    "col_key_": ("范围", "Scope"),
-    "col_lines": ("到期行数", "Lines due"),
-    "col_quantity": ("到期数量", "Quantity due"),
-    "col_on_time": ("准时", "On time"),
-    "col_late": ("延迟", "Late"),
-    "col_open_late": ("逾期未出", "Open, past due"),
-    "col_open_not_due": ("未到期", "Open, not yet due"),
-    "col_rate": ("准时率", "Rate"),
-    "col_avg_late": ("平均延迟天数", "Avg days late"),
-    "basis_line": ("按订单行", "by line"),
-    "basis_quantity": ("按数量", "by quantity"),
-    "due_customer": ("客户交期", "customer due date"),
-    "due_factory": ("工厂交期", "factory due date"),
-    "summary": ("{period}：准时率 {rate}（{basis}，按{due}），到期 {lines} 行，准时 {on_time}，延迟 {late}，逾期未出 {open_late}",
-                "{period}: on-time rate {rate} ({basis}, by {due}); {lines} lines due, {on_time} on time, {late} late, "
-                "{open_late} open past due"),
-    "no_rate": ("—", "—"),
-}
-
-
-def text(key: str, lang: str, **fields: Any) -> str:
-    zh, en = TEXT[key]
-    return (zh if lang == "zh" else en).format(**fields)
-
 
 @dataclass
 class KpiGroup:
@@ -155,17 +124,17 @@ class Kpi:
 
     def summary(self, lang: str = "zh") -> str:
         t = self.total
-        return text("summary", lang, period=self.period, rate=format_rate(t.rate, lang),
-                    basis=text(f"basis_{self.basis}", lang), due=text(f"due_{self.due}", lang), lines=t.lines,
+        return say(KPI, "summary", lang, period=self.period, rate=format_rate(t.rate, lang),
+                    basis=say(KPI, f"basis_{self.basis}", lang), due=say(KPI, f"due_{self.due}", lang), lines=t.lines,
                     on_time=t.on_time, late=t.late, open_late=t.open_late)
 
     def table(self, lang: str = "zh") -> list[list[Any]]:
         """Header row, then one row per group, then the total: what the terminal and the workbook show."""
-        head = [text(f"col_key_{self.by or ''}", lang)] + [text(f"col_{c}", lang) for c in (
+        head = [say(KPI, f"col_key_{self.by or ''}", lang)] + [say(KPI, f"col_{c}", lang) for c in (
             "lines", "quantity", "on_time", "late", "open_late", "open_not_due", "rate", "avg_late")]
         rows = [head]
         for g in [*self.groups, self.total]:
-            key = text("all", lang) if g is self.total else (g.key or text("none", lang))
+            key = say(KPI, "all", lang) if g is self.total else (g.key or say(KPI, "none", lang))
             rows.append([key, g.lines, _whole(g.quantity), g.on_time, g.late, g.open_late, g.open_not_due,
                          format_rate(g.rate, lang), g.avg_days_late])
         return rows
@@ -181,7 +150,7 @@ def _whole(q: float) -> float | int:
 
 
 def format_rate(rate: float | None, lang: str = "zh") -> str:
-    return text("no_rate", lang) if rate is None else f"{rate * 100:.1f}%"
+    return say(KPI, "no_rate", lang) if rate is None else f"{rate * 100:.1f}%"
 
 
 def on_time_rate(snapshots: Iterable[LineSnapshot], period: str | Period, *, as_of: _dt.date,
@@ -226,5 +195,5 @@ def monthly_rates(snapshots: Sequence[LineSnapshot], month: str | Period, *, as_
     return [on_time_rate(snapshots, m, as_of=as_of, basis=basis, by=by, due=due) for m in last_months(month, months)]
 
 
-__all__ = ["BASES", "GROUPS", "Kpi", "KpiGroup", "TEXT", "format_rate", "last_months", "monthly_rates",
+__all__ = ["BASES", "GROUPS", "Kpi", "KpiGroup", "format_rate", "last_months", "monthly_rates",
            "on_time_rate"]

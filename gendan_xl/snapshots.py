@@ -24,6 +24,8 @@ from decimal import Decimal
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from gendan_xl.errors import json_fields
+from gendan_xl.i18n import pick, say
+from gendan_xl.i18n.documents import CHANGES
 from gendan_xl.status import STATUS_LABELS
 from gendan_xl.workdays import WorkCalendar
 
@@ -31,42 +33,14 @@ CHANGE_KINDS = ("new", "removed", "due_moved", "quantity", "shipped", "status")
 SHIPPED = ("shipped_on_time", "shipped_late")
 CLOSED = SHIPPED + ("cancelled",)  # statuses that no longer change as the days pass
 
-# Every word of a change, zh and en: the one table of them.
-TEXT: dict[str, tuple[str, str]] = {
-    "new": ("新增订单行，交期 {due}", "new line, due {due}"),
-    "removed": ("订单行已删除（原交期 {due}，状态 {status}）", "line removed (was due {due}, {status})"),
-    "due_moved": ("交期 {old} → {new}，{shift}", "due {old} → {new}, {shift}"),
-    "later": ("推迟 {n} 个工作日", "{n} working days later"),
-    "earlier": ("提前 {n} 个工作日", "{n} working days earlier"),
-    "same_day": ("同一工作日", "same working day"),
-    "quantity": ("数量 {old} → {new}", "quantity {old} → {new}"),
-    "shipped": ("已出货 {new}（{status}）", "shipped {new} ({status})"),
-    "shipped_part": ("已出数量 {old} → {new}", "shipped quantity {old} → {new}"),
-    "status": ("状态 {old} → {new}", "status {old} → {new}"),
-    "none": ("无", "none"),
-    "kind_new": ("新增", "New"),
-    "kind_removed": ("删除", "Removed"),
-    "kind_due_moved": ("交期变更", "Due moved"),
-    "kind_quantity": ("数量变更", "Quantity"),
-    "kind_shipped": ("出货", "Shipped"),
-    "kind_status": ("状态变化", "Status"),
-}
-
-
-def text(key: str, lang: str, **fields: Any) -> str:
-    zh, en = TEXT[key]
-    return (zh if lang == "zh" else en).format(**fields)
-
-
 def _label(status: str | None, lang: str) -> str:
     if not status:
-        return text("none", lang)
-    zh, en = STATUS_LABELS.get(status, (status, status))
-    return zh if lang == "zh" else en
+        return say(CHANGES, "none", lang)
+    return pick(STATUS_LABELS.get(status, (status, status)), lang)
 
 
 def _day(d: _dt.date | None, lang: str) -> str:
-    return d.isoformat() if d is not None else text("none", lang)
+    return d.isoformat() if d is not None else say(CHANGES, "none", lang)
 
 
 def _qty(q: Any) -> str:
@@ -179,20 +153,20 @@ class Change:
     def describe(self, lang: str = "zh") -> str:
         """The change in one line of text: "交期 2026-11-20 → 2026-11-27，推迟 5 个工作日"."""
         if self.kind == "new":
-            return text("new", lang, due=_day(self.due_date, lang))
+            return say(CHANGES, "new", lang, due=_day(self.due_date, lang))
         if self.kind == "removed":
-            return text("removed", lang, due=_day(self.due_date, lang), status=_label(self.status, lang))
+            return say(CHANGES, "removed", lang, due=_day(self.due_date, lang), status=_label(self.status, lang))
         if self.kind == "due_moved":
             n = self.workdays or 0
-            shift = text("later" if n > 0 else "earlier" if n < 0 else "same_day", lang, n=abs(n))
-            return text("due_moved", lang, old=_day(self.old, lang), new=_day(self.new, lang), shift=shift)
+            shift = say(CHANGES, "later" if n > 0 else "earlier" if n < 0 else "same_day", lang, n=abs(n))
+            return say(CHANGES, "due_moved", lang, old=_day(self.old, lang), new=_day(self.new, lang), shift=shift)
         if self.kind == "quantity":
-            return text("quantity", lang, old=_qty(self.old), new=_qty(self.new))
+            return say(CHANGES, "quantity", lang, old=_qty(self.old), new=_qty(self.new))
         if self.kind == "shipped":
             if self.status in SHIPPED:
-                return text("shipped", lang, new=_qty(self.new), status=_label(self.status, lang))
-            return text("shipped_part", lang, old=_qty(self.old), new=_qty(self.new))
-        return text("status", lang, old=_label(self.old, lang), new=_label(self.new, lang))
+                return say(CHANGES, "shipped", lang, new=_qty(self.new), status=_label(self.status, lang))
+            return say(CHANGES, "shipped_part", lang, old=_qty(self.old), new=_qty(self.new))
+        return say(CHANGES, "status", lang, old=_label(self.old, lang), new=_label(self.new, lang))
 
     def to_dict(self, lang: str = "zh") -> dict[str, Any]:
         return json_fields(self) | {"text": self.describe(lang)}
@@ -250,8 +224,8 @@ def count_changes(changes: Iterable[Change]) -> dict[str, int]:
 
 
 def kind_label(kind: str, lang: str) -> str:
-    return text(f"kind_{kind}", lang)
+    return say(CHANGES, f"kind_{kind}", lang)
 
 
-__all__ = ["CHANGE_KINDS", "CLOSED", "Change", "LineSnapshot", "TEXT", "count_changes", "diff_snapshots",
+__all__ = ["CHANGE_KINDS", "CLOSED", "Change", "LineSnapshot", "count_changes", "diff_snapshots",
            "identity", "kind_label", "line_keys", "take_snapshots"]
