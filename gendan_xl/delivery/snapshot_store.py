@@ -1,0 +1,168 @@
+"""The snapshot tables of the one SQLite store: what each status run saw of each order line, kept as versions.
+
+`Store` takes these methods from `SnapshotTables`; every statement on these tables is written here.
+
+- `snapshot_run`: one row per team run (the wall time, the status day, what ran it: status, refresh, report…).
+- `line_snapshot`: one row per *version* of an order line. A version is current from the run that first saw
+  it (`first_run`) until the run that saw it changed or gone (`last_run`, NULL while current). A run stores
+  only what changed, so the table grows with the changes, not with the runs, and the lines as they were
+  after any run `r` are the rows with `first_run <= r < last_run`: what `changes --since` compares.
+  A line's row number is not part of a version (a row inserted above moves every line below it): it is
+  updated in place.
+- `workbook_record`: per workbook, what its last read left (books.team.Cached, encoded) so an unchanged file
+  is not read again, and its calendar's own days (the 假期 sheet) for counting a moved due date.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any, Iterable, Mapping, Sequence
+
+from gendan_xl.snapshots import LineSnapshot
+
+SNAPSHOT_SCHEMA = """
+CREATE TABLE IF NOT EXISTS snapshot_run (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,             -- wall time the run started
+    today TEXT NOT NULL,          -- the status day it judged on (--today)
+    kind TEXT NOT NULL            -- what ran it: status, refresh, report, watch, changes, kpi, jobs
+);
+CREATE TABLE IF NOT EXISTS line_snapshot (
+    file TEXT NOT NULL,           -- the workbook's absolute path
+    order_no TEXT NOT NULL,
+    model TEXT NOT NULL,
+    seq INTEGER NOT NULL,         -- 0 for the first line with this order number and model, 1 for the next …
+    row INTEGER NOT NULL,
+    customer TEXT,
+    merchandiser TEXT,
+    due_date TEXT,                -- ISO dates; the due date is the one the line is judged by ([status] due)
+    customer_due_date TEXT,
+    factory_due_date TEXT,
+    quantity REAL,
+    shipped_qty REAL,
+    ship_date TEXT,
+    status TEXT NOT NULL,
+    first_run INTEGER NOT NULL,
+    last_run INTEGER              -- NULL while this version is current
+);
+CREATE INDEX IF NOT EXISTS line_snapshot_file ON line_snapshot (file, last_run);
+CREATE INDEX IF NOT EXISTS line_snapshot_runs ON line_snapshot (first_run, last_run);
+CREATE TABLE IF NOT EXISTS workbook_record (
+    file TEXT PRIMARY KEY,
+    record BLOB NOT NULL,         -- books.team.Cached.encode()
+    calendar TEXT NOT NULL,       -- {"holidays": [...], "workdays": [...], "verified": [...]}
+    run INTEGER NOT NULL          -- the run that read it
+);
+"""
+
+_FIELDS = ("row", "customer", "merchandiser", "due_date", "customer_due_date", "factory_due_date", "quantity",
+           "shipped_qty", "ship_date", "status")
+_DATES = frozenset({"due_date", "customer_due_date", "factory_due_date", "ship_date"})
+
+
+def _values(s: LineSnapshot) -> tuple[Any, ...]:
+    """The stored columns of a snapshot after its key, dates as ISO text."""
+    return tuple(None if v is None else v.isoformat() if f in _DATES else v
+                 for f, v in ((f, getattr(s, f)) for f in _FIELDS))
+
+
+def _snapshot(row: Any) -> LineSnapshot:
+    d = dt.date.fromisoformat
+    return LineSnapshot(row["file"], row["order_no"], row["model"], row["seq"],
+                        *(None if row[f] is None else d(row[f]) if f in _DATES else row[f] for f in _FIELDS))
+
+
+class SnapshotTables:
+    """The methods `Store` has for the snapshot tables (it provides `conn` and `transaction`)."""
+
+    conn: Any
+
+    def transaction(self) -> Any: ...  # provided by Store
+
+    # -- runs ---------------------------------------------------------------------------------------------
+
+    def new_run(self, *, at: dt.datetime, today: dt.date, kind: str) -> int:
+        cur = self.conn.execute("INSERT INTO snapshot_run (at, today, kind) VALUES (?, ?, ?)",
+                                (at.isoformat(timespec="seconds"), today.isoformat(), kind))
+        return int(cur.lastrowid)
+
+    def last_run(self, *, kind: str | None = None, before: int | None = None,
+                 today_before: dt.date | None = None) -> dict[str, Any] | None:
+        """The latest run (id, at, today, kind): of `kind`, before run id `before`, and judged on a day before
+        `today_before` — each when given. None when there is none."""
+        sql = ("SELECT id, at, today, kind FROM snapshot_run WHERE (? IS NULL OR kind = ?) AND (? IS NULL OR id < ?)"
+               " AND (? IS NULL OR today < ?) ORDER BY id DESC LIMIT 1")
+        day = today_before.isoformat() if today_before is not None else None
+        row = self.conn.execute(sql, (kind, kind, before, before, day, day)).fetchone()
+        return dict(row) if row else None
+
+    # -- line versions ------------------------------------------------------------------------------------
+
+    def save_snapshots(self, run: int, file: str, snapshots: Sequence[LineSnapshot], *, complete: bool) -> int:
+        """Store what `run` saw of `file`'s lines: a new version of each line that changed (its row number
+        alone is updated in place), and — when `complete`, the whole file having been read — the end of every
+        current line not among `snapshots`. Returns the number of versions opened or closed."""
+        with self.transaction() as conn:
+            current = {(r["order_no"], r["model"], r["seq"]): (r["rowid"], tuple(r[f] for f in _FIELDS))
+                       for r in conn.execute(f"SELECT rowid, order_no, model, seq, {', '.join(_FIELDS)} "
+                                             "FROM line_snapshot WHERE file = ? AND last_run IS NULL", (file,))}
+            inserts, closes, moves = [], [], []
+            seen = set()
+            for s in snapshots:
+                key = (s.order_no, s.model, s.seq)
+                seen.add(key)
+                values = _values(s)
+                old = current.get(key)
+                if old is None:
+                    inserts.append((file, *key, *values, run))
+                elif old[1][1:] != values[1:]:
+                    closes.append((run, old[0]))
+                    inserts.append((file, *key, *values, run))
+                elif old[1][0] != values[0]:
+                    moves.append((values[0], old[0]))
+            if complete:
+                closes.extend((run, rowid) for key, (rowid, _) in current.items() if key not in seen)
+            conn.executemany("UPDATE line_snapshot SET last_run = ? WHERE rowid = ?", closes)
+            conn.executemany("UPDATE line_snapshot SET row = ? WHERE rowid = ?", moves)
+            conn.executemany(f"INSERT INTO line_snapshot (file, order_no, model, seq, {', '.join(_FIELDS)}, first_run)"
+                             f" VALUES ({', '.join('?' * (len(_FIELDS) + 5))})", inserts)
+        return len(inserts) + len(closes)
+
+    def snapshots_at(self, files: Iterable[str], run: int | None = None) -> list[LineSnapshot]:
+        """The lines of `files` as they were after `run` (None: as they are now), in file and row order."""
+        out: list[LineSnapshot] = []
+        for file in dict.fromkeys(files):
+            if run is None:
+                rows = self.conn.execute("SELECT * FROM line_snapshot WHERE file = ? AND last_run IS NULL "
+                                         "ORDER BY row", (file,))
+            else:
+                rows = self.conn.execute("SELECT * FROM line_snapshot WHERE file = ? AND first_run <= ? "
+                                         "AND (last_run IS NULL OR last_run > ?) ORDER BY row", (file, run, run))
+            out.extend(_snapshot(r) for r in rows)
+        return out
+
+    # -- what a read leaves for the next run ----------------------------------------------------------------
+
+    def workbook_records(self, files: Iterable[str]) -> dict[str, bytes]:
+        out: dict[str, bytes] = {}
+        for file in dict.fromkeys(files):
+            row = self.conn.execute("SELECT record FROM workbook_record WHERE file = ?", (file,)).fetchone()
+            if row is not None:
+                out[file] = row[0]
+        return out
+
+    def save_workbook_record(self, file: str, record: bytes, calendar: Mapping[str, Any], run: int) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO workbook_record (file, record, calendar, run) VALUES (?, ?, ?, ?)",
+                          (file, record, json.dumps(calendar), run))
+
+    def calendars(self, files: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """Each workbook's own calendar days, as `save_workbook_record` kept them."""
+        out = {}
+        for file in dict.fromkeys(files):
+            row = self.conn.execute("SELECT calendar FROM workbook_record WHERE file = ?", (file,)).fetchone()
+            if row is not None:
+                out[file] = json.loads(row[0])
+        return out
+
+
+__all__ = ["SNAPSHOT_SCHEMA", "SnapshotTables"]
