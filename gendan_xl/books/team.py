@@ -240,10 +240,14 @@ class WorkbookStatus:
         return file_id(self.path)
 
     def cell(self, line: Line) -> str:
-        """Where the line is: the order number's cell, "订单!A12" (the sheet and row when there is no column)."""
+        """Where the line is: the order number's cell, "订单!A12"."""
+        return self.cell_at(line.row)
+
+    def cell_at(self, row: int) -> str:
+        """The order number's cell in `row` ("订单!A12"; the sheet and row when there is no such column)."""
         if self.order_col is None:
-            return f"{self.sheet}!{line.row}"
-        return f"{self.sheet}!{col_letter(self.order_col)}{line.row}"
+            return f"{self.sheet}!{row}"
+        return f"{self.sheet}!{col_letter(self.order_col)}{row}"
 
     def to_dict(self, lang: str = defaults.LANG) -> dict[str, Any]:
         return {"file": str(self.path), "owner": self.owner, "ok": self.ok, "error": self.error,

@@ -284,4 +284,15 @@ class Watcher:
                     self._look(book)
 
 
-__all__ = ["DECISIONS", "POLLING", "POLL_SECONDS", "QUIET_SECONDS", "Watcher", "is_network_path", "watch_folders"]
+def watch_workbooks(find: Callable[[], Sequence[Path]], folders: Sequence[tuple[Path, bool]],
+                    refresh: Callable[[Path], Any], *, stop: threading.Event, quiet: float = QUIET_SECONDS,
+                    polling: str = defaults.WATCH_POLLING, poll_seconds: float = POLL_SECONDS, initial: bool = False,
+                    on_decision: Callable[[str, Path], None] | None = None) -> int:
+    """`gendan-xl watch`: watch `find()`'s workbooks in `folders` and `refresh` each one saved and closed, until
+    `stop` is set. Returns 0."""
+    return Watcher(find, folders, refresh, quiet=quiet, polling=polling, poll_seconds=poll_seconds, initial=initial,
+                   on_decision=on_decision).run(stop)
+
+
+__all__ = ["DECISIONS", "POLLING", "POLL_SECONDS", "QUIET_SECONDS", "Watcher", "is_network_path", "watch_folders",
+           "watch_workbooks"]

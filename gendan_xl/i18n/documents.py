@@ -128,4 +128,8 @@ KPI: Texts = {
       '{open_late} open past due'),
     'no_rate': ('—',
       '—'),
+    'sheet_rates': ('准时率',
+      'On-time rate'),
+    'sheet_charts': ('图表',
+      'Charts'),
 }
