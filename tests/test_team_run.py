@@ -144,3 +144,14 @@ def test_the_on_time_rate_of_a_hand_worked_month_from_a_real_workbook(tmp_path, 
     assert (by_qty.qty_on_time, by_qty.judged_qty, by_qty.rate) == (1700, 5000, 0.34)
     customers = team_kpi(store, team.files, "2026-11", as_of=D(2026, 11, 26), by="customer")
     assert {g.key: (g.on_time, g.judged) for g in customers.groups} == {"ANK": (1, 3), "BLK": (1, 3)}
+
+
+def test_changes_are_net_a_date_moved_and_moved_back_is_no_change(tmp_path, store):
+    path = book_with_holiday(tmp_path / "a.xlsx", lines())
+    first = run(store, [path])
+    for due in (D(2026, 4, 17), D(2026, 4, 10)):  # moved a week, then back
+        book_with_holiday(tmp_path / "edit.xlsx", lines(due_so2=due))
+        shutil.copy(tmp_path / "edit.xlsx", path)
+        last = run(store, [path])
+    assert team_changes(store, last.files, since_run={"id": first.run}, until=last.run).changes == []
+    assert len(store.snapshots_at(last.files)) == 3

@@ -128,18 +128,35 @@ class SnapshotTables:
                              f" VALUES ({', '.join('?' * (len(_FIELDS) + 5))})", inserts)
         return len(inserts) + len(closes)
 
-    def snapshots_at(self, files: Iterable[str], run: int | None = None) -> list[LineSnapshot]:
-        """The lines of `files` as they were after `run` (None: as they are now), in file and row order."""
+    def snapshots_at(self, files: Iterable[str], run: int | None = None, *,
+                     due: tuple[dt.date, dt.date] | None = None) -> list[LineSnapshot]:
+        """The lines of `files` as they were after `run` (None: as they are now), in file and row order; with
+        `due` = (first, last), only those due on one of those days (what an on-time rate counts)."""
+        where = "last_run IS NULL" if run is None else "first_run <= :run AND (last_run IS NULL OR last_run > :run)"
+        if due is not None:
+            where += " AND due_date BETWEEN :first AND :last"
+        args: dict[str, Any] = {"run": run, "first": due[0].isoformat() if due else None,
+                                "last": due[1].isoformat() if due else None}
         out: list[LineSnapshot] = []
         for file in dict.fromkeys(files):
-            if run is None:
-                rows = self.conn.execute("SELECT * FROM line_snapshot WHERE file = ? AND last_run IS NULL "
-                                         "ORDER BY row", (file,))
-            else:
-                rows = self.conn.execute("SELECT * FROM line_snapshot WHERE file = ? AND first_run <= ? "
-                                         "AND (last_run IS NULL OR last_run > ?) ORDER BY row", (file, run, run))
+            rows = self.conn.execute(f"SELECT * FROM line_snapshot WHERE file = :file AND {where} ORDER BY row",
+                                     {**args, "file": file})
             out.extend(_snapshot(r) for r in rows)
         return out
+
+    def changed_since(self, files: Iterable[str], run: int) -> tuple[list[LineSnapshot], list[LineSnapshot]]:
+        """(before, after): of the lines of `files` that changed after `run`, their versions then and now — the
+        versions current after `run` that a later run closed, and the current versions a later run opened. A
+        line that changed twice shows its first and last version; one that came back as it was, none. What
+        `changes` compares, costing what changed, not what there is."""
+        before: list[LineSnapshot] = []
+        after: list[LineSnapshot] = []
+        for file in dict.fromkeys(files):
+            before.extend(_snapshot(r) for r in self.conn.execute(
+                "SELECT * FROM line_snapshot WHERE file = ? AND first_run <= ? AND last_run > ?", (file, run, run)))
+            after.extend(_snapshot(r) for r in self.conn.execute(
+                "SELECT * FROM line_snapshot WHERE file = ? AND last_run IS NULL AND first_run > ?", (file, run)))
+        return before, after
 
     # -- what a read leaves for the next run ----------------------------------------------------------------
 

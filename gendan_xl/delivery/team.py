@@ -22,9 +22,10 @@ from gendan_xl import defaults
 from gendan_xl.books.master import MasterStatus
 from gendan_xl.books.team import (Cached, TeamStatus, WorkbookStatus, file_id, fingerprint, from_master_status,
                                   read_key, workbook_status)
-from gendan_xl.kpi import Kpi, monthly_rates, on_time_rate
+from gendan_xl.kpi import Kpi, last_months, monthly_rates, on_time_rate
 from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary
 from gendan_xl.snapshots import Change, count_changes, diff_snapshots
+from gendan_xl.statement import Period
 from gendan_xl.workdays import WorkCalendar
 
 log = logging.getLogger("gendan_xl.delivery.team")
@@ -133,8 +134,10 @@ def team_changes(store: Any, files: Sequence[str], *, since_run: dict[str, Any] 
                  weekly: str = defaults.WEEKLY) -> TeamChanges:
     """The changes of `files` from the lines after `since_run` (a `store.last_run` row; None: from nothing,
     so every line is new) to the lines now."""
-    before = store.snapshots_at(files, since_run["id"]) if since_run is not None else []
-    after = store.snapshots_at(files)
+    if since_run is None:
+        before, after = [], store.snapshots_at(files)
+    else:
+        before, after = store.changed_since(files, since_run["id"])
     return TeamChanges(since_run, until, diff_snapshots(before, after, calendars(store, files, weekly)))
 
 
@@ -151,14 +154,16 @@ def since_run(store: Any, *, since: dt.date | None, before: int) -> dict[str, An
 def team_kpi(store: Any, files: Sequence[str], period: str, *, as_of: dt.date, basis: str = defaults.KPI_BASIS,
              by: str | None = None, due: str = defaults.DUE) -> Kpi:
     """The on-time delivery rate of `period` over the lines of `files` as they are now."""
-    return on_time_rate(store.snapshots_at(files), period, as_of=as_of, basis=basis, by=by, due=due)
+    p = Period.parse(period)
+    return on_time_rate(store.snapshots_at(files, due=(p.start, p.end)), p, as_of=as_of, basis=basis, by=by, due=due)
 
 
 def team_kpi_months(store: Any, files: Sequence[str], month: str, *, as_of: dt.date, months: int = 12,
                     basis: str = defaults.KPI_BASIS, due: str = defaults.DUE) -> list[Kpi]:
     """The rate per customer of each of the `months` months ending with `month`: the monthly mail's chart."""
-    return monthly_rates(store.snapshots_at(files), month, as_of=as_of, months=months, basis=basis, by="customer",
-                         due=due)
+    first = Period.parse(last_months(month, months)[0]).start
+    lines = store.snapshots_at(files, due=(first, Period.parse(month).end))
+    return monthly_rates(lines, month, as_of=as_of, months=months, basis=basis, by="customer", due=due)
 
 
 __all__ = ["TeamChanges", "TeamRun", "calendars", "keep", "keep_refreshed", "run_team", "since_run", "team_changes",
