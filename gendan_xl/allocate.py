@@ -45,6 +45,7 @@ __all__ = [
 
 # Every piece of user-facing text: key → (中文, English).
 TEXT: dict[str, tuple[str, str]] = {
+    "title": ("缺货分配", "Stock allocation"),
     "sheet.lines": ("分配", "Allocation"),
     "sheet.customers": ("客户缺货", "Customer Shortage"),
     "sheet.models": ("库存", "Stock"),
@@ -183,6 +184,8 @@ class Allocation:
     models: list[ModelStock]
     issues: list[Issue] = field(default_factory=list)
     path: Path | None = None
+    source: str = ""  # the workbooks allocated from, as the sheets' titles name them
+    today: dt.date | None = None  # the day of the allocation, for the titles
 
     @property
     def shortages(self) -> list[CustomerShortage]:

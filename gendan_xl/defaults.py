@@ -13,6 +13,11 @@ LANG = "zh"  # zh or en: reports, messages and the terminal when nothing else sa
 # customer's date is the one a merchandiser answers for and an on-time rate is counted against; the
 # factory's date is shown beside it when they differ. `[status] due = "factory"` switches the basis.
 DUE = "customer"
+# A quote warns when its rebate-rate table was last checked longer ago than this ([quotes]
+# rates_max_age_days): rates move by notice several times a year.
+RATES_MAX_AGE_DAYS = 180
+# The departments that sign an order review (订单评审表), one column each ([review] sign_off).
+REVIEW_SIGN_OFF = ("PMC", "生产", "品质", "财务")
 KPI_BASIS = "line"  # the on-time rate counts lines; "quantity" weighs each line by its quantity
 WATCH_QUIET = 2.0  # seconds a saved workbook must stay still before `watch` looks at it (a burst of saves is one)
 WATCH_POLLINGS = ("auto", "always", "never")  # how `watch` learns of saves: polling on network shares only, always, never

@@ -114,6 +114,11 @@ class ConfigError(GendanError):
     """gendan.toml or a GENDAN_* variable is wrong."""
 
 
+class CompanyError(ConfigError):
+    """A customer document would go out without its sender: gendan.toml's [company] is empty or points at a
+    logo that is not there."""
+
+
 class UnusableWorkbookError(GendanError):
     """Not a workbook, encrypted, corrupt, hostile, or missing what we need."""
 

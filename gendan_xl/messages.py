@@ -88,6 +88,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "model {model}: tier quantity {value} is below the MOQ {moq}"),
     "duplicate-tier": ("型号 {model} 的数量档位 {value} 重复（另见第 {other} 行）",
                        "model {model}: tier quantity {value} appears twice (see also row {other})"),
+    "rates-outdated": ("退税率表的核对日期 {value} 已是 {days} 天前（超过 {max_days} 天），退税率可能已调整：请按最新的"
+                       "财政部、税务总局公告核对后更新核对日期",
+                       "the rebate rate table was last checked on {value}, {days} days ago (more than {max_days}); "
+                       "rates may have changed: check them against the latest MOF / STA notice and update the date"),
+    "rates-undated": ("退税率表没有核对日期，无法知道是否过期：请核对后在表上填写“核对日期”和日期（超过 {max_days} 天会提醒）",
+                      "the rebate rate table says not when it was checked: check it, then add a 'Checked On' label "
+                      "with the date (a warning comes after {max_days} days)"),
+    "company-differs": ("{column}“{value}”与 gendan.toml [company] {key} 不同，报价单用 gendan.toml 的“{used}”："
+                        "请删掉这一格或改成一致",
+                        "{column} '{value}' differs from gendan.toml [company] {key}; the quote prints '{used}': "
+                        "clear the cell or make them agree"),
     "negative-input": ("{name} 不能为负数（{value}）", "{name} must not be negative (got {value})"),
     "rate-too-high": ("{name} 必须小于 100%（{value}）", "{name} must be below 100% (got {value})"),
     "margin-too-high": ("利润率、银行费率和保险费合计 {value} 达到或超过 100%，无法定价",

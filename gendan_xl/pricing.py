@@ -18,11 +18,12 @@ With `markup_on_cost` instead of `profit_margin` the profit is a share of the co
 `price = cost × (1 + markup_on_cost) / (1 − bank_fee_rate [− 110% × insurance_rate]) / exchange_rate`.
 Rounding happens once, at the end, half up (四舍五入), to `places` (4 for a foreign-currency unit price).
 
-Rebate rates change by product and date (batteries: 13% → 9% from 2024-12-01), so they always come from
-the request's 退税率 / Rebate rates sheet: a row per HS code (a prefix such as 9405 covers 9405xxxxxx)
-or product family, with a valid-from date. A line takes the row with the longest matching HS code, else
-its family, whose valid-from is the latest on or before the expected export date. No row → an error
-finding naming the line; the quote is not written.
+Rebate rates change by product and date (batteries: 13% → 9% from 2024-12-01, → 6% from 2026-04-01), so
+they always come from the request's 退税率 / Rebate rates sheet: a row per HS code (a prefix such as 9405
+covers 9405xxxxxx) or product family, with a valid-from date. A line takes the row with the longest matching
+HS code, else its family, whose valid-from is the latest on or before the expected export date. No row → an
+error finding naming the line; the quote is not written. The sheet says when it was last checked against
+the notices (核对日期 / Checked On); a table older than `rates_max_age_days`, or undated, is a warning.
 
 Quantity tiers: the 报价明细 sheet has one row per model and tier quantity (1,000 / 5,000 / 10,000 pcs).
 A blank cost or margin cell takes the value from the row above of the same model, then the request's
@@ -48,7 +49,8 @@ AMOUNT_PLACES = 2
 
 __all__ = [
     "INCOTERMS", "ExportPrice", "export_price", "round_half_up", "RebateRate", "find_rebate_rate", "digits_only",
-    "REQUEST", "LINES", "RATES", "RequestLine", "QuoteRequest", "QuotedLine", "Quote", "percent_rate", "price_lines",
+    "REQUEST", "LINES", "RATES", "RATES_CHECKED", "RequestLine", "QuoteRequest", "QuotedLine", "Quote", "percent_rate", "price_lines",
+    "rates_age_issue",
 ]
 
 
@@ -294,6 +296,14 @@ RATES = _with_printed_labels(SheetSchema(
     ),
 ))
 
+# When someone last checked the rate table against the tax office's notices: a label anywhere on the
+# 退税率 sheet with the date right of it. Rates change by notice (batteries 9% → 6% from 2026-04-01), so a
+# table nobody has looked at for months prices with yesterday's rates.
+RATES_CHECKED = _with_printed_labels(SheetSchema(
+    "rebate_rates_checked", "退税率", "Rebate Rates", (),
+    (column("checked_on", DATE, "核对日期", "Checked On", "更新日期", "Updated", "截至日期", "As Of", "税率日期"),),
+))
+
 # Inherited from the row above of the same model when blank (see the module docstring).
 _INHERITED = ("description", "family", "hs_code", "unit", "moq", "purchase_price", "vat_rate", "processing",
               "packaging", "inland_freight", "port_charges", "freight", "profit_margin", "markup_on_cost")
@@ -323,6 +333,8 @@ class QuoteRequest:
     rates_sheet: str
     lang: str = "zh"
     issues: list[Issue] = field(default_factory=list)  # found while reading
+    rates_checked: dt.date | None = None  # the rate table's 核对日期, when it has one
+    rates_checked_ref: str = ""  # where that date is (or "")
 
 
 @dataclass(frozen=True)
@@ -372,15 +384,33 @@ def percent_rate(value: Any) -> Any:
     return value
 
 
-def price_lines(request: QuoteRequest, *, today: dt.date,
-                unit_places: int | None = None) -> tuple[list[QuotedLine], list[Issue]]:
+def rates_age_issue(request: QuoteRequest, *, today: dt.date, max_age_days: int) -> Issue | None:
+    """A warning when the rate table was checked more than `max_age_days` before `today`, or says not when."""
+    checked = request.rates_checked
+    if checked is None:
+        return Issue("rates-undated", WARNING, request.rates_sheet, "", None,
+                     message("rates-undated", request.lang, max_days=max_age_days))
+    age = (today - checked).days
+    if age <= max_age_days:
+        return None
+    return Issue("rates-outdated", WARNING, request.rates_sheet, request.rates_checked_ref, checked,
+                 message("rates-outdated", request.lang, value=checked.isoformat(), days=age, max_days=max_age_days))
+
+
+def price_lines(request: QuoteRequest, *, today: dt.date, unit_places: int | None = None,
+                rates_max_age_days: int | None = None) -> tuple[list[QuotedLine], list[Issue]]:
     """Price every tier of the request (pure). With any error finding no line is returned.
 
     `unit_places`: decimals of a unit price; by default 4 in a foreign currency, 2 in CNY.
+    `rates_max_age_days`: warn when the rate table was checked longer ago than that (None: no check).
     """
     lang = request.lang
     hdr = request.header
     issues: list[Issue] = list(request.issues)
+    if rates_max_age_days is not None:
+        stale = rates_age_issue(request, today=today, max_age_days=rates_max_age_days)
+        if stale is not None:
+            issues.append(stale)
 
     def header_issue(code: str, fld: str, **params: Any) -> None:
         column = REQUEST.column(fld).label(lang)

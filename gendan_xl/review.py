@@ -46,6 +46,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+from gendan_xl import defaults
 from gendan_xl.customers import Customer
 from gendan_xl.errors import Issue, json_value
 from gendan_xl.orders import Order
@@ -169,6 +170,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "col.code": ("代码", "Code"),
     "col.level": ("结果", "Result"),
     "col.message": ("说明", "Explanation"),
+    "col.findings": ("评审意见", "Findings"),
+    "col.sign_off": ("{department}\n签字 / 日期", "{department}\nsign / date"),
+    "title.form": ("订单评审表", "Order review form"),
+    "facts.day": ("评审日 {today}", "reviewed {today}"),
     "sheet.review": ("订单评审", "Order Review"),
     "sheet.reasons": ("评审明细", "Review Reasons"),
     "title": ("订单评审 {today}", "Order review {today}"),
@@ -392,6 +397,8 @@ class Review:
     issues: list[Issue] = field(default_factory=list)
     years: frozenset[int] = frozenset()  # calendar years the delivery plans touched
     path: Path | None = None  # the sidecar workbook, once written
+    source: str = ""  # the workbook(s) reviewed, as the review form's title names them
+    sign_off: tuple[str, ...] = defaults.REVIEW_SIGN_OFF  # the departments that sign the review form
 
     @property
     def counts(self) -> dict[str, int]:

@@ -100,6 +100,7 @@ class Document:
     invoice_no: str = ""
     order_no: str = ""
     description: str = ""
+    customer_po: str = ""  # the customer's own order number: what they reconcile a delivery against
     sheet: str = ""
     row: int = 0
     cell: str = ""
@@ -256,7 +257,7 @@ class StatementLine:
     def to_dict(self) -> dict[str, Any]:
         d = self.doc
         return {"date": d.date.isoformat(), "kind": d.kind, "doc_no": d.doc_no, "reference": d.reference,
-                "invoices": list(d.invoices), "description": d.description,
+                "invoices": list(d.invoices), "customer_po": d.customer_po, "description": d.description,
                 "debit": json_value(money(self.debit)), "credit": json_value(money(self.credit)),
                 "balance": json_value(money(self.balance)), "sheet": d.sheet, "row": d.row}
 

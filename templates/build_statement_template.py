@@ -18,30 +18,23 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from build_templates import (  # noqa: E402  (a script next to this one, not a package)
-    AMOUNT_FORMAT, BOX, DATE_FORMAT, GREY, LIGHT, MEDIUM, NAVY, STRIPE, THIN, a4_setup, put, widths,
+    AMOUNT_FORMAT, BOX, DATE_FORMAT, GREY, LIGHT, NAVY, STRIPE, THIN, a4_setup, bank_block, letterhead, put, widths,
 )
 
 
 def build_statement(path: Path) -> None:
-    """对账单 / Statement of Account: company header, customer block, lines with running balance, totals,
-    open items, ageing table and a confirmation block for the customer to sign and return."""
+    """对账单 / Statement of Account: letterhead, customer block, lines (with the customer's PO and the
+    product) and running balance, totals, ageing table, open items, the bank to pay into and a confirmation
+    block for the customer to sign and return."""
     wb = Workbook()
     ws = wb.active
     ws.title = "对账单 Statement"
-    widths(ws, A=11, B=17, C=14, D=13, E=20, F=13, G=13, H=14)
+    widths(ws, A=11, B=14, C=12, D=15, E=30, F=13, G=13, H=14)
 
-    # company header
-    put(ws, "A1", "LOGO", size=10, bold=True, color=GREY, h="center", merge="A1:B3", border=BOX, fill=STRIPE)
-    put(ws, "C1", "{{ company.name }}", size=15, bold=True, color=NAVY, merge="C1:H1")
-    put(ws, "C2", "{{ company.name_en }}", size=10, bold=True, color=NAVY, merge="C2:H2")
-    put(ws, "C3", "{{ company.address }}    电话 Tel: {{ company.tel }}    邮箱 Email: {{ company.email }}",
-        size=8, color=GREY, merge="C3:H3")
-    for col in "ABCDEFGH":
-        ws[f"{col}4"].border = Border(bottom=MEDIUM)
-    ws.row_dimensions[1].height = 24
-    ws.row_dimensions[4].height = 6
-    put(ws, "A6", "对 账 单   STATEMENT OF ACCOUNT", size=16, bold=True, color=NAVY, h="center", merge="A6:H6")
-    ws.row_dimensions[6].height = 28
+    title = letterhead(ws)
+    put(ws, f"A{title}", "对 账 单   STATEMENT OF ACCOUNT", size=16, bold=True, color=NAVY, h="center",
+        merge=f"A{title}:H{title}")
+    ws.row_dimensions[title].height = 28
 
     # customer (left) and statement facts (right)
     left = [("客户 Customer", "{{ customer.name }}"), ("客户代码 Code", "{{ customer.code }}"),
@@ -50,17 +43,20 @@ def build_statement(path: Path) -> None:
              ("截止日期 As of", "{{ statement.as_of }}", DATE_FORMAT),
              ("币种 Currency", "{{ statement.currency }}", None),
              ("制表日期 Issued", "{{ statement.issued }}", DATE_FORMAT)]
+    facts = title + 2
     for i, ((llabel, lvalue), (rlabel, rvalue, fmt)) in enumerate(zip(left, right)):
-        r = 8 + i
+        r = facts + i
         put(ws, f"A{r}", llabel, bold=True, color=NAVY, merge=f"A{r}:B{r}")
         put(ws, f"C{r}", lvalue, wrap=True, merge=f"C{r}:E{r}", bold=i == 0)
         put(ws, f"F{r}", rlabel, bold=True, color=NAVY)
         put(ws, f"G{r}", rvalue, fmt=fmt, merge=f"G{r}:H{r}")
         ws.row_dimensions[r].height = 18
 
-    # lines: header, opening balance, one item row, period totals, closing balance
-    head = 13
-    headers = ["日期\nDate", "类型\nType", "单号\nDoc No.", "关联单号\nReference", "摘要\nDescription",
+    # lines: header, opening balance, one item row, period totals, closing balance. The customer checks a
+    # delivery against their own PO, so that is the number shown beside ours (with the product); a credit
+    # note or a payment shows the documents it refers to.
+    head = facts + len(left) + 1
+    headers = ["日期\nDate", "类型\nType", "单号\nDoc No.", "贵司订单号 / 关联单号\nYour PO / Ref.", "品名 / 摘要\nProduct / Details",
                "借方 Debit\n({{ statement.currency }})", "贷方 Credit\n({{ statement.currency }})",
                "余额 Balance\n({{ statement.currency }})"]
     for col, text in zip("ABCDEFGH", headers):
@@ -77,7 +73,7 @@ def build_statement(path: Path) -> None:
         ("A", "{% row for line in lines %}{{ line.date }}", "center", DATE_FORMAT),
         ("B", "{{ line.kind_text }}", "left", None),
         ("C", "{{ line.doc_no }}", "left", None),
-        ("D", "{{ line.reference }}", "left", None),
+        ("D", "{{ line.ref }}", "left", None),
         ("E", "{{ line.description }}", "left", None),
         ("F", "{{ line.debit }}", "right", AMOUNT_FORMAT),
         ("G", "{{ line.credit }}", "right", AMOUNT_FORMAT),
@@ -85,7 +81,7 @@ def build_statement(path: Path) -> None:
     ]
     for col, value, h, fmt in cells:
         put(ws, f"{col}{item}", value, h=h, fmt=fmt, wrap=col in "DE", border=BOX, size=8.5)
-    ws.row_dimensions[item].height = 16
+    # no fixed height: a long product name wraps and the row grows with it instead of being cut
     totals = item + 1
     put(ws, f"A{totals}", "本期合计 Period total", bold=True, h="right", merge=f"A{totals}:E{totals}", fill=LIGHT,
         border=BOX)
@@ -124,7 +120,7 @@ def build_statement(path: Path) -> None:
     oi = age + 4
     put(ws, f"A{oi}", "未结清单据 Open items", size=10, bold=True, color=NAVY, merge=f"A{oi}:H{oi}")
     ws[f"A{oi}"].border = Border(bottom=THIN)
-    oi_heads = ["日期\nDate", "单号\nDoc No.", "到期日\nDue Date", "天数\nDays", "账龄段\nBucket",
+    oi_heads = ["日期\nDate", "单号\nDoc No.", "贵司订单号\nYour PO", "到期日\nDue Date", "天数 / 账龄段\nDays / Bucket",
                 "原金额\nOriginal", "未结金额\nOutstanding", "类型\nType"]
     for col, text in zip("ABCDEFGH", oi_heads):
         put(ws, f"{col}{oi + 1}", text, bold=True, color="FFFFFF", fill=NAVY, h="center", wrap=True, border=BOX)
@@ -133,9 +129,9 @@ def build_statement(path: Path) -> None:
     oi_cells = [
         ("A", "{% row for item in open_items %}{{ item.date }}", "center", DATE_FORMAT),
         ("B", "{{ item.doc_no }}", "left", None),
-        ("C", "{{ item.due_date }}", "center", DATE_FORMAT),
-        ("D", "{{ item.days }}", "right", "0"),
-        ("E", "{{ item.bucket }}", "center", None),
+        ("C", "{{ item.po }}", "left", None),
+        ("D", "{{ item.due_date }}", "center", DATE_FORMAT),
+        ("E", "{{ item.days }} 天 days · {{ item.bucket }}", "center", None),
         ("F", "{{ item.original }}", "right", AMOUNT_FORMAT),
         ("G", "{{ item.outstanding }}", "right", AMOUNT_FORMAT),
         ("H", "{{ item.kind_text }}", "left", None),
@@ -143,8 +139,11 @@ def build_statement(path: Path) -> None:
     for col, value, h, fmt in oi_cells:
         put(ws, f"{col}{oi_row}", value, h=h, fmt=fmt, border=BOX, size=8.5)
 
+    # where to pay: gendan.toml's [company] bank_* keys
+    after_bank = bank_block(ws, oi_row + 2, "请汇款至 Please remit to")
+
     # confirmation block: the customer signs and returns it (回签)
-    conf = oi_row + 2
+    conf = after_bank + 1
     put(ws, f"A{conf}", "客户确认 Customer Confirmation", size=10, bold=True, color=NAVY, merge=f"A{conf}:H{conf}")
     ws[f"A{conf}"].border = Border(bottom=THIN)
     put(ws, f"A{conf + 1}",

@@ -4,10 +4,12 @@
     .venv/bin/python templates/build_templates.py quote      # one
 
 Each template is one `build_<name>(path)` function registered in TEMPLATES; the shared look (fonts,
-fills, borders, A4 print setup) lives in the helpers at the top so a second template reads the same.
+fills, borders, A4 print setup, the letterhead and the bank block of gendan.toml's [company]) lives in the
+helpers at the top so every template reads the same.
 The placeholder language is gendan_xl.xlsx.template's: `{{ expr }}` in a cell, and one item row marked with
 `{% row for line in lines %}` at the start of its first cell; totals under it are written over the
-one template row (`=SUM(H15:H15)`) and grow with the inserted rows.
+one template row (`=SUM(H15:H15)`) and grow with the inserted rows. Amounts are values computed in Python,
+not formulas: openpyxl cannot store a formula's result, and a phone or a mail preview shows none.
 """
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ from typing import Callable
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import absolute_coordinate, column_index_from_string, quote_sheetname
+from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.worksheet import Worksheet
 
 HERE = Path(__file__).resolve().parent
@@ -88,31 +92,47 @@ def widths(ws: Worksheet, **cols: float) -> None:
         ws.column_dimensions[col].width = width
 
 
+def letterhead(ws: Worksheet, text_cols: str = "A:F", logo: str = "G1:H4", last_col: str = "H") -> int:
+    """Rows 1-4: who the document is from (gendan.toml's [company]) on the left, the logo's box on the right.
+
+    The box is the defined name `logo`: the filler puts the configured image there and leaves it empty when
+    there is none (no frame, no placeholder text). Returns the first row under the rule."""
+    first, last = text_cols.split(":")
+    rows = [("{{ company.name }}", 15, True, NAVY, 24), ("{{ company.name_en }}", 10, True, NAVY, 16),
+            ("{{ company.address }}", 8, False, GREY, 14), ("{{ company.contact_line }}", 8, False, GREY, 14)]
+    for r, (value, size, bold, color, height) in enumerate(rows, start=1):
+        put(ws, f"{first}{r}", value, size=size, bold=bold, color=color, merge=f"{first}{r}:{last}{r}")
+        ws.row_dimensions[r].height = height
+    for col in range(1, column_index_from_string(last_col) + 1):
+        ws.cell(row=5, column=col).border = Border(bottom=MEDIUM)
+    ws.row_dimensions[5].height = 6
+    ws.parent.defined_names["logo"] = DefinedName(
+        "logo", attr_text=f"{quote_sheetname(ws.title)}!{absolute_coordinate(logo)}")
+    return 7
+
+
+def bank_block(ws: Worksheet, row: int, title: str, last_col: str = "H") -> int:
+    """Where customers pay: a heading and one line per bank setting, both empty when none is set. Returns the
+    row after the block."""
+    put(ws, f"A{row}", "{{ '%s' if company.bank else '' }}" % title, size=10, bold=True, color=NAVY,
+        merge=f"A{row}:{last_col}{row}")
+    put(ws, f"A{row + 1}", "{% row for line in company.bank %}{{ line }}", size=8.5,
+        merge=f"A{row + 1}:{last_col}{row + 1}")
+    return row + 2
+
+
 # ------------------------------------------------------------------------------------------- templates
 
 
 def build_quote(path: Path) -> None:
-    """报价单 / Quotation: company header, quote facts, customer block, tier lines, terms, signatures."""
+    """报价单 / Quotation: letterhead, quote facts, customer block, tier lines, terms, bank, signatures."""
     wb = Workbook()
     ws = wb.active
     ws.title = "报价单 Quotation"
     widths(ws, A=6, B=17, C=38, D=10, E=11, F=7, G=14, H=15)
-
-    # company header: logo box on the left, company block on the right
-    put(ws, "A1", "LOGO", size=10, bold=True, color=GREY, h="center", merge="A1:B3", border=BOX, fill=STRIPE)
-    put(ws, "C1", "{{ company.name }}", size=15, bold=True, color=NAVY, merge="C1:H1")
-    put(ws, "C2", "{{ company.name_en }}", size=10, bold=True, color=NAVY, merge="C2:H2")
-    put(ws, "C3", "{{ company.address }}    电话 Tel: {{ company.tel }}    邮箱 Email: {{ company.email }}",
-        size=8, color=GREY, merge="C3:H3")
-    for ref in ("A4", "B4", "C4", "D4", "E4", "F4", "G4", "H4"):
-        ws[ref].border = Border(bottom=MEDIUM)
-    ws.row_dimensions[1].height = 24
-    ws.row_dimensions[2].height = 16
-    ws.row_dimensions[3].height = 15
-    ws.row_dimensions[4].height = 6
-
-    put(ws, "A6", "报 价 单   QUOTATION", size=16, bold=True, color=NAVY, h="center", merge="A6:H6")
-    ws.row_dimensions[6].height = 28
+    title = letterhead(ws)
+    put(ws, f"A{title}", "报 价 单   QUOTATION", size=16, bold=True, color=NAVY, h="center", merge=f"A{title}:H{title}")
+    ws.row_dimensions[title].height = 28
 
     # customer (left) and quote facts (right)
     left = [("客户 Customer", "{{ customer.name }}"), ("联系人 Attn", "{{ customer.attn }}"),
@@ -121,19 +141,20 @@ def build_quote(path: Path) -> None:
     right = [("报价单号 Quote No.", "{{ quote.number }}", None), ("日期 Date", "{{ quote.date }}", DATE_FORMAT),
              ("有效期至 Valid Until", "{{ quote.valid_until }}", DATE_FORMAT),
              ("币种 Currency", "{{ quote.currency }}", None), ("付款 Payment", "{{ quote.payment_terms }}", None)]
+    facts = title + 2
     for i, ((llabel, lvalue), (rlabel, rvalue, fmt)) in enumerate(zip(left, right)):
-        r = 8 + i
+        r = facts + i
         put(ws, f"A{r}", llabel, bold=True, color=NAVY, merge=f"A{r}:B{r}")
         put(ws, f"C{r}", lvalue, wrap=True, merge=f"C{r}:D{r}")
         put(ws, f"E{r}", rlabel, bold=True, color=NAVY, merge=f"E{r}:F{r}")
         put(ws, f"G{r}", rvalue, h="left", fmt=fmt, wrap=True, merge=f"G{r}:H{r}",
             bold=rlabel.startswith("报价单号"))
         ws.row_dimensions[r].height = 18
-    ws.row_dimensions[10].height = 26  # the address may take two lines
-    ws.row_dimensions[12].height = 26  # and the payment terms
+    ws.row_dimensions[facts + 2].height = 26  # the address may take two lines
+    ws.row_dimensions[facts + 4].height = 26  # and the payment terms
 
-    # the line table: header, one item row, total
-    head = 14
+    # the line table: header and one item row. No total: the tiers are alternatives, not a sum.
+    head = facts + 6
     headers = ["序号\nNo.", "型号\nModel", "品名描述\nDescription", "起订量\nMOQ", "数量\nQty", "单位\nUnit",
                "单价 Unit Price\n({{ quote.currency }})", "金额 Amount\n({{ quote.currency }})"]
     for col, text in zip("ABCDEFGH", headers):
@@ -147,20 +168,17 @@ def build_quote(path: Path) -> None:
         ("D", "{{ line.moq if line.first_tier else none }}", "right", QTY_FORMAT),
         ("E", "{{ line.qty }}", "right", QTY_FORMAT),
         ("F", "{{ line.unit }}", "center", None),
-        ("G", "{{ line.price }}", "right", PRICE_FORMAT),
-        ("H", f"=E{item}*G{item}", "right", AMOUNT_FORMAT),
+        # the decimals follow [quotes] unit_places / amount_places; the amount is a value, so every viewer
+        # (a phone, a WeChat preview, a PDF) shows it without calculating
+        ("G", "{{ line.price }}", "right", "{{ quote.price_format }}"),
+        ("H", "{{ line.amount }}", "right", "{{ quote.amount_format }}"),
     ]
     for col, value, h, fmt in cells:
         put(ws, f"{col}{item}", value, h=h, fmt=fmt, wrap=col == "C", border=BOX)
     ws.row_dimensions[item].height = 28
-    total = item + 1
-    put(ws, f"A{total}", "参考合计 Reference Total", bold=True, h="right", merge=f"A{total}:G{total}", fill=LIGHT, border=BOX)
-    put(ws, f"H{total}", f"=SUM(H{item}:H{item})", bold=True, h="right", fmt=AMOUNT_FORMAT, fill=LIGHT,
-        border=BOX)
-    ws.row_dimensions[total].height = 20
 
     # terms
-    terms_head = total + 2
+    terms_head = item + 2
     put(ws, f"A{terms_head}", "条款 Terms & Conditions", size=10, bold=True, color=NAVY, merge=f"A{terms_head}:H{terms_head}")
     ws[f"A{terms_head}"].border = Border(bottom=THIN)
     terms = [
@@ -169,8 +187,9 @@ def build_quote(path: Path) -> None:
         "2. 付款条件 Payment: {{ quote.payment_terms }}",
         "3. 交货期 Lead time: {{ quote.lead_time }}",
         "4. 报价有效期 Validity: {{ quote.validity_days }} 天 / days, 至 until {{ quote.valid_until | date }}.",
-        "5. 阶梯价 Tier prices: 订货数量达到该行数量即适用该单价；合计按各行数量计算，仅供参考。"
-        " Each price applies from the quantity on its line; the total is for reference only.",
+        "5. 阶梯价 Tier prices: 订货数量达到该行数量即适用该行单价；金额为该行数量 × 单价，各档之间不累加。"
+        " Each price applies from the quantity on its line; the amount is that quantity × the price, one tier "
+        "at a time.",
         "6. 备注 Remarks: {{ quote.remark }}",
     ]
     for i, text in enumerate(terms):
@@ -178,17 +197,15 @@ def build_quote(path: Path) -> None:
         put(ws, f"A{r}", text, size=8.5, wrap=True, merge=f"A{r}:H{r}")
         ws.row_dimensions[r].height = 26 if i == 4 else 15
 
+    after_bank = bank_block(ws, terms_head + len(terms) + 2, "汇款资料 Bank Details")
+
     # signatures
-    sign = terms_head + len(terms) + 3
+    sign = after_bank + 1
     put(ws, f"A{sign}", "卖方 Seller", bold=True, color=NAVY, merge=f"A{sign}:C{sign}")
     put(ws, f"E{sign}", "买方确认 Buyer's Acceptance", bold=True, color=NAVY, merge=f"E{sign}:H{sign}")
     put(ws, f"A{sign + 1}", "{{ company.name }}", merge=f"A{sign + 1}:C{sign + 1}")
     put(ws, f"E{sign + 1}", "{{ customer.name }}", merge=f"E{sign + 1}:H{sign + 1}")
     ws.row_dimensions[sign + 2].height = 34  # room for a signature and the company chop (公章)
-    for col in "ABC":
-        ws[f"{col}{sign + 3}"].border = Border(top=THIN)
-    for col in "EFGH":
-        ws[f"{col}{sign + 3}"].border = Border(top=THIN)
     put(ws, f"A{sign + 3}", "授权签字（盖章） Authorized Signature & Stamp", size=8, color=GREY,
         merge=f"A{sign + 3}:C{sign + 3}", border=Border(top=THIN))
     put(ws, f"E{sign + 3}", "签字盖章 / 日期  Signature, Stamp & Date", size=8, color=GREY,

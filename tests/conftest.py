@@ -4,7 +4,11 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import re
 import socket
+import struct
+import zipfile
+import zlib
 from pathlib import Path
 
 import openpyxl
@@ -17,6 +21,45 @@ CORPUS = ROOT.parent / "shared" / "corpus"
 # The real workbooks of ../shared/corpus lie beside the checkout in CI and in the developers' workplace;
 # a clone elsewhere has none, and the tests that need them say so instead of failing.
 needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not beside this checkout")
+
+# gendan.toml's [company] as the tests pass it: who quotes and statements are from
+COMPANY = {"name": "深圳市恒达电子科技有限公司", "name_en": "Shenzhen Hengda Electronics Technology Co., Ltd.",
+           "address": "深圳市宝安区福永街道凤凰工业园 8 栋", "tel": "+86 755 2888 0000", "email": "sales@hengda.example",
+           "contact": "张丽", "bank_name": "示例银行深圳宝安支行 Example Bank", "bank_account_no": "7459 6028 3310",
+           "swift": "EXMPCNSZXXX"}
+
+
+def png_file(path: Path, width: int = 160, height: int = 80) -> Path:
+    """A real PNG (a navy block with a white band), written without an imaging library."""
+    rows = b"".join(b"\x00" + b"".join(b"\xff\xff\xff" if height // 3 < y < 2 * height // 3 and x > width // 4
+                                       else b"\x1f\x38\x64" for x in range(width)) for y in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    return path
+
+
+def formulas_without_value(path: Path) -> list[str]:
+    """Cells of any sheet that hold a formula but no stored result: what a phone or a mail preview shows blank."""
+    with zipfile.ZipFile(path) as z:
+        return [f"{name}:{cell}" for name in z.namelist() if name.startswith("xl/worksheets/sheet")
+                for cell, body in re.findall(r'<c r="([A-Z]+\d+)"[^>]*>(.*?)</c>', z.read(name).decode())
+                if "<f" in body and "<v>" not in body]
+
+
+def print_setup(ws) -> dict:
+    """What a printed page of an openpyxl sheet (as loaded from a file) is set up with."""
+    footer = ws.oddFooter
+    return {"orientation": ws.page_setup.orientation, "paper": int(ws.page_setup.paperSize or 0),
+            # fitToWidth absent means 1 (the file format's default); fitToHeight 0: as many pages as it takes
+            "fit": bool(ws.sheet_properties.pageSetUpPr and ws.sheet_properties.pageSetUpPr.fitToPage)
+            and int(ws.page_setup.fitToWidth or 1) == 1 and int(ws.page_setup.fitToHeight or 0) == 0,
+            "title_rows": ws.print_title_rows,
+            "page_numbers": any("&P" in (part.text or "") for part in (footer.left, footer.center, footer.right))}
+
 
 HEADERS = ["订单号", "客户", "型号", "数量", "单价", "币种", "金额", "下单日期", "客户交期", "出货日期", "已出货数量", "状态"]
 

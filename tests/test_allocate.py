@@ -206,14 +206,33 @@ def test_allocate_the_sample_and_reread_the_sidecar(tmp_path):
     book = CalamineWorkbook.from_path(str(result.path))
     assert book.sheet_names == ["分配", "客户缺货", "库存"]
     grid = book.get_sheet_by_name("分配").to_python()
-    assert grid[0] == ["型号", "顺序", "行", "订单号", "客户", "等级", "客户交期", "下单日期", "未出数量", "分配数量",
-                       "缺货数量", "跟单员"]
-    assert [(r[3], int(r[9]), int(r[10])) for r in grid[1:]] == [(x.order_no, x.allocated, x.short)
-                                                                 for x in result.lines]
+    # a title naming the workbooks and what came of it, then the table (the master's row number last)
+    assert grid[0][0] == "缺货分配 — 分配" and grid[1][0].startswith("orders.xlsx + stock.xlsx · ")
+    assert grid[1][0].endswith(result.summary("zh"))
+    assert grid[3] == ["型号", "顺序", "订单号", "客户", "等级", "客户交期", "下单日期", "未出数量", "分配数量",
+                       "缺货数量", "跟单员", "行"]
+    assert [(r[2], int(r[8]), int(r[9]), int(r[11])) for r in grid[4:]] == [(x.order_no, x.allocated, x.short, x.row)
+                                                                             for x in result.lines]
     customers = book.get_sheet_by_name("客户缺货").to_python()
-    assert [(r[0], int(r[2])) for r in customers[1:]] == [(c.customer, c.short) for c in result.shortages]
+    assert [(r[0], int(r[2])) for r in customers[4:]] == [(c.customer, c.short) for c in result.shortages]
     assert result.to_dict()["path"] == str(result.path)
     assert "open lines" in result.to_text("en")
+
+
+def test_the_allocation_sheets_print_and_say_their_day(tmp_path):
+    from openpyxl import load_workbook
+
+    from conftest import WORKBOOKS, print_setup
+
+    master = tmp_path / "orders.xlsx"
+    master.write_bytes((WORKBOOKS / "orders.xlsx").read_bytes())
+    result = allocate_workbook(master, WORKBOOKS / "stock.xlsx", today=dt.date(2026, 11, 26))
+    wb = load_workbook(result.path)
+    assert wb["分配"]["A2"].value.startswith("orders.xlsx + stock.xlsx · 2026-11-26 · ")
+    for ws, orientation in ((wb["分配"], "landscape"), (wb["客户缺货"], "portrait"), (wb["库存"], "portrait")):
+        assert print_setup(ws) == {"orientation": orientation, "paper": 9, "fit": True, "title_rows": "$4:$4",
+                                   "page_numbers": True}
+    assert wb["客户缺货"]["E5"].alignment.wrap_text  # the orders short: wrapped, never cut
 
 
 def build_orders(path: Path, rows: list[list]) -> Path:

@@ -60,7 +60,31 @@ def test_report_xlsx_links_to_the_cells(capsys, book, tmp_path):
     assert f'Target="{path.name}"' in rels and "location=\"'订单'!B2\"" in sheet
     import python_calamine as pc
     rows = pc.CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Issues").to_python()
-    assert rows[1][:3] == ["订单!B2", "错误", "missing-value"]
+    # a title naming the workbook, the day and what was found; then the table, its code column last
+    assert rows[0][0] == "校验结果" and rows[1][0] == f"{path.name}: 1 行，1 个错误，0 个警告 · {dt.date.today()}"
+    assert rows[3] == ["位置", "严重程度", "原值", "说明", "代码"]
+    assert rows[4] == ["订单!B2", "错误", "", "客户为空，请填写", "missing-value"]
+
+
+def test_issues_report_prints_and_shows_plain_values(tmp_path):
+    from openpyxl import load_workbook
+
+    from conftest import print_setup
+    from gendan_xl.books.issues_report import write_issues_xlsx
+
+    messy = WORKBOOKS / "orders_messy.xlsx"
+    out = write_issues_xlsx(validate_workbook(messy), tmp_path / "issues.xlsx", workbook=messy,
+                            today=dt.date(2026, 11, 26))
+    ws = load_workbook(out).active
+    assert ws["B2"].value is None and ws["A2"].value.endswith("200 行，14 个错误，1 个警告 · 2026-11-26")
+    assert print_setup(ws) == {"orientation": "landscape", "paper": 9, "fit": True,
+                               "title_rows": "$4:$4", "page_numbers": True}
+    values = [ws.cell(r, 3).value for r in range(5, ws.max_row + 1)]
+    assert "99999" in values and "0" in values and not any(str(v).endswith(".0") for v in values)
+    assert ws["D5"].alignment.wrap_text and ws.column_dimensions["E"].width < ws.column_dimensions["D"].width
+    # the long message (unknown status, its fix) gets the lines it needs; a one-line row keeps the default
+    long_row = next(r for r in range(5, ws.max_row + 1) if ws.cell(r, 5).value == "unknown-status")
+    assert ws.row_dimensions[long_row].height >= 3 * 13 and ws.row_dimensions[5].height is None
 
 
 @pytest.mark.parametrize("argv, code, line", [
@@ -204,6 +228,42 @@ def test_statement_send_one_customer_once(capsys, tmp_path):
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
 
 
+def _issued(path):
+    from openpyxl import load_workbook
+
+    rows = [[c.value for c in row] for row in load_workbook(path).active.iter_rows()]
+    row = next(r for r in rows if "制表日期 Issued" in r)
+    return row[row.index("制表日期 Issued") + 1].date()
+
+
+def test_statement_issue_date_is_the_same_written_or_sent(capsys, tmp_path):
+    """制表日期 is the day the statement is made (--today), whether written with --out or sent."""
+    cfg = settings_file(tmp_path)
+    base = ["--config", str(cfg), "statement", str(WORKBOOKS / "orders.xlsx"), "--period", "2026-10",
+            "--customer", "BLK", "--today", "2026-11-03"]
+    code, _, _ = run(capsys, *base, "--out", str(tmp_path / "written"))
+    assert code == 0 and _issued(tmp_path / "written" / "statement-BLK-2026-10.xlsx") == dt.date(2026, 11, 3)
+    code, _, _ = run(capsys, *base, "--out", str(tmp_path / "sent"), "--send")
+    assert code == 0 and _issued(tmp_path / "sent" / "statement-BLK-2026-10.xlsx") == dt.date(2026, 11, 3)
+
+
+@pytest.mark.parametrize("argv", [
+    ["statement", "orders.xlsx", "--period", "2026-10", "--customer", "BLK", "--out", "st"],
+    ["statement", "orders.xlsx", "--period", "2026-10", "--customer", "BLK", "--send"],
+    ["quote", "quote_request.xlsx", "--out", "q"],
+])
+def test_a_customer_document_without_a_company_is_refused(capsys, tmp_path, monkeypatch, argv):
+    """Copies of the samples in a folder without gendan.toml (none beside them, none where the command runs):
+    nothing blank goes to a customer; exit 3 names the setting."""
+    import shutil
+
+    shutil.copyfile(WORKBOOKS / argv[1], tmp_path / argv[1])
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, *argv)
+    assert code == 3 and "set [company] name" in err and "gendan.toml" in err and len(err.strip().splitlines()) == 1
+    assert [p.name for p in tmp_path.rglob("*.xlsx")] == [argv[1]] and not list(tmp_path.rglob("*.eml"))
+
+
 # ----------------------------------------------------------------------------------- status, init-workbook
 
 def test_status_json_is_the_library_result(capsys):
@@ -277,8 +337,9 @@ def test_reconcile_of_identical_books_is_clean(capsys, tmp_path):
     from test_statement import write_master
 
     master = write_master(tmp_path / "master.xlsx")
-    code, _, _ = run(capsys, "statement", str(master), "--customer", "ACME", "--period", "2026-06",
-                     "--out", str(tmp_path / "st"))
+    cfg = settings_file(tmp_path)  # a statement needs the company it is from
+    code, _, _ = run(capsys, "--config", str(cfg), "statement", str(master), "--customer", "ACME", "--period",
+                     "2026-06", "--out", str(tmp_path / "st"))
     ours = next((tmp_path / "st").glob("*.xlsx"))
     code, out, _ = run(capsys, "reconcile", "--ours", str(master), "--theirs", str(ours), "--customer", "ACME",
                        "--period", "2026-06", "--json")

@@ -4,9 +4,11 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import json
+import re
 import shutil
 import sqlite3
 import subprocess
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,7 +16,8 @@ import pytest
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from gendan_xl.errors import GendanError, MissingSheetError, UnusableWorkbookError
+from conftest import COMPANY, formulas_without_value, png_file, print_setup
+from gendan_xl.errors import CompanyError, GendanError, MissingSheetError, UnusableWorkbookError
 from gendan_xl.xlsx.template import PdfError
 from gendan_xl.books.quotes import make_quote, read_quote_request
 from gendan_xl.delivery.store import Store
@@ -149,6 +152,7 @@ def test_rebate_rate_by_hs_code_family_and_date(on, hs, family, rate):
 
 
 def _run(tmp_path, request=SAMPLE, today=TODAY, **kw):
+    kw.setdefault("company", COMPANY)
     with Store(tmp_path / "data") as store:
         return make_quote(request, out=tmp_path / "out", quote_log=store, today=today, **kw)
 
@@ -164,8 +168,9 @@ def test_sample_request_is_read(tmp_path):
     req = read_quote_request(SAMPLE)
     assert req.header["customer"] == "NORDLICHT" and req.header["exchange_rate"] == Decimal("7.1")
     assert req.header["export_date"] == dt.date(2026, 12, 20) and req.header["validity_days"] == 30
-    assert req.header["profit_margin"] == Decimal("0.1") and req.header_refs["currency"] == "B16"
-    assert len(req.lines) == 11 and len(req.rates) == 5 and req.issues == []
+    assert req.header["profit_margin"] == Decimal("0.1") and req.header_refs["currency"] == "B11"
+    assert len(req.lines) == 11 and len(req.rates) == 6 and req.issues == []
+    assert req.rates_checked == dt.date(2026, 11, 2) and req.rates_checked_ref == "B1"
 
 
 def test_sample_quote_prices(tmp_path):
@@ -175,53 +180,95 @@ def test_sample_quote_prices(tmp_path):
     assert result.valid_until == dt.date(2026, 12, 27)
     prices = {(line.model, line.quantity): line.price for line in result.lines}
     assert len(prices) == 11
-    # HD-PB10K 1,000 pcs is the worked example at the battery rate in force after 2024-12-01 (9%)
+    # HD-PB10K 1,000 pcs is the worked example, exported 2026-12-20: after the battery cut to 6% on 2026-04-01
     first = result.lines[0]
-    assert first.rebate.rate == Decimal("0.09") and first.breakdown.cost == Decimal("55.00")
-    assert prices[("HD-PB10K", 1000)] == Decimal("8.6553")
-    assert first.breakdown.price_exact.quantize(Decimal("0.01")) == Decimal("8.66")
+    assert first.rebate.rate == Decimal("0.06") and first.breakdown.cost == Decimal("56.50")
+    assert prices[("HD-PB10K", 1000)] == Decimal("8.8913")
+    assert first.breakdown.price_exact.quantize(Decimal("0.01")) == Decimal("8.89")
     # the 5,000 tier repeats the costs of the row above and takes its own margin and price
     tier = result.lines[1]
     assert tier.breakdown.domestic_costs == Decimal("2.20") and tier.breakdown.profit_margin == Decimal("0.08")
-    assert tier.price == export_price(purchase_price="54.80", vat_rate="0.13", rebate_rate="0.09",
+    assert tier.price == export_price(purchase_price="54.80", vat_rate="0.13", rebate_rate="0.06",
                                       domestic_costs="2.20", export_costs="0.80", profit_margin="0.08",
                                       bank_fee_rate="0.005", exchange_rate="7.1").price
     assert [(line.item_no, line.first_tier) for line in result.lines[:4]] == [(1, True), (1, False), (1, False),
                                                                               (2, True)]
     json.dumps(result.to_dict())  # --json prints exactly this
-    assert result.to_dict()["lines"][0]["price"] == 8.6553
+    assert result.to_dict()["lines"][0]["price"] == 8.8913
 
 
-def test_rebate_rate_follows_the_export_date(tmp_path):
-    request = _variant(tmp_path, header={"预计出口日期 Expected Export Date": dt.date(2024, 11, 15)})
+@pytest.mark.parametrize("export_date, rate, price", [
+    (dt.date(2024, 11, 15), "0.13", "8.3405"),
+    (dt.date(2026, 3, 31), "0.09", "8.6553"),  # the worked example, before the 2026-04-01 cut
+    (dt.date(2026, 4, 1), "0.06", "8.8913"),  # 2.7% more: what the sample missed before issue 16
+])
+def test_rebate_rate_follows_the_export_date(tmp_path, export_date, rate, price):
+    request = _variant(tmp_path, header={"预计出口日期 Expected Export Date": export_date})
     result = _run(tmp_path, request)
-    assert result.lines[0].rebate.rate == Decimal("0.13") and result.lines[0].price == Decimal("8.3405")
+    assert result.lines[0].rebate.rate == Decimal(rate) and result.lines[0].price == Decimal(price)
 
 
 def test_quote_workbook_reads_back(tmp_path):
     path = _run(tmp_path).path
     ws = load_workbook(path).active
-    assert ws["G8"].value == "Q20260001"
-    assert ws["G9"].value == dt.datetime(2026, 11, 27) and ws["G9"].number_format == "yyyy-mm-dd"
-    assert ws["G10"].value == dt.datetime(2026, 12, 27)
-    assert ws["C1"].value == "深圳市恒达电子科技有限公司" and ws["C12"].value == "FOB Shenzhen"
-    assert ws["G14"].value == "单价 Unit Price\n(USD)"
-    # 11 tiers from row 15; the model shows on its first tier only
-    assert [ws.cell(r, 2).value for r in range(15, 19)] == ["HD-PB10K", None, None, "HD-LB18650"]
-    assert [ws.cell(r, 5).value for r in range(15, 18)] == [1000, 5000, 10000]
-    assert ws["G15"].value == 8.6553 and ws["G15"].number_format == "#,##0.0000"
-    assert ws["H25"].value == "=E25*G25" and ws["H25"].number_format == "#,##0.00"
-    assert ws["A26"].value == "参考合计 Reference Total" and ws["H26"].value == "=SUM(H15:H25)"
+    assert ws["G9"].value == "Q20260001"
+    assert ws["G10"].value == dt.datetime(2026, 11, 27) and ws["G10"].number_format == "yyyy-mm-dd"
+    assert ws["G11"].value == dt.datetime(2026, 12, 27)
+    assert ws["A1"].value == COMPANY["name"] and ws["C13"].value == "FOB Shenzhen"
+    assert ws["A4"].value == "电话 Tel: +86 755 2888 0000    邮箱 Email: sales@hengda.example"
+    assert ws["G15"].value == "单价 Unit Price\n(USD)"
+    # 11 tiers from row 16; the model shows on its first tier only
+    assert [ws.cell(r, 2).value for r in range(16, 20)] == ["HD-PB10K", None, None, "HD-LB18650"]
+    assert [ws.cell(r, 5).value for r in range(16, 19)] == [1000, 5000, 10000]
+    assert ws["G16"].value == 8.8913 and ws["G16"].number_format == "#,##0.0000"
+    # each amount is a value (quantity × price, 2 places): every viewer shows it without calculating
+    assert ws["H16"].value == 8891.30 and ws["H26"].value == 3224.10 and ws["H26"].number_format == "#,##0.00"
+    assert formulas_without_value(path) == []
+    # the tiers are alternatives: nothing adds them up
+    texts = [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
+    assert not any("合计" in t or "Total" in t for t in texts) and ws["A27"].value is None
     merged = {str(r) for r in ws.merged_cells.ranges}
-    assert {"A1:B3", "C1:H1", "A26:G26", "A29:H29"} <= merged
-    assert ws["A14"].fill.fgColor.rgb == "001F3864" and ws["A14"].font.b
-    assert ws["A25"].border.left.style == "thin"
-    assert ws.print_area == "'报价单 Quotation'!$A$1:$H$41"
-    assert int(ws.page_setup.paperSize) == 9 and ws.page_setup.fitToWidth == 1
-    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert {"A1:F1", "A7:H7", "A28:H28"} <= merged
+    assert ws["A15"].fill.fgColor.rgb == "001F3864" and ws["A15"].font.b
+    assert ws["A26"].border.left.style == "thin"
+    assert ws.print_area == "'报价单 Quotation'!$A$1:$H$45"  # with COMPANY's two bank lines
+    assert print_setup(ws) == {"orientation": "portrait", "paper": 9, "fit": True,
+                               "title_rows": "$15:$15", "page_numbers": True}
     rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("报价单 Quotation").to_python()
-    assert rows[14][1] == "HD-PB10K" and rows[14][6] == 8.6553
+    assert rows[15][1] == "HD-PB10K" and rows[15][6] == 8.8913 and rows[15][7] == 8891.3
     assert any("30 天 / days" in str(c) for row in rows for c in row)
+    # gendan.toml's bank block, under the terms
+    assert "SWIFT Code: EXMPCNSZXXX" in texts and "汇款资料 Bank Details" in texts
+
+
+def test_no_logo_no_box_and_a_logo_is_placed(tmp_path):
+    """Without [company] logo the letterhead has no LOGO box; with one, the image sits in the template's box."""
+    plain = load_workbook(_run(tmp_path).path).active
+    assert not any("LOGO" in str(c.value) for row in plain.iter_rows() for c in row if c.value)
+    assert plain._images == []
+    logo = png_file(tmp_path / "logo.png", 400, 100)
+    path = _run(tmp_path, company={**COMPANY, "logo": str(logo)}).path
+    ws = load_workbook(path).active
+    assert not any("LOGO" in str(c.value) for row in ws.iter_rows() for c in row if c.value)
+    with zipfile.ZipFile(path) as z:
+        assert z.read("xl/media/image1.png") == logo.read_bytes()
+        drawing = z.read("xl/drawings/drawing1.xml").decode()
+    # anchored in G1 (the box G1:H4), 4:1 like the image (to the pixel), inside the box's 213 × 90 px
+    assert re.search(r"<(xdr:)?from><(xdr:)?col>6</(xdr:)?col>.*<(xdr:)?row>0</", drawing)
+    cx, cy = (int(v) for v in re.search(r'<(?:xdr:)?ext cx="(\d+)" cy="(\d+)"', drawing).groups())
+    assert abs(cx - 4 * cy) <= 4 * 9525 and cx <= 213 * 9525 and cy <= 90 * 9525
+
+
+def test_a_quote_without_a_company_is_refused_before_numbering(tmp_path):
+    with pytest.raises(CompanyError, match=r"set \[company\] name .* in gendan.toml"):
+        _run(tmp_path, company={})
+    assert not (tmp_path / "out").exists()
+    assert _run(tmp_path).quote_no == "Q20260001"  # the refused run used up no number
+
+
+def test_a_missing_logo_file_is_refused(tmp_path):
+    with pytest.raises(CompanyError, match=r"\[company\] logo = .*nope.png: no such file"):
+        _run(tmp_path, company={**COMPANY, "logo": str(tmp_path / "nope.png")})
 
 
 def test_quote_numbers_never_repeat_and_every_tier_is_logged(tmp_path):
@@ -233,7 +280,7 @@ def test_quote_numbers_never_repeat_and_every_tier_is_logged(tmp_path):
         rows = conn.execute("SELECT quote_no, date, customer, model, tier_qty, price, currency, valid_until "
                             "FROM quote_log ORDER BY id").fetchall()
     assert len(rows) == 33
-    assert rows[0] == ("Q20260001", "2026-11-27", "NORDLICHT", "HD-PB10K", 1000, "8.6553", "USD", "2026-12-27")
+    assert rows[0] == ("Q20260001", "2026-11-27", "NORDLICHT", "HD-PB10K", 1000, "8.8913", "USD", "2026-12-27")
 
 
 def test_missing_rebate_rate_is_a_finding_and_writes_nothing(tmp_path):
@@ -258,10 +305,10 @@ def test_tier_below_moq_and_repeated_tier_are_warnings(tmp_path):
 
 
 @pytest.mark.parametrize("label, value, cell, code", [
-    ("币种 Currency", None, "B16", "missing-value"),
-    ("汇率 Exchange Rate", None, "B17", "missing-value"),
-    ("贸易条款 Incoterm", "DAP", "B13", "unknown-incoterm"),
-    ("有效期(天) Validity (days)", "一个月", "B19", "bad-number"),
+    ("币种 Currency", None, "B11", "missing-value"),
+    ("汇率 Exchange Rate", None, "B12", "missing-value"),
+    ("贸易条款 Incoterm", "DAP", "B8", "unknown-incoterm"),
+    ("有效期(天) Validity (days)", "一个月", "B14", "bad-number"),
 ])
 def test_header_problems_name_their_cell(tmp_path, label, value, cell, code):
     result = _run(tmp_path, _variant(tmp_path, header={label: value}))
@@ -283,7 +330,7 @@ def test_percent_text_and_percent_points_are_rates(tmp_path):
     lines[0][13] = "10%"
     request = _variant(tmp_path, lines=lines, header={"利润率 Profit Margin": 10})
     result = _run(tmp_path, request)
-    assert result.lines[0].breakdown.profit_margin == Decimal("0.1") and result.lines[0].price == Decimal("8.6553")
+    assert result.lines[0].breakdown.profit_margin == Decimal("0.1") and result.lines[0].price == Decimal("8.8913")
     assert result.lines[-1].breakdown.profit_margin == Decimal("0.15")
 
 
@@ -291,9 +338,9 @@ def test_cif_request(tmp_path):
     request = _variant(tmp_path, header={"贸易条款 Incoterm": "CIF"})
     result = _run(tmp_path, request)
     assert result.incoterm == "CIF" and result.lines[0].breakdown.freight == Decimal("1.2")
-    assert result.lines[0].price == export_price(**{**WORKED, "rebate_rate": Decimal("0.09")}, incoterm="CIF",
+    assert result.lines[0].price == export_price(**{**WORKED, "rebate_rate": Decimal("0.06")}, incoterm="CIF",
                                                  freight="1.20", insurance_rate="0.003").price
-    assert load_workbook(result.path).active["C12"].value == "CIF Hamburg"
+    assert load_workbook(result.path).active["C13"].value == "CIF Hamburg"
 
 
 def test_customer_text_cannot_become_a_formula(tmp_path):
@@ -301,9 +348,9 @@ def test_customer_text_cannot_become_a_formula(tmp_path):
     lines[0][1] = "=HYPERLINK(\"http://evil.example\",\"click\")"
     request = _variant(tmp_path, lines=lines, header={"联系人 Attn": "+86 Ms. Becker", "客户名称 Customer Name": "@corp"})
     ws = load_workbook(_run(tmp_path, request).path).active
-    for ref in ("C15", "C8", "C9"):
+    for ref in ("C16", "C9", "C10"):
         assert ws[ref].data_type == "s" and ws[ref].quotePrefix, ref
-    assert ws["C15"].value.startswith("=HYPERLINK")
+    assert ws["C16"].value.startswith("=HYPERLINK")
 
 
 def test_pdf_without_libreoffice_stops_before_numbering(tmp_path):
@@ -319,8 +366,10 @@ def test_quote_pdf_through_libreoffice(tmp_path):
     assert result.pdf == tmp_path / "out" / "Q20260001-NORDLICHT.pdf"
     text = subprocess.run(["pdftotext", "-layout", str(result.pdf), "-"], capture_output=True, text=True,
                           check=True).stdout
-    for expected in ("报 价 单", "QUOTATION", "Q20260001", "深圳市恒达电子科技有限公司", "8.6553", "FOB Shenzhen"):
+    for expected in ("报 价 单", "QUOTATION", "Q20260001", "深圳市恒达电子科技有限公司", "8.8913", "8,891.30",
+                     "FOB Shenzhen", "EXMPCNSZXXX"):
         assert expected in text
+    assert "LOGO" not in text and "合计" not in text
 
 
 def test_request_without_lines_is_a_finding(tmp_path):
@@ -347,22 +396,69 @@ def test_not_a_workbook_is_unusable(tmp_path):
         _run(tmp_path, path)
 
 
-@pytest.mark.parametrize("currency, rate, places, price", [
-    ("CNY", None, None, "61.45"),  # a CNY quote: no exchange rate needed, 2 places
-    ("USD", 7.10, 2, "8.66"),  # configurable places: the worked example at 2
+@pytest.mark.parametrize("currency, rate, places, price, price_format", [
+    ("CNY", None, None, "63.13", "#,##0.00"),  # a CNY quote: no exchange rate needed, 2 places
+    ("USD", 7.10, {"USD": 2}, "8.89", "#,##0.00"),  # [quotes] unit_places: the worked example at 2
+    ("USD", 7.10, {"EUR": 3}, "8.8913", "#,##0.0000"),  # another currency's setting leaves USD at 4
+    ("EUR", 7.70, {"EUR": 3}, "8.199", "#,##0.000"),
 ])
-def test_unit_price_places(tmp_path, currency, rate, places, price):
+def test_unit_price_places(tmp_path, currency, rate, places, price, price_format):
     request = _variant(tmp_path, header={"币种 Currency": currency, "汇率 Exchange Rate": rate})
     result = _run(tmp_path, request, unit_places=places)
     assert result.ok and result.lines[0].price == Decimal(price)
-
-
-def test_company_from_settings_fills_what_the_request_leaves_blank(tmp_path):
-    request = _variant(tmp_path, header={"公司名称 Company": None, "电话 Tel": None})
-    result = _run(tmp_path, request, company={"name": "恒达 (gendan.toml)", "tel": "0755-1", "email": "x@y"})
     ws = load_workbook(result.path).active
-    assert ws["C1"].value == "恒达 (gendan.toml)"
-    assert "0755-1" in ws["C3"].value and "sales@hengda-elec.example.cn" in ws["C3"].value
+    assert ws["G16"].number_format == price_format and ws["H16"].number_format == "#,##0.00"
+    assert ws["H16"].value == float(Decimal(price) * 1000)
+
+
+def test_amount_places(tmp_path):
+    ws = load_workbook(_run(tmp_path, amount_places=0).path).active
+    assert ws["H16"].value == 8891 and ws["H16"].number_format == "#,##0"
+
+
+def test_gendan_toml_company_wins_and_the_request_fills_what_it_leaves_blank(tmp_path):
+    header = [("公司名称 Company", "恒达（旧名）"), ("邮箱 Email", "old@hengda.example"), ("电话 Tel", "0755-1"),
+              *builder.HEADER]
+    request = builder.build_request(tmp_path / "request.xlsx", header=header)
+    result = _run(tmp_path, request, company={"name": "恒达 (gendan.toml)", "email": "x@hengda.example"})
+    ws = load_workbook(result.path).active
+    assert ws["A1"].value == "恒达 (gendan.toml)"
+    assert ws["A4"].value == "电话 Tel: 0755-1    邮箱 Email: x@hengda.example"
+    # a request cell that says otherwise is named, so the two identities can be made one
+    assert [(i.cell, i.code, i.severity) for i in result.issues] == [
+        ("B3", "company-differs", "warning"), ("B4", "company-differs", "warning")]
+    assert "gendan.toml" in result.issues[0].message and "恒达 (gendan.toml)" in result.issues[0].message
+
+
+def test_sales_rep_is_the_requests_else_the_company_contact(tmp_path):
+    ws = load_workbook(_run(tmp_path).path).active
+    assert ws["A45"].value == "业务员 Sales: 张丽"
+    request = builder.build_request(tmp_path / "rep.xlsx", header=[*builder.HEADER, ("业务员 Sales Rep", "李娜 Li Na")])
+    assert load_workbook(_run(tmp_path, request).path).active["A45"].value == "业务员 Sales: 李娜 Li Na"
+
+
+@pytest.mark.parametrize("checked, today, code", [
+    (dt.date(2026, 11, 2), dt.date(2027, 5, 1), None),  # 180 days: still fresh
+    (dt.date(2026, 11, 2), dt.date(2027, 5, 2), "rates-outdated"),
+    (None, TODAY, "rates-undated"),
+])
+def test_an_old_or_undated_rate_table_is_a_warning(tmp_path, checked, today, code):
+    request = builder.build_request(tmp_path / "request.xlsx",
+                                    checked=("核对日期 Checked On", checked) if checked else None)
+    result = _run(tmp_path, request, today=today)
+    assert result.ok and result.quote_no  # a warning: the quote is still written
+    found = [(i.sheet, i.cell, i.code) for i in result.issues]
+    if code is None:
+        assert found == []
+    else:
+        assert found == [("退税率", "B1" if checked else "", code)]
+    if code == "rates-outdated":
+        assert "2026-11-02" in result.issues[0].message and "181" in result.issues[0].message
+
+
+def test_the_rate_age_limit_is_a_setting(tmp_path):
+    assert _run(tmp_path, rates_max_age_days=10).issues[0].code == "rates-outdated"  # checked 25 days before
+    assert _run(tmp_path, rates_max_age_days=None).issues == []
 
 
 def test_breakdown_figures_are_plain_decimal_text():

@@ -118,10 +118,12 @@ def test_the_workbook_lists_open_lines_with_filter_frozen_header_colours_and_a_c
     book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     assert book.sheet_names == ["订单状态", "按客户统计"]
     rows = book.get_sheet_by_name("订单状态").to_python()
-    assert rows[0][:6] == ["订单号", "客户", "型号", "跟单员", "交期", "状态"]
-    assert [r[0] for r in rows[1:]] == ["SO2", "SO1", "SO4", "SO9", "SO3", "SO5", "SO7"]   # no shipped/cancelled
-    assert rows[1][5] == "逾期" and rows[1][6] == -9 and rows[1][4] == dt.date(2026, 11, 17)
-    assert book.get_sheet_by_name("按客户统计").to_python()[0] == ["客户", "逾期", "有风险", "正常", "合计"]
+    assert rows[0][0] == "交期日报 — 未出货订单"
+    assert rows[1][0] == "截至 2026-11-26 · 全部跟单员 7 行未出货：逾期 2，有风险 3，正常 2"
+    assert rows[3][:6] == ["订单号", "客户", "型号", "跟单员", "交期", "状态"]
+    assert [r[0] for r in rows[4:]] == ["SO2", "SO1", "SO4", "SO9", "SO3", "SO5", "SO7"]   # no shipped/cancelled
+    assert rows[4][5] == "逾期" and rows[4][6] == -9 and rows[4][4] == dt.date(2026, 11, 17)
+    assert book.get_sheet_by_name("按客户统计").to_python()[3] == ["客户", "逾期", "有风险", "正常", "合计"]
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         names = z.namelist()
         sheet1 = z.read("xl/worksheets/sheet1.xml").decode()
@@ -131,13 +133,44 @@ def test_the_workbook_lists_open_lines_with_filter_frozen_header_colours_and_a_c
     assert "<autoFilter ref=" in sheet1 and 'state="frozen"' in sheet1
     assert "FFFFC7CE" in styles and "FFFFEB9C" in styles          # overdue red, at-risk amber
     assert status_workbook(ORDERS, TODAY, "zh") == data           # deterministic: the sent log hashes it
+    # orders come whole: the chart's axis steps by whole orders
+    assert '<c:majorUnit val="1"/>' in chart and '<c:numFmt formatCode="0"' in chart
+
+
+@pytest.mark.parametrize("text, width, lines", [
+    ("", 10, 1),
+    ("SO1 PB-10K", 10, 2),  # ten columns hold nine characters: a cell has padding
+    ("逾期 13 天，尚未出齐", 48, 1),
+    ("逾期 13 天，尚未出齐，" * 3, 48, 2),  # a Chinese character takes two columns
+    ("交期（条件）：来不及\n通过：客户资料", 48, 2),  # its own line breaks count
+])
+def test_wrapped_lines(text, width, lines):
+    from gendan_xl.xlsx.writer import wrapped_lines
+
+    assert wrapped_lines(text, width) == lines
+
+
+def test_the_workbook_says_whose_lines_and_prints():
+    from openpyxl import load_workbook
+
+    from conftest import print_setup
+
+    data = status_workbook(ORDERS, TODAY, "zh", merchandiser="王芳", source="orders.xlsx")
+    wb = load_workbook(io.BytesIO(data))
+    orders, summary = wb["订单状态"], wb["按客户统计"]
+    assert orders["A2"].value.startswith("orders.xlsx · 截至 2026-11-26 · 王芳 跟进的 7 行未出货：")
+    assert print_setup(orders) == {"orientation": "landscape", "paper": 9, "fit": True, "title_rows": "$4:$4",
+                                   "page_numbers": True}
+    assert print_setup(summary)["orientation"] == "portrait"
+    reason = [c.value for c in orders[4]].index("原因") + 1
+    assert orders.cell(5, reason).alignment.wrap_text
 
 
 def test_counts_per_customer_in_the_summary_sheet():
     data = status_workbook(ORDERS, TODAY, "en")
     summary = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name("By customer").to_python()
-    assert summary == [["Customer", "Overdue", "At risk", "On track", "Total"],
-                       ["ANK", 1.0, 3.0, 1.0, 5.0], ["BES", 1.0, 0.0, 1.0, 2.0]]
+    assert summary[3:] == [["Customer", "Overdue", "At risk", "On track", "Total"],
+                           ["ANK", 1.0, 3.0, 1.0, 5.0], ["BES", 1.0, 0.0, 1.0, 2.0]]
 
 
 def sample_status() -> list[Line]:
@@ -168,7 +201,7 @@ def test_the_sample_workbook_report_arrives_through_smtp(tmp_path):
     xlsx, = [a for a in boss.iter_attachments()]
     assert xlsx.get_filename() == "交期日报-2026-11-26.xlsx"
     book = CalamineWorkbook.from_filelike(io.BytesIO(xlsx.get_content()))
-    statuses = {r[5] for r in book.get_sheet_by_name("订单状态").to_python()[1:]}
+    statuses = {r[5] for r in book.get_sheet_by_name("订单状态").to_python()[4:]}
     assert statuses <= {"逾期", "有风险", "正常", "无法判断"} and "逾期" in statuses
     li = next(msg for _, rcpt, msg in server.messages if rcpt == ["li@example.com"])
     assert li["subject"].startswith("[Delivery report] 2026-11-26")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import importlib.util
+import shutil
 import sqlite3
+import subprocess
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,6 +15,7 @@ import pytest
 import xlsxwriter
 from python_calamine import CalamineWorkbook
 
+from conftest import COMPANY
 from gendan_xl.errors import WorkbookOpenError
 from gendan_xl.delivery.mail import Mailer, Outbox
 from gendan_xl.books.quotes import make_quote
@@ -321,7 +324,8 @@ def quoted(tmp_path):
     request = builder.build_request(tmp_path / "request.xlsx")
     data = tmp_path / "data"
     with Store(data) as store:
-        result = make_quote(request, out=tmp_path / "out", quote_log=store, today=dt.date(2026, 11, 2))
+        result = make_quote(request, out=tmp_path / "out", quote_log=store, today=dt.date(2026, 11, 2),
+                            company=COMPANY)
     assert result.ok, result.issues
     return data
 
@@ -374,12 +378,21 @@ def test_review_workbook_writes_a_sidecar_and_leaves_the_master_alone(quoted, tm
     book = CalamineWorkbook.from_path(str(result.path))
     assert book.sheet_names == ["订单评审", "评审明细"]
     grid = book.get_sheet_by_name("订单评审").to_python()
-    assert grid[0][:12] == ["行", "订单号", "客户", "型号", "数量", "单价", "币种", "金额", "客户交期", "最早可交",
-                            "可承诺交期", "评审结论"]
-    assert [(r[1], r[11]) for r in grid[1:]] == [("SO3", "接受"), ("SO4", "拒绝"), ("SO5", "有条件接受")]
-    assert grid[3][10] == result.lines[2].promise_date
+    # the title says what, which workbook, which day and how many; the table starts on row 4
+    assert grid[0][0] == "订单评审表"
+    assert grid[1][0] == "orders.xlsx · 评审日 2026-11-26 · 3 行待评审：1 接受，1 有条件接受，1 拒绝"
+    assert grid[3][:15] == ["行", "订单号", "客户", "型号", "数量", "单价", "币种", "金额", "客户交期", "最早可交",
+                            "可承诺交期", "评审结论", "跟单员", "评审意见", "PMC\n签字 / 日期"]
+    assert grid[3][15:] == ["生产\n签字 / 日期", "品质\n签字 / 日期", "财务\n签字 / 日期"]
+    assert [(r[1], r[11]) for r in grid[4:]] == [("SO3", "接受"), ("SO4", "拒绝"), ("SO5", "有条件接受")]
+    assert grid[6][10] == result.lines[2].promise_date
+    # the findings in one cell: each check to act on, worst first, then the checks that passed
+    so5 = grid[6][13].splitlines()
+    assert [x.split("：")[0] for x in so5] == ["交期（条件）", "价格（条件）", "起订量（条件）", "通过"]
+    assert so5[-1] == "通过：客户资料、信用、条款"
     reasons = book.get_sheet_by_name("评审明细").to_python()
-    assert [r[7] for r in reasons[1:] if r[1] == "SO4"] == codes(result, 6)
+    assert reasons[3] == ["行", "订单号", "客户", "型号", "评审结论", "检查项", "结果", "说明", "代码"]
+    assert [r[8] for r in reasons[4:] if r[1] == "SO4"] == codes(result, 6)
 
     doc = result.to_dict("en")
     assert doc["counts"] == {"accept": 1, "accept_with_conditions": 1, "reject": 1} and not doc["ok"]
@@ -406,7 +419,8 @@ def test_nothing_to_review_still_writes_an_empty_sheet(tmp_path):
     result = review_workbook(master, today=TODAY)
     assert result.lines == [] and result.ok
     assert result.to_text("en").splitlines()[0] == "no order lines to review (status 新单 / new)"
-    assert len(CalamineWorkbook.from_path(str(result.path)).get_sheet_by_name("订单评审").to_python()) == 1
+    grid = CalamineWorkbook.from_path(str(result.path)).get_sheet_by_name("订单评审").to_python()
+    assert len(grid) == 4 and grid[1][0].endswith("没有待评审的订单（状态为 新单 / 待评审）")
 
 
 def test_refuses_to_overwrite_a_review_open_in_excel(tmp_path):
@@ -430,6 +444,49 @@ def test_sample_workbook_reviews_its_new_orders(tmp_path):
     assert set(verdicts.values()) <= {ACCEPT, CONDITIONS, REJECT}
 
 
+def test_review_form_prints_wraps_and_takes_its_departments(tmp_path):
+    """The 订单评审表 is a form: landscape, one page wide, the header on every page, findings wrapped, a
+    column for each department that signs (configurable)."""
+    from openpyxl import load_workbook
+
+    from conftest import print_setup
+
+    sample = tmp_path / "orders.xlsx"
+    sample.write_bytes((ROOT / "workbooks" / "orders.xlsx").read_bytes())
+    result = review_workbook(sample, today=TODAY, sign_off=("业务", "PMC", "总经理"))
+    wb = load_workbook(result.path)
+    form, reasons = wb["订单评审"], wb["评审明细"]
+    for ws in (form, reasons):
+        assert print_setup(ws) == {"orientation": "landscape", "paper": 9, "fit": True, "title_rows": "$4:$4",
+                                   "page_numbers": True}
+    assert [form.cell(4, c).value for c in range(15, 18)] == ["业务\n签字 / 日期", "PMC\n签字 / 日期",
+                                                              "总经理\n签字 / 日期"]
+    assert form.cell(5, 14).alignment.wrap_text and reasons.cell(5, 8).alignment.wrap_text
+    assert form.cell(5, 15).value is None and form.cell(5, 15).border.left.style == "thin"  # room to sign
+    english = review_workbook(sample, today=TODAY, lang="en", out=tmp_path / "en.xlsx")
+    header = load_workbook(english.path)["Order Review"][4]
+    assert [c.value for c in header][12:15] == ["Merchandiser", "Findings", "PMC\nsign / date"]
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None,
+                    reason="needs LibreOffice (soffice) and poppler-utils (pdftotext)")
+def test_review_form_prints_on_one_page_per_sheet(tmp_path):
+    """Rendered as a person prints it: the sample's five new orders fit one landscape page, title and
+    signatures included (the old sheet printed over twelve pages)."""
+    from gendan_xl.xlsx.template import to_pdf
+
+    sample = tmp_path / "orders.xlsx"
+    sample.write_bytes((ROOT / "workbooks" / "orders.xlsx").read_bytes())
+    pdf = to_pdf(review_workbook(sample, today=TODAY).path, tmp_path)
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")
+    pages = [p for p in pages if p.strip()]
+    assert len(pages) == 2  # the form, then every reason
+    assert "订单评审表" in pages[0] and "orders.xlsx" in pages[0] and "1/2" in pages[0].replace(" ", "")
+    assert "PMC" in pages[0] and "财务" in pages[0] and "SO26R04" in pages[0]
+    assert "评审明细" in pages[1] and "2/2" in pages[1].replace(" ", "")
+
+
 def test_review_mail_per_merchandiser_with_the_sheet_attached(tmp_path):
     result = review(line(row=5), line(row=6, merchandiser="王芳", unit_price=D("8.0")),
                     line(row=7, merchandiser="李强"))
@@ -442,7 +499,7 @@ def test_review_mail_per_merchandiser_with_the_sheet_attached(tmp_path):
     attached = tmp_path / wf.attachments[0].filename
     attached.write_bytes(wf.attachments[0].data)
     grid = CalamineWorkbook.from_path(str(attached)).get_sheet_by_name("订单评审").to_python()
-    assert [r[1] for r in grid[1:]] == ["SO0006"]
+    assert [r[1] for r in grid[4:]] == ["SO0006"]
     # delivered through the mail module's outbox transport
     with Mailer(Outbox(tmp_path / "outbox"), "跟单部 <gd@example.com>", tmp_path / "data",
                 now=lambda: dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.timezone.utc)) as mailer:

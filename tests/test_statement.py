@@ -3,13 +3,15 @@ from decimal import Decimal
 
 import pytest
 
-from gendan_xl.errors import UsageError
+from conftest import COMPANY, formulas_without_value, png_file, print_setup
+from gendan_xl.errors import CompanyError, UsageError
 from gendan_xl.statement import (
     CREDIT_NOTE, INVOICE, OPENING, PAYMENT, Document, PaymentTerms, Period, build_statement, month_before,
     parse_terms,
 )
 
 D = dt.date
+ISSUED = D(2026, 7, 2)  # the day the statements are made (制表日期)
 
 
 def doc(kind, no, date, amount, **kw):
@@ -232,8 +234,9 @@ def test_period_parse_rejects_with_an_example(text):
 
 # ------------------------------------------------------------------------------------ from a master workbook
 
-def write_master(path, *, extra_shipments=(), sheets=("客户", "出货", "退货", "收款", "期初")):
-    """The worked example (ACME) and a USD customer (GLOBEX), as a merchandiser's master workbook."""
+def write_master(path, *, extra_shipments=(), sheets=("客户", "出货", "退货", "收款", "期初"), orders=False):
+    """The worked example (ACME) and a USD customer (GLOBEX), as a merchandiser's master workbook; with
+    `orders`, also the 订单 sheet naming the customer's PO and the product of each order line."""
     import xlsxwriter
 
     data = {
@@ -258,9 +261,13 @@ def write_master(path, *, extra_shipments=(), sheets=("客户", "出货", "退�
                 ["GLOBEX", D(2026, 5, 31), "E2605-002", D(2026, 5, 20), 12500.5, "USD"],
                 ["IDLE", D(2026, 5, 31), "I-1", D(2026, 1, 5), 300, "CNY"]]),
     }
+    data["订单"] = (["订单号", "客户", "客户PO", "型号", "品名", "数量", "客户交期"],
+                  [["SO-1", "ACME", "4500012345", "X-100", "不锈钢水壶 1L", 2000, D(2026, 6, 5)],
+                   ["SO-3", "ACME", "4500012399", "X-200", "电热水壶 1.7L", 1500, D(2026, 6, 18)],
+                   ["SO-3", "ACME", "4500012399", "X-300", "底座", 1500, D(2026, 6, 18)]])
     wb = xlsxwriter.Workbook(str(path))
     datefmt = wb.add_format({"num_format": "yyyy-mm-dd"})
-    for name in sheets:
+    for name in ("订单", *sheets) if orders else sheets:
         headers, rows = data[name]
         ws = wb.add_worksheet(name)
         ws.write_row(0, 0, headers)
@@ -375,7 +382,7 @@ def test_write_statement_rereads_with_calamine(tmp_path, template):
         shipments=[doc(INVOICE, "S2606-003", "2026-06-05", 25000, description="X-100 2,000 × 12.50"),
                    doc(INVOICE, "S2606-011", "2026-06-18", 27000),
                    doc(INVOICE, "S2606-009", "2026-06-12", 125, cancelled=True)])
-    out = write_statement(st, tmp_path, template=template,
+    out = write_statement(st, tmp_path, template=template, issued=ISSUED,
                           company={"name": "深圳跟单电子有限公司", "name_en": "Gendan Electronics"})
     assert out.name == "statement-ACME-2026-06.xlsx"
     rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_index(0).to_python()
@@ -397,7 +404,7 @@ def test_our_statement_file_reconciles_against_theirs(tmp_path, template):
     from gendan_xl.books.reconciliation import reconcile_files
     from gendan_xl.books.accounts import write_statement
 
-    ours = write_statement(worked_example(), tmp_path, template=template)
+    ours = write_statement(worked_example(), tmp_path, template=template, company=COMPANY, issued=ISSUED)
     theirs = Path(__file__).parent / "data" / "their-statement-credit-note-unbooked.xlsx"
     rec = reconcile_files(ours, theirs)
     assert (rec.our_balance, rec.their_balance, rec.unexplained) == (120200, 122000, 0)
@@ -415,7 +422,7 @@ def test_statement_pdf_through_libreoffice_shows_chinese(tmp_path, template):
     if not shutil.which("soffice") or not shutil.which("pdftotext"):
         pytest.skip("LibreOffice (soffice) or poppler-utils (pdftotext) not installed")
     out = write_statement(worked_example(), tmp_path, template=template, company={"name": "深圳跟单电子有限公司"},
-                          pdf=True)
+                          issued=ISSUED, pdf=True)
     pdf = out.with_suffix(".pdf")
     assert pdf.exists()
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
@@ -424,6 +431,91 @@ def test_statement_pdf_through_libreoffice_shows_chinese(tmp_path, template):
     assert "深圳跟单电子有限公司" in text
     assert "120,200.00" in text and "50,200.00" in text
     assert "签字盖章" in text
+
+
+def _cells(path):
+    from openpyxl import load_workbook
+
+    ws = load_workbook(path).active
+    return ws, [[c.value for c in row] for row in ws.iter_rows()]
+
+
+def test_statement_lines_show_the_customers_po_and_the_product(tmp_path, template):
+    """The customer reconciles against their own PO: it is on each delivery line and open item, beside the
+    product; our SO number is not. 出货 without those columns takes them from the order line in 订单."""
+    from gendan_xl.books.accounts import statements_from_workbook, write_statement
+
+    master = write_master(tmp_path / "master.xlsx", orders=True)
+    st = statements_from_workbook(master, "2026-06", customer="ACME")[0]
+    assert [ln.doc.customer_po for ln in st.lines] == ["4500012345", "4500012399", "", ""]
+    assert st.lines[0].doc.description == "不锈钢水壶 1L X-100 2,000 × 12.50"
+    ws, rows = _cells(write_statement(st, tmp_path, template=template, company=COMPANY, issued=ISSUED))
+    head = next(i for i, r in enumerate(rows) if r[0] == "日期\nDate")
+    assert rows[head][3:5] == ["贵司订单号 / 关联单号\nYour PO / Ref.", "品名 / 摘要\nProduct / Details"]
+    lines = {r[2]: r for r in rows[head + 2:head + 6]}
+    assert lines["S2606-003"][3:5] == ["4500012345", "不锈钢水壶 1L X-100 2,000 × 12.50"]
+    assert lines["CN-2606-01"][3] == "S2606-011" and lines["BK0625"][3] == "S2605-007"  # what they refer to
+    assert not any("SO-1" == c for r in rows for c in r)
+    open_items = {r[1]: r for r in rows if r[1] in ("S2606-003", "S2606-011")}
+    assert open_items["S2606-011"][2] == "4500012399"
+
+
+def test_a_long_product_name_wraps_and_its_row_grows(tmp_path, template):
+    from gendan_xl.books.accounts import write_statement
+
+    long = "10000mAh 移动电源 Power bank 10,000 mAh, USB-C PD 20W, 带数显 with display PB-10K 20,000 × 10.28"
+    st = worked_example(shipments=[doc(INVOICE, "S2606-003", "2026-06-05", 25000, description=long),
+                                   doc(INVOICE, "S2606-011", "2026-06-18", 27000, description="X-200")])
+    ws, rows = _cells(write_statement(st, tmp_path, template=template, company=COMPANY, issued=ISSUED))
+    r = next(i for i, row in enumerate(rows, start=1) if row[4] == long)
+    assert ws.cell(r, 5).alignment.wrap_text and ws.row_dimensions[r].height >= 3 * 8.5
+    assert ws.row_dimensions[r + 1].height is None  # a short line keeps the default height
+
+
+def test_statement_prints_the_bank_block_and_the_issue_date_and_no_logo_box(tmp_path, template):
+    from gendan_xl.books.accounts import write_statement
+
+    out = write_statement(worked_example(), tmp_path, template=template, company=COMPANY, issued=ISSUED)
+    ws, rows = _cells(out)
+    texts = [str(c) for r in rows for c in r if c is not None]
+    assert "请汇款至 Please remit to" in texts and "SWIFT Code: EXMPCNSZXXX" in texts
+    assert "开户银行 Bank: 示例银行深圳宝安支行 Example Bank" in texts
+    assert not any("LOGO" in t for t in texts) and ws._images == []
+    issued = next(r for r in rows if "制表日期 Issued" in r)
+    assert issued[issued.index("制表日期 Issued") + 1] == dt.datetime(2026, 7, 2)
+    assert formulas_without_value(out) == []
+    assert print_setup(ws) == {"orientation": "portrait", "paper": 9, "fit": True,
+                               "title_rows": "$14:$14", "page_numbers": True}
+
+
+def test_statement_without_a_bank_has_no_empty_bank_heading(tmp_path, template):
+    from gendan_xl.books.accounts import write_statement
+
+    ws, rows = _cells(write_statement(worked_example(), tmp_path, template=template, issued=ISSUED,
+                                      company={"name": "深圳跟单电子有限公司"}))
+    assert not any("Please remit" in str(c) or "Bank" in str(c) for r in rows for c in r)
+
+
+def test_statement_logo_is_placed(tmp_path, template):
+    from gendan_xl.books.accounts import write_statement
+
+    import zipfile
+
+    logo = png_file(tmp_path / "logo.png")
+    out = write_statement(worked_example(), tmp_path, template=template, issued=ISSUED,
+                          company={**COMPANY, "logo": str(logo)})
+    with zipfile.ZipFile(out) as z:
+        assert z.read("xl/media/image1.png") == logo.read_bytes()
+        assert "<col>6</col>" in z.read("xl/drawings/drawing1.xml").decode()  # column G: the letterhead's right
+
+
+@pytest.mark.parametrize("company", [None, {}, {"name": "  ", "tel": "0755"}])
+def test_a_statement_without_a_company_is_refused(tmp_path, template, company):
+    from gendan_xl.books.accounts import write_statement
+
+    with pytest.raises(CompanyError, match=r"statement-ACME-2026-06.xlsx: .*set \[company\] name"):
+        write_statement(worked_example(), tmp_path, template=template, company=company, issued=ISSUED)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_committed_template_is_current(template):

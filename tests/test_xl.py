@@ -286,8 +286,8 @@ def test_validate_writes_the_cli_report_as_linked_issues():
     done = xl.validate(book)
     assert done.report.flat() == validate_workbook(messy).flat()
     rows = book.sheets[xl.ISSUES_SHEET]
-    assert rows[0] == ["位置", "严重程度", "代码", "原值", "说明"]
-    assert [r[2] for r in rows[1:]] == [i.code for i in done.report.issues]
+    assert rows[0] == ["位置", "严重程度", "原值", "说明", "代码"]  # Chinese first; the code last
+    assert [r[4] for r in rows[1:]] == [i.code for i in done.report.issues]
     first = done.report.issues[0]
     assert rows[1][0] == f'=HYPERLINK("#\'{first.sheet}\'!{first.cell}","{first.sheet}!{first.cell}")'
     assert "14 个错误，1 个警告" in done.message and "Issues" in done.message
@@ -297,7 +297,7 @@ def test_a_click_that_cannot_be_told_does_both():
     book = memory_book(WORKBOOKS / "orders.xlsx")
     done = xl.main(xl.MemorySession(book, caption=None))
     assert done.action == xl.BOTH and done.status is not None and done.report is not None
-    assert book.sheets[xl.ISSUES_SHEET] == [["位置", "严重程度", "代码", "原值", "说明"]]
+    assert book.sheets[xl.ISSUES_SHEET] == [["位置", "严重程度", "原值", "说明", "代码"]]
 
 
 def test_an_unusable_workbook_says_so_in_one_message_box():

@@ -2,15 +2,17 @@
 
     .venv/bin/python workbooks/build_quote_request.py [OUT.xlsx]
 
-Three sheets: 报价申请 (label / value block: our company, the customer, incoterm, currency, exchange
-rate, validity, defaults for VAT, bank fee, insurance and margin), 报价明细 (one row per model and
-quantity tier; blank cost cells repeat the row above of the same model) and 退税率 (rebate rates by HS
-code or product family with a valid-from date; batteries drop from 13% to 9% on 2024-12-01).
+Three sheets: 报价申请 (label / value block: the customer, incoterm, currency, exchange rate, validity,
+defaults for VAT, bank fee, insurance and margin; who the quote is from is gendan.toml's [company], and a
+业务员 / Sales Rep cell is only needed when someone other than its contact quotes), 报价明细 (one row per
+model and quantity tier; blank cost cells repeat the row above of the same model) and 退税率 (rebate rates
+by HS code or product family with a valid-from date, under the date the table was last checked; batteries
+drop from 13% to 9% on 2024-12-01 and to 6% on 2026-04-01).
 
 Tests call `build_request(path, header=..., lines=..., rates=...)` to make variants of the sample.
 The first tier of HD-PB10K is the issue's worked example (¥56.50 incl. 13% VAT, ¥3.00 domestic costs,
-10% margin, 0.5% bank fee, 7.10 CNY/USD) at the battery rate in force after 2024-12-01 (9%):
-FOB USD 8.6553, i.e. 8.66 at two places.
+10% margin, 0.5% bank fee, 7.10 CNY/USD): at the battery rate in force from 2024-12-01 (9%) FOB USD
+8.6553; exported on the sample's 2026-12-20, after the cut to 6%, FOB USD 8.8913 (2.7% more).
 """
 from __future__ import annotations
 
@@ -26,11 +28,6 @@ HERE = Path(__file__).resolve().parent
 FONT = "Microsoft YaHei"
 
 HEADER: list[tuple[str, Any]] = [
-    ("公司名称 Company", "深圳市恒达电子科技有限公司"),
-    ("公司英文名 Company (English)", "Shenzhen Hengda Electronics Technology Co., Ltd."),
-    ("公司地址 Company Address", "深圳市宝安区西乡街道航城大道88号 / 88 Hangcheng Ave, Bao'an, Shenzhen, China"),
-    ("电话 Tel", "+86 755 2788 6600"),
-    ("邮箱 Email", "sales@hengda-elec.example.cn"),
     ("客户代码 Customer Code", "NORDLICHT"),
     ("客户名称 Customer Name", "Nordlicht Handels GmbH"),
     ("联系人 Attn", "Ms. Anna Becker (Purchasing)"),
@@ -49,7 +46,6 @@ HEADER: list[tuple[str, Any]] = [
     ("保险费率 Insurance Rate", 0.003),
     ("利润率 Profit Margin", 0.10),
     ("交货期 Lead Time", "收到订金后35天 / 35 days after deposit"),
-    ("业务员 Sales Rep", "李娜 Li Na"),
     ("备注 Remarks", "价格含标准出口纸箱包装；定制彩盒另议。 Standard export cartons included; custom gift boxes "
                    "quoted separately."),
 ]
@@ -86,11 +82,14 @@ LINES: list[list[Any]] = [
      3000, 3000, 6.80, 0.10, 0.25, 0.05, 0.03, 0.10, 0.15, None],
 ]
 
+RATES_CHECKED = ("核对日期 Checked On", dt.date(2026, 11, 2))  # when someone last checked the table
 RATE_HEADERS = ["HS编码 HS Code", "产品系列 Family", "退税率 Rebate Rate", "生效日期 Valid From", "说明 Note"]
 RATES: list[list[Any]] = [
     ["8507600090", None, 0.13, dt.date(2020, 1, 1), "锂离子蓄电池 Li-ion accumulators"],
     ["8507600090", None, 0.09, dt.date(2024, 12, 1),
      "财政部 税务总局公告2024年第15号：电池退税率下调 / MOF-STA notice 2024 No. 15: battery rebate cut"],
+    ["8507600090", None, 0.06, dt.date(2026, 4, 1),
+     "2026-04-01 起电池退税率由 9% 下调至 6% / battery rebate cut from 9% to 6% from 2026-04-01"],
     ["9405", None, 0.13, dt.date(2020, 1, 1), "灯具及照明装置 (HS 前缀 prefix) lamps"],
     ["8504401400", None, 0.13, dt.date(2020, 1, 1), "开关电源/充电器 switching power supplies"],
     [None, "线材", 0.13, dt.date(2020, 1, 1), "按产品系列 by family (no HS code yet)"],
@@ -110,8 +109,10 @@ def _head(cell) -> None:
 
 def build_request(path: Path | str, *, header: list[tuple[str, Any]] | None = None,
                   lines: list[list[Any]] | None = None, rates: list[list[Any]] | None = None,
-                  line_headers: list[str] | None = None) -> Path:
-    """Write a quote request workbook (the sample, or a variant for a test)."""
+                  line_headers: list[str] | None = None,
+                  checked: tuple[str, Any] | None = RATES_CHECKED) -> Path:
+    """Write a quote request workbook (the sample, or a variant for a test). `checked`: the rate table's
+    (label, date) above it, or None for a table that says not when it was checked."""
     path = Path(path)
     wb = Workbook()
     ws = wb.active
@@ -157,9 +158,15 @@ def build_request(path: Path | str, *, header: list[tuple[str, Any]] | None = No
     ws.freeze_panes = "B2"
 
     ws = wb.create_sheet("退税率")
+    head = 1
+    if checked is not None:  # above the table: the date it was last checked against the notices
+        ws.cell(row=1, column=1, value=checked[0]).font = Font(name=FONT, bold=True, size=10)
+        cell = ws.cell(row=1, column=2, value=checked[1])
+        cell.font, cell.border, cell.number_format = Font(name=FONT, size=10), _BOX, "yyyy-mm-dd"
+        head = 3
     for c, text in enumerate(RATE_HEADERS, start=1):
-        _head(ws.cell(row=1, column=c, value=text))
-    for r, values in enumerate(rates if rates is not None else RATES, start=2):
+        _head(ws.cell(row=head, column=c, value=text))
+    for r, values in enumerate(rates if rates is not None else RATES, start=head + 1):
         for c, value in enumerate(values, start=1):
             cell = ws.cell(row=r, column=c, value=value)
             cell.font = Font(name=FONT, size=10)

@@ -11,17 +11,18 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from gendan_xl.resources import shipped
 from gendan_xl import schema
+from gendan_xl.books.company import company_block
 from gendan_xl.customers import Customer
-from gendan_xl.errors import GendanError, Issue, MissingSheetError
+from gendan_xl.errors import GendanError, Issue, MissingColumnsError, MissingSheetError
 from gendan_xl.messages import make_issue
 from gendan_xl.schema import normalize_currency, fold_key
 from gendan_xl.statement import (CENT, CREDIT_NOTE, INVOICE, BY_INVOICE, KINDS, OPENING, PAYMENT, Document,
                                  Period, Statement, bilingual, build_statement, money, split_refs)
-from gendan_xl.xlsx.read import open_book, read_table
+from gendan_xl.xlsx.read import open_book, read_columns, read_table
 
 __all__ = ["CANCELLED_WORDS", "is_cancelled", "Accounts", "read_accounts", "statements_from_workbook",
            "DEFAULT_TEMPLATE", "statement_context", "statement_filename", "write_statement"]
@@ -153,6 +154,8 @@ def read_accounts(path: str | Path, *, lang: str | None = None) -> Accounts:
         acc.documents.setdefault(acc.resolve(code), []).append(d)
 
     if t := tables.get("shipments"):
+        # the customer's PO and the product name, when 出货 has no column for them, come from the order line
+        orders = {} if {"customer_po", "product_name"} <= set(t.columns) else _order_lines(book)
         for r in t.rows:
             v = r.values
             if not usable(t, r, ("doc_no", "date", "customer")):
@@ -163,11 +166,12 @@ def read_accounts(path: str | Path, *, lang: str | None = None) -> Accounts:
             if amount is None:
                 usable(t, r, ("amount",))
                 continue
-            desc = " ".join(str(x) for x in (v.get("model"), _qty_price(v)) if x)
+            po, product = _po_and_product(v, orders)
+            desc = " ".join(str(x) for x in (product, v.get("model"), _qty_price(v)) if x)
             add(v["customer"], Document(INVOICE, v["doc_no"], v["date"], amount, cancelled=is_cancelled(
                 v.get("status")), currency=v.get("currency") or "", customer=v["customer"],
                 invoice_no=v.get("invoice_no") or "", order_no=v.get("order_no") or "", description=desc,
-                sheet=t.sheet, row=r.row, cell=r.ref("doc_no")))
+                customer_po=po, sheet=t.sheet, row=r.row, cell=r.ref("doc_no")))
     if t := tables.get("credit_notes"):
         for r in t.rows:
             v = r.values
@@ -199,6 +203,37 @@ def read_accounts(path: str | Path, *, lang: str | None = None) -> Accounts:
             add(code, Document(OPENING, v["invoice_no"], v["date"], v["amount"], currency=v.get("currency") or "",
                                customer=v["customer"], sheet=t.sheet, row=r.row, cell=r.ref("invoice_no")))
     return acc
+
+
+def _order_lines(book: Any) -> dict[str, tuple[str, dict[str, str]]]:
+    """Order number → (the customer's PO, {model: product name}) from the 订单 sheet; {} without one.
+    Only these four columns are typed, row by row: the orders sheet may hold a million lines."""
+    try:
+        cols = read_columns(book, schema.ORDERS, ("order_no", "customer_po", "model", "product_name"),
+                            year_anchor=None)
+    except (MissingSheetError, MissingColumnsError):
+        return {}
+    values = cols.values
+    out: dict[str, tuple[str, dict[str, str]]] = {}
+    for i in range(len(cols)):
+        order = fold_key(values["order_no"][i]) if "order_no" in values else ""
+        if not order:
+            continue
+        po = str(values.get("customer_po", [None] * len(cols))[i] or "")
+        known_po, names = out.setdefault(order, (po, {}))
+        if po and not known_po:
+            out[order] = (po, names)
+        model, name = (values.get(f, [None] * len(cols))[i] for f in ("model", "product_name"))
+        if model and name:
+            names.setdefault(fold_key(model), str(name))
+    return out
+
+
+def _po_and_product(v: dict, orders: dict[str, tuple[str, dict[str, str]]]) -> tuple[str, str]:
+    """The PO and product name of a shipment row: its own cells, else its order line's."""
+    po, names = orders.get(fold_key(v.get("order_no")), ("", {}))
+    return (str(v.get("customer_po") or po or ""),
+            str(v.get("product_name") or names.get(fold_key(v.get("model")), "")))
 
 
 def _qty_price(v: dict) -> str:
@@ -233,14 +268,20 @@ def statements_from_workbook(path: str | Path, period: Period | str, *, customer
 # ============================================================================================ the template
 
 DEFAULT_TEMPLATE = shipped("templates") / "statement.xlsx"
-COMPANY_FIELDS = ("name", "name_en", "address", "tel", "email", "contact")
 
 
-def statement_context(statement: Statement, *, company: dict[str, str] | None = None,
-                      issued: dt.date | None = None) -> dict[str, Any]:
+def _line_ref(doc: Document) -> str:
+    """The number a customer checks a statement line against: their PO for a delivery, the document a credit
+    note credits, the documents a payment settles. Never our own order number."""
+    return doc.customer_po or doc.reference or "、".join(doc.invoices)
+
+
+def statement_context(statement: Statement, *, company: Mapping[str, Any] | None, issued: dt.date) -> dict[str, Any]:
     """What templates/statement.xlsx is filled with: plain values, amounts as Decimal, dates as dates.
 
-    A zero debit or credit is left empty (None) so that a column shows only the documents on its side.
+    `company` is gendan.toml's [company] (CompanyError when it has no name); `issued` is the day the
+    statement is made (制表日期), the same whether it is written with --out or sent. A zero debit or credit
+    is left empty (None) so that a column shows only the documents on its side.
     """
     st = statement
     basis_text = bilingual(f"basis.{st.basis}")
@@ -252,13 +293,13 @@ def statement_context(statement: Statement, *, company: dict[str, str] | None = 
         return money(v) if v else None
 
     return {
-        "company": {k: (company or {}).get(k, "") for k in COMPANY_FIELDS},
+        "company": company_block(company, document=statement_filename(st)),
         "customer": {"code": st.customer, "name": st.customer_name or st.customer},
         "statement": {
             "period": st.period.label,
             "period_text": f"{st.period.label}（{st.period.start.isoformat()} ~ {st.period.end.isoformat()}）",
             "period_start": st.period.start, "period_end": st.period.end, "as_of": st.as_of,
-            "issued": issued or st.as_of,
+            "issued": issued,
             "currency": st.currency, "basis": st.basis, "basis_text": basis_text,
             "payment_terms": st.payment_terms,
             "opening_balance": money(st.opening_balance), "closing_balance": money(st.closing_balance),
@@ -267,10 +308,10 @@ def statement_context(statement: Statement, *, company: dict[str, str] | None = 
         },
         "ageing": {b: money(v) for b, v in st.ageing.items()},
         "lines": [{"date": ln.doc.date, "kind_text": bilingual(f"kind.{ln.doc.kind}"), "doc_no": ln.doc.doc_no,
-                   "reference": ln.doc.reference or "、".join(ln.doc.invoices) or ln.doc.order_no,
-                   "description": ln.doc.description, "debit": amount_or_none(ln.debit),
+                   "ref": _line_ref(ln.doc), "description": ln.doc.description, "debit": amount_or_none(ln.debit),
                    "credit": amount_or_none(ln.credit), "balance": money(ln.balance)} for ln in st.lines],
-        "open_items": [{"date": oi.doc.date, "doc_no": oi.doc.doc_no, "due_date": oi.due_date, "days": oi.days,
+        "open_items": [{"date": oi.doc.date, "doc_no": oi.doc.doc_no, "po": oi.doc.customer_po,
+                        "due_date": oi.due_date, "days": oi.days,
                         "bucket": oi.bucket, "original": money(oi.original), "outstanding": money(oi.outstanding),
                         "kind_text": bilingual(f"kind.{oi.doc.kind}") if oi.outstanding > 0
                         else bilingual("on_account")} for oi in st.open_items],
@@ -284,19 +325,22 @@ def statement_filename(statement: Statement) -> str:
     return f"statement-{safe}-{period}.xlsx"
 
 
-def write_statement(statement: Statement, out_dir: str | Path, *, template: str | Path = DEFAULT_TEMPLATE,
-                    company: dict[str, str] | None = None, issued: dt.date | None = None, pdf: bool = False,
+def write_statement(statement: Statement, out_dir: str | Path, *, company: Mapping[str, Any] | None,
+                    issued: dt.date, template: str | Path = DEFAULT_TEMPLATE, pdf: bool = False,
                     soffice: str = "soffice") -> Path:
     """Fill the statement template into out_dir/statement-<customer>-<period>.xlsx and return its path.
 
-    With `pdf=True` the PDF is made next to it (same name, .pdf) through LibreOffice; `fill.PdfError`
-    (one line) when LibreOffice is missing or fails.
+    `company` is gendan.toml's [company]: without a name nothing is written (CompanyError, exit 3); its
+    logo, when given, goes into the letterhead. `issued` is the 制表日期. With `pdf=True` the PDF is made
+    next to it (same name, .pdf) through LibreOffice; `PdfError` (one line) when LibreOffice is missing or
+    fails.
     """
     from gendan_xl.xlsx.template import fill_template, to_pdf  # openpyxl and jinja2 load only when a statement is written
 
     out_dir = Path(out_dir)
     out = out_dir / statement_filename(statement)
-    fill_template(template, statement_context(statement, company=company, issued=issued), out)
+    context = statement_context(statement, company=company, issued=issued)
+    fill_template(template, context, out, images={"logo": context["company"]["logo"] or None})
     if pdf:
         to_pdf(out, out_dir, soffice)
     return out

@@ -6,6 +6,7 @@
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -19,7 +20,7 @@ from gendan_xl.orders import orders_from_rows
 from gendan_xl.errors import WARNING, Issue, MissingColumnsError, MissingSheetError
 from gendan_xl.schema import DEFAULT_VOCABULARY, SheetSchema, Vocabulary, column, fold_key
 from gendan_xl.xlsx.read import open_book, read_table
-from gendan_xl.xlsx.writer import write_new_workbook, xlsx_cell
+from gendan_xl.xlsx.writer import FONT, HEADER_ROW, fit_row, titled_sheet, write_new_workbook, xlsx_cell
 
 __all__ = ["STOCK", "read_stock", "allocate_workbook", "allocation_path", "allocation_xlsx_bytes",
            "write_allocation_xlsx"]
@@ -96,9 +97,10 @@ def allocation_path(path: str | Path) -> Path:
 
 def allocate_workbook(path: str | Path, stock: str | Path, *, out: str | Path | None = None,
                       skip: Iterable[str] = DEFAULT_SKIP, lang: str | None = None, write: bool = True,
-                      vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> Allocation:
+                      vocabulary: Vocabulary = DEFAULT_VOCABULARY, today: dt.date | None = None) -> Allocation:
     """Allocate the stock workbook `stock` to the open lines of the master workbook `path` and write
-    `name.allocation.xlsx` beside it (or `out`). The master and the stock workbook are only read."""
+    `name.allocation.xlsx` beside it (or `out`). The master and the stock workbook are only read. `today`,
+    the day of the allocation, goes into the sheets' titles."""
     master = load_master(path, vocabulary=vocabulary)
     lang = lang or master.orders.lang
     available, stock_issues = read_stock(stock, lang=lang)
@@ -111,6 +113,7 @@ def allocate_workbook(path: str | Path, stock: str | Path, *, out: str | Path | 
     result = allocate(available, orders_from_rows(master.orders.rows), {**names, **grades}, skip=skip, lang=lang,
                       sheet=master.orders.sheet, vocabulary=vocabulary)
     result.issues[:0] = [*master.notes, *stock_issues]
+    result.source, result.today = f"{Path(path).name} + {Path(stock).name}", today
     if write:
         result.path = write_allocation_xlsx(result, Path(out) if out else allocation_path(path), lang=lang,
                                             inputs=[Path(path), Path(stock)])
@@ -118,41 +121,53 @@ def allocate_workbook(path: str | Path, stock: str | Path, *, out: str | Path | 
 
 
 def allocation_xlsx_bytes(result: Allocation, lang: str = "zh") -> bytes:
-    """Three sheets: every line in allocation order, each customer's shortfall, each model's stock."""
+    """Three sheets: every line in allocation order, each customer's shortfall, each model's stock. Each says
+    which workbooks, which day and what came of it, and prints one page wide with its header on every page."""
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True})
-    base = {"font_name": "Microsoft YaHei", "font_size": 10, "border": 1}
+    base = {"font_name": FONT, "font_size": 10, "valign": "top", "border": 1}
     head = wb.add_format({**base, "bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF", "text_wrap": True})
     plain = wb.add_format(base)
+    wrap = wb.add_format({**base, "text_wrap": True})
     date = wb.add_format({**base, "num_format": "yyyy-mm-dd"})
     num = wb.add_format({**base, "num_format": "#,##0"})
     short = wb.add_format({**base, "num_format": "#,##0", "bg_color": "#FFC7CE", "bold": True})
+    facts = " · ".join(x for x in (result.source, result.today.isoformat() if result.today else "",
+                                   result.summary(lang)) if x)
+    top = HEADER_ROW
 
-    def sheet(name: str, keys: Sequence[str], rows: Iterable[Sequence[Any]], formats: Sequence[Any]) -> None:
-        ws = wb.add_worksheet(text(name, lang))
-        ws.write_row(0, 0, [text(f"col.{k}", lang) for k in keys], head)
-        n = 0
-        for n, values in enumerate(rows, start=1):
+    def sheet(name: str, keys: Sequence[str], rows: Iterable[Sequence[Any]], formats: Sequence[Any],
+              widths: Sequence[float], landscape: bool = True) -> None:
+        ws = titled_sheet(wb, text(name, lang), title=f"{text('title', lang)} — {text(name, lang)}", facts=facts,
+                          landscape=landscape)
+        ws.write_row(top, 0, [text(f"col.{k}", lang) for k in keys], head)
+        ws.set_row(top, 30)
+        n = top
+        for n, values in enumerate(rows, start=top + 1):
             for c, (value, fmt) in enumerate(zip(values, formats)):
                 if fmt is short and not value:
                     fmt = num
                 xlsx_cell(ws, n, c, value, fmt)
-        ws.set_column(0, len(keys) - 1, 11)
-        ws.freeze_panes(1, 0)
-        ws.autofilter(0, 0, max(n, 1), len(keys) - 1)
+            fit_row(ws, n, [(v, w) for v, fmt, w in zip(values, formats, widths) if fmt is wrap])
+        for c, width in enumerate(widths):
+            ws.set_column(c, c, width)
+        ws.freeze_panes(top + 1, 0)
+        ws.autofilter(top, 0, max(n, top + 1), len(keys) - 1)
 
-    sheet("sheet.lines", ("model", "rank", "row", "order_no", "customer", "grade", "due_date", "order_date",
-                          "open_qty", "allocated", "short", "merchandiser"),
-          ([x.model, x.rank, x.row, x.order_no, x.customer, x.grade, x.due_date, x.order_date, x.open_qty,
-            x.allocated, x.short, x.merchandiser] for x in result.lines),
-          (plain, num, num, plain, plain, plain, date, date, num, num, short, plain))
+    sheet("sheet.lines", ("model", "rank", "order_no", "customer", "grade", "due_date", "order_date",
+                          "open_qty", "allocated", "short", "merchandiser", "row"),
+          ([x.model, x.rank, x.order_no, x.customer, x.grade, x.due_date, x.order_date, x.open_qty,
+            x.allocated, x.short, x.merchandiser, x.row] for x in result.lines),
+          (plain, num, plain, plain, plain, date, date, num, num, short, plain, num),
+          (11, 6, 12, 11, 6, 11, 11, 10, 10, 10, 8, 6))
     sheet("sheet.customers", ("customer", "grade", "short", "lines_short", "orders"),
           ([c.customer, c.grade, c.short, len(c.lines),
             ", ".join(f"{x.order_no} {x.model} {x.short:,}" for x in c.lines)] for c in result.shortages),
-          (plain, plain, short, num, plain))
+          (plain, plain, short, num, wrap), (12, 6, 11, 9, 60), landscape=False)
     sheet("sheet.models", ("model", "stock", "demand", "allocated", "short", "left", "listed"),
           ([m.model, m.stock, m.demand, m.allocated, m.short, m.left, text("yes" if m.listed else "no", lang)]
-           for m in result.models), (plain, num, num, num, short, num, plain))
+           for m in result.models), (plain, num, num, num, short, num, plain), (12, 10, 10, 10, 10, 10, 12),
+          landscape=False)
     wb.close()
     return buf.getvalue()
 

@@ -403,9 +403,9 @@ def new_orders() -> list[Order]:
                      status="新单", merchandiser=who, remark="")
 
     return [
-        line("SO26R01", "NORDLICHT", "USD", "HD-PB10K", "10000mAh 移动电源", 6000, 8.2253, dt.date(2027, 1, 20), "张丽"),
+        line("SO26R01", "NORDLICHT", "USD", "HD-PB10K", "10000mAh 移动电源", 6000, 8.4492, dt.date(2027, 1, 20), "张丽"),
         line("SO26R02", "NORDLICHT", "USD", "HD-LED12", "LED 护眼台灯", 3000, 6.10, dt.date(2027, 1, 20), "张丽"),
-        line("SO26R03", "NORDLICHT", "USD", "HD-PB10K", "10000mAh 移动电源", 12000, 7.8275, dt.date(2026, 12, 15),
+        line("SO26R03", "NORDLICHT", "USD", "HD-PB10K", "10000mAh 移动电源", 12000, 8.0403, dt.date(2026, 12, 15),
              "王芳"),
         line("SO26R04", "VTX", "USD", "SW-W2", "智能手表 W2", 5000, 23.40, dt.date(2027, 2, 26), "李强"),
     ]

@@ -27,7 +27,8 @@ def review_mails(review: Review, *, emails: Mapping[str, str], lang: str = "zh",
         if not addr:
             no_email.append(name)
             continue
-        mine = Review(review.today, by_name[name], years=review.years)
+        mine = Review(review.today, by_name[name], years=review.years, source=review.source,
+                      sign_off=review.sign_off)
         lang_ = langs.get(addr, lang)
         c = mine.counts
         today = review.today.isoformat()

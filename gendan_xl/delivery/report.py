@@ -21,6 +21,7 @@ import xlsxwriter
 
 from gendan_xl.delivery.mail import XLSX_MIME, Attachment, Mail, render_mail
 from gendan_xl.status import STATUS_LABELS, STATUSES, Line
+from gendan_xl.xlsx.writer import FONT, HEADER_ROW, fit_row, titled_sheet, whole_number_axis
 
 JOB = "overdue-report"
 OPEN_STATUSES = ("overdue", "at_risk", "on_track", "unknown")
@@ -65,6 +66,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "attachment": ("附件为全部未出货订单及状态。", "Attached: every open order with its status."),
     "footer": ("本邮件由 gendan-xl 自动发送。", "Sent automatically by gendan-xl."),
     "file": ("交期日报-{day}.xlsx", "delivery-report-{day}.xlsx"),
+    "title_orders": ("交期日报 — 未出货订单", "Delivery report — open orders"),
+    "title_summary": ("交期日报 — 按客户统计", "Delivery report — by customer"),
+    "as_of": ("截至 {day}", "as of {day}"),
+    "scope_team": ("全部跟单员 {n} 行未出货", "every merchandiser, {n} open lines"),
+    "scope_mine": ("{name} 跟进的 {n} 行未出货", "{name}'s {n} open lines"),
     "sheet_orders": ("订单状态", "Order status"),
     "sheet_summary": ("按客户统计", "By customer"),
     "chart_title": ("各客户订单状态", "Order status by customer"),
@@ -228,7 +234,7 @@ def overdue_mail(lines: Sequence[Line], today: _dt.date, *, to: str, lang: str =
     attachments = []
     if ctx["attachment"]:
         attachments.append(Attachment(text("file", lang, day=today.isoformat()),
-                                      status_workbook(lines, today, lang), XLSX_MIME))
+                                      status_workbook(lines, today, lang, merchandiser=name), XLSX_MIME))
     return render_mail("overdue", ctx, to=to, subject=subject_for(lines, today, lang), lang=lang,
                        attachments=attachments, templates_dir=templates_dir)
 
@@ -300,81 +306,99 @@ _SHEET_COLUMNS = ("col_order", "col_customer", "col_model", "col_merchandiser", 
 _WIDTHS = (14, 16, 14, 10, 11, 10, 11, 10, 10, 11, 48, 6)
 
 
-def status_workbook(lines: Sequence[Line], today: _dt.date, lang: str = "zh") -> bytes:
+def status_workbook(lines: Sequence[Line], today: _dt.date, lang: str = "zh", *, merchandiser: str | None = None,
+                    source: str = "") -> bytes:
     """The attached xlsx: every open line with its status (filters, frozen header, a colour per status),
-    and a sheet counting statuses per customer with a native stacked-column chart.
+    and a sheet counting statuses per customer with a native stacked-column chart (whole-number axis).
 
-    Deterministic: the same lines on the same day give the same bytes (the sent log hashes them).
+    Each sheet says what it is, from which workbook (`source`), as of which day and whose lines
+    (`merchandiser`, or everyone's), and prints: the orders landscape and one page wide with the header on
+    every page, the counts and their chart on one portrait page. Deterministic: the same lines on the same
+    day give the same bytes (the sent log hashes them).
     """
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, "default_date_format": "yyyy-mm-dd"})
     # A fixed creation time keeps the bytes stable; XlsxWriter's zip entries carry a fixed date already.
     wb.set_properties({"title": text("sheet_orders", lang), "created": _dt.datetime.combine(today, _dt.time())})
-    head = wb.add_format({"bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF", "text_wrap": True,
+    base = {"font_name": FONT, "font_size": 10, "valign": "top"}
+    head = wb.add_format({**base, "bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF", "text_wrap": True,
                           "valign": "vcenter", "border": 1})
-    fmts = {s: (wb.add_format({"bg_color": f, "font_color": k, "border": 1, "border_color": "#D9D9D9"}),
-                wb.add_format({"bg_color": f, "font_color": k, "border": 1, "border_color": "#D9D9D9",
-                               "num_format": "yyyy-mm-dd"}))
+    fmts = {s: tuple(wb.add_format({**base, "bg_color": f, "font_color": k, "border": 1, "border_color": "#D9D9D9",
+                                    **extra}) for extra in ({}, {"num_format": "yyyy-mm-dd"}, {"text_wrap": True}))
             for s, (f, k) in COLOURS.items()}
-    plain = (wb.add_format({"border": 1}), wb.add_format({"border": 1, "num_format": "yyyy-mm-dd"}))
-
-    ws = wb.add_worksheet(text("sheet_orders", lang))
+    plain = tuple(wb.add_format({**base, "border": 1, **extra})
+                  for extra in ({}, {"num_format": "yyyy-mm-dd"}, {"text_wrap": True}))
     rows = open_orders(lines)
-    ws.write_row(0, 0, [text(c, lang) for c in _SHEET_COLUMNS], head)
+    c = counts(rows)
+    scope = text("scope_mine" if merchandiser else "scope_team", lang, name=merchandiser or "", n=len(rows))
+    sep = "，" if lang == "zh" else ", "
+    tally = sep.join(f"{status_label(s, lang)} {n}" for s, n in c.items() if n)
+    facts = " · ".join(x for x in (source, text("as_of", lang, day=today.isoformat()),
+                                   f"{scope}{'：' if lang == 'zh' else ': '}{tally}" if tally else scope) if x)
+    top = HEADER_ROW
+
+    ws = titled_sheet(wb, text("sheet_orders", lang), title=text("title_orders", lang), facts=facts)
+    ws.write_row(top, 0, [text(c_, lang) for c_ in _SHEET_COLUMNS], head)
     for i, w in enumerate(_WIDTHS):
         ws.set_column(i, i, w)
-    for r, o in enumerate(rows, start=1):
-        f, fd = fmts.get(o.status, plain)
+    reason_col = _SHEET_COLUMNS.index("col_reason")
+    for r, o in enumerate(rows, start=top + 1):
+        f, fd, fw = fmts.get(o.status, plain)
         days = o.days_late if o.status == "overdue" else o.days_to_due
         if o.status == "overdue" and days is not None:
             days = -days   # negative: days past due; positive: days left
         values = [_cell(o.order_no), _cell(o.customer), _cell(o.model), merchandiser_of(o), None,
                   o.label(lang), days, o.slack_workdays, o.next_milestone_label(lang), None, o.reason(lang), o.row]
-        for c, v in enumerate(values):
+        for c_, v in enumerate(values):
+            fmt = fw if c_ == reason_col else f  # the reason wraps: it is the key fact, never cut
             if v is None or v == "":
-                ws.write_blank(r, c, None, f)
+                ws.write_blank(r, c_, None, fmt)
             elif isinstance(v, (int, float)):
-                ws.write_number(r, c, v, f)
+                ws.write_number(r, c_, v, fmt)
             else:
-                ws.write_string(r, c, v, f)
-        for c, d in ((4, o.due_date), (9, o.next_milestone_date)):
+                ws.write_string(r, c_, v, fmt)
+        for c_, d in ((4, o.due_date), (9, o.next_milestone_date)):
             if d is not None:
-                ws.write_datetime(r, c, _dt.datetime.combine(d, _dt.time()), fd)
-    ws.freeze_panes(1, 0)
-    ws.autofilter(0, 0, max(len(rows), 1), len(_SHEET_COLUMNS) - 1)
-    ws.set_row(0, 30)
+                ws.write_datetime(r, c_, _dt.datetime.combine(d, _dt.time()), fd)
+        fit_row(ws, r, [(values[reason_col], _WIDTHS[reason_col])])
+    ws.freeze_panes(top + 1, 0)
+    ws.autofilter(top, 0, top + max(len(rows), 1), len(_SHEET_COLUMNS) - 1)
+    ws.set_row(top, 30)
 
-    # Status counts per customer, and the chart drawn from them.
+    # Status counts per customer, and the chart drawn from them, under the table: one portrait page.
     sheet = text("sheet_summary", lang)
-    ss = wb.add_worksheet(sheet)
+    ss = titled_sheet(wb, sheet, title=text("title_summary", lang), facts=facts, landscape=False)
     customers = sorted({_cell(o.customer) or "-" for o in rows})
     present = [s for s in OPEN_STATUSES if any(o.status == s for o in rows)]
-    ss.write_row(0, 0, [text("col_customer", lang)] + [status_label(s, lang) for s in present]
+    ss.write_row(top, 0, [text("col_customer", lang)] + [status_label(s, lang) for s in present]
                  + [text("total", lang)], head)
     ss.set_column(0, 0, 18)
     ss.set_column(1, len(present) + 1, 10)
-    for r, cust in enumerate(customers, start=1):
-        ss.write_string(r, 0, cust)
+    largest = 0
+    for r, cust in enumerate(customers, start=top + 1):
+        ss.write_string(r, 0, cust, plain[0])
         mine = [o for o in rows if (_cell(o.customer) or "-") == cust]
-        for c, s in enumerate(present, start=1):
-            ss.write_number(r, c, sum(1 for o in mine if o.status == s))
-        ss.write_number(r, len(present) + 1, len(mine))
-    ss.freeze_panes(1, 1)
+        for c_, s in enumerate(present, start=1):
+            ss.write_number(r, c_, sum(1 for o in mine if o.status == s), plain[0])
+        ss.write_number(r, len(present) + 1, len(mine), plain[0])
+        largest = max(largest, len(mine))
+    ss.freeze_panes(top + 1, 1)
     if customers and present:
         chart = wb.add_chart({"type": "column", "subtype": "stacked"})
         n = len(customers)
-        for c, s in enumerate(present, start=1):
+        for c_, s in enumerate(present, start=1):
             chart.add_series({
-                "name": [sheet, 0, c],
-                "categories": [sheet, 1, 0, n, 0],
-                "values": [sheet, 1, c, n, c],
+                "name": [sheet, top, c_],
+                "categories": [sheet, top + 1, 0, top + n, 0],
+                "values": [sheet, top + 1, c_, top + n, c_],
                 "fill": {"color": COLOURS[s][0]},
                 "border": {"color": COLOURS[s][1]},
             })
         chart.set_title({"name": text("chart_title", lang)})
         chart.set_legend({"position": "bottom"})
+        whole_number_axis(chart, largest)  # orders come whole: no axis step of 0.5
         chart.set_size({"width": 640, "height": 360})
-        ss.insert_chart(1, len(present) + 3, chart)
+        ss.insert_chart(top + n + 2, 0, chart)
     wb.close()
     return buf.getvalue()
 

@@ -19,9 +19,11 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from gendan_xl import defaults
+from gendan_xl.books.company import BANK_KEYS, COMPANY_KEYS
 from gendan_xl.errors import ConfigError, UsageError
-from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary
 from gendan_xl.kpi import BASES as KPI_BASES
+from gendan_xl.pricing import AMOUNT_PLACES
+from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary, normalize_currency
 from gendan_xl.status import DUE_BASES
 from gendan_xl.delivery.mail import ENV_FIELDS, MailSettings, settings_from_env
 
@@ -35,6 +37,10 @@ class Settings:
     workbook_paths: tuple[str, ...] = ()  # [workbook] paths: the team's workbooks, paths and globs
     owners: Mapping[str, str] = field(default_factory=dict)  # [owners] file name, path or glob → merchandiser
     quote_requests: tuple[Path, ...] = ()
+    unit_places: Mapping[str, int] = field(default_factory=dict)  # [quotes] currency → unit price decimals
+    amount_places: int = AMOUNT_PLACES  # [quotes] decimals of an amount on a quote
+    rates_max_age_days: int = defaults.RATES_MAX_AGE_DAYS  # [quotes] warn on an older rebate-rate table
+    review_sign_off: tuple[str, ...] = defaults.REVIEW_SIGN_OFF  # [review] sign_off: who signs the review form
     home: Path = Path(".")  # where state lives when gendan.toml does not say: $GENDAN_HOME, else the user data folder
     data_dir: Path = Path("data")  # SQLite: sent log, job state, quote log (default: <home>/data)
     out_dir: Path = Path("out")  # generated quotes, statements, reports (default: <home>/out)
@@ -44,7 +50,7 @@ class Settings:
     backups: int = defaults.BACKUPS
     due: str = defaults.DUE  # [status] due: the date every line is judged by, customer or factory
     vocabulary: Vocabulary = DEFAULT_VOCABULARY  # [columns] and [statuses]: the user's headers and words
-    company: Mapping[str, str] = field(default_factory=dict)
+    company: Mapping[str, str] = field(default_factory=dict)  # [company]: who quotes and statements are from
     mail: MailSettings = MailSettings()
     team_lead: str = ""
     admin: str = ""
@@ -84,15 +90,19 @@ _SECTIONS = {
     "workbook": {"path": "workbook", "paths": "workbook_paths", "weekly": "weekly", "warning_days": "warning_days",
                  "backups": "backups", "lang": "lang"},
     "paths": {"data_dir": "data_dir", "out_dir": "out_dir"},
-    "quotes": {"requests": "quote_requests"},
+    "quotes": {"requests": "quote_requests", "unit_places": "unit_places", "amount_places": "amount_places",
+               "rates_max_age_days": "rates_max_age_days"},
     "report": {"team_lead": "team_lead", "admin": "admin", "good_news_mail": "good_news_mail"},
     "status": {"due": "due"},
+    "review": {"sign_off": "review_sign_off"},
     "kpi": {"basis": "kpi_basis"},
     "watch": {"quiet": "watch_quiet", "polling": "watch_polling", "poll_seconds": "watch_poll_seconds",
               "with_jobs": "watch_with_jobs"},
 }
-_TYPES = {"warning_days": int, "backups": int, "good_news_mail": bool, "quote_requests": list, "workbook_paths": list,
-          "watch_quiet": (int, float), "watch_poll_seconds": (int, float), "watch_with_jobs": bool}
+_TYPES = {"warning_days": int, "backups": int, "good_news_mail": bool, "quote_requests": list,
+          "unit_places": dict, "amount_places": int, "rates_max_age_days": int, "review_sign_off": list,
+          "workbook_paths": list, "watch_quiet": (int, float), "watch_poll_seconds": (int, float),
+          "watch_with_jobs": bool}
 _OTHER_SECTIONS = {"company", "mail", "merchandisers", "columns", "statuses", "owners"}
 
 
@@ -107,6 +117,39 @@ def _check_keys(doc: Mapping[str, Any], path: Path | None) -> None:
             if unknown:
                 raise ConfigError(f"{path}: unknown key {', '.join(sorted(unknown))} in [{section}]; "
                                   f"allowed: {', '.join(_SECTIONS[section])}")
+
+
+def _unit_places(table: Mapping[str, Any], path: Path | None) -> dict[str, int]:
+    """[quotes] unit_places = { USD = 4, EUR = 4, CNY = 2 }: a currency code to the decimals of its prices."""
+    out = {}
+    for code, places in table.items():
+        if isinstance(places, bool) or not isinstance(places, int) or not 0 <= places <= 6:
+            raise ConfigError(f"{path}: [quotes] unit_places {code} must be a whole number from 0 to 6, not {places!r}")
+        out[normalize_currency(code)] = places
+    return out
+
+
+def _company(body: Any, path: Path | None, base: Path) -> dict[str, str]:
+    """[company]: text values of the known keys (`phone` is another name for `tel`); the logo's path is
+    relative to the settings file's folder, like every path in it."""
+    if not isinstance(body, Mapping):
+        raise ConfigError(f"{path}: [company] must be a table of keys (name = \"...\")")
+    allowed = (*COMPANY_KEYS, "phone", *BANK_KEYS)
+    unknown = set(body) - set(allowed)
+    if unknown:
+        raise ConfigError(f"{path}: unknown key {', '.join(sorted(unknown))} in [company]; allowed: "
+                          f"{', '.join(allowed)}")
+    for key, value in body.items():
+        if not isinstance(value, str):
+            raise ConfigError(f"{path}: [company] {key} must be text, not {value!r}")
+    company = {key: value.strip() for key, value in body.items() if value.strip()}
+    if "phone" in company:
+        phone = company.pop("phone")
+        if company.setdefault("tel", phone) != phone:
+            raise ConfigError(f"{path}: [company] has tel and phone that differ; keep one")
+    if company.get("logo"):
+        company["logo"] = str(base / company["logo"])  # an absolute path stays as it is
+    return company
 
 
 _MAIL_KEYS = {"transport": "transport", "outbox": "outbox_dir", "host": "host", "port": "port",
@@ -171,7 +214,7 @@ def load_settings(explicit: str | Path | None = None, *, env: Mapping[str, str] 
                 expected = _TYPES.get(attr, str)
                 if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
                     kind = {int: "a whole number", bool: "true or false", list: "a list",
-                            (int, float): "a number"}.get(expected, "text")
+                            dict: "a table ({ USD = 4, EUR = 4 })", (int, float): "a number"}.get(expected, "text")
                     raise ConfigError(f"{path}: [{section}] {key} must be {kind}, not {value!r}")
                 if expected in (int, (int, float)) and value < 0:
                     raise ConfigError(f"{path}: [{section}] {key} must be 0 or more, not {value}")
@@ -179,6 +222,12 @@ def load_settings(explicit: str | Path | None = None, *, env: Mapping[str, str] 
                     value = Path(value)
                 elif attr == "quote_requests":
                     value = tuple(Path(v) for v in value)
+                elif attr == "unit_places":
+                    value = _unit_places(value, path)
+                elif attr == "review_sign_off":
+                    if not all(isinstance(v, str) and v.strip() for v in value):
+                        raise ConfigError(f"{path}: [review] sign_off must list department names, not {value!r}")
+                    value = tuple(v.strip() for v in value)
                 elif attr == "workbook_paths":
                     if not all(isinstance(v, str) for v in value):
                         raise ConfigError(f'{path}: [workbook] paths must be a list of paths or globs, like '
@@ -187,7 +236,7 @@ def load_settings(explicit: str | Path | None = None, *, env: Mapping[str, str] 
                 values[attr] = value
                 origins[f"{section}.{key}"] = CONFIG_NAME
     values["vocabulary"] = Vocabulary.of(doc.get("columns"), doc.get("statuses"), source=str(path))
-    values["company"] = dict(doc.get("company", {}))
+    values["company"] = _company(doc.get("company", {}), path, base)
     owners = doc.get("owners", {})
     if not all(isinstance(v, str) for v in owners.values()):
         raise ConfigError(f'{path}: [owners] maps a workbook to its merchandiser, like "张丽*.xlsx" = "张丽"')

@@ -36,7 +36,7 @@ from pathlib import Path
 from gendan_xl.i18n import say
 from gendan_xl.i18n.terminal import XL
 from gendan_xl.errors import ERROR, WARNING, GendanError, Issue, Report
-from gendan_xl.books.issues_report import ISSUE_HEADERS, SEVERITY_LABELS
+from gendan_xl.books.issues_report import ISSUE_HEADERS, issue_values
 from gendan_xl.books.master import MasterStatus, load_master, status_of, validate_workbook
 from gendan_xl.books.refresh import Grid, ListGrid, RefreshPlan, apply, plan_refresh
 from gendan_xl.doors.settings import Settings, load_settings
@@ -147,11 +147,9 @@ def issue_rows(issues: Sequence[Issue], lang: str) -> list[list[Any]]:
     """The Issues sheet as one block: the header of export.py's report, then one row per issue."""
     rows: list[list[Any]] = [list(ISSUE_HEADERS[lang])]
     for issue in issues:
-        where = link_formula(issue.sheet, issue.cell, issue.location) if issue.cell else as_text(issue.location)
-        label = SEVERITY_LABELS.get(issue.severity, (issue.severity, issue.severity))
-        value = "" if issue.value is None else str(issue.value)
-        rows.append([where, label[0] if lang == "zh" else label[1], issue.code, as_text(value),
-                     as_text(issue.message)])
+        where, severity, value, message, code = issue_values(issue, lang)
+        where = link_formula(issue.sheet, issue.cell, where) if issue.cell else as_text(where)
+        rows.append([where, severity, as_text(value), as_text(message), code])
     return rows
 
 

@@ -33,8 +33,6 @@ CLI: Texts = {
       'Next'),
     'status.reason': ('说明',
       'Reason'),
-    'validate.summary': ('{name}: {rows} 行，{errors} 个错误，{warnings} 个警告',
-      '{name}: {rows} rows, {errors} errors, {warnings} warnings'),
     'status.summary': ('{name}（{today}）：',
       '{name} ({today}): '),
     'status.none': ('没有订单行',

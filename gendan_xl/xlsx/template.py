@@ -14,7 +14,8 @@ Template language
 * Item rows: a cell whose text starts with `{% row for NAME in EXPR %}` marks its row as the item row.
   The marker is removed and the rest of that cell is its template. The row is repeated once per item,
   with `NAME` and `loop` (`loop.index` 1-based, `loop.index0`, `loop.first`, `loop.last`, `loop.length`)
-  bound. Each copy keeps the template row's styles, height and in-row merged cells. Formulas in the
+  bound. Each copy keeps the template row's styles, height and in-row merged cells; a template row with
+  no height of its own gives each copy the height its wrapped cells need. Formulas in the
   item row are translated to each copy like Excel's fill-down (`=E14*G14` → `=E15*G15`). Several item
   rows in one sheet work (they are expanded bottom-up).
 * Rows below an item row move down like an Excel row insert: their cells, styles, merged cells and row
@@ -23,6 +24,11 @@ Template language
   as `=SUM(H14:H14)` under a one-row template becomes `=SUM(H14:H20)` for seven items. The print area,
   print titles and defined names follow the same rule.
 * With no items, the item row stays, with its styles, and is emptied (a SUM over it gives 0).
+* A number format holding `{{ expr }}` is rendered with the document's context, so a setting can choose
+  the decimals (`#,##0.{{ quote.price_zeros }}`) while the template keeps the look.
+* Images: `fill_template(..., images={"logo": path})` puts a PNG or JPEG into the template's defined name
+  `logo` (a range, the box), scaled to fit inside it with its proportions, right-aligned. A name given no
+  image leaves the box empty: the template holds no placeholder text or frame for it.
 * Formula injection: a rendered value is never a formula. Text that starts with `=`, `+`, `-` or `@` is
   written as a text cell with Excel's quote prefix (what typing a leading apostrophe does), so neither
   Excel nor LibreOffice turns it into a formula, even when someone edits the cell later.
@@ -30,7 +36,7 @@ Template language
   `number(places)` (`{{ x | number(2) }}` → 1,234.50).
 
 Not handled (not used by our templates): conditional formats, data validations, images and comments
-below an item row are not moved; formulas on other sheets are adjusted only where they name the sheet.
+below an item row are not moved (so an image box sits above the first item row); formulas on other sheets are adjusted only where they name the sheet.
 
 Why not xltpl
 -------------
@@ -51,6 +57,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import re
+import struct
 import shutil
 import signal
 import subprocess
@@ -64,14 +71,19 @@ from typing import Any, Mapping
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 from openpyxl import load_workbook
+from openpyxl.drawing.image import Image
+from openpyxl.drawing.spreadsheet_drawing import AnchorMarker, OneCellAnchor
+from openpyxl.drawing.xdr import XDRPositiveSize2D
+from openpyxl.utils.cell import range_boundaries
 from openpyxl.formula.tokenizer import Token, Tokenizer
 from openpyxl.formula.translate import Translator
 from openpyxl.utils.cell import get_column_letter
 
 from gendan_xl.errors import PdfError, TemplateError
 from gendan_xl.xlsx.atomic import write_atomic
+from gendan_xl.xlsx.writer import wrapped_lines
 
-__all__ = ["TemplateError", "PdfError", "ItemBlock", "fill_template", "fill_workbook", "to_pdf"]
+__all__ = ["TemplateError", "PdfError", "ItemBlock", "fill_template", "fill_workbook", "place_image", "to_pdf"]
 
 
 
@@ -356,14 +368,34 @@ def _expand_block(wb, ws, renderer: _Renderer, ctx: Mapping[str, Any], marker) -
                 ws.merge_cells(start_row=r, start_column=lo, end_row=r, end_column=hi)
             if height is not None:
                 ws.row_dimensions[r].height = height
+        if height is None and local is not None:
+            _fit_height(ws, r, dict(row_merges))
     return ItemBlock(ws.title, at, at, at + max(n, 1) - 1, n)
+
+
+def _fit_height(ws, r: int, merges: Mapping[int, int]) -> None:
+    """An item row without a height of its own: the height its wrapped cells need (Excel and LibreOffice
+    show one line of a wrapped cell until someone edits the row)."""
+    default = ws.sheet_format.defaultColWidth or 8.43
+    best = 0.0
+    for cell in ws[r]:
+        if not (cell.alignment.wrap_text and isinstance(cell.value, str)):
+            continue
+        width = sum(ws.column_dimensions[get_column_letter(c)].width or default
+                    for c in range(cell.column, merges.get(cell.column, cell.column) + 1))
+        lines = wrapped_lines(cell.value, width)
+        if lines > 1:
+            best = max(best, lines * (cell.font.sz or 11) * 1.3 + 4)
+    if best:
+        ws.row_dimensions[r].height = round(best, 1)
 
 
 # ----------------------------------------------------------------------------------------- public
 
 
 def fill_workbook(wb, context: Mapping[str, Any], *, template_name: str = "template") -> list[ItemBlock]:
-    """Fill an openpyxl workbook (one of OUR templates) in place; returns where the item rows went."""
+    """Fill an openpyxl workbook (one of OUR templates) in place; returns where the item rows went.
+    Number formats holding a placeholder are rendered last, once the rows are where they end up."""
     renderer = _Renderer(template_name)
     ctx = dict(context)
     blocks: list[ItemBlock] = []
@@ -385,11 +417,84 @@ def fill_workbook(wb, context: Mapping[str, Any], *, template_name: str = "templ
             fixed.append(ItemBlock(blk.sheet, blk.template_row, blk.first_row + shift, blk.last_row + shift,
                                    blk.count))
         blocks.extend(sorted(fixed, key=lambda b: b.template_row))
+        for row in ws.iter_rows():
+            for cell in row:
+                if "{{" in cell.number_format:
+                    cell.number_format = str(renderer.render(cell.number_format, ctx,
+                                                             f"{ws.title}!{cell.coordinate} (number format)"))
     return blocks
 
 
-def fill_template(template: Path | str, context: Mapping[str, Any], out: Path | str) -> list[ItemBlock]:
-    """Fill `template` (.xlsx, ours) with `context` and save the result to `out` (replaced atomically)."""
+# ------------------------------------------------------------------------------------------ images
+
+
+class _Picture(Image):
+    """openpyxl's Image without Pillow (not a dependency of ours): the bytes and the size we read ourselves."""
+
+    def __init__(self, data: bytes, fmt: str, width: int, height: int):  # noqa: super().__init__ needs Pillow
+        self.ref, self._bytes, self.format, self.width, self.height = None, data, fmt, width, height
+
+    def _data(self) -> bytes:
+        return self._bytes
+
+
+def _image_size(data: bytes) -> tuple[str, int, int] | None:
+    """(format, width px, height px) of a PNG or JPEG, read from its header; None for anything else."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR":
+        width, height = struct.unpack(">II", data[16:24])
+        return "png", width, height
+    if data[:2] == b"\xff\xd8":
+        i = 2
+        while i + 9 < len(data) and data[i] == 0xFF:
+            marker, length = data[i + 1], struct.unpack(">H", data[i + 2:i + 4])[0]
+            # SOF0..SOF15 carry the frame size; C4 (huffman), C8 (reserved) and CC (arithmetic) do not
+            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+                height, width = struct.unpack(">HH", data[i + 5:i + 9])
+                return "jpeg", width, height
+            i += 2 + length
+    return None
+
+
+def _box_pixels(ws, ref: str) -> tuple[int, int, int, int]:
+    """(first column, first row, width px, height px) of a range, from its column widths and row heights."""
+    min_col, min_row, max_col, max_row = range_boundaries(ref.replace("$", ""))
+    default_width = ws.sheet_format.defaultColWidth or 8.43
+    default_height = ws.sheet_format.defaultRowHeight or 15
+    width = sum(int((ws.column_dimensions[get_column_letter(c)].width or default_width) * 7 + 5)
+                for c in range(min_col, max_col + 1))
+    height = sum(int((ws.row_dimensions[r].height or default_height) * 96 / 72) for r in range(min_row, max_row + 1))
+    return min_col, min_row, width, height
+
+
+def place_image(wb, name: str, path: Path | str) -> None:
+    """Put the PNG / JPEG `path` into the box of the defined name `name`: fit, proportions kept, against the
+    box's right edge (where a letterhead's logo sits) and centred top to bottom."""
+    path = Path(path)
+    dn = wb.defined_names.get(name)
+    if dn is None:
+        raise TemplateError(f"template has no defined name {name!r} for an image; rebuild the templates")
+    (sheet, ref), = list(dn.destinations)
+    ws = wb[sheet]
+    data = path.read_bytes()
+    found = _image_size(data)
+    if found is None or not all(found[1:]):
+        raise TemplateError(f"{path}: not a PNG or JPEG image; save the logo as .png or .jpg")
+    fmt, width, height = found
+    col, row, box_w, box_h = _box_pixels(ws, ref)
+    scale = min(box_w / width, box_h / height)
+    w, h = max(1, int(width * scale)), max(1, int(height * scale))
+    emu = 9525  # EMU per pixel at 96 dpi
+    picture = _Picture(data, fmt, w, h)
+    picture.anchor = OneCellAnchor(
+        _from=AnchorMarker(col=col - 1, colOff=(box_w - w) * emu, row=row - 1, rowOff=(box_h - h) // 2 * emu),
+        ext=XDRPositiveSize2D(w * emu, h * emu))
+    ws.add_image(picture)
+
+
+def fill_template(template: Path | str, context: Mapping[str, Any], out: Path | str, *,
+                  images: Mapping[str, Path | str | None] | None = None) -> list[ItemBlock]:
+    """Fill `template` (.xlsx, ours) with `context` and save the result to `out` (replaced atomically).
+    `images`: defined name of a box in the template → the image to put in it (None: the box stays empty)."""
     template, out = Path(template), Path(out)
     try:
         wb = load_workbook(template)
@@ -400,6 +505,9 @@ def fill_template(template: Path | str, context: Mapping[str, Any], out: Path | 
         raise TemplateError(f"template {template} cannot be read ({type(exc).__name__}); rebuild it with "
                             "`python templates/build_templates.py`") from exc
     blocks = fill_workbook(wb, context, template_name=template.name)
+    for name, image in (images or {}).items():
+        if image:
+            place_image(wb, name, image)
     out.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(out, wb.save)
     return blocks

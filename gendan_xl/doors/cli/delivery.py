@@ -40,8 +40,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.send or args.dry_run:
         code = send_mails(settings, plan.mails, job="overdue-report", period=plan.period, args=args, as_json=args.json)
         return max(code, EXIT_ISSUES if plan.no_email else EXIT_OK)  # someone's orders went to nobody
-    print_status(status, (args.workbook or settings.workbook).name, settings.lang)
-    out = write_new_workbook(status_workbook(status.result.lines, today, settings.lang),
+    workbook = args.workbook or settings.workbook
+    print_status(status, workbook.name, settings.lang)
+    out = write_new_workbook(status_workbook(status.result.lines, today, settings.lang, source=workbook.name),
                              settings.out_dir / f"交期日报-{today.isoformat()}.xlsx")
     note(f"wrote {out}; {len(plan.mails)} mails planned (use --send or --dry-run)")
     return EXIT_OK

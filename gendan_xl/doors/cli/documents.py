@@ -26,7 +26,9 @@ def cmd_quote(args: argparse.Namespace) -> int:
     output_dir(args.out, args.request)
     with Store(settings.data_dir) as store:
         result = make_quote(args.request, out=args.out or settings.out_dir / "quotes", quote_log=store,
-                            today=args.today or dt.date.today(), pdf=args.pdf)
+                            today=args.today or dt.date.today(), pdf=args.pdf, company=settings.company,
+                            unit_places=settings.unit_places, amount_places=settings.amount_places,
+                            rates_max_age_days=settings.rates_max_age_days)
     print_json(result.to_dict()) if args.json else print(result.to_text())
     return EXIT_OK if result.ok else EXIT_ISSUES
 
@@ -36,6 +38,7 @@ def _statement_setup(p: argparse.ArgumentParser) -> None:
     p.add_argument("--customer", help="customer code or name (default: every customer with activity or a balance)")
     p.add_argument("--period", required=True, help="2026-06, 2026年6月, 2026-Q2 or 2026-04-01..2026-06-30")
     p.add_argument("--as-of", type=parse_day, help="the day balances and ageing are counted to (default: period end)")
+    p.add_argument("--today", type=parse_day, help="the day the statements are made, their 制表日期 (default: today)")
     p.add_argument("--basis", choices=("invoice", "due"), default="invoice",
                    help="age by invoice date or by due date from the payment terms (invoice)")
     p.add_argument("--out", type=Path, help="write one filled statement .xlsx per customer into this folder")
@@ -54,10 +57,11 @@ def cmd_statement(args: argparse.Namespace) -> int:
     output_dir(args.out, args.workbook)
     statements = statements_from_workbook(args.workbook, args.period, customer=args.customer, as_of=args.as_of,
                                           basis=args.basis, lang=args.lang)
+    today = args.today or dt.date.today()  # the 制表日期, whether the statements are written or sent
     if args.send or args.dry_run:
         from gendan_xl.doors.wiring import statement_mails
 
-        mails, no_email = statement_mails(settings, args.workbook, args.period, today=dt.date.today(),
+        mails, no_email = statement_mails(settings, args.workbook, args.period, today=today,
                                           out_dir=args.out or settings.out_dir / "statements" / args.period,
                                           pdf=args.pdf, statements=statements)
         for code in no_email:
@@ -65,7 +69,7 @@ def cmd_statement(args: argparse.Namespace) -> int:
         return send_mails(settings, mails, job="statements", period=args.period, args=args, as_json=args.json)
     if args.out:
         for st in statements:
-            note(f"wrote {write_statement(st, args.out, company=dict(settings.company), pdf=args.pdf)}")
+            note(f"wrote {write_statement(st, args.out, company=settings.company, issued=today, pdf=args.pdf)}")
     if args.json:
         print_json(statements[0].to_dict() if args.customer and len(statements) == 1
                    else {"statements": [st.to_dict() for st in statements]})
@@ -125,7 +129,7 @@ def cmd_review(args: argparse.Namespace) -> int:
         quotes = store.quotes()
     result = review_workbook(args.workbook, today=today, quotes=quotes, orders=args.orders,
                              out=output_file(args.out, args.workbook, args.orders), weekly=settings.weekly, lang=lang,
-                             vocabulary=settings.vocabulary)
+                             vocabulary=settings.vocabulary, sign_off=settings.review_sign_off)
     if args.send or args.dry_run:
         mails, no_email = review_mails(result, emails=settings.merchandisers, lang=lang)
         for name in no_email:
@@ -154,6 +158,6 @@ def cmd_allocate(args: argparse.Namespace) -> int:
     skip = tuple(s.strip() for s in args.skip.split(",") if s.strip())
     out = output_file(args.out, args.workbook, args.stock)
     result = allocate_workbook(args.workbook, args.stock, out=out, skip=("cancelled", *skip), lang=lang,
-                               vocabulary=settings.vocabulary)
+                               vocabulary=settings.vocabulary, today=dt.date.today())
     print_json(result.to_dict()) if args.json else print(result.to_text(lang))
     return EXIT_OK if result.ok else EXIT_ISSUES

@@ -16,12 +16,13 @@ ISSUE_COLUMNS = ("cell", "severity", "code", "message")
 STATUS_COLUMNS = ("row", "order", "customer", "model", "due", "status", "days_late", "slack", "next", "reason")
 
 def print_report(report: Report, name: str, lang: str) -> None:
+    from gendan_xl.books.issues_report import summary_line
+
     if report.issues:
         print_table([say(CLI, f"issues.{k}", lang) for k in ISSUE_COLUMNS], [(i.location, i.severity, i.code, i.message) for i in report.issues],
                     max_width=90)
         print()
-    print(say(CLI, "validate.summary", lang, name=name, rows=report.rows, errors=report.count("error"),
-                               warnings=report.count("warning")))
+    print(summary_line(report, name, lang))
 
 
 # -------------------------------------------------------------------------------------------- commands
@@ -76,7 +77,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             if out.suffix.lower() != ".xlsx":
                 raise UsageError(f"{out}: the Issues report is an Excel file; name it .xlsx")
             output_file(out, *args.path)
-            write_issues_xlsx(report, out, workbook=path, lang=lang)
+            write_issues_xlsx(report, out, workbook=path, lang=lang, today=dt.date.today())
             note(f"wrote {out}")
         if args.json:
             docs.append(report.to_dict())
