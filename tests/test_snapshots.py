@@ -170,3 +170,29 @@ def test_kpi_refuses_what_it_does_not_know(kw):
 
     with pytest.raises(UsageError):
         on_time_rate(november(), "2026-11", as_of=D(2026, 11, 26), **kw)
+
+
+def test_the_monthly_workbook_has_a_native_chart_per_customer(tmp_path):
+    import openpyxl
+
+    from gendan_xl.books.kpi_workbook import kpi_workbook
+
+    months = monthly_rates(november(), "2026-11", as_of=D(2026, 11, 26), months=12)
+    data = kpi_workbook(months, "zh", created=D(2026, 12, 1))
+    assert data == kpi_workbook(months, "zh", created=D(2026, 12, 1))  # the sent log hashes it
+    path = tmp_path / "kpi.xlsx"
+    path.write_bytes(data)
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["准时率", "图表", "2026-11"]
+    rates = wb["准时率"]
+    header = [c.value for c in rates[4]]
+    assert header[0] == "客户" and header[1] == "2025-12" and header[-1] == "2026-11"
+    # all lines, then ANK (6 lines due over the months) before BLK (4)
+    assert [rates.cell(r, 1).value for r in (5, 6, 7)] == ["全部", "ANK", "BLK"]
+    assert round(rates.cell(5, 13).value, 4) == 0.3333 and rates.cell(5, 2).value is None  # Dec 2025: nothing due
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
+        assert len(charts) == 3  # all, ANK, BLK: line charts drawn from the cells, not pictures
+        assert b"<c:lineChart>" in z.read(charts[0])

@@ -132,4 +132,6 @@ KPI: Texts = {
       'On-time rate'),
     'sheet_charts': ('图表',
       'Charts'),
+    'as_of': ('按 {day} 判断',
+      'judged on {day}'),
 }
