@@ -51,10 +51,11 @@ def _qty(q: Any) -> str:
     return str(q)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a team run makes a million of them, and frozen doubles what each costs
 class LineSnapshot:
-    """One order line as a status run saw it. `(file, order_no, model, seq)` is its identity: `seq` tells
-    apart lines of one file with the same order number and model (0 for the first, 1 for the next …)."""
+    """One order line as a status run saw it (a value: nothing changes one once made). `(file, order_no, model,
+    seq)` is its identity: `seq` tells apart lines of one file with the same order number and model (0 for
+    the first, 1 for the next …)."""
 
     file: str
     order_no: str
@@ -81,6 +82,8 @@ class LineSnapshot:
 
 def identity(value: Any) -> str:
     """An order number or model as the key text: trimmed; a whole number typed as a number without ".0"."""
+    if value.__class__ is str:  # what the reader gives a text column: the usual case, a million times
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():

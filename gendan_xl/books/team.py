@@ -133,6 +133,7 @@ def read_key(*, due: str, vocabulary: Vocabulary, sheet: str | None = None) -> s
 # ------------------------------------------------------------------------- what is kept between runs
 
 _DATE_FIELDS = frozenset(f for f in STATUS_FIELDS if ORDERS.column(f).type == schema.DATE)
+_INT_FIELDS = frozenset(f for f in STATUS_FIELDS if ORDERS.column(f).type == schema.INT)
 
 
 @dataclass
@@ -159,12 +160,10 @@ class Cached:
 
     def encode(self) -> bytes:
         """Compressed JSON (dates as day numbers): what the store keeps."""
-        def enc(f: str, v: Any) -> Any:
-            if v is None:
-                return None
+        def column(f: str, vs: list[Any]) -> list[Any]:
             if f in _DATE_FIELDS:
-                return v.toordinal()
-            return str(v) if isinstance(v, Decimal) else v
+                return [None if v is None else v.toordinal() for v in vs]
+            return [str(v) if isinstance(v, Decimal) else v for v in vs]
 
         doc = {"version": CACHE_VERSION, "fingerprint": self.fingerprint.to_dict(), "read_key": self.read_key,
                "day": self.day.toordinal(), "sheet": self.sheet, "lang": self.lang, "order_col": self.order_col,
@@ -174,7 +173,7 @@ class Cached:
                "holidays": [d.toordinal() for d in self.holidays], "workdays": [d.toordinal() for d in self.workdays],
                "verified_years": self.verified_years, "calendar_sheet": self.calendar_sheet,
                "notes": [i.to_dict() for i in self.notes], "rows": self.rows, "keys": self.keys,
-               "values": {f: [enc(f, v) for v in vs] for f, vs in self.values.items()},
+               "values": {f: column(f, vs) for f, vs in self.values.items()},
                "bad_due": [[i, str(v) if v is not None else None] for i, v in self.bad_due.items()]}
         return zlib.compress(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 1)
 
@@ -189,12 +188,12 @@ class Cached:
             return None
         day = dt.date.fromordinal
 
-        def dec(f: str, v: Any) -> Any:
-            if v is None:
-                return None
+        def column(f: str, vs: list[Any]) -> list[Any]:
             if f in _DATE_FIELDS:
-                return day(v)
-            return Decimal(v) if isinstance(v, str) and ORDERS.column(f).type == schema.INT else v
+                return [None if v is None else day(v) for v in vs]
+            if f in _INT_FIELDS:  # a quantity that is not whole was kept as text
+                return [Decimal(v) if isinstance(v, str) else v for v in vs]
+            return vs
 
         return cls(
             fingerprint=Fingerprint(**doc["fingerprint"]), read_key=doc["read_key"], day=day(doc["day"]),
@@ -203,7 +202,7 @@ class Cached:
             holidays=[day(d) for d in doc["holidays"]], workdays=[day(d) for d in doc["workdays"]],
             verified_years=doc["verified_years"], calendar_sheet=doc["calendar_sheet"],
             notes=[Issue(**i) for i in doc["notes"]], rows=doc["rows"], keys=[tuple(k) for k in doc["keys"]],
-            values={f: [dec(f, v) for v in vs] for f, vs in doc["values"].items()},
+            values={f: column(f, vs) for f, vs in doc["values"].items()},
             bad_due={i: v for i, v in doc["bad_due"]})
 
 

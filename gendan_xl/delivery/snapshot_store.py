@@ -46,12 +46,14 @@ CREATE TABLE IF NOT EXISTS line_snapshot (
     last_run INTEGER              -- NULL while this version is current
 );
 CREATE INDEX IF NOT EXISTS line_snapshot_file ON line_snapshot (file, last_run);
+CREATE INDEX IF NOT EXISTS line_snapshot_current ON line_snapshot (file, order_no, model, seq) WHERE last_run IS NULL;
 CREATE INDEX IF NOT EXISTS line_snapshot_runs ON line_snapshot (first_run, last_run);
 CREATE TABLE IF NOT EXISTS workbook_record (
     file TEXT PRIMARY KEY,
     record BLOB NOT NULL,         -- books.team.Cached.encode()
     calendar TEXT NOT NULL,       -- {"holidays": [...], "workdays": [...], "verified": [...]}
-    run INTEGER NOT NULL          -- the run that read it
+    run INTEGER NOT NULL,         -- the run that read it
+    judged TEXT NOT NULL DEFAULT '' -- the day and settings its lines' snapshot was last taken for
 );
 """
 
@@ -61,9 +63,12 @@ _DATES = frozenset({"due_date", "customer_due_date", "factory_due_date", "ship_d
 
 
 def _values(s: LineSnapshot) -> tuple[Any, ...]:
-    """The stored columns of a snapshot after its key, dates as ISO text."""
-    return tuple(None if v is None else v.isoformat() if f in _DATES else v
-                 for f, v in ((f, getattr(s, f)) for f in _FIELDS))
+    """The stored columns of a snapshot after its key (_FIELDS), dates as ISO text."""
+    def iso(d: dt.date | None) -> str | None:
+        return None if d is None else d.isoformat()
+
+    return (s.row, s.customer, s.merchandiser, iso(s.due_date), iso(s.customer_due_date), iso(s.factory_due_date),
+            s.quantity, s.shipped_qty, iso(s.ship_date), s.status)
 
 
 def _snapshot(row: Any) -> LineSnapshot:
@@ -102,10 +107,22 @@ class SnapshotTables:
         """Store what `run` saw of `file`'s lines: a new version of each line that changed (its row number
         alone is updated in place), and — when `complete`, the whole file having been read — the end of every
         current line not among `snapshots`. Returns the number of versions opened or closed."""
+        columns = ", ".join(_FIELDS)
         with self.transaction() as conn:
-            current = {(r["order_no"], r["model"], r["seq"]): (r["rowid"], tuple(r[f] for f in _FIELDS))
-                       for r in conn.execute(f"SELECT rowid, order_no, model, seq, {', '.join(_FIELDS)} "
-                                             "FROM line_snapshot WHERE file = ? AND last_run IS NULL", (file,))}
+            cur = conn.cursor()
+            cur.row_factory = None  # plain tuples: a 20,000-line workbook is 20,000 rows to compare
+            if complete:
+                current = {r[1:4]: (r[0], r[4:]) for r in cur.execute(
+                    f"SELECT rowid, order_no, model, seq, {columns} FROM line_snapshot "
+                    "WHERE file = ? AND last_run IS NULL", (file,))}
+            else:  # only some lines were judged again (the open ones of an unchanged file): look only at them
+                sql = (f"SELECT rowid, order_no, model, seq, {columns} FROM line_snapshot WHERE file = ? AND "
+                       "order_no = ? AND model = ? AND seq = ? AND last_run IS NULL")
+                current = {}
+                for s in snapshots:
+                    r = cur.execute(sql, (file, s.order_no, s.model, s.seq)).fetchone()
+                    if r is not None:
+                        current[r[1:4]] = (r[0], r[4:])
             inserts, closes, moves = [], [], []
             seen = set()
             for s in snapshots:
@@ -122,10 +139,10 @@ class SnapshotTables:
                     moves.append((values[0], old[0]))
             if complete:
                 closes.extend((run, rowid) for key, (rowid, _) in current.items() if key not in seen)
-            conn.executemany("UPDATE line_snapshot SET last_run = ? WHERE rowid = ?", closes)
-            conn.executemany("UPDATE line_snapshot SET row = ? WHERE rowid = ?", moves)
-            conn.executemany(f"INSERT INTO line_snapshot (file, order_no, model, seq, {', '.join(_FIELDS)}, first_run)"
-                             f" VALUES ({', '.join('?' * (len(_FIELDS) + 5))})", inserts)
+            cur.executemany("UPDATE line_snapshot SET last_run = ? WHERE rowid = ?", closes)
+            cur.executemany("UPDATE line_snapshot SET row = ? WHERE rowid = ?", moves)
+            cur.executemany(f"INSERT INTO line_snapshot (file, order_no, model, seq, {columns}, first_run)"
+                            f" VALUES ({', '.join('?' * (len(_FIELDS) + 5))})", inserts)
         return len(inserts) + len(closes)
 
     def snapshots_at(self, files: Iterable[str], run: int | None = None, *,
@@ -160,17 +177,22 @@ class SnapshotTables:
 
     # -- what a read leaves for the next run ----------------------------------------------------------------
 
-    def workbook_records(self, files: Iterable[str]) -> dict[str, bytes]:
-        out: dict[str, bytes] = {}
+    def workbook_records(self, files: Iterable[str]) -> dict[str, tuple[bytes, str]]:
+        """file → (its record, what its snapshot was last taken for), for the files that have one."""
+        out: dict[str, tuple[bytes, str]] = {}
         for file in dict.fromkeys(files):
-            row = self.conn.execute("SELECT record FROM workbook_record WHERE file = ?", (file,)).fetchone()
+            row = self.conn.execute("SELECT record, judged FROM workbook_record WHERE file = ?", (file,)).fetchone()
             if row is not None:
-                out[file] = row[0]
+                out[file] = (row[0], row[1])
         return out
 
-    def save_workbook_record(self, file: str, record: bytes, calendar: Mapping[str, Any], run: int) -> None:
-        self.conn.execute("INSERT OR REPLACE INTO workbook_record (file, record, calendar, run) VALUES (?, ?, ?, ?)",
-                          (file, record, json.dumps(calendar), run))
+    def save_workbook_record(self, file: str, record: bytes, calendar: Mapping[str, Any], run: int,
+                             judged: str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO workbook_record (file, record, calendar, run, judged) "
+                          "VALUES (?, ?, ?, ?, ?)", (file, record, json.dumps(calendar), run, judged))
+
+    def set_judged(self, file: str, judged: str) -> None:
+        self.conn.execute("UPDATE workbook_record SET judged = ? WHERE file = ?", (judged, file))
 
     def calendars(self, files: Iterable[str]) -> dict[str, dict[str, Any]]:
         """Each workbook's own calendar days, as `save_workbook_record` kept them."""

@@ -52,13 +52,22 @@ def _calendar(wb: WorkbookStatus) -> dict[str, Any]:
             "verified": sorted(cal.verified_years - cal.official_years)}
 
 
-def keep(store: Any, run: int, wb: WorkbookStatus) -> None:
-    """Store what one workbook's status saw: its snapshot, and its record when it was read."""
-    if not wb.ok:
+def judged(today: dt.date, warning_days: int, weekly: str) -> str:
+    """What a workbook's snapshot was taken for besides its content: the day and the settings that judge open
+    lines. The same again for an unchanged workbook can change nothing, and is not stored again."""
+    return f"{today.isoformat()}|{warning_days}|{weekly}"
+
+
+def keep(store: Any, run: int, wb: WorkbookStatus, *, judged: str, last: str = "") -> None:
+    """Store what one workbook's status saw: its snapshot, and its record when it was read. `last` is what its
+    stored snapshot was taken for: an unchanged workbook judged the same way again stores nothing."""
+    if not wb.ok or (not wb.reread and wb.cached is None and last == judged):
         return
     store.save_snapshots(run, wb.file, wb.snapshots, complete=wb.complete)
     if wb.cached is not None:
-        store.save_workbook_record(wb.file, wb.cached.encode(), _calendar(wb), run)
+        store.save_workbook_record(wb.file, wb.cached.encode(), _calendar(wb), run, judged)
+    else:
+        store.set_judged(wb.file, judged)
 
 
 def run_team(store: Any, paths: Sequence[Path], *, today: dt.date, now: dt.datetime, kind: str,
@@ -68,9 +77,10 @@ def run_team(store: Any, paths: Sequence[Path], *, today: dt.date, now: dt.datet
     """Every workbook of `paths` judged on `today`, each snapshot stored under a new run of `kind`."""
     run = store.new_run(at=now, today=today, kind=kind)
     records = store.workbook_records(file_id(p) for p in paths)
+    how = judged(today, warning_days, weekly)
     team = TeamStatus(today, [])
     for path in paths:
-        blob = records.get(file_id(path))
+        blob, last = records.get(file_id(path), (None, ""))
         previous = Cached.decode(blob) if blob is not None else None
         try:
             wb = workbook_status(path, previous=previous, today=today, warning_days=warning_days, weekly=weekly,
@@ -78,20 +88,20 @@ def run_team(store: Any, paths: Sequence[Path], *, today: dt.date, now: dt.datet
         except Exception as exc:  # a bug on one workbook must not cost the team its report
             log.error("%s: %s: %s", path, type(exc).__name__, exc, exc_info=True)
             wb = WorkbookStatus(path, owner_of(path), error=f"{path.name}: internal error: {type(exc).__name__}: {exc}")
-        keep(store, run, wb)
+        keep(store, run, wb, judged=how, last=last)
         team.workbooks.append(wb)
     return TeamRun(run, team)
 
 
 def keep_refreshed(store: Any, path: Path, status: MasterStatus, *, today: dt.date, now: dt.datetime, kind: str,
-                   owner: str = "", due: str = defaults.DUE, weekly: str = defaults.WEEKLY,
-                   vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> WorkbookStatus:
+                   owner: str = "", warning_days: int = defaults.WARNING_DAYS, weekly: str = defaults.WEEKLY,
+                   due: str = defaults.DUE, vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> WorkbookStatus:
     """The snapshot of a workbook just refreshed (the refresh computed its status): stored, with the record of
     the file as the refresh left it, so the next team run does not read it again."""
     run = store.new_run(at=now, today=today, kind=kind)
     wb = from_master_status(path, status, fp=fingerprint(path), key=read_key(due=due, vocabulary=vocabulary),
                             due=due, owner=owner, weekly=weekly)
-    keep(store, run, wb)
+    keep(store, run, wb, judged=judged(today, warning_days, weekly))
     return wb
 
 
