@@ -138,3 +138,44 @@ def require_workbook(path: Path | None, settings: Settings) -> Path:
     if not Path(path).exists():
         raise GendanError(f"{path}: no such workbook; pass one or set [workbook] path in gendan.toml")
     return Path(path)
+
+
+# ------------------------------------------------------------------------------------------- the team
+
+def team_paths(settings: Settings, paths: Any = None) -> list[Path]:
+    """The workbooks a team command works on: those given, else the team's ([workbook] path and paths)."""
+    found = [Path(p) for p in paths] if paths else settings.team_workbooks()
+    if not found:
+        raise GendanError("no workbooks: pass one or set [workbook] path or paths in gendan.toml")
+    return found
+
+
+def team_run(settings: Settings, store: Any, *, today: dt.date, now: dt.datetime, kind: str,
+             paths: Any = None) -> Any:
+    """A team run (delivery.team.run_team) with the settings' owners, week, warning window, due basis and words."""
+    from gendan_xl.delivery.team import run_team
+
+    return run_team(store, team_paths(settings, paths), today=today, now=now, kind=kind, owner_of=settings.owner_of,
+                    warning_days=settings.warning_days, weekly=settings.weekly, due=settings.due,
+                    vocabulary=settings.vocabulary)
+
+
+def watch_options(settings: Settings, *, paths: Any = None, today: dt.date | None = None) -> dict[str, Any]:
+    """The arguments of delivery.watch.watch_workbooks from the settings: which workbooks, which folders, and
+    the refresh each saved-and-closed workbook gets (the same as `gendan-xl refresh`)."""
+    from gendan_xl.books.refresh import refresh_workbook
+    from gendan_xl.delivery.watch import watch_folders
+
+    patterns = [] if paths else settings.team_patterns
+
+    def find() -> list[Path]:
+        return [Path(p) for p in paths] if paths else settings.team_workbooks()
+
+    def refresh(path: Path) -> Any:
+        return refresh_workbook(path, today=today or dt.date.today(), now=dt.datetime.now(),
+                                warning_days=settings.warning_days, weekly=settings.weekly, due=settings.due,
+                                backups=settings.backups, vocabulary=settings.vocabulary)
+
+    return {"find": find, "folders": watch_folders(find(), patterns, settings.base), "refresh": refresh,
+            "quiet": settings.watch_quiet, "polling": settings.watch_polling,
+            "poll_seconds": settings.watch_poll_seconds}

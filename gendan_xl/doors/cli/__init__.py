@@ -13,7 +13,7 @@ import traceback
 from pathlib import Path
 from typing import Sequence
 
-from gendan_xl.doors.cli import delivery, documents, orders, setup  # noqa: F401  (each registers its commands)
+from gendan_xl.doors.cli import delivery, documents, orders, setup, team  # noqa: F401  (each registers its commands)
 from gendan_xl.doors.cli.base import COMMANDS, EXIT_BUG, EXIT_OK, EXIT_USAGE, _HELP
 from gendan_xl import __version__
 from gendan_xl.errors import GendanError

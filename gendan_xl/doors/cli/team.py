@@ -1,0 +1,150 @@
+"""Commands on the team's workbooks: changes, kpi, watch (status, refresh and report take the team too)."""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import signal
+import threading
+from pathlib import Path
+from typing import Any
+
+from gendan_xl.doors.cli.base import (EXIT_ISSUES, EXIT_OK, command, note, output_file, parse_day, print_json,
+                                      print_table, settings_for)
+from gendan_xl.i18n import say
+from gendan_xl.i18n.terminal import CLI
+
+CHANGE_COLUMNS = ("kind", "file", "cell", "order", "model", "customer", "merchandiser", "what")
+
+
+def where(run: Any, file: str, row: int) -> tuple[str, str]:
+    """(file name, cell) of a line of a team run's workbook, by its row."""
+    wb = next((w for w in run.status.workbooks if w.file == file), None)
+    return (Path(file).name, wb.cell_at(row) if wb is not None else str(row))
+
+
+def print_unreadable(run: Any, lang: str) -> None:
+    for wb in run.status.unreadable:
+        note("warning: " + say(CLI, "team.unreadable", lang, error=wb.error))
+
+
+# ------------------------------------------------------------------------------------------- changes
+
+def _changes_setup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--since", type=parse_day, help="compare with the lines as the last run before this status day "
+                   "saw them (default: as the last daily report saw them)")
+    p.add_argument("--today", type=parse_day, help="the status day of this run (default: today)")
+    p.add_argument("--lang", choices=("zh", "en"), help="language of the table (default: [workbook] lang)")
+    p.add_argument("--json", action="store_true", help="print the changes as JSON")
+
+
+@command("changes", "What changed in the team's workbooks since the last report (or --since a day): new and removed "
+         "lines, due dates moved (in working days), quantities, shipments, statuses that turned.",
+         "gendan-xl changes --since 2026-11-25", _changes_setup, wraps="team_changes")
+def cmd_changes(args: argparse.Namespace) -> int:
+    from gendan_xl.delivery.store import Store
+    from gendan_xl.delivery.team import since_run, team_changes
+    from gendan_xl.doors.wiring import team_run
+    from gendan_xl.snapshots import kind_label
+
+    settings = settings_for(args)
+    lang = args.lang or settings.lang
+    with Store(settings.data_dir) as store:
+        run = team_run(settings, store, today=args.today or dt.date.today(), now=dt.datetime.now(), kind="changes")
+        changes = team_changes(store, run.files, since_run=since_run(store, since=args.since, before=run.run),
+                               until=run.run, weekly=settings.weekly)
+    print_unreadable(run, lang)
+    if args.json:
+        doc = changes.to_dict(lang)
+        for item, change in zip(doc["changes"], changes.changes):
+            item["cell"] = where(run, change.file, change.row)[1]
+        print_json(doc)
+        return EXIT_ISSUES if run.status.unreadable else EXIT_OK
+    rows = [(kind_label(c.kind, lang), *where(run, c.file, c.row), c.order_no, c.model, c.customer, c.merchandiser,
+             c.describe(lang)) for c in changes.changes]
+    if rows:
+        print_table([say(CLI, f"changes.{k}", lang) for k in CHANGE_COLUMNS], rows, max_width=70)
+        print()
+    since = changes.since
+    counts = "，" if lang == "zh" else ", "
+    parts = counts.join(f"{kind_label(k, lang)} {n}" for k, n in changes.counts.items() if n)
+    print(say(CLI, "changes.summary" if since else "changes.first", lang, today=since["today"] if since else "",
+              kind=since["kind"] if since else "") + (parts or say(CLI, "changes.none", lang)))
+    return EXIT_ISSUES if run.status.unreadable else EXIT_OK
+
+
+# ----------------------------------------------------------------------------------------------- kpi
+
+def _kpi_setup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--period", required=True, help="the month (2026-11), quarter (2026-Q4) or days "
+                   "(2026-11-01..2026-11-15) whose due lines are counted")
+    p.add_argument("--by", choices=("customer", "merchandiser", "model"), help="one row per customer, "
+                   "merchandiser or model, then the total")
+    p.add_argument("--basis", choices=("line", "quantity"), help="count lines or weigh them by quantity "
+                   "(default: [kpi] basis in gendan.toml, else line)")
+    p.add_argument("--today", type=parse_day, help="the day open lines are judged on (default: today)")
+    p.add_argument("--xlsx", type=Path, metavar="OUT.xlsx", help="also write the workbook with the rate per customer "
+                   "over the 12 months ending with --period, a chart each (what the monthly mail attaches)")
+    p.add_argument("--lang", choices=("zh", "en"), help="language of the table (default: [workbook] lang)")
+    p.add_argument("--json", action="store_true", help="print the figures as JSON")
+
+
+@command("kpi", "On-time delivery rate (准时交货率) of the lines due in a period: on time, late, still open, the rate "
+         "and the average days late, in total and per customer, merchandiser or model.",
+         "gendan-xl kpi --period 2026-11 --by customer", _kpi_setup, wraps="on_time_rate")
+def cmd_kpi(args: argparse.Namespace) -> int:
+    from gendan_xl.books.kpi_workbook import kpi_workbook
+    from gendan_xl.delivery.store import Store
+    from gendan_xl.delivery.team import team_kpi, team_kpi_months
+    from gendan_xl.doors.wiring import team_run
+    from gendan_xl.xlsx.writer import write_new_workbook
+
+    settings = settings_for(args)
+    lang = args.lang or settings.lang
+    today = args.today or dt.date.today()
+    basis = args.basis or settings.kpi_basis
+    out = output_file(args.xlsx)
+    with Store(settings.data_dir) as store:
+        run = team_run(settings, store, today=today, now=dt.datetime.now(), kind="kpi")
+        kpi = team_kpi(store, run.files, args.period, as_of=today, basis=basis, by=args.by, due=settings.due)
+        if out is not None:
+            months = team_kpi_months(store, run.files, args.period, as_of=today, basis=basis, due=settings.due)
+            note(f"wrote {write_new_workbook(kpi_workbook(months, lang, created=today), out)}")
+    print_unreadable(run, lang)
+    if args.json:
+        print_json(kpi.to_dict())
+    else:
+        print_table(*(lambda t: (t[0], t[1:]))(kpi.table(lang)), max_width=40)
+        print()
+        print(kpi.summary(lang))
+    return EXIT_ISSUES if run.status.unreadable else EXIT_OK
+
+
+# --------------------------------------------------------------------------------------------- watch
+
+def _watch_setup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                   help="workbooks to watch (default: the team's, [workbook] path and paths in gendan.toml)")
+    p.add_argument("--today", type=parse_day, help="judge on this day instead of the day of each refresh")
+    p.add_argument("--quiet", type=float, help="seconds a saved workbook stays still before it is refreshed "
+                   "(default: [watch] quiet, else 2)")
+    p.add_argument("--polling", choices=("auto", "always", "never"), help="poll the folders instead of the "
+                   "system's notifications: auto = on network shares only (default: [watch] polling)")
+    p.add_argument("--poll-seconds", type=float, help="how often a polled folder is scanned (default: 5)")
+    p.add_argument("--initial", action="store_true", help="refresh every workbook once at the start too")
+
+
+@command("watch", "Refresh each workbook shortly after it is saved and closed — in Excel, WPS or LibreOffice, no "
+         "button needed. Runs until Ctrl+C (or inside `jobs schedule` with [watch] with_jobs = true).",
+         "gendan-xl watch", _watch_setup, wraps="watch_workbooks")
+def cmd_watch(args: argparse.Namespace) -> int:
+    from gendan_xl.delivery.watch import watch_workbooks
+    from gendan_xl.doors.wiring import watch_options
+
+    settings = settings_for(args, args.paths[0] if args.paths else None)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    options = watch_options(settings, paths=args.paths or None, today=args.today)
+    options.update({k: v for k, v in (("quiet", args.quiet), ("polling", args.polling),
+                                      ("poll_seconds", args.poll_seconds)) if v is not None})
+    return watch_workbooks(**options, initial=args.initial, stop=stop)
