@@ -36,54 +36,21 @@ from gendan_xl.errors import WARNING, Issue
 from gendan_xl.orders import Order
 from gendan_xl.plaintext import text_table
 from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary, fold_key
+from gendan_xl.i18n import say
+from gendan_xl.i18n.documents import ALLOCATION
 
 __all__ = [
-    "TEXT", "DEFAULT_SKIP", "AllocatedLine", "ModelStock", "CustomerShortage", "Allocation", "allocate",
+    "DEFAULT_SKIP", "AllocatedLine", "ModelStock", "CustomerShortage", "Allocation", "allocate",
     "grade_rank", "grades_from_rows", "whole_number",
 ]
 
 
-# Every piece of user-facing text: key → (中文, English).
-TEXT: dict[str, tuple[str, str]] = {
-    "title": ("缺货分配", "Stock allocation"),
-    "sheet.lines": ("分配", "Allocation"),
-    "sheet.customers": ("客户缺货", "Customer Shortage"),
-    "sheet.models": ("库存", "Stock"),
-    "col.rank": ("顺序", "Rank"),
-    "col.row": ("行", "Row"),
-    "col.order_no": ("订单号", "Order No."),
-    "col.customer": ("客户", "Customer"),
-    "col.grade": ("等级", "Grade"),
-    "col.model": ("型号", "Model"),
-    "col.due_date": ("客户交期", "Due Date"),
-    "col.order_date": ("下单日期", "Order Date"),
-    "col.open_qty": ("未出数量", "Open Qty"),
-    "col.allocated": ("分配数量", "Allocated"),
-    "col.short": ("缺货数量", "Short"),
-    "col.merchandiser": ("跟单员", "Merchandiser"),
-    "col.stock": ("可用库存", "Available"),
-    "col.demand": ("需求", "Demand"),
-    "col.left": ("剩余库存", "Left Over"),
-    "col.listed": ("库存表有此型号", "In Stock File"),
-    "col.lines_short": ("缺货行数", "Lines Short"),
-    "col.orders": ("缺货订单", "Orders Short"),
-    "yes": ("是", "yes"),
-    "no": ("否", "no"),
-    "summary": ("{lines} 行未出订单，{models} 个型号：分配 {allocated}，缺 {short}（{short_lines} 行，{customers} 个客户）",
-                "{lines} open lines, {models} models: {allocated} allocated, {short} short ({short_lines} lines, "
-                "{customers} customers)"),
-    "written": ("分配表：{path}", "allocation sheet: {path}"),
-    "no-quantity": ("数量为空或不是数字，未参与分配", "no usable quantity; left out of the allocation"),
-    "bad-stock": ("可用库存“{value}”不是数字，按 0 计算", "available stock '{value}' is not a number; counted as 0"),
-    "negative-stock": ("可用库存 {value} 小于 0，按 0 计算", "available stock {value} is below 0; counted as 0"),
-}
 DEFAULT_SKIP = ("cancelled",)
 _FAR = dt.date.max
 
 
 def text(key: str, lang: str = "zh", **fields: Any) -> str:
-    zh, en = TEXT[key]
-    return (zh if lang == "zh" else en).format(**fields)
+    return say(ALLOCATION, key, lang, **fields)
 
 
 

@@ -17,6 +17,7 @@ import re
 
 MAX_ROW = 1048576  # Excel's grid: rows 1-1048576, columns 0-16383 (A-XFD)
 MAX_COL = 16383
+MAX_CELL_CHARS = 32767  # Excel's limit for the text of one cell
 
 
 @functools.lru_cache(maxsize=None)

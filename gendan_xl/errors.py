@@ -135,6 +135,14 @@ class WorkbookOpenError(GendanError):
     """The workbook is open in Excel or LibreOffice: we do not write it."""
 
 
+class ReadOnlyWorkbookError(GendanError):
+    """The workbook file is read-only: we do not replace it."""
+
+
+class SignedWorkbookError(GendanError):
+    """The workbook is digitally signed: any change breaks the signature, so we change it only when told."""
+
+
 class PatchError(GendanError):
     """The workbook could not be patched; the original is unchanged."""
 
@@ -193,4 +201,15 @@ class MessageRejected(MailError):
 
 
 class MailConfigError(ConfigError):
-    """The mail settings cannot work (login refused, TLS unsupported): the queue stays as it is."""
+    """The mail settings cannot work (login refused, TLS unsupported, a password that would go in clear
+    text): the queue stays as it is."""
+
+
+class InvalidMailError(MailError, ValueError):
+    """A mail that cannot become a message: a line break in a header, text in an address cell that is not an
+    address. The mail is recorded as `invalid`, named, and never sent; the others go on."""
+
+
+class StoreError(GendanError):
+    """The SQLite store in the data folder cannot be read or written (disk full, read-only, locked too long):
+    one line naming the folder and the fix. Nothing recorded is lost; the next run picks up from there."""

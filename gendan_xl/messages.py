@@ -36,6 +36,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "model '{value}' is not in the '{master}' sheet; add it there or correct the model"),
     "unknown-currency": ("币种“{value}”不在允许的列表中（{allowed}）",
                          "currency '{value}' is not one of the allowed currencies ({allowed})"),
+    "signature-removed": ("工作簿有数字签名，本次刷新（--force）已使签名失效；如需签名，请在 Excel 中重新签名",
+                          "the workbook was digitally signed and this refresh (--force) broke the signature, which "
+                          "no longer holds; sign it again in Excel if it must be signed"),
     "unknown-status": ("状态“{value}”（{rows} 行）无法对应到订单阶段，这些行只按日期和数量判断；如果它表示某个阶段，"
                        "请在 gendan.toml 加上：[statuses] \"{value}\" = \"<阶段>\"（阶段：{stages}）",
                        "status '{value}' ({rows} rows) maps to no order stage, so those lines are judged by their "

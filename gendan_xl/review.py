@@ -49,6 +49,8 @@ from typing import Any, Iterable, Mapping, Sequence
 from gendan_xl import defaults
 from gendan_xl.customers import Customer
 from gendan_xl.errors import Issue, json_value
+from gendan_xl.i18n import say
+from gendan_xl.i18n.documents import REVIEW, REVIEW_REASONS
 from gendan_xl.orders import Order
 from gendan_xl.plaintext import text_table
 from gendan_xl.pricing import Quote
@@ -58,7 +60,7 @@ from gendan_xl.status import LeadTimes
 from gendan_xl.workdays import WorkCalendar
 
 __all__ = [
-    "VERDICTS", "CHECKS", "REASONS", "Product", "Reason", "LineReview", "Review",
+    "VERDICTS", "CHECKS", "REASON_KINDS", "Product", "Reason", "LineReview", "Review",
     "products_from_rows", "find_quote", "review_orders", "is_new",
 ]
 
@@ -68,130 +70,37 @@ CHECKS = ("customer", "delivery", "price", "credit", "terms", "quantity")
 # Reason levels, mildest first: "ok" and "note" leave the verdict alone.
 OK, NOTE, CONDITION, REJECTS = "ok", "note", "condition", "reject"
 
-# Every reason: code → (check, level, 中文, English). Codes are stable; the texts use str.format fields.
-REASONS: dict[str, tuple[str, str, str, str]] = {
-    "customer-ok": ("customer", OK, "客户 {customer}（{grade}级）", "customer {customer} (grade {grade})"),
-    "unknown-customer": ("customer", REJECTS, "客户“{customer}”不在客户表，无法评审信用和条款，请先建立客户资料",
-                         "customer '{customer}' is not in the customers sheet; add it before signing"),
-    "incomplete-line": ("customer", REJECTS, "缺少{fields}，无法评审，请补全订单",
-                        "{fields} missing; complete the order line"),
-    "no-customer-master": ("customer", CONDITION, "工作簿没有客户表，信用和条款未评审",
-                           "the workbook has no customers sheet; credit and terms not checked"),
-    "delivery-ok": ("delivery", OK,
-                    "交期可行：标准周期 {lead} 个工作日，最早 {earliest} 可交（{ship} 出厂），要求 {due}，富余 {slack} 个工作日",
-                    "delivery feasible: {lead} working days, earliest {earliest} (ex-factory {ship}), "
-                    "requested {due}, {slack} working days to spare"),
-    "delivery-late": ("delivery", CONDITION,
-                      "要求交期 {due} 来不及：标准周期 {lead} 个工作日，最早 {earliest}（{ship} 出厂），晚 {late} 个工作日，"
-                      "请与客户确认交期 {earliest}",
-                      "requested {due} is too early: {lead} working days, earliest {earliest} (ex-factory {ship}), "
-                      "{late} working days late; agree {earliest} with the customer"),
-    "delivery-no-due": ("delivery", CONDITION, "没有客户交期：最早 {earliest} 可交（{ship} 出厂），请与客户确认",
-                        "no requested date: earliest {earliest} (ex-factory {ship}); agree it with the customer"),
-    "unknown-model": ("delivery", REJECTS, "型号“{model}”不在产品表，无法评审交期和起订量，请先建立产品资料",
-                      "model '{model}' is not in the products sheet; add it before signing"),
-    "no-lead-times": ("delivery", CONDITION, "型号“{model}”没有标准周期，交期未评审，请生产确认",
-                      "model '{model}' has no standard lead times; production must confirm the date"),
-    "no-product-master": ("delivery", CONDITION, "工作簿没有产品表，交期和起订量未评审",
-                          "the workbook has no products sheet; delivery and MOQ not checked"),
-    "price-match": ("price", OK, "单价 {price} 与报价 {quote_no}（{tier} 档）一致",
-                    "price {price} matches quote {quote_no} (tier {tier})"),
-    "price-above-quote": ("price", NOTE, "单价 {price} 高于报价 {quote_no}（{tier} 档）{quote} {diff}",
-                          "price {price} is {diff} above quote {quote_no} (tier {tier}) {quote}"),
-    "price-below-quote": ("price", REJECTS,
-                          "单价 {price} 低于报价 {quote_no}（{tier} 档）{quote}，低 {diff}（{pct}%），请业务批准或客户更正",
-                          "price {price} is {diff} ({pct}%) below quote {quote_no} (tier {tier}) {quote}; sales "
-                          "must approve or the customer correct it"),
-    "price-no-quote": ("price", CONDITION, "没有 {customer} {model} 的报价，请补报价或由业务确认价格",
-                       "no quote for {customer} {model}; quote it or have sales confirm the price"),
-    "price-quote-expired": ("price", CONDITION, "{model} 的最近报价 {quote_no} 已于 {valid_until} 过期，请重新报价",
-                            "the last quote {quote_no} for {model} expired on {valid_until}; quote again"),
-    "price-below-tier": ("price", CONDITION, "数量 {quantity} 低于报价 {quote_no} 的最小档 {tier}，该数量没有报价",
-                         "quantity {quantity} is below the smallest tier {tier} of quote {quote_no}; not quoted"),
-    "price-other-currency": ("price", CONDITION, "报价 {quote_no} 是 {quote_currency}，订单是 {currency}，无法比价",
-                             "quote {quote_no} is in {quote_currency}, the order in {currency}; cannot compare"),
-    "price-missing": ("price", CONDITION, "订单没有单价，请填写", "the order has no unit price; fill it in"),
-    "credit-ok": ("credit", OK, "信用额度 {limit}：未结 {balance}{earlier} + 本单 {amount} = {exposure}，尚余 {headroom}",
-                  "credit limit {limit}: open {balance}{earlier} + this order {amount} = {exposure}, "
-                  "{headroom} to spare"),
-    "credit-over-limit": ("credit", REJECTS,
-                          "超信用额度：未结 {balance}{earlier} + 本单 {amount} = {exposure}，额度 {limit}，超 {over}，"
-                          "需财务放行",
-                          "over the credit limit: open {balance}{earlier} + this order {amount} = {exposure}, "
-                          "limit {limit}, {over} over; finance must release it"),
-    "credit-no-limit": ("credit", CONDITION, "客户资料没有信用额度（未结 {balance}），请财务审批",
-                        "no credit limit on file (open {balance}); finance must approve"),
-    "credit-other-currency": ("credit", CONDITION, "本单币种 {currency} 与客户结算币种 {customer_currency} 不同，"
-                              "信用额度未检查", "order currency {currency} differs from the customer's "
-                              "{customer_currency}; credit not checked"),
-    "credit-no-amount": ("credit", CONDITION, "没有金额（数量×单价），信用额度未检查",
-                         "no amount (quantity × price); credit not checked"),
-    "terms-ok": ("terms", OK, "币种 {currency}、付款条件 {terms} 与客户资料一致",
-                 "currency {currency} and payment terms {terms} as in the customer master"),
-    "currency-mismatch": ("terms", CONDITION, "币种 {currency} 与客户资料 {expected} 不同，请确认",
-                          "currency {currency} differs from the customer master's {expected}; confirm it"),
-    "terms-mismatch": ("terms", CONDITION, "付款条件“{terms}”与客户资料“{expected}”不同，请确认",
-                       "payment terms '{terms}' differ from the customer master's '{expected}'; confirm them"),
-    "moq-ok": ("quantity", OK, "数量 {quantity} 不低于起订量 {moq}", "quantity {quantity} meets MOQ {moq}"),
-    "no-moq": ("quantity", OK, "型号没有最小起订量", "no MOQ for this model"),
-    "below-moq": ("quantity", CONDITION, "数量 {quantity} 低于最小起订量 {moq}，请加收小单费或客户加量",
-                  "quantity {quantity} is below MOQ {moq}; charge a surcharge or ask for more"),
-}
 
-# Other user-facing text: labels, sheet headers, the summary and the mail.
-TEXT: dict[str, tuple[str, str]] = {
-    "verdict.accept": ("接受", "accept"),
-    "verdict.accept_with_conditions": ("有条件接受", "accept with conditions"),
-    "verdict.reject": ("拒绝", "reject"),
-    "level.ok": ("通过", "ok"),
-    "level.note": ("提示", "note"),
-    "level.condition": ("条件", "condition"),
-    "level.reject": ("拒绝", "reject"),
-    "check.customer": ("客户资料", "customer record"),
-    "check.delivery": ("交期", "delivery"),
-    "check.price": ("价格", "price"),
-    "check.credit": ("信用", "credit"),
-    "check.terms": ("条款", "terms"),
-    "check.quantity": ("起订量", "MOQ"),
-    "col.row": ("行", "Row"),
-    "col.order_no": ("订单号", "Order No."),
-    "col.customer": ("客户", "Customer"),
-    "col.model": ("型号", "Model"),
-    "col.quantity": ("数量", "Qty"),
-    "col.unit_price": ("单价", "Unit Price"),
-    "col.currency": ("币种", "Currency"),
-    "col.amount": ("金额", "Amount"),
-    "col.due": ("客户交期", "Requested"),
-    "col.earliest": ("最早可交", "Earliest"),
-    "col.promise": ("可承诺交期", "Promise"),
-    "col.verdict": ("评审结论", "Verdict"),
-    "col.merchandiser": ("跟单员", "Merchandiser"),
-    "col.check": ("检查项", "Check"),
-    "col.code": ("代码", "Code"),
-    "col.level": ("结果", "Result"),
-    "col.message": ("说明", "Explanation"),
-    "col.findings": ("评审意见", "Findings"),
-    "col.sign_off": ("{department}\n签字 / 日期", "{department}\nsign / date"),
-    "title.form": ("订单评审表", "Order review form"),
-    "facts.day": ("评审日 {today}", "reviewed {today}"),
-    "sheet.review": ("订单评审", "Order Review"),
-    "sheet.reasons": ("评审明细", "Review Reasons"),
-    "title": ("订单评审 {today}", "Order review {today}"),
-    "earlier": (" + 本次已评审新单 {pending}", " + orders reviewed above {pending}"),
-    "summary": ("{n} 行待评审：{accept} 接受，{conditions} 有条件接受，{reject} 拒绝",
-                "{n} lines to review: {accept} accept, {conditions} with conditions, {reject} reject"),
-    "nothing": ("没有待评审的订单（状态为 新单 / 待评审）", "no order lines to review (status 新单 / new)"),
-    "written": ("评审表：{path}", "review sheet: {path}"),
-    "mail.subject": ("订单评审 {today}：{n} 行，{reject} 拒绝，{conditions} 有条件",
-                     "Order review {today}: {n} lines, {reject} rejected, {conditions} with conditions"),
-    "mail.greeting": ("{name}，你好：", "Hello {name},"),
-    "mail.intro": ("以下新订单已评审，请按结论处理；明细见附件。", "These new orders were reviewed; details attached."),
-    "mail.footer": ("gendan-xl 订单评审", "gendan-xl order review"),
-    "mail.file": ("订单评审-{today}.xlsx", "order-review-{today}.xlsx"),
-    "no-ledger": ("工作簿没有出货/期初表，未结余额按 0 计算", "no 出货/期初 sheets: open balances count as 0"),
-    "fields.customer": ("客户", "customer"),
-    "fields.model": ("型号", "model"),
-    "fields.quantity": ("数量", "quantity"),
+REASON_KINDS: dict[str, tuple[str, str]] = {  # code → (check, level); the words: i18n REVIEW_REASONS
+    'customer-ok': ('customer', 'ok'),
+    'unknown-customer': ('customer', 'reject'),
+    'incomplete-line': ('customer', 'reject'),
+    'no-customer-master': ('customer', 'condition'),
+    'delivery-ok': ('delivery', 'ok'),
+    'delivery-late': ('delivery', 'condition'),
+    'delivery-no-due': ('delivery', 'condition'),
+    'unknown-model': ('delivery', 'reject'),
+    'no-lead-times': ('delivery', 'condition'),
+    'no-product-master': ('delivery', 'condition'),
+    'price-match': ('price', 'ok'),
+    'price-above-quote': ('price', 'note'),
+    'price-below-quote': ('price', 'reject'),
+    'price-no-quote': ('price', 'condition'),
+    'price-quote-expired': ('price', 'condition'),
+    'price-below-tier': ('price', 'condition'),
+    'price-other-currency': ('price', 'condition'),
+    'price-missing': ('price', 'condition'),
+    'credit-ok': ('credit', 'ok'),
+    'credit-over-limit': ('credit', 'reject'),
+    'credit-no-limit': ('credit', 'condition'),
+    'credit-other-currency': ('credit', 'condition'),
+    'credit-no-amount': ('credit', 'condition'),
+    'terms-ok': ('terms', 'ok'),
+    'currency-mismatch': ('terms', 'condition'),
+    'terms-mismatch': ('terms', 'condition'),
+    'moq-ok': ('quantity', 'ok'),
+    'no-moq': ('quantity', 'ok'),
+    'below-moq': ('quantity', 'condition'),
 }
 
 _LEVEL_RANK = {OK: 0, NOTE: 1, CONDITION: 2, REJECTS: 3}
@@ -202,8 +111,7 @@ _TERMS_HEADERS = {fold_key(h) for h in ("付款条件", "付款方式", "账期"
 
 
 def text(key: str, lang: str = "zh", **fields: Any) -> str:
-    zh, en = TEXT[key]
-    return (zh if lang == "zh" else en).format(**fields)
+    return say(REVIEW, key, lang, **fields)
 
 
 def _money(value: Decimal) -> str:
@@ -308,15 +216,14 @@ class Reason:
 
     @property
     def check(self) -> str:
-        return REASONS[self.code][0]
+        return REASON_KINDS[self.code][0]
 
     @property
     def level(self) -> str:
-        return REASONS[self.code][1]
+        return REASON_KINDS[self.code][1]
 
     def message(self, lang: str = "zh") -> str:
-        _, _, zh, en = REASONS[self.code]
-        return (zh if lang == "zh" else en).format(**{k: _show(k, v, lang) for k, v in self.params.items()})
+        return say(REVIEW_REASONS, self.code, lang, **{k: _show(k, v, lang) for k, v in self.params.items()})
 
     def to_dict(self, lang: str = "zh") -> dict[str, Any]:
         return {"check": self.check, "code": self.code, "level": self.level, "message": self.message(lang)}

@@ -33,6 +33,8 @@ from gendan_xl.errors import INFO, WARNING, Issue, UsageError, json_value
 from gendan_xl.messages import message
 from gendan_xl.schema import normalize_currency
 from gendan_xl.plaintext import text_table
+from gendan_xl.i18n import both, say
+from gendan_xl.i18n.documents import STATEMENT
 
 OPENING = "opening"
 INVOICE = "invoice"
@@ -51,30 +53,12 @@ BUCKETS = ("0-30", "31-60", "61-90", "90+")
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
 
-# Every piece of user-facing text of statements, in one table: key → (中文, English).
-TEXT: dict[str, tuple[str, str]] = {
-    "kind.opening": ("期初", "Opening item"),
-    "kind.invoice": ("送货单", "Delivery note"),
-    "kind.credit_note": ("退货/红字", "Credit note"),
-    "kind.payment": ("收款", "Payment"),
-    "basis.invoice": ("按单据日期计账龄", "Aged by invoice date"),
-    "basis.due": ("按到期日计账龄", "Aged by due date"),
-    "title": ("对账单", "Statement of Account"),
-    "opening_balance": ("期初余额", "Opening balance"),
-    "closing_balance": ("期末余额", "Closing balance"),
-    "on_account": ("未核销", "Unapplied"),
-    "cancelled": ("已取消/作废，不计入", "Cancelled or void, not included"),
-}
-
-
 def text(key: str, lang: str = "zh") -> str:
-    zh, en = TEXT[key]
-    return zh if lang == "zh" else en
+    return say(STATEMENT, key, lang)
 
 
 def bilingual(key: str) -> str:
-    zh, en = TEXT[key]
-    return f"{zh} {en}"
+    return both(STATEMENT, key)
 
 
 # --------------------------------------------------------------------------------------------- inputs

@@ -73,158 +73,24 @@ write dates as MM-DD within today's year and YYYY-MM-DD otherwise.
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 import gc
-from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Any, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from gendan_xl import schema
-from gendan_xl.errors import Issue
 from gendan_xl.orders import Order
 from gendan_xl.schema import DEFAULT_VOCABULARY, STAGES, Vocabulary, fold_key, is_cancel_flag
 from gendan_xl.workdays import WorkCalendar, years_of
 
-STATUS_LABELS: dict[str, tuple[str, str]] = {
-    "overdue": ("逾期", "Overdue"),
-    "at_risk": ("有风险", "At risk"),
-    "on_track": ("正常", "On track"),
-    "shipped_late": ("延迟出货", "Shipped late"),
-    "shipped_on_time": ("准时出货", "Shipped on time"),
-    "cancelled": ("已取消", "Cancelled"),
-    "unknown": ("无法判断", "Unknown"),
-}
-STATUSES = tuple(STATUS_LABELS)  # also the order of the summary
+from gendan_xl.lead_times import LeadTimes, as_int as _int, products_from_rows  # noqa: F401
+from gendan_xl.status_lines import (ACTUAL_FIELDS, DUE_BASES, DUE_LABELS, MILESTONE_LABELS,  # noqa: F401
+                                    MILESTONE_STATES, MILESTONES, REASONS, STATUS_LABELS, STATUSES, Line,
+                                    StatusResult, _CHECKED_MILESTONES)
 
-MILESTONE_LABELS: dict[str, tuple[str, str]] = {
-    "material": ("到料", "material"),
-    "production_start": ("上线", "production start"),
-    "production_finish": ("完工", "production finish"),
-    "inspection": ("验货", "inspection"),
-    "packing": ("包装", "packing"),
-    "ship": ("出货", "shipment"),
-}
-MILESTONES = tuple(MILESTONE_LABELS)  # in the order they happen
-ACTUAL_FIELDS: dict[str, str | None] = {
-    "material": "material_date",
-    "production_start": "production_date",
-    "production_finish": "finish_date",
-    "inspection": "inspection_date",
-    "packing": None,
-    "ship": "ship_date",
-}
-# Milestones whose actual date can be missing: a passed one makes the line at risk (packing has no column).
-_CHECKED_MILESTONES = tuple(m for m in MILESTONES if ACTUAL_FIELDS[m] is not None)
-
-# One-line reasons, zh and en. A line's reason is one or more of these parts joined by "；" / "; ".
-# {due} is the due date used, named ("客户交期 11-13", "工厂交期 11-24（客户交期 11-26）": see `_due_phrase`);
-# it always ends a clause, so the optional second date never splits a sentence.
-REASONS: dict[str, tuple[str, str]] = {
-    "cancelled": ("已取消", "cancelled"),
-    "shipped_on_time": ("{ship} 已出货，{due}", "shipped {ship}, {due}"),
-    "shipped_late": ("{ship} 出货，晚 {days} 天，{due}", "shipped {ship}, {days} days late, {due}"),
-    "overdue": ("逾期 {days} 天，尚未出货，{due}", "{days} days overdue, not shipped, {due}"),
-    "bad_quantity": ("数量 {quantity} 无效，无法判断交期，请改正数量", "quantity {quantity} is not valid; fix it to "
-                     "judge this line"),
-    "overdue_partial": ("逾期 {days} 天，尚未出齐，{due}", "{days} days overdue, not fully shipped, {due}"),
-    "past_customer": ("客户交期 {customer} 已过 {days} 天，尚未出货（计划按{due}）",
-                      "{days} days past the customer due date {customer}, not shipped (planned by {due})"),
-    "factory_late": ("工厂交期 {factory} 晚于客户交期 {customer}，请与客户确认",
-                     "factory due {factory} is after the customer due {customer}; agree it with the customer"),
-    "missed": ("{label}计划 {date}，尚未{label}", "{label} planned {date}, not done"),
-    "short": ("还需 {need} 个工作日，只剩 {left} 个工作日，{due}", "needs {need} working days, only {left} left, {due}"),
-    "window": ("只剩 {left} 个工作日，{due}", "{left} working days left, {due}"),
-    "next": ("下一步：{label} {date}，富余 {slack} 个工作日", "next: {label} {date}, {slack} working days to spare"),
-    "partial": ("已出 {shipped}/{quantity}，余 {rest} 未出", "partly shipped {shipped} of {quantity}, {rest} to go"),
-    "partial_unknown": ("状态为部分出货，已出数量未填", "the status says partly shipped; the shipped quantity is blank"),
-    "due": ("{due}", "{due}"),
-    "no_due": ("缺少交期，请填写客户交期或工厂交期", "no due date; fill in the customer or factory due date"),
-    "bad_due": ("交期“{value}”无法使用，请写成 2026-11-03 这样的日期",
-                "due date '{value}' is unusable; write it like 2026-11-03"),
-    "due_no_value": ("交期是没有计算结果的公式，请在 Excel 中打开并保存",
-                     "the due date is a formula with no calculated value; open and save the workbook in Excel"),
-    "no_model": ("缺少型号，未按标准周期检查", "no model; lead time not checked"),
-    "unknown_model": ("型号“{model}”不在产品表，未按标准周期检查",
-                      "model '{model}' is not in the products sheet; lead time not checked"),
-    "no_lead": ("型号“{model}”没有标准周期，未按标准周期检查",
-                "model '{model}' has no standard lead times; lead time not checked"),
-    "future_ship": ("出货日期 {ship} 在今天之后，按未出货计算", "ship date {ship} is after today; counted as not shipped"),
-    "stage_open": ("出货日期 {ship} 已过，但状态是“{word}”，按未出货计算",
-                   "ship date {ship} has passed but the status says '{word}'; counted as not shipped"),
-    "shipped_no_date": ("已全部出货但缺少出货日期，无法判断是否准时",
-                        "fully shipped but no ship date; cannot tell whether on time"),
-    "on_hold": ("暂停中", "on hold"),
-}
-# How a due date is named in a reason.
-DUE_LABELS: dict[str, tuple[str, str]] = {"customer": ("客户交期", "customer due"), "factory": ("工厂交期", "factory due")}
-DUE_BASES = tuple(DUE_LABELS)
-MILESTONE_STATES = ("done", "late", "pending")
-
-_SEPARATOR = {"zh": "；", "en": "; "}
 _SANE_YEARS = (1900, 2199)
-_QTY_LIMIT = 10**15
 _EPOCH_ORDINAL = _dt.date(1970, 1, 1).toordinal()
 _NAT = np.datetime64("NaT").astype(np.int64)  # a due date outside these is a typo, not a plan
-
-
-def _text(table: Mapping[str, tuple[str, str]], code: str, lang: str) -> str:
-    zh, en = table[code]
-    return zh if lang == "zh" else en
-
-
-@dataclass(frozen=True)
-class LeadTimes:
-    """A product's standard lead time per step, in working days."""
-
-    material: int = 0
-    production: int = 0
-    inspection: int = 0
-    packing: int = 0
-    shipping: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.material + self.production + self.inspection + self.packing + self.shipping
-
-    @classmethod
-    def from_values(cls, values: Mapping[str, Any]) -> "LeadTimes | None":
-        """From a product row's values ({material_days, production_days, …}). Blank days count as 0;
-        None when every one is blank (the product has no lead times at all). Negative days count as 0."""
-        names = ("material", "production", "inspection", "packing", "shipping")
-        raw = [values.get(f"{n}_days") for n in names]
-        if all(_int(v) is None for v in raw):
-            return None
-        return cls(*(max(0, _int(v) or 0) for v in raw))
-
-
-def products_from_rows(rows: Iterable[Any]) -> dict[str, LeadTimes | None]:
-    """{model: LeadTimes} from the products sheet's rows (the first row of a model wins)."""
-    out: dict[str, LeadTimes | None] = {}
-    for row in rows:
-        model = row.values.get("model")
-        if model not in (None, "") and str(model) not in out:
-            out[str(model)] = LeadTimes.from_values(row.values)
-    return out
-
-
-
-
-
-
-def _int(v: Any) -> int | None:
-    """A quantity as an int (None when blank or not a number), clamped to ±10^15 so it fits numpy."""
-    if v is None or isinstance(v, bool):
-        return None
-    if isinstance(v, (float, Decimal)):
-        try:
-            v = int(v)
-        except (ValueError, OverflowError):
-            return None
-    if isinstance(v, int):
-        return max(-_QTY_LIMIT, min(_QTY_LIMIT, v))
-    return None
 
 
 def _date(v: Any) -> _dt.date | None:
@@ -243,181 +109,6 @@ def _day_number(v: Any) -> int:
     return _NAT if d is None else d.toordinal() - _EPOCH_ORDINAL
 
 
-@dataclass(slots=True)
-class Line:
-    """The status of one order line. `reason(lang)` and `label(lang)` give the text."""
-
-    row: int
-    order_no: Any
-    customer: Any
-    model: Any
-    merchandiser: Any
-    due_date: _dt.date | None  # the date the line is judged by (see `due_basis`)
-    customer_due_date: _dt.date | None
-    status: str
-    factory_due_date: _dt.date | None = None
-    due_basis: str | None = None  # "customer" or "factory": which of the two `due_date` is
-    stage: str | None = None  # the status word's stage (schema.STAGES), None when blank or unmapped
-    days_late: int | None = None
-    days_to_due: int | None = None
-    slack_workdays: int | None = None
-    next_milestone: str | None = None
-    next_milestone_date: _dt.date | None = None
-    workdays_left: int | None = None
-    remaining_workdays: int | None = None
-    planned_dates: tuple[_dt.date, ...] | None = None  # in MILESTONES order; see `plan`
-    actual_dates: tuple[_dt.date | None, ...] | None = None  # in MILESTONES order, with the plan
-    done_mask: int = 0  # bit k: MILESTONES[k] is done (by a date, a later step, a shipment or the stage)
-    partial: bool = False
-    reasons: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (REASONS code, fields)
-    today: _dt.date | None = field(default=None, repr=False)  # dates in reasons are written relative to it
-
-    @property
-    def plan(self) -> dict[str, _dt.date]:
-        """{milestone: planned date}, empty when the line has no plan."""
-        return dict(zip(MILESTONES, self.planned_dates)) if self.planned_dates else {}
-
-    @property
-    def milestones(self) -> list[dict[str, Any]]:
-        """Every step of the plan: planned date, actual date and state (done / late / pending); empty when
-        the line has no plan."""
-        if not self.planned_dates:
-            return []
-        actual = self.actual_dates or (None,) * len(MILESTONES)
-        out = []
-        for k, (m, planned) in enumerate(zip(MILESTONES, self.planned_dates)):
-            done = bool(self.done_mask >> k & 1)
-            late = not done and self.today is not None and planned < self.today
-            out.append({"milestone": m, "planned": planned, "actual": actual[k],
-                        "state": "done" if done else "late" if late else "pending"})
-        return out
-
-    def label(self, lang: str = "zh") -> str:
-        return _text(STATUS_LABELS, self.status, lang)
-
-    def reason(self, lang: str = "zh") -> str:
-        year = self.today.year if self.today is not None else None
-        try:
-            # with each value's type: 1, 1.0 and True are equal keys but not the same text
-            key = tuple([(code, tuple([(k, type(v), v) for k, v in params.items()]))
-                         for code, params in self.reasons])
-            return _reason_text(key, lang, year)
-        except TypeError:  # an unhashable value in a reason: not from a workbook, but no reason to crash
-            return _reason_text.__wrapped__(key, lang, year)
-
-    def next_milestone_label(self, lang: str = "zh") -> str | None:
-        return _text(MILESTONE_LABELS, self.next_milestone, lang) if self.next_milestone else None
-
-    def to_dict(self, lang: str = "zh") -> dict[str, Any]:
-        return {
-            "order_no": self.order_no,
-            "row": self.row,
-            "status": self.status,
-            "days_late": self.days_late,
-            "days_to_due": self.days_to_due,
-            "slack_workdays": self.slack_workdays,
-            "next_milestone": self.next_milestone,
-            "next_milestone_date": _iso(self.next_milestone_date),
-            "reason": self.reason(lang),
-            "label": self.label(lang),
-            "next_milestone_label": self.next_milestone_label(lang),
-            "customer": self.customer,
-            "model": self.model,
-            "merchandiser": self.merchandiser,
-            "due_date": _iso(self.due_date),
-            "due_basis": self.due_basis,
-            "customer_due_date": _iso(self.customer_due_date),
-            "factory_due_date": _iso(self.factory_due_date),
-            "stage": self.stage,
-            "milestones": [{"milestone": m["milestone"], "label": _text(MILESTONE_LABELS, m["milestone"], lang),
-                            "planned": _iso(m["planned"]), "actual": _iso(m["actual"]), "state": m["state"]}
-                           for m in self.milestones],
-        }
-
-
-def _iso(d: _dt.date | None) -> str | None:
-    return d.isoformat() if d is not None else None
-
-
-@dataclass
-class StatusResult:
-    """Every line's status, with the calendar's warnings for the years the plan touched."""
-
-    today: _dt.date
-    lines: list[Line]
-    calendar: WorkCalendar
-    years: frozenset[int] = frozenset()
-
-    @property
-    def counts(self) -> dict[str, int]:
-        """Lines per status, every status listed (zeros included), in STATUSES order."""
-        out = dict.fromkeys(STATUSES, 0)
-        for line in self.lines:
-            out[line.status] += 1
-        return out
-
-    @property
-    def urgent(self) -> list[Line]:
-        """Overdue lines (most days late first), then at-risk ones (least slack, then earliest due)."""
-        overdue = sorted((x for x in self.lines if x.status == "overdue"),
-                         key=lambda x: (-(x.days_late or 0), x.row))
-        far = _dt.date.max
-        at_risk = sorted((x for x in self.lines if x.status == "at_risk"),
-                         key=lambda x: (x.slack_workdays if x.slack_workdays is not None else 10**9,
-                                        x.due_date or far, x.row))
-        return overdue + at_risk
-
-    def calendar_issues(self, lang: str = "zh", sheet: str = schema.CALENDAR.zh) -> list[Issue]:
-        """`calendar-unverified` warnings, one per year the figures relied on without official data."""
-        return self.calendar.issues_for(self.years, sheet=sheet, lang=lang)
-
-    def to_frame(self, lang: str = "zh") -> Any:
-        """One row per order line as a pandas DataFrame indexed by Excel row (gendan-xl[pandas])."""
-        from gendan_xl.frames import status_frame
-
-        return status_frame(self, lang)
-
-    def to_dict(self, lang: str = "zh") -> dict[str, Any]:
-        return {
-            "today": self.today.isoformat(),
-            "orders": [line.to_dict(lang) for line in self.lines],
-            "counts": self.counts,
-            "issues": [i.to_dict() for i in self.calendar_issues(lang)],
-        }
-
-
-@functools.lru_cache(maxsize=4096)
-def _fmt(d: _dt.date, year: int | None) -> str:
-    """11-20 in the current year, 2027-01-05 otherwise: how people write dates in a one-line note."""
-    return f"{d.month:02d}-{d.day:02d}" if d.year == year else d.isoformat()
-
-
-def _due_phrase(basis: str, due: str, other: str | None, lang: str) -> str:
-    """"客户交期 11-13", or "工厂交期 11-24（客户交期 11-26）" when the other due date differs."""
-    text = f"{_text(DUE_LABELS, basis, lang)} {due}"
-    if other is not None and other != due:
-        other_label = _text(DUE_LABELS, "factory" if basis == "customer" else "customer", lang)
-        text += f"（{other_label} {other}）" if lang == "zh" else f" ({other_label} {other})"
-    return text
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _reason_text(reasons: tuple[tuple[str, tuple[tuple[str, type, Any], ...]], ...], lang: str,
-                 year: int | None) -> str:
-    """The one-line reason. Lines share their reasons a lot (a few dates and counts), so texts are kept:
-    100k lines have about 26k different ones, and equal texts are then one object."""
-    parts = []
-    for code, params in reasons:
-        fields = {k: _fmt(v, year) if isinstance(v, _dt.date) else v for k, _, v in params}
-        if "basis" in fields:
-            fields["due"] = _due_phrase(fields["basis"], fields["due"], fields.get("other"), lang)
-        if "milestone" in fields:
-            fields["label"] = _text(MILESTONE_LABELS, fields["milestone"], lang)
-        parts.append(_text(REASONS, code, lang).format(**fields))
-    return _SEPARATOR.get(lang, "; ").join(parts)
-
-
-# The order fields the status reads.
 STATUS_FIELDS = ("order_no", "customer", "model", "merchandiser", "factory_due_date", "customer_due_date",
                  "ship_date", "quantity", "shipped_qty", "open_qty", "status", "cancelled", "material_date",
                  "production_date", "finish_date", "inspection_date")
@@ -489,6 +180,61 @@ def status_from_columns(
     The rules are applied column-wise with numpy (a million lines is one pass per column, not a million
     calendar look-ups); only building the `Line` objects is per row.
     """
+    k = _kernel(columns, row_numbers, products, calendar, today, warning_days, due=due, vocabulary=vocabulary,
+                bad_due=bad_due)
+    return StatusResult(today=today, lines=_lines(k, range(k.n)), calendar=calendar, years=k.years)
+
+
+def status_rows(
+    columns: Mapping[str, Sequence[Any]],
+    row_numbers: Sequence[int],
+    products: Mapping[str, LeadTimes | Mapping[str, Any] | None],
+    calendar: WorkCalendar,
+    today: _dt.date,
+    warning_days: int = 3,
+    *,
+    due: str = "customer",
+    vocabulary: Vocabulary = DEFAULT_VOCABULARY,
+    bad_due: Mapping[int, Any] | None = None,
+    keep: Callable[[Line], bool] = lambda line: True,
+) -> tuple[list[Line], StatusResult]:
+    """`status_from_columns` for many lines at once, when most are alike: per line, a Line with its status,
+    figures and reason — one shared by every line whose status is the same in every respect but who the
+    line is (order number, customer, merchandiser, row: those of the first such line) — and the StatusResult
+    of the lines `keep` keeps, each its own. A refresh writes the shared ones' figures into each row; a
+    million lines have a few hundred thousand different statuses, and far fewer urgent ones."""
+    k = _kernel(columns, row_numbers, products, calendar, today, warning_days, due=due, vocabulary=vocabulary,
+                bad_due=bad_due)
+    firsts: dict[tuple, int] = {}
+    which = [firsts.setdefault(key, i) for i, key in enumerate(k.keys())]
+    made = dict(zip(firsts.values(), _lines(k, firsts.values())))
+    shared = list(map(made.__getitem__, which))
+    kept = [i for i, line in enumerate(shared) if keep(line)]
+    result = StatusResult(today=today, lines=_lines(k, kept), calendar=calendar, years=k.years,
+                          totals=_count(shared), total=k.n)
+    return shared, result
+
+
+def _count(lines: Iterable[Line]) -> dict[str, int]:
+    out = dict.fromkeys(STATUSES, 0)
+    for line in lines:
+        out[line.status] += 1
+    return out
+
+
+def _kernel(
+    columns: Mapping[str, Sequence[Any]],
+    row_numbers: Sequence[int],
+    products: Mapping[str, LeadTimes | Mapping[str, Any] | None],
+    calendar: WorkCalendar,
+    today: _dt.date,
+    warning_days: int = 3,
+    *,
+    due: str = "customer",
+    vocabulary: Vocabulary = DEFAULT_VOCABULARY,
+    bad_due: Mapping[int, Any] | None = None,
+) -> "_Kernel":
+    """The column-wise rules of `status_from_columns`, before any Line is made."""
     _due_fields(due)
     index: dict[str, LeadTimes | None] = {}
     for model, lead in products.items():
@@ -627,30 +373,86 @@ def status_from_columns(
     any_missed = missed.any(axis=0) & planned
     first_missed = np.argmax(missed, axis=0)
 
-    # -- one Line per row ---------------------------------------------------------------------------------------
-    due_l, other_l, ship_l = due_d.tolist(), other.tolist(), ship.tolist()
-    cust_l, fact_l = customer.tolist(), factory.tolist()
+    # -- the lists the lines are made from --------------------------------------------------------------------
     sel = np.flatnonzero(planned)  # one tuple of planned and actual dates per line with a plan
-    plan_l = dict(zip(sel.tolist(), zip(*(plan[m][sel].tolist() for m in MILESTONES))))
     ship_actual = np.where(s_has & (s > 0), ship, np.datetime64("NaT"))  # a partial shipment's date
-    actual_l = dict(zip(sel.tolist(), zip(*(col[sel].tolist() for col in (
-        material, production, finish, inspection, np.full(n, np.datetime64("NaT"), dtype="datetime64[D]"),
-        ship_actual)))))
-    cols = [x.tolist() for x in (cancelled, future, fully, partial, open_, planned, left, remaining, nxt,
-                                 any_missed, first_missed, by_customer, stage_open, partial_unknown, past_customer,
-                                 factory_after, done_mask)]
-    order_nos, customers, models, merchandisers = (by_field[f]
-                                                   for f in ("order_no", "customer", "model", "merchandiser"))
-    words = by_field["status"]
+    return _Kernel(
+        n=n, today=today, warning_days=warning_days, row_numbers=row_numbers,
+        order_nos=by_field["order_no"], customers=by_field["customer"], models=by_field["model"],
+        merchandisers=by_field["merchandiser"], words=by_field["status"], stages=stages, problems=problems,
+        bad_due=bad_due, quantity=quantity_l, shipped=shipped_l,
+        due=due_d.tolist(), other=other.tolist(), ship=ship.tolist(), customer=customer.tolist(),
+        factory=factory.tolist(),
+        plans=dict(zip(sel.tolist(), zip(*(plan[m][sel].tolist() for m in MILESTONES)))),
+        actuals=dict(zip(sel.tolist(), zip(*(col[sel].tolist() for col in (
+            material, production, finish, inspection, np.full(n, np.datetime64("NaT"), dtype="datetime64[D]"),
+            ship_actual))))),
+        flags=list(zip(*(x.tolist() for x in (
+            cancelled, future, fully, partial, open_, planned, left, remaining, nxt, any_missed, first_missed,
+            by_customer, stage_open, partial_unknown, past_customer, factory_after, done_mask)))),
+        years=frozenset(years), calendar=calendar)
+
+
+@dataclass
+class _Kernel:
+    """What the column-wise rules decided, one entry per line (lists): the lines are made from it."""
+
+    n: int
+    today: _dt.date
+    warning_days: int
+    row_numbers: Sequence[int]
+    order_nos: Sequence[Any]
+    customers: Sequence[Any]
+    models: Sequence[Any]
+    merchandisers: Sequence[Any]
+    words: Sequence[Any]
+    stages: list[str | None]
+    problems: list[str | None]
+    bad_due: Mapping[int, Any]
+    quantity: list[int | None]
+    shipped: list[int | None]
+    due: list[Any]
+    other: list[Any]
+    ship: list[Any]
+    customer: list[Any]
+    factory: list[Any]
+    plans: dict[int, tuple]
+    actuals: dict[int, tuple]
+    flags: list[tuple]
+    years: frozenset[int]
+    calendar: WorkCalendar
+
+    def keys(self) -> list[tuple]:
+        """Per line, everything its status and reason depend on but who the line is (order number, customer,
+        merchandiser, row): lines with equal keys differ in nothing else."""
+        problems, stage_open = self.problems, (f[12] for f in self.flags)
+        models = [m if p else None for m, p in zip(self.models, problems)]  # the model is in a reason only then
+        words = [w if o else None for w, o in zip(self.words, stage_open)]  # and the word only then
+        bad = [self.bad_due.get(i) for i in range(self.n)] if self.bad_due else [None] * self.n
+        plans = [self.plans.get(i) for i in range(self.n)] if self.plans else [None] * self.n
+        actuals = [self.actuals.get(i) for i in range(self.n)] if self.actuals else [None] * self.n
+        has_bad = [i in self.bad_due for i in range(self.n)] if self.bad_due else [False] * self.n
+        return list(zip(self.flags, self.due, self.other, self.ship, self.customer, self.factory, self.stages, words,
+                        problems, models, self.quantity, self.shipped, bad, has_bad, plans, actuals))
+
+
+def _lines(k: _Kernel, indices: Iterable[int]) -> list[Line]:
+    """The Line of each line in `indices`, as the rules decided (`_Kernel`)."""
+    row_numbers, order_nos, customers, models = k.row_numbers, k.order_nos, k.customers, k.models
+    merchandisers, words, stages, problems, bad_due = k.merchandisers, k.words, k.stages, k.problems, k.bad_due
+    due_l, other_l, ship_l, cust_l, fact_l = k.due, k.other, k.ship, k.customer, k.factory
+    quantity_l, shipped_l, plan_l, actual_l, flags = k.quantity, k.shipped, k.plans, k.actuals, k.flags
+    today, warning_days = k.today, k.warning_days
     lines: list[Line] = []
     # The loop only allocates (no reference cycles): the cyclic GC would re-scan the growing list of lines
     # many times for nothing, about a third of the time at a million lines. Switched back on at the end.
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        for i, (is_cancelled, is_future, is_fully, is_partial, is_open, has_plan, n_left, n_remaining, k_next,
-                has_missed, k_missed, is_by_customer, is_stage_open, is_partial_unknown, is_past_customer,
-                is_factory_after, mask) in enumerate(zip(*cols)):
+        for i in indices:
+            (is_cancelled, is_future, is_fully, is_partial, is_open, has_plan, n_left, n_remaining, k_next,
+             has_missed, k_missed, is_by_customer, is_stage_open, is_partial_unknown, is_past_customer,
+             is_factory_after, mask) = flags[i]
             d = due_l[i]
             basis = None if d is None else "customer" if is_by_customer else "factory"
             line = Line(row=row_numbers[i], order_no=order_nos[i], customer=customers[i], model=models[i],
@@ -738,7 +540,7 @@ def status_from_columns(
     finally:
         if gc_was_enabled:
             gc.enable()
-    return StatusResult(today=today, lines=lines, calendar=calendar, years=frozenset(years))
+    return lines
 
 
 def _no_due(bad_due: Mapping[int, Any], i: int) -> tuple[str, dict[str, Any]]:

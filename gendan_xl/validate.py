@@ -21,7 +21,8 @@ from typing import Any, Callable, Iterable, Iterator
 from gendan_xl.errors import ERROR, WARNING, Issue, Report
 from gendan_xl.messages import make_issue
 from gendan_xl.schema import CURRENCIES, STAGES, Vocabulary, fold_key, normalize_currency
-from gendan_xl.sheet_data import Row, Table
+from gendan_xl.cellrefs import cell_ref
+from gendan_xl.sheet_data import Row, SheetLayout, Table
 
 CENT = Decimal("0.01")
 MILESTONE_FIELDS = ("customer_due_date", "factory_due_date", "material_date", "production_date", "finish_date",
@@ -32,7 +33,7 @@ MILESTONE_FIELDS = ("customer_due_date", "factory_due_date", "material_date", "p
 class Context:
     """What a rule needs besides its row: the sheet, the language and the master data."""
 
-    table: Table
+    table: SheetLayout
     lang: str
     customers: set[str] | None = None  # normalized customer codes and names; None when there is no 客户 sheet
     customer_sheet: str = "客户"
@@ -40,7 +41,7 @@ class Context:
     product_sheet: str = "产品"
     currencies: tuple[str, ...] = CURRENCIES
     median_order_date: dt.date | None = None
-    seen: dict[tuple[str, str], str] = field(default_factory=dict)  # (order_no, model) → first cell
+    seen: dict[str, int] = field(default_factory=dict)  # order_no and model (folded) → the first line's row
 
     def issue(self, code: str, row: Row, field_: str, severity: str = ERROR, **params) -> Issue:
         col = self.table.schema.column(field_)
@@ -74,12 +75,14 @@ def rule_duplicate(row: Row, ctx: Context) -> Iterator[Issue]:
     order_no, model = row.values.get("order_no"), row.values.get("model")
     if not order_no:
         return
-    key = (fold_key(order_no), fold_key(model))
+    # one string and the row per line seen: a million lines' keys fit in a few hundred megabytes
+    key = f"{fold_key(order_no)}\x1f{fold_key(model)}"
     first = ctx.seen.get(key)
     if first is None:
-        ctx.seen[key] = f"{ctx.table.sheet}!{row.ref('order_no')}"
+        ctx.seen[key] = row.row
     else:
-        yield ctx.issue("duplicate-order", row, "order_no", model=model or "", other=first)
+        other = f"{ctx.table.sheet}!{cell_ref(first, row.cols['order_no'])}"
+        yield ctx.issue("duplicate-order", row, "order_no", model=model or "", other=other)
 
 
 def rule_quantity(row: Row, ctx: Context) -> Iterator[Issue]:
@@ -147,17 +150,17 @@ RULES: tuple[Rule, ...] = (rule_parse_errors, rule_missing, rule_duplicate, rule
                            rule_dates, rule_shipped, rule_master_data, rule_currency)
 
 
-def check_orders(orders: Table, *, customers: Table | None = None, products: Table | None = None,
+def order_dates_median(dates: Iterable[dt.date | None]) -> dt.date | None:
+    """The median order date of a sheet (the lower middle one), what "far from the other orders" means."""
+    known = sorted(d for d in dates if d)
+    return median_low(known) if known else None
+
+
+def make_context(orders: SheetLayout, *, customers: Table | None = None, products: Table | None = None,
                  lang: str | None = None, currencies: tuple[str, ...] = CURRENCIES,
-                 progress: Callable[[str, int, int | None], None] | None = None) -> Report:
-    """Every issue of the orders table, in row order (and rule order within a row). `progress(stage, done,
-    total)` hears how far the check is, every few thousand rows."""
-    lang = lang or orders.lang
-    order_dates = sorted(r.values["order_date"] for r in orders.rows if r.values.get("order_date"))
-    ctx = Context(
-        table=orders, lang=lang, currencies=currencies,
-        median_order_date=median_low(order_dates) if order_dates else None,
-    )
+                 median_order_date: dt.date | None = None) -> Context:
+    """What the rules need besides each row: the sheet, the language, the master data, the median order date."""
+    ctx = Context(table=orders, lang=lang or orders.lang, currencies=currencies, median_order_date=median_order_date)
     if customers is not None:
         ctx.customer_sheet = customers.sheet
         ctx.customers = {fold_key(r.values.get(f)) for r in customers.rows for f in ("code", "name")
@@ -165,11 +168,26 @@ def check_orders(orders: Table, *, customers: Table | None = None, products: Tab
     if products is not None:
         ctx.product_sheet = products.sheet
         ctx.models = {fold_key(r.values.get("model")) for r in products.rows if r.values.get("model")}
-    report = Report(rows=len(orders.rows), lang=lang)
+    return ctx
+
+
+def check_row(row: Row, ctx: Context) -> Iterator[Issue]:
+    """Every issue of one row, in rule order."""
+    for rule in RULES:
+        yield from rule(row, ctx)
+
+
+def check_orders(orders: Table, *, customers: Table | None = None, products: Table | None = None,
+                 lang: str | None = None, currencies: tuple[str, ...] = CURRENCIES,
+                 progress: Callable[[str, int, int | None], None] | None = None) -> Report:
+    """Every issue of the orders table, in row order (and rule order within a row). `progress(stage, done,
+    total)` hears how far the check is, every few thousand rows."""
+    ctx = make_context(orders, customers=customers, products=products, lang=lang, currencies=currencies,
+                       median_order_date=order_dates_median(r.values.get("order_date") for r in orders.rows))
+    report = Report(rows=len(orders.rows), lang=ctx.lang)
     total = len(orders.rows)
     for i, row in enumerate(orders.rows):
-        for rule in RULES:
-            report.extend(rule(row, ctx))
+        report.extend(check_row(row, ctx))
         if progress is not None and i % 5000 == 0:
             progress("check", i, total)
     if progress is not None:
@@ -177,38 +195,55 @@ def check_orders(orders: Table, *, customers: Table | None = None, products: Tab
     return report
 
 
-def check_status_words(words: Iterable[tuple[str, Any, int]], vocabulary: Vocabulary, *, sheet: str, lang: str,
-                       header_cell: str = "", dropdown: Iterable[Any] = ()) -> list[Issue]:
-    """One warning per distinct status word that maps to no stage — never an error per row: the lines are
-    still judged by their dates and quantities. `words` are (first cell, word, rows) of each word of the status
-    column (see `status_word_counts`); `dropdown` the words of its drop-down list (the user's own vocabulary,
-    reported even before anyone picks them). Each warning points at the word's first cell (the header for a
-    drop-down word no line uses yet), counts its rows and gives the gendan.toml line that fixes it."""
-    found: dict[str, list[Any]] = {}
-    for cell, word, rows in words:
-        if vocabulary.stage_of(word) is None:
-            entry = found.setdefault(fold_key(word), [cell, word, 0])  # spellings that fold alike are one word
-            entry[2] += rows
-    for word in dropdown:
-        if vocabulary.stage_of(word) is None:
-            found.setdefault(fold_key(word), [header_cell, word, 0])
-    stages = ", ".join(STAGES)
-    return [make_issue("unknown-status", WARNING, sheet, cell, word, lang, rows=rows, stages=stages)
-            for cell, word, rows in found.values()]
+class StatusWords:
+    """The status words of a sheet that map to no stage, gathered as the rows go by (`add`), reported once
+    each (`issues`) — never an error per row: the lines are still judged by their dates and quantities."""
 
+    def __init__(self, vocabulary: Vocabulary):
+        self.vocabulary = vocabulary
+        self.found: dict[str, list[Any]] = {}  # folded word → [first cell, word, rows]
+        self._known: dict[Any, list[Any] | None] = {}  # each word as typed → its entry (None: a stage's word)
 
-def status_word_counts(words: Iterable[Any]) -> list[tuple[int, Any, int]]:
-    """(index of the first line, word, lines) of each distinct non-blank word, in order of first use: one
-    cheap pass over a million lines, so only the few distinct words are looked up and located."""
-    first: dict[Any, list[int]] = {}
-    for i, word in enumerate(words):
-        if word is None:
-            continue
-        entry = first.get(word)
-        if entry is None:
-            if isinstance(word, str) and not word.strip():
+    def add(self, cells: Iterable[tuple[str, Any]]) -> None:
+        """(cell, word) of the status column."""
+        found, stage_of = self.found, self.vocabulary.stage_of
+        for cell, word in cells:
+            if word is None or (isinstance(word, str) and not word.strip()) or stage_of(word) is not None:
                 continue
-            first[word] = [i, 1]
-        else:
-            entry[1] += 1
-    return [(i, word, n) for word, (i, n) in first.items()]
+            entry = found.setdefault(fold_key(word), [cell, word, 0])
+            entry[2] += 1
+
+    def add_column(self, rows: Iterable[int], words: Iterable[Any], col: int) -> None:
+        """The words of the status column `col` (0-based) in Excel rows `rows`: each distinct word is looked
+        up once, and a cell reference made only for a word seen first (a million lines have a dozen words)."""
+        found, stage_of, known = self.found, self.vocabulary.stage_of, self._known
+        for row, word in zip(rows, words):
+            entry = known.get(word, known)
+            if entry is known:
+                entry = None
+                if not (word is None or (isinstance(word, str) and not word.strip())) and stage_of(word) is None:
+                    entry = found.setdefault(fold_key(word), [cell_ref(row, col), word, 0])
+                known[word] = entry
+            if entry is not None:
+                entry[2] += 1
+
+    def issues(self, *, sheet: str, lang: str, header_cell: str = "", dropdown: Iterable[Any] = ()) -> list[Issue]:
+        """One warning per word, at its first cell (the header for a drop-down word no line uses yet), with
+        the number of its rows and the gendan.toml line that fixes it; `dropdown` are the words of the
+        column's drop-down list (the user's own vocabulary, reported even before anyone picks them)."""
+        found = dict(self.found)
+        for word in dropdown:
+            if self.vocabulary.stage_of(word) is None:
+                found.setdefault(fold_key(word), [header_cell, word, 0])
+        stages = ", ".join(STAGES)
+        return [make_issue("unknown-status", WARNING, sheet, cell, word, lang, rows=rows, stages=stages)
+                for cell, word, rows in found.values()]
+
+
+def check_status_words(cells: Iterable[tuple[str, Any]], vocabulary: Vocabulary, *, sheet: str, lang: str,
+                       header_cell: str = "", dropdown: Iterable[Any] = ()) -> list[Issue]:
+    """One warning per distinct status word that maps to no stage (see `StatusWords`): `cells` are (cell,
+    word) of the status column, `dropdown` the words of its drop-down list."""
+    words = StatusWords(vocabulary)
+    words.add(cells)
+    return words.issues(sheet=sheet, lang=lang, header_cell=header_cell, dropdown=dropdown)

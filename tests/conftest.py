@@ -1,6 +1,7 @@
 """Shared fixtures: small real workbooks built under tmp_path, and the paths of the committed samples."""
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import email
 import email.policy
@@ -127,10 +128,15 @@ def free_port() -> int:
 
 
 class Recorder:
-    """An aiosmtpd handler that keeps every accepted message and refuses the addresses in `reject` (550)."""
+    """An aiosmtpd handler that keeps every accepted message and refuses the addresses in `reject` (550).
 
-    def __init__(self, reject: set[str] = frozenset()) -> None:
+    `defer = True` answers every message with 451 (a server that says "later"), until set back;
+    `delay` seconds of thinking before each reply to DATA make two senders overlap."""
+
+    def __init__(self, reject: set[str] = frozenset(), delay: float = 0.0) -> None:
         self.reject = {r.lower() for r in reject}
+        self.defer = False
+        self.delay = delay
         self.messages: list[tuple[str, list[str], email.message.EmailMessage]] = []
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -140,14 +146,18 @@ class Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.defer:
+            return "451 4.3.0 mailbox busy, try again later"
         msg = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), msg))
         return "250 Message accepted"
 
 
 class Server:
-    def __init__(self, port: int | None = None, reject=frozenset(), **kw) -> None:
-        self.handler = Recorder(set(reject))
+    def __init__(self, port: int | None = None, reject=frozenset(), delay: float = 0.0, **kw) -> None:
+        self.handler = Recorder(set(reject), delay)
         self.port = port or free_port()
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **kw)
 

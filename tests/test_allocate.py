@@ -11,7 +11,8 @@ import pytest
 import xlsxwriter
 from python_calamine import CalamineWorkbook
 
-from gendan_xl.allocate import TEXT, allocate, grade_rank
+from gendan_xl.allocate import allocate, grade_rank
+from gendan_xl.i18n.documents import ALLOCATION
 from gendan_xl.books.allocation import STOCK, allocate_workbook, allocation_path, read_stock
 from gendan_xl.errors import MissingColumnsError, UnusableWorkbookError
 from gendan_xl.orders import Order
@@ -133,7 +134,7 @@ def test_customer_shortfalls_list_what_each_will_miss():
 
 
 def test_every_text_has_both_languages():
-    for key, (zh, en) in TEXT.items():
+    for key, (zh, en) in ALLOCATION.items():
         assert zh and en, key
 
 

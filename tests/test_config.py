@@ -182,3 +182,18 @@ def test_the_team_workbooks_owners_kpi_and_watch(tmp_path):
         "主表.xlsx", "订单/张丽 订单.xlsx", "订单/王芳.xlsx"]
     assert s.owner_of(tmp_path / "订单" / "王芳.xlsx") == "王芳" and s.owner_of(tmp_path / "x.xlsx") == ""
     assert (s.kpi_basis, s.watch_quiet, s.watch_polling, s.watch_with_jobs) == ("quantity", 0.5, "always", True)
+
+
+def test_limits_are_read_and_checked(tmp_path):
+    from gendan_xl.xlsx.source import DEFAULT_LIMITS
+
+    assert load_settings(env={}, cwd=tmp_path).limits == DEFAULT_LIMITS
+    write(tmp_path, "[limits]\nmax_part_mb = 512\nmax_ratio = 50\n")
+    limits = load_settings(env={}, cwd=tmp_path).limits
+    assert (limits.max_part_mb, limits.max_ratio, limits.ratio_from_mb) == (512, 50, DEFAULT_LIMITS.ratio_from_mb)
+    write(tmp_path, "[limits]\nmax_ratio = 0\n")
+    with pytest.raises(ConfigError, match=r"\[limits\]"):
+        load_settings(env={}, cwd=tmp_path)
+    write(tmp_path, "[limits]\nmax_size = 5\n")
+    with pytest.raises(ConfigError, match="unknown key max_size"):
+        load_settings(env={}, cwd=tmp_path)

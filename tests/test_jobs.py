@@ -16,8 +16,9 @@ import pytest
 
 from gendan_xl.errors import ERROR, WARNING, ConfigError, Issue
 from gendan_xl.delivery.jobs import (MAX_ATTEMPTS, JobContext, JobRecord, JobState, due_jobs, first_workday, job_table,
-                            load_jobs, parse_jobs, run_due, run_job, tick)
-from gendan_xl.delivery.mail import Mail, Mailer, Outbox
+                                     load_jobs, missed_jobs, parse_jobs, run_due, run_job, tick)
+from gendan_xl.delivery.mail import Mail, Mailer
+from gendan_xl.delivery.transport import Outbox
 from gendan_xl.status import Line
 from gendan_xl.workdays import WorkCalendar
 from test_mail import Server, plain
@@ -171,7 +172,8 @@ def test_a_failing_job_is_recorded_mailed_to_the_admin_once_and_the_others_still
     def broken(today):
         raise ConfigError("orders.xlsx not found; set [report] workbook in gendan.toml")
 
-    ctx = outbox_context(tmp_path, load_status=broken, check=lambda today: [])
+    ctx = outbox_context(tmp_path, load_status=broken, check=lambda today: [],
+                         specs=only(SPECS, "overdue-report", "validate"))
     state = JobState(ctx.data_dir)
     results = tick(ctx, T(2026, 11, 26, 9, 0), state)
     assert [(r.job, r.ok) for r in results] == [("overdue-report", False), ("validate", True)]
@@ -238,7 +240,8 @@ LOOP = textwrap.dedent("""
     import datetime as dt, sys
     from pathlib import Path
     from gendan_xl.delivery.jobs import JobContext, load_jobs, schedule_loop
-    from gendan_xl.delivery.mail import Mailer, Outbox
+    from gendan_xl.delivery.mail import Mailer
+    from gendan_xl.delivery.transport import Outbox
     from gendan_xl.status import Line
     from gendan_xl.workdays import WorkCalendar
     tmp = Path(sys.argv[1])
@@ -277,7 +280,7 @@ def test_the_scheduler_catches_up_at_start_and_stops_cleanly_on_a_signal(tmp_pat
 
 def test_run_due_is_one_pass_for_cron_and_retries_queued_mail(tmp_path):
     from test_mail import free_port
-    from gendan_xl.delivery.mail import Smtp
+    from gendan_xl.delivery.transport import Smtp
     port = free_port()
     data = tmp_path / "data"
     down = context(Mailer(Smtp("127.0.0.1", port, "none", timeout=2), "gendan@example.com", data,
@@ -291,3 +294,39 @@ def test_run_due_is_one_pass_for_cron_and_retries_queued_mail(tmp_path):
         assert run_due(up, T(2026, 11, 26, 8, 50)) == []     # the job is done for the day ...
         assert len(server.messages) == 3                      # ... and its queued mail went out
         assert run_due(up, T(2026, 11, 26, 9, 0)) == [] and len(server.messages) == 3
+
+
+def test_a_month_job_that_missed_its_window_is_reported_to_the_admin_once(tmp_path):
+    """Issue 14: statements missed for more than 3 working days were silently never sent."""
+    ctx = outbox_context(tmp_path, specs=only(SPECS, "statements"),
+                         make_statements=lambda today, period: [Mail(to="ap@customer.example", subject="对账单",
+                                                                     text="见附件")])
+    state = JobState(ctx.data_dir)
+    state.save("statements", "2026-09", "ok", T(2026, 9, 1, 9), T(2026, 9, 1, 9))
+    # the machine was off from 10-08 to 10-12: the whole window (10-08, then 10-09, makeup Saturday 10-10, 10-12)
+    assert missed_jobs(T(2026, 10, 12, 18, 30), state.load(), ctx.specs, CAL.is_workday) == []
+    assert tick(ctx, T(2026, 10, 13, 9, 0), state) == []               # the window closed on 10-12
+    assert tick(ctx, T(2026, 10, 14, 9, 0), state) == []
+    (eml,) = (tmp_path / "outbox").glob("*.eml")
+    msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert msg["to"] == "it@example.com" and msg["subject"] == "【gendan-xl】任务 statements 本月未运行（2026-10）"
+    body = msg.get_body(("plain",)).get_content()
+    assert "应在 2026-10-08 或其后 3 个工作日内运行" in body and "gendan-xl jobs run statements" in body
+    assert state.load()["statements"].result == "missed"
+    assert tick(ctx, T(2026, 11, 2, 9, 0), state)[0].job == "statements"     # next month runs as usual
+
+
+def test_the_admin_is_told_which_mails_a_job_could_not_send(tmp_path):
+    """Issue 14: the admin mail did not name the customer whose statement could not be built."""
+    def statements(today, period):
+        return [Mail(to="ap@acme.example", subject=f"对账单 {period} Acme", text="见附件", ref="ACME"),
+                Mail(to="ap@dgt.example", subject=f"对账单 {period} 东莞大广\n通讯科技", text="见附件", ref="DGT")]
+
+    ctx = outbox_context(tmp_path, specs=only(SPECS, "statements"), make_statements=statements)
+    result = run_job("statements", ctx, T(2026, 11, 2, 9, 0))
+    assert [(o.ref, o.state) for o in result.sent.outcomes] == [("DGT", "invalid"), ("ACME", "sent")]
+    admin = [p for p in (tmp_path / "outbox").glob("*.eml") if "it@example.com" in p.name]
+    (eml,) = admin
+    msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert msg["subject"] == "【gendan-xl】任务 statements（2026-11）有 1 封邮件未发出"
+    assert "DGT: line break in the subject" in msg.get_body(("plain",)).get_content()

@@ -36,3 +36,14 @@ def test_imports_point_one_way(module, path):
                 targets += [f"gendan_xl.{a.name}" for a in node.names]
             wrong += [t for t in targets if RANK[layer(t)] > mine]
     assert not wrong, f"{module} ({layer(module)}) imports {wrong}"
+
+
+def test_every_package_ships_in_the_wheel():
+    """pyproject lists the packages by hand (the data folders are mapped in); a new one left out of that list
+    installs a wheel whose first import fails — which CI's wheel step once caught only after the fact."""
+    import tomllib
+
+    listed = set(tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+                 ["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(PACKAGE.parent).parts) for p in PACKAGE.rglob("__init__.py")}
+    assert found - listed == set()

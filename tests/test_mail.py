@@ -18,8 +18,9 @@ from python_calamine import CalamineWorkbook
 
 from conftest import Server, free_port  # the real aiosmtpd server on loopback, shared with the demo test
 from gendan_xl.errors import ConfigError
-from gendan_xl.delivery.mail import (XLSX_MIME, Attachment, Mail, MailConfigError, Mailer, MailSettings, Outbox, Smtp,
-                            build_message, make_transport, render_mail, settings_from_env)
+from gendan_xl.delivery.mail import (XLSX_MIME, Attachment, Mail, MailConfigError, Mailer, MailSettings, build_message,
+                                     make_transport, render_mail, settings_from_env)
+from gendan_xl.delivery.transport import Outbox, Smtp
 
 NOW = dt.datetime(2026, 11, 26, 8, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 PASSWORD = "s3cret-Pa55-word!"
@@ -143,10 +144,11 @@ def test_same_job_and_period_sends_once_unless_forced(smtp_server, tmp_path):
     assert [o.state for o in second.outcomes] == ["skipped"]
     assert len(smtp_server.messages) == 1
 
-    m.send([sample_mail(n=2)], job="overdue-report", period="2026-11-26")          # different content
+    changed = m.send([sample_mail(n=2)], job="overdue-report", period="2026-11-26")  # new content, same mail
+    assert [o.state for o in changed.outcomes] == ["skipped"] and len(smtp_server.messages) == 1
     m.send([sample_mail()], job="overdue-report", period="2026-11-27")             # next period
     m.send([sample_mail()], job="overdue-report", period="2026-11-26", force=True)  # asked for
-    assert len(smtp_server.messages) == 4
+    assert len(smtp_server.messages) == 3
 
 
 def test_dry_run_records_and_sends_nothing(smtp_server, tmp_path):

@@ -51,7 +51,7 @@ def test_refresh_writes_status_and_leaves_every_other_part_identical(sample):
     assert header[first:first + len(OUTPUT_COLUMNS)] == [h for _, h in OUTPUT_COLUMNS]
     assert rows[1][first] == "更新时间 / Refreshed at 2026-11-26 08:30"
     by_order = {r[0]: r for r in rows[3:207]}
-    line = next(x for x in result.status.result.lines if x.status == "overdue")
+    line = next(x for x in result.status.lines if x.status == "overdue")
     row = by_order[line.order_no]
     assert row[first] == "逾期" and row[first + 1] == line.days_late
     # the table grew to cover the new columns, so filters and structured references include them
@@ -199,7 +199,7 @@ def test_refresh_when_the_first_rows_of_the_sheet_are_empty(book):
     """A sheet that starts with empty rows: calamine's used range then starts below row 1."""
     path = book([good_row(客户交期=dt.date(2026, 11, 2))], title_rows=[[], []])
     result = refresh_workbook(path, today=TODAY, now=NOW, backups=0)
-    assert result.status.master.orders.header_row == 3
+    assert result.orders.header_row == 3
     grid = pc.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("订单").to_python(skip_empty_area=False)
     header = grid[2]
     status_col = header.index(OUTPUT_COLUMNS[0][1])
@@ -219,6 +219,6 @@ def test_an_order_whose_cells_were_cleared_is_not_an_order_any_more(book):
         ws.cell(3, c).value = None
     wb.save(path)
     result = refresh_workbook(path, today=TODAY, now=NOW, backups=0)
-    assert [line.order_no for line in result.status.result.lines] == ["SO1"]
+    assert [line.order_no for line in result.status.lines] == ["SO1"]
     grid = pc.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("订单").to_python(skip_empty_area=False)
     assert len(grid) == 2 or all(v == "" for v in grid[2])  # row 3 is empty, or not there at all

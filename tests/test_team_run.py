@@ -10,18 +10,7 @@ import openpyxl
 import pytest
 from conftest import HEADERS, good_row, write_book
 
-from gendan_xl.delivery.snapshot_store import SNAPSHOT_SCHEMA, SnapshotTables
-from gendan_xl.delivery.store import Store as _Store
-
-
-class Store(_Store, SnapshotTables):  # TEMP until store.py takes the snapshot tables (after H-14b lands)
-    @property
-    def conn(self):
-        conn = _Store.conn.fget(self)
-        if not getattr(self, "_snap", False):
-            conn.executescript(SNAPSHOT_SCHEMA)
-            self._snap = True
-        return conn
+from gendan_xl.delivery.store import Store
 from gendan_xl.delivery.team import run_team, since_run, team_changes, team_kpi
 
 D = dt.date

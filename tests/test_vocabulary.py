@@ -261,7 +261,7 @@ def test_refresh_writes_only_the_order_lines_and_leaves_the_other_table_alone(tm
     before = open_book(path).values("订单")
     result = refresh_workbook(path, today=TODAY, now=NOW)
     after = open_book(path).values("订单")
-    status_col = result.plan.columns[0].col
+    status_col = result.columns["status"]
     assert status_col == 12  # right after everything in use
     written = {r + 1: row[status_col] for r, row in enumerate(after) if status_col < len(row) and row[status_col]}
     assert written == {1: "交期状态 / Lead-time status", 2: "有风险", 3: "准时出货", 4: "逾期"}

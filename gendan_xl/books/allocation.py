@@ -7,11 +7,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 from pathlib import Path
 from typing import Any, Iterable, Sequence
-
-import xlsxwriter
 
 from gendan_xl import schema
 from gendan_xl.allocate import DEFAULT_SKIP, Allocation, allocate, grades_from_rows, text, whole_number
@@ -20,7 +17,7 @@ from gendan_xl.orders import orders_from_rows
 from gendan_xl.errors import WARNING, Issue, MissingColumnsError, MissingSheetError
 from gendan_xl.schema import DEFAULT_VOCABULARY, SheetSchema, Vocabulary, column, fold_key
 from gendan_xl.xlsx.read import open_book, read_table
-from gendan_xl.xlsx.writer import FONT, HEADER_ROW, fit_row, titled_sheet, write_new_workbook, xlsx_cell
+from gendan_xl.xlsx.writer import FONT, HEADER_ROW, fit_row, titled_sheet, write_new_workbook, GeneratedBook
 
 __all__ = ["STOCK", "read_stock", "allocate_workbook", "allocation_path", "allocation_xlsx_bytes",
            "write_allocation_xlsx"]
@@ -123,22 +120,21 @@ def allocate_workbook(path: str | Path, stock: str | Path, *, out: str | Path | 
 def allocation_xlsx_bytes(result: Allocation, lang: str = "zh") -> bytes:
     """Three sheets: every line in allocation order, each customer's shortfall, each model's stock. Each says
     which workbooks, which day and what came of it, and prints one page wide with its header on every page."""
-    buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    book = GeneratedBook()
     base = {"font_name": FONT, "font_size": 10, "valign": "top", "border": 1}
-    head = wb.add_format({**base, "bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF", "text_wrap": True})
-    plain = wb.add_format(base)
-    wrap = wb.add_format({**base, "text_wrap": True})
-    date = wb.add_format({**base, "num_format": "yyyy-mm-dd"})
-    num = wb.add_format({**base, "num_format": "#,##0"})
-    short = wb.add_format({**base, "num_format": "#,##0", "bg_color": "#FFC7CE", "bold": True})
+    head = book.add_format({**base, "bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF", "text_wrap": True})
+    plain = book.add_format(base)
+    wrap = book.add_format({**base, "text_wrap": True})
+    date = book.add_format({**base, "num_format": "yyyy-mm-dd"})
+    num = book.add_format({**base, "num_format": "#,##0"})
+    short = book.add_format({**base, "num_format": "#,##0", "bg_color": "#FFC7CE", "bold": True})
     facts = " · ".join(x for x in (result.source, result.today.isoformat() if result.today else "",
                                    result.summary(lang)) if x)
     top = HEADER_ROW
 
     def sheet(name: str, keys: Sequence[str], rows: Iterable[Sequence[Any]], formats: Sequence[Any],
               widths: Sequence[float], landscape: bool = True) -> None:
-        ws = titled_sheet(wb, text(name, lang), title=f"{text('title', lang)} — {text(name, lang)}", facts=facts,
+        ws = titled_sheet(book, text(name, lang), title=f"{text('title', lang)} — {text(name, lang)}", facts=facts,
                           landscape=landscape)
         ws.write_row(top, 0, [text(f"col.{k}", lang) for k in keys], head)
         ws.set_row(top, 30)
@@ -147,7 +143,7 @@ def allocation_xlsx_bytes(result: Allocation, lang: str = "zh") -> bytes:
             for c, (value, fmt) in enumerate(zip(values, formats)):
                 if fmt is short and not value:
                     fmt = num
-                xlsx_cell(ws, n, c, value, fmt)
+                book.cell(ws, n, c, value, fmt)
             fit_row(ws, n, [(v, w) for v, fmt, w in zip(values, formats, widths) if fmt is wrap])
         for c, width in enumerate(widths):
             ws.set_column(c, c, width)
@@ -168,8 +164,7 @@ def allocation_xlsx_bytes(result: Allocation, lang: str = "zh") -> bytes:
           ([m.model, m.stock, m.demand, m.allocated, m.short, m.left, text("yes" if m.listed else "no", lang)]
            for m in result.models), (plain, num, num, num, short, num, plain), (12, 10, 10, 10, 10, 10, 12),
           landscape=False)
-    wb.close()
-    return buf.getvalue()
+    return book.close()
 
 
 def write_allocation_xlsx(result: Allocation, target: str | Path, *, lang: str = "zh",

@@ -10,15 +10,12 @@ on the same day give the same bytes (the sent log hashes attachments).
 from __future__ import annotations
 
 import datetime as dt
-import io
 from typing import Sequence
-
-import xlsxwriter
 
 from gendan_xl.i18n import say
 from gendan_xl.i18n.documents import KPI
 from gendan_xl.kpi import Kpi
-from gendan_xl.xlsx.writer import FONT, HEADER_ROW, titled_sheet, xlsx_cell
+from gendan_xl.xlsx.writer import FONT, HEADER_ROW, GeneratedBook, titled_sheet
 
 CHART_WIDTH, CHART_HEIGHT = 480, 260  # pixels: two charts side by side fit a laptop screen
 CHART_ROWS = 14  # sheet rows a chart takes, with a gap
@@ -28,16 +25,16 @@ def kpi_workbook(months: Sequence[Kpi], lang: str = "zh", *, created: dt.date) -
     """The workbook of `months` (monthly KPIs grouped by customer, oldest first, as `monthly_rates` gives)."""
     if not months:
         raise ValueError("kpi_workbook needs at least one month")
-    buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    book = GeneratedBook()
+    wb = book.wb
     last = months[-1]
     title = say(KPI, "title", lang, period=f"{months[0].period} … {last.period}")
     wb.set_properties({"title": title, "created": dt.datetime.combine(created, dt.time())})
     base = {"font_name": FONT, "font_size": 10}
-    head = wb.add_format({**base, "bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF", "border": 1,
+    head = book.add_format({**base, "bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF", "border": 1,
                           "align": "center", "valign": "vcenter", "text_wrap": True})
-    plain = wb.add_format({**base, "border": 1})
-    rate_fmt = wb.add_format({**base, "border": 1, "num_format": "0.0%"})
+    plain = book.add_format({**base, "border": 1})
+    rate_fmt = book.add_format({**base, "border": 1, "num_format": "0.0%"})
     facts = " · ".join((last.summary(lang), say(KPI, "as_of", lang, day=last.as_of.isoformat())))
 
     volume: dict[str, int] = {}
@@ -58,9 +55,9 @@ def kpi_workbook(months: Sequence[Kpi], lang: str = "zh", *, created: dt.date) -
     rows += [(c or say(KPI, "none", lang), [next((g for g in k.groups if g.key == c), None) for k in months])
              for c in customers]
     for r, (name, groups) in enumerate(rows, start=top + 1):
-        xlsx_cell(ws, r, 0, name, plain)
+        book.cell(ws, r, 0, name, plain)
         for c, g in enumerate(groups, start=1):
-            xlsx_cell(ws, r, c, None if g is None else g.rate, rate_fmt)
+            book.cell(ws, r, c, None if g is None else g.rate, rate_fmt)
 
     # -- a chart per row, drawn by Excel from those cells -------------------------------------------------------
     charts = titled_sheet(wb, say(KPI, "sheet_charts", lang), title=title, facts=facts)
@@ -85,9 +82,8 @@ def kpi_workbook(months: Sequence[Kpi], lang: str = "zh", *, created: dt.date) -
     detail.set_column(1, len(table[0]), 11)
     for r, row in enumerate(table[1:], start=top + 1):
         for c, value in enumerate(row):
-            xlsx_cell(detail, r, c, value, plain)
-    wb.close()
-    return buf.getvalue()
+            book.cell(detail, r, c, value, plain)
+    return book.close()
 
 
 __all__ = ["kpi_workbook"]

@@ -16,7 +16,7 @@ from gendan_xl.messages import make_issue
 from gendan_xl.orders import orders_from_rows
 from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary
 from gendan_xl.status import STATUS_FIELDS, StatusResult, compute_status, products_from_rows, status_from_columns
-from gendan_xl.validate import check_orders, check_status_words, status_word_counts
+from gendan_xl.validate import StatusWords, check_orders
 from gendan_xl.workdays import WorkCalendar, calendar_from_rows
 from gendan_xl.cellrefs import cell_ref
 from gendan_xl.sheet_data import Columns, SheetLayout, Table
@@ -69,17 +69,30 @@ def load_master(source: str | Path | Book | MemoryBook, *, sheet: str | None = N
     orders_schema = vocabulary.orders
     orders = (read_columns(book, orders_schema, STATUS_FIELDS, sheet) if lean
               else read_table(book, orders_schema, sheet))
-    master = Master(book=book, orders=orders, customers=_optional(book, schema.CUSTOMERS),
-                    products=_optional(book, schema.PRODUCTS), calendar=_optional(book, schema.CALENDAR),
+    customers, products, calendar = read_masters(book)
+    master = Master(book=book, orders=orders, customers=customers, products=products, calendar=calendar,
                     vocabulary=vocabulary)
     lang = lang or orders.lang
     master.notes.extend(header_issues(orders, lang))
     master.notes.extend(_status_word_issues(master, lang))
-    if master.customers is None:
-        master.notes.append(make_issue("no-customer-sheet", WARNING, orders.sheet, "", None, lang))
-    if master.products is None:
-        master.notes.append(make_issue("no-product-sheet", WARNING, orders.sheet, "", None, lang))
+    master.notes.extend(missing_sheet_notes(orders, customers, products, lang))
     return master
+
+
+def read_masters(book: Any) -> tuple[Table | None, Table | None, Table | None]:
+    """The customers, products and 假期 (calendar) sheets, each None when the workbook lacks it."""
+    return _optional(book, schema.CUSTOMERS), _optional(book, schema.PRODUCTS), _optional(book, schema.CALENDAR)
+
+
+def missing_sheet_notes(orders: SheetLayout, customers: Table | None, products: Table | None,
+                        lang: str) -> list[Issue]:
+    """A warning for each master sheet the workbook lacks."""
+    out = []
+    if customers is None:
+        out.append(make_issue("no-customer-sheet", WARNING, orders.sheet, "", None, lang))
+    if products is None:
+        out.append(make_issue("no-product-sheet", WARNING, orders.sheet, "", None, lang))
+    return out
 
 
 def header_issues(layout: SheetLayout, lang: str) -> list[Issue]:
@@ -109,28 +122,36 @@ def _status_word_issues(master: Master, lang: str) -> list[Issue]:
     col = orders.columns.get("status")
     if col is None:
         return []
+    words = StatusWords(master.vocabulary)
     if isinstance(orders, Columns):
-        rows, statuses = orders.row_numbers, orders.values["status"]
+        words.add_column(orders.row_numbers, orders.values["status"], col)
     else:
-        rows, statuses = [r.row for r in orders.rows], [r.raw.get("status") for r in orders.rows]
-    used = [(cell_ref(rows[i], col), word, n) for i, word, n in status_word_counts(statuses)]
+        words.add((row.ref("status"), row.raw.get("status")) for row in orders.rows)
+    issues, master.dropdown = status_word_issues(master.book, orders, words, lang)
+    return issues
+
+
+def status_word_issues(book: Any, orders: SheetLayout, words: StatusWords,
+                       lang: str) -> tuple[list[Issue], tuple[str, ...]]:
+    """The status words that map to no stage — those `words` gathered from the rows, and those of the
+    column's drop-down list — and the drop-down's words."""
+    col = orders.columns["status"]
     out: list[Issue] = []
-    words: list[str] = []  # the drop-down's
-    for dv in master.book.dropdowns(orders.sheet):
+    listed: list[str] = []
+    for dv in book.dropdowns(orders.sheet):
         if not dv.covers_column(col, orders.header_row):
             continue
         source = dv.source
         if source.items:
-            words.extend(source.items)
-        elif source.kind == RANGE and source.sheet in master.book.sheet_names:
-            words.extend(str(v).strip() for v in master.book.area_values(source.sheet, source.area))
+            listed.extend(source.items)
+        elif source.kind == RANGE and source.sheet in book.sheet_names:
+            listed.extend(str(v).strip() for v in book.area_values(source.sheet, source.area))
         else:
             out.append(make_issue("unreadable-dropdown", WARNING, orders.sheet, orders.column_ref("status"),
                                   source.formula, lang, why=source.kind))
-    master.dropdown = tuple(dict.fromkeys(w for w in words if w))
-    out.extend(check_status_words(used, master.vocabulary, sheet=orders.sheet, lang=lang,
-                                  header_cell=orders.column_ref("status"), dropdown=master.dropdown))
-    return out
+    dropdown = tuple(dict.fromkeys(w for w in listed if w))
+    out.extend(words.issues(sheet=orders.sheet, lang=lang, header_cell=orders.column_ref("status"), dropdown=dropdown))
+    return out, dropdown
 
 
 def validate_workbook(path: str | Path, *, sheet: str | None = None, lang: str | None = None,
@@ -144,11 +165,11 @@ def validate_workbook(path: str | Path, *, sheet: str | None = None, lang: str |
     report = check_orders(master.orders, customers=master.customers, products=master.products,
                           lang=lang or master.orders.lang, progress=progress)
     # the sheet's own findings first, then the header's, then the rows', each where its cell is
-    report.issues = sorted(master.notes + report.issues, key=_row_of)
+    report.issues = sorted(master.notes + report.issues, key=row_of)
     return report
 
 
-def _row_of(issue: Issue) -> int:
+def row_of(issue: Issue) -> int:
     digits = "".join(ch for ch in issue.cell if ch.isdigit())
     return int(digits) if digits else 0
 

@@ -9,12 +9,9 @@ read).
 from __future__ import annotations
 
 import datetime as dt
-import io
 from decimal import Decimal
 from pathlib import Path
 from typing import Iterable, Sequence
-
-import xlsxwriter
 
 from gendan_xl import defaults, schema
 from gendan_xl.books.accounts import read_accounts
@@ -28,7 +25,7 @@ from gendan_xl.review import (ACCEPT, CHECKS, CONDITION, CONDITIONS, NOTE, OK, R
                               is_new, products_from_rows, review_orders, text)
 from gendan_xl.statement import Period
 from gendan_xl.xlsx.read import open_book, read_table
-from gendan_xl.xlsx.writer import FONT, HEADER_ROW, fit_row, titled_sheet, write_new_workbook, xlsx_cell
+from gendan_xl.xlsx.writer import FONT, HEADER_ROW, fit_row, titled_sheet, write_new_workbook, GeneratedBook
 
 __all__ = ["open_balances", "review_path", "review_workbook", "review_xlsx_bytes", "write_review_xlsx"]
 
@@ -116,22 +113,21 @@ def review_xlsx_bytes(review: Review, lang: str = "zh") -> bytes:
     """The review workbook in memory: the review form (one row per line: the order, the verdict coloured,
     every check's finding in one wrapped cell, a column for each department to sign), and one row per reason
     on a second sheet for filtering. Both say which workbook, which day and how many; both print."""
-    buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    book = GeneratedBook()
     base = {"font_name": FONT, "font_size": 10, "valign": "top", "border": 1}
-    head = wb.add_format({**base, "bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF", "text_wrap": True})
-    plain = wb.add_format(base)
-    wrap = wb.add_format({**base, "text_wrap": True})
-    small = wb.add_format({**base, "font_size": 8, "font_color": "#7F7F7F"})
-    date = wb.add_format({**base, "num_format": "yyyy-mm-dd"})
-    num = wb.add_format({**base, "num_format": "#,##0"})
-    money = wb.add_format({**base, "num_format": "#,##0.00##"})
-    fills = {k: wb.add_format({**base, "bold": True, "bg_color": v}) for k, v in _FILLS.items()}
-    level_fills = {k: wb.add_format({**base, "bg_color": v}) for k, v in _LEVEL_FILLS.items()}
+    head = book.add_format({**base, "bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF", "text_wrap": True})
+    plain = book.add_format(base)
+    wrap = book.add_format({**base, "text_wrap": True})
+    small = book.add_format({**base, "font_size": 8, "font_color": "#7F7F7F"})
+    date = book.add_format({**base, "num_format": "yyyy-mm-dd"})
+    num = book.add_format({**base, "num_format": "#,##0"})
+    money = book.add_format({**base, "num_format": "#,##0.00##"})
+    fills = {k: book.add_format({**base, "bold": True, "bg_color": v}) for k, v in _FILLS.items()}
+    level_fills = {k: book.add_format({**base, "bg_color": v}) for k, v in _LEVEL_FILLS.items()}
     facts = " · ".join(x for x in (review.source, text("facts.day", lang, today=review.today.isoformat()),
                                    review.summary(lang)) if x)
 
-    ws = titled_sheet(wb, text("sheet.review", lang), title=text("title.form", lang), facts=facts)
+    ws = titled_sheet(book, text("sheet.review", lang), title=text("title.form", lang), facts=facts)
     top = HEADER_ROW
     cols = [("row", 5, plain), ("order_no", 11, plain), ("customer", 10, plain), ("model", 10, plain),
             ("quantity", 8, num), ("unit_price", 8, money), ("currency", 5, plain), ("amount", 11, money),
@@ -149,14 +145,14 @@ def review_xlsx_bytes(review: Review, lang: str = "zh") -> bytes:
                   line.amount, line.due_date, line.earliest_due_date, line.promise_date, line.label(lang),
                   line.merchandiser, findings(line, lang)]
         for c, ((_, _, fmt), value) in enumerate(zip(cols, values)):
-            xlsx_cell(ws, r, c, value, fills[line.verdict] if fmt is None else fmt)
+            book.cell(ws, r, c, value, fills[line.verdict] if fmt is None else fmt)
         for c in range(len(cols), len(headers)):
             ws.write_blank(r, c, None, plain)  # the department signs here, with the date
         fit_row(ws, r, [(values[-1], cols[-1][1])], least=32 if review.sign_off else 0)  # room to sign
     ws.freeze_panes(top + 1, 2)
     ws.autofilter(top, 0, top + max(len(review.lines), 1), len(headers) - 1)
 
-    ws2 = titled_sheet(wb, text("sheet.reasons", lang), title=text("sheet.reasons", lang), facts=facts)
+    ws2 = titled_sheet(book, text("sheet.reasons", lang), title=text("sheet.reasons", lang), facts=facts)
     keys = ("row", "order_no", "customer", "model", "verdict", "check", "level", "message", "code")
     ws2.write_row(top, 0, [text(f"col.{k}", lang) for k in keys], head)
     for i, width in enumerate((5, 11, 10, 10, 11, 8, 7, REASON_WIDTH, 18)):
@@ -169,13 +165,12 @@ def review_xlsx_bytes(review: Review, lang: str = "zh") -> bytes:
                       reason.message(lang), reason.code]
             formats = [plain] * 6 + [level_fills.get(reason.level, plain), wrap, small]
             for c, (value, fmt) in enumerate(zip(values, formats)):
-                xlsx_cell(ws2, r, c, value, fmt)
+                book.cell(ws2, r, c, value, fmt)
             fit_row(ws2, r, [(values[7], REASON_WIDTH)])
             r += 1
     ws2.freeze_panes(top + 1, 0)
     ws2.autofilter(top, 0, max(r - 1, top + 1), len(keys) - 1)
-    wb.close()
-    return buf.getvalue()
+    return book.close()
 
 
 def write_review_xlsx(review: Review, target: str | Path, *, lang: str = "zh", inputs: Iterable[Path] = ()) -> Path:

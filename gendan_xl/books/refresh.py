@@ -18,17 +18,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Protocol, Sequence
+from typing import Any, Callable, Mapping, Protocol, Sequence
 
 from gendan_xl import defaults
-from gendan_xl.errors import Issue
-from gendan_xl.books.master import MasterStatus, load_master, status_of
+from gendan_xl.books.master import MasterStatus
+from gendan_xl.errors import WARNING, Issue, ReadOnlyWorkbookError, SignedWorkbookError, WorkbookOpenError
+from gendan_xl.messages import make_issue
+from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary, fold_key
+from gendan_xl.status import STATUS_LABELS, Line, StatusResult
 from gendan_xl.xlsx.atomic import is_open, sidecar_path
 from gendan_xl.xlsx.condformat import CFRule
-from gendan_xl.xlsx.patch import patch_sheet
-from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary, fold_key
-from gendan_xl.status import STATUS_LABELS, Line
-from gendan_xl.sheet_data import Columns
+from gendan_xl.xlsx.patch import damaged
+from gendan_xl.xlsx.source import DEFAULT_LIMITS, Limits, WorkbookFile
+from gendan_xl.sheet_data import Columns, SheetLayout
 from gendan_xl.values import filled_width, is_blank
 from gendan_xl.cellrefs import MAX_ROW, col_letter
 
@@ -148,16 +150,7 @@ def plan_refresh(status: MasterStatus, sheet: SheetShape | Sequence[Sequence[Any
     lines = status.result.lines
     last_data = max((line.row for line in lines), default=hdr)
     shape = sheet if isinstance(sheet, SheetShape) else SheetShape.of_rows(sheet, hdr, last_data)
-    header_cells = shape.header
-    next_free = max(shape.used_width, table.width)
-    placed: dict[str, int] = {}
-    theirs = set(table.columns.values())  # columns read as order fields are never ours to write
-    own = OUTPUT_COLUMNS + ((("stamp", STAMP_COLUMN),) if hdr == 1 else ())
-    for key, header in own:
-        found = next((i for i, h in enumerate(header_cells) if i not in theirs and _matches(h, header)), None)
-        if found is None:
-            found, next_free = next_free, next_free + 1
-        placed[key] = found
+    placed, own, _ = place_columns(table, shape.header, max(shape.used_width, table.width))
 
     # rows below the data that still show an old refresh (an order deleted since) are cleared
     last_used = last_data
@@ -169,16 +162,42 @@ def plan_refresh(status: MasterStatus, sheet: SheetShape | Sequence[Sequence[Any
 
     by_row = {line.row: line for line in lines}
     seq = [by_row.get(r) for r in range(hdr + 1, last_used + 1)]
-    columns = [ColumnWrite(placed[key], hdr, [header] + _column(key, seq, lang, when)) for key, header in own]
+    columns = [ColumnWrite(placed[key], hdr, [header] + column_values(key, seq, lang, when)) for key, header in own]
     if hdr > 1:  # the stamp sits above our first column, out of the table
         columns.append(ColumnWrite(placed["status"], hdr - 1, [stamp_text]))
 
-    status_col = col_letter(placed["status"])
-    first = hdr + 1
-    sqref = f"{status_col}{first}:{status_col}{MAX_ROW}"
-    colours = [CFRule(sqref, kind="equal", text=_label(code, lang), fill=fill, font=font)
-               for code, (fill, font) in STATUS_COLOURS.items()]
-    return RefreshPlan(table.sheet, hdr, columns, colours, lang)
+    return RefreshPlan(table.sheet, hdr, columns, status_colours(placed["status"], hdr, lang), lang)
+
+
+def place_columns(table: SheetLayout, header_cells: Sequence[Any],
+                  next_free: int) -> tuple[dict[str, int], tuple[tuple[str, str], ...], bool]:
+    """Where our columns go: each where its whole bilingual header already is (never a column read as an
+    order field), else at `next_free` on, the first free column right of every column in use. Returns
+    {key: column}, our (key, header) pairs, and whether any column was placed anew (then `next_free` mattered)."""
+    placed: dict[str, int] = {}
+    theirs = set(table.columns.values())  # columns read as order fields are never ours to write
+    own = OUTPUT_COLUMNS + ((("stamp", STAMP_COLUMN),) if table.header_row == 1 else ())
+    new = False
+    for key, header in own:
+        found = next((i for i, h in enumerate(header_cells) if i not in theirs and _matches(h, header)), None)
+        if found is None:
+            found, next_free, new = next_free, next_free + 1, True
+        placed[key] = found
+    return placed, own, new
+
+
+def status_colours(col: int, header_row: int, lang: str) -> list[CFRule]:
+    """The colour rules of our status column: each label's cells get Excel's good / neutral / bad colours."""
+    letter = col_letter(col)
+    sqref = f"{letter}{header_row + 1}:{letter}{MAX_ROW}"
+    return [CFRule(sqref, kind="equal", text=_label(code, lang), fill=fill, font=font)
+            for code, (fill, font) in STATUS_COLOURS.items()]
+
+
+def busy(target: Path) -> WorkbookOpenError:
+    """What to say when the system refuses to replace the workbook (Windows: Excel holds it)."""
+    return WorkbookOpenError(f"{target.name} cannot be replaced (open in another program?); close it and run again, "
+                             f"or write {sidecar_path(target).name} instead")
 
 
 def _label(code: str, lang: str) -> str:
@@ -186,37 +205,54 @@ def _label(code: str, lang: str) -> str:
     return zh if lang == "zh" else en
 
 
-def _column(key: str, lines: list[Line | None], lang: str, when: str) -> list[Any]:
-    """One of our columns for the rows below the header (None where a row has no order line)."""
-    if key == "status":
-        labels = {code: _label(code, lang) for code in STATUS_LABELS}
-        return [None if x is None else labels[x.status] for x in lines]
-    if key == "next_milestone":
-        return [None if x is None else x.next_milestone_label(lang) for x in lines]
-    if key == "reason":
-        return [None if x is None else x.reason(lang) for x in lines]
+def column_values(key: str, lines: Sequence[Line | None], lang: str, when: str) -> list[Any]:
+    """One of our columns for the rows below the header (None where a row has no order line). Lines may
+    repeat (a refresh shares the Line of lines whose status is alike): each distinct one is worded once."""
     if key == "stamp":  # the column's header says what it is; each line shows when
         return [None if x is None else when for x in lines]
-    return [None if x is None else getattr(x, key) for x in lines]
+    words = {}
+    for x in lines:
+        if x is not None and id(x) not in words:
+            words[id(x)] = _value(key, x, lang)
+    return [None if x is None else words[id(x)] for x in lines]
+
+
+def _value(key: str, line: Line, lang: str) -> Any:
+    if key == "status":
+        return _label(line.status, lang)
+    if key == "next_milestone":
+        return line.next_milestone_label(lang)
+    if key == "reason":
+        return line.reason(lang)
+    return getattr(line, key)
 
 
 # ------------------------------------------------------------------------------------------- file door
 
 @dataclass
 class RefreshResult:
-    status: MasterStatus
-    plan: RefreshPlan
-    written: Path  # the workbook, or the sidecar when the workbook was open
+    """What `refresh_workbook` did. `status` has the counts and the number of lines, and keeps the urgent
+    lines (every line with `keep_lines`)."""
+
+    status: StatusResult
+    orders: SheetLayout  # the orders table as found: sheet, header row, columns
+    lang: str
+    written: Path  # the workbook, or the sidecar (see `why`)
     issues: list[Issue]  # the status's findings plus the patch's (formula cells kept, ...)
     backup: Path | None = None
     lock: Path | None = None  # the owner file that showed the workbook open: we wrote the sidecar
+    changed: bool = False  # the workbook changed on disk while we worked: we wrote the sidecar
+    columns: dict[str, int] = field(default_factory=dict)  # where our columns are: key → column (0-based)
+    colours: list[CFRule] = field(default_factory=list)  # the colour rules of the status column
 
     @property
     def sidecar(self) -> bool:
-        return self.lock is not None
+        return self.lock is not None or self.changed
 
-    def to_dict(self, lang: str = "zh") -> dict:
-        doc = self.status.to_dict(lang)
+    def to_dict(self, lang: str | None = None) -> dict:
+        lang = lang or self.lang
+        doc = self.status.to_dict(lang) if self.status.complete else {
+            "today": self.status.today.isoformat(), "counts": self.status.counts}
         doc.update(written=str(self.written), sidecar=self.sidecar, backup=str(self.backup) if self.backup else None,
                    issues=[i.to_dict() for i in self.issues])
         return doc
@@ -225,20 +261,58 @@ class RefreshResult:
 def refresh_workbook(path: str | Path, *, today: dt.date, now: dt.datetime, sheet: str | None = None,
                      lang: str | None = None, warning_days: int = defaults.WARNING_DAYS,
                      weekly: str = defaults.WEEKLY, due: str = defaults.DUE, backups: int = defaults.BACKUPS,
-                     vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> RefreshResult:
-    """Compute the status and patch it into the workbook (or its sidecar while it is open)."""
-    path = Path(path)
-    master = load_master(path, sheet=sheet, lang=lang, lean=True, vocabulary=vocabulary)
-    assert isinstance(master.orders, Columns)
-    status = status_of(master, today=today, warning_days=warning_days, weekly=weekly, lang=lang, due=due)
-    plan = plan_refresh(status, SheetShape.of_columns(master.orders), now=now, lang=lang)
-    lock = is_open(path)
-    out = sidecar_path(path) if lock is not None else None
-    # whole columns go as blocks (the patcher's fast path); the stamp above them as a single cell
-    columns = {cw.col: (cw.first_row, cw.values) for cw in plan.columns if cw.first_row == plan.header_row}
-    stamp = {(cw.first_row, cw.col): v for cw in plan.columns if cw.first_row != plan.header_row
-             for v in cw.values}
-    done = patch_sheet(path, plan.sheet, stamp, columns=columns, out_path=out, backups=backups, now=now,
-                       conditional_formats=plan.colours)
-    lang = plan.lang
-    return RefreshResult(status, plan, done.path, status.issues + done.issues(lang), done.backup, lock)
+                     vocabulary: Vocabulary = DEFAULT_VOCABULARY, limits: Limits = DEFAULT_LIMITS,
+                     force: bool = False, keep_lines: bool = False, most_urgent: int | None = None,
+                     before_replace: Callable[[], Any] | None = None) -> RefreshResult:
+    """Compute the status and write it into the workbook (or its sidecar while it is open), in one pass
+    over the orders sheet (books/refresh_pass.py).
+
+    A transaction on one version of the file: the bytes are read once and that version is rewritten;
+    just before the new file replaces it, the file on disk must still be that version and no owner file
+    may have appeared — else the result goes to the sidecar (`changed` / `lock` say why), never a status
+    onto rows that moved. `before_replace` is called at that moment (tests use it to save the workbook
+    under the refresh). A link is resolved once: the file it points to is the one replaced, in its folder,
+    with its permissions. A read-only workbook is refused, and a signed one unless `force` (the signature
+    is then gone, and a warning says so). `keep_lines` keeps every line's status in the result, not only
+    the urgent ones; `most_urgent` keeps at most that many of those, the most urgent."""
+    from gendan_xl.books.refresh_pass import refresh_pass  # the pass builds on the plan above
+
+    wf = WorkbookFile.read(path, limits)
+    target = wf.path
+    if not wf.mode & 0o222:
+        raise ReadOnlyWorkbookError(f"{target.name} is read-only, so it is not refreshed; clear its read-only "
+                                    "setting (file properties, or chmod u+w) and run again")
+    notes = []
+    if wf.signed:
+        if not force:
+            raise SignedWorkbookError(f"{target.name} is digitally signed and a refresh would break the signature; "
+                                      "refresh a copy, or pass --force to refresh it and drop the signature")
+    lock = is_open(target)  # before computing, and again before the replace
+    out = sidecar_path(target) if lock is not None else target
+    done = refresh_pass(wf, out, today=today, now=now, sheet=sheet, lang=lang, warning_days=warning_days,
+                        weekly=weekly, due=due, vocabulary=vocabulary, keep_lines=keep_lines, most=most_urgent)
+    lang = done.lang
+    if wf.signed:
+        notes.append(make_issue("signature-removed", WARNING, done.orders.sheet, "", None, lang))
+    changed = False
+    try:
+        if before_replace is not None:
+            before_replace()
+        if lock is None:
+            changed = not wf.unchanged()
+            lock = None if changed else is_open(target)
+        if (changed or lock is not None) and out == target:
+            out = sidecar_path(target)
+            done.patch.path = out
+        backup = None
+        if out == target:
+            backup = done.new.commit(backups=backups, now=now, like=target, busy_error=busy(target))
+        else:
+            done.new.commit(target=out, like=target)
+    except Exception as exc:
+        raise damaged(target.name, exc) from exc
+    finally:
+        done.new.discard()
+    issues = done.issues + done.patch.issues(lang) + notes
+    return RefreshResult(done.status, done.orders, lang, out, issues, backup, lock, changed, done.columns,
+                         done.colours)

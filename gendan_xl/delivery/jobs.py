@@ -13,9 +13,15 @@ finished period is kept in SQLite (`job_state` in `<data_dir>/gendan.sqlite`). C
 - a restart at 10:00 after the 08:30 run → nothing (the day's period is done); a manual `jobs run` counts;
 - a holiday → nothing, even when started after 08:30; a makeup Saturday (调休上班) → the report;
 - statements are due from the first working day of the month at their time; if that day was missed they go
-  on one of the next `catch_up_workdays` working days (3), never twice in a month, never mid-month;
+  on one of the next `catch_up_workdays` working days (3), never twice in a month, never mid-month; when
+  that window closes without a run, the admin is told once (`missed_jobs`), never silence;
 - a failed run is retried after `RETRY_AFTER`, at most `MAX_ATTEMPTS` times per period; the admin gets one
-  mail per failure (the sent log drops repeats of the same error).
+  mail per failure and period, and one naming the mails a run could not send (a line break in a customer's
+  name, a refused address).
+
+The mails of a job are keyed as the CLI keys them (`delivery.mail`): the kind is what the job runs, the
+period is the mail's own (the statements sent in November are October's), so a statement sent by hand is
+not sent again by the job, nor the other way round.
 
 `is_workday` is passed in (`workdays.WorkCalendar(...).is_workday`), and so is every heavy step (reading the
 workbook and computing status, building statements, validating), so this module is testable without them.
@@ -36,8 +42,9 @@ import schedule
 
 from gendan_xl.resources import shipped
 from gendan_xl.errors import ERROR, ConfigError, GendanError, Issue
+from gendan_xl.statement import month_before
 from gendan_xl.status import Line
-from gendan_xl.delivery.mail import Mail, Mailer, SendResult, render_mail
+from gendan_xl.delivery.mail import FAILED, INVALID, REJECTED, Mail, Mailer, SendResult, render_mail
 from gendan_xl.delivery.store import Store
 from gendan_xl.delivery.report import overdue_mails
 
@@ -46,6 +53,7 @@ log = logging.getLogger("gendan_xl.delivery.jobs")
 JOBS_FILE = shipped("jobs") / "jobs.toml"
 EVERY = ("workday", "month", "hour")
 MAX_ATTEMPTS = 3
+MISSED = "missed"   # the result recorded for a month job whose window closed without a run
 RETRY_AFTER = _dt.timedelta(minutes=15)
 FLUSH_EVERY = _dt.timedelta(minutes=10)
 
@@ -58,6 +66,18 @@ TEXT: dict[str, tuple[str, str]] = {
     "failure_intro": ("任务 {job}（{period}）运行失败：", "Job {job} ({period}) failed:"),
     "failure_next": ("调度程序会在 {minutes} 分钟后重试，最多 {attempts} 次；详细信息见日志文件。",
                      "The scheduler retries in {minutes} minutes, at most {attempts} times; the log file has the details."),
+    "problems_subject": ("【gendan-xl】任务 {job}（{period}）有 {n} 封邮件未发出",
+                         "[gendan-xl] job {job} ({period}): {n} mails not sent"),
+    "problems_intro": ("任务 {job}（{period}）的以下邮件未能发出，其余已正常发送：",
+                       "These mails of job {job} ({period}) were not sent; the others went out:"),
+    "problems_next": ("请在工作簿中改正后运行 gendan-xl jobs run {job}；已发出的邮件不会重复发送。",
+                      "Correct them in the workbook, then run gendan-xl jobs run {job}; what went out is not sent twice."),
+    "missed_subject": ("【gendan-xl】任务 {job} 本月未运行（{period}）", "[gendan-xl] job {job} did not run this month ({period})"),
+    "missed_intro": ("任务 {job} 应在 {first} 或其后 {days} 个工作日内运行，但这段时间调度程序没有运行它，本月不会再自动发送：",
+                     "Job {job} was due on {first} or within {days} working days after, but the scheduler did not run "
+                     "it then; it will not run by itself this month:"),
+    "missed_next": ("如需补发，请运行 gendan-xl jobs run {job}；已手工发出的邮件不会重复发送。",
+                    "To send it now, run gendan-xl jobs run {job}; what was sent by hand is not sent twice."),
     "issues_subject": ("【订单校验】{day} 新增 {n} 个错误", "[Order check] {day}: {n} new errors"),
     "issues_intro": ("自上次检查以来，订单表新增以下错误，请尽快改正：",
                      "These errors appeared in the orders workbook since the last check; please correct them:"),
@@ -109,11 +129,22 @@ class JobSpec:
             return self.at <= now.time() < (self.until or _dt.time(23, 59, 59))
         # A month job missed on its day still runs on the next few working days, but not later: a
         # scheduler installed on the 26th must not mail customers a surprise statement.
-        first = first_workday(today.year, today.month, is_workday)
-        if first is None or now < _dt.datetime.combine(first, self.at):
+        late = self._late(now, is_workday)
+        return late is not None and late <= self.catch_up_workdays
+
+    def window_closed(self, now: _dt.datetime, is_workday: Callable[[_dt.date], bool]) -> bool:
+        """A month job whose catch-up window in the current month is over (whether or not it ran)."""
+        if self.every != "month":
             return False
-        late = sum(1 for i in range(1, (today - first).days + 1) if is_workday(first + _dt.timedelta(days=i)))
-        return late <= self.catch_up_workdays
+        late = self._late(now, is_workday)
+        return late is not None and late > self.catch_up_workdays
+
+    def _late(self, now: _dt.datetime, is_workday: Callable[[_dt.date], bool]) -> int | None:
+        """Working days since the month's first working day, once the job's time on it has come."""
+        first = first_workday(now.year, now.month, is_workday)
+        if first is None or now < _dt.datetime.combine(first, self.at):
+            return None
+        return sum(1 for i in range(1, (now.date() - first).days + 1) if is_workday(first + _dt.timedelta(days=i)))
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "runs": self.runs, "every": self.every, "at": self.at.strftime("%H:%M"),
@@ -193,7 +224,7 @@ class JobRecord:
     data: Mapping[str, Any] = field(default_factory=dict)
 
     def done(self, period: str) -> bool:
-        return self.period == period and (self.result == "ok" or self.attempts >= MAX_ATTEMPTS)
+        return self.period == period and (self.result in ("ok", MISSED) or self.attempts >= MAX_ATTEMPTS)
 
 
 class JobState:
@@ -240,6 +271,15 @@ def due_jobs(now: _dt.datetime, state: Mapping[str, JobRecord], specs: Mapping[s
     return due
 
 
+def missed_jobs(now: _dt.datetime, state: Mapping[str, JobRecord], specs: Mapping[str, JobSpec],
+                is_workday: Callable[[_dt.date], bool]) -> list[str]:
+    """Names of the month jobs whose catch-up window in this month has closed without a run (or a report
+    of the miss) in it. Pure, like `due_jobs`."""
+    return [name for name, spec in specs.items()
+            if spec.window_closed(now, is_workday)
+            and not (name in state and state[name].period == spec.period(now))]
+
+
 def _naive(t: _dt.datetime, like: _dt.datetime) -> _dt.datetime:
     if (t.tzinfo is None) == (like.tzinfo is None):
         return t
@@ -253,7 +293,7 @@ class JobContext:
     """Everything a job needs, passed in: the door (CLI) builds it from gendan.toml and the environment.
 
     - `load_status(today)` → the status of every order line (`StatusResult.lines`);
-    - `make_statements(today, month)` → the statement mails for `month` ("2026-11");
+    - `make_statements(today, period)` → the statement mails of `period` ("2026-10", the month before the run);
     - `check(today)` → the validation issues of the orders workbook.
     """
 
@@ -322,7 +362,7 @@ def run_overdue_report(ctx: JobContext, spec: JobSpec, now: _dt.datetime, period
                          lead=ctx.resolve(r for r in spec.recipients if r != "merchandisers"),
                          langs=ctx.langs, default_lang=ctx.default_lang, nothing_overdue=ctx.nothing_overdue,
                          templates_dir=ctx.templates_dir)
-    sent = ctx.mailer.send(plan.mails, job=spec.name, period=period, force=force, dry_run=dry_run)
+    sent = ctx.mailer.send(plan.mails, job=spec.runs, period=plan.period, force=force, dry_run=dry_run)
     missing = f"; no e-mail for {', '.join(plan.no_email)}" if plan.no_email else ""
     return JobResult(spec.name, period, sent=sent, summary=f"{len(plan.mails)} mails: {sent.summary()}{missing}")
 
@@ -331,9 +371,10 @@ def run_statements(ctx: JobContext, spec: JobSpec, now: _dt.datetime, period: st
                    force: bool, dry_run: bool) -> JobResult:
     if ctx.make_statements is None:
         raise ConfigError("statements needs the master workbook; set [statements] workbook in gendan.toml")
-    mails = list(ctx.make_statements(now.date(), period[:7]))
-    sent = ctx.mailer.send(mails, job=spec.name, period=period, force=force, dry_run=dry_run)
-    return JobResult(spec.name, period, sent=sent, summary=f"{len(mails)} statements: {sent.summary()}")
+    month = month_before(now.date())   # the statements sent in November are October's, keyed so by the CLI too
+    mails = list(ctx.make_statements(now.date(), month))
+    sent = ctx.mailer.send(mails, job=spec.runs, period=month, force=force, dry_run=dry_run)
+    return JobResult(spec.name, period, sent=sent, summary=f"{len(mails)} statements of {month}: {sent.summary()}")
 
 
 def issue_key(issue: Issue) -> str:
@@ -359,7 +400,7 @@ def run_validate(ctx: JobContext, spec: JobSpec, now: _dt.datetime, period: str,
                 "items": [str(i) for i in new], "footer": text("footer", lang)},
                 to=addr, lang=lang, subject=text("issues_subject", lang, day=now.date().isoformat(), n=len(new)),
                 templates_dir=ctx.templates_dir))
-    sent = ctx.mailer.send(mails, job=spec.name, period=period, force=force, dry_run=dry_run)
+    sent = ctx.mailer.send(mails, job=spec.runs, period=period, force=force, dry_run=dry_run)
     return JobResult(spec.name, period, sent=sent, data=keep,
                      summary=f"{len(errors)} errors, {len(new)} new; {sent.summary() if mails else 'no mail'}")
 
@@ -396,10 +437,14 @@ def run_job(name: str, ctx: JobContext, now: _dt.datetime, *, force: bool = Fals
             result = JobResult(name, period, ok=False, error=line)
             if not dry_run:
                 st.save(name, period, "failed", now, now, line)
-                _mail_failure(ctx, name, period, line, st)
+                _mail_admin(ctx, "failure", [line], job=name, period=period,
+                            minutes=int(RETRY_AFTER.total_seconds() // 60), attempts=MAX_ATTEMPTS)
             return result
         if not dry_run:
             st.save(name, period, "ok", now, now, result.summary, result.data)
+            problems = [str(o) for o in result.sent.outcomes if o.state in (INVALID, REJECTED, FAILED)]
+            if problems:   # the run went on without them: the admin learns which, and why
+                _mail_admin(ctx, "problems", problems, job=name, period=period, n=len(problems))
         log.info("%s (%s): %s", name, period, result.summary)
         return result
     finally:
@@ -407,20 +452,34 @@ def run_job(name: str, ctx: JobContext, now: _dt.datetime, *, force: bool = Fals
             st.close()
 
 
-def _mail_failure(ctx: JobContext, job: str, period: str, line: str, st: JobState) -> None:
+def _mail_admin(ctx: JobContext, kind: str, items: Sequence[str], *, job: str, period: str, **fields: Any) -> None:
+    """One notice to the admin about `job` in `period`: its failure, the mails it could not send, or its
+    missed month (`kind`: the TEXT keys `<kind>_subject`, `<kind>_intro`, `<kind>_next`). Sent once per
+    kind, job and period."""
     mails = []
     for addr in ctx.admin:
         lang = ctx.lang_of(addr)
+        words = dict(fields, job=job, period=period)
         mails.append(render_mail("notice", {
-            "greeting": text("greeting", lang), "intro": text("failure_intro", lang, job=job, period=period),
-            "items": [line],
-            "footer": text("failure_next", lang, minutes=int(RETRY_AFTER.total_seconds() // 60), attempts=MAX_ATTEMPTS)},
-            to=addr, lang=lang, subject=text("failure_subject", lang, job=job, period=period),
-            templates_dir=ctx.templates_dir))
+            "greeting": text("greeting", lang), "intro": text(f"{kind}_intro", lang, **words),
+            "items": list(items), "footer": text(f"{kind}_next", lang, **words)},
+            to=addr, lang=lang, subject=text(f"{kind}_subject", lang, **words), templates_dir=ctx.templates_dir,
+            ref=kind))
     try:
         ctx.mailer.send(mails, job="job-failure", period=f"{job}/{period}")
     except Exception as exc:   # the admin mail failing must not hide the job failure
-        log.error("could not mail the failure of %s to the admin: %s", job, exc)
+        log.error("could not mail the %s of %s to the admin: %s", kind, job, exc)
+
+
+def _report_missed(ctx: JobContext, name: str, now: _dt.datetime, state: JobState) -> None:
+    """A month job's window closed without a run: record the period as missed and tell the admin once."""
+    spec = ctx.specs[name]
+    period = spec.period(now)
+    first = first_workday(now.year, now.month, ctx.is_workday) or now.date()
+    log.warning("%s (%s) did not run in its window from %s; telling the admin", name, period, first)
+    state.save(name, period, MISSED, now, now, f"not run from {first} within {spec.catch_up_workdays} working days")
+    _mail_admin(ctx, "missed", [f"gendan-xl jobs run {name}"], job=name, period=period, first=first.isoformat(),
+                days=spec.catch_up_workdays)
 
 
 def job_table(ctx: JobContext, state: Mapping[str, JobRecord], lang: str = "en") -> list[dict[str, Any]]:
@@ -441,8 +500,11 @@ def job_table(ctx: JobContext, state: Mapping[str, JobRecord], lang: str = "en")
 # --- the loop ------------------------------------------------------------------------------------------
 
 def tick(ctx: JobContext, now: _dt.datetime, state: JobState) -> list[JobResult]:
-    """One pass of the scheduler: run every due job, in jobs.toml order."""
+    """One pass of the scheduler: report month jobs that missed their window, run every due job, in
+    jobs.toml order."""
     results = []
+    for name in missed_jobs(now, state.load(), ctx.specs, ctx.is_workday):
+        _report_missed(ctx, name, now, state)
     for name in due_jobs(now, state.load(), ctx.specs, ctx.is_workday):
         results.append(run_job(name, ctx, now, state=state))
     return results
@@ -455,6 +517,7 @@ def run_due(ctx: JobContext, now: _dt.datetime) -> list[JobResult]:
     a resident `schedule_loop`; the once-per-period rule and the catch-up are the same.
     """
     state = JobState(ctx.data_dir)
+    ctx.mailer.new_run()
     try:
         results = tick(ctx, now, state)
         if ctx.mailer.pending():
@@ -487,6 +550,7 @@ def schedule_loop(ctx: JobContext, *, log_file: Path | str | None = None,
 
     def one_pass() -> None:
         now = clock()
+        ctx.mailer.new_run()
         try:
             tick(ctx, now, state)
             if now - last_flush[0] >= FLUSH_EVERY and ctx.mailer.pending():
@@ -529,4 +593,5 @@ def _log_handlers(log_file: Path | str | None) -> list[logging.Handler]:
 
 
 __all__ = ["JobSpec", "JobContext", "JobResult", "JobRecord", "JobState", "load_jobs", "parse_jobs", "due_jobs",
+           "missed_jobs",
            "run_job", "run_due", "tick", "schedule_loop", "job_table", "first_workday", "JOBS_FILE", "RUNNERS"]

@@ -2,19 +2,34 @@
 
 A `Mail` is what we want one recipient to read (subject, plain text, HTML, attachments). `Mailer.send`
 records every mail in the sent log (`mail_outbox` in the store, `delivery.store`) *before* it goes out,
-keyed by job, period, recipient and a hash of the content, then delivers the queue and marks each row:
+then delivers the queue and marks each row. One row stands for one logical mail, whose key is its kind
+(`job`: overdue-report, statements, ...), its `period` (the report's day, the statement's month), its
+recipient (the addresses of the cell, sorted) and its `ref` (what it is about, when one recipient gets
+several mails of a kind in a period: the customer of a statement, the merchandiser of a report). The
+content is not part of the key: a workbook corrected at 10:00 does not send the 08:30 report again; the
+CLI and the jobs build the same key, so a statement sent by hand is not sent again by the job.
 
 - `pending`  — recorded, not yet accepted by the server (a crash, the server down, a 4xx); the next
   `send` or `flush` delivers it again, so a crash between "server accepted" and "marked sent" costs at most
-  one duplicate and never a lost mail;
-- `sent`     — accepted; the same mail for the same job and period is skipped from now on unless `force`;
+  one retransmission of the same message (same Message-ID) and never a lost mail; a key has at most one
+  pending row (a unique index), and `force` replaces its message instead of queuing a second copy;
+- `sent`     — accepted; the same key is skipped from now on unless `force`;
 - `rejected` — the server refused the recipient (5xx on RCPT); recorded, reported, the others go on;
-- `failed`   — the server refused the message itself (5xx on DATA, e.g. too large); not retried.
+- `failed`   — the server refused the message itself (5xx on DATA, e.g. too large); not retried;
+- `invalid`  — the mail could not be made into a message (a line break in the subject, an address cell
+  holding something that is no address); nothing went out, the others go on, and the next send of the
+  same key tries again, so correcting the workbook is all it takes.
 
-Transports: `Outbox(dir)` writes each message as an `.eml` file (the default: no server needed, opens in
-any mail client); `Smtp(host, port, security, user, password, timeout)` with `ssl`, `starttls` or `none`.
-The password comes only from the environment (`settings_from_env`), is kept out of every repr and is never
-logged; smtplib's debug output (which would print the AUTH exchange) is never switched on.
+One sender at a time: delivering the queue holds a lock file in the data folder (`Store.sending_lock`),
+so two runs at once (cron every 10 minutes while a run is slow, two people pressing --send) never send a
+row twice; the second waits, and leaves the queue to the first if it waits too long. A run spends at most
+`send_budget` seconds (60) delivering — every SMTP timeout and backoff included: each pending mail is tried
+once, the ones a server deferred are tried again after each `backoff` wait, and what is left when the time
+is up stays queued for the next run.
+
+Transports (`delivery.transport`): `Outbox(dir)` writes each message as an `.eml` file (the default: no
+server needed, opens in any mail client); `Smtp(host, port, security, user, password, timeout)` with
+`ssl`, `starttls` or `none`. The password comes only from the environment (`settings_from_env`).
 """
 from __future__ import annotations
 
@@ -26,34 +41,28 @@ import hashlib
 import logging
 import mimetypes
 import re
-import smtplib
-import ssl
 import time
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import jinja2
 
 from gendan_xl.resources import shipped
 from gendan_xl.delivery.store import Store
-from gendan_xl.errors import (ConfigError, MailConfigError, MailError, MessageRejected, RecipientRejected,
-                              TransientMailError, json_fields)
-from gendan_xl.xlsx.atomic import write_atomic
+from gendan_xl.delivery.transport import DEFAULT_PORTS, SECURITIES, Outbox, Smtp
+from gendan_xl.errors import (ConfigError, InvalidMailError, MailConfigError, MailError, MessageRejected,
+                              RecipientRejected, TransientMailError, json_fields)
 
 log = logging.getLogger("gendan_xl.delivery.mail")
 
 TEMPLATES_DIR = shipped("templates") / "mail"
 TRANSPORTS = ("outbox", "smtp")
-SECURITIES = ("ssl", "starttls", "none")
-DEFAULT_PORTS = {"ssl": 465, "starttls": 587, "none": 25}
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-PENDING, SENT, REJECTED, FAILED = "pending", "sent", "rejected", "failed"
-
-
-
+PENDING, SENT, REJECTED, FAILED, INVALID = "pending", "sent", "rejected", "failed", "invalid"
+QUEUED = "queued"   # the outcome of a row left pending by this run
 
 
 # --- composing ----------------------------------------------------------------------------------------
@@ -97,9 +106,41 @@ def document_digest(filename: str, data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+# Between two addresses of one cell people type a comma or semicolon (ASCII or full-width), 、 or Alt+Enter.
+_SEPARATORS = re.compile(r"[,;，；、\r\n]+")
+_ADDRESS = re.compile(r"[^@\s<>()\[\]\\,;:\"]+@[^@\s<>()\[\]\\,;:\"]+\.[^@\s<>()\[\]\\,;:\".]+")
+_NAMED = re.compile(r'\s*"?(?P<name>[^"<>]*?)"?\s*<(?P<addr>[^<>]*)>\s*')
+
+
+def parse_addresses(cell: str) -> list[tuple[str, str]]:
+    """The (display name, address) pairs of an e-mail cell: `a@x.com, b@y.com`, `张三 <a@x.com>；b@y.com`,
+    one address a line. Each address is a recipient. Raises InvalidMailError naming the part that is no
+    address (`Bcc: x@y.com` after a line break is text, never a header)."""
+    pairs: list[tuple[str, str]] = []
+    for piece in _SEPARATORS.split(cell):
+        # `a@x.com b@y.com`: spaces part addresses too, except inside `张三 <a@x.com>`
+        for part in [piece] if "<" in piece else piece.split():
+            part = part.strip()
+            if not part:
+                continue
+            m = _NAMED.fullmatch(part)
+            name, addr = (m["name"].strip(), m["addr"].strip()) if m else ("", part)
+            if not _ADDRESS.fullmatch(addr):
+                raise InvalidMailError(f"{part!r} is not an e-mail address")
+            if addr.lower() not in (a.lower() for _, a in pairs):
+                pairs.append((name, addr))
+    if not pairs:
+        raise InvalidMailError(f"no e-mail address in {cell!r}")
+    return pairs
+
+
 @dataclass(frozen=True)
 class Mail:
-    """One message for one recipient, before it has a Date, a Message-ID or a sender."""
+    """One message for the addresses of one cell (`to`), before it has a Date, a Message-ID or a sender.
+
+    `ref` says what the mail is about when one recipient gets several mails of a kind in a period (the
+    customer of a statement, the merchandiser of a report); with the kind, the period and the recipient
+    it is the mail's key in the sent log."""
 
     to: str
     subject: str
@@ -107,6 +148,11 @@ class Mail:
     html: str | None = None
     attachments: tuple[Attachment, ...] = ()
     lang: str = "zh"
+    ref: str = ""
+
+    def recipients(self) -> list[str]:
+        """The addresses `to` holds, in order (raises InvalidMailError, see parse_addresses)."""
+        return [addr for _, addr in parse_addresses(self.to)]
 
     def content_hash(self) -> str:
         """What the recipient reads, hashed: the sent log's notion of "the same message"."""
@@ -132,7 +178,8 @@ def template_env(templates_dir: Path | str | None = None) -> jinja2.Environment:
 
 
 def render_mail(template: str, context: Mapping[str, Any], *, to: str, subject: str, lang: str = "zh",
-                attachments: Iterable[Attachment] = (), templates_dir: Path | str | None = None) -> Mail:
+                attachments: Iterable[Attachment] = (), templates_dir: Path | str | None = None,
+                ref: str = "") -> Mail:
     """Render `<template>.txt` and, when it exists, `<template>.html` from the mail templates folder."""
     env = template_env(templates_dir)
     ctx = {**context, "lang": lang, "subject": subject}
@@ -143,7 +190,7 @@ def render_mail(template: str, context: Mapping[str, Any], *, to: str, subject: 
         html = None
     else:
         html = html_t.render(ctx)
-    return Mail(to=to, subject=subject, text=text, html=html, attachments=tuple(attachments), lang=lang)
+    return Mail(to=to, subject=subject, text=text, html=html, attachments=tuple(attachments), lang=lang, ref=ref)
 
 
 def build_message(mail: Mail, sender: str, *, date: _dt.datetime, headers: Mapping[str, str] = {}) -> EmailMessage:
@@ -151,11 +198,17 @@ def build_message(mail: Mail, sender: str, *, date: _dt.datetime, headers: Mappi
 
     Chinese subjects become RFC 2047 encoded words and Chinese file names RFC 2231 `filename*=utf-8''…`
     (both done by the `email` package's modern policy); bodies are base64 so no server needs 8BITMIME.
+    Raises InvalidMailError when the mail cannot be a message: a line break in the subject or a file name
+    (an Alt+Enter in a customer name), or an address cell holding something that is no address.
     """
+    for what, value in (("subject", mail.subject), *(("file name", a.filename) for a in mail.attachments)):
+        if "\r" in value or "\n" in value:
+            raise InvalidMailError(f"line break in the {what} {value!r} (an Alt+Enter in the workbook?); "
+                                   "remove it and send again")
     msg = EmailMessage(policy=email.policy.SMTP)
     msg["Subject"] = mail.subject
     msg["From"] = sender
-    msg["To"] = mail.to
+    msg["To"] = ", ".join(email.utils.formataddr(pair) for pair in parse_addresses(mail.to))
     msg["Date"] = email.utils.format_datetime(date)
     domain = email.utils.parseaddr(sender)[1].rpartition("@")[2] or "localhost"
     msg["Message-ID"] = email.utils.make_msgid(domain=domain)
@@ -182,7 +235,9 @@ class MailSettings:
     user: str = ""
     password: str = field(default="", repr=False)
     sender: str = "gendan-xl@localhost"
-    timeout: float = 30.0
+    timeout: float = 30.0              # seconds one SMTP conversation may take
+    send_budget: float = 60.0          # seconds a run may spend delivering; what is left waits for the next run
+    allow_plaintext_login: bool = False   # log in with security = none off this machine (a trusted network)
 
     def __post_init__(self) -> None:
         if self.transport not in TRANSPORTS:
@@ -191,6 +246,12 @@ class MailSettings:
         if self.security not in SECURITIES:
             raise ConfigError(f"SMTP security {self.security!r} is not one of {', '.join(SECURITIES)}; "
                               "set GENDAN_SMTP_SECURITY or [mail] security in gendan.toml")
+        if isinstance(self.send_budget, bool) or not isinstance(self.send_budget, (int, float)) \
+                or self.send_budget <= 0:
+            raise ConfigError(f"[mail] send_budget must be a number of seconds above 0, like 60, "
+                              f"not {self.send_budget!r}")
+        if not isinstance(self.allow_plaintext_login, bool):
+            raise ConfigError(f"[mail] allow_plaintext_login must be true or false, not {self.allow_plaintext_login!r}")
 
     @property
     def smtp_port(self) -> int:
@@ -231,131 +292,11 @@ def settings_from_env(env: Mapping[str, str], base: MailSettings | None = None) 
 
 # --- transports ---------------------------------------------------------------------------------------
 
-class Outbox:
-    """Writes each message into `folder` as an .eml file, atomically (a half-written file never appears)."""
-
-    def __init__(self, folder: Path | str) -> None:
-        self.folder = Path(folder)
-
-    def __repr__(self) -> str:
-        return f"Outbox({str(self.folder)!r})"
-
-    def describe(self) -> str:
-        return f"outbox {self.folder}"
-
-    def deliver(self, raw: bytes, sender: str, recipient: str, name: str) -> None:
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            write_atomic(self.folder / f"{name}.eml", raw)
-        except OSError as exc:
-            raise TransientMailError(f"cannot write {self.folder}: {exc.strerror or exc}", connection=True) from exc
-
-
-class Smtp:
-    """SMTP with implicit TLS (`ssl`), STARTTLS or plain (`none`); login when `user` is set.
-
-    One connection per message: a run sends tens of mails, and a fresh connection means one broken
-    message cannot poison the session for the others.
-    """
-
-    def __init__(self, host: str, port: int = 0, security: str = "starttls", user: str = "", password: str = "",
-                 timeout: float = 30.0, ssl_context: ssl.SSLContext | None = None) -> None:
-        if security not in SECURITIES:
-            raise ConfigError(f"SMTP security {security!r} is not one of {', '.join(SECURITIES)}")
-        self.host = host
-        self.port = port or DEFAULT_PORTS[security]
-        self.security = security
-        self.user = user
-        self._password = password
-        self.timeout = timeout
-        self.ssl_context = ssl_context
-
-    def __repr__(self) -> str:
-        auth = f", user={self.user!r}, password=***" if self.user else ""
-        return f"Smtp({self.host!r}, {self.port}, security={self.security!r}{auth})"
-
-    def describe(self) -> str:
-        return f"smtp {self.host}:{self.port} ({self.security})"
-
-    def _connect(self) -> smtplib.SMTP:
-        ctx = self.ssl_context or ssl.create_default_context()
-        if self.security == "ssl":
-            conn: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=ctx)
-        else:
-            conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-        try:
-            conn.ehlo()
-            if self.security == "starttls":
-                if not conn.has_extn("starttls"):
-                    raise MailConfigError(f"SMTP server {self.host}:{self.port} does not offer STARTTLS; "
-                                          "set GENDAN_SMTP_SECURITY=ssl (port 465) or none")
-                conn.starttls(context=ctx)
-                conn.ehlo()
-            if self.user:
-                try:
-                    conn.login(self.user, self._password)
-                except smtplib.SMTPAuthenticationError as exc:
-                    raise MailConfigError(f"SMTP server {self.host}:{self.port} refused the login of "
-                                          f"{self.user!r} ({exc.smtp_code}); check GENDAN_SMTP_USER and "
-                                          "GENDAN_SMTP_PASSWORD") from None
-                except UnicodeEncodeError:
-                    raise MailConfigError("SMTP login needs a user name and password in plain ASCII (a limit of "
-                                          "Python's smtplib); check GENDAN_SMTP_USER and GENDAN_SMTP_PASSWORD") from None
-                except smtplib.SMTPNotSupportedError:
-                    raise MailConfigError(f"SMTP server {self.host}:{self.port} offers no login here; use "
-                                          "GENDAN_SMTP_SECURITY=starttls or ssl, or unset GENDAN_SMTP_USER") from None
-        except BaseException:
-            _close(conn)
-            raise
-        return conn
-
-    def deliver(self, raw: bytes, sender: str, recipient: str, name: str) -> None:
-        where = f"{self.host}:{self.port}"
-        try:
-            conn = self._connect()
-            try:
-                conn.sendmail(sender, [recipient], raw)
-            finally:
-                _close(conn)
-        except smtplib.SMTPRecipientsRefused as exc:
-            code, reply = next(iter(exc.recipients.values()))
-            text = f"{code} {_reply(reply)}"
-            if code >= 500:
-                raise RecipientRejected(text) from None
-            raise TransientMailError(text) from None
-        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
-            text = f"{exc.smtp_code} {_reply(exc.smtp_error)}"
-            if exc.smtp_code >= 500:
-                raise MessageRejected(text) from None
-            raise TransientMailError(text) from None
-        except smtplib.SMTPResponseException as exc:
-            if exc.smtp_code >= 500:
-                raise MessageRejected(f"{exc.smtp_code} {_reply(exc.smtp_error)}") from None
-            raise TransientMailError(f"{exc.smtp_code} {_reply(exc.smtp_error)}", connection=True) from None
-        except ssl.SSLError as exc:
-            raise MailConfigError(f"TLS with {where} failed ({exc.reason or exc}); check GENDAN_SMTP_SECURITY "
-                                  "and GENDAN_SMTP_PORT") from None
-        except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError) as exc:
-            # ConnectionRefusedError, socket.timeout, DNS failures: the server, not this message.
-            raise TransientMailError(f"cannot reach {where}: {exc}", connection=True) from None
-
-
-def _close(conn: smtplib.SMTP) -> None:
-    try:
-        conn.quit()
-    except (smtplib.SMTPException, OSError):
-        conn.close()
-
-
-def _reply(reply: bytes | str) -> str:
-    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
-
-
 def make_transport(settings: MailSettings) -> Outbox | Smtp:
     if settings.transport == "outbox":
         return Outbox(settings.outbox_dir)
     return Smtp(settings.host, settings.smtp_port, settings.security, settings.user, settings.password,
-                settings.timeout)
+                settings.timeout, allow_plaintext_login=settings.allow_plaintext_login)
 
 
 # --- the sent log -------------------------------------------------------------------------------------
@@ -368,9 +309,10 @@ class Outcome:
     period: str
     recipient: str
     subject: str
-    state: str           # sent | skipped | queued | rejected | failed | would-send
+    state: str           # sent | skipped | queued | rejected | failed | invalid | would-send
     attachments: tuple[str, ...] = ()
     error: str = ""
+    ref: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return json_fields(self)
@@ -378,7 +320,12 @@ class Outcome:
     def __str__(self) -> str:
         files = f" [{', '.join(self.attachments)}]" if self.attachments else ""
         err = f" ({self.error})" if self.error else ""
-        return f"{self.state:10} {self.recipient}  {self.subject}{files}{err}"
+        return _one_line(f"{self.state:10} {self.recipient}  {self.subject}{files}{err}")
+
+
+def _one_line(text: str) -> str:
+    """A line break in a customer's name must not break the one line a mail gets in our output."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 @dataclass
@@ -403,21 +350,29 @@ class SendResult:
         return {"ok": self.ok, "outcomes": [o.to_dict() for o in self.outcomes]}
 
 
+_DONE = (SENT, REJECTED, FAILED)   # a key whose last row is one of these is not sent again unless forced
+_BUSY = "another gendan-xl run is sending the queue; it goes out with that run or the next"
+
+
 class Mailer:
-    """Queue, send, log. `sleep` and `now` are parameters so tests neither wait nor read the clock."""
+    """Queue, send, log. `sleep`, `clock` (seconds, monotonic) and `now` are parameters so tests neither
+    wait nor read the clock."""
 
     def __init__(self, transport: Outbox | Smtp, sender: str, data_dir: Path | str, *,
-                 backoff: Sequence[float] = (2.0, 10.0, 30.0),
-                 sleep: Callable[[float], None] = time.sleep,
+                 backoff: Sequence[float] = (2.0, 10.0, 30.0), send_budget: float = 60.0,
+                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
                  now: Callable[[], _dt.datetime] | None = None) -> None:
         self.transport = transport
         self.sender = sender                                   # the From header: "跟单部 <gd@example.com>"
         self.envelope_sender = email.utils.parseaddr(sender)[1] or sender   # MAIL FROM: the bare address
         self.data_dir = Path(data_dir)
-        self.backoff = tuple(backoff)   # one retry per entry, after sleeping that many seconds
+        self.backoff = tuple(backoff)   # the waits between rounds of retrying what a server deferred
+        self.send_budget = send_budget
         self.sleep = sleep
+        self.clock = clock
         self.now = now or (lambda: _dt.datetime.now().astimezone())
         self._store: Store | None = None
+        self._spent = 0.0               # seconds of the budget this run has used
 
     def __repr__(self) -> str:
         return f"Mailer({self.transport!r}, sender={self.sender!r}, data_dir={str(self.data_dir)!r})"
@@ -439,55 +394,44 @@ class Mailer:
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
+    def new_run(self) -> None:
+        """A new run starts with the whole `send_budget` (the scheduler calls this once per pass)."""
+        self._spent = 0.0
+
     # The one public verb.
     def send(self, mails: Iterable[Mail], *, job: str, period: str, force: bool = False,
              dry_run: bool = False) -> SendResult:
-        """Queue `mails` for (job, period) and deliver the whole queue, older leftovers included.
+        """Queue `mails` as the mails of kind `job` for `period` and deliver the whole queue, older
+        leftovers included.
 
-        A mail already `sent` (or `rejected`) with the same job, period, recipient and content is skipped
-        unless `force`; one still `pending` from an earlier run is delivered once, not queued twice.
-        `dry_run` touches neither the log nor the transport and reports `would-send` / `skipped`.
+        A mail whose key was `sent` (or `rejected`, `failed`) is skipped unless `force`; one still pending
+        is delivered once, not queued twice (with `force` its queued message is replaced by this one).
+        A mail that cannot be built is recorded as `invalid` and the others go on. `dry_run` touches
+        neither the log nor the transport and reports `would-send` / `skipped` / `invalid`.
         """
-        mails = list(mails)
         result = SendResult()
+        mine: list[int] = []   # the rows this call handed to the queue
         for mail in mails:
-            digest = mail.content_hash()
-            names = tuple(a.filename for a in mail.attachments)
-            prior = self._prior(job, period, mail.to, digest)
-            if prior is not None and not force and prior["state"] in (SENT, REJECTED, FAILED):
-                result.outcomes.append(Outcome(job, period, mail.to, mail.subject, "skipped", names,
-                                               f"already {prior['state']}"))
-                continue
-            if dry_run:
-                result.outcomes.append(Outcome(job, period, mail.to, mail.subject, "would-send", names))
-                continue
-            if prior is not None and prior["state"] == PENDING and not force:
-                continue   # delivered below with the rest of the queue
-            self._queue(mail, job, period, digest)
+            outcome, row_id = self._enqueue(mail, job, period, force, dry_run)
+            if outcome is not None:
+                result.outcomes.append(outcome)
+            if row_id is not None:
+                mine.append(row_id)
         if dry_run:
             return result
-        result.outcomes.extend(self.flush().outcomes)
+        flushed = self._flush()
+        result.outcomes.extend(flushed.values())
+        for row_id in mine:
+            if row_id not in flushed:   # another run delivered it while this one waited
+                row = self.store.mail_row(row_id)
+                state = {SENT: "skipped", PENDING: QUEUED}.get(row["state"], row["state"])
+                result.outcomes.append(_outcome(row, state, "sent by another run" if row["state"] == SENT
+                                                else row["error"]))
         return result
 
     def flush(self) -> SendResult:
         """Deliver every pending message, oldest first. Used by `send` and by the scheduler loop."""
-        result = SendResult()
-        unreachable = ""
-        for row in self.store.mails_in(PENDING):
-            names = tuple(row["attachments"])
-            base = dict(job=row["job"], period=row["period"], recipient=row["recipient"],
-                        subject=row["subject"], attachments=names)
-            if unreachable:
-                result.outcomes.append(Outcome(**base, state="queued", error=unreachable))
-                continue
-            state, error, down = self._deliver(row)
-            if state == PENDING:
-                result.outcomes.append(Outcome(**base, state="queued", error=error))
-                if down:   # the server is unreachable: do not wait out the backoff once per message
-                    unreachable = error
-            else:
-                result.outcomes.append(Outcome(**base, state=state, error=error))
-        return result
+        return SendResult(list(self._flush().values()))
 
     def pending(self) -> int:
         return self.store.count_mails(PENDING)
@@ -496,50 +440,139 @@ class Mailer:
         """The sent log as plain dicts (no message bytes), oldest first."""
         return self.store.sent_log(job, period)
 
-    # Internals.
-    def _prior(self, job: str, period: str, recipient: str, digest: str) -> dict[str, Any] | None:
-        return self.store.last_mail(job, period, recipient.lower(), digest)
-
-    def _queue(self, mail: Mail, job: str, period: str, digest: str) -> int:
-        headers = {"X-Gendan-Job": job, "X-Gendan-Period": period}
-        msg = build_message(mail, self.sender, date=self.now(), headers=headers)
-        row_id = self.store.queue_mail(
-            job=job, period=period, recipient=mail.to.lower(), content_hash=digest, subject=mail.subject,
-            attachments=[a.filename for a in mail.attachments], message=msg.as_bytes(), state=PENDING,
-            queued_at=self.now().isoformat(timespec="seconds"))
-        log.info("queued %s/%s for %s", job, period, mail.to)
-        return row_id
-
-    def _deliver(self, row: Mapping[str, Any]) -> tuple[str, str, bool]:
-        name = _file_name(row["period"], row["job"], row["recipient"], row["id"])
-        error, down = "", False
-        for attempt, wait in enumerate((*self.backoff, None)):
+    # Internals: the queue.
+    def _enqueue(self, mail: Mail, job: str, period: str, force: bool,
+                 dry_run: bool) -> tuple[Outcome | None, int | None]:
+        """Record one mail in the sent log: an outcome now (skipped, invalid, would-send), or the id of the
+        pending row that `_flush` will deliver."""
+        names = tuple(a.filename for a in mail.attachments)
+        problem, raw = "", b""
+        try:
+            recipient = ", ".join(sorted(a.lower() for a in mail.recipients()))
+        except InvalidMailError as exc:
+            problem, recipient = str(exc), _one_line(mail.to.strip().lower())
+        if not problem:
+            headers = {"X-Gendan-Job": job, "X-Gendan-Period": period}
             try:
-                self.transport.deliver(row["message"], self.envelope_sender, row["recipient"], name)
-            except TransientMailError as exc:
-                error, down = str(exc), exc.connection
-                log.warning("%s: %s (attempt %d)", row["recipient"], error, attempt + 1)
-                if wait is None:
-                    break
-                self.sleep(wait)
-                continue
-            except RecipientRejected as exc:
-                return self._mark(row, REJECTED, attempt + 1, str(exc)) + (False,)
-            except MessageRejected as exc:
-                return self._mark(row, FAILED, attempt + 1, str(exc)) + (False,)
-            except MailConfigError:
-                self._mark(row, PENDING, attempt + 1, "mail settings refused")
-                raise
-            return self._mark(row, SENT, attempt + 1, "") + (False,)
-        return self._mark(row, PENDING, len(self.backoff) + 1, error) + (down,)
+                raw = build_message(mail, self.sender, date=self.now(), headers=headers).as_bytes()
+            except (InvalidMailError, ValueError) as exc:   # the email package refuses a header value
+                problem = str(exc)
+        key = dict(job=job, period=period, recipient=recipient, ref=mail.ref)
 
-    def _mark(self, row: Mapping[str, Any], state: str, attempts: int, error: str) -> tuple[str, str]:
+        def outcome(state: str, error: str = "") -> Outcome:
+            return Outcome(job, period, recipient, mail.subject, state, names, error, mail.ref)
+
+        prior = self.store.last_mail(**key) if (dry_run or problem) else None
+        if prior is not None and prior["state"] in _DONE and not force:
+            return outcome("skipped", f"already {prior['state']}"), None
+        if problem:
+            error = f"{mail.ref}: {problem}" if mail.ref else problem
+            if not dry_run:
+                self.store.record_invalid(**key, subject=mail.subject, error=error,
+                                          queued_at=self.now().isoformat(timespec="seconds"))
+                log.warning("invalid %s/%s to %s: %s", job, period, recipient, error)
+            return outcome(INVALID, error), None
+        if dry_run:
+            return outcome("would-send"), None
+        action, row_id, state = self.store.enqueue_mail(
+            **key, content_hash=mail.content_hash(), subject=mail.subject, attachments=list(names), message=raw,
+            queued_at=self.now().isoformat(timespec="seconds"), force=force)
+        if action == "skipped":
+            return outcome("skipped", f"already {state}"), None
+        log.info("%s %s/%s for %s", action, job, period, recipient)
+        return None, row_id
+
+    # Internals: delivering, one sender at a time, within the run's time budget.
+    def _left(self, started: float) -> float:
+        return self.send_budget - self._spent - (self.clock() - started)
+
+    def _flush(self) -> dict[int, Outcome]:
+        """Deliver the queue; each row's outcome by row id, in queue order."""
+        started = self.clock()
+        try:
+            with self.store.sending_lock(wait=max(self._left(started), 0.0), sleep=self.sleep,
+                                         clock=self.clock) as held:
+                if not held:
+                    return {row["id"]: _outcome(row, QUEUED, _BUSY) for row in self.store.sent_log(state=PENDING)}
+                return self._deliver_queue(started)
+        finally:
+            self._spent += self.clock() - started
+
+    def _deliver_queue(self, started: float) -> dict[int, Outcome]:
+        """Round one tries every pending row once, oldest first, rows queued meanwhile by other runs
+        included; each further round, after the next `backoff` wait, tries again what a server deferred.
+        No round and no attempt starts once the budget is spent."""
+        outcomes: dict[int, Outcome] = {}
+        waiting = self._round(self._pending_rows(), started, outcomes)
+        for wait in self.backoff:
+            if not waiting or wait >= self._left(started):
+                break
+            self.sleep(wait)
+            rows = (self.store.mail_row(i) for i in waiting)
+            waiting = self._round((r for r in rows if r is not None and r["state"] == PENDING), started, outcomes)
+        return outcomes
+
+    def _pending_rows(self) -> Iterator[dict[str, Any]]:
+        last = 0
+        while (row := self.store.next_pending(last)) is not None:
+            last = row["id"]
+            yield row
+
+    def _round(self, rows: Iterable[Mapping[str, Any]], started: float, outcomes: dict[int, Outcome]) -> list[int]:
+        """Try each row once; returns the ids still pending. Once the server is unreachable the rest of the
+        round waits (one refused connection, not one per mail)."""
+        waiting: list[int] = []
+        down = ""
+        for row in rows:
+            left = self._left(started)
+            if down or left <= 0:
+                why = down or f"the run's {self.send_budget:g} s for sending are spent; the next run sends it"
+                outcomes[row["id"]] = _outcome(row, QUEUED, why)
+                waiting.append(row["id"])
+                continue
+            state, error, unreachable = self._attempt(row, left)
+            outcomes[row["id"]] = _outcome(row, QUEUED if state == PENDING else state, error)
+            if state == PENDING:
+                waiting.append(row["id"])
+                down = error if unreachable else ""
+        return waiting
+
+    def _attempt(self, row: Mapping[str, Any], timeout: float) -> tuple[str, str, bool]:
+        """One delivery of one row: (new state, error or note, whether the server was unreachable)."""
+        name = _file_name(row["period"], row["job"], row["recipient"], row["id"])
+        marked: list[str] = []
+
+        def accepted(note: str) -> None:   # recorded the moment the server accepts (see delivery.transport)
+            marked.append(self._mark(row, SENT, note)[1])
+
+        try:
+            note = self.transport.deliver(row["message"], self.envelope_sender, row["recipient"].split(", "), name,
+                                          timeout=timeout, accepted=accepted)
+        except TransientMailError as exc:
+            return self._mark(row, PENDING, str(exc)) + (exc.connection,)
+        except RecipientRejected as exc:
+            return self._mark(row, REJECTED, str(exc)) + (False,)
+        except MessageRejected as exc:
+            return self._mark(row, FAILED, str(exc)) + (False,)
+        except MailConfigError:
+            self._mark(row, PENDING, "mail settings refused")
+            raise
+        if not marked:
+            self._mark(row, SENT, note or "")
+        return SENT, note or "", False
+
+    def _mark(self, row: Mapping[str, Any], state: str, error: str) -> tuple[str, str]:
         sent_at = self.now().isoformat(timespec="seconds") if state == SENT else None
-        self.store.mark_mail(row["id"], state=state, attempts=attempts, error=error, sent_at=sent_at)
+        self.store.mark_mail(row["id"], state=state, attempts=1, error=error, sent_at=sent_at)
         level = logging.INFO if state == SENT else logging.WARNING
         log.log(level, "%s %s/%s to %s%s", state, row["job"], row["period"], row["recipient"],
                 f": {error}" if error else "")
         return state, error
+
+
+def _outcome(row: Mapping[str, Any], state: str, error: str) -> Outcome:
+    return Outcome(row["job"], row["period"], row["recipient"], row["subject"], state, tuple(row["attachments"]),
+                   error, row["ref"])
 
 
 def _file_name(period: str, job: str, recipient: str, row_id: int) -> str:
@@ -550,12 +583,12 @@ def _file_name(period: str, job: str, recipient: str, row_id: int) -> str:
 
 def open_mailer(settings: MailSettings, data_dir: Path | str, **kw: Any) -> Mailer:
     """The Mailer the settings describe (the CLI and the jobs use this)."""
-    return Mailer(make_transport(settings), settings.sender, data_dir, **kw)
+    return Mailer(make_transport(settings), settings.sender, data_dir, **{"send_budget": settings.send_budget, **kw})
 
 
 __all__ = [
-    "Attachment", "Mail", "MailSettings", "Mailer", "Outbox", "Smtp", "Outcome", "SendResult",
-    "MailError", "TransientMailError", "RecipientRejected", "MessageRejected", "MailConfigError",
+    "Attachment", "Mail", "MailSettings", "Mailer", "Outcome", "SendResult", "parse_addresses",
+    "MailError", "TransientMailError", "RecipientRejected", "MessageRejected", "MailConfigError", "InvalidMailError",
     "render_mail", "build_message", "settings_from_env", "make_transport", "open_mailer",
     "template_env", "XLSX_MIME",
 ]

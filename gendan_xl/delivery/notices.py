@@ -37,7 +37,7 @@ def review_mails(review: Review, *, emails: Mapping[str, str], lang: str = "zh",
         mails.append(render_mail(
             "notice", {"greeting": text("mail.greeting", lang_, name=name), "intro": text("mail.intro", lang_),
                        "items": items, "footer": text("mail.footer", lang_)},
-            to=addr, lang=lang_, templates_dir=templates_dir,
+            to=addr, lang=lang_, templates_dir=templates_dir, ref=name,
             subject=text("mail.subject", lang_, today=today, n=len(mine.lines), reject=c[REJECT],
                          conditions=c[CONDITIONS]),
             attachments=[Attachment(text("mail.file", lang_, today=today), review_xlsx_bytes(mine, lang_),

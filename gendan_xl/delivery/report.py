@@ -12,18 +12,16 @@ empty table.
 from __future__ import annotations
 
 import datetime as _dt
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-import xlsxwriter
-
 from gendan_xl.delivery.mail import XLSX_MIME, Attachment, Mail, render_mail
 from gendan_xl.status import STATUS_LABELS, STATUSES, Line
-from gendan_xl.xlsx.writer import FONT, HEADER_ROW, fit_row, titled_sheet, whole_number_axis
+from gendan_xl.xlsx.writer import FONT, HEADER_ROW, GeneratedBook, fit_row, titled_sheet, whole_number_axis
 
 JOB = "overdue-report"
+TEAM = "team"   # the `ref` of the lead's summary mail; a merchandiser's own report has their name
 OPEN_STATUSES = ("overdue", "at_risk", "on_track", "unknown")
 URGENT_STATUSES = ("overdue", "at_risk")
 NOTHING_OVERDUE = ("good-news", "skip")
@@ -235,8 +233,9 @@ def overdue_mail(lines: Sequence[Line], today: _dt.date, *, to: str, lang: str =
     if ctx["attachment"]:
         attachments.append(Attachment(text("file", lang, day=today.isoformat()),
                                       status_workbook(lines, today, lang, merchandiser=name), XLSX_MIME))
+    # the team summary and a merchandiser's own report are two mails, even to one address
     return render_mail("overdue", ctx, to=to, subject=subject_for(lines, today, lang), lang=lang,
-                       attachments=attachments, templates_dir=templates_dir)
+                       attachments=attachments, templates_dir=templates_dir, ref=name if name is not None else TEAM)
 
 
 # --- everybody's mails ---------------------------------------------------------------------------------
@@ -316,17 +315,17 @@ def status_workbook(lines: Sequence[Line], today: _dt.date, lang: str = "zh", *,
     every page, the counts and their chart on one portrait page. Deterministic: the same lines on the same
     day give the same bytes (the sent log hashes them).
     """
-    buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "default_date_format": "yyyy-mm-dd"})
+    book = GeneratedBook({"default_date_format": "yyyy-mm-dd"})
+    wb = book.wb
     # A fixed creation time keeps the bytes stable; XlsxWriter's zip entries carry a fixed date already.
     wb.set_properties({"title": text("sheet_orders", lang), "created": _dt.datetime.combine(today, _dt.time())})
     base = {"font_name": FONT, "font_size": 10, "valign": "top"}
-    head = wb.add_format({**base, "bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF", "text_wrap": True,
+    head = book.add_format({**base, "bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF", "text_wrap": True,
                           "valign": "vcenter", "border": 1})
-    fmts = {s: tuple(wb.add_format({**base, "bg_color": f, "font_color": k, "border": 1, "border_color": "#D9D9D9",
+    fmts = {s: tuple(book.add_format({**base, "bg_color": f, "font_color": k, "border": 1, "border_color": "#D9D9D9",
                                     **extra}) for extra in ({}, {"num_format": "yyyy-mm-dd"}, {"text_wrap": True}))
             for s, (f, k) in COLOURS.items()}
-    plain = tuple(wb.add_format({**base, "border": 1, **extra})
+    plain = tuple(book.add_format({**base, "border": 1, **extra})
                   for extra in ({}, {"num_format": "yyyy-mm-dd"}, {"text_wrap": True}))
     rows = open_orders(lines)
     c = counts(rows)
@@ -337,7 +336,7 @@ def status_workbook(lines: Sequence[Line], today: _dt.date, lang: str = "zh", *,
                                    f"{scope}{'：' if lang == 'zh' else ': '}{tally}" if tally else scope) if x)
     top = HEADER_ROW
 
-    ws = titled_sheet(wb, text("sheet_orders", lang), title=text("title_orders", lang), facts=facts)
+    ws = titled_sheet(book, text("sheet_orders", lang), title=text("title_orders", lang), facts=facts)
     ws.write_row(top, 0, [text(c_, lang) for c_ in _SHEET_COLUMNS], head)
     for i, w in enumerate(_WIDTHS):
         ws.set_column(i, i, w)
@@ -350,16 +349,10 @@ def status_workbook(lines: Sequence[Line], today: _dt.date, lang: str = "zh", *,
         values = [_cell(o.order_no), _cell(o.customer), _cell(o.model), merchandiser_of(o), None,
                   o.label(lang), days, o.slack_workdays, o.next_milestone_label(lang), None, o.reason(lang), o.row]
         for c_, v in enumerate(values):
-            fmt = fw if c_ == reason_col else f  # the reason wraps: it is the key fact, never cut
-            if v is None or v == "":
-                ws.write_blank(r, c_, None, fmt)
-            elif isinstance(v, (int, float)):
-                ws.write_number(r, c_, v, fmt)
-            else:
-                ws.write_string(r, c_, v, fmt)
+            book.cell(ws, r, c_, v, fw if c_ == reason_col else f)  # the reason wraps: the key fact, never cut
         for c_, d in ((4, o.due_date), (9, o.next_milestone_date)):
             if d is not None:
-                ws.write_datetime(r, c_, _dt.datetime.combine(d, _dt.time()), fd)
+                book.cell(ws, r, c_, d, fd)
         fit_row(ws, r, [(values[reason_col], _WIDTHS[reason_col])])
     ws.freeze_panes(top + 1, 0)
     ws.autofilter(top, 0, top + max(len(rows), 1), len(_SHEET_COLUMNS) - 1)
@@ -367,7 +360,7 @@ def status_workbook(lines: Sequence[Line], today: _dt.date, lang: str = "zh", *,
 
     # Status counts per customer, and the chart drawn from them, under the table: one portrait page.
     sheet = text("sheet_summary", lang)
-    ss = titled_sheet(wb, sheet, title=text("title_summary", lang), facts=facts, landscape=False)
+    ss = titled_sheet(book, sheet, title=text("title_summary", lang), facts=facts, landscape=False)
     customers = sorted({_cell(o.customer) or "-" for o in rows})
     present = [s for s in OPEN_STATUSES if any(o.status == s for o in rows)]
     ss.write_row(top, 0, [text("col_customer", lang)] + [status_label(s, lang) for s in present]
@@ -376,7 +369,7 @@ def status_workbook(lines: Sequence[Line], today: _dt.date, lang: str = "zh", *,
     ss.set_column(1, len(present) + 1, 10)
     largest = 0
     for r, cust in enumerate(customers, start=top + 1):
-        ss.write_string(r, 0, cust, plain[0])
+        book.cell(ss, r, 0, cust, plain[0])
         mine = [o for o in rows if (_cell(o.customer) or "-") == cust]
         for c_, s in enumerate(present, start=1):
             ss.write_number(r, c_, sum(1 for o in mine if o.status == s), plain[0])
@@ -399,8 +392,7 @@ def status_workbook(lines: Sequence[Line], today: _dt.date, lang: str = "zh", *,
         whole_number_axis(chart, largest)  # orders come whole: no axis step of 0.5
         chart.set_size({"width": 640, "height": 360})
         ss.insert_chart(top + n + 2, 0, chart)
-    wb.close()
-    return buf.getvalue()
+    return book.close()
 
 
 __all__ = ["TEXT", "COLOURS", "OverduePlan", "counts", "urgent", "open_orders", "overdue_mail", "overdue_mails",

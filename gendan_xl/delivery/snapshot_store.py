@@ -81,13 +81,24 @@ class SnapshotTables:
     """The methods `Store` has for the snapshot tables (it provides `conn` and `transaction`)."""
 
     conn: Any
+    _snapshot_tables: bool = False
 
     def transaction(self) -> Any: ...  # provided by Store
+
+    @property
+    def db(self) -> Any:
+        """The store's connection, with the snapshot tables created on first use: a store that only logs mail
+        and quotes never carries them."""
+        conn = self.conn
+        if not self._snapshot_tables:
+            conn.executescript(SNAPSHOT_SCHEMA)
+            self._snapshot_tables = True
+        return conn
 
     # -- runs ---------------------------------------------------------------------------------------------
 
     def new_run(self, *, at: dt.datetime, today: dt.date, kind: str) -> int:
-        cur = self.conn.execute("INSERT INTO snapshot_run (at, today, kind) VALUES (?, ?, ?)",
+        cur = self.db.execute("INSERT INTO snapshot_run (at, today, kind) VALUES (?, ?, ?)",
                                 (at.isoformat(timespec="seconds"), today.isoformat(), kind))
         return int(cur.lastrowid)
 
@@ -98,7 +109,7 @@ class SnapshotTables:
         sql = ("SELECT id, at, today, kind FROM snapshot_run WHERE (? IS NULL OR kind = ?) AND (? IS NULL OR id < ?)"
                " AND (? IS NULL OR today < ?) ORDER BY id DESC LIMIT 1")
         day = today_before.isoformat() if today_before is not None else None
-        row = self.conn.execute(sql, (kind, kind, before, before, day, day)).fetchone()
+        row = self.db.execute(sql, (kind, kind, before, before, day, day)).fetchone()
         return dict(row) if row else None
 
     # -- line versions ------------------------------------------------------------------------------------
@@ -108,6 +119,7 @@ class SnapshotTables:
         alone is updated in place), and — when `complete`, the whole file having been read — the end of every
         current line not among `snapshots`. Returns the number of versions opened or closed."""
         columns = ", ".join(_FIELDS)
+        self.db  # the tables exist before the transaction
         with self.transaction() as conn:
             cur = conn.cursor()
             cur.row_factory = None  # plain tuples: a 20,000-line workbook is 20,000 rows to compare
@@ -156,7 +168,7 @@ class SnapshotTables:
                                 "last": due[1].isoformat() if due else None}
         out: list[LineSnapshot] = []
         for file in dict.fromkeys(files):
-            rows = self.conn.execute(f"SELECT * FROM line_snapshot WHERE file = :file AND {where} ORDER BY row",
+            rows = self.db.execute(f"SELECT * FROM line_snapshot WHERE file = :file AND {where} ORDER BY row",
                                      {**args, "file": file})
             out.extend(_snapshot(r) for r in rows)
         return out
@@ -169,9 +181,9 @@ class SnapshotTables:
         before: list[LineSnapshot] = []
         after: list[LineSnapshot] = []
         for file in dict.fromkeys(files):
-            before.extend(_snapshot(r) for r in self.conn.execute(
+            before.extend(_snapshot(r) for r in self.db.execute(
                 "SELECT * FROM line_snapshot WHERE file = ? AND first_run <= ? AND last_run > ?", (file, run, run)))
-            after.extend(_snapshot(r) for r in self.conn.execute(
+            after.extend(_snapshot(r) for r in self.db.execute(
                 "SELECT * FROM line_snapshot WHERE file = ? AND last_run IS NULL AND first_run > ?", (file, run)))
         return before, after
 
@@ -181,24 +193,24 @@ class SnapshotTables:
         """file → (its record, what its snapshot was last taken for), for the files that have one."""
         out: dict[str, tuple[bytes, str]] = {}
         for file in dict.fromkeys(files):
-            row = self.conn.execute("SELECT record, judged FROM workbook_record WHERE file = ?", (file,)).fetchone()
+            row = self.db.execute("SELECT record, judged FROM workbook_record WHERE file = ?", (file,)).fetchone()
             if row is not None:
                 out[file] = (row[0], row[1])
         return out
 
     def save_workbook_record(self, file: str, record: bytes, calendar: Mapping[str, Any], run: int,
                              judged: str) -> None:
-        self.conn.execute("INSERT OR REPLACE INTO workbook_record (file, record, calendar, run, judged) "
+        self.db.execute("INSERT OR REPLACE INTO workbook_record (file, record, calendar, run, judged) "
                           "VALUES (?, ?, ?, ?, ?)", (file, record, json.dumps(calendar), run, judged))
 
     def set_judged(self, file: str, judged: str) -> None:
-        self.conn.execute("UPDATE workbook_record SET judged = ? WHERE file = ?", (judged, file))
+        self.db.execute("UPDATE workbook_record SET judged = ? WHERE file = ?", (judged, file))
 
     def calendars(self, files: Iterable[str]) -> dict[str, dict[str, Any]]:
         """Each workbook's own calendar days, as `save_workbook_record` kept them."""
         out = {}
         for file in dict.fromkeys(files):
-            row = self.conn.execute("SELECT calendar FROM workbook_record WHERE file = ?", (file,)).fetchone()
+            row = self.db.execute("SELECT calendar FROM workbook_record WHERE file = ?", (file,)).fetchone()
             if row is not None:
                 out[file] = json.loads(row[0])
         return out

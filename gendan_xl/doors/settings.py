@@ -26,6 +26,7 @@ from gendan_xl.pricing import AMOUNT_PLACES
 from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary, normalize_currency
 from gendan_xl.status import DUE_BASES
 from gendan_xl.delivery.mail import ENV_FIELDS, MailSettings, settings_from_env
+from gendan_xl.xlsx.source import DEFAULT_LIMITS, Limits
 
 CONFIG_NAME = "gendan.toml"
 
@@ -50,6 +51,7 @@ class Settings:
     backups: int = defaults.BACKUPS
     due: str = defaults.DUE  # [status] due: the date every line is judged by, customer or factory
     vocabulary: Vocabulary = DEFAULT_VOCABULARY  # [columns] and [statuses]: the user's headers and words
+    limits: Limits = DEFAULT_LIMITS  # [limits]: how big a workbook part may inflate (xlsx/source.py)
     company: Mapping[str, str] = field(default_factory=dict)  # [company]: who quotes and statements are from
     mail: MailSettings = MailSettings()
     team_lead: str = ""
@@ -98,11 +100,12 @@ _SECTIONS = {
     "kpi": {"basis": "kpi_basis"},
     "watch": {"quiet": "watch_quiet", "polling": "watch_polling", "poll_seconds": "watch_poll_seconds",
               "with_jobs": "watch_with_jobs"},
+    "limits": {"max_part_mb": "max_part_mb", "max_ratio": "max_ratio"},
 }
 _TYPES = {"warning_days": int, "backups": int, "good_news_mail": bool, "quote_requests": list,
           "unit_places": dict, "amount_places": int, "rates_max_age_days": int, "review_sign_off": list,
           "workbook_paths": list, "watch_quiet": (int, float), "watch_poll_seconds": (int, float),
-          "watch_with_jobs": bool}
+          "watch_with_jobs": bool, "max_part_mb": int, "max_ratio": int}
 _OTHER_SECTIONS = {"company", "mail", "merchandisers", "columns", "statuses", "owners"}
 
 
@@ -153,8 +156,10 @@ def _company(body: Any, path: Path | None, base: Path) -> dict[str, str]:
 
 
 _MAIL_KEYS = {"transport": "transport", "outbox": "outbox_dir", "host": "host", "port": "port",
-              "security": "security", "user": "user", "from": "sender", "timeout": "timeout"}
-_MAIL_TYPES = {"port": int, "timeout": (int, float)}  # every other [mail] key is text
+              "security": "security", "user": "user", "from": "sender", "timeout": "timeout",
+              "send_budget": "send_budget", "allow_plaintext_login": "allow_plaintext_login"}
+# every other [mail] key is text
+_MAIL_TYPES: dict[str, Any] = {"port": int, "timeout": (int, float), "send_budget": (int, float), "allow_plaintext_login": bool}
 _PATHS = {"workbook", "data_dir", "out_dir"}
 
 
@@ -235,6 +240,10 @@ def load_settings(explicit: str | Path | None = None, *, env: Mapping[str, str] 
                     value = tuple(value)
                 values[attr] = value
                 origins[f"{section}.{key}"] = CONFIG_NAME
+    limits = {attr: values.pop(attr) for attr in ("max_part_mb", "max_ratio") if attr in values}
+    if any(v < 1 for v in limits.values()):
+        raise ConfigError(f"{path}: [limits] values must be 1 or more")
+    values["limits"] = dataclasses.replace(DEFAULT_LIMITS, **limits)
     values["vocabulary"] = Vocabulary.of(doc.get("columns"), doc.get("statuses"), source=str(path))
     values["company"] = _company(doc.get("company", {}), path, base)
     owners = doc.get("owners", {})
@@ -247,8 +256,8 @@ def load_settings(explicit: str | Path | None = None, *, env: Mapping[str, str] 
     values["merchandisers"] = dict(mail_doc.pop("merchandisers", {}) or doc.get("merchandisers", {}))
     for key, value in mail_doc.items():
         expected = _MAIL_TYPES.get(key, str)
-        if key in _MAIL_KEYS and (not isinstance(value, expected) or isinstance(value, bool)):
-            kind = "a number" if key in _MAIL_TYPES else "text"
+        if key in _MAIL_KEYS and (not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool)):
+            kind = {bool: "true or false"}.get(expected, "a number" if key in _MAIL_TYPES else "text")
             raise ConfigError(f"{path}: [mail] {key} must be {kind}, not {value!r}")
     mail_values = {attr: mail_doc[key] for key, attr in _MAIL_KEYS.items() if key in mail_doc}
     origins.update({f"mail.{key}": CONFIG_NAME for key in _MAIL_KEYS if key in mail_doc})

@@ -17,7 +17,6 @@ from gendan_xl.delivery.mail import Attachment, Mail, document_digest, open_mail
 from gendan_xl.books.master import load_master, status_of, validate_workbook
 from gendan_xl.delivery.report import OverduePlan, overdue_mails
 from gendan_xl.schema import fold_key
-from gendan_xl.statement import Period, month_before
 
 STATEMENT_MAIL = {  # user-facing text of the statement mail: one table
     "zh": {"subject": "【对账单】{period} {name}", "greeting": "您好", "closing": "期末余额", "ageing": "账龄",
@@ -85,7 +84,8 @@ def statement_mails(settings: Settings, workbook: Path, period: str, *, today: d
              "currency": doc["currency"], "closing": f"{doc['closing_balance']:,.2f}",
              "ageing": {k: f"{v:,.2f}" for k, v in doc["ageing"].items()},
              "company": company.get("name" if lang == "zh" else "name_en") or company.get("name", "")},
-            to=email, subject=t["subject"].format(period=period, name=name), lang=lang, attachments=attachments))
+            to=email, subject=t["subject"].format(period=period, name=name), lang=lang, attachments=attachments,
+            ref=st.customer))
     return mails, no_email
 
 
@@ -116,8 +116,7 @@ def job_context(settings: Settings, *, jobs_file: Path | None = None, **mailer_k
         return status_of(load_master(workbook, lean=True, vocabulary=settings.vocabulary), today=today,
                          warning_days=settings.warning_days, weekly=settings.weekly, due=settings.due).result.lines
 
-    def make_statements(today: dt.date, month: str) -> list[Mail]:
-        period = month_before(Period.parse(month).start)  # a month's statements job sends the month before
+    def make_statements(today: dt.date, period: str) -> list[Mail]:
         return statement_mails(settings, workbook, period, today=today,
                                out_dir=settings.out_dir / "statements" / period)[0]
 

@@ -36,13 +36,14 @@ from pathlib import Path
 from gendan_xl.i18n import say
 from gendan_xl.i18n.terminal import XL
 from gendan_xl.errors import ERROR, WARNING, GendanError, Issue, Report
-from gendan_xl.books.issues_report import ISSUE_HEADERS, issue_values
+from gendan_xl.books.issues_report import headers, issue_values
 from gendan_xl.books.master import MasterStatus, load_master, status_of, validate_workbook
 from gendan_xl.books.refresh import Grid, ListGrid, RefreshPlan, apply, plan_refresh
 from gendan_xl.doors.settings import Settings, load_settings
 from gendan_xl.status import STATUS_LABELS
 from gendan_xl.xlsx.condformat import CFRule
 from gendan_xl.xlsx.read import MemoryBook
+from gendan_xl.xlsx.writer import looks_like_formula
 
 ISSUES_SHEET = "Issues"
 REFRESH, VALIDATE, BOTH = "refresh", "validate", "both"
@@ -51,7 +52,6 @@ BUTTONS: tuple[tuple[str, str], ...] = ((REFRESH, "刷新状态 / Refresh status
 # The defined name in which the .xlsm records the xlwings version its VBA came from.
 VERSION_NAME = "gendan_xlwings_version"
 _CAPTION_WORDS = {REFRESH: ("刷新", "refresh"), VALIDATE: ("校验", "validate")}
-_FORMULA_START = ("=", "+", "-", "@")
 
 NOTES_SHOWN = 5  # findings listed in the message box; the rest are on the Issues sheet
 
@@ -132,7 +132,7 @@ def action_for(caption: str | None) -> str:
 
 def as_text(value: Any) -> Any:
     """A value for a cell that must stay a value: text starting with = + - @ gets Excel's ' prefix."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    if looks_like_formula(value):
         return "'" + value
     return value
 
@@ -144,8 +144,8 @@ def link_formula(sheet: str, cell: str, label: str) -> str:
 
 
 def issue_rows(issues: Sequence[Issue], lang: str) -> list[list[Any]]:
-    """The Issues sheet as one block: the header of export.py's report, then one row per issue."""
-    rows: list[list[Any]] = [list(ISSUE_HEADERS[lang])]
+    """The Issues sheet as one block: the Issues report's header, then one row per issue."""
+    rows: list[list[Any]] = [headers(lang)]
     for issue in issues:
         where, severity, value, message, code = issue_values(issue, lang)
         where = link_formula(issue.sheet, issue.cell, where) if issue.cell else as_text(where)

@@ -22,6 +22,12 @@ def pick(pair: tuple[str, str], lang: str) -> str:
     return pair[0] if lang == "zh" else pair[1]
 
 
+def both(table: Texts, key: str) -> str:
+    """`table[key]` in both languages, "中文 English": the labels of documents sent abroad."""
+    zh, en = table[key]
+    return f"{zh} {en}"
+
+
 def say(table: Texts, key: str, lang: str, **fields: Any) -> str:
     """`table[key]` in `lang`, its fields filled."""
     text = pick(table[key], lang)

@@ -75,6 +75,9 @@ CLI: Texts = {
       'The first snapshot, none before it: '),
     'changes.none': ('没有变化',
       'no changes'),
+    'refresh.changed': ('{name} 在刷新期间被修改或打开，未修改原文件；基于读取时版本的结果写入 {out}，请关闭文件后重新刷新',
+      '{name} changed or was opened while the refresh ran; the workbook was not changed; the result for the '
+      'version read is in {out}; close it and refresh again'),
 }
 
 # `inspect`: how a workbook reads (books/inspection.py).

@@ -14,6 +14,8 @@ import os
 import re
 import secrets
 import shutil
+import stat
+import time
 from pathlib import Path
 from typing import Any, BinaryIO, Callable
 
@@ -29,17 +31,23 @@ def is_open(path: str | os.PathLike[str]) -> Path | None:
     Word's owner files), so we accept `~$` followed by the name with 0, 1 or 2 leading characters cut.
     LibreOffice writes `.~lock.` + name + `#`. Windows names are case-insensitive, so is the match.
     A stale lock file left by a crash also counts: the user deletes it once the workbook is closed.
+    A link is looked at in both places: beside the file it points to (where a colleague opening the file
+    on the share leaves the owner file) and beside the link.
     """
     p = Path(path)
-    name = p.name.casefold()
-    wanted = {"~$" + name, "~$" + name[1:], "~$" + name[2:], ".~lock." + name + "#"}
-    try:
-        entries = list(p.parent.iterdir())
-    except OSError:
-        return None
-    for entry in sorted(entries):
-        if entry.name.casefold() in wanted and entry.name.casefold() != name and entry.is_file():
-            return entry
+    places = [p.resolve()]
+    if places[0] != p.absolute():
+        places.append(p.absolute())
+    for place in places:
+        name = place.name.casefold()
+        wanted = {"~$" + name, "~$" + name[1:], "~$" + name[2:], ".~lock." + name + "#"}
+        try:
+            entries = list(place.parent.iterdir())
+        except OSError:
+            continue
+        for entry in sorted(entries):
+            if entry.name.casefold() in wanted and entry.name.casefold() != name and entry.is_file():
+                return entry
     return None
 
 
@@ -83,16 +91,21 @@ def keep_backup(path: Path, backups: int, now: _dt.datetime) -> Path | None:
 # ---------------------------------------------------------------------------------------------------
 # The atomic write
 
+STALE_AFTER = 3600  # seconds: a temp file of ours this old was left by a run that was killed
+
 
 class AtomicFile:
     """A new version of `target`, written into `file` (a temp file beside it) and put in place by `commit`.
 
-    Use it as a context manager: leaving the block without a commit (an exception, a refused check)
-    removes the temp file and leaves `target` as it was.
+    The target is the file itself, a link followed to it (resolved once, here): the new version replaces
+    the file the link points at, in its own folder, never the link. Use it as a context manager: leaving
+    the block without a commit (an exception, a refused check) removes the temp file and leaves `target` as
+    it was. Temp files of ours older than an hour in that folder (a killed run's) are removed on the way.
     """
 
     def __init__(self, target: str | os.PathLike[str]):
-        self.target = Path(target)
+        self.target = Path(target).resolve()
+        remove_stale(self.target.parent)
         fd, tmp = _new_temp(self.target)
         self.tmp: Path | None = tmp
         self.file: BinaryIO = os.fdopen(fd, "w+b")
@@ -103,36 +116,45 @@ class AtomicFile:
     def __exit__(self, *exc: Any) -> None:
         self.discard()
 
-    def commit(self, *, check: Callable[[Path], Any] | None = None, backups: int = 0,
-               now: _dt.datetime | None = None, mode_of: str | os.PathLike[str] | None = None,
-               busy_error: Exception | None = None) -> Path | None:
-        """Put the written file in place of `target`; returns the backup kept, if any.
+    def seal(self) -> None:
+        """Flush, fsync and close the temp file: complete on disk, ready to check (idempotent)."""
+        if not self.file.closed:
+            self.file.flush()
+            os.fsync(self.file.fileno())
+            self.file.close()
 
-        In order: flush and fsync the temp file; `check(temp path)` (it raises to refuse the file); give
-        it the permission bits of `mode_of` (the workbook it replaces or derives from), when given; keep
-        the current `target` as one of `backups` backups (`keep_backup`); `os.replace`. When the system
-        refuses the replace (Windows: the target is open in another program), `busy_error` is raised in
-        place of the PermissionError, when given.
+    def commit(self, *, check: Callable[[Path], Any] | None = None, backups: int = 0,
+               now: _dt.datetime | None = None, like: str | os.PathLike[str] | None = None,
+               mode_of: str | os.PathLike[str] | None = None, busy_error: Exception | None = None,
+               target: str | os.PathLike[str] | None = None) -> Path | None:
+        """Put the written file in place of `target` (or of another file beside it: the sidecar a refresh
+        writes instead when the workbook changed under it); returns the backup kept, if any.
+
+        In order: seal the temp file; `check(temp path)` (it raises to refuse the file); give it the
+        permission bits and, where permitted, the owner of `like` (`mode_of`: the same, its old name) — the
+        file it replaces or derives from; fsync the folder; keep the current target as one of `backups`
+        backups (`keep_backup`); `os.replace`; fsync the folder again. When the system refuses the replace
+        (Windows: the target is open in another program), `busy_error` is raised in place of the
+        PermissionError, when given.
         """
         assert self.tmp is not None, "commit after commit or discard"
-        self.file.flush()
-        os.fsync(self.file.fileno())
-        self.file.close()
+        self.seal()
         if check is not None:
             check(self.tmp)
-        if mode_of is not None:
-            try:
-                shutil.copymode(mode_of, self.tmp)
-            except OSError:
-                pass
-        backup = keep_backup(self.target, backups, now or _dt.datetime.now())
+        dest = Path(target).resolve() if target is not None else self.target
+        source = like if like is not None else mode_of
+        if source is not None:
+            _same_mode_and_owner(source, self.tmp)
+        sync_folder(dest.parent)
+        backup = keep_backup(dest, backups, now or _dt.datetime.now())
         try:
-            os.replace(self.tmp, self.target)
+            os.replace(self.tmp, dest)
         except PermissionError as exc:
             if busy_error is None:
                 raise
             raise busy_error from exc
         self.tmp = None
+        sync_folder(dest.parent)
         return backup
 
     def discard(self) -> None:
@@ -144,6 +166,60 @@ class AtomicFile:
             except OSError:
                 pass
             self.tmp = None
+
+
+def _same_mode_and_owner(source: str | os.PathLike[str], tmp: Path) -> None:
+    try:
+        st = os.stat(source)
+    except OSError:
+        return
+    try:
+        os.chmod(tmp, stat.S_IMODE(st.st_mode))
+    except OSError:
+        pass
+    if hasattr(os, "chown"):
+        try:
+            os.chown(tmp, st.st_uid, st.st_gid)
+        except OSError:  # only root may give a file away; a group we are in is allowed
+            try:
+                os.chown(tmp, -1, st.st_gid)
+            except OSError:
+                pass
+
+
+def sync_folder(folder: Path) -> None:
+    """fsync a folder, so that a file created or renamed in it survives a crash (POSIX; no-op elsewhere)."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def remove_stale(folder: Path, *, now: float | None = None) -> list[Path]:
+    """Remove our temp files (`*.gendan-tmp`) older than an hour from `folder`: what killed runs left."""
+    removed = []
+    limit = (time.time() if now is None else now) - STALE_AFTER
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        if entry.name.endswith(TEMP_SUFFIX) and entry.name.startswith("."):
+            try:
+                if entry.is_file(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_mtime < limit:
+                    os.unlink(entry.path)
+                    removed.append(Path(entry.path))
+            except OSError:
+                pass
+    return removed
 
 
 def write_atomic(target: str | os.PathLike[str], data: bytes | Callable[[BinaryIO], Any]) -> Path:

@@ -18,10 +18,10 @@ from array import array
 from decimal import Decimal
 from typing import Any, Iterable, Mapping
 
-from gendan_xl.cellrefs import MAX_COL, MAX_ROW, cell_ref
+from gendan_xl.cellrefs import MAX_CELL_CHARS, MAX_COL, MAX_ROW, cell_ref
+from gendan_xl.xlsx.decode import decode_x
 from gendan_xl.xlsx.result import PatchResult
 
-MAX_TEXT = 32767  # Excel's limit for one cell's text
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -46,6 +46,11 @@ def _clean_text(text: str) -> str:
     text = ILLEGAL_XML.sub("", text)
     text = _XESCAPE.sub(r"_x005F_\1", text)
     return text.replace("\r", "_x000D_")
+
+
+def expected_text(text: str) -> str:
+    """What a reader shows of `text` once written (`text_inner`): illegal characters gone, cut to the limit."""
+    return decode_x(_clean_text(text)[:MAX_CELL_CHARS])
 
 
 _ATTR = re.compile(rb'([\w:.-]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
@@ -73,7 +78,7 @@ def unesc(text: str) -> str:
 # Values
 
 
-def _excel_serial(value: _dt.date, date1904: bool) -> float | int:
+def serial(value: _dt.date, date1904: bool) -> float | int:
     """Days since Excel's epoch. 1900 system: Excel counts the non-existent 1900-02-29, so serials from
     1900-03-01 on are days since 1899-12-30 and earlier ones days since 1899-12-31."""
     if isinstance(value, _dt.datetime):
@@ -134,14 +139,10 @@ class Rows:
     each row's cells are put together only when the scanner reaches that row."""
 
     def __init__(self, explicit: dict[int, list[tuple[int, Value]]],
-                 blocks: list[tuple[int, int, list[Value]]], kinds: Iterable[int] = (),
-                 block_kinds: Mapping[int, set[int]] | None = None, pfx: bytes = b""):
+                 blocks: list[tuple[int, int, list[Value]]], pfx: bytes = b""):
         self.explicit = explicit
         self.pfx = pfx  # of the worksheet's elements, for the XML of text values
         self.blocks = sorted(blocks, key=_by_col)
-        self.kinds = set(kinds)  # of every value, for the date formats styles.xml may need
-        self.block_kinds = [(block_kinds or {}).get(c, {STR, NUM, BOOL, DATE, DATETIME, CLEAR})
-                            for c, _, _ in self.blocks]
         # Rows that every block covers and no explicit cell touches: their cells are the blocks' values
         # in column order (`block_row`), the scanner's fast path.
         self.cols = tuple(c for c, _, _ in self.blocks)
@@ -149,6 +150,8 @@ class Rows:
         self.lo = max((first for _, first, _ in self.blocks), default=0)
         self.hi = min((first + len(values) for _, first, values in self.blocks), default=0)
         self.targets = self._targets()
+        self._box: list[tuple[int, int]] = []  # corners of values released or noted (see `release`)
+        self._head: int | None = None
 
     def _targets(self) -> array:
         """Every row that gets a cell, ascending; an array, not a list of a million int objects."""
@@ -170,6 +173,51 @@ class Rows:
         out.extend(rows[k:])
         return out
 
+    def extend(self, columns: Mapping[int, list[Value]]) -> None:
+        """The next rows of every block: `columns` maps each block's column to its Values for the rows from
+        the current end on (all as many). A refresh grows its columns a chunk of rows at a time."""
+        added = {len(v) for v in columns.values()}
+        assert len(added) == 1 and set(columns) == set(self.cols), "every block grows by the same rows"
+        n = added.pop()
+        lo = self.hi
+        assert not any(r >= lo for r in self.explicit), "explicit cells come before the blocks grow"
+        for c, _, values in self.blocks:
+            values += columns[c]
+        self.hi = min(first + len(values) for _, first, values in self.blocks)
+        assert self.hi == lo + n
+        self.targets.extend(range(lo, self.hi))
+
+    def release(self, row: int) -> None:
+        """Forget the blocks' values above `row` (written already): a million-line refresh holds a chunk's
+        values, not the sheet's. What they spanned is kept for `bbox`."""
+        if self._head is None and self.blocks:
+            # the blocks' first row (a header) stays: the sheet's autofilter, read at its end, looks at it
+            self._head = self.blocks[0][1]
+            cells = [(c, values[0]) for c, first, values in self.blocks if first == self._head and values]
+            self.explicit[self._head] = sorted(self.explicit.get(self._head, []) + cells, key=_by_col)
+        blocks = []
+        for col, first, values in self.blocks:
+            if row > first:
+                cut = min(row - first, len(values))
+                self._note_box(first, {col: values[:cut]})
+                values = values[cut:]
+                first += cut
+            blocks.append((col, first, values))
+        self.blocks = blocks
+        self.offsets = [(first, values) for _, first, values in blocks]
+        self.lo = max((first for _, first, _ in blocks), default=0)
+
+    def _note_box(self, first: int, columns: Mapping[int, list[Value]]) -> None:
+        for col, values in columns.items():
+            top = next((i for i, v in enumerate(values) if v.kind != CLEAR), None)
+            if top is not None:
+                bottom = next(i for i in range(len(values) - 1, -1, -1) if values[i].kind != CLEAR)
+                self._box.append((first + top, col))
+                self._box.append((first + bottom, col))
+        if len(self._box) > 64:  # keep only the corners
+            rows, cols = [b[0] for b in self._box], [b[1] for b in self._box]
+            self._box = [(min(rows), min(cols)), (max(rows), max(cols))]
+
     def block_row(self, row: int) -> list[Value] | None:
         """The blocks' values for `row` in column order, when that is all the row gets; else None."""
         if self.lo <= row < self.hi and row not in self.explicit:
@@ -189,7 +237,7 @@ class Rows:
 
     def bbox(self) -> tuple[int, int, int, int] | None:
         """Rows and columns spanned by cells that get a value (cleared cells do not count)."""
-        boxes = [(r, c) for r, cells in self.explicit.items() for c, v in cells if v.kind != CLEAR]
+        boxes = [(r, c) for r, cells in self.explicit.items() for c, v in cells if v.kind != CLEAR] + self._box
         for col, first, values in self.blocks:
             top = next((i for i, v in enumerate(values) if v.kind != CLEAR), None)
             if top is not None:
@@ -203,7 +251,6 @@ class Rows:
     def set(self, row: int, col: int, value: Value) -> None:
         cells = [x for x in self.explicit.get(row, []) if x[0] != col] + [(col, value)]
         self.explicit[row] = sorted(cells, key=_by_col)
-        self.kinds.add(value.kind)
 
 
 # anything _clean_text or esc would change (most texts have none: a million reason texts skip both)
@@ -212,8 +259,8 @@ _TEXT_WORK = re.compile("[&<>\r_\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\ud
 
 def text_inner(text: str, pfx: bytes) -> bytes:
     """The <is> of an inline string: cleaned, cut to Excel's limit, escaped."""
-    if _TEXT_WORK.search(text) is not None or len(text) > MAX_TEXT:
-        text = esc(_clean_text(text)[:MAX_TEXT])
+    if _TEXT_WORK.search(text) is not None or len(text) > MAX_CELL_CHARS:
+        text = esc(_clean_text(text)[:MAX_CELL_CHARS])
     space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
     p = pfx.decode()
     return f"<{p}is><{p}t{space}>{text}</{p}t></{p}is>".encode()
@@ -231,9 +278,9 @@ def make_value(value: Any, pfx: bytes, date1904: bool) -> Value:
     if isinstance(value, (int, float, Decimal)):
         return Value(NUM, value, b"<%sv>%s</%sv>" % (pfx, _number_text(value).encode(), pfx))
     if isinstance(value, _dt.date):
-        serial = _excel_serial(value, date1904)
+        days = serial(value, date1904)
         kind = DATETIME if isinstance(value, _dt.datetime) else DATE
-        return Value(kind, value, b"<%sv>%s</%sv>" % (pfx, _number_text(serial).encode(), pfx))
+        return Value(kind, value, b"<%sv>%s</%sv>" % (pfx, _number_text(days).encode(), pfx))
     raise TypeError(f"cannot write a {type(value).__name__} into a cell; "
                     "use str, int, float, Decimal, bool, date, datetime or None")
 
@@ -243,29 +290,56 @@ _PLAIN = {str, type(None), _dt.date, _dt.datetime}
 
 
 def _too_long(v: Value) -> bool:
-    return v.kind == STR and len(v.value) > MAX_TEXT and len(_clean_text(v.value)) > MAX_TEXT
+    return v.kind == STR and len(v.value) > MAX_CELL_CHARS and len(_clean_text(v.value)) > MAX_CELL_CHARS
 
 
-def group(cells: Mapping[tuple[int, int], Any], columns: Mapping[int, tuple[int, Iterable[Any]]], pfx: bytes,
-           date1904: bool, result: PatchResult) -> Rows:
-    """The cells as Rows, with one Value per distinct (type, value). A column is mapped through a dict
-    of its distinct values, so the per-row work runs in C: a million rows cost a few dict look-ups each."""
-    memo: dict[tuple[type, Any], Value] = {}
+class Values:
+    """One `Value` per distinct (type, value), shared by every cell that holds it, for the whole patch;
+    `result` learns which cells got text cut to Excel's limit."""
 
-    def value_of(key: tuple[type, Any], where: Any) -> Value:
-        v = memo.get(key)
+    def __init__(self, pfx: bytes, date1904: bool, result: PatchResult):
+        self.pfx, self.date1904, self.result = pfx, date1904, result
+        self.memo: dict[tuple[type, Any], Value] = {}
+
+    def of(self, key: tuple[type, Any], where: Any) -> Value:
+        v = self.memo.get(key)
         if v is None:
             try:
-                v = memo[key] = make_value(key[1], pfx, date1904)
+                v = self.memo[key] = make_value(key[1], self.pfx, self.date1904)
             except TypeError as exc:
                 raise TypeError(f"{exc} ({where()})") from None
         return v
 
+    def column(self, c: int, first: int, values: list[Any]) -> list[Value]:
+        """A column's values from row `first` as Values. The column is mapped through a dict of its distinct
+        values, so the per-row work runs in C: a million rows cost a few dict look-ups each."""
+        distinct = dict.fromkeys(values)  # in order of first appearance, so an error names the first cell
+        if len(set(map(type, values)) - _PLAIN) > 1:  # 1 and 1.0 (or True) in one column: key by type
+            keys: list[Any] = list(zip(map(type, values), values))
+            local = {k: self.of(k, lambda: cell_ref(first + keys.index(k), c)) for k in dict.fromkeys(keys)}
+            column = list(map(local.__getitem__, keys))
+            del keys
+        else:
+            local = {x: self.of((type(x), x), lambda: cell_ref(first + values.index(x), c)) for x in distinct}
+            column = list(map(local.__getitem__, values))
+        del distinct
+        long = {v for v in local.values() if _too_long(v)}
+        if long:
+            self.result.truncated += [cell_ref(first + i, c) for i, v in enumerate(column) if v in long]
+        if not (0 < first and first + len(column) - 1 <= MAX_ROW and 0 <= c <= MAX_COL):
+            raise ValueError(f"column {c} from row {first} ({len(column)} values) is outside Excel's grid")
+        return column
+
+
+def group(cells: Mapping[tuple[int, int], Any], columns: Mapping[int, tuple[int, Iterable[Any]]], pfx: bytes,
+          date1904: bool, result: PatchResult, values: Values | None = None) -> Rows:
+    """The cells as Rows, with one Value per distinct (type, value) (`values`, made when not given)."""
+    values = values or Values(pfx, date1904, result)
     by_row: dict[int, list[tuple[int, Value]]] = {}
     for (r, c), value in cells.items():
         if not (0 < r <= MAX_ROW and 0 <= c <= MAX_COL):
             raise ValueError(f"cell ({r}, {c}) is outside Excel's grid (rows 1-{MAX_ROW}, columns 0-{MAX_COL})")
-        v = value_of((type(value), value), lambda: cell_ref(r, c))
+        v = values.of((type(value), value), lambda: cell_ref(r, c))
         if _too_long(v):
             result.truncated.append(cell_ref(r, c))
         row = by_row.get(r)
@@ -276,25 +350,6 @@ def group(cells: Mapping[tuple[int, int], Any], columns: Mapping[int, tuple[int,
     for row in by_row.values():
         if len(row) > 1:
             row.sort(key=_by_col)
-    blocks = []
-    block_kinds = {}
-    for c, (first, values) in columns.items():
-        values = values if isinstance(values, list) else list(values)
-        distinct = dict.fromkeys(values)  # in order of first appearance, so an error names the first cell
-        if len(set(map(type, values)) - _PLAIN) > 1:  # 1 and 1.0 (or True) in one column: key by type
-            keys: list[Any] = list(zip(map(type, values), values))
-            local = {k: value_of(k, lambda: cell_ref(first + keys.index(k), c)) for k in dict.fromkeys(keys)}
-            column = list(map(local.__getitem__, keys))
-            del keys
-        else:
-            local = {x: value_of((type(x), x), lambda: cell_ref(first + values.index(x), c)) for x in distinct}
-            column = list(map(local.__getitem__, values))
-        del distinct
-        long = {v for v in local.values() if _too_long(v)}
-        if long:
-            result.truncated += [cell_ref(first + i, c) for i, v in enumerate(column) if v in long]
-        if not (0 < first and first + len(column) - 1 <= MAX_ROW and 0 <= c <= MAX_COL):
-            raise ValueError(f"column {c} from row {first} ({len(column)} values) is outside Excel's grid")
-        blocks.append((c, first, column))
-        block_kinds[c] = {v.kind for v in local.values()}
-    return Rows(by_row, blocks, {v.kind for v in memo.values()}, block_kinds, pfx)
+    blocks = [(c, first, values.column(c, first, col_values if isinstance(col_values, list) else list(col_values)))
+              for c, (first, col_values) in columns.items()]
+    return Rows(by_row, blocks, pfx)

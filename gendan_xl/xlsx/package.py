@@ -70,9 +70,11 @@ class Package:
         return self.names.get(name.casefold())
 
 
-def open_package(path: Path) -> Package:
+def open_package(source: Any) -> Package:
+    """The package of a workbook file: a path, or a `source.WorkbookFile` (the bytes read once)."""
+    path = Path(source.path if hasattr(source, "open_zip") else source)
     try:
-        zf = zipfile.ZipFile(path)
+        zf = source.open_zip() if hasattr(source, "open_zip") else zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
         raise UnusableWorkbookError(
             f"{path.name} is not an .xlsx/.xlsm package (encrypted, corrupt or another format); "

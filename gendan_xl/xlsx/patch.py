@@ -2,19 +2,24 @@
 
 openpyxl load + save rewrites or drops what it does not model (shapes, form controls, threaded comments,
 x14 extensions, cached formula values, calcChain, printer settings: see MEASURED.md), so we never save a
-user's workbook with it. Instead `patch_sheet` streams the one worksheet part through a byte-level row
-scanner, rewrites only the cells we own, and copies every other zip member's *compressed* bytes unchanged
-(same names, same order). The only other parts it may change, and only when it must:
+user's workbook with it. Instead the one worksheet part streams through a byte-level row scanner
+(`SheetRewrite`), only the cells we own are rewritten, and every other zip member's *compressed* bytes are
+copied unchanged (same names, same order). The only other parts it may change, and only when it must:
 
 - `xl/styles.xml`: one `yyyy-mm-dd` number format + cell format when a date is written (reused on later
   runs), and one `<dxf>` per conditional-format colour (reused when an identical one exists);
 - the table part (`xl/tables/tableN.xml`) of a table whose header row we extend to the right;
 - `xl/workbook.xml`: only the hidden `_xlnm._FilterDatabase` name of a sheet-level autofilter we extend.
 
-Safety: `patch_sheet` refuses to write a workbook that is open in Excel or LibreOffice (`is_open`),
-writes a temp file in the same folder, re-reads it with python-calamine to check that every written
-value landed, keeps the previous version in `.gendan-backup/`, then `os.replace`s (`atomic.AtomicFile`).
-On any failure the original is untouched and the temp file removed.
+The rows stream: `SheetRewrite.feed` takes whole rows as they come (a refresh computes each chunk's cells
+while it reads the sheet: books/refresh.py), so no sheet is held whole. The worksheet's head, whose
+<dimension> depends on every row, is deflated last and put in front of the rows (two deflate streams, the
+first ended by a full flush, are one valid stream; their CRCs are combined).
+
+Safety: the new package is written to a temp file beside the workbook and proven sound (soundness.py:
+structural checks while streaming, each distinct cell parsed once, the member re-inflated to its CRC,
+every other member the original's, the zip directory read back); the previous version is kept in
+`.gendan-backup/`; then one `os.replace` (atomic.AtomicFile). On any failure the workbook is untouched.
 
 Deliberate surprises:
 - text is always written as an inline string (`t="inlineStr"`), so sharedStrings.xml stays untouched;
@@ -25,7 +30,7 @@ Deliberate surprises:
 
 The parts, one module each: `cells` (values and the cells to write), `styles` (styles.xml), `tables`
 (table parts, autofilters), `condformat` (conditional formats), `rows` with `row_cells`, `row_batch` and
-`row_merge` (the worksheet scanner), `check` (the read-back check), `atomic` (owner files, backups).
+`row_merge` (the worksheet scanner), `soundness` (the checks), `atomic` (owner files, backups, the write).
 """
 from __future__ import annotations
 
@@ -33,29 +38,29 @@ import datetime as _dt
 import functools
 import gc
 import os
-import re
 import struct
 import tempfile
 import zipfile
 import zlib
 from pathlib import Path
-from typing import IO, Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping
 from xml.etree import ElementTree as ET
 
 from gendan_xl.errors import GendanError, PatchError, UnusableWorkbookError, WorkbookOpenError
 from gendan_xl.xlsx.atomic import AtomicFile, is_open, sidecar_path
-from gendan_xl.xlsx.cells import DATE, DATETIME, group
-from gendan_xl.xlsx.check import read_back
+from gendan_xl.xlsx.cells import DATE, DATETIME, Rows, Values, group
 from gendan_xl.xlsx.condformat import CFRule, check_rule
-from gendan_xl.xlsx.package import (SHEET_LEVEL, ZipWriter, deflate, fast_zlib, find_sheet, inflate_member,
-                                    open_package, relationships)
+from gendan_xl.xlsx.package import SHEET_LEVEL, ZipWriter, deflate, fast_zlib, find_sheet, open_package, relationships
 from gendan_xl.xlsx.result import PatchResult
 from gendan_xl.xlsx.rows import SheetPatcher
-from gendan_xl.xlsx.styles import DATE_FORMAT, DATETIME_FORMAT, Styles
+from gendan_xl.xlsx.soundness import Templates, check_package
+from gendan_xl.xlsx.source import WorkbookFile
+from gendan_xl.xlsx.stream import SheetXml
+from gendan_xl.xlsx.styles import DATE_FORMAT, DATETIME_FORMAT, DateFormats, Styles
 from gendan_xl.xlsx.tables import TablePart, load_table, plan_tables, update_filter_name
 
 
-def _gc_paused(fn: Any) -> Any:
+def gc_paused(fn: Any) -> Any:
     """Run `fn` with Python's cycle collector off. A million-row patch keeps millions of new objects alive
     (values, cell formats, row pieces), none of them cyclic garbage, and the collector would walk them all
     again and again as they pile up (~15% of a 300k-row patch). Restored even when `fn` raises."""
@@ -73,7 +78,167 @@ def _gc_paused(fn: Any) -> Any:
     return run
 
 
-@_gc_paused
+def damaged(name: str, exc: BaseException) -> GendanError:
+    """The one line for a failure while rewriting: input we cannot use, or a write that failed."""
+    if isinstance(exc, GendanError):
+        return exc
+    if isinstance(exc, (zipfile.BadZipFile, zlib.error, struct.error, ET.ParseError, EOFError)):
+        return UnusableWorkbookError(f"{name} is damaged ({exc}); open and save it in Excel first")
+    if isinstance(exc, OSError):
+        return PatchError(f"{name} could not be written ({exc.strerror or exc}); check the folder is writable "
+                          "and has space")
+    return PatchError(f"{name}: {exc}; the workbook is unchanged")
+
+
+_KEEP = 50_000  # distinct values (and their cell templates) kept between runs of rows: labels, days, dates
+
+
+class SheetRewrite:
+    """A new version of the workbook in `wf` (`source.WorkbookFile`) with worksheet `sheet_name` rewritten
+    as its rows stream through (`feed`): the cells of `rows` (cells.Rows, which may grow as rows come:
+    `Rows.extend`) written over them. `finish` writes the package beside `dest` and proves it sound;
+    the caller then commits it (`AtomicFile.commit`) or throws it away."""
+
+    def __init__(self, wf: WorkbookFile, sheet_name: str, xml: SheetXml, rows: Rows, values: Values,
+                 result: PatchResult, *, cf_rules: Iterable[CFRule] = (), extend_tables: bool = True):
+        self.wf, self.xml, self.rows, self.values, self.result = wf, xml, rows, values, result
+        pkg = open_package(wf)
+        self._pkg = pkg
+        self.index, self.part = find_sheet(pkg, wf.path, sheet_name)
+        styles_part = next((t for _, k, t in relationships(pkg.zf, pkg.names, pkg.workbook) if k == "styles"), None)
+        self._styles_part = pkg.part(styles_part) if styles_part else None
+        self.styles = Styles(pkg.zf.read(self._styles_part) if self._styles_part else None)
+        date_xfs = DateFormats(self.styles, {DATE: DATE_FORMAT, DATETIME: DATETIME_FORMAT})
+        self.tables: list[TablePart] = []
+        if extend_tables:
+            for _, kind, target in relationships(pkg.zf, pkg.names, self.part):
+                actual = pkg.part(target)
+                if kind == "table" and actual:
+                    t = load_table(actual, pkg.zf.read(actual))
+                    if t:
+                        self.tables.append(t)
+            plan_tables(self.tables, rows, xml.pfx, result)
+        self.templates = Templates(xml.pfx, pkg.date1904, wf.name)
+        self.patcher = SheetPatcher(rows, self.styles, self.tables, list(cf_rules), result, date_xfs, extend_tables,
+                                    self.templates)
+        self._spool = tempfile.TemporaryFile(dir=result.path.parent)
+        self._comp = fast_zlib.compressobj(SHEET_LEVEL, zlib.DEFLATED, -15)
+        self._crc = self._usize = self._csize = 0
+        self._put(self.patcher.feed(xml.head))
+
+    def _put(self, piece: bytes) -> None:
+        if piece:
+            self._crc, self._usize = fast_zlib.crc32(piece, self._crc), self._usize + len(piece)
+            z = self._comp.compress(piece)
+            self._csize += len(z)
+            self._spool.write(z)
+
+    def feed(self, rows_xml: bytes, *, forget: bool = False) -> None:
+        """The next whole rows of the sheet; `rows` must hold their cells by now. With `forget`, what was
+        made for them (their values, cell templates) is let go once they are written: a refresh's reasons
+        are nearly all different, and a million of them would otherwise pile up."""
+        self._put(self.patcher.feed(rows_xml))
+        if forget:
+            self.rows.release(self.patcher.last_row + 1)
+            if len(self.values.memo) > _KEEP or self.patcher.cached() > _KEEP:
+                self.values.memo.clear()
+                self.patcher.forget()
+
+    def finish(self) -> AtomicFile:
+        """The rest of the sheet (its tail), then the new package in a temp file beside the destination,
+        proven sound. Returns it uncommitted."""
+        patcher, result, pkg = self.patcher, self.result, self._pkg
+        self._put(patcher.feed(self.xml.tail or b""))
+        self._put(patcher.finish())
+        self.templates.flush()
+        z = self._comp.flush()
+        self._csize += len(z)
+        self._spool.write(z)
+        # the head last: its <dimension> covers every row written
+        head = patcher.final_head()
+        hz = zlib.compressobj(6, zlib.DEFLATED, -15)
+        head_z = hz.compress(head) + hz.flush(zlib.Z_FULL_FLUSH)
+        crc = fast_zlib.crc32_combine(zlib.crc32(head), self._crc, self._usize) if hasattr(
+            fast_zlib, "crc32_combine") else _crc_combine(zlib.crc32(head), self._crc, self._usize)
+        usize, csize = len(head) + self._usize, len(head_z) + self._csize
+
+        replaced: dict[str, bytes] = {}
+        if self.styles.changed and self._styles_part and self.styles.data is not None:
+            replaced[self._styles_part] = self.styles.data
+        for t in self.tables:
+            if t.changed:
+                replaced[t.part] = t.data
+        if patcher.autofilter_ref:
+            wb = update_filter_name(pkg.zf.read(pkg.workbook), self.index, patcher.autofilter_ref)
+            if wb is not None:
+                replaced[pkg.workbook] = wb
+
+        new = AtomicFile(result.path)
+        try:
+            writer = ZipWriter(new.file)
+            data = self.wf.data
+            for zi in pkg.zf.infolist():
+                if zi.filename == self.part:
+                    self._spool.seek(0)
+                    writer.write_new(zi, crc & 0xFFFFFFFF, usize, csize,
+                                     [head_z, *iter(lambda: self._spool.read(1 << 20), b"")])
+                elif zi.filename in replaced:
+                    c, u, s, z = deflate(replaced[zi.filename])
+                    writer.write_new(zi, c, u, s, [z])
+                else:
+                    writer.copy_raw(_Bytes(data), zi)
+            writer.close(pkg.zf.comment)
+            self._spool.close()
+            pkg.zf.close()
+            result.changed_parts = [self.part] + sorted(replaced)
+            new.seal()
+            check_package(new.tmp, data, {self.part: (crc, usize)}, replaced, result.path.name)
+            result.verified = True
+            return new
+        except BaseException:
+            new.discard()
+            raise
+
+
+class _Bytes:
+    """The source package's bytes as the file ZipWriter.copy_raw reads members from."""
+
+    def __init__(self, data: bytes):
+        self._view, self._pos = memoryview(data), 0
+
+    def seek(self, pos: int) -> None:
+        self._pos = pos
+
+    def read(self, n: int) -> bytes:
+        out = self._view[self._pos:self._pos + n]
+        self._pos += len(out)
+        return bytes(out)
+
+
+def _crc_combine(crc1: int, crc2: int, len2: int) -> int:
+    """CRC-32 of A + B from crc(A), crc(B) and len(B): zlib's crc32_combine, for a zlib without it (ISA-L,
+    our dependency, has it). crc(A) is carried through len(B) zero bytes by squaring the CRC's matrix."""
+    def times(mat: list[int], vec: int) -> int:
+        out, i = 0, 0
+        while vec:
+            if vec & 1:
+                out ^= mat[i]
+            vec >>= 1
+            i += 1
+        return out
+
+    mat = [0xEDB88320] + [1 << n for n in range(31)]  # one zero bit
+    for _ in range(3):  # one zero byte: 8 bits = three squarings
+        mat = [times(mat, mat[n]) for n in range(32)]
+    while len2:
+        if len2 & 1:
+            crc1 = times(mat, crc1)
+        len2 >>= 1
+        mat = [times(mat, mat[n]) for n in range(32)]
+    return crc1 ^ crc2
+
+
+@gc_paused
 def patch_sheet(
     path: str | os.PathLike[str],
     sheet_name: str,
@@ -84,11 +249,10 @@ def patch_sheet(
     backups: int = 3,
     extend_tables: bool = True,
     conditional_formats: Iterable[CFRule] = (),
-    verify: bool = True,
     now: _dt.datetime | None = None,
 ) -> PatchResult:
     """Write `cells` ({(row, col): value}) into worksheet `sheet_name` of `path`. A row is Excel's row
-    number, a column a 0-based index (`refs`: {(12, 10): v} writes K12).
+    number, a column a 0-based index (`cellrefs`: {(12, 10): v} writes K12).
 
     `columns` ({col: (first_row, values)}) is the same for whole columns: values[i] goes to row
     first_row + i. Prefer it for status columns of many rows: it costs one shared object per distinct
@@ -106,130 +270,50 @@ def patch_sheet(
     MissingSheetError for input we cannot use, PatchError / PatchVerifyError when writing fails; in all
     cases the workbook is unchanged.
     """
-    src_path = Path(path)
-    dest = Path(out_path) if out_path is not None else src_path
+    wf = WorkbookFile.read(path)
+    dest = Path(out_path) if out_path is not None else wf.path
     if out_path is None:
-        lock = is_open(src_path)
-        if lock is not None:
-            raise WorkbookOpenError(
-                f"{src_path.name} is open in Excel or LibreOffice ({lock.name} exists); close it and run "
-                f"again, or write {sidecar_path(src_path).name} instead")
-    if not src_path.is_file():
-        raise UnusableWorkbookError(f"{src_path} does not exist; check the path")
+        refuse_open(wf.path)
     cf_rules = list(conditional_formats)
     for rule in cf_rules:
         check_rule(rule)
-
-    pkg = open_package(src_path)
-    new: AtomicFile | None = None
     try:
-        with pkg.zf, open(src_path, "rb") as src:
-            index, part = find_sheet(pkg, src_path, sheet_name)
-            result = PatchResult(path=dest, sheet=pkg.sheets[index][0], part=part)
-            info = {zi.filename: zi for zi in pkg.zf.infolist()}
-            head = re.search(rb"<(\w+:)?worksheet\b", b"".join(_first(inflate_member(src, info[part]), 1 << 16)))
-            pfx = (head.group(1) or b"") if head else b""
-            by_row = group(cells or {}, columns or {}, pfx, pkg.date1904, result)
+        pkg = open_package(wf)
+        with pkg.zf:
+            index, part = find_sheet(pkg, wf.path, sheet_name)
+            date1904 = pkg.date1904
+        xml = SheetXml(wf.inflate(part), wf.name, part)
+        result = PatchResult(path=dest, sheet=pkg.sheets[index][0], part=part)
+        values = Values(xml.pfx, date1904, result)
+        rows = group(cells or {}, columns or {}, xml.pfx, date1904, result, values)
+        rewrite = SheetRewrite(wf, sheet_name, xml, rows, values, result, cf_rules=cf_rules,
+                               extend_tables=extend_tables)
+        for piece in xml.rows():
+            rewrite.feed(piece)
+        new = rewrite.finish()
+    except Exception as exc:
+        raise damaged(wf.name, exc) from exc
+    commit(new, wf, result, backups=backups if out_path is None else 0, now=now)
+    return result
 
-            styles_part = next((t for _, k, t in relationships(pkg.zf, pkg.names, pkg.workbook) if k == "styles"), None)
-            styles_part = pkg.part(styles_part) if styles_part else None
-            styles = Styles(pkg.zf.read(styles_part) if styles_part else None)
-            kinds = by_row.kinds
-            date_xfs = {k: styles.date_xf(code) for k, code in ((DATE, DATE_FORMAT), (DATETIME, DATETIME_FORMAT))
-                        if k in kinds}
 
-            tables: list[TablePart] = []
-            if extend_tables:
-                for _, kind, target in relationships(pkg.zf, pkg.names, part):
-                    actual = pkg.part(target)
-                    if kind == "table" and actual:
-                        t = load_table(actual, pkg.zf.read(actual))
-                        if t:
-                            tables.append(t)
-                plan_tables(tables, by_row, pfx, result)
-            patcher = SheetPatcher(by_row, styles, tables, cf_rules, result, date_xfs, extend_tables)
+def refuse_open(path: Path) -> None:
+    lock = is_open(path)
+    if lock is not None:
+        raise WorkbookOpenError(
+            f"{path.name} is open in Excel or LibreOffice ({lock.name} exists); close it and run "
+            f"again, or write {sidecar_path(path).name} instead")
 
-            new = AtomicFile(dest)
-            with tempfile.TemporaryFile(dir=dest.parent) as spool:
-                # 1. the sheet, deflated into a spool: its tail decides what styles.xml gains
-                crc, usize, csize = _deflate_sheet(patcher, inflate_member(src, info[part]), spool)
 
-                replaced: dict[str, bytes] = {}
-                if styles.changed and styles_part and styles.data is not None:
-                    replaced[styles_part] = styles.data
-                for t in tables:
-                    if t.changed:
-                        replaced[t.part] = t.data
-                af_ref = patcher.autofilter_ref
-                if af_ref:
-                    wb = update_filter_name(pkg.zf.read(pkg.workbook), index, af_ref)
-                    if wb is not None:
-                        replaced[pkg.workbook] = wb
-
-                # 2. the package, in the original member order
-                writer = ZipWriter(new.file)
-                for zi in pkg.zf.infolist():
-                    if zi.filename == part:
-                        spool.seek(0)
-                        writer.write_new(zi, crc & 0xFFFFFFFF, usize, csize, iter(lambda: spool.read(1 << 20), b""))
-                    elif zi.filename in replaced:
-                        c, u, s, data = deflate(replaced[zi.filename])
-                        writer.write_new(zi, c, u, s, [data])
-                    else:
-                        writer.copy_raw(src, zi)
-                writer.close(pkg.zf.comment)
-            result.changed_parts = [part] + sorted(replaced)
-
-        skipped = patcher.skipped_rc
-        del patcher  # and with it the cell templates: the check needs the memory more
-
-        def check(tmp: Path) -> None:
-            read_back(tmp, result, by_row, skipped, dest.name)
-            result.verified = True
-
-        busy = WorkbookOpenError(f"{dest.name} cannot be replaced (open in another program?); close it and "
-                                 f"run again, or write {sidecar_path(dest).name} instead")  # Windows: Excel holds it
-        result.backup = new.commit(check=check if verify else None, backups=backups if out_path is None else 0,
-                                   now=now, mode_of=src_path, busy_error=busy)
-        return result
-    except (zipfile.BadZipFile, zlib.error, struct.error, ET.ParseError, EOFError) as exc:
-        raise UnusableWorkbookError(f"{src_path.name} is damaged ({exc}); open and save it in Excel first") from exc
-    except ValueError as exc:
-        if isinstance(exc, GendanError):
-            raise
-        raise PatchError(f"{src_path.name}: {exc}; the workbook is unchanged") from exc
-    except OSError as exc:
-        raise PatchError(f"{dest.name} could not be written ({exc.strerror or exc}); "
-                         "check the folder is writable and has space") from exc
+def commit(new: AtomicFile, wf: WorkbookFile, result: PatchResult, *, backups: int,
+           now: _dt.datetime | None) -> None:
+    """Put the checked package in place of `result.path`, keeping `backups` versions of what it replaces."""
+    dest = result.path
+    busy = WorkbookOpenError(f"{dest.name} cannot be replaced (open in another program?); close it and "
+                             f"run again, or write {sidecar_path(dest).name} instead")  # Windows: Excel holds it
+    try:
+        result.backup = new.commit(backups=backups, now=now, like=wf.path, busy_error=busy)
+    except Exception as exc:
+        raise damaged(wf.name, exc) from exc
     finally:
-        if new is not None:
-            new.discard()
-
-
-def _deflate_sheet(patcher: SheetPatcher, chunks: Iterable[bytes], spool: IO[bytes]) -> tuple[int, int, int]:
-    """Stream the worksheet through `patcher`, deflated into `spool`: (crc, size, compressed size). A function
-    of its own so that its chunks (megabytes each) are freed when it returns, before the check."""
-    comp = fast_zlib.compressobj(SHEET_LEVEL, zlib.DEFLATED, -15)
-    crc = usize = csize = 0
-    for chunk in chunks:
-        piece = patcher.feed(chunk)
-        if piece:
-            crc, usize = fast_zlib.crc32(piece, crc), usize + len(piece)
-            z = comp.compress(piece)
-            csize += len(z)
-            spool.write(z)
-    piece = patcher.finish()
-    crc, usize = fast_zlib.crc32(piece, crc), usize + len(piece)
-    z = comp.compress(piece) + comp.flush()
-    csize += len(z)
-    spool.write(z)
-    return crc, usize, csize
-
-
-def _first(chunks: Iterable[bytes], limit: int) -> Iterable[bytes]:
-    got = 0
-    for chunk in chunks:
-        yield chunk
-        got += len(chunk)
-        if got >= limit:
-            return
+        new.discard()

@@ -38,7 +38,9 @@ class RowBatch(CellWriter):
             return -1
         start = cut = m.end()
         xml = self.batch_xml[i]
-        if stop > start:
+        if stop > start and self.open_right:  # (else: no cell of ours nor right of ours in this run of rows)
+            cut = stop
+        elif stop > start:
             if data.find(b"extLst", start, stop) >= 0:
                 return -1
             # a re-run: the row holds the first of the new cells already
@@ -136,9 +138,12 @@ class RowBatch(CellWriter):
         if v.kind == CLEAR:
             return b"%.0s"
         if v.kind == STR:  # the same as _cell_xml, without its detours: reason texts are a million distinct values
-            inner = text_inner(v.value, self.by_row.pfx).replace(b"%", b"%%")
-            return b'%s%s%%s"%s t="inlineStr">%s</%sc>' % (self.cell_r, col_bytes(col), self._style_attr(STR, style),
-                                                            inner, self.pfx)
+            inner = text_inner(v.value, self.by_row.pfx)
+            xml = b'%s%s%%s"%s t="inlineStr">%s</%sc>' % (self.cell_r, col_bytes(col), self._style_attr(STR, style),
+                                                          inner.replace(b"%", b"%%"), self.pfx)
+            if self.checks is not None:
+                self.checks.check(xml.replace(b"%s", b"1", 1).replace(b"%%", b"%"), v)
+            return xml
         pre, post = self._split_cell(col, v, style)
         return pre.replace(b"%", b"%%") + b"%s" + post.replace(b"%", b"%%")
 

@@ -10,10 +10,24 @@ from typing import Any
 
 from gendan_xl.xlsx.cells import CLEAR, DATE, DATETIME, TATTR, Rows, Value, tag_attrs, text_inner
 from gendan_xl.xlsx.condformat import CFRule
-from gendan_xl.cellrefs import col_bytes, parse_range
+from gendan_xl.cellrefs import col_bytes, col_letter, parse_range
 from gendan_xl.xlsx.result import PatchResult
-from gendan_xl.xlsx.styles import Styles
+from gendan_xl.xlsx.soundness import Templates
+from gendan_xl.xlsx.styles import DateFormats, Styles
 from gendan_xl.xlsx.tables import TablePart
+
+
+def right_of(col: int, pfx: bytes) -> re.Pattern[bytes]:
+    """The start of a cell in column `col` or right of it, by its r=""."""
+    letters = col_letter(col)
+    k = len(letters)
+    alts = [letters]
+    for i, ch in enumerate(letters):
+        if ch != "Z":
+            alts.append(letters[:i] + f"[{chr(ord(ch) + 1)}-Z]" + "[A-Z]" * (k - i - 1))
+    if k < 3:
+        alts.append(f"[A-Z]{{{k + 1},3}}")
+    return re.compile(b"<" + re.escape(pfx) + b'c r="(' + "|".join(alts).encode() + rb")\d")
 
 
 class CellFormats(dict):
@@ -35,8 +49,8 @@ class CellWriter:
     batches) and `row_merge.RowMerge` (a row's existing cells merged with ours) share what is here."""
 
     def __init__(self, by_row: Rows, styles: Styles, tables: list[TablePart],
-                 cf_rules: list[CFRule], result: PatchResult, date_xfs: dict[int, int | None],
-                 extend_filter: bool = True):
+                 cf_rules: list[CFRule], result: PatchResult, date_xfs: DateFormats,
+                 extend_filter: bool = True, templates: Templates | None = None):
         self.extend_filter = extend_filter
         self.autofilter_ref: str | None = None
         self.result = result
@@ -44,6 +58,9 @@ class CellWriter:
         self.tables = tables
         self.cf_rules = cf_rules
         self.date_xfs = date_xfs
+        self.checks = templates  # every distinct cell we write is checked once (soundness.Templates)
+        self.open_right = False  # see rows.SheetPatcher._rows
+        self.head_xml = b""
         self.by_row = by_row
         self.targets = by_row.targets
         self.skipped_rc: set[tuple[int, int]] = set()
@@ -64,6 +81,16 @@ class CellWriter:
         self.arrays: list[tuple[int, int, int, int]] = []
         self.pfx = b""
         self.touched: tuple[int, int, int, int] | None = None  # bbox of the cells we put a value in
+
+    def cached(self) -> int:
+        """How many cell templates are kept."""
+        return len(self.templates) + sum(map(len, self.cell_formats or ()))
+
+    def forget(self) -> None:
+        """Let the cell templates made so far go (they are made again when needed)."""
+        self.templates.clear()
+        self.cell_formats, self.skeleton_formats, self.batch_xml, self.batch_skeleton = None, [], [], None
+        self.batch_start = 0
 
     # -- compile the patterns once the prefix is known
     def _compile(self, pfx: bytes) -> None:
@@ -86,6 +113,7 @@ class CellWriter:
             + rb'(?:t|t xml:space="preserve")>[^<]*</' + p + rb"t></" + p + rb"is>)</" + p + rb"c>))*\s*")
         self.cell_end = b"</" + pfx + b"c>"
         self.cell_open = b"<" + pfx + b"c"
+        self._right = right_of(self.by_row.cols[0], pfx) if self.by_row.cols else None
         self.cell_r = b'<%sc r="' % pfx
         self.row_open = b"<" + pfx + b"row"
         self.f_open = b"<" + pfx + b"f"
@@ -127,7 +155,7 @@ class CellWriter:
         """The s="" a cell of `kind` gets in a cell styled `style`: a date keeps a date style, else ours."""
         if kind == DATE or kind == DATETIME:
             if style is None or not self.styles.is_date_xf(int(style)):
-                date_xf = self.date_xfs.get(kind)
+                date_xf = self.date_xfs[kind]
                 if date_xf is not None:
                     style = b"%d" % date_xf
         return b' s="%s"' % style if style is not None and style != b"0" else b""
@@ -167,6 +195,8 @@ class CellWriter:
         xml = self._cell_xml(0, col, v, style)
         self.result.written -= 1  # the callers count what they write
         cut = xml.index(b'0"')
+        if self.checks is not None:
+            self.checks.check(xml[:cut] + b"1" + xml[cut + 1:], v)
         return xml[:cut], xml[cut + 1:]
 
     @staticmethod

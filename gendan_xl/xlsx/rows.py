@@ -79,7 +79,8 @@ class SheetPatcher(RowMerge, RowBatch):
             if not m:
                 return b""
             self._compile(m.group(1) or b"")
-            out.append(self._head(self.buf[:m.start()]))
+            self._read_cols(self.buf[:m.start()])
+            self.head_xml = self.buf[:m.start()]  # written last (`final_head`): its <dimension> needs every row
             if m.group(2):  # <sheetData/>: an empty sheet
                 out.append(b"<%ssheetData>" % self.pfx)
                 out.append(self._new_rows(None))
@@ -113,12 +114,17 @@ class SheetPatcher(RowMerge, RowBatch):
         self.cell_formats, self.skeleton_formats, self.batch_xml, self.batch_skeleton = None, [], [], None
         return self._tail(tail)
 
-    # -- head: dimension and column styles
-    def _head(self, head: bytes) -> bytes:
+    # -- head: column styles, then (once every row is through) the dimension
+    def _read_cols(self, head: bytes) -> None:
         for m in re.finditer(rb"<(?:\w+:)?col\b([^>]*)>", head):
             a = tag_attrs(m.group(1))
             if b"style" in a and b"min" in a:  # min and max count columns from 1
                 self.col_styles.append((int(a[b"min"]) - 1, int(a.get(b"max", a[b"min"])) - 1, a[b"style"]))
+
+    def final_head(self) -> bytes:
+        """The worksheet's XML before <sheetData>, its <dimension> grown to cover what was written. Asked
+        for after `finish`: the rows are streamed first and the head written in front of them (patch.py)."""
+        head = self.head_xml
         m = re.search(rb"<(?:\w+:)?dimension\b[^>]*>", head)
         bbox = self._written_bbox()
         if m and bbox:
@@ -141,6 +147,10 @@ class SheetPatcher(RowMerge, RowBatch):
             self._note_arrays(data)
             return data
         self._note_arrays(data)
+        # On a first run, no row of a run of rows has a cell where ours go or right of them: seen once for the
+        # run (one search), each row's new cells then simply go before its end tag.
+        self.open_right = self._right is not None and b"extLst" not in data and \
+            data.count(self.cell_open) == data.count(self.cell_r) and self._right.search(data) is None
         out: list[bytes] = []
         pos = 0
         targets, n = self.targets, len(self.targets)
@@ -153,6 +163,8 @@ class SheetPatcher(RowMerge, RowBatch):
                 r = rm.group(1) if rm else None
             has_r = r is not None
             rownum = int(r) if has_r else self.last_row + 1
+            if rownum <= self.last_row:  # rows go down the sheet, each once: else ours would land out of order
+                raise ValueError(f"row {rownum} comes after row {self.last_row} in the sheet XML")
             self.last_row = rownum
             inserted = False
             while self.ti < n and targets[self.ti] < rownum:

@@ -81,9 +81,10 @@ class Styles:
         if fmt_id is None:
             fmt_id = max([163, *self.fmt_codes]) + 1
             entry = b'<%snumFmt numFmtId="%d" formatCode="%s"/>' % (p, fmt_id, esc_attr(code).encode())
-            self._append(b"numFmts", entry, before=(b"fonts", b"fills", b"borders", b"cellStyleXfs", b"cellXfs"))
+            self._append(b"numFmts", b"numFmt", entry, before=(b"fonts", b"fills", b"borders", b"cellStyleXfs",
+                                                                b"cellXfs"))
         xf = b'<%sxf numFmtId="%d" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>' % (p, fmt_id)
-        self._append(b"cellXfs", xf, before=(b"cellStyles", b"dxfs", b"tableStyles", b"colors", b"extLst"))
+        self._append(b"cellXfs", b"xf", xf, before=(b"cellStyles", b"dxfs", b"tableStyles", b"colors", b"extLst"))
         self._scan()
         return len(self.xf_numfmt) - 1
 
@@ -104,19 +105,21 @@ class Styles:
             if m else []
         if entry in existing:
             return existing.index(entry)
-        self._append(b"dxfs", entry, before=(b"tableStyles", b"colors", b"extLst"))
+        self._append(b"dxfs", b"dxf", entry, before=(b"tableStyles", b"colors", b"extLst"))
         return len(existing)
 
-    def _append(self, name: bytes, entry: bytes, before: tuple[bytes, ...]) -> None:
-        """Append `entry` as the last child of <name> and bump its count; create <name> when missing."""
+    def _append(self, name: bytes, child: bytes, entry: bytes, before: tuple[bytes, ...]) -> None:
+        """Append `entry` (a <child>) as the last child of <name> and set its count to the children it then
+        has; create <name> when missing. (<cellXfs> holds <xf>s: the count is of the children, whatever
+        the element's own name says.)"""
         data = self.data or b""
         p = self.pfx
         m = self._block(name)
         if m:
-            children = m.group(2) or b""
-            count = len(re.findall(rb"<(?:\w+:)?" + name[:-1] + rb"\b", children)) + 1
+            kids = m.group(2) or b""
+            count = len(children(kids, child)) + 1
             start_tag = set_attr(b"<%s%s%s>" % (p, name, m.group(1).rstrip(b"/")), b"count", b"%d" % count)
-            new = start_tag + children + entry + b"</%s%s>" % (p, name)
+            new = start_tag + kids + entry + b"</%s%s>" % (p, name)
             self.data = data[:m.start()] + new + data[m.end():]
         else:
             new = b'<%s%s count="1">%s</%s%s>' % (p, name, entry, p, name)
@@ -130,6 +133,36 @@ class Styles:
                 pos = data.rfind(b"</")
             self.data = data[:pos] + new + data[pos:]
         self.changed = True
+
+
+class DateFormats(dict):
+    """The cell format of our dates (DATE, DATETIME kinds of cells.py → index in cellXfs), appended to
+    styles.xml the first time a date is written, and only then: a refresh whose lines have no milestone
+    date leaves styles.xml as it was."""
+
+    def __init__(self, styles: Styles, codes: dict[int, str]):
+        super().__init__()
+        self.styles, self.codes = styles, codes
+
+    def __missing__(self, kind: int) -> int | None:
+        code = self.codes.get(kind)
+        xf = self[kind] = self.styles.date_xf(code) if code is not None else None
+        return xf
+
+
+def children(xml: bytes, child: bytes) -> list[bytes]:
+    """The top-level <child> elements of `xml` (an element's content): nested ones (an <xf>'s <alignment>,
+    a <dxf>'s <font>) not counted."""
+    out, depth = [], 0
+    for m in re.finditer(rb"<(/?)(?:\w+:)?(\w+)\b[^>]*?(/?)>", xml):
+        if m.group(1):
+            depth -= 1
+            continue
+        if depth == 0 and m.group(2) == child:
+            out.append(m.group(0))
+        if not m.group(3):
+            depth += 1
+    return out
 
 
 def argb(colour: str) -> bytes:

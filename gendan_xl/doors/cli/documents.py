@@ -60,13 +60,16 @@ def cmd_statement(args: argparse.Namespace) -> int:
     today = args.today or dt.date.today()  # the 制表日期, whether the statements are written or sent
     if args.send or args.dry_run:
         from gendan_xl.doors.wiring import statement_mails
+        from gendan_xl.statement import Period
 
-        mails, no_email = statement_mails(settings, args.workbook, args.period, today=today,
-                                          out_dir=args.out or settings.out_dir / "statements" / args.period,
+        # "2026年10月" and "2026-10" are one period: the key the statements job sends October's under
+        period = Period.parse(args.period).label
+        mails, no_email = statement_mails(settings, args.workbook, period, today=today,
+                                          out_dir=args.out or settings.out_dir / "statements" / period,
                                           pdf=args.pdf, statements=statements)
         for code in no_email:
             note(f"warning: no e-mail for customer {code} in the 客户 sheet; statement not sent")
-        return send_mails(settings, mails, job="statements", period=args.period, args=args, as_json=args.json)
+        return send_mails(settings, mails, job="statements", period=period, args=args, as_json=args.json)
     if args.out:
         for st in statements:
             note(f"wrote {write_statement(st, args.out, company=settings.company, issued=today, pdf=args.pdf)}")

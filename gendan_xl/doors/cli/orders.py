@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sys
 from pathlib import Path
 
 from gendan_xl.i18n import say
@@ -64,8 +65,20 @@ def _validate_setup(p: argparse.ArgumentParser) -> None:
 def cmd_validate(args: argparse.Namespace) -> int:
     from gendan_xl.books.issues_report import write_issues_xlsx
     from gendan_xl.books.master import validate_workbook
+    from gendan_xl.books.streamed import write_validation_json
 
     worst = EXIT_OK
+    if args.json and not args.report:  # streamed: a million lines' issues are written, never all held
+        print("[" if len(args.path) > 1 else "", end="")
+        for k, path in enumerate(args.path):
+            settings = settings_for(args, path)
+            if k:
+                print(",")
+            ok = write_validation_json(path, sys.stdout, sheet=args.sheet, lang=args.lang,
+                                       vocabulary=settings.vocabulary, limits=settings.limits)
+            worst = worst if ok else EXIT_ISSUES
+        print("]" if len(args.path) > 1 else "", end="")
+        return worst
     docs = []
     for path in args.path:
         with progress_for(args) as progress:
@@ -107,17 +120,18 @@ def _status_setup(p: argparse.ArgumentParser) -> None:
 URGENT_SHOWN = 100  # a terminal is not the place for 30,000 late lines: the JSON and the mail have them all
 
 
-def print_status(status, name: str, lang: str) -> None:
+def print_status(result, name: str, lang: str) -> None:
+    """The urgent lines (at most URGENT_SHOWN) and the counts of a `status.StatusResult`."""
     from gendan_xl.status import STATUS_LABELS
 
-    result = status.result
     urgent = result.urgent
+    total = result.counts["overdue"] + result.counts["at_risk"]  # the result may keep only the most urgent
     if urgent:
         print_table([say(CLI, f"status.{k}", lang) for k in STATUS_COLUMNS], [
             (x.row, x.order_no, x.customer, x.model, x.due_date, x.label(lang), x.days_late, x.slack_workdays,
              x.next_milestone_label(lang), x.reason(lang)) for x in urgent[:URGENT_SHOWN]], max_width=70)
-        if len(urgent) > URGENT_SHOWN:
-            print(say(CLI, "status.more", lang, n=len(urgent) - URGENT_SHOWN))
+        if total > URGENT_SHOWN:
+            print(say(CLI, "status.more", lang, n=total - URGENT_SHOWN))
         print()
     counts = "，".join if lang == "zh" else ", ".join
     parts = [f"{STATUS_LABELS[k][0 if lang == 'zh' else 1]} {v}" for k, v in result.counts.items() if v]
@@ -125,19 +139,21 @@ def print_status(status, name: str, lang: str) -> None:
 
 
 @command("status", "Lead-time status of every order in working days: overdue and at-risk orders first.",
-         "gendan-xl status workbooks/orders.xlsx --today 2026-11-26", _status_setup, wraps="status_of")
+         "gendan-xl status workbooks/orders.xlsx --today 2026-11-26", _status_setup, wraps="OrdersRun")
 def cmd_status(args: argparse.Namespace) -> int:
-    from gendan_xl.books.master import load_master, status_of
+    from gendan_xl.books.streamed import OrdersRun, write_status_json
 
     settings = settings_for(args, args.path)
-    master = load_master(args.path, sheet=args.sheet, lang=args.lang, lean=True, vocabulary=settings.vocabulary)
-    lang = args.lang or master.orders.lang
-    status = status_of(master, today=args.today or dt.date.today(), lang=lang, **calendar_options(args, settings))
+    # the orders stream by: with --json no line is kept (each is written as it comes), else the urgent ones
+    run = OrdersRun(args.path, today=args.today or dt.date.today(), sheet=args.sheet, lang=args.lang,
+                    vocabulary=settings.vocabulary, limits=settings.limits, **calendar_options(args, settings),
+                    keep=(lambda line: False) if args.json else None, most=URGENT_SHOWN)
     if args.json:
-        print_json(status.to_dict(lang))
+        write_status_json(run, sys.stdout)
     else:
-        print_status(status, args.path.name, lang)
-        print_issues(status.issues)
+        result = run.run().result()
+        print_status(result, args.path.name, run.lang)
+        print_issues(run.issues())
     return EXIT_OK
 
 
@@ -145,6 +161,8 @@ def _refresh_setup(p: argparse.ArgumentParser) -> None:
     _status_setup(p)
     p.add_argument("--backups", type=non_negative,
                    help="how many previous versions to keep (default: [workbook] backups in gendan.toml, else 3)")
+    p.add_argument("--force", action="store_true",
+                   help="refresh a digitally signed workbook too (its signature is then gone)")
 
 
 @command("refresh", "Write the status, days late/to due, next milestone and reason into the orders sheet.",
@@ -155,18 +173,22 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     settings = settings_for(args, args.path)
     result = refresh_workbook(args.path, today=args.today or dt.date.today(), now=dt.datetime.now(),
                               sheet=args.sheet, lang=args.lang, **calendar_options(args, settings),
-                              vocabulary=settings.vocabulary,
-                              backups=settings.backups if args.backups is None else args.backups)
-    lang = result.plan.lang
-    if result.sidecar:
-        note("warning: " + say(CLI, "refresh.sidecar", lang, name=args.path.name, lock=result.lock.name, out=result.written))
+                              vocabulary=settings.vocabulary, limits=settings.limits, force=args.force,
+                              backups=settings.backups if args.backups is None else args.backups,
+                              keep_lines=args.json, most_urgent=None if args.json else URGENT_SHOWN)
+    lang = result.lang
+    if result.changed:
+        note("warning: " + say(CLI, "refresh.changed", lang, name=args.path.name, out=result.written))
+    elif result.sidecar:
+        note("warning: " + say(CLI, "refresh.sidecar", lang, name=args.path.name, lock=result.lock.name,
+                               out=result.written))
     if args.json:
         print_json(result.to_dict(lang))
     else:
         print_status(result.status, args.path.name, lang)
-        print(say(CLI, "refresh.done", lang, path=result.written, n=len(result.status.result.lines)))
+        print(say(CLI, "refresh.done", lang, path=result.written, n=result.status.line_count))
         print_issues(result.issues)
-    return EXIT_OK
+    return EXIT_ISSUES if result.changed else EXIT_OK
 
 
 def _init_setup(p: argparse.ArgumentParser) -> None:

@@ -1,0 +1,230 @@
+"""The status of a workbook's orders computed a chunk of rows at a time, while its orders sheet streams
+(xlsx/lines.py): what `status`, `status --json` and `refresh` go through, in bounded memory.
+
+`OrdersRun` reads the small sheets (products' lead times, 假期, customers) first, then yields each chunk of
+the orders sheet with the status of its lines — the same rules, the same findings as `master.load_master` +
+`master.status_of`, which read the whole sheet at once (the Excel button, the tests' reference). What is
+kept across chunks is small: the counts, the years the plans touched, the status words that map to no
+stage, and the lines a caller asks to keep (the urgent ones, for the terminal and the result).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import tempfile
+from pathlib import Path
+from typing import Any, Callable, Iterator, TextIO
+
+from gendan_xl import defaults, schema
+from gendan_xl.books.master import row_of, header_issues, missing_sheet_notes, read_masters, status_word_issues
+from gendan_xl.errors import ERROR, Issue, MissingColumnsError
+from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary
+from gendan_xl.status import STATUS_FIELDS, STATUSES, Line, StatusResult, products_from_rows, status_rows
+from gendan_xl.status_lines import URGENT, urgency
+from gendan_xl.sheet_data import NOTHING, Row
+from gendan_xl.validate import StatusWords, check_row, make_context, order_dates_median
+from gendan_xl.values import is_blank
+from gendan_xl.workdays import WorkCalendar, calendar_from_rows
+from gendan_xl.xlsx.lines import LineChunk, OrdersStream
+from gendan_xl.xlsx.source import DEFAULT_LIMITS, Limits, WorkbookFile
+from gendan_xl.xlsx.stream import StreamBook
+
+
+class OrdersRun:
+    """A workbook file's orders and their status on `today`, chunk by chunk (iterate once). `keep` says
+    which lines to keep for `result()`: urgent ones (the default), all (`lambda line: True`) or none;
+    `most` keeps at most that many of them, the most urgent (a terminal shows a hundred)."""
+
+    def __init__(self, source: str | Path | WorkbookFile, *, today: dt.date, sheet: str | None = None,
+                 lang: str | None = None, warning_days: int = defaults.WARNING_DAYS, weekly: str = defaults.WEEKLY,
+                 due: str = defaults.DUE, vocabulary: Vocabulary = DEFAULT_VOCABULARY,
+                 limits: Limits = DEFAULT_LIMITS, keep: Callable[[Line], bool] | None = None,
+                 most: int | None = None):
+        self.wf = source if isinstance(source, WorkbookFile) else WorkbookFile.read(source, limits)
+        self.book = StreamBook(self.wf)
+        self.customers, self.products, self.calendar_sheet = read_masters(self.book)
+        self.orders: OrdersStream = self.book.orders(vocabulary.orders, STATUS_FIELDS, sheet)
+        orders = self.orders
+        self.lang = lang or orders.lang
+        if not {"customer_due_date", "factory_due_date"} & set(orders.columns):
+            raise MissingColumnsError(f'{self.book.name}: sheet "{orders.sheet}" has no 客户交期 / 工厂交期 '
+                                      "(due date) column; status needs one")
+        self.today, self.warning_days, self.due, self.vocabulary = today, warning_days, due, vocabulary
+        if self.calendar_sheet is None:
+            self.calendar, self._calendar_issues = WorkCalendar(weekly=weekly), []
+        else:
+            self.calendar, self._calendar_issues = calendar_from_rows(
+                self.calendar_sheet.rows, weekly=weekly, sheet=self.calendar_sheet.sheet, lang=self.lang)
+        self.lead_times = products_from_rows(self.products.rows) if self.products is not None else {}
+        self.notes = header_issues(orders, self.lang)
+        self.keep = keep if keep is not None else (lambda line: line.status in URGENT)
+        self.most = most
+        self.words = StatusWords(vocabulary)
+        self.counts = dict.fromkeys(STATUSES, 0)
+        self.years: set[int] = set()
+        self.kept: list[Line] = []
+        self.total = 0
+        self.dropdown: tuple[str, ...] = ()
+        self._order = ("customer_due_date", "factory_due_date") if due == "customer" else ("factory_due_date",
+                                                                                           "customer_due_date")
+
+    def __iter__(self) -> Iterator[tuple[LineChunk, list[Line], StatusResult]]:
+        """Per chunk: the chunk, each line's status (a Line shared by the lines whose status is alike:
+        `status.status_rows`) and the status of the lines kept."""
+        status_col = self.orders.columns.get("status")
+        counts = self.counts
+        for chunk in self.orders:
+            bad_due = {i: raw for f in reversed(self._order)  # the basis's own bad value wins
+                       for i, (_, raw) in chunk.errors.get(f, {}).items()}
+            shared, result = status_rows(chunk.values, chunk.lines, self.lead_times, self.calendar, self.today,
+                                         warning_days=self.warning_days, due=self.due, vocabulary=self.vocabulary,
+                                         bad_due=bad_due, keep=self.keep)
+            if status_col is not None:
+                self.words.add_column(chunk.lines, chunk.values["status"], status_col)
+            for code, n in result.counts.items():
+                counts[code] += n
+            self.years |= result.years
+            self.total += result.line_count
+            self.kept += result.lines
+            if self.most is not None and len(self.kept) > self.most:
+                self.kept.sort(key=urgency)
+                del self.kept[self.most:]
+            yield chunk, shared, result
+
+    def run(self) -> "OrdersRun":
+        """Every chunk, nothing done with them but what `result` and `issues` need."""
+        for _ in self:
+            pass
+        return self
+
+    def result(self) -> StatusResult:
+        """The status of every line, keeping the lines `keep` kept (after iterating)."""
+        return StatusResult(today=self.today, lines=self.kept, calendar=self.calendar, years=frozenset(self.years),
+                            totals=self.counts, total=self.total)
+
+    def issues(self) -> list[Issue]:
+        """The findings a user must see next to the status (after iterating): header and status-word warnings,
+        missing master sheets, 假期 sheet problems, calendar-unverified years — as `master.status_of` gives."""
+        out = list(self.notes)
+        if "status" in self.orders.columns:
+            words, self.dropdown = status_word_issues(self.book, self.orders, self.words, self.lang)
+            out += words
+        out += missing_sheet_notes(self.orders, self.customers, self.products, self.lang)
+        sheet = self.calendar_sheet.sheet if self.calendar_sheet is not None else schema.CALENDAR.zh
+        return out + self._calendar_issues + self.calendar.issues_for(self.years, sheet=sheet, lang=self.lang)
+
+
+def write_status_json(run: OrdersRun, out: TextIO) -> None:
+    """`status --json`, written as the orders sheet streams: the document of `MasterStatus.to_dict` — today,
+    every line with its milestones, the counts, the findings — one line of JSON per order line, none of
+    them kept. A million lines cost the time of reading them, not the memory of holding them: lines whose
+    status is alike share their JSON but for who they are (order number, row, customer, model, merchandiser)."""
+    lang = run.lang
+    dumps = json.JSONEncoder(ensure_ascii=False, default=str).encode
+    out.write('{"today": %s, "orders": [' % dumps(run.today.isoformat()))
+    sep = "\n"
+    parts: dict[int, tuple[str, str]] = {}
+    texts: dict[Any, str] = {}
+
+    def text(v: Any) -> str:  # customers, models and merchandisers repeat: each encoded once
+        t = texts.get(v)
+        if t is None:
+            t = texts[v] = dumps(v)
+        return t
+
+    for chunk, shared, _ in run:
+        values = chunk.values
+        blank = [None] * len(chunk.lines)
+        order_nos, customers, models, merchandisers = (values.get(f, blank) for f in (
+            "order_no", "customer", "model", "merchandiser"))
+        for line, row, order_no, customer, model, merchandiser in zip(shared, chunk.lines, order_nos, customers,
+                                                                      models, merchandisers):
+            p = parts.get(id(line))
+            if p is None:
+                if len(parts) > 200_000:
+                    parts.clear()
+                p = parts[id(line)] = _json_parts(line.to_dict(lang), dumps)
+            out.write(f'{sep}{{"order_no": {dumps(order_no)}, "row": {row}, {p[0]}, "customer": {text(customer)}, '
+                      f'"model": {text(model)}, "merchandiser": {text(merchandiser)}, {p[1]}}}')
+            sep = ",\n"
+        parts.clear()  # the chunk's shared lines go: an id may be reused by the next chunk's
+    out.write('\n], "counts": %s, "issues": %s}\n' % (dumps(run.counts), dumps([i.to_dict() for i in run.issues()])))
+
+
+def _json_parts(doc: dict[str, Any], dumps: Callable[[Any], str]) -> tuple[str, str]:
+    """A line's JSON but for who it is: the members between "row" and "customer", and after "merchandiser"
+    (each part encoded at once, its braces cut)."""
+    keys = list(doc)
+    mid, end = keys[keys.index("row") + 1:keys.index("customer")], keys[keys.index("merchandiser") + 1:]
+    return dumps({k: doc[k] for k in mid})[1:-1], dumps({k: doc[k] for k in end})[1:-1]
+
+
+# ---------------------------------------------------------------------------------------------------
+# validate --json
+
+
+def write_validation_json(source: str | Path | WorkbookFile, out: TextIO, *, sheet: str | None = None,
+                          lang: str | None = None, vocabulary: Vocabulary = DEFAULT_VOCABULARY,
+                          limits: Limits = DEFAULT_LIMITS) -> bool:
+    """`validate --json`, streamed: the document of `master.validate_workbook(...).to_dict()` — ok, rows and
+    every issue in row order — with the orders sheet read twice chunk by chunk (the median order date
+    first, which every row is held to) and the issues spooled to a temp file, never all held. Returns ok."""
+    wf = source if isinstance(source, WorkbookFile) else WorkbookFile.read(source, limits)
+    book = StreamBook(wf)
+    customers, products, _ = read_masters(book)
+    schema_ = vocabulary.orders
+    dates: list[Any] = []
+    first = book.orders(schema_, ["order_date"], sheet)
+    for chunk in first:
+        dates += filter(None, chunk.values.get("order_date", ()))
+    median = order_dates_median(dates)
+    del dates
+    orders = book.orders(schema_, schema_.fields, sheet)
+    lang = lang or orders.lang
+    ctx = make_context(orders, customers=customers, products=products, lang=lang, median_order_date=median)
+    words = StatusWords(vocabulary)
+    status_col = orders.columns.get("status")
+    dumps = json.JSONEncoder(ensure_ascii=False, default=str).encode
+    rows = errors = 0
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
+        for chunk in orders:
+            fields = list(chunk.values)
+            bad: dict[int, dict[str, str]] = {}
+            for f, found in chunk.errors.items():
+                for i, (code, _) in found.items():
+                    bad.setdefault(i, {})[f] = code
+            typed = list(zip(*(chunk.values[f] for f in fields))) if fields else [()] * len(chunk.lines)
+            raws = list(zip(*(chunk.raw[f] for f in fields))) if fields else [()] * len(chunk.lines)
+            for i, (r, vals, raw) in enumerate(zip(chunk.lines, typed, raws)):
+                row = Row(row=r, values=dict(zip(fields, vals)),
+                          raw={f: v for f, v in zip(fields, raw) if not is_blank(v)},
+                          errors=bad.get(i, NOTHING), cols=orders.columns)
+                for issue in check_row(row, ctx):
+                    errors += issue.severity == ERROR
+                    spool.write(f"{r}\t{dumps(issue.to_dict())}\n")
+            if status_col is not None:
+                words.add_column(chunk.lines, chunk.raw["status"], status_col)
+            rows += len(chunk.lines)
+        notes = header_issues(orders, lang)
+        if status_col is not None:
+            notes += status_word_issues(book, orders, words, lang)[0]
+        notes += missing_sheet_notes(orders, customers, products, lang)
+        notes.sort(key=row_of)  # stable: at the same row, the sheet's notes come before the rows' issues
+        errors += sum(i.severity == ERROR for i in notes)
+        ok = not errors
+        out.write('{"ok": %s, "rows": %d, "issues": [' % ("true" if ok else "false", rows))
+        spool.seek(0)
+        sep = "\n"
+        k = 0
+        for line in spool:
+            r, _, doc = line.partition("\t")
+            while k < len(notes) and row_of(notes[k]) <= int(r):
+                out.write(sep + dumps(notes[k].to_dict()))
+                sep, k = ",\n", k + 1
+            out.write(sep + doc.rstrip("\n"))
+            sep = ",\n"
+        for note in notes[k:]:
+            out.write(sep + dumps(note.to_dict()))
+            sep = ",\n"
+        out.write("\n]}\n")
+    return ok

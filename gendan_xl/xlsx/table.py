@@ -1,0 +1,201 @@
+"""Where a table sits in a sheet and where its data ends: the rules every reader of a sheet shares (the
+python-calamine reader in read.py, our streaming reader in stream.py, `inspect`).
+
+A sheet may hold more than one table: the header row and column block naming the most fields is ours
+(`locate_table`). Its data runs down from the header until a totals row, or a blank gap followed by a row that
+is not an order line (`DataEnd`).
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from gendan_xl.cellrefs import cell_ref
+from gendan_xl.errors import MissingColumnsError
+from gendan_xl.schema import HeaderMatch, SheetSchema, fold_key, match_header_row
+from gendan_xl.values import is_blank
+
+HEADER_SEARCH_ROWS = 20
+# A row whose first text says one of these ends the table: people put totals under their data.
+TOTAL_MARKERS = ("合计", "总计", "小计", "total", "totals", "grandtotal", "subtotal", "sum")
+
+
+@dataclass(frozen=True)
+class FoundTable:
+    """Where a table sits in a sheet: its header row (0-based), its column block and its header match."""
+
+    header_idx: int
+    block: range
+    match: HeaderMatch
+    headers: list[str]
+
+
+def locate_table(head: Sequence[Sequence[Any]], schema: SheetSchema, book_name: str, sheet: str, *,
+                 check: bool = True) -> FoundTable:
+    """The table of `schema` in the first rows of a sheet: the header row and column block that name the most
+    fields. Raises MissingColumnsError, with the headers found and the gendan.toml lines that would fix it,
+    when there is none, when a required field is missing, or when two headers claim one field equally.
+
+    A sheet may hold more than one table: blocks are separated by columns empty in the header row and in the
+    rows under it, and only the best block is read — a neighbouring table's "Item #" or "Total" is not ours.
+    """
+    wanted = set(schema.required) | {f for group in schema.one_of for f in group}
+    best: tuple[int, int, range, HeaderMatch] | None = None
+    for i, row in enumerate(head):
+        for block in _blocks(head, i):
+            match = match_header_row(schema, list(row), block)
+            named = len(match.columns) + len(match.duplicates)
+            if named < 2:
+                continue
+            score = named + sum(1 for f in match.columns if f in wanted)
+            if best is None or score > best[0]:
+                best = (score, i, block, match)
+    if best is None:
+        candidates = [r for r in head if sum(1 for v in r if isinstance(v, str) and v.strip()) >= 2]
+        found = _header_texts(candidates[0], range(len(candidates[0]))) if candidates else "none"
+        names = ", ".join(schema.column(f).zh for f in schema.required) or schema.zh
+        raise MissingColumnsError(
+            f'{book_name}: sheet "{sheet}" has no header row with {names} in its first {HEADER_SEARCH_ROWS} rows '
+            f"(headers found: {found}); check the column titles, or map yours in gendan.toml [columns]")
+    _, idx, block, match = best
+    headers = ["" if h is None else str(h).strip() for h in head[idx]]
+    if not check:  # `inspect` shows what is missing or doubled instead of stopping at it
+        return FoundTable(idx, block, match, headers)
+    if schema.strict:
+        _check_fields(schema, book_name, sheet, idx, block, match, headers)
+    else:
+        missing = [f for f in schema.required if f not in match.columns]
+        if missing and len(missing) == len(schema.required):
+            raise MissingColumnsError(f'{book_name}: sheet "{sheet}" lacks the columns '
+                                      f'{", ".join(schema.column(f).zh for f in missing)}')
+    return FoundTable(idx, block, match, headers)
+
+
+def _blocks(head: Sequence[Sequence[Any]], i: int) -> list[range]:
+    """The column blocks of header row `i`: runs of columns apart from the separators, a separator being a
+    column blank in the header and in every row of `head` under it (a blank header over data is a column
+    of the table whose title was left empty)."""
+    row = head[i]
+    below = head[i + 1:]
+    blocks, start = [], None
+    for c in range(len(row)):
+        separator = is_blank(row[c]) and all(c >= len(r) or is_blank(r[c]) for r in below)
+        if separator:
+            if start is not None:
+                blocks.append(range(start, c))
+            start = None
+        elif start is None:
+            start = c
+    if start is not None:
+        blocks.append(range(start, len(row)))
+    return blocks
+
+
+def _header_texts(row: Sequence[Any], block: range) -> str:
+    texts = [str(row[c]).strip() for c in block if c < len(row) and not is_blank(row[c])]
+    return ", ".join(texts) or "none"
+
+
+def _check_fields(schema: SheetSchema, book_name: str, sheet: str, idx: int, block: range, match: HeaderMatch,
+                  headers: list[str]) -> None:
+    """A strict schema (the orders sheet) refuses what would make a result wrong: a required field missing,
+    or two headers claiming one field equally well."""
+    for f, cols in match.duplicates.items():
+        cells = " and ".join(f'{cell_ref(idx + 1, c)} "{headers[c]}"' for c in cols)
+        same = len({fold_key(headers[c]) for c in cols}) == 1
+        fix = ("rename one of them in the workbook (e.g. 计划… / 实际…)" if same else
+               f'say which one in gendan.toml: [columns] {f} = ["{headers[cols[0]]}"]')
+        raise MissingColumnsError(f'{book_name}: sheet "{sheet}": {cells} both name {schema.column(f).zh} '
+                                  f"({f}); {fix}")
+    missing = [f for f in schema.required if f not in match.columns]
+    missing += [group[0] for group in schema.one_of if not any(f in match.columns for f in group)]
+    if missing:
+        guesses = {f: headers[c] for c, f in match.lookalikes.items()}
+        guesses.update({f: headers[c] for c, f in match.lost.items() if f not in match.columns})
+        lines = "; ".join(f'{f} = ["{guesses.get(f, "<your header>")}"]' for f in missing)
+        names = " / ".join(schema.column(f).zh for f in missing)
+        raise MissingColumnsError(
+            f'{book_name}: sheet "{sheet}" has no {names} column (headers found in row {idx + 1}: '
+            f"{_header_texts(headers, block)}); add the column, or map yours in gendan.toml [columns]: {lines}")
+
+
+_TOTAL_PREFIXES = tuple(m.casefold() for m in TOTAL_MARKERS)
+
+
+def is_total_value(value: Any) -> bool:
+    """Whether the first filled cell of a row says it is a totals row (合计, Total, 小计 ...)."""
+    if not isinstance(value, str):
+        return False
+    text = value.strip().casefold()
+    # the cheap prefix test first: this runs on every row of a million-line sheet
+    if not text.startswith(_TOTAL_PREFIXES):
+        return False
+    norm = fold_key(value).rstrip("()（）")
+    return norm in TOTAL_MARKERS or norm.startswith(("合计", "总计"))
+
+
+def first_filled(row: Sequence[Any], start: int = 0, stop: int | None = None) -> Any:
+    """The first non-blank cell of row[start:stop], None when there is none."""
+    return next((v for v in itertools.islice(row, start, stop) if not is_blank(v)), None)
+
+
+DATA, SKIP, END = "data", "skip", "end"
+
+
+class DataEnd:
+    """Where the data ends, one row at a time. Only the table's own columns count: a neighbouring table's
+    rows, totals or notes say nothing about ours.
+
+    - A totals row (合计 / Total first in the row) ends the table.
+    - Blank rows are skipped; after one, the table goes on only if the next row fills at least half of the
+      required columns we found (so a signature line or a note under the table is not read as an order,
+      but an accidental blank line inside the data is not the end either).
+    - A row that fills none of the line fields is not an order line (a note, or what an order whose cells
+      were cleared leaves behind, with only our refresh columns still filled); nor is a repeated header row.
+    """
+
+    def __init__(self, schema: SheetSchema, found: FoundTable) -> None:
+        columns = found.match.columns
+        self.block = found.block
+        self.required_cols = [columns[f] for f in schema.required if f in columns]
+        line = schema.line_fields or schema.fields
+        self.line_cols = sorted((columns[f] for f in line if f in columns), key=lambda c: c not in self.required_cols)
+        # a repeated header row repeats the header's own texts in the first two mapped columns
+        self.header_pair = [(c, found.headers[c]) for c in sorted(columns.values())[:2]]
+        self.after_blank = False
+        self._last = max(self.columns)
+
+    @property
+    def columns(self) -> set[int]:
+        """Every column the rules look at once a row's first filled cell in the block is known."""
+        return {self.block.start, *self.required_cols, *self.line_cols, *(c for c, _ in self.header_pair)}
+
+    def kind(self, cells: list[Any], width: int) -> str:
+        """DATA, SKIP (a blank row, a note) or END; `width` is the row's non-blank width (0: blank)."""
+        n = len(cells)
+        start, stop = self.block.start, self.block.stop
+        # the fast path first: this runs for every row of a million-line sheet, nearly all inside the block
+        outside = start > 0 or width > stop
+        if not width or (outside and all(is_blank(cells[c]) for c in range(start, min(stop, n)))):
+            self.after_blank = True
+            return SKIP
+        first = first_filled(cells, start, stop if outside else n)
+        return self.kind_after(first, cells.__getitem__ if n > self._last else (lambda c: cells[c] if c < n else None))
+
+    def kind_after(self, first: Any, cell: Any) -> str:
+        """`kind` of a row with something filled in the block, `first` its first filled cell there and
+        `cell(c)` its value in column c (for the columns in `columns`)."""
+        if is_total_value(first):
+            return END
+        if all(is_blank(cell(c)) for c in self.line_cols):
+            self.after_blank = True
+            return SKIP
+        if all(isinstance(v := cell(c), str) and v.strip() == h for c, h in self.header_pair):
+            return SKIP
+        if self.after_blank:
+            filled = sum(1 for c in self.required_cols if not is_blank(cell(c)))
+            if filled * 2 < len(self.required_cols):
+                return END
+            self.after_blank = False
+        return DATA
