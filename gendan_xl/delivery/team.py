@@ -19,10 +19,12 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from gendan_xl import defaults
-from gendan_xl.books.master import MasterStatus
-from gendan_xl.books.team import (Cached, TeamStatus, WorkbookStatus, file_id, fingerprint, from_master_status,
-                                  read_key, workbook_status)
-from gendan_xl.kpi import Kpi, last_months, monthly_rates, on_time_rate
+from gendan_xl.books.team import Cached, TeamStatus, WorkbookStatus, file_id, workbook_status
+from gendan_xl.books.kpi_workbook import kpi_workbook
+from gendan_xl.delivery.mail import XLSX_MIME, Attachment, Mail, render_mail
+from gendan_xl.i18n import say
+from gendan_xl.i18n.documents import KPI
+from gendan_xl.kpi import Kpi, format_rate, last_months, monthly_rates, on_time_rate
 from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary
 from gendan_xl.snapshots import Change, count_changes, diff_snapshots
 from gendan_xl.statement import Period
@@ -91,18 +93,6 @@ def run_team(store: Any, paths: Sequence[Path], *, today: dt.date, now: dt.datet
         keep(store, run, wb, judged=how, last=last)
         team.workbooks.append(wb)
     return TeamRun(run, team)
-
-
-def keep_refreshed(store: Any, path: Path, status: MasterStatus, *, today: dt.date, now: dt.datetime, kind: str,
-                   owner: str = "", warning_days: int = defaults.WARNING_DAYS, weekly: str = defaults.WEEKLY,
-                   due: str = defaults.DUE, vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> WorkbookStatus:
-    """The snapshot of a workbook just refreshed (the refresh computed its status): stored, with the record of
-    the file as the refresh left it, so the next team run does not read it again."""
-    run = store.new_run(at=now, today=today, kind=kind)
-    wb = from_master_status(path, status, fp=fingerprint(path), key=read_key(due=due, vocabulary=vocabulary),
-                            due=due, owner=owner, weekly=weekly)
-    keep(store, run, wb, judged=judged(today, warning_days, weekly))
-    return wb
 
 
 # ------------------------------------------------------------------------------------------- changes
@@ -176,5 +166,22 @@ def team_kpi_months(store: Any, files: Sequence[str], month: str, *, as_of: dt.d
     return monthly_rates(lines, month, as_of=as_of, months=months, basis=basis, by="customer", due=due)
 
 
-__all__ = ["TeamChanges", "TeamRun", "calendars", "keep", "keep_refreshed", "run_team", "since_run", "team_changes",
-           "team_kpi", "team_kpi_months"]
+def kpi_mails(kpi: Kpi, months: Sequence[Kpi], to: Sequence[str], *, today: dt.date, lang: str = defaults.LANG,
+              unreadable: Sequence[str] = ()) -> list[Mail]:
+    """The monthly on-time rate mail to each of `to`: the rate and a line per customer in the text, and the
+    workbook of the 12 months with a native chart per customer (books.kpi_workbook) attached."""
+    data = kpi_workbook(months, lang, created=today)
+    sep = "，" if lang == "zh" else ", "
+    items = [say(KPI, "unreadable", lang, error=e) for e in unreadable]
+    items += [sep.join(str(v) for v in row if v not in (None, "")) for row in kpi.table(lang)[1:]]
+    return [render_mail("notice", {"greeting": say(KPI, "mail_greeting", lang), "intro": kpi.summary(lang),
+                                   "items": items, "footer": say(KPI, "mail_footer", lang)},
+                        to=addr, lang=lang, ref="kpi",
+                        subject=say(KPI, "mail_subject", lang, period=kpi.period,
+                                    rate=format_rate(kpi.total.rate, lang)),
+                        attachments=[Attachment(say(KPI, "mail_file", lang, period=kpi.period), data, XLSX_MIME)])
+            for addr in to]
+
+
+__all__ = ["TeamChanges", "TeamRun", "calendars", "keep", "kpi_mails", "run_team", "since_run",
+           "team_changes", "team_kpi", "team_kpi_months"]

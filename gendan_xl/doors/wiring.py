@@ -101,14 +101,15 @@ def overdue_plan(settings: Settings, workbook: Path, *, today: dt.date) -> tuple
 
 
 def job_context(settings: Settings, *, jobs_file: Path | None = None, **mailer_kw: Any) -> JobContext:
-    """The scheduler's context from the settings: the calendar of the master workbook decides workdays."""
+    """The scheduler's context from the settings: the calendar of the master workbook (else of the team's
+    first) decides workdays; with [workbook] paths the overdue report is the team's."""
     workbook = settings.workbook
     calendars: list = []
 
     def is_workday(day: dt.date) -> bool:
         # read the workbook's 假期 sheet when a job first asks, so `jobs list` works without the workbook
         if not calendars:
-            master = load_master(workbook, lean=True, vocabulary=settings.vocabulary)
+            master = load_master(workbook or team_paths(settings)[0], lean=True, vocabulary=settings.vocabulary)
             calendars.append(master.calendar_and_issues(weekly=settings.weekly, lang=settings.lang)[0])
         return calendars[0].is_workday(day)
 
@@ -123,13 +124,19 @@ def job_context(settings: Settings, *, jobs_file: Path | None = None, **mailer_k
     def check(today: dt.date) -> list[Issue]:
         return validate_workbook(workbook, vocabulary=settings.vocabulary).issues
 
+    def load_team(today: dt.date) -> tuple[list, Any]:
+        run, facts = team_report_input(settings, today=today)
+        return run.status.lines, facts
+
     specs = load_jobs(jobs_file) if jobs_file else load_jobs()
     return JobContext(
         mailer=open_mailer(settings.mail, settings.data_dir, **mailer_kw), is_workday=is_workday,
         specs=specs, merchandiser_emails=dict(settings.merchandisers),
         lead=[settings.team_lead] if settings.team_lead else [], admin=[settings.admin] if settings.admin else [],
         default_lang=settings.lang, nothing_overdue="good-news" if settings.good_news_mail else "skip",
-        load_status=load_status, make_statements=make_statements, check=check)
+        load_status=load_status, make_statements=make_statements, check=check,
+        load_team=load_team if settings.workbook_paths else None,
+        make_kpi=lambda today, month, to: kpi_mails_for(settings, month, to, today=today))
 
 
 def require_workbook(path: Path | None, settings: Settings) -> Path:
@@ -178,3 +185,59 @@ def watch_options(settings: Settings, *, paths: Any = None, today: dt.date | Non
     return {"find": find, "folders": watch_folders(find(), patterns, settings.base), "refresh": refresh,
             "quiet": settings.watch_quiet, "polling": settings.watch_polling,
             "poll_seconds": settings.watch_poll_seconds}
+
+
+def team_facts(run: Any, changes: Any = None) -> Any:
+    """What the report adds over the team's workbooks (delivery.report.TeamFacts) from a team run: each
+    line's file and cell and open quantity, the changes since the last report, the unreadable workbooks."""
+    from gendan_xl.delivery.report import TeamFacts
+
+    where, open_qty = {}, {}
+    for wb in run.status.workbooks:
+        by_row = {s.row: s for s in wb.snapshots}
+        for line in wb.lines:
+            where[id(line)] = f"{wb.path.name} {wb.cell(line)}"
+            snap = by_row.get(line.row)
+            if snap is not None and snap.quantity is not None:
+                open_qty[id(line)] = max(snap.quantity - (snap.shipped_qty or 0), 0)
+    since = changes.since["today"] if changes is not None and changes.since else ""
+    return TeamFacts(where=where, open_qty=open_qty, changes=changes.changes if changes is not None else (),
+                     since=since, unreadable=[wb.error for wb in run.status.unreadable])
+
+
+def team_report_input(settings: Settings, paths: Any = None, *, today: dt.date,
+                      now: dt.datetime | None = None) -> tuple[Any, Any]:
+    """The daily report's input over the team's workbooks: one team run (kept as a run of kind "report") and
+    what the report adds to its lines (TeamFacts), with the changes since the last report of an earlier day."""
+    from gendan_xl.delivery.store import Store
+    from gendan_xl.delivery.team import team_changes
+
+    with Store(settings.data_dir) as store:
+        run = team_run(settings, store, today=today, now=now or dt.datetime.now(), kind="report", paths=paths)
+        since = store.last_run(kind="report", before=run.run, today_before=today)
+        changes = team_changes(store, run.files, since_run=since, until=run.run,
+                               weekly=settings.weekly) if since is not None else None
+    return run, team_facts(run, changes)
+
+
+def team_report(settings: Settings, paths: Any = None, *, today: dt.date, now: dt.datetime) -> tuple[OverduePlan, Any]:
+    """The daily report over the team's workbooks: the mails (delivery.report.overdue_mails) and the run."""
+    run, facts = team_report_input(settings, paths, today=today, now=now)
+    plan = overdue_mails(run.status.lines, today, emails=settings.merchandisers,
+                         lead=[settings.team_lead] if settings.team_lead else [], default_lang=settings.lang,
+                         nothing_overdue="good-news" if settings.good_news_mail else "skip", team=facts)
+    return plan, run
+
+
+def kpi_mails_for(settings: Settings, month: str, to: Any, *, today: dt.date) -> list[Mail]:
+    """The monthly on-time rate mails of `month` over the team's workbooks (delivery.team.kpi_mails)."""
+    from gendan_xl.delivery.store import Store
+    from gendan_xl.delivery.team import kpi_mails, team_kpi, team_kpi_months
+
+    with Store(settings.data_dir) as store:
+        run = team_run(settings, store, today=today, now=dt.datetime.now(), kind="kpi")
+        options = {"as_of": today, "basis": settings.kpi_basis, "due": settings.due}
+        kpi = team_kpi(store, run.files, month, by="customer", **options)
+        months = team_kpi_months(store, run.files, month, **options)
+    return kpi_mails(kpi, months, list(to), today=today, lang=settings.lang,
+                     unreadable=[wb.error for wb in run.status.unreadable])

@@ -83,6 +83,20 @@ CHANGES: Texts = {
       'Status'),
 }
 
+# The daily report over the team's workbooks (delivery/report.py): what it adds to the single-workbook one.
+REPORT_TEAM: Texts = {
+    'since': ('自上次日报（{day}）以来',
+      'Since the last report ({day})'),
+    'since_none': ('没有变化。',
+      'Nothing changed.'),
+    'more': ('……另有 {n} 项变化，运行 gendan-xl changes 查看全部',
+      '… and {n} more; run gendan-xl changes for all of them'),
+    'unreadable': ('无法读取，未计入本报告：{error}',
+      'Could not be read, left out of this report: {error}'),
+    'open_qty': ('未出 {n}',
+      '{n} to ship'),
+}
+
 # The on-time delivery rate (准时交货率): its table, summary line and monthly workbook.
 KPI: Texts = {
     'title': ('准时交货率 {period}',
@@ -134,6 +148,17 @@ KPI: Texts = {
       'Charts'),
     'as_of': ('按 {day} 判断',
       'judged on {day}'),
+    'mail_subject': ('【准时交货率】{period} {rate}',
+      '[On-time delivery] {period} {rate}'),
+    'mail_greeting': ('您好：',
+      'Hello,'),
+    'mail_footer': ('附件为近 12 个月各客户的准时交货率及图表。本邮件由 gendan-xl 自动发送。',
+      'Attached: the on-time rate per customer over the last 12 months, with a chart each. Sent '
+      'automatically by gendan-xl.'),
+    'mail_file': ('准时交货率-{period}.xlsx',
+      'on-time-delivery-{period}.xlsx'),
+    'unreadable': ('无法读取，未计入：{error}',
+      'Could not be read, left out: {error}'),
 }
 
 # The order review (订单评审表): its sheet, columns and words, and each check's reason.

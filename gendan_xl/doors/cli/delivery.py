@@ -29,6 +29,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     settings = settings_for(args, args.workbook)
     today = args.today or dt.date.today()
+    if args.workbook is None and settings.workbook_paths:
+        return team_report_command(args, settings, today)
     plan, status = overdue_plan(settings, require_workbook(args.workbook, settings), today=today)
     for name in plan.no_email:
         note(f"warning: no e-mail for 跟单员 {name}: add it under [mail.merchandisers] in gendan.toml")
@@ -48,11 +50,37 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def team_report_command(args: argparse.Namespace, settings, today: dt.date) -> int:
+    """`report overdue` over the team's workbooks ([workbook] paths): one team run, the lead's mail with a
+    section per merchandiser, each merchandiser's own; an unreadable workbook is a warning and exit 1."""
+    from gendan_xl.doors.cli.team import print_team_status, print_unreadable
+    from gendan_xl.doors.wiring import team_report
+
+    plan, run = team_report(settings, today=today, now=dt.datetime.now())
+    print_unreadable(run, settings.lang)
+    for name in plan.no_email:
+        note(f"warning: no e-mail for 跟单员 {name}: add it under [mail.merchandisers] in gendan.toml")
+    if not settings.team_lead:
+        note("warning: no team lead address: set [report] team_lead in gendan.toml for the summary mail")
+    trouble = EXIT_ISSUES if plan.no_email or run.status.unreadable else EXIT_OK
+    if args.json and not (args.send or args.dry_run):
+        print_json(plan.to_dict() | {"unreadable": [wb.error for wb in run.status.unreadable]})
+        return trouble
+    if args.send or args.dry_run:
+        code = send_mails(settings, plan.mails, job="overdue-report", period=plan.period, args=args, as_json=args.json)
+        return max(code, trouble)
+    print_team_status(run, settings.lang)
+    note(f"{len(plan.mails)} mails planned (use --send or --dry-run)")
+    return trouble
+
+
 def _jobs_setup(p: argparse.ArgumentParser) -> None:
     p.add_argument("action", choices=("list", "run", "schedule"), help="list the jobs, run one now, or schedule")
     p.add_argument("name", nargs="?", help="the job to run (with run)")
     p.add_argument("--today", type=parse_day, help="run as if on this day (with run)")
     p.add_argument("--once", action="store_true", help="(with schedule) run what is due now and exit: for cron")
+    p.add_argument("--watch", action="store_true", help="(with schedule) also refresh each workbook once it is saved "
+                   "and closed, as `gendan-xl watch` does (default: [watch] with_jobs in gendan.toml)")
     p.add_argument("--log", type=Path, help="(with schedule) log file (default: <data_dir>/jobs.log)")
     p.add_argument("--force", action="store_true", help="(with run) run even if already done this period")
     p.add_argument("--dry-run", action="store_true", help="(with run) print who would get what; send nothing")
@@ -78,6 +106,12 @@ def cmd_jobs(args: argparse.Namespace) -> int:
             for r in results:
                 print(f"{r.job} {r.period}: {r.summary or r.error}")
             return EXIT_OK if all(r.ok for r in results) else EXIT_ISSUES
+        if args.watch or settings.watch_with_jobs:  # the watcher's threads run beside the scheduler's loop
+            from gendan_xl.delivery.watch import Watcher
+            from gendan_xl.doors.wiring import watch_options
+
+            with Watcher(**watch_options(settings)):
+                return schedule_loop(ctx, log_file=args.log or settings.data_dir / "jobs.log")
         return schedule_loop(ctx, log_file=args.log or settings.data_dir / "jobs.log")
     if not args.name:
         print("gendan-xl: jobs run needs the job's name (see gendan-xl jobs list)", file=sys.stderr)

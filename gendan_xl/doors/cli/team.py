@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from gendan_xl.doors.cli.base import (EXIT_ISSUES, EXIT_OK, command, note, output_file, parse_day, print_json,
+from gendan_xl.doors.cli.base import (EXIT_ISSUES, EXIT_OK, calendar_options, command, note, output_file, parse_day, print_json,
                                       print_table, settings_for)
 from gendan_xl.i18n import say
 from gendan_xl.i18n.terminal import CLI
@@ -25,6 +25,89 @@ def where(run: Any, file: str, row: int) -> tuple[str, str]:
 def print_unreadable(run: Any, lang: str) -> None:
     for wb in run.status.unreadable:
         note("warning: " + say(CLI, "team.unreadable", lang, error=wb.error))
+
+
+TEAM_STATUS_COLUMNS = ("file", "cell", "merchandiser", "order", "customer", "model", "due", "status", "days_late",
+                       "reason")
+
+
+def print_team_status(run: Any, lang: str) -> None:
+    """The team's overdue and at-risk lines (at most URGENT_SHOWN), each with its file and cell, then the counts."""
+    from gendan_xl.delivery.report import urgent
+    from gendan_xl.doors.cli.orders import URGENT_SHOWN
+    from gendan_xl.status import STATUS_LABELS
+
+    of = run.status.workbook_of()
+    lines = urgent(run.status.lines)
+    if lines:
+        print_table([say(CLI, f"status.{k}", lang) for k in TEAM_STATUS_COLUMNS], [
+            (of[id(x)].path.name, of[id(x)].cell(x), x.merchandiser, x.order_no, x.customer, x.model, x.due_date,
+             x.label(lang), x.days_late, x.reason(lang)) for x in lines[:URGENT_SHOWN]], max_width=60)
+        if len(lines) > URGENT_SHOWN:
+            print(say(CLI, "status.more", lang, n=len(lines) - URGENT_SHOWN))
+        print()
+    join = "，".join if lang == "zh" else ", ".join
+    parts = [f"{STATUS_LABELS[k][0 if lang == 'zh' else 1]} {v}" for k, v in run.status.counts.items() if v]
+    name = say(CLI, "team.files", lang, n=len(run.status.workbooks) - len(run.status.unreadable))
+    print(say(CLI, "status.summary", lang, name=name, today=run.status.today) + (join(parts) or say(CLI, "status.none", lang)))
+
+
+def team_status_command(args: argparse.Namespace, settings: Any) -> int:
+    """`status` with no workbook: every team workbook (read only when changed), its snapshot kept."""
+    from gendan_xl.delivery.store import Store
+    from gendan_xl.doors.wiring import team_run
+
+    lang = args.lang or settings.lang
+    settings = _with_options(args, settings)
+    with Store(settings.data_dir) as store:
+        run = team_run(settings, store, today=args.today or dt.date.today(), now=dt.datetime.now(), kind="status")
+    print_unreadable(run, lang)
+    if args.json:
+        print_json(run.status.to_dict(lang))
+    else:
+        print_team_status(run, lang)
+    return EXIT_ISSUES if run.status.unreadable else EXIT_OK
+
+
+def team_refresh_command(args: argparse.Namespace, settings: Any) -> int:
+    """`refresh` with no workbook: each team workbook in turn; one that cannot be refreshed is a warning and
+    the others go on."""
+    from gendan_xl.books.refresh import refresh_workbook
+    from gendan_xl.doors.wiring import team_paths
+    from gendan_xl.errors import GendanError
+
+    lang = args.lang or settings.lang
+    settings = _with_options(args, settings)
+    worst, done = EXIT_OK, []
+    for path in team_paths(settings):
+        try:
+            result = refresh_workbook(path, today=args.today or dt.date.today(), now=dt.datetime.now(),
+                                      sheet=args.sheet, lang=args.lang, warning_days=settings.warning_days,
+                                      weekly=settings.weekly, due=settings.due, vocabulary=settings.vocabulary,
+                                      limits=settings.limits, force=args.force, most_urgent=0,
+                                      backups=settings.backups if args.backups is None else args.backups)
+        except (GendanError, OSError) as exc:
+            note("warning: " + say(CLI, "team.unreadable", lang, error=str(exc)))
+            worst = EXIT_ISSUES
+            continue
+        if result.sidecar:
+            note("warning: " + say(CLI, "refresh.changed" if result.changed else "refresh.sidecar", lang,
+                                   name=path.name, lock=result.lock.name if result.lock else "", out=result.written))
+            worst = EXIT_ISSUES if result.changed else worst
+        done.append({"file": str(path), "written": str(result.written), "lines": result.status.line_count,
+                     "counts": result.status.counts})
+        if not args.json:
+            print(say(CLI, "refresh.done", lang, path=result.written, n=result.status.line_count))
+    if args.json:
+        print_json({"refreshed": done})
+    return worst
+
+
+def _with_options(args: argparse.Namespace, settings: Any) -> Any:
+    """The settings with the command line's --warning-days, --weekly and --due in force."""
+    import dataclasses
+
+    return dataclasses.replace(settings, **calendar_options(args, settings))
 
 
 # ------------------------------------------------------------------------------------------- changes
