@@ -161,9 +161,10 @@ class TeamFacts:
         mine = [c for c in self.changes if name is None or str(c.merchandiser or "") == name]
         rows = [{"kind": kind_label(c.kind, lang), "order_no": c.order_no, "model": c.model,
                  "merchandiser": c.merchandiser or "", "text": c.describe(lang)} for c in mine[:CHANGES_SHOWN]]
+        more = len(mine) - CHANGES_SHOWN
         return {"title": say(REPORT_TEAM, "since", lang, day=self.since), "rows": rows,
                 "none": say(REPORT_TEAM, "since_none", lang) if not mine else "",
-                "more": say(REPORT_TEAM, "more", lang, n=len(mine) - CHANGES_SHOWN) if len(mine) > CHANGES_SHOWN else ""}
+                "more": say(REPORT_TEAM, "more", lang, n=more) if more > 0 else ""}
 
 
 # --- one mail ------------------------------------------------------------------------------------------
@@ -463,5 +464,5 @@ def status_workbook(lines: Sequence[Line], today: _dt.date, lang: str = "zh", *,
     return book.close()
 
 
-__all__ = ["TEXT", "COLOURS", "OverduePlan", "TeamFacts", "counts", "urgent", "open_orders", "overdue_mail", "overdue_mails",
-           "status_workbook", "subject_for", "report_context", "JOB"]
+__all__ = ["TEXT", "COLOURS", "OverduePlan", "TeamFacts", "counts", "urgent", "open_orders", "overdue_mail",
+           "overdue_mails", "status_workbook", "subject_for", "report_context", "JOB"]

@@ -22,6 +22,7 @@ from gendan_xl import defaults
 from gendan_xl.books.team import Cached, TeamStatus, WorkbookStatus, file_id, workbook_status
 from gendan_xl.books.kpi_workbook import kpi_workbook
 from gendan_xl.delivery.mail import XLSX_MIME, Attachment, Mail, render_mail
+from gendan_xl.delivery.report import TeamFacts
 from gendan_xl.i18n import say
 from gendan_xl.i18n.documents import KPI
 from gendan_xl.kpi import Kpi, format_rate, last_months, monthly_rates, on_time_rate
@@ -166,6 +167,23 @@ def team_kpi_months(store: Any, files: Sequence[str], month: str, *, as_of: dt.d
     return monthly_rates(lines, month, as_of=as_of, months=months, basis=basis, by="customer", due=due)
 
 
+def report_facts(run: TeamRun, changes: TeamChanges | None = None) -> TeamFacts:
+    """What the report adds over the team's workbooks (delivery.report.TeamFacts) from a team run: each
+    line's file and cell and open quantity, the changes since the last report, the unreadable workbooks."""
+    where: dict[int, str] = {}
+    open_qty: dict[int, float] = {}
+    for wb in run.status.workbooks:
+        by_row = {s.row: s for s in wb.snapshots}
+        for line in wb.lines:
+            where[id(line)] = f"{wb.path.name} {wb.cell(line)}"
+            snap = by_row.get(line.row)
+            if snap is not None and snap.quantity is not None:
+                open_qty[id(line)] = max(snap.quantity - (snap.shipped_qty or 0), 0)
+    since = changes.since["today"] if changes is not None and changes.since else ""
+    return TeamFacts(where=where, open_qty=open_qty, changes=changes.changes if changes is not None else (),
+                     since=since, unreadable=[wb.error for wb in run.status.unreadable])
+
+
 def kpi_mails(kpi: Kpi, months: Sequence[Kpi], to: Sequence[str], *, today: dt.date, lang: str = defaults.LANG,
               unreadable: Sequence[str] = ()) -> list[Mail]:
     """The monthly on-time rate mail to each of `to`: the rate and a line per customer in the text, and the
@@ -183,5 +201,5 @@ def kpi_mails(kpi: Kpi, months: Sequence[Kpi], to: Sequence[str], *, today: dt.d
             for addr in to]
 
 
-__all__ = ["TeamChanges", "TeamRun", "calendars", "keep", "kpi_mails", "run_team", "since_run",
+__all__ = ["TeamChanges", "TeamRun", "calendars", "keep", "kpi_mails", "report_facts", "run_team", "since_run",
            "team_changes", "team_kpi", "team_kpi_months"]

@@ -180,29 +180,11 @@ def watch_options(settings: Settings, *, paths: Any = None, today: dt.date | Non
     def refresh(path: Path) -> Any:
         return refresh_workbook(path, today=today or dt.date.today(), now=dt.datetime.now(),
                                 warning_days=settings.warning_days, weekly=settings.weekly, due=settings.due,
-                                backups=settings.backups, vocabulary=settings.vocabulary)
+                                backups=settings.backups, vocabulary=settings.vocabulary, limits=settings.limits)
 
     return {"find": find, "folders": watch_folders(find(), patterns, settings.base), "refresh": refresh,
             "quiet": settings.watch_quiet, "polling": settings.watch_polling,
             "poll_seconds": settings.watch_poll_seconds}
-
-
-def team_facts(run: Any, changes: Any = None) -> Any:
-    """What the report adds over the team's workbooks (delivery.report.TeamFacts) from a team run: each
-    line's file and cell and open quantity, the changes since the last report, the unreadable workbooks."""
-    from gendan_xl.delivery.report import TeamFacts
-
-    where, open_qty = {}, {}
-    for wb in run.status.workbooks:
-        by_row = {s.row: s for s in wb.snapshots}
-        for line in wb.lines:
-            where[id(line)] = f"{wb.path.name} {wb.cell(line)}"
-            snap = by_row.get(line.row)
-            if snap is not None and snap.quantity is not None:
-                open_qty[id(line)] = max(snap.quantity - (snap.shipped_qty or 0), 0)
-    since = changes.since["today"] if changes is not None and changes.since else ""
-    return TeamFacts(where=where, open_qty=open_qty, changes=changes.changes if changes is not None else (),
-                     since=since, unreadable=[wb.error for wb in run.status.unreadable])
 
 
 def team_report_input(settings: Settings, paths: Any = None, *, today: dt.date,
@@ -210,14 +192,14 @@ def team_report_input(settings: Settings, paths: Any = None, *, today: dt.date,
     """The daily report's input over the team's workbooks: one team run (kept as a run of kind "report") and
     what the report adds to its lines (TeamFacts), with the changes since the last report of an earlier day."""
     from gendan_xl.delivery.store import Store
-    from gendan_xl.delivery.team import team_changes
+    from gendan_xl.delivery.team import report_facts, team_changes
 
     with Store(settings.data_dir) as store:
         run = team_run(settings, store, today=today, now=now or dt.datetime.now(), kind="report", paths=paths)
         since = store.last_run(kind="report", before=run.run, today_before=today)
         changes = team_changes(store, run.files, since_run=since, until=run.run,
                                weekly=settings.weekly) if since is not None else None
-    return run, team_facts(run, changes)
+    return run, report_facts(run, changes)
 
 
 def team_report(settings: Settings, paths: Any = None, *, today: dt.date, now: dt.datetime) -> tuple[OverduePlan, Any]:
