@@ -27,7 +27,7 @@ from gendan_xl.i18n import say
 from gendan_xl.i18n.documents import KPI
 from gendan_xl.kpi import Kpi, format_rate, last_months, monthly_rates, on_time_rate
 from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary
-from gendan_xl.snapshots import Change, count_changes, diff_snapshots
+from gendan_xl.snapshots import CLOSED, Change, count_changes, diff_snapshots
 from gendan_xl.statement import Period
 from gendan_xl.workdays import WorkCalendar
 
@@ -92,6 +92,9 @@ def run_team(store: Any, paths: Sequence[Path], *, today: dt.date, now: dt.datet
             log.error("%s: %s: %s", path, type(exc).__name__, exc, exc_info=True)
             wb = WorkbookStatus(path, owner_of(path), error=f"{path.name}: internal error: {type(exc).__name__}: {exc}")
         keep(store, run, wb, judged=how, last=last)
+        # stored: only the open lines' snapshots stay (the report's quantities to ship); fifty workbooks'
+        # shipped lines need not all be held at once
+        wb.snapshots = [s for s in wb.snapshots if s.status not in CLOSED]
         team.workbooks.append(wb)
     return TeamRun(run, team)
 
