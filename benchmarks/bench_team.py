@@ -84,14 +84,20 @@ def settings_text(files: int) -> str:
             f'from = "gendan@team.example"\n[mail.merchandisers]\n{people}\n')
 
 
-def child(folder: Path, today: dt.date, only: list[str]) -> None:
-    """One team run of the daily report, as `gendan-xl report overdue --send` does it (see wiring)."""
+def child(folder: Path, today: dt.date, only: list[str], report: bool = True) -> None:
+    """One team run of the daily report, as `gendan-xl report overdue --send` does it (see wiring); without
+    `report`, the team run alone: read, status, snapshot, changes."""
     from gendan_xl.doors.settings import load_settings
-    from gendan_xl.doors.wiring import team_report
+    from gendan_xl.doors.wiring import team_report, team_report_input
 
     settings = load_settings(folder / "gendan.toml", env={"GENDAN_HOME": str(folder / "home")})
     paths = [p for p in settings.team_workbooks() if not only or p.name in only]
-    plan, run = team_report(settings, paths, today=today, now=dt.datetime.combine(today, dt.time(8, 30)))
+    now = dt.datetime.combine(today, dt.time(8, 30))
+    if not report:
+        run, facts = team_report_input(settings, paths, today=today, now=now)
+        print(len(run.status.workbooks), len(facts.changes))
+        return
+    plan, run = team_report(settings, paths, today=today, now=now)
     from gendan_xl.delivery.mail import open_mailer
 
     open_mailer(settings.mail, settings.data_dir).send(plan.mails, job="overdue-report", period=plan.period,
@@ -107,9 +113,10 @@ def main() -> None:
     ap.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "gendan-bench-team")
     ap.add_argument("--child", nargs="*", help=argparse.SUPPRESS)
     ap.add_argument("--today", default=TODAY.isoformat(), help=argparse.SUPPRESS)
+    ap.add_argument("--no-report", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child is not None:
-        child(args.dir, dt.date.fromisoformat(args.today), args.child)
+        child(args.dir, dt.date.fromisoformat(args.today), args.child, report=not args.no_report)
         return
     folder = args.dir / f"{args.files}x{args.lines}"
     books = folder / "订单"
@@ -123,31 +130,46 @@ def main() -> None:
     print(f"workbooks ready in {folder} ({time.perf_counter() - t:.0f} s to build)", file=sys.stderr)
     changed = [f"{merchandiser(k)} 订单.xlsx" for k in range(args.changed)]
 
-    def run(*only: str, today: dt.date = TODAY) -> tuple[float, float]:
-        return timed([PY, __file__, "--dir", str(folder), "--today", today.isoformat(), "--child", *only])
+    def run(*only: str, today: dt.date = TODAY, report: bool = True) -> tuple[float, float]:
+        argv = [PY, __file__, "--dir", str(folder), "--today", today.isoformat()] + ([] if report else ["--no-report"])
+        return timed(argv + ["--child", *only])
 
     def fresh() -> None:
         shutil.rmtree(folder / "data", ignore_errors=True)
         shutil.rmtree(folder / "outbox", ignore_errors=True)
 
+    def trial(*only: str, report: bool = False) -> tuple[float, float]:
+        """A run whose store is put back afterwards: the next run sees the store as it was."""
+        (folder / "data").mkdir(exist_ok=True)
+        shutil.copytree(folder / "data", folder / "data.kept", dirs_exist_ok=True)
+        try:
+            return run(*only, report=report)
+        finally:
+            shutil.rmtree(folder / "data")
+            os.replace(folder / "data.kept", folder / "data")
+
+    team, daily = "team run (read, status, snapshot, changes)", "daily report (team run + mails)"
     rows = []
     fresh()
-    rows.append(("full (empty store)", *run()))
-    rows.append(("same day, nothing changed", *run()))
+    rows.append(("full (empty store)", daily, *run()))
+    rows.append(("same day, nothing changed", team, *trial()))
+    rows.append(("same day, nothing changed", daily, *run()))
     for k in range(args.changed):  # edit: ten due dates a week later, saved again
         build(books / changed[k], k, args.lines, moved=10)
-    rows.append((f"incremental ({args.changed} changed)", *run()))
-    rows.append(("next day", *run(today=TODAY + dt.timedelta(days=1))))
+    rows.append((f"incremental ({args.changed} changed)", team, *trial()))
+    rows.append((f"incremental ({args.changed} changed)", daily, *run()))
+    rows.append(("next day", daily, *run(today=TODAY + dt.timedelta(days=1))))
     fresh()
-    rows.append((f"the {args.changed} changed files alone", *run(*changed)))
+    rows.append((f"the {args.changed} changed files alone, empty store", team, *trial(*changed)))
+    rows.append((f"the {args.changed} changed files alone, empty store", daily, *run(*changed)))
     for k in range(args.changed):  # put them back for the next run of the benchmark
         build(books / changed[k], k, args.lines)
     load = os.getloadavg()
     print(f"\n{args.files} workbooks × {args.lines:,} lines; load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} "
           f"on {os.cpu_count()} cores\n")
-    print("| run | time | peak memory |\n|---|---:|---:|")
-    for name, seconds, mb in rows:
-        print(f"| {name} | {seconds:.1f} s | {mb:,.0f} MB |")
+    print("| run | what | time | peak memory |\n|---|---|---:|---:|")
+    for name, what, seconds, mb in rows:
+        print(f"| {name} | {what} | {seconds:.1f} s | {mb:,.0f} MB |")
 
 
 if __name__ == "__main__":

@@ -142,6 +142,7 @@ def merchandiser_of(line: Line) -> str:
 # --- the team -----------------------------------------------------------------------------------------
 
 CHANGES_SHOWN = 60  # a mail lists at most this many changes; the count says how many more (`changes` has all)
+SECTION_SHOWN = 30  # the lead's mail lists at most this many overdue and as many at-risk lines per merchandiser
 
 
 @dataclass
@@ -235,15 +236,20 @@ def _counts_context(lines: Sequence[Line], lang: str) -> list[dict[str, Any]]:
 
 def _sections(lines: Sequence[Line], today: _dt.date, lang: str, team: TeamFacts) -> list[dict[str, Any]]:
     """The lead's mail over the team: a section per merchandiser (by name; lines with none last), each with
-    its counts and its overdue and at-risk lines."""
+    its counts and its most urgent overdue and at-risk lines (SECTION_SHOWN of each)."""
     names = sorted({merchandiser_of(o) for o in lines})
     out = []
     for name in sorted(names, key=lambda n: (n == "", n)):
         mine = [o for o in lines if merchandiser_of(o) == name]
         rows = urgent(mine)
+        late = [o for o in rows if o.status == "overdue"]
+        risk = [o for o in rows if o.status == "at_risk"]
+        more = len(rows) - min(len(late), SECTION_SHOWN) - min(len(risk), SECTION_SHOWN)
+        # the lead reads the most urgent of each; every line is in the attachment and in their own mail
         out.append({"name": name or text("no_merchandiser", lang), "counts": _counts_context(mine, lang),
-                    "overdue": table_rows([o for o in rows if o.status == "overdue"], lang, today, team),
-                    "at_risk": table_rows([o for o in rows if o.status == "at_risk"], lang, today, team)})
+                    "overdue": table_rows(late[:SECTION_SHOWN], lang, today, team),
+                    "at_risk": table_rows(risk[:SECTION_SHOWN], lang, today, team),
+                    "more": say(REPORT_TEAM, "more_lines", lang, n=more) if more > 0 else ""})
     return out
 
 

@@ -91,6 +91,8 @@ REPORT_TEAM: Texts = {
       'Nothing changed.'),
     'more': ('……另有 {n} 项变化，运行 gendan-xl changes 查看全部',
       '… and {n} more; run gendan-xl changes for all of them'),
+    'more_lines': ('……另有 {n} 行逾期或有风险，见附件',
+      '… and {n} more overdue or at risk: see the attachment'),
     'unreadable': ('无法读取，未计入本报告：{error}',
       'Could not be read, left out of this report: {error}'),
     'open_qty': ('未出 {n}',
