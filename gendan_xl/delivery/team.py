@@ -24,7 +24,7 @@ from gendan_xl.books.kpi_workbook import kpi_workbook
 from gendan_xl.delivery.mail import XLSX_MIME, Attachment, Mail, render_mail
 from gendan_xl.delivery.report import TeamFacts
 from gendan_xl.i18n import say
-from gendan_xl.i18n.documents import KPI
+from gendan_xl.i18n.documents import KPI, REPORT_TEAM
 from gendan_xl.kpi import Kpi, format_rate, last_months, monthly_rates, on_time_rate
 from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary
 from gendan_xl.snapshots import CLOSED, Change, count_changes, diff_snapshots
@@ -193,7 +193,7 @@ def kpi_mails(kpi: Kpi, months: Sequence[Kpi], to: Sequence[str], *, today: dt.d
     workbook of the 12 months with a native chart per customer (books.kpi_workbook) attached."""
     data = kpi_workbook(months, lang, created=today)
     sep = "，" if lang == "zh" else ", "
-    items = [say(KPI, "unreadable", lang, error=e) for e in unreadable]
+    items = [say(REPORT_TEAM, "unreadable", lang, error=e) for e in unreadable]
     items += [sep.join(str(v) for v in row if v not in (None, "")) for row in kpi.table(lang)[1:]]
     return [render_mail("notice", {"greeting": say(KPI, "mail_greeting", lang), "intro": kpi.summary(lang),
                                    "items": items, "footer": say(KPI, "mail_footer", lang)},

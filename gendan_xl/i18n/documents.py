@@ -159,8 +159,6 @@ KPI: Texts = {
       'automatically by gendan-xl.'),
     'mail_file': ('准时交货率-{period}.xlsx',
       'on-time-delivery-{period}.xlsx'),
-    'unreadable': ('无法读取，未计入：{error}',
-      'Could not be read, left out: {error}'),
 }
 
 # The order review (订单评审表): its sheet, columns and words, and each check's reason.
