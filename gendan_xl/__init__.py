@@ -46,6 +46,9 @@ _EXPORTS = {
     **dict.fromkeys(["run_demo"], "doors.demo"),
     **dict.fromkeys(["job_table", "run_due", "run_job", "schedule_loop"], "delivery.jobs"),
     **dict.fromkeys(["OverduePlan", "overdue_mails", "status_workbook"], "delivery.report"),
+    **dict.fromkeys(["team_changes"], "delivery.team"),
+    **dict.fromkeys(["on_time_rate"], "kpi"),
+    **dict.fromkeys(["watch_workbooks"], "delivery.watch"),
 }
 
 __all__ = sorted(_EXPORTS)

@@ -69,6 +69,12 @@ def test_password_in_the_file_is_refused(tmp_path):
     ('[quotes]\nrates_max_age_days = -1\n', "must be 0 or more"),
     ('[review]\nsign_off = "PMC"\n', r"\[review\] sign_off must be a list"),
     ('[review]\nsign_off = ["PMC", 3]\n', "must list department names"),
+    ('[workbook]\npaths = "a.xlsx"\n', r"\[workbook\] paths must be a list"),
+    ("[workbook]\npaths = [1]\n", r"\[workbook\] paths must be a list of paths or globs"),
+    ('[kpi]\nbasis = "money"\n', r"\[kpi\] basis must be line or quantity"),
+    ('[watch]\npolling = "sometimes"\n', r"\[watch\] polling must be auto, always, never"),
+    ('[watch]\nquiet = "2"\n', r"\[watch\] quiet must be a number"),
+    ('[owners]\n"a.xlsx" = 3\n', r"\[owners\] maps a workbook to its merchandiser"),
 ])
 def test_bad_settings_are_one_line(tmp_path, text, match):
     write(tmp_path, text)
@@ -163,6 +169,19 @@ def test_company_and_quote_settings(tmp_path):
     empty = load_settings(env={}, cwd=tmp_path / "nowhere")
     assert empty.company == {} and empty.unit_places == {} and empty.rates_max_age_days == 180
     assert empty.review_sign_off == ("PMC", "生产", "品质", "财务")
+
+
+def test_the_team_workbooks_owners_kpi_and_watch(tmp_path):
+    (tmp_path / "订单").mkdir()
+    for name in ("张丽 订单.xlsx", "王芳.xlsx", "~$王芳.xlsx"):
+        (tmp_path / "订单" / name).write_bytes(b"PK")
+    write(tmp_path, '[workbook]\npath = "主表.xlsx"\npaths = ["订单/*.xlsx"]\n[owners]\n"王芳*.xlsx" = "王芳"\n'
+                    '[kpi]\nbasis = "quantity"\n[watch]\nquiet = 0.5\npolling = "always"\nwith_jobs = true\n')
+    s = load_settings(env={}, cwd=tmp_path)
+    assert [p.relative_to(tmp_path).as_posix() for p in s.team_workbooks()] == [
+        "主表.xlsx", "订单/张丽 订单.xlsx", "订单/王芳.xlsx"]
+    assert s.owner_of(tmp_path / "订单" / "王芳.xlsx") == "王芳" and s.owner_of(tmp_path / "x.xlsx") == ""
+    assert (s.kpi_basis, s.watch_quiet, s.watch_polling, s.watch_with_jobs) == ("quantity", 0.5, "always", True)
 
 
 def test_limits_are_read_and_checked(tmp_path):

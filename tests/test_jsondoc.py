@@ -53,14 +53,19 @@ def contract_cases(d: Path) -> dict[str, tuple[list[str], list[str]]]:
         "allocate": ([*cfg, "allocate", orders, "--stock", str(d / "stock.xlsx")], [orders, str(d / "stock.xlsx")]),
         "report": ([*cfg, "report", "overdue", orders, "--today", "2026-11-26"], [orders]),
         "jobs": ([*cfg, "jobs", "list"], []),
+        # the team commands read the workbooks gendan.toml names ([workbook] path: the samples' orders.xlsx)
+        "changes": ([*cfg, "changes", "--today", "2026-11-26"], [orders]),
+        "kpi": ([*cfg, "kpi", "--period", "2026-11", "--today", "2026-11-26", "--xlsx", str(d / "kpi.xlsx")],
+                [orders]),
         "config": ([*cfg, "config"], []),
         "init": ([*cfg, "init", str(d / "starter")], []),
     }
 
 
 def test_every_command_is_held_to_the_contract():
-    # demo runs every command above (tests/test_demo.py holds its --json)
-    assert set(COMMANDS) == set(contract_cases(Path("."))) | {"demo"}
+    # demo runs every command above (tests/test_demo.py holds its --json); watch runs until stopped (its
+    # document at the end: tests/test_team_cli.py)
+    assert set(COMMANDS) == set(contract_cases(Path("."))) | {"demo", "watch"}
 
 
 @pytest.mark.parametrize("command", sorted(contract_cases(Path("."))))

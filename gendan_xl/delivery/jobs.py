@@ -1,4 +1,4 @@
-"""Scheduled jobs: the 08:30 overdue report, the monthly statements, the hourly validation.
+"""Scheduled jobs: the 08:30 overdue report, the monthly statements and on-time rate, the hourly validation.
 
 Jobs are declared in `jobs/jobs.toml` (name, what it runs, when, recipients) and are plain functions:
 `run_job(name, ctx, now)` runs one now, `due_jobs(now, state, specs, is_workday)` says which are due. The
@@ -46,7 +46,7 @@ from gendan_xl.statement import month_before
 from gendan_xl.status import Line
 from gendan_xl.delivery.mail import FAILED, INVALID, REJECTED, Mail, Mailer, SendResult, render_mail
 from gendan_xl.delivery.store import Store
-from gendan_xl.delivery.report import overdue_mails
+from gendan_xl.delivery.report import TeamFacts, overdue_mails
 
 log = logging.getLogger("gendan_xl.delivery.jobs")
 
@@ -294,7 +294,10 @@ class JobContext:
 
     - `load_status(today)` → the status of every order line (`StatusResult.lines`);
     - `make_statements(today, period)` → the statement mails of `period` ("2026-10", the month before the run);
-    - `check(today)` → the validation issues of the orders workbook.
+    - `check(today)` → the validation issues of the orders workbook;
+    - `load_team(today)` → over the team's workbooks ([workbook] paths): the open lines and what the report
+      adds (`report.TeamFacts`); when given, the overdue report uses it instead of `load_status`;
+    - `make_kpi(today, month, to)` → the on-time rate mails of `month` to the addresses `to`.
     """
 
     mailer: Mailer
@@ -310,6 +313,8 @@ class JobContext:
     make_statements: Callable[[_dt.date, str], Iterable[Mail]] | None = None
     check: Callable[[_dt.date], Iterable[Issue]] | None = None
     templates_dir: Path | str | None = None
+    load_team: Callable[[_dt.date], tuple[Sequence[Line], TeamFacts]] | None = None
+    make_kpi: Callable[[_dt.date, str, Sequence[str]], Iterable[Mail]] | None = None
 
     @property
     def data_dir(self) -> Path:
@@ -354,10 +359,11 @@ Runner = Callable[[JobContext, JobSpec, _dt.datetime, str, JobRecord | None, boo
 
 def run_overdue_report(ctx: JobContext, spec: JobSpec, now: _dt.datetime, period: str, last: JobRecord | None,
                        force: bool, dry_run: bool) -> JobResult:
-    if ctx.load_status is None:
+    if ctx.load_status is None and ctx.load_team is None:
         raise ConfigError("overdue-report needs the orders workbook; set [report] workbook in gendan.toml")
     today = now.date()
-    plan = overdue_mails(ctx.load_status(today), today,
+    lines, team = ctx.load_team(today) if ctx.load_team is not None else (ctx.load_status(today), None)
+    plan = overdue_mails(lines, today, team=team,
                          emails=ctx.merchandiser_emails if "merchandisers" in spec.recipients else {},
                          lead=ctx.resolve(r for r in spec.recipients if r != "merchandisers"),
                          langs=ctx.langs, default_lang=ctx.default_lang, nothing_overdue=ctx.nothing_overdue,
@@ -375,6 +381,17 @@ def run_statements(ctx: JobContext, spec: JobSpec, now: _dt.datetime, period: st
     mails = list(ctx.make_statements(now.date(), month))
     sent = ctx.mailer.send(mails, job=spec.runs, period=month, force=force, dry_run=dry_run)
     return JobResult(spec.name, period, sent=sent, summary=f"{len(mails)} statements of {month}: {sent.summary()}")
+
+
+def run_kpi(ctx: JobContext, spec: JobSpec, now: _dt.datetime, period: str, last: JobRecord | None,
+            force: bool, dry_run: bool) -> JobResult:
+    """The month before's on-time delivery rate, with its 12-month workbook, to the job's recipients."""
+    if ctx.make_kpi is None:
+        raise ConfigError("kpi needs the orders workbooks; set [workbook] path or paths in gendan.toml")
+    month = month_before(now.date())
+    mails = list(ctx.make_kpi(now.date(), month, ctx.resolve(spec.recipients)))
+    sent = ctx.mailer.send(mails, job=spec.runs, period=month, force=force, dry_run=dry_run)
+    return JobResult(spec.name, period, sent=sent, summary=f"on-time rate of {month}: {sent.summary()}")
 
 
 def issue_key(issue: Issue) -> str:
@@ -409,6 +426,7 @@ RUNNERS: dict[str, Runner] = {
     "overdue-report": run_overdue_report,
     "statements": run_statements,
     "validate": run_validate,
+    "kpi": run_kpi,
 }
 
 

@@ -8,6 +8,11 @@ Each mail has the counts per status, a table of overdue then at-risk lines sorte
 late first, then least slack), readable on a phone, and an xlsx with every open line. A recipient with
 nothing overdue or at risk gets a short good-news mail, or nothing when `nothing_overdue="skip"`; never an
 empty table.
+
+Over the team's workbooks (`TeamFacts`) the report says more: each line's file and cell and its open
+quantity; the lead's mail has a section per merchandiser (their counts, then their lines); every mail opens
+with what changed since the last report (each merchandiser only their own lines' changes); and each
+workbook that could not be read is one warning line in the lead's mail.
 """
 from __future__ import annotations
 
@@ -18,6 +23,9 @@ from typing import Any, Mapping, Sequence
 
 from gendan_xl.delivery.mail import XLSX_MIME, Attachment, Mail, render_mail
 from gendan_xl.i18n.status import FIGURES
+from gendan_xl.i18n import say
+from gendan_xl.i18n.documents import REPORT_TEAM
+from gendan_xl.snapshots import Change, kind_label
 from gendan_xl.status import STATUS_LABELS, STATUSES, Line
 from gendan_xl.xlsx.writer import FONT, HEADER_ROW, GeneratedBook, fit_row, titled_sheet, whole_number_axis
 
@@ -132,6 +140,35 @@ def merchandiser_of(line: Line) -> str:
     return str(line.merchandiser or "").strip()
 
 
+# --- the team -----------------------------------------------------------------------------------------
+
+CHANGES_SHOWN = 60  # a mail lists at most this many changes; the count says how many more (`changes` has all)
+SECTION_SHOWN = 30  # the lead's mail lists at most this many overdue and as many at-risk lines per merchandiser
+
+
+@dataclass
+class TeamFacts:
+    """What a report over the team's workbooks adds to the lines (see the module's doc)."""
+
+    where: Mapping[int, str] = field(default_factory=dict)  # id(line) → "张丽 订单.xlsx 订单!A12"
+    open_qty: Mapping[int, float] = field(default_factory=dict)  # id(line) → its quantity still to ship
+    changes: Sequence[Change] = ()  # since the last report, every merchandiser's
+    since: str = ""  # the day of the last report ("": none before, every line is new)
+    unreadable: Sequence[str] = ()  # one line per workbook that could not be read: the file and why
+
+    def changes_context(self, lang: str, name: str | None) -> dict[str, Any] | None:
+        """"Since the last report" for merchandiser `name` (None: everyone's), or None before any report."""
+        if not self.since:
+            return None
+        mine = [c for c in self.changes if name is None or str(c.merchandiser or "") == name]
+        rows = [{"kind": kind_label(c.kind, lang), "order_no": c.order_no, "model": c.model,
+                 "merchandiser": c.merchandiser or "", "text": c.describe(lang)} for c in mine[:CHANGES_SHOWN]]
+        more = len(mine) - CHANGES_SHOWN
+        return {"title": say(REPORT_TEAM, "since", lang, day=self.since), "rows": rows,
+                "none": say(REPORT_TEAM, "since_none", lang) if not mine else "",
+                "more": say(REPORT_TEAM, "more", lang, n=more) if more > 0 else ""}
+
+
 # --- one mail ------------------------------------------------------------------------------------------
 
 def _cell(v: Any) -> str:
@@ -162,14 +199,19 @@ def _next(o: Line, lang: str, today: _dt.date) -> str:
     return f"{label} {_short(o.next_milestone_date, today)}".strip() if label else ""
 
 
-def table_rows(lines: Sequence[Line], lang: str, today: _dt.date) -> list[dict[str, str]]:
+def table_rows(lines: Sequence[Line], lang: str, today: _dt.date, team: TeamFacts | None = None) -> list[dict[str, str]]:
     """The mail table's rows as display strings (what both templates print)."""
     rows = []
     colon = "：" if lang == "zh" else ": "
     for o in lines:
         step = _next(o, lang, today)
         reason = o.reason(lang)
-        note = " · ".join(x for x in (f"{text('col_next', lang)}{colon}{step}" if step else "", reason) if x)
+        extra = []
+        if team is not None:
+            left = team.open_qty.get(id(o))
+            extra = [say(REPORT_TEAM, "open_qty", lang, n=_cell(left)) if left is not None else "",
+                     team.where.get(id(o), "")]
+        note = " · ".join(x for x in (f"{text('col_next', lang)}{colon}{step}" if step else "", reason, *extra) if x)
         rows.append({
             "status": o.status,
             "order_no": _cell(o.order_no),
@@ -187,32 +229,62 @@ def table_rows(lines: Sequence[Line], lang: str, today: _dt.date) -> list[dict[s
     return rows
 
 
+def _counts_context(lines: Sequence[Line], lang: str) -> list[dict[str, Any]]:
+    return [{"status": s, "label": status_label(s, lang), "n": n,
+             "fill": COLOURS.get(s, ("#FFFFFF", "#000"))[0], "ink": COLOURS.get(s, ("#FFFFFF", "#000"))[1]}
+            for s, n in counts(lines).items() if n]
+
+
+def _sections(lines: Sequence[Line], today: _dt.date, lang: str, team: TeamFacts) -> list[dict[str, Any]]:
+    """The lead's mail over the team: a section per merchandiser (by name; lines with none last), each with
+    its counts and its most urgent overdue and at-risk lines (SECTION_SHOWN of each)."""
+    names = sorted({merchandiser_of(o) for o in lines})
+    out = []
+    for name in sorted(names, key=lambda n: (n == "", n)):
+        mine = [o for o in lines if merchandiser_of(o) == name]
+        rows = urgent(mine)
+        late = [o for o in rows if o.status == "overdue"]
+        risk = [o for o in rows if o.status == "at_risk"]
+        more = len(rows) - min(len(late), SECTION_SHOWN) - min(len(risk), SECTION_SHOWN)
+        # the lead reads the most urgent of each; every line is in the attachment and in their own mail
+        out.append({"name": name or text("no_merchandiser", lang), "counts": _counts_context(mine, lang),
+                    "overdue": table_rows(late[:SECTION_SHOWN], lang, today, team),
+                    "at_risk": table_rows(risk[:SECTION_SHOWN], lang, today, team),
+                    "more": say(REPORT_TEAM, "more_lines", lang, n=more) if more > 0 else ""})
+    return out
+
+
 def report_context(lines: Sequence[Line], today: _dt.date, lang: str, *,
-                   name: str | None = None, no_email: Sequence[str] = ()) -> dict[str, Any]:
+                   name: str | None = None, no_email: Sequence[str] = (),
+                   team: TeamFacts | None = None) -> dict[str, Any]:
     """What the `overdue` templates render: counts, the two tables, every word in `lang`.
 
     `name` is the merchandiser the mail is for; None makes the team-lead summary (with a 跟单员 column).
+    With `team` (a report over the team's workbooks): where each line is, what changed since the last
+    report, the unreadable workbooks, and in the lead's mail a section per merchandiser.
     """
     day = today.isoformat()
     c = counts(lines)
     rows = urgent(lines)
-    team = name is None
+    team_mail = name is None
     words = {k: text(k, lang, day=day, overdue=c["overdue"], at_risk=c["at_risk"], name=name or "",
                      names="、".join(no_email) if lang == "zh" else ", ".join(no_email), n=0)
              for k in TEXT}
     return {
         "day": day,
         "t": words,
-        "team": team,
+        "team": team_mail,
         "good_news": not rows,
-        "intro": words["intro_team" if team else "intro"],
-        "greeting": words["greeting_team" if team or not name else "greeting"],
-        "good_news_line": words["good_news_team" if team else "good_news"],
-        "counts": [{"status": s, "label": status_label(s, lang), "n": n,
-                    "fill": COLOURS.get(s, ("#FFFFFF", "#000"))[0], "ink": COLOURS.get(s, ("#FFFFFF", "#000"))[1]}
-                   for s, n in c.items() if n],
-        "overdue": table_rows([o for o in rows if o.status == "overdue"], lang, today),
-        "at_risk": table_rows([o for o in rows if o.status == "at_risk"], lang, today),
+        "intro": words["intro_team" if team_mail else "intro"],
+        "greeting": words["greeting_team" if team_mail or not name else "greeting"],
+        "good_news_line": words["good_news_team" if team_mail else "good_news"],
+        "counts": _counts_context(lines, lang),
+        "overdue": table_rows([o for o in rows if o.status == "overdue"], lang, today, team),
+        "at_risk": table_rows([o for o in rows if o.status == "at_risk"], lang, today, team),
+        "sections": _sections(lines, today, lang, team) if team is not None and team_mail else [],
+        "since": team.changes_context(lang, name) if team is not None else None,
+        "unreadable": [say(REPORT_TEAM, "unreadable", lang, error=e) for e in team.unreadable]
+        if team is not None and team_mail else [],
         "no_email": list(no_email),
         "attachment": bool(open_orders(lines)),
     }
@@ -226,10 +298,10 @@ def subject_for(lines: Sequence[Line], today: _dt.date, lang: str) -> str:
 
 def overdue_mail(lines: Sequence[Line], today: _dt.date, *, to: str, lang: str = "zh",
                  name: str | None = None, no_email: Sequence[str] = (),
-                 templates_dir: Path | str | None = None) -> Mail:
+                 templates_dir: Path | str | None = None, team: TeamFacts | None = None) -> Mail:
     """One report mail: for merchandiser `name` (their lines only, already filtered) or, with name=None,
     the team summary. Attaches the xlsx of the open lines when there are any."""
-    ctx = report_context(lines, today, lang, name=name, no_email=no_email)
+    ctx = report_context(lines, today, lang, name=name, no_email=no_email, team=team)
     attachments = []
     if ctx["attachment"]:
         attachments.append(Attachment(text("file", lang, day=today.isoformat()),
@@ -262,8 +334,10 @@ class OverduePlan:
 
 def overdue_mails(lines: Sequence[Line], today: _dt.date, *, emails: Mapping[str, str], lead: Sequence[str] | str = (),
                   langs: Mapping[str, str] | None = None, default_lang: str = "zh",
-                  nothing_overdue: str = "good-news", templates_dir: Path | str | None = None) -> OverduePlan:
+                  nothing_overdue: str = "good-news", templates_dir: Path | str | None = None,
+                  team: TeamFacts | None = None) -> OverduePlan:
     """One mail per merchandiser in `emails` ({name: address}) who has open lines, plus one summary per lead.
+    `team`: the lines are the team's workbooks' (see `TeamFacts`).
 
     `langs` maps an address to "zh" or "en" (default `default_lang`). Merchandisers named in the orders but
     missing from `emails` are listed in `plan.no_email` and in the lead's summary. With
@@ -289,13 +363,14 @@ def overdue_mails(lines: Sequence[Line], today: _dt.date, *, emails: Mapping[str
         mine = [o for o in lines if merchandiser_of(o) == name]
         if not urgent(mine) and nothing_overdue == "skip":
             continue
-        plan.mails.append(overdue_mail(mine, today, to=addr, lang=lang, name=name, templates_dir=templates_dir))
+        plan.mails.append(overdue_mail(mine, today, to=addr, lang=lang, name=name, templates_dir=templates_dir,
+                                       team=team))
     for addr in leads:
         lang = lang_of(addr)
-        if not urgent(lines) and nothing_overdue == "skip" and not plan.no_email:
+        if not urgent(lines) and nothing_overdue == "skip" and not plan.no_email and not (team and team.unreadable):
             continue
         plan.mails.append(overdue_mail(lines, today, to=addr, lang=lang, name=None,
-                                       no_email=plan.no_email, templates_dir=templates_dir))
+                                       no_email=plan.no_email, templates_dir=templates_dir, team=team))
     return plan
 
 
@@ -396,5 +471,5 @@ def status_workbook(lines: Sequence[Line], today: _dt.date, lang: str = "zh", *,
     return book.close()
 
 
-__all__ = ["TEXT", "COLOURS", "OverduePlan", "counts", "urgent", "open_orders", "overdue_mail", "overdue_mails",
-           "status_workbook", "subject_for", "report_context", "JOB"]
+__all__ = ["TEXT", "COLOURS", "OverduePlan", "TeamFacts", "counts", "urgent", "open_orders", "overdue_mail",
+           "overdue_mails", "status_workbook", "subject_for", "report_context", "JOB"]

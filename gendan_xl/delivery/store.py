@@ -9,7 +9,8 @@ folder and the fix, never as an OperationalError.
 
 Tables: `quote_seq` (the last quote number of each year) and `quote_log` (every quoted tier), written by
 `books.quotes.make_quote` and read by the order review; `mail_outbox` (the sent log, see `delivery.mail`);
-`job_state` (each job's last run, see `delivery.jobs`). Beside the file, `gendan.send.lock` is the lock a
+`job_state` (each job's last run, see `delivery.jobs`); the snapshot tables
+(`snapshot_run`, `line_snapshot`, `workbook_record`), whose statements live in `delivery.snapshot_store`. Beside the file, `gendan.send.lock` is the lock a
 run holds while it delivers the queue (`sending_lock`).
 """
 from __future__ import annotations
@@ -24,6 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
+from gendan_xl.delivery.snapshot_store import SnapshotTables
 from gendan_xl.errors import StoreError
 from gendan_xl.pricing import Quote
 
@@ -110,7 +112,7 @@ def _guarded(doing: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return wrap
 
 
-class Store:
+class Store(SnapshotTables):
     """`<data_dir>/gendan.sqlite`, opened on first use and kept open until `close()` (or the `with` ends)."""
 
     def __init__(self, data_dir: Path | str) -> None:

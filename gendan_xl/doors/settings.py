@@ -21,6 +21,7 @@ from typing import Any, Mapping
 from gendan_xl import defaults
 from gendan_xl.books.company import BANK_KEYS, COMPANY_KEYS
 from gendan_xl.errors import ConfigError, UsageError
+from gendan_xl.kpi import BASES as KPI_BASES
 from gendan_xl.pricing import AMOUNT_PLACES
 from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary, normalize_currency
 from gendan_xl.status import DUE_BASES
@@ -34,6 +35,8 @@ CONFIG_NAME = "gendan.toml"
 class Settings:
     base: Path = Path(".")  # the folder relative paths start from: the gendan.toml's
     workbook: Path | None = None  # the master workbook the jobs work on ([workbook] path)
+    workbook_paths: tuple[str, ...] = ()  # [workbook] paths: the team's workbooks, paths and globs
+    owners: Mapping[str, str] = field(default_factory=dict)  # [owners] file name, path or glob → merchandiser
     quote_requests: tuple[Path, ...] = ()
     unit_places: Mapping[str, int] = field(default_factory=dict)  # [quotes] currency → unit price decimals
     amount_places: int = AMOUNT_PLACES  # [quotes] decimals of an amount on a quote
@@ -55,6 +58,11 @@ class Settings:
     admin: str = ""
     merchandisers: Mapping[str, str] = field(default_factory=dict)  # name → email
     good_news_mail: bool = True  # "nothing overdue" sends a short mail (False: no mail)
+    kpi_basis: str = defaults.KPI_BASIS  # [kpi] basis: the on-time rate by line or by quantity
+    watch_quiet: float = defaults.WATCH_QUIET  # [watch] quiet: seconds a saved workbook stays still before a refresh
+    watch_polling: str = defaults.WATCH_POLLING  # [watch] polling: auto, always or never
+    watch_poll_seconds: float = defaults.WATCH_POLL_SECONDS  # [watch] poll_seconds
+    watch_with_jobs: bool = False  # [watch] with_jobs: `jobs schedule` watches too
     source: Path | None = None  # the gendan.toml read, if any
     origins: Mapping[str, str] = field(default_factory=dict)  # "section.key" → "gendan.toml" | "env" | "default"
 
@@ -62,22 +70,43 @@ class Settings:
         p = Path(p)
         return p if p.is_absolute() else self.base / p
 
+    @property
+    def team_patterns(self) -> list[str]:
+        """[workbook] path, then [workbook] paths: what names the team's workbooks (paths and globs)."""
+        return ([str(self.workbook)] if self.workbook is not None else []) + list(self.workbook_paths)
+
+    def team_workbooks(self) -> list[Path]:
+        """The team's workbooks as they are now (globs matched again at each call)."""
+        from gendan_xl.books.team import workbook_paths
+
+        return workbook_paths(self.team_patterns, self.base)
+
+    def owner_of(self, workbook: Path) -> str:
+        """The merchandiser a workbook belongs to ([owners]), for its lines with no 跟单员."""
+        from gendan_xl.books.team import owner_of
+
+        return owner_of(workbook, self.owners, self.base)
+
 
 _SECTIONS = {
-    "workbook": {"path": "workbook", "weekly": "weekly", "warning_days": "warning_days", "backups": "backups",
-                 "lang": "lang"},
+    "workbook": {"path": "workbook", "paths": "workbook_paths", "weekly": "weekly", "warning_days": "warning_days",
+                 "backups": "backups", "lang": "lang"},
     "paths": {"data_dir": "data_dir", "out_dir": "out_dir"},
     "quotes": {"requests": "quote_requests", "unit_places": "unit_places", "amount_places": "amount_places",
                "rates_max_age_days": "rates_max_age_days"},
     "report": {"team_lead": "team_lead", "admin": "admin", "good_news_mail": "good_news_mail"},
     "status": {"due": "due"},
     "review": {"sign_off": "review_sign_off"},
+    "kpi": {"basis": "kpi_basis"},
+    "watch": {"quiet": "watch_quiet", "polling": "watch_polling", "poll_seconds": "watch_poll_seconds",
+              "with_jobs": "watch_with_jobs"},
     "limits": {"max_part_mb": "max_part_mb", "max_ratio": "max_ratio"},
 }
 _TYPES = {"warning_days": int, "backups": int, "good_news_mail": bool, "quote_requests": list,
           "unit_places": dict, "amount_places": int, "rates_max_age_days": int, "review_sign_off": list,
-          "max_part_mb": int, "max_ratio": int}
-_OTHER_SECTIONS = {"company", "mail", "merchandisers", "columns", "statuses"}
+          "workbook_paths": list, "watch_quiet": (int, float), "watch_poll_seconds": (int, float),
+          "watch_with_jobs": bool, "max_part_mb": int, "max_ratio": int}
+_OTHER_SECTIONS = {"company", "mail", "merchandisers", "columns", "statuses", "owners"}
 
 
 def _check_keys(doc: Mapping[str, Any], path: Path | None) -> None:
@@ -208,9 +237,9 @@ def load_settings(explicit: str | Path | None = None, *, env: Mapping[str, str] 
                 expected = _TYPES.get(attr, str)
                 if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
                     kind = {int: "a whole number", bool: "true or false", list: "a list",
-                            dict: "a table ({ USD = 4, EUR = 4 })"}.get(expected, "text")
+                            dict: "a table ({ USD = 4, EUR = 4 })", (int, float): "a number"}.get(expected, "text")
                     raise ConfigError(f"{path}: [{section}] {key} must be {kind}, not {value!r}")
-                if expected is int and value < 0:
+                if expected in (int, (int, float)) and value < 0:
                     raise ConfigError(f"{path}: [{section}] {key} must be 0 or more, not {value}")
                 if attr in _PATHS:
                     value = Path(value)
@@ -222,6 +251,11 @@ def load_settings(explicit: str | Path | None = None, *, env: Mapping[str, str] 
                     if not all(isinstance(v, str) and v.strip() for v in value):
                         raise ConfigError(f"{path}: [review] sign_off must list department names, not {value!r}")
                     value = tuple(v.strip() for v in value)
+                elif attr == "workbook_paths":
+                    if not all(isinstance(v, str) for v in value):
+                        raise ConfigError(f'{path}: [workbook] paths must be a list of paths or globs, like '
+                                          f'paths = ["订单/*.xlsx", "//server/share/张丽 订单.xlsx"]')
+                    value = tuple(value)
                 values[attr] = value
                 origins[f"{section}.{key}"] = CONFIG_NAME
     limits = {attr: values.pop(attr) for attr in ("max_part_mb", "max_ratio") if attr in values}
@@ -230,6 +264,10 @@ def load_settings(explicit: str | Path | None = None, *, env: Mapping[str, str] 
     values["limits"] = dataclasses.replace(DEFAULT_LIMITS, **limits)
     values["vocabulary"] = Vocabulary.of(doc.get("columns"), doc.get("statuses"), source=str(path))
     values["company"] = _company(doc.get("company", {}), path, base)
+    owners = doc.get("owners", {})
+    if not all(isinstance(v, str) for v in owners.values()):
+        raise ConfigError(f'{path}: [owners] maps a workbook to its merchandiser, like "张丽*.xlsx" = "张丽"')
+    values["owners"] = dict(owners)
     mail_doc = dict(doc.get("mail", {}))
     if "password" in mail_doc:
         raise ConfigError(f"{path}: remove [mail] password; set GENDAN_SMTP_PASSWORD in the environment instead")
@@ -263,6 +301,10 @@ def load_settings(explicit: str | Path | None = None, *, env: Mapping[str, str] 
         raise ConfigError(f"{path}: [workbook] weekly must be mon-fri or mon-sat, not {settings.weekly!r}")
     if settings.due not in DUE_BASES:
         raise ConfigError(f"{path}: [status] due must be {' or '.join(DUE_BASES)}, not {settings.due!r}")
+    if settings.kpi_basis not in KPI_BASES:
+        raise ConfigError(f"{path}: [kpi] basis must be {' or '.join(KPI_BASES)}, not {settings.kpi_basis!r}")
+    if settings.watch_polling not in defaults.WATCH_POLLINGS:
+        raise ConfigError(f"{path}: [watch] polling must be {', '.join(defaults.WATCH_POLLINGS)}, not {settings.watch_polling!r}")
     return settings
 
 
@@ -282,7 +324,8 @@ def write_starter(folder: str | Path = ".") -> Path:
 
 # What `config` lists: "section.key" → how to get the value in force from Settings.
 _SHOWN: dict[str, Any] = {
-    "workbook.path": lambda s: s.workbook, "workbook.weekly": lambda s: s.weekly,
+    "workbook.path": lambda s: s.workbook, "workbook.paths": lambda s: list(s.workbook_paths),
+    "workbook.weekly": lambda s: s.weekly,
     "workbook.warning_days": lambda s: s.warning_days, "workbook.backups": lambda s: s.backups,
     "workbook.lang": lambda s: s.lang, "status.due": lambda s: s.due,
     "paths.data_dir": lambda s: s.data_dir, "paths.out_dir": lambda s: s.out_dir,
@@ -296,6 +339,9 @@ _SHOWN: dict[str, Any] = {
     "company": lambda s: ", ".join(s.company) or "(none)",
     "columns": lambda s: ", ".join(f for f, _ in s.vocabulary.columns) or "(none)",
     "statuses": lambda s: len(s.vocabulary.statuses), "merchandisers": lambda s: len(s.merchandisers),
+    "owners": lambda s: len(s.owners), "kpi.basis": lambda s: s.kpi_basis, "watch.quiet": lambda s: s.watch_quiet,
+    "watch.polling": lambda s: s.watch_polling, "watch.poll_seconds": lambda s: s.watch_poll_seconds,
+    "watch.with_jobs": lambda s: s.watch_with_jobs,
 }
 
 
@@ -305,7 +351,7 @@ def describe_settings(settings: Settings) -> dict[str, Any]:
     for key, get in _SHOWN.items():
         value = get(settings)
         origin = settings.origins.get(key) or (CONFIG_NAME if key in ("company", "columns", "statuses",
-                                                                         "merchandisers") and value not in (0, "(none)")
+                                                                         "merchandisers", "owners") and value not in (0, "(none)")
                                                and settings.source else "default")
         rows.append({"key": key, "value": str(value) if isinstance(value, Path) else value, "from": origin})
     return {"ok": True, "source": str(settings.source) if settings.source else None, "home": str(settings.home),

@@ -101,14 +101,15 @@ def overdue_plan(settings: Settings, workbook: Path, *, today: dt.date) -> tuple
 
 
 def job_context(settings: Settings, *, jobs_file: Path | None = None, **mailer_kw: Any) -> JobContext:
-    """The scheduler's context from the settings: the calendar of the master workbook decides workdays."""
+    """The scheduler's context from the settings: the calendar of the master workbook (else of the team's
+    first) decides workdays; with [workbook] paths the overdue report is the team's."""
     workbook = settings.workbook
     calendars: list = []
 
     def is_workday(day: dt.date) -> bool:
         # read the workbook's 假期 sheet when a job first asks, so `jobs list` works without the workbook
         if not calendars:
-            master = load_master(workbook, lean=True, vocabulary=settings.vocabulary)
+            master = load_master(workbook or team_paths(settings)[0], lean=True, vocabulary=settings.vocabulary)
             calendars.append(master.calendar_and_issues(weekly=settings.weekly, lang=settings.lang)[0])
         return calendars[0].is_workday(day)
 
@@ -123,13 +124,19 @@ def job_context(settings: Settings, *, jobs_file: Path | None = None, **mailer_k
     def check(today: dt.date) -> list[Issue]:
         return validate_workbook(workbook, vocabulary=settings.vocabulary).issues
 
+    def load_team(today: dt.date) -> tuple[list, Any]:
+        run, facts = team_report_input(settings, today=today)
+        return run.status.lines, facts
+
     specs = load_jobs(jobs_file) if jobs_file else load_jobs()
     return JobContext(
         mailer=open_mailer(settings.mail, settings.data_dir, **mailer_kw), is_workday=is_workday,
         specs=specs, merchandiser_emails=dict(settings.merchandisers),
         lead=[settings.team_lead] if settings.team_lead else [], admin=[settings.admin] if settings.admin else [],
         default_lang=settings.lang, nothing_overdue="good-news" if settings.good_news_mail else "skip",
-        load_status=load_status, make_statements=make_statements, check=check)
+        load_status=load_status, make_statements=make_statements, check=check,
+        load_team=load_team if settings.workbook_paths else None,
+        make_kpi=lambda today, month, to: kpi_mails_for(settings, month, to, today=today))
 
 
 def require_workbook(path: Path | None, settings: Settings) -> Path:
@@ -137,3 +144,82 @@ def require_workbook(path: Path | None, settings: Settings) -> Path:
     if not Path(path).exists():
         raise GendanError(f"{path}: no such workbook; pass one or set [workbook] path in gendan.toml")
     return Path(path)
+
+
+# ------------------------------------------------------------------------------------------- the team
+
+def team_paths(settings: Settings, paths: Any = None) -> list[Path]:
+    """The workbooks a team command works on: those given, else the team's ([workbook] path and paths)."""
+    found = [Path(p) for p in paths] if paths else settings.team_workbooks()
+    if not found:
+        raise GendanError("no workbooks: pass one or set [workbook] path or paths in gendan.toml")
+    return found
+
+
+def team_run(settings: Settings, store: Any, *, today: dt.date, now: dt.datetime, kind: str,
+             paths: Any = None) -> Any:
+    """A team run (delivery.team.run_team) with the settings' owners, week, warning window, due basis and words."""
+    from gendan_xl.delivery.team import run_team
+
+    return run_team(store, team_paths(settings, paths), today=today, now=now, kind=kind, owner_of=settings.owner_of,
+                    warning_days=settings.warning_days, weekly=settings.weekly, due=settings.due,
+                    vocabulary=settings.vocabulary)
+
+
+def watch_options(settings: Settings, *, paths: Any = None, today: dt.date | None = None) -> dict[str, Any]:
+    """The arguments of delivery.watch.watch_workbooks from the settings: which workbooks, which folders, and
+    the refresh each saved-and-closed workbook gets (the same as `gendan-xl refresh`)."""
+    from gendan_xl.books.refresh import refresh_workbook
+    from gendan_xl.delivery.watch import watch_folders
+
+    patterns = [] if paths else settings.team_patterns
+
+    def find() -> list[Path]:
+        return [Path(p) for p in paths] if paths else settings.team_workbooks()
+
+    def refresh(path: Path) -> Any:
+        return refresh_workbook(path, today=today or dt.date.today(), now=dt.datetime.now(),
+                                warning_days=settings.warning_days, weekly=settings.weekly, due=settings.due,
+                                backups=settings.backups, vocabulary=settings.vocabulary, limits=settings.limits)
+
+    return {"find": find, "folders": watch_folders(find(), patterns, settings.base), "refresh": refresh,
+            "quiet": settings.watch_quiet, "polling": settings.watch_polling,
+            "poll_seconds": settings.watch_poll_seconds}
+
+
+def team_report_input(settings: Settings, paths: Any = None, *, today: dt.date,
+                      now: dt.datetime | None = None) -> tuple[Any, Any]:
+    """The daily report's input over the team's workbooks: one team run (kept as a run of kind "report") and
+    what the report adds to its lines (TeamFacts), with the changes since the last report of an earlier day."""
+    from gendan_xl.delivery.store import Store
+    from gendan_xl.delivery.team import report_facts, team_changes
+
+    with Store(settings.data_dir) as store:
+        run = team_run(settings, store, today=today, now=now or dt.datetime.now(), kind="report", paths=paths)
+        since = store.last_run(kind="report", before=run.run, today_before=today)
+        changes = team_changes(store, run.files, since_run=since, until=run.run,
+                               weekly=settings.weekly) if since is not None else None
+    return run, report_facts(run, changes)
+
+
+def team_report(settings: Settings, paths: Any = None, *, today: dt.date, now: dt.datetime) -> tuple[OverduePlan, Any]:
+    """The daily report over the team's workbooks: the mails (delivery.report.overdue_mails) and the run."""
+    run, facts = team_report_input(settings, paths, today=today, now=now)
+    plan = overdue_mails(run.status.lines, today, emails=settings.merchandisers,
+                         lead=[settings.team_lead] if settings.team_lead else [], default_lang=settings.lang,
+                         nothing_overdue="good-news" if settings.good_news_mail else "skip", team=facts)
+    return plan, run
+
+
+def kpi_mails_for(settings: Settings, month: str, to: Any, *, today: dt.date) -> list[Mail]:
+    """The monthly on-time rate mails of `month` over the team's workbooks (delivery.team.kpi_mails)."""
+    from gendan_xl.delivery.store import Store
+    from gendan_xl.delivery.team import kpi_mails, team_kpi, team_kpi_months
+
+    with Store(settings.data_dir) as store:
+        run = team_run(settings, store, today=today, now=dt.datetime.now(), kind="kpi")
+        options = {"as_of": today, "basis": settings.kpi_basis, "due": settings.due}
+        kpi = team_kpi(store, run.files, month, by="customer", **options)
+        months = team_kpi_months(store, run.files, month, **options)
+    return kpi_mails(kpi, months, list(to), today=today, lang=settings.lang,
+                     unreadable=[wb.error for wb in run.status.unreadable])

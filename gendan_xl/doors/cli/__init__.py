@@ -13,7 +13,7 @@ import traceback
 from pathlib import Path
 from typing import Sequence
 
-from gendan_xl.doors.cli import delivery, documents, orders, setup  # noqa: F401  (each registers its commands)
+from gendan_xl.doors.cli import delivery, documents, orders, setup, team  # noqa: F401  (each registers its commands)
 from gendan_xl.doors.cli.base import (COMMANDS, EXIT_BUG, EXIT_OK, EXIT_USAGE, SAID, error_doc, help_text,
                                       print_failure, run_lang, said)
 from gendan_xl import __version__, defaults
@@ -108,7 +108,8 @@ def _run(argv: list[str]) -> int:
         exc.parser.print_usage(sys.stderr)
         print(f"{exc.parser.prog}: {help_text('argparse.error', lang)}: {exc.message}", file=sys.stderr)
         if as_json:
-            print_failure(None, exc.parser.prog.removeprefix(parser.prog).strip(),
+            named = exc.parser.prog.removeprefix(parser.prog).strip()  # the top parser's error: find the command
+            print_failure(None, named or next((a for a in argv if a in COMMANDS), ""),
                           {"kind": "usage", "message": exc.message, "exit_code": EXIT_USAGE})
         return EXIT_USAGE
     except SystemExit as exc:  # --help and --version

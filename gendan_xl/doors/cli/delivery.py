@@ -29,6 +29,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     settings = settings_for(args, args.workbook)
     today = args.today or dt.date.today()
+    if args.workbook is None and settings.workbook_paths:
+        return team_report_command(args, settings, today)
     plan, status = overdue_plan(settings, require_workbook(args.workbook, settings), today=today)
     lang = run_lang(args, settings)
     for name in plan.no_email:
@@ -50,11 +52,38 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def team_report_command(args: argparse.Namespace, settings, today: dt.date) -> int:
+    """`report overdue` over the team's workbooks ([workbook] paths): one team run, the lead's mail with a
+    section per merchandiser, each merchandiser's own; an unreadable workbook is a warning and exit 1."""
+    from gendan_xl.doors.cli.team import print_team_status, print_unreadable
+    from gendan_xl.doors.wiring import team_report
+
+    plan, run = team_report(settings, today=today, now=dt.datetime.now())
+    lang = run_lang(args, settings)
+    print_unreadable(run, lang)
+    for name in plan.no_email:
+        warn("note.no_email_merchandiser", lang, name=name)
+    if not settings.team_lead:
+        warn("note.no_team_lead", lang)
+    trouble = EXIT_ISSUES if plan.no_email or run.status.unreadable else EXIT_OK
+    if args.json and not (args.send or args.dry_run):
+        print_result(args, plan.to_dict() | {"unreadable": [wb.error for wb in run.status.unreadable]},
+                     ok=trouble == EXIT_OK, paths=run.files)
+        return trouble
+    if args.send or args.dry_run:
+        code = send_mails(settings, plan.mails, job="overdue-report", period=plan.period, args=args, as_json=args.json)
+        return max(code, trouble)
+    print_team_status(run, lang)
+    note(said("note.mails_planned", lang, n=len(plan.mails)))
+    return trouble
+
+
 def _jobs_setup(p: argparse.ArgumentParser) -> None:
     p.add_argument("action", choices=("list", "run", "schedule"))
     p.add_argument("name", nargs="?")
     p.add_argument("--today", type=parse_day)
     p.add_argument("--once", action="store_true")
+    p.add_argument("--watch", action="store_true")
     p.add_argument("--log", type=Path)
     p.add_argument("--force", action="store_true")
     p.add_argument("--dry-run", action="store_true")
@@ -87,6 +116,12 @@ def cmd_jobs(args: argparse.Namespace) -> int:
             for r in results if not args.json else ():
                 print(f"{r.job} {r.period}: {r.summary or r.error}")
             return EXIT_OK if ok else EXIT_ISSUES
+        if args.watch or settings.watch_with_jobs:  # the watcher's threads run beside the scheduler's loop
+            from gendan_xl.delivery.watch import Watcher
+            from gendan_xl.doors.wiring import watch_options
+
+            with Watcher(**watch_options(settings)):
+                return schedule_loop(ctx, log_file=args.log or settings.data_dir / "jobs.log")
         return schedule_loop(ctx, log_file=args.log or settings.data_dir / "jobs.log")
     if not args.name:
         print(f"gendan-xl: {said('jobs.needs_name', run_lang(args, settings))}", file=sys.stderr)

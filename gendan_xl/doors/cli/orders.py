@@ -162,7 +162,7 @@ def _validate_json(args: argparse.Namespace) -> int:
 
 
 def _status_setup(p: argparse.ArgumentParser) -> None:
-    p.add_argument("path", type=Path)
+    p.add_argument("path", type=Path, nargs="?")
     p.add_argument("--today", type=parse_day)
     p.add_argument("--sheet")
     p.add_argument("--warning-days", type=non_negative)
@@ -196,8 +196,11 @@ def print_status(result, name: str, lang: str) -> None:
          "gendan-xl status workbooks/orders.xlsx --today 2026-11-26", _status_setup, wraps="OrdersRun")
 def cmd_status(args: argparse.Namespace) -> int:
     from gendan_xl.books.streamed import OrdersRun, write_status_json
+    from gendan_xl.doors.cli.team import team_status_command
 
     settings = settings_for(args, args.path)
+    if args.path is None:
+        return team_status_command(args, settings)
     # the orders stream by: with --json no line is kept (each is written as it comes), else the urgent ones
     run = OrdersRun(args.path, today=args.today or dt.date.today(), sheet=args.sheet, lang=chosen_lang(args, settings),
                     vocabulary=settings.vocabulary, limits=settings.limits, **calendar_options(args, settings),
@@ -229,8 +232,11 @@ def _refresh_setup(p: argparse.ArgumentParser) -> None:
          "gendan-xl refresh workbooks/orders.xlsx --today 2026-11-26", _refresh_setup, wraps="refresh_workbook")
 def cmd_refresh(args: argparse.Namespace) -> int:
     from gendan_xl.books.refresh import refresh_workbook
+    from gendan_xl.doors.cli.team import team_refresh_command
 
     settings = settings_for(args, args.path)
+    if args.path is None:
+        return team_refresh_command(args, settings)
     result = refresh_workbook(args.path, today=args.today or dt.date.today(), now=dt.datetime.now(),
                               sheet=args.sheet, lang=chosen_lang(args, settings), **calendar_options(args, settings),
                               vocabulary=settings.vocabulary, limits=settings.limits, force=args.force,
