@@ -132,7 +132,7 @@ class Kpi:
         """Header row, then one row per group, then the total: what the terminal and the workbook show."""
         head = [say(KPI, f"col_key_{self.by or ''}", lang)] + [say(KPI, f"col_{c}", lang) for c in (
             "lines", "quantity", "on_time", "late", "open_late", "open_not_due", "rate", "avg_late")]
-        rows = [head]
+        rows: list[list[Any]] = [head]
         for g in [*self.groups, self.total]:
             key = say(KPI, "all", lang) if g is self.total else (g.key or say(KPI, "none", lang))
             rows.append([key, g.lines, _whole(g.quantity), g.on_time, g.late, g.open_late, g.open_not_due,

@@ -122,9 +122,9 @@ def take_snapshots(file: str, lines: Sequence[Any], keys: Sequence[tuple[str, st
     qty, shipped, left, ship = (values.get(f, blank) for f in ("quantity", "shipped_qty", "open_qty", "ship_date"))
     out = []
     for i, (line, (order_no, model, seq)) in enumerate(zip(lines, keys)):
-        q, s = _number(qty[i]), _number(shipped[i])
-        if s is None and q is not None and _number(left[i]) is not None:
-            s = max(q - _number(left[i]), 0.0)
+        q, s, o = _number(qty[i]), _number(shipped[i]), _number(left[i])
+        if s is None and q is not None and o is not None:
+            s = max(q - o, 0.0)
         d = ship[i]
         out.append(LineSnapshot(
             file=file, order_no=order_no, model=model, seq=seq, row=line.row,

@@ -10,7 +10,7 @@ on the same day give the same bytes (the sent log hashes attachments).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Sequence
+from typing import Any, Sequence
 
 from gendan_xl.i18n import say
 from gendan_xl.i18n.documents import KPI
@@ -51,7 +51,7 @@ def kpi_workbook(months: Sequence[Kpi], lang: str = "zh", *, created: dt.date) -
     ws.set_column(0, 0, 20)
     ws.set_column(1, len(months), 9)
     ws.freeze_panes(top + 1, 1)
-    rows = [(say(KPI, "all", lang), [k.total for k in months])]
+    rows: list[tuple[str, list[Any]]] = [(say(KPI, "all", lang), [k.total for k in months])]
     rows += [(c or say(KPI, "none", lang), [next((g for g in k.groups if g.key == c), None) for k in months])
              for c in customers]
     for r, (name, groups) in enumerate(rows, start=top + 1):

@@ -73,8 +73,8 @@ def _values(s: LineSnapshot) -> tuple[Any, ...]:
 
 def _snapshot(row: Any) -> LineSnapshot:
     d = dt.date.fromisoformat
-    return LineSnapshot(row["file"], row["order_no"], row["model"], row["seq"],
-                        *(None if row[f] is None else d(row[f]) if f in _DATES else row[f] for f in _FIELDS))
+    fields: list[Any] = [None if row[f] is None else d(row[f]) if f in _DATES else row[f] for f in _FIELDS]
+    return LineSnapshot(row["file"], row["order_no"], row["model"], row["seq"], *fields)
 
 
 class SnapshotTables:
@@ -119,7 +119,7 @@ class SnapshotTables:
         alone is updated in place), and — when `complete`, the whole file having been read — the end of every
         current line not among `snapshots`. Returns the number of versions opened or closed."""
         columns = ", ".join(_FIELDS)
-        self.db  # the tables exist before the transaction
+        _ = self.db  # the property creates the tables: they exist before the transaction
         with self.transaction() as conn:
             cur = conn.cursor()
             cur.row_factory = None  # plain tuples: a 20,000-line workbook is 20,000 rows to compare

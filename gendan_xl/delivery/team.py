@@ -184,7 +184,7 @@ def report_facts(run: TeamRun, changes: TeamChanges | None = None) -> TeamFacts:
                 open_qty[id(line)] = max(snap.quantity - (snap.shipped_qty or 0), 0)
     since = changes.since["today"] if changes is not None and changes.since else ""
     return TeamFacts(where=where, open_qty=open_qty, changes=changes.changes if changes is not None else (),
-                     since=since, unreadable=[wb.error for wb in run.status.unreadable])
+                     since=since, unreadable=[wb.error or "" for wb in run.status.unreadable])
 
 
 def kpi_mails(kpi: Kpi, months: Sequence[Kpi], to: Sequence[str], *, today: dt.date, lang: str = defaults.LANG,
