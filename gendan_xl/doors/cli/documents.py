@@ -42,7 +42,8 @@ def _statement_setup(p: argparse.ArgumentParser) -> None:
     p.add_argument("--basis", choices=("invoice", "due"), default="invoice",
                    help="age by invoice date or by due date from the payment terms (invoice)")
     p.add_argument("--out", type=Path, help="write one filled statement .xlsx per customer into this folder")
-    p.add_argument("--pdf", action="store_true", help="also a PDF of each (needs LibreOffice)")
+    p.add_argument("--pdf", action="store_true", help="with --out, also a PDF of each (needs LibreOffice; "
+                   "--send attaches the PDF whenever LibreOffice is installed)")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the text output (zh)")
     p.add_argument("--json", action="store_true", help="print the statement(s) as JSON")
     add_send_options(p)
@@ -66,7 +67,7 @@ def cmd_statement(args: argparse.Namespace) -> int:
         period = Period.parse(args.period).label
         mails, no_email = statement_mails(settings, args.workbook, period, today=today,
                                           out_dir=args.out or settings.out_dir / "statements" / period,
-                                          pdf=args.pdf, statements=statements)
+                                          statements=statements)
         for code in no_email:
             note(f"warning: no e-mail for customer {code} in the 客户 sheet; statement not sent")
         return send_mails(settings, mails, job="statements", period=period, args=args, as_json=args.json)
