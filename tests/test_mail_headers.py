@@ -98,12 +98,13 @@ def test_settings_default_to_the_company_and_the_people_who_answer(tmp_path):
     mail = load_settings(config(tmp_path), env={}).mail
     assert (mail.from_name, mail.from_name_en) == ("深圳市恒达电子科技有限公司",
                                                   "Shenzhen Hengda Electronics Technology Co., Ltd.")
-    assert mail.customer_reply_to == "sales@hengda.example"   # the address the statement prints
+    assert mail.customer_reply_to == ""   # per customer: their merchandiser, else [company] email
     assert mail.reply_to == "lead@hengda.example"             # our own people's mails: the team lead
     assert mail.timezone == "Asia/Shanghai" and mail.statement_files == ("pdf",)
-    mine = load_settings(config(tmp_path, 'from_name = "恒达跟单部"\nreply_to = "pmc@hengda.example"\n'
-                                          'customer_reply_to = "财务 <ar@hengda.example>"\ntimezone = "Asia/Hong_Kong"\n'
-                                          'statement_files = ["pdf", "xlsx"]'), env={}).mail
+    lines = ('from_name = "恒达跟单部"\nreply_to = "pmc@hengda.example"\n'
+             'customer_reply_to = "财务 <ar@hengda.example>"\ntimezone = "Asia/Hong_Kong"\n'
+             'statement_files = ["pdf", "xlsx"]')
+    mine = load_settings(config(tmp_path, lines), env={}).mail
     head = mine.letterhead()
     assert head.names == ("恒达跟单部", "恒达跟单部") and head.reply_to == "pmc@hengda.example"
     assert mine.customer_reply_to == "财务 <ar@hengda.example>" and mine.statement_files == ("pdf", "xlsx")
@@ -126,14 +127,14 @@ def test_settings_refuse_an_unknown_zone_directly():
         MailSettings(timezone="Mars/Olympus")
 
 
-def send_statements(tmp_path, capsys, monkeypatch, server, mail_lines="", customer=None):
+def send_statements(tmp_path, capsys, monkeypatch, server, mail_lines="", customer=None, workbook=None):
     for var in ("GENDAN_CONFIG", "GENDAN_MAIL_FROM"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("GENDAN_MAIL_TRANSPORT", "smtp")
     monkeypatch.setenv("GENDAN_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("GENDAN_SMTP_PORT", str(server.port))
     monkeypatch.setenv("GENDAN_SMTP_SECURITY", "none")
-    argv = ["--config", config(tmp_path, mail_lines), "statement", str(WORKBOOKS / "orders.xlsx"),
+    argv = ["--config", config(tmp_path, mail_lines), "statement", str(workbook or WORKBOOKS / "orders.xlsx"),
             "--period", "2026-10", "--today", "2026-11-03", "--out", str(tmp_path / "st"), "--send"]
     code = main(argv + (["--customer", customer] if customer else []))
     out = capsys.readouterr()
@@ -174,10 +175,36 @@ def test_statement_goes_as_pdf_and_as_xlsx_too_when_configured(tmp_path, capsys,
     files = {a.get_filename(): a.get_content() for a in msg.iter_attachments()}
     assert list(files) == ["statement-BLK-2026-10.pdf"] and files["statement-BLK-2026-10.pdf"][:5] == b"%PDF-"
     with Server() as server:
-        both = send_statements(tmp_path / "b", capsys, monkeypatch, server, 'statement_files = ["pdf", "xlsx"]', customer="BLK")
+        both = send_statements(tmp_path / "b", capsys, monkeypatch, server, 'statement_files = ["pdf", "xlsx"]',
+                               customer="BLK")
     (msg,) = both.values()
     assert [a.get_filename() for a in msg.iter_attachments()] == ["statement-BLK-2026-10.pdf",
                                                                    "statement-BLK-2026-10.xlsx"]
+
+
+def test_a_statement_answers_to_the_customers_merchandiser_unless_finance_is_set(tmp_path, capsys, monkeypatch):
+    """An optional 跟单员 column in the 客户 sheet names who looks after the customer: their address
+    ([mail.merchandisers]) is the statement's Reply-To; [mail] customer_reply_to, when set, wins."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(WORKBOOKS / "orders.xlsx")   # our own sample, copied: no user's workbook is saved
+    ws = book["客户"]
+    column = ws.max_column + 1
+    ws.cell(1, column, "跟单员")
+    blk = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == "BLK")
+    ws.cell(blk, column, "王芳")
+    workbook = tmp_path / "orders.xlsx"
+    book.save(workbook)
+    with Server() as server:
+        (msg,) = send_statements(tmp_path / "a", capsys, monkeypatch, server, customer="BLK",
+                                 workbook=workbook).values()
+    assert msg["Reply-To"] == "wangfang@hengda.example"
+    with Server() as server:
+        (msg,) = send_statements(tmp_path / "b", capsys, monkeypatch, server,
+                                 'customer_reply_to = "财务 <ar@hengda.example>"', customer="BLK",
+                                 workbook=workbook).values()
+    assert msg["Reply-To"].addresses[0].addr_spec == "ar@hengda.example"
+    assert msg["Reply-To"].addresses[0].display_name == "财务"
 
 
 def test_review_notices_carry_the_same_headers(tmp_path):

@@ -179,7 +179,8 @@ class MailSettings:
     from_name: str = ""                # From's display name; "" → the company's, in the mail's language
     from_name_en: str = ""             #   (the settings fill both from [company] name / name_en)
     reply_to: str = ""                 # Reply-To of our own people's mails (reports, notices, job mails)
-    customer_reply_to: str = ""        # Reply-To of customers' mails (statements): finance or sales
+    customer_reply_to: str = ""        # Reply-To of customers' mails (statements), e.g. finance; "" → the
+                                       #   customer's merchandiser, else [company] email (doors.wiring)
     timezone: str = DEFAULT_TIMEZONE   # the Date header's clock
     statement_files: tuple[str, ...] = ("pdf",)   # what a statement mail attaches: pdf, xlsx or both
 
@@ -208,10 +209,10 @@ class MailSettings:
                 except InvalidMailError as exc:
                     raise ConfigError(f"[mail] {key}: {exc}") from None
 
-    def letterhead(self, *, reply_to: str | None = None) -> Letterhead:
-        """The From / Reply-To / Date rules of these settings (`reply_to`: another default Reply-To)."""
-        return Letterhead(self.sender, (self.from_name, self.from_name_en or self.from_name),
-                          self.reply_to if reply_to is None else reply_to, self.timezone)
+    def letterhead(self) -> Letterhead:
+        """The From / Reply-To / Date rules of these settings."""
+        return Letterhead(self.sender, (self.from_name, self.from_name_en or self.from_name), self.reply_to,
+                          self.timezone)
 
     @property
     def smtp_port(self) -> int:

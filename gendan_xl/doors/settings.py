@@ -139,15 +139,13 @@ _PATHS = {"workbook", "data_dir", "out_dir"}
 
 def _mail_defaults(mail: Mapping[str, Any], company: Mapping[str, str], values: Mapping[str, Any]) -> dict[str, str]:
     """Who the mails are from and where answers go, when [mail] does not say. From's display name is the
-    company's, in each mail's language. Answers to a customer's mail (statements) go to [company] email, the
-    address the statement itself prints, never to the robot's mailbox; answers to our own people's mails
-    (reports, review notices, job mails) go to the team lead, who owns what they say, else the admin."""
+    company's, in each mail's language. Answers to our own people's mails (reports, review notices, job
+    mails) go to the team lead, who owns what they say, else the admin; a customer's answer goes to the
+    customer's merchandiser or [company] email (doors.wiring.statement_mails), never to the robot's mailbox."""
     out: dict[str, str] = {}
     if not mail.get("from_name"):
         out["from_name"] = company.get("name", "") or company.get("name_en", "")
         out["from_name_en"] = company.get("name_en", "") or company.get("name", "")
-    if "customer_reply_to" not in mail:
-        out["customer_reply_to"] = company.get("email", "")
     if "reply_to" not in mail:
         out["reply_to"] = values.get("team_lead") or values.get("admin") or ""
     return out

@@ -21,9 +21,10 @@ from gendan_xl.i18n.mail import STATEMENT
 from gendan_xl.delivery.report import OverduePlan, overdue_mails
 from gendan_xl.schema import fold_key
 
-def customer_contacts(workbook: Path) -> dict[str, tuple[str, str]]:
-    """Customer code and name (normalized) → (email, language), from the 客户 sheet alone (the orders
-    sheet, which may hold a million lines, is not read for this)."""
+
+def customer_contacts(workbook: Path) -> dict[str, tuple[str, str, str]]:
+    """Customer code and name (normalized) → (email, language, merchandiser), from the 客户 sheet alone (the
+    orders sheet, which may hold a million lines, is not read for this)."""
     from gendan_xl.errors import MissingSheetError
     from gendan_xl.schema import CUSTOMERS
     from gendan_xl.xlsx.read import open_book, read_table
@@ -32,12 +33,13 @@ def customer_contacts(workbook: Path) -> dict[str, tuple[str, str]]:
         rows = read_table(open_book(workbook), CUSTOMERS, year_anchor=None).rows
     except MissingSheetError:
         return {}
-    out: dict[str, tuple[str, str]] = {}
+    out: dict[str, tuple[str, str, str]] = {}
     for row in rows:
         lang = "en" if fold_key(row.values.get("language")) in ("en", "english", "英文", "英语") else "zh"
         for key in (row.values.get("code"), row.values.get("name")):
             if key:
-                out[fold_key(key)] = (row.values.get("email") or "", lang)
+                out[fold_key(key)] = (row.values.get("email") or "", lang,
+                                      str(row.values.get("merchandiser") or "").strip())
     return out
 
 
@@ -47,7 +49,8 @@ def statement_mails(settings: Settings, workbook: Path, period: str, *, today: d
     activity or a balance, or the `statements` given), in the customer's language (the 客户 sheet's 语言).
     Attached: what `[mail] statement_files` lists (default the PDF; "xlsx" for the editable workbook); the
     .xlsx when a PDF is asked for and LibreOffice is not installed, so the customer always gets the statement.
-    Answers go to `[mail] customer_reply_to` (default: [company] email, the address the statement prints).
+    Answers go to `[mail] customer_reply_to` when set (finance, say), else to the customer's merchandiser
+    (the 客户 sheet's 跟单员, by [mail.merchandisers]), else to [company] email, the address the statement prints.
     Returns the mails and the customers left out for want of an address."""
     from gendan_xl.books.accounts import statements_from_workbook, write_statement
     from gendan_xl.xlsx.template import to_pdfs
@@ -60,14 +63,16 @@ def statement_mails(settings: Settings, workbook: Path, period: str, *, today: d
         statements = statements_from_workbook(workbook, period, lang=settings.lang)
     addressed = []
     for st in statements:
-        email, lang = contacts.get(fold_key(st.customer), ("", settings.lang))
+        email, lang, merchandiser = contacts.get(fold_key(st.customer), ("", settings.lang, ""))
         if email:
-            addressed.append((st, email, lang, write_statement(st, out_dir, company=company, issued=today)))
+            reply_to = (settings.mail.customer_reply_to or settings.merchandisers.get(merchandiser)
+                        or company.get("email", ""))
+            addressed.append((st, email, lang, reply_to, write_statement(st, out_dir, company=company, issued=today)))
         else:
             no_email.append(st.customer)
     if pdf and addressed:
         to_pdfs([xlsx for *_, xlsx in addressed], out_dir)   # one LibreOffice start for the month's statements
-    for st, email, lang, xlsx in addressed:
+    for st, email, lang, reply_to, xlsx in addressed:
         data = xlsx.read_bytes()
         attachments = []
         if pdf:
@@ -90,7 +95,7 @@ def statement_mails(settings: Settings, workbook: Path, period: str, *, today: d
              "company": _company_name(company, lang),
              "contact": " · ".join(company[k] for k in ("contact", "tel", "email") if company.get(k))},
             to=email, subject=say(STATEMENT, "subject", lang, period=period, name=name), lang=lang,
-            attachments=attachments, ref=st.customer, reply_to=settings.mail.customer_reply_to))
+            attachments=attachments, ref=st.customer, reply_to=reply_to))
     return mails, no_email
 
 

@@ -525,6 +525,7 @@ def to_pdfs(xlsx_paths: Sequence[Path | str], out_dir: Path | str, soffice: str 
     month's statements in one call take seconds, not a second or more each); returns out_dir/<stem>.pdf of each."""
     paths, out_dir = [Path(p) for p in xlsx_paths], Path(out_dir)
     names = ", ".join(p.name for p in paths)
+    limit = timeout + 60 * (len(paths) - 1)   # the start once, then about a minute at most for each other file
     exe = shutil.which(soffice)
     if exe is None:
         raise PdfError(f"cannot make a PDF of {names}: LibreOffice ({soffice}) is not installed; "
@@ -537,11 +538,11 @@ def to_pdfs(xlsx_paths: Sequence[Path | str], out_dir: Path | str, soffice: str 
         # soffice is a launcher that starts soffice.bin: its own session lets a timeout kill both
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
         try:
-            _, err = proc.communicate(timeout=timeout * len(paths))
+            _, err = proc.communicate(timeout=limit)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.communicate()
-            raise PdfError(f"LibreOffice did not convert {names} to PDF within {timeout * len(paths):g} s; "
+            raise PdfError(f"LibreOffice did not convert {names} to PDF within {limit:g} s; "
                            "close other LibreOffice windows and try again") from None
     missing = [p.name for p, t in zip(paths, targets) if not t.exists()]
     if proc.returncode != 0 or missing:
