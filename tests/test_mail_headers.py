@@ -227,3 +227,20 @@ def test_review_notices_carry_the_same_headers(tmp_path):
         assert msg["From"].addresses[0].display_name == "深圳市恒达电子科技有限公司"
         assert msg["Reply-To"] == "lead@hengda.example" and msg["Date"].endswith("+0800")
         assert re.match(r"\S+，您好：\n", body(msg)) and internal_keys(body(msg)) == []
+
+
+def test_the_jobs_and_the_command_line_send_with_the_settings_letterhead(tmp_path):
+    """The scheduler's mails (reports, statements, the admin's notices) and the CLI's go through open_mailer:
+    one letterhead for all."""
+    from gendan_xl.delivery.mail import open_mailer
+    from gendan_xl.doors.wiring import job_context
+
+    settings = load_settings(config(tmp_path), env={})
+    ctx = job_context(settings)
+    try:
+        assert ctx.mailer.letterhead == settings.mail.letterhead()
+        assert ctx.mailer.letterhead.names[1] == "Shenzhen Hengda Electronics Technology Co., Ltd."
+    finally:
+        ctx.mailer.close()
+    with open_mailer(settings.mail, tmp_path / "data") as mailer:
+        assert mailer.letterhead == settings.mail.letterhead()

@@ -107,7 +107,7 @@ class Mail:
     attachments: tuple[Attachment, ...] = ()
     lang: str = "zh"
     ref: str = ""
-    reply_to: str = ""   # where answers to this mail go; "" → the letterhead's (see Letterhead)
+    reply_to: str = ""   # where answers to this mail go; "" → the letterhead's (delivery.mail.Letterhead)
 
     def recipients(self) -> list[str]:
         """The addresses `to` holds, in order (raises InvalidMailError, see parse_addresses)."""
