@@ -29,7 +29,7 @@ _EXPORTS = {
     **dict.fromkeys(["reconcile"], "reconcile"),
     **dict.fromkeys(["reconcile_files"], "books.reconciliation"),
     **dict.fromkeys(["refresh_workbook"], "books.refresh"),
-    **dict.fromkeys(["OrdersRun", "write_status_json", "write_validation_json"], "books.streamed"),
+    **dict.fromkeys(["OrdersRun", "write_status_json", "write_validation_issues"], "books.streamed"),
     **dict.fromkeys(["Inspection", "inspect_workbook"], "books.inspection"),
     **dict.fromkeys(["Period", "build_statement"], "statement"),
     **dict.fromkeys(["statements_from_workbook", "write_statement"], "books.accounts"),

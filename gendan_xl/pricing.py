@@ -37,7 +37,8 @@ from dataclasses import asdict, dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from typing import Any, Iterable
 
-from gendan_xl.errors import ERROR, WARNING, Issue, QuoteInputError, json_value
+from gendan_xl.errors import ERROR, WARNING, Issue, QuoteInputError
+from gendan_xl.jsondoc import exact, money, unit_money
 from gendan_xl.messages import MESSAGES, message
 from gendan_xl.schema import DATE, INT, NUMBER, TEXT, SheetSchema, column, normalize_currency, fold_key
 
@@ -88,9 +89,21 @@ class ExportPrice:
     places: int
 
     def to_dict(self) -> dict[str, Any]:
-        """Every figure as exact decimal text ("8.340546069714375639310724683295303")."""
-        # format(v, "f"): plain digits, never "5E+1" for fifty
-        return {k: (format(v, "f") if isinstance(v, Decimal) else v) for k, v in asdict(self).items()}
+        """Each figure as JSON text of fixed decimals (jsondoc): the per-unit money with 4, the price with the
+        places it is quoted in, rates and factors exact."""
+        out: dict[str, Any] = {}
+        for k, v in asdict(self).items():
+            if k == "price":
+                out[k] = money(v, self.places)
+            elif k in _RATES or not isinstance(v, Decimal):
+                out[k] = exact(v) if isinstance(v, Decimal) else v
+            else:
+                out[k] = unit_money(v)
+        return out
+
+
+_RATES = {"vat_rate", "rebate_rate", "profit_margin", "markup_on_cost", "bank_fee_rate", "insurance_rate", "divisor",
+          "exchange_rate"}
 
 
 def _dec(name: str, value: Any) -> Decimal:
@@ -357,8 +370,8 @@ class QuotedLine:
     def to_dict(self) -> dict[str, Any]:
         return {"row": self.row, "item_no": self.item_no, "model": self.model,
                 "description": self.description, "unit": self.unit, "moq": self.moq,
-                "tier_qty": self.quantity, "price": json_value(self.price),
-                "rebate_rate": json_value(self.rebate.rate), "rebate_valid_from": self.rebate.valid_from.isoformat(),
+                "tier_qty": self.quantity, "price": money(self.price, self.breakdown.places),
+                "rebate_rate": exact(self.rebate.rate), "rebate_valid_from": self.rebate.valid_from.isoformat(),
                 "breakdown": self.breakdown.to_dict()}
 
 

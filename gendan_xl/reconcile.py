@@ -27,7 +27,8 @@ from typing import Any, Sequence
 
 from gendan_xl.i18n import say
 from gendan_xl.i18n.documents import RECONCILE, RECONCILE_CATEGORY, RECONCILE_SIDE
-from gendan_xl.errors import Issue, json_value
+from gendan_xl.errors import Issue
+from gendan_xl.jsondoc import money as money_text
 from gendan_xl.schema import fold_key
 from gendan_xl.statement import (
     CREDIT_NOTE, INVOICE, OPENING, PAYMENT, Statement, doc_key, money,
@@ -81,7 +82,7 @@ class Entry:
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "doc_no": self.doc_no, "date": self.date.isoformat() if self.date else None,
-                "amount": json_value(money(self.amount)), "description": self.description,
+                "amount": money_text(self.amount), "description": self.description,
                 "sheet": self.sheet, "row": self.row}
 
 
@@ -106,7 +107,7 @@ class Item:
                 "matched_by": self.matched_by,
                 "ours": self.ours.to_dict() if self.ours else None,
                 "theirs": self.theirs.to_dict() if self.theirs else None,
-                "difference": json_value(money(self.difference)), "explanation": self.explanation}
+                "difference": money_text(self.difference), "explanation": self.explanation}
 
 
 @dataclass
@@ -145,11 +146,11 @@ class Reconciliation:
             "period": self.period,
             "mode": self.mode,
             "currency": self.currency,
-            "our_balance": json_value(money(self.our_balance)),
-            "their_balance": json_value(money(self.their_balance)),
-            "difference": json_value(money(self.difference)),
-            "explained": json_value(money(self.explained)),
-            "unexplained": json_value(money(self.unexplained)),
+            "our_balance": money_text(self.our_balance),
+            "their_balance": money_text(self.their_balance),
+            "difference": money_text(self.difference),
+            "explained": money_text(self.explained),
+            "unexplained": money_text(self.unexplained),
             "counts": {c: len(self.by_category(c)) for c in CATEGORIES},
             "items": [i.to_dict() for i in self.items],
             "issues": [i.to_dict() for i in self.issues],

@@ -48,7 +48,8 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from gendan_xl import defaults
 from gendan_xl.customers import Customer
-from gendan_xl.errors import Issue, json_value
+from gendan_xl.errors import Issue
+from gendan_xl.jsondoc import money, unit_money
 from gendan_xl.i18n import say
 from gendan_xl.i18n.documents import REVIEW, REVIEW_REASONS
 from gendan_xl.orders import Order
@@ -282,13 +283,13 @@ class LineReview:
     def to_dict(self, lang: str = "zh") -> dict[str, Any]:
         return {
             "row": self.row, "order_no": self.order_no, "customer": self.customer, "model": self.model,
-            "quantity": self.quantity, "unit_price": json_value(self.unit_price), "currency": self.currency,
-            "amount": json_value(self.amount), "order_date": _iso(self.order_date), "due_date": _iso(self.due_date),
+            "quantity": self.quantity, "unit_price": unit_money(self.unit_price), "currency": self.currency,
+            "amount": money(self.amount), "order_date": _iso(self.order_date), "due_date": _iso(self.due_date),
             "merchandiser": self.merchandiser, "verdict": self.verdict, "verdict_label": self.label(lang),
             "earliest_ship_date": _iso(self.earliest_ship_date), "earliest_due_date": _iso(self.earliest_due_date),
             "promise_date": _iso(self.promise_date),
             "quote_no": self.quote.quote_no if self.quote else None,
-            "quote_price": json_value(self.quote.price) if self.quote else None,
+            "quote_price": unit_money(self.quote.price) if self.quote else None,
             "reasons": [r.to_dict(lang) for r in self.reasons],
         }
 

@@ -29,7 +29,8 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Sequence
 
-from gendan_xl.errors import INFO, WARNING, Issue, UsageError, json_value
+from gendan_xl.errors import INFO, WARNING, Issue, UsageError
+from gendan_xl.jsondoc import money as money_text
 from gendan_xl.messages import message
 from gendan_xl.schema import normalize_currency
 from gendan_xl.plaintext import text_table
@@ -113,7 +114,7 @@ class Document:
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "doc_no": self.doc_no, "date": self.date.isoformat(),
-                "amount": json_value(money(self.amount)), "reference": self.reference,
+                "amount": money_text(self.amount), "reference": self.reference,
                 "invoices": list(self.invoices), "sheet": self.sheet, "row": self.row}
 
 
@@ -242,8 +243,8 @@ class StatementLine:
         d = self.doc
         return {"date": d.date.isoformat(), "kind": d.kind, "doc_no": d.doc_no, "reference": d.reference,
                 "invoices": list(d.invoices), "customer_po": d.customer_po, "description": d.description,
-                "debit": json_value(money(self.debit)), "credit": json_value(money(self.credit)),
-                "balance": json_value(money(self.balance)), "sheet": d.sheet, "row": d.row}
+                "debit": money_text(self.debit), "credit": money_text(self.credit),
+                "balance": money_text(self.balance), "sheet": d.sheet, "row": d.row}
 
 
 @dataclass
@@ -262,9 +263,9 @@ class OpenItem:
         d = self.doc
         return {"kind": d.kind, "doc_no": d.doc_no, "date": d.date.isoformat(),
                 "due_date": self.due_date.isoformat() if self.due_date else None,
-                "original": json_value(money(self.original)), "outstanding": json_value(money(self.outstanding)),
+                "original": money_text(self.original), "outstanding": money_text(self.outstanding),
                 "days": self.days, "bucket": self.bucket,
-                "applied": [{"by": by, "amount": json_value(money(a))} for by, a in self.applied]}
+                "applied": [{"by": by, "amount": money_text(a)} for by, a in self.applied]}
 
 
 @dataclass
@@ -314,11 +315,11 @@ class Statement:
             "currency": self.currency,
             "basis": self.basis,
             "payment_terms": self.payment_terms,
-            "opening_balance": json_value(money(self.opening_balance)),
-            "total_debit": json_value(money(self.total_debit)),
-            "total_credit": json_value(money(self.total_credit)),
-            "closing_balance": json_value(money(self.closing_balance)),
-            "ageing": {b: json_value(money(v)) for b, v in self.ageing.items()},
+            "opening_balance": money_text(self.opening_balance),
+            "total_debit": money_text(self.total_debit),
+            "total_credit": money_text(self.total_credit),
+            "closing_balance": money_text(self.closing_balance),
+            "ageing": {b: money_text(v) for b, v in self.ageing.items()},
             "lines": [ln.to_dict() for ln in self.lines],
             "open_items": [oi.to_dict() for oi in self.open_items],
             "cancelled": [d.to_dict() for d in self.cancelled],
@@ -503,7 +504,7 @@ def _apply_credits(docs: list[Document], as_of: dt.date, basis: str, terms: Paym
     items: list[OpenItem] = [c for c in charges if c.outstanding > 0]
     for doc, rest in credits:
         if rest > 0:
-            issues.append(_issue("unapplied-credit", INFO, doc.sheet, doc.cell, json_value(money(rest)), lang,
+            issues.append(_issue("unapplied-credit", INFO, doc.sheet, doc.cell, money_text(rest), lang,
                                  doc=doc.label, amount=money(rest)))
             items.append(OpenItem(doc, doc.signed, -rest, None, 0, ""))
     for item in items:

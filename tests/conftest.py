@@ -30,6 +30,21 @@ COMPANY = {"name": "深圳市恒达电子科技有限公司", "name_en": "Shenzh
            "swift": "EXMPCNSZXXX"}
 
 
+_FIXED = re.compile(r"-?\d+\.\d+")
+
+
+def money_numbers(doc):
+    """A JSON document with its money read back: every fixed-decimal string ("120200.00") as a Decimal, which
+    compares equal to the number it is (120200, 12500.5); the format itself is held by test_jsondoc."""
+    from decimal import Decimal
+
+    if isinstance(doc, dict):
+        return {k: money_numbers(v) for k, v in doc.items()}
+    if isinstance(doc, list):
+        return [money_numbers(v) for v in doc]
+    return Decimal(doc) if isinstance(doc, str) and _FIXED.fullmatch(doc) else doc
+
+
 def png_file(path: Path, width: int = 160, height: int = 80) -> Path:
     """A real PNG (a navy block with a white band), written without an imaging library."""
     rows = b"".join(b"\x00" + b"".join(b"\xff\xff\xff" if height // 3 < y < 2 * height // 3 and x > width // 4

@@ -44,9 +44,12 @@ def test_json_is_the_library_report(capsys):
     code, out, _ = run(capsys, "validate", str(path), "--json")
     assert code == 1
     doc = json.loads(out)
-    assert doc == validate_workbook(path).to_dict()
-    assert set(doc) == {"ok", "rows", "issues"} and doc["ok"] is False
-    assert set(doc["issues"][0]) == {"code", "severity", "sheet", "cell", "value", "message"}
+    report = validate_workbook(path)
+    assert doc["issues"] == [dict(i, path=str(path)) for i in json.loads(json.dumps(report.to_dict()))["issues"]]
+    assert doc["result"] == {"files": [{"path": str(path), "ok": False, "rows": report.rows,
+                                        "errors": report.count("error"), "warnings": report.count("warning")}]}
+    assert doc["ok"] is False and doc["paths"] == [str(path)] and doc["command"] == "validate"
+    assert set(doc["issues"][0]) == {"code", "severity", "sheet", "cell", "value", "message", "path"}
 
 
 def test_report_xlsx_links_to_the_cells(capsys, book, tmp_path):
@@ -120,8 +123,9 @@ def test_statement_json_is_the_worked_example(capsys, tmp_path):
     code, out, _ = run(capsys, "statement", str(master), "--customer", "ACME", "--period", "2026-06", "--json")
     doc = json.loads(out)
     assert code == 0
-    assert (doc["closing_balance"], doc["ageing"]) == (120200, {"0-30": 50200, "31-60": 22000, "61-90": 48000,
-                                                                "90+": 0})
+    [statement] = doc["result"]["statements"]  # a list for one customer too
+    assert (statement["closing_balance"], statement["ageing"]) == ("120200.00", {
+        "0-30": "50200.00", "31-60": "22000.00", "61-90": "48000.00", "90+": "0.00"})
 
 
 def test_statement_writes_one_file_per_customer(capsys, tmp_path):
@@ -147,9 +151,9 @@ def test_reconcile_explains_the_unbooked_credit_note(capsys, tmp_path):
                        "--period", "2026-06", "--json")
     doc = json.loads(out)
     assert code == 1  # explained, but still a difference someone must act on
-    assert doc["difference"] == 1800 and doc["unexplained"] == 0
+    assert doc["result"]["difference"] == "1800.00" and doc["result"]["unexplained"] == "0.00"
     assert any(i["category"] == "unbooked_credit_note" and "CN-2606-01" in json.dumps(i, ensure_ascii=False)
-               for i in doc["items"])
+               for i in doc["result"]["items"])
 
 
 # ------------------------------------------------------------------------- quote, review, allocate, jobs
@@ -171,7 +175,8 @@ def test_quote_writes_a_numbered_quote_and_logs_it(capsys, tmp_path):
     code2, out2, _ = run(capsys, *args)
     second = json.loads(out2)
     assert (code, code2) == (0, 0)
-    assert first["quote_no"] != second["quote_no"]  # numbers never repeat across runs
+    assert first["result"]["quote_no"] != second["result"]["quote_no"]  # numbers never repeat across runs
+    assert first["written"] == [str(p) for p in sorted((tmp_path / "out" / "quotes").glob("Q2026*.xlsx"))][:1]
     assert len(list((tmp_path / "out" / "quotes").glob("Q2026*.xlsx"))) == 2
     assert (tmp_path / "data" / "gendan.sqlite").exists()
 
@@ -183,7 +188,7 @@ def test_review_after_the_quote_gives_every_verdict(capsys, tmp_path):
     book.write_bytes((WORKBOOKS / "orders.xlsx").read_bytes())
     code, out, _ = run(capsys, "--config", str(cfg), "review", str(book), "--today", "2026-11-26", "--json")
     doc = json.loads(out)
-    verdicts = {line["order_no"]: line["verdict"] for line in doc["lines"]}
+    verdicts = {line["order_no"]: line["verdict"] for line in doc["result"]["lines"]}
     assert code == 1  # a line is rejected
     assert verdicts["SO26R01"] == "accept" and verdicts["SO26R02"] == "reject"
     assert verdicts["SO26R03"] == "accept_with_conditions" and verdicts["SO26R04"] == "reject"
@@ -197,7 +202,8 @@ def test_allocate_prints_and_writes_the_sidecar(capsys, tmp_path):
     code, out, _ = run(capsys, "allocate", str(book), "--stock", str(WORKBOOKS / "stock.xlsx"), "--json")
     doc = json.loads(out)
     assert code == 1  # the sample's stock is short
-    assert doc["lines"] and (tmp_path / "orders.allocation.xlsx").exists()
+    assert doc["result"]["lines"] and doc["written"] == [str(tmp_path / "orders.allocation.xlsx")]
+    assert (tmp_path / "orders.allocation.xlsx").exists() and doc["ok"] is False
 
 
 def test_jobs_list_and_a_dry_run(capsys, tmp_path):
@@ -272,8 +278,10 @@ def test_status_json_is_the_library_result(capsys):
     code, out, _ = run(capsys, "status", str(WORKBOOKS / "orders.xlsx"), "--today", "2026-11-26", "--json")
     doc = json.loads(out)
     assert code == 0
-    assert doc == json.loads(json.dumps(status_of(load_master(WORKBOOKS / "orders.xlsx"),
-                                                  today=dt.date(2026, 11, 26)).to_dict("zh"), default=str))
+    want = json.loads(json.dumps(status_of(load_master(WORKBOOKS / "orders.xlsx"),
+                                           today=dt.date(2026, 11, 26)).to_dict("zh"), default=str))
+    assert doc["issues"] == want.pop("issues") and doc["result"] == want
+    doc = doc["result"]
     assert doc["today"] == "2026-11-26" and len(doc["orders"]) == 204
     assert set(doc["orders"][0]) >= {"order_no", "row", "status", "days_late", "days_to_due", "slack_workdays",
                                      "next_milestone", "next_milestone_date", "reason"}
@@ -344,7 +352,7 @@ def test_reconcile_of_identical_books_is_clean(capsys, tmp_path):
     code, out, _ = run(capsys, "reconcile", "--ours", str(master), "--theirs", str(ours), "--customer", "ACME",
                        "--period", "2026-06", "--json")
     assert code == 0, out
-    assert json.loads(out)["difference"] == 0
+    assert json.loads(out)["result"]["difference"] == "0.00"
 
 
 def test_report_dry_run_json_lists_who_would_get_what(capsys, tmp_path):
@@ -353,8 +361,8 @@ def test_report_dry_run_json_lists_who_would_get_what(capsys, tmp_path):
                        "--today", "2026-11-26", "--dry-run", "--json")
     doc = json.loads(out)
     assert code == 0 and doc["ok"]
-    assert {o["state"] for o in doc["outcomes"]} == {"would-send"}
-    assert "lead@hengda.example" in {o["recipient"] for o in doc["outcomes"]}
+    assert {o["state"] for o in doc["result"]["outcomes"]} == {"would-send"}
+    assert "lead@hengda.example" in {o["recipient"] for o in doc["result"]["outcomes"]}
 
 
 def test_statement_before_the_opening_balances_is_refused(capsys):
@@ -419,7 +427,7 @@ def test_config_says_where_each_setting_came_from_and_where_state_lives(capsys, 
     monkeypatch.setenv("GENDAN_SMTP_HOST", "mail.example")
     (tmp_path / "gendan.toml").write_text('[workbook]\nweekly = "mon-sat"\n', encoding="utf-8")
     code, out, _ = run(capsys, "config", "--workbook", str(tmp_path / "orders.xlsx"), "--json")
-    doc = json.loads(out)
+    doc = json.loads(out)["result"]
     rows = {r["key"]: (r["value"], r["from"]) for r in doc["settings"]}
     assert code == 0 and doc["source"] == str(tmp_path / "gendan.toml") and doc["home"] == str(tmp_path / "home")
     assert rows["workbook.weekly"] == ("mon-sat", "gendan.toml") and rows["mail.host"] == ("mail.example", "env")

@@ -104,11 +104,11 @@ def test_status_follows_the_settings_file(tmp_path, capsys):
     argv = ["status", str(WORKBOOKS / "orders.xlsx"), "--today", "2026-11-26", "--json"]
     import json
     main(argv)
-    default = json.loads(capsys.readouterr().out)["counts"]["at_risk"]
+    default = json.loads(capsys.readouterr().out)["result"]["counts"]["at_risk"]
     main(["--config", str(cfg), *argv])
-    wide = json.loads(capsys.readouterr().out)["counts"]["at_risk"]
+    wide = json.loads(capsys.readouterr().out)["result"]["counts"]["at_risk"]
     main(["--config", str(cfg), *argv, "--warning-days", "3"])  # the flag beats the file
-    flag = json.loads(capsys.readouterr().out)["counts"]["at_risk"]
+    flag = json.loads(capsys.readouterr().out)["result"]["counts"]["at_risk"]
     assert wide > default == flag
 
 

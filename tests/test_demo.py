@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import json
 import re
 
 import pytest
@@ -25,8 +26,8 @@ def config(tmp_path):
     return cfg
 
 
-def demo(cfg, out, capsys):
-    code = main(["--config", str(cfg), "demo", "--out", str(out), "--today", TODAY])
+def demo(cfg, out, capsys, *extra):
+    code = main(["--config", str(cfg), "demo", "--out", str(out), "--today", TODAY, *extra])
     return code, capsys.readouterr()
 
 
@@ -71,8 +72,10 @@ def test_demo_through_smtp_sends_once(config, tmp_path, capsys, monkeypatch):
             assert internal_keys(text) == [] and internal_keys(html) == [], msg["subject"]
             assert msg["from"].addresses[0].display_name and msg["date"].endswith("+0800"), msg["subject"]
             assert msg["reply-to"] or msg["to"] == "lead@hengda.example", msg["subject"]
-        code, cap = demo(config, tmp_path / "demo2", capsys)
+        code, cap = demo(config, tmp_path / "demo2", capsys, "--json")
         assert code == 0
         assert len(server.messages) == first  # the second run sends nothing new
-        assert "skipped" in cap.out and "sent 5" not in cap.out
+        assert "skipped" in cap.err and "sent 5" not in cap.err  # with --json the steps talk on stderr
+        doc = json.loads(cap.out)  # and stdout is the one document
+        assert doc["ok"] and doc["command"] == "demo" and doc["written"] == [str(tmp_path / "demo2")]
     assert not (tmp_path / "outbox").exists()

@@ -194,7 +194,7 @@ def test_sample_quote_prices(tmp_path):
     assert [(line.item_no, line.first_tier) for line in result.lines[:4]] == [(1, True), (1, False), (1, False),
                                                                               (2, True)]
     json.dumps(result.to_dict())  # --json prints exactly this
-    assert result.to_dict()["lines"][0]["price"] == 8.8913
+    assert result.to_dict()["lines"][0]["price"] == "8.8913"  # money is text of fixed decimals, never a float
 
 
 @pytest.mark.parametrize("export_date, rate, price", [

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import money_numbers
 from gendan_xl.errors import GendanError, MissingColumnsError
 from gendan_xl.reconcile import (
     AMOUNT_DIFFERS, BANK, BANK_CHARGES, MATCHED, ONLY_OURS, ONLY_THEIRS, TIMING, UNBOOKED_CREDIT_NOTE, Entry,
@@ -35,7 +36,7 @@ def theirs_of_worked_example(**changes):
 
 def test_their_122000_against_our_120200_is_the_unbooked_credit_note():
     rec = reconcile(worked_example(), theirs_of_worked_example())
-    d = rec.to_dict()
+    d = money_numbers(rec.to_dict())
     assert (d["our_balance"], d["their_balance"], d["difference"]) == (120200, 122000, 1800)
     assert d["unexplained"] == 0
     assert [(i["category"], i["doc_no"], i["difference"]) for i in d["items"] if i["category"] != MATCHED] == [
@@ -108,7 +109,7 @@ def test_their_payables_ledger_xlsx_against_our_workbook(tmp_path):
     master = write_master(tmp_path / "master.xlsx")
     rec = reconcile_files(master, DATA / "their-statement-credit-note-unbooked.xlsx", customer="ACME",
                           period="2026-06")
-    d = rec.to_dict()
+    d = money_numbers(rec.to_dict())
     assert (d["our_balance"], d["their_balance"], d["difference"], d["unexplained"]) == (120200, 122000, 1800, 0)
     assert rec.flat() == [(MATCHED, ""), (MATCHED, "S2606-003"), (MATCHED, "S2606-011"),
                           (UNBOOKED_CREDIT_NOTE, "CN-2606-01"), (MATCHED, "BK0625")]
@@ -203,5 +204,5 @@ def test_a_balance_stated_only_on_the_opening_line_is_not_their_closing_balance(
                       "2026-06-20,CN-2606-01,退货,,1800,\n"
                       "2026-06-24,BK0625,付款,,50000,\n", encoding="utf-8")
     rec = reconcile_files(master, theirs, customer="ACME", period="2026-06")
-    d = rec.to_dict()
+    d = money_numbers(rec.to_dict())
     assert (d["their_balance"], d["difference"], d["unexplained"]) == (120200, 0, 0)

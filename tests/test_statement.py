@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import COMPANY, formulas_without_value, png_file, print_setup
+from conftest import COMPANY, formulas_without_value, png_file, print_setup, money_numbers
 from gendan_xl.errors import CompanyError, UsageError
 from gendan_xl.statement import (
     CREDIT_NOTE, INVOICE, OPENING, PAYMENT, Document, PaymentTerms, Period, build_statement, month_before,
@@ -34,7 +34,7 @@ def worked_example(period="2026-06", **kw):
 
 def test_worked_example_holds_exactly():
     st = worked_example()
-    d = st.to_dict()
+    d = money_numbers(st.to_dict())
     assert d["opening_balance"] == 120000
     assert d["closing_balance"] == 120200
     assert d["ageing"] == {"0-30": 50200, "31-60": 22000, "61-90": 48000, "90+": 0}
@@ -104,7 +104,7 @@ def test_cancelled_documents_are_excluded_and_listed():
                    doc(INVOICE, "S2606-009", "2026-06-12", 9999, cancelled=True)],
         payments=[doc(PAYMENT, "BK0625", "2026-06-25", 50000, invoices=("S2605-007",)),
                   doc(PAYMENT, "BK0626", "2026-06-26", 700, cancelled=True)])
-    d = st.to_dict()
+    d = money_numbers(st.to_dict())
     assert d["closing_balance"] == 120200
     assert [c["doc_no"] for c in d["cancelled"]] == ["S2606-009", "BK0626"]
     assert "S2606-009" not in [ln["doc_no"] for ln in d["lines"]]
@@ -127,7 +127,7 @@ def test_usd_customer_and_documents_in_another_currency():
                    doc(INVOICE, "E2606-002", "2026-06-11", 5000, currency="CNY", sheet="出货", cell="A9")],
         payments=[doc(PAYMENT, "TT-1", "2026-06-28", "12500.50", currency="USD")],
     )
-    d = st.to_dict()
+    d = money_numbers(st.to_dict())
     assert d["currency"] == "USD"
     assert d["opening_balance"] == 12500.5
     assert d["closing_balance"] == 8000.25
@@ -138,7 +138,7 @@ def test_usd_customer_and_documents_in_another_currency():
 def test_empty_period_with_an_open_balance():
     st = build_statement("ACME", "2026-07", opening=[doc(OPENING, "S2604-018", "2026-04-15", 48000)],
                          shipments=[doc(INVOICE, "S2606-003", "2026-06-05", 25000)])
-    d = st.to_dict()
+    d = money_numbers(st.to_dict())
     assert d["lines"] == []
     assert d["opening_balance"] == d["closing_balance"] == 73000
     assert d["ageing"] == {"0-30": 0, "31-60": 25000, "61-90": 0, "90+": 48000}
@@ -284,7 +284,7 @@ def write_master(path, *, extra_shipments=(), sheets=("客户", "出货", "退�
 def test_statements_from_workbook_every_customer(tmp_path):
     from gendan_xl.books.accounts import statements_from_workbook
 
-    sts = {s.customer: s.to_dict() for s in statements_from_workbook(write_master(tmp_path / "master.xlsx"),
+    sts = {s.customer: money_numbers(s.to_dict()) for s in statements_from_workbook(write_master(tmp_path / "master.xlsx"),
                                                                      "2026-06")}
     assert sorted(sts) == ["ACME", "GLOBEX", "IDLE"]
     acme = sts["ACME"]

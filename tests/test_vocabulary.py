@@ -198,7 +198,8 @@ def test_english_tracker_by_the_factory_date(tmp_path):
 def test_inspect_names_every_header_and_suggests_the_status_line(tmp_path, capsys):
     path = english_tracker(tmp_path)
     assert main(["inspect", str(path), "--today", TODAY.isoformat(), "--json", "--lang", "en"]) == 1
-    doc = json.loads(capsys.readouterr().out)
+    full = json.loads(capsys.readouterr().out)
+    doc = full["result"]
     assert (doc["sheet"], doc["header_row"], doc["columns"]) == ("Order Tracking", 1, "A:M")
     fields = {h["header"]: h["field"] for h in doc["headers"]}
     assert fields == {"Order No.": "order_no", "Customer": "customer", "Cust PO": "customer_po", "Item No.": "model",
@@ -209,7 +210,7 @@ def test_inspect_names_every_header_and_suggests_the_status_line(tmp_path, capsy
     words = {s["word"]: (s["rows"], s["stage"]) for s in doc["statuses"]}
     assert words["Shipped partially"] == (2, "partially_shipped") and words["Pending QC"] == (1, None)
     assert '"Pending QC" = "inspection"' in doc["snippet"]  # a guess from the "QC" inside it, marked to check
-    assert not doc["ok"]
+    assert not full["ok"]
 
 
 # -- 3. the order table shares its sheet with another table ------------------------------------------------------
@@ -341,7 +342,7 @@ def test_a_dropdown_that_cannot_be_read_says_so(tmp_path):
 def test_status_json_carries_the_whole_plan_of_each_line(tmp_path, capsys):
     path = chinese_tracker(tmp_path)
     main(["status", str(path), "--today", TODAY.isoformat(), "--json"])
-    doc = json.loads(capsys.readouterr().out)
+    doc = json.loads(capsys.readouterr().out)["result"]
     line = next(x for x in doc["orders"] if x["order_no"] == "SO-04")  # 待验货, due 12-18
     assert line["stage"] == "inspection" and line["due_basis"] == "customer"
     assert [(m["milestone"], m["planned"], m["actual"], m["state"]) for m in line["milestones"]] == [

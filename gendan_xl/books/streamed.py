@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterator, TextIO
 
 from gendan_xl import defaults, schema
 from gendan_xl.books.master import row_of, header_issues, missing_sheet_notes, read_masters, status_word_issues
-from gendan_xl.errors import ERROR, Issue, MissingColumnsError
+from gendan_xl.errors import ERROR, WARNING, Issue, MissingColumnsError
 from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary
 from gendan_xl.status import STATUS_FIELDS, STATUSES, Line, StatusResult, products_from_rows, status_rows
 from gendan_xl.status_lines import URGENT, urgency
@@ -115,8 +115,9 @@ class OrdersRun:
 
 
 def write_status_json(run: OrdersRun, out: TextIO) -> None:
-    """`status --json`, written as the orders sheet streams: the document of `MasterStatus.to_dict` — today,
-    every line with its milestones, the counts, the findings — one line of JSON per order line, none of
+    """`status --json`'s result, written as the orders sheet streams: the document of `StatusResult.to_dict` but
+    its findings (`run.issues()`, after) — today, every line with its milestones, the counts — one line of
+    JSON per order line, none of
     them kept. A million lines cost the time of reading them, not the memory of holding them: lines whose
     status is alike share their JSON but for who they are (order number, row, customer, model, merchandiser)."""
     lang = run.lang
@@ -148,7 +149,7 @@ def write_status_json(run: OrdersRun, out: TextIO) -> None:
                       f'"model": {text(model)}, "merchandiser": {text(merchandiser)}, {p[1]}}}')
             sep = ",\n"
         parts.clear()  # the chunk's shared lines go: an id may be reused by the next chunk's
-    out.write('\n], "counts": %s, "issues": %s}\n' % (dumps(run.counts), dumps([i.to_dict() for i in run.issues()])))
+    out.write('\n], "counts": %s}' % dumps(run.counts))
 
 
 def _json_parts(doc: dict[str, Any], dumps: Callable[[Any], str]) -> tuple[str, str]:
@@ -163,13 +164,18 @@ def _json_parts(doc: dict[str, Any], dumps: Callable[[Any], str]) -> tuple[str, 
 # validate --json
 
 
-def write_validation_json(source: str | Path | WorkbookFile, out: TextIO, *, sheet: str | None = None,
-                          lang: str | None = None, vocabulary: Vocabulary = DEFAULT_VOCABULARY,
-                          limits: Limits = DEFAULT_LIMITS) -> bool:
-    """`validate --json`, streamed: the document of `master.validate_workbook(...).to_dict()` — ok, rows and
-    every issue in row order — with the orders sheet read twice chunk by chunk (the median order date
-    first, which every row is held to) and the issues spooled to a temp file, never all held. Returns ok."""
+def write_validation_issues(source: str | Path | WorkbookFile, emit: Callable[[str], None], *,
+                            sheet: str | None = None, lang: str | None = None,
+                            vocabulary: Vocabulary = DEFAULT_VOCABULARY,
+                            limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+    """`validate --json`, streamed: the issues of `master.validate_workbook(...)`, in row order, each handed
+    to `emit` as its JSON text with the workbook's "path" — with the orders sheet read twice chunk by chunk
+    (the median order date first, which every row is held to) and the issues spooled to a temp file, never
+    all held. Nothing is emitted before the whole sheet is read: an unusable workbook fails before any of its
+    issues. Returns the file's summary: path, ok, rows, errors, warnings."""
     wf = source if isinstance(source, WorkbookFile) else WorkbookFile.read(source, limits)
+    name = str(source.path if isinstance(source, WorkbookFile) else source)
+    where = ', "path": %s}' % json.dumps(name, ensure_ascii=False)  # closes each issue's object
     book = StreamBook(wf)
     customers, products, _ = read_masters(book)
     schema_ = vocabulary.orders
@@ -185,7 +191,7 @@ def write_validation_json(source: str | Path | WorkbookFile, out: TextIO, *, she
     words = StatusWords(vocabulary)
     status_col = orders.columns.get("status")
     dumps = json.JSONEncoder(ensure_ascii=False, default=str).encode
-    rows = errors = 0
+    rows = errors = warnings = 0
     with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
         for chunk in orders:
             fields = list(chunk.values)
@@ -201,7 +207,8 @@ def write_validation_json(source: str | Path | WorkbookFile, out: TextIO, *, she
                           errors=bad.get(i, NOTHING), cols=orders.columns)
                 for issue in check_row(row, ctx):
                     errors += issue.severity == ERROR
-                    spool.write(f"{r}\t{dumps(issue.to_dict())}\n")
+                    warnings += issue.severity == WARNING
+                    spool.write(f"{r}\t{dumps(issue.to_dict())[:-1]}{where}\n")
             if status_col is not None:
                 words.add_column(chunk.lines, chunk.raw["status"], status_col)
             rows += len(chunk.lines)
@@ -211,20 +218,15 @@ def write_validation_json(source: str | Path | WorkbookFile, out: TextIO, *, she
         notes += missing_sheet_notes(orders, customers, products, lang)
         notes.sort(key=row_of)  # stable: at the same row, the sheet's notes come before the rows' issues
         errors += sum(i.severity == ERROR for i in notes)
-        ok = not errors
-        out.write('{"ok": %s, "rows": %d, "issues": [' % ("true" if ok else "false", rows))
+        warnings += sum(i.severity == WARNING for i in notes)
         spool.seek(0)
-        sep = "\n"
         k = 0
         for line in spool:
             r, _, doc = line.partition("\t")
             while k < len(notes) and row_of(notes[k]) <= int(r):
-                out.write(sep + dumps(notes[k].to_dict()))
-                sep, k = ",\n", k + 1
-            out.write(sep + doc.rstrip("\n"))
-            sep = ",\n"
+                emit(dumps(notes[k].to_dict())[:-1] + where)
+                k += 1
+            emit(doc.rstrip("\n"))
         for note in notes[k:]:
-            out.write(sep + dumps(note.to_dict()))
-            sep = ",\n"
-        out.write("\n]}\n")
-    return ok
+            emit(dumps(note.to_dict())[:-1] + where)
+    return {"path": name, "ok": not errors, "rows": rows, "errors": errors, "warnings": warnings}

@@ -84,14 +84,13 @@ def statement_mails(settings: Settings, workbook: Path, period: str, *, today: d
             attachments.append(Attachment(xlsx.name, data))
         name = st.customer_name or st.customer
         words = {key: say(STATEMENT, key, lang) for key in ("closing", "ageing", "ask", "sign_off")}
-        doc = st.to_dict()
         mails.append(render_mail(
             "statement",
             {"t": words, "greeting": say(STATEMENT, "greeting", lang, name=name),
              "intro": say(STATEMENT, "intro", lang, period=period,
                           basis=say(DOCUMENT_STATEMENT, f"basis.{st.basis}", lang)),
-             "currency": doc["currency"], "closing": f"{doc['closing_balance']:,.2f}",
-             "ageing": {k: f"{v:,.2f}" for k, v in doc["ageing"].items()},
+             "currency": st.currency, "closing": f"{st.closing_balance:,.2f}",
+             "ageing": {k: f"{v:,.2f}" for k, v in st.ageing.items()},
              "company": _company_name(company, lang),
              "contact": " · ".join(company[k] for k in ("contact", "tel", "email") if company.get(k))},
             to=email, subject=say(STATEMENT, "subject", lang, period=period, name=name), lang=lang,

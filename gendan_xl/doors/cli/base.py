@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from gendan_xl.errors import UsageError
+from gendan_xl.errors import GendanError, UsageError
+from gendan_xl.jsondoc import document
 from gendan_xl.plaintext import text_table
 
 EXIT_OK, EXIT_ISSUES, EXIT_USAGE, EXIT_UNUSABLE, EXIT_BUG = 0, 1, 2, 3, 4
@@ -33,6 +35,8 @@ def command(name: str, help_: str, example: str, setup: Callable[[argparse.Argum
         p.epilog = f"example:\n  {example}"
         p.formatter_class = argparse.RawDescriptionHelpFormatter
         setup(p)
+        if not any(a.dest == "json" for a in p._actions):  # every command speaks the one JSON contract
+            p.add_argument("--json", action="store_true", help="print the outcome as one JSON document")
 
     def register(handler: Handler) -> Handler:
         COMMANDS[name] = (full_setup, handler)
@@ -55,6 +59,51 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, out=No
 
 def print_json(doc: Any) -> None:
     print(json.dumps(doc, ensure_ascii=False, indent=2, default=str))
+
+
+# the options that name a command's inputs: what a JSON document lists under "paths"
+INPUTS = ("path", "workbook", "request", "ours", "theirs", "stock", "orders")
+
+
+def input_paths(args: argparse.Namespace) -> list[Path]:
+    out: list[Path] = []
+    for name in INPUTS:
+        value = getattr(args, name, None)
+        out += value if isinstance(value, list) else [value] if value is not None else []
+    return out
+
+
+def print_result(args: argparse.Namespace, result: Any, *, ok: bool = True, written: Sequence[Any] = (),
+                 issues: Sequence[Any] = (), paths: Sequence[Any] | None = None) -> None:
+    """The command's one JSON document (jsondoc.document): `result` under "result", the inputs, what was
+    written, the findings."""
+    print_json(document(args.command, ok=ok, paths=input_paths(args) if paths is None else paths, result=result,
+                        written=written, issues=issues))
+
+
+def split_result(doc: dict[str, Any], *outputs: str) -> tuple[dict[str, Any], bool, list[Any], list[Any]]:
+    """A library result's dict taken apart for the contract: (result, ok, written, issues) — its "ok" and
+    "issues" lifted out, the members named in `outputs` (paths of files it wrote) moved to written."""
+    doc = dict(doc)
+    ok = doc.pop("ok", True)
+    issues = doc.pop("issues", [])
+    written = [doc.pop(key) for key in outputs if key in doc]
+    return doc, ok, [w for w in written if w], issues
+
+
+def error_kind(exc: Exception) -> str:
+    """An error's kind in JSON: its class, kebab-case ("UnusableWorkbookError" → "unusable-workbook")."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", type(exc).__name__.removesuffix("Error")).lower()
+
+
+def error_doc(exc: GendanError) -> dict[str, Any]:
+    return {"kind": error_kind(exc), "message": str(exc), "exit_code": exc.exit_code}
+
+
+def print_failure(args: argparse.Namespace | None, command: str | None, error: dict[str, Any]) -> None:
+    """Under --json an error is a document too (ok false, the error), so a script reading stdout sees it."""
+    print_json(document(command or "", ok=False, paths=input_paths(args) if args is not None else [], result=None,
+                        error=error))
 
 
 def note(text: str) -> None:
@@ -112,7 +161,8 @@ def send_mails(settings, mails, *, job: str, period: str, args: argparse.Namespa
     mailer = open_mailer(settings.mail, settings.data_dir)
     result = mailer.send(mails, job=job, period=period, force=args.force, dry_run=args.dry_run)
     if as_json:
-        print_json(result.to_dict())
+        print_result(args, {"job": job, "period": period, "outcomes": [o.to_dict() for o in result.outcomes]},
+                     ok=result.ok)
     else:
         for outcome in result.outcomes:
             print(outcome)

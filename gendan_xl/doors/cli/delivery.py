@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import sys
 from pathlib import Path
 
 from gendan_xl.doors.cli.base import (EXIT_ISSUES, EXIT_OK, EXIT_UNUSABLE, EXIT_USAGE, add_send_options, command,
-                                      note, parse_day, print_json, print_table, send_mails, settings_for)
+                                      note, parse_day, print_result, print_table, send_mails, settings_for)
 from gendan_xl.doors.cli.orders import print_status
 from gendan_xl.errors import GendanError
 
@@ -35,7 +36,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     if not settings.team_lead:
         note("warning: no team lead address: set [report] team_lead in gendan.toml for the summary mail")
     if args.json and not (args.send or args.dry_run):
-        print_json(plan.to_dict())
+        print_result(args, plan.to_dict(), ok=not plan.no_email, paths=[args.workbook or settings.workbook],
+                     issues=status.issues)
         return EXIT_OK
     if args.send or args.dry_run:
         code = send_mails(settings, plan.mails, job="overdue-report", period=plan.period, args=args, as_json=args.json)
@@ -68,6 +70,9 @@ def cmd_jobs(args: argparse.Namespace) -> int:
     ctx = job_context(settings)
     if args.action == "list":
         rows = job_table(ctx, JobState(settings.data_dir).load(), settings.lang)
+        if args.json:
+            print_result(args, {"jobs": rows}, paths=[])
+            return EXIT_OK
         keys = ("name", "when", "recipients", "last_period", "last_result")
         print_table(keys, [[", ".join(v) if isinstance(v, list) else v for v in (r.get(k) for k in keys)]
                            for r in rows], max_width=50)
@@ -75,9 +80,12 @@ def cmd_jobs(args: argparse.Namespace) -> int:
     if args.action == "schedule":
         if args.once:
             results = run_due(ctx, dt.datetime.now())
-            for r in results:
+            ok = all(r.ok for r in results)
+            if args.json:
+                print_result(args, {"runs": [r.to_dict() for r in results]}, ok=ok, paths=[])
+            for r in results if not args.json else ():
                 print(f"{r.job} {r.period}: {r.summary or r.error}")
-            return EXIT_OK if all(r.ok for r in results) else EXIT_ISSUES
+            return EXIT_OK if ok else EXIT_ISSUES
         return schedule_loop(ctx, log_file=args.log or settings.data_dir / "jobs.log")
     if not args.name:
         print("gendan-xl: jobs run needs the job's name (see gendan-xl jobs list)", file=sys.stderr)
@@ -86,9 +94,12 @@ def cmd_jobs(args: argparse.Namespace) -> int:
         raise GendanError(f"no job {args.name!r} in jobs/jobs.toml (jobs: {', '.join(ctx.specs)})")
     now = dt.datetime.combine(args.today, dt.datetime.now().time()) if args.today else dt.datetime.now()
     result = run_job(args.name, ctx, now, force=args.force, dry_run=args.dry_run)
-    for outcome in result.sent.outcomes:
-        print(outcome)
-    print(f"{result.job} {result.period}: {result.summary or result.error}")
+    if args.json:
+        print_result(args, {"runs": [result.to_dict()]}, ok=result.ok, paths=[])
+    else:
+        for outcome in result.sent.outcomes:
+            print(outcome)
+        print(f"{result.job} {result.period}: {result.summary or result.error}")
     return EXIT_UNUSABLE if result.error else (EXIT_OK if result.sent.ok else EXIT_ISSUES)
 
 
@@ -106,7 +117,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     out = args.out or settings_for(args).home / "demo"
     config = args.config or out / "gendan.toml"  # the samples' settings, copied with them
-    return run_demo(out, today=args.today or TODAY, step=lambda argv: main(["--config", str(config), *argv]))
+    if not args.json:
+        return run_demo(out, today=args.today or TODAY, step=lambda argv: main(["--config", str(config), *argv]))
+    with contextlib.redirect_stdout(sys.stderr):  # the steps' own output goes to stderr; stdout is the document
+        code = run_demo(out, today=args.today or TODAY, step=lambda argv: main(["--config", str(config), *argv]))
+    print_result(args, {"folder": str(out), "exit_code": code}, ok=code == EXIT_OK, written=[out], paths=[])
+    return code
 
 
 

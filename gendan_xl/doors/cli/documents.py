@@ -6,7 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 from gendan_xl.doors.cli.base import (EXIT_ISSUES, EXIT_OK, add_send_options, command, note, output_dir,
-                                      output_file, parse_day, print_json, send_mails, settings_for)
+                                      output_file, parse_day, print_result, send_mails, settings_for,
+                                      split_result)
 
 def _quote_setup(p: argparse.ArgumentParser) -> None:
     p.add_argument("request", type=Path, help="the quote request workbook (报价申请)")
@@ -29,7 +30,12 @@ def cmd_quote(args: argparse.Namespace) -> int:
                             today=args.today or dt.date.today(), pdf=args.pdf, company=settings.company,
                             unit_places=settings.unit_places, amount_places=settings.amount_places,
                             rates_max_age_days=settings.rates_max_age_days)
-    print_json(result.to_dict()) if args.json else print(result.to_text())
+    if args.json:
+        doc, ok, written, issues = split_result(result.to_dict(), "path", "pdf")
+        doc.pop("request", None)  # the input: in "paths"
+        print_result(args, doc, ok=ok, written=written, issues=issues)
+    else:
+        print(result.to_text())
     return EXIT_OK if result.ok else EXIT_ISSUES
 
 
@@ -71,15 +77,20 @@ def cmd_statement(args: argparse.Namespace) -> int:
         for code in no_email:
             note(f"warning: no e-mail for customer {code} in the 客户 sheet; statement not sent")
         return send_mails(settings, mails, job="statements", period=period, args=args, as_json=args.json)
+    written = []
     if args.out:
         for st in statements:
-            note(f"wrote {write_statement(st, args.out, company=settings.company, issued=today, pdf=args.pdf)}")
-    if args.json:
-        print_json(statements[0].to_dict() if args.customer and len(statements) == 1
-                   else {"statements": [st.to_dict() for st in statements]})
+            path = write_statement(st, args.out, company=settings.company, issued=today, pdf=args.pdf)
+            written += [path, path.with_suffix(".pdf")] if args.pdf else [path]  # the PDF is made beside it
+            if not args.json:
+                note(f"wrote {path}")
+    errors = any(i.severity == "error" for st in statements for i in st.issues)
+    if args.json:  # always a list, one statement per customer, each with its own findings
+        docs = [{k: v for k, v in st.to_dict().items() if k != "issues"} for st in statements]  # issues: top level
+        print_result(args, {"statements": docs}, ok=not errors, written=written,
+                     issues=[i for st in statements for i in st.issues])
     else:
         print("\n\n".join(st.to_text() for st in statements))
-    errors = any(i.severity == "error" for st in statements for i in st.issues)
     return EXIT_ISSUES if errors else EXIT_OK
 
 
@@ -103,9 +114,14 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
 
     rec = reconcile_files(args.ours, args.theirs, customer=args.customer, period=args.period, as_of=args.as_of,
                           sheet=args.sheet, bank=args.bank, lang=args.lang)
-    print_json(rec.to_dict()) if args.json else print(rec.to_text())
+    agree = all(item.category == "matched" for item in rec.items)
+    if args.json:
+        doc, _, _, issues = split_result(rec.to_dict())
+        print_result(args, doc, ok=agree, issues=issues)
+    else:
+        print(rec.to_text())
     # 0 only when the two sides agree item for item; explained differences still need someone to act
-    return EXIT_OK if all(item.category == "matched" for item in rec.items) else EXIT_ISSUES
+    return EXIT_OK if agree else EXIT_ISSUES
 
 
 def _review_setup(p: argparse.ArgumentParser) -> None:
@@ -139,7 +155,11 @@ def cmd_review(args: argparse.Namespace) -> int:
         for name in no_email:
             note(f"warning: no e-mail for {name} in gendan.toml [mail.merchandisers]")
         return send_mails(settings, mails, job="review", period=today.isoformat(), args=args, as_json=args.json)
-    print_json(result.to_dict(lang)) if args.json else print(result.to_text(lang))
+    if args.json:
+        doc, ok, written, issues = split_result(result.to_dict(lang), "path")
+        print_result(args, doc, ok=ok, written=written, issues=issues)
+    else:
+        print(result.to_text(lang))
     return EXIT_OK if result.ok else EXIT_ISSUES
 
 
@@ -163,5 +183,9 @@ def cmd_allocate(args: argparse.Namespace) -> int:
     out = output_file(args.out, args.workbook, args.stock)
     result = allocate_workbook(args.workbook, args.stock, out=out, skip=("cancelled", *skip), lang=lang,
                                vocabulary=settings.vocabulary, today=dt.date.today())
-    print_json(result.to_dict()) if args.json else print(result.to_text(lang))
+    if args.json:
+        doc, ok, written, issues = split_result(result.to_dict(), "path")
+        print_result(args, doc, ok=ok, written=written, issues=issues)
+    else:
+        print(result.to_text(lang))
     return EXIT_OK if result.ok else EXIT_ISSUES

@@ -8,9 +8,11 @@ from pathlib import Path
 
 from gendan_xl.i18n import say
 from gendan_xl.i18n.terminal import CLI
-from gendan_xl.doors.cli.base import (EXIT_ISSUES, EXIT_OK, calendar_options, command, non_negative, note,
-                                      output_file, parse_day, print_issues, print_json, print_table, progress_for, settings_for)
-from gendan_xl.errors import Report, UsageError
+from gendan_xl.doors.cli.base import (EXIT_ISSUES, EXIT_OK, calendar_options, command, error_doc, non_negative, note,
+                                      output_file, parse_day, print_issues, print_result, print_table, progress_for, settings_for,
+                                      split_result)
+from gendan_xl.errors import GendanError, Report, UsageError
+from gendan_xl.jsondoc import JsonStream
 
 
 ISSUE_COLUMNS = ("cell", "severity", "code", "message")
@@ -48,7 +50,12 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     result = inspect_workbook(args.path, sheet=args.sheet, vocabulary=settings.vocabulary,
                               today=args.today or dt.date.today(), weekly=settings.weekly, due=settings.due,
                               lang=lang)
-    print_json(result.to_dict()) if args.json else print(result.to_text(lang))
+    if args.json:
+        doc, ok, _, issues = split_result(result.to_dict())
+        doc.pop("path", None)  # the input: in "paths"
+        print_result(args, doc, ok=ok, issues=issues)
+    else:
+        print(result.to_text(lang))
     return EXIT_OK if result.ok else EXIT_ISSUES
 
 
@@ -65,25 +72,22 @@ def _validate_setup(p: argparse.ArgumentParser) -> None:
 def cmd_validate(args: argparse.Namespace) -> int:
     from gendan_xl.books.issues_report import write_issues_xlsx
     from gendan_xl.books.master import validate_workbook
-    from gendan_xl.books.streamed import write_validation_json
 
-    worst = EXIT_OK
     if args.json and not args.report:  # streamed: a million lines' issues are written, never all held
-        print("[" if len(args.path) > 1 else "", end="")
-        for k, path in enumerate(args.path):
-            settings = settings_for(args, path)
-            if k:
-                print(",")
-            ok = write_validation_json(path, sys.stdout, sheet=args.sheet, lang=args.lang,
-                                       vocabulary=settings.vocabulary, limits=settings.limits)
-            worst = worst if ok else EXIT_ISSUES
-        print("]" if len(args.path) > 1 else "", end="")
-        return worst
-    docs = []
+        return _validate_json(args)
+    worst = EXIT_OK
+    docs, written = [], []
     for path in args.path:
-        with progress_for(args) as progress:
-            report = validate_workbook(path, sheet=args.sheet, lang=args.lang,
-                                       vocabulary=settings_for(args, path).vocabulary, progress=progress)
+        try:
+            with progress_for(args) as progress:
+                report = validate_workbook(path, sheet=args.sheet, lang=args.lang,
+                                           vocabulary=settings_for(args, path).vocabulary, progress=progress)
+        except GendanError as exc:
+            if len(args.path) == 1:
+                raise
+            note(f"gendan-xl: {exc}")  # one unusable workbook of several: its line, and the others are checked
+            worst = max(worst, exc.exit_code)
+            continue
         lang = report.lang
         if args.report:
             out = args.report if len(args.path) == 1 else args.report.with_name(f"{path.stem}.{args.report.name}")
@@ -91,15 +95,70 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 raise UsageError(f"{out}: the Issues report is an Excel file; name it .xlsx")
             output_file(out, *args.path)
             write_issues_xlsx(report, out, workbook=path, lang=lang, today=dt.date.today())
-            note(f"wrote {out}")
+            written.append(out)
+            if not args.json:
+                note(f"wrote {out}")
         if args.json:
-            docs.append(report.to_dict())
+            docs.append((path, report))
         else:
             print_report(report, path.name, lang)
         if not report.ok:
-            worst = EXIT_ISSUES
+            worst = max(worst, EXIT_ISSUES)
     if args.json:
-        print_json(docs[0] if len(docs) == 1 else docs)
+        print_result(args, {"files": [_file_summary(path, report.ok, report.rows, report.issues)
+                                      for path, report in docs]},
+                     ok=worst == EXIT_OK, written=written,
+                     issues=[dict(i.to_dict(), path=str(path)) for path, report in docs for i in report.issues])
+    return worst
+
+
+def _file_summary(path: Path, ok: bool, rows: int, issues) -> dict:
+    return {"path": str(path), "ok": ok, "rows": rows, "errors": sum(i.severity == "error" for i in issues),
+            "warnings": sum(i.severity == "warning" for i in issues)}
+
+
+def _validate_json(args: argparse.Namespace) -> int:
+    """validate --json, streamed: every file's issues (each with its "path") in one "issues" list, then each
+    file's counts under "result". The document starts with the first issue, so a lone unusable workbook is
+    only its error document (the door's); one of several is its line, and the others are still checked."""
+    from gendan_xl.books.streamed import write_validation_issues
+
+    stream = JsonStream(sys.stdout)
+    files: list[dict] = []
+    started = False
+
+    def start() -> None:
+        nonlocal started
+        if not started:
+            stream.member("command", args.command)
+            stream.member("paths", [str(p) for p in args.path])
+            stream.begin_list("issues")
+            started = True
+
+    def emit(text: str) -> None:
+        start()
+        stream.item(text)
+
+    worst = EXIT_OK
+    for path in args.path:
+        try:
+            settings = settings_for(args, path)
+            files.append(write_validation_issues(path, emit, sheet=args.sheet, lang=args.lang,
+                                                 vocabulary=settings.vocabulary, limits=settings.limits))
+        except GendanError as exc:
+            if len(args.path) == 1:
+                raise  # nothing is written yet
+            note(f"gendan-xl: {exc}")
+            files.append({"path": str(path), "ok": False, "error": error_doc(exc)})
+            worst = max(worst, exc.exit_code)
+        else:
+            worst = max(worst, EXIT_OK if files[-1]["ok"] else EXIT_ISSUES)
+    start()
+    stream.end_list()
+    stream.member("result", {"files": files})
+    stream.member("written", [])
+    stream.member("ok", worst == EXIT_OK)
+    stream.close()
     return worst
 
 
@@ -149,7 +208,15 @@ def cmd_status(args: argparse.Namespace) -> int:
                     vocabulary=settings.vocabulary, limits=settings.limits, **calendar_options(args, settings),
                     keep=(lambda line: False) if args.json else None, most=URGENT_SHOWN)
     if args.json:
+        stream = JsonStream(sys.stdout)
+        stream.member("ok", True)
+        stream.member("command", args.command)
+        stream.member("paths", [str(args.path)])
+        stream.raw_member("result", "")
         write_status_json(run, sys.stdout)
+        stream.member("written", [])
+        stream.member("issues", [i.to_dict() for i in run.issues()])
+        stream.close()
     else:
         result = run.run().result()
         print_status(result, args.path.name, run.lang)
@@ -183,7 +250,8 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         note("warning: " + say(CLI, "refresh.sidecar", lang, name=args.path.name, lock=result.lock.name,
                                out=result.written))
     if args.json:
-        print_json(result.to_dict(lang))
+        doc, _, _, issues = split_result(result.to_dict(lang), "written")
+        print_result(args, doc, ok=not result.changed, written=[result.written, result.backup], issues=issues)
     else:
         print_status(result.status, args.path.name, lang)
         print(say(CLI, "refresh.done", lang, path=result.written, n=result.status.line_count))
@@ -202,6 +270,10 @@ def _init_setup(p: argparse.ArgumentParser) -> None:
 def cmd_init_workbook(args: argparse.Namespace) -> int:
     from gendan_xl.doors.xlsm import init_workbook
 
-    for path in init_workbook(args.path, xlsm=args.xlsm):
-        print(path)
+    written = init_workbook(args.path, xlsm=args.xlsm)
+    if args.json:
+        print_result(args, {"created": [str(p) for p in written]}, written=written, paths=[])
+    else:
+        for path in written:
+            print(path)
     return EXIT_OK

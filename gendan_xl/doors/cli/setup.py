@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from gendan_xl.doors.cli.base import EXIT_OK, command, print_json, print_table, settings_for
+from gendan_xl.doors.cli.base import EXIT_OK, command, print_result, print_table, settings_for
 
 
 def _config_setup(p: argparse.ArgumentParser) -> None:
@@ -20,7 +20,8 @@ def cmd_config(args: argparse.Namespace) -> int:
 
     doc = describe_settings(settings_for(args, args.workbook))
     if args.json:
-        print_json(doc)
+        doc.pop("ok", None)
+        print_result(args, doc)
         return EXIT_OK
     print(f"gendan.toml: {doc['source'] or '(none found: defaults)'}")
     print(f"state home:  {doc['home']}  ($GENDAN_HOME, else the user data folder)")
@@ -39,5 +40,9 @@ def _init_setup(p: argparse.ArgumentParser) -> None:
 def cmd_init(args: argparse.Namespace) -> int:
     from gendan_xl.doors.settings import write_starter
 
-    print(write_starter(args.folder))
+    path = write_starter(args.folder)
+    if args.json:
+        print_result(args, {"created": str(path)}, written=[path], paths=[])
+    else:
+        print(path)
     return EXIT_OK
