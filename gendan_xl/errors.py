@@ -98,9 +98,32 @@ def json_fields(obj: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
 # each to its `exit_code`; anything else that escapes is a bug (exit 4, --debug for the traceback).
 
 class GendanError(Exception):
-    """Input we cannot use. The message is one line naming the file and what to do."""
+    """Input we cannot use. The message is one line naming the file and what to do.
+
+    Raised as `SomeError.said(key, **fields)`, the line comes from i18n/errors.py in both languages and
+    `message(lang)` gives it in the run's; `str()` is the English (logs). Raised with a text, that text is
+    the line in both."""
 
     exit_code = 3
+    key: str | None = None
+    fields: dict[str, Any] = {}
+
+    @classmethod
+    def said(cls, key: str, **fields: Any) -> "GendanError":
+        from gendan_xl.i18n import say
+        from gendan_xl.i18n.errors import ERRORS
+
+        exc = cls(say(ERRORS, key, "en", **fields))
+        exc.key, exc.fields = key, fields
+        return exc
+
+    def message(self, lang: str) -> str:
+        if self.key is None:
+            return str(self)
+        from gendan_xl.i18n import say
+        from gendan_xl.i18n.errors import ERRORS
+
+        return say(ERRORS, self.key, lang, **self.fields)
 
 
 class UsageError(GendanError):

@@ -120,6 +120,17 @@ def state_home(tmp_path_factory, monkeypatch):
     """Every test keeps its sent log, quote numbers and outbox in a folder of its own, never the developer's
     user data folder: a command run without a gendan.toml that names its folders writes to $GENDAN_HOME."""
     monkeypatch.setenv("GENDAN_HOME", str(tmp_path_factory.mktemp("gendan-home")))
+    # the run's language follows the system locale: tests run in one that says nothing (Chinese, the default),
+    # whatever the developer's or CI's is; a test that wants another sets LANG itself
+    for var in ("LC_ALL", "LC_MESSAGES", "GENDAN_CONFIG"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+
+@pytest.fixture
+def english(monkeypatch):
+    """An English system: the run's words (errors, notes, tables) are English unless --lang or gendan.toml say."""
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
 
 
 @pytest.fixture

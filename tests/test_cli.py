@@ -18,12 +18,43 @@ def run(capsys, *argv):
     return code, out, err
 
 
-def test_every_command_has_help_with_an_example(capsys):
-    parser = build_parser()
+@pytest.mark.parametrize("lang, example", [("en", "example:"), ("zh", "示例：")])
+def test_every_command_has_help_with_an_example_in_the_run_language(lang, example):
+    parser = build_parser(lang)
     sub = next(a for a in parser._actions if a.dest == "command")
     for name in COMMANDS:
         text = sub.choices[name].format_help()
-        assert "example:" in text and f"gendan-xl {name.split()[0]}" in text, name
+        assert example in text and f"gendan-xl {name.split()[0]}" in text, name
+        missing = [a.dest for a in sub.choices[name]._actions if not a.help]
+        assert not missing, f"{name}: no help for {missing} in i18n/help.py"
+    zh = parser.format_help()
+    assert zh.startswith("用法：") == (lang == "zh") and ("显示本帮助并退出" in zh) == (lang == "zh")
+
+
+def test_help_follows_lang_else_the_locale(capsys, monkeypatch):
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    assert run(capsys, "validate", "--help")[1].startswith("usage: ")
+    assert run(capsys, "--lang", "zh", "validate", "--help")[1].startswith("用法：")
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    assert run(capsys, "validate", "--help")[1].startswith("用法：")
+
+
+def test_one_language_per_run_errors_tables_and_notes(capsys, monkeypatch, tmp_path):
+    code, _, err = run(capsys, "status", str(tmp_path / "nope.xlsx"))
+    assert code == 3 and err.strip() == f"gendan-xl: {tmp_path / 'nope.xlsx'}：文件不存在"  # C locale: Chinese
+    monkeypatch.setenv("LANG", "en_US.UTF-8")  # an English system, a Chinese workbook with no gendan.toml beside it
+    (tmp_path / "messy.xlsx").write_bytes((WORKBOOKS / "orders_messy.xlsx").read_bytes())
+    code, out, err = run(capsys, "validate", str(tmp_path / "messy.xlsx"))
+    assert "200 rows, 14 errors" in out and "订单!R33" in out and "over-shipped" in out
+    (tmp_path / "orders.xlsx").write_bytes((WORKBOOKS / "orders.xlsx").read_bytes())
+    code, out, err = run(capsys, "status", str(tmp_path / "orders.xlsx"), "--today", "2026-11-26")
+    assert "Overdue" in out and err.startswith("warning: ")
+    (tmp_path / "gendan.toml").write_text('[workbook]\nlang = "zh"\n', encoding="utf-8")  # the file beats the locale
+    code, out, err = run(capsys, "--config", str(tmp_path / "gendan.toml"), "status", str(tmp_path / "orders.xlsx"),
+                         "--today", "2026-11-26")
+    assert "逾期" in out and err.startswith("警告: ")
+    code, _, err = run(capsys, "--config", str(tmp_path / "gendan.toml"), "status", "nope.xlsx", "--lang", "en")
+    assert err.strip() == "gendan-xl: nope.xlsx: no such file"  # and --lang beats the file
 
 
 def test_validate_clean_exits_0(capsys):
@@ -56,7 +87,7 @@ def test_report_xlsx_links_to_the_cells(capsys, book, tmp_path):
     path = book([good_row(客户=None)])
     out = tmp_path / "issues.xlsx"
     code, _, err = run(capsys, "validate", str(path), "--report", str(out))
-    assert code == 1 and "wrote" in err
+    assert code == 1 and err.startswith("已写入")
     with zipfile.ZipFile(out) as zf:
         rels = zf.read("xl/worksheets/_rels/sheet1.xml.rels").decode()
         sheet = zf.read("xl/worksheets/sheet1.xml").decode()
@@ -95,7 +126,7 @@ def test_issues_report_prints_and_shows_plain_values(tmp_path):
     (["validate", "{wb}", "--sheet", "Sheet9"], 3,
      'gendan-xl: orders.xlsx has no sheet "Sheet9" (found: 订单, 客户, 产品, 假期, 出货, 退货, 收款, 期初); pass --sheet'),
 ])
-def test_unusable_input_is_one_line_exit_3(capsys, argv, code, line):
+def test_unusable_input_is_one_line_exit_3(capsys, argv, code, line, english):
     argv = [a.replace("{wb}", str(WORKBOOKS / "orders.xlsx")) for a in argv]
     got, out, err = run(capsys, *argv)
     assert got == code and out == "" and err.strip() == line
@@ -107,7 +138,7 @@ def test_usage_error_exits_2(capsys):
     assert run(capsys, "no-such-command")[0] == 2
 
 
-def test_not_a_workbook(capsys, tmp_path):
+def test_not_a_workbook(capsys, tmp_path, english):
     p = tmp_path / "notes.xlsx"
     p.write_text("hello")
     code, _, err = run(capsys, "validate", str(p))
@@ -128,12 +159,13 @@ def test_statement_json_is_the_worked_example(capsys, tmp_path):
         "0-30": "50200.00", "31-60": "22000.00", "61-90": "48000.00", "90+": "0.00"})
 
 
-def test_statement_writes_one_file_per_customer(capsys, tmp_path):
+def test_statement_writes_one_file_per_customer(capsys, tmp_path, english):
+    # the samples' gendan.toml says lang = "zh": on an English system too, the run is Chinese
     code, out, err = run(capsys, "statement", str(WORKBOOKS / "orders.xlsx"), "--period", "2026-06",
                          "--out", str(tmp_path))
     assert code == 0  # the sample's findings for June are warnings (a payment naming a voided note)
     files = sorted(p.name for p in tmp_path.glob("statement-*.xlsx"))
-    assert len(files) >= 10 and len(files) == err.count("wrote ")
+    assert len(files) >= 10 and len(files) == err.count("已写入 ")
 
 
 def test_statement_bad_period_is_a_usage_error(capsys):
@@ -258,7 +290,7 @@ def test_statement_issue_date_is_the_same_written_or_sent(capsys, tmp_path):
     ["statement", "orders.xlsx", "--period", "2026-10", "--customer", "BLK", "--send"],
     ["quote", "quote_request.xlsx", "--out", "q"],
 ])
-def test_a_customer_document_without_a_company_is_refused(capsys, tmp_path, monkeypatch, argv):
+def test_a_customer_document_without_a_company_is_refused(capsys, tmp_path, monkeypatch, argv, english):
     """Copies of the samples in a folder without gendan.toml (none beside them, none where the command runs):
     nothing blank goes to a customer; exit 3 names the setting."""
     import shutil

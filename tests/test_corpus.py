@@ -70,7 +70,7 @@ def test_the_unusable_ones_are_the_ones_the_manifest_says():
     assert failing <= expected and {n for n in expected if "ENCRYPTED" in MANIFEST[n]["intent"]} <= failing
 
 
-def test_cli_on_an_encrypted_file_prints_one_line_no_traceback():
+def test_cli_on_an_encrypted_file_prints_one_line_no_traceback(english):
     path = CORPUS / "calamine__pass_protected.xlsx"
     proc = subprocess.run([sys.executable, "-m", "gendan_xl", "validate", str(path)], capture_output=True,
                           text=True, timeout=60)

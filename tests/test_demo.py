@@ -54,6 +54,7 @@ def test_demo_writes_the_overdue_report_and_statements_into_the_outbox(config, t
         assert "交期状态 / Lead-time status" in header, name
     assert list((tmp_path / "demo" / "quotes").glob("Q2026*.xlsx"))
     assert "orders_messy.xlsx: 200 行，14 个错误，1 个警告" in cap.out
+    assert cap.err.count("2027 年没有官方节假日数据") == 1  # one run: every step meets it, it is said once
 
 
 def test_demo_through_smtp_sends_once(config, tmp_path, capsys, monkeypatch):

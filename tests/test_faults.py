@@ -115,7 +115,7 @@ def test_the_owner_file_is_looked_for_beside_the_linked_workbook(tmp_path: Path)
     assert result.written == share / "orders.status.xlsx"
 
 
-def test_a_read_only_workbook_is_refused_with_one_line(orders: Path, capsys) -> None:
+def test_a_read_only_workbook_is_refused_with_one_line(orders: Path, capsys, english) -> None:
     orders.chmod(0o444)
     original = orders.read_bytes()
     with pytest.raises(ReadOnlyWorkbookError):
@@ -145,7 +145,7 @@ def signed(path: Path) -> Path:
     return path
 
 
-def test_a_signed_workbook_is_refused_unless_forced(orders: Path, capsys) -> None:
+def test_a_signed_workbook_is_refused_unless_forced(orders: Path, capsys, english) -> None:
     signed(orders)
     original = orders.read_bytes()
     with pytest.raises(SignedWorkbookError):

@@ -94,7 +94,7 @@ def test_limits_are_configurable(tmp_path: Path) -> None:
     WorkbookFile.read(path)  # within the defaults
 
 
-def test_xls_renamed_xlsx_is_named_as_such(tmp_path: Path, capsys) -> None:
+def test_xls_renamed_xlsx_is_named_as_such(tmp_path: Path, capsys, english) -> None:
     # an OLE container holding a "Workbook" stream is a legacy .xls; an encrypted .xlsx holds "EncryptedPackage"
     fake = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 500 + "Workbook".encode("utf-16-le") + b"\0" * 500
     path = tmp_path / "orders.xlsx"
@@ -107,7 +107,7 @@ def test_xls_renamed_xlsx_is_named_as_such(tmp_path: Path, capsys) -> None:
         WorkbookFile.read(tmp_path / "old.xls")
 
 
-def test_an_unreadable_workbook_is_exit_3_with_one_line(tmp_path: Path) -> None:
+def test_an_unreadable_workbook_is_exit_3_with_one_line(tmp_path: Path, english) -> None:
     folder = tmp_path / "share"
     folder.mkdir()
     path = raw_workbook(folder / "orders.xlsx", '<row r="1"><c r="A1"><v>1</v></c></row>')

@@ -150,7 +150,7 @@ def test_sample_layout():
 
 def test_missing_sheet_names_what_was_found(book):
     path = book([good_row()], sheet="Sheet1")
-    with pytest.raises(MissingSheetError, match=r'has no sheet "订单".*found: Sheet1'):
+    with pytest.raises(MissingSheetError, match=r'has no sheet "订单 / Orders".*found: Sheet1'):
         read_sheet(path)
     assert read_sheet(path, sheet="Sheet1").rows
 

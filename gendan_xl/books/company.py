@@ -37,11 +37,9 @@ def company_block(company: Mapping[str, Any] | None, *, document: str) -> dict[s
     given = dict(company or {})
     block = {key: str(given.get(key) or "").strip() for key in (*COMPANY_KEYS, *BANK_KEYS)}
     if not block["name"] and not block["name_en"]:
-        raise CompanyError(f"{document}: no company name to print; set [company] name (and name_en, address, tel, "
-                           "email, the bank_* keys) in gendan.toml — a customer document is never sent blank")
+        raise CompanyError.said("no-company", document=document)
     if block["logo"] and not Path(block["logo"]).is_file():
-        raise CompanyError(f"{document}: [company] logo = {block['logo']}: no such file; give the path of a PNG "
-                           "or JPEG image, or remove the line")
+        raise CompanyError.said("no-logo", document=document, logo=block["logo"])
     block["contact_line"] = "    ".join(_labelled(block, ("tel", "email")))
     block["bank"] = bank_lines(block)
     return block

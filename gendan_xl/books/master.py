@@ -194,8 +194,7 @@ def status_of(master: Master, *, today: dt.date, warning_days: int = defaults.WA
     date lines are judged by: "customer" or "factory" (see status.py)."""
     lang = lang or master.orders.lang
     if not {"customer_due_date", "factory_due_date"} & set(master.orders.columns):
-        raise MissingColumnsError(f'{master.book.name}: sheet "{master.orders.sheet}" has no 客户交期 / 工厂交期 '
-                                  "(due date) column; status needs one")
+        raise MissingColumnsError.said("no-due-column", name=master.book.name, sheet=master.orders.sheet)
     calendar, issues = master.calendar_and_issues(weekly=weekly, lang=lang)
     products = products_from_rows(master.products.rows) if master.products is not None else {}
     orders = master.orders

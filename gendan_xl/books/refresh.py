@@ -280,13 +280,11 @@ def refresh_workbook(path: str | Path, *, today: dt.date, now: dt.datetime, shee
     wf = WorkbookFile.read(path, limits)
     target = wf.path
     if not wf.mode & 0o222:
-        raise ReadOnlyWorkbookError(f"{target.name} is read-only, so it is not refreshed; clear its read-only "
-                                    "setting (file properties, or chmod u+w) and run again")
+        raise ReadOnlyWorkbookError.said("read-only", name=target.name)
     notes = []
     if wf.signed:
         if not force:
-            raise SignedWorkbookError(f"{target.name} is digitally signed and a refresh would break the signature; "
-                                      "refresh a copy, or pass --force to refresh it and drop the signature")
+            raise SignedWorkbookError.said("signed", name=target.name)
     lock = is_open(target)  # before computing, and again before the replace
     out = sidecar_path(target) if lock is not None else target
     done = refresh_pass(wf, out, today=today, now=now, sheet=sheet, lang=lang, warning_days=warning_days,

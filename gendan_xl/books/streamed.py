@@ -47,8 +47,7 @@ class OrdersRun:
         orders = self.orders
         self.lang = lang or orders.lang
         if not {"customer_due_date", "factory_due_date"} & set(orders.columns):
-            raise MissingColumnsError(f'{self.book.name}: sheet "{orders.sheet}" has no 客户交期 / 工厂交期 '
-                                      "(due date) column; status needs one")
+            raise MissingColumnsError.said("no-due-column", name=self.book.name, sheet=orders.sheet)
         self.today, self.warning_days, self.due, self.vocabulary = today, warning_days, due, vocabulary
         if self.calendar_sheet is None:
             self.calendar, self._calendar_issues = WorkCalendar(weekly=weekly), []

@@ -168,6 +168,24 @@ def find_config(explicit: str | Path | None, env: Mapping[str, str], cwd: Path,
     return next((p for p in (folder / CONFIG_NAME for folder in places) if p.is_file()), None)
 
 
+def system_lang(env: Mapping[str, str] | None = None) -> str | None:
+    """zh or en as the system's locale says — LC_ALL, LC_MESSAGES, LANG (POSIX) or the user's locale (Windows,
+    macOS) — or None when it says nothing (unset, C, POSIX). Any Chinese locale is zh; any other language en."""
+    env = os.environ if env is None else env
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(var, "")
+        if value:
+            break
+    else:
+        import locale
+
+        value = locale.getlocale()[0] or ""  # Windows: 'Chinese (Simplified)_China'
+    name = value.split(".")[0].strip().lower()
+    if name in ("", "c", "posix"):
+        return None
+    return "zh" if name.startswith("zh") or name.startswith("chinese") else "en"
+
+
 def state_home(env: Mapping[str, str]) -> Path:
     """Where the sent log, job state, quote numbers, outputs and outbox live when gendan.toml names no
     folder: $GENDAN_HOME, else the platform's user data folder (~/.local/share/gendan-xl, %LOCALAPPDATA%\gendan-xl,

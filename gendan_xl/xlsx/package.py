@@ -136,7 +136,7 @@ def find_sheet(pkg: Package, path: Path, sheet_name: str) -> tuple[int, str]:
         matches = [i for i, s in enumerate(pkg.sheets) if s[0].casefold() == sheet_name.casefold()]
     if not matches:
         found = ", ".join(s[0] for s in pkg.sheets)
-        raise MissingSheetError(f'{path.name} has no sheet "{sheet_name}" (found: {found}); pass --sheet')
+        raise MissingSheetError.said("no-sheet", name=path.name, sheet=sheet_name, found=found)
     i = matches[0]
     name, kind, part = pkg.sheets[i]
     if kind != "worksheet":

@@ -300,9 +300,7 @@ def patch_sheet(
 def refuse_open(path: Path) -> None:
     lock = is_open(path)
     if lock is not None:
-        raise WorkbookOpenError(
-            f"{path.name} is open in Excel or LibreOffice ({lock.name} exists); close it and run "
-            f"again, or write {sidecar_path(path).name} instead")
+        raise WorkbookOpenError.said("is-open", name=path.name, lock=lock.name, sidecar=sidecar_path(path).name)
 
 
 def commit(new: AtomicFile, wf: WorkbookFile, result: PatchResult, *, backups: int,

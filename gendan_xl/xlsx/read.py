@@ -42,15 +42,13 @@ class _SheetFinder:
         if sheet is not None:
             if sheet in self.sheet_names:
                 return sheet
-            raise MissingSheetError(
-                f'{self.name} has no sheet "{sheet}" (found: {", ".join(self.sheet_names)}); pass --sheet')
+            raise MissingSheetError.said("no-sheet", name=self.name, sheet=sheet, found=", ".join(self.sheet_names))
         wanted = {fold_key(a) for a in (schema.zh, schema.en, *schema.sheet_aliases)}
         for name in self.sheet_names:
             if fold_key(name) in wanted:
                 return name
-        raise MissingSheetError(
-            f'{self.name} has no sheet "{schema.zh}" / "{schema.en}" '
-            f'(found: {", ".join(self.sheet_names)}); pass --sheet')
+        raise MissingSheetError.said("no-sheet", name=self.name, sheet=f"{schema.zh} / {schema.en}",
+                                     found=", ".join(self.sheet_names))
 
 
 @dataclass
@@ -223,7 +221,7 @@ def open_book(path: str | Path | WorkbookFile, limits: Limits = DEFAULT_LIMITS) 
     try:
         date1904 = workbook_date1904(wf.zip.read(_workbook_part(wf.zip)))
     except zipfile.BadZipFile as exc:
-        raise UnusableWorkbookError(f"{name}: corrupt zip ({exc}); open and re-save it in Excel") from exc
+        raise UnusableWorkbookError.said("corrupt-zip", name=name, why=exc) from exc
     except KeyError as exc:
         raise UnusableWorkbookError(f"{name}: not a workbook (no xl/workbook.xml)") from exc
     try:

@@ -78,7 +78,7 @@ class WorkbookFile:
         try:
             self.zip = zipfile.ZipFile(io.BytesIO(data))
         except (zipfile.BadZipFile, ValueError, struct.error) as exc:
-            raise UnusableWorkbookError(f"{self.name}: corrupt zip ({exc}); open and re-save it in Excel") from exc
+            raise UnusableWorkbookError.said("corrupt-zip", name=self.name, why=exc) from exc
         self.members = {zi.filename: zi for zi in self.zip.infolist()}
         for zi in self.members.values():
             self._check_declared(zi)
@@ -91,27 +91,26 @@ class WorkbookFile:
         try:
             real = given.resolve(strict=True)
         except FileNotFoundError:
-            raise UnusableWorkbookError(f"{given}: no such file") from None
+            raise UnusableWorkbookError.said("no-such-file", name=given) from None
         except OSError as exc:
-            raise UnusableWorkbookError(f"{given}: cannot be opened ({exc.strerror or exc})") from exc
+            raise UnusableWorkbookError.said("cannot-open", name=given, why=exc.strerror or exc) from exc
         if real.is_dir():
-            raise UnusableWorkbookError(f"{given}: is a folder, not a workbook")
+            raise UnusableWorkbookError.said("is-folder", name=given)
         try:
             with open(real, "rb") as fh:
                 st = os.fstat(fh.fileno())
                 if not stat.S_ISREG(st.st_mode):
-                    raise UnusableWorkbookError(f"{given}: not a regular file")
+                    raise UnusableWorkbookError.said("not-regular", name=given)
                 if st.st_size > limits.max_part:
-                    raise UnusableWorkbookError(f"{given.name}: {st.st_size // MB} MB is more than the "
-                                                f"{limits.max_part_mb} MB limit ([limits] max_part_mb)")
+                    raise UnusableWorkbookError.said("too-big", name=given.name, mb=st.st_size // MB,
+                                                     limit=limits.max_part_mb)
                 data = fh.read()
         except PermissionError:
-            raise UnusableWorkbookError(f"{given.name}: permission denied; ask for read access to the file "
-                                        "or copy it somewhere you can read it") from None
+            raise UnusableWorkbookError.said("permission", name=given.name) from None
         except OSError as exc:
             if isinstance(exc, UnusableWorkbookError):
                 raise
-            raise UnusableWorkbookError(f"{given.name}: cannot be read ({exc.strerror or exc})") from exc
+            raise UnusableWorkbookError.said("cannot-read", name=given.name, why=exc.strerror or exc) from exc
         identify(data, given.name)
         return cls(real, data, Identity.of(st), limits, stat.S_IMODE(st.st_mode))
 
@@ -256,10 +255,10 @@ def identify(data: bytes, name: str) -> None:
         # Office keeps a password-protected .xlsx inside an OLE container, as a legacy .xls is one; only the
         # first has an EncryptedPackage stream
         if _ENCRYPTED in data:
-            raise UnusableWorkbookError(f"{name}: password protected; save a copy without a password to open")
+            raise UnusableWorkbookError.said("password", name=name)
         suffix = Path(name).suffix.lower()
-        renamed = f" renamed {suffix}" if suffix in (".xlsx", ".xlsm") else ""
-        raise UnusableWorkbookError(f"{name}: a legacy .xls workbook{renamed}; open it in Excel and save it as "
-                                    ".xlsx")
+        if suffix in (".xlsx", ".xlsm"):
+            raise UnusableWorkbookError.said("legacy-xls-renamed", name=name, suffix=suffix)
+        raise UnusableWorkbookError.said("legacy-xls", name=name)
     if not data.startswith(b"PK"):
-        raise UnusableWorkbookError(f"{name}: not a workbook (not an .xlsx/.xlsm zip file)")
+        raise UnusableWorkbookError.said("not-workbook", name=name)

@@ -55,9 +55,8 @@ def locate_table(head: Sequence[Sequence[Any]], schema: SheetSchema, book_name: 
         candidates = [r for r in head if sum(1 for v in r if isinstance(v, str) and v.strip()) >= 2]
         found = _header_texts(candidates[0], range(len(candidates[0]))) if candidates else "none"
         names = ", ".join(schema.column(f).zh for f in schema.required) or schema.zh
-        raise MissingColumnsError(
-            f'{book_name}: sheet "{sheet}" has no header row with {names} in its first {HEADER_SEARCH_ROWS} rows '
-            f"(headers found: {found}); check the column titles, or map yours in gendan.toml [columns]")
+        raise MissingColumnsError.said("no-header-row", name=book_name, sheet=sheet, names=names,
+                                       rows=HEADER_SEARCH_ROWS, found=found)
     _, idx, block, match = best
     headers = ["" if h is None else str(h).strip() for h in head[idx]]
     if not check:  # `inspect` shows what is missing or doubled instead of stopping at it
@@ -115,9 +114,8 @@ def _check_fields(schema: SheetSchema, book_name: str, sheet: str, idx: int, blo
         guesses.update({f: headers[c] for c, f in match.lost.items() if f not in match.columns})
         lines = "; ".join(f'{f} = ["{guesses.get(f, "<your header>")}"]' for f in missing)
         names = " / ".join(schema.column(f).zh for f in missing)
-        raise MissingColumnsError(
-            f'{book_name}: sheet "{sheet}" has no {names} column (headers found in row {idx + 1}: '
-            f"{_header_texts(headers, block)}); add the column, or map yours in gendan.toml [columns]: {lines}")
+        raise MissingColumnsError.said("no-column", name=book_name, sheet=sheet, names=names, row=idx + 1,
+                                       found=_header_texts(headers, block), lines=lines)
 
 
 _TOTAL_PREFIXES = tuple(m.casefold() for m in TOTAL_MARKERS)

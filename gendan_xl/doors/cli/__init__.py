@@ -14,9 +14,12 @@ from pathlib import Path
 from typing import Sequence
 
 from gendan_xl.doors.cli import delivery, documents, orders, setup  # noqa: F401  (each registers its commands)
-from gendan_xl.doors.cli.base import COMMANDS, EXIT_BUG, EXIT_OK, EXIT_USAGE, _HELP, error_doc, print_failure
-from gendan_xl import __version__
+from gendan_xl.doors.cli.base import (COMMANDS, EXIT_BUG, EXIT_OK, EXIT_USAGE, SAID, error_doc, help_text,
+                                      print_failure, run_lang, said)
+from gendan_xl import __version__, defaults
+from gendan_xl.doors.settings import load_settings
 from gendan_xl.errors import GendanError
+from gendan_xl.i18n import LANGS
 
 
 class CommandLineError(Exception):
@@ -28,36 +31,81 @@ class CommandLineError(Exception):
 
 
 class Parser(argparse.ArgumentParser):
+    """argparse in the run's language: its headings, the usage prefix and -h say what i18n/help.py says."""
+
+    def __init__(self, *args, lang: str = defaults.LANG, **kwargs):
+        kwargs.setdefault("formatter_class", _formatter(lang))
+        super().__init__(*args, add_help=False, **kwargs)
+        self.lang = lang
+        self._positionals.title = help_text("argparse.positionals", lang)
+        self._optionals.title = help_text("argparse.options", lang)
+        self.add_argument("-h", "--help", action="help", help=help_text("argparse.help", lang))
+
     def error(self, message: str):  # type: ignore[override]
         raise CommandLineError(self, message)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = Parser(
-        prog="gendan-xl",
-        description="Excel-first tools for order merchandisers: validate, status, refresh, quotes, statements.",
-        epilog="example:\n  gendan-xl validate workbooks/orders.xlsx",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--version", action="version", version=f"gendan-xl {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show the traceback of an unexpected error")
-    parser.add_argument("--quiet", action="store_true", help="no progress on stderr (it is silent when not a terminal)")
-    parser.add_argument("--config", type=Path, help="settings file (default: $GENDAN_CONFIG, else gendan.toml beside "
-                        "the workbook, else ./gendan.toml)")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+def _formatter(lang: str) -> type[argparse.HelpFormatter]:
+    class Formatter(argparse.RawDescriptionHelpFormatter):
+        def add_usage(self, usage, actions, groups, prefix=None):  # type: ignore[no-untyped-def]
+            # argparse passes prefix "" when it builds a subcommand's prog: only the default one is ours
+            super().add_usage(usage, actions, groups, help_text("argparse.usage", lang) if prefix is None else prefix)
+
+    return Formatter
+
+
+def help_lang(argv: Sequence[str]) -> str:
+    """The language of --help and of a usage error, known before the arguments are parsed: --lang, else
+    [workbook] lang of the gendan.toml --config or $GENDAN_CONFIG or ./gendan.toml names, else the system's."""
+    for k, arg in enumerate(argv):
+        if arg == "--lang" and k + 1 < len(argv) and argv[k + 1] in LANGS:
+            return argv[k + 1]
+        if arg.startswith("--lang=") and arg[7:] in LANGS:
+            return arg[7:]
+    try:
+        config = next((argv[k + 1] for k, arg in enumerate(argv[:-1]) if arg == "--config"), None)
+        return run_lang(argparse.Namespace(lang=None), load_settings(config))
+    except GendanError:  # a broken gendan.toml is reported by the command itself
+        return run_lang(argparse.Namespace(lang=None))
+
+
+def build_parser(lang: str = defaults.LANG) -> argparse.ArgumentParser:
+    parser = Parser(prog="gendan-xl", lang=lang, description=help_text("program", lang),
+                    epilog=f"{help_text('argparse.example', lang)}\n  gendan-xl validate workbooks/orders.xlsx")
+    parser.add_argument("--version", action="version", version=f"gendan-xl {__version__}",
+                        help=help_text("top.version", lang))
+    for flag, kw in (("--debug", {"action": "store_true"}), ("--quiet", {"action": "store_true"}),
+                     ("--config", {"type": Path}), ("--lang", {"choices": LANGS})):
+        parser.add_argument(flag, help=help_text(f"top.{flag[2:]}", lang), **kw)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title=help_text("argparse.commands", lang))
     for name, (add_options, _) in COMMANDS.items():
-        add_options(sub.add_parser(name, help=_HELP[name]))
+        add_options(sub.add_parser(name, help=help_text(f"command.{name}", lang), lang=lang), lang)
     return parser
 
 
+_depth = 0  # the demo runs commands through main: its steps are one run (each warning said once)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    global _depth
+    if _depth == 0:
+        SAID.clear()
+    _depth += 1
+    try:
+        return _run(list(sys.argv[1:] if argv is None else argv))
+    finally:
+        _depth -= 1
+
+
+def _run(argv: list[str]) -> int:
     as_json = "--json" in argv
-    parser = build_parser()
+    lang = help_lang(argv)
+    parser = build_parser(lang)
     try:
         args = parser.parse_args(argv)
     except CommandLineError as exc:  # exit 2, as argparse would, with its usage line
         exc.parser.print_usage(sys.stderr)
-        print(f"{exc.parser.prog}: error: {exc.message}", file=sys.stderr)
+        print(f"{exc.parser.prog}: {help_text('argparse.error', lang)}: {exc.message}", file=sys.stderr)
         if as_json:
             print_failure(None, exc.parser.prog.removeprefix(parser.prog).strip(),
                           {"kind": "usage", "message": exc.message, "exit_code": EXIT_USAGE})
@@ -71,12 +119,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except GendanError as exc:  # UsageError (2) and the unusable-input kinds (3) carry their exit code
-        print(f"gendan-xl: {exc}", file=sys.stderr)
+        lang = args.lang or lang
+        print(f"gendan-xl: {exc.message(lang)}", file=sys.stderr)
         if as_json:
-            print_failure(args, args.command, error_doc(exc))
+            print_failure(args, args.command, error_doc(exc, lang))
         return exc.exit_code
     except KeyboardInterrupt:
-        print("gendan-xl: interrupted", file=sys.stderr)
+        print(f"gendan-xl: {said('error.interrupted', lang)}", file=sys.stderr)
         return 130
     except BrokenPipeError:  # `gendan-xl status --json | head`: the reader left, nothing is wrong
         sys.stdout = open(os.devnull, "w")
@@ -84,8 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the door: one line, not a traceback (unless --debug)
         if getattr(args, "debug", False):
             traceback.print_exc()
-        print(f"gendan-xl: internal error: {type(exc).__name__}: {exc} (rerun with --debug and report it)",
-              file=sys.stderr)
+        print(f"gendan-xl: {said('error.internal', lang, error=f'{type(exc).__name__}: {exc}')}", file=sys.stderr)
         if as_json:
             print_failure(args, args.command, {"kind": "internal", "message": f"{type(exc).__name__}: {exc}",
                                                "exit_code": EXIT_BUG})

@@ -26,28 +26,48 @@ COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Handler]] =
 WRAPS: dict[str, str] = {}  # command → the exported library function (gendan_xl.__all__) it is a door onto
 
 
-def command(name: str, help_: str, example: str, setup: Callable[[argparse.ArgumentParser], None], *, wraps: str):
+def command(name: str, example: str, setup: Callable[[argparse.ArgumentParser], None], *, wraps: str):
     """Register a subcommand: `setup(parser)` adds its options; the decorated function runs it by calling the
-    library function `wraps` (a name in gendan_xl.__all__, whose parameters the options are named after)."""
+    library function `wraps` (a name in gendan_xl.__all__, whose parameters the options are named after). Its
+    help and its options' help are in i18n/help.py (`help_text`), in the run's language."""
 
-    def full_setup(p: argparse.ArgumentParser) -> None:
-        p.description = help_
-        p.epilog = f"example:\n  {example}"
-        p.formatter_class = argparse.RawDescriptionHelpFormatter
+    def full_setup(p: argparse.ArgumentParser, lang: str) -> None:
+        p.description = help_text(f"command.{name}", lang)
+        p.epilog = f"{help_text('argparse.example', lang)}\n  {example}"
         setup(p)
-        if not any(a.dest == "json" for a in p._actions):  # every command speaks the one JSON contract
-            p.add_argument("--json", action="store_true", help="print the outcome as one JSON document")
+        p.add_argument("--json", action="store_true")  # every command speaks the one JSON contract
+        for action in p._actions:
+            if action.dest != "help":
+                action.help = option_help(name, action.dest, lang)
 
     def register(handler: Handler) -> Handler:
         COMMANDS[name] = (full_setup, handler)
-        _HELP[name] = help_
         WRAPS[name] = wraps
         return handler
 
     return register
 
 
-_HELP: dict[str, str] = {}
+# a command whose options are another's plus its own looks its shared options up under that one
+HELP_FROM = {"refresh": "status"}
+
+
+def help_text(key: str, lang: str) -> str:
+    from gendan_xl.i18n import say
+    from gendan_xl.i18n.help import HELP
+
+    return say(HELP, key, lang)
+
+
+def option_help(command: str, dest: str, lang: str) -> str | None:
+    """An option's help: the command's own, else that of the command it shares options with, else the one
+    every command shares (tests/test_cli.py checks that every option has one)."""
+    from gendan_xl.i18n.help import HELP
+
+    for key in (f"{command}.{dest}", f"{HELP_FROM.get(command, '')}.{dest}", f"*.{dest}"):
+        if key in HELP:
+            return help_text(key, lang)
+    return None
 
 
 # --------------------------------------------------------------------------------------------- output
@@ -96,8 +116,8 @@ def error_kind(exc: Exception) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "-", type(exc).__name__.removesuffix("Error")).lower()
 
 
-def error_doc(exc: GendanError) -> dict[str, Any]:
-    return {"kind": error_kind(exc), "message": str(exc), "exit_code": exc.exit_code}
+def error_doc(exc: GendanError, lang: str) -> dict[str, Any]:
+    return {"kind": error_kind(exc), "message": exc.message(lang), "exit_code": exc.exit_code}
 
 
 def print_failure(args: argparse.Namespace | None, command: str | None, error: dict[str, Any]) -> None:
@@ -148,9 +168,9 @@ def parse_day(text: str) -> dt.date:
 
 
 def add_send_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--send", action="store_true", help="send (to the outbox folder or SMTP, per gendan.toml)")
-    p.add_argument("--dry-run", action="store_true", help="print who would get what; send nothing")
-    p.add_argument("--force", action="store_true", help="send again what was already sent for this period")
+    p.add_argument("--send", action="store_true")
+    p.add_argument("--dry-run", action="store_true")
+    p.add_argument("--force", action="store_true")
 
 
 def send_mails(settings, mails, *, job: str, period: str, args: argparse.Namespace, as_json: bool = False) -> int:
@@ -170,6 +190,33 @@ def send_mails(settings, mails, *, job: str, period: str, args: argparse.Namespa
     return EXIT_OK if result.ok else EXIT_ISSUES
 
 
+def chosen_lang(args: argparse.Namespace, settings=None) -> str | None:
+    """The language this run was asked for: --lang, else [workbook] lang in gendan.toml, else the system's
+    locale; None when none says. A command about a workbook then speaks its headers' language; the rest
+    speak Chinese (defaults.LANG). One language per run: whatever is chosen here is used for every table,
+    summary, note and error of the run."""
+    from gendan_xl.doors.settings import CONFIG_NAME, system_lang
+
+    if getattr(args, "lang", None):
+        return args.lang
+    if settings is not None and settings.origins.get("workbook.lang") == CONFIG_NAME:
+        return settings.lang
+    return system_lang()
+
+
+def run_lang(args: argparse.Namespace, settings=None) -> str:
+    """`chosen_lang`, else Chinese: for commands whose words do not depend on a workbook's headers."""
+    from gendan_xl import defaults
+
+    return chosen_lang(args, settings) or defaults.LANG
+
+
+def add_lang(p: argparse.ArgumentParser) -> None:
+    """--lang after the command too (`gendan-xl validate x.xlsx --lang en`); without it, the one before the
+    command (or the run's default) stands."""
+    p.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS)
+
+
 def calendar_options(args: argparse.Namespace, settings) -> dict:
     """--warning-days, --weekly and --due, else what gendan.toml says."""
     return {"warning_days": settings.warning_days if args.warning_days is None else args.warning_days,
@@ -183,9 +230,35 @@ def settings_for(args: argparse.Namespace, workbook: Path | None = None):
     return load_settings(getattr(args, "config", None), workbook=workbook)
 
 
-def print_issues(issues) -> None:
+SAID: set[str] = set()  # the findings already printed in this run (the demo's steps are one run)
+
+
+def print_issues(issues, lang: str) -> None:
+    """Each finding once per run, on stderr, its severity in the run's language: the calendar warning of a
+    year without official holidays, met by every step of a run, is said once."""
+    from gendan_xl.i18n import say
+    from gendan_xl.i18n.terminal import CLI
+
     for issue in issues:
-        note(f"{issue.severity}: {issue}")
+        line = f"{say(CLI, f'severity.{issue.severity}', lang)}: {issue}"
+        if line not in SAID:
+            SAID.add(line)
+            note(line)
+
+
+def warn(key: str, lang: str, **fields: Any) -> None:
+    """A warning note (CLI's `key`), in the run's language."""
+    from gendan_xl.i18n import say
+    from gendan_xl.i18n.terminal import CLI
+
+    note(f"{say(CLI, 'severity.warning', lang)}: {say(CLI, key, lang, **fields)}")
+
+
+def said(key: str, lang: str, **fields: Any) -> str:
+    from gendan_xl.i18n import say
+    from gendan_xl.i18n.terminal import CLI
+
+    return say(CLI, key, lang, **fields)
 
 
 class ProgressBar:

@@ -8,20 +8,19 @@ import sys
 from pathlib import Path
 
 from gendan_xl.doors.cli.base import (EXIT_ISSUES, EXIT_OK, EXIT_UNUSABLE, EXIT_USAGE, add_send_options, command,
-                                      note, parse_day, print_result, print_table, send_mails, settings_for)
+                                      note, parse_day, print_result, print_table, run_lang, said, send_mails,
+                                      settings_for, warn)
 from gendan_xl.doors.cli.orders import print_status
 from gendan_xl.errors import GendanError
 
 def _report_setup(p: argparse.ArgumentParser) -> None:
-    p.add_argument("kind", choices=("overdue",), help="which report: overdue (交期日报)")
-    p.add_argument("workbook", type=Path, nargs="?",
-                   help="master workbook (default: the path under [workbook] in gendan.toml)")
-    p.add_argument("--today", type=parse_day, help="the report day (default: today)")
-    p.add_argument("--json", action="store_true", help="print the planned mails (or, sending, the outcomes) as JSON")
+    p.add_argument("kind", choices=("overdue",))
+    p.add_argument("workbook", type=Path, nargs="?")
+    p.add_argument("--today", type=parse_day)
     add_send_options(p)
 
 
-@command("report", "The daily overdue report: one mail per merchandiser and a summary to the team lead.",
+@command("report",
          "gendan-xl report overdue workbooks/orders.xlsx --today 2026-11-26 --send", _report_setup, wraps="overdue_mails")
 def cmd_report(args: argparse.Namespace) -> int:
     from gendan_xl.doors.wiring import overdue_plan, require_workbook
@@ -31,10 +30,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     settings = settings_for(args, args.workbook)
     today = args.today or dt.date.today()
     plan, status = overdue_plan(settings, require_workbook(args.workbook, settings), today=today)
+    lang = run_lang(args, settings)
     for name in plan.no_email:
-        note(f"warning: no e-mail for 跟单员 {name}: add it under [mail.merchandisers] in gendan.toml")
+        warn("note.no_email_merchandiser", lang, name=name)
     if not settings.team_lead:
-        note("warning: no team lead address: set [report] team_lead in gendan.toml for the summary mail")
+        warn("note.no_team_lead", lang)
     if args.json and not (args.send or args.dry_run):
         print_result(args, plan.to_dict(), ok=not plan.no_email, paths=[args.workbook or settings.workbook],
                      issues=status.issues)
@@ -43,24 +43,24 @@ def cmd_report(args: argparse.Namespace) -> int:
         code = send_mails(settings, plan.mails, job="overdue-report", period=plan.period, args=args, as_json=args.json)
         return max(code, EXIT_ISSUES if plan.no_email else EXIT_OK)  # someone's orders went to nobody
     workbook = args.workbook or settings.workbook
-    print_status(status, workbook.name, settings.lang)
+    print_status(status.result, workbook.name, lang)
     out = write_new_workbook(status_workbook(status.result.lines, today, settings.lang, source=workbook.name),
                              settings.out_dir / f"交期日报-{today.isoformat()}.xlsx")
-    note(f"wrote {out}; {len(plan.mails)} mails planned (use --send or --dry-run)")
+    note(said("note.planned", lang, path=out, n=len(plan.mails)))
     return EXIT_OK
 
 
 def _jobs_setup(p: argparse.ArgumentParser) -> None:
-    p.add_argument("action", choices=("list", "run", "schedule"), help="list the jobs, run one now, or schedule")
-    p.add_argument("name", nargs="?", help="the job to run (with run)")
-    p.add_argument("--today", type=parse_day, help="run as if on this day (with run)")
-    p.add_argument("--once", action="store_true", help="(with schedule) run what is due now and exit: for cron")
-    p.add_argument("--log", type=Path, help="(with schedule) log file (default: <data_dir>/jobs.log)")
-    p.add_argument("--force", action="store_true", help="(with run) run even if already done this period")
-    p.add_argument("--dry-run", action="store_true", help="(with run) print who would get what; send nothing")
+    p.add_argument("action", choices=("list", "run", "schedule"))
+    p.add_argument("name", nargs="?")
+    p.add_argument("--today", type=parse_day)
+    p.add_argument("--once", action="store_true")
+    p.add_argument("--log", type=Path)
+    p.add_argument("--force", action="store_true")
+    p.add_argument("--dry-run", action="store_true")
 
 
-@command("jobs", "Scheduled jobs from jobs/jobs.toml: the 08:30 overdue report, monthly statements, hourly checks.",
+@command("jobs",
          "gendan-xl jobs run overdue-report --today 2026-11-26", _jobs_setup, wraps="run_job")
 def cmd_jobs(args: argparse.Namespace) -> int:
     from gendan_xl.doors.wiring import job_context
@@ -69,12 +69,13 @@ def cmd_jobs(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     ctx = job_context(settings)
     if args.action == "list":
-        rows = job_table(ctx, JobState(settings.data_dir).load(), settings.lang)
+        lang = run_lang(args, settings)
+        rows = job_table(ctx, JobState(settings.data_dir).load(), lang)
         if args.json:
             print_result(args, {"jobs": rows}, paths=[])
             return EXIT_OK
         keys = ("name", "when", "recipients", "last_period", "last_result")
-        print_table(keys, [[", ".join(v) if isinstance(v, list) else v for v in (r.get(k) for k in keys)]
+        print_table([said(f"jobs.{k}", lang) for k in keys], [[", ".join(v) if isinstance(v, list) else v for v in (r.get(k) for k in keys)]
                            for r in rows], max_width=50)
         return EXIT_OK
     if args.action == "schedule":
@@ -88,7 +89,7 @@ def cmd_jobs(args: argparse.Namespace) -> int:
             return EXIT_OK if ok else EXIT_ISSUES
         return schedule_loop(ctx, log_file=args.log or settings.data_dir / "jobs.log")
     if not args.name:
-        print("gendan-xl: jobs run needs the job's name (see gendan-xl jobs list)", file=sys.stderr)
+        print(f"gendan-xl: {said('jobs.needs_name', run_lang(args, settings))}", file=sys.stderr)
         return EXIT_USAGE
     if args.name not in ctx.specs:
         raise GendanError(f"no job {args.name!r} in jobs/jobs.toml (jobs: {', '.join(ctx.specs)})")
@@ -104,11 +105,11 @@ def cmd_jobs(args: argparse.Namespace) -> int:
 
 
 def _demo_setup(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", type=Path, help="where the demo copies go (default: <state home>/demo; see gendan-xl config)")
-    p.add_argument("--today", type=parse_day, help="the day to compute for (default: 2026-11-26, the samples' day)")
+    p.add_argument("--out", type=Path)
+    p.add_argument("--today", type=parse_day)
 
 
-@command("demo", "Run the main job on the bundled sample workbooks (copies, with their settings, in --out).",
+@command("demo",
          "gendan-xl demo --today 2026-11-26", _demo_setup, wraps="run_demo")
 def cmd_demo(args: argparse.Namespace) -> int:
     from gendan_xl.books.new_master import TODAY

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from gendan_xl.i18n import say
 from gendan_xl.i18n.terminal import CLI
-from gendan_xl.doors.cli.base import (EXIT_ISSUES, EXIT_OK, calendar_options, command, error_doc, non_negative, note,
+from gendan_xl.doors.cli.base import (EXIT_ISSUES, EXIT_OK, add_lang, calendar_options, chosen_lang, command, error_doc, non_negative, note,
                                       output_file, parse_day, print_issues, print_result, print_table, progress_for, settings_for,
-                                      split_result)
+                                      run_lang, said, split_result, warn)
 from gendan_xl.errors import GendanError, Report, UsageError
 from gendan_xl.jsondoc import JsonStream
 
@@ -32,21 +32,19 @@ def print_report(report: Report, name: str, lang: str) -> None:
 
 
 def _inspect_setup(p: argparse.ArgumentParser) -> None:
-    p.add_argument("path", type=Path, help="your order workbook (.xlsx/.xlsm)")
-    p.add_argument("--sheet", help="the orders sheet (default: found by name: 订单 / Orders ...)")
-    p.add_argument("--today", type=parse_day, help="the day the calendar check starts from (default: today)")
-    p.add_argument("--lang", choices=("zh", "en"), help="language of the output (default: [workbook] lang)")
-    p.add_argument("--json", action="store_true", help="print the inspection as JSON")
+    p.add_argument("path", type=Path)
+    p.add_argument("--sheet")
+    p.add_argument("--today", type=parse_day)
+    add_lang(p)
 
 
-@command("inspect", "How gendan-xl reads your workbook: the orders sheet, header row, each header's field, status "
-         "words and their stages, unverified calendar years, and the gendan.toml lines to paste. Run it first.",
+@command("inspect",
          "gendan-xl inspect 订单跟踪表.xlsx", _inspect_setup, wraps="inspect_workbook")
 def cmd_inspect(args: argparse.Namespace) -> int:
     from gendan_xl.books.inspection import inspect_workbook
 
     settings = settings_for(args, args.path)
-    lang = args.lang or settings.lang
+    lang = run_lang(args, settings)
     result = inspect_workbook(args.path, sheet=args.sheet, vocabulary=settings.vocabulary,
                               today=args.today or dt.date.today(), weekly=settings.weekly, due=settings.due,
                               lang=lang)
@@ -60,14 +58,13 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def _validate_setup(p: argparse.ArgumentParser) -> None:
-    p.add_argument("path", nargs="+", type=Path, help="master order workbook(s) (.xlsx/.xlsm)")
-    p.add_argument("--sheet", help="the orders sheet (default: found by name: 订单 / Orders ...)")
-    p.add_argument("--json", action="store_true", help="print the report as JSON")
-    p.add_argument("--lang", choices=("zh", "en"), help="message language (default: that of the headers)")
-    p.add_argument("--report", type=Path, metavar="OUT.xlsx", help="also write an Issues sheet linking to the cells")
+    p.add_argument("path", nargs="+", type=Path)
+    p.add_argument("--sheet")
+    add_lang(p)
+    p.add_argument("--report", type=Path, metavar="OUT.xlsx")
 
 
-@command("validate", "Check a master order workbook and list every problem at its cell.",
+@command("validate",
          "gendan-xl validate workbooks/orders_messy.xlsx --lang en", _validate_setup, wraps="validate_workbook")
 def cmd_validate(args: argparse.Namespace) -> int:
     from gendan_xl.books.issues_report import write_issues_xlsx
@@ -79,13 +76,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
     docs, written = [], []
     for path in args.path:
         try:
+            settings = settings_for(args, path)
             with progress_for(args) as progress:
-                report = validate_workbook(path, sheet=args.sheet, lang=args.lang,
-                                           vocabulary=settings_for(args, path).vocabulary, progress=progress)
+                report = validate_workbook(path, sheet=args.sheet, lang=chosen_lang(args, settings),
+                                           vocabulary=settings.vocabulary, progress=progress)
         except GendanError as exc:
             if len(args.path) == 1:
                 raise
-            note(f"gendan-xl: {exc}")  # one unusable workbook of several: its line, and the others are checked
+            note(f"gendan-xl: {exc.message(run_lang(args))}")  # one unusable workbook of several: its line; the others are checked
             worst = max(worst, exc.exit_code)
             continue
         lang = report.lang
@@ -97,7 +95,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             write_issues_xlsx(report, out, workbook=path, lang=lang, today=dt.date.today())
             written.append(out)
             if not args.json:
-                note(f"wrote {out}")
+                note(said("note.wrote", run_lang(args, settings), path=out))
         if args.json:
             docs.append((path, report))
         else:
@@ -143,13 +141,14 @@ def _validate_json(args: argparse.Namespace) -> int:
     for path in args.path:
         try:
             settings = settings_for(args, path)
-            files.append(write_validation_issues(path, emit, sheet=args.sheet, lang=args.lang,
+            files.append(write_validation_issues(path, emit, sheet=args.sheet, lang=chosen_lang(args, settings),
                                                  vocabulary=settings.vocabulary, limits=settings.limits))
         except GendanError as exc:
             if len(args.path) == 1:
                 raise  # nothing is written yet
-            note(f"gendan-xl: {exc}")
-            files.append({"path": str(path), "ok": False, "error": error_doc(exc)})
+            lang = run_lang(args)
+            note(f"gendan-xl: {exc.message(lang)}")
+            files.append({"path": str(path), "ok": False, "error": error_doc(exc, lang)})
             worst = max(worst, exc.exit_code)
         else:
             worst = max(worst, EXIT_OK if files[-1]["ok"] else EXIT_ISSUES)
@@ -163,17 +162,13 @@ def _validate_json(args: argparse.Namespace) -> int:
 
 
 def _status_setup(p: argparse.ArgumentParser) -> None:
-    p.add_argument("path", type=Path, help="master order workbook")
-    p.add_argument("--today", type=parse_day, help="the day to judge on (default: today)")
-    p.add_argument("--sheet", help="the orders sheet (default: found by name)")
-    p.add_argument("--warning-days", type=non_negative, help="working days before due that count as at risk "
-                   "(default: [workbook] warning_days in gendan.toml, else 3)")
-    p.add_argument("--weekly", choices=("mon-fri", "mon-sat"),
-                   help="the factory's working week (default: [workbook] weekly in gendan.toml, else mon-fri)")
-    p.add_argument("--due", choices=("customer", "factory"),
-                   help="the due date lines are judged by (default: [status] due in gendan.toml, else customer)")
-    p.add_argument("--lang", choices=("zh", "en"), help="language of labels and reasons (default: the headers')")
-    p.add_argument("--json", action="store_true", help="print every order's status as JSON")
+    p.add_argument("path", type=Path)
+    p.add_argument("--today", type=parse_day)
+    p.add_argument("--sheet")
+    p.add_argument("--warning-days", type=non_negative)
+    p.add_argument("--weekly", choices=("mon-fri", "mon-sat"))
+    p.add_argument("--due", choices=("customer", "factory"))
+    add_lang(p)
 
 
 URGENT_SHOWN = 100  # a terminal is not the place for 30,000 late lines: the JSON and the mail have them all
@@ -197,14 +192,14 @@ def print_status(result, name: str, lang: str) -> None:
     print(say(CLI, "status.summary", lang, name=name, today=result.today) + (counts(parts) or say(CLI, "status.none", lang)))
 
 
-@command("status", "Lead-time status of every order in working days: overdue and at-risk orders first.",
+@command("status",
          "gendan-xl status workbooks/orders.xlsx --today 2026-11-26", _status_setup, wraps="OrdersRun")
 def cmd_status(args: argparse.Namespace) -> int:
     from gendan_xl.books.streamed import OrdersRun, write_status_json
 
     settings = settings_for(args, args.path)
     # the orders stream by: with --json no line is kept (each is written as it comes), else the urgent ones
-    run = OrdersRun(args.path, today=args.today or dt.date.today(), sheet=args.sheet, lang=args.lang,
+    run = OrdersRun(args.path, today=args.today or dt.date.today(), sheet=args.sheet, lang=chosen_lang(args, settings),
                     vocabulary=settings.vocabulary, limits=settings.limits, **calendar_options(args, settings),
                     keep=(lambda line: False) if args.json else None, most=URGENT_SHOWN)
     if args.json:
@@ -220,52 +215,48 @@ def cmd_status(args: argparse.Namespace) -> int:
     else:
         result = run.run().result()
         print_status(result, args.path.name, run.lang)
-        print_issues(run.issues())
+        print_issues(run.issues(), run.lang)
     return EXIT_OK
 
 
 def _refresh_setup(p: argparse.ArgumentParser) -> None:
     _status_setup(p)
-    p.add_argument("--backups", type=non_negative,
-                   help="how many previous versions to keep (default: [workbook] backups in gendan.toml, else 3)")
-    p.add_argument("--force", action="store_true",
-                   help="refresh a digitally signed workbook too (its signature is then gone)")
+    p.add_argument("--backups", type=non_negative)
+    p.add_argument("--force", action="store_true")
 
 
-@command("refresh", "Write the status, days late/to due, next milestone and reason into the orders sheet.",
+@command("refresh",
          "gendan-xl refresh workbooks/orders.xlsx --today 2026-11-26", _refresh_setup, wraps="refresh_workbook")
 def cmd_refresh(args: argparse.Namespace) -> int:
     from gendan_xl.books.refresh import refresh_workbook
 
     settings = settings_for(args, args.path)
     result = refresh_workbook(args.path, today=args.today or dt.date.today(), now=dt.datetime.now(),
-                              sheet=args.sheet, lang=args.lang, **calendar_options(args, settings),
+                              sheet=args.sheet, lang=chosen_lang(args, settings), **calendar_options(args, settings),
                               vocabulary=settings.vocabulary, limits=settings.limits, force=args.force,
                               backups=settings.backups if args.backups is None else args.backups,
                               keep_lines=args.json, most_urgent=None if args.json else URGENT_SHOWN)
     lang = result.lang
     if result.changed:
-        note("warning: " + say(CLI, "refresh.changed", lang, name=args.path.name, out=result.written))
+        warn("refresh.changed", lang, name=args.path.name, out=result.written)
     elif result.sidecar:
-        note("warning: " + say(CLI, "refresh.sidecar", lang, name=args.path.name, lock=result.lock.name,
-                               out=result.written))
+        warn("refresh.sidecar", lang, name=args.path.name, lock=result.lock.name, out=result.written)
     if args.json:
         doc, _, _, issues = split_result(result.to_dict(lang), "written")
         print_result(args, doc, ok=not result.changed, written=[result.written, result.backup], issues=issues)
     else:
         print_status(result.status, args.path.name, lang)
         print(say(CLI, "refresh.done", lang, path=result.written, n=result.status.line_count))
-        print_issues(result.issues)
+        print_issues(result.issues, lang)
     return EXIT_ISSUES if result.changed else EXIT_OK
 
 
 def _init_setup(p: argparse.ArgumentParser) -> None:
-    p.add_argument("path", type=Path, help="the new workbook: .xlsx, or .xlsm with --xlsm")
-    p.add_argument("--xlsm", action="store_true",
-                   help="macro-enabled twin with the 刷新状态 / 校验 buttons; also writes <name>.py beside it")
+    p.add_argument("path", type=Path)
+    p.add_argument("--xlsm", action="store_true")
 
 
-@command("init-workbook", "Create a new, empty master order workbook with the sample's structure.",
+@command("init-workbook",
          "gendan-xl init-workbook --xlsm 订单跟踪表.xlsm", _init_setup, wraps="init_workbook")
 def cmd_init_workbook(args: argparse.Namespace) -> int:
     from gendan_xl.doors.xlsm import init_workbook

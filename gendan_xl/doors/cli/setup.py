@@ -4,38 +4,38 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from gendan_xl.doors.cli.base import EXIT_OK, command, print_result, print_table, settings_for
+from gendan_xl.doors.cli.base import EXIT_OK, command, print_result, print_table, run_lang, said, settings_for
 
 
 def _config_setup(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--workbook", type=Path, help="show the settings a command on this workbook would use")
-    p.add_argument("--json", action="store_true", help="print the settings as JSON")
+    p.add_argument("--workbook", type=Path)
 
 
-@command("config", "The settings in force, where each came from (gendan.toml, environment, default) and where "
-         "state (sent log, quote numbers, outputs, outbox) lives.", "gendan-xl config --workbook 订单跟踪表.xlsx",
+@command("config", "gendan-xl config --workbook 订单跟踪表.xlsx",
          _config_setup, wraps="describe_settings")
 def cmd_config(args: argparse.Namespace) -> int:
     from gendan_xl.doors.settings import describe_settings
 
-    doc = describe_settings(settings_for(args, args.workbook))
+    settings = settings_for(args, args.workbook)
+    doc = describe_settings(settings)
     if args.json:
         doc.pop("ok", None)
         print_result(args, doc)
         return EXIT_OK
-    print(f"gendan.toml: {doc['source'] or '(none found: defaults)'}")
-    print(f"state home:  {doc['home']}  ($GENDAN_HOME, else the user data folder)")
+    lang = run_lang(args, settings)
+    print(said("config.source", lang, source=doc["source"] or said("config.none", lang)))
+    print(said("config.home", lang, home=doc["home"]))
     print()
-    print_table(("setting", "value", "from"), [(r["key"], r["value"], r["from"]) for r in doc["settings"]],
+    print_table([said(f"config.{k}", lang) for k in ("setting", "value", "from")], [(r["key"], r["value"], r["from"]) for r in doc["settings"]],
                 max_width=70)
     return EXIT_OK
 
 
 def _init_setup(p: argparse.ArgumentParser) -> None:
-    p.add_argument("folder", type=Path, nargs="?", default=Path("."), help="where to write gendan.toml (default: here)")
+    p.add_argument("folder", type=Path, nargs="?", default=Path("."))
 
 
-@command("init", "Write a commented gendan.toml to start from (every setting shown with its default).",
+@command("init",
          "gendan-xl init D:\\跟单\\2026", _init_setup, wraps="write_starter")
 def cmd_init(args: argparse.Namespace) -> int:
     from gendan_xl.doors.settings import write_starter

@@ -1,0 +1,62 @@
+"""What a failure says: the one line of an input we cannot use (errors.GendanError.said), in zh and en.
+
+Each names the file and the fix. The English is also the exception's `str()` (logs, tracebacks under --debug);
+the command line prints the run's language (`GendanError.message(lang)`). Errors not yet in this table say
+their English text in both languages.
+"""
+from __future__ import annotations
+
+from gendan_xl.i18n import Texts
+
+ERRORS: Texts = {
+    'no-such-file': ('{name}：文件不存在',
+      '{name}: no such file'),
+    'is-folder': ('{name}：这是文件夹，不是工作簿',
+      '{name}: is a folder, not a workbook'),
+    'not-regular': ('{name}：不是普通文件',
+      '{name}: not a regular file'),
+    'cannot-open': ('{name}：无法打开（{why}）',
+      '{name}: cannot be opened ({why})'),
+    'cannot-read': ('{name}：无法读取（{why}）',
+      '{name}: cannot be read ({why})'),
+    'permission': ('{name}：没有读取权限；请向文件所有者申请读取权限，或复制到自己能读取的位置',
+      '{name}: permission denied; ask for read access to the file or copy it somewhere you can read it'),
+    'too-big': ('{name}：文件 {mb} MB，超过 {limit} MB 的上限（[limits] max_part_mb）',
+      '{name}: {mb} MB is more than the {limit} MB limit ([limits] max_part_mb)'),
+    'password': ('{name}：有打开密码；请另存一份不带密码的副本再试',
+      '{name}: password protected; save a copy without a password to open'),
+    'legacy-xls': ('{name}：这是旧版 .xls 工作簿；请在 Excel 中打开并另存为 .xlsx',
+      '{name}: a legacy .xls workbook; open it in Excel and save it as .xlsx'),
+    'legacy-xls-renamed': ('{name}：这是改名为 {suffix} 的旧版 .xls 工作簿；请在 Excel 中打开并另存为 .xlsx',
+      '{name}: a legacy .xls workbook renamed {suffix}; open it in Excel and save it as .xlsx'),
+    'not-workbook': ('{name}：不是工作簿（不是 .xlsx/.xlsm 压缩包）',
+      '{name}: not a workbook (not an .xlsx/.xlsm zip file)'),
+    'corrupt-zip': ('{name}：文件已损坏（{why}）；请在 Excel 中打开并重新保存',
+      '{name}: corrupt zip ({why}); open and re-save it in Excel'),
+    'no-sheet': ('{name} 中没有工作表“{sheet}”（现有：{found}）；请用 --sheet 指定',
+      '{name} has no sheet "{sheet}" (found: {found}); pass --sheet'),
+    'no-header-row': ('{name}：工作表“{sheet}”前 {rows} 行中找不到含 {names} 的表头行（找到的表头：{found}）；'
+                      '请检查列标题，或在 gendan.toml 的 [columns] 中映射你的标题',
+      '{name}: sheet "{sheet}" has no header row with {names} in its first {rows} rows (headers found: {found}); '
+      'check the column titles, or map yours in gendan.toml [columns]'),
+    'no-column': ('{name}：工作表“{sheet}”没有 {names} 列（第 {row} 行的表头：{found}）；请加上这一列，'
+                  '或在 gendan.toml 的 [columns] 中映射你的标题：{lines}',
+      '{name}: sheet "{sheet}" has no {names} column (headers found in row {row}: {found}); add the column, or '
+      'map yours in gendan.toml [columns]: {lines}'),
+    'no-due-column': ('{name}：工作表“{sheet}”没有 客户交期 / 工厂交期 列；计算交期状态需要其中之一',
+      '{name}: sheet "{sheet}" has no 客户交期 / 工厂交期 (due date) column; status needs one'),
+    'is-open': ('{name} 正在 Excel 或 LibreOffice 中打开（存在 {lock}）；请关闭后重试，或改写 {sidecar}',
+      '{name} is open in Excel or LibreOffice ({lock} exists); close it and run again, or write {sidecar} instead'),
+    'read-only': ('{name} 是只读文件，未刷新；请取消只读属性（文件属性，或 chmod u+w）后重试',
+      '{name} is read-only, so it is not refreshed; clear its read-only setting (file properties, or chmod u+w) '
+      'and run again'),
+    'signed': ('{name} 带有数字签名，刷新会破坏签名；请刷新一份副本，或加 --force 刷新并去掉签名',
+      '{name} is digitally signed and a refresh would break the signature; refresh a copy, or pass --force to '
+      'refresh it and drop the signature'),
+    'no-company': ('{document}：没有可打印的公司名称；请在 gendan.toml 的 [company] 中设置 name（以及 name_en、'
+                   'address、tel、email 和 bank_* 项）——发给客户的单据绝不空白发出',
+      '{document}: no company name to print; set [company] name (and name_en, address, tel, email, the bank_* '
+      'keys) in gendan.toml — a customer document is never sent blank'),
+    'no-logo': ('{document}：[company] logo = {logo}：文件不存在；请给出 PNG 或 JPEG 图片的路径，或删掉这一行',
+      '{document}: [company] logo = {logo}: no such file; give the path of a PNG or JPEG image, or remove the line'),
+}
