@@ -20,7 +20,7 @@ MAX_COL = 16383
 MAX_CELL_CHARS = 32767  # Excel's limit for the text of one cell
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def col_letter(col: int) -> str:
     """0 → "A", 25 → "Z", 26 → "AA"."""
     letters = ""
@@ -31,7 +31,7 @@ def col_letter(col: int) -> str:
     return letters
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def col_bytes(col: int) -> bytes:
     """`col_letter` as bytes, for the patcher's byte-level hot paths (made once per column)."""
     return col_letter(col).encode()

@@ -258,11 +258,11 @@ def test_statement_send_one_customer_once(capsys, tmp_path):
     argv = ["--config", str(cfg), "statement", str(WORKBOOKS / "orders.xlsx"), "--period", "2026-10",
             "--customer", "BLK", "--send"]
     code, out, _ = run(capsys, *argv)
-    assert code == 0 and out.strip().endswith("sent 1")
+    assert code == 0 and out.strip().endswith("已发送 1")  # the samples' gendan.toml: lang = "zh"
     emls = list((tmp_path / "outbox").glob("*.eml"))
     assert len(emls) == 1 and "caigou@lanke.example" in emls[0].name
     code, out, _ = run(capsys, *argv)
-    assert code == 0 and out.strip().endswith("skipped 1")
+    assert code == 0 and out.strip().endswith("已跳过 1")
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
 
 

@@ -57,6 +57,7 @@ def test_demo_writes_the_overdue_report_and_statements_into_the_outbox(config, t
     assert cap.err.count("2027 年没有官方节假日数据") == 1  # one run: every step meets it, it is said once
 
 
+@pytest.mark.slow  # the whole demo twice through SMTP: ~40 s; CI runs it (pytest -m slow)
 def test_demo_through_smtp_sends_once(config, tmp_path, capsys, monkeypatch):
     with Server() as server:
         monkeypatch.setenv("GENDAN_MAIL_TRANSPORT", "smtp")
@@ -76,7 +77,7 @@ def test_demo_through_smtp_sends_once(config, tmp_path, capsys, monkeypatch):
         code, cap = demo(config, tmp_path / "demo2", capsys, "--json")
         assert code == 0
         assert len(server.messages) == first  # the second run sends nothing new
-        assert "skipped" in cap.err and "sent 5" not in cap.err  # with --json the steps talk on stderr
+        assert "已跳过" in cap.err and "已发送 5" not in cap.err  # with --json the steps talk on stderr
         doc = json.loads(cap.out)  # and stdout is the one document
         assert doc["ok"] and doc["command"] == "demo" and doc["written"] == [str(tmp_path / "demo2")]
     assert not (tmp_path / "outbox").exists()

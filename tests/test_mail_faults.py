@@ -317,6 +317,7 @@ def run(capsys, *argv):
     return code, out, err
 
 
+@pytest.mark.slow  # fifteen statements sent, resent and sent by the job: ~20 s; CI runs it
 def test_fifteen_statements_one_name_with_a_line_break_14_sent_1_named_none_twice(tmp_path, capsys, line_break_book,
                                                                                 monkeypatch):
     for var in [v for v in os.environ if v.startswith("GENDAN_")]:
@@ -324,13 +325,13 @@ def test_fifteen_statements_one_name_with_a_line_break_14_sent_1_named_none_twic
     with Server() as server:
         cfg = smtp_config(tmp_path, server.port, line_break_book)
         code, out, _ = run(capsys, "--config", cfg, "statement", line_break_book, *OCTOBER)
-        assert code == 1 and out.strip().endswith("invalid 1, sent 14")
-        (bad,) = [line for line in out.splitlines() if line.startswith("invalid    ")]
+        assert code == 1 and out.strip().endswith("无效 1，已发送 14")
+        (bad,) = [line for line in out.splitlines() if line.startswith("无效".ljust(10))]
         assert "dgt@dgt.example" in bad and "DGT: line break in the subject" in bad
         assert len(server.messages) == 14
 
         code, out, _ = run(capsys, "--config", cfg, "statement", line_break_book, *OCTOBER)   # the rerun
-        assert code == 1 and out.strip().endswith("invalid 1, skipped 14")
+        assert code == 1 and out.strip().endswith("无效 1，已跳过 14")
         code, out, _ = run(capsys, "--config", cfg, "jobs", "run", "statements", "--today", "2026-11-02")  # the job
         assert code == 1 and "invalid" in out and "skipped" in out
         to = [", ".join(rcpts) for _, rcpts, _ in server.messages]
@@ -347,12 +348,12 @@ def test_a_statement_sent_by_hand_is_not_sent_again_by_the_job(tmp_path, capsys)
         'path = "orders.xlsx"', f'path = "{(WORKBOOKS / "orders.xlsx").as_posix()}"'), encoding="utf-8")
     code, out, _ = run(capsys, "--config", cfg, "statement", WORKBOOKS / "orders.xlsx", "--period", "2026年10月",
                        "--customer", "BLK", "--send")
-    assert code == 0 and out.strip().endswith("sent 1")
+    assert code == 0 and out.strip().endswith("已发送 1")
     code, out, _ = run(capsys, "--config", cfg, "jobs", "run", "statements", "--today", "2026-11-02")
     assert code == 0 and out.strip().endswith("15 statements of 2026-10: sent 14, skipped 1")
-    assert "skipped    caigou@lanke.example" in out
+    assert "已跳过".ljust(10) + " caigou@lanke.example" in out
     code, out, _ = run(capsys, "--config", cfg, "statement", WORKBOOKS / "orders.xlsx", *OCTOBER)
-    assert code == 0 and out.strip().endswith("skipped 15")
+    assert code == 0 and out.strip().endswith("已跳过 15")
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 15
 
 
@@ -362,6 +363,7 @@ def gendan(*argv: object) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
+@pytest.mark.slow  # two processes sending 15 mails each through a slow server: ~25 s; CI runs it
 @pytest.mark.parametrize("command", [["statement", WORKBOOKS / "orders.xlsx", *OCTOBER],
                                      ["report", "overdue", "--today", "2026-11-26", "--send"]])
 def test_two_sends_at_once_deliver_each_mail_once(tmp_path, command):

@@ -58,7 +58,7 @@ def read_stock(path: str | Path, *, sheet: str | None = None, lang: str = "zh") 
                 continue
         if table is None:
             raise MissingColumnsError(f'{book.name}: no sheet has the columns 型号 / Model and 可用库存 / Available '
-                                      f'(sheets: {", ".join(book.sheet_names)}); check the column titles')
+                                      f'(sheets: {", ".join(book.sheet_names)}); check the column titles') from None
     if "available" not in table.columns or "model" not in table.columns:
         missing = "型号 / Model" if "model" not in table.columns else "可用库存 / Available"
         raise MissingColumnsError(f'{book.name}: sheet "{table.sheet}" has no column {missing}; check the column '

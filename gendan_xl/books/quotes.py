@@ -21,6 +21,9 @@ from gendan_xl.books.company import company_block
 from gendan_xl.errors import ERROR, WARNING, Issue, MissingSheetError
 from gendan_xl.resources import shipped
 from gendan_xl.messages import message, show_value
+from gendan_xl.i18n import say
+from gendan_xl.i18n.terminal import CLI
+from gendan_xl.plaintext import text_table
 from gendan_xl.pricing import (AMOUNT_PLACES, LINES, RATES, RATES_CHECKED, REQUEST, Quote, QuotedLine, QuoteRequest,
                                RebateRate, RequestLine, digits_only, percent_rate, price_lines, round_half_up)
 from gendan_xl.schema import INT, NUMBER, SheetSchema, normalize_currency, fold_key
@@ -97,7 +100,7 @@ def _line_from_row(row: Any) -> RequestLine:
             if rate is not None:
                 values[fld] = rate
                 del errors[fld]
-    for fld, err in errors.items():
+    for fld in errors:
         values[fld] = row.raw.get(fld)
     refs = {fld: cell_ref(row.row, c) for fld, c in row.cols.items()}
     return RequestLine(row=row.row, values=values, refs=refs, errors=errors)
@@ -206,20 +209,22 @@ class QuoteResult:
             "issues": [i.to_dict() for i in self.issues],
         }
 
-    def to_text(self) -> str:
+    def to_text(self, lang: str = "zh") -> str:
         """The prices as a plain table (what the CLI prints), then one summary line."""
-        out = [f"{'model':<16} {'tier qty':>9} {'price':>12}  {'cost CNY':>9} {'rebate':>6}"]
+        rows = [say(CLI, "quote.columns", lang).split("|")]
         for line in self.lines:
             b = line.breakdown
-            out.append(f"{line.model:<16} {line.quantity:>9,} {line.price:>8} {self.currency:<3} "
-                       f"{round_half_up(b.cost, 2):>9} {show_value(b.rebate_rate * 100):>5}%")
+            rows.append([line.model, f"{line.quantity:,}", f"{line.price} {self.currency}",
+                         str(round_half_up(b.cost, 2)), f"{show_value(b.rebate_rate * 100)}%"])
+        out = text_table(rows, right=(1, 2, 3, 4))
         out.extend(str(i) for i in self.issues)
         if self.quote_no:
-            out.append(f"{self.quote_no}: {len(self.lines)} prices, {self.incoterm} {self.currency}, valid until "
-                       f"{self.valid_until} -> {self.path}" + (f" + {self.pdf.name}" if self.pdf else ""))
+            out.append(say(CLI, "quote.done", lang, quote_no=self.quote_no, n=len(self.lines), incoterm=self.incoterm,
+                           currency=self.currency, valid_until=self.valid_until, path=self.path)
+                       + (f" + {self.pdf.name}" if self.pdf else ""))
         else:
-            out.append(f"no quote written: {sum(i.severity == ERROR for i in self.issues)} error(s) in "
-                       f"{self.request}")
+            out.append(say(CLI, "quote.none", lang, errors=sum(i.severity == ERROR for i in self.issues),
+                           request=self.request))
         return "\n".join(out)
 
 

@@ -188,7 +188,7 @@ def system_lang(env: Mapping[str, str] | None = None) -> str | None:
 
 def state_home(env: Mapping[str, str]) -> Path:
     """Where the sent log, job state, quote numbers, outputs and outbox live when gendan.toml names no
-    folder: $GENDAN_HOME, else the platform's user data folder (~/.local/share/gendan-xl, %LOCALAPPDATA%\gendan-xl,
+    folder: $GENDAN_HOME, else the platform's user data folder (~/.local/share/gendan-xl, %LOCALAPPDATA%\\gendan-xl,
     ~/Library/Application Support/gendan-xl). Never the current folder by accident: quote numbers kept there
     would start again at 0001 in every folder a command is run from."""
     if env.get("GENDAN_HOME"):

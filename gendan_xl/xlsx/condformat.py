@@ -81,7 +81,7 @@ def conditional_formats(rules: list[CFRule], body: bytes, elems: list[tuple[str,
         fxml = b"<%sformula>%s</%sformula>" % (p, esc(formula).encode(), p)
         top_left = parse_range(rule.sqref.split()[0])[:2]
         match = None
-        for s, e, xml in existing:
+        for s, _e, xml in existing:
             sq = tag_attrs(re.match(rb"<[^>]*>", xml).group(0)).get(b"sqref", b"").decode()  # type: ignore
             try:
                 same_corner = parse_range(sq.split()[0])[:2] == top_left

@@ -144,7 +144,7 @@ class PackageSheets:
             return self._scans[sheet]
         part = self.sheet_part(sheet)
         tail, flagged, doc = b"", False, None
-        for chunk, doc in sheet_tail(self.wf.inflate(part)):
+        for chunk, doc in sheet_tail(self.wf.inflate(part)):  # noqa: B007  (the last `doc` is used below)
             if chunk and not flagged:
                 window = tail + chunk
                 flagged = any(end in window for end in NO_CACHE_ENDS)

@@ -222,7 +222,7 @@ class SheetPatcher(RowMerge, RowBatch):
         body = tail[body_start:]
         elems = _top_level(body)
         edits: list[tuple[int, int, bytes]] = []  # (start, end, replacement) in body
-        for name, start, end, tag in elems:
+        for name, start, _end, tag in elems:
             if name == "autoFilter" and self.extend_filter:
                 new_ref = extend_autofilter(tag, self.by_row)
                 if new_ref:

@@ -431,7 +431,7 @@ def fill_workbook(wb, context: Mapping[str, Any], *, template_name: str = "templ
 class _Picture(Image):
     """openpyxl's Image without Pillow (not a dependency of ours): the bytes and the size we read ourselves."""
 
-    def __init__(self, data: bytes, fmt: str, width: int, height: int):  # noqa: super().__init__ needs Pillow
+    def __init__(self, data: bytes, fmt: str, width: int, height: int):  # no super().__init__: it needs Pillow
         self.ref, self._bytes, self.format, self.width, self.height = None, data, fmt, width, height
 
     def _data(self) -> bytes:

@@ -184,9 +184,7 @@ def send_mails(settings, mails, *, job: str, period: str, args: argparse.Namespa
         print_result(args, {"job": job, "period": period, "outcomes": [o.to_dict() for o in result.outcomes]},
                      ok=result.ok)
     else:
-        for outcome in result.outcomes:
-            print(outcome)
-        print(result.summary())
+        print_outcomes(result.outcomes, run_lang(args, settings))
     return EXIT_OK if result.ok else EXIT_ISSUES
 
 
@@ -215,6 +213,17 @@ def add_lang(p: argparse.ArgumentParser) -> None:
     """--lang after the command too (`gendan-xl validate x.xlsx --lang en`); without it, the one before the
     command (or the run's default) stands."""
     p.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS)
+
+
+def print_outcomes(outcomes, lang: str) -> None:
+    """One line per mail — its state in the run's language, whom, what — then the count of each state."""
+    counts: dict[str, int] = {}
+    for o in outcomes:
+        counts[o.state] = counts.get(o.state, 0) + 1
+        line = str(o)  # the outcome's own line, one line whatever a customer's name holds
+        print(said(f"mail.{o.state}", lang).ljust(10) + line[10:] if line.startswith(o.state) else line)
+    print((", " if lang == "en" else "，").join(f"{said(f'mail.{k}', lang)} {v}" for k, v in sorted(counts.items()))
+          or said("mail.nothing", lang))
 
 
 def calendar_options(args: argparse.Namespace, settings) -> dict:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from gendan_xl.doors.cli.base import (EXIT_ISSUES, EXIT_OK, EXIT_UNUSABLE, EXIT_USAGE, add_send_options, command,
-                                      note, parse_day, print_result, print_table, run_lang, said, send_mails,
+                                      note, parse_day, print_outcomes, print_result, print_table, run_lang, said, send_mails,
                                       settings_for, warn)
 from gendan_xl.doors.cli.orders import print_status
 from gendan_xl.errors import GendanError
@@ -98,8 +98,7 @@ def cmd_jobs(args: argparse.Namespace) -> int:
     if args.json:
         print_result(args, {"runs": [result.to_dict()]}, ok=result.ok, paths=[])
     else:
-        for outcome in result.sent.outcomes:
-            print(outcome)
+        print_outcomes(result.sent.outcomes, run_lang(args, settings))
         print(f"{result.job} {result.period}: {result.summary or result.error}")
     return EXIT_UNUSABLE if result.error else (EXIT_OK if result.sent.ok else EXIT_ISSUES)
 

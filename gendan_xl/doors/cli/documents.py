@@ -34,7 +34,7 @@ def cmd_quote(args: argparse.Namespace) -> int:
         doc.pop("request", None)  # the input: in "paths"
         print_result(args, doc, ok=ok, written=written, issues=issues)
     else:
-        print(result.to_text())
+        print(result.to_text(run_lang(args, settings)))
     return EXIT_OK if result.ok else EXIT_ISSUES
 
 
