@@ -194,6 +194,9 @@ CUSTOMERS = SheetSchema(
         column("credit_limit", NUMBER, "信用额度", "Credit Limit", "额度"),
         column("email", TEXT, "邮箱", "Email", "电子邮件", "E-mail", "邮件"),
         column("language", TEXT, "语言", "Language", "Lang"),
+        # who looks after the customer: their statements answer to this merchandiser ([mail.merchandisers])
+        column("merchandiser", TEXT, "跟单员", "Merchandiser", "跟单", "跟单人", "业务跟单",
+               weak=("负责人", "业务员", "Sales", "Owner")),
     ),
 )
 

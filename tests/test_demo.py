@@ -6,10 +6,12 @@ import datetime as dt
 import email
 import email.policy
 import json
+import re
 
 import pytest
 
 from conftest import ROOT, Server
+from test_mail_headers import internal_keys
 from gendan_xl.doors.cli import main
 
 TODAY = "2026-11-26"
@@ -66,6 +68,12 @@ def test_demo_through_smtp_sends_once(config, tmp_path, capsys, monkeypatch):
         assert code == 0, cap.err
         first = len(server.messages)
         assert first >= 15
+        for _, _, msg in server.messages:   # every mail the demo sends reads as a company's mail
+            text = msg.get_body(("plain",)).get_content()
+            html = re.sub(r"<[^>]+>", " ", msg.get_body(("html",)).get_content())
+            assert internal_keys(text) == [] and internal_keys(html) == [], msg["subject"]
+            assert msg["from"].addresses[0].display_name and msg["date"].endswith("+0800"), msg["subject"]
+            assert msg["reply-to"] or msg["to"] == "lead@hengda.example", msg["subject"]
         code, cap = demo(config, tmp_path / "demo2", capsys, "--json")
         assert code == 0
         assert len(server.messages) == first  # the second run sends nothing new

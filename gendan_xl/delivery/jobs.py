@@ -42,6 +42,8 @@ import schedule
 
 from gendan_xl.resources import shipped
 from gendan_xl.errors import ERROR, ConfigError, GendanError, Issue
+from gendan_xl.i18n import say
+from gendan_xl.i18n.mail import JOBS
 from gendan_xl.statement import month_before
 from gendan_xl.status import Line
 from gendan_xl.delivery.mail import FAILED, INVALID, REJECTED, Mail, Mailer, SendResult, render_mail
@@ -57,38 +59,8 @@ MISSED = "missed"   # the result recorded for a month job whose window closed wi
 RETRY_AFTER = _dt.timedelta(minutes=15)
 FLUSH_EVERY = _dt.timedelta(minutes=10)
 
-# Every word the jobs put in front of people, zh and en.
-TEXT: dict[str, tuple[str, str]] = {
-    "every_workday": ("每个工作日 {at}", "every working day at {at}"),
-    "every_month": ("每月第一个工作日 {at}", "first working day of the month at {at}"),
-    "every_hour": ("工作日 {at}–{until} 每小时", "hourly on working days {at}–{until}"),
-    "failure_subject": ("【gendan-xl】任务 {job} 失败（{period}）", "[gendan-xl] job {job} failed ({period})"),
-    "failure_intro": ("任务 {job}（{period}）运行失败：", "Job {job} ({period}) failed:"),
-    "failure_next": ("调度程序会在 {minutes} 分钟后重试，最多 {attempts} 次；详细信息见日志文件。",
-                     "The scheduler retries in {minutes} minutes, at most {attempts} times; the log file has the details."),
-    "problems_subject": ("【gendan-xl】任务 {job}（{period}）有 {n} 封邮件未发出",
-                         "[gendan-xl] job {job} ({period}): {n} mails not sent"),
-    "problems_intro": ("任务 {job}（{period}）的以下邮件未能发出，其余已正常发送：",
-                       "These mails of job {job} ({period}) were not sent; the others went out:"),
-    "problems_next": ("请在工作簿中改正后运行 gendan-xl jobs run {job}；已发出的邮件不会重复发送。",
-                      "Correct them in the workbook, then run gendan-xl jobs run {job}; what went out is not sent twice."),
-    "missed_subject": ("【gendan-xl】任务 {job} 本月未运行（{period}）", "[gendan-xl] job {job} did not run this month ({period})"),
-    "missed_intro": ("任务 {job} 应在 {first} 或其后 {days} 个工作日内运行，但这段时间调度程序没有运行它，本月不会再自动发送：",
-                     "Job {job} was due on {first} or within {days} working days after, but the scheduler did not run "
-                     "it then; it will not run by itself this month:"),
-    "missed_next": ("如需补发，请运行 gendan-xl jobs run {job}；已手工发出的邮件不会重复发送。",
-                    "To send it now, run gendan-xl jobs run {job}; what was sent by hand is not sent twice."),
-    "issues_subject": ("【订单校验】{day} 新增 {n} 个错误", "[Order check] {day}: {n} new errors"),
-    "issues_intro": ("自上次检查以来，订单表新增以下错误，请尽快改正：",
-                     "These errors appeared in the orders workbook since the last check; please correct them:"),
-    "greeting": ("您好：", "Hello,"),
-    "footer": ("本邮件由 gendan-xl 自动发送。", "Sent automatically by gendan-xl."),
-}
-
-
 def text(key: str, lang: str, **fields: Any) -> str:
-    zh, en = TEXT[key]
-    return (zh if lang == "zh" else en).format(**fields)
+    return say(JOBS, key, lang, **fields)
 
 
 # --- declarations --------------------------------------------------------------------------------------
@@ -472,7 +444,7 @@ def run_job(name: str, ctx: JobContext, now: _dt.datetime, *, force: bool = Fals
 
 def _mail_admin(ctx: JobContext, kind: str, items: Sequence[str], *, job: str, period: str, **fields: Any) -> None:
     """One notice to the admin about `job` in `period`: its failure, the mails it could not send, or its
-    missed month (`kind`: the TEXT keys `<kind>_subject`, `<kind>_intro`, `<kind>_next`). Sent once per
+    missed month (`kind`: the i18n.mail JOBS keys `<kind>_subject`, `<kind>_intro`, `<kind>_next`). Sent once per
     kind, job and period."""
     mails = []
     for addr in ctx.admin:

@@ -1,6 +1,7 @@
 """Mail: compose from templates, send through an outbox folder or SMTP, never twice, never lost.
 
-A `Mail` is what we want one recipient to read (subject, plain text, HTML, attachments). `Mailer.send`
+A `Mail` is what we want one recipient to read (subject, plain text, HTML, attachments; composed in
+`delivery.compose`, whose names this module hands on). `Mailer.send`
 records every mail in the sent log (`mail_outbox` in the store, `delivery.store`) *before* it goes out,
 then delivers the queue and marks each row. One row stands for one logical mail, whose key is its kind
 (`job`: overdue-report, statements, ...), its `period` (the report's day, the statement's month), its
@@ -27,6 +28,12 @@ row twice; the second waits, and leaves the queue to the first if it waits too l
 once, the ones a server deferred are tried again after each `backoff` wait, and what is left when the time
 is up stays queued for the next run.
 
+Every mail, whatever its kind (statements, reports, review notices, job notices), gets its From, Reply-To and
+Date in one place, `Letterhead` (applied by `build_message`): From carries a display name (the company's, in
+the mail's language, or `[mail] from_name`), Reply-To says where answers go (the mail's own, else the
+letterhead's: a person, never the robot's mailbox), and Date is written in the company's time zone
+(`[mail] timezone`, default Asia/Shanghai), so a customer in Shenzhen sees 08:30 +0800, not 00:30 +0000.
+
 Transports (`delivery.transport`): `Outbox(dir)` writes each message as an `.eml` file (the default: no
 server needed, opens in any mail client); `Smtp(host, port, security, user, password, timeout)` with
 `ssl`, `starttls` or `none`. The password comes only from the environment (`settings_from_env`).
@@ -37,19 +44,18 @@ import dataclasses
 import datetime as _dt
 import email.policy
 import email.utils
-import hashlib
 import logging
-import mimetypes
 import re
 import time
+import zoneinfo
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
-import jinja2
-
-from gendan_xl.resources import shipped
+from gendan_xl.i18n import pick
+from gendan_xl.delivery.compose import (TEMPLATES_DIR, XLSX_MIME, Attachment, Mail, document_digest,
+                                        parse_addresses, render_mail, template_env)
 from gendan_xl.delivery.store import Store
 from gendan_xl.delivery.transport import DEFAULT_PORTS, SECURITIES, Outbox, Smtp
 from gendan_xl.errors import (ConfigError, InvalidMailError, MailConfigError, MailError, MessageRejected,
@@ -57,144 +63,75 @@ from gendan_xl.errors import (ConfigError, InvalidMailError, MailConfigError, Ma
 
 log = logging.getLogger("gendan_xl.delivery.mail")
 
-TEMPLATES_DIR = shipped("templates") / "mail"
 TRANSPORTS = ("outbox", "smtp")
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DEFAULT_TIMEZONE = "Asia/Shanghai"   # the company's clock: mails are dated in it, whatever the server's is
+STATEMENT_FILES = ("pdf", "xlsx")    # what a statement mail can attach
 
 PENDING, SENT, REJECTED, FAILED, INVALID = "pending", "sent", "rejected", "failed", "invalid"
 QUEUED = "queued"   # the outcome of a row left pending by this run
 
 
-# --- composing ----------------------------------------------------------------------------------------
+# --- the headers: who a mail is from, where answers go, when it was written ----------------------------
 
-@dataclass(frozen=True)
-class Attachment:
-    """A file to attach. `digest` is what "the same attachment" means for the sent log; by default the
-    bytes' hash, but for an .xlsx the hash of its parts without docProps/core.xml and zip timestamps
-    (a workbook written again a second later is the same document), and a PDF made from a workbook
-    should pass that workbook's digest (LibreOffice stamps every PDF with the time it was made)."""
-
-    filename: str
-    data: bytes = field(repr=False)
-    mime: str = ""
-    digest: str = ""
-
-    @property
-    def content_type(self) -> str:
-        return self.mime or mimetypes.guess_type(self.filename)[0] or "application/octet-stream"
-
-    @property
-    def content_digest(self) -> str:
-        return self.digest or document_digest(self.filename, self.data)
-
-
-def document_digest(filename: str, data: bytes) -> str:
-    """A hash of what a document says, not of when it was written (see Attachment)."""
-    if filename.lower().endswith((".xlsx", ".xlsm")):
-        import io
-        import zipfile
-
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as zf:
-                h = hashlib.sha256()
-                for name in sorted(zf.namelist()):
-                    if name != "docProps/core.xml":
-                        h.update(name.encode() + b"\x00" + zf.read(name) + b"\x00")
-                return h.hexdigest()
-        except zipfile.BadZipFile:
-            pass
-    return hashlib.sha256(data).hexdigest()
-
-
-# Between two addresses of one cell people type a comma or semicolon (ASCII or full-width), 、 or Alt+Enter.
-_SEPARATORS = re.compile(r"[,;，；、\r\n]+")
-_ADDRESS = re.compile(r"[^@\s<>()\[\]\\,;:\"]+@[^@\s<>()\[\]\\,;:\"]+\.[^@\s<>()\[\]\\,;:\".]+")
-_NAMED = re.compile(r'\s*"?(?P<name>[^"<>]*?)"?\s*<(?P<addr>[^<>]*)>\s*')
-
-
-def parse_addresses(cell: str) -> list[tuple[str, str]]:
-    """The (display name, address) pairs of an e-mail cell: `a@x.com, b@y.com`, `张三 <a@x.com>；b@y.com`,
-    one address a line. Each address is a recipient. Raises InvalidMailError naming the part that is no
-    address (`Bcc: x@y.com` after a line break is text, never a header)."""
-    pairs: list[tuple[str, str]] = []
-    for piece in _SEPARATORS.split(cell):
-        # `a@x.com b@y.com`: spaces part addresses too, except inside `张三 <a@x.com>`
-        for part in [piece] if "<" in piece else piece.split():
-            part = part.strip()
-            if not part:
-                continue
-            m = _NAMED.fullmatch(part)
-            name, addr = (m["name"].strip(), m["addr"].strip()) if m else ("", part)
-            if not _ADDRESS.fullmatch(addr):
-                raise InvalidMailError(f"{part!r} is not an e-mail address")
-            if addr.lower() not in (a.lower() for _, a in pairs):
-                pairs.append((name, addr))
-    if not pairs:
-        raise InvalidMailError(f"no e-mail address in {cell!r}")
-    return pairs
-
-
-@dataclass(frozen=True)
-class Mail:
-    """One message for the addresses of one cell (`to`), before it has a Date, a Message-ID or a sender.
-
-    `ref` says what the mail is about when one recipient gets several mails of a kind in a period (the
-    customer of a statement, the merchandiser of a report); with the kind, the period and the recipient
-    it is the mail's key in the sent log."""
-
-    to: str
-    subject: str
-    text: str
-    html: str | None = None
-    attachments: tuple[Attachment, ...] = ()
-    lang: str = "zh"
-    ref: str = ""
-
-    def recipients(self) -> list[str]:
-        """The addresses `to` holds, in order (raises InvalidMailError, see parse_addresses)."""
-        return [addr for _, addr in parse_addresses(self.to)]
-
-    def content_hash(self) -> str:
-        """What the recipient reads, hashed: the sent log's notion of "the same message"."""
-        h = hashlib.sha256()
-        parts = [self.to.lower(), self.subject, self.text, self.html or ""]
-        parts += [f"{a.filename}:{a.content_digest}" for a in self.attachments]
-        for p in parts:
-            h.update(p.encode("utf-8"))
-            h.update(b"\x00")
-        return h.hexdigest()
-
-
-def template_env(templates_dir: Path | str | None = None) -> jinja2.Environment:
-    """Jinja2 for mail: HTML autoescaped (a customer called `<b>ACME</b>` stays text), missing names fail."""
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir or TEMPLATES_DIR)),
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=True),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-
-
-def render_mail(template: str, context: Mapping[str, Any], *, to: str, subject: str, lang: str = "zh",
-                attachments: Iterable[Attachment] = (), templates_dir: Path | str | None = None,
-                ref: str = "") -> Mail:
-    """Render `<template>.txt` and, when it exists, `<template>.html` from the mail templates folder."""
-    env = template_env(templates_dir)
-    ctx = {**context, "lang": lang, "subject": subject}
-    text = env.get_template(f"{template}.txt").render(ctx)
+def company_zone(name: str) -> _dt.tzinfo:
+    """The time zone called `name` (an IANA name such as Asia/Shanghai). Raises ConfigError naming the setting
+    (on Windows, Python finds the zones only with the `tzdata` package, which gendan-xl depends on there)."""
     try:
-        html_t = env.get_template(f"{template}.html")
-    except jinja2.TemplateNotFound:
-        html = None
-    else:
-        html = html_t.render(ctx)
-    return Mail(to=to, subject=subject, text=text, html=html, attachments=tuple(attachments), lang=lang, ref=ref)
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"[mail] timezone {name!r} is not a time zone name this machine knows; use one like "
+                          "Asia/Shanghai or Asia/Hong_Kong") from exc
 
 
-def build_message(mail: Mail, sender: str, *, date: _dt.datetime, headers: Mapping[str, str] = {}) -> EmailMessage:
-    """The MIME message: multipart/alternative (text, HTML) inside multipart/mixed with the attachments.
+def _address_list(cell: str) -> str:
+    return ", ".join(email.utils.formataddr(pair) for pair in parse_addresses(cell))
+
+
+def _addresses(cell: str) -> set[str]:
+    return {addr.lower() for _, addr in parse_addresses(cell)}
+
+
+@dataclass(frozen=True)
+class Letterhead:
+    """What every mail we send says about us, whatever its kind: the one place From, Reply-To and Date are made.
+
+    `address` is the sending mailbox, bare or with its own display name ("跟单部 <gd@x.com>", which wins);
+    `names` the display name in (zh, en), picked by the mail's language; `reply_to` where answers go when the
+    mail names no one itself (`Mail.reply_to`); `timezone` the company's, the Date header's clock."""
+
+    address: str
+    names: tuple[str, str] = ("", "")
+    reply_to: str = ""
+    timezone: str = DEFAULT_TIMEZONE
+
+    @property
+    def zone(self) -> _dt.tzinfo:
+        return company_zone(self.timezone)
+
+    @property
+    def envelope(self) -> str:
+        """MAIL FROM: the bare address."""
+        return email.utils.parseaddr(self.address)[1] or self.address
+
+    def headers(self, mail: Mail, moment: _dt.datetime) -> dict[str, str]:
+        """From, Reply-To (when anyone is named) and Date for `mail` sent at `moment` (a naive moment is
+        taken as the company's clock). Raises InvalidMailError for a Reply-To that is no address."""
+        name, addr = email.utils.parseaddr(self.address)
+        name = name or pick(self.names, mail.lang).strip()
+        out = {"From": email.utils.formataddr((name, addr)) if name and addr else self.address}
+        reply_to = (mail.reply_to or self.reply_to).strip()
+        # a Reply-To naming only the mail's own recipients (the lead's own report) would say nothing
+        if reply_to and _addresses(reply_to) - _addresses(mail.to):
+            out["Reply-To"] = _address_list(reply_to)
+        local = moment.replace(tzinfo=self.zone) if moment.tzinfo is None else moment.astimezone(self.zone)
+        out["Date"] = email.utils.format_datetime(local)
+        return out
+
+
+def build_message(mail: Mail, sender: Letterhead | str, *, date: _dt.datetime,
+                  headers: Mapping[str, str] = {}) -> EmailMessage:
+    """The MIME message: multipart/alternative (text, HTML) inside multipart/mixed with the attachments;
+    From, Reply-To and Date as `sender` (a Letterhead, or just the From address) makes them.
 
     Chinese subjects become RFC 2047 encoded words and Chinese file names RFC 2231 `filename*=utf-8''…`
     (both done by the `email` package's modern policy); bodies are base64 so no server needs 8BITMIME.
@@ -205,12 +142,13 @@ def build_message(mail: Mail, sender: str, *, date: _dt.datetime, headers: Mappi
         if "\r" in value or "\n" in value:
             raise InvalidMailError(f"line break in the {what} {value!r} (an Alt+Enter in the workbook?); "
                                    "remove it and send again")
+    letterhead = sender if isinstance(sender, Letterhead) else Letterhead(sender)
     msg = EmailMessage(policy=email.policy.SMTP)
     msg["Subject"] = mail.subject
-    msg["From"] = sender
-    msg["To"] = ", ".join(email.utils.formataddr(pair) for pair in parse_addresses(mail.to))
-    msg["Date"] = email.utils.format_datetime(date)
-    domain = email.utils.parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    msg["To"] = _address_list(mail.to)
+    for k, v in letterhead.headers(mail, date).items():
+        msg[k] = v
+    domain = letterhead.envelope.rpartition("@")[2] or "localhost"
     msg["Message-ID"] = email.utils.make_msgid(domain=domain)
     for k, v in headers.items():
         msg[k] = v
@@ -238,6 +176,13 @@ class MailSettings:
     timeout: float = 30.0              # seconds one SMTP conversation may take
     send_budget: float = 60.0          # seconds a run may spend delivering; what is left waits for the next run
     allow_plaintext_login: bool = False   # log in with security = none off this machine (a trusted network)
+    from_name: str = ""                # From's display name; "" → the company's, in the mail's language
+    from_name_en: str = ""             #   (the settings fill both from [company] name / name_en)
+    reply_to: str = ""                 # Reply-To of our own people's mails (reports, notices, job mails)
+    customer_reply_to: str = ""        # Reply-To of customers' mails (statements), e.g. finance; "" → the
+                                       #   customer's merchandiser, else [company] email (doors.wiring)
+    timezone: str = DEFAULT_TIMEZONE   # the Date header's clock
+    statement_files: tuple[str, ...] = ("pdf",)   # what a statement mail attaches: pdf, xlsx or both
 
     def __post_init__(self) -> None:
         if self.transport not in TRANSPORTS:
@@ -252,6 +197,22 @@ class MailSettings:
                               f"not {self.send_budget!r}")
         if not isinstance(self.allow_plaintext_login, bool):
             raise ConfigError(f"[mail] allow_plaintext_login must be true or false, not {self.allow_plaintext_login!r}")
+        company_zone(self.timezone)
+        files = self.statement_files
+        if isinstance(files, str) or not files or not set(files) <= set(STATEMENT_FILES):
+            raise ConfigError(f"[mail] statement_files must list pdf, xlsx or both, like [\"pdf\", \"xlsx\"], "
+                              f"not {files!r}")
+        for key in ("reply_to", "customer_reply_to"):
+            if getattr(self, key).strip():
+                try:
+                    parse_addresses(getattr(self, key))
+                except InvalidMailError as exc:
+                    raise ConfigError(f"[mail] {key}: {exc}") from None
+
+    def letterhead(self) -> Letterhead:
+        """The From / Reply-To / Date rules of these settings."""
+        return Letterhead(self.sender, (self.from_name, self.from_name_en or self.from_name), self.reply_to,
+                          self.timezone)
 
     @property
     def smtp_port(self) -> int:
@@ -358,19 +319,21 @@ class Mailer:
     """Queue, send, log. `sleep`, `clock` (seconds, monotonic) and `now` are parameters so tests neither
     wait nor read the clock."""
 
-    def __init__(self, transport: Outbox | Smtp, sender: str, data_dir: Path | str, *,
+    def __init__(self, transport: Outbox | Smtp, sender: Letterhead | str, data_dir: Path | str, *,
                  backoff: Sequence[float] = (2.0, 10.0, 30.0), send_budget: float = 60.0,
                  sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
                  now: Callable[[], _dt.datetime] | None = None) -> None:
         self.transport = transport
-        self.sender = sender                                   # the From header: "跟单部 <gd@example.com>"
-        self.envelope_sender = email.utils.parseaddr(sender)[1] or sender   # MAIL FROM: the bare address
+        self.letterhead = sender if isinstance(sender, Letterhead) else Letterhead(sender)
+        self.sender = self.letterhead.address                  # the From address: "跟单部 <gd@example.com>"
+        self.envelope_sender = self.letterhead.envelope        # MAIL FROM: the bare address
         self.data_dir = Path(data_dir)
         self.backoff = tuple(backoff)   # the waits between rounds of retrying what a server deferred
         self.send_budget = send_budget
         self.sleep = sleep
         self.clock = clock
-        self.now = now or (lambda: _dt.datetime.now().astimezone())
+        zone = self.letterhead.zone
+        self.now = now or (lambda: _dt.datetime.now(zone))
         self._store: Store | None = None
         self._spent = 0.0               # seconds of the budget this run has used
 
@@ -454,7 +417,7 @@ class Mailer:
         if not problem:
             headers = {"X-Gendan-Job": job, "X-Gendan-Period": period}
             try:
-                raw = build_message(mail, self.sender, date=self.now(), headers=headers).as_bytes()
+                raw = build_message(mail, self.letterhead, date=self.now(), headers=headers).as_bytes()
             except (InvalidMailError, ValueError) as exc:   # the email package refuses a header value
                 problem = str(exc)
         key = dict(job=job, period=period, recipient=recipient, ref=mail.ref)
@@ -583,12 +546,14 @@ def _file_name(period: str, job: str, recipient: str, row_id: int) -> str:
 
 def open_mailer(settings: MailSettings, data_dir: Path | str, **kw: Any) -> Mailer:
     """The Mailer the settings describe (the CLI and the jobs use this)."""
-    return Mailer(make_transport(settings), settings.sender, data_dir, **{"send_budget": settings.send_budget, **kw})
+    return Mailer(make_transport(settings), settings.letterhead(), data_dir,
+                  **{"send_budget": settings.send_budget, **kw})
 
 
 __all__ = [
-    "Attachment", "Mail", "MailSettings", "Mailer", "Outcome", "SendResult", "parse_addresses",
+    "Attachment", "Letterhead", "Mail", "MailSettings", "Mailer", "Outcome", "SendResult", "parse_addresses",
+    "company_zone", "DEFAULT_TIMEZONE",
     "MailError", "TransientMailError", "RecipientRejected", "MessageRejected", "MailConfigError", "InvalidMailError",
     "render_mail", "build_message", "settings_from_env", "make_transport", "open_mailer",
-    "template_env", "XLSX_MIME",
+    "template_env", "document_digest", "XLSX_MIME", "TEMPLATES_DIR",
 ]

@@ -6,9 +6,20 @@ from typing import Mapping
 
 from gendan_xl.books.order_review import review_xlsx_bytes
 from gendan_xl.delivery.mail import XLSX_MIME, Attachment, Mail, render_mail
-from gendan_xl.review import CONDITIONS, REJECT, LineReview, Review, text
+from gendan_xl.i18n import say
+from gendan_xl.i18n.mail import REVIEW_NOTICE
+from gendan_xl.review import CONDITIONS, REJECT, LineReview, Review
 
 __all__ = ["review_mails"]
+
+
+def _item(line: LineReview, lang: str) -> str:
+    """One reviewed line of a notice: "SO26R01 NORDLICHT HD-PB10K 6,000：有条件接受 — 没有…的报价"."""
+    what = " ".join(str(v) for v in (line.order_no, line.customer, line.model) if v not in (None, ""))
+    if line.quantity is not None:
+        what += f" {line.quantity:,}"
+    why = line.explain(lang)
+    return say(REVIEW_NOTICE, "item", lang, line=what, verdict=line.label(lang), why=f" — {why}" if why else "")
 
 
 def review_mails(review: Review, *, emails: Mapping[str, str], lang: str = "zh",
@@ -32,14 +43,14 @@ def review_mails(review: Review, *, emails: Mapping[str, str], lang: str = "zh",
         lang_ = langs.get(addr, lang)
         c = mine.counts
         today = review.today.isoformat()
-        items = [f"{x.order_no} {x.customer} {x.model} {f'{x.quantity:,}' if x.quantity is not None else ''}: "
-                 f"{x.label(lang_)}" + (f" — {x.explain(lang_)}" if x.explain(lang_) else "") for x in mine.lines]
+        items = [_item(x, lang_) for x in mine.lines]
         mails.append(render_mail(
-            "notice", {"greeting": text("mail.greeting", lang_, name=name), "intro": text("mail.intro", lang_),
-                       "items": items, "footer": text("mail.footer", lang_)},
+            "notice", {"greeting": say(REVIEW_NOTICE, "greeting", lang_, name=name),
+                       "intro": say(REVIEW_NOTICE, "intro", lang_), "items": items,
+                       "footer": say(REVIEW_NOTICE, "footer", lang_)},
             to=addr, lang=lang_, templates_dir=templates_dir, ref=name,
-            subject=text("mail.subject", lang_, today=today, n=len(mine.lines), reject=c[REJECT],
-                         conditions=c[CONDITIONS]),
-            attachments=[Attachment(text("mail.file", lang_, today=today), review_xlsx_bytes(mine, lang_),
+            subject=say(REVIEW_NOTICE, "subject", lang_, today=today, n=len(mine.lines), reject=c[REJECT],
+                        conditions=c[CONDITIONS]),
+            attachments=[Attachment(say(REVIEW_NOTICE, "file", lang_, today=today), review_xlsx_bytes(mine, lang_),
                                     XLSX_MIME)]))
     return mails, no_email

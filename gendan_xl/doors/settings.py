@@ -157,10 +157,27 @@ def _company(body: Any, path: Path | None, base: Path) -> dict[str, str]:
 
 _MAIL_KEYS = {"transport": "transport", "outbox": "outbox_dir", "host": "host", "port": "port",
               "security": "security", "user": "user", "from": "sender", "timeout": "timeout",
-              "send_budget": "send_budget", "allow_plaintext_login": "allow_plaintext_login"}
+              "send_budget": "send_budget", "allow_plaintext_login": "allow_plaintext_login",
+              "from_name": "from_name", "reply_to": "reply_to", "customer_reply_to": "customer_reply_to",
+              "timezone": "timezone", "statement_files": "statement_files"}
 # every other [mail] key is text
-_MAIL_TYPES: dict[str, Any] = {"port": int, "timeout": (int, float), "send_budget": (int, float), "allow_plaintext_login": bool}
+_MAIL_TYPES: dict[str, Any] = {"port": int, "timeout": (int, float), "send_budget": (int, float),
+                               "allow_plaintext_login": bool, "statement_files": list}
 _PATHS = {"workbook", "data_dir", "out_dir"}
+
+
+def _mail_defaults(mail: Mapping[str, Any], company: Mapping[str, str], values: Mapping[str, Any]) -> dict[str, str]:
+    """Who the mails are from and where answers go, when [mail] does not say. From's display name is the
+    company's, in each mail's language. Answers to our own people's mails (reports, review notices, job
+    mails) go to the team lead, who owns what they say, else the admin; a customer's answer goes to the
+    customer's merchandiser or [company] email (doors.wiring.statement_mails), never to the robot's mailbox."""
+    out: dict[str, str] = {}
+    if not mail.get("from_name"):
+        out["from_name"] = company.get("name", "") or company.get("name_en", "")
+        out["from_name_en"] = company.get("name_en", "") or company.get("name", "")
+    if "reply_to" not in mail:
+        out["reply_to"] = values.get("team_lead") or values.get("admin") or ""
+    return out
 
 
 def find_config(explicit: str | Path | None, env: Mapping[str, str], cwd: Path,
@@ -275,11 +292,14 @@ def load_settings(explicit: str | Path | None = None, *, env: Mapping[str, str] 
     for key, value in mail_doc.items():
         expected = _MAIL_TYPES.get(key, str)
         if key in _MAIL_KEYS and (not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool)):
-            kind = {bool: "true or false"}.get(expected, "a number" if key in _MAIL_TYPES else "text")
+            kind = {bool: "true or false", list: "a list"}.get(expected, "a number" if key in _MAIL_TYPES else "text")
             raise ConfigError(f"{path}: [mail] {key} must be {kind}, not {value!r}")
     mail_values = {attr: mail_doc[key] for key, attr in _MAIL_KEYS.items() if key in mail_doc}
+    if "statement_files" in mail_values:
+        mail_values["statement_files"] = tuple(mail_values["statement_files"])
     origins.update({f"mail.{key}": CONFIG_NAME for key in _MAIL_KEYS if key in mail_doc})
     mail_values["outbox_dir"] = Path(mail_values["outbox_dir"]) if "outbox_dir" in mail_values else home / "outbox"
+    mail_values.update(_mail_defaults(mail_values, values["company"], values))
     unknown = set(mail_doc) - set(_MAIL_KEYS)
     if unknown:
         raise ConfigError(f"{path}: unknown [mail] keys {', '.join(sorted(unknown))}; "
@@ -335,6 +355,9 @@ _SHOWN: dict[str, Any] = {
     "mail.host": lambda s: s.mail.host, "mail.port": lambda s: s.mail.smtp_port,
     "mail.security": lambda s: s.mail.security, "mail.user": lambda s: s.mail.user,
     "mail.from": lambda s: s.mail.sender, "mail.timeout": lambda s: s.mail.timeout,
+    "mail.from_name": lambda s: s.mail.from_name, "mail.reply_to": lambda s: s.mail.reply_to,
+    "mail.customer_reply_to": lambda s: s.mail.customer_reply_to, "mail.timezone": lambda s: s.mail.timezone,
+    "mail.statement_files": lambda s: list(s.mail.statement_files),
     "mail.password": lambda s: "(set)" if s.mail.password else "(not set)",  # never the value
     "company": lambda s: ", ".join(s.company) or "(none)",
     "columns": lambda s: ", ".join(f for f, _ in s.vocabulary.columns) or "(none)",

@@ -8,30 +8,23 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from gendan_xl.doors.settings import Settings
 from gendan_xl.errors import GendanError, Issue
 from gendan_xl.delivery.jobs import JobContext, load_jobs
 from gendan_xl.delivery.mail import Attachment, Mail, document_digest, open_mailer, render_mail
 from gendan_xl.books.master import load_master, status_of, validate_workbook
+from gendan_xl.i18n import say
+from gendan_xl.i18n.documents import STATEMENT as DOCUMENT_STATEMENT
+from gendan_xl.i18n.mail import STATEMENT
 from gendan_xl.delivery.report import OverduePlan, overdue_mails
 from gendan_xl.schema import fold_key
 
-STATEMENT_MAIL = {  # user-facing text of the statement mail: one table
-    "zh": {"subject": "【对账单】{period} {name}", "greeting": "您好", "closing": "期末余额", "ageing": "账龄",
-           "intro": "附件是贵司 {period} 的对账单（{basis}）。",
-           "ask": "请核对，如无误请签字盖章后回传；如有差异，请列明单号和金额，我们尽快核实。谢谢！"},
-    "en": {"subject": "[Statement of account] {period} {name}", "greeting": "Dear", "closing": "Closing balance",
-           "ageing": "Ageing", "intro": "Please find attached your statement of account for {period} ({basis}).",
-           "ask": "Please check it, then sign and return the confirmation; if anything differs, list the document "
-                  "numbers and amounts and we will look into it at once. Thank you."},
-}
 
-
-def customer_contacts(workbook: Path) -> dict[str, tuple[str, str]]:
-    """Customer code and name (normalized) → (email, language), from the 客户 sheet alone (the orders
-    sheet, which may hold a million lines, is not read for this)."""
+def customer_contacts(workbook: Path) -> dict[str, tuple[str, str, str]]:
+    """Customer code and name (normalized) → (email, language, merchandiser), from the 客户 sheet alone (the
+    orders sheet, which may hold a million lines, is not read for this)."""
     from gendan_xl.errors import MissingSheetError
     from gendan_xl.schema import CUSTOMERS
     from gendan_xl.xlsx.read import open_book, read_table
@@ -40,53 +33,74 @@ def customer_contacts(workbook: Path) -> dict[str, tuple[str, str]]:
         rows = read_table(open_book(workbook), CUSTOMERS, year_anchor=None).rows
     except MissingSheetError:
         return {}
-    out: dict[str, tuple[str, str]] = {}
+    out: dict[str, tuple[str, str, str]] = {}
     for row in rows:
         lang = "en" if fold_key(row.values.get("language")) in ("en", "english", "英文", "英语") else "zh"
         for key in (row.values.get("code"), row.values.get("name")):
             if key:
-                out[fold_key(key)] = (row.values.get("email") or "", lang)
+                out[fold_key(key)] = (row.values.get("email") or "", lang,
+                                      str(row.values.get("merchandiser") or "").strip())
     return out
 
 
 def statement_mails(settings: Settings, workbook: Path, period: str, *, today: dt.date, out_dir: Path,
-                    pdf: bool = False, statements: list | None = None) -> tuple[list[Mail], list[str]]:
+                    statements: list | None = None) -> tuple[list[Mail], list[str]]:
     """One mail per customer with an e-mail address and a statement for `period` (all customers with
-    activity or a balance, or the `statements` given): the filled statement attached, and its PDF when
-    asked and LibreOffice is present. Returns the mails and the customers left out for want of an address."""
+    activity or a balance, or the `statements` given), in the customer's language (the 客户 sheet's 语言).
+    Attached: what `[mail] statement_files` lists (default the PDF; "xlsx" for the editable workbook); the
+    .xlsx when a PDF is asked for and LibreOffice is not installed, so the customer always gets the statement.
+    Answers go to `[mail] customer_reply_to` when set (finance, say), else to the customer's merchandiser
+    (the 客户 sheet's 跟单员, by [mail.merchandisers]), else to [company] email, the address the statement prints.
+    Returns the mails and the customers left out for want of an address."""
     from gendan_xl.books.accounts import statements_from_workbook, write_statement
+    from gendan_xl.xlsx.template import to_pdfs
 
     contacts = customer_contacts(workbook)
     mails, no_email = [], []
     company = dict(settings.company)
+    pdf = "pdf" in settings.mail.statement_files and shutil.which("soffice") is not None
     if statements is None:
         statements = statements_from_workbook(workbook, period, lang=settings.lang)
+    addressed = []
     for st in statements:
-        email, lang = contacts.get(fold_key(st.customer), ("", settings.lang))
-        if not email:
+        email, lang, merchandiser = contacts.get(fold_key(st.customer), ("", settings.lang, ""))
+        if email:
+            reply_to = (settings.mail.customer_reply_to or settings.merchandisers.get(merchandiser)
+                        or company.get("email", ""))
+            addressed.append((st, email, lang, reply_to, write_statement(st, out_dir, company=company, issued=today)))
+        else:
             no_email.append(st.customer)
-            continue
-        xlsx = write_statement(st, out_dir, company=company, issued=today, pdf=pdf and shutil.which("soffice"))
+    if pdf and addressed:
+        to_pdfs([xlsx for *_, xlsx in addressed], out_dir)   # one LibreOffice start for the month's statements
+    for st, email, lang, reply_to, xlsx in addressed:
         data = xlsx.read_bytes()
-        attachments = [Attachment(xlsx.name, data)]
-        if pdf and xlsx.with_suffix(".pdf").exists():
+        attachments = []
+        if pdf:
             # the PDF says what the workbook says; LibreOffice stamps it with the time, so it takes the
             # workbook's digest for the sent log
             attachments.append(Attachment(xlsx.with_suffix(".pdf").name, xlsx.with_suffix(".pdf").read_bytes(),
                                           digest=document_digest(xlsx.name, data) + ":pdf"))
-        t = STATEMENT_MAIL[lang]
-        doc = st.to_dict()
+        if "xlsx" in settings.mail.statement_files or not pdf:
+            attachments.append(Attachment(xlsx.name, data))
         name = st.customer_name or st.customer
-        basis = doc.get("basis", "")
+        words = {key: say(STATEMENT, key, lang) for key in ("closing", "ageing", "ask", "sign_off")}
         mails.append(render_mail(
             "statement",
-            {"t": {**t, "intro": t["intro"].format(period=period, basis=basis)}, "customer_name": name,
-             "currency": doc["currency"], "closing": f"{st.closing_balance:,.2f}",
+            {"t": words, "greeting": say(STATEMENT, "greeting", lang, name=name),
+             "intro": say(STATEMENT, "intro", lang, period=period,
+                          basis=say(DOCUMENT_STATEMENT, f"basis.{st.basis}", lang)),
+             "currency": st.currency, "closing": f"{st.closing_balance:,.2f}",
              "ageing": {k: f"{v:,.2f}" for k, v in st.ageing.items()},
-             "company": company.get("name" if lang == "zh" else "name_en") or company.get("name", "")},
-            to=email, subject=t["subject"].format(period=period, name=name), lang=lang, attachments=attachments,
-            ref=st.customer))
+             "company": _company_name(company, lang),
+             "contact": " · ".join(company[k] for k in ("contact", "tel", "email") if company.get(k))},
+            to=email, subject=say(STATEMENT, "subject", lang, period=period, name=name), lang=lang,
+            attachments=attachments, ref=st.customer, reply_to=reply_to))
     return mails, no_email
+
+
+def _company_name(company: Mapping[str, str], lang: str) -> str:
+    """The company's name as a customer writing in `lang` knows it."""
+    return company.get("name" if lang == "zh" else "name_en") or company.get("name", "")
 
 
 def overdue_plan(settings: Settings, workbook: Path, *, today: dt.date) -> tuple[OverduePlan, Any]:

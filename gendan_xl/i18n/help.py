@@ -121,7 +121,9 @@ HELP: Texts = {
     'statement.basis': ('账龄按发票日期，或按付款条件算出的到期日（默认 invoice）',
       'age by invoice date or by due date from the payment terms (invoice)'),
     'statement.out': ('把每个客户填好的对账单 .xlsx 写到这个文件夹', 'write one filled statement .xlsx per customer into this folder'),
-    'statement.pdf': ('每份同时生成 PDF（需要 LibreOffice）', 'also a PDF of each (needs LibreOffice)'),
+    'statement.pdf': ('与 --out 一起：每份同时生成 PDF（需要 LibreOffice；--send 在装有 LibreOffice 时总是附 PDF）',
+                      'with --out, also a PDF of each (needs LibreOffice; --send attaches the PDF whenever '
+                      'LibreOffice is installed)'),
     'reconcile.ours': ('我方总表，或我们写出的对账单 .xlsx', 'our master workbook, or a statement .xlsx we wrote'),
     'reconcile.theirs': ('客户的对账单或银行流水（xlsx、csv）', "the customer's statement or a bank export (xlsx, csv)"),
     'reconcile.customer': ('哪个客户（我方工作簿有多个客户时）', 'which customer, when our workbook holds several'),

@@ -66,7 +66,7 @@ from copy import copy
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
@@ -516,29 +516,39 @@ def fill_template(template: Path | str, context: Mapping[str, Any], out: Path | 
 def to_pdf(xlsx_path: Path | str, out_dir: Path | str, soffice: str = "soffice", *,
            timeout: float = 180) -> Path:
     """Convert a workbook to PDF with LibreOffice; returns the PDF's path (out_dir/<stem>.pdf)."""
-    xlsx_path, out_dir = Path(xlsx_path), Path(out_dir)
+    return to_pdfs([xlsx_path], out_dir, soffice, timeout=timeout)[0]
+
+
+def to_pdfs(xlsx_paths: Sequence[Path | str], out_dir: Path | str, soffice: str = "soffice", *,
+            timeout: float = 180) -> list[Path]:
+    """Convert workbooks to PDF with one LibreOffice start (its start-up is most of a conversion's time: the
+    month's statements in one call take seconds, not a second or more each); returns out_dir/<stem>.pdf of each."""
+    paths, out_dir = [Path(p) for p in xlsx_paths], Path(out_dir)
+    names = ", ".join(p.name for p in paths)
+    limit = timeout + 60 * (len(paths) - 1)   # the start once, then about a minute at most for each other file
     exe = shutil.which(soffice)
     if exe is None:
-        raise PdfError(f"cannot make a PDF of {xlsx_path.name}: LibreOffice ({soffice}) is not installed; "
+        raise PdfError(f"cannot make a PDF of {names}: LibreOffice ({soffice}) is not installed; "
                        "install libreoffice-calc (and fonts-noto-cjk for Chinese) or leave out --pdf")
     out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / (xlsx_path.stem + ".pdf")
+    targets = [out_dir / (p.stem + ".pdf") for p in paths]
     with tempfile.TemporaryDirectory(prefix="gendan-soffice-") as profile:
         cmd = [exe, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore",
-               "--nologo", "--convert-to", "pdf", "--outdir", str(out_dir), str(xlsx_path)]
+               "--nologo", "--convert-to", "pdf", "--outdir", str(out_dir), *map(str, paths)]
         # soffice is a launcher that starts soffice.bin: its own session lets a timeout kill both
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
         try:
-            _, err = proc.communicate(timeout=timeout)
+            _, err = proc.communicate(timeout=limit)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.communicate()
-            raise PdfError(f"LibreOffice did not convert {xlsx_path.name} to PDF within {timeout:g} s; "
+            raise PdfError(f"LibreOffice did not convert {names} to PDF within {limit:g} s; "
                            "close other LibreOffice windows and try again") from None
-    if proc.returncode != 0 or not target.exists():
+    missing = [p.name for p, t in zip(paths, targets) if not t.exists()]
+    if proc.returncode != 0 or missing:
         detail = (err or b"").decode("utf-8", "replace").strip().splitlines()
-        raise PdfError(f"LibreOffice could not convert {xlsx_path.name} to PDF "
+        raise PdfError(f"LibreOffice could not convert {', '.join(missing) or names} to PDF "
                        f"({detail[-1] if detail else f'exit code {proc.returncode}'}); open it in LibreOffice "
                        "to see why")
-    return target
+    return targets
 
