@@ -289,7 +289,7 @@ class RefreshResult:
 
     def to_dict(self, lang: str | None = None) -> dict:
         lang = lang or self.lang
-        doc = self.status.to_dict(lang) if self.status.complete else {
+        doc: dict[str, Any] = self.status.to_dict(lang) if self.status.complete else {
             "today": self.status.today.isoformat(), "counts": self.status.counts}
         doc.update(written=str(self.written), sidecar=self.sidecar, backup=str(self.backup) if self.backup else None,
                    issues=[i.to_dict() for i in self.issues])

@@ -334,7 +334,11 @@ def run_overdue_report(ctx: JobContext, spec: JobSpec, now: _dt.datetime, period
     if ctx.load_status is None and ctx.load_team is None:
         raise ConfigError("overdue-report needs the orders workbook; set [report] workbook in gendan.toml")
     today = now.date()
-    lines, team = ctx.load_team(today) if ctx.load_team is not None else (ctx.load_status(today), None)
+    if ctx.load_team is not None:
+        lines, team = ctx.load_team(today)
+    else:
+        assert ctx.load_status is not None  # one of the two, checked above
+        lines, team = ctx.load_status(today), None
     plan = overdue_mails(lines, today, team=team,
                          emails=ctx.merchandiser_emails if "merchandisers" in spec.recipients else {},
                          lead=ctx.resolve(r for r in spec.recipients if r != "merchandisers"),
@@ -528,7 +532,7 @@ def schedule_loop(ctx: JobContext, *, log_file: Path | str | None = None,
     """
     stop = stop or threading.Event()
     handlers = _log_handlers(log_file)
-    old: dict[int, Any] = {}
+    old: dict[Any, Any] = {}  # signal → the handler it had
     if handle_signals:
         def on_signal(signum: int, frame: Any) -> None:
             log.info("received %s, stopping", signal.Signals(signum).name)

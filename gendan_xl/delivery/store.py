@@ -270,7 +270,7 @@ class Store(SnapshotTables):
                 "INSERT INTO mail_outbox (job, period, recipient, ref, content_hash, subject, attachments, message,"
                 " state, queued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
                 (job, period, recipient, ref, content_hash, subject, files, message, queued_at))
-            return "queued", int(cur.lastrowid), ""
+            return "queued", _rowid(cur), ""
 
     @_guarded("recording a mail that cannot be sent")
     def record_invalid(self, *, job: str, period: str, recipient: str, ref: str, subject: str, error: str,
@@ -287,7 +287,7 @@ class Store(SnapshotTables):
                 "INSERT INTO mail_outbox (job, period, recipient, ref, content_hash, subject, attachments, message,"
                 " state, attempts, error, queued_at) VALUES (?, ?, ?, ?, '', ?, '[]', x'', 'invalid', 1, ?, ?)",
                 (job, period, recipient, ref, subject, error, queued_at))
-            return int(cur.lastrowid)
+            return _rowid(cur)
 
     @_guarded("reading the queue")
     def next_pending(self, after: int) -> dict[str, Any] | None:
@@ -385,3 +385,9 @@ def _unlock(fd: int) -> None:
 
 def _mail_row(row: sqlite3.Row) -> dict[str, Any]:
     return dict(row) | {"attachments": json.loads(row["attachments"])}
+
+
+def _rowid(cur: sqlite3.Cursor) -> int:
+    """The id of the row an INSERT just made (sqlite3 types lastrowid as optional; after an INSERT it is set)."""
+    assert cur.lastrowid is not None
+    return cur.lastrowid

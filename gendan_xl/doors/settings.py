@@ -102,7 +102,7 @@ _SECTIONS = {
               "with_jobs": "watch_with_jobs"},
     "limits": {"max_part_mb": "max_part_mb", "max_ratio": "max_ratio"},
 }
-_TYPES = {"warning_days": int, "backups": int, "good_news_mail": bool, "quote_requests": list,
+_TYPES: dict[str, Any] = {"warning_days": int, "backups": int, "good_news_mail": bool, "quote_requests": list,
           "unit_places": dict, "amount_places": int, "rates_max_age_days": int, "review_sign_off": list,
           "workbook_paths": list, "watch_quiet": (int, float), "watch_poll_seconds": (int, float),
           "watch_with_jobs": bool, "max_part_mb": int, "max_ratio": int}
@@ -311,9 +311,9 @@ def load_settings(explicit: str | Path | None = None, *, env: Mapping[str, str] 
         mail = dataclasses.replace(mail, outbox_dir=base / mail.outbox_dir)
     values["mail"] = mail
     settings = Settings(**values)
-    for attr in _PATHS:
-        if getattr(settings, attr) is not None:
-            settings = dataclasses.replace(settings, **{attr: settings.path(getattr(settings, attr))})
+    resolved: dict[str, Any] = {attr: settings.path(getattr(settings, attr)) for attr in _PATHS
+                                if getattr(settings, attr) is not None}
+    settings = dataclasses.replace(settings, **resolved)
     settings = dataclasses.replace(settings, quote_requests=tuple(settings.path(p) for p in settings.quote_requests))
     if settings.lang not in ("zh", "en"):
         raise ConfigError(f"{path}: [workbook] lang must be zh or en, not {settings.lang!r}")

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from gendan_xl.doors.settings import Settings
-from gendan_xl.errors import GendanError, Issue
+from gendan_xl.errors import GendanError, Issue, UsageError
 from gendan_xl.delivery.jobs import JobContext, load_jobs
 from gendan_xl.delivery.mail import Attachment, Mail, document_digest, open_mailer, render_mail
 from gendan_xl.books.master import load_master, status_of, validate_workbook
@@ -117,7 +117,11 @@ def overdue_plan(settings: Settings, workbook: Path, *, today: dt.date) -> tuple
 def job_context(settings: Settings, *, jobs_file: Path | None = None, **mailer_kw: Any) -> JobContext:
     """The scheduler's context from the settings: the calendar of the master workbook (else of the team's
     first) decides workdays; with [workbook] paths the overdue report is the team's."""
-    workbook = settings.workbook
+    workbook = settings.workbook  # None with only [workbook] paths: the jobs then work on the team's
+
+    def the_workbook() -> Path:
+        return require_workbook(None, settings)
+
     calendars: list = []
 
     def is_workday(day: dt.date) -> bool:
@@ -128,15 +132,15 @@ def job_context(settings: Settings, *, jobs_file: Path | None = None, **mailer_k
         return calendars[0].is_workday(day)
 
     def load_status(today: dt.date):
-        return status_of(load_master(workbook, lean=True, vocabulary=settings.vocabulary), today=today,
+        return status_of(load_master(the_workbook(), lean=True, vocabulary=settings.vocabulary), today=today,
                          warning_days=settings.warning_days, weekly=settings.weekly, due=settings.due).result.lines
 
     def make_statements(today: dt.date, period: str) -> list[Mail]:
-        return statement_mails(settings, workbook, period, today=today,
+        return statement_mails(settings, the_workbook(), period, today=today,
                                out_dir=settings.out_dir / "statements" / period)[0]
 
     def check(today: dt.date) -> list[Issue]:
-        return validate_workbook(workbook, vocabulary=settings.vocabulary).issues
+        return validate_workbook(the_workbook(), vocabulary=settings.vocabulary).issues
 
     def load_team(today: dt.date) -> tuple[list, Any]:
         run, facts = team_report_input(settings, today=today)
@@ -155,6 +159,8 @@ def job_context(settings: Settings, *, jobs_file: Path | None = None, **mailer_k
 
 def require_workbook(path: Path | None, settings: Settings) -> Path:
     path = path or settings.workbook
+    if path is None:  # neither given nor in gendan.toml (it was a TypeError, exit 4)
+        raise UsageError("no workbook: pass one, or set [workbook] path in gendan.toml")
     if not Path(path).exists():
         raise GendanError(f"{path}: no such workbook; pass one or set [workbook] path in gendan.toml")
     return Path(path)
@@ -232,8 +238,7 @@ def kpi_mails_for(settings: Settings, month: str, to: Any, *, today: dt.date) ->
 
     with Store(settings.data_dir) as store:
         run = team_run(settings, store, today=today, now=dt.datetime.now(), kind="kpi")
-        options = {"as_of": today, "basis": settings.kpi_basis, "due": settings.due}
-        kpi = team_kpi(store, run.files, month, by="customer", **options)
-        months = team_kpi_months(store, run.files, month, **options)
+        kpi = team_kpi(store, run.files, month, by="customer", as_of=today, basis=settings.kpi_basis, due=settings.due)
+        months = team_kpi_months(store, run.files, month, as_of=today, basis=settings.kpi_basis, due=settings.due)
     return kpi_mails(kpi, months, list(to), today=today, lang=settings.lang,
                      unreadable=[wb.error for wb in run.status.unreadable])
