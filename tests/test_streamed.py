@@ -56,3 +56,16 @@ def test_the_commands_print_one_document(tmp_path: Path, capsys) -> None:
     assert [d["rows"] for d in doc["result"]["files"]] == [validate_workbook(path).rows, 204]
     assert main(["status", str(path), "--today", "2026-11-26", "--json"]) == 0
     assert len(json.loads(capsys.readouterr().out)["result"]["orders"]) == 500
+
+
+def test_refresh_and_status_say_how_far_they_are(tmp_path: Path) -> None:
+    """The command line draws its bar from these calls: one per chunk, the lines so far, the last all of them."""
+    from gendan_xl.books.refresh import refresh_workbook
+
+    path = generated(tmp_path / "gen.xlsx", 2500)
+    heard: list[tuple[str, int, object]] = []
+    refresh_workbook(path, today=TODAY, now=dt.datetime(2026, 11, 26, 9), progress=lambda *a: heard.append(a))
+    assert heard and {stage for stage, _, _ in heard} == {"status"} and heard[-1][1] == 2500
+    assert [n for _, n, _ in heard] == sorted(n for _, n, _ in heard)
+    run = OrdersRun(path, today=TODAY, progress=lambda *a: heard.append(a)).run()
+    assert heard[-1] == ("status", run.total, None)

@@ -301,7 +301,8 @@ def refresh_workbook(path: str | Path, *, today: dt.date, now: dt.datetime, shee
                      weekly: str = defaults.WEEKLY, due: str = defaults.DUE, backups: int = defaults.BACKUPS,
                      vocabulary: Vocabulary = DEFAULT_VOCABULARY, limits: Limits = DEFAULT_LIMITS,
                      force: bool = False, keep_lines: bool = False, most_urgent: int | None = None,
-                     before_replace: Callable[[], Any] | None = None) -> RefreshResult:
+                     before_replace: Callable[[], Any] | None = None,
+                     progress: Callable[[str, int, int | None], None] | None = None) -> RefreshResult:
     """Compute the status and write it into the workbook (or its sidecar while it is open), in one pass
     over the orders sheet (books/refresh_pass.py).
 
@@ -326,7 +327,8 @@ def refresh_workbook(path: str | Path, *, today: dt.date, now: dt.datetime, shee
     lock = is_open(target)  # before computing, and again before the replace
     out = sidecar_path(target) if lock is not None else target
     done = refresh_pass(wf, out, today=today, now=now, sheet=sheet, lang=lang, warning_days=warning_days,
-                        weekly=weekly, due=due, vocabulary=vocabulary, keep_lines=keep_lines, most=most_urgent)
+                        weekly=weekly, due=due, vocabulary=vocabulary, keep_lines=keep_lines, most=most_urgent,
+                        progress=progress)
     lang = done.lang
     if wf.signed:
         notes.append(make_issue("signature-removed", WARNING, done.orders.sheet, "", None, lang))

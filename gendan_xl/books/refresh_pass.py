@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from gendan_xl import defaults
 from gendan_xl.books.refresh import COLUMN_KINDS, STAMP, column_values, column_widths, place_columns, status_colours
@@ -53,13 +53,14 @@ class Pass:
 def refresh_pass(wf: WorkbookFile, out: Path, *, today: dt.date, now: dt.datetime, sheet: str | None = None,
                  lang: str | None = None, warning_days: int = defaults.WARNING_DAYS, weekly: str = defaults.WEEKLY,
                  due: str = defaults.DUE, vocabulary: Vocabulary = DEFAULT_VOCABULARY,
-                 keep_lines: bool = False, most: int | None = None) -> Pass:
+                 keep_lines: bool = False, most: int | None = None,
+                 progress: Callable[[str, int, int | None], None] | None = None) -> Pass:
     """The refreshed package of `wf`, to go to `out` (the workbook or its sidecar), checked; not committed."""
     width = None
     while True:
         run = OrdersRun(wf, today=today, sheet=sheet, lang=lang, warning_days=warning_days, weekly=weekly,
                         due=due, vocabulary=vocabulary, keep=(lambda line: True) if keep_lines else None,
-                        most=None if keep_lines else most)
+                        most=None if keep_lines else most, progress=progress)
         try:
             done, true_width = _one_pass(run, out, now=now, lang=lang, width=width)
         except Exception as exc:

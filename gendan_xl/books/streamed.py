@@ -39,7 +39,7 @@ class OrdersRun:
                  lang: str | None = None, warning_days: int = defaults.WARNING_DAYS, weekly: str = defaults.WEEKLY,
                  due: str = defaults.DUE, vocabulary: Vocabulary = DEFAULT_VOCABULARY,
                  limits: Limits = DEFAULT_LIMITS, keep: Callable[[Line], bool] | None = None,
-                 most: int | None = None):
+                 most: int | None = None, progress: Callable[[str, int, int | None], None] | None = None):
         self.wf = source if isinstance(source, WorkbookFile) else WorkbookFile.read(source, limits)
         self.book = StreamBook(self.wf)
         self.customers, self.products, self.calendar_sheet = read_masters(self.book)
@@ -49,6 +49,7 @@ class OrdersRun:
         if not {"customer_due_date", "factory_due_date"} & set(orders.columns):
             raise MissingColumnsError.said("no-due-column", name=self.book.name, sheet=orders.sheet)
         self.today, self.warning_days, self.due, self.vocabulary = today, warning_days, due, vocabulary
+        self.progress = progress  # progress("status", lines so far, None) after each chunk (the CLI's bar)
         self._calendar_issues: list[Issue]
         if self.calendar_sheet is None:
             self.calendar, self._calendar_issues = WorkCalendar(weekly=weekly), []
@@ -89,6 +90,8 @@ class OrdersRun:
             if self.most is not None and len(self.kept) > self.most:
                 self.kept.sort(key=urgency)
                 del self.kept[self.most:]
+            if self.progress is not None:
+                self.progress("status", self.total, None)
             yield chunk, shared, result
 
     def run(self) -> "OrdersRun":

@@ -195,16 +195,22 @@ def print_status(result, name: str, lang: str) -> None:
 @command("status",
          "gendan-xl status workbooks/orders.xlsx --today 2026-11-26", _status_setup, wraps="OrdersRun")
 def cmd_status(args: argparse.Namespace) -> int:
-    from gendan_xl.books.streamed import OrdersRun, write_status_json
     from gendan_xl.doors.cli.team import team_status_command
 
     settings = settings_for(args, args.path)
     if args.path is None:
         return team_status_command(args, settings)
     # the orders stream by: with --json no line is kept (each is written as it comes), else the urgent ones
+    with progress_for(args) as bar:
+        return _status(args, settings, bar)
+
+
+def _status(args: argparse.Namespace, settings, bar) -> int:
+    from gendan_xl.books.streamed import OrdersRun, write_status_json
+
     run = OrdersRun(args.path, today=args.today or dt.date.today(), sheet=args.sheet, lang=chosen_lang(args, settings),
                     vocabulary=settings.vocabulary, limits=settings.limits, **calendar_options(args, settings),
-                    keep=(lambda line: False) if args.json else None, most=URGENT_SHOWN)
+                    keep=(lambda line: False) if args.json else None, most=URGENT_SHOWN, progress=bar)
     if args.json:
         stream = JsonStream(sys.stdout)
         stream.member("ok", True)
@@ -217,6 +223,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         stream.close()
     else:
         result = run.run().result()
+        bar.close()  # the bar is gone before the table
         print_status(result, args.path.name, run.lang)
         print_issues(run.issues(), run.lang)
     return EXIT_OK
@@ -237,11 +244,13 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     settings = settings_for(args, args.path)
     if args.path is None:
         return team_refresh_command(args, settings)
-    result = refresh_workbook(args.path, today=args.today or dt.date.today(), now=dt.datetime.now(),
-                              sheet=args.sheet, lang=chosen_lang(args, settings), **calendar_options(args, settings),
-                              vocabulary=settings.vocabulary, limits=settings.limits, force=args.force,
-                              backups=settings.backups if args.backups is None else args.backups,
-                              keep_lines=args.json, most_urgent=None if args.json else URGENT_SHOWN)
+    with progress_for(args) as bar:
+        result = refresh_workbook(args.path, today=args.today or dt.date.today(), now=dt.datetime.now(),
+                                  sheet=args.sheet, lang=chosen_lang(args, settings), **calendar_options(args, settings),
+                                  vocabulary=settings.vocabulary, limits=settings.limits, force=args.force,
+                                  backups=settings.backups if args.backups is None else args.backups,
+                                  keep_lines=args.json, most_urgent=None if args.json else URGENT_SHOWN,
+                                  progress=bar)
     lang = result.lang
     if result.changed:
         warn("refresh.changed", lang, name=args.path.name, out=result.written)
