@@ -217,9 +217,11 @@ class Picker:
         self._slots = {col_letter(c).encode(): c for c in self.cols}  # the letters of a column → the column
         longest_first = sorted(self._slots, key=len, reverse=True)
         letters = b"|".join(longest_first)
-        # a cell of one of the columns: (letters, row, the rest of the cell: attributes, content, end tag)
-        self._cells = re.compile(rb"<" + p + rb'c r="(' + letters + rb')(\d+)"((?:[^>/]|/(?!>))*+(?:/>|>[^<]*+(?:<(?!/'
-                                 + p + rb"c>)[^<]*+)*+</" + p + rb"c>))") if self.cols else None
+        # a cell of one of the columns: (letters, row, the rest of the cell: attributes, content, end tag).
+        # No possessive quantifiers: Python before 3.11.5 (Debian 12 has 3.11.2) returns empty groups for a
+        # capture around them (gh-101955), and every cell read as blank.
+        self._cells = re.compile(rb"<" + p + rb'c r="(' + letters + rb')(\d+)"((?:[^>/]|/(?!>))*(?:/>|>[^<]*(?:<(?!/'
+                                 + p + rb"c>)[^<]*)*</" + p + rb"c>))") if self.cols else None
         self._rows = re.compile(rb"<" + p + rb'row r="(\d+)"')
         self._row_open, self._row_r = b"<" + pfx + b"row", b"<" + pfx + b'row r="'
         self._c_r = b"<" + pfx + b'c r="'
