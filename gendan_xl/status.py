@@ -142,7 +142,7 @@ def compute_status(
         orders = orders_from_frame(orders)
     orders = list(orders)
     columns = {f: [getattr(o, f) for o in orders] for f in STATUS_FIELDS}
-    used = _due_fields(due)
+    used = due_fields(due)
     bad_due: dict[int, Any] = {}
     for i, o in enumerate(orders):
         f = next((f for f in used if f in o.unreadable), None) if o.unreadable else None
@@ -152,7 +152,7 @@ def compute_status(
                                due=due, vocabulary=vocabulary, bad_due=bad_due)
 
 
-def _due_fields(due: str) -> tuple[str, str]:
+def due_fields(due: str) -> tuple[str, str]:
     """The due-date fields in the order the rule takes them: the basis first, the other as the fallback."""
     if due not in DUE_BASES:
         raise ValueError(f"due must be one of {', '.join(DUE_BASES)}, not {due!r}")
@@ -235,7 +235,7 @@ def _kernel(
     bad_due: Mapping[int, Any] | None = None,
 ) -> "_Kernel":
     """The column-wise rules of `status_from_columns`, before any Line is made."""
-    _due_fields(due)
+    due_fields(due)
     index: dict[str, LeadTimes | None] = {}
     for model, lead in products.items():
         if lead is not None and not isinstance(lead, LeadTimes):

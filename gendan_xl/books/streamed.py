@@ -19,7 +19,8 @@ from gendan_xl import defaults, schema
 from gendan_xl.books.master import row_of, header_issues, missing_sheet_notes, read_masters, status_word_issues
 from gendan_xl.errors import ERROR, WARNING, Issue, MissingColumnsError
 from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary
-from gendan_xl.status import STATUS_FIELDS, STATUSES, Line, StatusResult, products_from_rows, status_rows
+from gendan_xl.status import (STATUS_FIELDS, STATUSES, Line, StatusResult, due_fields, products_from_rows,
+                              status_rows)
 from gendan_xl.status_lines import URGENT, urgency
 from gendan_xl.sheet_data import NOTHING, Row
 from gendan_xl.validate import StatusWords, check_row, make_context, order_dates_median
@@ -66,8 +67,7 @@ class OrdersRun:
         self.kept: list[Line] = []
         self.total = 0
         self.dropdown: tuple[str, ...] = ()
-        self._order = ("customer_due_date", "factory_due_date") if due == "customer" else ("factory_due_date",
-                                                                                           "customer_due_date")
+        self._order = due_fields(due)  # the basis first, the other as the fallback
 
     def __iter__(self) -> Iterator[tuple[LineChunk, list[Line], StatusResult]]:
         """Per chunk: the chunk, each line's status (a Line shared by the lines whose status is alike:

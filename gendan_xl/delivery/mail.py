@@ -279,9 +279,14 @@ class Outcome:
         return json_fields(self)
 
     def __str__(self) -> str:
+        return self.line(self.state)
+
+    def line(self, state: str) -> str:
+        """The outcome on one line, led by `state` (its state, or that state's word in the run's language):
+        one line whatever a customer's name holds."""
         files = f" [{', '.join(self.attachments)}]" if self.attachments else ""
         err = f" ({self.error})" if self.error else ""
-        return _one_line(f"{self.state:10} {self.recipient}  {self.subject}{files}{err}")
+        return _one_line(f"{state:10} {self.recipient}  {self.subject}{files}{err}")
 
 
 def _one_line(text: str) -> str:

@@ -220,8 +220,7 @@ def print_outcomes(outcomes, lang: str) -> None:
     counts: dict[str, int] = {}
     for o in outcomes:
         counts[o.state] = counts.get(o.state, 0) + 1
-        line = str(o)  # the outcome's own line, one line whatever a customer's name holds
-        print(said(f"mail.{o.state}", lang).ljust(10) + line[10:] if line.startswith(o.state) else line)
+        print(o.line(said(f"mail.{o.state}", lang)))
     print((", " if lang == "en" else "，").join(f"{said(f'mail.{k}', lang)} {v}" for k, v in sorted(counts.items()))
           or said("mail.nothing", lang))
 
