@@ -95,7 +95,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             write_issues_xlsx(report, out, workbook=path, lang=lang, today=dt.date.today())
             written.append(out)
             if not args.json:
-                note(said("note.wrote", run_lang(args, settings), path=out))
+                note(said("note.wrote", lang, path=out))  # the run speaks its report's language
         if args.json:
             docs.append((path, report))
         else:
