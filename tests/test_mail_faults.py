@@ -2,10 +2,10 @@
 against a real aiosmtpd server on loopback (or the outbox folder) and the real sent log."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import socket
 import sqlite3
-import time
 from pathlib import Path
 
 import pytest
@@ -242,18 +242,39 @@ def test_a_server_that_defers_everything_costs_one_budget_and_the_rest_waits(tmp
         assert len(server.messages) == 15
 
 
+class TimedSmtp(Smtp):
+    """The real SMTP transport, noting the time limit each delivery is handed (the run's budget left)."""
+
+    def __init__(self, *args, **kw) -> None:
+        super().__init__(*args, **kw)
+        self.limits: list[float | None] = []
+
+    def deliver(self, *args, timeout=None, **kw):
+        self.limits.append(timeout)
+        return super().deliver(*args, timeout=timeout, **kw)
+
+
 def test_a_server_that_never_answers_holds_a_run_for_the_budget_only(tmp_path):
+    """Five mails to a server that accepts the connection and never speaks, with SMTP's own timeout 30 s and a
+    budget of 1.5 s: one conversation is tried, limited to the budget, and the other four wait for the next run
+    without a connection each (not 5 × 30 s)."""
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
     silent.listen(20)                 # accepts the connection, never says a word
     try:
-        m = Mailer(Smtp("127.0.0.1", silent.getsockname()[1], "none", timeout=30), "gendan@example.com", tmp_path,
-                   send_budget=1.5)
-        started = time.monotonic()
+        transport = TimedSmtp("127.0.0.1", silent.getsockname()[1], "none", timeout=30)
+        m = Mailer(transport, "gendan@example.com", tmp_path, send_budget=1.5)
         result = m.send([statement(f"C{i}", f"ap{i}@customer.example") for i in range(5)], job="statements",
                         period="2026-10")
-        assert time.monotonic() - started < 5
+        assert len(transport.limits) == 1 and 0 < transport.limits[0] <= 1.5
         assert {o.state for o in result.outcomes} == {"queued"} and m.pending() == 5
+        silent.setblocking(False)
+        accepted = 0
+        with contextlib.suppress(BlockingIOError):
+            while True:
+                silent.accept()[0].close()
+                accepted += 1
+        assert accepted == 1          # one connection for the run, not one per mail
     finally:
         silent.close()
 

@@ -7,7 +7,6 @@ import resource
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -48,14 +47,17 @@ def peak_mb() -> float:
 
 
 @pytest.mark.parametrize("command", ["validate", "status", "refresh"])
-def test_a_sheet_inflating_to_4_gib_is_refused_in_seconds(tmp_path: Path, command: str, capsys) -> None:
+def test_a_sheet_inflating_to_4_gib_is_refused_before_it_is_inflated(tmp_path: Path, command: str, capsys) -> None:
     path = sheet_bomb(tmp_path / "bomb.xlsx", 12_300)  # ~4.3 GB of rows, a few MB on disk
     assert path.stat().st_size < 20 << 20
-    before, t = peak_mb(), time.perf_counter()
+    before = peak_mb()
     code = main([command, str(path)])
     err = capsys.readouterr().err
     assert code == 3 and "zip bomb" in err and len(err.strip().splitlines()) == 1
-    assert time.perf_counter() - t < 5 and peak_mb() - before < 200
+    # refused from the sizes the zip's directory declares (the check before any byte is inflated), not after
+    # inflating 4 GB: the line names the declared size or ratio
+    assert "would inflate to" in err or "times its size" in err
+    assert peak_mb() - before < 200
 
 
 def test_a_part_that_lies_about_its_size_is_caught_while_inflating(tmp_path: Path) -> None:
@@ -70,12 +72,14 @@ def test_a_part_that_lies_about_its_size_is_caught_while_inflating(tmp_path: Pat
     assert peak_mb() - before < 100
 
 
-def test_a_1_gb_shared_string_is_refused_in_seconds(tmp_path: Path, capsys) -> None:
+def test_a_1_gb_shared_string_is_refused_before_it_is_inflated(tmp_path: Path, capsys) -> None:
     path = string_bomb(tmp_path / "string.xlsx", 1024)
-    before, t = peak_mb(), time.perf_counter()
+    before = peak_mb()
     assert main(["validate", str(path)]) == 3
-    assert "zip bomb" in capsys.readouterr().err
-    assert time.perf_counter() - t < 5 and peak_mb() - before < 200
+    err = capsys.readouterr().err
+    assert "zip bomb" in err and "xl/sharedStrings.xml" in err
+    assert "would inflate to" in err or "times its size" in err  # from the directory, before inflating it
+    assert peak_mb() - before < 200
 
 
 def test_a_text_longer_than_a_cell_can_hold_is_refused(tmp_path: Path) -> None:
