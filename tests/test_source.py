@@ -55,8 +55,8 @@ def test_a_sheet_inflating_to_4_gib_is_refused_before_it_is_inflated(tmp_path: P
     err = capsys.readouterr().err
     assert code == 3 and "zip bomb" in err and len(err.strip().splitlines()) == 1
     # refused from the sizes the zip's directory declares (the check before any byte is inflated), not after
-    # inflating 4 GB: the line names the declared size or ratio
-    assert "would inflate to" in err or "times its size" in err
+    # inflating 4 GB: the line names the limit the declared size or ratio broke
+    assert "[limits] max_part_mb" in err or "[limits] max_ratio" in err
     assert peak_mb() - before < 200
 
 
@@ -78,7 +78,7 @@ def test_a_1_gb_shared_string_is_refused_before_it_is_inflated(tmp_path: Path, c
     assert main(["validate", str(path)]) == 3
     err = capsys.readouterr().err
     assert "zip bomb" in err and "xl/sharedStrings.xml" in err
-    assert "would inflate to" in err or "times its size" in err  # from the directory, before inflating it
+    assert "[limits] max_part_mb" in err or "[limits] max_ratio" in err  # from the directory, before inflating
     assert peak_mb() - before < 200
 
 
@@ -125,3 +125,11 @@ def test_an_unreadable_workbook_is_exit_3_with_one_line(tmp_path: Path, english)
     assert proc.returncode == 3
     assert proc.stderr.strip() == ("gendan-xl: orders.xlsx: permission denied; ask for read access to the file or "
                                    "copy it somewhere you can read it")
+
+
+@pytest.mark.parametrize(("lang", "words"), [("zh", "疑为压缩炸弹"), ("en", "refused as a possible zip bomb")])
+def test_the_refusal_is_in_the_language_of_the_run(tmp_path: Path, capsys, lang: str, words: str) -> None:
+    path = sheet_bomb(tmp_path / "炸弹.xlsx", 12_300)
+    assert main(["--lang", lang, "validate", str(path)]) == 3
+    err = capsys.readouterr().err.strip()
+    assert words in err and err.startswith("gendan-xl: 炸弹.xlsx") and len(err.splitlines()) == 1

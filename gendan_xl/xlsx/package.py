@@ -78,9 +78,7 @@ def open_package(source: Any) -> Package:
     try:
         zf = source.open_zip() if hasattr(source, "open_zip") else zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise UnusableWorkbookError(
-            f"{path.name} is not an .xlsx/.xlsm package (encrypted, corrupt or another format); "
-            "save it from Excel as .xlsx without a password") from exc
+        raise UnusableWorkbookError.said("not-a-package", name=path.name) from exc
     try:
         names = {zi.filename.casefold(): zi.filename for zi in zf.infolist()}
         workbook = None
@@ -89,7 +87,7 @@ def open_package(source: Any) -> Package:
                 workbook = names[target.casefold()]
         workbook = workbook or names.get("xl/workbook.xml")
         if workbook is None:
-            raise UnusableWorkbookError(f"{path.name} has no workbook part; save it from Excel as .xlsx")
+            raise UnusableWorkbookError.said("no-workbook-in-package", name=path.name)
         data = zf.read(workbook)
         root = ET.fromstring(data)
         rels = {rid: (kind, target) for rid, kind, target in relationships(zf, names, workbook)}
@@ -105,7 +103,7 @@ def open_package(source: Any) -> Package:
         raise
     except (ET.ParseError, KeyError, zipfile.BadZipFile, zlib.error, ValueError) as exc:
         zf.close()
-        raise UnusableWorkbookError(f"{path.name} is damaged ({exc}); open and save it in Excel first") from exc
+        raise UnusableWorkbookError.said("damaged-package", name=path.name, why=exc) from exc
 
 
 _WORKBOOK_ROOT = re.compile(rb"<(\w+:)?workbook\b")
@@ -142,12 +140,10 @@ def find_sheet(pkg: Package, path: Path, sheet_name: str) -> tuple[int, str]:
     i = matches[0]
     name, kind, part = pkg.sheets[i]
     if kind != "worksheet":
-        raise MissingSheetError(f'{path.name}: "{name}" is a {kind or "broken"} sheet, not a worksheet; '
-                                "pass a worksheet with --sheet")
+        raise MissingSheetError.said("not-a-worksheet", name=path.name, sheet=name, kind=kind or "broken")
     actual = pkg.part(part)
     if actual is None:
-        raise UnusableWorkbookError(f'{path.name}: sheet "{name}" points at missing part {part}; '
-                                    "open and save it in Excel first")
+        raise UnusableWorkbookError.said("missing-sheet-part", name=path.name, sheet=name, part=part)
     return i, actual
 
 

@@ -197,9 +197,9 @@ class Book(PackageSheets, _SheetFinder):
         try:
             return self._wb.get_sheet_by_name(sheet)
         except calamine.CalamineError as exc:
-            raise UnusableWorkbookError(f"{self.name}: sheet {sheet!r} cannot be read ({exc})") from exc
+            raise UnusableWorkbookError.said("sheet-unreadable", name=self.name, sheet=sheet, why=exc) from exc
         except Exception as exc:  # calamine raises its own XmlError/ZipError types for broken parts
-            raise UnusableWorkbookError(f"{self.name}: sheet {sheet!r} is corrupt ({exc})") from exc
+            raise UnusableWorkbookError.said("sheet-corrupt", name=self.name, sheet=sheet, why=exc) from exc
 
 
 def sheet_rows(ws: Any) -> Iterator[list[Any]]:
@@ -226,7 +226,7 @@ def open_book(path: str | Path | WorkbookFile, limits: Limits = DEFAULT_LIMITS) 
     except zipfile.BadZipFile as exc:
         raise UnusableWorkbookError.said("corrupt-zip", name=name, why=exc) from exc
     except KeyError as exc:
-        raise UnusableWorkbookError(f"{name}: not a workbook (no xl/workbook.xml)") from exc
+        raise UnusableWorkbookError.said("no-workbook-part", name=name) from exc
     try:
         # from the path, not our bytes: python-calamine tells the file's kind by its suffix, and only then names
         # what it refuses (an Excel 4 macro sheet ...) instead of "cannot detect the format"
@@ -235,19 +235,19 @@ def open_book(path: str | Path | WorkbookFile, limits: Limits = DEFAULT_LIMITS) 
     except calamine.PasswordError as exc:
         raise UnusableWorkbookError(f"{name}: password protected; save a copy without a password") from exc
     except Exception as exc:  # calamine's ZipError / XmlError / CalamineError: all "cannot read"
-        raise UnusableWorkbookError(f"{name}: {_describe_calamine_error(exc)}") from exc
+        raise _calamine_error(name, exc) from exc
     return Book(wf=wf, sheet_names=names, date1904=date1904, _wb=wb)
 
 
-def _describe_calamine_error(exc: Exception) -> str:
+def _calamine_error(name: str, exc: Exception) -> UnusableWorkbookError:
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     if "entity" in text:
-        return f"refused: the XML uses entity definitions (an XML bomb?) ({text})"
+        return UnusableWorkbookError.said("xml-entities", name=name, why=text)
     if "macrosheet" in text:
-        return f"has an Excel 4 macro sheet, which we cannot read; save a copy without it ({text})"
+        return UnusableWorkbookError.said("macro-sheet", name=name, why=text)
     if "Zip" in type(exc).__name__ or "zip" in text.lower():
-        return f"corrupt zip ({text}); open and re-save it in Excel"
-    return f"corrupt workbook ({text}); open and re-save it in Excel"
+        return UnusableWorkbookError.said("corrupt-zip", name=name, why=text)
+    return UnusableWorkbookError.said("corrupt-workbook", name=name, why=text)
 
 
 def _workbook_part(zf: zipfile.ZipFile) -> str:

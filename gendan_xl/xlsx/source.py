@@ -148,13 +148,11 @@ class WorkbookFile:
     def _check_declared(self, zi: zipfile.ZipInfo) -> None:
         lim = self.limits
         if zi.file_size > lim.max_part:
-            raise UnusableWorkbookError(
-                f"{self.name}: part {zi.filename} would inflate to {zi.file_size // MB} MB, more than the "
-                f"{lim.max_part_mb} MB limit ([limits] max_part_mb); refused as a possible zip bomb")
+            raise UnusableWorkbookError.said("part-too-big", name=self.name, part=zi.filename,
+                                             mb=zi.file_size // MB, limit=lim.max_part_mb)
         if zi.file_size > lim.ratio_from_mb * MB and zi.file_size > lim.max_ratio * max(zi.compress_size, 1):
-            raise UnusableWorkbookError(
-                f"{self.name}: part {zi.filename} inflates {zi.file_size // max(zi.compress_size, 1)} times its "
-                f"size, more than the {lim.max_ratio} allowed ([limits] max_ratio); refused as a possible zip bomb")
+            raise UnusableWorkbookError.said("part-ratio", name=self.name, part=zi.filename,
+                                             ratio=zi.file_size // max(zi.compress_size, 1), limit=lim.max_ratio)
 
     def inflate(self, name: str, chunk: int = 1 << 20) -> Iterator[bytes]:
         """The part `name` inflated, a piece at a time, never more than its declared size (and so never
@@ -163,8 +161,7 @@ class WorkbookFile:
         data = self.data
         off = zi.header_offset
         if data[off:off + 4] != b"PK\x03\x04":
-            raise UnusableWorkbookError(f"{self.name}: corrupt zip (bad local header for {name}); open and re-save "
-                                        "it in Excel")
+            raise UnusableWorkbookError.said("bad-local-header", name=self.name, part=name)
         nlen, elen = struct.unpack("<HH", data[off + 26:off + 30])
         start = off + 30 + nlen + elen
         raw = memoryview(data)[start:start + zi.compress_size]
@@ -196,11 +193,9 @@ class WorkbookFile:
                 if out:
                     yield out
         else:
-            raise UnusableWorkbookError(f"{self.name}: part {name} uses compression method {zi.compress_type}, "
-                                        "which Excel does not write; open and re-save it in Excel")
+            raise UnusableWorkbookError.said("odd-compression", name=self.name, part=name, method=zi.compress_type)
         if left or (crc & 0xFFFFFFFF) != zi.CRC:
-            raise UnusableWorkbookError(f"{self.name}: part {name} is damaged (its size or CRC does not match); "
-                                        "open and re-save it in Excel")
+            raise UnusableWorkbookError.said("damaged-part", name=self.name, part=name)
 
     def check_sizes(self) -> None:
         """Inflate every part to nowhere, within its declared size: a reader that trusts the declared sizes
@@ -210,8 +205,7 @@ class WorkbookFile:
                 pass
 
     def _lying(self, name: str) -> UnusableWorkbookError:
-        return UnusableWorkbookError(f"{self.name}: part {name} inflates beyond the size the zip declares; "
-                                     "refused as a possible zip bomb")
+        return UnusableWorkbookError.said("part-lies", name=self.name, part=name)
 
     def read_part(self, name: str) -> bytes:
         return b"".join(self.inflate(name))
@@ -220,8 +214,7 @@ class WorkbookFile:
 def check_text(text: str, where: str) -> str:
     """`text` when Excel could hold it in a cell, else UnusableWorkbookError naming `where`."""
     if len(text) > MAX_CELL_CHARS:
-        raise UnusableWorkbookError(f"{where} holds a text of {len(text):,} characters, more than the "
-                                    f"{MAX_CELL_CHARS:,} Excel allows in a cell; refused")
+        raise UnusableWorkbookError.said("text-too-long", where=where, n=len(text), limit=MAX_CELL_CHARS)
     return text
 
 

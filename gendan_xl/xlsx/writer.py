@@ -143,9 +143,9 @@ def write_new_workbook(data: bytes, target: Path, *, inputs: Iterable[Path] = ()
     while `target` is open in Excel or LibreOffice (its owner file exists)."""
     for src in inputs:
         if target.exists() and src.exists() and target.resolve() == src.resolve():
-            raise GendanError(f"{target.name} is an input; write the result to another file")
+            raise GendanError.said("output-is-input", name=target.name)
     lock = is_open(target)
     if lock is not None:
-        raise WorkbookOpenError(f"{target.name} is open ({lock.name}); close it in Excel and run again")
+        raise WorkbookOpenError.said("output-open", name=target.name, lock=lock.name)
     target.parent.mkdir(parents=True, exist_ok=True)
     return write_atomic(target, data)
