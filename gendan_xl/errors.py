@@ -109,7 +109,7 @@ class GendanError(Exception):
     fields: dict[str, Any] = {}
 
     @classmethod
-    def said(cls, key: str, **fields: Any) -> "GendanError":
+    def said(cls, key: str, /, **fields: Any) -> "GendanError":
         from gendan_xl.i18n import say
         from gendan_xl.i18n.errors import ERRORS
 

@@ -478,7 +478,9 @@ def test_init_writes_a_starter_that_loads_and_never_overwrites(capsys, tmp_path)
     assert load_settings(written, env={}).origins == {}  # every line commented: the defaults, nothing else
     assert "[columns]" in written.read_text(encoding="utf-8")
     code, _, err = run(capsys, "init", str(tmp_path / "team"))
-    assert code == 2 and "already exists" in err
+    assert code == 2 and "gendan.toml 已存在" in err  # a command without a workbook speaks Chinese by default
+    code, _, err = run(capsys, "--lang", "en", "init", str(tmp_path / "team"))
+    assert code == 2 and "gendan.toml already exists" in err
 
 
 def test_progress_is_reported_to_a_callback_and_silent_when_not_a_terminal(capsys):

@@ -58,8 +58,8 @@ def test_password_in_the_file_is_refused(tmp_path):
 
 @pytest.mark.parametrize("text, match", [
     ("[workbook\n", "not valid TOML"),
-    ('[workbook]\nweekly = "sun-thu"\n', "mon-fri or mon-sat"),
-    ('[mail]\nsmtp = "x"\n', "unknown \\[mail\\] keys smtp"),
+    ('[workbook]\nweekly = "sun-thu"\n', "one of mon-fri, mon-sat"),
+    ('[mail]\nsmtp = "x"\n', "unknown key smtp in \\[mail\\]"),
     ('[mail]\ntransport = "pigeon"\n', "transport 'pigeon'"),
     ('[company]\nnmae = "x"\n', r"unknown key nmae in \[company\]; allowed: name, name_en"),
     ('[company]\nname = 3\n', r"\[company\] name must be text"),
@@ -71,8 +71,8 @@ def test_password_in_the_file_is_refused(tmp_path):
     ('[review]\nsign_off = ["PMC", 3]\n', "must list department names"),
     ('[workbook]\npaths = "a.xlsx"\n', r"\[workbook\] paths must be a list"),
     ("[workbook]\npaths = [1]\n", r"\[workbook\] paths must be a list of paths or globs"),
-    ('[kpi]\nbasis = "money"\n', r"\[kpi\] basis must be line or quantity"),
-    ('[watch]\npolling = "sometimes"\n', r"\[watch\] polling must be auto, always, never"),
+    ('[kpi]\nbasis = "money"\n', r"\[kpi\] basis must be one of line, quantity"),
+    ('[watch]\npolling = "sometimes"\n', r"\[watch\] polling must be one of auto, always, never"),
     ('[watch]\nquiet = "2"\n', r"\[watch\] quiet must be a number"),
     ('[owners]\n"a.xlsx" = 3\n', r"\[owners\] maps a workbook to its merchandiser"),
 ])
@@ -81,6 +81,19 @@ def test_bad_settings_are_one_line(tmp_path, text, match):
     with pytest.raises(ConfigError, match=match) as info:
         load_settings(env={}, cwd=tmp_path)
     assert "\n" not in str(info.value)
+    zh = info.value.message("zh")  # what a Chinese run prints: the same fix, in Chinese
+    assert "\n" not in zh and zh != str(info.value)
+
+
+def test_a_bad_setting_is_said_in_the_language_asked_for(tmp_path, monkeypatch, capsys):
+    from gendan_xl.doors.cli import main
+
+    write(tmp_path, '[workbook]\nweekly = "sun-thu"\n')
+    monkeypatch.chdir(tmp_path)
+    assert main(["config"]) == 3
+    assert "[workbook] weekly 应为 mon-fri, mon-sat 之一，而不是 'sun-thu'" in capsys.readouterr().err
+    assert main(["--lang", "en", "config"]) == 3
+    assert "[workbook] weekly must be one of mon-fri, mon-sat, not 'sun-thu'" in capsys.readouterr().err
 
 
 def test_the_committed_sample_settings_load():
@@ -122,7 +135,7 @@ def test_status_follows_the_settings_file(tmp_path, capsys):
     ('[columns]\nshiped_qty = ["已出数"]\n', r"\[columns\] has no field 'shiped_qty'; fields: order_no, customer,"),
     ('[columns]\nshipped_qty = 3\n', r'\[columns\] shipped_qty must be a list of header texts'),
     ('[statuses]\n"待料" = "waiting"\n', r"is not a stage; stages: new, confirmed, waiting_material,"),
-    ('[status]\ndue = "ship"\n', r"\[status\] due must be customer or factory"),
+    ('[status]\ndue = "ship"\n', r"\[status\] due must be one of customer, factory"),
     ('[status]\nbasis = "customer"\n', r"unknown key basis in \[status\]"),
 ])
 def test_misspelt_fields_stages_and_due_bases_are_one_line_naming_the_allowed(tmp_path, text, match):

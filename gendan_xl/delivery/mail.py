@@ -79,8 +79,7 @@ def company_zone(name: str) -> _dt.tzinfo:
     try:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(f"[mail] timezone {name!r} is not a time zone name this machine knows; use one like "
-                          "Asia/Shanghai or Asia/Hong_Kong") from exc
+        raise ConfigError.said("mail-timezone", zone=name) from exc
 
 
 def _address_list(cell: str) -> str:
@@ -186,28 +185,24 @@ class MailSettings:
 
     def __post_init__(self) -> None:
         if self.transport not in TRANSPORTS:
-            raise ConfigError(f"mail transport {self.transport!r} is not one of {', '.join(TRANSPORTS)}; "
-                              "set GENDAN_MAIL_TRANSPORT or [mail] transport in gendan.toml")
+            raise ConfigError.said("mail-transport", value=self.transport, allowed=", ".join(TRANSPORTS))
         if self.security not in SECURITIES:
-            raise ConfigError(f"SMTP security {self.security!r} is not one of {', '.join(SECURITIES)}; "
-                              "set GENDAN_SMTP_SECURITY or [mail] security in gendan.toml")
+            raise ConfigError.said("mail-security", value=self.security, allowed=", ".join(SECURITIES))
         if isinstance(self.send_budget, bool) or not isinstance(self.send_budget, (int, float)) \
                 or self.send_budget <= 0:
-            raise ConfigError(f"[mail] send_budget must be a number of seconds above 0, like 60, "
-                              f"not {self.send_budget!r}")
+            raise ConfigError.said("mail-budget", value=self.send_budget)
         if not isinstance(self.allow_plaintext_login, bool):
-            raise ConfigError(f"[mail] allow_plaintext_login must be true or false, not {self.allow_plaintext_login!r}")
+            raise ConfigError.said("mail-plaintext", value=self.allow_plaintext_login)
         company_zone(self.timezone)
         files = self.statement_files
         if isinstance(files, str) or not files or not set(files) <= set(STATEMENT_FILES):
-            raise ConfigError(f"[mail] statement_files must list pdf, xlsx or both, like [\"pdf\", \"xlsx\"], "
-                              f"not {files!r}")
+            raise ConfigError.said("mail-statement-files", value=files)
         for key in ("reply_to", "customer_reply_to"):
             if getattr(self, key).strip():
                 try:
                     parse_addresses(getattr(self, key))
                 except InvalidMailError as exc:
-                    raise ConfigError(f"[mail] {key}: {exc}") from None
+                    raise ConfigError.said("mail-reply-to", setting=key, why=exc) from None
 
     def letterhead(self) -> Letterhead:
         """The From / Reply-To / Date rules of these settings."""
@@ -242,7 +237,7 @@ def settings_from_env(env: Mapping[str, str], base: MailSettings | None = None) 
             continue
         if name == "port":
             if not value.isdigit() or not 0 < int(value) < 65536:
-                raise ConfigError(f"GENDAN_SMTP_PORT={value!r} is not a port number; use e.g. 465 or 587")
+                raise ConfigError.said("mail-port", value=value)
             changes[name] = int(value)
         elif name in ("transport", "security"):
             changes[name] = value.lower()

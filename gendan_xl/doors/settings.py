@@ -113,13 +113,13 @@ def _check_keys(doc: Mapping[str, Any], path: Path | None) -> None:
     """A misspelt section or key is an error, not a silently ignored line."""
     for section, body in doc.items():
         if section not in _SECTIONS and section not in _OTHER_SECTIONS:
-            raise ConfigError(f"{path}: unknown section [{section}]; sections: "
-                              f"{', '.join(sorted([*_SECTIONS, *_OTHER_SECTIONS]))}")
+            raise ConfigError.said("cfg-unknown-section", path=path, section=section,
+                                   sections=", ".join(sorted([*_SECTIONS, *_OTHER_SECTIONS])))
         if section in _SECTIONS and isinstance(body, Mapping):
             unknown = set(body) - set(_SECTIONS[section])
             if unknown:
-                raise ConfigError(f"{path}: unknown key {', '.join(sorted(unknown))} in [{section}]; "
-                                  f"allowed: {', '.join(_SECTIONS[section])}")
+                raise ConfigError.said("cfg-unknown-keys", path=path, section=section, keys=", ".join(sorted(unknown)),
+                                       allowed=", ".join(_SECTIONS[section]))
 
 
 def _unit_places(table: Mapping[str, Any], path: Path | None) -> dict[str, int]:
@@ -127,7 +127,7 @@ def _unit_places(table: Mapping[str, Any], path: Path | None) -> dict[str, int]:
     out = {}
     for code, places in table.items():
         if isinstance(places, bool) or not isinstance(places, int) or not 0 <= places <= 6:
-            raise ConfigError(f"{path}: [quotes] unit_places {code} must be a whole number from 0 to 6, not {places!r}")
+            raise ConfigError.said("cfg-unit-places", path=path, code=code, value=places)
         out[normalize_currency(code)] = places
     return out
 
@@ -136,20 +136,20 @@ def _company(body: Any, path: Path | None, base: Path) -> dict[str, str]:
     """[company]: text values of the known keys (`phone` is another name for `tel`); the logo's path is
     relative to the settings file's folder, like every path in it."""
     if not isinstance(body, Mapping):
-        raise ConfigError(f"{path}: [company] must be a table of keys (name = \"...\")")
+        raise ConfigError.said("cfg-company-table", path=path)
     allowed = (*COMPANY_KEYS, "phone", *BANK_KEYS)
     unknown = set(body) - set(allowed)
     if unknown:
-        raise ConfigError(f"{path}: unknown key {', '.join(sorted(unknown))} in [company]; allowed: "
-                          f"{', '.join(allowed)}")
+        raise ConfigError.said("cfg-unknown-keys", path=path, section="company", keys=", ".join(sorted(unknown)),
+                               allowed=", ".join(allowed))
     for key, value in body.items():
         if not isinstance(value, str):
-            raise ConfigError(f"{path}: [company] {key} must be text, not {value!r}")
+            raise ConfigError.said("cfg-must-be-text", path=path, section="company", key=key, value=value)
     company = {key: value.strip() for key, value in body.items() if value.strip()}
     if "phone" in company:
         phone = company.pop("phone")
         if company.setdefault("tel", phone) != phone:
-            raise ConfigError(f"{path}: [company] has tel and phone that differ; keep one")
+            raise ConfigError.said("cfg-tel-phone", path=path)
     if company.get("logo"):
         company["logo"] = str(base / company["logo"])  # an absolute path stays as it is
     return company
@@ -186,12 +186,12 @@ def find_config(explicit: str | Path | None, env: Mapping[str, str], cwd: Path,
     if explicit:
         p = Path(explicit)
         if not p.is_file():
-            raise ConfigError(f"{p}: no such config file")
+            raise ConfigError.said("cfg-no-file", path=p)
         return p
     if env.get("GENDAN_CONFIG"):
         p = Path(env["GENDAN_CONFIG"])
         if not p.is_file():
-            raise ConfigError(f"GENDAN_CONFIG={p}: no such file")
+            raise ConfigError.said("cfg-env-no-file", path=p)
         return p
     places = ([Path(workbook).resolve().parent] if workbook is not None else []) + [cwd]
     return next((p for p in (folder / CONFIG_NAME for folder in places) if p.is_file()), None)
@@ -240,7 +240,7 @@ def load_settings(explicit: str | Path | None = None, *, env: Mapping[str, str] 
         try:
             doc = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: not valid TOML ({exc}); fix the line it names") from exc
+            raise ConfigError.said("cfg-bad-toml", path=path, why=exc) from exc
     base = path.parent if path else cwd
     _check_keys(doc, path)
     home = state_home(env)
@@ -253,11 +253,11 @@ def load_settings(explicit: str | Path | None = None, *, env: Mapping[str, str] 
                 value = doc[section][key]
                 expected = _TYPES.get(attr, str)
                 if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-                    kind = {int: "a whole number", bool: "true or false", list: "a list",
-                            dict: "a table ({ USD = 4, EUR = 4 })", (int, float): "a number"}.get(expected, "text")
-                    raise ConfigError(f"{path}: [{section}] {key} must be {kind}, not {value!r}")
+                    kind = {int: "int", bool: "bool", list: "list", dict: "table", (int, float): "number"}.get(expected,
+                                                                                                         "text")
+                    raise ConfigError.said(f"cfg-must-be-{kind}", path=path, section=section, key=key, value=value)
                 if expected in (int, (int, float)) and value < 0:
-                    raise ConfigError(f"{path}: [{section}] {key} must be 0 or more, not {value}")
+                    raise ConfigError.said("cfg-at-least-0", path=path, section=section, key=key, value=value)
                 if attr in _PATHS:
                     value = Path(value)
                 elif attr == "quote_requests":
@@ -266,34 +266,33 @@ def load_settings(explicit: str | Path | None = None, *, env: Mapping[str, str] 
                     value = _unit_places(value, path)
                 elif attr == "review_sign_off":
                     if not all(isinstance(v, str) and v.strip() for v in value):
-                        raise ConfigError(f"{path}: [review] sign_off must list department names, not {value!r}")
+                        raise ConfigError.said("cfg-sign-off", path=path, value=value)
                     value = tuple(v.strip() for v in value)
                 elif attr == "workbook_paths":
                     if not all(isinstance(v, str) for v in value):
-                        raise ConfigError(f'{path}: [workbook] paths must be a list of paths or globs, like '
-                                          f'paths = ["订单/*.xlsx", "//server/share/张丽 订单.xlsx"]')
+                        raise ConfigError.said("cfg-paths", path=path)
                     value = tuple(value)
                 values[attr] = value
                 origins[f"{section}.{key}"] = CONFIG_NAME
     limits = {attr: values.pop(attr) for attr in ("max_part_mb", "max_ratio") if attr in values}
     if any(v < 1 for v in limits.values()):
-        raise ConfigError(f"{path}: [limits] values must be 1 or more")
+        raise ConfigError.said("cfg-limits", path=path)
     values["limits"] = dataclasses.replace(DEFAULT_LIMITS, **limits)
     values["vocabulary"] = Vocabulary.of(doc.get("columns"), doc.get("statuses"), source=str(path))
     values["company"] = _company(doc.get("company", {}), path, base)
     owners = doc.get("owners", {})
     if not all(isinstance(v, str) for v in owners.values()):
-        raise ConfigError(f'{path}: [owners] maps a workbook to its merchandiser, like "张丽*.xlsx" = "张丽"')
+        raise ConfigError.said("cfg-owners", path=path)
     values["owners"] = dict(owners)
     mail_doc = dict(doc.get("mail", {}))
     if "password" in mail_doc:
-        raise ConfigError(f"{path}: remove [mail] password; set GENDAN_SMTP_PASSWORD in the environment instead")
+        raise ConfigError.said("cfg-password", path=path)
     values["merchandisers"] = dict(mail_doc.pop("merchandisers", {}) or doc.get("merchandisers", {}))
     for key, value in mail_doc.items():
         expected = _MAIL_TYPES.get(key, str)
         if key in _MAIL_KEYS and (not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool)):
-            kind = {bool: "true or false", list: "a list"}.get(expected, "a number" if key in _MAIL_TYPES else "text")
-            raise ConfigError(f"{path}: [mail] {key} must be {kind}, not {value!r}")
+            kind = {bool: "bool", list: "list"}.get(expected, "number" if key in _MAIL_TYPES else "text")
+            raise ConfigError.said(f"cfg-must-be-{kind}", path=path, section="mail", key=key, value=value)
     mail_values = {attr: mail_doc[key] for key, attr in _MAIL_KEYS.items() if key in mail_doc}
     if "statement_files" in mail_values:
         mail_values["statement_files"] = tuple(mail_values["statement_files"])
@@ -302,8 +301,8 @@ def load_settings(explicit: str | Path | None = None, *, env: Mapping[str, str] 
     mail_values.update(_mail_defaults(mail_values, values["company"], values))
     unknown = set(mail_doc) - set(_MAIL_KEYS)
     if unknown:
-        raise ConfigError(f"{path}: unknown [mail] keys {', '.join(sorted(unknown))}; "
-                          f"allowed: {', '.join(_MAIL_KEYS)}, merchandisers")
+        raise ConfigError.said("cfg-unknown-keys", path=path, section="mail", keys=", ".join(sorted(unknown)),
+                               allowed=", ".join([*_MAIL_KEYS, "merchandisers"]))
     mail = settings_from_env(env, MailSettings(**mail_values))
     keys = {attr: key for key, attr in _MAIL_KEYS.items()}
     origins.update({f"mail.{keys.get(attr, attr)}": "env" for var, attr in ENV_FIELDS.items() if env.get(var, "").strip()})
@@ -315,16 +314,14 @@ def load_settings(explicit: str | Path | None = None, *, env: Mapping[str, str] 
                                 if getattr(settings, attr) is not None}
     settings = dataclasses.replace(settings, **resolved)
     settings = dataclasses.replace(settings, quote_requests=tuple(settings.path(p) for p in settings.quote_requests))
-    if settings.lang not in ("zh", "en"):
-        raise ConfigError(f"{path}: [workbook] lang must be zh or en, not {settings.lang!r}")
-    if settings.weekly not in ("mon-fri", "mon-sat"):
-        raise ConfigError(f"{path}: [workbook] weekly must be mon-fri or mon-sat, not {settings.weekly!r}")
-    if settings.due not in DUE_BASES:
-        raise ConfigError(f"{path}: [status] due must be {' or '.join(DUE_BASES)}, not {settings.due!r}")
-    if settings.kpi_basis not in KPI_BASES:
-        raise ConfigError(f"{path}: [kpi] basis must be {' or '.join(KPI_BASES)}, not {settings.kpi_basis!r}")
-    if settings.watch_polling not in defaults.WATCH_POLLINGS:
-        raise ConfigError(f"{path}: [watch] polling must be {', '.join(defaults.WATCH_POLLINGS)}, not {settings.watch_polling!r}")
+    for section, key, value, allowed in (("workbook", "lang", settings.lang, ("zh", "en")),
+                                         ("workbook", "weekly", settings.weekly, ("mon-fri", "mon-sat")),
+                                         ("status", "due", settings.due, DUE_BASES),
+                                         ("kpi", "basis", settings.kpi_basis, KPI_BASES),
+                                         ("watch", "polling", settings.watch_polling, defaults.WATCH_POLLINGS)):
+        if value not in allowed:
+            raise ConfigError.said("cfg-one-of", path=path, section=section, key=key, value=value,
+                                   allowed=", ".join(allowed))
     return settings
 
 
@@ -336,7 +333,7 @@ def write_starter(folder: str | Path = ".") -> Path:
 
     target = Path(folder) / CONFIG_NAME
     if target.exists():
-        raise UsageError(f"{target} already exists; edit it, or run gendan-xl init in another folder")
+        raise UsageError.said("init-exists", path=target)
     target.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(target, (shipped("templates") / CONFIG_NAME).read_bytes())
     return target

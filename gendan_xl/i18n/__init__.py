@@ -28,7 +28,7 @@ def both(table: Texts, key: str) -> str:
     return f"{zh} {en}"
 
 
-def say(table: Texts, key: str, lang: str, **fields: Any) -> str:
+def say(table: Texts, key: str, lang: str, /, **fields: Any) -> str:
     """`table[key]` in `lang`, its fields filled."""
     text = pick(table[key], lang)
     return text.format(**fields) if fields else text
