@@ -203,9 +203,10 @@ def test_one_refused_address_of_two_is_named_and_the_other_gets_the_mail(tmp_pat
 def test_a_login_without_tls_is_refused_off_loopback(tmp_path):
     m = mailer(Smtp("192.0.2.25", 25, "none", "wang", "s3cret", timeout=1), tmp_path)
     with pytest.raises(MailConfigError, match=r"would send the password of 'wang' unencrypted to 192\.0\.2\.25:25.*"
-                                              r"starttls.*allow_plaintext_login = true"):
+                                              r"starttls.*allow_plaintext_login = true") as refused:
         m.send([statement("C01", "ap@customer.example")], job="statements", period="2026-10")
     assert m.pending() == 1     # kept for when the settings are fixed
+    assert "密码明文发给 192.0.2.25:25" in refused.value.message("zh")  # what a Chinese run prints
 
 
 def test_allow_plaintext_login_lets_it_try(tmp_path):

@@ -96,10 +96,7 @@ class Smtp:
     def _check_plaintext_login(self) -> None:
         """Refuse, before connecting, to send a password where anyone on the network can read it."""
         if self.user and self.security == "none" and not self.allow_plaintext_login and not is_loopback(self.host):
-            raise MailConfigError(
-                f"SMTP security is none, so logging in would send the password of {self.user!r} unencrypted to "
-                f"{self.host}:{self.port}; set GENDAN_SMTP_SECURITY (or [mail] security) to starttls or ssl, or, "
-                "only on a network you trust, set allow_plaintext_login = true in [mail] of gendan.toml")
+            raise MailConfigError.said("smtp-plaintext", user=self.user, server=f"{self.host}:{self.port}")
 
     def _connect(self, timeout: float) -> smtplib.SMTP:
         self._check_plaintext_login()
@@ -112,23 +109,19 @@ class Smtp:
             conn.ehlo()
             if self.security == "starttls":
                 if not conn.has_extn("starttls"):
-                    raise MailConfigError(f"SMTP server {self.host}:{self.port} does not offer STARTTLS; "
-                                          "set GENDAN_SMTP_SECURITY=ssl (port 465) or none")
+                    raise MailConfigError.said("smtp-no-starttls", server=f"{self.host}:{self.port}")
                 conn.starttls(context=ctx)
                 conn.ehlo()
             if self.user:
                 try:
                     conn.login(self.user, self._password)
                 except smtplib.SMTPAuthenticationError as exc:
-                    raise MailConfigError(f"SMTP server {self.host}:{self.port} refused the login of "
-                                          f"{self.user!r} ({exc.smtp_code}); check GENDAN_SMTP_USER and "
-                                          "GENDAN_SMTP_PASSWORD") from None
+                    raise MailConfigError.said("smtp-login-refused", server=f"{self.host}:{self.port}", user=self.user,
+                                               code=exc.smtp_code) from None
                 except UnicodeEncodeError:
-                    raise MailConfigError("SMTP login needs a user name and password in plain ASCII (a limit of "
-                                          "Python's smtplib); check GENDAN_SMTP_USER and GENDAN_SMTP_PASSWORD") from None
+                    raise MailConfigError.said("smtp-login-ascii") from None
                 except smtplib.SMTPNotSupportedError:
-                    raise MailConfigError(f"SMTP server {self.host}:{self.port} offers no login here; use "
-                                          "GENDAN_SMTP_SECURITY=starttls or ssl, or unset GENDAN_SMTP_USER") from None
+                    raise MailConfigError.said("smtp-no-login", server=f"{self.host}:{self.port}") from None
         except BaseException:
             _close(conn)
             raise
@@ -166,8 +159,7 @@ class Smtp:
                 raise MessageRejected(f"{exc.smtp_code} {_reply(exc.smtp_error)}") from None
             raise TransientMailError(f"{exc.smtp_code} {_reply(exc.smtp_error)}", connection=True) from None
         except ssl.SSLError as exc:
-            raise MailConfigError(f"TLS with {where} failed ({exc.reason or exc}); check GENDAN_SMTP_SECURITY "
-                                  "and GENDAN_SMTP_PORT") from None
+            raise MailConfigError.said("smtp-tls-failed", server=where, why=exc.reason or exc) from None
         except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError) as exc:
             # ConnectionRefusedError, socket.timeout, DNS failures: the server, not this message.
             raise TransientMailError(f"cannot reach {where}: {exc}", connection=True) from None

@@ -168,4 +168,25 @@ ERRORS: Texts = {
     'mail-reply-to': ('[mail] {setting}：{why}', '[mail] {setting}: {why}'),
     'mail-port': ('GENDAN_SMTP_PORT={value!r} 不是端口号；请用 465 或 587 这样的数字',
       'GENDAN_SMTP_PORT={value!r} is not a port number; use e.g. 465 or 587'),
+    # the SMTP server and its settings (MailConfigError)
+    'smtp-plaintext': ('SMTP 加密方式为 none，登录会把 {user!r} 的密码明文发给 {server}；请把 GENDAN_SMTP_SECURITY'
+                       '（或 [mail] security）设为 starttls 或 ssl；只在可信的网络中，才可在 gendan.toml 的 [mail] 中设 '
+                       'allow_plaintext_login = true',
+      'SMTP security is none, so logging in would send the password of {user!r} unencrypted to {server}; set '
+      'GENDAN_SMTP_SECURITY (or [mail] security) to starttls or ssl, or, only on a network you trust, set '
+      'allow_plaintext_login = true in [mail] of gendan.toml'),
+    'smtp-no-starttls': ('SMTP 服务器 {server} 不支持 STARTTLS；请设 GENDAN_SMTP_SECURITY=ssl（端口 465）或 none',
+      'SMTP server {server} does not offer STARTTLS; set GENDAN_SMTP_SECURITY=ssl (port 465) or none'),
+    'smtp-login-refused': ('SMTP 服务器 {server} 拒绝了 {user!r} 的登录（{code}）；请检查 GENDAN_SMTP_USER 和 '
+                           'GENDAN_SMTP_PASSWORD',
+      'SMTP server {server} refused the login of {user!r} ({code}); check GENDAN_SMTP_USER and GENDAN_SMTP_PASSWORD'),
+    'smtp-login-ascii': ('SMTP 登录的用户名和密码只能是纯 ASCII 字符（Python smtplib 的限制）；请检查 GENDAN_SMTP_USER 和 '
+                         'GENDAN_SMTP_PASSWORD',
+      "SMTP login needs a user name and password in plain ASCII (a limit of Python's smtplib); check "
+      "GENDAN_SMTP_USER and GENDAN_SMTP_PASSWORD"),
+    'smtp-no-login': ('SMTP 服务器 {server} 在此不提供登录；请设 GENDAN_SMTP_SECURITY=starttls 或 ssl，或取消 '
+                      'GENDAN_SMTP_USER',
+      'SMTP server {server} offers no login here; use GENDAN_SMTP_SECURITY=starttls or ssl, or unset GENDAN_SMTP_USER'),
+    'smtp-tls-failed': ('与 {server} 的 TLS 连接失败（{why}）；请检查 GENDAN_SMTP_SECURITY 和 GENDAN_SMTP_PORT',
+      'TLS with {server} failed ({why}); check GENDAN_SMTP_SECURITY and GENDAN_SMTP_PORT'),
 }
