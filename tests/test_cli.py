@@ -490,3 +490,12 @@ def test_progress_is_reported_to_a_callback_and_silent_when_not_a_terminal(capsy
     assert seen[0] == ("read", 0, None) and seen[-1] == ("check", report.rows, report.rows)
     code, _, err = run(capsys, "validate", str(WORKBOOKS / "orders.xlsx"))
     assert code == 0 and "rows/s" not in err and "\r" not in err  # stderr is captured here: no bar drawn
+
+
+def test_watch_quiet_seconds_and_the_top_level_quiet_are_two_things():
+    """`gendan-xl --quiet watch --quiet 3`: no progress bar, and 3 s of stillness before a refresh — neither
+    taken for the other (they once shared a name in the parsed arguments)."""
+    args = build_parser().parse_args(["--quiet", "watch", "--quiet", "3"])
+    assert args.quiet is True and args.quiet_seconds == 3.0
+    args = build_parser().parse_args(["--quiet", "watch"])
+    assert args.quiet is True and args.quiet_seconds is None

@@ -168,7 +168,7 @@ HELP: Texts = {
     'watch.paths': ('要监视的工作簿（默认：团队的，gendan.toml 中 [workbook] 的 path 和 paths）',
       "workbooks to watch (default: the team's, [workbook] path and paths in gendan.toml)"),
     'watch.today': ('按这一天判断，而不是每次刷新的当天', 'judge on this day instead of the day of each refresh'),
-    'watch.quiet': ('保存后工作簿静止多少秒才刷新（默认：[watch] quiet，否则 2）',
+    'watch.quiet_seconds': ('保存后工作簿静止多少秒才刷新（默认：[watch] quiet，否则 2）',
       'seconds a saved workbook stays still before it is refreshed (default: [watch] quiet, else 2)'),
     'watch.polling': ('轮询文件夹而不用系统通知：auto = 只对网络共享轮询（默认：[watch] polling）',
       "poll the folders instead of the system's notifications: auto = on network shares only (default: [watch] polling)"),

@@ -205,7 +205,8 @@ def cmd_kpi(args: argparse.Namespace) -> int:
 def _watch_setup(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     p.add_argument("--today", type=parse_day)
-    p.add_argument("--quiet", type=float)
+    # its own dest: the top-level --quiet (no progress bar) is a flag of the same name
+    p.add_argument("--quiet", type=float, dest="quiet_seconds", metavar="SECONDS")
     p.add_argument("--polling", choices=("auto", "always", "never"))
     p.add_argument("--poll-seconds", type=float)
     p.add_argument("--initial", action="store_true")
@@ -222,7 +223,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     options = watch_options(settings, paths=args.paths or None, today=args.today)
-    options.update({k: v for k, v in (("quiet", args.quiet), ("polling", args.polling),
+    options.update({k: v for k, v in (("quiet", args.quiet_seconds), ("polling", args.polling),
                                       ("poll_seconds", args.poll_seconds)) if v is not None})
     code = watch_workbooks(**options, initial=args.initial, stop=stop)
     if args.json:  # what a watch says as it goes is on stderr; at the end, the one document
