@@ -158,6 +158,8 @@ def test_statement_mails_read_as_the_customer_writes_and_answer_to_a_person(tmp_
     assert body(zh).startswith("北京蓝科电子有限公司，您好：\n")
     assert "期末余额：" in body(zh) and "按单据日期计账龄" in body(zh) and "此致\n敬礼！" in body(zh)
     assert body(en).startswith("Dear Anker Innovations 安克创新,\n") and "Aged by invoice date" in body(en)
+    assert "Zhang Li · +86 755" in body(en) and "张丽" not in body(en)   # [company] contact_en signs English mail
+    assert "张丽 · +86 755" in body(zh)
     assert zh["From"].addresses[0].display_name == "深圳市恒达电子科技有限公司"
     assert en["From"].addresses[0].display_name == "Shenzhen Hengda Electronics Technology Co., Ltd."
     for to, msg in msgs.items():

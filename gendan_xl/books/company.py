@@ -14,7 +14,7 @@ from gendan_xl.errors import CompanyError
 __all__ = ["COMPANY_KEYS", "BANK_KEYS", "company_block", "bank_lines"]
 
 # The keys of [company] in gendan.toml, in the order a letterhead prints them.
-COMPANY_KEYS = ("name", "name_en", "address", "tel", "email", "contact", "logo")
+COMPANY_KEYS = ("name", "name_en", "address", "tel", "email", "contact", "contact_en", "logo")
 # The bank block (汇款资料) customers pay into; printed with the LABELS below, the empty ones left out.
 BANK_KEYS = ("bank_name", "bank_account_name", "bank_account_no", "swift", "bank_address")
 LABELS = {  # the printed labels of the letterhead's contact line and of the bank block: one table, zh and en

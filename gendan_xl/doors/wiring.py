@@ -92,7 +92,7 @@ def statement_mails(settings: Settings, workbook: Path, period: str, *, today: d
              "currency": st.currency, "closing": f"{st.closing_balance:,.2f}",
              "ageing": {k: f"{v:,.2f}" for k, v in st.ageing.items()},
              "company": _company_name(company, lang),
-             "contact": " · ".join(company[k] for k in ("contact", "tel", "email") if company.get(k))},
+             "contact": " · ".join(v for v in (_contact(company, lang), company.get("tel"), company.get("email")) if v)},
             to=email, subject=say(STATEMENT, "subject", lang, period=period, name=name), lang=lang,
             attachments=attachments, ref=st.customer, reply_to=reply_to))
     return mails, no_email
@@ -101,6 +101,11 @@ def statement_mails(settings: Settings, workbook: Path, period: str, *, today: d
 def _company_name(company: Mapping[str, str], lang: str) -> str:
     """The company's name as a customer writing in `lang` knows it."""
     return company.get("name" if lang == "zh" else "name_en") or company.get("name", "")
+
+
+def _contact(company: Mapping[str, str], lang: str) -> str:
+    """Who signs: [company] contact, or contact_en in a mail to an English-speaking customer ("Zhang Li")."""
+    return (company.get("contact_en") if lang == "en" else "") or company.get("contact", "")
 
 
 def overdue_plan(settings: Settings, workbook: Path, *, today: dt.date) -> tuple[OverduePlan, Any]:
