@@ -140,7 +140,7 @@ class Recorder:
 
 
 def settings(folder: Path, port: int) -> None:
-    text = (ROOT / "gendan.toml").read_text(encoding="utf-8")
+    text = (ROOT / "workbooks" / "gendan.toml").read_text(encoding="utf-8")
     text = text.replace('transport = "outbox"', 'transport = "smtp"').replace('host = "smtp.example.com"',
                                                                              f'host = "127.0.0.1"\nport = {port}')
     text = text.replace('security = "starttls"', 'security = "none"').replace('user = "gendan@hengda.example"\n', "")

@@ -41,7 +41,7 @@ README_PNG = ROOT / "docs" / "quote.png"
 
 def documents(out: Path, today: dt.date) -> dict[str, Path]:
     """Every generated workbook of the samples, under stable names in `out`."""
-    settings = load_settings(ROOT / "gendan.toml", env={})
+    settings = load_settings(SAMPLES / "gendan.toml", env={})
     made: dict[str, Path] = {}
     with tempfile.TemporaryDirectory(prefix="gendan-render-") as tmp:
         tmp = Path(tmp)
