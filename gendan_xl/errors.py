@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, TypeVar
 
 ERROR = "error"
 WARNING = "warning"
@@ -97,6 +97,9 @@ def json_fields(obj: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
 # Every exception we raise on purpose is a GendanError: one line naming the file and the fix. The CLI maps
 # each to its `exit_code`; anything else that escapes is a bug (exit 4, --debug for the traceback).
 
+_E = TypeVar("_E", bound="GendanError")
+
+
 class GendanError(Exception):
     """Input we cannot use. The message is one line naming the file and what to do.
 
@@ -109,7 +112,7 @@ class GendanError(Exception):
     fields: dict[str, Any] = {}
 
     @classmethod
-    def said(cls, key: str, /, **fields: Any) -> "GendanError":
+    def said(cls: type[_E], key: str, /, **fields: Any) -> _E:
         from gendan_xl.i18n import say
         from gendan_xl.i18n.errors import ERRORS
 

@@ -250,7 +250,7 @@ def test_jobs_list_and_a_dry_run(capsys, tmp_path):
     assert code == 0 and "would-send" in out and "lead@hengda.example" in out
     assert not (tmp_path / "outbox").exists()  # a dry run sends nothing
     code, _, err = run(capsys, "--config", str(cfg), "jobs", "run", "nope")
-    assert code == 3 and "no job 'nope'" in err
+    assert code == 3 and "没有任务 'nope'" in err
 
 
 def test_statement_send_one_customer_once(capsys, tmp_path):
@@ -342,7 +342,7 @@ def test_init_workbook_creates_and_never_overwrites(capsys, tmp_path):
     assert header[:3] == ["订单号", "客户", "客户PO"]
     before = path.read_bytes()
     code, out, err = run(capsys, "init-workbook", str(path))
-    assert code == 3 and "already exists" in err and path.read_bytes() == before
+    assert code == 3 and "已存在" in err and path.read_bytes() == before
 
 
 def test_init_workbook_xlsm_writes_the_button_module(capsys, tmp_path):
@@ -445,7 +445,9 @@ def test_today_takes_the_spellings_the_workbook_reader_takes(text, day):
 @pytest.mark.parametrize("text", ["46352", "26/11", "tomorrow", "2026-02-30"])
 def test_today_refuses_what_is_no_day_with_an_example(capsys, text):
     code, _, err = run(capsys, "status", str(WORKBOOKS / "orders.xlsx"), "--today", text)
-    assert code == 2 and "write it like 2026-11-26" in err
+    assert code == 2 and f"参数 --today：'{text}' 不是日期；请写成 2026-11-26" in err  # the run's language
+    code, _, err = run(capsys, "--lang", "en", "status", str(WORKBOOKS / "orders.xlsx"), "--today", text)
+    assert code == 2 and f"argument --today: '{text}' is not a date; write it like 2026-11-26" in err
 
 
 def test_version(capsys):

@@ -82,8 +82,7 @@ class Accounts:
             code = self.resolve(customer)
             if code not in self.customers and code not in self.documents:
                 known = ", ".join(sorted(set(self.customers) | set(self.documents))) or "none"
-                raise GendanError(f"{self.path.name}: no customer {customer!r} (known: {known}); "
-                                  "pass --customer with one of them")
+                raise GendanError.said("no-customer", name=self.path.name, customer=customer, known=known)
             return [self.statement(code, period, as_of=as_of, basis=basis, lang=lang)]
         out = []
         for code in sorted(set(self.customers) | set(self.documents)):
@@ -120,8 +119,7 @@ def read_accounts(path: str | Path, *, lang: str | None = None) -> Accounts:
         except MissingSheetError:
             continue
     if "shipments" not in tables and "opening" not in tables:
-        raise MissingSheetError(f'{book.path.name} has no sheet "出货" / "Shipments" or "期初" / "Opening '
-                                f'Balances" (found: {", ".join(book.sheet_names)}); add them to make statements')
+        raise MissingSheetError.said("no-statement-sheets", name=book.path.name, found=", ".join(book.sheet_names))
 
     acc = Accounts(path=book.path, customers={}, documents={}, cutover={})
     if "customers" in tables:

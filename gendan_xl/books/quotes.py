@@ -110,9 +110,8 @@ def _find_sheet(book: Any, schema: SheetSchema) -> str:
     try:
         return book.find_sheet(schema)
     except MissingSheetError:
-        raise MissingSheetError(
-            f'{book.path.name} has no sheet "{schema.zh}" / "{schema.en}" (found: {", ".join(book.sheet_names)}); '
-            "a quote request needs 报价申请, 报价明细 and 退税率 (see workbooks/quote_request.xlsx)") from None
+        raise MissingSheetError.said("no-quote-sheet", name=book.path.name, zh=schema.zh, en=schema.en,
+                                     found=", ".join(book.sheet_names)) from None
 
 
 def read_quote_request(path: Path | str) -> QuoteRequest:
@@ -314,8 +313,7 @@ def make_quote(request_path: Path | str, *, out: Path | str, quote_log: QuoteLog
     """
     request_path, out = Path(request_path), Path(out)
     if pdf and shutil.which(soffice) is None:
-        raise PdfError(f"cannot make a PDF of the quote for {request_path.name}: LibreOffice ({soffice}) is "
-                       "not installed; install libreoffice-calc (and fonts-noto-cjk) or leave out --pdf")
+        raise PdfError.said("no-libreoffice-quote", name=request_path.name, soffice=soffice)
     request = read_quote_request(request_path)
     h = request.header
     currency = normalize_currency(h.get("currency"))

@@ -81,7 +81,7 @@ def read_grid(path: str | Path, sheet: str | None = None) -> tuple[str, list[lis
     path = Path(path)
     if path.suffix.lower() in (".csv", ".txt"):
         if not path.is_file():
-            raise UnusableWorkbookError(f"{path}: no such file")
+            raise UnusableWorkbookError.said("no-such-file-path", path=path)
         data = path.read_bytes()
         for enc in ("utf-8-sig", "gb18030"):
             try:
@@ -90,7 +90,7 @@ def read_grid(path: str | Path, sheet: str | None = None) -> tuple[str, list[lis
             except UnicodeDecodeError:
                 continue
         else:  # gb18030 decodes any byte string; kept for clarity
-            raise UnusableWorkbookError(f"{path.name}: not UTF-8 or GBK text; save it as CSV UTF-8")
+            raise UnusableWorkbookError.said("not-utf8-gbk", name=path.name)
         try:
             dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
         except csv.Error:
@@ -99,8 +99,8 @@ def read_grid(path: str | Path, sheet: str | None = None) -> tuple[str, list[lis
     book = open_book(path)
     if sheet is not None:
         if sheet not in book.sheet_names:
-            raise UnusableWorkbookError(f'{path.name} has no sheet "{sheet}" (found: '
-                                        f'{", ".join(book.sheet_names)}); pass the sheet name')
+            raise UnusableWorkbookError.said("no-sheet-named", name=path.name, sheet=sheet,
+                                             found=", ".join(book.sheet_names))
         return sheet, book.values(sheet), book.date1904
     # The sheet whose header row names the most of our columns.
     best = None
@@ -154,8 +154,7 @@ def read_theirs(path: str | Path, *, sheet: str | None = None, mode: str | None 
     name, grid, date1904 = read_grid(path, sheet)
     idx, mapping = _find_header(grid)
     if idx is None:
-        raise MissingColumnsError(f"{path.name}: no header row with a date and an amount (借方/贷方/金额/余额, "
-                                  "Debit/Credit/Amount/Balance) in the first 20 rows; check the column titles")
+        raise MissingColumnsError.said("no-ledger-header", name=path.name)
     cols = {f: c for c, f in mapping.items()}
     if mode is None:
         named_bank = any(w in fold_key(path.stem + name) for w in _BANK_SHEETS)
@@ -275,15 +274,14 @@ def reconcile_files(ours: str | Path, theirs: str | Path, *, customer: str | Non
         if period is None:
             dates = [e.date for e in their_books.entries if e.date]
             if not dates:
-                raise GendanError(f"{Path(theirs).name}: no dates to tell the period from; pass --period 2026-06")
+                raise GendanError.said("no-dates-for-period", name=Path(theirs).name)
             last = max(dates)
             period = f"{last.year}-{last.month:02d}"
         statements = acc.statements(Period.parse(period), customer=customer, as_of=as_of, lang=lang)
         if customer is None:
             if len(statements) != 1:
                 names = ", ".join(s.customer for s in statements)
-                raise GendanError(f"{our_path.name} has statements for several customers ({names}); "
-                                  "pass --customer CODE")
+                raise GendanError.said("several-customers", name=our_path.name, names=names)
         statement = statements[0]
         our_side = statement
         our_entries = entries_from_statement(statement)

@@ -204,8 +204,7 @@ def status_colours(col: int, header_row: int, lang: str) -> list[CFRule]:
 
 def busy(target: Path) -> WorkbookOpenError:
     """What to say when the system refuses to replace the workbook (Windows: Excel holds it)."""
-    return WorkbookOpenError(f"{target.name} cannot be replaced (open in another program?); close it and run again, "
-                             f"or write {sidecar_path(target).name} instead")
+    return WorkbookOpenError.said("replace-refused", name=target.name, sidecar=sidecar_path(target).name)
 
 
 def _label(code: str, lang: str) -> str:

@@ -165,9 +165,9 @@ def job_context(settings: Settings, *, jobs_file: Path | None = None, **mailer_k
 def require_workbook(path: Path | None, settings: Settings) -> Path:
     path = path or settings.workbook
     if path is None:  # neither given nor in gendan.toml (it was a TypeError, exit 4)
-        raise UsageError("no workbook: pass one, or set [workbook] path in gendan.toml")
+        raise UsageError.said("no-workbook-given")
     if not Path(path).exists():
-        raise GendanError(f"{path}: no such workbook; pass one or set [workbook] path in gendan.toml")
+        raise GendanError.said("no-such-workbook", path=path)
     return Path(path)
 
 
@@ -177,7 +177,7 @@ def team_paths(settings: Settings, paths: Any = None) -> list[Path]:
     """The workbooks a team command works on: those given, else the team's ([workbook] path and paths)."""
     found = [Path(p) for p in paths] if paths else settings.team_workbooks()
     if not found:
-        raise GendanError("no workbooks: pass one or set [workbook] path or paths in gendan.toml")
+        raise GendanError.said("no-team-workbooks")
     return found
 
 

@@ -70,8 +70,8 @@ def xlwings_vba_project() -> tuple[bytes, str]:
         with zipfile.ZipFile(source) as zf:
             return zf.read(VBA_PART), xlwings.__version__
     except (OSError, KeyError, zipfile.BadZipFile) as exc:
-        raise GendanError(f"{source}: xlwings {xlwings.__version__} has no usable {XLWINGS_SOURCE} ({exc}); "
-                          "reinstall xlwings (pip install --force-reinstall xlwings)") from exc
+        raise GendanError.said("xlwings-broken", path=source, version=xlwings.__version__, part=XLWINGS_SOURCE,
+                               why=exc) from exc
 
 
 def module_name(path: str | Path) -> str:
@@ -79,15 +79,13 @@ def module_name(path: str | Path) -> str:
     path = Path(path)
     stem = path.stem
     if path.suffix.lower() != ".xlsm":
-        raise XlsmNameError(f"{path.name}: a workbook with buttons must end in .xlsm (e.g. {stem}.xlsm)")
+        raise XlsmNameError.said("xlsm-suffix", name=path.name, stem=stem)
     if not stem.isidentifier() or keyword.iskeyword(stem):
         fixed = "".join(ch if (ch.isalnum() or ch == "_") else "_" for ch in stem)
         fixed = fixed if fixed.isidentifier() and not keyword.iskeyword(fixed) else "_" + fixed
-        raise XlsmNameError(f'{path.name}: the buttons import a Python module named like the workbook, and "{stem}" '
-                            f"cannot be one; use letters, digits and _ only, e.g. {fixed}.xlsm")
+        raise XlsmNameError.said("xlsm-identifier", name=path.name, stem=stem, fixed=fixed)
     if stem in sys.stdlib_module_names or stem in _installed_top_level():
-        raise XlsmNameError(f'{path.name}: "{stem}" is already a Python module, which the buttons would import '
-                            f"instead of ours; choose another name, e.g. {stem}_orders.xlsm")
+        raise XlsmNameError.said("xlsm-shadowed", name=path.name, stem=stem)
     return stem
 
 
@@ -101,8 +99,7 @@ def _our_module_path(path: Path) -> Path:
     """`<stem>.py` beside `path`, or XlsmNameError when a file of that name exists and is not ours."""
     module = path.with_name(module_name(path) + ".py")
     if module.exists() and MODULE_MARK not in module.read_text(encoding="utf-8", errors="replace"):
-        raise XlsmNameError(f"{module}: a Python file of that name already exists and is not ours; "
-                            "choose another workbook name")
+        raise XlsmNameError.said("xlsm-module-taken", path=module)
     return module
 
 
@@ -151,7 +148,7 @@ def init_workbook(path: str | Path, *, xlsm: bool = False) -> list[Path]:
     `<name>.py` its buttons import, beside it. Returns what was written; never overwrites anything."""
     path = Path(path)
     if path.exists():
-        raise GendanError(f"{path} already exists; choose another name (we never overwrite a workbook)")
+        raise GendanError.said("new-exists", path=path)
     if xlsm or path.suffix.lower() == ".xlsm":
         build_master_xlsm(path, [], examples=False)
         return [path, path.with_suffix(".py")]

@@ -189,4 +189,64 @@ ERRORS: Texts = {
       'SMTP server {server} offers no login here; use GENDAN_SMTP_SECURITY=starttls or ssl, or unset GENDAN_SMTP_USER'),
     'smtp-tls-failed': ('与 {server} 的 TLS 连接失败（{why}）；请检查 GENDAN_SMTP_SECURITY 和 GENDAN_SMTP_PORT',
       'TLS with {server} failed ({why}); check GENDAN_SMTP_SECURITY and GENDAN_SMTP_PORT'),
+    # the command line: what to write where (UsageError and the like)
+    'no-workbook-given': ('没有工作簿：请给出一个，或在 gendan.toml 的 [workbook] 中设置 path',
+      'no workbook: pass one, or set [workbook] path in gendan.toml'),
+    'no-such-workbook': ('{path}：没有这个工作簿；请给出一个，或在 gendan.toml 的 [workbook] 中设置 path',
+      '{path}: no such workbook; pass one or set [workbook] path in gendan.toml'),
+    'no-team-workbooks': ('没有工作簿：请给出一个，或在 gendan.toml 的 [workbook] 中设置 path 或 paths',
+      'no workbooks: pass one or set [workbook] path or paths in gendan.toml'),
+    'out-is-folder': ('{path} 是文件夹；请给输出文件一个文件名', '{path} is a folder; give a file name for the output'),
+    'out-is-input': ('{path} 是本命令的输入文件；请把输出写到另一个文件',
+      '{path} is an input of this command; write the output to another file'),
+    'out-is-file': ('{path} 是文件；--out 需要一个文件夹', '{path} is a file; --out takes a folder'),
+    'report-not-xlsx': ('{path}：问题报告是 Excel 文件；请以 .xlsx 结尾命名', '{path}: the Issues report is an Excel file; name it .xlsx'),
+    'no-such-job': ('jobs/jobs.toml 中没有任务 {name!r}（现有任务：{jobs}）', 'no job {name!r} in jobs/jobs.toml (jobs: {jobs})'),
+    'replace-refused': ('{name} 无法替换（是否在其他程序中打开？）；请关闭后重试，或改写 {sidecar}',
+      '{name} cannot be replaced (open in another program?); close it and run again, or write {sidecar} instead'),
+    # statements, quotes, reconciliation
+    'no-customer': ('{name}：没有客户 {customer!r}（现有：{known}）；请用 --customer 指定其中一个',
+      '{name}: no customer {customer!r} (known: {known}); pass --customer with one of them'),
+    'no-statement-sheets': ('{name} 中没有“出货”/“Shipments”或“期初”/“Opening Balances”工作表（现有：{found}）；'
+                            '加上它们才能出对账单',
+      '{name} has no sheet "出货" / "Shipments" or "期初" / "Opening Balances" (found: {found}); add them to make '
+      'statements'),
+    'no-quote-sheet': ('{name} 中没有“{zh}”/“{en}”工作表（现有：{found}）；报价申请需要 报价申请、报价明细 和 退税率 三张表'
+                       '（参见 workbooks/quote_request.xlsx）',
+      '{name} has no sheet "{zh}" / "{en}" (found: {found}); a quote request needs 报价申请, 报价明细 and 退税率 '
+      '(see workbooks/quote_request.xlsx)'),
+    'no-libreoffice-quote': ('无法为 {name} 的报价单生成 PDF：没有安装 LibreOffice（{soffice}）；请安装 libreoffice-calc'
+                             '（以及 fonts-noto-cjk），或去掉 --pdf',
+      'cannot make a PDF of the quote for {name}: LibreOffice ({soffice}) is not installed; install libreoffice-calc '
+      '(and fonts-noto-cjk) or leave out --pdf'),
+    'no-such-file-path': ('{path}：文件不存在', '{path}: no such file'),
+    'not-utf8-gbk': ('{name}：不是 UTF-8 或 GBK 文本；请另存为 CSV UTF-8', '{name}: not UTF-8 or GBK text; save it as CSV UTF-8'),
+    'no-sheet-named': ('{name} 中没有工作表“{sheet}”（现有：{found}）；请给出工作表名称',
+      '{name} has no sheet "{sheet}" (found: {found}); pass the sheet name'),
+    'no-ledger-header': ('{name}：前 20 行中找不到含日期和金额（借方/贷方/金额/余额，Debit/Credit/Amount/Balance）的表头行；'
+                         '请检查列标题',
+      '{name}: no header row with a date and an amount (借方/贷方/金额/余额, Debit/Credit/Amount/Balance) in the first '
+      '20 rows; check the column titles'),
+    'no-dates-for-period': ('{name}：没有日期，无法判断期间；请用 --period 2026-06 指定',
+      '{name}: no dates to tell the period from; pass --period 2026-06'),
+    'several-customers': ('{name} 中有多个客户的对账单（{names}）；请用 --customer 指定客户代码',
+      '{name} has statements for several customers ({names}); pass --customer CODE'),
+    # the workbook with buttons (xlwings)
+    'xlwings-broken': ('{path}：xlwings {version} 中没有可用的 {part}（{why}）；请重新安装 xlwings'
+                       '（pip install --force-reinstall xlwings）',
+      '{path}: xlwings {version} has no usable {part} ({why}); reinstall xlwings (pip install --force-reinstall '
+      'xlwings)'),
+    'xlsm-suffix': ('{name}：带按钮的工作簿必须以 .xlsm 结尾（例如 {stem}.xlsm）',
+      '{name}: a workbook with buttons must end in .xlsm (e.g. {stem}.xlsm)'),
+    'xlsm-identifier': ('{name}：按钮会导入与工作簿同名的 Python 模块，而“{stem}”不能作模块名；只用字母、数字和 _，'
+                        '例如 {fixed}.xlsm',
+      '{name}: the buttons import a Python module named like the workbook, and "{stem}" cannot be one; use letters, '
+      'digits and _ only, e.g. {fixed}.xlsm'),
+    'xlsm-shadowed': ('{name}：“{stem}”已经是一个 Python 模块，按钮会导入它而不是我们的；请换个名字，例如 {stem}_orders.xlsm',
+      '{name}: "{stem}" is already a Python module, which the buttons would import instead of ours; choose another '
+      'name, e.g. {stem}_orders.xlsm'),
+    'xlsm-module-taken': ('{path}：已有同名的 Python 文件，且不是我们的；请换个工作簿名',
+      '{path}: a Python file of that name already exists and is not ours; choose another workbook name'),
+    'new-exists': ('{path} 已存在；请换个名字（我们从不覆盖工作簿）',
+      '{path} already exists; choose another name (we never overwrite a workbook)'),
 }

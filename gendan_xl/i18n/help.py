@@ -175,3 +175,20 @@ HELP: Texts = {
     'watch.poll_seconds': ('轮询的文件夹多久扫描一次（默认：5）', 'how often a polled folder is scanned (default: 5)'),
     'watch.initial': ('启动时也把每个工作簿刷新一次', 'refresh every workbook once at the start too'),
 }
+
+# argparse's usage errors (English, from argparse) and our option types' (cli/base.py), as a Chinese run says them:
+# (the English message's pattern, its Chinese). Anything else argparse says stays as it is.
+USAGE_ERRORS_ZH: tuple[tuple[str, str], ...] = (
+    (r"the following arguments are required: (?P<what>.+)", "缺少必需的参数：{what}"),
+    (r"unrecognized arguments: (?P<what>.+)", "无法识别的参数：{what}"),
+    (r"argument (?P<arg>[^:]+): invalid choice: (?P<value>.+) \(choose from (?P<choices>.+)\)",
+     "参数 {arg}：无效的选项 {value}（可选：{choices}）"),
+    (r"argument (?P<arg>[^:]+): invalid \S+ value: (?P<value>.+)", "参数 {arg}：无效的值 {value}"),
+    (r"argument (?P<arg>[^:]+): expected one argument", "参数 {arg}：后面需要一个值"),
+    (r"argument (?P<arg>[^:]+): not allowed with argument (?P<other>.+)", "参数 {arg}：不能与 {other} 同时使用"),
+    (r"argument (?P<arg>[^:]+): ignored explicit argument (?P<value>.+)", "参数 {arg}：不接受值 {value}"),
+    (r"argument (?P<arg>[^:]+): (?P<value>'.*') is not a date; write it like 2026-11-26 or 2026年11月26日",
+     "参数 {arg}：{value} 不是日期；请写成 2026-11-26 或 2026年11月26日"),
+    (r"argument (?P<arg>[^:]+): (?P<value>'.*') is not a whole number of 0 or more",
+     "参数 {arg}：{value} 不是 0 或以上的整数"),
+)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -20,6 +21,7 @@ from gendan_xl import __version__, defaults
 from gendan_xl.doors.settings import load_settings
 from gendan_xl.errors import GendanError
 from gendan_xl.i18n import LANGS
+from gendan_xl.i18n.help import USAGE_ERRORS_ZH
 
 
 class CommandLineError(Exception):
@@ -43,7 +45,17 @@ class Parser(argparse.ArgumentParser):
         self.add_argument("-h", "--help", action="help", help=help_text("argparse.help", lang))
 
     def error(self, message: str):  # type: ignore[override]
-        raise CommandLineError(self, message)
+        raise CommandLineError(self, usage_error(message, self.lang))
+
+
+def usage_error(message: str, lang: str) -> str:
+    """argparse's usage error (always English) in the run's language, where i18n/help.py knows its shape."""
+    if lang == "zh":
+        for pattern, zh in USAGE_ERRORS_ZH:
+            m = re.fullmatch(pattern, message)
+            if m:
+                return zh.format(**m.groupdict())
+    return message
 
 
 def _formatter(lang: str) -> type[argparse.HelpFormatter]:
@@ -106,7 +118,7 @@ def _run(argv: list[str]) -> int:
         args = parser.parse_args(argv)
     except CommandLineError as exc:  # exit 2, as argparse would, with its usage line
         exc.parser.print_usage(sys.stderr)
-        print(f"{exc.parser.prog}: {help_text('argparse.error', lang)}: {exc.message}", file=sys.stderr)
+        print(f"{exc.parser.prog}: {help_text('argparse.error', lang)}{'：' if lang == 'zh' else ': '}{exc.message}", file=sys.stderr)
         if as_json:
             named = exc.parser.prog.removeprefix(parser.prog).strip()  # the top parser's error: find the command
             print_failure(None, named or next((a for a in argv if a in COMMANDS), ""),

@@ -135,17 +135,17 @@ def output_file(out: Path | None, *inputs: Path | None) -> Path | None:
     if out is None:
         return None
     if out.is_dir():
-        raise UsageError(f"{out} is a folder; give a file name for the output")
+        raise UsageError.said("out-is-folder", path=out)
     for src in inputs:
         if src is not None and out.exists() and src.exists() and out.resolve() == src.resolve():
-            raise UsageError(f"{out} is an input of this command; write the output to another file")
+            raise UsageError.said("out-is-input", path=out)
     return out
 
 
 def output_dir(out: Path | None, *inputs: Path | None) -> Path | None:
     """A folder we write new files into: not an existing file, and so never one of the inputs."""
     if out is not None and out.exists() and not out.is_dir():
-        raise UsageError(f"{out} is a file; --out takes a folder")
+        raise UsageError.said("out-is-file", path=out)
     return out
 
 

@@ -127,7 +127,7 @@ def cmd_jobs(args: argparse.Namespace) -> int:
         print(f"gendan-xl: {said('jobs.needs_name', run_lang(args, settings))}", file=sys.stderr)
         return EXIT_USAGE
     if args.name not in ctx.specs:
-        raise GendanError(f"no job {args.name!r} in jobs/jobs.toml (jobs: {', '.join(ctx.specs)})")
+        raise GendanError.said("no-such-job", name=args.name, jobs=", ".join(ctx.specs))
     now = dt.datetime.combine(args.today, dt.datetime.now().time()) if args.today else dt.datetime.now()
     result = run_job(args.name, ctx, now, force=args.force, dry_run=args.dry_run)
     if args.json:

@@ -90,7 +90,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         if args.report:
             out = args.report if len(args.path) == 1 else args.report.with_name(f"{path.stem}.{args.report.name}")
             if out.suffix.lower() != ".xlsx":
-                raise UsageError(f"{out}: the Issues report is an Excel file; name it .xlsx")
+                raise UsageError.said("report-not-xlsx", path=out)
             output_file(out, *args.path)
             write_issues_xlsx(report, out, workbook=path, lang=lang, today=dt.date.today())
             written.append(out)
