@@ -32,7 +32,7 @@ def _pandas() -> Any:
     except ImportError as exc:  # the door turns this into one line naming the fix
         from gendan_xl.errors import UsageError
 
-        raise UsageError("pandas is not installed; install it with: pip install 'gendan-xl[pandas]'") from exc
+        raise UsageError.said("no-pandas") from exc
     return pandas
 
 

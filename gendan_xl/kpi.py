@@ -159,9 +159,9 @@ def on_time_rate(snapshots: Iterable[LineSnapshot], period: str | Period, *, as_
     judged on `as_of`, by line or by quantity (`basis`), in total and per `by` (customer, merchandiser or
     model). `due` names the due date the snapshots were judged by ([status] due), for the text."""
     if basis not in BASES:
-        raise UsageError(f"basis must be {' or '.join(BASES)}, not {basis!r}")
+        raise UsageError.said("kpi-basis", allowed=", ".join(BASES), value=basis)
     if by is not None and by not in GROUPS:
-        raise UsageError(f"--by must be one of {', '.join(GROUPS)}, not {by!r}")
+        raise UsageError.said("kpi-by", allowed=", ".join(GROUPS), value=by)
     p = Period.parse(period)
     total = KpiGroup("")
     groups: dict[str, KpiGroup] = {}

@@ -529,17 +529,17 @@ class Vocabulary:
         cols: list[tuple[str, tuple[str, ...]]] = []
         for f, spellings in (columns or {}).items():
             if f not in ORDERS.fields:
-                raise ConfigError(f"{source}: [columns] has no field {f!r}; fields: {', '.join(ORDERS.fields)}")
+                raise ConfigError.said("columns-no-field", source=source, field=f, fields=", ".join(ORDERS.fields))
             if isinstance(spellings, str):
                 spellings = [spellings]
             if not isinstance(spellings, (list, tuple)) or not all(isinstance(x, str) for x in spellings):
-                raise ConfigError(f'{source}: [columns] {f} must be a list of header texts, like {f} = ["已出数"]')
+                raise ConfigError.said("columns-not-list", source=source, field=f)
             cols.append((f, tuple(spellings)))
         words: list[tuple[str, str]] = []
         for word, stage in (statuses or {}).items():
             if stage not in STAGES:
-                raise ConfigError(f"{source}: [statuses] {word!r} = {stage!r} is not a stage; stages: "
-                                  f"{', '.join(STAGES)}")
+                raise ConfigError.said("statuses-no-stage", source=source, word=word, stage=stage,
+                                       stages=", ".join(STAGES))
             words.append((word, str(stage)))
         return cls(tuple(cols), tuple(words))
 

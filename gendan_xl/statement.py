@@ -167,8 +167,7 @@ class Period:
             start, end = dt.date.fromisoformat(m[1]), dt.date.fromisoformat(m[2])
             if start <= end:
                 return cls(start, end, f"{start.isoformat()}..{end.isoformat()}")
-        raise UsageError(f"period {text!r} not understood; write it like 2026-06, 2026-Q2 or "
-                         "2026-04-01..2026-06-30")
+        raise UsageError.said("period-unknown", text=text)
 
 
 def month_before(day: dt.date) -> str:
@@ -395,8 +394,8 @@ def build_statement(
         raise ValueError(f"ageing basis must be {' or '.join(BASES)}, not {basis!r}")
     as_of = as_of or period.end
     if as_of < period.start:
-        raise UsageError(f"as-of date {as_of.isoformat()} is before the period {period.label} starts; pass a date "
-                         f"from {period.start.isoformat()} on")
+        raise UsageError.said("as-of-before-period", as_of=as_of.isoformat(), period=period.label,
+                              start=period.start.isoformat())
     last = min(period.end, as_of)
     issues: list[Issue] = []
     sheet_hint = next((d.sheet for d in (*opening, *shipments) if d.sheet), "")
@@ -409,8 +408,7 @@ def build_statement(
     if cutover and period.end <= cutover:
         # the workbook starts at its opening balances: before them there is nothing to state, and the
         # opening items would be shown as owed in a period they did not exist in
-        raise UsageError(f"period {period.label} ends on or before the opening balances of {cutover.isoformat()}; "
-                         f"choose a period after {cutover.isoformat()}")
+        raise UsageError.said("period-before-opening", period=period.label, cutover=cutover.isoformat())
     if cutover and period.start <= cutover:
         issues.append(_issue("period-before-opening", INFO, sheet_hint, "", cutover.isoformat(), lang,
                              cutover=cutover.isoformat()))

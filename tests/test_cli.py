@@ -402,8 +402,11 @@ def test_statement_before_the_opening_balances_is_refused(capsys):
     code, out, err = run(capsys, "statement", str(WORKBOOKS / "orders.xlsx"), "--period", "1999-01",
                          "--customer", "ANK")
     assert code == 2 and out == ""
-    assert err.strip() == ("gendan-xl: period 1999-01 ends on or before the opening balances of 2025-12-31; "
-                           "choose a period after 2025-12-31")
+    assert err.strip() == "gendan-xl: 期间 1999-01 在期初余额日 2025-12-31 当天或之前结束；请选 2025-12-31 之后的期间"
+    code, out, err = run(capsys, "--lang", "en", "statement", str(WORKBOOKS / "orders.xlsx"), "--period", "1999-01",
+                         "--customer", "ANK")
+    assert code == 2 and err.strip() == ("gendan-xl: period 1999-01 ends on or before the opening balances of "
+                                         "2025-12-31; choose a period after 2025-12-31")
 
 
 def test_status_text_shows_the_first_hundred_urgent_lines_and_counts_the_rest(capsys, book):

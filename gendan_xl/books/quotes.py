@@ -313,7 +313,7 @@ def make_quote(request_path: Path | str, *, out: Path | str, quote_log: QuoteLog
     """
     request_path, out = Path(request_path), Path(out)
     if pdf and shutil.which(soffice) is None:
-        raise PdfError.said("no-libreoffice-quote", name=request_path.name, soffice=soffice)
+        raise PdfError.said("no-libreoffice", names=request_path.name, soffice=soffice)
     request = read_quote_request(request_path)
     h = request.header
     currency = normalize_currency(h.get("currency"))

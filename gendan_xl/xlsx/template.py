@@ -478,7 +478,7 @@ def place_image(wb, name: str, path: Path | str) -> None:
     data = path.read_bytes()
     found = _image_size(data)
     if found is None or not all(found[1:]):
-        raise TemplateError(f"{path}: not a PNG or JPEG image; save the logo as .png or .jpg")
+        raise TemplateError.said("logo-not-image", path=path)
     fmt, width, height = found
     col, row, box_w, box_h = _box_pixels(ws, ref)
     scale = min(box_w / width, box_h / height)
@@ -528,8 +528,7 @@ def to_pdfs(xlsx_paths: Sequence[Path | str], out_dir: Path | str, soffice: str 
     limit = timeout + 60 * (len(paths) - 1)   # the start once, then about a minute at most for each other file
     exe = shutil.which(soffice)
     if exe is None:
-        raise PdfError(f"cannot make a PDF of {names}: LibreOffice ({soffice}) is not installed; "
-                       "install libreoffice-calc (and fonts-noto-cjk for Chinese) or leave out --pdf")
+        raise PdfError.said("no-libreoffice", names=names, soffice=soffice)
     out_dir.mkdir(parents=True, exist_ok=True)
     targets = [out_dir / (p.stem + ".pdf") for p in paths]
     with tempfile.TemporaryDirectory(prefix="gendan-soffice-") as profile:
@@ -542,13 +541,11 @@ def to_pdfs(xlsx_paths: Sequence[Path | str], out_dir: Path | str, soffice: str 
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.communicate()
-            raise PdfError(f"LibreOffice did not convert {names} to PDF within {limit:g} s; "
-                           "close other LibreOffice windows and try again") from None
+            raise PdfError.said("pdf-timeout", names=names, limit=limit) from None
     missing = [p.name for p, t in zip(paths, targets) if not t.exists()]
     if proc.returncode != 0 or missing:
         detail = (err or b"").decode("utf-8", "replace").strip().splitlines()
-        raise PdfError(f"LibreOffice could not convert {', '.join(missing) or names} to PDF "
-                       f"({detail[-1] if detail else f'exit code {proc.returncode}'}); open it in LibreOffice "
-                       "to see why")
+        raise PdfError.said("pdf-failed", names=", ".join(missing) or names,
+                            why=detail[-1] if detail else f"exit code {proc.returncode}")
     return targets
 
