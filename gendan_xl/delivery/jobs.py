@@ -36,6 +36,7 @@ import logging
 import signal
 import sys
 import threading
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -108,12 +109,14 @@ def run_due(ctx: JobContext, now: _dt.datetime) -> list[JobResult]:
 
 def schedule_loop(ctx: JobContext, *, log_file: Path | str | None = None,
                   clock: Callable[[], _dt.datetime] = _dt.datetime.now, every_seconds: int = 60,
-                  stop: threading.Event | None = None, handle_signals: bool = True) -> int:
+                  stop: threading.Event | None = None, handle_signals: bool = True,
+                  watcher: AbstractContextManager[Any] | None = None) -> int:
     """Run due jobs until SIGINT/SIGTERM (or `stop` is set); returns 0 after a clean stop.
 
     Runs a first pass at once, so a scheduler started at 10:00 on a working day sends the 08:30 report
     straight away (catch-up). Logs go to stderr and to `log_file`. Queued mails are retried every
-    `FLUSH_EVERY`.
+    `FLUSH_EVERY`. `watcher` (`jobs schedule --watch`: a `delivery.watch.Watcher`) watches beside the loop, its
+    threads started once the log is set up — its lines go to the same log — and stopped with the loop.
     """
     stop = stop or threading.Event()
     handlers = _log_handlers(log_file)
@@ -142,10 +145,11 @@ def schedule_loop(ctx: JobContext, *, log_file: Path | str | None = None,
     scheduler.every(every_seconds).seconds.do(one_pass)
     log.info("scheduler started: %s", ", ".join(f"{s.name} ({s.when('en')})" for s in ctx.specs.values()))
     try:
-        one_pass()
-        while not stop.is_set():
-            scheduler.run_pending()
-            stop.wait(1)
+        with watcher if watcher is not None else nullcontext():
+            one_pass()
+            while not stop.is_set():
+                scheduler.run_pending()
+                stop.wait(1)
     finally:
         log.info("scheduler stopped")
         state.close()
