@@ -127,7 +127,9 @@ def read_key(*, due: str, vocabulary: Vocabulary, sheet: str | None = None, owne
     """The settings a read depends on: how the workbook is read ([columns], [statuses], --sheet), how a
     shipped line is judged ([status] due) and whose lines without a 跟单员 are ([owners]). A change of any of
     them reads the workbook again: from its record, a line can then change only by its status."""
-    text = json.dumps([due, sheet, vocabulary.columns, vocabulary.statuses, owner], ensure_ascii=False)
+    # the owner only when there is one: the records of a team without [owners] stay good across this change
+    text = json.dumps([due, sheet, vocabulary.columns, vocabulary.statuses] + ([owner] if owner else []),
+                      ensure_ascii=False)
     return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
 
 

@@ -170,7 +170,7 @@ class SnapshotTables:
                       calendar: Mapping[str, Any] | None = None) -> int:
         """Store, in one transaction, what `run` saw of `file`: a new version of each of its lines that changed
         (a row number alone is updated in place), and its record (when it was read; with its `calendar`) or
-        else what its lines were `judged` for. `statuses` are the now status of each line of the record.
+        else what its lines were `judged` for. `statuses`: the status each line of the record has now.
 
         `complete` (the whole file was read): every current line not among `snapshots` has ended. Else the
         snapshots are those of the record's lines, judged again (aligned with `statuses`): when the store
