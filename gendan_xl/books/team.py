@@ -190,10 +190,17 @@ class Cached:
         if not isinstance(doc, dict) or doc.get("version") != CACHE_VERSION:
             return None
         day = dt.date.fromordinal
+        days: dict[int | None, dt.date | None] = {None: None}  # a team's lines share few dates: each made once
+
+        def date(v: int | None) -> dt.date | None:
+            d = days.get(v)
+            if d is None and v is not None:
+                d = days[v] = day(v)
+            return d
 
         def column(f: str, vs: list[Any]) -> list[Any]:
             if f in _DATE_FIELDS:
-                return [None if v is None else day(v) for v in vs]
+                return [date(v) for v in vs]
             if f in _INT_FIELDS:  # a quantity that is not whole was kept as text
                 return [Decimal(v) if isinstance(v, str) else v for v in vs]
             return vs

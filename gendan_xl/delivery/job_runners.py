@@ -19,6 +19,7 @@ from gendan_xl.delivery.report import TeamFacts, overdue_mails
 
 log = logging.getLogger("gendan_xl.delivery.jobs")  # one logger for the scheduler's lines, whichever module
 
+
 @dataclass
 class JobContext:
     """Everything a job needs, passed in: the door (CLI) builds it from gendan.toml and the environment.

@@ -23,6 +23,7 @@ MAX_ATTEMPTS = 3
 MISSED = "missed"   # the result recorded for a month job whose window closed without a run
 RETRY_AFTER = _dt.timedelta(minutes=15)
 
+
 def text(key: str, lang: str, **fields: Any) -> str:
     return say(JOBS, key, lang, **fields)
 
