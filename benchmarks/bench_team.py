@@ -19,7 +19,9 @@ naming them by a glob. Then, each as one whole process (start-up included) with 
   that turned recorded.
 
 `--team-only` times the team runs alone (read, status, snapshot, changes; no mails): the full run, then the
-same store the same day, with the edited workbooks, the next day, and the edited workbooks alone.
+same store the same day, with the edited workbooks, the next day — and the next day again with every open line
+compared with its stored version (the naive way: the store not knowing each line's last status) — and the
+edited workbooks alone.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ import argparse
 import datetime as dt
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -143,10 +146,15 @@ def main() -> None:
         shutil.rmtree(folder / "data", ignore_errors=True)
         shutil.rmtree(folder / "outbox", ignore_errors=True)
 
-    def trial(*only: str, report: bool = False, today: dt.date = TODAY) -> tuple[float, float]:
-        """A run whose store is put back afterwards: the next run sees the store as it was."""
+    def trial(*only: str, report: bool = False, today: dt.date = TODAY, naive: bool = False) -> tuple[float, float]:
+        """A run whose store is put back afterwards: the next run sees the store as it was. `naive`: the store
+        forgets the statuses it keeps beside each record, so every open line is compared with its stored version
+        (the way before they were kept; what a store of an older version does once)."""
         (folder / "data").mkdir(exist_ok=True)
         shutil.copytree(folder / "data", folder / "data.kept", dirs_exist_ok=True)
+        if naive:
+            with sqlite3.connect(folder / "data" / "gendan.sqlite") as db:
+                db.execute("UPDATE workbook_record SET statuses = ''")
         try:
             return run(*only, report=report, today=today)
         finally:
@@ -167,6 +175,8 @@ def main() -> None:
         edit()
         rows.append((incremental, team, *run(report=False)))
         rows.append(("next day", team, *trial(today=TODAY + dt.timedelta(days=1))))
+        rows.append(("next day, every open line compared (naive)", team,
+                     *trial(today=TODAY + dt.timedelta(days=1), naive=True)))
         fresh()
         rows.append((alone, team, *trial(*changed)))
     else:
