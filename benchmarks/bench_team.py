@@ -1,6 +1,6 @@
 """Benchmark: the team run on 50 workbooks × 20,000 lines (issue 18), full and incremental.
 
-    .venv/bin/python benchmarks/bench_team.py [--files 50] [--lines 20000] [--changed 2] [--dir DIR]
+    .venv/bin/python benchmarks/bench_team.py [--files 50] [--lines 20000] [--changed 2] [--dir DIR] [--team-only]
 
 The workbooks are built once into DIR (default: a folder under the system's temp folder, kept for the next
 run; building 50 takes about ten minutes) with the sample builder's orders (books/new_master.make_orders:
@@ -17,6 +17,11 @@ naming them by a glob. Then, each as one whole process (start-up included) with 
   them costs, for comparison with the incremental run.
 - **next day**: the same store, the day after: every open line judged again (from the records), statuses
   that turned recorded.
+
+`--team-only` times the team runs alone (read, status, snapshot, changes; no mails): the full run, then the
+same store the same day, with the edited workbooks, the next day — and the next day again with every open line
+compared with its stored version (the naive way: the store not knowing each line's last status) — and the
+edited workbooks alone.
 """
 from __future__ import annotations
 
@@ -24,6 +29,8 @@ import argparse
 import datetime as dt
 import os
 import shutil
+import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -114,6 +121,7 @@ def main() -> None:
     ap.add_argument("--child", nargs="*", help=argparse.SUPPRESS)
     ap.add_argument("--today", default=TODAY.isoformat(), help=argparse.SUPPRESS)
     ap.add_argument("--no-report", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--team-only", action="store_true", help="time the team runs alone, without the mails")
     args = ap.parse_args()
     if args.child is not None:
         child(args.dir, dt.date.fromisoformat(args.today), args.child, report=not args.no_report)
@@ -138,35 +146,57 @@ def main() -> None:
         shutil.rmtree(folder / "data", ignore_errors=True)
         shutil.rmtree(folder / "outbox", ignore_errors=True)
 
-    def trial(*only: str, report: bool = False) -> tuple[float, float]:
-        """A run whose store is put back afterwards: the next run sees the store as it was."""
+    def trial(*only: str, report: bool = False, today: dt.date = TODAY, naive: bool = False) -> tuple[float, float]:
+        """A run whose store is put back afterwards: the next run sees the store as it was. `naive`: the store
+        forgets the statuses it keeps beside each record, so every open line is compared with its stored version
+        (the way before they were kept; what a store of an older version does once)."""
         (folder / "data").mkdir(exist_ok=True)
         shutil.copytree(folder / "data", folder / "data.kept", dirs_exist_ok=True)
+        if naive:
+            with sqlite3.connect(folder / "data" / "gendan.sqlite") as db:
+                db.execute("UPDATE workbook_record SET statuses = ''")
         try:
-            return run(*only, report=report)
+            return run(*only, report=report, today=today)
         finally:
             shutil.rmtree(folder / "data")
             os.replace(folder / "data.kept", folder / "data")
 
     team, daily = "team run (read, status, snapshot, changes)", "daily report (team run + mails)"
+    def edit() -> None:  # ten due dates a week later in each changed workbook, saved again
+        for k in range(args.changed):
+            build(books / changed[k], k, args.lines, moved=10)
+
     rows = []
     fresh()
-    rows.append(("full (empty store)", daily, *run()))
-    rows.append(("same day, nothing changed", team, *trial()))
-    rows.append(("same day, nothing changed", daily, *run()))
-    for k in range(args.changed):  # edit: ten due dates a week later, saved again
-        build(books / changed[k], k, args.lines, moved=10)
-    rows.append((f"incremental ({args.changed} changed)", team, *trial()))
-    rows.append((f"incremental ({args.changed} changed)", daily, *run()))
-    rows.append(("next day", daily, *run(today=TODAY + dt.timedelta(days=1))))
-    fresh()
-    rows.append((f"the {args.changed} changed files alone, empty store", team, *trial(*changed)))
-    rows.append((f"the {args.changed} changed files alone, empty store", daily, *run(*changed)))
+    incremental, alone = f"incremental ({args.changed} changed)", f"the {args.changed} changed files alone, empty store"
+    if args.team_only:
+        rows.append(("full (empty store)", team, *run(report=False)))
+        rows.append(("same day, nothing changed", team, *trial()))
+        edit()
+        rows.append((incremental, team, *run(report=False)))
+        rows.append(("next day", team, *trial(today=TODAY + dt.timedelta(days=1))))
+        rows.append(("next day, every open line compared (naive)", team,
+                     *trial(today=TODAY + dt.timedelta(days=1), naive=True)))
+        fresh()
+        rows.append((alone, team, *trial(*changed)))
+    else:
+        rows.append(("full (empty store)", daily, *run()))
+        rows.append(("same day, nothing changed", team, *trial()))
+        rows.append(("same day, nothing changed", daily, *run()))
+        edit()
+        rows.append((incremental, team, *trial()))
+        rows.append((incremental, daily, *run()))
+        rows.append(("next day", daily, *run(today=TODAY + dt.timedelta(days=1))))
+        fresh()
+        rows.append((alone, team, *trial(*changed)))
+        rows.append((alone, daily, *run(*changed)))
     for k in range(args.changed):  # put them back for the next run of the benchmark
         build(books / changed[k], k, args.lines)
     load = os.getloadavg()
-    print(f"\n{args.files} workbooks × {args.lines:,} lines; load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} "
-          f"on {os.cpu_count()} cores\n")
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip() or "?"
+    print(f"\n{args.files} workbooks × {args.lines:,} lines at {commit}; load average {load[0]:.1f} {load[1]:.1f} "
+          f"{load[2]:.1f} on {os.cpu_count()} cores\n")
     print("| run | what | time | peak memory |\n|---|---|---:|---:|")
     for name, what, seconds, mb in rows:
         print(f"| {name} | {what} | {seconds:.1f} s | {mb:,.0f} MB |")

@@ -10,6 +10,8 @@ import shutil
 import openpyxl
 from conftest import HEADERS, good_row, write_book
 
+from gendan_xl.books.team import Cached, file_id, fingerprint
+from gendan_xl.delivery.store import Store
 from gendan_xl.doors.cli import main
 from gendan_xl.doors.settings import load_settings
 from gendan_xl.doors.wiring import watch_options
@@ -54,6 +56,11 @@ def test_status_refresh_changes_and_kpi_over_the_team(tmp_path, capsys):
     assert code == 1 and out.count("写入") + out.count("wrote") == 2 and "坏.xlsx" in err
     ws = openpyxl.load_workbook(folder / "张丽.xlsx", read_only=True)["订单"]
     assert any("交期状态" in str(c.value) for c in next(ws.iter_rows(max_row=1)))
+    with Store(tmp_path / "data") as store:  # the refresh stored its snapshot, as status does
+        assert (store.last_run() or {}).get("kind") == "refresh"
+        (blob, _), = store.workbook_records([file_id(folder / "张丽.xlsx")]).values()
+        record = Cached.decode(blob)  # read after its write: the record is of the file as the refresh left it
+        assert record is not None and record.fingerprint.digest == fingerprint(folder / "张丽.xlsx").digest
 
     # the first run of the day before; then 王芳 moves SO1 from Thu 04-02 to Wed 04-08: Fri 04-03, Tue 04-07
     # and Wed 04-08 (Sat 04-04 to Mon 04-06 are 清明) → 3 working days later

@@ -2,6 +2,7 @@
 workbooks worked by hand."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import shutil
 from pathlib import Path
@@ -144,3 +145,33 @@ def test_changes_are_net_a_date_moved_and_moved_back_is_no_change(tmp_path, stor
         last = run(store, [path])
     assert team_changes(store, last.files, since_run={"id": first.run}, until=last.run).changes == []
     assert len(store.snapshots_at(last.files)) == 3
+
+
+def test_a_new_day_compares_only_the_lines_whose_status_moved_and_an_older_store_learns_the_statuses(tmp_path):
+    """The store keeps the status of each line of a workbook's record: judged again on a new day, an
+    unchanged workbook's lines are compared with their stored versions only where the status moved. A store
+    from before that column is upgraded and compares every line once."""
+    path = book_with_holiday(tmp_path / "a.xlsx", lines())
+    with Store(tmp_path / "data") as store:
+        first = run(store, [path])
+        store.conn.execute("ALTER TABLE workbook_record DROP COLUMN statuses")  # as an older version left it
+    with Store(tmp_path / "data") as store:
+        later = run(store, [path], today=D(2026, 4, 2))  # statuses not known: every line compared, then kept
+        (statuses,) = store.conn.execute("SELECT statuses FROM workbook_record").fetchone()
+        assert statuses == '["at_risk", "at_risk", "at_risk"]'
+        step = team_changes(store, later.files, since_run={"id": first.run}, until=later.run).changes
+        assert [(c.order_no, c.new) for c in step] == [("SO3", "at_risk")]
+        wb = later.status.workbooks[0]
+        edited = [dataclasses.replace(s, quantity=1) for s in wb.snapshots]  # not a status: not looked at
+        assert store.keep_workbook(later.run + 1, wb.file, edited, complete=False, statuses=wb.statuses,
+                                   judged="another day") == 0
+
+
+def test_a_new_owner_reads_the_workbook_again(tmp_path, store):
+    """[owners] gives the lines without a 跟单员 their merchandiser: a change of it is a change of those lines."""
+    path = tmp_path / "b.xlsx"
+    write_book(path, [good_row(订单号="SO9")], headers=HEADERS)
+    run(store, [path], owner_of=lambda p: "张丽")
+    again = run(store, [path], owner_of=lambda p: "王芳")
+    assert again.status.workbooks[0].reread
+    assert [s.merchandiser for s in store.snapshots_at(again.files)] == ["王芳"]

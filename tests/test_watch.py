@@ -151,3 +151,93 @@ def test_where_to_watch_and_how(tmp_path):
     folders = watch_folders([tmp_path / "a" / "x.xlsx"], ["a/**/*.xlsx", "missing/*.xlsx"], tmp_path)
     assert folders == [(tmp_path / "a", True)]
     assert not is_network_path(tmp_path)
+
+
+# ------------------------------------------------------------------ the watch of the team's settings
+
+TEAM = """[workbook]\npaths = ["共享 订单/*.xlsx"]\n[paths]\ndata_dir = "data"\n[mail]\ntransport = "outbox"
+outbox = "outbox"\n[watch]\nquiet = 0.3\npolling = "never"\n"""
+
+
+def team_book(path: Path, due: dt.date) -> bytes:
+    """A merchandiser's workbook as saved: SO1 due on `due`, SO2 long overdue."""
+    from conftest import good_row as row
+
+    src = write_book(path.with_name(f"new {path.name}"), [row(订单号="SO1", 客户交期=due), row(订单号="SO2", 客户交期=D(2026, 3, 20))],
+                     headers=HEADERS)
+    data = src.read_bytes()
+    src.unlink()
+    return data
+
+
+def test_a_refresh_by_watch_stores_its_snapshot_and_changes_shows_the_moved_due_date(folder, tmp_path, capsys):
+    """Issue 18: every status run stores a snapshot — a refresh by `watch` too, through the same team run."""
+    import json
+
+    from gendan_xl.books.team import file_id
+    from gendan_xl.delivery.store import Store
+    from gendan_xl.delivery.team import team_changes
+    from gendan_xl.doors.cli import main
+    from gendan_xl.doors.settings import load_settings
+    from gendan_xl.doors.wiring import watch_options
+
+    (tmp_path / "gendan.toml").write_text(TEAM, encoding="utf-8")
+    book = folder / "王芳.xlsx"
+    book.write_bytes(team_book(book, D(2026, 4, 2)))
+    assert main(["--config", str(tmp_path / "gendan.toml"), "status", "--today", "2026-03-31"]) == 0
+    decisions = Decisions()
+    settings = load_settings(tmp_path / "gendan.toml", env={})
+    with Watcher(**watch_options(settings, today=D(2026, 4, 1)), on_decision=decisions):
+        save(book, team_book(book, D(2026, 4, 8)))  # SO1 moved from Thu 04-02 to Wed 04-08
+        decisions.wait_for("refreshed", book.name)
+    with Store(tmp_path / "data") as store:
+        watched = store.last_run()
+        assert watched is not None and (watched["kind"], watched["today"]) == ("watch", "2026-04-01")
+        since = store.last_run(kind="status")
+        moved = [c for c in team_changes(store, [file_id(book)], since_run=since, until=watched["id"]).changes
+                 if c.kind == "due_moved"]
+    # Fri 04-03, Tue 04-07, Wed 04-08: 3 working days later (Sat 04-04 to Mon 04-06 are 清明)
+    assert [(c.order_no, c.old, c.new, c.workdays) for c in moved] == [("SO1", D(2026, 4, 2), D(2026, 4, 8), 3)]
+    capsys.readouterr()
+    main(["--config", str(tmp_path / "gendan.toml"), "changes", "--today", "2026-04-01", "--since", "2026-04-01",
+          "--json"])
+    doc = json.loads(capsys.readouterr().out)["result"]
+    assert [(c["order_no"], c["workdays"]) for c in doc["changes"] if c["kind"] == "due_moved"] == [("SO1", 3)]
+
+
+def test_jobs_schedule_with_the_watcher_refreshes_a_saved_and_closed_workbook_once(folder, tmp_path):
+    """`jobs schedule --watch`: the scheduler's loop with the watcher beside it, as the CLI starts them, driven by
+    real file events; stopped by its stop event. The open workbook is left alone."""
+    from gendan_xl.delivery.jobs import schedule_loop
+    from gendan_xl.doors.settings import load_settings
+    from gendan_xl.doors.wiring import job_context, watch_options
+
+    (tmp_path / "gendan.toml").write_text(TEAM, encoding="utf-8")
+    closed, opened = folder / "张丽.xlsx", folder / "王芳.xlsx"
+    for book in (closed, opened):
+        book.write_bytes(team_book(book, D(2026, 4, 2)))
+    (folder / "~$王芳.xlsx").write_bytes(b"\x05owner")  # 王芳 has hers open in Excel
+    settings = load_settings(tmp_path / "gendan.toml", env={})
+    decisions = Decisions()
+    stop = threading.Event()
+    log = tmp_path / "data" / "jobs.log"
+    loop = threading.Thread(target=schedule_loop, args=(job_context(settings),), kwargs=dict(
+        log_file=log, stop=stop, handle_signals=False, every_seconds=1,
+        clock=lambda: dt.datetime(2026, 4, 5, 10, 0),  # 清明, a Sunday: no job is due, only the watcher works
+        watcher=Watcher(**watch_options(settings, today=D(2026, 4, 1)), on_decision=decisions)))
+    loop.start()
+    try:
+        for book in (closed, opened):
+            save(book, team_book(book, D(2026, 4, 8)))
+        decisions.wait_for("refreshed", closed.name)
+        decisions.wait_for("unchanged", closed.name)  # the events of our own write, let go
+        decisions.wait_for("open", opened.name)
+    finally:
+        stop.set()
+        loop.join(TIMEOUT)
+    assert not loop.is_alive()
+    assert [k for k, name in decisions.seen if name == closed.name] == ["refreshed", "unchanged"]
+    assert [k for k, name in decisions.seen if name == opened.name] == ["open"]
+    assert has_status_columns(closed) and not has_status_columns(opened)
+    text = log.read_text(encoding="utf-8")
+    assert "scheduler started" in text and "张丽.xlsx: refreshed" in text and "scheduler stopped" in text

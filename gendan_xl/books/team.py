@@ -123,10 +123,13 @@ def fingerprint(path: Path, known: Fingerprint | None = None) -> Fingerprint:
     return Fingerprint(st.st_size, st.st_mtime_ns, h.hexdigest())
 
 
-def read_key(*, due: str, vocabulary: Vocabulary, sheet: str | None = None) -> str:
-    """The settings a read depends on: how the workbook is read ([columns], [statuses], --sheet) and how a
-    shipped line is judged ([status] due). A change of any of them reads every workbook again."""
-    text = json.dumps([due, sheet, vocabulary.columns, vocabulary.statuses], ensure_ascii=False)
+def read_key(*, due: str, vocabulary: Vocabulary, sheet: str | None = None, owner: str = "") -> str:
+    """The settings a read depends on: how the workbook is read ([columns], [statuses], --sheet), how a
+    shipped line is judged ([status] due) and whose lines without a 跟单员 are ([owners]). A change of any of
+    them reads the workbook again: from its record, a line can then change only by its status."""
+    # the owner only when there is one: the records of a team without [owners] stay good across this change
+    text = json.dumps([due, sheet, vocabulary.columns, vocabulary.statuses] + ([owner] if owner else []),
+                      ensure_ascii=False)
     return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
 
 
@@ -187,10 +190,17 @@ class Cached:
         if not isinstance(doc, dict) or doc.get("version") != CACHE_VERSION:
             return None
         day = dt.date.fromordinal
+        days: dict[int | None, dt.date | None] = {None: None}  # a team's lines share few dates: each made once
+
+        def date(v: int | None) -> dt.date | None:
+            d = days.get(v)
+            if d is None and v is not None:
+                d = days[v] = day(v)
+            return d
 
         def column(f: str, vs: list[Any]) -> list[Any]:
             if f in _DATE_FIELDS:
-                return [None if v is None else day(v) for v in vs]
+                return [date(v) for v in vs]
             if f in _INT_FIELDS:  # a quantity that is not whole was kept as text
                 return [Decimal(v) if isinstance(v, str) else v for v in vs]
             return vs
@@ -224,6 +234,7 @@ class WorkbookStatus:
     lang: str = defaults.LANG
     fingerprint: Fingerprint | None = None
     snapshots: list[LineSnapshot] = field(default_factory=list)  # of the lines whose status was computed
+    statuses: list[str] = field(default_factory=list)  # of the record's lines (the open ones at the read), in its order
     complete: bool = False  # the snapshots cover every line (the file was read): a line not among them is gone
     reread: bool = False  # the file was read this run (else its record was used)
     cached: Cached | None = None  # the record to keep for the next run (None: keep the old one)
@@ -291,6 +302,7 @@ def from_master_status(path: Path, status: MasterStatus, *, fp: Fingerprint | No
     wb.snapshots = take_snapshots(wb.file, lines, keys, values)
     is_open = [line.status not in CLOSED for line in lines]
     wb.lines = [line for line, o in zip(lines, is_open) if o]
+    wb.statuses = [line.status for line in wb.lines]
     if fp is not None:
         keep = [i for i, o in enumerate(is_open) if o]
         bad = _bad_due(orders.errors, due)
@@ -324,6 +336,7 @@ def from_cached(path: Path, cached: Cached, *, today: dt.date, warning_days: int
                         fingerprint=cached.fingerprint, calendar=calendar,
                         issues=cached.notes + result.calendar_issues(cached.lang, sheet=cached.calendar_sheet))
     wb.snapshots = take_snapshots(wb.file, result.lines, cached.keys, cached.values)
+    wb.statuses = [line.status for line in result.lines]
     counts = dict(cached.closed_counts)
     for line in result.lines:
         counts[line.status] = counts.get(line.status, 0) + 1
@@ -338,7 +351,7 @@ def workbook_status(path: Path, *, previous: Cached | None = None, today: dt.dat
     """One team workbook's status on `today`: from `previous` (its record from the last run) when the file
     has not changed since, else read. A workbook that cannot be read is returned with `error` set (one line
     naming the file and why), never raised: the team's other workbooks go on."""
-    key = read_key(due=due, vocabulary=vocabulary, sheet=sheet)
+    key = read_key(due=due, vocabulary=vocabulary, sheet=sheet, owner=owner)
     try:
         fp = fingerprint(path, previous.fingerprint if previous is not None else None)
         if (previous is not None and (fp.size, fp.digest) == (previous.fingerprint.size, previous.fingerprint.digest)

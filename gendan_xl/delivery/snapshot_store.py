@@ -10,12 +10,18 @@
   A line's row number is not part of a version (a row inserted above moves every line below it): it is
   updated in place.
 - `workbook_record`: per workbook, what its last read left (books.team.Cached, encoded) so an unchanged file
-  is not read again, and its calendar's own days (the 假期 sheet) for counting a moved due date.
+  is not read again, its calendar's own days (the 假期 sheet) for counting a moved due date, and the status
+  its record's lines have in the store. An unchanged workbook judged on a new day can only have lines whose
+  status moved, so only those are looked up and compared, not every open line of the team.
+
+`keep_workbook` writes one workbook's new versions with its record in one transaction: the record never
+says more or less than the versions stored.
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 from typing import Any, Iterable, Mapping, Sequence
 
 from gendan_xl.snapshots import LineSnapshot
@@ -53,7 +59,8 @@ CREATE TABLE IF NOT EXISTS workbook_record (
     record BLOB NOT NULL,         -- books.team.Cached.encode()
     calendar TEXT NOT NULL,       -- {"holidays": [...], "workdays": [...], "verified": [...]}
     run INTEGER NOT NULL,         -- the run that read it
-    judged TEXT NOT NULL DEFAULT '' -- the day and settings its lines' snapshot was last taken for
+    judged TEXT NOT NULL DEFAULT '', -- the day and settings its lines' snapshot was last taken for
+    statuses TEXT NOT NULL DEFAULT '' -- JSON: the status in the store of each line of the record ('': not known)
 );
 """
 
@@ -77,6 +84,45 @@ def _snapshot(row: Any) -> LineSnapshot:
     return LineSnapshot(row["file"], row["order_no"], row["model"], row["seq"], *fields)
 
 
+def _write_versions(cur: Any, run: int, file: str, snapshots: Sequence[LineSnapshot], *, complete: bool) -> int:
+    """The versions of `file`'s lines that `snapshots` open or close (see `SnapshotTables.keep_workbook`), written
+    through `cur`, inside the caller's transaction."""
+    columns = ", ".join(_FIELDS)
+    if complete:
+        current = {r[1:4]: (r[0], r[4:]) for r in cur.execute(
+            f"SELECT rowid, order_no, model, seq, {columns} FROM line_snapshot WHERE file = ? AND last_run IS NULL",
+            (file,))}
+    else:  # only some lines were judged again (the open ones of an unchanged file): look only at them
+        sql = (f"SELECT rowid, order_no, model, seq, {columns} FROM line_snapshot WHERE file = ? AND "
+               "order_no = ? AND model = ? AND seq = ? AND last_run IS NULL")
+        current = {}
+        for s in snapshots:
+            r = cur.execute(sql, (file, s.order_no, s.model, s.seq)).fetchone()
+            if r is not None:
+                current[r[1:4]] = (r[0], r[4:])
+    inserts, closes, moves = [], [], []
+    seen = set()
+    for s in snapshots:
+        key = (s.order_no, s.model, s.seq)
+        seen.add(key)
+        values = _values(s)
+        old = current.get(key)
+        if old is None:
+            inserts.append((file, *key, *values, run))
+        elif old[1][1:] != values[1:]:
+            closes.append((run, old[0]))
+            inserts.append((file, *key, *values, run))
+        elif old[1][0] != values[0]:
+            moves.append((values[0], old[0]))
+    if complete:
+        closes.extend((run, rowid) for key, (rowid, _) in current.items() if key not in seen)
+    cur.executemany("UPDATE line_snapshot SET last_run = ? WHERE rowid = ?", closes)
+    cur.executemany("UPDATE line_snapshot SET row = ? WHERE rowid = ?", moves)
+    cur.executemany(f"INSERT INTO line_snapshot (file, order_no, model, seq, {columns}, first_run)"
+                    f" VALUES ({', '.join('?' * (len(_FIELDS) + 5))})", inserts)
+    return len(inserts) + len(closes)
+
+
 class SnapshotTables:
     """The methods `Store` has for the snapshot tables (it provides `conn` and `transaction`)."""
 
@@ -92,6 +138,11 @@ class SnapshotTables:
         conn = self.conn
         if not self._snapshot_tables:
             conn.executescript(SNAPSHOT_SCHEMA)
+            if "statuses" not in {r[1] for r in conn.execute("PRAGMA table_info(workbook_record)")}:
+                try:  # a store from before the statuses were kept: they are learnt at the next write
+                    conn.execute("ALTER TABLE workbook_record ADD COLUMN statuses TEXT NOT NULL DEFAULT ''")
+                except sqlite3.OperationalError:  # another run added it meanwhile
+                    pass
             self._snapshot_tables = True
         return conn
 
@@ -114,48 +165,34 @@ class SnapshotTables:
 
     # -- line versions ------------------------------------------------------------------------------------
 
-    def save_snapshots(self, run: int, file: str, snapshots: Sequence[LineSnapshot], *, complete: bool) -> int:
-        """Store what `run` saw of `file`'s lines: a new version of each line that changed (its row number
-        alone is updated in place), and — when `complete`, the whole file having been read — the end of every
-        current line not among `snapshots`. Returns the number of versions opened or closed."""
-        columns = ", ".join(_FIELDS)
+    def keep_workbook(self, run: int, file: str, snapshots: Sequence[LineSnapshot], *, complete: bool,
+                      statuses: Sequence[str], judged: str, record: bytes | None = None,
+                      calendar: Mapping[str, Any] | None = None) -> int:
+        """Store, in one transaction, what `run` saw of `file`: a new version of each of its lines that changed
+        (a row number alone is updated in place), and its record (when it was read; with its `calendar`) or
+        else what its lines were `judged` for. `statuses`: the status each line of the record has now.
+
+        `complete` (the whole file was read): every current line not among `snapshots` has ended. Else the
+        snapshots are those of the record's lines, judged again (aligned with `statuses`): when the store
+        knows their status at the last write, only the lines whose status moved are compared — in an
+        unchanged workbook nothing else can have changed. Returns the number of versions opened or closed."""
         _ = self.db  # the property creates the tables: they exist before the transaction
         with self.transaction() as conn:
             cur = conn.cursor()
             cur.row_factory = None  # plain tuples: a 20,000-line workbook is 20,000 rows to compare
-            if complete:
-                current = {r[1:4]: (r[0], r[4:]) for r in cur.execute(
-                    f"SELECT rowid, order_no, model, seq, {columns} FROM line_snapshot "
-                    "WHERE file = ? AND last_run IS NULL", (file,))}
-            else:  # only some lines were judged again (the open ones of an unchanged file): look only at them
-                sql = (f"SELECT rowid, order_no, model, seq, {columns} FROM line_snapshot WHERE file = ? AND "
-                       "order_no = ? AND model = ? AND seq = ? AND last_run IS NULL")
-                current = {}
-                for s in snapshots:
-                    r = cur.execute(sql, (file, s.order_no, s.model, s.seq)).fetchone()
-                    if r is not None:
-                        current[r[1:4]] = (r[0], r[4:])
-            inserts, closes, moves = [], [], []
-            seen = set()
-            for s in snapshots:
-                key = (s.order_no, s.model, s.seq)
-                seen.add(key)
-                values = _values(s)
-                old = current.get(key)
-                if old is None:
-                    inserts.append((file, *key, *values, run))
-                elif old[1][1:] != values[1:]:
-                    closes.append((run, old[0]))
-                    inserts.append((file, *key, *values, run))
-                elif old[1][0] != values[0]:
-                    moves.append((values[0], old[0]))
-            if complete:
-                closes.extend((run, rowid) for key, (rowid, _) in current.items() if key not in seen)
-            cur.executemany("UPDATE line_snapshot SET last_run = ? WHERE rowid = ?", closes)
-            cur.executemany("UPDATE line_snapshot SET row = ? WHERE rowid = ?", moves)
-            cur.executemany(f"INSERT INTO line_snapshot (file, order_no, model, seq, {columns}, first_run)"
-                            f" VALUES ({', '.join('?' * (len(_FIELDS) + 5))})", inserts)
-        return len(inserts) + len(closes)
+            if not complete:
+                row = cur.execute("SELECT statuses FROM workbook_record WHERE file = ?", (file,)).fetchone()
+                before = json.loads(row[0]) if row is not None and row[0] else None
+                if before is not None and len(before) == len(snapshots) == len(statuses):
+                    snapshots = [s for s, was, now in zip(snapshots, before, statuses) if was != now]
+            n = _write_versions(cur, run, file, snapshots, complete=complete)
+            kept = json.dumps(list(statuses))
+            if record is not None:
+                cur.execute("INSERT OR REPLACE INTO workbook_record (file, record, calendar, run, judged, statuses) "
+                            "VALUES (?, ?, ?, ?, ?, ?)", (file, record, json.dumps(calendar or {}), run, judged, kept))
+            else:
+                cur.execute("UPDATE workbook_record SET judged = ?, statuses = ? WHERE file = ?", (judged, kept, file))
+        return n
 
     def snapshots_at(self, files: Iterable[str], run: int | None = None, *,
                      due: tuple[dt.date, dt.date] | None = None) -> list[LineSnapshot]:
@@ -198,16 +235,8 @@ class SnapshotTables:
                 out[file] = (row[0], row[1])
         return out
 
-    def save_workbook_record(self, file: str, record: bytes, calendar: Mapping[str, Any], run: int,
-                             judged: str) -> None:
-        self.db.execute("INSERT OR REPLACE INTO workbook_record (file, record, calendar, run, judged) "
-                          "VALUES (?, ?, ?, ?, ?)", (file, record, json.dumps(calendar), run, judged))
-
-    def set_judged(self, file: str, judged: str) -> None:
-        self.db.execute("UPDATE workbook_record SET judged = ? WHERE file = ?", (judged, file))
-
     def calendars(self, files: Iterable[str]) -> dict[str, dict[str, Any]]:
-        """Each workbook's own calendar days, as `save_workbook_record` kept them."""
+        """Each workbook's own calendar days, as `keep_workbook` kept them."""
         out = {}
         for file in dict.fromkeys(files):
             row = self.db.execute("SELECT calendar FROM workbook_record WHERE file = ?", (file,)).fetchone()

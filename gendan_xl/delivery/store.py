@@ -9,7 +9,7 @@ folder and the fix, never as an OperationalError.
 
 Tables: `quote_seq` (the last quote number of each year) and `quote_log` (every quoted tier), written by
 `books.quotes.make_quote` and read by the order review; `mail_outbox` (the sent log, see `delivery.mail`);
-`job_state` (each job's last run, see `delivery.jobs`); the snapshot tables
+`job_state` (each job's last run, see `delivery.job_specs`); the snapshot tables
 (`snapshot_run`, `line_snapshot`, `workbook_record`), whose statements live in `delivery.snapshot_store`. Beside the file, `gendan.send.lock` is the lock a
 run holds while it delivers the queue (`sending_lock`).
 """
@@ -344,7 +344,7 @@ class Store(SnapshotTables):
         finally:
             os.close(fd)
 
-    # --- job state (see delivery.jobs) --------------------------------------------------------------------
+    # --- job state (see delivery.job_specs) --------------------------------------------------------------------
 
     @_guarded("reading the job state")
     def job_runs(self) -> dict[str, dict[str, Any]]:

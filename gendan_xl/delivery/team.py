@@ -62,15 +62,14 @@ def judged(today: dt.date, warning_days: int, weekly: str) -> str:
 
 
 def keep(store: Any, run: int, wb: WorkbookStatus, *, judged: str, last: str = "") -> None:
-    """Store what one workbook's status saw: its snapshot, and its record when it was read. `last` is what its
-    stored snapshot was taken for: an unchanged workbook judged the same way again stores nothing."""
+    """Store what one workbook's status saw: its snapshot, and its record when it was read, in one transaction.
+    `last` is what its stored snapshot was taken for: an unchanged workbook judged the same way again stores
+    nothing (judged on another day, only its lines whose status moved are compared)."""
     if not wb.ok or (not wb.reread and wb.cached is None and last == judged):
         return
-    store.save_snapshots(run, wb.file, wb.snapshots, complete=wb.complete)
-    if wb.cached is not None:
-        store.save_workbook_record(wb.file, wb.cached.encode(), _calendar(wb), run, judged)
-    else:
-        store.set_judged(wb.file, judged)
+    store.keep_workbook(run, wb.file, wb.snapshots, complete=wb.complete, statuses=wb.statuses, judged=judged,
+                        record=wb.cached.encode() if wb.cached is not None else None,
+                        calendar=_calendar(wb) if wb.cached is not None else None)
 
 
 def run_team(store: Any, paths: Sequence[Path], *, today: dt.date, now: dt.datetime, kind: str,

@@ -6,6 +6,7 @@ CLI, the scheduler and the demo send the same mails from the same figures.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import shutil
 from pathlib import Path
 from typing import Any, Mapping
@@ -20,6 +21,8 @@ from gendan_xl.i18n.documents import STATEMENT as DOCUMENT_STATEMENT
 from gendan_xl.i18n.mail import STATEMENT
 from gendan_xl.delivery.report import OverduePlan, overdue_mails
 from gendan_xl.schema import fold_key
+
+log = logging.getLogger("gendan_xl.doors.wiring")
 
 
 def customer_contacts(workbook: Path) -> dict[str, tuple[str, str, str]]:
@@ -191,9 +194,20 @@ def team_run(settings: Settings, store: Any, *, today: dt.date, now: dt.datetime
                     vocabulary=settings.vocabulary)
 
 
+def stored_team_run(settings: Settings, *, today: dt.date, kind: str, paths: Any = None) -> Any:
+    """A team run whose snapshot is kept in the store under a run of `kind` — what `status` over the team
+    does, and what a refresh (by `refresh` over the team, or by `watch`) leaves, so that `changes` sees what
+    the refresh saw."""
+    from gendan_xl.delivery.store import Store
+
+    with Store(settings.data_dir) as store:
+        return team_run(settings, store, today=today, now=dt.datetime.now(), kind=kind, paths=paths)
+
+
 def watch_options(settings: Settings, *, paths: Any = None, today: dt.date | None = None) -> dict[str, Any]:
     """The arguments of delivery.watch.watch_workbooks from the settings: which workbooks, which folders, and
-    the refresh each saved-and-closed workbook gets (the same as `gendan-xl refresh`)."""
+    the refresh each saved-and-closed workbook gets (the same as `gendan-xl refresh`), its snapshot then
+    stored as a run of kind "watch"."""
     from gendan_xl.books.refresh import refresh_workbook
     from gendan_xl.delivery.watch import watch_folders
 
@@ -203,9 +217,15 @@ def watch_options(settings: Settings, *, paths: Any = None, today: dt.date | Non
         return [Path(p) for p in paths] if paths else settings.team_workbooks()
 
     def refresh(path: Path) -> Any:
-        return refresh_workbook(path, today=today or dt.date.today(), now=dt.datetime.now(),
-                                warning_days=settings.warning_days, weekly=settings.weekly, due=settings.due,
-                                backups=settings.backups, vocabulary=settings.vocabulary, limits=settings.limits)
+        day = today or dt.date.today()
+        result = refresh_workbook(path, today=day, now=dt.datetime.now(),
+                                  warning_days=settings.warning_days, weekly=settings.weekly, due=settings.due,
+                                  backups=settings.backups, vocabulary=settings.vocabulary, limits=settings.limits)
+        try:  # read again after the write: its record then matches the file, and the next run need not read it
+            stored_team_run(settings, today=day, kind="watch", paths=[path])
+        except GendanError as exc:  # the refresh is done: failing it now would make the watcher refresh again
+            log.warning("%s: refreshed, but its snapshot was not stored: %s", path.name, exc)
+        return result
 
     return {"find": find, "folders": watch_folders(find(), patterns, settings.base), "refresh": refresh,
             "quiet": settings.watch_quiet, "polling": settings.watch_polling,

@@ -116,13 +116,13 @@ def cmd_jobs(args: argparse.Namespace) -> int:
             for r in results if not args.json else ():
                 print(f"{r.job} {r.period}: {r.summary or r.error}")
             return EXIT_OK if ok else EXIT_ISSUES
+        watcher = None
         if args.watch or settings.watch_with_jobs:  # the watcher's threads run beside the scheduler's loop
             from gendan_xl.delivery.watch import Watcher
             from gendan_xl.doors.wiring import watch_options
 
-            with Watcher(**watch_options(settings)):
-                return schedule_loop(ctx, log_file=args.log or settings.data_dir / "jobs.log")
-        return schedule_loop(ctx, log_file=args.log or settings.data_dir / "jobs.log")
+            watcher = Watcher(**watch_options(settings))
+        return schedule_loop(ctx, log_file=args.log or settings.data_dir / "jobs.log", watcher=watcher)
     if not args.name:
         print(f"gendan-xl: {said('jobs.needs_name', run_lang(args, settings))}", file=sys.stderr)
         return EXIT_USAGE

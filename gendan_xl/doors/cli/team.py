@@ -55,13 +55,11 @@ def print_team_status(run: Any, lang: str) -> None:
 
 def team_status_command(args: argparse.Namespace, settings: Any) -> int:
     """`status` with no workbook: every team workbook (read only when changed), its snapshot kept."""
-    from gendan_xl.delivery.store import Store
-    from gendan_xl.doors.wiring import team_run
+    from gendan_xl.doors.wiring import stored_team_run
 
     lang = run_lang(args, settings)
     settings = _with_options(args, settings)
-    with Store(settings.data_dir) as store:
-        run = team_run(settings, store, today=args.today or dt.date.today(), now=dt.datetime.now(), kind="status")
+    run = stored_team_run(settings, today=args.today or dt.date.today(), kind="status")
     print_unreadable(run, lang)
     if args.json:
         doc, _, _, issues = split_result(run.status.to_dict(lang))
@@ -73,17 +71,18 @@ def team_status_command(args: argparse.Namespace, settings: Any) -> int:
 
 def team_refresh_command(args: argparse.Namespace, settings: Any) -> int:
     """`refresh` with no workbook: each team workbook in turn; one that cannot be refreshed is a warning and
-    the others go on."""
+    the others go on. Then the team's snapshot is stored, as `status` stores it (a run of kind "refresh")."""
     from gendan_xl.books.refresh import refresh_workbook
-    from gendan_xl.doors.wiring import team_paths
+    from gendan_xl.doors.wiring import stored_team_run, team_paths
     from gendan_xl.errors import GendanError
 
     lang = run_lang(args, settings)
     settings = _with_options(args, settings)
     worst, done = EXIT_OK, []
+    today = args.today or dt.date.today()
     for path in team_paths(settings):
         try:
-            result = refresh_workbook(path, today=args.today or dt.date.today(), now=dt.datetime.now(),
+            result = refresh_workbook(path, today=today, now=dt.datetime.now(),
                                       sheet=args.sheet, lang=chosen_lang(args, settings),
                                       warning_days=settings.warning_days,
                                       weekly=settings.weekly, due=settings.due, vocabulary=settings.vocabulary,
@@ -101,6 +100,7 @@ def team_refresh_command(args: argparse.Namespace, settings: Any) -> int:
                      "counts": result.status.counts})
         if not args.json:
             print(say(CLI, "refresh.done", lang, path=result.written, n=result.status.line_count))
+    stored_team_run(settings, today=today, kind="refresh")  # read again after the writes: records match the files
     if args.json:
         print_result(args, {"refreshed": done}, ok=worst == EXIT_OK, paths=team_paths(settings),
                      written=[d["written"] for d in done])
