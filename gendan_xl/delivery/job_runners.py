@@ -92,7 +92,7 @@ Runner = Callable[[JobContext, JobSpec, _dt.datetime, str, JobRecord | None, boo
 def run_overdue_report(ctx: JobContext, spec: JobSpec, now: _dt.datetime, period: str, last: JobRecord | None,
                        force: bool, dry_run: bool) -> JobResult:
     if ctx.load_status is None and ctx.load_team is None:
-        raise ConfigError("overdue-report needs the orders workbook; set [report] workbook in gendan.toml")
+        raise ConfigError.said("job-needs-workbook", job="overdue-report")
     today = now.date()
     if ctx.load_team is not None:
         lines, team = ctx.load_team(today)
@@ -112,7 +112,7 @@ def run_overdue_report(ctx: JobContext, spec: JobSpec, now: _dt.datetime, period
 def run_statements(ctx: JobContext, spec: JobSpec, now: _dt.datetime, period: str, last: JobRecord | None,
                    force: bool, dry_run: bool) -> JobResult:
     if ctx.make_statements is None:
-        raise ConfigError("statements needs the master workbook; set [statements] workbook in gendan.toml")
+        raise ConfigError.said("job-needs-workbook", job="statements")
     month = month_before(now.date())   # the statements sent in November are October's, keyed so by the CLI too
     mails = list(ctx.make_statements(now.date(), month))
     sent = ctx.mailer.send(mails, job=spec.runs, period=month, force=force, dry_run=dry_run)
@@ -123,7 +123,7 @@ def run_kpi(ctx: JobContext, spec: JobSpec, now: _dt.datetime, period: str, last
             force: bool, dry_run: bool) -> JobResult:
     """The month before's on-time delivery rate, with its 12-month workbook, to the job's recipients."""
     if ctx.make_kpi is None:
-        raise ConfigError("kpi needs the orders workbooks; set [workbook] path or paths in gendan.toml")
+        raise ConfigError.said("job-needs-workbooks", job="kpi")
     month = month_before(now.date())
     mails = list(ctx.make_kpi(now.date(), month, ctx.resolve(spec.recipients)))
     sent = ctx.mailer.send(mails, job=spec.runs, period=month, force=force, dry_run=dry_run)
@@ -139,7 +139,7 @@ def run_validate(ctx: JobContext, spec: JobSpec, now: _dt.datetime, period: str,
                  force: bool, dry_run: bool) -> JobResult:
     """Mail only the error-level issues not present at the previous run (the job's memory)."""
     if ctx.check is None:
-        raise ConfigError("validate needs the orders workbook; set [report] workbook in gendan.toml")
+        raise ConfigError.said("job-needs-workbook", job="validate")
     errors = [i for i in ctx.check(now.date()) if i.severity == ERROR]
     seen = set((last.data if last else {}).get("seen", []))
     new = [i for i in errors if issue_key(i) not in seen]
@@ -175,7 +175,7 @@ def run_job(name: str, ctx: JobContext, now: _dt.datetime, *, force: bool = Fals
     `error` holds one line. A dry run records nothing and sends nothing.
     """
     if name not in ctx.specs:
-        raise ConfigError(f"no job {name!r} in jobs.toml; known: {', '.join(ctx.specs)}")
+        raise ConfigError.said("no-such-job", name=name, jobs=", ".join(ctx.specs))
     spec = ctx.specs[name]
     period = spec.period(now)
     own = state is None

@@ -105,7 +105,7 @@ def _time(value: Any, where: str) -> _dt.time:
     try:
         return _dt.time.fromisoformat(str(value).strip())
     except ValueError:
-        raise ConfigError(f"{where}: {value!r} is not a time; write it like \"08:30\"") from None
+        raise ConfigError.said("job-time", where=where, value=value) from None
 
 
 def parse_jobs(doc: Mapping[str, Any], source: str = "jobs.toml") -> dict[str, JobSpec]:
@@ -114,22 +114,22 @@ def parse_jobs(doc: Mapping[str, Any], source: str = "jobs.toml") -> dict[str, J
     for name, entry in doc.items():
         where = f"{source} [{name}]"
         if not isinstance(entry, Mapping):
-            raise ConfigError(f"{where} must be a table with runs, every, at and recipients")
+            raise ConfigError.said("job-table", where=where)
         runs = str(entry.get("runs", name))
         if runs not in RUNS:
-            raise ConfigError(f"{where}: runs = {runs!r} is not one of {', '.join(RUNS)}")
+            raise ConfigError.said("job-runs", where=where, value=runs, allowed=", ".join(RUNS))
         every = str(entry.get("every", "workday"))
         if every not in EVERY:
-            raise ConfigError(f"{where}: every = {every!r} is not one of {', '.join(EVERY)}")
+            raise ConfigError.said("job-every", where=where, value=every, allowed=", ".join(EVERY))
         until = _time(entry["until"], where) if "until" in entry else None
         if every == "hour" and until is None:
-            raise ConfigError(f"{where}: an hourly job needs until = \"18:00\" (the end of working hours)")
+            raise ConfigError.said("job-until", where=where)
         recipients = entry.get("recipients", [])
         if isinstance(recipients, str) or not all(isinstance(r, str) for r in recipients):
-            raise ConfigError(f"{where}: recipients must be a list like [\"merchandisers\", \"lead\"]")
+            raise ConfigError.said("job-recipients", where=where)
         catch_up = entry.get("catch_up_workdays", 3)
         if not isinstance(catch_up, int) or catch_up < 0:
-            raise ConfigError(f"{where}: catch_up_workdays must be a whole number of working days, like 3")
+            raise ConfigError.said("job-catch-up", where=where)
         specs[name] = JobSpec(name=name, runs=runs, every=every, at=_time(entry.get("at", "08:30"), where),
                               until=until, recipients=tuple(recipients), description=str(entry.get("description", "")),
                               catch_up_workdays=catch_up)
@@ -141,9 +141,9 @@ def load_jobs(path: Path | str = JOBS_FILE) -> dict[str, JobSpec]:
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{path} not found; copy jobs/jobs.toml from gendan-xl or pass --jobs") from None
+        raise ConfigError.said("jobs-file-missing", path=path) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path} is not valid TOML ({exc}); fix that line") from None
+        raise ConfigError.said("jobs-file-toml", path=path, why=exc) from None
     return parse_jobs(doc, path.name)
 
 
