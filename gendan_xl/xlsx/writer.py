@@ -31,10 +31,10 @@ def titled_sheet(wb: Any, name: str, *, title: str, facts: str, landscape: bool 
     page wide however many pages tall, the title and page numbers in the footer.
     """
     ws = wb.add_worksheet(name)
+    ws.set_row(0, 24)  # before row 1 is written: in constant-memory mode row 0 is then final
     ws.write_string(0, 0, title, wb.add_format({"bold": True, "font_size": 14, "font_color": "#1F4E78",
                                                 "font_name": FONT}))
     ws.write_string(1, 0, facts, wb.add_format({"font_size": 9, "font_color": "#595959", "font_name": FONT}))
-    ws.set_row(0, 24)
     ws.set_paper(9)  # A4
     if landscape:
         ws.set_landscape()
@@ -65,10 +65,16 @@ def fit_row(ws: Any, row: int, cells: Iterable[tuple[Any, float]], font_size: fl
     """Give a row the height its wrapped cells need, `(text, column width)` each, and at least `least`
     points. Neither Excel nor LibreOffice grows a row to its wrapped text when it opens a file, so a row we
     leave alone shows one line and cuts the rest."""
-    lines = max((wrapped_lines(text, width) for text, width in cells if text), default=1)
-    height = round(lines * font_size * 1.3 + 4, 1) if lines > 1 else 0
+    height = max((row_height(text, width, font_size) for text, width in cells if text), default=0)
     if max(height, least):
         ws.set_row(row, max(height, least))
+
+
+def row_height(text: str, width: float, font_size: float = 10) -> float:
+    """The height in points of a row whose wrapped cell `width` units wide holds `text`; 0 for one line
+    (the default height)."""
+    lines = wrapped_lines(text, width)
+    return round(lines * font_size * 1.3 + 4, 1) if lines > 1 else 0
 
 
 def whole_number_axis(chart: Any, largest: int) -> None:
@@ -119,11 +125,12 @@ class GeneratedBook:
         elif isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
             ws.write_number(r, c, float(value), fmt)
         elif looks_like_formula(str(value)):
-            ws.write_string(r, c, str(value), self._quoted_twin(fmt))
+            ws.write_string(r, c, str(value), self.quoted(fmt))
         else:
             ws.write_string(r, c, str(value), fmt)
 
-    def _quoted_twin(self, fmt: Format | None) -> Format:
+    def quoted(self, fmt: Format | None) -> Format:
+        """`fmt`'s twin with Excel's quote prefix (made once): for text that looks like a formula."""
         key = id(fmt)
         if key not in self._quoted:
             if fmt is not None and key not in self._props:
