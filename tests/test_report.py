@@ -192,6 +192,17 @@ def test_the_workbook_lists_open_lines_with_filter_frozen_header_colours_and_a_c
     assert '<c:majorUnit val="1"/>' in chart and '<c:numFmt formatCode="0"' in chart
 
 
+def test_the_lines_rows_are_whole_rows_of_the_sheet_their_reasons_wrapped():
+    long = line("SO1", "overdue", days_late=2, reasons=[TWO_DAYS_LATE] * 4)   # four clauses: four lines
+    data = status_workbook([long, ORDERS[2]], TODAY)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        sheet1 = z.read("xl/worksheets/sheet1.xml").decode()
+    assert '<dimension ref="A1:O6"/>' in sheet1 and '<autoFilter ref="A4:O6"/>' in sheet1
+    assert re.search(r'<row r="5" ht="56\.0" customHeight="1">', sheet1) and '<row r="6">' in sheet1
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
+    assert [r[0] for r in rows[4:]] == ["SO1", "SO3"] and rows[4][13].count("逾期 2 天") == 4
+
+
 @pytest.mark.parametrize("text, width, lines", [
     ("", 10, 1),
     ("SO1 PB-10K", 10, 2),  # ten columns hold nine characters: a cell has padding

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 from gendan_xl.delivery.mail import XLSX_MIME, Attachment, Mail, render_mail
 from gendan_xl.i18n.status import DAY_COUNTS, FIGURES
@@ -28,8 +28,10 @@ from gendan_xl.i18n.documents import REPORT_TEAM
 from gendan_xl.schema import ORDERS
 from gendan_xl.snapshots import Change, kind_label
 from gendan_xl.status import STATUS_LABELS, STATUSES, Line
-from gendan_xl.xlsx.writer import (FONT, HEADER_ROW, GeneratedBook, fit_row, looks_like_formula, row_height,
-                                   titled_sheet, whole_number_axis)
+from gendan_xl.cellrefs import col_letter
+from gendan_xl.xlsx.cells import inline_string
+from gendan_xl.xlsx.writer import (FONT, HEADER_ROW, GeneratedBook, fit_row, looks_like_formula, row_height, row_xml,
+                                   style, titled_sheet, whole_number_axis)
 
 def _header(field: str) -> tuple[str, str]:
     column = ORDERS.column(field)
@@ -421,13 +423,14 @@ def by_merchandiser(lines: Sequence[Line]) -> dict[str, list[Line]]:
 # --- the workbook --------------------------------------------------------------------------------------
 
 # The attached sheet's columns: (TEXT key of the header, width, kind). A kind is one cell format per status
-# (text, a date, a number, a quantity with thousands, wrapped text), made once and reused by every row.
-_SHEET = (("col_order", 14, "text"), ("col_po", 14, "text"), ("col_customer", 14, "text"), ("col_model", 14, "text"),
+# (text, a date, a number, a quantity with thousands, wrapped text), made once and reused by every row; a
+# "key" is text of its own on each line (an order number, a PO), the others' texts repeat.
+_SHEET = (("col_order", 14, "key"), ("col_po", 14, "key"), ("col_customer", 14, "text"), ("col_model", 14, "text"),
           ("col_merchandiser", 10, "text"), ("col_due", 11, "date"), ("col_status", 9, "text"),
-          ("col_days_late", 10, "number"), ("col_workdays_left", 10, "number"), ("col_slack", 10, "number"),
+          ("col_days_late", 10, "number"), ("col_workdays_left", 12, "number"), ("col_slack", 10, "number"),
           ("col_open", 10, "qty"), ("col_next", 9, "text"), ("col_next_date", 11, "date"), ("col_reason", 44, "wrap"),
           ("col_row", 6, "number"))
-_KINDS: dict[str, dict[str, Any]] = {"text": {}, "date": {"num_format": "yyyy-mm-dd"}, "number": {},
+_KINDS: dict[str, dict[str, Any]] = {"key": {}, "text": {}, "date": {"num_format": "yyyy-mm-dd"}, "number": {},
                                      "qty": {"num_format": "#,##0"}, "wrap": {"text_wrap": True}}
 _EXCEL_EPOCH = _dt.date(1899, 12, 30).toordinal()  # day 0 of Excel's serial dates (1900 system)
 
@@ -450,11 +453,12 @@ def status_workbook(lines: Sequence[Line], today: _dt.date, lang: str = "zh", *,
     every page, the counts and their chart on one portrait page. Deterministic: the same lines on the same
     day give the same bytes (the sent log hashes them).
 
-    A lead's attachment holds every open line of the team (141k on the benchmark's fifty workbooks): the rows
-    are written in order in XlsxWriter's constant-memory mode (each row goes to disk once the next starts),
-    through one cell format per column kind and status, with a row's height worked out once per reason text.
+    A lead's attachment holds every open line of the team (141k on the benchmark's fifty workbooks): the lines'
+    rows are written as XML (`_line_rows`, put in by `GeneratedBook.add_rows`) as the package is zipped, never
+    all held; XlsxWriter writes the rest (titles, header, formats, the summary and its chart). See
+    benchmarks/bench_report.py.
     """
-    book = GeneratedBook({"default_date_format": "yyyy-mm-dd", "constant_memory": True, "in_memory": False})
+    book = GeneratedBook({"default_date_format": "yyyy-mm-dd"})
     wb = book.wb
     # A fixed creation time keeps the bytes stable; XlsxWriter's zip entries carry a fixed date already.
     wb.set_properties({"title": text("sheet_orders", lang), "created": _dt.datetime.combine(today, _dt.time())})
@@ -464,6 +468,9 @@ def status_workbook(lines: Sequence[Line], today: _dt.date, lang: str = "zh", *,
     plain = {k: book.add_format({**base, **extra}) for k, extra in _KINDS.items()}
     fmts = {s: {k: book.add_format({**base, "bg_color": f, "font_color": ink, "border_color": "#D9D9D9", **extra})
                 for k, extra in _KINDS.items()} for s, (f, ink) in COLOURS.items()}
+    fmts["plain"] = plain
+    # text that looks like a formula is stored with the quote prefix: a twin of each text format
+    quoted = {id(f): book.quoted(f) for by_kind in fmts.values() for k, f in by_kind.items() if k in ("key", "text", "wrap")}
     rows = open_orders(lines)
     c = counts(rows)
     scope = text("scope_mine" if merchandiser else "scope_team", lang, name=merchandiser or "", n=len(rows))
@@ -481,7 +488,9 @@ def status_workbook(lines: Sequence[Line], today: _dt.date, lang: str = "zh", *,
     ws.write_row(top, 0, headers, head)
     ws.freeze_panes(top + 1, 0)
     ws.autofilter(top, 0, top + max(len(rows), 1), len(_SHEET) - 1)
-    _write_lines(book, ws, rows, lang, top + 1, fmts, plain)
+    book.add_rows(ws, lambda: _line_rows(rows, lang, top + 1, fmts, quoted), last_row=top + max(len(rows), 1),
+                  last_col=len(_SHEET) - 1, formats=[*(f for by in fmts.values() for f in by.values()),
+                                                     *quoted.values()])
 
     # Status counts per customer, and the chart drawn from them, under the table: one portrait page.
     sheet = text("sheet_summary", lang)
@@ -525,37 +534,50 @@ def status_workbook(lines: Sequence[Line], today: _dt.date, lang: str = "zh", *,
     return book.close()
 
 
-def _write_lines(book: GeneratedBook, ws: Any, rows: Sequence[Line], lang: str, first: int,
-                 fmts: Mapping[str, Mapping[str, Any]], plain: Mapping[str, Any]) -> None:
-    """The lines' rows from `first` on, in order (constant-memory mode flushes a row when the next starts).
-    What a cell needs is decided once per column (its kind) and once per status (its formats); the typing
-    of `GeneratedBook.cell` is done here by kind: text that looks like a formula keeps its quote prefix,
-    dates are Excel serial numbers with a date format, as `write_datetime` would store them."""
+def _line_rows(rows: Sequence[Line], lang: str, first: int, fmts: Mapping[str, Mapping[str, Any]],
+               quoted: Mapping[int, Any]) -> Iterator[str]:
+    """The lines' rows as XML, from row `first` on (GeneratedBook.add_rows). What a cell needs is decided
+    once per column (its kind, its letter) and once per status (its style indices); per cell there is only
+    its value: text that looks like a formula gets the quote prefix's twin style (as `GeneratedBook.cell`
+    stores it), dates are Excel serial numbers under a date format, as XlsxWriter stores them."""
+    letters = [col_letter(c) for c in range(len(_SHEET))]
     kinds = [kind for _, _, kind in _SHEET]
     reason_col = [key for key, _, _ in _SHEET].index("col_reason")
     reason_width = _SHEET[reason_col][1]
+    styles = {s: {k: style(f) for k, f in by_kind.items()} for s, by_kind in fmts.items()}
+    twins = {style(f): style(q) for f, q in ((fmt, quoted[id(fmt)]) for by_kind in fmts.values()
+                                              for fmt in by_kind.values() if id(fmt) in quoted)}
     heights: dict[str, float] = {}  # reason text → its row's height (0: one line); 100k lines share ~25k texts
-    write_string, write_number, write_blank, set_row = ws.write_string, ws.write_number, ws.write_blank, ws.set_row
+    texts: dict[str, tuple[str, bool]] = {}  # text → its XML, and whether it looks like a formula: customers,
+    plain = styles["plain"]                  # models, names, labels and reasons repeat
     for r, o in enumerate(rows, start=first):
-        f = fmts.get(o.status, plain)
+        st = styles.get(o.status, plain)
+        n = r + 1
+        cells = []
         values = _sheet_values(o, lang)
-        for c_, (v, kind) in enumerate(zip(values, kinds)):
-            fmt = f[kind]
+        for letter, kind, v in zip(letters, kinds, values):
+            s_ = st[kind]
             if v is None or v == "":
-                write_blank(r, c_, None, fmt)
+                cells.append(f'<c r="{letter}{n}" s="{s_}"/>')
             elif kind == "date":
-                write_number(r, c_, v.toordinal() - _EXCEL_EPOCH, fmt)
-            elif kind in ("number", "qty"):
-                write_number(r, c_, v, fmt)
+                cells.append(f'<c r="{letter}{n}" s="{s_}"><v>{v.toordinal() - _EXCEL_EPOCH}</v></c>')
+            elif kind == "number" or kind == "qty":
+                cells.append(f'<c r="{letter}{n}" s="{s_}"><v>{v}</v></c>')
             else:
-                v = v if type(v) is str else _cell(v)
-                write_string(r, c_, v, book.quoted(fmt) if looks_like_formula(v) else fmt)
+                t = v if type(v) is str else _cell(v)
+                inner = texts.get(t) if kind != "key" else None
+                if inner is None:
+                    inner = (inline_string(t), looks_like_formula(t))
+                    if kind != "key":
+                        texts[t] = inner
+                if inner[1]:
+                    s_ = twins[s_]
+                cells.append(f'<c r="{letter}{n}" s="{s_}" t="inlineStr">{inner[0]}</c>')
         reason = values[reason_col]
         height = heights.get(reason)
         if height is None:
             height = heights[reason] = row_height(reason, reason_width)
-        if height:  # the reason wraps: the key fact, never cut
-            set_row(r, height)
+        yield row_xml(r, cells, height)  # the reason wraps: the key fact, never cut
 
 
 __all__ = ["TEXT", "COLOURS", "OverduePlan", "TeamFacts", "counts", "urgent", "open_orders", "overdue_mail",
