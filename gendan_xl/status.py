@@ -61,8 +61,8 @@ standard lead time (open lines with a plan, else None), where working days left 
 (today, D] and the remaining lead time is the sum of the steps not done (a started production counts only
 the working days it still needs: its standard days minus the working days in [production_date, today]),
 `next_milestone` (the first step not done) and its planned date, `open_qty` (what is left to ship of a line
-neither shipped nor cancelled: quantity − shipped, else the 未出数量 column), and `milestones`: every step with its
-planned date, its actual date and `done` / `late` (not done, planned before today) / `pending`. Reasons
+neither shipped nor cancelled: quantity − shipped, else the 未出数量 column), and `milestones`: every step with
+its planned date, its actual date and `done` / `late` (not done, planned before today) / `pending`. Reasons
 write dates as MM-DD within today's year and YYYY-MM-DD otherwise.
 
 **Result.** `StatusResult.to_dict(lang)` is the `--json` document: {"today", "orders": [{"order_no", "row",
@@ -202,8 +202,8 @@ def status_rows(
     """`status_from_columns` for many lines at once, when most are alike: per line, a Line with its status,
     figures and reason — one shared by every line whose status is the same in every respect but who the
     line is (order number, customer PO, customer, merchandiser, row: those of the first such line) — and the
-    StatusResult of the lines `keep` keeps, each its own. A refresh writes the shared ones' figures into each row; a
-    million lines have a few hundred thousand different statuses, and far fewer urgent ones."""
+    StatusResult of the lines `keep` keeps, each its own. A refresh writes the shared ones' figures into each
+    row; a million lines have a few hundred thousand different statuses, and far fewer urgent ones."""
     k = _kernel(columns, row_numbers, products, calendar, today, warning_days, due=due, vocabulary=vocabulary,
                 bad_due=bad_due)
     firsts: dict[tuple, int] = {}

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
 
+from gendan_xl.cellrefs import col_letter
 from gendan_xl.delivery.mail import XLSX_MIME, Attachment, Mail, render_mail
 from gendan_xl.i18n.status import DAY_COUNTS, FIGURES
 from gendan_xl.i18n import say
@@ -28,12 +29,13 @@ from gendan_xl.i18n.documents import REPORT_TEAM
 from gendan_xl.schema import ORDERS
 from gendan_xl.snapshots import Change, kind_label
 from gendan_xl.status import STATUS_LABELS, STATUSES, Line
-from gendan_xl.cellrefs import col_letter
 from gendan_xl.xlsx.cells import inline_string
 from gendan_xl.xlsx.writer import (FONT, HEADER_ROW, GeneratedBook, fit_row, looks_like_formula, row_height, row_xml,
                                    style, titled_sheet, whole_number_axis)
 
+
 def _header(field: str) -> tuple[str, str]:
+    """An order field's column header, zh and en, as the orders sheet names it (schema.ORDERS)."""
     column = ORDERS.column(field)
     return column.zh, column.en
 
@@ -470,7 +472,8 @@ def status_workbook(lines: Sequence[Line], today: _dt.date, lang: str = "zh", *,
                 for k, extra in _KINDS.items()} for s, (f, ink) in COLOURS.items()}
     fmts["plain"] = plain
     # text that looks like a formula is stored with the quote prefix: a twin of each text format
-    quoted = {id(f): book.quoted(f) for by_kind in fmts.values() for k, f in by_kind.items() if k in ("key", "text", "wrap")}
+    quoted = {id(f): book.quoted(f) for by_kind in fmts.values() for k, f in by_kind.items()
+              if k in ("key", "text", "wrap")}
     rows = open_orders(lines)
     c = counts(rows)
     scope = text("scope_mine" if merchandiser else "scope_team", lang, name=merchandiser or "", n=len(rows))

@@ -34,10 +34,10 @@ def titled_sheet(wb: Any, name: str, *, title: str, facts: str, landscape: bool 
     page wide however many pages tall, the title and page numbers in the footer.
     """
     ws = wb.add_worksheet(name)
-    ws.set_row(0, 24)  # before row 1 is written: in constant-memory mode row 0 is then final
     ws.write_string(0, 0, title, wb.add_format({"bold": True, "font_size": 14, "font_color": "#1F4E78",
                                                 "font_name": FONT}))
     ws.write_string(1, 0, facts, wb.add_format({"font_size": 9, "font_color": "#595959", "font_name": FONT}))
+    ws.set_row(0, 24)
     ws.set_paper(9)  # A4
     if landscape:
         ws.set_landscape()
