@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 from gendan_xl import schema  # noqa: E402
 from gendan_xl.delivery.mail import build_message  # noqa: E402
 from gendan_xl.delivery.report import overdue_mails  # noqa: E402
+from gendan_xl.orders import orders_from_rows  # noqa: E402
 from gendan_xl.status import compute_status, products_from_rows  # noqa: E402
 from gendan_xl.xlsx.read import read_sheet  # noqa: E402
 from gendan_xl.workdays import WorkCalendar  # noqa: E402
@@ -55,11 +56,11 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     orders = read_sheet(args.workbook, schema.ORDERS)
     products = products_from_rows(read_sheet(args.workbook, schema.PRODUCTS).rows)
-    result = compute_status(orders.rows, products, WorkCalendar(), args.today)
+    result = compute_status(orders_from_rows(orders.rows), products, WorkCalendar(), args.today)
     t1 = time.perf_counter()
     names = sorted({str(line.merchandiser) for line in result.lines if line.merchandiser})
     emails = {n: f"merchandiser{i}@example.com" for i, n in enumerate(names, 1)}
-    plan = overdue_mails(result.lines, args.today, emails=emails, lead="lead@example.com")
+    plan = overdue_mails(result.lines, args.today, emails=emails, lead="lead@example.com", source=args.workbook.name)
     t2 = time.perf_counter()
 
     lead = plan.mails[-1]

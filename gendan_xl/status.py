@@ -60,8 +60,9 @@ says, and a ship date after today with shipped_qty blank is a planned ETD, not a
 standard lead time (open lines with a plan, else None), where working days left = working days in
 (today, D] and the remaining lead time is the sum of the steps not done (a started production counts only
 the working days it still needs: its standard days minus the working days in [production_date, today]),
-`next_milestone` (the first step not done) and its planned date, and `milestones`: every step with its
-planned date, its actual date and `done` / `late` (not done, planned before today) / `pending`. Reasons
+`next_milestone` (the first step not done) and its planned date, `open_qty` (what is left to ship of a line
+neither shipped nor cancelled: quantity − shipped, else the 未出数量 column), and `milestones`: every step with
+its planned date, its actual date and `done` / `late` (not done, planned before today) / `pending`. Reasons
 write dates as MM-DD within today's year and YYYY-MM-DD otherwise.
 
 **Result.** `StatusResult.to_dict(lang)` is the `--json` document: {"today", "orders": [{"order_no", "row",
@@ -111,7 +112,7 @@ def _day_number(v: Any) -> int:
 
 STATUS_FIELDS = ("order_no", "customer", "model", "merchandiser", "factory_due_date", "customer_due_date",
                  "ship_date", "quantity", "shipped_qty", "open_qty", "status", "cancelled", "material_date",
-                 "production_date", "finish_date", "inspection_date")
+                 "production_date", "finish_date", "inspection_date", "customer_po")
 
 # What a stage proves done, as bits over MILESTONES (material 1, production start 2, production finish 4,
 # inspection 8): a stage is evidence of progress, as a later actual date is.
@@ -200,9 +201,9 @@ def status_rows(
 ) -> tuple[list[Line], StatusResult]:
     """`status_from_columns` for many lines at once, when most are alike: per line, a Line with its status,
     figures and reason — one shared by every line whose status is the same in every respect but who the
-    line is (order number, customer, merchandiser, row: those of the first such line) — and the StatusResult
-    of the lines `keep` keeps, each its own. A refresh writes the shared ones' figures into each row; a
-    million lines have a few hundred thousand different statuses, and far fewer urgent ones."""
+    line is (order number, customer PO, customer, merchandiser, row: those of the first such line) — and the
+    StatusResult of the lines `keep` keeps, each its own. A refresh writes the shared ones' figures into each
+    row; a million lines have a few hundred thousand different statuses, and far fewer urgent ones."""
     k = _kernel(columns, row_numbers, products, calendar, today, warning_days, due=due, vocabulary=vocabulary,
                 bad_due=bad_due)
     firsts: dict[tuple, int] = {}
@@ -300,6 +301,10 @@ def _kernel(
     fully = np.where(s_has, (s > 0) & (~q_has | (s >= q)), by_date | (stage_shipped & ~ship_has))
     partial = s_has & (s > 0) & q_has & (s < q)
     partial_unknown = stage_partial & ~s_has
+    # what is left to ship of a line not closed: quantity − shipped, else the 未出数量 column itself
+    left_has = ~cancelled & ~fully & (q_has | o_has)
+    open_l = [v if h else None for v, h in zip(np.where(q_has, np.maximum(q - s, 0), np.maximum(o, 0)).tolist(),
+                                                 left_has.tolist())]
     due_year = due_d.astype("datetime64[Y]").astype(np.int64) + 1970
     due_ok = ~np.isnat(due_d) & (due_year >= _SANE_YEARS[0]) & (due_year <= _SANE_YEARS[1])
     open_ = ~cancelled & ~fully & due_ok
@@ -380,7 +385,7 @@ def _kernel(
         n=n, today=today, warning_days=warning_days, row_numbers=row_numbers,
         order_nos=by_field["order_no"], customers=by_field["customer"], models=by_field["model"],
         merchandisers=by_field["merchandiser"], words=by_field["status"], stages=stages, problems=problems,
-        bad_due=bad_due, quantity=quantity_l, shipped=shipped_l,
+        bad_due=bad_due, quantity=quantity_l, shipped=shipped_l, open_qty=open_l, customer_pos=by_field["customer_po"],
         due=due_d.tolist(), other=other.tolist(), ship=ship.tolist(), customer=customer.tolist(),
         factory=factory.tolist(),
         plans=dict(zip(sel.tolist(), zip(*(plan[m][sel].tolist() for m in MILESTONES)))),
@@ -411,6 +416,8 @@ class _Kernel:
     bad_due: Mapping[int, Any]
     quantity: list[int | None]
     shipped: list[int | None]
+    open_qty: list[int | None]
+    customer_pos: Sequence[Any]
     due: list[Any]
     other: list[Any]
     ship: list[Any]
@@ -423,8 +430,8 @@ class _Kernel:
     calendar: WorkCalendar
 
     def keys(self) -> list[tuple]:
-        """Per line, everything its status and reason depend on but who the line is (order number, customer,
-        merchandiser, row): lines with equal keys differ in nothing else."""
+        """Per line, everything its status and reason depend on but who the line is (order number, customer PO,
+        customer, merchandiser, row): lines with equal keys differ in nothing else."""
         problems, stage_open = self.problems, (f[12] for f in self.flags)
         models = [m if p else None for m, p in zip(self.models, problems)]  # the model is in a reason only then
         words = [w if o else None for w, o in zip(self.words, stage_open)]  # and the word only then
@@ -433,7 +440,8 @@ class _Kernel:
         actuals = [self.actuals.get(i) for i in range(self.n)] if self.actuals else [None] * self.n
         has_bad = [i in self.bad_due for i in range(self.n)] if self.bad_due else [False] * self.n
         return list(zip(self.flags, self.due, self.other, self.ship, self.customer, self.factory, self.stages, words,
-                        problems, models, self.quantity, self.shipped, bad, has_bad, plans, actuals))
+                        problems, models, self.quantity, self.shipped, self.open_qty, bad, has_bad, plans,
+                        actuals))
 
 
 def _lines(k: _Kernel, indices: Iterable[int]) -> list[Line]:
@@ -442,6 +450,7 @@ def _lines(k: _Kernel, indices: Iterable[int]) -> list[Line]:
     merchandisers, words, stages, problems, bad_due = k.merchandisers, k.words, k.stages, k.problems, k.bad_due
     due_l, other_l, ship_l, cust_l, fact_l = k.due, k.other, k.ship, k.customer, k.factory
     quantity_l, shipped_l, plan_l, actual_l, flags = k.quantity, k.shipped, k.plans, k.actuals, k.flags
+    open_l, po_l = k.open_qty, k.customer_pos
     today, warning_days = k.today, k.warning_days
     lines: list[Line] = []
     # The loop only allocates (no reference cycles): the cyclic GC would re-scan the growing list of lines
@@ -458,7 +467,7 @@ def _lines(k: _Kernel, indices: Iterable[int]) -> list[Line]:
             line = Line(row=row_numbers[i], order_no=order_nos[i], customer=customers[i], model=models[i],
                         merchandiser=merchandisers[i], due_date=d, customer_due_date=cust_l[i],
                         factory_due_date=fact_l[i], due_basis=basis, stage=stages[i], status="unknown",
-                        partial=is_partial, today=today, done_mask=mask)
+                        partial=is_partial, today=today, done_mask=mask, customer_po=po_l[i], open_qty=open_l[i])
             lines.append(line)
             reasons = line.reasons
             if is_cancelled:

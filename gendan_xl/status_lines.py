@@ -123,6 +123,8 @@ class Line:
     partial: bool = False
     reasons: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (REASONS code, fields)
     today: _dt.date | None = field(default=None, repr=False)  # dates in reasons are written relative to it
+    customer_po: Any = None  # the customer's own order number: what they chase a delivery by
+    open_qty: int | None = None  # still to ship (quantity − shipped, else 未出数量); None when closed or unknown
 
     @property
     def plan(self) -> dict[str, _dt.date]:

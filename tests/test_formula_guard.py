@@ -54,8 +54,8 @@ def test_the_daily_report_workbook():
     assert_all_quoted(data, HOSTILE)
     wb = openpyxl.load_workbook(io.BytesIO(data))
     first = HEADER_ROW + 2  # the first line's Excel row, under the title, the facts and the header
-    assert wb.worksheets[0][f"E{first}"].value == dt.datetime(2026, 11, 23)          # dates stay dates
-    assert wb.worksheets[0][f"G{first}"].value == -3 and not wb.worksheets[0][f"G{first}"].quotePrefix  # numbers too
+    assert wb.worksheets[0][f"F{first}"].value == dt.datetime(2026, 11, 23)          # dates stay dates
+    assert wb.worksheets[0][f"H{first}"].value == 3 and not wb.worksheets[0][f"H{first}"].quotePrefix  # numbers too
 
 
 def test_the_review_workbook():
@@ -81,5 +81,5 @@ def test_ordinary_text_gets_no_prefix(text):
     line = Line(row=2, order_no="SO1", customer=text, model="PB-10K", merchandiser="王芳", due_date=None,
                 customer_due_date=None, status="on_track", today=TODAY)
     wb = openpyxl.load_workbook(io.BytesIO(status_workbook([line], TODAY)))
-    cell = wb.worksheets[0][f"B{HEADER_ROW + 2}"]
+    cell = wb.worksheets[0][f"C{HEADER_ROW + 2}"]  # the customer's
     assert (cell.value or "") == text and not cell.quotePrefix

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import io
 import os
 import signal
 import subprocess
@@ -13,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from python_calamine import CalamineWorkbook
 
 from gendan_xl.errors import ERROR, WARNING, ConfigError, Issue
 from gendan_xl.delivery.jobs import (MAX_ATTEMPTS, JobContext, JobRecord, JobState, due_jobs, first_workday, job_table,
@@ -156,9 +158,14 @@ def test_a_restart_after_0830_sends_one_report_that_day_and_none_on_a_holiday(tm
 
 
 def test_a_manual_run_counts_as_the_days_run(tmp_path):
-    ctx = outbox_context(tmp_path, specs=only(SPECS, "overdue-report"))
+    ctx = outbox_context(tmp_path, specs=only(SPECS, "overdue-report"), workbook_name="订单跟踪表.xlsx")
     result = run_job("overdue-report", ctx, T(2026, 11, 26, 7, 0))
     assert result.ok and len(result.sent.by_state("sent")) == 3
+    lead = email.message_from_bytes(next((tmp_path / "outbox").glob("*boss*.eml")).read_bytes(),
+                                    policy=email.policy.default)
+    xlsx, = lead.iter_attachments()   # its title names the workbook the job read
+    facts = CalamineWorkbook.from_filelike(io.BytesIO(xlsx.get_content())).get_sheet_by_index(0).to_python()[1][0]
+    assert facts.startswith("订单跟踪表.xlsx · 截至 2026-11-26")
     state = JobState(ctx.data_dir)
     assert tick(ctx, T(2026, 11, 26, 9, 0), state) == []
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 3

@@ -15,12 +15,13 @@ from gendan_xl.doors.wiring import team_report
 
 D = dt.date
 NOW = dt.datetime(2026, 4, 1, 8, 30)
-TEAM_HEADERS = HEADERS + ["跟单员"]
+TEAM_HEADERS = HEADERS + ["跟单员", "客户PO"]
 
 
 def rows(prefix: str, merchandiser: str | None, due_first=D(2026, 4, 2)):
     # the first line is at risk on 04-01 (due the next day), the second overdue, the third far away
-    return [good_row(订单号=f"{prefix}1", 客户交期=due_first, 跟单员=merchandiser, 数量=1000, 已出货数量=400),
+    return [good_row(订单号=f"{prefix}1", 客户交期=due_first, 跟单员=merchandiser, 数量=1000, 已出货数量=400,
+                     客户PO=f"PO-{prefix}-1"),
             good_row(订单号=f"{prefix}2", 客户交期=D(2026, 3, 20), 跟单员=merchandiser),
             good_row(订单号=f"{prefix}3", 客户交期=D(2026, 9, 30), 跟单员=merchandiser)]
 
@@ -55,7 +56,7 @@ def test_one_mail_to_the_lead_with_a_section_per_merchandiser_and_the_unreadable
     assert "李强 订单.xlsx" in lead.text and "无法读取" in lead.text  # one warning, with the file and why
     assert "李强 订单.xlsx" in lead.html
     # each line keeps its file and cell, and says what is left to ship
-    assert "张丽 订单.xlsx 订单!A2" in lead.text and "未出 600" in lead.text
+    assert "张丽 订单.xlsx 订单!A2" in lead.text and "未出 600" in lead.text and "客户PO PO-ZL-1" in lead.text
     # each merchandiser only their own
     zl, wf = by_to["zl@team.example"], by_to["wf@team.example"]
     assert "ZL1" in zl.text and "ZL2" in zl.text and "WF" not in zl.text and "######## " not in zl.text
@@ -80,6 +81,8 @@ def test_the_next_report_opens_with_what_changed_since_the_last_one(tmp_path):
     assert since.strip().splitlines()[1:] == ["- 交期变更 | ZL1 | PB-10K | 张丽 | 交期 2026-04-02 → 2026-04-07，推迟 2 个工作日"]
     assert "自上次日报（2026-03-31）以来" in zl.text and "ZL1" in zl.text.split("状态统计")[0]
     assert "ZL1" not in wf.text.split("状态统计")[0]  # 王芳's mail: only her own lines' changes
+    # 王芳's workbook did not change: judged from its record, her lines keep their PO and what is left
+    assert "- WF1 | 客户PO PO-WF-1 | ANK | PB-10K | 未出 600 |" in wf.text
     # the same day again (a dry run, then the send): still since the last report of an earlier day
     again, _ = team_report(settings, today=D(2026, 4, 1), now=NOW)
     assert "自上次日报（2026-03-31）以来" in {m.to: m for m in again.mails}["lead@team.example"].text

@@ -44,7 +44,9 @@ from gendan_xl.workdays import WorkCalendar
 from gendan_xl.xlsx.atomic import BACKUP_DIR, TEMP_SUFFIX
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
-CACHE_VERSION = 1  # of `Cached.encode`: a record of another version is not used (the file is read again)
+# of `Cached.encode`: a record of another version is not used (the file is read again). 2: the open lines'
+# values carry customer_po, which the report shows.
+CACHE_VERSION = 2
 
 
 # --------------------------------------------------------------------------------------- finding them

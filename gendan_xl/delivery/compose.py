@@ -6,6 +6,7 @@ becomes a message with its headers, and how it is sent once, is `delivery.mail`.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import mimetypes
 import re
@@ -124,8 +125,11 @@ class Mail:
         return h.hexdigest()
 
 
+@functools.lru_cache(maxsize=8)
 def template_env(templates_dir: Path | str | None = None) -> jinja2.Environment:
-    """Jinja2 for mail: HTML autoescaped (a customer called `<b>ACME</b>` stays text), missing names fail."""
+    """Jinja2 for mail: HTML autoescaped (a customer called `<b>ACME</b>` stays text), missing names fail.
+    One per folder, kept: each template is compiled once, not once per mail (a daily report renders 51), and
+    Jinja still reloads a template whose file changed."""
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir or TEMPLATES_DIR)),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=True),

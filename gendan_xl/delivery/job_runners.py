@@ -47,6 +47,7 @@ class JobContext:
     templates_dir: Path | str | None = None
     load_team: Callable[[_dt.date], tuple[Sequence[Line], TeamFacts]] | None = None
     make_kpi: Callable[[_dt.date, str, Sequence[str]], Iterable[Mail]] | None = None
+    workbook_name: str = ""  # the orders workbook's file name, which the report's attachment names
 
     @property
     def data_dir(self) -> Path:
@@ -103,7 +104,7 @@ def run_overdue_report(ctx: JobContext, spec: JobSpec, now: _dt.datetime, period
                          emails=ctx.merchandiser_emails if "merchandisers" in spec.recipients else {},
                          lead=ctx.resolve(r for r in spec.recipients if r != "merchandisers"),
                          langs=ctx.langs, default_lang=ctx.default_lang, nothing_overdue=ctx.nothing_overdue,
-                         templates_dir=ctx.templates_dir)
+                         templates_dir=ctx.templates_dir, source=ctx.workbook_name)
     sent = ctx.mailer.send(plan.mails, job=spec.runs, period=plan.period, force=force, dry_run=dry_run)
     missing = f"; no e-mail for {', '.join(plan.no_email)}" if plan.no_email else ""
     return JobResult(spec.name, period, sent=sent, summary=f"{len(plan.mails)} mails: {sent.summary()}{missing}")

@@ -19,15 +19,26 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
+from gendan_xl.cellrefs import col_letter
 from gendan_xl.delivery.mail import XLSX_MIME, Attachment, Mail, render_mail
-from gendan_xl.i18n.status import FIGURES
+from gendan_xl.i18n.status import DAY_COUNTS, FIGURES
 from gendan_xl.i18n import say
 from gendan_xl.i18n.documents import REPORT_TEAM
+from gendan_xl.schema import ORDERS
 from gendan_xl.snapshots import Change, kind_label
 from gendan_xl.status import STATUS_LABELS, STATUSES, Line
-from gendan_xl.xlsx.writer import FONT, HEADER_ROW, GeneratedBook, fit_row, titled_sheet, whole_number_axis
+from gendan_xl.xlsx.cells import inline_string
+from gendan_xl.xlsx.writer import (FONT, HEADER_ROW, GeneratedBook, fit_row, looks_like_formula, row_height, row_xml,
+                                   style, titled_sheet, whole_number_axis)
+
+
+def _header(field: str) -> tuple[str, str]:
+    """An order field's column header, zh and en, as the orders sheet names it (schema.ORDERS)."""
+    column = ORDERS.column(field)
+    return column.zh, column.en
+
 
 JOB = "overdue-report"
 TEAM = "team"   # the `ref` of the lead's summary mail; a merchandiser's own report has their name
@@ -54,6 +65,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "overdue_title": ("逾期订单", "Overdue orders"),
     "at_risk_title": ("有风险订单", "Orders at risk"),
     "col_order": ("订单号", "Order"),
+    "col_po": _header("customer_po"),  # as the orders sheet names it
     "col_customer": ("客户", "Customer"),
     "col_model": ("型号", "Model"),
     "col_due": ("交期", "Due"),
@@ -62,11 +74,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "col_reason": ("原因", "Reason"),
     "col_merchandiser": ("跟单员", "Merchandiser"),
     "col_status": ("状态", "Status"),
-    "col_slack": FIGURES["slack_workdays"],  # as the refreshed sheet and `status` name it
-    "col_next_date": ("节点日期", "Step date"),
+    # the figures as the refreshed sheet and `status` name them, each with its unit
+    "col_days_late": FIGURES["days_late"],
+    "col_workdays_left": FIGURES["workdays_left"],
+    "col_slack": FIGURES["slack_workdays"],
+    "col_next_date": FIGURES["next_milestone_date"],
+    "col_open": _header("open_qty"),
     "col_row": ("行号", "Row"),
-    "days_late": ("逾期 {n} 天", "{n} d late"),
-    "days_left": ("剩 {n} 天", "{n} d left"),
     "by_merchandiser": ("按跟单员", "By merchandiser"),
     "no_email": ("以下跟单员没有邮箱，未单独发送：{names}", "No e-mail address for {names}; they got no mail of their own"),
     "no_merchandiser": ("（未填跟单员）", "(no merchandiser)"),
@@ -78,6 +92,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "as_of": ("截至 {day}", "as of {day}"),
     "scope_team": ("全部跟单员 {n} 行未出货", "every merchandiser, {n} open lines"),
     "scope_mine": ("{name} 跟进的 {n} 行未出货", "{name}'s {n} open lines"),
+    "workbooks": ("{n} 个工作簿", "{n} workbooks"),
     "sheet_orders": ("订单状态", "Order status"),
     "sheet_summary": ("按客户统计", "By customer"),
     "chart_title": ("各客户订单状态", "Order status by customer"),
@@ -151,7 +166,8 @@ class TeamFacts:
     """What a report over the team's workbooks adds to the lines (see the module's doc)."""
 
     where: Mapping[int, str] = field(default_factory=dict)  # id(line) → "张丽 订单.xlsx 订单!A12"
-    open_qty: Mapping[int, float] = field(default_factory=dict)  # id(line) → its quantity still to ship
+    files: Mapping[int, str] = field(default_factory=dict)  # id(line) → its workbook's name, "张丽 订单.xlsx"
+    workbooks: Sequence[str] = ()  # the names of the workbooks read (the lead's report covers them all)
     changes: Sequence[Change] = ()  # since the last report, every merchandiser's
     since: str = ""  # the day of the last report ("": none before, every line is new)
     unreadable: Sequence[str] = ()  # one line per workbook that could not be read: the file and why
@@ -179,12 +195,24 @@ def _cell(v: Any) -> str:
     return str(v)
 
 
-def _days(o: Line, lang: str) -> str:
+def days_figure(o: Line) -> tuple[str, int] | None:
+    """The day count a line is judged by, with its kind (a FIGURES key): calendar days late when overdue,
+    else the working days left to its due date (as the refreshed sheet's 距交期 column); None when neither."""
     if o.status == "overdue" and o.days_late is not None:
-        return text("days_late", lang, n=o.days_late)
-    if o.days_to_due is not None:
-        return text("days_left", lang, n=o.days_to_due)
-    return ""
+        return "days_late", o.days_late
+    if o.days_to_due is not None and o.workdays_left is not None:
+        return "workdays_left", o.workdays_left
+    return None
+
+
+def _days(o: Line, lang: str) -> str:
+    figure = days_figure(o)
+    return say(DAY_COUNTS, figure[0], lang, n=figure[1]) if figure is not None else ""
+
+
+def open_text(o: Line, lang: str) -> str:
+    """"未出 600": what is left to ship, "" when unknown."""
+    return say(REPORT_TEAM, "open_qty", lang, n=f"{o.open_qty:,}") if o.open_qty is not None else ""
 
 
 def _short(day: _dt.date | None, today: _dt.date) -> str:
@@ -206,15 +234,13 @@ def table_rows(lines: Sequence[Line], lang: str, today: _dt.date, team: TeamFact
     for o in lines:
         step = _next(o, lang, today)
         reason = o.reason(lang)
-        extra = []
-        if team is not None:
-            left = team.open_qty.get(id(o))
-            extra = [say(REPORT_TEAM, "open_qty", lang, n=_cell(left)) if left is not None else "",
-                     team.where.get(id(o), "")]
-        note = " · ".join(x for x in (f"{text('col_next', lang)}{colon}{step}" if step else "", reason, *extra) if x)
+        where = team.where.get(id(o), "") if team is not None else ""
+        note = " · ".join(x for x in (f"{text('col_next', lang)}{colon}{step}" if step else "", reason, where) if x)
         rows.append({
             "status": o.status,
             "order_no": _cell(o.order_no),
+            "po": _cell(o.customer_po),
+            "open": open_text(o, lang),
             "customer": _cell(o.customer),
             "model": _cell(o.model),
             "due": _short(o.due_date, today),
@@ -238,10 +264,10 @@ def _counts_context(lines: Sequence[Line], lang: str) -> list[dict[str, Any]]:
 def _sections(lines: Sequence[Line], today: _dt.date, lang: str, team: TeamFacts) -> list[dict[str, Any]]:
     """The lead's mail over the team: a section per merchandiser (by name; lines with none last), each with
     its counts and its most urgent overdue and at-risk lines (SECTION_SHOWN of each)."""
-    names = sorted({merchandiser_of(o) for o in lines})
+    theirs = by_merchandiser(lines)
     out = []
-    for name in sorted(names, key=lambda n: (n == "", n)):
-        mine = [o for o in lines if merchandiser_of(o) == name]
+    for name in sorted(theirs, key=lambda n: (n == "", n)):
+        mine = theirs[name]
         rows = urgent(mine)
         late = [o for o in rows if o.status == "overdue"]
         risk = [o for o in rows if o.status == "at_risk"]
@@ -286,7 +312,7 @@ def report_context(lines: Sequence[Line], today: _dt.date, lang: str, *,
         "unreadable": [say(REPORT_TEAM, "unreadable", lang, error=e) for e in team.unreadable]
         if team is not None and team_mail else [],
         "no_email": list(no_email),
-        "attachment": bool(open_orders(lines)),
+        "attachment": any(o.status in OPEN_STATUSES for o in lines),
     }
 
 
@@ -298,17 +324,29 @@ def subject_for(lines: Sequence[Line], today: _dt.date, lang: str) -> str:
 
 def overdue_mail(lines: Sequence[Line], today: _dt.date, *, to: str, lang: str = "zh",
                  name: str | None = None, no_email: Sequence[str] = (),
-                 templates_dir: Path | str | None = None, team: TeamFacts | None = None) -> Mail:
+                 templates_dir: Path | str | None = None, team: TeamFacts | None = None, source: str = "") -> Mail:
     """One report mail: for merchandiser `name` (their lines only, already filtered) or, with name=None,
-    the team summary. Attaches the xlsx of the open lines when there are any."""
+    the team summary. Attaches the xlsx of the open lines when there are any; its title names `source`,
+    the workbook the lines come from (over the team: the workbooks, see `covers`)."""
     ctx = report_context(lines, today, lang, name=name, no_email=no_email, team=team)
     attachments = []
     if ctx["attachment"]:
+        covered = covers(lines, team, lang, lead=name is None) if team is not None else source
         attachments.append(Attachment(text("file", lang, day=today.isoformat()),
-                                      status_workbook(lines, today, lang, merchandiser=name), XLSX_MIME))
+                                      status_workbook(lines, today, lang, merchandiser=name, source=covered),
+                                      XLSX_MIME))
     # the team summary and a merchandiser's own report are two mails, even to one address
     return render_mail("overdue", ctx, to=to, subject=subject_for(lines, today, lang), lang=lang,
                        attachments=attachments, templates_dir=templates_dir, ref=name if name is not None else TEAM)
+
+
+def covers(lines: Sequence[Line], team: TeamFacts, lang: str, *, lead: bool) -> str:
+    """Which of the team's workbooks an attachment covers: the lead's, every workbook read; a merchandiser's,
+    those their lines come from. One is named ("张丽 订单.xlsx"), more are counted ("3 个工作簿")."""
+    names = sorted(team.workbooks) if lead else sorted({team.files.get(id(o), "") for o in lines} - {""})
+    if len(names) == 1:
+        return names[0]
+    return text("workbooks", lang, n=len(names)) if names else ""
 
 
 # --- everybody's mails ---------------------------------------------------------------------------------
@@ -335,9 +373,10 @@ class OverduePlan:
 def overdue_mails(lines: Sequence[Line], today: _dt.date, *, emails: Mapping[str, str], lead: Sequence[str] | str = (),
                   langs: Mapping[str, str] | None = None, default_lang: str = "zh",
                   nothing_overdue: str = "good-news", templates_dir: Path | str | None = None,
-                  team: TeamFacts | None = None) -> OverduePlan:
+                  team: TeamFacts | None = None, source: str = "") -> OverduePlan:
     """One mail per merchandiser in `emails` ({name: address}) who has open lines, plus one summary per lead.
-    `team`: the lines are the team's workbooks' (see `TeamFacts`).
+    `source` names the workbook the lines come from (the attachments' titles say it); `team`: the lines are
+    the team's workbooks' (see `TeamFacts`, which then names the workbooks).
 
     `langs` maps an address to "zh" or "en" (default `default_lang`). Merchandisers named in the orders but
     missing from `emails` are listed in `plan.no_email` and in the lead's summary. With
@@ -355,30 +394,55 @@ def overdue_mails(lines: Sequence[Line], today: _dt.date, *, emails: Mapping[str
     by_name: dict[str, str] = {str(k).strip(): v for k, v in emails.items() if v}
     names = sorted({merchandiser_of(o) for o in lines if o.status in OPEN_STATUSES} - {""})
     plan.no_email = [n for n in names if n not in by_name]
+    theirs = by_merchandiser(lines)
     for name in names:
         if name not in by_name:
             continue
         addr = by_name[name]
         lang = lang_of(addr)
-        mine = [o for o in lines if merchandiser_of(o) == name]
+        mine = theirs[name]
         if not urgent(mine) and nothing_overdue == "skip":
             continue
         plan.mails.append(overdue_mail(mine, today, to=addr, lang=lang, name=name, templates_dir=templates_dir,
-                                       team=team))
+                                       team=team, source=source))
     for addr in leads:
         lang = lang_of(addr)
         if not urgent(lines) and nothing_overdue == "skip" and not plan.no_email and not (team and team.unreadable):
             continue
-        plan.mails.append(overdue_mail(lines, today, to=addr, lang=lang, name=None,
-                                       no_email=plan.no_email, templates_dir=templates_dir, team=team))
+        plan.mails.append(overdue_mail(lines, today, to=addr, lang=lang, name=None, no_email=plan.no_email,
+                                       templates_dir=templates_dir, team=team, source=source))
     return plan
+
+
+def by_merchandiser(lines: Sequence[Line]) -> dict[str, list[Line]]:
+    """Each merchandiser's lines (by name; "" for none), in the order given: one pass, not one per name."""
+    out: dict[str, list[Line]] = {}
+    for o in lines:
+        out.setdefault(merchandiser_of(o), []).append(o)
+    return out
 
 
 # --- the workbook --------------------------------------------------------------------------------------
 
-_SHEET_COLUMNS = ("col_order", "col_customer", "col_model", "col_merchandiser", "col_due", "col_status",
-                  "col_days", "col_slack", "col_next", "col_next_date", "col_reason", "col_row")
-_WIDTHS = (14, 16, 14, 10, 11, 10, 11, 10, 10, 11, 48, 6)
+# The attached sheet's columns: (TEXT key of the header, width, kind). A kind is one cell format per status
+# (text, a date, a number, a quantity with thousands, wrapped text), made once and reused by every row; a
+# "key" is text of its own on each line (an order number, a PO), the others' texts repeat.
+_SHEET = (("col_order", 14, "key"), ("col_po", 14, "key"), ("col_customer", 14, "text"), ("col_model", 14, "text"),
+          ("col_merchandiser", 10, "text"), ("col_due", 11, "date"), ("col_status", 9, "text"),
+          ("col_days_late", 10, "number"), ("col_workdays_left", 12, "number"), ("col_slack", 10, "number"),
+          ("col_open", 10, "qty"), ("col_next", 9, "text"), ("col_next_date", 11, "date"), ("col_reason", 44, "wrap"),
+          ("col_row", 6, "number"))
+_KINDS: dict[str, dict[str, Any]] = {"key": {}, "text": {}, "date": {"num_format": "yyyy-mm-dd"}, "number": {},
+                                     "qty": {"num_format": "#,##0"}, "wrap": {"text_wrap": True}}
+_EXCEL_EPOCH = _dt.date(1899, 12, 30).toordinal()  # day 0 of Excel's serial dates (1900 system)
+
+
+def _sheet_values(o: Line, lang: str) -> tuple:
+    """One line's cells, in _SHEET's order. The day counts as the refreshed sheet has them: calendar days late
+    of an overdue line, working days left of a line not past due."""
+    return (o.order_no, o.customer_po, o.customer, o.model, merchandiser_of(o), o.due_date, o.label(lang),
+            o.days_late, o.workdays_left if o.days_to_due is not None else None, o.slack_workdays, o.open_qty,
+            o.next_milestone_label(lang), o.next_milestone_date, o.reason(lang), o.row)
 
 
 def status_workbook(lines: Sequence[Line], today: _dt.date, lang: str = "zh", *, merchandiser: str | None = None,
@@ -386,23 +450,30 @@ def status_workbook(lines: Sequence[Line], today: _dt.date, lang: str = "zh", *,
     """The attached xlsx: every open line with its status (filters, frozen header, a colour per status),
     and a sheet counting statuses per customer with a native stacked-column chart (whole-number axis).
 
-    Each sheet says what it is, from which workbook (`source`), as of which day and whose lines
+    Each sheet says what it is, from which workbook(s) (`source`), as of which day and whose lines
     (`merchandiser`, or everyone's), and prints: the orders landscape and one page wide with the header on
     every page, the counts and their chart on one portrait page. Deterministic: the same lines on the same
     day give the same bytes (the sent log hashes them).
+
+    A lead's attachment holds every open line of the team (141k on the benchmark's fifty workbooks): the lines'
+    rows are written as XML (`_line_rows`, put in by `GeneratedBook.add_rows`) as the package is zipped, never
+    all held; XlsxWriter writes the rest (titles, header, formats, the summary and its chart). See
+    benchmarks/bench_report.py.
     """
     book = GeneratedBook({"default_date_format": "yyyy-mm-dd"})
     wb = book.wb
     # A fixed creation time keeps the bytes stable; XlsxWriter's zip entries carry a fixed date already.
     wb.set_properties({"title": text("sheet_orders", lang), "created": _dt.datetime.combine(today, _dt.time())})
-    base = {"font_name": FONT, "font_size": 10, "valign": "top"}
+    base = {"font_name": FONT, "font_size": 10, "valign": "top", "border": 1}
     head = book.add_format({**base, "bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF", "text_wrap": True,
-                          "valign": "vcenter", "border": 1})
-    fmts = {s: tuple(book.add_format({**base, "bg_color": f, "font_color": k, "border": 1, "border_color": "#D9D9D9",
-                                    **extra}) for extra in ({}, {"num_format": "yyyy-mm-dd"}, {"text_wrap": True}))
-            for s, (f, k) in COLOURS.items()}
-    plain = tuple(book.add_format({**base, "border": 1, **extra})
-                  for extra in ({}, {"num_format": "yyyy-mm-dd"}, {"text_wrap": True}))
+                            "valign": "vcenter"})
+    plain = {k: book.add_format({**base, **extra}) for k, extra in _KINDS.items()}
+    fmts = {s: {k: book.add_format({**base, "bg_color": f, "font_color": ink, "border_color": "#D9D9D9", **extra})
+                for k, extra in _KINDS.items()} for s, (f, ink) in COLOURS.items()}
+    fmts["plain"] = plain
+    # text that looks like a formula is stored with the quote prefix: a twin of each text format
+    quoted = {id(f): book.quoted(f) for by_kind in fmts.values() for k, f in by_kind.items()
+              if k in ("key", "text", "wrap")}
     rows = open_orders(lines)
     c = counts(rows)
     scope = text("scope_mine" if merchandiser else "scope_team", lang, name=merchandiser or "", n=len(rows))
@@ -413,45 +484,40 @@ def status_workbook(lines: Sequence[Line], today: _dt.date, lang: str = "zh", *,
     top = HEADER_ROW
 
     ws = titled_sheet(book, text("sheet_orders", lang), title=text("title_orders", lang), facts=facts)
-    ws.write_row(top, 0, [text(c_, lang) for c_ in _SHEET_COLUMNS], head)
-    for i, w in enumerate(_WIDTHS):
-        ws.set_column(i, i, w)
-    reason_col = _SHEET_COLUMNS.index("col_reason")
-    for r, o in enumerate(rows, start=top + 1):
-        f, fd, fw = fmts.get(o.status, plain)
-        days = o.days_late if o.status == "overdue" else o.days_to_due
-        if o.status == "overdue" and days is not None:
-            days = -days   # negative: days past due; positive: days left
-        values = [_cell(o.order_no), _cell(o.customer), _cell(o.model), merchandiser_of(o), None,
-                  o.label(lang), days, o.slack_workdays, o.next_milestone_label(lang), None, o.reason(lang), o.row]
-        for c_, v in enumerate(values):
-            book.cell(ws, r, c_, v, fw if c_ == reason_col else f)  # the reason wraps: the key fact, never cut
-        for c_, d in ((4, o.due_date), (9, o.next_milestone_date)):
-            if d is not None:
-                book.cell(ws, r, c_, d, fd)
-        fit_row(ws, r, [(values[reason_col], _WIDTHS[reason_col])])
+    headers = [text(key, lang) for key, _, _ in _SHEET]
+    for i, (_, width, _) in enumerate(_SHEET):
+        ws.set_column(i, i, width)
+    fit_row(ws, top, [(h, w) for h, (_, w, _) in zip(headers, _SHEET)], least=30)  # before the row is written
+    ws.write_row(top, 0, headers, head)
     ws.freeze_panes(top + 1, 0)
-    ws.autofilter(top, 0, top + max(len(rows), 1), len(_SHEET_COLUMNS) - 1)
-    ws.set_row(top, 30)
+    ws.autofilter(top, 0, top + max(len(rows), 1), len(_SHEET) - 1)
+    book.add_rows(ws, lambda: _line_rows(rows, lang, top + 1, fmts, quoted), last_row=top + max(len(rows), 1),
+                  last_col=len(_SHEET) - 1, formats=[*(f for by in fmts.values() for f in by.values()),
+                                                     *quoted.values()])
 
     # Status counts per customer, and the chart drawn from them, under the table: one portrait page.
     sheet = text("sheet_summary", lang)
     ss = titled_sheet(book, sheet, title=text("title_summary", lang), facts=facts, landscape=False)
-    customers = sorted({_cell(o.customer) or "-" for o in rows})
-    present = [s for s in OPEN_STATUSES if any(o.status == s for o in rows)]
+    tallies: dict[str, dict[str, int]] = {}
+    for o in rows:
+        mine = tallies.setdefault(_cell(o.customer) or "-", {})
+        mine[o.status] = mine.get(o.status, 0) + 1
+    customers = sorted(tallies)
+    present = [s for s in OPEN_STATUSES if c.get(s)]
     ss.write_row(top, 0, [text("col_customer", lang)] + [status_label(s, lang) for s in present]
                  + [text("total", lang)], head)
     ss.set_column(0, 0, 18)
     ss.set_column(1, len(present) + 1, 10)
+    ss.freeze_panes(top + 1, 1)
     largest = 0
     for r, cust in enumerate(customers, start=top + 1):
-        book.cell(ss, r, 0, cust, plain[0])
-        mine = [o for o in rows if (_cell(o.customer) or "-") == cust]
+        book.cell(ss, r, 0, cust, plain["text"])
+        mine = tallies[cust]
         for c_, s in enumerate(present, start=1):
-            ss.write_number(r, c_, sum(1 for o in mine if o.status == s), plain[0])
-        ss.write_number(r, len(present) + 1, len(mine), plain[0])
-        largest = max(largest, len(mine))
-    ss.freeze_panes(top + 1, 1)
+            ss.write_number(r, c_, mine.get(s, 0), plain["number"])
+        total = sum(mine.values())
+        ss.write_number(r, len(present) + 1, total, plain["number"])
+        largest = max(largest, total)
     if customers and present:
         chart = wb.add_chart({"type": "column", "subtype": "stacked"})
         n = len(customers)
@@ -469,6 +535,52 @@ def status_workbook(lines: Sequence[Line], today: _dt.date, lang: str = "zh", *,
         chart.set_size({"width": 640, "height": 360})
         ss.insert_chart(top + n + 2, 0, chart)
     return book.close()
+
+
+def _line_rows(rows: Sequence[Line], lang: str, first: int, fmts: Mapping[str, Mapping[str, Any]],
+               quoted: Mapping[int, Any]) -> Iterator[str]:
+    """The lines' rows as XML, from row `first` on (GeneratedBook.add_rows). What a cell needs is decided
+    once per column (its kind, its letter) and once per status (its style indices); per cell there is only
+    its value: text that looks like a formula gets the quote prefix's twin style (as `GeneratedBook.cell`
+    stores it), dates are Excel serial numbers under a date format, as XlsxWriter stores them."""
+    letters = [col_letter(c) for c in range(len(_SHEET))]
+    kinds = [kind for _, _, kind in _SHEET]
+    reason_col = [key for key, _, _ in _SHEET].index("col_reason")
+    reason_width = _SHEET[reason_col][1]
+    styles = {s: {k: style(f) for k, f in by_kind.items()} for s, by_kind in fmts.items()}
+    twins = {style(f): style(q) for f, q in ((fmt, quoted[id(fmt)]) for by_kind in fmts.values()
+                                              for fmt in by_kind.values() if id(fmt) in quoted)}
+    heights: dict[str, float] = {}  # reason text → its row's height (0: one line); 100k lines share ~25k texts
+    texts: dict[str, tuple[str, bool]] = {}  # text → its XML, and whether it looks like a formula: customers,
+    plain = styles["plain"]                  # models, names, labels and reasons repeat
+    for r, o in enumerate(rows, start=first):
+        st = styles.get(o.status, plain)
+        n = r + 1
+        cells = []
+        values = _sheet_values(o, lang)
+        for letter, kind, v in zip(letters, kinds, values):
+            s_ = st[kind]
+            if v is None or v == "":
+                cells.append(f'<c r="{letter}{n}" s="{s_}"/>')
+            elif kind == "date":
+                cells.append(f'<c r="{letter}{n}" s="{s_}"><v>{v.toordinal() - _EXCEL_EPOCH}</v></c>')
+            elif kind == "number" or kind == "qty":
+                cells.append(f'<c r="{letter}{n}" s="{s_}"><v>{v}</v></c>')
+            else:
+                t = v if type(v) is str else _cell(v)
+                inner = texts.get(t) if kind != "key" else None
+                if inner is None:
+                    inner = (inline_string(t), looks_like_formula(t))
+                    if kind != "key":
+                        texts[t] = inner
+                if inner[1]:
+                    s_ = twins[s_]
+                cells.append(f'<c r="{letter}{n}" s="{s_}" t="inlineStr">{inner[0]}</c>')
+        reason = values[reason_col]
+        height = heights.get(reason)
+        if height is None:
+            height = heights[reason] = row_height(reason, reason_width)
+        yield row_xml(r, cells, height)  # the reason wraps: the key fact, never cut
 
 
 __all__ = ["TEXT", "COLOURS", "OverduePlan", "TeamFacts", "counts", "urgent", "open_orders", "overdue_mail",

@@ -27,7 +27,7 @@ from gendan_xl.i18n import say
 from gendan_xl.i18n.documents import KPI, REPORT_TEAM
 from gendan_xl.kpi import Kpi, format_rate, last_months, monthly_rates, on_time_rate
 from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary
-from gendan_xl.snapshots import CLOSED, Change, count_changes, diff_snapshots
+from gendan_xl.snapshots import Change, count_changes, diff_snapshots
 from gendan_xl.statement import Period
 from gendan_xl.workdays import WorkCalendar
 
@@ -91,9 +91,9 @@ def run_team(store: Any, paths: Sequence[Path], *, today: dt.date, now: dt.datet
             log.error("%s: %s: %s", path, type(exc).__name__, exc, exc_info=True)
             wb = WorkbookStatus(path, owner_of(path), error=f"{path.name}: internal error: {type(exc).__name__}: {exc}")
         keep(store, run, wb, judged=how, last=last)
-        # stored: only the open lines' snapshots stay (the report's quantities to ship); fifty workbooks'
-        # shipped lines need not all be held at once
-        wb.snapshots = [s for s in wb.snapshots if s.status not in CLOSED]
+        # stored: fifty workbooks' snapshots need not all be held at once (the report's quantities to ship
+        # are the lines' own, Line.open_qty)
+        wb.snapshots = []
         team.workbooks.append(wb)
     return TeamRun(run, team)
 
@@ -171,19 +171,17 @@ def team_kpi_months(store: Any, files: Sequence[str], month: str, *, as_of: dt.d
 
 def report_facts(run: TeamRun, changes: TeamChanges | None = None) -> TeamFacts:
     """What the report adds over the team's workbooks (delivery.report.TeamFacts) from a team run: each
-    line's file and cell and open quantity, the changes since the last report, the unreadable workbooks."""
+    line's file and cell, the workbooks read, the changes since the last report, the unreadable workbooks."""
     where: dict[int, str] = {}
-    open_qty: dict[int, float] = {}
+    files: dict[int, str] = {}
     for wb in run.status.workbooks:
-        by_row = {s.row: s for s in wb.snapshots}
         for line in wb.lines:
             where[id(line)] = f"{wb.path.name} {wb.cell(line)}"
-            snap = by_row.get(line.row)
-            if snap is not None and snap.quantity is not None:
-                open_qty[id(line)] = max(snap.quantity - (snap.shipped_qty or 0), 0)
+            files[id(line)] = wb.path.name
     since = changes.since["today"] if changes is not None and changes.since else ""
-    return TeamFacts(where=where, open_qty=open_qty, changes=changes.changes if changes is not None else (),
-                     since=since, unreadable=[wb.error or "" for wb in run.status.unreadable])
+    return TeamFacts(where=where, files=files, workbooks=[wb.path.name for wb in run.status.workbooks if wb.ok],
+                     changes=changes.changes if changes is not None else (), since=since,
+                     unreadable=[wb.error or "" for wb in run.status.unreadable])
 
 
 def kpi_mails(kpi: Kpi, months: Sequence[Kpi], to: Sequence[str], *, today: dt.date, lang: str = defaults.LANG,

@@ -118,7 +118,7 @@ def overdue_plan(settings: Settings, workbook: Path, *, today: dt.date) -> tuple
     plan = overdue_mails(status.result.lines, today,
                          emails=settings.merchandisers, lead=[settings.team_lead] if settings.team_lead else [],
                          default_lang=settings.lang,
-                         nothing_overdue="good-news" if settings.good_news_mail else "skip")
+                         nothing_overdue="good-news" if settings.good_news_mail else "skip", source=workbook.name)
     return plan, status
 
 
@@ -161,7 +161,7 @@ def job_context(settings: Settings, *, jobs_file: Path | None = None, **mailer_k
         lead=[settings.team_lead] if settings.team_lead else [], admin=[settings.admin] if settings.admin else [],
         default_lang=settings.lang, nothing_overdue="good-news" if settings.good_news_mail else "skip",
         load_status=load_status, make_statements=make_statements, check=check,
-        load_team=load_team if settings.workbook_paths else None,
+        load_team=load_team if settings.workbook_paths else None, workbook_name=workbook.name if workbook else "",
         make_kpi=lambda today, month, to: kpi_mails_for(settings, month, to, today=today))
 
 

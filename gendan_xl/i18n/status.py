@@ -24,3 +24,12 @@ FIGURES: Texts = {
     'reason': ('说明',
       'Reason'),
 }
+
+# A day count in a sentence or a table cell, its unit said in the words of its FIGURES header: lateness in
+# calendar days, what lies ahead in working days (the mails' 逾期/剩余 column, the report's notes).
+DAY_COUNTS: Texts = {
+    'days_late': ('逾期 {n} 个日历日',
+      'calendar days late: {n}'),
+    'workdays_left': ('剩 {n} 个工作日',
+      'working days left: {n}'),
+}

@@ -259,11 +259,15 @@ _TEXT_WORK = re.compile("[&<>\r_\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\ud
 
 def text_inner(text: str, pfx: bytes) -> bytes:
     """The <is> of an inline string: cleaned, cut to Excel's limit, escaped."""
+    return inline_string(text, pfx.decode()).encode()
+
+
+def inline_string(text: str, p: str = "") -> str:
+    """`text_inner` as text (a generated sheet's rows are put together as text)."""
     if _TEXT_WORK.search(text) is not None or len(text) > MAX_CELL_CHARS:
         text = esc(_clean_text(text)[:MAX_CELL_CHARS])
     space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
-    p = pfx.decode()
-    return f"<{p}is><{p}t{space}>{text}</{p}t></{p}is>".encode()
+    return f"<{p}is><{p}t{space}>{text}</{p}t></{p}is>"
 
 
 class _Empty:

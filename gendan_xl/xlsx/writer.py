@@ -7,15 +7,18 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+import re
 import unicodedata
+import zipfile
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from gendan_xl.cellrefs import cell_ref
 from gendan_xl.errors import GendanError, WorkbookOpenError
 from gendan_xl.xlsx.atomic import is_open, write_atomic
 
@@ -65,10 +68,16 @@ def fit_row(ws: Any, row: int, cells: Iterable[tuple[Any, float]], font_size: fl
     """Give a row the height its wrapped cells need, `(text, column width)` each, and at least `least`
     points. Neither Excel nor LibreOffice grows a row to its wrapped text when it opens a file, so a row we
     leave alone shows one line and cuts the rest."""
-    lines = max((wrapped_lines(text, width) for text, width in cells if text), default=1)
-    height = round(lines * font_size * 1.3 + 4, 1) if lines > 1 else 0
+    height = max((row_height(text, width, font_size) for text, width in cells if text), default=0)
     if max(height, least):
         ws.set_row(row, max(height, least))
+
+
+def row_height(text: str, width: float, font_size: float = 10) -> float:
+    """The height in points of a row whose wrapped cell `width` units wide holds `text`; 0 for one line
+    (the default height)."""
+    lines = wrapped_lines(text, width)
+    return round(lines * font_size * 1.3 + 4, 1) if lines > 1 else 0
 
 
 def whole_number_axis(chart: Any, largest: int) -> None:
@@ -100,6 +109,7 @@ class GeneratedBook:
         self.wb = xlsxwriter.Workbook(self._buf, {"in_memory": True, **(options or {})})
         self._props: dict[int, dict[str, Any]] = {}
         self._quoted: dict[int, Format] = {}
+        self._rows: dict[int, tuple[Callable[[], Iterable[str]], int, int]] = {}
 
     def add_format(self, props: Mapping[str, Any] | None = None) -> Format:
         fmt = self.wb.add_format(dict(props or {}))
@@ -119,11 +129,12 @@ class GeneratedBook:
         elif isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
             ws.write_number(r, c, float(value), fmt)
         elif looks_like_formula(str(value)):
-            ws.write_string(r, c, str(value), self._quoted_twin(fmt))
+            ws.write_string(r, c, str(value), self.quoted(fmt))
         else:
             ws.write_string(r, c, str(value), fmt)
 
-    def _quoted_twin(self, fmt: Format | None) -> Format:
+    def quoted(self, fmt: Format | None) -> Format:
+        """`fmt`'s twin with Excel's quote prefix (made once): for text that looks like a formula."""
         key = id(fmt)
         if key not in self._quoted:
             if fmt is not None and key not in self._props:
@@ -131,9 +142,72 @@ class GeneratedBook:
             self._quoted[key] = self.wb.add_format({**self._props.get(key, {}), "quote_prefix": True})
         return self._quoted[key]
 
+    def add_rows(self, ws: Worksheet, rows: Callable[[], Iterable[str]], *, last_row: int, last_col: int,
+                 formats: Iterable[Format]) -> None:
+        """Rows of `ws` given as XML (`row_xml`), put after the rows written through XlsxWriter when the book
+        closes: a table of a hundred thousand lines, which XlsxWriter writes at some 30 µs a cell. `rows()`
+        is called then, once, and may ask `style(fmt)` of the `formats` it uses (all made before). `last_row`
+        and `last_col` (0-based) are the table's last cell, for the sheet's dimension."""
+        for fmt in formats:
+            style(fmt)  # XlsxWriter writes into styles.xml only the formats its cells asked an index of
+        self._rows[ws.index] = (rows, last_row, last_col)
+
     def close(self) -> bytes:
         self.wb.close()
-        return self._buf.getvalue()
+        if not self._rows:
+            return self._buf.getvalue()
+        return _with_rows(self._buf.getvalue(), self._rows)
+
+
+def style(fmt: Format) -> int:
+    """A format's index in styles.xml (the `s` of a cell), given it a first time if it has none.
+    XlsxWriter's own `_get_xf_index`: formats alike share one index."""
+    return fmt._get_xf_index()
+
+
+def row_xml(r: int, cells: Iterable[str], height: float = 0) -> str:
+    """One <row> of a sheet (`r` 0-based), its cells' XML given; `height` in points (0: the default)."""
+    ht = f' ht="{height}" customHeight="1"' if height else ""
+    return f'<row r="{r + 1}"{ht}>{"".join(cells)}</row>'
+
+
+_DIMENSION = re.compile(r'<dimension ref="[^"]*"/>')
+
+
+def _with_rows(data: bytes, rows: Mapping[int, tuple[Callable[[], Iterable[str]], int, int]]) -> bytes:
+    """The package `data` with each sheet's added rows at the end of its <sheetData>: every other member copied
+    as it is (same names, order, dates and compression), the sheet's dimension grown to the table."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            index = _sheet_index(info.filename)
+            if index is None or index not in rows:
+                zout.writestr(info, zin.read(info))
+                continue
+            make, last_row, last_col = rows[index]
+            xml = zin.read(info).decode("utf-8")
+            head, end, tail = xml.partition("</sheetData>")
+            if not end:  # a sheet with no row at all is <sheetData/>
+                head, _, tail = xml.partition("<sheetData/>")
+                head += "<sheetData>"
+            head = _DIMENSION.sub(f'<dimension ref="A1:{cell_ref(last_row + 1, last_col)}"/>', head, count=1)
+            with zout.open(info, "w") as fh:
+                fh.write(head.encode("utf-8"))
+                batch: list[str] = []
+                for row in make():
+                    batch.append(row)
+                    if len(batch) == 1000:
+                        fh.write("".join(batch).encode("utf-8"))
+                        batch.clear()
+                fh.write(("".join(batch) + "</sheetData>" + tail).encode("utf-8"))
+    return out.getvalue()
+
+
+def _sheet_index(name: str) -> int | None:
+    """0 for xl/worksheets/sheet1.xml (XlsxWriter names sheets by their index), None for any other member."""
+    if name.startswith("xl/worksheets/sheet") and name.endswith(".xml"):
+        return int(name[len("xl/worksheets/sheet"):-len(".xml")]) - 1
+    return None
 
 
 def write_new_workbook(data: bytes, target: Path, *, inputs: Iterable[Path] = ()) -> Path:
