@@ -120,6 +120,27 @@ def test_the_attachment_names_the_workbooks_it_covers():
     assert by_to["li@example.com"].startswith("李强 订单.xlsx · 截至 2026-11-26 · 李强 跟进的 3 行未出货")
 
 
+def test_over_several_workbooks_each_line_of_the_attachment_names_its_file_and_cell():
+    """A row number alone is ambiguous once the lines come from several workbooks: the lead's attachment then
+    ends with the file and cell of each line; a merchandiser's lines from one workbook keep the row number."""
+    def grid(mail):
+        rows = CalamineWorkbook.from_filelike(io.BytesIO(mail.attachments[0].data)).get_sheet_by_index(0).to_python()
+        header = next(i for i, r in enumerate(rows) if r[0] == "订单号")
+        return rows[header], rows[header + 1:]
+
+    files = {id(o): "李强 订单.xlsx" if o.merchandiser == "李强" else "共用 订单.xlsx" for o in ORDERS}
+    team = TeamFacts(files=files, workbooks=["李强 订单.xlsx", "共用 订单.xlsx"],
+                     where={id(o): f"{files[id(o)]} 订单!A{o.row}" for o in ORDERS})
+    plan = overdue_mails(ORDERS, TODAY, emails=EMAILS, lead="boss@example.com", team=team)
+    by_to = {m.to: m for m in plan.mails}
+    head, rows = grid(by_to["boss@example.com"])
+    assert head[-1] == "工作簿及单元格"
+    so1 = next(o for o in ORDERS if o.order_no == "SO1")
+    assert next(r for r in rows if r[0] == "SO1")[-1] == f"{files[id(so1)]} 订单!A{so1.row}"
+    head, rows = grid(by_to["li@example.com"])
+    assert head[-1] == "行号" and all(isinstance(r[-1], float) for r in rows)
+
+
 def test_a_status_read_carries_the_customer_po_and_the_open_quantity():
     from gendan_xl.books.master import load_master, status_of
     from gendan_xl.books.streamed import OrdersRun

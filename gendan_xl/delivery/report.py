@@ -81,6 +81,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "col_next_date": FIGURES["next_milestone_date"],
     "col_open": _header("open_qty"),
     "col_row": ("行号", "Row"),
+    "col_where": ("工作簿及单元格", "Workbook and cell"),
     "by_merchandiser": ("按跟单员", "By merchandiser"),
     "no_email": ("以下跟单员没有邮箱，未单独发送：{names}", "No e-mail address for {names}; they got no mail of their own"),
     "no_merchandiser": ("（未填跟单员）", "(no merchandiser)"),
@@ -332,8 +333,11 @@ def overdue_mail(lines: Sequence[Line], today: _dt.date, *, to: str, lang: str =
     attachments = []
     if ctx["attachment"]:
         covered = covers(lines, team, lang, lead=name is None) if team is not None else source
+        # over several workbooks a row number alone is ambiguous: the attachment names each line's file and cell
+        where = team.where if team is not None and len({team.files.get(id(o)) for o in lines}) > 1 else None
         attachments.append(Attachment(text("file", lang, day=today.isoformat()),
-                                      status_workbook(lines, today, lang, merchandiser=name, source=covered),
+                                      status_workbook(lines, today, lang, merchandiser=name, source=covered,
+                                                      where=where),
                                       XLSX_MIME))
     # the team summary and a merchandiser's own report are two mails, even to one address
     return render_mail("overdue", ctx, to=to, subject=subject_for(lines, today, lang), lang=lang,
@@ -432,26 +436,29 @@ _SHEET = (("col_order", 14, "key"), ("col_po", 14, "key"), ("col_customer", 14, 
           ("col_days_late", 10, "number"), ("col_workdays_left", 12, "number"), ("col_slack", 10, "number"),
           ("col_open", 10, "qty"), ("col_next", 9, "text"), ("col_next_date", 11, "date"), ("col_reason", 44, "wrap"),
           ("col_row", 6, "number"))
+_SHEET_TEAM = (*_SHEET[:-1], ("col_where", 30, "text"))  # lines of several workbooks: the file and cell
 _KINDS: dict[str, dict[str, Any]] = {"key": {}, "text": {}, "date": {"num_format": "yyyy-mm-dd"}, "number": {},
                                      "qty": {"num_format": "#,##0"}, "wrap": {"text_wrap": True}}
 _EXCEL_EPOCH = _dt.date(1899, 12, 30).toordinal()  # day 0 of Excel's serial dates (1900 system)
 
 
-def _sheet_values(o: Line, lang: str) -> tuple:
-    """One line's cells, in _SHEET's order. The day counts as the refreshed sheet has them: calendar days late
-    of an overdue line, working days left of a line not past due."""
+def _sheet_values(o: Line, lang: str, where: Mapping[int, str] | None = None) -> tuple:
+    """One line's cells, in _SHEET's order (_SHEET_TEAM's with `where`). The day counts as the refreshed sheet
+    has them: calendar days late of an overdue line, working days left of a line not past due."""
     return (o.order_no, o.customer_po, o.customer, o.model, merchandiser_of(o), o.due_date, o.label(lang),
             o.days_late, o.workdays_left if o.days_to_due is not None else None, o.slack_workdays, o.open_qty,
-            o.next_milestone_label(lang), o.next_milestone_date, o.reason(lang), o.row)
+            o.next_milestone_label(lang), o.next_milestone_date, o.reason(lang),
+            o.row if where is None else where.get(id(o), ""))
 
 
 def status_workbook(lines: Sequence[Line], today: _dt.date, lang: str = "zh", *, merchandiser: str | None = None,
-                    source: str = "") -> bytes:
+                    source: str = "", where: Mapping[int, str] | None = None) -> bytes:
     """The attached xlsx: every open line with its status (filters, frozen header, a colour per status),
     and a sheet counting statuses per customer with a native stacked-column chart (whole-number axis).
 
     Each sheet says what it is, from which workbook(s) (`source`), as of which day and whose lines
-    (`merchandiser`, or everyone's), and prints: the orders landscape and one page wide with the header on
+    (`merchandiser`, or everyone's); each line's row, or with `where` (id(line) → "订单.xlsx 订单!A12", for lines
+    of several workbooks) its file and cell. It prints: the orders landscape and one page wide with the header on
     every page, the counts and their chart on one portrait page. Deterministic: the same lines on the same
     day give the same bytes (the sent log hashes them).
 
@@ -475,6 +482,7 @@ def status_workbook(lines: Sequence[Line], today: _dt.date, lang: str = "zh", *,
     quoted = {id(f): book.quoted(f) for by_kind in fmts.values() for k, f in by_kind.items()
               if k in ("key", "text", "wrap")}
     rows = open_orders(lines)
+    sheet_cols = _SHEET if where is None else _SHEET_TEAM
     c = counts(rows)
     scope = text("scope_mine" if merchandiser else "scope_team", lang, name=merchandiser or "", n=len(rows))
     sep = "，" if lang == "zh" else ", "
@@ -484,16 +492,16 @@ def status_workbook(lines: Sequence[Line], today: _dt.date, lang: str = "zh", *,
     top = HEADER_ROW
 
     ws = titled_sheet(book, text("sheet_orders", lang), title=text("title_orders", lang), facts=facts)
-    headers = [text(key, lang) for key, _, _ in _SHEET]
-    for i, (_, width, _) in enumerate(_SHEET):
+    headers = [text(key, lang) for key, _, _ in sheet_cols]
+    for i, (_, width, _) in enumerate(sheet_cols):
         ws.set_column(i, i, width)
-    fit_row(ws, top, [(h, w) for h, (_, w, _) in zip(headers, _SHEET)], least=30)  # before the row is written
+    fit_row(ws, top, [(h, w) for h, (_, w, _) in zip(headers, sheet_cols)], least=30)  # before the row is written
     ws.write_row(top, 0, headers, head)
     ws.freeze_panes(top + 1, 0)
-    ws.autofilter(top, 0, top + max(len(rows), 1), len(_SHEET) - 1)
-    book.add_rows(ws, lambda: _line_rows(rows, lang, top + 1, fmts, quoted), last_row=top + max(len(rows), 1),
-                  last_col=len(_SHEET) - 1, formats=[*(f for by in fmts.values() for f in by.values()),
-                                                     *quoted.values()])
+    ws.autofilter(top, 0, top + max(len(rows), 1), len(sheet_cols) - 1)
+    book.add_rows(ws, lambda: _line_rows(rows, lang, top + 1, fmts, quoted, sheet_cols, where),
+                  last_row=top + max(len(rows), 1), last_col=len(sheet_cols) - 1,
+                  formats=[*(f for by in fmts.values() for f in by.values()), *quoted.values()])
 
     # Status counts per customer, and the chart drawn from them, under the table: one portrait page.
     sheet = text("sheet_summary", lang)
@@ -538,15 +546,16 @@ def status_workbook(lines: Sequence[Line], today: _dt.date, lang: str = "zh", *,
 
 
 def _line_rows(rows: Sequence[Line], lang: str, first: int, fmts: Mapping[str, Mapping[str, Any]],
-               quoted: Mapping[int, Any]) -> Iterator[str]:
+               quoted: Mapping[int, Any], sheet_cols: Sequence[tuple[str, int, str]] = _SHEET,
+               where: Mapping[int, str] | None = None) -> Iterator[str]:
     """The lines' rows as XML, from row `first` on (GeneratedBook.add_rows). What a cell needs is decided
     once per column (its kind, its letter) and once per status (its style indices); per cell there is only
     its value: text that looks like a formula gets the quote prefix's twin style (as `GeneratedBook.cell`
     stores it), dates are Excel serial numbers under a date format, as XlsxWriter stores them."""
-    letters = [col_letter(c) for c in range(len(_SHEET))]
-    kinds = [kind for _, _, kind in _SHEET]
-    reason_col = [key for key, _, _ in _SHEET].index("col_reason")
-    reason_width = _SHEET[reason_col][1]
+    letters = [col_letter(c) for c in range(len(sheet_cols))]
+    kinds = [kind for _, _, kind in sheet_cols]
+    reason_col = [key for key, _, _ in sheet_cols].index("col_reason")
+    reason_width = sheet_cols[reason_col][1]
     styles = {s: {k: style(f) for k, f in by_kind.items()} for s, by_kind in fmts.items()}
     twins = {style(f): style(q) for f, q in ((fmt, quoted[id(fmt)]) for by_kind in fmts.values()
                                               for fmt in by_kind.values() if id(fmt) in quoted)}
@@ -557,7 +566,7 @@ def _line_rows(rows: Sequence[Line], lang: str, first: int, fmts: Mapping[str, M
         st = styles.get(o.status, plain)
         n = r + 1
         cells = []
-        values = _sheet_values(o, lang)
+        values = _sheet_values(o, lang, where)
         for letter, kind, v in zip(letters, kinds, values):
             s_ = st[kind]
             if v is None or v == "":
