@@ -166,8 +166,7 @@ class SheetPatcher(RowMerge, RowBatch):
         if not cut:
             return self._each_row(data)
         first = self._each_row(data[:cut])
-        rest = data[cut:]
-        return first + (self._splice_run(rest) or self._each_row(rest))
+        return first + (self._splice_run(data, cut) or self._each_row(data[cut:]))
 
     def _each_row(self, data: bytes) -> bytes:
         """A run of rows, row by row."""
