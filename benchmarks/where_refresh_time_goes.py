@@ -5,7 +5,7 @@ read of the same sheet, in a child process, alongside for scale).
 
 Stages: reading and picking the cells of the fields (`stream.Picker.pick`), typing them (`OrdersStream._chunk`),
 telling order lines from other rows (`_kind`), the status (`status.status_rows`), wording our columns
-(`refresh.column_values`), writing the rows back and deflating (`SheetRewrite.feed`), checking each distinct
+(`refresh.columns_values`), writing the rows back and deflating (`SheetRewrite.feed`), checking each distinct
 cell (`Templates.flush`), finishing the package and proving it sound (`SheetRewrite.finish`). CPU time is
 less disturbed than wall time by other work on a shared machine, not free of it.
 """
@@ -53,7 +53,7 @@ _timed(stream.Picker, "pick", "pick the fields' cells")
 _timed(lines.OrdersStream, "_chunk", "type the values")
 _timed(lines.OrdersStream, "_kind", "tell lines from other rows")
 _timed(status, "status_rows", "status", streamed)
-_timed(refresh, "column_values", "word our columns", refresh_pass)
+_timed(refresh, "columns_values", "word our columns", refresh_pass)
 _timed(patch.SheetRewrite, "feed", "write rows back + deflate")
 _timed(soundness.Templates, "flush", "check each distinct cell")
 _timed(patch.SheetRewrite, "finish", "finish + prove sound")

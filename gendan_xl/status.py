@@ -314,19 +314,26 @@ def _kernel(
 
     # -- lead times by model -------------------------------------------------------------------------------
     distinct: dict[LeadTimes, int] = {}
-    lead_id = np.zeros(n, dtype=np.int64)
-    problems: list[str | None] = [None] * n
-    for i, model in enumerate(by_field["model"]):
+
+    def look_up(model: Any) -> tuple[str | None, int]:  # (the problem, the lead time's number)
         if model is None or model == "":
-            problems[i] = "no_model"
-            continue
+            return "no_model", 0
         key = fold_key(model)
         if key not in index:
-            problems[i] = "unknown_model"
-        elif (lead := index[key]) is None:
-            problems[i] = "no_lead"
-        else:
-            lead_id[i] = distinct.setdefault(lead, len(distinct) + 1)
+            return "unknown_model", 0
+        if (lead := index[key]) is None:
+            return "no_lead", 0
+        return None, distinct.setdefault(lead, len(distinct) + 1)
+
+    # each distinct model looked up once (by type too: 1 and 1.0 are equal keys): a few hundred models
+    models = list(zip(map(type, by_field["model"]), by_field["model"]))
+    try:
+        looked = {key: look_up(key[1]) for key in dict.fromkeys(models)}
+        found = list(map(looked.__getitem__, models))
+    except TypeError:  # an unhashable value, which no workbook gives (the API takes anything): row by row
+        found = [look_up(model) for model in by_field["model"]]
+    problems: list[str | None] = [p for p, _ in found]
+    lead_id = np.array([k for _, k in found], dtype=np.int64).reshape(n)
     table = np.zeros((len(distinct) + 1, 5), dtype=np.int64)
     for lead, k in distinct.items():
         table[k] = (lead.material, lead.production, lead.inspection, lead.packing, lead.shipping)

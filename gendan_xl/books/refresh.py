@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Callable, Mapping, Protocol, Sequence
 
@@ -170,7 +171,8 @@ def plan_refresh(status: MasterStatus, sheet: SheetShape | Sequence[Sequence[Any
 
     by_row = {line.row: line for line in lines}
     seq = [by_row.get(r) for r in range(hdr + 1, last_used + 1)]
-    columns = [ColumnWrite(placed[key], hdr, [header] + column_values(key, seq, lang, when)) for key, header in own]
+    words = columns_values([key for key, _ in own], seq, lang, when)
+    columns = [ColumnWrite(placed[key], hdr, [header] + words[key]) for key, header in own]
     if hdr > 1:  # the stamp sits above our first column, out of the table
         columns.append(ColumnWrite(placed["status"], hdr - 1, [stamp_text]))
 
@@ -212,32 +214,39 @@ def _label(code: str, lang: str) -> str:
     return zh if lang == "zh" else en
 
 
-def column_values(key: str, lines: Sequence[Line | None], lang: str, when: str, blank: Any = None) -> list[Any]:
-    """One of our columns for the rows below the header (None where a row has no order line, `blank` where
-    a line has no value here). Lines may repeat (a refresh shares the Line of lines whose status is alike):
-    each distinct one is worded once."""
-    if key == "stamp":  # the column's header says what it is; each line shows when
-        return [None if x is None else when for x in lines]
-    words = {}
-    for x in lines:
-        if x is not None and id(x) not in words:
-            value = _value(key, x, lang)
-            words[id(x)] = blank if value is None else value
-    return [None if x is None else words[id(x)] for x in lines]
+def columns_values(keys: Sequence[str], lines: Sequence[Line | None], lang: str, when: str,
+                   blank: Any = None) -> dict[str, list[Any]]:
+    """Our columns `keys` for the rows below the header (None where a row has no order line, `blank` where
+    a line has no value in a column). Lines may repeat (a refresh shares the Line of lines whose status is
+    alike): the distinct ones are found once, each worded once per column, and each column is made by a
+    look-up per row in C (a chunk of a refresh is thousands of rows)."""
+    distinct = {id(x): x for x in lines if x is not None}
+    ids = list(map(id, lines))  # a row with no line (None) finds no word: None
+    out = {}
+    for key in keys:
+        words = [when] * len(distinct) if key == "stamp" else _words(key, list(distinct.values()), lang)
+        if blank is not None:
+            words = [blank if v is None else v for v in words]
+        out[key] = list(map(dict(zip(distinct, words)).get, ids))
+    return out
 
 
-def _value(key: str, line: Line, lang: str) -> Any:
+def _words(key: str, lines: list[Line], lang: str) -> list[Any]:
+    """What column `key` shows for each line (None: nothing), a column at a time: the labels are looked up
+    in C, only the reasons are worded line by line."""
     if key == "status":
-        return _label(line.status, lang)
+        labels = {code: _label(code, lang) for code in STATUS_LABELS}
+        return list(map(labels.__getitem__, map(attrgetter("status"), lines)))
     if key == "due_basis":
-        return pick(DUE_LABELS[line.due_basis], lang) if line.due_basis else None
+        bases = {basis: pick(pair, lang) for basis, pair in DUE_LABELS.items()}
+        return [bases[b] if b else None for b in map(attrgetter("due_basis"), lines)]
     if key == "workdays_left":  # for an open line not past its due date, as days_to_due
-        return line.workdays_left if line.days_to_due is not None else None
+        return [x.workdays_left if x.days_to_due is not None else None for x in lines]
     if key == "next_milestone":
-        return line.next_milestone_label(lang)
+        return [x.next_milestone_label(lang) for x in lines]
     if key == "reason":
-        return line.reason(lang)
-    return getattr(line, key)
+        return [x.reason(lang) for x in lines]
+    return list(map(attrgetter(key), lines))
 
 
 REASON_WIDTH = 48  # most reasons in one line (on the samples 9 in 10); a longer one wraps

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from gendan_xl import defaults
-from gendan_xl.books.refresh import COLUMN_KINDS, STAMP, column_values, column_widths, place_columns, status_colours
+from gendan_xl.books.refresh import (COLUMN_KINDS, STAMP, column_widths, columns_values, place_columns,
+                                     status_colours)
 from gendan_xl.books.streamed import OrdersRun
 from gendan_xl.errors import Issue
 from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary
@@ -102,8 +103,8 @@ def _one_pass(run: OrdersRun, out: Path, *, now: dt.datetime, lang: str | None,
             seq: list[Any] = [None] * (end - done_to)  # a row that is no line has ours cleared
             for row, line in zip(chunk.lines, shared):
                 seq[row - done_to - 1] = line
-            rows.extend({c: values.column(c, done_to + 1, column_values(key, seq, lang, when, EMPTY))
-                         for c, key in cols})
+            words = columns_values([key for _, key in cols], seq, lang, when, EMPTY)
+            rows.extend({c: values.column(c, done_to + 1, words[key]) for c, key in cols})
             done_to = end
         rewrite.feed(chunk.xml, forget=True)
     new = rewrite.finish()

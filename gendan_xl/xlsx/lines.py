@@ -187,7 +187,7 @@ class OrdersStream(SheetLayout):
                final: bool) -> LineChunk:
         idx = [i for i, k in enumerate(kinds) if k is DATA]
         lines = [picked.rows[i] for i in idx]
-        raw = {f: [picked.value(c, i) for i in idx] for f, c in cols.items()}
+        raw = {f: _of_lines(picked, c, idx) for f, c in cols.items()}
         date1904 = self.book.date1904
         anchors = None
         if self.year_anchor:
@@ -234,6 +234,14 @@ class OrdersStream(SheetLayout):
         return Columns(sheet=self.sheet, schema=self.schema, header_row=self.header_row, columns=self.columns,
                        headers=self.headers, width=self.width, lang=self.lang, block=self.block, match=self.match,
                        row_numbers=rows, values=values, errors=errors, used_width=self.width, below={})
+
+
+def _of_lines(picked: Picked, c: int, idx: list[int]) -> list[Any]:
+    """Column c's values in the rows `idx` (ascending): picked in C, but for a column decoded when asked."""
+    if c in picked.lazy:
+        return [picked.value(c, i) for i in idx]
+    column = picked.values[c]
+    return column if len(idx) == len(column) else list(map(column.__getitem__, idx))
 
 
 def _row_start(xml: bytes, k: int, pfx: bytes) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import operator
 import re
+from itertools import chain
 
 from gendan_xl.xlsx.cells import CLEAR, STR, Value, text_inner
 from gendan_xl.cellrefs import col_bytes, col_index
@@ -20,6 +21,49 @@ _COL_AT = re.compile(rb"([A-Z]{1,3})\d")  # the column of an r="" value, at its 
 
 class RowBatch(CellWriter):
     """Rows that get exactly the blocks' values, spliced in batches (see the module docstring)."""
+
+    def _splice_run(self, data: bytes, start: int = 0) -> bytes | None:
+        """A first run's whole run of rows at once, when every row in it is plain: its start tag has its
+        r="" first (no spans, no row style, not empty-closed), the rows are the next targets one after the
+        other, and each gets exactly the blocks' values (no explicit cell, not the look's header). Then each
+        row's new cells go before its end tag, all in C loops: the same bytes `_append_row` writes row by
+        row. None, with nothing changed but the current batch, when any row needs more. Only the rows from
+        `start` on (those before are written already)."""
+        tags = self.plain_row_re.findall(data, start)
+        k = len(tags)
+        if not k or data.count(self.row_open, start) != k or data.count(self.row_end, start) != k:
+            return None
+        first, last = int(tags[0][0]), int(tags[-1][0])
+        rows, targets, ti = self.by_row, self.targets, self.ti
+        if (first <= self.last_row or last - first != k - 1 or ti + k > len(targets) or targets[ti] != first
+                or targets[ti + k - 1] != last or not rows.lo <= first or last >= rows.hi
+                or (self.look is not None and first <= self.look.header_row)):
+            return None
+        attrs = b"".join(a for _, a in tags)
+        if b"spans" in attrs or b"customFormat" in attrs or (rows.explicit and any(
+                r in rows.explicit for r in range(first, last + 1))):
+            return None
+        if list(map(int, (n for n, _ in tags))) != list(range(first, last + 1)):
+            return None  # (not in order: the row scanner says where)
+        bodies: list[bytes] = []
+        empty = 0
+        r = first
+        while r <= last:
+            i = r - self.batch_start
+            if not 0 <= i < len(self.batch_xml):
+                self._fill_batch(r)
+                i = 0
+            take = min(last + 1 - r, len(self.batch_xml) - i)
+            bodies += self.batch_xml[i:i + take]
+            empty += sum(self.batch_empty[i:i + take])
+            r += take
+        self.result.written += len(rows.cols) * k - empty
+        self.ti, self.last_row = ti + k, last
+        # each row up to its end tag, then its new cells and the end tag: only the run's bytes are copied
+        row_end = self.row_end
+        pieces = (data[start:] if start else data).split(row_end)
+        ends = [body + row_end for body in bodies]
+        return b"".join([*chain.from_iterable(zip(pieces, ends)), pieces[-1]])
 
     def _append_row(self, out: list[bytes], data: bytes, pos: int, m: re.Match[bytes], stop: int, rownum: int,
                     has_r: bool) -> int:

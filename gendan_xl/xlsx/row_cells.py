@@ -101,6 +101,8 @@ class CellWriter:
         # (attributes, r="" when it comes first, "/" of an empty row)
         self.row_re = re.compile(rb"<" + p + rb'row\b((?:\s+r="(\d+)")?[^>]*?)(/?)>')
         self.row_end = b"</" + pfx + b"row>"
+        # a row start tag with its r="" first and nothing that needs a look: (row number, other attributes)
+        self.plain_row_re = re.compile(rb"<" + p + rb'row r="(\d+)"([^>/]*)>')
         self.cell_re = re.compile(rb"<" + p + rb"c\b([^>]*?)(/?)>")
         # the content of a cell up to its end tag, consumed in runs of non-"<" bytes (a lazy .*? would try
         # the end tag at every byte)

@@ -186,10 +186,18 @@ class DataEnd:
         `cell(c)` its value in column c (for the columns in `columns`)."""
         if is_total_value(first):
             return END
-        if all(is_blank(cell(c)) for c in self.line_cols):
+        # plain loops, not all() over generators: this runs for every row of a million-line sheet
+        for c in self.line_cols:
+            if not is_blank(cell(c)):
+                break
+        else:
             self.after_blank = True
             return SKIP
-        if all(isinstance(v := cell(c), str) and v.strip() == h for c, h in self.header_pair):
+        for c, h in self.header_pair:
+            v = cell(c)
+            if not (isinstance(v, str) and v.strip() == h):
+                break
+        else:
             return SKIP
         if self.after_blank:
             filled = sum(1 for c in self.required_cols if not is_blank(cell(c)))
