@@ -59,16 +59,14 @@ class Templates:
             expat.ParserCreate().Parse(doc, True)
         except expat.ExpatError as exc:
             bad = next((xml for xml, _ in batch if not _parses(xml, ns, self.pfx)), b"")
-            raise PatchVerifyError(f"{self.name}: a cell we were about to write is not well-formed XML ({exc}: "
-                                   f"{bad[:80]!r}); the workbook is unchanged") from exc
+            raise PatchVerifyError.said("verify-bad-xml", name=self.name, why=exc, bad=bad[:80]) from exc
         for xml, value in batch:
             start = xml.index(b">") + 1 if not xml.endswith(b"/>") else len(xml)
             attrs = xml[xml.index(b" "):start - 1] if start < len(xml) else xml[xml.index(b" "):-2]
             inner = xml[start:xml.rindex(b"</")] if start < len(xml) else None
             got = self.reader.value(attrs, inner)
             if not _reads_as(value, got, self.date1904):
-                raise PatchVerifyError(f"{self.name}: a cell we were about to write, {value.value!r}, would read "
-                                       f"back as {got!r}; the workbook is unchanged")
+                raise PatchVerifyError.said("verify-reads-back", name=self.name, value=value.value, got=got)
         self.checked += len(batch)
 
 
@@ -105,8 +103,7 @@ def check_package(tmp: Path, source: bytes, written: Mapping[str, tuple[int, int
     except PatchVerifyError:
         raise
     except (zipfile.BadZipFile, OSError, ValueError, struct.error, KeyError) as exc:
-        raise PatchVerifyError(f"{name}: the written file does not read back ({exc}); the workbook is "
-                               "unchanged") from exc
+        raise PatchVerifyError.said("verify-unreadable", name=name, why=exc) from exc
 
 
 def _check(tmp: Path, source: bytes, written: Mapping[str, tuple[int, int]], replaced: Mapping[str, bytes],

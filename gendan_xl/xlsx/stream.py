@@ -65,7 +65,7 @@ class StreamBook(PackageSheets, _SheetFinder):
             try:
                 strings = shared_strings(self._xml_part(self._sst)) if self._sst else []
             except ValueError as exc:
-                raise UnusableWorkbookError(f"{self.name}: shared strings: {exc}; refused") from exc
+                raise UnusableWorkbookError.said("bad-shared-strings", name=self.name, why=exc) from exc
             styles = self._xml_part(self._styles) if self._styles else None
             self._reader = CellReader(strings, cell_formats(styles), self.date1904)
         return self._reader
@@ -95,8 +95,7 @@ class StreamBook(PackageSheets, _SheetFinder):
                 try:
                     cells = list(rows_cells(xml, start.end(), stop if stop >= 0 else len(xml), self.reader))
                 except ValueError as exc:
-                    raise UnusableWorkbookError(f"{self.name}: sheet {sheet!r}: {exc}; open and re-save it in "
-                                                "Excel") from exc
+                    raise UnusableWorkbookError.said("bad-sheet-xml", name=self.name, sheet=sheet, why=exc) from exc
             self._cache[sheet] = grid(cells)
         return self._cache[sheet]
 
@@ -144,10 +143,9 @@ class SheetXml:
             if m:
                 break
             if len(buf) > MAX_TAIL:
-                raise UnusableWorkbookError(f"{name}: {part} has no <sheetData> near its start; open and re-save "
-                                            "it in Excel")
+                raise UnusableWorkbookError.said("no-sheet-data-start", name=name, part=part)
         else:
-            raise UnusableWorkbookError(f"{name}: {part} has no <sheetData>; open and re-save it in Excel")
+            raise UnusableWorkbookError.said("no-sheet-data", name=name, part=part)
         self.pfx = m.group(1) or b""
         self.head = buf[:m.end()]
         self.empty = bool(m.group(2))
@@ -178,8 +176,7 @@ class SheetXml:
                 buf = buf[cut:]
             more = next(chunks, None)
             if more is None:
-                raise UnusableWorkbookError(f"{self.name}: the worksheet XML has no complete <sheetData>; open "
-                                            "and re-save it in Excel")
+                raise UnusableWorkbookError.said("incomplete-sheet-data", name=self.name)
             buf += more
 
 
@@ -308,7 +305,7 @@ class Picker:
             cut = rest.index(b">")
             return self.reader.value(rest[:cut], rest[cut + 1:-len(self._end)])
         except (ValueError, IndexError) as exc:
-            raise UnusableWorkbookError(f"a cell cannot be read ({exc})") from exc
+            raise UnusableWorkbookError.said("bad-cell", why=exc) from exc
 
     def _slow(self, xml: bytes) -> Picked:
         """Every cell of every row, the long way: for runs of rows that are not regular."""
@@ -344,4 +341,4 @@ def row_cells_with_formulas(xml: bytes, reader: CellReader) -> Iterator[tuple[in
     try:
         yield from every_cell(xml, reader)
     except (ValueError, IndexError) as exc:
-        raise UnusableWorkbookError(f"a row cannot be read ({exc}); open and re-save the workbook in Excel") from exc
+        raise UnusableWorkbookError.said("bad-row", why=exc) from exc
