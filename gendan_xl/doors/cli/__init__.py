@@ -118,7 +118,8 @@ def _run(argv: list[str]) -> int:
         args = parser.parse_args(argv)
     except CommandLineError as exc:  # exit 2, as argparse would, with its usage line
         exc.parser.print_usage(sys.stderr)
-        print(f"{exc.parser.prog}: {help_text('argparse.error', lang)}{'：' if lang == 'zh' else ': '}{exc.message}", file=sys.stderr)
+        colon = "：" if lang == "zh" else ": "
+        print(f"{exc.parser.prog}: {help_text('argparse.error', lang)}{colon}{exc.message}", file=sys.stderr)
         if as_json:
             named = exc.parser.prog.removeprefix(parser.prog).strip()  # the top parser's error: find the command
             print_failure(None, named or next((a for a in argv if a in COMMANDS), ""),
