@@ -69,3 +69,19 @@ def test_refresh_and_status_say_how_far_they_are(tmp_path: Path) -> None:
     assert [n for _, n, _ in heard] == sorted(n for _, n, _ in heard)
     run = OrdersRun(path, today=TODAY, progress=lambda *a: heard.append(a)).run()
     assert heard[-1] == ("status", run.total, None)
+
+
+def test_status_json_says_each_lines_customer_po_and_what_is_left_to_ship(capsys) -> None:
+    """What the daily report shows of a line, `status --json` says too: the customer's PO, the quantity open."""
+    from gendan_xl.xlsx.read import open_book, read_table
+    from gendan_xl import schema
+
+    rows = {r.row: r.values for r in read_table(open_book(WORKBOOKS / "orders.xlsx"), schema.ORDERS).rows}
+    assert main(["status", str(WORKBOOKS / "orders.xlsx"), "--today", "2026-11-26", "--json"]) == 0
+    lines = json.loads(capsys.readouterr().out)["result"]["orders"]
+    assert sum(bool(o["customer_po"]) for o in lines) > 100
+    for o in lines:
+        v = rows[o["row"]]
+        assert (o["customer_po"] or None) == (v.get("customer_po") or None), o["row"]
+        if o["status"] in ("overdue", "at_risk", "on_track") and v.get("quantity") is not None:
+            assert o["open_qty"] == v["quantity"] - (v.get("shipped_qty") or 0), o["row"]

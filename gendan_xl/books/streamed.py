@@ -122,7 +122,7 @@ def write_status_json(run: OrdersRun, out: TextIO) -> None:
     its findings (`run.issues()`, after) — today, every line with its milestones, the counts — one line of
     JSON per order line, none of
     them kept. A million lines cost the time of reading them, not the memory of holding them: lines whose
-    status is alike share their JSON but for who they are (order number, row, customer, model, merchandiser)."""
+    status is alike share their JSON but for who they are (order number, row, customer, PO, model, merchandiser)."""
     lang = run.lang
     dumps = json.JSONEncoder(ensure_ascii=False, default=str).encode
     out.write('{"today": %s, "orders": [' % dumps(run.today.isoformat()))
@@ -139,17 +139,18 @@ def write_status_json(run: OrdersRun, out: TextIO) -> None:
     for chunk, shared, _ in run:
         values = chunk.values
         blank = [None] * len(chunk.lines)
-        order_nos, customers, models, merchandisers = (values.get(f, blank) for f in (
-            "order_no", "customer", "model", "merchandiser"))
-        for line, row, order_no, customer, model, merchandiser in zip(shared, chunk.lines, order_nos, customers,
-                                                                      models, merchandisers):
+        order_nos, customers, pos, models, merchandisers = (values.get(f, blank) for f in (
+            "order_no", "customer", "customer_po", "model", "merchandiser"))
+        for line, row, order_no, customer, po, model, merchandiser in zip(shared, chunk.lines, order_nos, customers,
+                                                                          pos, models, merchandisers):
             p = parts.get(id(line))
             if p is None:
                 if len(parts) > 200_000:
                     parts.clear()
                 p = parts[id(line)] = _json_parts(line.to_dict(lang), dumps)
             out.write(f'{sep}{{"order_no": {dumps(order_no)}, "row": {row}, {p[0]}, "customer": {text(customer)}, '
-                      f'"model": {text(model)}, "merchandiser": {text(merchandiser)}, {p[1]}}}')
+                      f'"customer_po": {dumps(po)}, "model": {text(model)}, "merchandiser": {text(merchandiser)}, '
+                      f'{p[1]}}}')
             sep = ",\n"
         parts.clear()  # the chunk's shared lines go: an id may be reused by the next chunk's
     out.write('\n], "counts": %s}' % dumps(run.counts))
