@@ -19,17 +19,19 @@ from typing import Callable
 
 from gendan_xl.resources import shipped
 from gendan_xl.statement import month_before
+from gendan_xl.xlsx.atomic import write_atomic
 
 SAMPLES = shipped("workbooks")
 
 
 def prepare(out_dir: Path, samples: Path = SAMPLES) -> dict[str, Path]:
-    """Fresh copies of the sample workbooks in out_dir (with the .xlsm's button module)."""
+    """Fresh copies of the sample workbooks in out_dir (with the .xlsm's button module), each put in place whole
+    (a demo running beside another in the same home never reads a half-copied workbook)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     copies = {}
     for src in sorted(samples.glob("*.xls[xm]")) + [samples / "orders.py", samples / "gendan.toml"]:
         dst = out_dir / src.name
-        shutil.copyfile(src, dst)
+        write_atomic(dst, src.read_bytes())
         copies[src.name] = dst
     return copies
 
