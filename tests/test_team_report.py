@@ -124,18 +124,18 @@ def test_the_jobs_work_on_the_team_and_the_monthly_one_mails_the_rate_with_a_cha
                                                                           "xl/charts/chart2.xml"]
 
 
-def test_the_leads_sections_show_the_most_urgent_and_count_the_rest(monkeypatch):
-    from gendan_xl.delivery import report
-    from gendan_xl.delivery.report import TeamFacts, overdue_mails
+def test_the_leads_sections_show_the_most_urgent_and_count_the_rest():
+    from gendan_xl.delivery.report import SECTION_SHOWN, TeamFacts, overdue_mails
     from gendan_xl.status import Line
 
     def line(n, status):
         return Line(row=n + 2, order_no=f"SO{n}", customer="ANK", model="PB-10K", merchandiser="张丽",
                     due_date=D(2026, 3, 1), customer_due_date=D(2026, 3, 1), status=status, days_late=n)
 
-    monkeypatch.setattr(report, "SECTION_SHOWN", 2)
-    lines = [line(n, "overdue") for n in range(5)] + [line(9, "at_risk")]
+    shown = SECTION_SHOWN  # the real cap, and three overdue lines more than it
+    lines = [line(n, "overdue") for n in range(shown + 3)] + [line(999, "at_risk")]
     lead = overdue_mails(lines, D(2026, 4, 1), emails={}, lead="lead@team.example", team=TeamFacts()).mails[0]
-    # the two most days late, the one at risk; 3 more overdue counted, and all in the attachment
-    assert "SO4 |" in lead.text and "SO3 |" in lead.text and "SO2 |" not in lead.text and "SO9 |" in lead.text
+    # the most days late first, the one at risk; the 3 least late overdue counted, and all in the attachment
+    assert f"SO{shown + 2} |" in lead.text and "SO3 |" in lead.text and "SO999 |" in lead.text
+    assert "SO2 |" not in lead.text and "SO0 |" not in lead.text
     assert "……另有 3 行逾期或有风险，见附件" in lead.text

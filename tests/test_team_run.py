@@ -162,9 +162,14 @@ def test_a_new_day_compares_only_the_lines_whose_status_moved_and_an_older_store
         step = team_changes(store, later.files, since_run={"id": first.run}, until=later.run).changes
         assert [(c.order_no, c.new) for c in step] == [("SO3", "at_risk")]
         wb = later.status.workbooks[0]
-        edited = [dataclasses.replace(s, quantity=1) for s in wb.snapshots]  # not a status: not looked at
+        stored = store.snapshots_at([wb.file])  # the record's three lines, in row order, as the statuses are
+        assert len(stored) == len(wb.statuses) == 3
+        edited = [dataclasses.replace(s, quantity=1) for s in stored]  # not a status: not looked at
         assert store.keep_workbook(later.run + 1, wb.file, edited, complete=False, statuses=wb.statuses,
                                    judged="another day") == 0
+        moved = ["overdue", *wb.statuses[1:]]  # the first line's status moved: that one is compared, and differs
+        assert store.keep_workbook(later.run + 2, wb.file, edited, complete=False, statuses=moved,
+                                   judged="a third day") == 2
 
 
 def test_a_new_owner_reads_the_workbook_again(tmp_path, store):
