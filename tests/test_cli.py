@@ -504,3 +504,17 @@ def test_watch_quiet_seconds_and_the_top_level_quiet_are_two_things():
     assert args.quiet is True and args.quiet_seconds == 3.0
     args = build_parser().parse_args(["--quiet", "watch"])
     assert args.quiet is True and args.quiet_seconds is None
+
+
+@pytest.mark.skipif(__import__("shutil").which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_statement_out_pdf_writes_a_pdf_beside_each_statement(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(WORKBOOKS)  # the samples' gendan.toml: the company the statements print
+    code, out, _ = run(capsys, "statement", str(WORKBOOKS / "orders.xlsx"), "--period", "2026-10",
+                       "--out", str(tmp_path), "--pdf", "--today", "2026-11-26", "--json")
+    assert code in (0, 1)
+    written = json.loads(out)["written"]
+    books = sorted(p for p in written if p.endswith(".xlsx"))
+    assert len(books) > 3 and sorted(p for p in written if p.endswith(".pdf")) == [b[:-5] + ".pdf" for b in books]
+    for book in books:
+        with open(book[:-5] + ".pdf", "rb") as pdf:
+            assert pdf.read(5) == b"%PDF-"

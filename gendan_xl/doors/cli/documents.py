@@ -73,12 +73,15 @@ def cmd_statement(args: argparse.Namespace) -> int:
         for code in no_email:
             warn("note.no_email_customer", run_lang(args, settings), code=code)
         return send_mails(settings, mails, job="statements", period=period, args=args, as_json=args.json)
-    written = []
+    written: list[Path] = []
     if args.out:
-        for st in statements:
-            path = write_statement(st, args.out, company=settings.company, issued=today, pdf=args.pdf)
-            written += [path, path.with_suffix(".pdf")] if args.pdf else [path]  # the PDF is made beside it
-            if not args.json:
+        written = [write_statement(st, args.out, company=settings.company, issued=today) for st in statements]
+        if args.pdf and written:  # one LibreOffice start for all of them, as the statements job does
+            from gendan_xl.xlsx.template import to_pdfs
+
+            written += to_pdfs(written, args.out)
+        if not args.json:
+            for path in written:
                 note(said("note.wrote", run_lang(args, settings), path=path))
     errors = any(i.severity == "error" for st in statements for i in st.issues)
     if args.json:  # always a list, one statement per customer, each with its own findings
