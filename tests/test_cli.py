@@ -251,6 +251,10 @@ def test_jobs_list_and_a_dry_run(capsys, tmp_path):
     assert not (tmp_path / "outbox").exists()  # a dry run sends nothing
     code, _, err = run(capsys, "--config", str(cfg), "jobs", "run", "nope")
     assert code == 3 and "没有任务 'nope'" in err
+    code, out, err = run(capsys, "--config", str(cfg), "jobs", "run", "--json")  # no name: a usage error
+    doc = json.loads(out)
+    assert code == 2 and "jobs run 需要任务名称" in err
+    assert doc["ok"] is False and doc["error"]["kind"] == "usage" and doc["error"]["exit_code"] == 2
 
 
 def test_statement_send_one_customer_once(capsys, tmp_path):

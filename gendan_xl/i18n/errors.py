@@ -201,6 +201,8 @@ ERRORS: Texts = {
       '{path} is an input of this command; write the output to another file'),
     'out-is-file': ('{path} 是文件；--out 需要一个文件夹', '{path} is a file; --out takes a folder'),
     'report-not-xlsx': ('{path}：问题报告是 Excel 文件；请以 .xlsx 结尾命名', '{path}: the Issues report is an Excel file; name it .xlsx'),
+    'jobs-needs-name': ('jobs run 需要任务名称（见 gendan-xl jobs list）',
+      "jobs run needs the job's name (see gendan-xl jobs list)"),
     'no-such-job': ('jobs/jobs.toml 中没有任务 {name!r}（现有任务：{jobs}）', 'no job {name!r} in jobs/jobs.toml (jobs: {jobs})'),
     'replace-refused': ('{name} 无法替换（是否在其他程序中打开？）；请关闭后重试，或改写 {sidecar}',
       '{name} cannot be replaced (open in another program?); close it and run again, or write {sidecar} instead'),

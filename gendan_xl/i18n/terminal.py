@@ -98,8 +98,6 @@ CLI: Texts = {
     'error.interrupted': ('已中断', 'interrupted'),
     'error.internal': ('内部错误：{error}（请加 --debug 重新运行并报告）',
       'internal error: {error} (rerun with --debug and report it)'),
-    'jobs.needs_name': ('jobs run 需要任务名称（见 gendan-xl jobs list）',
-      "jobs run needs the job's name (see gendan-xl jobs list)"),
     'jobs.name': ('任务', 'name'),
     'jobs.when': ('时间', 'when'),
     'jobs.recipients': ('收件人', 'recipients'),

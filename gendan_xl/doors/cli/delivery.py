@@ -7,11 +7,11 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from gendan_xl.doors.cli.base import (EXIT_ISSUES, EXIT_OK, EXIT_UNUSABLE, EXIT_USAGE, add_send_options, command,
+from gendan_xl.doors.cli.base import (EXIT_ISSUES, EXIT_OK, EXIT_UNUSABLE, add_send_options, command,
                                       note, parse_day, print_outcomes, print_result, print_table, run_lang, said, send_mails,
                                       settings_for, warn)
 from gendan_xl.doors.cli.orders import print_status
-from gendan_xl.errors import GendanError
+from gendan_xl.errors import GendanError, UsageError
 
 def _report_setup(p: argparse.ArgumentParser) -> None:
     p.add_argument("kind", choices=("overdue",))
@@ -123,9 +123,8 @@ def cmd_jobs(args: argparse.Namespace) -> int:
 
             watcher = Watcher(**watch_options(settings))
         return schedule_loop(ctx, log_file=args.log or settings.data_dir / "jobs.log", watcher=watcher)
-    if not args.name:
-        print(f"gendan-xl: {said('jobs.needs_name', run_lang(args, settings))}", file=sys.stderr)
-        return EXIT_USAGE
+    if not args.name:  # a usage error like argparse's (exit 2), with its JSON document under --json
+        raise UsageError.said("jobs-needs-name")
     if args.name not in ctx.specs:
         raise GendanError.said("no-such-job", name=args.name, jobs=", ".join(ctx.specs))
     now = dt.datetime.combine(args.today, dt.datetime.now().time()) if args.today else dt.datetime.now()
