@@ -522,3 +522,17 @@ def test_statement_out_pdf_writes_a_pdf_beside_each_statement(capsys, tmp_path, 
     for book in books:
         with open(book[:-5] + ".pdf", "rb") as pdf:
             assert pdf.read(5) == b"%PDF-"
+
+
+def test_a_failure_is_said_in_the_language_of_the_settings_beside_the_workbook(capsys, tmp_path, monkeypatch):
+    """gendan.toml beside the workbook chooses the run's language; its failure line too, not only its tables."""
+    import shutil
+
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    folder = tmp_path / "wb"
+    folder.mkdir()
+    shutil.copy(WORKBOOKS / "orders.xlsx", folder / "orders.xlsx")
+    (folder / "gendan.toml").write_text('[workbook]\nlang = "zh"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # no gendan.toml here: only the one beside the workbook says zh
+    code, _, err = run(capsys, "status", str(folder / "orders.xlsx"), "--sheet", "nosuch", "--today", "2026-11-26")
+    assert code == 3 and "没有工作表“nosuch”" in err

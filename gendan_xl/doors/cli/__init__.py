@@ -16,7 +16,7 @@ from typing import Sequence
 
 from gendan_xl.doors.cli import delivery, documents, orders, setup, team  # noqa: F401  (each registers its commands)
 from gendan_xl.doors.cli.base import (COMMANDS, EXIT_BUG, EXIT_OK, EXIT_USAGE, SAID, error_doc, help_text,
-                                      print_failure, run_lang, said)
+                                      chosen_lang, print_failure, run_lang, said)
 from gendan_xl import __version__, defaults
 from gendan_xl.doors.settings import load_settings
 from gendan_xl.errors import GendanError
@@ -134,7 +134,8 @@ def _run(argv: list[str]) -> int:
     try:
         return handler(args)
     except GendanError as exc:  # UsageError (2) and the unusable-input kinds (3) carry their exit code
-        lang = args.lang or lang
+        # the command's own settings (gendan.toml beside its workbook) may choose what help_lang could not see
+        lang = chosen_lang(args, getattr(args, "settings_loaded", None)) or lang
         print(f"gendan-xl: {exc.message(lang)}", file=sys.stderr)
         if as_json:
             print_failure(args, args.command, error_doc(exc, lang))

@@ -235,7 +235,9 @@ def settings_for(args: argparse.Namespace, workbook: Path | None = None):
     """The settings for this run: --config, $GENDAN_CONFIG, gendan.toml beside `workbook`, or ./gendan.toml."""
     from gendan_xl.doors.settings import load_settings
 
-    return load_settings(getattr(args, "config", None), workbook=workbook)
+    settings = load_settings(getattr(args, "config", None), workbook=workbook)
+    args.settings_loaded = settings  # the door says a failure in the language these settings choose
+    return settings
 
 
 SAID: set[str] = set()  # the findings already printed in this run (the demo's steps are one run)
