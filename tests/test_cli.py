@@ -126,8 +126,10 @@ def test_issues_report_prints_and_shows_plain_values(tmp_path):
     (["validate", "{wb}", "--sheet", "Sheet9"], 3,
      'gendan-xl: orders.xlsx has no sheet "Sheet9" (found: 订单, 客户, 产品, 假期, 出货, 退货, 收款, 期初); pass --sheet'),
 ])
-def test_unusable_input_is_one_line_exit_3(capsys, argv, code, line, english):
-    argv = [a.replace("{wb}", str(WORKBOOKS / "orders.xlsx")) for a in argv]
+def test_unusable_input_is_one_line_exit_3(capsys, argv, code, line, english, tmp_path):
+    # a copy without the samples' gendan.toml beside it (which says lang = "zh"): the English system speaks
+    (tmp_path / "orders.xlsx").write_bytes((WORKBOOKS / "orders.xlsx").read_bytes())
+    argv = [a.replace("{wb}", str(tmp_path / "orders.xlsx")) for a in argv]
     got, out, err = run(capsys, *argv)
     assert got == code and out == "" and err.strip() == line
 
