@@ -206,10 +206,11 @@ def table_rows(lines: Sequence[Line], lang: str, today: _dt.date, team: TeamFact
     return rows
 
 
-def _counts_context(lines: Sequence[Line], lang: str) -> list[dict[str, Any]]:
+def _counts_context(c: Mapping[str, int], lang: str) -> list[dict[str, Any]]:
+    """The counts by status (`counts(lines)`), each with its label and colours."""
     return [{"status": s, "label": status_label(s, lang), "n": n,
              "fill": COLOURS.get(s, ("#FFFFFF", "#000"))[0], "ink": COLOURS.get(s, ("#FFFFFF", "#000"))[1]}
-            for s, n in counts(lines).items() if n]
+            for s, n in c.items() if n]
 
 
 def _sections(lines: Sequence[Line], today: _dt.date, lang: str, team: TeamFacts) -> list[dict[str, Any]]:
@@ -224,7 +225,7 @@ def _sections(lines: Sequence[Line], today: _dt.date, lang: str, team: TeamFacts
         risk = [o for o in rows if o.status == "at_risk"]
         more = len(rows) - min(len(late), SECTION_SHOWN) - min(len(risk), SECTION_SHOWN)
         # the lead reads the most urgent of each; every line is in the attachment and in their own mail
-        out.append({"name": name or text("no_merchandiser", lang), "counts": _counts_context(mine, lang),
+        out.append({"name": name or text("no_merchandiser", lang), "counts": _counts_context(counts(mine), lang),
                     "overdue": table_rows(late[:SECTION_SHOWN], lang, today, team),
                     "at_risk": table_rows(risk[:SECTION_SHOWN], lang, today, team),
                     "more": say(REPORT_TEAM, "more_lines", lang, n=more) if more > 0 else ""})
@@ -242,8 +243,11 @@ def report_context(lines: Sequence[Line], today: _dt.date, lang: str, *,
     """
     day = today.isoformat()
     c = counts(lines)
-    rows = urgent(lines)
     team_mail = name is None
+    # the lead's mail over the team shows a section per merchandiser instead of the two whole tables: those
+    # are built only when shown (a team's urgent lines are thousands)
+    sections = _sections(lines, today, lang, team) if team is not None and team_mail else []
+    rows = urgent(lines) if not sections else []
     words = {k: text(k, lang, day=day, overdue=c["overdue"], at_risk=c["at_risk"], name=name or "",
                      names="、".join(no_email) if lang == "zh" else ", ".join(no_email), n=0)
              for k in TEXT}
@@ -251,14 +255,14 @@ def report_context(lines: Sequence[Line], today: _dt.date, lang: str, *,
         "day": day,
         "t": words,
         "team": team_mail,
-        "good_news": not rows,
+        "good_news": not (c["overdue"] or c["at_risk"]),
         "intro": words["intro_team" if team_mail else "intro"],
         "greeting": words["greeting_team" if team_mail or not name else "greeting"],
         "good_news_line": words["good_news_team" if team_mail else "good_news"],
-        "counts": _counts_context(lines, lang),
+        "counts": _counts_context(c, lang),
         "overdue": table_rows([o for o in rows if o.status == "overdue"], lang, today, team),
         "at_risk": table_rows([o for o in rows if o.status == "at_risk"], lang, today, team),
-        "sections": _sections(lines, today, lang, team) if team is not None and team_mail else [],
+        "sections": sections,
         "since": team.changes_context(lang, name) if team is not None else None,
         "unreadable": [say(REPORT_TEAM, "unreadable", lang, error=e) for e in team.unreadable]
         if team is not None and team_mail else [],
