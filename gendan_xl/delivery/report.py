@@ -30,7 +30,7 @@ from gendan_xl.i18n.report import REPORT
 from gendan_xl.schema import ORDERS
 from gendan_xl.snapshots import Change, kind_label
 from gendan_xl.status import STATUS_LABELS, STATUSES, Line
-from gendan_xl.xlsx.cells import inline_string
+from gendan_xl.xlsx.cells import inline_string, number_text, serial
 from gendan_xl.xlsx.writer import (FONT, HEADER_ROW, GeneratedBook, fit_row, looks_like_formula, row_height, row_xml,
                                    style, titled_sheet, whole_number_axis)
 
@@ -393,7 +393,6 @@ _SHEET = (("col_order", 14, "key"), ("col_po", 14, "key"), ("col_customer", 14, 
 _SHEET_TEAM = (*_SHEET[:-1], ("col_where", 30, "text"))  # lines of several workbooks: the file and cell
 _KINDS: dict[str, dict[str, Any]] = {"key": {}, "text": {}, "date": {"num_format": "yyyy-mm-dd"}, "number": {},
                                      "qty": {"num_format": "#,##0"}, "wrap": {"text_wrap": True}}
-_EXCEL_EPOCH = _dt.date(1899, 12, 30).toordinal()  # day 0 of Excel's serial dates (1900 system)
 
 
 def _sheet_values(o: Line, lang: str, where: Mapping[int, str] | None = None) -> tuple:
@@ -526,9 +525,9 @@ def _line_rows(rows: Sequence[Line], lang: str, first: int, fmts: Mapping[str, M
             if v is None or v == "":
                 cells.append(f'<c r="{letter}{n}" s="{s_}"/>')
             elif kind == "date":
-                cells.append(f'<c r="{letter}{n}" s="{s_}"><v>{v.toordinal() - _EXCEL_EPOCH}</v></c>')
+                cells.append(f'<c r="{letter}{n}" s="{s_}"><v>{serial(v, False)}</v></c>')
             elif kind == "number" or kind == "qty":
-                cells.append(f'<c r="{letter}{n}" s="{s_}"><v>{v}</v></c>')
+                cells.append(f'<c r="{letter}{n}" s="{s_}"><v>{number_text(v)}</v></c>')
             else:
                 t = v if type(v) is str else _cell(v)
                 inner = texts.get(t) if kind != "key" else None

@@ -98,7 +98,7 @@ def serial(value: _dt.date, date1904: bool) -> float | int:
     return days + frac if frac else days
 
 
-def _number_text(value: int | float | Decimal) -> str:
+def number_text(value: int | float | Decimal) -> str:
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"{value} is not a number Excel can hold")
@@ -292,11 +292,11 @@ def make_value(value: Any, pfx: bytes, date1904: bool) -> Value:
     if isinstance(value, bool):
         return Value(BOOL, value, b"<%sv>%d</%sv>" % (pfx, int(value), pfx))
     if isinstance(value, (int, float, Decimal)):
-        return Value(NUM, value, b"<%sv>%s</%sv>" % (pfx, _number_text(value).encode(), pfx))
+        return Value(NUM, value, b"<%sv>%s</%sv>" % (pfx, number_text(value).encode(), pfx))
     if isinstance(value, _dt.date):
         days = serial(value, date1904)
         kind = DATETIME if isinstance(value, _dt.datetime) else DATE
-        return Value(kind, value, b"<%sv>%s</%sv>" % (pfx, _number_text(days).encode(), pfx))
+        return Value(kind, value, b"<%sv>%s</%sv>" % (pfx, number_text(days).encode(), pfx))
     raise TypeError(f"cannot write a {type(value).__name__} into a cell; "
                     "use str, int, float, Decimal, bool, date, datetime or None")
 
