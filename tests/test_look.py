@@ -172,3 +172,22 @@ def test_a_plain_sheet_gets_plain_cells(book):
     for key in ("days_late", "workdays_left", "slack_workdays", "next_milestone", "next_milestone_date"):
         assert col_letter(result.columns[key]) not in shipped, key
     assert b"s" not in shipped[col_letter(result.columns["status"])]
+
+
+def test_the_kept_cell_formats_agree_with_the_bytes_after_appends():
+    """Styles keeps <cellXfs> parsed and counted as it appends (a bloated styles.xml is parsed once): what it
+    keeps must be what a fresh read of its bytes finds, and an equal format is found, not appended again."""
+    from gendan_xl.xlsx.styles import Styles
+
+    data = (b'<styleSheet xmlns="x"><numFmts count="1"><numFmt numFmtId="164" formatCode="0.0"/></numFmts>'
+            b'<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+            b'<xf numFmtId="164" fontId="1" fillId="0" borderId="1" xfId="0" applyNumberFormat="1"/>'
+            b'<xf numFmtId="0" fontId="2" fillId="0" borderId="0" xfId="0"><alignment wrapText="1"/></xf>'
+            b'</cellXfs></styleSheet>')
+    st = Styles(data)
+    wrapped = st.derived_xf(1, align={"wrapText": "1"})
+    dated = st.derived_xf(1, number_format="yyyy-mm-dd")
+    assert (wrapped, dated) == (3, 4) and st.derived_xf(1, align={"wrapText": "1"}) == 3
+    fresh = Styles(st.data)
+    assert fresh.xfs() == st.xfs() and fresh.xf_numfmt == st.xf_numfmt and fresh.fmt_codes == st.fmt_codes
+    assert b'<cellXfs count="5">' in st.data and st.has_border(3) and st.is_date_xf(4)

@@ -6,7 +6,7 @@ one exists)."""
 from __future__ import annotations
 
 import re
-from typing import Mapping
+from typing import Any, Mapping
 
 from gendan_xl.xlsx.cells import esc_attr, set_attr, tag_attrs, unesc
 
@@ -35,6 +35,10 @@ class Styles:
         self.xf_numfmt: list[int] = []
         self.fmt_codes: dict[int, str] = {}
         self.date_memo: dict[int, bool] = {}
+        # <cellXfs> parsed, and each format's key → its first index: made on first use and kept up to date by
+        # _add_xf, so a styles.xml of tens of thousands of formats (style bloat) is parsed once, not per look
+        self._xfs: list[bytes] | None = None
+        self._xf_index: dict[Any, int] | None = None
         if data is None:
             return
         m = re.search(rb"<(\w+:)?styleSheet\b", data)
@@ -57,6 +61,7 @@ class Styles:
         m = self._block(b"cellXfs")
         self.date_memo = {}
         self.xf_numfmt = []
+        self._xfs = self._xf_index = None
         if m and m.group(2):
             for t in re.finditer(rb"<(?:\w+:)?xf\b([^>]*)>", m.group(2)):
                 self.xf_numfmt.append(int(tag_attrs(t.group(1)).get(b"numFmtId", b"0") or 0))
@@ -93,13 +98,19 @@ class Styles:
             entry = b'<%snumFmt numFmtId="%d" formatCode="%s"/>' % (self.pfx, fmt_id, esc_attr(code).encode())
             self._append(b"numFmts", b"numFmt", entry, before=(b"fonts", b"fills", b"borders", b"cellStyleXfs",
                                                                 b"cellXfs"))
-            self._scan()
+            self.fmt_codes[fmt_id] = code
         return fmt_id
 
     def _add_xf(self, xf: bytes) -> int:
-        self._append(b"cellXfs", b"xf", xf, before=(b"cellStyles", b"dxfs", b"tableStyles", b"colors", b"extLst"))
-        self._scan()
-        return len(self.xf_numfmt) - 1
+        index = len(self.xf_numfmt)  # the formats of <cellXfs>, as _scan counted them
+        self._append(b"cellXfs", b"xf", xf, before=(b"cellStyles", b"dxfs", b"tableStyles", b"colors", b"extLst"),
+                     known=index)
+        self.xf_numfmt.append(int(tag_attrs(start_tag(xf)).get(b"numFmtId", b"0") or 0))
+        if self._xfs is not None:
+            self._xfs.append(xf)
+        if self._xf_index is not None:
+            self._xf_index.setdefault(_xf_key(xf), index)
+        return index
 
     def has_border(self, index: int) -> bool:
         """Whether cell format `index` has a border (a borderId other than the first, no border)."""
@@ -108,8 +119,18 @@ class Styles:
 
     def xfs(self) -> list[bytes]:
         """Every cell format of <cellXfs>, whole elements, in order (an index is a cell's s="")."""
-        m = self._block(b"cellXfs")
-        return elements(m.group(2) or b"", b"xf") if m else []
+        if self._xfs is None:
+            m = self._block(b"cellXfs")
+            self._xfs = elements(m.group(2) or b"", b"xf") if m else []
+        return self._xfs
+
+    def _equal_xf(self, xf: bytes) -> int | None:
+        """The first existing cell format equal to `xf` (attributes in any order)."""
+        if self._xf_index is None:
+            self._xf_index = {}
+            for i, x in enumerate(self.xfs()):
+                self._xf_index.setdefault(_xf_key(x), i)
+        return self._xf_index.get(_xf_key(xf))
 
     def derived_xf(self, base: int | None, *, number_format: str | None = None,
                    align: Mapping[str, str] | None = None, keep_fill: bool = True) -> int | None:
@@ -148,8 +169,7 @@ class Styles:
         xf = tag + rest
         if xf == own and xfs:
             return base
-        same = _xf_key(xf)
-        found = next((i for i, x in enumerate(xfs) if _xf_key(x) == same), None)
+        found = self._equal_xf(xf)
         return found if found is not None else self._add_xf(xf)
 
     def dxf(self, fill: str | None, font: str | None) -> int | None:
@@ -172,7 +192,8 @@ class Styles:
         self._append(b"dxfs", b"dxf", entry, before=(b"tableStyles", b"colors", b"extLst"))
         return len(existing)
 
-    def _append(self, name: bytes, child: bytes, entry: bytes, before: tuple[bytes, ...]) -> None:
+    def _append(self, name: bytes, child: bytes, entry: bytes, before: tuple[bytes, ...],
+                known: int | None = None) -> None:
         """Append `entry` (a <child>) as the last child of <name> and set its count to the children it then
         has; create <name> when missing. (<cellXfs> holds <xf>s: the count is of the children, whatever
         the element's own name says.)"""
@@ -181,7 +202,7 @@ class Styles:
         m = self._block(name)
         if m:
             kids = m.group(2) or b""
-            count = len(children(kids, child)) + 1
+            count = (len(children(kids, child)) if known is None else known) + 1  # `known`: the children counted
             start_tag = set_attr(b"<%s%s%s>" % (p, name, m.group(1).rstrip(b"/")), b"count", b"%d" % count)
             new = start_tag + kids + entry + b"</%s%s>" % (p, name)
             self.data = data[:m.start()] + new + data[m.end():]
