@@ -29,6 +29,9 @@ class RowBatch(CellWriter):
         row's new cells go before its end tag, all in C loops: the same bytes `_append_row` writes row by
         row. None, with nothing changed but the current batch, when any row needs more. Only the rows from
         `start` on (those before are written already)."""
+        head = self.plain_row_re.search(data, start)  # Excel writes spans="" on every row: seen on the first,
+        if head is None or b"spans" in head.group(2) or b"customFormat" in head.group(2):  # no run is plain
+            return None
         tags = self.plain_row_re.findall(data, start)
         k = len(tags)
         if not k or data.count(self.row_open, start) != k or data.count(self.row_end, start) != k:
