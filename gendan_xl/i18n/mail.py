@@ -1,5 +1,5 @@
-"""What the mails say, zh and en (their layout is in templates/mail; the overdue report's words are still in
-delivery/report.py). Chinese mails use Chinese punctuation: "张丽，您好：", never "张丽, 您好,".
+"""What the mails say, zh and en (their layout is in templates/mail; the overdue report's words are in
+i18n/report.py). Chinese mails use Chinese punctuation: "张丽，您好：", never "张丽, 您好,".
 """
 from __future__ import annotations
 

@@ -52,8 +52,6 @@ CLI: Texts = {
       'could not be read, left out: {error}'),
     'team.files': ('团队 {n} 个工作簿',
       "the team's {n} workbooks"),
-    'team.none': ('没有找到工作簿：请在 gendan.toml 的 [workbook] path / paths 中填写，或在命令后给出路径',
-      'no workbooks found: set [workbook] path or paths in gendan.toml, or name them on the command line'),
     'changes.kind': ('变化',
       'Change'),
     'changes.file': ('文件',
