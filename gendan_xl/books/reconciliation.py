@@ -81,7 +81,7 @@ def read_grid(path: str | Path, sheet: str | None = None) -> tuple[str, list[lis
     path = Path(path)
     if path.suffix.lower() in (".csv", ".txt"):
         if not path.is_file():
-            raise UnusableWorkbookError.said("no-such-file-path", path=path)
+            raise UnusableWorkbookError.said("no-such-file", name=path)
         data = path.read_bytes()
         for enc in ("utf-8-sig", "gb18030"):
             try:
@@ -99,7 +99,7 @@ def read_grid(path: str | Path, sheet: str | None = None) -> tuple[str, list[lis
     book = open_book(path)
     if sheet is not None:
         if sheet not in book.sheet_names:
-            raise UnusableWorkbookError.said("no-sheet-named", name=path.name, sheet=sheet,
+            raise UnusableWorkbookError.said("no-sheet", name=path.name, sheet=sheet,
                                              found=", ".join(book.sheet_names))
         return sheet, book.values(sheet), book.date1904
     # The sheet whose header row names the most of our columns.

@@ -243,10 +243,7 @@ ERRORS: Texts = {
       '{source}: [columns] {field} must be a list of header texts, like {field} = ["已出数"]'),
     'statuses-no-stage': ('{source}：[statuses] {word!r} = {stage!r} 不是阶段；可用阶段：{stages}',
       '{source}: [statuses] {word!r} = {stage!r} is not a stage; stages: {stages}'),
-    'no-such-file-path': ('{path}：文件不存在', '{path}: no such file'),
     'not-utf8-gbk': ('{name}：不是 UTF-8 或 GBK 文本；请另存为 CSV UTF-8', '{name}: not UTF-8 or GBK text; save it as CSV UTF-8'),
-    'no-sheet-named': ('{name} 中没有工作表“{sheet}”（现有：{found}）；请给出工作表名称',
-      '{name} has no sheet "{sheet}" (found: {found}); pass the sheet name'),
     'no-ledger-header': ('{name}：前 20 行中找不到含日期和金额（借方/贷方/金额/余额，Debit/Credit/Amount/Balance）的表头行；'
                          '请检查列标题',
       '{name}: no header row with a date and an amount (借方/贷方/金额/余额, Debit/Credit/Amount/Balance) in the first '
