@@ -52,7 +52,7 @@ def test_one_language_per_run_errors_tables_and_notes(capsys, monkeypatch, tmp_p
     (tmp_path / "gendan.toml").write_text('[workbook]\nlang = "zh"\n', encoding="utf-8")  # the file beats the locale
     code, out, err = run(capsys, "--config", str(tmp_path / "gendan.toml"), "status", str(tmp_path / "orders.xlsx"),
                          "--today", "2026-11-26")
-    assert "逾期" in out and err.startswith("警告: ")
+    assert "逾期" in out and err.startswith("警告：")
     code, _, err = run(capsys, "--config", str(tmp_path / "gendan.toml"), "status", "nope.xlsx", "--lang", "en")
     assert err.strip() == "gendan-xl: nope.xlsx: no such file"  # and --lang beats the file
 
@@ -478,6 +478,16 @@ def test_config_says_where_each_setting_came_from_and_where_state_lives(capsys, 
     assert rows["workbook.warning_days"] == (3, "default")
     assert rows["paths.data_dir"] == (str(tmp_path / "home" / "data"), "default")
     assert rows["mail.password"][0] in ("(set)", "(not set)")
+
+
+def test_config_table_speaks_the_run_language_where_the_json_keeps_its_placeholders(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("GENDAN_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("GENDAN_SMTP_PASSWORD", raising=False)
+    code, out, _ = run(capsys, "--lang", "zh", "config", "--workbook", str(tmp_path / "orders.xlsx"))
+    password = next(line for line in out.splitlines() if line.lstrip().startswith("mail.password"))
+    assert code == 0 and "（未设置）" in password and "默认值" in password and "(not set)" not in out
+    code, out, _ = run(capsys, "--lang", "en", "config", "--workbook", str(tmp_path / "orders.xlsx"))
+    assert "(not set)" in out and "默认值" not in out
 
 
 def test_init_writes_a_starter_that_loads_and_never_overwrites(capsys, tmp_path):

@@ -81,6 +81,7 @@ CLI: Texts = {
     'severity.error': ('错误', 'error'),
     'severity.warning': ('警告', 'warning'),
     'severity.info': ('提示', 'info'),
+    'note.issue': ('{severity}：{text}', '{severity}: {text}'),  # a finding or warning on stderr
     'note.wrote': ('已写入 {path}', 'wrote {path}'),
     'note.mails_planned': ('计划发送 {n} 封邮件（用 --send 发送，或 --dry-run 预览）', '{n} mails planned (use --send or --dry-run)'),
     'note.planned': ('已写入 {path}；计划发送 {n} 封邮件（用 --send 发送，或 --dry-run 预览）',
@@ -120,6 +121,11 @@ CLI: Texts = {
     'config.setting': ('设置项', 'setting'),
     'config.value': ('值', 'value'),
     'config.from': ('来源', 'from'),
+    # config's own placeholder values (the JSON keeps them as written in settings.py), shown in the run's language
+    'config.(set)': ('（已设置）', '(set)'),
+    'config.(not set)': ('（未设置）', '(not set)'),
+    'config.(none)': ('（无）', '(none)'),
+    'config.default': ('默认值', 'default'),
 }
 
 # `inspect`: how a workbook reads (books/inspection.py).

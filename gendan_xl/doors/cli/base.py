@@ -250,7 +250,7 @@ def print_issues(issues, lang: str) -> None:
     from gendan_xl.i18n.terminal import CLI
 
     for issue in issues:
-        line = f"{say(CLI, f'severity.{issue.severity}', lang)}: {issue}"
+        line = say(CLI, "note.issue", lang, severity=say(CLI, f"severity.{issue.severity}", lang), text=issue)
         if line not in SAID:
             SAID.add(line)
             note(line)
@@ -261,7 +261,7 @@ def warn(key: str, lang: str, **fields: Any) -> None:
     from gendan_xl.i18n import say
     from gendan_xl.i18n.terminal import CLI
 
-    note(f"{say(CLI, 'severity.warning', lang)}: {say(CLI, key, lang, **fields)}")
+    note(say(CLI, "note.issue", lang, severity=say(CLI, "severity.warning", lang), text=say(CLI, key, lang, **fields)))
 
 
 def said(key: str, lang: str, **fields: Any) -> str:

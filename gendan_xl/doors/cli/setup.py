@@ -26,8 +26,10 @@ def cmd_config(args: argparse.Namespace) -> int:
     print(said("config.source", lang, source=doc["source"] or said("config.none", lang)))
     print(said("config.home", lang, home=doc["home"]))
     print()
-    print_table([said(f"config.{k}", lang) for k in ("setting", "value", "from")], [(r["key"], r["value"], r["from"]) for r in doc["settings"]],
-                max_width=70)
+    shown = {v: said(f"config.{v}", lang) for v in ("(set)", "(not set)", "(none)", "default")}
+    print_table([said(f"config.{k}", lang) for k in ("setting", "value", "from")],
+                [(r["key"], shown.get(r["value"], r["value"]) if isinstance(r["value"], str) else r["value"],
+                  shown.get(r["from"], r["from"])) for r in doc["settings"]], max_width=70)
     return EXIT_OK
 
 
