@@ -249,7 +249,10 @@ def test_jobs_list_and_a_dry_run(capsys, tmp_path):
     assert code == 0 and "overdue-report" in out and "statements" in out and "validate" in out
     code, out, _ = run(capsys, "--config", str(cfg), "jobs", "run", "overdue-report", "--today", "2026-11-26",
                        "--dry-run")
-    assert code == 0 and "would-send" in out and "lead@hengda.example" in out
+    assert code == 0 and "lead@hengda.example" in out and "封邮件：将发送 " in out.splitlines()[-1]
+    code, out, _ = run(capsys, "--lang", "en", "--config", str(cfg), "jobs", "run", "overdue-report", "--today",
+                       "2026-11-26", "--dry-run")
+    assert code == 0 and " mails: would-send " in out.splitlines()[-1]  # the summary in the run's language
     assert not (tmp_path / "outbox").exists()  # a dry run sends nothing
     code, _, err = run(capsys, "--config", str(cfg), "jobs", "run", "nope")
     assert code == 3 and "没有任务 'nope'" in err

@@ -81,6 +81,22 @@ class JobResult:
     error: str = ""
     skipped: bool = False
     data: dict[str, Any] | None = None   # job memory to keep (validate: the errors seen)
+    told: tuple[str, dict[str, Any]] | None = None  # the summary's JOBS key and fields, to say in any language
+
+    def __post_init__(self) -> None:
+        if self.told and not self.summary:
+            self.summary = self.said("en")  # jobs.log and the job state keep English
+
+    def said(self, lang: str) -> str:
+        """The summary in `lang` (the error line when the job failed)."""
+        if self.told is None:
+            return self.summary or self.error
+        key, fields = self.told
+        fields = dict(fields)
+        names, mailed = fields.pop("no_email", None), fields.pop("mailed", True)
+        mails = self.sent.summary(lang) if mailed else text("summary_no_mail", lang)
+        return text(key, lang, mails=mails, **fields) + (text("summary_no_email", lang, names=", ".join(names))
+                                                          if names else "")
 
     def to_dict(self) -> dict[str, Any]:
         return {"job": self.job, "period": self.period, "ok": self.ok, "summary": self.summary,
@@ -106,8 +122,8 @@ def run_overdue_report(ctx: JobContext, spec: JobSpec, now: _dt.datetime, period
                          langs=ctx.langs, default_lang=ctx.default_lang, nothing_overdue=ctx.nothing_overdue,
                          templates_dir=ctx.templates_dir, source=ctx.workbook_name)
     sent = ctx.mailer.send(plan.mails, job=spec.runs, period=plan.period, force=force, dry_run=dry_run)
-    missing = f"; no e-mail for {', '.join(plan.no_email)}" if plan.no_email else ""
-    return JobResult(spec.name, period, sent=sent, summary=f"{len(plan.mails)} mails: {sent.summary()}{missing}")
+    return JobResult(spec.name, period, sent=sent,
+                     told=("summary_overdue", {"n": len(plan.mails), "no_email": list(plan.no_email)}))
 
 
 def run_statements(ctx: JobContext, spec: JobSpec, now: _dt.datetime, period: str, last: JobRecord | None,
@@ -117,7 +133,7 @@ def run_statements(ctx: JobContext, spec: JobSpec, now: _dt.datetime, period: st
     month = month_before(now.date())   # the statements sent in November are October's, keyed so by the CLI too
     mails = list(ctx.make_statements(now.date(), month))
     sent = ctx.mailer.send(mails, job=spec.runs, period=month, force=force, dry_run=dry_run)
-    return JobResult(spec.name, period, sent=sent, summary=f"{len(mails)} statements of {month}: {sent.summary()}")
+    return JobResult(spec.name, period, sent=sent, told=("summary_statements", {"n": len(mails), "month": month}))
 
 
 def run_kpi(ctx: JobContext, spec: JobSpec, now: _dt.datetime, period: str, last: JobRecord | None,
@@ -128,7 +144,7 @@ def run_kpi(ctx: JobContext, spec: JobSpec, now: _dt.datetime, period: str, last
     month = month_before(now.date())
     mails = list(ctx.make_kpi(now.date(), month, ctx.resolve(spec.recipients)))
     sent = ctx.mailer.send(mails, job=spec.runs, period=month, force=force, dry_run=dry_run)
-    return JobResult(spec.name, period, sent=sent, summary=f"on-time rate of {month}: {sent.summary()}")
+    return JobResult(spec.name, period, sent=sent, told=("summary_kpi", {"month": month}))
 
 
 def issue_key(issue: Issue) -> str:
@@ -156,7 +172,7 @@ def run_validate(ctx: JobContext, spec: JobSpec, now: _dt.datetime, period: str,
                 templates_dir=ctx.templates_dir))
     sent = ctx.mailer.send(mails, job=spec.runs, period=period, force=force, dry_run=dry_run)
     return JobResult(spec.name, period, sent=sent, data=keep,
-                     summary=f"{len(errors)} errors, {len(new)} new; {sent.summary() if mails else 'no mail'}")
+                     told=("summary_validate", {"errors": len(errors), "new": len(new), "mailed": bool(mails)}))
 
 
 RUNNERS: dict[str, Runner] = {

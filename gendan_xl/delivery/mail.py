@@ -53,7 +53,8 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
-from gendan_xl.i18n import pick
+from gendan_xl.i18n import pick, say
+from gendan_xl.i18n.terminal import CLI
 from gendan_xl.delivery.compose import (TEMPLATES_DIR, XLSX_MIME, Attachment, Mail, document_digest,
                                         parse_addresses, render_mail, template_env)
 from gendan_xl.delivery.store import Store
@@ -301,14 +302,21 @@ class SendResult:
         """Everything asked for went out (or had gone out before)."""
         return all(o.state in ("sent", "skipped", "would-send") for o in self.outcomes)
 
-    def summary(self) -> str:
-        counts: dict[str, int] = {}
-        for o in self.outcomes:
-            counts[o.state] = counts.get(o.state, 0) + 1
-        return ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "nothing to send"
+    def summary(self, lang: str = "en") -> str:
+        """How many mails ended in each state ("sent 3, queued 1"), in `lang`."""
+        return counted(self.outcomes, lang)
 
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "outcomes": [o.to_dict() for o in self.outcomes]}
+
+
+def counted(outcomes: Iterable[Outcome], lang: str = "en") -> str:
+    """How many of `outcomes` ended in each state, in `lang` ("sent 3, queued 1"; "已发送 3，待发送 1")."""
+    counts: dict[str, int] = {}
+    for o in outcomes:
+        counts[o.state] = counts.get(o.state, 0) + 1
+    return ((", " if lang == "en" else "，").join(f"{say(CLI, f'mail.{k}', lang)} {v}" for k, v in sorted(counts.items()))
+            or say(CLI, "mail.nothing", lang))
 
 
 _DONE = (SENT, REJECTED, FAILED)   # a key whose last row is one of these is not sent again unless forced

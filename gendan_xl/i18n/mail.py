@@ -34,6 +34,13 @@ REVIEW_NOTICE: Texts = {
 # The scheduler's words (delivery/jobs): its schedule descriptions and the mails to the admin and the team.
 JOBS: Texts = {
     "every_workday": ("每个工作日 {at}", "every working day at {at}"),
+    # what a job run did, one line (`jobs run`, `jobs schedule --once`; English in jobs.log and the job state)
+    "summary_overdue": ("{n} 封邮件：{mails}", "{n} mails: {mails}"),
+    "summary_no_email": ("；没有邮箱：{names}", "; no e-mail for {names}"),
+    "summary_statements": ("{month} 的对账单 {n} 份：{mails}", "{n} statements of {month}: {mails}"),
+    "summary_kpi": ("{month} 的准时交货率：{mails}", "on-time rate of {month}: {mails}"),
+    "summary_validate": ("{errors} 个错误，新增 {new} 个；{mails}", "{errors} errors, {new} new; {mails}"),
+    "summary_no_mail": ("没有邮件", "no mail"),
     "every_month": ("每月第一个工作日 {at}", "first working day of the month at {at}"),
     "every_hour": ("工作日 {at}–{until} 每小时", "hourly on working days {at}–{until}"),
     "failure_subject": ("【gendan-xl】任务 {job} 失败（{period}）", "[gendan-xl] job {job} failed ({period})"),

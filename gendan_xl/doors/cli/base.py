@@ -217,12 +217,11 @@ def add_lang(p: argparse.ArgumentParser) -> None:
 
 def print_outcomes(outcomes, lang: str) -> None:
     """One line per mail — its state in the run's language, whom, what — then the count of each state."""
-    counts: dict[str, int] = {}
+    from gendan_xl.delivery.mail import counted
+
     for o in outcomes:
-        counts[o.state] = counts.get(o.state, 0) + 1
         print(o.line(said(f"mail.{o.state}", lang)))
-    print((", " if lang == "en" else "，").join(f"{said(f'mail.{k}', lang)} {v}" for k, v in sorted(counts.items()))
-          or said("mail.nothing", lang))
+    print(counted(outcomes, lang))
 
 
 def calendar_options(args: argparse.Namespace, settings) -> dict:

@@ -113,8 +113,9 @@ def cmd_jobs(args: argparse.Namespace) -> int:
             ok = all(r.ok for r in results)
             if args.json:
                 print_result(args, {"runs": [r.to_dict() for r in results]}, ok=ok, paths=[])
+            lang = run_lang(args, settings)
             for r in results if not args.json else ():
-                print(f"{r.job} {r.period}: {r.summary or r.error}")
+                print(f"{r.job} {r.period}: {r.said(lang)}")
             return EXIT_OK if ok else EXIT_ISSUES
         watcher = None
         if args.watch or settings.watch_with_jobs:  # the watcher's threads run beside the scheduler's loop
@@ -132,8 +133,9 @@ def cmd_jobs(args: argparse.Namespace) -> int:
     if args.json:
         print_result(args, {"runs": [result.to_dict()]}, ok=result.ok, paths=[])
     else:
-        print_outcomes(result.sent.outcomes, run_lang(args, settings))
-        print(f"{result.job} {result.period}: {result.summary or result.error}")
+        lang = run_lang(args, settings)
+        print_outcomes(result.sent.outcomes, lang)
+        print(f"{result.job} {result.period}: {result.said(lang)}")
     return EXIT_UNUSABLE if result.error else (EXIT_OK if result.sent.ok else EXIT_ISSUES)
 
 
