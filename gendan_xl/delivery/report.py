@@ -25,8 +25,7 @@ from gendan_xl.cellrefs import col_letter
 from gendan_xl.delivery.mail import XLSX_MIME, Attachment, Mail, render_mail
 from gendan_xl.i18n.status import DAY_COUNTS
 from gendan_xl.i18n import say
-from gendan_xl.i18n.documents import REPORT_TEAM
-from gendan_xl.i18n.report import REPORT
+from gendan_xl.i18n.report import REPORT, REPORT_TEAM
 from gendan_xl.schema import ORDERS
 from gendan_xl.snapshots import Change, kind_label
 from gendan_xl.status import STATUS_LABELS, STATUSES, Line

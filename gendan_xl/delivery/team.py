@@ -24,7 +24,8 @@ from gendan_xl.books.kpi_workbook import kpi_workbook
 from gendan_xl.delivery.mail import XLSX_MIME, Attachment, Mail, render_mail
 from gendan_xl.delivery.report import TeamFacts
 from gendan_xl.i18n import say
-from gendan_xl.i18n.documents import KPI, REPORT_TEAM
+from gendan_xl.i18n.documents import KPI
+from gendan_xl.i18n.report import REPORT_TEAM
 from gendan_xl.kpi import Kpi, format_rate, last_months, monthly_rates, on_time_rate
 from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary
 from gendan_xl.snapshots import Change, count_changes, diff_snapshots

@@ -57,3 +57,20 @@ REPORT: Texts = {
     "chart_title": ("各客户订单状态", "Order status by customer"),
     "total": ("合计", "Total"),
 }
+
+
+# The daily report over the team's workbooks (delivery/report.py): what it adds to the single-workbook one.
+REPORT_TEAM: Texts = {
+    'since': ('自上次日报（{day}）以来',
+      'Since the last report ({day})'),
+    'since_none': ('没有变化。',
+      'Nothing changed.'),
+    'more': ('……另有 {n} 项变化，运行 gendan-xl changes 查看全部',
+      '… and {n} more; run gendan-xl changes for all of them'),
+    'more_lines': ('……另有 {n} 行逾期或有风险，见附件',
+      '… and {n} more overdue or at risk: see the attachment'),
+    'unreadable': ('无法读取，未计入本报告：{error}',
+      'Could not be read, left out of this report: {error}'),
+    'open_qty': ('未出 {n}',
+      '{n} to ship'),
+}
