@@ -180,6 +180,16 @@ def test_each_language_gets_reasons_in_its_language():
     assert "2 days overdue, not shipped, customer due 11-24" in plan.mails[1].text
 
 
+def test_leads_who_read_one_language_get_one_attachment_made_once():
+    leads = ["boss@example.com", "deputy@example.com", "gm@example.com"]
+    plan = overdue_mails(ORDERS, TODAY, emails={}, lead=leads, langs={"gm@example.com": "en"})
+    (boss,), (deputy,), (gm,) = (m.attachments for m in plan.mails)
+    assert boss is deputy and gm is not boss  # the team's lines worded into a workbook once per language
+    title = {a: CalamineWorkbook.from_filelike(io.BytesIO(a.data)).get_sheet_by_index(0).to_python()[0][0]
+             for a in (boss, gm)}
+    assert "交期" in str(title[boss]) and "交期" not in str(title[gm])
+
+
 def test_html_in_a_customer_name_is_escaped():
     mail = overdue_mail([line("SO1", "overdue", days_late=1, customer='<img src=x onerror="alert(1)">')],
                         TODAY, to="wang@example.com", name="王芳")

@@ -278,20 +278,24 @@ def subject_for(lines: Sequence[Line], today: _dt.date, lang: str) -> str:
 
 def overdue_mail(lines: Sequence[Line], today: _dt.date, *, to: str, lang: str = "zh",
                  name: str | None = None, no_email: Sequence[str] = (),
-                 templates_dir: Path | str | None = None, team: TeamFacts | None = None, source: str = "") -> Mail:
+                 templates_dir: Path | str | None = None, team: TeamFacts | None = None, source: str = "",
+                 made: dict[str, Attachment] | None = None) -> Mail:
     """One report mail: for merchandiser `name` (their lines only, already filtered) or, with name=None,
     the team summary. Attaches the xlsx of the open lines when there are any; its title names `source`,
-    the workbook the lines come from (over the team: the workbooks, see `covers`)."""
+    the workbook the lines come from (over the team: the workbooks, see `covers`). `made` keeps the
+    attachment per language for the next mail of the same lines (several leads: the team's 141k lines once)."""
     ctx = report_context(lines, today, lang, name=name, no_email=no_email, team=team)
     attachments = []
     if ctx["attachment"]:
-        covered = covers(lines, team, lang, lead=name is None) if team is not None else source
-        # over several workbooks a row number alone is ambiguous: the attachment names each line's file and cell
-        where = team.where if team is not None and len({team.files.get(id(o)) for o in lines}) > 1 else None
-        attachments.append(Attachment(text("file", lang, day=today.isoformat()),
-                                      status_workbook(lines, today, lang, merchandiser=name, source=covered,
-                                                      where=where),
-                                      XLSX_MIME))
+        made = {} if made is None else made
+        if lang not in made:
+            covered = covers(lines, team, lang, lead=name is None) if team is not None else source
+            # over several workbooks a row number alone is ambiguous: the attachment names each line's file and cell
+            where = team.where if team is not None and len({team.files.get(id(o)) for o in lines}) > 1 else None
+            made[lang] = Attachment(text("file", lang, day=today.isoformat()),
+                                    status_workbook(lines, today, lang, merchandiser=name, source=covered, where=where),
+                                    XLSX_MIME)
+        attachments.append(made[lang])
     # the team summary and a merchandiser's own report are two mails, even to one address
     return render_mail("overdue", ctx, to=to, subject=subject_for(lines, today, lang), lang=lang,
                        attachments=attachments, templates_dir=templates_dir, ref=name if name is not None else TEAM)
@@ -362,12 +366,13 @@ def overdue_mails(lines: Sequence[Line], today: _dt.date, *, emails: Mapping[str
             continue
         plan.mails.append(overdue_mail(mine, today, to=addr, lang=lang, name=name, templates_dir=templates_dir,
                                        team=team, source=source))
+    made: dict[str, Attachment] = {}  # the leads' attachment, one per language
     for addr in leads:
         lang = lang_of(addr)
         if not urgent(lines) and nothing_overdue == "skip" and not plan.no_email and not (team and team.unreadable):
             continue
         plan.mails.append(overdue_mail(lines, today, to=addr, lang=lang, name=None, no_email=plan.no_email,
-                                       templates_dir=templates_dir, team=team, source=source))
+                                       templates_dir=templates_dir, team=team, source=source, made=made))
     return plan
 
 
