@@ -115,11 +115,15 @@ def overdue_plan(settings: Settings, workbook: Path, *, today: dt.date) -> tuple
     """The overdue report's mails for `today` and the status they come from."""
     status = status_of(load_master(workbook, lean=True, vocabulary=settings.vocabulary), today=today,
                        warning_days=settings.warning_days, weekly=settings.weekly, due=settings.due)
-    plan = overdue_mails(status.result.lines, today,
-                         emails=settings.merchandisers, lead=[settings.team_lead] if settings.team_lead else [],
-                         default_lang=settings.lang,
-                         nothing_overdue="good-news" if settings.good_news_mail else "skip", source=workbook.name)
+    plan = overdue_mails(status.result.lines, today, **report_options(settings), source=workbook.name)
     return plan, status
+
+
+def report_options(settings: Settings) -> dict[str, Any]:
+    """Who gets the daily report and how, from the settings: the one set-up of `overdue_mails`' people for the
+    report command, the team's and the job's."""
+    return {"emails": dict(settings.merchandisers), "lead": [settings.team_lead] if settings.team_lead else [],
+            "default_lang": settings.lang, "nothing_overdue": "good-news" if settings.good_news_mail else "skip"}
 
 
 def job_context(settings: Settings, *, jobs_file: Path | None = None, **mailer_kw: Any) -> JobContext:
@@ -155,11 +159,12 @@ def job_context(settings: Settings, *, jobs_file: Path | None = None, **mailer_k
         return run.status.lines, facts
 
     specs = load_jobs(jobs_file) if jobs_file else load_jobs()
+    people = report_options(settings)
     return JobContext(
         mailer=open_mailer(settings.mail, settings.data_dir, **mailer_kw), is_workday=is_workday,
-        specs=specs, merchandiser_emails=dict(settings.merchandisers),
-        lead=[settings.team_lead] if settings.team_lead else [], admin=[settings.admin] if settings.admin else [],
-        default_lang=settings.lang, nothing_overdue="good-news" if settings.good_news_mail else "skip",
+        specs=specs, merchandiser_emails=people["emails"], lead=people["lead"],
+        admin=[settings.admin] if settings.admin else [],
+        default_lang=people["default_lang"], nothing_overdue=people["nothing_overdue"],
         load_status=load_status, make_statements=make_statements, check=check,
         load_team=load_team if settings.workbook_paths else None, workbook_name=workbook.name if workbook else "",
         make_kpi=lambda today, month, to: kpi_mails_for(settings, month, to, today=today))
@@ -250,9 +255,7 @@ def team_report_input(settings: Settings, paths: Any = None, *, today: dt.date,
 def team_report(settings: Settings, paths: Any = None, *, today: dt.date, now: dt.datetime) -> tuple[OverduePlan, Any]:
     """The daily report over the team's workbooks: the mails (delivery.report.overdue_mails) and the run."""
     run, facts = team_report_input(settings, paths, today=today, now=now)
-    plan = overdue_mails(run.status.lines, today, emails=settings.merchandisers,
-                         lead=[settings.team_lead] if settings.team_lead else [], default_lang=settings.lang,
-                         nothing_overdue="good-news" if settings.good_news_mail else "skip", team=facts)
+    plan = overdue_mails(run.status.lines, today, **report_options(settings), team=facts)
     return plan, run
 
 
