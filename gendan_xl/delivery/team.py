@@ -24,7 +24,7 @@ from gendan_xl.books.kpi_workbook import kpi_workbook
 from gendan_xl.delivery.mail import XLSX_MIME, Attachment, Mail, render_mail
 from gendan_xl.delivery.report import TeamFacts
 from gendan_xl.i18n import say
-from gendan_xl.i18n.documents import KPI
+from gendan_xl.i18n.mail import KPI_MAIL
 from gendan_xl.i18n.report import REPORT_TEAM
 from gendan_xl.kpi import Kpi, format_rate, last_months, monthly_rates, on_time_rate
 from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary
@@ -193,12 +193,12 @@ def kpi_mails(kpi: Kpi, months: Sequence[Kpi], to: Sequence[str], *, today: dt.d
     sep = "，" if lang == "zh" else ", "
     items = [say(REPORT_TEAM, "unreadable", lang, error=e) for e in unreadable]
     items += [sep.join(str(v) for v in row if v not in (None, "")) for row in kpi.table(lang)[1:]]
-    return [render_mail("notice", {"greeting": say(KPI, "mail_greeting", lang), "intro": kpi.summary(lang),
-                                   "items": items, "footer": say(KPI, "mail_footer", lang)},
+    return [render_mail("notice", {"greeting": say(KPI_MAIL, "greeting", lang), "intro": kpi.summary(lang),
+                                   "items": items, "footer": say(KPI_MAIL, "footer", lang)},
                         to=addr, lang=lang, ref="kpi",
-                        subject=say(KPI, "mail_subject", lang, period=kpi.period,
+                        subject=say(KPI_MAIL, "subject", lang, period=kpi.period,
                                     rate=format_rate(kpi.total.rate, lang)),
-                        attachments=[Attachment(say(KPI, "mail_file", lang, period=kpi.period), data, XLSX_MIME)])
+                        attachments=[Attachment(say(KPI_MAIL, "file", lang, period=kpi.period), data, XLSX_MIME)])
             for addr in to]
 
 

@@ -134,15 +134,6 @@ KPI: Texts = {
       'Charts'),
     'as_of': ('按 {day} 判断',
       'judged on {day}'),
-    'mail_subject': ('【准时交货率】{period} {rate}',
-      '[On-time delivery] {period} {rate}'),
-    'mail_greeting': ('您好：',
-      'Hello,'),
-    'mail_footer': ('附件为近 12 个月各客户的准时交货率及图表。本邮件由 gendan-xl 自动发送。',
-      'Attached: the on-time rate per customer over the last 12 months, with a chart each. Sent '
-      'automatically by gendan-xl.'),
-    'mail_file': ('准时交货率-{period}.xlsx',
-      'on-time-delivery-{period}.xlsx'),
 }
 
 # The order review (订单评审表): its sheet, columns and words, and each check's reason.

@@ -65,3 +65,17 @@ JOBS: Texts = {
     "greeting": ("您好：", "Hello,"),
     "footer": ("本邮件由 gendan-xl 自动发送。", "Sent automatically by gendan-xl."),
 }
+
+
+# The monthly on-time delivery rate mail (delivery/team.py kpi_mails); its table's words are i18n/documents.py KPI.
+KPI_MAIL: Texts = {
+    'subject': ('【准时交货率】{period} {rate}',
+      '[On-time delivery] {period} {rate}'),
+    'greeting': ('您好：',
+      'Hello,'),
+    'footer': ('附件为近 12 个月各客户的准时交货率及图表。本邮件由 gendan-xl 自动发送。',
+      'Attached: the on-time rate per customer over the last 12 months, with a chart each. Sent '
+      'automatically by gendan-xl.'),
+    'file': ('准时交货率-{period}.xlsx',
+      'on-time-delivery-{period}.xlsx'),
+}
