@@ -10,7 +10,7 @@ from typing import Any
 
 from gendan_xl.errors import ERROR, WARNING, Issue, Report
 from gendan_xl.i18n import say
-from gendan_xl.i18n.documents import ISSUES_REPORT
+from gendan_xl.i18n.documents import ISSUES_REPORT, SEVERITY
 from gendan_xl.messages import show_value
 from gendan_xl.xlsx.atomic import write_atomic
 from gendan_xl.xlsx.writer import FONT, HEADER_ROW, GeneratedBook, fit_row, titled_sheet
@@ -31,8 +31,7 @@ def summary_line(report: Report, name: str, lang: str) -> str:
 def issue_values(issue: Issue, lang: str) -> list[Any]:
     """One finding as the report's columns say it (headers() order): the raw value as a person reads it
     (99999, not 99999.0)."""
-    severity = f"severity.{issue.severity}"
-    label = say(ISSUES_REPORT, severity, lang) if severity in ISSUES_REPORT else issue.severity
+    label = say(SEVERITY, issue.severity, lang) if issue.severity in SEVERITY else issue.severity
     return [issue.location, label, show_value(issue.value), issue.message, issue.code]
 
 

@@ -378,7 +378,14 @@ STATEMENT: Texts = {
       'Cancelled or void, not included'),
 }
 
-# The Issues report of `validate --report` (and the Excel button's Issues sheet): columns, severities, title.
+# A finding's severity as people read it: the terminal's notes and the issues workbook's column.
+SEVERITY: Texts = {
+    'error': ('错误', 'error'),
+    'warning': ('警告', 'warning'),
+    'info': ('提示', 'info'),
+}
+
+# The Issues report of `validate --report` (and the Excel button's Issues sheet): columns, title, summary.
 ISSUES_REPORT: Texts = {
     'col.0': ('位置',
       'Cell'),
@@ -390,12 +397,6 @@ ISSUES_REPORT: Texts = {
       'Message'),
     'col.4': ('代码',
       'Code'),
-    'severity.error': ('错误',
-      'error'),
-    'severity.warning': ('警告',
-      'warning'),
-    'severity.info': ('提示',
-      'info'),
     'title': ('校验结果',
       'Validation'),
     'summary': ('{name}: {rows} 行，{errors} 个错误，{warnings} 个警告',

@@ -78,9 +78,6 @@ CLI: Texts = {
       '{name} changed or was opened while the refresh ran; the workbook was not changed; the result for the '
       'version read is in {out}; close it and refresh again'),
     # notes on stderr, in the run's language
-    'severity.error': ('错误', 'error'),
-    'severity.warning': ('警告', 'warning'),
-    'severity.info': ('提示', 'info'),
     'note.issue': ('{severity}：{text}', '{severity}: {text}'),  # a finding or warning on stderr
     'note.wrote': ('已写入 {path}', 'wrote {path}'),
     'note.mails_planned': ('计划发送 {n} 封邮件（用 --send 发送，或 --dry-run 预览）', '{n} mails planned (use --send or --dry-run)'),

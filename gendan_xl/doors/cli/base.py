@@ -246,10 +246,11 @@ def print_issues(issues, lang: str) -> None:
     """Each finding once per run, on stderr, its severity in the run's language: the calendar warning of a
     year without official holidays, met by every step of a run, is said once."""
     from gendan_xl.i18n import say
+    from gendan_xl.i18n.documents import SEVERITY
     from gendan_xl.i18n.terminal import CLI
 
     for issue in issues:
-        line = say(CLI, "note.issue", lang, severity=say(CLI, f"severity.{issue.severity}", lang), text=issue)
+        line = say(CLI, "note.issue", lang, severity=say(SEVERITY, issue.severity, lang), text=issue)
         if line not in SAID:
             SAID.add(line)
             note(line)
@@ -258,9 +259,10 @@ def print_issues(issues, lang: str) -> None:
 def warn(key: str, lang: str, **fields: Any) -> None:
     """A warning note (CLI's `key`), in the run's language."""
     from gendan_xl.i18n import say
+    from gendan_xl.i18n.documents import SEVERITY
     from gendan_xl.i18n.terminal import CLI
 
-    note(say(CLI, "note.issue", lang, severity=say(CLI, "severity.warning", lang), text=say(CLI, key, lang, **fields)))
+    note(say(CLI, "note.issue", lang, severity=say(SEVERITY, "warning", lang), text=say(CLI, key, lang, **fields)))
 
 
 def said(key: str, lang: str, **fields: Any) -> str:
