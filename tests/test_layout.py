@@ -58,3 +58,20 @@ def test_no_possessive_quantifiers_in_our_patterns():
              for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
              if not line.lstrip().startswith("#") and re.search(r"[\])][*+?]\+|\(\?>", line)]
     assert not found
+
+
+def test_a_command_that_mails_nothing_starts_without_the_mail_machinery(tmp_path):
+    """Every command loads the settings, [mail] included; jinja2, smtplib and the sent log's sqlite3 (about a
+    third of the start-up) are imported only by the commands that mail or render."""
+    import shutil
+    import subprocess
+    import sys
+
+    book = tmp_path / "orders.xlsx"
+    shutil.copyfile(Path(__file__).parent.parent / "workbooks" / "orders.xlsx", book)
+    code = ("import sys; from gendan_xl.doors.cli import main\n"
+            "try: main(['--quiet', 'status', sys.argv[1], '--today', '2026-11-26'])\n"
+            "except SystemExit: pass\n"
+            "print(sorted(m for m in ('jinja2', 'smtplib', 'sqlite3') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code, str(book)], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"

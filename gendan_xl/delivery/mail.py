@@ -40,14 +40,12 @@ server needed, opens in any mail client); `Smtp(host, port, security, user, pass
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 import email.policy
 import email.utils
 import logging
 import re
 import time
-import zoneinfo
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -58,30 +56,19 @@ from gendan_xl.i18n.terminal import CLI
 from gendan_xl.delivery.compose import (TEMPLATES_DIR, XLSX_MIME, Attachment, Mail, document_digest,
                                         parse_addresses, render_mail, template_env)
 from gendan_xl.delivery.store import Store
-from gendan_xl.delivery.transport import DEFAULT_PORTS, SECURITIES, Outbox, Smtp
-from gendan_xl.errors import (ConfigError, InvalidMailError, MailConfigError, MailError, MessageRejected,
+from gendan_xl.delivery.mail_settings import (DEFAULT_TIMEZONE, MailSettings,
+                                              company_zone, settings_from_env)
+from gendan_xl.delivery.transport import Outbox, Smtp
+from gendan_xl.errors import (InvalidMailError, MailConfigError, MailError, MessageRejected,
                               RecipientRejected, TransientMailError, json_fields)
 
 log = logging.getLogger("gendan_xl.delivery.mail")
-
-TRANSPORTS = ("outbox", "smtp")
-DEFAULT_TIMEZONE = "Asia/Shanghai"   # the company's clock: mails are dated in it, whatever the server's is
-STATEMENT_FILES = ("pdf", "xlsx")    # what a statement mail can attach
 
 PENDING, SENT, REJECTED, FAILED, INVALID = "pending", "sent", "rejected", "failed", "invalid"
 QUEUED = "queued"   # the outcome of a row left pending by this run
 
 
 # --- the headers: who a mail is from, where answers go, when it was written ----------------------------
-
-def company_zone(name: str) -> _dt.tzinfo:
-    """The time zone called `name` (an IANA name such as Asia/Shanghai). Raises ConfigError naming the setting
-    (on Windows, Python finds the zones only with the `tzdata` package, which gendan-xl depends on there)."""
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError.said("mail-timezone", zone=name) from exc
-
 
 def _address_list(cell: str) -> str:
     return ", ".join(email.utils.formataddr(pair) for pair in parse_addresses(cell))
@@ -159,92 +146,6 @@ def build_message(mail: Mail, sender: Letterhead | str, *, date: _dt.datetime,
         maintype, _, subtype = a.content_type.partition("/")
         msg.add_attachment(a.data, maintype=maintype, subtype=subtype, filename=a.filename)
     return msg
-
-
-# --- settings -----------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class MailSettings:
-    transport: str = "outbox"
-    outbox_dir: Path = Path("outbox")
-    host: str = "localhost"
-    port: int = 0                      # 0: the usual port for `security` (465, 587, 25)
-    security: str = "starttls"
-    user: str = ""
-    password: str = field(default="", repr=False)
-    sender: str = "gendan-xl@localhost"
-    timeout: float = 30.0              # seconds one SMTP conversation may take
-    send_budget: float = 60.0          # seconds a run may spend delivering; what is left waits for the next run
-    allow_plaintext_login: bool = False   # log in with security = none off this machine (a trusted network)
-    from_name: str = ""                # From's display name; "" → the company's, in the mail's language
-    from_name_en: str = ""             #   (the settings fill both from [company] name / name_en)
-    reply_to: str = ""                 # Reply-To of our own people's mails (reports, notices, job mails)
-    customer_reply_to: str = ""        # Reply-To of customers' mails (statements), e.g. finance; "" → the
-                                       #   customer's merchandiser, else [company] email (doors.wiring)
-    timezone: str = DEFAULT_TIMEZONE   # the Date header's clock
-    statement_files: tuple[str, ...] = ("pdf",)   # what a statement mail attaches: pdf, xlsx or both
-
-    def __post_init__(self) -> None:
-        if self.transport not in TRANSPORTS:
-            raise ConfigError.said("mail-transport", value=self.transport, allowed=", ".join(TRANSPORTS))
-        if self.security not in SECURITIES:
-            raise ConfigError.said("mail-security", value=self.security, allowed=", ".join(SECURITIES))
-        if isinstance(self.send_budget, bool) or not isinstance(self.send_budget, (int, float)) \
-                or self.send_budget <= 0:
-            raise ConfigError.said("mail-budget", value=self.send_budget)
-        if not isinstance(self.allow_plaintext_login, bool):
-            raise ConfigError.said("mail-plaintext", value=self.allow_plaintext_login)
-        company_zone(self.timezone)
-        files = self.statement_files
-        if isinstance(files, str) or not files or not set(files) <= set(STATEMENT_FILES):
-            raise ConfigError.said("mail-statement-files", value=files)
-        for key in ("reply_to", "customer_reply_to"):
-            if getattr(self, key).strip():
-                try:
-                    parse_addresses(getattr(self, key))
-                except InvalidMailError as exc:
-                    raise ConfigError.said("mail-reply-to", setting=key, why=exc) from None
-
-    def letterhead(self) -> Letterhead:
-        """The From / Reply-To / Date rules of these settings."""
-        return Letterhead(self.sender, (self.from_name, self.from_name_en or self.from_name), self.reply_to,
-                          self.timezone)
-
-    @property
-    def smtp_port(self) -> int:
-        return self.port or DEFAULT_PORTS[self.security]
-
-
-ENV_FIELDS = {
-    "GENDAN_MAIL_TRANSPORT": "transport",
-    "GENDAN_SMTP_HOST": "host",
-    "GENDAN_SMTP_PORT": "port",
-    "GENDAN_SMTP_SECURITY": "security",
-    "GENDAN_SMTP_USER": "user",
-    "GENDAN_SMTP_PASSWORD": "password",
-    "GENDAN_MAIL_FROM": "sender",
-}
-
-
-def settings_from_env(env: Mapping[str, str], base: MailSettings | None = None) -> MailSettings:
-    """`base` with the GENDAN_* mail variables of `env` applied (pass `os.environ` at the door).
-
-    Empty variables are ignored. Raises ConfigError with one line for a bad port, transport or security.
-    """
-    changes: dict[str, Any] = {}
-    for var, name in ENV_FIELDS.items():
-        value = env.get(var, "").strip()
-        if not value:
-            continue
-        if name == "port":
-            if not value.isdigit() or not 0 < int(value) < 65536:
-                raise ConfigError.said("mail-port", value=value)
-            changes[name] = int(value)
-        elif name in ("transport", "security"):
-            changes[name] = value.lower()
-        else:
-            changes[name] = value
-    return dataclasses.replace(base or MailSettings(), **changes)
 
 
 # --- transports ---------------------------------------------------------------------------------------

@@ -23,10 +23,9 @@ from typing import Callable, Sequence
 
 from gendan_xl.errors import (ConfigError, MailConfigError, MessageRejected, RecipientRejected,
                               TransientMailError)
+from gendan_xl.delivery.mail_settings import DEFAULT_PORTS, SECURITIES
 from gendan_xl.xlsx.atomic import write_atomic
 
-SECURITIES = ("ssl", "starttls", "none")
-DEFAULT_PORTS = {"ssl": 465, "starttls": 587, "none": 25}
 
 __all__ = ["Outbox", "Smtp", "SECURITIES", "DEFAULT_PORTS", "is_loopback"]
 

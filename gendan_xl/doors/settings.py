@@ -25,7 +25,7 @@ from gendan_xl.kpi import BASES as KPI_BASES
 from gendan_xl.pricing import AMOUNT_PLACES
 from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary, normalize_currency
 from gendan_xl.status import DUE_BASES
-from gendan_xl.delivery.mail import ENV_FIELDS, MailSettings, settings_from_env
+from gendan_xl.delivery.mail_settings import ENV_FIELDS, MailSettings, settings_from_env
 from gendan_xl.xlsx.source import DEFAULT_LIMITS, Limits
 
 CONFIG_NAME = "gendan.toml"
