@@ -191,3 +191,18 @@ def test_the_kept_cell_formats_agree_with_the_bytes_after_appends():
     fresh = Styles(st.data)
     assert fresh.xfs() == st.xfs() and fresh.xf_numfmt == st.xf_numfmt and fresh.fmt_codes == st.fmt_codes
     assert b'<cellXfs count="5">' in st.data and st.has_border(3) and st.is_date_xf(4)
+
+
+def test_head_rows_number_rows_as_the_reader_does_when_a_writer_leaves_out_r():
+    """A <row/> without r="" is no row to the reader (python-calamine's rule): the header's look is taken from
+    the row the reader found the header in, not the one after it."""
+    from gendan_xl.xlsx.decode import CellReader, every_cell
+    from gendan_xl.xlsx.look import HeadRows
+
+    xml = (b'<row><c t="inlineStr" s="1"><is><t>title</t></is></c></row><row/>'
+           b'<row><c t="inlineStr" s="7"><is><t>header</t></is></c></row>'
+           b'<row ht="30"><c s="9"><v>1</v></c></row>')
+    read = {v: r for r, c, v, _ in every_cell(xml, CellReader([], [0] * 10, False)) if v is not None}
+    head = HeadRows(xml, b"")
+    assert read == {"title": 1, "header": 2, 1.0: 3}
+    assert head.style(read["header"], 0) == 7 and head.style(read[1.0], 0) == 9 and head.heights == {3: 30.0}

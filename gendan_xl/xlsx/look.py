@@ -39,6 +39,8 @@ class HeadRows:
         rownum = 0
         for m in row_re.finditer(xml):
             a = tag_attrs(m.group(1))
+            if m.group(2) and b"r" not in a:
+                continue  # a <row/> without r="" is no row: the reader (decode.every_cell) does not count it
             rownum = int(a[b"r"]) if b"r" in a else rownum + 1
             if b"ht" in a:
                 try:
