@@ -209,6 +209,8 @@ class OrdersStream(SheetLayout):
     def _track_width(self, picked: Picked, xml: bytes, beyond: re.Pattern[bytes]) -> None:
         if picked.cells is not None:
             w = max((max(c) + 1 for c in picked.cells if c), default=0)
+        elif picked.widest is not None and self._width_from is not None and picked.widest < self._width_from:
+            w = 0  # no cell reaches that far
         else:
             w = 0
             for m in beyond.finditer(xml):
