@@ -1,6 +1,6 @@
-"""The orders stream picks the cells of a few columns out of a run of rows three ways (xlsx/stream.py): located
-with numpy on plain runs, by a regular expression on other regular runs, cell by cell on the rest. Each run
-of rows here is read all three ways, and the values, the formula cells and the rows must be the same."""
+"""The orders stream's fast paths read what the slower ways read. Cells are picked out of a run of rows three
+ways (xlsx/stream.py): located with numpy on plain runs, by a regular expression on other regular runs, cell by
+cell on the rest; the rows plainly lines and the typing are decided a whole column at a time."""
 from __future__ import annotations
 
 import datetime as dt
@@ -75,3 +75,55 @@ def test_the_values_are_the_cells() -> None:
     picked = Picker(b"", COLS, READER).pick(RUNS["plain"][0].encode())
     assert picked.rows[:2] == [2, 3]
     assert [picked.value(c, 0) for c in (0, 1, 3)] == ["SO00002", "客户A", dt.date(2025, 12, 11)]
+
+
+# Whole columns at a time, the same as cell by cell: the end-of-table rules and the typing.
+
+HEAD = ["订单号", "客户", "型号", "数量", "客户交期"]
+ROWS = [["SO1", "甲", "M1", 5.0, dt.date(2026, 3, 1)],
+        ["SO1", "甲", "M1", 5.0, None],
+        [" 订单号 ", "客户", "型号", "数量", "客户交期"],  # the header again
+        ["订单号", "乙", "M1", 5.0, None],  # only half of it
+        ["合计", None, None, 15.0, None],
+        [None, "甲", "M2", 1.0, None],  # no order number: the rules look further
+        ["\u3000", None, None, None, None],  # blank
+        ["SO2", "甲", "M2", 1.0, None],  # after a blank
+        ["Total:", None, None, 1.0, None],
+        ["note", None, None, None, None],
+        ["SO3", None, None, None, None]]
+
+
+def test_the_rows_plainly_lines_are_lines_to_the_rules_too() -> None:
+    from gendan_xl.schema import ORDERS
+    from gendan_xl.xlsx.table import DATA, DataEnd, locate_table
+
+    ends = DataEnd(ORDERS, locate_table([HEAD], ORDERS, "t.xlsx", "订单"))
+    columns = {c: [row[c] for row in ROWS] for c in range(len(HEAD))}
+    plain = ends.plain_rows(columns, len(ROWS))
+    assert plain == [True, True, False, True, False, False, False, True, False, True, True]
+    for row, is_plain in zip(ROWS, plain):
+        if is_plain:
+            ends.after_blank = False
+            assert ends.kind_after(row[0], row.__getitem__) is DATA and not ends.after_blank
+    assert ends.plain_rows({c: v for c, v in columns.items() if c != 1}, len(ROWS)) == [False] * len(ROWS)
+
+
+@pytest.mark.parametrize("kind, column", [
+    ("date", [dt.date(2026, 1, 2), None, dt.date(2026, 1, 3)]),
+    ("date", [dt.date(2026, 1, 2), dt.datetime(2026, 1, 3, 8), "2026/1/4", "1月5日", "x", 46000.0, ""]),
+    ("text", ["  a ", "a", "b"]),
+    ("text", ["a ", None, " ", "", "\u3000b"]),
+    ("text", ["a", 2026001.0, dt.date(2026, 1, 2), True]),
+    ("int", [1.0, None, 3.0, 0.0, -0.0]),
+    ("int", [1.0, 2.5, "3", None, float("nan"), float("inf")]),
+    ("number", [1.5, -0.0, 0.0, "1,200", None]),
+])
+def test_a_column_is_typed_as_each_of_its_cells(kind: str, column: list) -> None:
+    from gendan_xl.values import type_cell
+    from gendan_xl.xlsx.read import type_column
+
+    anchors = [dt.date(2026, 1, 1)] * len(column)
+    values, bad = type_column(column, kind, False, anchors)
+    each = [type_cell(v, kind, anchor=a) for v, a in zip(column, anchors)]
+    assert repr(values) == repr([v for v, _ in each])
+    assert bad == {i: (code, column[i]) for i, (_, code) in enumerate(each) if code}

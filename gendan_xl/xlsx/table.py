@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import Any, Sequence
+from itertools import repeat
+from typing import Any, Mapping, Sequence
+
+import numpy as np
 
 from gendan_xl.cellrefs import cell_ref
 from gendan_xl.errors import MissingColumnsError
@@ -181,6 +184,22 @@ class DataEnd:
         first = first_filled(cells, start, stop if outside else n)
         return self.kind_after(first, cells.__getitem__ if n > self._last else (lambda c: cells[c] if c < n else None))
 
+    def plain_rows(self, values: Mapping[int, list[Any]], n: int) -> list[bool]:
+        """Of `n` rows whose cells in column c are `values[c]`: those `kind_after` calls DATA without a second
+        look — the block's first cell filled and no total, the first line column filled, not the header
+        again — unless the row before was blank. Whole columns at a time: the rules run row by row only on
+        the others (a million-line sheet has a handful). A column not in `values` makes no row plain."""
+        looks = [self.block.start, *self.line_cols[:1], *(c for c, _ in self.header_pair)]
+        if not self.line_cols or any(c not in values for c in looks):
+            return [False] * n
+        plain = np.fromiter(map(_filled_no_total, values[self.block.start]), bool, n)
+        if self.line_cols[0] != self.block.start:
+            plain &= np.fromiter(map(_filled, values[self.line_cols[0]]), bool, n)
+        header = np.ones(n, bool)
+        for c, h in self.header_pair:
+            header &= np.fromiter(map(_is_text, values[c], repeat(h)), bool, n)
+        return (plain & ~header).tolist()
+
     def kind_after(self, first: Any, cell: Any) -> str:
         """`kind` of a row with something filled in the block, `first` its first filled cell there and
         `cell(c)` its value in column c (for the columns in `columns`)."""
@@ -205,3 +224,15 @@ class DataEnd:
                 return END
             self.after_blank = False
         return DATA
+
+
+def _filled(value: Any) -> bool:
+    return not is_blank(value)
+
+
+def _filled_no_total(value: Any) -> bool:
+    return not is_blank(value) and not is_total_value(value)
+
+
+def _is_text(value: Any, text: str) -> bool:
+    return isinstance(value, str) and value.strip() == text
