@@ -365,11 +365,12 @@ class Picker:
                 or b"&" in blob or b"_x" in blob or b"\r" in blob):
             return None
         try:
-            pieces = blob.decode("utf-8").split("\x00")
+            text = blob.decode("utf-8")
         except UnicodeDecodeError:
             return None
-        a, b = len(plain), -len(end)  # (ASCII: as many characters as bytes)
-        texts = [p[a:b].strip(" \t\r\n") for p in pieces]
+        # split where one cell's end meets the next one's start (ASCII: as many characters as bytes)
+        bodies = text[len(plain):-len(end)].split((end + b"\x00" + plain).decode())
+        texts = list(map(str.strip, bodies, repeat(" \t\r\n")))
         return texts if max(map(len, texts)) <= MAX_CELL_CHARS else None
 
     def _value(self, rest: bytes) -> Any:
