@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
+
+import numpy as np
 
 from gendan_xl.errors import MissingSheetError
 from gendan_xl.schema import DATE, SheetSchema, header_language
@@ -152,27 +155,38 @@ class OrdersStream(SheetLayout):
         """Each row's kind (None: the header and above, or after the end), the rows marked (no line, a watched
         column filled), whether the table ended, the last line's index, and `ends.after_blank` and `ended`
         as they were right after it."""
-        header = self.header_row
+        header, rows, n = self.header_row, picked.rows, len(picked.rows)
         # (columns decoded only when asked for are not asked for here: rows past the end are not read)
         plain = ends.plain_rows({c: v for c, v in picked.values.items() if c not in picked.lazy},
-                                len(picked.rows)) if picked.regular else None
+                                n) if picked.regular else np.zeros(n, bool)
+        plain &= np.array(rows, np.int64) > header
+        others = np.flatnonzero(~plain).tolist()  # (few)
+        plain_at = plain.tolist()
         kinds: list[str | None] = []
         marked: list[int] = []
         blank_after_line, ended_after_line, last_line = ends.after_blank, ended, -1
-        for i, row in enumerate(picked.rows):
+        i = 0
+        while i < n:
+            if plain_at[i] and not ended and not ends.after_blank:
+                # a run of rows plainly lines: what `_kind` says of each, without asking
+                k = bisect_left(others, i)
+                stop = others[k] if k < len(others) else n
+                kinds += [DATA] * (stop - i)
+                last_line, i = stop - 1, stop
+                blank_after_line, ended_after_line = ends.after_blank, ended
+                continue
             kind = None
+            row = rows[i]
             if row > header and not ended:
-                if plain is not None and plain[i] and not ends.after_blank:
-                    kind = DATA  # what `_kind` says of it, without asking
-                else:
-                    kind = self._kind(ends, picked, i, xml)
-                    ended = kind is END
+                kind = self._kind(ends, picked, i, xml)
+                ended = kind is END
             if kind is DATA:
                 last_line = i
                 blank_after_line, ended_after_line = ends.after_blank, ended
             elif row > header and self.watched and self._fills_watched(picked, i, xml):
                 marked.append(row)
             kinds.append(kind)
+            i += 1
         return kinds, marked, ended, last_line, blank_after_line, ended_after_line
 
     def _kind(self, ends: DataEnd, picked: Picked, i: int, xml: bytes) -> str:

@@ -184,21 +184,21 @@ class DataEnd:
         first = first_filled(cells, start, stop if outside else n)
         return self.kind_after(first, cells.__getitem__ if n > self._last else (lambda c: cells[c] if c < n else None))
 
-    def plain_rows(self, values: Mapping[int, list[Any]], n: int) -> list[bool]:
-        """Of `n` rows whose cells in column c are `values[c]`: those `kind_after` calls DATA without a second
+    def plain_rows(self, values: Mapping[int, list[Any]], n: int) -> Any:
+        """Of `n` rows whose cells in column c are `values[c]`, as booleans: those `kind_after` calls DATA without a second
         look — the block's first cell filled and no total, the first line column filled, not the header
         again — unless the row before was blank. Whole columns at a time: the rules run row by row only on
         the others (a million-line sheet has a handful). A column not in `values` makes no row plain."""
         looks = [self.block.start, *self.line_cols[:1], *(c for c, _ in self.header_pair)]
         if not self.line_cols or any(c not in values for c in looks):
-            return [False] * n
+            return np.zeros(n, bool)
         plain = np.fromiter(map(_filled_no_total, values[self.block.start]), bool, n)
         if self.line_cols[0] != self.block.start:
             plain &= np.fromiter(map(_filled, values[self.line_cols[0]]), bool, n)
         header = np.ones(n, bool)
         for c, h in self.header_pair:
             header &= np.fromiter(map(_is_text, values[c], repeat(h)), bool, n)
-        return (plain & ~header).tolist()
+        return plain & ~header
 
     def kind_after(self, first: Any, cell: Any) -> str:
         """`kind` of a row with something filled in the block, `first` its first filled cell there and
