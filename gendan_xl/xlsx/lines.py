@@ -215,8 +215,11 @@ class OrdersStream(SheetLayout):
 
     def _chunk(self, xml: bytes, picked: Picked, kinds: list[str | None], marked: list[int], cols: dict[str, int],
                final: bool) -> LineChunk:
-        idx = [i for i, k in enumerate(kinds) if k is DATA]
-        lines = [picked.rows[i] for i in idx]
+        if kinds.count(DATA) == len(kinds):  # (the usual chunk: nothing but lines)
+            idx, lines = list(range(len(kinds))), picked.rows[:len(kinds)]
+        else:
+            idx = [i for i, k in enumerate(kinds) if k is DATA]
+            lines = [picked.rows[i] for i in idx]
         raw = {f: _of_lines(picked, c, idx) for f, c in cols.items()}
         date1904 = self.book.date1904
         anchors = None

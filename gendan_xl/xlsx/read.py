@@ -403,7 +403,7 @@ def _typed_at_once(raw: list[Any], kind: str) -> list[Any] | None:
         seen: dict[Any, Any] = {}  # one copy of each text (see type_column)
         return list(map(seen.setdefault, out, out))
     if kind == INT and types <= {float, type(None)} and all(map(float.is_integer, filter(None, raw))):
-        return [None if v is None else int(v) for v in raw]
+        return list(map(int, raw)) if types == {float} else [None if v is None else int(v) for v in raw]
     return None
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from itertools import repeat
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -197,7 +196,8 @@ class DataEnd:
             plain &= np.fromiter(map(_filled, values[self.line_cols[0]]), bool, n)
         header = np.ones(n, bool)
         for c, h in self.header_pair:
-            header &= np.fromiter(map(_is_text, values[c], repeat(h)), bool, n)
+            if header.any():
+                header &= _is_text(values[c], h)
         return plain & ~header
 
     def kind_after(self, first: Any, cell: Any) -> str:
@@ -226,13 +226,25 @@ class DataEnd:
         return DATA
 
 
+
 def _filled(value: Any) -> bool:
     return not is_blank(value)
 
 
 def _filled_no_total(value: Any) -> bool:
-    return not is_blank(value) and not is_total_value(value)
+    """not is_blank(value) and not is_total_value(value), in one call: this runs for every row."""
+    if value is None:
+        return False
+    if not isinstance(value, str):
+        return True
+    text = value.strip()
+    return bool(text) and not (text.casefold().startswith(_TOTAL_PREFIXES) and is_total_value(value))
 
 
-def _is_text(value: Any, text: str) -> bool:
-    return isinstance(value, str) and value.strip() == text
+def _is_text(column: list[Any], text: str) -> Any:
+    """Whether each cell of a column is `text`, spaces around it aside, as booleans: each distinct value
+    looked at once, and none when no text of the column holds it."""
+    if set(map(type, column)) <= {str, type(None)} and text not in "\0".join(filter(None, column)):
+        return np.zeros(len(column), bool)
+    hits = {v for v in set(column) if isinstance(v, str) and v.strip() == text}
+    return np.fromiter(map(hits.__contains__, column), bool, len(column))
