@@ -184,10 +184,11 @@ class DataEnd:
         return self.kind_after(first, cells.__getitem__ if n > self._last else (lambda c: cells[c] if c < n else None))
 
     def plain_rows(self, values: Mapping[int, list[Any]], n: int) -> Any:
-        """Of `n` rows whose cells in column c are `values[c]`, as booleans: those `kind_after` calls DATA without a second
-        look — the block's first cell filled and no total, the first line column filled, not the header
-        again — unless the row before was blank. Whole columns at a time: the rules run row by row only on
-        the others (a million-line sheet has a handful). A column not in `values` makes no row plain."""
+        """Of `n` rows whose cells in column c are `values[c]`, as booleans: those `kind_after` calls DATA
+        without a second look — the block's first cell filled and no total, the first line column filled,
+        not the header again — unless the row before was blank. Whole columns at a time: the rules run row
+        by row only on the others (a million-line sheet has a handful). A column not in `values` makes no
+        row plain."""
         looks = [self.block.start, *self.line_cols[:1], *(c for c, _ in self.header_pair)]
         if not self.line_cols or any(c not in values for c in looks):
             return np.zeros(n, bool)
@@ -224,7 +225,6 @@ class DataEnd:
                 return END
             self.after_blank = False
         return DATA
-
 
 
 def _filled(value: Any) -> bool:
