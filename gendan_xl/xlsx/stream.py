@@ -10,8 +10,8 @@ Rows are read three ways. Most rows of a big sheet are regular — every row and
 and then only the cells of the columns asked for are picked out: located with numpy (where each "<" is, which
 tags start there) when nothing in the chunk is unusual, else by one regular-expression pass over the chunk,
 which decides what numpy must find; anything else in a chunk (cells without r="", a row whose first cell in
-the table is blank) is parsed cell by cell. `StreamBook` is the workbook around it: its small sheets (products, 假期, customers) are read
-whole, the same decoder.
+the table is blank) is parsed cell by cell. `StreamBook` is the workbook around it: its small sheets
+(products, 假期, customers) are read whole, the same decoder.
 """
 from __future__ import annotations
 
@@ -243,8 +243,8 @@ class Picker:
         return self._findall(xml)
 
     def _findall(self, xml: bytes) -> Picked:
-        """`pick` by a regular expression, for runs of rows `_locate` leaves: cells of a regular run in any
-        order, a row named twice."""
+        """`pick` by a regular expression (or cell by cell when the run is not regular), for the runs of rows
+        `_locate` leaves."""
         regular = (xml.count(self._row_open) == xml.count(self._row_r)
                    and sum(map(xml.count, self._c_any)) == xml.count(self._c_r))
         if not regular:
