@@ -4,11 +4,14 @@ cell on the rest; the rows plainly lines and the typing are decided a whole colu
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 
 import pytest
+from conftest import CORPUS, WORKBOOKS
 
 from gendan_xl.xlsx.decode import DATETIME, CellReader
-from gendan_xl.xlsx.stream import Picker
+from gendan_xl.xlsx.stream import Picker, StreamBook
 
 READER = CellReader(["客户A", "  ", "合计"], [0, DATETIME], False)
 COLS = (0, 1, 3, 27)  # A B D AB
@@ -71,6 +74,48 @@ def test_each_way_of_picking_reads_the_same(name: str, pfx: str) -> None:
     assert _seen(picked) == _seen(picker._findall(xml))
     if name == "plain":  # (its texts are decoded all at once, where the others decode each cell as _slow does)
         assert _seen(picked) == _seen(picker._slow(xml))
+
+
+def _worksheets() -> list[Path]:
+    found = sorted(CORPUS.glob("*.xls[xm]")) if CORPUS.is_dir() else []
+    return found + sorted(WORKBOOKS.glob("*.xls[xm]"))
+
+
+@pytest.mark.parametrize("path", _worksheets(), ids=lambda p: p.name[:50])
+def test_every_worksheet_at_hand_is_picked_alike_both_ways(path: Path) -> None:
+    """The corpus's real sheets (as Excel, LibreOffice and libraries wrote them), cut in runs of rows: numpy
+    finds what the regular expression finds, or leaves the run to it."""
+    try:
+        book = StreamBook.open(path)
+        reader = book.reader
+    except Exception:  # the unusable ones: test_corpus holds what they say
+        return
+    for name in book.sheet_names:
+        part = book.worksheet_part(name)
+        if part is None:
+            continue
+        xml = book.wf.read_part(part)
+        start = re.search(rb"<(\w+:)?sheetData\b[^>]*?(/?)>", xml)
+        if start is None or start.group(2):
+            continue
+        pfx = start.group(1) or b""
+        body = xml[start.end():xml.find(b"</" + pfx + b"sheetData>", start.end())]
+        for cols in (range(12), (0, 3, 27, 700)):
+            picker = Picker(pfx, cols, reader, lazy={3})
+            pos = 0
+            while pos < len(body):
+                cut = body.find(b"<" + pfx + b"row", pos + 100_000)
+                run, pos = body[pos:len(body) if cut < 0 else cut], len(body) if cut < 0 else cut
+                assert _outcome(picker.pick, run, cols) == _outcome(picker._findall, run, cols), (name, cols)
+
+
+def _outcome(pick, run: bytes, cols) -> tuple:
+    try:
+        picked = pick(run)
+    except Exception as exc:  # a cell that cannot be read is refused alike
+        return ("refused", str(exc))
+    return picked.rows, repr({c: [picked.value(c, i) for i in range(len(picked.rows))] for c in cols}), \
+        {c: rows for c, rows in picked.formula.items() if rows}
 
 
 def test_the_values_are_the_cells() -> None:
