@@ -4,7 +4,7 @@ read of the same sheet, in a child process, alongside for scale).
     .venv/bin/python benchmarks/where_refresh_time_goes.py workbook.xlsx [--rounds 2]
 
 Stages: reading and picking the cells of the fields (`stream.Picker.pick`), typing them (`OrdersStream._chunk`),
-telling order lines from other rows (`_kind`), the status (`status.status_rows`), wording our columns
+telling order lines from other rows (`_kinds`), the status (`status.status_rows`), wording our columns
 (`refresh.columns_values`), writing the rows back and deflating (`SheetRewrite.feed`), checking each distinct
 cell (`Templates.flush`), finishing the package and proving it sound (`SheetRewrite.finish`). CPU time is
 less disturbed than wall time by other work on a shared machine, not free of it.
@@ -51,7 +51,7 @@ def _timed(owner: Any, name: str, label: str, *also: Any) -> None:
 
 _timed(stream.Picker, "pick", "pick the fields' cells")
 _timed(lines.OrdersStream, "_chunk", "type the values")
-_timed(lines.OrdersStream, "_kind", "tell lines from other rows")
+_timed(lines.OrdersStream, "_kinds", "tell lines from other rows")
 _timed(status, "status_rows", "status", streamed)
 _timed(refresh, "columns_values", "word our columns", refresh_pass)
 _timed(patch.SheetRewrite, "feed", "write rows back + deflate")

@@ -12,12 +12,16 @@ chunk ends at its last order line, the rows after it held back until it is known
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
+import numpy as np
+
 from gendan_xl.errors import MissingSheetError
-from gendan_xl.schema import SheetSchema, header_language
+from gendan_xl.schema import DATE, SheetSchema, header_language
 from gendan_xl.sheet_data import Columns, SheetLayout
 from gendan_xl.values import is_blank, parse_date_value
 from gendan_xl.xlsx.decode import col_of
@@ -108,7 +112,7 @@ class OrdersStream(SheetLayout):
         picker = Picker(self.xml.pfx, {*cols.values(), *ends.columns}, self.book.reader,
                         lazy=set(ends.columns) - set(cols.values()))
         beyond = _at_or_right_of(self._width_from, self.xml.pfx) if self._width_from is not None else None
-        header, pfx = self.header_row, self.xml.pfx
+        pfx = self.xml.pfx
         ended = False
         carry = b""
         pieces = self._data_pieces()
@@ -121,20 +125,7 @@ class OrdersStream(SheetLayout):
             picked = picker.pick(xml)
             if beyond is not None:
                 self._track_width(picked, xml, beyond)
-            kinds: list[str | None] = []
-            marked: list[int] = []
-            blank_after_line, ended_after_line, last_line = ends.after_blank, ended, -1
-            for i, row in enumerate(picked.rows):
-                kind = None
-                if row > header and not ended:
-                    kind = self._kind(ends, picked, i, xml)
-                    ended = kind is END
-                if kind is DATA:
-                    last_line = i
-                    blank_after_line, ended_after_line = ends.after_blank, ended
-                elif row > header and self.watched and self._fills_watched(picked, i, xml):
-                    marked.append(row)
-                kinds.append(kind)
+            kinds, marked, ended, last_line, blank_after_line, ended_after_line = self._kinds(ends, picked, xml, ended)
             cut = len(picked.rows)
             if self.hold and not final and last_line + 1 < cut:
                 at = _row_start(xml, last_line + 1, pfx)
@@ -158,6 +149,45 @@ class OrdersStream(SheetLayout):
         head, self._head_xml, self._rest = self._head_xml + self._rest, b"", b""
         yield head
         yield from self._pieces
+
+    def _kinds(self, ends: DataEnd, picked: Picked, xml: bytes,
+               ended: bool) -> tuple[list[str | None], list[int], bool, int, bool, bool]:
+        """Each row's kind (None: the header and above, or after the end), the rows marked (no line, a watched
+        column filled), whether the table ended, the last line's index, and `ends.after_blank` and `ended`
+        as they were right after it."""
+        header, rows, n = self.header_row, picked.rows, len(picked.rows)
+        # (columns decoded only when asked for are not asked for here: rows past the end are not read)
+        plain = ends.plain_rows({c: v for c, v in picked.values.items() if c not in picked.lazy},
+                                n) if picked.regular else np.zeros(n, bool)
+        plain &= np.array(rows, np.int64) > header
+        others = np.flatnonzero(~plain).tolist()  # (few)
+        plain_at = plain.tolist()
+        kinds: list[str | None] = []
+        marked: list[int] = []
+        blank_after_line, ended_after_line, last_line = ends.after_blank, ended, -1
+        i = 0
+        while i < n:
+            if plain_at[i] and not ended and not ends.after_blank:
+                # a run of rows plainly lines: what `_kind` says of each, without asking
+                k = bisect_left(others, i)
+                stop = others[k] if k < len(others) else n
+                kinds += [DATA] * (stop - i)
+                last_line, i = stop - 1, stop
+                blank_after_line, ended_after_line = ends.after_blank, ended
+                continue
+            kind = None
+            row = rows[i]
+            if row > header and not ended:
+                kind = self._kind(ends, picked, i, xml)
+                ended = kind is END
+            if kind is DATA:
+                last_line = i
+                blank_after_line, ended_after_line = ends.after_blank, ended
+            elif row > header and self.watched and self._fills_watched(picked, i, xml):
+                marked.append(row)
+            kinds.append(kind)
+            i += 1
+        return kinds, marked, ended, last_line, blank_after_line, ended_after_line
 
     def _kind(self, ends: DataEnd, picked: Picked, i: int, xml: bytes) -> str:
         first = picked.value(ends.block.start, i)
@@ -185,12 +215,17 @@ class OrdersStream(SheetLayout):
 
     def _chunk(self, xml: bytes, picked: Picked, kinds: list[str | None], marked: list[int], cols: dict[str, int],
                final: bool) -> LineChunk:
-        idx = [i for i, k in enumerate(kinds) if k is DATA]
-        lines = [picked.rows[i] for i in idx]
+        if kinds.count(DATA) == len(kinds):  # (the usual chunk: nothing but lines)
+            idx, lines = list(range(len(kinds))), picked.rows[:len(kinds)]
+        else:
+            idx = [i for i, k in enumerate(kinds) if k is DATA]
+            lines = [picked.rows[i] for i in idx]
         raw = {f: _of_lines(picked, c, idx) for f, c in cols.items()}
         date1904 = self.book.date1904
         anchors = None
-        if self.year_anchor:
+        # the order date gives a year only to a text date with none (11月3日): no need for it without one
+        if self.year_anchor and any(set(map(type, raw[f])) - {dt.date, dt.datetime, type(None)}
+                                    for f in cols if self.schema.column(f).type == DATE):
             anchors = [None if is_blank(v) else parse_date_value(v, date1904, None) for v in raw[self.year_anchor]]
         values: dict[str, list[Any]] = {}
         errors: dict[str, dict[int, tuple[str, Any]]] = {}
@@ -209,6 +244,8 @@ class OrdersStream(SheetLayout):
     def _track_width(self, picked: Picked, xml: bytes, beyond: re.Pattern[bytes]) -> None:
         if picked.cells is not None:
             w = max((max(c) + 1 for c in picked.cells if c), default=0)
+        elif picked.widest is not None and self._width_from is not None and picked.widest < self._width_from:
+            w = 0  # no cell reaches that far
         else:
             w = 0
             for m in beyond.finditer(xml):

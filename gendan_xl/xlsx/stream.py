@@ -6,11 +6,12 @@ the table found in its first rows (`table.locate_table`, as every reader), and e
 typed values of the fields asked for, for the rows that are order lines (`table.DataEnd`, as every reader).
 The values are python-calamine's own (xlsx/decode.py), so the results are the same as reading through it.
 
-Rows are read two ways. Most rows of a big sheet are regular — every row and cell carries its r="" first —
-and then only the cells of the columns asked for are picked out, by one regular-expression pass over the
-chunk; anything else in a chunk (cells without r="", a row whose first cell in the table is blank) is parsed
-cell by cell. `StreamBook` is the workbook around it: its small sheets (products, 假期, customers) are read
-whole, the same decoder.
+Rows are read three ways. Most rows of a big sheet are regular — every row and cell carries its r="" first —
+and then only the cells of the columns asked for are picked out: located with numpy (where each "<" is, which
+tags start there) when nothing in the chunk is unusual, else by one regular-expression pass over the chunk,
+which decides what numpy must find; anything else in a chunk (cells without r="", a row whose first cell in
+the table is blank) is parsed cell by cell. `StreamBook` is the workbook around it: its small sheets
+(products, 假期, customers) are read whole, the same decoder.
 """
 from __future__ import annotations
 
@@ -196,6 +197,7 @@ class Picked:
     cells: list[dict[int, Any]] | None = None
     lazy: frozenset[int] = frozenset()  # columns decoded only when asked for (`value`)
     decode: Any = None
+    widest: int | None = None  # the rightmost column of any cell, when known
 
     def value(self, col: int, i: int) -> Any:
         v = self.values[col][i]
@@ -232,44 +234,121 @@ class Picker:
         self._memo = _Memo(self._value)
 
     def pick(self, xml: bytes) -> Picked:
+        located = self._locate(xml)
+        if located is not None:
+            rows, cells, has_f, widest = located
+            picked = self._place(rows, cells, has_f)
+            picked.widest = widest
+            return picked
+        return self._findall(xml)
+
+    def _findall(self, xml: bytes) -> Picked:
+        """`pick` by a regular expression (or cell by cell when the run is not regular), for the runs of rows
+        `_locate` leaves."""
         regular = (xml.count(self._row_open) == xml.count(self._row_r)
                    and sum(map(xml.count, self._c_any)) == xml.count(self._c_r))
         if not regular:
             return self._slow(xml)
         rows = list(map(int, self._rows.findall(xml)))
-        n = len(rows)
-        values = {c: [None] * n for c in self.cols}
-        formula: dict[int, set[int]] = {}
-        done = Picked(rows, values, formula, True, None, self.lazy, self._memo.__getitem__)
-        found = self._cells.findall(xml) if self._cells is not None and n else None
+        found = self._cells.findall(xml) if self._cells is not None and rows else None
         if not found:
-            return done
+            return self._place(rows, {}, False)
         letters, numbers, rests = zip(*found)
-        index = dict(zip(map(b"%d".__mod__, rows), range(n)))
+        index = dict(zip(map(b"%d".__mod__, rows), range(len(rows))))
         try:
             where = np.fromiter(map(index.__getitem__, numbers), np.int64, len(numbers))
         except KeyError:  # a cell whose r="" names another row than its own: parse it the long way
             return self._slow(xml)
-        memo = self._memo
-        if len(memo) > 100_000:  # order numbers are all different: do not keep them all
-            memo.clear()
         slots = np.fromiter(map(self._slots.__getitem__, letters), np.int64, len(letters))
         raw = np.array(rests, dtype=object)
-        has_f = self._f in xml
-        for c in self.cols:  # each column's values put in their rows' places, in C loops
-            mask = slots == c
-            at = where[mask]
-            column = np.full(n, None, object)
+        return self._place(rows, {c: (where[mask], raw[mask].tolist()) for c in self.cols for mask in [slots == c]},
+                           self._f in xml)
+
+    def _locate(self, xml: bytes) -> tuple[list[int], dict[int, tuple[Any, list[bytes]]], bool, int] | None:
+        """The rows of a run of rows and, per column asked for, the rows its cells are in and what follows
+        their r="", found with numpy instead of a regular expression: what `_cells.findall` finds, on runs
+        where each row and cell has its r="" and nothing is unusual (else None, and the slower ways decide).
+        Cells are where a "<c" is; each ends at the first "</c>" after the first ">" of its start tag, or at
+        that ">" when it is "/>" — the regular expression's own rule."""
+        if not self.cols:
+            return None
+        n = len(xml)
+        a = np.frombuffer(xml + _PAD, np.uint8)
+        lt = np.flatnonzero(a[:n] == 60)
+        after = a[lt + 1]
+        if (after == 33).any() or (after == 63).any():  # "<!", "<?": comments, CDATA, processing instructions
+            return None
+        opens = _tagged(a, lt, after, self._row_open)
+        row_at = _tagged(a, lt, after, self._row_r)
+        c_at = _tagged(a, lt, after, self._c_r)
+        if len(opens) != len(row_at) or sum(len(_tagged(a, lt, after, t)) for t in self._c_any) != len(c_at):
+            return None  # not regular
+        numbered = _numbers(a, row_at + len(self._row_r), leading_zero=True)
+        if numbered is None:
+            return None
+        row_nums = numbered[0]
+        if not len(row_nums) or (len(row_nums) > 1 and (np.diff(row_nums) <= 0).any()):
+            return None
+        ref = c_at + len(self._c_r)
+        cols = _columns(a, ref)
+        if cols is None:
+            return None
+        col, width = cols
+        wanted = np.zeros(max(int(col.max(initial=0)), max(self.cols)) + 1, bool)
+        wanted[self.cols] = True
+        keep = np.flatnonzero(wanted[col])
+        numbered = _numbers(a, ref[keep] + width[keep], leading_zero=False)
+        if numbered is None:
+            return None
+        nums, quote = numbered
+        idx = np.searchsorted(row_nums, nums)
+        if len(idx) and (idx.max() >= len(row_nums) or (row_nums[idx] != nums).any()):
+            return None  # a cell whose r="" names another row than its own: the slower ways
+        gt = np.flatnonzero(a[:n] == 62)
+        tag_end = np.searchsorted(gt, quote)
+        if len(tag_end) and tag_end.max() >= len(gt):
+            return None
+        tag_end = gt[tag_end]
+        closes = _tagged(a, lt, after, self._end)
+        close = np.searchsorted(closes, tag_end)
+        selfclosing = a[tag_end - 1] == 47
+        if (close[~selfclosing] >= len(closes)).any():
+            return None
+        ends = np.where(selfclosing, tag_end + 1, np.append(closes, 0)[close] + len(self._end))
+        following = np.append(c_at, n)[keep + 1]
+        if (ends > following).any():  # a cell swallowing the next: the regular expression would skip it
+            return None
+        starts, of_col, cut = quote + 1, col[keep], xml.__getitem__
+        per_col = {}
+        for c in self.cols:
+            sel = np.flatnonzero(of_col == c)
+            per_col[c] = (idx[sel], list(map(cut, map(slice, starts[sel].tolist(), ends[sel].tolist()))))
+        has_f = len(_tagged(a, lt, after, self._f)) > 0
+        return row_nums.tolist(), per_col, has_f, int(col.max(initial=-1))
+
+    def _place(self, rows: list[int], cells: dict[int, tuple[Any, list[bytes]]], has_f: bool) -> Picked:
+        """Each column's values put in their rows' places, in C loops."""
+        n = len(rows)
+        values: dict[int, list[Any]] = {c: [None] * n for c in self.cols}
+        formula: dict[int, set[int]] = {}
+        done = Picked(rows, values, formula, True, None, self.lazy, self._memo.__getitem__)
+        memo = self._memo
+        if cells and len(memo) > 100_000:  # order numbers are all different: do not keep them all
+            memo.clear()
+        for c, (at, raw) in cells.items():
             if c in self.lazy:
-                column[at] = raw[mask]
+                decoded: list[Any] = raw
             else:
-                cells = raw[mask].tolist()
-                decoded = self._texts(cells) or list(map(memo.__getitem__, cells))
-                column[at] = np.array(decoded + [None], dtype=object)[:-1]  # (a trailing None keeps it 1-d)
+                decoded = self._texts(raw) or list(map(memo.__getitem__, raw))
                 if has_f and None in decoded:  # a formula with no value: flagged, not just blank
                     f = self._f
-                    formula[c] = {rows[i] for i, v, cell in zip(at.tolist(), decoded, cells) if v is None and f in cell}
-            values[c] = column.tolist()
+                    formula[c] = {rows[i] for i, v, cell in zip(at.tolist(), decoded, raw) if v is None and f in cell}
+            if len(at) == n and (n < 2 or (np.diff(at) > 0).all()):  # every row has one: in order
+                values[c] = decoded
+            elif len(at):
+                column = np.full(n, None, object)
+                column[at] = np.array(decoded + [None], dtype=object)[:-1]  # (a trailing None keeps it 1-d)
+                values[c] = column.tolist()
         return done
 
     def _texts(self, cells: list[bytes]) -> list[Any] | None:
@@ -286,11 +365,12 @@ class Picker:
                 or b"&" in blob or b"_x" in blob or b"\r" in blob):
             return None
         try:
-            pieces = blob.decode("utf-8").split("\x00")
+            text = blob.decode("utf-8")
         except UnicodeDecodeError:
             return None
-        a, b = len(plain), -len(end)  # (ASCII: as many characters as bytes)
-        texts = [p[a:b].strip(" \t\r\n") for p in pieces]
+        # split where one cell's end meets the next one's start (ASCII: as many characters as bytes)
+        bodies = text[len(plain):-len(end)].split((end + b"\x00" + plain).decode())
+        texts = list(map(str.strip, bodies, repeat(" \t\r\n")))
         return texts if max(map(len, texts)) <= MAX_CELL_CHARS else None
 
     def _value(self, rest: bytes) -> Any:
@@ -322,6 +402,54 @@ class Picker:
                 formula.setdefault(c, set()).add(r)
         values = {c: [row.get(c) for row in cells] for c in self.cols}
         return Picked(rows, values, formula, False, cells)
+
+
+_PAD = bytes(16)  # read past the end of a run of rows harmlessly
+
+
+def _tagged(a: Any, lt: Any, after: Any, tag: bytes) -> Any:
+    """Those of the positions `lt` (each of a "<" in the bytes `a`, `after` the byte after each) where `tag`
+    starts."""
+    at = lt[after == tag[1]]
+    for k in range(2, len(tag)):
+        at = at[a[at + k] == tag[k]]
+    return at
+
+
+def _columns(a: Any, at: Any) -> tuple[Any, Any] | None:
+    """The column (from 0) of each cell reference at `at`, and its number of letters: None unless each is
+    one to three capitals."""
+    caps = [(a[at + k] - 65).astype(np.uint8) < 26 for k in range(4)]  # (uint8 arithmetic wraps below "A")
+    if not caps[0].all() or (caps[1] & caps[2] & caps[3]).any():
+        return None
+    two, three = caps[1], caps[1] & caps[2]
+    col = a[at].astype(np.int64) - 64
+    col = np.where(two, col * 26 + a[at + 1] - 64, col)
+    col = np.where(three, col * 26 + a[at + 2] - 64, col)
+    return col - 1, 1 + two.astype(np.int64) + three
+
+
+def _numbers(a: Any, at: Any, *, leading_zero: bool) -> tuple[Any, Any] | None:
+    """The number written at each of `at` (one to seven digits, then a '"') and where its '"' is: None unless
+    each is such a number (and does not start with 0, unless `leading_zero`)."""
+    first = (a[at] - 48).astype(np.uint8)
+    if not (first < 10).all() or (not leading_zero and not first.all()):
+        return None
+    num = first.astype(np.int64)
+    quote = np.zeros(len(at), np.int64)
+    live = np.ones(len(at), bool)
+    for k in range(1, 9):
+        ch = a[at + k]
+        digit = live & ((ch - 48).astype(np.uint8) < 10)
+        stopped = live & ~digit
+        if (ch[stopped] != 34).any() or (k == 8 and digit.any()):
+            return None
+        quote[stopped] = at[stopped] + k
+        num = np.where(digit, num * 10 + ch - 48, num)
+        live = digit
+        if not live.any():
+            break
+    return num, quote
 
 
 class _Memo(dict):
