@@ -224,6 +224,8 @@ class Picker:
         self._cells = re.compile(rb"<" + p + rb'c r="(' + letters + rb')(\d+)"([^>/]*(?:/(?!>)[^>/]*)*(?:/>|>[^<]*(?:<(?!/'
                                  + p + rb"c>)[^<]*)*</" + p + rb"c>))") if self.cols else None
         self._rows = re.compile(rb"<" + p + rb'row r="(\d+)"')
+        # a reference the expression does not take (a2, $A$2, A02): read cell by cell, as the reader reads it
+        self._odd_ref = re.compile(rb"<" + p + rb'c r="(?![A-Z]{1,3}[1-9][0-9]*")')
         self._row_open, self._row_r = b"<" + pfx + b"row", b"<" + pfx + b'row r="'
         self._c_r = b"<" + pfx + b'c r="'
         self._c_any = (b"<" + pfx + b"c ", b"<" + pfx + b"c>")
@@ -246,7 +248,7 @@ class Picker:
         """`pick` by a regular expression (or cell by cell when the run is not regular), for the runs of rows
         `_locate` leaves."""
         regular = (xml.count(self._row_open) == xml.count(self._row_r)
-                   and sum(map(xml.count, self._c_any)) == xml.count(self._c_r))
+                   and sum(map(xml.count, self._c_any)) == xml.count(self._c_r) and not self._odd_ref.search(xml))
         if not regular:
             return self._slow(xml)
         rows = list(map(int, self._rows.findall(xml)))
