@@ -150,14 +150,7 @@ class Line:
         return _text(STATUS_LABELS, self.status, lang)
 
     def reason(self, lang: str = "zh") -> str:
-        year = self.today.year if self.today is not None else None
-        try:
-            # with each value's type: 1, 1.0 and True are equal keys but not the same text
-            key = tuple([(code, tuple([(k, type(v), v) for k, v in params.items()]))
-                         for code, params in self.reasons])
-            return _reason_text(key, lang, year)
-        except TypeError:  # an unhashable value in a reason: not from a workbook, but no reason to crash
-            return _reason_text.__wrapped__(key, lang, year)
+        return reason_text(self.reasons, lang, self.today.year if self.today is not None else None)
 
     def next_milestone_label(self, lang: str = "zh") -> str | None:
         return _text(MILESTONE_LABELS, self.next_milestone, lang) if self.next_milestone else None
@@ -279,14 +272,29 @@ def _due_phrase(basis: str, due: str, other: str | None, lang: str) -> str:
     return text
 
 
+def reason_text(reasons: list[tuple[str, dict[str, Any]]], lang: str, year: int | None) -> str:
+    """The one-line reason of REASONS parts (code, fields), dates written relative to `year`. Lines share their
+    reasons a lot (a few dates and counts), so texts are kept: 100k lines have about 26k different ones, and
+    equal texts are then one object."""
+    # with each value's type: 1, 1.0 and True are equal keys but not the same text
+    key = tuple([(code, tuple([(k, type(v), v) for k, v in params.items()])) for code, params in reasons])
+    try:
+        return _kept_reason_text(key, lang, year)
+    except TypeError:  # an unhashable value in a reason: not from a workbook, but no reason to crash
+        return word_reason(reasons, lang, year)
+
+
 @functools.lru_cache(maxsize=1 << 16)
-def _reason_text(reasons: tuple[tuple[str, tuple[tuple[str, type, Any], ...]], ...], lang: str,
-                 year: int | None) -> str:
-    """The one-line reason. Lines share their reasons a lot (a few dates and counts), so texts are kept:
-    100k lines have about 26k different ones, and equal texts are then one object."""
+def _kept_reason_text(reasons: tuple[tuple[str, tuple[tuple[str, type, Any], ...]], ...], lang: str,
+                      year: int | None) -> str:
+    return word_reason([(code, {k: v for k, _, v in params}) for code, params in reasons], lang, year)
+
+
+def word_reason(reasons: list[tuple[str, dict[str, Any]]], lang: str, year: int | None) -> str:
+    """`reason_text`, worded anew (for a caller that keeps the texts itself)."""
     parts = []
     for code, params in reasons:
-        fields = {k: _fmt(v, year) if isinstance(v, _dt.date) else v for k, _, v in params}
+        fields = {k: _fmt(v, year) if isinstance(v, _dt.date) else v for k, v in params.items()}
         if "basis" in fields:
             fields["due"] = _due_phrase(fields["basis"], fields["due"], fields.get("other"), lang)
         if "milestone" in fields:
