@@ -18,7 +18,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence, overload
 
 import numpy as np
 
-from gendan_xl.status_lines import _CHECKED_MILESTONES, MILESTONES, STATUSES, Line, word_reason
+from gendan_xl.status_lines import _CHECKED_MILESTONES, MILESTONES, STATUSES, Line, word_part, word_reason
 from gendan_xl.workdays import WorkCalendar
 
 # The main reason of a line: the first part of its reason, which also says its status (status.py's module
@@ -143,7 +143,8 @@ class StatusBlock(Sequence[Line]):
         return figure(self.k)
 
     def reasons(self, lang: str) -> list[str]:
-        """Each line's reason in `lang` (`Line.reason`), worded once per distinct reason key (`_keys`)."""
+        """Each line's reason in `lang` (`Line.reason`): a reason of one part a column at a time
+        (`status_lines.word_part`), one with notes once per distinct reason key (`_keys`)."""
         k = self.k
         texts = _TEXTS.setdefault((lang, k.today), {})
         if len(texts) > _TEXTS_KEPT:
@@ -151,16 +152,20 @@ class StatusBlock(Sequence[Line]):
         bits = _note_bits(k)
         year = k.today.year
         groups = np.flatnonzero(np.bincount(k.main, minlength=len(MAIN))).tolist()
-        out: list[Any] = [None] * k.n
+        out = np.empty(k.n, dtype=object)
         for code in groups:
             sel = np.flatnonzero(k.main == code) if len(groups) > 1 else np.arange(k.n)
-            keys = _keys(k, code, sel, bits)
-            new = {key: i for key, i in dict(zip(keys, sel.tolist())).items() if key not in texts}
-            texts.update(zip(new, (word_reason(parts, lang, year) for parts in reason_parts(k, new.values()))))
-            if len(groups) == 1:
-                return list(map(texts.__getitem__, keys))
-            list(map(out.__setitem__, sel.tolist(), map(texts.__getitem__, keys)))
-        return out
+            if code not in _BY_KEY:
+                plain, sel = sel[bits[sel] == 0], sel[bits[sel] != 0]
+                if plain.size:
+                    name = MAIN[code]
+                    out[plain] = word_part(name, _fields(k, name, plain), plain.size, lang, year)
+            if sel.size:
+                keys = _keys(k, code, sel, bits)
+                new = {key: i for key, i in dict(zip(keys, sel.tolist())).items() if key not in texts}
+                texts.update(zip(new, (word_reason(parts, lang, year) for parts in reason_parts(k, new.values()))))
+                out[sel] = np.array(list(map(texts.__getitem__, keys)), dtype=object)
+        return out.tolist()
 
     def on_rows(self, first: int, last: int) -> "RowStatuses":
         """The lines laid on the sheet's rows `first`..`last` (each line's row must be among them)."""
@@ -291,6 +296,40 @@ def _keys(k: _Kernel, code: int, sel: np.ndarray, bits: np.ndarray) -> list[tupl
 
 def _ints(values: Sequence[int | None], indices: list[int]) -> np.ndarray:
     return np.array([values[i] or 0 for i in indices], dtype=np.int64)
+
+
+# Main parts worded per distinct key even without notes: those that show a value as it was read.
+_BY_KEY = frozenset(_codes("bad_due", "bad_due_date"))
+
+
+def _fields(k: _Kernel, name: str, sel: np.ndarray) -> dict[str, np.ndarray]:
+    """The fields main part `name` shows for the lines of `sel`, as arrays (`status_lines.word_part`)."""
+    due, ship, customer = k.due[sel], k.ship[sel], k.customer[sel]
+    today = np.datetime64(k.today, "D")
+    named = {"due": due, "basis": k.by_customer[sel], "other": k.other[sel]}
+    if name in ("shipped_late", "shipped_on_time"):
+        late = {"days": (ship - due).astype(np.int64)} if name == "shipped_late" else {}
+        return {"ship": ship, **late, **named}
+    if name == "bad_quantity":
+        return {"quantity": _ints(k.quantity, sel.tolist())}
+    if name in ("overdue", "overdue_partial"):
+        return {"days": (today - due).astype(np.int64), **named}
+    if name == "past_customer":
+        return {"customer": customer, "days": (today - customer).astype(np.int64), "due": due,
+                "basis": k.by_customer[sel]}
+    if name == "factory_late":
+        return {"factory": k.factory[sel], "customer": customer}
+    if name == "missed":
+        step = np.array([MILESTONES.index(m) for m in _CHECKED_MILESTONES])[k.first_missed[sel]]
+        return {"milestone": step, "date": k.plan[sel, step]}
+    if name in ("short", "window"):
+        need = {"need": k.remaining[sel]} if name == "short" else {}
+        return {**need, "left": k.left[sel], **named}
+    if name == "due":
+        return named
+    if name == "next":
+        return {"milestone": k.nxt[sel], "date": k.plan[sel, k.nxt[sel]], "slack": k.left[sel] - k.remaining[sel]}
+    return {}  # a part that shows nothing
 
 
 def _note_bits(k: _Kernel) -> np.ndarray:
