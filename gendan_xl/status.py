@@ -222,7 +222,7 @@ def _each(fn: Callable[[Any], Any], values: Sequence[Any]) -> list[Any]:
     """`fn` of each value, worked out once per distinct value: a column of 100k lines holds a few hundred
     dates, a few thousand quantities. By type too where the column mixes types (1, 1.0 and True are equal
     keys but not the same cell); None equals no other value."""
-    if values.count(None) == len(values):  # a column not in the sheet, or left blank
+    if not any(map(is_not, values, repeat(None))):  # a column not in the sheet, or left blank
         return [fn(None)] * len(values)
     kinds = set(map(type, values))
     kinds.discard(type(None))

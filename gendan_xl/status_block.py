@@ -3,10 +3,11 @@ entry per line): `StatusBlock`. What a refresh writes for each line — its stat
 comes from those arrays without a `Line` per line; the `Line`s a caller does need (the urgent ones kept for
 the result, `status --json`) are made from the same decisions.
 
-A reason is worded once per distinct *reason key*: the few numbers, dates and codes its text shows (a settled
-line's ship date, due date and basis; an open line's day counts …), not everything its status depends on.
-The texts are kept across blocks (for a language and a year: dates are written relative to today's year), so
-a million lines with a few tens of thousands of different reasons word each once.
+A reason of one part (most lines: a settled line's ship date and due date, an open line's next step) is
+worded a column at a time: each distinct date, count and due phrase once, the template's pieces joined per
+line in C (`status_lines.word_part`). A reason with notes is worded once per distinct *reason key*: the few
+numbers, dates, codes and values its text shows, not everything the status depends on; those texts are
+kept across blocks (for a language and a day), so a refresh's chunks word each once.
 """
 from __future__ import annotations
 
