@@ -199,13 +199,15 @@ def status_rows(
     vocabulary: Vocabulary = DEFAULT_VOCABULARY,
     bad_due: Mapping[int, Any] | None = None,
     keep: Callable[[Line], bool] | Collection[str] = STATUSES,
+    most: int | None = None,
 ) -> tuple[StatusBlock, StatusResult]:
     """`status_from_columns` for many lines at once, when most are alike and few are needed as Lines: the
     `StatusBlock` of the lines — each line's status, figures and reason without a Line per line, or, as a
     sequence, a Line shared by every line whose status is the same in every respect but who the line is —
     and the StatusResult of the lines `keep` keeps, each its own: those whose status is in `keep`, or, when
-    it is a test of a Line, those whose shared Line passes it (which makes every shared Line). A refresh
-    writes the block's figures into each row; a million lines have far fewer urgent ones."""
+    it is a test of a Line, those whose shared Line passes it (which makes every shared Line); `most` keeps
+    at most that many of them, the most urgent (`status_lines.urgency`). A refresh writes the block's
+    figures into each row; a million lines have far fewer urgent ones."""
     k = _kernel(columns, row_numbers, products, calendar, today, warning_days, due=due, vocabulary=vocabulary,
                 bad_due=bad_due)
     block = StatusBlock(k)
@@ -213,6 +215,8 @@ def status_rows(
         kept = [i for i, line in enumerate(block) if keep(line)]
     else:
         kept = np.flatnonzero(np.isin(block.status_ids, [STATUSES.index(s) for s in keep])).tolist()
+    if most is not None and len(kept) > most:
+        kept = block.most_urgent(kept, most)
     result = StatusResult(today=today, lines=block.lines(kept), calendar=calendar, years=k.years,
                           totals=block.counts(), total=k.n)
     return block, result

@@ -136,6 +136,18 @@ class StatusBlock(Sequence[Line]):
         """Each line of `indices` its own Line."""
         return lines_of(self.k, indices)
 
+    def most_urgent(self, indices: Sequence[int], most: int) -> list[int]:
+        """The `most` lines of `indices` that come first by `status_lines.urgency`, in that order."""
+        k, idx = self.k, np.asarray(indices, dtype=np.intp).reshape(-1)
+        sub = _Kernel(**{**k.__dict__, **{f: getattr(k, f)[idx] for f in _ARRAYS}, "n": idx.size})
+        overdue = _overdue(sub)
+        late = np.where(overdue, k.today.toordinal() - _dt.date(1970, 1, 1).toordinal() - _days(sub.due), 0)
+        slack = np.where(sub.planned, sub.left - sub.remaining, 10**9)
+        due = np.where(_line_basis(sub) > 0, _days(sub.due), np.iinfo(np.int64).max)  # none: date.max
+        rows = np.asarray(k.row_numbers, dtype=np.int64)[idx]
+        order = np.lexsort((rows, np.where(overdue, 0, due), np.where(overdue, -late, slack), ~overdue))
+        return idx[order[:most]].tolist()
+
     def values(self, attr: str) -> list[Any]:
         """Each line's Line's attribute `attr`."""
         figure = _FIGURES.get(attr)

@@ -12,6 +12,7 @@ import pytest
 from gendan_xl.books.refresh import columns_values
 from gendan_xl.status import STATUS_FIELDS, STATUSES, LeadTimes, status_from_columns, status_rows
 from gendan_xl.status_block import MAIN
+from gendan_xl.status_lines import URGENT, urgency
 from gendan_xl.workdays import WorkCalendar
 
 D = dt.date
@@ -114,3 +115,16 @@ def test_our_columns_from_a_block_are_those_from_its_lines():
         seq = [by_row.get(r) for r in range(lo, rows[-1] + 5)]
         assert columns_values(keys, block.on_rows(lo, rows[-1] + 4), "en", "now", blank) == \
             columns_values(keys, seq, "en", "now", blank)
+
+
+@pytest.mark.parametrize("most", [1, 7, 60, 250, 700, 2000, 5000])
+def test_the_most_urgent_lines_are_those_urgency_puts_first(most):
+    """`status_rows(most=…)` keeps the lines `urgency` puts first, worked out without a Line for the others."""
+    columns, bad_due = _columns(3000, seed=21)
+    rows = list(range(2, 3002))
+    for keep in (URGENT, STATUSES):
+        _, result = status_rows(columns, rows, PRODUCTS, CAL, TODAY, bad_due=bad_due, keep=keep, most=most)
+        _, every = status_rows(columns, rows, PRODUCTS, CAL, TODAY, bad_due=bad_due, keep=keep)
+        first = sorted(every.lines, key=urgency)[:most] if len(every.lines) > most else every.lines
+        assert [line.to_dict() for line in result.lines] == [line.to_dict() for line in first]
+        assert result.counts == every.counts

@@ -82,7 +82,7 @@ class OrdersRun:
                        for i, (_, raw) in chunk.errors.get(f, {}).items()}
             shared, result = status_rows(chunk.values, chunk.lines, self.lead_times, self.calendar, self.today,
                                          warning_days=self.warning_days, due=self.due, vocabulary=self.vocabulary,
-                                         bad_due=bad_due, keep=self.keep)
+                                         bad_due=bad_due, keep=self.keep, most=self.most)
             if status_col is not None:
                 self.words.add_column(chunk.lines, chunk.values["status"], status_col)
             for code, n in result.counts.items():
