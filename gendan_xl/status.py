@@ -74,9 +74,9 @@ write dates as MM-DD within today's year and YYYY-MM-DD otherwise.
 from __future__ import annotations
 
 import datetime as _dt
-import gc
-from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from itertools import repeat
+from operator import is_not
+from typing import Any, Callable, Collection, Mapping, Sequence
 
 import numpy as np
 
@@ -88,6 +88,7 @@ from gendan_xl.lead_times import LeadTimes, as_int as _int, products_from_rows  
 from gendan_xl.status_lines import (ACTUAL_FIELDS, DUE_BASES, DUE_LABELS, MILESTONE_LABELS,  # noqa: F401
                                     MILESTONE_STATES, MILESTONES, REASONS, STATUS_LABELS, STATUSES, Line,
                                     StatusResult, _CHECKED_MILESTONES)
+from gendan_xl.status_block import MAIN, PROBLEMS, StatusBlock, _Kernel, _masked, lines_of
 
 _SANE_YEARS = (1900, 2199)
 _EPOCH_ORDINAL = _dt.date(1970, 1, 1).toordinal()
@@ -179,11 +180,11 @@ def status_from_columns(
     that could not be read, so its reason can show it.
 
     The rules are applied column-wise with numpy (a million lines is one pass per column, not a million
-    calendar look-ups); only building the `Line` objects is per row.
+    calendar look-ups); only building the `Line` objects is per row (`status_rows` makes only those asked for).
     """
     k = _kernel(columns, row_numbers, products, calendar, today, warning_days, due=due, vocabulary=vocabulary,
                 bad_due=bad_due)
-    return StatusResult(today=today, lines=_lines(k, range(k.n)), calendar=calendar, years=k.years)
+    return StatusResult(today=today, lines=lines_of(k, range(k.n)), calendar=calendar, years=k.years)
 
 
 def status_rows(
@@ -197,30 +198,47 @@ def status_rows(
     due: str = "customer",
     vocabulary: Vocabulary = DEFAULT_VOCABULARY,
     bad_due: Mapping[int, Any] | None = None,
-    keep: Callable[[Line], bool] = lambda line: True,
-) -> tuple[list[Line], StatusResult]:
-    """`status_from_columns` for many lines at once, when most are alike: per line, a Line with its status,
-    figures and reason — one shared by every line whose status is the same in every respect but who the
-    line is (order number, customer PO, customer, merchandiser, row: those of the first such line) — and the
-    StatusResult of the lines `keep` keeps, each its own. A refresh writes the shared ones' figures into each
-    row; a million lines have a few hundred thousand different statuses, and far fewer urgent ones."""
+    keep: Callable[[Line], bool] | Collection[str] = STATUSES,
+    most: int | None = None,
+) -> tuple[StatusBlock, StatusResult]:
+    """`status_from_columns` for many lines at once, when most are alike and few are needed as Lines: the
+    `StatusBlock` of the lines — each line's status, figures and reason without a Line per line, or, as a
+    sequence, a Line shared by every line whose status is the same in every respect but who the line is —
+    and the StatusResult of the lines `keep` keeps, each its own: those whose status is in `keep`, or, when
+    it is a test of a Line, those whose shared Line passes it (which makes every shared Line); `most` keeps
+    at most that many of them, the most urgent (`status_lines.urgency`). A refresh writes the block's
+    figures into each row; a million lines have far fewer urgent ones."""
     k = _kernel(columns, row_numbers, products, calendar, today, warning_days, due=due, vocabulary=vocabulary,
                 bad_due=bad_due)
-    firsts: dict[tuple, int] = {}
-    which = [firsts.setdefault(key, i) for i, key in enumerate(k.keys())]
-    made = dict(zip(firsts.values(), _lines(k, firsts.values())))
-    shared = list(map(made.__getitem__, which))
-    kept = [i for i, line in enumerate(shared) if keep(line)]
-    result = StatusResult(today=today, lines=_lines(k, kept), calendar=calendar, years=k.years,
-                          totals=_count(shared), total=k.n)
-    return shared, result
+    block = StatusBlock(k)
+    if callable(keep):
+        kept = [i for i, line in enumerate(block) if keep(line)]
+    else:
+        kept = np.flatnonzero(np.isin(block.status_ids, [STATUSES.index(s) for s in keep])).tolist()
+    if most is not None and len(kept) > most:
+        kept = block.most_urgent(kept, most)
+    result = StatusResult(today=today, lines=block.lines(kept), calendar=calendar, years=k.years,
+                          totals=block.counts(), total=k.n)
+    return block, result
 
 
-def _count(lines: Iterable[Line]) -> dict[str, int]:
-    out = dict.fromkeys(STATUSES, 0)
-    for line in lines:
-        out[line.status] += 1
-    return out
+def _each(fn: Callable[[Any], Any], values: Sequence[Any]) -> list[Any]:
+    """`fn` of each value, worked out once per distinct value: a column of 100k lines holds a few hundred
+    dates, a few thousand quantities. By type too where the column mixes types (1, 1.0 and True are equal
+    keys but not the same cell); None equals no other value."""
+    if not any(map(is_not, values, repeat(None))):  # a column not in the sheet, or left blank
+        return [fn(None)] * len(values)
+    kinds = set(map(type, values))
+    kinds.discard(type(None))
+    try:
+        if len(kinds) <= 1:
+            memo = {v: fn(v) for v in set(values)}
+            return list(map(memo.__getitem__, values))
+        keys = list(zip(map(type, values), values))
+        memo = {key: fn(key[1]) for key in set(keys)}
+        return list(map(memo.__getitem__, keys))
+    except TypeError:  # an unhashable value, which no workbook gives (the API takes anything): one by one
+        return [fn(v) for v in values]
 
 
 def _kernel(
@@ -249,29 +267,34 @@ def _kernel(
     bad_due = bad_due or {}
     day = np.datetime64(today, "D")
 
+    # Each column is worked out per distinct value (`_each`): a few hundred dates among 100k lines.
     def dates(f: str) -> np.ndarray:
-        # via day numbers: numpy converts a list of ints ten times faster than a list of dates
-        date = _dt.date
-        out = [x.toordinal() - _EPOCH_ORDINAL if type(x) is date else _NAT if x is None else _day_number(x)
-               for x in by_field[f]]
-        return np.array(out, dtype=np.int64).reshape(n).view("datetime64[D]")
+        return np.array(_each(_day_number, by_field[f]), dtype=np.int64).reshape(n).view("datetime64[D]")
 
     def ints(f: str) -> tuple[list[int | None], np.ndarray, np.ndarray]:
-        raw = [_int(v) for v in by_field[f]]
-        has = np.array([x is not None for x in raw], dtype=bool).reshape(n)
-        return raw, has, np.array([x or 0 for x in raw], dtype=np.int64).reshape(n)
+        raw = _each(_int, by_field[f])
+        as_float = np.array(raw, dtype=np.float64).reshape(n)  # None is NaN; ±10^15 (as_int's bound) is exact
+        has = ~np.isnan(as_float)
+        return raw, has, np.where(has, as_float, 0).astype(np.int64)
 
     def flags(values: Sequence[Any], test: Any) -> np.ndarray:
-        return np.array([test(v) for v in values], dtype=bool).reshape(n)
+        return np.fromiter(_each(test, values), dtype=bool, count=n)
 
     # -- the stage of each line, from its status word -------------------------------------------------------
-    stages = [None if w is None else vocabulary.stage_of(w) for w in by_field["status"]]
-    stage_done = np.array([_STAGE_DONE.get(x, 0) for x in stages], dtype=np.int64).reshape(n)
-    before_shipping = flags(stages, _BEFORE_SHIPPING.__contains__)
-    stage_partial = flags(stages, lambda x: x == "partially_shipped")
-    stage_shipped = flags(stages, lambda x: x == "shipped")
-    cancelled = flags(stages, lambda x: x == "cancelled")
-    if any(v is not None for v in by_field["cancelled"]):
+    stages = _each(lambda w: None if w is None else vocabulary.stage_of(w), by_field["status"])
+    kinds = list(dict.fromkeys(stages))  # the stages named (a dozen at most), as numbered in `ids`
+    ids = np.fromiter(map({s: i for i, s in enumerate(kinds)}.__getitem__, stages), dtype=np.intp, count=n)
+
+    def per_stage(fn: Callable[[str | None], Any], dtype: Any = bool) -> np.ndarray:
+        return np.array([fn(s) for s in kinds], dtype=dtype).reshape(len(kinds))[ids]
+
+    stage_done = per_stage(lambda x: _STAGE_DONE.get(x, 0), np.int64)
+    before_shipping = per_stage(_BEFORE_SHIPPING.__contains__)
+    stage_partial = per_stage(lambda x: x == "partially_shipped")
+    stage_shipped = per_stage(lambda x: x == "shipped")
+    cancelled = per_stage(lambda x: x == "cancelled")
+    on_hold = per_stage(lambda x: x == "on_hold")
+    if any(map(is_not, by_field["cancelled"], repeat(None))):
         cancelled |= flags(by_field["cancelled"], is_cancel_flag)
 
     # -- the due date: one rule for open and shipped lines ---------------------------------------------------
@@ -303,8 +326,7 @@ def _kernel(
     partial_unknown = stage_partial & ~s_has
     # what is left to ship of a line not closed: quantity − shipped, else the 未出数量 column itself
     left_has = ~cancelled & ~fully & (q_has | o_has)
-    open_l = [v if h else None for v, h in zip(np.where(q_has, np.maximum(q - s, 0), np.maximum(o, 0)).tolist(),
-                                                 left_has.tolist())]
+    open_l = _masked(np.where(q_has, np.maximum(q - s, 0), np.maximum(o, 0)), left_has)
     due_year = due_d.astype("datetime64[Y]").astype(np.int64) + 1970
     due_ok = ~np.isnat(due_d) & (due_year >= _SANE_YEARS[0]) & (due_year <= _SANE_YEARS[1])
     open_ = ~cancelled & ~fully & due_ok
@@ -315,25 +337,18 @@ def _kernel(
     # -- lead times by model -------------------------------------------------------------------------------
     distinct: dict[LeadTimes, int] = {}
 
-    def look_up(model: Any) -> tuple[str | None, int]:  # (the problem, the lead time's number)
+    def look_up(model: Any) -> int:  # the lead time's number, or minus the problem's (as PROBLEMS numbers it)
         if model is None or model == "":
-            return "no_model", 0
+            return -PROBLEMS.index("no_model")
         key = fold_key(model)
         if key not in index:
-            return "unknown_model", 0
+            return -PROBLEMS.index("unknown_model")
         if (lead := index[key]) is None:
-            return "no_lead", 0
-        return None, distinct.setdefault(lead, len(distinct) + 1)
+            return -PROBLEMS.index("no_lead")
+        return distinct.setdefault(lead, len(distinct) + 1)
 
-    # each distinct model looked up once (by type too: 1 and 1.0 are equal keys): a few hundred models
-    models = list(zip(map(type, by_field["model"]), by_field["model"]))
-    try:
-        looked = {key: look_up(key[1]) for key in dict.fromkeys(models)}
-        found = list(map(looked.__getitem__, models))
-    except TypeError:  # an unhashable value, which no workbook gives (the API takes anything): row by row
-        found = [look_up(model) for model in by_field["model"]]
-    problems: list[str | None] = [p for p, _ in found]
-    lead_id = np.array([k for _, k in found], dtype=np.int64).reshape(n)
+    found = np.array(_each(look_up, by_field["model"]), dtype=np.int64).reshape(n)  # a few hundred models
+    problem, lead_id = np.maximum(-found, 0), np.maximum(found, 0)
     table = np.zeros((len(distinct) + 1, 5), dtype=np.int64)
     for lead, k in distinct.items():
         table[k] = (lead.material, lead.production, lead.inspection, lead.packing, lead.shipping)
@@ -385,193 +400,37 @@ def _kernel(
     any_missed = missed.any(axis=0) & planned
     first_missed = np.argmax(missed, axis=0)
 
-    # -- the lists the lines are made from --------------------------------------------------------------------
-    sel = np.flatnonzero(planned)  # one tuple of planned and actual dates per line with a plan
+    # -- the status and the main part of the reason, first match wins (the module docstring's rules) --------
+    bad_quantity = ~cancelled & ~fully & q_has & (q <= 0)  # nothing to make: validation reports it
+    notes = ~cancelled & ~fully & ~bad_quantity  # the reason goes on with what the stage or the ship date says
+    judged = notes & open_
+    overdue = judged & (due_d < day)
+    no_due = np.isnat(due_d)
+    main = np.select([cancelled, fully & np.isnat(ship), fully & no_due, fully & (ship > due_d), fully,
+                      bad_quantity, notes & no_due, ~judged,
+                      overdue & (partial | partial_unknown), overdue, past_customer, factory_after, any_missed,
+                      planned & (remaining > left), left <= warning_days, ~planned],
+                     [_MAIN[x] for x in ("cancelled", "shipped_no_date", "no_due", "shipped_late", "shipped_on_time",
+                                         "bad_quantity", "no_due", "bad_due_date", "overdue_partial", "overdue",
+                                         "past_customer", "factory_late", "missed", "short", "window", "due")],
+                     _MAIN["next"]).astype(np.int8)
+    for i, raw in bad_due.items():  # a due date that could not be read: its value is shown, if it has one
+        if main[i] == _MAIN["no_due"]:
+            main[i] = _MAIN["bad_due"] if raw is not None else _MAIN["due_no_value"]
+
     ship_actual = np.where(s_has & (s > 0), ship, np.datetime64("NaT"))  # a partial shipment's date
     return _Kernel(
-        n=n, today=today, warning_days=warning_days, row_numbers=row_numbers,
+        n=n, today=today, calendar=calendar, years=frozenset(years), row_numbers=row_numbers,
         order_nos=by_field["order_no"], customers=by_field["customer"], models=by_field["model"],
-        merchandisers=by_field["merchandiser"], words=by_field["status"], stages=stages, problems=problems,
-        bad_due=bad_due, quantity=quantity_l, shipped=shipped_l, open_qty=open_l, customer_pos=by_field["customer_po"],
-        due=due_d.tolist(), other=other.tolist(), ship=ship.tolist(), customer=customer.tolist(),
-        factory=factory.tolist(),
-        plans=dict(zip(sel.tolist(), zip(*(plan[m][sel].tolist() for m in MILESTONES)))),
-        actuals=dict(zip(sel.tolist(), zip(*(col[sel].tolist() for col in (
-            material, production, finish, inspection, np.full(n, np.datetime64("NaT"), dtype="datetime64[D]"),
-            ship_actual))))),
-        flags=list(zip(*(x.tolist() for x in (
-            cancelled, future, fully, partial, open_, planned, left, remaining, nxt, any_missed, first_missed,
-            by_customer, stage_open, partial_unknown, past_customer, factory_after, done_mask)))),
-        years=frozenset(years), calendar=calendar)
+        merchandisers=by_field["merchandiser"], customer_pos=by_field["customer_po"], words=by_field["status"],
+        stages=stages, bad_due=bad_due, quantity=quantity_l, shipped=shipped_l, open_qty=open_l, main=main,
+        problem=problem, due=due_d, other=other, by_customer=by_customer, customer=customer, factory=factory,
+        ship=ship, notes=notes, judged=judged, planned=planned & judged, future=future, stage_open=stage_open,
+        partial=partial, partial_unknown=partial_unknown, on_hold=on_hold, left=left, remaining=remaining, nxt=nxt,
+        first_missed=first_missed, plan=np.stack([plan[m] for m in MILESTONES], axis=1),
+        actual=np.stack([material, production, finish, inspection, np.full(n, np.datetime64("NaT"),
+                         dtype="datetime64[D]"), ship_actual], axis=1),
+        done_mask=done_mask)
 
 
-@dataclass
-class _Kernel:
-    """What the column-wise rules decided, one entry per line (lists): the lines are made from it."""
-
-    n: int
-    today: _dt.date
-    warning_days: int
-    row_numbers: Sequence[int]
-    order_nos: Sequence[Any]
-    customers: Sequence[Any]
-    models: Sequence[Any]
-    merchandisers: Sequence[Any]
-    words: Sequence[Any]
-    stages: list[str | None]
-    problems: list[str | None]
-    bad_due: Mapping[int, Any]
-    quantity: list[int | None]
-    shipped: list[int | None]
-    open_qty: list[int | None]
-    customer_pos: Sequence[Any]
-    due: list[Any]
-    other: list[Any]
-    ship: list[Any]
-    customer: list[Any]
-    factory: list[Any]
-    plans: dict[int, tuple]
-    actuals: dict[int, tuple]
-    flags: list[tuple]
-    years: frozenset[int]
-    calendar: WorkCalendar
-
-    def keys(self) -> list[tuple]:
-        """Per line, everything its status and reason depend on but who the line is (order number, customer PO,
-        customer, merchandiser, row): lines with equal keys differ in nothing else."""
-        problems, stage_open = self.problems, (f[12] for f in self.flags)
-        models = [m if p else None for m, p in zip(self.models, problems)]  # the model is in a reason only then
-        words = [w if o else None for w, o in zip(self.words, stage_open)]  # and the word only then
-        bad = [self.bad_due.get(i) for i in range(self.n)] if self.bad_due else [None] * self.n
-        plans = [self.plans.get(i) for i in range(self.n)] if self.plans else [None] * self.n
-        actuals = [self.actuals.get(i) for i in range(self.n)] if self.actuals else [None] * self.n
-        has_bad = [i in self.bad_due for i in range(self.n)] if self.bad_due else [False] * self.n
-        return list(zip(self.flags, self.due, self.other, self.ship, self.customer, self.factory, self.stages, words,
-                        problems, models, self.quantity, self.shipped, self.open_qty, bad, has_bad, plans,
-                        actuals))
-
-
-def _lines(k: _Kernel, indices: Iterable[int]) -> list[Line]:
-    """The Line of each line in `indices`, as the rules decided (`_Kernel`)."""
-    row_numbers, order_nos, customers, models = k.row_numbers, k.order_nos, k.customers, k.models
-    merchandisers, words, stages, problems, bad_due = k.merchandisers, k.words, k.stages, k.problems, k.bad_due
-    due_l, other_l, ship_l, cust_l, fact_l = k.due, k.other, k.ship, k.customer, k.factory
-    quantity_l, shipped_l, plan_l, actual_l, flags = k.quantity, k.shipped, k.plans, k.actuals, k.flags
-    open_l, po_l = k.open_qty, k.customer_pos
-    today, warning_days = k.today, k.warning_days
-    lines: list[Line] = []
-    # The loop only allocates (no reference cycles): the cyclic GC would re-scan the growing list of lines
-    # many times for nothing, about a third of the time at a million lines. Switched back on at the end.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        for i in indices:
-            (is_cancelled, is_future, is_fully, is_partial, is_open, has_plan, n_left, n_remaining, k_next,
-             has_missed, k_missed, is_by_customer, is_stage_open, is_partial_unknown, is_past_customer,
-             is_factory_after, mask) = flags[i]
-            d = due_l[i]
-            basis = None if d is None else "customer" if is_by_customer else "factory"
-            line = Line(row=row_numbers[i], order_no=order_nos[i], customer=customers[i], model=models[i],
-                        merchandiser=merchandisers[i], due_date=d, customer_due_date=cust_l[i],
-                        factory_due_date=fact_l[i], due_basis=basis, stage=stages[i], status="unknown",
-                        partial=is_partial, today=today, done_mask=mask, customer_po=po_l[i], open_qty=open_l[i])
-            lines.append(line)
-            reasons = line.reasons
-            if is_cancelled:
-                line.status = "cancelled"
-                reasons.append(("cancelled", {}))
-                continue
-            named = {"due": d, "basis": basis, "other": other_l[i]}
-            if is_fully:
-                shipped_on = ship_l[i]
-                if shipped_on is None:
-                    reasons.append(("shipped_no_date", {}))
-                elif d is None:
-                    reasons.append(_no_due(bad_due, i))
-                elif shipped_on > d:
-                    line.status, line.days_late = "shipped_late", (shipped_on - d).days
-                    reasons.append(("shipped_late", {"ship": shipped_on, "days": line.days_late, **named}))
-                else:
-                    line.status = "shipped_on_time"
-                    reasons.append(("shipped_on_time", {"ship": shipped_on, **named}))
-                continue
-            if (q := quantity_l[i]) is not None and q <= 0:  # nothing to make: validation reports it
-                reasons.append(("bad_quantity", {"quantity": q}))
-                continue
-            notes: list[tuple[str, dict[str, Any]]] = []
-            if is_future:
-                notes.append(("future_ship", {"ship": ship_l[i]}))
-            if is_stage_open:
-                notes.append(("stage_open", {"ship": ship_l[i], "word": words[i]}))
-            if is_partial_unknown:
-                notes.append(("partial_unknown", {}))
-            if stages[i] == "on_hold":
-                notes.append(("on_hold", {}))
-            if not is_open:
-                line.due_date = line.due_basis = None
-                reasons.append(_no_due(bad_due, i) if d is None else ("bad_due", {"value": d.isoformat()}))
-                _add_notes(line, None, notes, shipped_l[i], quantity_l[i])
-                continue
-
-            line.workdays_left = n_left
-            if has_plan:
-                dates_i = line.planned_dates = plan_l[i]
-                line.actual_dates = actual_l[i]
-                line.remaining_workdays = n_remaining
-                line.slack_workdays = n_left - n_remaining
-                line.next_milestone = MILESTONES[k_next]
-                line.next_milestone_date = dates_i[k_next]
-            if today > d:
-                line.status = "overdue"
-                line.days_late = (today - d).days
-                reasons.append(("overdue_partial" if line.partial or is_partial_unknown else "overdue",
-                                {"days": line.days_late, **named}))
-            else:
-                line.days_to_due = (d - today).days
-                plain = {"due": d, "basis": basis}  # the customer date is in the text already
-                if is_past_customer:
-                    line.status = "at_risk"
-                    c = cust_l[i]
-                    reasons.append(("past_customer", {"customer": c, "days": (today - c).days, **plain}))
-                elif is_factory_after:
-                    line.status = "at_risk"
-                    reasons.append(("factory_late", {"factory": fact_l[i], "customer": cust_l[i]}))
-                elif has_missed:
-                    m = _CHECKED_MILESTONES[k_missed]
-                    line.status = "at_risk"
-                    reasons.append(("missed", {"milestone": m, "date": dates_i[MILESTONES.index(m)]}))
-                elif has_plan and n_remaining > n_left:
-                    line.status = "at_risk"
-                    reasons.append(("short", {"need": n_remaining, "left": n_left, **named}))
-                elif n_left <= warning_days:
-                    line.status = "at_risk"
-                    reasons.append(("window", {"left": n_left, **named}))
-                elif not has_plan:
-                    reasons.append(("due", named))  # stays unknown: no lead time to judge by
-                else:
-                    line.status = "on_track"
-                    reasons.append(("next", {"milestone": line.next_milestone, "date": line.next_milestone_date,
-                                             "slack": line.slack_workdays}))
-            _add_notes(line, problems[i], notes, shipped_l[i], quantity_l[i])
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-    return lines
-
-
-def _no_due(bad_due: Mapping[int, Any], i: int) -> tuple[str, dict[str, Any]]:
-    if i not in bad_due:
-        return ("no_due", {})
-    # a formula never calculated has no value to show (xlsx/read.py flags it no-cached-value)
-    return ("bad_due", {"value": bad_due[i]}) if bad_due[i] is not None else ("due_no_value", {})
-
-
-def _add_notes(line: Line, problem: str | None, notes: list[tuple[str, dict[str, Any]]], shipped: int | None,
-               quantity: int | None) -> None:
-    """After the main reason: why the lead time was not checked, what the stage or a planned ship date says,
-    what is left to ship."""
-    if problem is not None:
-        line.reasons.append((problem, {"model": line.model}))
-    line.reasons.extend(notes)
-    if line.partial and shipped is not None and quantity is not None:
-        line.reasons.append(("partial", {"shipped": shipped, "quantity": quantity, "rest": quantity - shipped}))
+_MAIN = {code: i for i, code in enumerate(MAIN)}

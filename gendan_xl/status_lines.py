@@ -6,7 +6,10 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 from dataclasses import dataclass, field
+from string import Formatter
 from typing import Any, Mapping
+
+import numpy as np
 
 from gendan_xl import schema
 from gendan_xl.errors import Issue
@@ -150,14 +153,7 @@ class Line:
         return _text(STATUS_LABELS, self.status, lang)
 
     def reason(self, lang: str = "zh") -> str:
-        year = self.today.year if self.today is not None else None
-        try:
-            # with each value's type: 1, 1.0 and True are equal keys but not the same text
-            key = tuple([(code, tuple([(k, type(v), v) for k, v in params.items()]))
-                         for code, params in self.reasons])
-            return _reason_text(key, lang, year)
-        except TypeError:  # an unhashable value in a reason: not from a workbook, but no reason to crash
-            return _reason_text.__wrapped__(key, lang, year)
+        return reason_text(self.reasons, lang, self.today.year if self.today is not None else None)
 
     def next_milestone_label(self, lang: str = "zh") -> str | None:
         return _text(MILESTONE_LABELS, self.next_milestone, lang) if self.next_milestone else None
@@ -279,20 +275,84 @@ def _due_phrase(basis: str, due: str, other: str | None, lang: str) -> str:
     return text
 
 
+def reason_text(reasons: list[tuple[str, dict[str, Any]]], lang: str, year: int | None) -> str:
+    """The one-line reason of REASONS parts (code, fields), dates written relative to `year`. Lines share their
+    reasons a lot (a few dates and counts), so texts are kept: 100k lines have about 26k different ones, and
+    equal texts are then one object."""
+    # with each value's type: 1, 1.0 and True are equal keys but not the same text
+    key = tuple([(code, tuple([(k, type(v), v) for k, v in params.items()])) for code, params in reasons])
+    try:
+        return _kept_reason_text(key, lang, year)
+    except TypeError:  # an unhashable value in a reason: not from a workbook, but no reason to crash
+        return word_reason(reasons, lang, year)
+
+
 @functools.lru_cache(maxsize=1 << 16)
-def _reason_text(reasons: tuple[tuple[str, tuple[tuple[str, type, Any], ...]], ...], lang: str,
-                 year: int | None) -> str:
-    """The one-line reason. Lines share their reasons a lot (a few dates and counts), so texts are kept:
-    100k lines have about 26k different ones, and equal texts are then one object."""
+def _kept_reason_text(reasons: tuple[tuple[str, tuple[tuple[str, type, Any], ...]], ...], lang: str,
+                      year: int | None) -> str:
+    return word_reason([(code, {k: v for k, _, v in params}) for code, params in reasons], lang, year)
+
+
+def word_reason(reasons: list[tuple[str, dict[str, Any]]], lang: str, year: int | None) -> str:
+    """`reason_text`, worded anew (for a caller that keeps the texts itself)."""
     parts = []
     for code, params in reasons:
-        fields = {k: _fmt(v, year) if isinstance(v, _dt.date) else v for k, _, v in params}
+        fields = {k: _fmt(v, year) if isinstance(v, _dt.date) else v for k, v in params.items()}
         if "basis" in fields:
             fields["due"] = _due_phrase(fields["basis"], fields["due"], fields.get("other"), lang)
         if "milestone" in fields:
             fields["label"] = _text(MILESTONE_LABELS, fields["milestone"], lang)
         parts.append(_text(REASONS, code, lang).format(**fields))
     return _SEPARATOR.get(lang, "; ").join(parts)
+
+
+def word_part(code: str, fields: Mapping[str, np.ndarray], n: int, lang: str, year: int) -> np.ndarray:
+    """`word_reason` of one REASONS part for `n` lines at once, as an object array: `fields` holds each field
+    as an array (dates as datetime64[D], NaT for none; "basis" True where the due date is the customer's;
+    "milestone" as MILESTONES' index; numbers as ints). Each distinct value is worded once, and the
+    template's pieces are joined per line in C."""
+    texts: dict[str, np.ndarray] = {}
+    for name, values in fields.items():
+        if name in ("basis", "other") or (name == "due" and "basis" in fields):
+            continue
+        if name == "milestone":
+            texts["label"] = np.array([_text(MILESTONE_LABELS, m, lang) for m in MILESTONES], dtype=object)[values]
+        elif values.dtype.kind == "M":
+            texts[name] = _each_text(values.view(np.int64), lambda d: _fmt(_date_of(d), year))
+        else:
+            texts[name] = _each_text(values, str)
+    if "basis" in fields:  # the due date used, named, and the other beside it when it differs
+        other = fields.get("other", np.full(n, np.datetime64("NaT"), dtype="datetime64[D]"))
+        three = np.stack([fields["basis"].astype(np.int64), fields["due"].view(np.int64), other.view(np.int64)], 1)
+        rows = np.ascontiguousarray(three).view(np.dtype((np.void, 24))).ravel()  # one value per line: its three
+        texts["due"] = _each_text(rows, lambda row: _due_phrase(*_phrase_fields(row, year), lang))
+    out = np.full(n, "", dtype=object)
+    for literal, shown, _, _ in Formatter().parse(_text(REASONS, code, lang)):
+        if literal:
+            out = out + literal
+        if shown is not None:
+            out = out + texts[shown]
+    return out
+
+
+def _phrase_fields(row: bytes, year: int) -> tuple[str, str, str | None]:
+    basis, due, other = np.frombuffer(row, dtype=np.int64).tolist()
+    return ("customer" if basis else "factory", _fmt(_date_of(due), year),
+            None if other == _NAT_DAY else _fmt(_date_of(other), year))
+
+
+def _each_text(values: np.ndarray, word: Any) -> np.ndarray:
+    """word(v) of each value, worked out once per distinct value, as an object array."""
+    distinct, which = np.unique(values, return_inverse=True)
+    return np.array([word(v) for v in distinct.tolist()], dtype=object)[which.reshape(-1)]
+
+
+_NAT_DAY = int(np.datetime64("NaT").view(np.int64))
+_EPOCH = _dt.date(1970, 1, 1)
+
+
+def _date_of(day: int) -> _dt.date:
+    return _EPOCH + _dt.timedelta(days=day)
 
 
 # The order fields the status reads.

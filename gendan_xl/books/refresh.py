@@ -29,6 +29,7 @@ from gendan_xl.i18n.status import FIGURES
 from gendan_xl.messages import make_issue
 from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary, fold_key
 from gendan_xl.status import STATUS_LABELS, Line, StatusResult
+from gendan_xl.status_block import RowStatuses
 from gendan_xl.status_lines import DUE_LABELS, MILESTONE_LABELS
 from gendan_xl.xlsx.atomic import is_open, sidecar_path
 from gendan_xl.xlsx.condformat import CFRule
@@ -214,39 +215,59 @@ def _label(code: str, lang: str) -> str:
     return zh if lang == "zh" else en
 
 
-def columns_values(keys: Sequence[str], lines: Sequence[Line | None], lang: str, when: str,
+def columns_values(keys: Sequence[str], lines: Sequence[Line | None] | RowStatuses, lang: str, when: str,
                    blank: Any = None) -> dict[str, list[Any]]:
     """Our columns `keys` for the rows below the header (None where a row has no order line, `blank` where
-    a line has no value in a column). Lines may repeat (a refresh shares the Line of lines whose status is
-    alike): the distinct ones are found once, each worded once per column, and each column is made by a
-    look-up per row in C (a chunk of a refresh is thousands of rows)."""
-    distinct = {id(x): x for x in lines if x is not None}
-    ids = list(map(id, lines))  # a row with no line (None) finds no word: None
+    a line has no value in a column), from one Line or None per row, or from a chunk's statuses laid on its
+    rows (`StatusBlock.on_rows`: the same words, without a Line per line). Lines may repeat (a refresh
+    shares the Line of lines whose status is alike): the distinct ones are found once, each worded once per
+    column, and each column is made by a look-up per row in C (a chunk of a refresh is thousands of rows)."""
+    rows = lines if isinstance(lines, RowStatuses) else _DistinctLines(lines)
     out = {}
     for key in keys:
-        words = [when] * len(distinct) if key == "stamp" else _words(key, list(distinct.values()), lang)
+        words = [when] * rows.count if key == "stamp" else _words(key, rows, lang)
         if blank is not None:
             words = [blank if v is None else v for v in words]
-        out[key] = list(map(dict(zip(distinct, words)).get, ids))
+        out[key] = rows.spread(words)
     return out
 
 
-def _words(key: str, lines: list[Line], lang: str) -> list[Any]:
-    """What column `key` shows for each line (None: nothing), a column at a time: the labels are looked up
-    in C, only the reasons are worded line by line."""
+class _DistinctLines:
+    """One Line or None per row, worded once per distinct Line (as `RowStatuses` words a block's lines)."""
+
+    def __init__(self, lines: Sequence[Line | None]):
+        self.distinct = {id(x): x for x in lines if x is not None}
+        self.ids = list(map(id, lines))  # a row with no line (None) finds no word: None
+        self.count = len(self.distinct)
+
+    def values(self, attr: str) -> list[Any]:
+        return list(map(attrgetter(attr), self.distinct.values()))
+
+    def reasons(self, lang: str) -> list[str]:
+        return [x.reason(lang) for x in self.distinct.values()]
+
+    def spread(self, words: list[Any]) -> list[Any]:
+        return list(map(dict(zip(self.distinct, words)).get, self.ids))
+
+
+def _words(key: str, lines: _DistinctLines | RowStatuses, lang: str) -> list[Any]:
+    """What column `key` shows for each line (None: nothing), a column at a time: labels are looked up in C,
+    reasons worded once per distinct one."""
     if key == "status":
         labels = {code: _label(code, lang) for code in STATUS_LABELS}
-        return list(map(labels.__getitem__, map(attrgetter("status"), lines)))
+        return list(map(labels.__getitem__, lines.values("status")))
     if key == "due_basis":
         bases = {basis: pick(pair, lang) for basis, pair in DUE_LABELS.items()}
-        return [bases[b] if b else None for b in map(attrgetter("due_basis"), lines)]
+        return list(map(bases.get, lines.values("due_basis")))
     if key == "workdays_left":  # for an open line not past its due date, as days_to_due
-        return [x.workdays_left if x.days_to_due is not None else None for x in lines]
+        return [w if d is not None else None for w, d in zip(lines.values("workdays_left"),
+                                                             lines.values("days_to_due"))]
     if key == "next_milestone":
-        return [x.next_milestone_label(lang) for x in lines]
+        steps = {m: pick(pair, lang) for m, pair in MILESTONE_LABELS.items()}
+        return list(map(steps.get, lines.values("next_milestone")))
     if key == "reason":
-        return [x.reason(lang) for x in lines]
-    return list(map(attrgetter(key), lines))
+        return lines.reasons(lang)
+    return lines.values(key)
 
 
 REASON_WIDTH = 48  # most reasons in one line (on the samples 9 in 10); a longer one wraps

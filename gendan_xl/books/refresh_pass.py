@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 from gendan_xl import defaults
 from gendan_xl.books.refresh import (COLUMN_KINDS, STAMP, column_widths, columns_values, place_columns,
@@ -100,10 +100,8 @@ def _one_pass(run: OrdersRun, out: Path, *, now: dt.datetime, lang: str | None,
         if chunk.marked:  # rows under the lines that still show an old status are cleared down to the last
             end = max(end, chunk.marked[-1])
         if end > done_to:
-            seq: list[Any] = [None] * (end - done_to)  # a row that is no line has ours cleared
-            for row, line in zip(chunk.lines, shared):
-                seq[row - done_to - 1] = line
-            words = columns_values([key for _, key in cols], seq, lang, when, EMPTY)
+            on_rows = shared.on_rows(done_to + 1, end)  # a row that is no line has ours cleared
+            words = columns_values([key for _, key in cols], on_rows, lang, when, EMPTY)
             rows.extend({c: values.column(c, done_to + 1, words[key]) for c, key in cols})
             done_to = end
         rewrite.feed(chunk.xml, forget=True)

@@ -13,7 +13,7 @@ import datetime as dt
 import json
 import tempfile
 from pathlib import Path
-from typing import Any, Callable, Iterator, TextIO
+from typing import Any, Callable, Collection, Iterator, TextIO
 
 from gendan_xl import defaults, schema
 from gendan_xl.books.master import row_of, header_issues, missing_sheet_notes, read_masters, status_word_issues
@@ -21,6 +21,7 @@ from gendan_xl.errors import ERROR, WARNING, Issue, MissingColumnsError
 from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary
 from gendan_xl.status import (STATUS_FIELDS, STATUSES, Line, StatusResult, due_fields, products_from_rows,
                               status_rows)
+from gendan_xl.status_block import StatusBlock
 from gendan_xl.status_lines import URGENT, urgency
 from gendan_xl.sheet_data import NOTHING, Row
 from gendan_xl.validate import StatusWords, check_row, make_context, order_dates_median
@@ -33,13 +34,14 @@ from gendan_xl.xlsx.stream import StreamBook
 
 class OrdersRun:
     """A workbook file's orders and their status on `today`, chunk by chunk (iterate once). `keep` says
-    which lines to keep for `result()`: urgent ones (the default), all (`lambda line: True`) or none;
-    `most` keeps at most that many of them, the most urgent (a terminal shows a hundred)."""
+    which lines to keep for `result()`: urgent ones (the default), those of some statuses (`STATUSES`: all;
+    `()`: none) or those a test of their Line passes (which makes a Line for every line); `most` keeps at
+    most that many of them, the most urgent (a terminal shows a hundred)."""
 
     def __init__(self, source: str | Path | WorkbookFile, *, today: dt.date, sheet: str | None = None,
                  lang: str | None = None, warning_days: int = defaults.WARNING_DAYS, weekly: str = defaults.WEEKLY,
                  due: str = defaults.DUE, vocabulary: Vocabulary = DEFAULT_VOCABULARY,
-                 limits: Limits = DEFAULT_LIMITS, keep: Callable[[Line], bool] | None = None,
+                 limits: Limits = DEFAULT_LIMITS, keep: Callable[[Line], bool] | Collection[str] | None = None,
                  most: int | None = None, progress: Callable[[str, int, int | None], None] | None = None):
         self.wf = source if isinstance(source, WorkbookFile) else WorkbookFile.read(source, limits)
         self.book = StreamBook(self.wf)
@@ -59,7 +61,7 @@ class OrdersRun:
                 self.calendar_sheet.rows, weekly=weekly, sheet=self.calendar_sheet.sheet, lang=self.lang)
         self.lead_times = products_from_rows(self.products.rows) if self.products is not None else {}
         self.notes = header_issues(orders, self.lang)
-        self.keep = keep if keep is not None else (lambda line: line.status in URGENT)
+        self.keep = keep if keep is not None else URGENT
         self.most = most
         self.words = StatusWords(vocabulary)
         self.counts = dict.fromkeys(STATUSES, 0)
@@ -69,9 +71,10 @@ class OrdersRun:
         self.dropdown: tuple[str, ...] = ()
         self._order = due_fields(due)  # the basis first, the other as the fallback
 
-    def __iter__(self) -> Iterator[tuple[LineChunk, list[Line], StatusResult]]:
-        """Per chunk: the chunk, each line's status (a Line shared by the lines whose status is alike:
-        `status.status_rows`) and the status of the lines kept."""
+    def __iter__(self) -> Iterator[tuple[LineChunk, StatusBlock, StatusResult]]:
+        """Per chunk: the chunk, each line's status (`status.status_rows`: its figures and reason a column at
+        a time, or as a sequence a Line shared by the lines whose status is alike) and the status of the
+        lines kept."""
         status_col = self.orders.columns.get("status")
         counts = self.counts
         for chunk in self.orders:
@@ -79,7 +82,7 @@ class OrdersRun:
                        for i, (_, raw) in chunk.errors.get(f, {}).items()}
             shared, result = status_rows(chunk.values, chunk.lines, self.lead_times, self.calendar, self.today,
                                          warning_days=self.warning_days, due=self.due, vocabulary=self.vocabulary,
-                                         bad_due=bad_due, keep=self.keep)
+                                         bad_due=bad_due, keep=self.keep, most=self.most)
             if status_col is not None:
                 self.words.add_column(chunk.lines, chunk.values["status"], status_col)
             for code, n in result.counts.items():
