@@ -11,6 +11,7 @@ from __future__ import annotations
 import operator
 import re
 from itertools import chain, repeat
+from typing import Iterable
 
 from gendan_xl.xlsx.cells import CLEAR, STR, Value, text_inner
 from gendan_xl.cellrefs import col_bytes, col_index
@@ -48,7 +49,7 @@ class RowBatch(CellWriter):
             return self._each_row(data)
         ps = pieces[a - r0:b - r0]
         formats = self._column_formats(self._formats(), a, b - a)
-        xmls = _filled(formats, a)
+        xmls = _filled(formats, range(a, b))
         # where our cells start: where the new ones would end the row (a re-run, nothing changed), else (a
         # first run) at the row's end, else at the first new cell's start; the last cell left of that
         same = list(map(bytes.endswith, ps, xmls))
@@ -110,13 +111,18 @@ class RowBatch(CellWriter):
     def _check_tails(self, ps: list[bytes], js: list[int], ok: list[bool], changed: list[int], a: int) -> None:
         """Rows whose cells of ours (from js[i]) differ from the new ones stay `ok` only when those are
         cells as we write them, with the new cells' starts (so each keeps its style as `_rewrite_own`
-        would). All such rows in one regex pass; row by row only when some row fails."""
-        every = _filled(self._column_formats(self.skeleton_formats, a, len(ps)), a)
-        skeletons = [every[i] for i in changed]
+        would). All such rows in one regex pass, the rows' leftovers told apart by a NUL (which no XML
+        holds)."""
+        formats = [list(map(sf.__getitem__, map(values.__getitem__, map(operator.add, changed, repeat(a - first)))))
+                   for sf, (first, values) in zip(self.skeleton_formats, self.by_row.offsets)]
+        skeletons = _filled(formats, [a + i for i in changed])
         strip = self.own_content.sub
-        if strip(b"", b"\0".join([ps[i][js[i]:] for i in changed])) != b"\0".join(skeletons):
-            for i, skeleton in zip(changed, skeletons):
-                ok[i] = strip(b"", ps[i][js[i]:]) == skeleton
+        left = strip(b"", b"\0".join([ps[i][js[i]:] for i in changed])).split(b"\0")
+        if len(left) != len(changed):  # a tail that is no cells ran into the next: all the long way
+            left = [b"\0"] * len(changed)
+        for i, leftover, skeleton in zip(changed, left, skeletons):
+            if leftover != skeleton:
+                ok[i] = False
 
     def _append_row(self, out: list[bytes], data: bytes, pos: int, m: re.Match[bytes], stop: int, rownum: int,
                     has_r: bool) -> int:
@@ -191,8 +197,9 @@ class RowBatch(CellWriter):
         if last is None or last >= self.by_row.cols[0]:
             return -1
         if self.batch_skeleton is None:
-            self.batch_skeleton = _filled(self._column_formats(self.skeleton_formats, self.batch_start,
-                                                               len(self.batch_xml)), self.batch_start)
+            n = len(self.batch_xml)
+            self.batch_skeleton = _filled(self._column_formats(self.skeleton_formats, self.batch_start, n),
+                                          range(self.batch_start, self.batch_start + n))
         if self.own_content.sub(b"", data[j:stop]) != self.batch_skeleton[i]:
             return -1
         return j
@@ -225,7 +232,7 @@ class RowBatch(CellWriter):
         """The blocks' new cells for the next few thousand rows (for rows taken one by one)."""
         stop = min(first_row + _BATCH_ROWS, self.by_row.hi)
         formats = self._column_formats(self._formats(), first_row, stop - first_row)
-        self.batch_xml = _filled(formats, first_row)
+        self.batch_xml = _filled(formats, range(first_row, stop))
         self.batch_empty = list(map(_COUNT_NO_CELL, zip(*formats)))
         self.batch_skeleton = None  # made when a re-run needs it
         self.batch_start = first_row
@@ -257,10 +264,10 @@ class RowBatch(CellWriter):
         return b'%s%s%%s"%s' % (self.cell_r, col_bytes(col), self._style_attr(v.kind, style))
 
 
-def _filled(formats: list[list[bytes]], first_row: int) -> list[bytes]:
-    """Per row from `first_row`, its cells: the columns' formats joined, every %s the row number (one
-    format operation per row)."""
-    numbers = list(map(b"%d".__mod__, range(first_row, first_row + len(formats[0]) if formats else first_row)))
+def _filled(formats: list[list[bytes]], rows: Iterable[int]) -> list[bytes]:
+    """Per row of `rows`, its cells: the columns' formats (`formats`, per column one a row) joined, every %s
+    the row number (one format operation per row)."""
+    numbers = list(map(b"%d".__mod__, rows))
     return list(map(bytes.__mod__, map(b"".join, zip(*formats)), zip(*[numbers] * len(formats))))
 
 
