@@ -258,7 +258,7 @@ class RowBatch(CellWriter):
         return pre.replace(b"%", b"%%") + b"%s" + post.replace(b"%", b"%%")
 
     def _skeleton_format(self, col: int, v: Value, style: bytes | None) -> bytes:
-        """A cell's start up to its style, as `skeleton_re` finds it: b'<c r="V%s" s="5"'."""
+        """A cell's start up to its style, what `own_content` leaves of it: b'<c r="V%s" s="5"'."""
         if v.kind == CLEAR and not self._keeps(v, self.look.header_row + 1 if self.look else 0, col):
             return _NO_CELL
         return b'%s%s%%s"%s' % (self.cell_r, col_bytes(col), self._style_attr(v.kind, style))
