@@ -50,6 +50,8 @@ def _clean_text(text: str) -> str:
 
 def expected_text(text: str) -> str:
     """What a reader shows of `text` once written (`text_inner`): illegal characters gone, cut to the limit."""
+    if _TEXT_WORK.search(text) is None and len(text) <= MAX_CELL_CHARS:
+        return text  # nothing to drop, protect or decode (most texts: the check reads back a million reasons)
     return decode_x(_clean_text(text)[:MAX_CELL_CHARS])
 
 

@@ -1,72 +1,128 @@
 """The sheet patcher's fast path: rows that get exactly the whole-column blocks' values.
 
-Their new cells are made a few thousand rows at a time, in C loops (`RowBatch._batch_cells`), and spliced
-in whole: on a first run right of the row's last cell, on later runs over the cells we wrote last time,
-when those are exactly as we wrote them. Any other row goes to `row_merge.RowMerge`, cell by cell.
+Their new cells are made for a whole run of rows at once, in C loops (per column its values' cell formats,
+per row those joined and filled with its number: `_filled`), and spliced in whole (`RowBatch._splice`): on
+a first run right of the row's last cell, on later runs over the cells we wrote last time, when those are
+exactly as we wrote them. A row that is not that plain is taken alone (`_append_row`, the same bytes);
+any other row goes to `row_merge.RowMerge`, cell by cell.
 """
 from __future__ import annotations
 
 import operator
 import re
-from itertools import chain
+from itertools import chain, repeat
+from typing import Iterable
 
 from gendan_xl.xlsx.cells import CLEAR, STR, Value, text_inner
 from gendan_xl.cellrefs import col_bytes, col_index
 from gendan_xl.xlsx.row_cells import CellFormats, CellWriter
 
 _BATCH_ROWS = 2048
-_COUNT_EMPTY = operator.methodcaller("count", b"")
+_REALIGN = 16  # rows found elsewhere than counted, in one run of rows, before the rest goes row by row
+_NO_CELL = b"%.0s"  # the format of a value that makes no cell: takes the row number, writes nothing
+_COUNT_NO_CELL = operator.methodcaller("count", _NO_CELL)
 _COL_AT = re.compile(rb"([A-Z]{1,3})\d")  # the column of an r="" value, at its start
 
 
 class RowBatch(CellWriter):
     """Rows that get exactly the blocks' values, spliced in batches (see the module docstring)."""
 
-    def _splice_run(self, data: bytes, start: int = 0) -> bytes | None:
-        """A first run's whole run of rows at once, when every row in it is plain: its start tag has its
-        r="" first (no spans, no row style, not empty-closed), the rows are the next targets one after the
-        other, and each gets exactly the blocks' values (no explicit cell, not the look's header). Then each
-        row's new cells go before its end tag, all in C loops: the same bytes `_append_row` writes row by
-        row. None, with nothing changed but the current batch, when any row needs more. Only the rows from
-        `start` on (those before are written already)."""
-        head = self.plain_row_re.search(data, start)  # Excel writes spans="" on every row: seen on the first,
-        if head is None or b"spans" in head.group(2) or b"customFormat" in head.group(2):  # no run is plain
-            return None
-        tags = self.plain_row_re.findall(data, start)
-        k = len(tags)
-        if not k or data.count(self.row_open, start) != k or data.count(self.row_end, start) != k:
-            return None
-        first, last = int(tags[0][0]), int(tags[-1][0])
-        rows, targets, ti = self.by_row, self.targets, self.ti
-        if (first <= self.last_row or last - first != k - 1 or ti + k > len(targets) or targets[ti] != first
-                or targets[ti + k - 1] != last or not rows.lo <= first or last >= rows.hi
-                or (self.look is not None and first <= self.look.header_row)):
-            return None
-        attrs = b"".join(a for _, a in tags)
-        if b"spans" in attrs or b"customFormat" in attrs or (rows.explicit and any(
-                r in rows.explicit for r in range(first, last + 1))):
-            return None
-        if list(map(int, (n for n, _ in tags))) != list(range(first, last + 1)):
-            return None  # (not in order: the row scanner says where)
-        bodies: list[bytes] = []
-        empty = 0
-        r = first
-        while r <= last:
-            i = r - self.batch_start
-            if not 0 <= i < len(self.batch_xml):
-                self._fill_batch(r)
-                i = 0
-            take = min(last + 1 - r, len(self.batch_xml) - i)
-            bodies += self.batch_xml[i:i + take]
-            empty += sum(self.batch_empty[i:i + take])
-            r += take
-        self.result.written += len(rows.cols) * k - empty
-        self.ti, self.last_row = ti + k, last
-        # each row up to its end tag, then its new cells and the end tag: only the run's bytes are copied
+    def _splice(self, data: bytes, depth: int = 0) -> bytes:
+        """A run of rows (whole rows), the plain ones of the blocks spliced all at once, any other row by
+        row (`_each_row`). A plain row has the start tag `<row r="N">` (no spans, no row style), its number
+        the one after the row before it, and exactly the blocks' values; its cells are the row's own, left
+        of ours, then either none of ours (a first run: the new cells go before the end tag) or ours as we
+        write them with the starts the new ones have (a later run: replaced whole). What `_append_row`
+        would write row by row, in C loops over the run's rows: no per-row regex, no pass over the run per
+        condition."""
         row_end = self.row_end
-        pieces = (data[start:] if start else data).split(row_end)
-        ends = [body + row_end for body in bodies]
-        return b"".join([*chain.from_iterable(zip(pieces, ends)), pieces[-1]])
+        pieces = data.split(row_end)  # each row up to its end tag; the last piece is what follows them
+        n = len(pieces) - 1
+        rows = self.by_row
+        m = self.plain_row_re.match(pieces[0]) if n and rows.cols else None
+        if m is None:
+            return self._each_row(data)
+        r0 = int(m.group(1))
+        head = max(max(rows.explicit, default=0), self.look.header_row if self.look is not None else 0)
+        a, b = max(rows.lo, r0, head + 1, self.last_row + 1), min(rows.hi, r0 + n)
+        if a >= b:
+            return self._each_row(data)
+        ps = pieces[a - r0:b - r0]
+        formats = self._column_formats(self._formats(), a, b - a)
+        xmls = _filled(formats, range(a, b))
+        # where our cells start: where the new ones would end the row (a re-run, nothing changed), else (a
+        # first run) at the row's end, else at the first new cell's start; the last cell left of that
+        same = list(map(bytes.endswith, ps, xmls))
+        ends = [len(p) - len(x) if s else len(p) for p, x, s in zip(ps, xmls, same)]
+        cr, cell_r = len(self.cell_r), self.cell_r
+        ks = list(map(bytes.rfind, ps, repeat(cell_r), repeat(0), ends))
+        left = _LeftOf(rows.cols[0])
+        lefts = list(map(left.__getitem__, map(operator.getitem, ps, map(slice, map(operator.add, ks, repeat(cr)),
+                                                                          map(operator.add, ks, repeat(cr + 4))))))
+        js = [len(p) - len(x) if s else -1 for p, x, s in zip(ps, xmls, same)]
+        for i in [i for i, (k, lf, s) in enumerate(zip(ks, lefts, same)) if k >= 0 and not lf and not s]:
+            p, x = ps[i], xmls[i]  # a re-run, something changed: our cells from the first new cell's start
+            j = p.find(x[:x.index(b'"', cr) + 1]) if x else -1
+            if j >= 0:
+                js[i] = ends[i] = j
+                ks[i] = k = p.rfind(cell_r, 0, j)
+                lefts[i] = left[p[k + cr:k + cr + 4]]
+        # what is left of our cells is the row's start tag as expected, its last cell left of ours and
+        # ending where ours start (nothing after it: no cell without r="", no <extLst>)
+        k1 = list(map(operator.add, ks, repeat(1)))
+        ok = list(map(all, zip(
+            map(bytes.startswith, ps, map((b"<" + self.pfx + b'row r="%d">').__mod__, range(a, b))), lefts,
+            map(operator.gt, ks, repeat(-1)), map(operator.lt, map(bytes.find, ps, repeat(self.cell_open), k1, ends),
+                                                  repeat(0)),
+            map(bytes.endswith, ps, repeat(self.cell_end), repeat(0), ends))))
+        for i in [i for i, o in enumerate(ok) if not o]:  # no cell at all, or the last one empty: <c …/>
+            p, k, e = ps[i], ks[i], ends[i]
+            h = b'<%srow r="%d">' % (self.pfx, a + i)
+            ok[i] = p.startswith(h) and (e == len(h) if k < 0 else lefts[i] and p.find(b"<", k + 1, e) < 0
+                                         and p.endswith(b"/>", 0, e))
+        if self.arrays:  # a cell of ours may lie in an array formula's range: those rows the long way
+            ok = [o and e == len(p) for o, p, e in zip(ok, ps, ends)]
+        changed = [i for i, (j, s, o) in enumerate(zip(js, same, ok)) if j >= 0 and o and not s]
+        if changed:
+            self._check_tails(ps, js, ok, changed, a)
+        out = [self._each_row(row_end.join(pieces[:a - r0]) + row_end)] if a > r0 else []
+        pre = [p if j < 0 or s else p[:j] for p, j, s in zip(ps, js, same)]
+        xmls = [b"" if s else x for x, s in zip(xmls, same)]
+        targets, k, i = self.targets, len(formats), 0
+        while i < len(ps):
+            stop = _next(ok, not ok[i], i)
+            if ok[i] and self.ti < len(targets) and targets[self.ti] == a + i:
+                out.append(b"".join(chain.from_iterable(zip(pre[i:stop], xmls[i:stop], repeat(row_end)))))
+                self.result.written += k * (stop - i) - sum(c[i:stop].count(_NO_CELL) for c in formats)
+                self.ti += stop - i
+                self.last_row = a + stop - 1
+            else:
+                stop = i + 1
+                out.append(self._each_row(ps[i] + row_end))
+                if stop < len(ps) and not ok[stop] and not ps[stop].startswith(b'<%srow r="%d"' % (self.pfx, a + stop)):
+                    # a row missing, or one without an end tag (<row …/>): rows are no longer where counted
+                    rest = row_end.join(pieces[a - r0 + stop:])
+                    out.append(self._splice(rest, depth + 1) if depth < _REALIGN else self._each_row(rest))
+                    return b"".join(out)
+            i = stop
+        out.append(self._each_row(row_end.join(pieces[b - r0:])))
+        return b"".join(out)
+
+    def _check_tails(self, ps: list[bytes], js: list[int], ok: list[bool], changed: list[int], a: int) -> None:
+        """Rows whose cells of ours (from js[i]) differ from the new ones stay `ok` only when those are
+        cells as we write them, with the new cells' starts (so each keeps its style as `_rewrite_own`
+        would). All such rows in one regex pass, the rows' leftovers told apart by a NUL (which no XML
+        holds)."""
+        formats = [list(map(sf.__getitem__, map(values.__getitem__, map(operator.add, changed, repeat(a - first)))))
+                   for sf, (first, values) in zip(self.skeleton_formats, self.by_row.offsets)]
+        skeletons = _filled(formats, [a + i for i in changed])
+        strip = self.own_content.sub
+        left = strip(b"", b"\0".join([ps[i][js[i]:] for i in changed])).split(b"\0")
+        if len(left) != len(changed):  # a tail that is no cells ran into the next: all the long way
+            left = [b"\0"] * len(changed)
+        for i, leftover, skeleton in zip(changed, left, skeletons):
+            if leftover != skeleton:
+                ok[i] = False
 
     def _append_row(self, out: list[bytes], data: bytes, pos: int, m: re.Match[bytes], stop: int, rownum: int,
                     has_r: bool) -> int:
@@ -85,9 +141,7 @@ class RowBatch(CellWriter):
             return -1
         start = cut = m.end()
         xml = self.batch_xml[i]
-        if stop > start and self.open_right:  # (else: no cell of ours nor right of ours in this run of rows)
-            cut = stop
-        elif stop > start:
+        if stop > start:
             if data.find(b"extLst", start, stop) >= 0:
                 return -1
             # a re-run: the row holds the first of the new cells already
@@ -137,14 +191,16 @@ class RowBatch(CellWriter):
         form we write (a value or an inline string, no formula), left of it none of ours, and the tail has
         the same cells with the same styles as the new ones (a value that is cleared now, or a date that
         became text in a date-styled cell, goes the long way). -1 otherwise."""
-        if self.arrays or self.own_tail.fullmatch(data, j, stop) is None:
+        if self.arrays:
             return -1
         last = self._last_col(data, start, j)
         if last is None or last >= self.by_row.cols[0]:
             return -1
         if self.batch_skeleton is None:
-            self.batch_skeleton = self._batch_cells(self.skeleton_formats, self.batch_start, len(self.batch_xml))[0]
-        if b"".join(self.skeleton_re.findall(data, j, stop)) != self.batch_skeleton[i]:
+            n = len(self.batch_xml)
+            self.batch_skeleton = _filled(self._column_formats(self.skeleton_formats, self.batch_start, n),
+                                          range(self.batch_start, self.batch_start + n))
+        if self.own_content.sub(b"", data[j:stop]) != self.batch_skeleton[i]:
             return -1
         return j
 
@@ -162,33 +218,35 @@ class RowBatch(CellWriter):
             i = 0
         return i
 
-    def _fill_batch(self, first_row: int) -> None:
-        """The blocks' new cells for the next few thousand rows."""
-        if self.cell_formats is None:  # the column styles are known once the head is read
+    def _formats(self) -> list[CellFormats]:
+        """Per block column, its values' cell formats (made once the head is read: the column styles)."""
+        if self.cell_formats is None:
             below = self.look.header_row + 1 if self.look is not None else 0  # the batches are lines
             styles = [self._own_style(below, col, None) for col in self.by_row.cols]
             self.cell_formats = [CellFormats(self._cell_format, c, st) for c, st in zip(self.by_row.cols, styles)]
             self.skeleton_formats = [CellFormats(self._skeleton_format, c, st)
                                      for c, st in zip(self.by_row.cols, styles)]
+        return self.cell_formats
+
+    def _fill_batch(self, first_row: int) -> None:
+        """The blocks' new cells for the next few thousand rows (for rows taken one by one)."""
         stop = min(first_row + _BATCH_ROWS, self.by_row.hi)
-        self.batch_xml, self.batch_empty = self._batch_cells(self.cell_formats, first_row, stop - first_row)
+        formats = self._column_formats(self._formats(), first_row, stop - first_row)
+        self.batch_xml = _filled(formats, range(first_row, stop))
+        self.batch_empty = list(map(_COUNT_NO_CELL, zip(*formats)))
         self.batch_skeleton = None  # made when a re-run needs it
         self.batch_start = first_row
 
-    def _batch_cells(self, formats: list[CellFormats], first_row: int, n: int) -> tuple[list[bytes], list[int]]:
-        """Per row of first_row … +n: the blocks' cells joined, and how many values make no cell. All in C
-        loops: per column, its values mapped to their formats, each filled in with its row number."""
-        numbers = list(map(b"%d".__mod__, range(first_row, first_row + n)))
-        cells = [list(map(bytes.__mod__, map(f.__getitem__, values[first_row - first:first_row - first + n]), numbers))
-                 for f, (first, values) in zip(formats, self.by_row.offsets)]
-        per_row = list(zip(*cells))
-        return list(map(b"".join, per_row)), list(map(_COUNT_EMPTY, per_row))
+    def _column_formats(self, formats: list[CellFormats], first_row: int, n: int) -> list[list[bytes]]:
+        """Per block column, the formats of its values in rows first_row … +n (a C loop each)."""
+        return [list(map(f.__getitem__, values[first_row - first:first_row - first + n]))
+                for f, (first, values) in zip(formats, self.by_row.offsets)]
 
     def _cell_format(self, col: int, v: Value, style: bytes | None) -> bytes:
         """A cell's XML with %s where its row number goes (b"%.0s", no cell at all, for a cleared value
         unless the look keeps an empty cell there: `_keeps`)."""
         if v.kind == CLEAR and not self._keeps(v, self.look.header_row + 1 if self.look else 0, col):
-            return b"%.0s"
+            return _NO_CELL
         if v.kind == STR:  # the same as _cell_xml, without its detours: reason texts are a million distinct values
             inner = text_inner(v.value, self.by_row.pfx)
             xml = b'%s%s%%s"%s t="inlineStr">%s</%sc>' % (self.cell_r, col_bytes(col), self._style_attr(STR, style),
@@ -200,7 +258,36 @@ class RowBatch(CellWriter):
         return pre.replace(b"%", b"%%") + b"%s" + post.replace(b"%", b"%%")
 
     def _skeleton_format(self, col: int, v: Value, style: bytes | None) -> bytes:
-        """A cell's start up to its style, as `skeleton_re` finds it: b'<c r="V%s" s="5"'."""
+        """A cell's start up to its style, what `own_content` leaves of it: b'<c r="V%s" s="5"'."""
         if v.kind == CLEAR and not self._keeps(v, self.look.header_row + 1 if self.look else 0, col):
-            return b"%.0s"
+            return _NO_CELL
         return b'%s%s%%s"%s' % (self.cell_r, col_bytes(col), self._style_attr(v.kind, style))
+
+
+def _filled(formats: list[list[bytes]], rows: Iterable[int]) -> list[bytes]:
+    """Per row of `rows`, its cells: the columns' formats (`formats`, per column one a row) joined, every %s
+    the row number (one format operation per row)."""
+    numbers = list(map(b"%d".__mod__, rows))
+    return list(map(bytes.__mod__, map(b"".join, zip(*formats)), zip(*[numbers] * len(formats))))
+
+
+def _next(seq: list[bool], value: bool, start: int) -> int:
+    """The first index from `start` where `seq` holds `value`; its length when none does."""
+    try:
+        return seq.index(value, start)
+    except ValueError:
+        return len(seq)
+
+
+class _LeftOf(dict):
+    """The first bytes of a cell reference after `<c r="` (b'T12"') -> whether its column is left of
+    `col`; worked out once per distinct head."""
+
+    def __init__(self, col: int):
+        super().__init__()
+        self.col = col
+
+    def __missing__(self, head: bytes) -> bool:
+        m = _COL_AT.match(head)
+        left = self[head] = m is not None and col_index(m.group(1)) < self.col
+        return left

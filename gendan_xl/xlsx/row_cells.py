@@ -60,7 +60,6 @@ class CellWriter:
         self.cf_rules = cf_rules
         self.date_xfs = date_xfs
         self.checks = templates  # every distinct cell we write is checked once (soundness.Templates)
-        self.open_right = False  # see rows.SheetPatcher._rows
         self.head_xml = b""
         self.by_row = by_row
         self.targets = by_row.targets
@@ -94,6 +93,10 @@ class CellWriter:
         self.cell_formats, self.skeleton_formats, self.batch_xml, self.batch_skeleton = None, [], [], None
         self.batch_start = 0
 
+    def _each_row(self, data: bytes) -> bytes:
+        """A run of whole rows, row by row (`rows.SheetPatcher`): where the whole-run splice leaves them."""
+        raise NotImplementedError
+
     # -- compile the patterns once the prefix is known
     def _compile(self, pfx: bytes) -> None:
         p = re.escape(pfx)
@@ -109,15 +112,14 @@ class CellWriter:
         body = rb"(?:/>|>[^<]*(?:<(?!/" + p + rb"c>)[^<]*)*</" + p + rb"c>)"
         self.own_re = re.compile(rb"<" + p + rb'c r="([A-Z]{1,3})\d+"(?: s="(\d+)")?([^>]*?)' + body)
         self.cell_full = re.compile(rb"<" + p + rb"c\b([^>]*?)" + body)
-        # a row's tail of cells exactly as we write them, and their starts up to the style
-        start = rb"<" + p + rb'c r="[A-Z]{1,3}\d+"(?: s="\d+")?'
-        self.skeleton_re = re.compile(start)
-        self.own_tail = re.compile(
-            rb"(?:" + start + rb'(?: t="\w+")?(?:/>|>(?:<' + p + rb"v>[^<]*</" + p + rb"v>|<" + p + rb"is><" + p
-            + rb'(?:t|t xml:space="preserve")>[^<]*</' + p + rb"t></" + p + rb"is>)</" + p + rb"c>))*\s*")
+        # what follows a cell's start up to its style (r="" first, then s="") in a cell exactly as we write
+        # it: a value or an inline string, no formula. Removed from a row's tail of such cells, it leaves
+        # their starts (the tail's skeleton) and nothing else.
+        self.own_content = re.compile(
+            rb'(?<=\d")(?: t="\w+")?(?:/>|>(?:<' + p + rb"v>[^<]*</" + p + rb"v>|<" + p + rb"is><" + p
+            + rb'(?:t|t xml:space="preserve")>[^<]*</' + p + rb"t></" + p + rb"is>)</" + p + rb"c>)")
         self.cell_end = b"</" + pfx + b"c>"
         self.cell_open = b"<" + pfx + b"c"
-        self._right = right_of(self.by_row.cols[0], pfx) if self.by_row.cols else None
         self.cell_r = b'<%sc r="' % pfx
         self.row_open = b"<" + pfx + b"row"
         self.f_open = b"<" + pfx + b"f"

@@ -146,27 +146,10 @@ class SheetPatcher(RowMerge, RowBatch):
 
     # -- rows
     def _rows(self, data: bytes) -> bytes:
-        if self.ti >= len(self.targets):
-            self._note_arrays(data)
-            return data
         self._note_arrays(data)
-        # On a first run, no row of a run of rows has a cell where ours go or right of them: seen once for the
-        # run (one search), each row's new cells then simply go before its end tag.
-        self.open_right = self._right is not None and b"extLst" not in data and \
-            data.count(self.cell_open) == data.count(self.cell_r) and self._right.search(data) is None
-        if not self.open_right:
-            return self._each_row(data)
-        spliced = self._splice_run(data)
-        if spliced is not None:
-            return spliced
-        # the first run of rows holds the title and header rows, which are not plain: those row by row,
-        # the rest in one splice if it is plain
-        head = max(max(self.by_row.explicit, default=0), self.look.header_row if self.look is not None else 0)
-        cut = next((m.start() for m in self.plain_row_re.finditer(data) if int(m.group(1)) > head), 0)
-        if not cut:
-            return self._each_row(data)
-        first = self._each_row(data[:cut])
-        return first + (self._splice_run(data, cut) or self._each_row(data[cut:]))
+        if self.ti >= len(self.targets):
+            return data
+        return self._splice(data)
 
     def _each_row(self, data: bytes) -> bytes:
         """A run of rows, row by row."""

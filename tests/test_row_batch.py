@@ -1,0 +1,96 @@
+"""The whole-run splice (row_batch.RowBatch._splice) writes what the row-by-row merge writes.
+
+Whole columns take the splice for every plain row (new cells before the end tag on a first run; on a
+re-run, our old cells replaced whole when they are as we wrote them); cells given one by one take the
+general merge. On a sheet where plain rows and rows of every other kind alternate, run after run, both
+must write the same bytes."""
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gendan_xl.xlsx.patch import patch_sheet
+from rawbook import raw_workbook, styles_xml
+
+NOW = dt.datetime(2026, 11, 26, 8, 30)
+ROWS = 600
+
+
+def _row(r: int, arrays: bool) -> str:
+    """Row r (2 …): most plain, every seventh one of a kind the splice must leave to the row-by-row paths.
+    An array formula anywhere sends every re-run row the long way: only in the sheet that has `arrays`."""
+    a = f'<c r="A{r}" t="inlineStr"><is><t>SO{r}</t></is></c>'
+    b = f'<c r="B{r}"><v>{r}</v></c>'
+    kind = r // 7 % 14 if r % 7 == 0 else -1
+    if kind == 0:
+        return f'<row r="{r}" spans="1:2">{a}{b}</row>'
+    if kind == 1:
+        return f'<row r="{r}" s="1" customFormat="1">{a}{b}</row>'
+    if kind == 2:  # a cell without r=""
+        return f'<row r="{r}">{a}<c><v>{r}</v></c></row>'
+    if kind == 3:  # the last cell empty
+        return f'<row r="{r}">{a}<c r="B{r}" s="1"/></row>'
+    if kind == 4:
+        return f'<row r="{r}"></row>'
+    if kind == 5:
+        return f'<row r="{r}"/>'
+    if kind == 6:  # rich text in the last cell: its <color> starts like a cell
+        return (f'<row r="{r}">{a}<c r="B{r}" t="inlineStr"><is><r><rPr><color rgb="FFFF0000"/></rPr><t>red</t>'
+                f'</r></is></c></row>')
+    if kind == 7:
+        return ""  # no such row: a gap
+    if kind == 8:  # the user typed into our first column
+        return f'<row r="{r}">{a}{b}<c r="C{r}"><v>5</v></c></row>'
+    if kind == 9:  # a formula in our second column: kept
+        return f'<row r="{r}">{a}<c r="D{r}"><f>1+1</f><v>2</v></c></row>'
+    if kind == 10:
+        return f'<row r="{r}">{a}{b}<extLst><ext uri="x"/></extLst></row>'
+    if kind == 11:  # another cell after ours
+        return f'<row r="{r}">{a}{b}<c r="H{r}"><v>1</v></c></row>'
+    if kind == 12:  # the last cell empty, an empty <extLst/> after it
+        return f'<row r="{r}">{a}<c r="B{r}" s="1"/><extLst/></row>'
+    if kind == 13 and arrays:  # an array formula over our first column: its cells there are the formula's
+        return f'<row r="{r}">{a}<c r="B{r}"><f t="array" ref="B{r}:C{r}">{{1,2}}</f><v>1</v></c></row>'
+    return f'<row r="{r}">{a}{b}</row>'
+
+
+def _book(path: Path, arrays: bool) -> Path:
+    head = '<row r="1"><c r="A1" t="inlineStr"><is><t>订单号</t></is></c><c r="B1" t="inlineStr"><is><t>数量</t></is></c></row>'
+    return raw_workbook(path, head + "".join(_row(r, arrays) for r in range(2, ROWS + 2)),
+                        styles=styles_xml(xf_fmts=[0, 14]))
+
+
+def _values(run: int) -> dict[int, list[Any]]:
+    """Our three columns' values in rows 2 …: each run changes some, clears some, turns dates into text."""
+    status = ["逾期", "正常", None, "有风险 %d %s", "a&b <x>", " 空格 "]
+    col_c = [status[(r * (run + 1)) % len(status)] for r in range(ROWS)]
+    col_d = [dt.date(2026, 1, 1) + dt.timedelta(days=r % 40) if (r + run) % 5 else ("未排期" if run else None)
+             for r in range(ROWS)]
+    col_e = [None if (r + run) % 9 == 0 else (r % 13) * (run + 1) for r in range(ROWS)]
+    return {2: col_c, 3: col_d, 4: col_e}
+
+
+def _sheet(path: Path) -> bytes:
+    with zipfile.ZipFile(path) as zf:
+        return zf.read("xl/worksheets/sheet1.xml")
+
+
+@pytest.mark.parametrize("arrays", [False, True])
+def test_the_splice_writes_what_the_merge_writes(tmp_path: Path, arrays: bool) -> None:
+    spliced, merged = _book(tmp_path / "spliced.xlsx", arrays), _book(tmp_path / "merged.xlsx", arrays)
+    headers = {(1, 2): "状态", (1, 3): "节点", (1, 4): "天"}
+    for run in (0, 1, 1, 2):  # first run; a re-run with changes; the same again; changes again
+        values = _values(run)
+        one = patch_sheet(spliced, "Sheet1", headers, columns={c: (2, v) for c, v in values.items()}, now=NOW,
+                          backups=0)
+        cells = dict(headers)
+        cells.update({(2 + i, c): v for c, vs in values.items() for i, v in enumerate(vs)})
+        other = patch_sheet(merged, "Sheet1", cells, now=NOW, backups=0)
+        assert _sheet(spliced) == _sheet(merged), run
+        assert (one.written, one.cleared, one.skipped) == (other.written, other.cleared, other.skipped)
+    assert b'<c r="D63"><f>1+1</f>' in _sheet(spliced)  # kind 9 (63 = 7 × 9): the formula kept
+    assert any(why == "array-formula-cell-kept" for _, why in one.skipped) == arrays  # and an array's cells
