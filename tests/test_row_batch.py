@@ -21,11 +21,12 @@ ROWS = 600
 
 
 def _row(r: int, arrays: bool) -> str:
-    """Row r (2 …): most plain, every seventh one of a kind the splice must leave to the row-by-row paths.
+    """Row r (2 …): most plain, every seventh one of a kind the splice must leave to the row-by-row paths or
+    write as they write it (spans="" widened to our columns).
     An array formula anywhere sends every re-run row the long way: only in the sheet that has `arrays`."""
     a = f'<c r="A{r}" t="inlineStr"><is><t>SO{r}</t></is></c>'
     b = f'<c r="B{r}"><v>{r}</v></c>'
-    kind = r // 7 % 14 if r % 7 == 0 else -1
+    kind = r // 7 % 17 if r % 7 == 0 else -1
     if kind == 0:
         return f'<row r="{r}" spans="1:2">{a}{b}</row>'
     if kind == 1:
@@ -53,6 +54,12 @@ def _row(r: int, arrays: bool) -> str:
         return f'<row r="{r}">{a}{b}<c r="H{r}"><v>1</v></c></row>'
     if kind == 12:  # the last cell empty, an empty <extLst/> after it
         return f'<row r="{r}">{a}<c r="B{r}" s="1"/><extLst/></row>'
+    if kind == 14:  # as Excel writes every row
+        return f'<row r="{r}" spans="1:2" x14ac:dyDescent="0.25">{a}{b}</row>'
+    if kind == 15:  # a height of its own, spans in two ranges, no cell of the row's own
+        return f'<row r="{r}" ht="20" customHeight="1" spans="1:1 2:2"></row>'
+    if kind == 16:  # spans wider than ours, after other attributes
+        return f'<row r="{r}" ht="15"	spans="1:30">{a}{b}</row>'
     if kind == 13 and arrays:  # an array formula over our first column: its cells there are the formula's
         return f'<row r="{r}">{a}<c r="B{r}"><f t="array" ref="B{r}:C{r}">{{1,2}}</f><v>1</v></c></row>'
     return f'<row r="{r}">{a}{b}</row>'

@@ -15,7 +15,7 @@ from typing import Iterable
 
 from gendan_xl.xlsx.cells import CLEAR, STR, Value, text_inner
 from gendan_xl.cellrefs import col_bytes, col_index
-from gendan_xl.xlsx.row_cells import CellFormats, CellWriter
+from gendan_xl.xlsx.row_cells import CellFormats, CellWriter, widen_spans
 
 _BATCH_ROWS = 2048
 _REALIGN = 16  # rows found elsewhere than counted, in one run of rows, before the rest goes row by row
@@ -29,7 +29,8 @@ class RowBatch(CellWriter):
 
     def _splice(self, data: bytes, depth: int = 0) -> bytes:
         """A run of rows (whole rows), the plain ones of the blocks spliced all at once, any other row by
-        row (`_each_row`). A plain row has the start tag `<row r="N">` (no spans, no row style), its number
+        row (`_each_row`). A plain row has the start tag `<row r="N">` (or with more attributes, no row style: its
+        spans="" widened as `_append_row` widens it), its number
         the one after the row before it, and exactly the blocks' values; its cells are the row's own, left
         of ours, then either none of ours (a first run: the new cells go before the end tag) or ours as we
         write them with the starts the new ones have (a later run: replaced whole). What `_append_row`
@@ -67,19 +68,24 @@ class RowBatch(CellWriter):
                 js[i] = ends[i] = j
                 ks[i] = k = p.rfind(cell_r, 0, j)
                 lefts[i] = left[p[k + cr:k + cr + 4]]
+        # the row's start tag: <row r="N"> or, as Excel writes every row, with more attributes (spans="",
+        # x14ac:dyDescent, ht="") and no row style (customFormat: those rows go the long way)
+        prefixes = list(map((b"<" + self.pfx + b'row r="%d"').__mod__, range(a, b)))
+        gts = list(map(bytes.find, ps, repeat(b">")))
+        attrs = list(map(operator.getitem, ps, map(slice, map(len, prefixes), gts)))
+        heads = list(map(operator.and_, map(bytes.startswith, ps, prefixes), map(_Attrs().__getitem__, attrs)))
         # what is left of our cells is the row's start tag as expected, its last cell left of ours and
         # ending where ours start (nothing after it: no cell without r="", no <extLst>)
         k1 = list(map(operator.add, ks, repeat(1)))
         ok = list(map(all, zip(
-            map(bytes.startswith, ps, map((b"<" + self.pfx + b'row r="%d">').__mod__, range(a, b))), lefts,
+            heads, lefts,
             map(operator.gt, ks, repeat(-1)), map(operator.lt, map(bytes.find, ps, repeat(self.cell_open), k1, ends),
                                                   repeat(0)),
             map(bytes.endswith, ps, repeat(self.cell_end), repeat(0), ends))))
         for i in [i for i, o in enumerate(ok) if not o]:  # no cell at all, or the last one empty: <c …/>
             p, k, e = ps[i], ks[i], ends[i]
-            h = b'<%srow r="%d">' % (self.pfx, a + i)
-            ok[i] = p.startswith(h) and (e == len(h) if k < 0 else lefts[i] and p.find(b"<", k + 1, e) < 0
-                                         and p.endswith(b"/>", 0, e))
+            ok[i] = heads[i] and (e == gts[i] + 1 if k < 0 else lefts[i] and p.find(b"<", k + 1, e) < 0
+                                  and p.endswith(b"/>", 0, e))
         if self.arrays:  # a cell of ours may lie in an array formula's range: those rows the long way
             ok = [o and e == len(p) for o, p, e in zip(ok, ps, ends)]
         changed = [i for i, (j, s, o) in enumerate(zip(js, same, ok)) if j >= 0 and o and not s]
@@ -87,6 +93,11 @@ class RowBatch(CellWriter):
             self._check_tails(ps, js, ok, changed, a)
         out = [self._each_row(row_end.join(pieces[:a - r0]) + row_end)] if a > r0 else []
         pre = [p if j < 0 or s else p[:j] for p, j, s in zip(ps, js, same)]
+        if any(attrs):  # a spans="" made to cover the cells of ours the row gets, as `_append_row` makes it
+            widened = _Widened([c + 1 for c in rows.cols])
+            news = list(map(widened.__getitem__, zip(attrs, zip(*[list(map(_NO_CELL.__ne__, f)) for f in formats]))))
+            for i in [i for i, (at, o) in enumerate(zip(attrs, ok)) if o and b"spans" in at]:
+                pre[i] = prefixes[i] + news[i] + pre[i][gts[i]:]
         xmls = [b"" if s else x for x, s in zip(xmls, same)]
         targets, k, i = self.targets, len(formats), 0
         while i < len(ps):
@@ -277,6 +288,29 @@ def _next(seq: list[bool], value: bool, start: int) -> int:
         return seq.index(value, start)
     except ValueError:
         return len(seq)
+
+
+class _Attrs(dict):
+    """A row start tag's attributes after r="N" (b' spans="1:21" x14ac:dyDescent="0.25"') -> whether the
+    splice may take the row: none, or attributes that are no row style and plainly end at the first ">"."""
+
+    def __missing__(self, attrs: bytes) -> bool:
+        ok = self[attrs] = not attrs or (attrs[:1] in (b" ", b"\t", b"\r", b"\n") and b"customFormat" not in attrs
+                                         and b"/" not in attrs and b"<" not in attrs and attrs.count(b'"') % 2 == 0)
+        return ok
+
+
+class _Widened(dict):
+    """(a row's attributes, which of our columns get a cell) -> the attributes with spans="" covering them."""
+
+    def __init__(self, cols: list[int]):
+        super().__init__()
+        self.cols = cols
+
+    def __missing__(self, key: tuple[bytes, tuple[bool, ...]]) -> bytes:
+        attrs, present = key
+        new = self[key] = widen_spans(attrs, [c for c, p in zip(self.cols, present) if p])
+        return new
 
 
 class _LeftOf(dict):

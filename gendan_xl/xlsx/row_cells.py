@@ -226,12 +226,16 @@ class CellWriter:
 
     def _widen_spans(self, attrs: bytes, rownum: int, wanted: list[tuple[int, Value]]) -> bytes:
         # spans="1:21" is an optimisation hint; keep it true for the columns we add (it counts from 1)
-        m = re.search(rb'\sspans="([^"]*)"', attrs)
-        if not m:
-            return attrs
-        nums = [int(x) for x in re.findall(rb"\d+", m.group(1))]
-        cols = [c + 1 for c, v in wanted if v.kind != CLEAR or self._keeps(v, rownum, c)]
-        if not nums or not cols:
-            return attrs
-        lo, hi = min(nums + cols), max(nums + cols)
-        return attrs[:m.start()] + b' spans="%d:%d"' % (lo, hi) + attrs[m.end():]
+        return widen_spans(attrs, [c + 1 for c, v in wanted if v.kind != CLEAR or self._keeps(v, rownum, c)])
+
+
+def widen_spans(attrs: bytes, cols: list[int]) -> bytes:
+    """A row's start-tag attributes with its spans="" (if any) covering `cols` too (1-based: spans' count)."""
+    m = re.search(rb'\sspans="([^"]*)"', attrs)
+    if not m:
+        return attrs
+    nums = [int(x) for x in re.findall(rb"\d+", m.group(1))]
+    if not nums or not cols:
+        return attrs
+    lo, hi = min(nums + cols), max(nums + cols)
+    return attrs[:m.start()] + b' spans="%d:%d"' % (lo, hi) + attrs[m.end():]
