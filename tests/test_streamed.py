@@ -85,3 +85,17 @@ def test_status_json_says_each_lines_customer_po_and_what_is_left_to_ship(capsys
         assert (o["customer_po"] or None) == (v.get("customer_po") or None), o["row"]
         if o["status"] in ("overdue", "at_risk", "on_track") and v.get("quantity") is not None:
             assert o["open_qty"] == v["quantity"] - (v.get("shipped_qty") or 0), o["row"]
+
+
+def test_status_json_writes_each_line_as_json_dumps_writes_its_dict(tmp_path: Path) -> None:
+    """The lines are written member by member, not through json.dumps: byte for byte what json.dumps writes for
+    `Line.to_dict` (key order, spacing, escapes), in both languages."""
+    for path in books(tmp_path):
+        for lang in ("zh", "en"):
+            buf = io.StringIO()
+            write_status_json(OrdersRun(path, today=TODAY, lang=lang, keep=lambda line: False), buf)
+            lines = status_of(load_master(path, lean=True), today=TODAY, lang=lang).result.lines
+            text = buf.getvalue()
+            body = text[text.index("[\n") + 2:text.rindex("\n]")]
+            assert body.split(",\n") == [json.dumps(x.to_dict(lang), ensure_ascii=False, default=str)
+                                         for x in lines], (path, lang)

@@ -117,51 +117,93 @@ class OrdersRun:
         return out + self._calendar_issues + self.calendar.issues_for(self.years, sheet=sheet, lang=self.lang)
 
 
+# One line of `status --json`: who the line is, around the JSON of its status (`_LineJson`).
+_LINE = ('{{"order_no": {}, "row": {}, {}, "customer": {}, "customer_po": {}, "model": {}, "merchandiser": {}, '
+         '{}}}')
+_DUMPS = json.JSONEncoder(ensure_ascii=False, default=str).encode
+_STR = json.encoder.encode_basestring  # what that encoder writes for a str (ensure_ascii=False)
+
+
 def write_status_json(run: OrdersRun, out: TextIO) -> None:
     """`status --json`'s result, written as the orders sheet streams: the document of `StatusResult.to_dict` but
     its findings (`run.issues()`, after) — today, every line with its milestones, the counts — one line of
-    JSON per order line, none of
-    them kept. A million lines cost the time of reading them, not the memory of holding them: lines whose
-    status is alike share their JSON but for who they are (order number, row, customer, PO, model, merchandiser)."""
-    lang = run.lang
-    dumps = json.JSONEncoder(ensure_ascii=False, default=str).encode
+    JSON per order line, none of them kept, a chunk's lines written at once. A million lines cost the time
+    of reading them, not the memory of holding them: lines whose status is alike share their JSON but for who
+    they are (order number, row, customer, PO, model, merchandiser), and what many lines say alike (a
+    customer, a date, a plan's milestones) is encoded once."""
+    dumps = _DUMPS
+    line_json = _LineJson(run.lang)
     out.write('{"today": %s, "orders": [' % dumps(run.today.isoformat()))
     sep = "\n"
-    parts: dict[int, tuple[str, str]] = {}
-    texts: dict[Any, str] = {}
-
-    def text(v: Any) -> str:  # customers, models and merchandisers repeat: each encoded once
-        t = texts.get(v)
-        if t is None:
-            t = texts[v] = dumps(v)
-        return t
-
     for chunk, shared, _ in run:
         values = chunk.values
         blank = [None] * len(chunk.lines)
         order_nos, customers, pos, models, merchandisers = (values.get(f, blank) for f in (
             "order_no", "customer", "customer_po", "model", "merchandiser"))
-        for line, row, order_no, customer, po, model, merchandiser in zip(shared, chunk.lines, order_nos, customers,
-                                                                          pos, models, merchandisers):
-            p = parts.get(id(line))
-            if p is None:
-                if len(parts) > 200_000:
-                    parts.clear()
-                p = parts[id(line)] = _json_parts(line.to_dict(lang), dumps)
-            out.write(f'{sep}{{"order_no": {dumps(order_no)}, "row": {row}, {p[0]}, "customer": {text(customer)}, '
-                      f'"customer_po": {dumps(po)}, "model": {text(model)}, "merchandiser": {text(merchandiser)}, '
-                      f'{p[1]}}}')
+        ids = list(map(id, shared))
+        parts = {k: line_json(line) for k, line in dict(zip(ids, shared)).items()}  # each shared Line once
+        mids, ends = zip(*map(parts.__getitem__, ids)) if ids else ((), ())
+        # customers, models and merchandisers repeat: each distinct one encoded once (per chunk)
+        who = [list(map({v: dumps(v) for v in set(col)}.__getitem__, col)) for col in (customers, models,
+                                                                                       merchandisers)]
+        texts = map(_LINE.format, map(_json_value, order_nos), chunk.lines, mids, who[0], map(_json_value, pos),
+                    who[1], who[2], ends)
+        out.write(sep + ",\n".join(texts) if ids else "")
+        if ids:
             sep = ",\n"
-        parts.clear()  # the chunk's shared lines go: an id may be reused by the next chunk's
     out.write('\n], "counts": %s}' % dumps(run.counts))
 
 
-def _json_parts(doc: dict[str, Any], dumps: Callable[[Any], str]) -> tuple[str, str]:
-    """A line's JSON but for who it is: the members between "row" and "customer", and after "merchandiser"
-    (each part encoded at once, its braces cut)."""
-    keys = list(doc)
-    mid, end = keys[keys.index("row") + 1:keys.index("customer")], keys[keys.index("merchandiser") + 1:]
-    return dumps({k: doc[k] for k in mid})[1:-1], dumps({k: doc[k] for k in end})[1:-1]
+def _json_value(v: Any) -> str:
+    """`_DUMPS(v)`, sooner for what a line holds most: text, whole numbers, nothing."""
+    if v is None:
+        return "null"
+    t = type(v)
+    if t is str:
+        return _STR(v)
+    if t is int:
+        return int.__repr__(v)
+    return _DUMPS(v)
+
+
+class _LineJson:
+    """A `Line`'s JSON but for who it is — the members of `Line.to_dict(lang)` between "row" and "customer", and
+    after "merchandiser", each part's text without its braces — written member by member (test_streamed holds
+    it to `to_dict`), its dates and its milestones encoded once each (a plan's milestones are those of
+    hundreds of lines: `to_dict` says what they are, once per distinct plan)."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+        self.dates: dict[dt.date, str] = {}
+        self.milestones: dict[tuple, str] = {}
+
+    def date(self, d: dt.date | None) -> str:
+        if d is None:
+            return "null"
+        if type(d) is not dt.date:
+            return _DUMPS(d.isoformat())
+        text = self.dates.get(d)
+        if text is None:
+            text = self.dates[d] = _DUMPS(d.isoformat())
+        return text
+
+    def __call__(self, line: Line) -> tuple[str, str]:
+        lang, value, date = self.lang, _json_value, self.date
+        plan = (line.planned_dates, line.actual_dates, line.done_mask, line.today)
+        milestones = self.milestones.get(plan)
+        if milestones is None:
+            if len(self.milestones) > 100_000:
+                self.milestones.clear()
+            milestones = self.milestones[plan] = _DUMPS(line.to_dict(lang)["milestones"])
+        return (f'"status": {value(line.status)}, "days_late": {value(line.days_late)}, '
+                f'"days_to_due": {value(line.days_to_due)}, "slack_workdays": {value(line.slack_workdays)}, '
+                f'"next_milestone": {value(line.next_milestone)}, '
+                f'"next_milestone_date": {date(line.next_milestone_date)}, "reason": {value(line.reason(lang))}, '
+                f'"label": {value(line.label(lang))}, "next_milestone_label": {value(line.next_milestone_label(lang))}',
+                f'"open_qty": {value(line.open_qty)}, "due_date": {date(line.due_date)}, '
+                f'"due_basis": {value(line.due_basis)}, "customer_due_date": {date(line.customer_due_date)}, '
+                f'"factory_due_date": {date(line.factory_due_date)}, "stage": {value(line.stage)}, '
+                f'"milestones": {milestones}')
 
 
 # ---------------------------------------------------------------------------------------------------
