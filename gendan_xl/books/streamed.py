@@ -10,6 +10,7 @@ stage, and the lines a caller asks to keep (the urgent ones, for the terminal an
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import json
 import tempfile
 from pathlib import Path
@@ -22,9 +23,7 @@ from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary
 from gendan_xl.status import (STATUS_FIELDS, STATUSES, Line, StatusResult, due_fields, products_from_rows,
                               status_rows)
 from gendan_xl.status_lines import URGENT, urgency
-from gendan_xl.sheet_data import NOTHING, Row
-from gendan_xl.validate import StatusWords, check_row, make_context, order_dates_median
-from gendan_xl.values import is_blank
+from gendan_xl.validate import OrderDates, StatusWords, check_lines, make_context
 from gendan_xl.workdays import WorkCalendar, calendar_from_rows
 from gendan_xl.xlsx.lines import LineChunk, OrdersStream
 from gendan_xl.xlsx.source import DEFAULT_LIMITS, Limits, WorkbookFile
@@ -215,46 +214,40 @@ def write_validation_issues(source: str | Path | WorkbookFile, emit: Callable[[s
                             vocabulary: Vocabulary = DEFAULT_VOCABULARY,
                             limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
     """`validate --json`, streamed: the issues of `master.validate_workbook(...)`, in row order, each handed
-    to `emit` as its JSON text with the workbook's "path" — with the orders sheet read twice chunk by chunk
-    (the median order date first, which every row is held to) and the issues spooled to a temp file, never
-    all held. Nothing is emitted before the whole sheet is read: an unusable workbook fails before any of its
-    issues. Returns the file's summary: path, ok, rows, errors, warnings."""
+    to `emit` as its JSON text with the workbook's "path" — the orders sheet read once, chunk by chunk, each
+    chunk checked column by column (`validate.check_lines`), and the issues spooled to a temp file, never all
+    held. The issues of the order dates far from the median one (`validate.OrderDates`) are known at the end
+    and merged in at their rows. Nothing is emitted before the whole sheet is read: an unusable workbook fails
+    before any of its issues. Returns the file's summary: path, ok, rows, errors, warnings."""
     wf = source if isinstance(source, WorkbookFile) else WorkbookFile.read(source, limits)
     name = str(source.path if isinstance(source, WorkbookFile) else source)
     where = ', "path": %s}' % json.dumps(name, ensure_ascii=False)  # closes each issue's object
     book = StreamBook(wf)
     customers, products, _ = read_masters(book)
     schema_ = vocabulary.orders
-    dates: list[Any] = []
-    first = book.orders(schema_, ["order_date"], sheet)
-    for chunk in first:
-        dates += filter(None, chunk.values.get("order_date", ()))
-    median = order_dates_median(dates)
-    del dates
     orders = book.orders(schema_, schema_.fields, sheet)
     lang = lang or orders.lang
-    ctx = make_context(orders, customers=customers, products=products, lang=lang, median_order_date=median)
+    ctx = make_context(orders, customers=customers, products=products, lang=lang)  # the median: at the end
+    dates = OrderDates()
     words = StatusWords(vocabulary)
     status_col = orders.columns.get("status")
-    dumps = json.JSONEncoder(ensure_ascii=False, default=str).encode
-    rows = errors = warnings = 0
+    dumps = _DUMPS
+    rows = 0
+    counts = {ERROR: 0, WARNING: 0}
+
+    def text(issue: Issue) -> str:
+        counts[issue.severity] = counts.get(issue.severity, 0) + 1
+        return dumps(issue.to_dict())[:-1] + where
+
     with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
         for chunk in orders:
-            fields = list(chunk.values)
             bad: dict[int, dict[str, str]] = {}
             for f, found in chunk.errors.items():
                 for i, (code, _) in found.items():
                     bad.setdefault(i, {})[f] = code
-            typed = list(zip(*(chunk.values[f] for f in fields))) if fields else [()] * len(chunk.lines)
-            raws = list(zip(*(chunk.raw[f] for f in fields))) if fields else [()] * len(chunk.lines)
-            for i, (r, vals, raw) in enumerate(zip(chunk.lines, typed, raws)):
-                row = Row(row=r, values=dict(zip(fields, vals)),
-                          raw={f: v for f, v in zip(fields, raw) if not is_blank(v)},
-                          errors=bad.get(i, NOTHING), cols=orders.columns)
-                for issue in check_row(row, ctx):
-                    errors += issue.severity == ERROR
-                    warnings += issue.severity == WARNING
-                    spool.write(f"{r}\t{dumps(issue.to_dict())[:-1]}{where}\n")
+            for r, k, issue in check_lines(chunk.lines, chunk.values, chunk.raw, bad, ctx):
+                spool.write(f"{r}\t{k}\t{text(issue)}\n")
+            dates.add(chunk.lines, chunk.values.get("order_date", ()), chunk.raw.get("order_date", ()))
             if status_col is not None:
                 words.add_column(chunk.lines, chunk.raw["status"], status_col)
             rows += len(chunk.lines)
@@ -263,16 +256,12 @@ def write_validation_issues(source: str | Path | WorkbookFile, emit: Callable[[s
             notes += status_word_issues(book, orders, words, lang)[0]
         notes += missing_sheet_notes(orders, customers, products, lang)
         notes.sort(key=row_of)  # stable: at the same row, the sheet's notes come before the rows' issues
-        errors += sum(i.severity == ERROR for i in notes)
-        warnings += sum(i.severity == WARNING for i in notes)
+        ctx.median_order_date = dates.median()
         spool.seek(0)
-        k = 0
-        for line in spool:
-            r, _, doc = line.partition("\t")
-            while k < len(notes) and row_of(notes[k]) <= int(r):
-                emit(dumps(notes[k].to_dict())[:-1] + where)
-                k += 1
-            emit(doc.rstrip("\n"))
-        for note in notes[k:]:
-            emit(dumps(note.to_dict())[:-1] + where)
-    return {"path": name, "ok": not errors, "rows": rows, "errors": errors, "warnings": warnings}
+        spooled = ((int(r), int(k), doc.rstrip("\n")) for r, k, doc in (line.split("\t", 2) for line in spool))
+        late = ((r, k, text(issue)) for r, k, issue in dates.issues(ctx))
+        for _, _, doc in heapq.merge(((row_of(n), -1, text(n)) for n in notes), spooled, late,
+                                     key=lambda x: x[:2]):
+            emit(doc)
+    return {"path": name, "ok": not counts[ERROR], "rows": rows, "errors": counts[ERROR],
+            "warnings": counts[WARNING]}
