@@ -39,7 +39,10 @@ def test_status_json_is_status_of(tmp_path: Path) -> None:
 
 def test_validate_json_is_validate_workbook(tmp_path: Path, book) -> None:
     messy = book([good_row(数量=-5, 客户="NOPE"), good_row(订单号="SO2", 下单日期="2026-13-01", 出货日期="bad"),
-                  good_row(), good_row(状态="奇怪"), good_row(订单号="SO9", 下单日期=dt.date(2019, 1, 1))])
+                  good_row(), good_row(状态="奇怪"), good_row(订单号="SO9", 下单日期=dt.date(2019, 1, 1)),
+                  # a far order date (known at the end) between its row's other issues: date-out-of-range before
+                  # it, over-shipped and unknown-customer after
+                  good_row(订单号="SO8", 下单日期=dt.date(2019, 1, 1), 客户="NOPE", 已出货数量=5000)])
     for path in [*books(tmp_path), messy]:
         got: list[str] = []
         summary = write_validation_issues(path, got.append)
