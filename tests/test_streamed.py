@@ -39,7 +39,10 @@ def test_status_json_is_status_of(tmp_path: Path) -> None:
 
 def test_validate_json_is_validate_workbook(tmp_path: Path, book) -> None:
     messy = book([good_row(数量=-5, 客户="NOPE"), good_row(订单号="SO2", 下单日期="2026-13-01", 出货日期="bad"),
-                  good_row(), good_row(状态="奇怪"), good_row(订单号="SO9", 下单日期=dt.date(2019, 1, 1))])
+                  good_row(), good_row(状态="奇怪"), good_row(订单号="SO9", 下单日期=dt.date(2019, 1, 1)),
+                  # a far order date (known at the end) between its row's other issues: date-out-of-range before
+                  # it, over-shipped and unknown-customer after
+                  good_row(订单号="SO8", 下单日期=dt.date(2019, 1, 1), 客户="NOPE", 已出货数量=5000)])
     for path in [*books(tmp_path), messy]:
         got: list[str] = []
         summary = write_validation_issues(path, got.append)
@@ -85,3 +88,17 @@ def test_status_json_says_each_lines_customer_po_and_what_is_left_to_ship(capsys
         assert (o["customer_po"] or None) == (v.get("customer_po") or None), o["row"]
         if o["status"] in ("overdue", "at_risk", "on_track") and v.get("quantity") is not None:
             assert o["open_qty"] == v["quantity"] - (v.get("shipped_qty") or 0), o["row"]
+
+
+def test_status_json_writes_each_line_as_json_dumps_writes_its_dict(tmp_path: Path) -> None:
+    """The lines are written member by member, not through json.dumps: byte for byte what json.dumps writes for
+    `Line.to_dict` (key order, spacing, escapes), in both languages."""
+    for path in books(tmp_path):
+        for lang in ("zh", "en"):
+            buf = io.StringIO()
+            write_status_json(OrdersRun(path, today=TODAY, lang=lang, keep=lambda line: False), buf)
+            lines = status_of(load_master(path, lean=True), today=TODAY, lang=lang).result.lines
+            text = buf.getvalue()
+            body = text[text.index("[\n") + 2:text.rindex("\n]")]
+            assert body.split(",\n") == [json.dumps(x.to_dict(lang), ensure_ascii=False, default=str)
+                                         for x in lines], (path, lang)

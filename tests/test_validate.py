@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
+
 import pytest
 
 from conftest import WORKBOOKS, good_row
@@ -136,3 +138,103 @@ def test_status_needs_a_due_date_column(book):
     path = book([good_row()], headers=["订单号", "客户", "型号", "数量", "下单日期", "要求出货"])
     with pytest.raises(MissingColumnsError, match=r'has no 客户交期 column .*customer_due_date = \["<your header>"\]'):
         status_of(load_master(path), today=D(2026, 11, 26))
+
+
+# (quantity, unit price, amount − quantity × price): 0.335 and 1.005 round to the even cent, 0.34 and 1.00
+_AMOUNT_EDGES = [(q, Decimal(p), Decimal(sign + off)) for q, p in ((1, "0.335"), (3, "0.335"), (1, "0.345"), (7, "8.5"))
+                 for sign in "+-" for off in ("0.0045", "0.005", "0.0055", "0.0099", "0.0105", "0.011")]
+
+
+def _random_lines(n: int, seed: int) -> tuple[list[int], dict[str, list], dict[str, list], dict[int, dict[str, str]]]:
+    """n order lines column by column as the reader gives them (typed values, raw values, errors): most values
+    fine, the others wrong or at the edge of a rule — so that a screen that misses a line shows."""
+    import random
+
+    rnd = random.Random(seed)
+
+    def pick(fine, *other):  # mostly the first; always in the first lines (_AMOUNT_EDGES)
+        return fine if rnd.random() < 0.85 or not other or i < len(_AMOUNT_EDGES) else rnd.choice(other)
+
+    median = D(2026, 3, 1)  # most order dates: the median
+    values: dict[str, list] = {f: [] for f in ("order_no", "customer", "model", "currency", "quantity", "unit_price",
+                                                "amount", "order_date", "customer_due_date", "factory_due_date",
+                                                "material_date", "production_date", "finish_date",
+                                                "inspection_date", "ship_date", "shipped_qty", "status")}
+    errors: dict[int, dict[str, str]] = {}
+    for i in range(n):
+        v = values
+        v["order_no"].append(pick(f"SO{i}", f"SO{rnd.randint(0, i)}", f"so {rnd.randint(0, 9)}", None))
+        v["model"].append(pick("PB-10K", "pb10k", "XX-1", "XX", None, "CH-20W"))
+        v["customer"].append(pick("ANK", "anker innovations 安克创新", "NOPE", "NO", None, "Bes"))
+        v["currency"].append(pick("USD", "RMB", "DOGE", "BTC", None, "usd"))
+        q = pick(1000, 0, -5, None, Decimal("2.5"), 3, 1)
+        p = pick(Decimal("8.5"), Decimal("-1"), None, Decimal("0.335"), Decimal("0.3333"), Decimal("12.345"))
+        x = (Decimal(q) * p) if q is not None and p is not None else Decimal(100)
+        off = pick(Decimal(0), None, *(Decimal(d) for d in ("0.005", "0.0055", "-0.0055", "0.01", "-0.011")),
+                   x, Decimal(10) ** 13)
+        if i < len(_AMOUNT_EDGES):  # the first lines: only an amount at the edge of a cent, to the rounding
+            q, p, off = _AMOUNT_EDGES[i]
+            x = Decimal(q) * p
+        v["quantity"].append(q)
+        v["unit_price"].append(p)
+        v["amount"].append(None if off is None else x + off)
+        o = pick(median, None, median + dt.timedelta(days=rnd.randint(-400, 400)),
+                 *(median + dt.timedelta(days=d) for d in (-733, -732, 732, 733, 737, -2000)))
+        v["order_date"].append(o)
+        base = o or median
+        for f in ("customer_due_date", "factory_due_date", "material_date", "production_date", "finish_date",
+                  "inspection_date", "ship_date"):
+            v[f].append(pick(base + dt.timedelta(days=30) if f == "customer_due_date" else None,
+                             None, base + dt.timedelta(days=rnd.randint(0, 90)),
+                             *(base + dt.timedelta(days=d) for d in (-401, -400, -1, 0, 1098, 1099, 1200))))
+        v["shipped_qty"].append(pick(None, 0, 1000, 1001, 2, 3, 4))
+        v["status"].append(pick("生产中", None, "奇怪"))
+        if rnd.random() < 0.03 and i >= len(_AMOUNT_EDGES):
+            f = rnd.choice(["order_date", "quantity", "amount", "customer", "customer_due_date"])
+            v[f][-1] = None
+            errors[i] = {f: rnd.choice(["bad-date", "bad-number", "no-cached-value"])}
+    raw = {f: [rnd.choice(["", " ", None]) if x is None else x for x in col] for f, col in values.items()}
+    return list(range(2, n + 2)), values, raw, errors
+
+
+def test_check_lines_finds_what_check_row_finds_in_each_line():
+    """validate --json checks a chunk's lines column by column, the rules' screens picking the lines to check:
+    the same issues, in the same order, as every line checked one by one — across chunks (duplicates), with the
+    median order date known before (check_lines) or only after the lines (OrderDates)."""
+    import heapq
+    from gendan_xl.books.master import load_master
+    from gendan_xl.sheet_data import NOTHING, Row
+    from gendan_xl.validate import OrderDates, check_lines, check_row, make_context, order_dates_median
+    from gendan_xl.values import is_blank
+
+    master = load_master(WORKBOOKS / "orders.xlsx")
+    table = master.order_table
+
+    def context(median):
+        return make_context(table, customers=master.customers, products=master.products, median_order_date=median)
+
+    for seed in range(3):
+        rows, values, raw, errors = _random_lines(3000, seed)
+        median = order_dates_median(values["order_date"])
+        ctx = context(median)
+        want = [(r, issue) for i, r in enumerate(rows) for issue in check_row(
+            Row(row=r, values={f: col[i] for f, col in values.items()},
+                raw={f: col[i] for f, col in raw.items() if not is_blank(col[i])}, errors=errors.get(i, NOTHING),
+                cols=table.columns), ctx)]
+        assert len({i.code for _, i in want}) >= 15, "the lines must break every rule"
+        cuts = [0, 1000, 1001, 2500, 3000]  # chunks: a duplicate's first line may be in an earlier one
+        known, late = context(median), context(None)
+        dates = OrderDates()
+        got_known, got_late = [], []
+        for a, b in zip(cuts, cuts[1:]):
+            part = {f: col[a:b] for f, col in values.items()}
+            part_raw = {f: col[a:b] for f, col in raw.items()}
+            part_errors = {i - a: e for i, e in errors.items() if a <= i < b}
+            got_known += check_lines(rows[a:b], part, part_raw, part_errors, known)
+            got_late += check_lines(rows[a:b], part, part_raw, part_errors, late)
+            dates.add(rows[a:b], part["order_date"], part_raw["order_date"])
+        assert [(r, i) for r, _, i in got_known] == want
+        late.median_order_date = dates.median()
+        assert late.median_order_date == median
+        merged = heapq.merge(got_late, dates.issues(late), key=lambda x: x[:2])
+        assert [(r, i) for r, _, i in merged] == want

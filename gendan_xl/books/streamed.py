@@ -10,6 +10,7 @@ stage, and the lines a caller asks to keep (the urgent ones, for the terminal an
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import json
 import tempfile
 from pathlib import Path
@@ -23,9 +24,7 @@ from gendan_xl.status import (STATUS_FIELDS, STATUSES, Line, StatusResult, due_f
                               status_rows)
 from gendan_xl.status_block import StatusBlock
 from gendan_xl.status_lines import URGENT, urgency
-from gendan_xl.sheet_data import NOTHING, Row
-from gendan_xl.validate import StatusWords, check_row, make_context, order_dates_median
-from gendan_xl.values import is_blank
+from gendan_xl.validate import OrderDates, StatusWords, check_lines, make_context
 from gendan_xl.workdays import WorkCalendar, calendar_from_rows
 from gendan_xl.xlsx.lines import LineChunk, OrdersStream
 from gendan_xl.xlsx.source import DEFAULT_LIMITS, Limits, WorkbookFile
@@ -120,51 +119,93 @@ class OrdersRun:
         return out + self._calendar_issues + self.calendar.issues_for(self.years, sheet=sheet, lang=self.lang)
 
 
+# One line of `status --json`: who the line is, around the JSON of its status (`_LineJson`).
+_LINE = ('{{"order_no": {}, "row": {}, {}, "customer": {}, "customer_po": {}, "model": {}, "merchandiser": {}, '
+         '{}}}')
+_DUMPS = json.JSONEncoder(ensure_ascii=False, default=str).encode
+_STR = json.encoder.encode_basestring  # what that encoder writes for a str (ensure_ascii=False)
+
+
 def write_status_json(run: OrdersRun, out: TextIO) -> None:
     """`status --json`'s result, written as the orders sheet streams: the document of `StatusResult.to_dict` but
     its findings (`run.issues()`, after) — today, every line with its milestones, the counts — one line of
-    JSON per order line, none of
-    them kept. A million lines cost the time of reading them, not the memory of holding them: lines whose
-    status is alike share their JSON but for who they are (order number, row, customer, PO, model, merchandiser)."""
-    lang = run.lang
-    dumps = json.JSONEncoder(ensure_ascii=False, default=str).encode
+    JSON per order line, none of them kept, a chunk's lines written at once. A million lines cost the time
+    of reading them, not the memory of holding them: lines whose status is alike share their JSON but for who
+    they are (order number, row, customer, PO, model, merchandiser), and what many lines say alike (a
+    customer, a date, a plan's milestones) is encoded once."""
+    dumps = _DUMPS
+    line_json = _LineJson(run.lang)
     out.write('{"today": %s, "orders": [' % dumps(run.today.isoformat()))
     sep = "\n"
-    parts: dict[int, tuple[str, str]] = {}
-    texts: dict[Any, str] = {}
-
-    def text(v: Any) -> str:  # customers, models and merchandisers repeat: each encoded once
-        t = texts.get(v)
-        if t is None:
-            t = texts[v] = dumps(v)
-        return t
-
     for chunk, shared, _ in run:
         values = chunk.values
         blank = [None] * len(chunk.lines)
         order_nos, customers, pos, models, merchandisers = (values.get(f, blank) for f in (
             "order_no", "customer", "customer_po", "model", "merchandiser"))
-        for line, row, order_no, customer, po, model, merchandiser in zip(shared, chunk.lines, order_nos, customers,
-                                                                          pos, models, merchandisers):
-            p = parts.get(id(line))
-            if p is None:
-                if len(parts) > 200_000:
-                    parts.clear()
-                p = parts[id(line)] = _json_parts(line.to_dict(lang), dumps)
-            out.write(f'{sep}{{"order_no": {dumps(order_no)}, "row": {row}, {p[0]}, "customer": {text(customer)}, '
-                      f'"customer_po": {dumps(po)}, "model": {text(model)}, "merchandiser": {text(merchandiser)}, '
-                      f'{p[1]}}}')
+        ids = list(map(id, shared))
+        parts = {k: line_json(line) for k, line in dict(zip(ids, shared)).items()}  # each shared Line once
+        mids, ends = zip(*map(parts.__getitem__, ids)) if ids else ((), ())
+        # customers, models and merchandisers repeat: each distinct one encoded once (per chunk)
+        who = [list(map({v: dumps(v) for v in set(col)}.__getitem__, col)) for col in (customers, models,
+                                                                                       merchandisers)]
+        texts = map(_LINE.format, map(_json_value, order_nos), chunk.lines, mids, who[0], map(_json_value, pos),
+                    who[1], who[2], ends)
+        out.write(sep + ",\n".join(texts) if ids else "")
+        if ids:
             sep = ",\n"
-        parts.clear()  # the chunk's shared lines go: an id may be reused by the next chunk's
     out.write('\n], "counts": %s}' % dumps(run.counts))
 
 
-def _json_parts(doc: dict[str, Any], dumps: Callable[[Any], str]) -> tuple[str, str]:
-    """A line's JSON but for who it is: the members between "row" and "customer", and after "merchandiser"
-    (each part encoded at once, its braces cut)."""
-    keys = list(doc)
-    mid, end = keys[keys.index("row") + 1:keys.index("customer")], keys[keys.index("merchandiser") + 1:]
-    return dumps({k: doc[k] for k in mid})[1:-1], dumps({k: doc[k] for k in end})[1:-1]
+def _json_value(v: Any) -> str:
+    """`_DUMPS(v)`, sooner for what a line holds most: text, whole numbers, nothing."""
+    if v is None:
+        return "null"
+    t = type(v)
+    if t is str:
+        return _STR(v)
+    if t is int:
+        return int.__repr__(v)
+    return _DUMPS(v)
+
+
+class _LineJson:
+    """A `Line`'s JSON but for who it is — the members of `Line.to_dict(lang)` between "row" and "customer", and
+    after "merchandiser", each part's text without its braces — written member by member (test_streamed holds
+    it to `to_dict`), its dates and its milestones encoded once each (a plan's milestones are those of
+    hundreds of lines: `to_dict` says what they are, once per distinct plan)."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+        self.dates: dict[dt.date, str] = {}
+        self.milestones: dict[tuple, str] = {}
+
+    def date(self, d: dt.date | None) -> str:
+        if d is None:
+            return "null"
+        if type(d) is not dt.date:
+            return _DUMPS(d.isoformat())
+        text = self.dates.get(d)
+        if text is None:
+            text = self.dates[d] = _DUMPS(d.isoformat())
+        return text
+
+    def __call__(self, line: Line) -> tuple[str, str]:
+        lang, value, date = self.lang, _json_value, self.date
+        plan = (line.planned_dates, line.actual_dates, line.done_mask, line.today)
+        milestones = self.milestones.get(plan)
+        if milestones is None:
+            if len(self.milestones) > 100_000:
+                self.milestones.clear()
+            milestones = self.milestones[plan] = _DUMPS(line.to_dict(lang)["milestones"])
+        return (f'"status": {value(line.status)}, "days_late": {value(line.days_late)}, '
+                f'"days_to_due": {value(line.days_to_due)}, "slack_workdays": {value(line.slack_workdays)}, '
+                f'"next_milestone": {value(line.next_milestone)}, '
+                f'"next_milestone_date": {date(line.next_milestone_date)}, "reason": {value(line.reason(lang))}, '
+                f'"label": {value(line.label(lang))}, "next_milestone_label": {value(line.next_milestone_label(lang))}',
+                f'"open_qty": {value(line.open_qty)}, "due_date": {date(line.due_date)}, '
+                f'"due_basis": {value(line.due_basis)}, "customer_due_date": {date(line.customer_due_date)}, '
+                f'"factory_due_date": {date(line.factory_due_date)}, "stage": {value(line.stage)}, '
+                f'"milestones": {milestones}')
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -176,46 +217,40 @@ def write_validation_issues(source: str | Path | WorkbookFile, emit: Callable[[s
                             vocabulary: Vocabulary = DEFAULT_VOCABULARY,
                             limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
     """`validate --json`, streamed: the issues of `master.validate_workbook(...)`, in row order, each handed
-    to `emit` as its JSON text with the workbook's "path" — with the orders sheet read twice chunk by chunk
-    (the median order date first, which every row is held to) and the issues spooled to a temp file, never
-    all held. Nothing is emitted before the whole sheet is read: an unusable workbook fails before any of its
-    issues. Returns the file's summary: path, ok, rows, errors, warnings."""
+    to `emit` as its JSON text with the workbook's "path" — the orders sheet read once, chunk by chunk, each
+    chunk checked column by column (`validate.check_lines`), and the issues spooled to a temp file, never all
+    held. The issues of the order dates far from the median one (`validate.OrderDates`) are known at the end
+    and merged in at their rows. Nothing is emitted before the whole sheet is read: an unusable workbook fails
+    before any of its issues. Returns the file's summary: path, ok, rows, errors, warnings."""
     wf = source if isinstance(source, WorkbookFile) else WorkbookFile.read(source, limits)
     name = str(source.path if isinstance(source, WorkbookFile) else source)
     where = ', "path": %s}' % json.dumps(name, ensure_ascii=False)  # closes each issue's object
     book = StreamBook(wf)
     customers, products, _ = read_masters(book)
     schema_ = vocabulary.orders
-    dates: list[Any] = []
-    first = book.orders(schema_, ["order_date"], sheet)
-    for chunk in first:
-        dates += filter(None, chunk.values.get("order_date", ()))
-    median = order_dates_median(dates)
-    del dates
     orders = book.orders(schema_, schema_.fields, sheet)
     lang = lang or orders.lang
-    ctx = make_context(orders, customers=customers, products=products, lang=lang, median_order_date=median)
+    ctx = make_context(orders, customers=customers, products=products, lang=lang)  # the median: at the end
+    dates = OrderDates()
     words = StatusWords(vocabulary)
     status_col = orders.columns.get("status")
-    dumps = json.JSONEncoder(ensure_ascii=False, default=str).encode
-    rows = errors = warnings = 0
+    dumps = _DUMPS
+    rows = 0
+    counts = {ERROR: 0, WARNING: 0}
+
+    def text(issue: Issue) -> str:
+        counts[issue.severity] = counts.get(issue.severity, 0) + 1
+        return dumps(issue.to_dict())[:-1] + where
+
     with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
         for chunk in orders:
-            fields = list(chunk.values)
             bad: dict[int, dict[str, str]] = {}
             for f, found in chunk.errors.items():
                 for i, (code, _) in found.items():
                     bad.setdefault(i, {})[f] = code
-            typed = list(zip(*(chunk.values[f] for f in fields))) if fields else [()] * len(chunk.lines)
-            raws = list(zip(*(chunk.raw[f] for f in fields))) if fields else [()] * len(chunk.lines)
-            for i, (r, vals, raw) in enumerate(zip(chunk.lines, typed, raws)):
-                row = Row(row=r, values=dict(zip(fields, vals)),
-                          raw={f: v for f, v in zip(fields, raw) if not is_blank(v)},
-                          errors=bad.get(i, NOTHING), cols=orders.columns)
-                for issue in check_row(row, ctx):
-                    errors += issue.severity == ERROR
-                    warnings += issue.severity == WARNING
-                    spool.write(f"{r}\t{dumps(issue.to_dict())[:-1]}{where}\n")
+            for r, k, issue in check_lines(chunk.lines, chunk.values, chunk.raw, bad, ctx):
+                spool.write(f"{r}\t{k}\t{text(issue)}\n")
+            dates.add(chunk.lines, chunk.values.get("order_date", ()), chunk.raw.get("order_date", ()))
             if status_col is not None:
                 words.add_column(chunk.lines, chunk.raw["status"], status_col)
             rows += len(chunk.lines)
@@ -224,16 +259,12 @@ def write_validation_issues(source: str | Path | WorkbookFile, emit: Callable[[s
             notes += status_word_issues(book, orders, words, lang)[0]
         notes += missing_sheet_notes(orders, customers, products, lang)
         notes.sort(key=row_of)  # stable: at the same row, the sheet's notes come before the rows' issues
-        errors += sum(i.severity == ERROR for i in notes)
-        warnings += sum(i.severity == WARNING for i in notes)
+        ctx.median_order_date = dates.median()
         spool.seek(0)
-        k = 0
-        for line in spool:
-            r, _, doc = line.partition("\t")
-            while k < len(notes) and row_of(notes[k]) <= int(r):
-                emit(dumps(notes[k].to_dict())[:-1] + where)
-                k += 1
-            emit(doc.rstrip("\n"))
-        for note in notes[k:]:
-            emit(dumps(note.to_dict())[:-1] + where)
-    return {"path": name, "ok": not errors, "rows": rows, "errors": errors, "warnings": warnings}
+        spooled = ((int(r), int(k), doc.rstrip("\n")) for r, k, doc in (line.split("\t", 2) for line in spool))
+        late = ((r, k, text(issue)) for r, k, issue in dates.issues(ctx))
+        for _, _, doc in heapq.merge(((row_of(n), -1, text(n)) for n in notes), spooled, late,
+                                     key=lambda x: x[:2]):
+            emit(doc)
+    return {"path": name, "ok": not counts[ERROR], "rows": rows, "errors": counts[ERROR],
+            "warnings": counts[WARNING]}
