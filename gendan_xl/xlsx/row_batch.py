@@ -44,6 +44,14 @@ class RowBatch(CellWriter):
         if m is None:
             return self._each_row(data)
         r0 = int(m.group(1))
+        if depth == 0 and n > 1 and _number(self.plain_row_re, pieces[n - 1]) != r0 + n - 1:
+            # rows missing (Excel writes no empty row): each run of rows numbered one after the other alone
+            nums = [_number(self.plain_row_re, p) for p in pieces[:n]]
+            cuts = [i for i in range(1, n) if nums[i] < 0 or nums[i] != nums[i - 1] + 1]
+            bounds = [0, *cuts, n]
+            runs = [row_end.join(pieces[i:j]) + row_end for i, j in zip(bounds, bounds[1:])]
+            runs[-1] += pieces[n]
+            return b"".join([self._splice(run, 1) for run in runs])
         head = max(max(rows.explicit, default=0), self.look.header_row if self.look is not None else 0)
         a, b = max(rows.lo, r0, head + 1, self.last_row + 1), min(rows.hi, r0 + n)
         if a >= b:
@@ -61,7 +69,10 @@ class RowBatch(CellWriter):
         lefts = list(map(left.__getitem__, map(operator.getitem, ps, map(slice, map(operator.add, ks, repeat(cr)),
                                                                           map(operator.add, ks, repeat(cr + 4))))))
         js = [len(p) - len(x) if s else -1 for p, x, s in zip(ps, xmls, same)]
-        for i in [i for i, (k, lf, s) in enumerate(zip(ks, lefts, same)) if k >= 0 and not lf and not s]:
+        # a cell of ours in a row whose last cell is left of ours (cells out of column order) is looked for
+        # too, as `_append_row` looks for it first, when any cell of the run is at or right of our first column
+        anywhere = self.right_of_ours.search(data) is not None
+        for i in [i for i, (k, lf, s) in enumerate(zip(ks, lefts, same)) if k >= 0 and not s and (anywhere or not lf)]:
             p, x = ps[i], xmls[i]  # a re-run, something changed: our cells from the first new cell's start
             j = p.find(x[:x.index(b'"', cr) + 1]) if x else -1
             if j >= 0:
@@ -280,6 +291,12 @@ def _filled(formats: list[list[bytes]], rows: Iterable[int]) -> list[bytes]:
     the row number (one format operation per row)."""
     numbers = list(map(b"%d".__mod__, rows))
     return list(map(bytes.__mod__, map(b"".join, zip(*formats)), zip(*[numbers] * len(formats))))
+
+
+def _number(plain_row: re.Pattern[bytes], piece: bytes) -> int:
+    """The number of the row a piece of a run starts with (its start tag plain: r="" first), else -1."""
+    m = plain_row.match(piece)
+    return int(m.group(1)) if m else -1
 
 
 def _next(seq: list[bool], value: bool, start: int) -> int:
