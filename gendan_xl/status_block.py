@@ -159,9 +159,11 @@ class StatusBlock(Sequence[Line]):
         """Each line's reason in `lang` (`Line.reason`): a reason of one part a column at a time
         (`status_lines.word_part`), one with notes once per distinct reason key (`_keys`)."""
         k = self.k
-        texts = _TEXTS.setdefault((lang, k.today), {})
-        if len(texts) > _TEXTS_KEPT:
-            texts.clear()
+        texts = _TEXTS.get((lang, k.today))
+        if texts is None or len(texts) > _TEXTS_KEPT:  # a new day (let the others go: a watcher runs for
+            for old in [key for key in list(_TEXTS) if key[1] != k.today]:  # weeks), or too many: a new dict,
+                _TEXTS.pop(old, None)  # never one cleared in place under a refresh still using it
+            texts = _TEXTS[(lang, k.today)] = {}
         bits = _note_bits(k)
         year = k.today.year
         groups = np.flatnonzero(np.bincount(k.main, minlength=len(MAIN))).tolist()

@@ -23,8 +23,6 @@ FIGURES = ("status", "due_basis", "days_late", "days_to_due", "workdays_left", "
            "slack_workdays", "next_milestone", "next_milestone_date")
 
 
-
-
 CHOICES = {
     "customer_due_date": [None, -40, -3, 0, 2, 6, 12, 30, 31, 60, 400] + [D(2300, 1, 1)],
     "factory_due_date": [None, None, -5, 1, 3, 8, 30],
@@ -99,6 +97,18 @@ def test_reasons_kept_across_blocks_stay_each_blocks_own():
         own = status_from_columns(part, list(range(lo, hi)), PRODUCTS, CAL, today, bad_due=bad).lines
         for lang in ("en", "zh"):
             assert block.reasons(lang) == [line.reason(lang) for line in own]
+
+
+def test_a_new_day_lets_the_reasons_of_the_days_before_go():
+    """A watcher refreshes for weeks in one process: the reason texts kept are today's only."""
+    from gendan_xl import status_block
+
+    columns, bad_due = _columns(300, seed=5)
+    for day in range(3):
+        today = TODAY + dt.timedelta(days=day)
+        block, _ = status_rows(columns, list(range(2, 302)), PRODUCTS, CAL, today, bad_due=bad_due)
+        block.reasons("zh"), block.reasons("en")
+        assert {when for _, when in status_block._TEXTS} == {today}
 
 
 def test_our_columns_from_a_block_are_those_from_its_lines():

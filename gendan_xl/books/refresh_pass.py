@@ -26,6 +26,7 @@ from gendan_xl.errors import Issue
 from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary
 from gendan_xl.sheet_data import SheetLayout
 from gendan_xl.status import StatusResult
+from gendan_xl.status_lines import STATUSES
 from gendan_xl.xlsx.atomic import AtomicFile
 from gendan_xl.xlsx.cells import EMPTY, Values, group
 from gendan_xl.xlsx.condformat import CFRule
@@ -60,7 +61,7 @@ def refresh_pass(wf: WorkbookFile, out: Path, *, today: dt.date, now: dt.datetim
     width = None
     while True:
         run = OrdersRun(wf, today=today, sheet=sheet, lang=lang, warning_days=warning_days, weekly=weekly,
-                        due=due, vocabulary=vocabulary, keep=(lambda line: True) if keep_lines else None,
+                        due=due, vocabulary=vocabulary, keep=STATUSES if keep_lines else None,
                         most=None if keep_lines else most, progress=progress)
         try:
             done, true_width = _one_pass(run, out, now=now, lang=lang, width=width)

@@ -210,7 +210,7 @@ def _status(args: argparse.Namespace, settings, bar) -> int:
 
     run = OrdersRun(args.path, today=args.today or dt.date.today(), sheet=args.sheet, lang=chosen_lang(args, settings),
                     vocabulary=settings.vocabulary, limits=settings.limits, **calendar_options(args, settings),
-                    keep=(lambda line: False) if args.json else None, most=URGENT_SHOWN, progress=bar)
+                    keep=() if args.json else None, most=URGENT_SHOWN, progress=bar)
     if args.json:
         stream = JsonStream(sys.stdout)
         stream.member("ok", True)
