@@ -400,6 +400,8 @@ def _typed_at_once(raw: list[Any], kind: str) -> list[Any] | None:
         out = list(map(str.strip, raw)) if types == {str} else [None if v is None else v.strip() for v in raw]
         if "" in out:
             out = [v or None for v in out]
+        if len(out) > _SHARED_TEXTS and len(set(out[:_SHARED_TEXTS])) > _SHARED_TEXTS // 2:
+            return out  # mostly distinct (order numbers): nothing to share, and a dict of them all costs
         seen: dict[Any, Any] = {}  # one copy of each text (see type_column)
         return list(map(seen.setdefault, out, out))
     if kind == INT and types <= {float, type(None)} and all(map(float.is_integer, filter(None, raw))):
