@@ -74,7 +74,7 @@ class RowBatch(CellWriter):
         anywhere = self.right_of_ours.search(data) is not None
         for i in [i for i, (k, lf, s) in enumerate(zip(ks, lefts, same)) if k >= 0 and not s and (anywhere or not lf)]:
             p, x = ps[i], xmls[i]  # a re-run, something changed: our cells from the first new cell's start
-            j = p.find(x[:x.index(b'"', cr) + 1]) if x else -1
+            j = p.find(self._first_cell_head(x)) if x else -1
             if j >= 0:
                 js[i] = ends[i] = j
                 ks[i] = k = p.rfind(cell_r, 0, j)
@@ -167,7 +167,7 @@ class RowBatch(CellWriter):
             if data.find(b"extLst", start, stop) >= 0:
                 return -1
             # a re-run: the row holds the first of the new cells already
-            j = data.find(xml[:xml.index(b'"', len(self.cell_r)) + 1], start, stop) if xml else -1
+            j = data.find(self._first_cell_head(xml), start, stop) if xml else -1
             if j >= 0:
                 cut = self._own_cells_at(data, start, j, stop, i)
             elif (last := self._last_col(data, start, stop)) is not None and last < self.by_row.cols[0]:
@@ -191,6 +191,11 @@ class RowBatch(CellWriter):
             out.append(self.row_end)
             return m.end()
         return stop
+
+    def _first_cell_head(self, xml: bytes) -> bytes:
+        """The start of the first of a row's new cells up to its reference (b'<c r="T12"'): what a re-run
+        looks for in the row, the splice and `_append_row` alike."""
+        return xml[:xml.index(b'"', len(self.cell_r)) + 1]
 
     def _last_col(self, data: bytes, start: int, stop: int) -> int | None:
         """The column of the last cell in data[start:stop] (by its r=""), -1 when there is no cell, None
