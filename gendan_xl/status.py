@@ -420,7 +420,7 @@ def _kernel(
 
     ship_actual = np.where(s_has & (s > 0), ship, np.datetime64("NaT"))  # a partial shipment's date
     return _Kernel(
-        n=n, today=today, calendar=calendar, years=frozenset(years), row_numbers=row_numbers,
+        n=n, today=today, years=frozenset(years), row_numbers=row_numbers,
         order_nos=by_field["order_no"], customers=by_field["customer"], models=by_field["model"],
         merchandisers=by_field["merchandiser"], customer_pos=by_field["customer_po"], words=by_field["status"],
         stages=stages, bad_due=bad_due, quantity=quantity_l, shipped=shipped_l, open_qty=open_l, main=main,

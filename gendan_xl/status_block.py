@@ -20,7 +20,6 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence, overload
 import numpy as np
 
 from gendan_xl.status_lines import _CHECKED_MILESTONES, MILESTONES, STATUSES, Line, word_part, word_reason
-from gendan_xl.workdays import WorkCalendar
 
 # The main reason of a line: the first part of its reason, which also says its status (status.py's module
 # docstring has the rules). "bad_due_date" is REASONS' bad_due showing a due date out of any sane year.
@@ -53,7 +52,6 @@ class _Kernel:
 
     n: int
     today: _dt.date
-    calendar: WorkCalendar
     years: frozenset[int]
     row_numbers: Sequence[int]
     order_nos: Sequence[Any]
