@@ -4,8 +4,11 @@ left an input out would give some line another line's words."""
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import itertools
+import json
 import random
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +19,7 @@ from gendan_xl.status_lines import URGENT, urgency
 from gendan_xl.workdays import WorkCalendar
 
 D = dt.date
+DATA = Path(__file__).parent / "data"
 TODAY = D(2026, 11, 27)
 CAL = WorkCalendar()
 PRODUCTS = {"A": LeadTimes(5, 10, 2, 2, 3), "F": LeadTimes(1, 1, 1, 0, 1), "1": LeadTimes(0, 0, 0, 0, 1), "N": None}
@@ -84,6 +88,32 @@ def test_block_words_each_line_as_its_own_line(due, today):
     # the shared Lines (status --json) say what each line's own says, but who the line is
     who = dict.fromkeys(("row", "order_no", "customer", "customer_po", "model", "merchandiser"))
     assert [line.to_dict() | who for line in block] == [line.to_dict() | who for line in own]
+
+
+def _said(n: int = 400) -> list:
+    """What `status_from_columns` says of `n` generated lines, for each due basis and two days: each line's
+    `to_dict` (zh) and its English reason, as JSON reads it back."""
+    out = []
+    for due in ("customer", "factory"):
+        for today in (TODAY, D(2027, 1, 4)):
+            columns, bad_due = _columns(n, seed=13, today=today)
+            lines = status_from_columns(columns, list(range(2, n + 2)), PRODUCTS, CAL, today, due=due,
+                                        bad_due=bad_due).lines
+            out.append([[line.to_dict("zh"), line.reason("en")] for line in lines])
+    return json.loads(json.dumps(out, ensure_ascii=False, sort_keys=True, default=str))
+
+
+def test_the_rules_say_what_they_said_before_the_kernel():
+    """The block tests compare the block with Lines of the same kernel; this holds the rules themselves: every
+    line's status, figures, milestones and reasons on 4 × 400 generated lines, as status.py said them before the
+    numpy kernel (`_said()` run with the package at 2a9b0f7, stored in tests/data/status-2a9b0f7.json.gz). A
+    rule changed on purpose: store `_said()` again, and say so in the commit."""
+    before = json.loads(gzip.decompress((DATA / "status-2a9b0f7.json.gz").read_bytes()))
+    now = _said()
+    for k, (old, new) in enumerate(zip(before, now)):
+        for i, (a, b) in enumerate(zip(old, new)):
+            assert a == b, (k, i)
+    assert len(before) == len(now) and list(map(len, before)) == list(map(len, now))
 
 
 def test_reasons_kept_across_blocks_stay_each_blocks_own():
