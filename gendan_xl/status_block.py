@@ -89,6 +89,10 @@ class _Kernel:
     actual: np.ndarray  # datetime64[D], lines × MILESTONES
     done_mask: np.ndarray
 
+    def take(self, idx: np.ndarray) -> "_Kernel":
+        """The kernel of the lines `idx` only."""
+        return _Kernel(**{**self.__dict__, **{f: getattr(self, f)[idx] for f in _ARRAYS}, "n": idx.size})
+
 
 class StatusBlock(Sequence[Line]):
     """The status of each line of a block (`status.status_rows`). As a sequence: per line, a Line shared by
@@ -137,7 +141,7 @@ class StatusBlock(Sequence[Line]):
     def most_urgent(self, indices: Sequence[int], most: int) -> list[int]:
         """The `most` lines of `indices` that come first by `status_lines.urgency`, in that order."""
         k, idx = self.k, np.asarray(indices, dtype=np.intp).reshape(-1)
-        sub = _Kernel(**{**k.__dict__, **{f: getattr(k, f)[idx] for f in _ARRAYS}, "n": idx.size})
+        sub = k.take(idx)
         overdue = _overdue(sub)
         late = np.where(overdue, k.today.toordinal() - _dt.date(1970, 1, 1).toordinal() - _days(sub.due), 0)
         slack = np.where(sub.planned, sub.left - sub.remaining, 10**9)
@@ -243,6 +247,9 @@ def _days_to_due(k: _Kernel) -> list[int | None]:
     return _masked((k.due - np.datetime64(k.today, "D")).astype(np.int64), k.judged & ~_overdue(k))
 
 
+_CHECKED_STEP = np.array([MILESTONES.index(m) for m in _CHECKED_MILESTONES])  # a checked step's place in the plan
+
+
 def _overdue(k: _Kernel) -> np.ndarray:
     return np.isin(k.main, _codes("overdue", "overdue_partial"))
 
@@ -333,7 +340,7 @@ def _fields(k: _Kernel, name: str, sel: np.ndarray) -> dict[str, np.ndarray]:
     if name == "factory_late":
         return {"factory": k.factory[sel], "customer": customer}
     if name == "missed":
-        step = np.array([MILESTONES.index(m) for m in _CHECKED_MILESTONES])[k.first_missed[sel]]
+        step = _CHECKED_STEP[k.first_missed[sel]]
         return {"milestone": step, "date": k.plan[sel, step]}
     if name in ("short", "window"):
         need = {"need": k.remaining[sel]} if name == "short" else {}
@@ -363,7 +370,7 @@ def _shown(k: _Kernel, name: str, sel: np.ndarray) -> np.ndarray:
     if name == "quantity":
         return _ints(k.quantity, sel.tolist())
     if name == "missed":  # the step and its planned date
-        step = np.array([MILESTONES.index(m) for m in _CHECKED_MILESTONES])[k.first_missed[sel]]
+        step = _CHECKED_STEP[k.first_missed[sel]]
         return step * _DAY_SPAN + _days(k.plan[sel, step])
     if name == "next":
         return k.nxt[sel] * _DAY_SPAN + _days(k.plan[sel, k.nxt[sel]])
@@ -467,9 +474,10 @@ def lines_of(k: _Kernel, indices: Iterable[int]) -> list[Line]:
         return []
     today = k.today
     status = np.array(STATUSES, dtype=object)[STATUS_OF_MAIN[k.main[idx]]].tolist()
-    basis = np.array([None, "customer", "factory"], dtype=object)[_line_basis(k)[idx]].tolist()
-    shown_due = np.where(_line_basis(k)[idx] > 0, k.due[idx], _NAT).tolist()
-    sub = _Kernel(**{**k.__dict__, **{f: getattr(k, f)[idx] for f in _ARRAYS}, "n": idx.size})
+    sub = k.take(idx)
+    code = _line_basis(sub)
+    basis = np.array([None, "customer", "factory"], dtype=object)[code].tolist()
+    shown_due = np.where(code > 0, sub.due, _NAT).tolist()
     figures = {f: _FIGURES[f](sub) for f in ("days_late", "days_to_due", "workdays_left", "remaining_workdays",
                                             "slack_workdays", "next_milestone", "next_milestone_date")}
     planned = sub.planned.tolist()
