@@ -4,8 +4,8 @@ sheet with python-calamine, and against the naive openpyxl load + save, on order
 
     .venv/bin/python benchmarks/bench_refresh.py --sizes 10000,100000,1048575 --rounds 3 --big-rounds 1 --readme
 
-Each figure is one whole process (start-up included), wall seconds, CPU seconds and peak RSS (ru_maxrss of
-the child), with the modules' bytecode cached as an installed package has it,
+Each figure is one whole process (start-up included), wall seconds, CPU seconds and peak memory (the larger of
+the biggest process's peak RSS and the highest PSS summed over the process and the ones it starts), with the modules' bytecode cached as an installed package has it,
 the median of `--rounds` rounds; within a round the commands run one after the other, so every command
 sees the same machine (the load average is printed with each round: on a shared machine the ratios, measured
 in the same round, are what counts). "start-up" is the interpreter importing every module a refresh imports.
@@ -91,7 +91,10 @@ ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
 def timed(argv: list[str]) -> tuple[float, float, float]:
-    """Wall seconds, CPU seconds (user + system) and peak MB of one child process (its output thrown away)."""
+    """Wall seconds, CPU seconds (user + system, the child's and those of the processes it waited for) and peak
+    MB of one child process (its output thrown away). Peak MB is the larger of the biggest process's peak RSS
+    and the highest sum of the PSS of the child and its descendants seen while it ran (polled every 20 ms): a
+    refresh that forks a writer is charged for both processes, the pages they share counted once."""
     t = time.perf_counter()
     pid = os.fork()
     if pid == 0:
@@ -99,11 +102,35 @@ def timed(argv: list[str]) -> tuple[float, float, float]:
         os.dup2(devnull, 1)
         os.dup2(devnull, 2)
         os.execve(argv[0], argv, ENV)
-    _, status, usage = os.wait4(pid, 0)
+    tree_mb = 0.0
+    while True:
+        done, status, usage = os.wait4(pid, os.WNOHANG)
+        if done:
+            break
+        tree_mb = max(tree_mb, _tree_pss_mb(pid))
+        time.sleep(0.02)
     elapsed = time.perf_counter() - t
     if os.waitstatus_to_exitcode(status) not in (0, 1):  # validate exits 1 when it finds errors
         raise RuntimeError(f"{' '.join(argv)} failed ({status})")
-    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    return elapsed, usage.ru_utime + usage.ru_stime, max(usage.ru_maxrss / 1024, tree_mb)
+
+
+def _tree_pss_mb(pid: int) -> float:
+    """The PSS of a process and its descendants, in MB (0 for what has gone meanwhile)."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/smaps_rollup", "rb") as fh:
+                for line in fh:
+                    if line.startswith(b"Pss:"):
+                        total += int(line.split()[1])
+                        break
+            with open(f"/proc/{p}/task/{p}/children", "rb") as fh:
+                todo += map(int, fh.read().split())
+        except (OSError, ValueError):
+            continue
+    return total / 1024
 
 
 # "start-up" imports every module a refresh has imported by its end (found by refreshing a small workbook in a
