@@ -53,6 +53,19 @@ RUNS = {
     "a cell without r": (_row(2, '<c><v>1</v></c><c r="B2"><v>2</v></c>'), False),
     "a row without r": ('<row><c r="A2"><v>1</v></c></row>', False),
     "a cell left open": (_row(2, '<c r="A2"><v>1</v>') + _row(3, '<c r="B3"><v>2</v></c>'), False),
+    # cells told alike by their bytes in numpy (`_Cells.alike`): a byte apart at each place in a word, past a
+    # word's end, past the bytes compared; the same bytes in two columns
+    "cells a byte apart": ("".join(_row(r, _text(f"A{r}", "abcdefghijklmnopq"[:r % 17] + "xy"[r % 2])
+                                         + _text(f"B{r}", "客户" * (r % 3)) + f'<c r="D{r}"><v>{r % 11}</v></c>')
+                                   for r in range(2, 200)), True),
+    "long cells": ("".join(_row(r, _text(f"A{r}", "长" * 30 + str(r % 3)) + _text(f"B{r}", "x" * (60 + r % 9))
+                                + _text(f"D{r}", "y" * 70 + "z" * (r % 2)))
+                           for r in range(2, 90)), True),
+    "the same cell in two columns": ("".join(_row(r, f'<c r="A{r}" s="1"><v>{r % 2}</v></c>'
+                                                  f'<c r="B{r}" s="1"><v>{r % 2}</v></c>'
+                                                  f'<c r="D{r}" s="1"><v>{r % 2}</v></c>') for r in range(2, 9)), True),
+    "formulas with no value, repeated": ("".join(_row(r, f'<c r="A{r}"><f>1+{r % 2}</f></c><c r="B{r}"><v>{r}</v></c>')
+                                                 for r in range(2, 80)), True),
 }
 
 

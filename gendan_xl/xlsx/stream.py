@@ -237,12 +237,12 @@ class Picker:
 
     def pick(self, xml: bytes) -> Picked:
         located = self._locate(xml)
-        if located is not None:
-            rows, cells, has_f, widest = located
-            picked = self._place(rows, cells, has_f)
-            picked.widest = widest
-            return picked
-        return self._findall(xml)
+        if located is None:
+            return self._findall(xml)
+        rows, cells, has_f, widest = located
+        picked = self._place(rows, self._decode_located(xml, cells), has_f)
+        picked.widest = widest
+        return picked
 
     def _findall(self, xml: bytes) -> Picked:
         """`pick` by a regular expression (or cell by cell when the run is not regular), for the runs of rows
@@ -263,12 +263,15 @@ class Picker:
             return self._slow(xml)
         slots = np.fromiter(map(self._slots.__getitem__, letters), np.int64, len(letters))
         raw = np.array(rests, dtype=object)
-        return self._place(rows, {c: (where[mask], raw[mask].tolist()) for c in self.cols for mask in [slots == c]},
+        self._trim_memo()
+        return self._place(rows, {c: (where[mask], self._decoded(c, cells), cells)
+                                  for c in self.cols for mask in [slots == c] for cells in [raw[mask].tolist()]},
                            self._f in xml)
 
-    def _locate(self, xml: bytes) -> tuple[list[int], dict[int, tuple[Any, list[bytes]]], bool, int] | None:
-        """The rows of a run of rows and, per column asked for, the rows its cells are in and what follows
-        their r="", found with numpy instead of a regular expression: what `_cells.findall` finds, on runs
+    def _locate(self, xml: bytes) -> tuple[list[int], _Cells, bool, int] | None:
+        """The rows of a run of rows and the cells of the columns asked for (the rows they are in, where what
+        follows their r="" starts and ends), found with numpy instead of a regular expression, with whether a
+        formula is there and the rightmost column of any cell: what `_cells.findall` finds, on runs
         where each row and cell has its r="" and nothing is unusual (else None, and the slower ways decide).
         Cells are where a "<c" is; each ends at the first "</c>" after the first ">" of its start tag, or at
         that ">" when it is "/>" — the regular expression's own rule."""
@@ -320,31 +323,22 @@ class Picker:
         following = np.append(c_at, n)[keep + 1]
         if (ends > following).any():  # a cell swallowing the next: the regular expression would skip it
             return None
-        starts, of_col, cut = quote + 1, col[keep], xml.__getitem__
-        per_col = {}
-        for c in self.cols:
-            sel = np.flatnonzero(of_col == c)
-            per_col[c] = (idx[sel], list(map(cut, map(slice, starts[sel].tolist(), ends[sel].tolist()))))
         has_f = len(_tagged(a, lt, after, self._f)) > 0
-        return row_nums.tolist(), per_col, has_f, int(col.max(initial=-1))
+        cells = _Cells(a, col[keep], idx, quote + 1, ends)
+        return row_nums.tolist(), cells, has_f, int(col.max(initial=-1))
 
-    def _place(self, rows: list[int], cells: dict[int, tuple[Any, list[bytes]]], has_f: bool) -> Picked:
-        """Each column's values put in their rows' places, in C loops."""
+    def _place(self, rows: list[int], cells: dict[int, tuple[Any, list[Any], Any]], has_f: bool) -> Picked:
+        """Each column's values put in their rows' places, in C loops. `cells`: per column, the rows its cells
+        are in, their values, and their XML (a list, or a function giving it) to tell a formula with no value."""
         n = len(rows)
         values: dict[int, list[Any]] = {c: [None] * n for c in self.cols}
         formula: dict[int, set[int]] = {}
         done = Picked(rows, values, formula, True, None, self.lazy, self._memo.__getitem__)
-        memo = self._memo
-        if cells and len(memo) > 100_000:  # order numbers are all different: do not keep them all
-            memo.clear()
-        for c, (at, raw) in cells.items():
-            if c in self.lazy:
-                decoded: list[Any] = raw
-            else:
-                decoded = self._texts(raw) or list(map(memo.__getitem__, raw))
-                if has_f and None in decoded:  # a formula with no value: flagged, not just blank
-                    f = self._f
-                    formula[c] = {rows[i] for i, v, cell in zip(at.tolist(), decoded, raw) if v is None and f in cell}
+        f = self._f
+        for c, (at, decoded, raw) in cells.items():
+            if has_f and c not in self.lazy and None in decoded:  # a formula with no value: flagged, not blank
+                raw = raw if isinstance(raw, list) else raw()
+                formula[c] = {rows[i] for i, v, cell in zip(at.tolist(), decoded, raw) if v is None and f in cell}
             if len(at) == n and (n < 2 or (np.diff(at) > 0).all()):  # every row has one: in order
                 values[c] = decoded
             elif len(at):
@@ -352,6 +346,40 @@ class Picker:
                 column[at] = np.array(decoded + [None], dtype=object)[:-1]  # (a trailing None keeps it 1-d)
                 values[c] = column.tolist()
         return done
+
+    def _trim_memo(self) -> None:
+        if len(self._memo) > 100_000:  # order numbers are all different: do not keep them all
+            self._memo.clear()
+
+    def _decoded(self, c: int, raw: list[bytes]) -> list[Any]:
+        """The values of column c's cells from their XML (the XML itself for a column decoded when asked)."""
+        if c in self.lazy:
+            return raw
+        return self._texts(raw) or list(map(self._memo.__getitem__, raw))
+
+    def _decode_located(self, xml: bytes, cells: "_Cells") -> dict[int, tuple[Any, list[Any], Any]]:
+        """What `_place` takes, for the cells `_locate` found. A column repeating its values (a customer, a
+        status, dates) has each distinct cell cut out of the XML and decoded once, the cells told alike by
+        their bytes compared in numpy (`_Cells.alike`), not by a bytes object each."""
+        self._trim_memo()
+        bounds = np.searchsorted(cells.col, self.cols + [self.cols[-1] + 1]).tolist()
+        alike = cells.alike()
+        out: dict[int, tuple[Any, list[Any], Any]] = {}
+        memo, cut = self._memo, xml.__getitem__
+        for c, lo, hi in zip(self.cols, bounds, bounds[1:]):
+            at, n = cells.row[lo:hi], hi - lo
+            if alike is not None and c not in self.lazy:
+                first, which = alike.of(lo, hi)
+                if n < 64 or len(first) * 2 < n:  # (else mostly different: `_texts` may take them at once)
+                    reps = np.empty(len(first), object)
+                    reps[:] = list(map(cut, map(slice, cells.start[first].tolist(), cells.end[first].tolist())))
+                    distinct = np.empty(len(first), object)
+                    distinct[:] = list(map(memo.__getitem__, reps.tolist()))
+                    out[c] = (at, distinct[which].tolist(), lambda reps=reps, which=which: reps[which].tolist())
+                    continue
+            raw = list(map(cut, map(slice, cells.start[lo:hi].tolist(), cells.end[lo:hi].tolist())))
+            out[c] = (at, self._decoded(c, raw), raw)
+        return out
 
     def _texts(self, cells: list[bytes]) -> list[Any] | None:
         """The cells of a column of mostly different plain inline texts (order numbers) decoded all at once,
@@ -406,7 +434,76 @@ class Picker:
         return Picked(rows, values, formula, False, cells)
 
 
-_PAD = bytes(16)  # read past the end of a run of rows harmlessly
+_PAD = bytes(96)  # read past the end of a run of rows harmlessly (up to a cell's last word: `_Cells.alike`)
+_ALIKE_MAX = 64  # the bytes after r="" compared at most: a longer cell is taken as unlike any other
+_PRIME = np.uint64(0x9E3779B97F4A7C15)
+_MASKS = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [(1 << 64) - 1], np.uint64)  # a word's first k bytes
+
+
+class _Alike:
+    """Which cells are the same bytes as another of their column (`_Cells.alike`): `first[k]` is the first
+    cell of the k-th distinct one (in the cells' order), `label` each cell's k."""
+
+    def __init__(self, first: Any, label: Any):
+        self.first, self.label = first, label
+
+    def of(self, lo: int, hi: int) -> tuple[Any, Any]:
+        """For the cells lo:hi (one column's): the first cell of each of their distinct ones, and which of
+        those each cell is."""
+        k_lo, k_hi = np.searchsorted(self.first, [lo, hi]).tolist()
+        return self.first[k_lo:k_hi], self.label[lo:hi] - k_lo
+
+
+class _Cells:
+    """The cells `_locate` found: `col`, `row` (an index into the run's rows), and where what follows each
+    r="" starts and ends in `a` (`start`, `end`), each column's cells together and in the order of their rows;
+    `by_col` puts the cells, in the XML's order, in that one."""
+
+    def __init__(self, a: Any, col: Any, row: Any, start: Any, end: Any):
+        self.a, self._start, self._end, self._col = a, start, end, col
+        self.by_col = np.argsort(col, kind="stable")
+        self.col, self.row, self.start, self.end = col[self.by_col], row[self.by_col], start[self.by_col], end[self.by_col]
+
+    def alike(self) -> _Alike | None:
+        """The cells told apart by their bytes, in numpy: each cell's bytes as little-endian words (those past
+        its end zeroed), hashed with its length and column, then every cell checked word for word against the
+        first cell of its hash. None when two different cells hashed alike (then each is cut out and decoded).
+        (Worked out in the XML's order, which reads the bytes front to back.)"""
+        start, end, col = self._start, self._end, self._col
+        if not len(col):
+            return _Alike(start[:0], start[:0])
+        length = end - start
+        longer = length > _ALIKE_MAX
+        words64 = self.a[:len(self.a) // 8 * 8].view("<u8")
+        base, shift = start >> 3, ((start & 7) << 3).astype(np.uint64)
+        back = np.uint64(64) - shift
+        h = (length.astype(np.uint64) * _PRIME) ^ col.astype(np.uint64)
+        words = []
+        got = words64[base]
+        for k in range((int(min(length.max(), _ALIKE_MAX)) + 7) // 8):
+            after = words64[base + (k + 1)]
+            word = (got >> shift) | (after << back)  # (a shift by 64 gives 0)
+            word &= _MASKS[np.clip(length - 8 * k, 0, 8)]
+            words.append(word)
+            h = (h ^ word) * _PRIME
+            h ^= h >> np.uint64(29)
+            got = after
+        h &= np.uint64((1 << 63) - 1)
+        h[longer] = np.flatnonzero(longer).astype(np.uint64) | np.uint64(1 << 63)  # each alone
+        _, first, inv = np.unique(h, return_index=True, return_inverse=True)
+        inv = inv.ravel()
+        same = first[inv]
+        if not ((length == length[same]).all() and (col == col[same]).all()
+                and all((word == word[same]).all() for word in words)):
+            return None
+        # the first cell of each distinct one is its first in its column too: in the columns' order now
+        place = np.empty(len(col), np.int64)
+        place[self.by_col] = np.arange(len(col))
+        first = place[first]
+        order = np.argsort(first)
+        label = np.empty(len(first), np.int64)
+        label[order] = np.arange(len(first))
+        return _Alike(first[order], label[inv[self.by_col]])
 
 
 def _tagged(a: Any, lt: Any, after: Any, tag: bytes) -> Any:
