@@ -283,10 +283,10 @@ class Picker:
         after = a[lt + 1]
         if (after == 33).any() or (after == 63).any():  # "<!", "<?": comments, CDATA, processing instructions
             return None
-        opens = _tagged(a, lt, after, self._row_open)
-        row_at = _tagged(a, lt, after, self._row_r)
-        c_at = _tagged(a, lt, after, self._c_r)
-        if len(opens) != len(row_at) or sum(len(_tagged(a, lt, after, t)) for t in self._c_any) != len(c_at):
+        tags = _Tags(a, lt, after)
+        row_at = tags.at(self._row_r)
+        c_at = tags.at(self._c_r)
+        if len(tags.at(self._row_open)) != len(row_at) or sum(map(len, map(tags.at, self._c_any))) != len(c_at):
             return None  # not regular
         numbered = _numbers(a, row_at + len(self._row_r), leading_zero=True)
         if numbered is None:
@@ -302,19 +302,22 @@ class Picker:
         wanted = np.zeros(max(int(col.max(initial=0)), max(self.cols)) + 1, bool)
         wanted[self.cols] = True
         keep = np.flatnonzero(wanted[col])
-        numbered = _numbers(a, ref[keep] + width[keep], leading_zero=False)
-        if numbered is None:
-            return None
-        nums, quote = numbered
-        idx = np.searchsorted(row_nums, nums)
-        if len(idx) and (idx.max() >= len(row_nums) or (row_nums[idx] != nums).any()):
-            return None  # a cell whose r="" names another row than its own: the slower ways
+        idx = np.searchsorted(row_at, c_at[keep]) - 1  # the row each cell is in
+        quote = _own_rows(a, ref[keep] + width[keep], idx, row_nums)
+        if quote is None:  # not each cell naming its own row: which rows they name
+            numbered = _numbers(a, ref[keep] + width[keep], leading_zero=False)
+            if numbered is None:
+                return None
+            nums, quote = numbered
+            idx = np.searchsorted(row_nums, nums)
+            if len(idx) and (idx.max() >= len(row_nums) or (row_nums[idx] != nums).any()):
+                return None  # a cell whose r="" names a row not there: the slower ways
         gt = np.flatnonzero(a[:n] == 62)
         tag_end = np.searchsorted(gt, quote)
         if len(tag_end) and tag_end.max() >= len(gt):
             return None
         tag_end = gt[tag_end]
-        closes = _tagged(a, lt, after, self._end)
+        closes = tags.at(self._end)
         close = np.searchsorted(closes, tag_end)
         selfclosing = a[tag_end - 1] == 47
         if (close[~selfclosing] >= len(closes)).any():
@@ -323,7 +326,7 @@ class Picker:
         following = np.append(c_at, n)[keep + 1]
         if (ends > following).any():  # a cell swallowing the next: the regular expression would skip it
             return None
-        has_f = len(_tagged(a, lt, after, self._f)) > 0
+        has_f = len(tags.at(self._f)) > 0
         cells = _Cells(a, col[keep], idx, quote + 1, ends)
         return row_nums.tolist(), cells, has_f, int(col.max(initial=-1))
 
@@ -362,22 +365,22 @@ class Picker:
         status, dates) has each distinct cell cut out of the XML and decoded once, the cells told alike by
         their bytes compared in numpy (`_Cells.alike`), not by a bytes object each."""
         self._trim_memo()
-        bounds = np.searchsorted(cells.col, self.cols + [self.cols[-1] + 1]).tolist()
+        bounds = cells.bounds(self.cols)
         alike = cells.alike()
         out: dict[int, tuple[Any, list[Any], Any]] = {}
-        memo, cut = self._memo, xml.__getitem__
+        memo = self._memo
         for c, lo, hi in zip(self.cols, bounds, bounds[1:]):
-            at, n = cells.row[lo:hi], hi - lo
+            at, n = cells.rows[lo:hi], hi - lo
             if alike is not None and c not in self.lazy:
                 first, which = alike.of(lo, hi)
                 if n < 64 or len(first) * 2 < n:  # (else mostly different: `_texts` may take them at once)
                     reps = np.empty(len(first), object)
-                    reps[:] = list(map(cut, map(slice, cells.start[first].tolist(), cells.end[first].tolist())))
+                    reps[:] = cells.cut(xml, first)
                     distinct = np.empty(len(first), object)
                     distinct[:] = list(map(memo.__getitem__, reps.tolist()))
                     out[c] = (at, distinct[which].tolist(), lambda reps=reps, which=which: reps[which].tolist())
                     continue
-            raw = list(map(cut, map(slice, cells.start[lo:hi].tolist(), cells.end[lo:hi].tolist())))
+            raw = cells.cut(xml, slice(lo, hi))
             out[c] = (at, self._decoded(c, raw), raw)
         return out
 
@@ -455,21 +458,31 @@ class _Alike:
 
 
 class _Cells:
-    """The cells `_locate` found: `col`, `row` (an index into the run's rows), and where what follows each
-    r="" starts and ends in `a` (`start`, `end`), each column's cells together and in the order of their rows;
-    `by_col` puts the cells, in the XML's order, in that one."""
+    """The cells `_locate` found, in the XML's order: `col`, `row` (an index into the run's rows), and where
+    what follows each r="" starts and ends in `a` (`start`, `end`). `by_col` orders them each column's
+    together, in the order of their rows; `bounds` and `rows` tell where each column is in that order."""
 
     def __init__(self, a: Any, col: Any, row: Any, start: Any, end: Any):
-        self.a, self._start, self._end, self._col = a, start, end, col
-        self.by_col = np.argsort(col, kind="stable")
-        self.col, self.row, self.start, self.end = col[self.by_col], row[self.by_col], start[self.by_col], end[self.by_col]
+        self.a, self.col, self.row, self.start, self.end = a, col, row, start, end
+        self.by_col = np.argsort(col.astype(np.int16), kind="stable")  # (a radix sort: columns are < 2**15)
+        self.rows = row[self.by_col]
+
+    def bounds(self, cols: list[int]) -> list[int]:
+        """Where each of `cols` (ascending) starts in `by_col`'s order, and where the last ends."""
+        count = np.bincount(self.col, minlength=cols[-1] + 1)
+        return np.append(np.cumsum(count)[cols] - count[cols], count[:cols[-1] + 1].sum()).tolist()
+
+    def cut(self, xml: bytes, which: Any) -> list[bytes]:
+        """The XML after the r="" of the cells `which` (places in `by_col`'s order)."""
+        at = self.by_col[which]
+        return list(map(xml.__getitem__, map(slice, self.start[at].tolist(), self.end[at].tolist())))
 
     def alike(self) -> _Alike | None:
         """The cells told apart by their bytes, in numpy: each cell's bytes as little-endian words (those past
         its end zeroed), hashed with its length and column, then every cell checked word for word against the
         first cell of its hash. None when two different cells hashed alike (then each is cut out and decoded).
         (Worked out in the XML's order, which reads the bytes front to back.)"""
-        start, end, col = self._start, self._end, self._col
+        start, end, col = self.start, self.end, self.col
         if not len(col):
             return _Alike(start[:0], start[:0])
         length = end - start
@@ -490,8 +503,14 @@ class _Cells:
             got = after
         h &= np.uint64((1 << 63) - 1)
         h[longer] = np.flatnonzero(longer).astype(np.uint64) | np.uint64(1 << 63)  # each alone
-        _, first, inv = np.unique(h, return_index=True, return_inverse=True)
-        inv = inv.ravel()
+        order = np.argsort(h)
+        sorted_h = h[order]
+        new = np.empty(len(h), bool)
+        new[0] = True
+        np.not_equal(sorted_h[1:], sorted_h[:-1], out=new[1:])
+        first = np.minimum.reduceat(order, np.flatnonzero(new))  # the first cell of each distinct hash
+        inv = np.empty(len(h), np.int64)
+        inv[order] = np.cumsum(new) - 1
         same = first[inv]
         if not ((length == length[same]).all() and (col == col[same]).all()
                 and all((word == word[same]).all() for word in words)):
@@ -506,13 +525,53 @@ class _Cells:
         return _Alike(first[order], label[inv[self.by_col]])
 
 
-def _tagged(a: Any, lt: Any, after: Any, tag: bytes) -> Any:
-    """Those of the positions `lt` (each of a "<" in the bytes `a`, `after` the byte after each) where `tag`
-    starts."""
-    at = lt[after == tag[1]]
-    for k in range(2, len(tag)):
-        at = at[a[at + k] == tag[k]]
-    return at
+class _Tags:
+    """Where tags start, out of the positions `lt` (each of a "<" in the bytes `a`, `after` the byte after
+    each); the "<" followed by one byte found once for every tag that starts with it."""
+
+    def __init__(self, a: Any, lt: Any, after: Any):
+        self.a, self.lt, self.after = a, lt, after
+        self._by_second: dict[int, Any] = {}
+
+    def at(self, tag: bytes) -> Any:
+        """Where `tag` starts."""
+        at = self._by_second.get(tag[1])
+        if at is None:
+            at = self._by_second[tag[1]] = self.lt[self.after == tag[1]]
+        a = self.a
+        for k in range(2, len(tag)):
+            at = at[a[at + k] == tag[k]]
+        return at
+
+
+_TENS = 10 ** np.arange(1, 9)
+
+
+def _own_rows(a: Any, at: Any, row: Any, row_nums: Any) -> Any | None:
+    """Where the '"' after each cell's row number is (its digits at `at`), when each names the row it is in
+    (`row`, an index into `row_nums`) as the reader reads it: the row's number, digit for digit, no leading
+    zero. Else None (then the numbers are read: `_numbers`). Each cell's digits are compared as one word
+    with the digits of its row's number, made once per row."""
+    if not len(at):
+        return at
+    if row[0] < 0 or row_nums[0] < 1 or row_nums[-1] >= _TENS[-1]:
+        return None
+    digits = np.searchsorted(_TENS, row_nums, side="right") + 1
+    word = np.zeros(len(row_nums), np.uint64)
+    for k in range(int(digits.max())):  # the k-th digit from the left, in the k-th byte
+        place = np.maximum(digits - 1 - k, 0)
+        digit = (row_nums // 10 ** place) % 10 + 48
+        word |= np.where(k < digits, digit, 0).astype(np.uint64) << np.uint64(8 * k)
+    width = digits[row]
+    quote = at + width
+    if not (a[quote] == 34).all():
+        return None
+    words64 = a[:len(a) // 8 * 8].view("<u8")
+    shift = ((at & 7) << 3).astype(np.uint64)
+    got = (words64[at >> 3] >> shift) | (words64[(at >> 3) + 1] << (np.uint64(64) - shift))
+    if not ((got & _MASKS[width]) == word[row]).all():
+        return None
+    return quote
 
 
 def _columns(a: Any, at: Any) -> tuple[Any, Any] | None:
