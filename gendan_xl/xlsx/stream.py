@@ -240,7 +240,7 @@ class Picker:
         if located is None:
             return self._findall(xml)
         rows, cells, has_f, widest = located
-        picked = self._place(rows, self._decode_located(xml, cells), has_f)
+        picked = self._place(rows, self._decode_located(xml, cells, len(rows)), has_f)
         picked.widest = widest
         return picked
 
@@ -339,6 +339,9 @@ class Picker:
         done = Picked(rows, values, formula, True, None, self.lazy, self._memo.__getitem__)
         f = self._f
         for c, (at, decoded, raw) in cells.items():
+            if isinstance(decoded, _CutWhenAsked):
+                values[c] = decoded  # type: ignore[assignment]
+                continue
             if has_f and c not in self.lazy and None in decoded:  # a formula with no value: flagged, not blank
                 raw = raw if isinstance(raw, list) else raw()
                 formula[c] = {rows[i] for i, v, cell in zip(at.tolist(), decoded, raw) if v is None and f in cell}
@@ -360,18 +363,22 @@ class Picker:
             return raw
         return self._texts(raw) or list(map(self._memo.__getitem__, raw))
 
-    def _decode_located(self, xml: bytes, cells: "_Cells") -> dict[int, tuple[Any, list[Any], Any]]:
+    def _decode_located(self, xml: bytes, cells: "_Cells", n_rows: int) -> dict[int, tuple[Any, Any, Any]]:
         """What `_place` takes, for the cells `_locate` found. A column repeating its values (a customer, a
         status, dates) has each distinct cell cut out of the XML and decoded once, the cells told alike by
-        their bytes compared in numpy (`_Cells.alike`), not by a bytes object each."""
+        their bytes compared in numpy (`_Cells.alike`), not by a bytes object each; a column of mostly different
+        plain texts is decoded at once (`_Cells.texts`); one decoded when asked is cut out when asked."""
         self._trim_memo()
         bounds = cells.bounds(self.cols)
         alike = cells.alike()
-        out: dict[int, tuple[Any, list[Any], Any]] = {}
+        out: dict[int, tuple[Any, Any, Any]] = {}
         memo = self._memo
         for c, lo, hi in zip(self.cols, bounds, bounds[1:]):
             at, n = cells.rows[lo:hi], hi - lo
-            if alike is not None and c not in self.lazy:
+            if c in self.lazy:
+                out[c] = (at, _CutWhenAsked(xml, cells, lo, hi, n_rows), None)
+                continue
+            if alike is not None:
                 first, which = alike.of(lo, hi)
                 if n < 64 or len(first) * 2 < n:  # (else mostly different: `_texts` may take them at once)
                     reps = np.empty(len(first), object)
@@ -379,6 +386,10 @@ class Picker:
                     distinct = np.empty(len(first), object)
                     distinct[:] = list(map(memo.__getitem__, reps.tolist()))
                     out[c] = (at, distinct[which].tolist(), lambda reps=reps, which=which: reps[which].tolist())
+                    continue
+                texts = cells.texts(lo, hi, self._plain, self._plain_end)
+                if texts is not None:
+                    out[c] = (at, texts, None)  # (no formula: each is a plain text)
                     continue
             raw = cells.cut(xml, slice(lo, hi))
             out[c] = (at, self._decoded(c, raw), raw)
@@ -443,6 +454,21 @@ _PRIME = np.uint64(0x9E3779B97F4A7C15)
 _MASKS = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [(1 << 64) - 1], np.uint64)  # a word's first k bytes
 
 
+class _CutWhenAsked:
+    """A column decoded only when asked for (`Picker.lazy`): per row, its cell's XML (None: no cell), cut out
+    of the run's XML when asked for."""
+
+    def __init__(self, xml: bytes, cells: "_Cells", lo: int, hi: int, n_rows: int):
+        at = cells.by_col[lo:hi]
+        self.xml, self.start, self.end = xml, cells.start[at].tolist(), cells.end[at].tolist()
+        self.where = np.full(n_rows, -1, np.int64)
+        self.where[cells.rows[lo:hi]] = np.arange(hi - lo)  # (a row's last cell wins, as `Picker._place` has it)
+
+    def __getitem__(self, i: int) -> bytes | None:
+        k = self.where[i]
+        return None if k < 0 else self.xml[self.start[k]:self.end[k]]
+
+
 class _Alike:
     """Which cells are the same bytes as another of their column (`_Cells.alike`): `first[k]` is the first
     cell of the k-th distinct one (in the cells' order), `label` each cell's k."""
@@ -476,6 +502,35 @@ class _Cells:
         """The XML after the r="" of the cells `which` (places in `by_col`'s order)."""
         at = self.by_col[which]
         return list(map(xml.__getitem__, map(slice, self.start[at].tolist(), self.end[at].tolist())))
+
+    def texts(self, lo: int, hi: int, plain: bytes, end: bytes) -> list[str] | None:
+        """The cells lo:hi (in `by_col`'s order) decoded at once when each is a plain inline text (`plain`, the
+        text, `end`) as `Picker._texts` takes them, else None: the texts gathered with numpy, each followed by
+        a NUL, then decoded and split once."""
+        at = self.by_col[lo:hi]
+        a, start, stop = self.a, self.start[at], self.end[at]
+        n = len(at)
+        body, body_end = start + len(plain), stop - len(end)
+        if not n or (body_end < body).any():
+            return None
+        for k, byte in enumerate(plain):
+            if not (a[start + k] == byte).all():
+                return None
+        for k, byte in enumerate(end):
+            if not (a[body_end + k] == byte).all():
+                return None
+        size = body_end - body + 1  # (and a NUL after each)
+        offset = np.cumsum(size) - size
+        gathered = a[np.repeat(body - offset, size) + np.arange(int(size.sum()))]
+        gathered[offset + size - 1] = 0
+        blob = gathered[:-1].tobytes()
+        if b"<" in blob or blob.count(b"\x00") != n - 1 or b"&" in blob or b"_x" in blob or b"\r" in blob:
+            return None
+        try:
+            texts = list(map(str.strip, blob.decode("utf-8").split("\x00"), repeat(" \t\r\n")))
+        except UnicodeDecodeError:
+            return None
+        return texts if max(map(len, texts)) <= MAX_CELL_CHARS else None
 
     def alike(self) -> _Alike | None:
         """The cells told apart by their bytes, in numpy: each cell's bytes as little-endian words (those past
