@@ -192,3 +192,16 @@ def test_a_column_is_typed_as_each_of_its_cells(kind: str, column: list) -> None
     each = [type_cell(v, kind, anchor=a) for v, a in zip(column, anchors)]
     assert repr(values) == repr([v for v, _ in each])
     assert bad == {i: (code, column[i]) for i, (_, code) in enumerate(each) if code}
+
+
+@pytest.mark.parametrize("column", [
+    ["SO1", "SO2", " ", "\u3000", "", "x"],  # all texts, none a total: at once
+    ["SO1", "合计", " 小计：", "a"],
+    ["SUM1", "Total:", " total ", "subtotalling", "Grand Total"],
+    ["Straße", "SUMME", "ſum"],  # (casefold: ſ is s)
+    ["SO1", None, 3.0, "合计"],
+])
+def test_a_column_is_told_filled_and_no_total_as_each_of_its_cells(column: list) -> None:
+    from gendan_xl.xlsx.table import _filled_no_total, _filled_no_totals
+
+    assert _filled_no_totals(column, len(column)).tolist() == list(map(_filled_no_total, column))

@@ -111,7 +111,9 @@ class OrdersStream(SheetLayout):
         # the watched columns matter only in rows that are no line (few): those rows are parsed whole
         picker = Picker(self.xml.pfx, {*cols.values(), *ends.columns}, self.book.reader,
                         lazy=set(ends.columns) - set(cols.values()))
-        beyond = _at_or_right_of(self._width_from, self.xml.pfx) if self._width_from is not None else None
+        # with `width_from`: that column and the cells at or right of it
+        track = None if self._width_from is None else (self._width_from,
+                                                          _at_or_right_of(self._width_from, self.xml.pfx))
         pfx = self.xml.pfx
         ended = False
         carry = b""
@@ -123,8 +125,8 @@ class OrdersStream(SheetLayout):
             if not xml and not final:
                 continue
             picked = picker.pick(xml)
-            if beyond is not None:
-                self._track_width(picked, xml, beyond)
+            if track is not None:
+                self._track_width(picked, xml, *track)
             kinds, marked, ended, last_line, blank_after_line, ended_after_line = self._kinds(ends, picked, xml, ended)
             cut = len(picked.rows)
             if self.hold and not final and last_line + 1 < cut:
@@ -241,10 +243,10 @@ class OrdersStream(SheetLayout):
         last = picked.rows[len(kinds) - 1] if kinds else 0
         return LineChunk(xml, last, lines, values, errors, marked, final, raw)
 
-    def _track_width(self, picked: Picked, xml: bytes, beyond: re.Pattern[bytes]) -> None:
+    def _track_width(self, picked: Picked, xml: bytes, width_from: int, beyond: re.Pattern[bytes]) -> None:
         if picked.cells is not None:
             w = max((max(c) + 1 for c in picked.cells if c), default=0)
-        elif picked.widest is not None and self._width_from is not None and picked.widest < self._width_from:
+        elif picked.widest is not None and picked.widest < width_from:
             w = 0  # no cell reaches that far
         else:
             w = 0
