@@ -234,6 +234,7 @@ class Picker:
         self._plain = b' t="inlineStr"><' + pfx + b"is><" + pfx + b"t>"
         self._plain_end = b"</" + pfx + b"t></" + pfx + b"is>" + self._end
         self._memo = _Memo(self._value)
+        self._texty: set[int] = set()  # the columns of mostly different plain texts in the last run
 
     def pick(self, xml: bytes) -> Picked:
         located = self._locate(xml)
@@ -367,10 +368,12 @@ class Picker:
         """What `_place` takes, for the cells `_locate` found. A column repeating its values (a customer, a
         status, dates) has each distinct cell cut out of the XML and decoded once, the cells told alike by
         their bytes compared in numpy (`_Cells.alike`), not by a bytes object each; a column of mostly different
-        plain texts is decoded at once (`_Cells.texts`); one decoded when asked is cut out when asked."""
+        plain texts is decoded at once (`_Cells.texts`; tried first when it was so in the last run, and then
+        not told alike); one decoded when asked is cut out when asked."""
         self._trim_memo()
         bounds = cells.bounds(self.cols)
-        alike = cells.alike()
+        texty, self._texty = self._texty, set()
+        alike = cells.alike(self.lazy | texty)
         out: dict[int, tuple[Any, Any, Any]] = {}
         memo = self._memo
         for c, lo, hi in zip(self.cols, bounds, bounds[1:]):
@@ -378,7 +381,7 @@ class Picker:
             if c in self.lazy:
                 out[c] = (at, _CutWhenAsked(xml, cells, lo, hi, n_rows), None)
                 continue
-            if alike is not None:
+            if alike is not None and c not in texty:
                 first, which = alike.of(lo, hi)
                 if n < 64 or len(first) * 2 < n:  # (else mostly different: `_texts` may take them at once)
                     reps = np.empty(len(first), object)
@@ -387,10 +390,11 @@ class Picker:
                     distinct[:] = list(map(memo.__getitem__, reps.tolist()))
                     out[c] = (at, distinct[which].tolist(), lambda reps=reps, which=which: reps[which].tolist())
                     continue
-                texts = cells.texts(lo, hi, self._plain, self._plain_end)
-                if texts is not None:
-                    out[c] = (at, texts, None)  # (no formula: each is a plain text)
-                    continue
+            texts = cells.texts(lo, hi, self._plain, self._plain_end)
+            if texts is not None:
+                self._texty.add(c)
+                out[c] = (at, texts, None)  # (no formula: each is a plain text)
+                continue
             raw = cells.cut(xml, slice(lo, hi))
             out[c] = (at, self._decoded(c, raw), raw)
         return out
@@ -451,6 +455,9 @@ class Picker:
 _PAD = bytes(96)  # read past the end of a run of rows harmlessly (up to a cell's last word: `_Cells.alike`)
 _ALIKE_MAX = 64  # the bytes after r="" compared at most: a longer cell is taken as unlike any other
 _PRIME = np.uint64(0x9E3779B97F4A7C15)
+_WORD_MASKS = np.array([[(1 << 8 * min(max(size - 8 * k, 0), 8)) - 1 for size in range(_ALIKE_MAX + 1)]
+                        for k in range(_ALIKE_MAX // 8)], np.uint64)  # the k-th word of `size` bytes: its bytes
+_BUCKETS = 1 << 18  # the cells' hashes put in this many buckets (`_Cells.alike`)
 _MASKS = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [(1 << 64) - 1], np.uint64)  # a word's first k bytes
 
 
@@ -532,14 +539,19 @@ class _Cells:
             return None
         return texts if max(map(len, texts)) <= MAX_CELL_CHARS else None
 
-    def alike(self) -> _Alike | None:
-        """The cells told apart by their bytes, in numpy: each cell's bytes as little-endian words (those past
-        its end zeroed), hashed with its length and column, then every cell checked word for word against the
-        first cell of its hash. None when two different cells hashed alike (then each is cut out and decoded).
-        (Worked out in the XML's order, which reads the bytes front to back.)"""
-        start, end, col = self.start, self.end, self.col
-        if not len(col):
-            return _Alike(start[:0], start[:0])
+    def alike(self, skip: Iterable[int] = ()) -> _Alike | None:
+        """The cells (but those of the columns `skip`) told apart by their bytes, in numpy: each cell's bytes as
+        little-endian words (those past its end zeroed), hashed with its length and column; the cells put in
+        buckets by their hash, and each checked word for word against the first cell of its bucket, those
+        unlike it in buckets by other bits of their hash, again. None when that leaves some (then each is cut
+        out and decoded). (Worked out in the XML's order, which reads the bytes front to back.)"""
+        start, end, col, n = self.start, self.end, self.col, len(self.col)
+        skipped = np.zeros(int(col.max(initial=0)) + 1, bool)
+        skipped[[c for c in skip if c < len(skipped)]] = True
+        sub = np.flatnonzero(~skipped[col])
+        if len(sub) < n:
+            start, end, col = start[sub], end[sub], col[sub]
+        m = len(col)
         length = end - start
         longer = length > _ALIKE_MAX
         words64 = self.a[:len(self.a) // 8 * 8].view("<u8")
@@ -548,36 +560,43 @@ class _Cells:
         h = (length.astype(np.uint64) * _PRIME) ^ col.astype(np.uint64)
         words = []
         got = words64[base]
-        for k in range((int(min(length.max(), _ALIKE_MAX)) + 7) // 8):
+        compared = np.minimum(length, _ALIKE_MAX)
+        for k in range((int(compared.max(initial=0)) + 7) // 8):
             after = words64[base + (k + 1)]
             word = (got >> shift) | (after << back)  # (a shift by 64 gives 0)
-            word &= _MASKS[np.clip(length - 8 * k, 0, 8)]
+            word &= _WORD_MASKS[k][compared]
             words.append(word)
             h = (h ^ word) * _PRIME
             h ^= h >> np.uint64(29)
             got = after
-        h &= np.uint64((1 << 63) - 1)
-        h[longer] = np.flatnonzero(longer).astype(np.uint64) | np.uint64(1 << 63)  # each alone
-        order = np.argsort(h)
-        sorted_h = h[order]
-        new = np.empty(len(h), bool)
-        new[0] = True
-        np.not_equal(sorted_h[1:], sorted_h[:-1], out=new[1:])
-        first = np.minimum.reduceat(order, np.flatnonzero(new))  # the first cell of each distinct hash
-        inv = np.empty(len(h), np.int64)
-        inv[order] = np.cumsum(new) - 1
-        same = first[inv]
-        if not ((length == length[same]).all() and (col == col[same]).all()
-                and all((word == word[same]).all() for word in words)):
+        same = np.arange(m)  # each cell's first alike (a longer one: itself)
+        todo = np.flatnonzero(~longer)
+        for bits in range(0, 44, 11):
+            if not len(todo):
+                break
+            bucket = ((h[todo] >> np.uint64(bits)) & np.uint64(_BUCKETS - 1)).astype(np.intp)
+            firsts = np.full(_BUCKETS, m, np.int64)
+            np.minimum.at(firsts, bucket, todo)
+            like = firsts[bucket]
+            ok = (length[todo] == length[like]) & (col[todo] == col[like])
+            for word in words:
+                ok &= word[todo] == word[like]
+            same[todo[ok]] = like[ok]
+            todo = todo[~ok]
+        if len(todo):
             return None
-        # the first cell of each distinct one is its first in its column too: in the columns' order now
-        place = np.empty(len(col), np.int64)
-        place[self.by_col] = np.arange(len(col))
-        first = place[first]
+        # the first of each distinct one, and which each cell is; in the columns' order (each column's cells
+        # in the same order as in the XML's: the first cell of each is its first in its column too)
+        is_first = same == np.arange(m)
+        label = np.full(n, -1, np.int64)  # (the skipped cells: -1)
+        label[sub] = (np.cumsum(is_first) - 1)[same]
+        place = np.empty(n, np.int64)
+        place[self.by_col] = np.arange(n)
+        first = place[sub[is_first]]
         order = np.argsort(first)
-        label = np.empty(len(first), np.int64)
-        label[order] = np.arange(len(first))
-        return _Alike(first[order], label[inv[self.by_col]])
+        relabel = np.full(len(first) + 1, -1, np.int64)
+        relabel[order] = np.arange(len(first))
+        return _Alike(first[order], relabel[label[self.by_col]])
 
 
 class _Tags:
