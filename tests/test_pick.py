@@ -86,6 +86,8 @@ def test_each_way_of_picking_reads_the_same(name: str, pfx: str) -> None:
     picked = picker.pick(xml)
     # what a run of rows read before numpy located cells: by the regular expression when it is regular
     assert _seen(picked) == _seen(picker._findall(xml))
+    for c, types in picked.types.items():  # (the typing trusts them: they hold at least the values' types)
+        assert set(map(type, picked.values[c])) <= types, c
     if name == "plain" or "reference" in name:  # (plain: its texts decoded all at once, where the others decode
         assert _seen(picked) == _seen(picker._slow(xml))  # each cell as _slow does; a2 is A2, as python-calamine reads it)
 
@@ -202,6 +204,9 @@ def test_a_column_is_typed_as_each_of_its_cells(kind: str, column: list) -> None
     each = [type_cell(v, kind, anchor=a) for v, a in zip(column, anchors)]
     assert repr(values) == repr([v for v, _ in each])
     assert bad == {i: (code, column[i]) for i, (_, code) in enumerate(each) if code}
+    # told the types of its values, or more (a column's, of which these are the lines'): the same
+    for types in (set(map(type, column)), set(map(type, column)) | {type(None), str}):
+        assert repr(type_column(column, kind, False, anchors, types)) == repr((values, bad))
 
 
 @pytest.mark.parametrize("column", [

@@ -226,14 +226,16 @@ class OrdersStream(SheetLayout):
         date1904 = self.book.date1904
         anchors = None
         # the order date gives a year only to a text date with none (11月3日): no need for it without one
-        if self.year_anchor and any(set(map(type, raw[f])) - {dt.date, dt.datetime, type(None)}
+        # the types of each field's values: known from the picker for most columns (its distinct values)
+        types = {f: picked.types[c] if c in picked.types else set(map(type, raw[f])) for f, c in cols.items()}
+        if self.year_anchor and any(types[f] - {dt.date, dt.datetime, type(None)}
                                     for f in cols if self.schema.column(f).type == DATE):
             anchors = [None if is_blank(v) else parse_date_value(v, date1904, None) for v in raw[self.year_anchor]]
         values: dict[str, list[Any]] = {}
         errors: dict[str, dict[int, tuple[str, Any]]] = {}
         for f, c in cols.items():
             kind = self.schema.column(f).type
-            values[f], bad = type_column(raw[f], kind, date1904, anchors)
+            values[f], bad = type_column(raw[f], kind, date1904, anchors, types[f])
             formulas = picked.formula.get(c)
             if formulas:  # a formula with no cached value is flagged, whatever the field's type (as read_table)
                 bad.update({k: ("no-cached-value", None) for k, v in enumerate(values[f])

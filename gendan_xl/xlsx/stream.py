@@ -16,7 +16,7 @@ the table is blank) is parsed cell by cell. `StreamBook` is the workbook around 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import repeat
 
 import numpy as np
@@ -198,6 +198,7 @@ class Picked:
     lazy: frozenset[int] = frozenset()  # columns decoded only when asked for (`value`)
     decode: Any = None
     widest: int | None = None  # the rightmost column of any cell, when known
+    types: dict[int, set[type]] = field(default_factory=dict)  # col → the types of its values, when known
 
     def value(self, col: int, i: int) -> Any:
         v = self.values[col][i]
@@ -241,8 +242,14 @@ class Picker:
         if located is None:
             return self._findall(xml)
         rows, cells, has_f, widest = located
-        picked = self._place(rows, self._decode_located(xml, cells, len(rows)), has_f)
+        types: dict[int, set[type]] = {}
+        decoded = self._decode_located(xml, cells, len(rows), types)
+        picked = self._place(rows, decoded, has_f)
         picked.widest = widest
+        for c, of_c in types.items():  # (a row without a cell of the column: None)
+            if picked.values[c] is not decoded[c][1]:
+                of_c.add(type(None))
+        picked.types = types
         return picked
 
     def _findall(self, xml: bytes) -> Picked:
@@ -364,12 +371,14 @@ class Picker:
             return raw
         return self._texts(raw) or list(map(self._memo.__getitem__, raw))
 
-    def _decode_located(self, xml: bytes, cells: "_Cells", n_rows: int) -> dict[int, tuple[Any, Any, Any]]:
+    def _decode_located(self, xml: bytes, cells: "_Cells", n_rows: int,
+                        types: dict[int, set[type]]) -> dict[int, tuple[Any, Any, Any]]:
         """What `_place` takes, for the cells `_locate` found. A column repeating its values (a customer, a
         status, dates) has each distinct cell cut out of the XML and decoded once, the cells told alike by
         their bytes compared in numpy (`_Cells.alike`), not by a bytes object each; a column of mostly different
         plain texts is decoded at once (`_Cells.texts`; tried first when it was so in the last run, and then
-        not told alike); one decoded when asked is cut out when asked."""
+        not told alike); one decoded when asked is cut out when asked. `types` gets the types of the values
+        of the columns told alike or decoded at once, from the distinct values."""
         self._trim_memo()
         bounds = cells.bounds(self.cols)
         texty, self._texty = self._texty, set()
@@ -388,11 +397,13 @@ class Picker:
                     reps[:] = cells.cut(xml, first)
                     distinct = np.empty(len(first), object)
                     distinct[:] = list(map(memo.__getitem__, reps.tolist()))
+                    types[c] = set(map(type, distinct.tolist()))
                     out[c] = (at, distinct[which].tolist(), lambda reps=reps, which=which: reps[which].tolist())
                     continue
             texts = cells.texts(lo, hi, self._plain, self._plain_end)
             if texts is not None:
                 self._texty.add(c)
+                types[c] = {str}
                 out[c] = (at, texts, None)  # (no formula: each is a plain text)
                 continue
             raw = cells.cut(xml, slice(lo, hi))
