@@ -88,6 +88,8 @@ def test_each_way_of_picking_reads_the_same(name: str, pfx: str) -> None:
     assert _seen(picked) == _seen(picker._findall(xml))
     for c, types in picked.types.items():  # (the typing trusts them: they hold at least the values' types)
         assert set(map(type, picked.values[c])) <= types, c
+    for c, (distinct, which) in picked.shared.items():  # (and types the distinct values for the rows')
+        assert [None if k < 0 else distinct[k] for k in which.tolist()] == picked.values[c], c
     if name == "plain" or "reference" in name:  # (plain: its texts decoded all at once, where the others decode
         assert _seen(picked) == _seen(picker._slow(xml))  # each cell as _slow does; a2 is A2, as python-calamine reads it)
 
@@ -220,3 +222,25 @@ def test_a_column_is_told_filled_and_no_total_as_each_of_its_cells(column: list)
     from gendan_xl.xlsx.table import _filled_no_total, _filled_no_totals
 
     assert _filled_no_totals(column, len(column)).tolist() == list(map(_filled_no_total, column))
+
+
+@pytest.mark.parametrize("kind, column", [
+    ("number", [1.0, "x", None, "1,200", "x", 1.0, 2.5]),
+    ("int", [1.0, 2.5, None, 3.0, 2.5, "3"]),
+    ("date", [dt.date(2026, 1, 2), "2026/1/4", None, "x", 46000.0, "x"]),
+    ("text", [" a", "a", None, " a", "\u3000", "b"]),
+])
+@pytest.mark.parametrize("lines", ["all", "some"])
+def test_a_column_of_shared_values_is_typed_as_each_of_its_cells(kind: str, column: list, lines: str) -> None:
+    """The picker's distinct values of a column, each typed once (`lines._type_shared`), type the lines as
+    `type_column` types their cells: the same values and bad values, at the lines' own places."""
+    import numpy as np
+
+    from gendan_xl.xlsx.lines import _type_shared
+    from gendan_xl.xlsx.read import type_column
+
+    distinct = list(dict.fromkeys(v for v in column if v is not None)) + ["tail"]
+    which = np.array([-1 if v is None else distinct.index(v) for v in column + ["tail"]])  # (a row past the lines)
+    idx = list(range(len(column))) if lines == "all" else [1, 3, 4, 5]
+    got = _type_shared(distinct, which, idx, len(column), kind, False)
+    assert repr(got) == repr(type_column([column[i] for i in idx], kind, False, None))

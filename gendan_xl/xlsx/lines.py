@@ -225,9 +225,9 @@ class OrdersStream(SheetLayout):
         raw = {f: _of_lines(picked, c, idx) for f, c in cols.items()}
         date1904 = self.book.date1904
         anchors = None
-        # the order date gives a year only to a text date with none (11月3日): no need for it without one
         # the types of each field's values: known from the picker for most columns (its distinct values)
         types = {f: picked.types[c] if c in picked.types else set(map(type, raw[f])) for f, c in cols.items()}
+        # the order date gives a year only to a text date with none (11月3日): no need for it without one
         if self.year_anchor and any(types[f] - {dt.date, dt.datetime, type(None)}
                                     for f in cols if self.schema.column(f).type == DATE):
             anchors = [None if is_blank(v) else parse_date_value(v, date1904, None) for v in raw[self.year_anchor]]
@@ -235,7 +235,10 @@ class OrdersStream(SheetLayout):
         errors: dict[str, dict[int, tuple[str, Any]]] = {}
         for f, c in cols.items():
             kind = self.schema.column(f).type
-            values[f], bad = type_column(raw[f], kind, date1904, anchors, types[f])
+            if c in picked.shared and anchors is None:  # each distinct value typed once
+                values[f], bad = _type_shared(*picked.shared[c], idx, len(kinds), kind, date1904)
+            else:
+                values[f], bad = type_column(raw[f], kind, date1904, anchors, types[f])
             formulas = picked.formula.get(c)
             if formulas:  # a formula with no cached value is flagged, whatever the field's type (as read_table)
                 bad.update({k: ("no-cached-value", None) for k, v in enumerate(values[f])
@@ -283,6 +286,22 @@ def _of_lines(picked: Picked, c: int, idx: list[int]) -> list[Any]:
         return [picked.value(c, i) for i in idx]
     column = picked.values[c]
     return column if len(idx) == len(column) else list(map(column.__getitem__, idx))
+
+
+def _type_shared(distinct: list[Any], which: Any, idx: list[int], n: int, kind: str,
+                 date1904: bool) -> tuple[list[Any], dict[int, tuple[str, Any]]]:
+    """`type_column` of the rows `idx` (the first `n` rows when they are all of them) of a column given as
+    its distinct values and which of them each row holds (-1: none), each distinct value typed once."""
+    typed, bad = type_column(distinct + [None], kind, date1904, None)
+    at = which[:n] if len(idx) == n else which[np.array(idx, np.int64)]
+    column = np.empty(len(typed), object)
+    column[:] = typed
+    if not bad:
+        return column[at].tolist(), {}
+    wrong = np.zeros(len(typed), bool)
+    wrong[list(bad)] = True
+    lines = np.flatnonzero(wrong[at])
+    return column[at].tolist(), dict(zip(lines.tolist(), map(bad.__getitem__, at[lines].tolist())))
 
 
 def _row_start(xml: bytes, k: int, pfx: bytes) -> int:

@@ -199,6 +199,8 @@ class Picked:
     decode: Any = None
     widest: int | None = None  # the rightmost column of any cell, when known
     types: dict[int, set[type]] = field(default_factory=dict)  # col → the types of its values, when known
+    # col → its distinct values and, per row, which is there (-1: none), for the columns told alike
+    shared: dict[int, tuple[list[Any], Any]] = field(default_factory=dict)
 
     def value(self, col: int, i: int) -> Any:
         v = self.values[col][i]
@@ -243,13 +245,18 @@ class Picker:
             return self._findall(xml)
         rows, cells, has_f, widest = located
         types: dict[int, set[type]] = {}
-        decoded = self._decode_located(xml, cells, len(rows), types)
+        shared: dict[int, tuple[list[Any], Any]] = {}
+        decoded = self._decode_located(xml, cells, len(rows), types, shared)
         picked = self._place(rows, decoded, has_f)
         picked.widest = widest
-        for c, of_c in types.items():  # (a row without a cell of the column: None)
-            if picked.values[c] is not decoded[c][1]:
+        for c, of_c in types.items():
+            if picked.values[c] is not decoded[c][1]:  # not every row has one, in order
                 of_c.add(type(None))
-        picked.types = types
+                if c in shared:
+                    which = np.full(len(rows), -1, np.int64)
+                    which[decoded[c][0]] = shared[c][1]  # (placed as `_place` places the values)
+                    shared[c] = (shared[c][0], which)
+        picked.types, picked.shared = types, shared
         return picked
 
     def _findall(self, xml: bytes) -> Picked:
@@ -371,14 +378,15 @@ class Picker:
             return raw
         return self._texts(raw) or list(map(self._memo.__getitem__, raw))
 
-    def _decode_located(self, xml: bytes, cells: "_Cells", n_rows: int,
-                        types: dict[int, set[type]]) -> dict[int, tuple[Any, Any, Any]]:
+    def _decode_located(self, xml: bytes, cells: "_Cells", n_rows: int, types: dict[int, set[type]],
+                        shared: dict[int, tuple[list[Any], Any]]) -> dict[int, tuple[Any, Any, Any]]:
         """What `_place` takes, for the cells `_locate` found. A column repeating its values (a customer, a
         status, dates) has each distinct cell cut out of the XML and decoded once, the cells told alike by
         their bytes compared in numpy (`_Cells.alike`), not by a bytes object each; a column of mostly different
         plain texts is decoded at once (`_Cells.texts`; tried first when it was so in the last run, and then
         not told alike); one decoded when asked is cut out when asked. `types` gets the types of the values
-        of the columns told alike or decoded at once, from the distinct values."""
+        of the columns told alike or decoded at once, from the distinct values; `shared` those told alike's
+        distinct values, and which each cell is."""
         self._trim_memo()
         bounds = cells.bounds(self.cols)
         texty, self._texty = self._texty, set()
@@ -398,6 +406,7 @@ class Picker:
                     distinct = np.empty(len(first), object)
                     distinct[:] = list(map(memo.__getitem__, reps.tolist()))
                     types[c] = set(map(type, distinct.tolist()))
+                    shared[c] = (distinct.tolist(), which)
                     out[c] = (at, distinct[which].tolist(), lambda reps=reps, which=which: reps[which].tolist())
                     continue
             texts = cells.texts(lo, hi, self._plain, self._plain_end)
