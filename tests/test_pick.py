@@ -53,7 +53,7 @@ RUNS = {
     "a cell without r": (_row(2, '<c><v>1</v></c><c r="B2"><v>2</v></c>'), False),
     "a row without r": ('<row><c r="A2"><v>1</v></c></row>', False),
     "a cell left open": (_row(2, '<c r="A2"><v>1</v>') + _row(3, '<c r="B3"><v>2</v></c>'), False),
-    # cells told alike by their bytes in numpy (`_Cells.alike`): a byte apart at each place in a word, past a
+    # cells told alike by their bytes in numpy (`locate.Cells.alike`): a byte apart at each place in a word, past a
     # word's end, past the bytes compared; the same bytes in two columns
     "cells a byte apart": ("".join(_row(r, _text(f"A{r}", "abcdefghijklmnopq"[:r % 17] + "xy"[r % 2])
                                          + _text(f"B{r}", "客户" * (r % 3)) + f'<c r="D{r}"><v>{r % 11}</v></c>')
