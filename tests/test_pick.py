@@ -53,6 +53,19 @@ RUNS = {
     "a cell without r": (_row(2, '<c><v>1</v></c><c r="B2"><v>2</v></c>'), False),
     "a row without r": ('<row><c r="A2"><v>1</v></c></row>', False),
     "a cell left open": (_row(2, '<c r="A2"><v>1</v>') + _row(3, '<c r="B3"><v>2</v></c>'), False),
+    # cells told alike by their bytes in numpy (`locate.Cells.alike`): a byte apart at each place in a word, past a
+    # word's end, past the bytes compared; the same bytes in two columns
+    "cells a byte apart": ("".join(_row(r, _text(f"A{r}", "abcdefghijklmnopq"[:r % 17] + "xy"[r % 2])
+                                         + _text(f"B{r}", "客户" * (r % 3)) + f'<c r="D{r}"><v>{r % 11}</v></c>')
+                                   for r in range(2, 200)), True),
+    "long cells": ("".join(_row(r, _text(f"A{r}", "长" * 30 + str(r % 3)) + _text(f"B{r}", "x" * (60 + r % 9))
+                                + _text(f"D{r}", "y" * 70 + "z" * (r % 2)))
+                           for r in range(2, 90)), True),
+    "the same cell in two columns": ("".join(_row(r, f'<c r="A{r}" s="1"><v>{r % 2}</v></c>'
+                                                  f'<c r="B{r}" s="1"><v>{r % 2}</v></c>'
+                                                  f'<c r="D{r}" s="1"><v>{r % 2}</v></c>') for r in range(2, 9)), True),
+    "formulas with no value, repeated": ("".join(_row(r, f'<c r="A{r}"><f>1+{r % 2}</f></c><c r="B{r}"><v>{r}</v></c>')
+                                                 for r in range(2, 80)), True),
 }
 
 
@@ -73,8 +86,22 @@ def test_each_way_of_picking_reads_the_same(name: str, pfx: str) -> None:
     picked = picker.pick(xml)
     # what a run of rows read before numpy located cells: by the regular expression when it is regular
     assert _seen(picked) == _seen(picker._findall(xml))
+    for c, types in picked.types.items():  # (the typing trusts them: they hold at least the values' types)
+        assert set(map(type, picked.values[c])) <= types, c
+    for c, (distinct, which) in picked.shared.items():  # (and types the distinct values for the rows')
+        assert [None if k < 0 else distinct[k] for k in which.tolist()] == picked.values[c], c
     if name == "plain" or "reference" in name:  # (plain: its texts decoded all at once, where the others decode
         assert _seen(picked) == _seen(picker._slow(xml))  # each cell as _slow does; a2 is A2, as python-calamine reads it)
+
+
+@pytest.mark.parametrize("name", sorted(RUNS))
+def test_a_picker_reads_a_run_alike_after_another(name: str) -> None:
+    """A picker tries first as plain texts the columns that were mostly different plain texts in the run
+    before (order numbers): what follows reads the same, whether they still are or not."""
+    picker = Picker(b"", COLS, READER, lazy={27})
+    picker.pick(RUNS["plain"][0].encode())  # (its column A: 88 different order numbers)
+    xml = RUNS[name][0].encode()
+    assert _seen(picker.pick(xml)) == _seen(Picker(b"", COLS, READER, lazy={27})._findall(xml))
 
 
 def _worksheets() -> list[Path]:
@@ -179,3 +206,41 @@ def test_a_column_is_typed_as_each_of_its_cells(kind: str, column: list) -> None
     each = [type_cell(v, kind, anchor=a) for v, a in zip(column, anchors)]
     assert repr(values) == repr([v for v, _ in each])
     assert bad == {i: (code, column[i]) for i, (_, code) in enumerate(each) if code}
+    # told the types of its values, or more (a column's, of which these are the lines'): the same
+    for types in (set(map(type, column)), set(map(type, column)) | {type(None), str}):
+        assert repr(type_column(column, kind, False, anchors, types)) == repr((values, bad))
+
+
+@pytest.mark.parametrize("column", [
+    ["SO1", "SO2", " ", "\u3000", "", "x"],  # all texts, none a total: at once
+    ["SO1", "合计", " 小计：", "a"],
+    ["SUM1", "Total:", " total ", "subtotalling", "Grand Total"],
+    ["Straße", "SUMME", "ſum"],  # (casefold: ſ is s)
+    ["SO1", None, 3.0, "合计"],
+])
+def test_a_column_is_told_filled_and_no_total_as_each_of_its_cells(column: list) -> None:
+    from gendan_xl.xlsx.table import _filled_no_total, _filled_no_totals
+
+    assert _filled_no_totals(column, len(column)).tolist() == list(map(_filled_no_total, column))
+
+
+@pytest.mark.parametrize("kind, column", [
+    ("number", [1.0, "x", None, "1,200", "x", 1.0, 2.5]),
+    ("int", [1.0, 2.5, None, 3.0, 2.5, "3"]),
+    ("date", [dt.date(2026, 1, 2), "2026/1/4", None, "x", 46000.0, "x"]),
+    ("text", [" a", "a", None, " a", "\u3000", "b"]),
+])
+@pytest.mark.parametrize("lines", ["all", "some"])
+def test_a_column_of_shared_values_is_typed_as_each_of_its_cells(kind: str, column: list, lines: str) -> None:
+    """The picker's distinct values of a column, each typed once (`lines._type_shared`), type the lines as
+    `type_column` types their cells: the same values and bad values, at the lines' own places."""
+    import numpy as np
+
+    from gendan_xl.xlsx.lines import _type_shared
+    from gendan_xl.xlsx.read import type_column
+
+    distinct = list(dict.fromkeys(v for v in column if v is not None)) + ["tail"]
+    which = np.array([-1 if v is None else distinct.index(v) for v in column + ["tail"]])  # (a row past the lines)
+    idx = list(range(len(column))) if lines == "all" else [1, 3, 4, 5]
+    got = _type_shared(distinct, which, idx, len(column), kind, False)
+    assert repr(got) == repr(type_column([column[i] for i in idx], kind, False, None))

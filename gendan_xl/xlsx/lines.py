@@ -111,7 +111,9 @@ class OrdersStream(SheetLayout):
         # the watched columns matter only in rows that are no line (few): those rows are parsed whole
         picker = Picker(self.xml.pfx, {*cols.values(), *ends.columns}, self.book.reader,
                         lazy=set(ends.columns) - set(cols.values()))
-        beyond = _at_or_right_of(self._width_from, self.xml.pfx) if self._width_from is not None else None
+        # with `width_from`: that column and the cells at or right of it
+        track = None if self._width_from is None else (self._width_from,
+                                                          _at_or_right_of(self._width_from, self.xml.pfx))
         pfx = self.xml.pfx
         ended = False
         carry = b""
@@ -123,8 +125,8 @@ class OrdersStream(SheetLayout):
             if not xml and not final:
                 continue
             picked = picker.pick(xml)
-            if beyond is not None:
-                self._track_width(picked, xml, beyond)
+            if track is not None:
+                self._track_width(picked, xml, *track)
             kinds, marked, ended, last_line, blank_after_line, ended_after_line = self._kinds(ends, picked, xml, ended)
             cut = len(picked.rows)
             if self.hold and not final and last_line + 1 < cut:
@@ -223,15 +225,20 @@ class OrdersStream(SheetLayout):
         raw = {f: _of_lines(picked, c, idx) for f, c in cols.items()}
         date1904 = self.book.date1904
         anchors = None
+        # the types of each field's values: known from the picker for most columns (its distinct values)
+        types = {f: picked.types[c] if c in picked.types else set(map(type, raw[f])) for f, c in cols.items()}
         # the order date gives a year only to a text date with none (11月3日): no need for it without one
-        if self.year_anchor and any(set(map(type, raw[f])) - {dt.date, dt.datetime, type(None)}
+        if self.year_anchor and any(types[f] - {dt.date, dt.datetime, type(None)}
                                     for f in cols if self.schema.column(f).type == DATE):
             anchors = [None if is_blank(v) else parse_date_value(v, date1904, None) for v in raw[self.year_anchor]]
         values: dict[str, list[Any]] = {}
         errors: dict[str, dict[int, tuple[str, Any]]] = {}
         for f, c in cols.items():
             kind = self.schema.column(f).type
-            values[f], bad = type_column(raw[f], kind, date1904, anchors)
+            if c in picked.shared and anchors is None:  # each distinct value typed once
+                values[f], bad = _type_shared(*picked.shared[c], idx, len(kinds), kind, date1904)
+            else:
+                values[f], bad = type_column(raw[f], kind, date1904, anchors, types[f])
             formulas = picked.formula.get(c)
             if formulas:  # a formula with no cached value is flagged, whatever the field's type (as read_table)
                 bad.update({k: ("no-cached-value", None) for k, v in enumerate(values[f])
@@ -241,10 +248,10 @@ class OrdersStream(SheetLayout):
         last = picked.rows[len(kinds) - 1] if kinds else 0
         return LineChunk(xml, last, lines, values, errors, marked, final, raw)
 
-    def _track_width(self, picked: Picked, xml: bytes, beyond: re.Pattern[bytes]) -> None:
+    def _track_width(self, picked: Picked, xml: bytes, width_from: int, beyond: re.Pattern[bytes]) -> None:
         if picked.cells is not None:
             w = max((max(c) + 1 for c in picked.cells if c), default=0)
-        elif picked.widest is not None and self._width_from is not None and picked.widest < self._width_from:
+        elif picked.widest is not None and picked.widest < width_from:
             w = 0  # no cell reaches that far
         else:
             w = 0
@@ -279,6 +286,22 @@ def _of_lines(picked: Picked, c: int, idx: list[int]) -> list[Any]:
         return [picked.value(c, i) for i in idx]
     column = picked.values[c]
     return column if len(idx) == len(column) else list(map(column.__getitem__, idx))
+
+
+def _type_shared(distinct: list[Any], which: Any, idx: list[int], n: int, kind: str,
+                 date1904: bool) -> tuple[list[Any], dict[int, tuple[str, Any]]]:
+    """`type_column` of the rows `idx` (the first `n` rows when they are all of them) of a column given as
+    its distinct values and which of them each row holds (-1: none), each distinct value typed once."""
+    typed, bad = type_column(distinct + [None], kind, date1904, None)
+    at = which[:n] if len(idx) == n else which[np.array(idx, np.int64)]
+    column = np.empty(len(typed), object)
+    column[:] = typed
+    if not bad:
+        return column[at].tolist(), {}
+    wrong = np.zeros(len(typed), bool)
+    wrong[list(bad)] = True
+    lines = np.flatnonzero(wrong[at])
+    return column[at].tolist(), dict(zip(lines.tolist(), map(bad.__getitem__, at[lines].tolist())))
 
 
 def _row_start(xml: bytes, k: int, pfx: bytes) -> int:

@@ -346,10 +346,11 @@ def read_columns(book: Book | MemoryBook, schema: SheetSchema, fields: Iterable[
 _SHARED_TEXTS = 50_000
 
 
-def type_column(raw: list[Any], kind: str, date1904: bool,
-                 anchors: list[dt.date | None] | None) -> tuple[list[Any], dict[int, tuple[str, Any]]]:
-    """Typed values of one column (None for blank or bad) and {index: (code, raw)} of the bad ones."""
-    at_once = _typed_at_once(raw, kind)
+def type_column(raw: list[Any], kind: str, date1904: bool, anchors: list[dt.date | None] | None,
+                types: set[type] | None = None) -> tuple[list[Any], dict[int, tuple[str, Any]]]:
+    """Typed values of one column (None for blank or bad) and {index: (code, raw)} of the bad ones. `types`:
+    the types of its values, when known (or more: it only tells whether the column can be typed at once)."""
+    at_once = _typed_at_once(raw, kind, set(map(type, raw)) if types is None else types)
     if at_once is not None:
         return at_once, {}
     out: list[Any] = []
@@ -390,10 +391,9 @@ def type_column(raw: list[Any], kind: str, date1904: bool,
     return out, bad
 
 
-def _typed_at_once(raw: list[Any], kind: str) -> list[Any] | None:
+def _typed_at_once(raw: list[Any], kind: str, types: set[type]) -> list[Any] | None:
     """`type_column` of a column all of whose cells take one of its fast paths, in C loops (a million lines'
     dates are dates, their texts texts); None for any other column."""
-    types = set(map(type, raw))
     if kind == DATE and types <= {dt.date, type(None)}:
         return list(raw)
     if kind == TEXT and types <= {str, type(None)}:

@@ -8,15 +8,15 @@ The values are python-calamine's own (xlsx/decode.py), so the results are the sa
 
 Rows are read three ways. Most rows of a big sheet are regular — every row and cell carries its r="" first —
 and then only the cells of the columns asked for are picked out: located with numpy (where each "<" is, which
-tags start there) when nothing in the chunk is unusual, else by one regular-expression pass over the chunk,
-which decides what numpy must find; anything else in a chunk (cells without r="", a row whose first cell in
-the table is blank) is parsed cell by cell. `StreamBook` is the workbook around it: its small sheets
-(products, 假期, customers) are read whole, the same decoder.
+tags start there: xlsx/locate.py; each distinct cell decoded once) when nothing in the chunk is unusual, else
+by one regular-expression pass over the chunk, which decides what numpy must find; anything else in a chunk
+(cells without r="", a row whose first cell in the table is blank) is parsed cell by cell. `StreamBook` is
+the workbook around it: its small sheets (products, 假期, customers) are read whole, the same decoder.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import repeat
 
 import numpy as np
@@ -27,6 +27,7 @@ from gendan_xl.cellrefs import MAX_CELL_CHARS, col_letter
 from gendan_xl.errors import UnusableWorkbookError
 from gendan_xl.schema import SheetSchema
 from gendan_xl.xlsx.decode import CellReader, cell_formats, checked_text, every_cell, rows_cells, shared_strings
+from gendan_xl.xlsx.locate import PAD, Cells, CutWhenAsked, Tags, columns_at, numbers_at, own_rows
 from gendan_xl.xlsx.package import open_package, relationships
 from gendan_xl.xlsx.read import PackageSheets, _SheetFinder
 from gendan_xl.xlsx.source import WorkbookFile, entities_refused
@@ -198,6 +199,9 @@ class Picked:
     lazy: frozenset[int] = frozenset()  # columns decoded only when asked for (`value`)
     decode: Any = None
     widest: int | None = None  # the rightmost column of any cell, when known
+    types: dict[int, set[type]] = field(default_factory=dict)  # col → the types of its values, when known
+    # col → its distinct values and, per row, which is there (-1: none), for the columns told alike
+    shared: dict[int, tuple[list[Any], Any]] = field(default_factory=dict)
 
     def value(self, col: int, i: int) -> Any:
         v = self.values[col][i]
@@ -234,15 +238,27 @@ class Picker:
         self._plain = b' t="inlineStr"><' + pfx + b"is><" + pfx + b"t>"
         self._plain_end = b"</" + pfx + b"t></" + pfx + b"is>" + self._end
         self._memo = _Memo(self._value)
+        self._texty: set[int] = set()  # the columns of mostly different plain texts in the last run
 
     def pick(self, xml: bytes) -> Picked:
         located = self._locate(xml)
-        if located is not None:
-            rows, cells, has_f, widest = located
-            picked = self._place(rows, cells, has_f)
-            picked.widest = widest
-            return picked
-        return self._findall(xml)
+        if located is None:
+            return self._findall(xml)
+        rows, cells, has_f, widest = located
+        types: dict[int, set[type]] = {}
+        shared: dict[int, tuple[list[Any], Any]] = {}
+        decoded = self._decode_located(xml, cells, len(rows), types, shared)
+        picked = self._place(rows, decoded, has_f)
+        picked.widest = widest
+        for c, of_c in types.items():
+            if picked.values[c] is not decoded[c][1]:  # not every row has one, in order
+                of_c.add(type(None))
+                if c in shared:
+                    which = np.full(len(rows), -1, np.int64)
+                    which[decoded[c][0]] = shared[c][1]  # (placed as `_place` places the values)
+                    shared[c] = (shared[c][0], which)
+        picked.types, picked.shared = types, shared
+        return picked
 
     def _findall(self, xml: bytes) -> Picked:
         """`pick` by a regular expression (or cell by cell when the run is not regular), for the runs of rows
@@ -263,55 +279,61 @@ class Picker:
             return self._slow(xml)
         slots = np.fromiter(map(self._slots.__getitem__, letters), np.int64, len(letters))
         raw = np.array(rests, dtype=object)
-        return self._place(rows, {c: (where[mask], raw[mask].tolist()) for c in self.cols for mask in [slots == c]},
+        self._trim_memo()
+        return self._place(rows, {c: (where[mask], self._decoded(c, cells), cells)
+                                  for c in self.cols for mask in [slots == c] for cells in [raw[mask].tolist()]},
                            self._f in xml)
 
-    def _locate(self, xml: bytes) -> tuple[list[int], dict[int, tuple[Any, list[bytes]]], bool, int] | None:
-        """The rows of a run of rows and, per column asked for, the rows its cells are in and what follows
-        their r="", found with numpy instead of a regular expression: what `_cells.findall` finds, on runs
+    def _locate(self, xml: bytes) -> tuple[list[int], Cells, bool, int] | None:
+        """The rows of a run of rows and the cells of the columns asked for (the rows they are in, where what
+        follows their r="" starts and ends), found with numpy instead of a regular expression, with whether a
+        formula is there and the rightmost column of any cell: what `_cells.findall` finds, on runs
         where each row and cell has its r="" and nothing is unusual (else None, and the slower ways decide).
         Cells are where a "<c" is; each ends at the first "</c>" after the first ">" of its start tag, or at
         that ">" when it is "/>" — the regular expression's own rule."""
         if not self.cols:
             return None
         n = len(xml)
-        a = np.frombuffer(xml + _PAD, np.uint8)
+        a = np.frombuffer(xml + PAD, np.uint8)
         lt = np.flatnonzero(a[:n] == 60)
         after = a[lt + 1]
         if (after == 33).any() or (after == 63).any():  # "<!", "<?": comments, CDATA, processing instructions
             return None
-        opens = _tagged(a, lt, after, self._row_open)
-        row_at = _tagged(a, lt, after, self._row_r)
-        c_at = _tagged(a, lt, after, self._c_r)
-        if len(opens) != len(row_at) or sum(len(_tagged(a, lt, after, t)) for t in self._c_any) != len(c_at):
+        tags = Tags(a, lt, after)
+        row_at = tags.at(self._row_r)
+        c_at = tags.at(self._c_r)
+        if len(tags.at(self._row_open)) != len(row_at) or sum(map(len, map(tags.at, self._c_any))) != len(c_at):
             return None  # not regular
-        numbered = _numbers(a, row_at + len(self._row_r), leading_zero=True)
+        numbered = numbers_at(a, row_at + len(self._row_r), leading_zero=True)
         if numbered is None:
             return None
         row_nums = numbered[0]
         if not len(row_nums) or (len(row_nums) > 1 and (np.diff(row_nums) <= 0).any()):
             return None
         ref = c_at + len(self._c_r)
-        cols = _columns(a, ref)
+        cols = columns_at(a, ref)
         if cols is None:
             return None
         col, width = cols
         wanted = np.zeros(max(int(col.max(initial=0)), max(self.cols)) + 1, bool)
         wanted[self.cols] = True
         keep = np.flatnonzero(wanted[col])
-        numbered = _numbers(a, ref[keep] + width[keep], leading_zero=False)
-        if numbered is None:
-            return None
-        nums, quote = numbered
-        idx = np.searchsorted(row_nums, nums)
-        if len(idx) and (idx.max() >= len(row_nums) or (row_nums[idx] != nums).any()):
-            return None  # a cell whose r="" names another row than its own: the slower ways
+        idx = np.searchsorted(row_at, c_at[keep]) - 1  # the row each cell is in
+        quote = own_rows(a, ref[keep] + width[keep], idx, row_nums)
+        if quote is None:  # not each cell naming its own row: which rows they name
+            numbered = numbers_at(a, ref[keep] + width[keep], leading_zero=False)
+            if numbered is None:
+                return None
+            nums, quote = numbered
+            idx = np.searchsorted(row_nums, nums)
+            if len(idx) and (idx.max() >= len(row_nums) or (row_nums[idx] != nums).any()):
+                return None  # a cell whose r="" names a row not there: the slower ways
         gt = np.flatnonzero(a[:n] == 62)
         tag_end = np.searchsorted(gt, quote)
         if len(tag_end) and tag_end.max() >= len(gt):
             return None
         tag_end = gt[tag_end]
-        closes = _tagged(a, lt, after, self._end)
+        closes = tags.at(self._end)
         close = np.searchsorted(closes, tag_end)
         selfclosing = a[tag_end - 1] == 47
         if (close[~selfclosing] >= len(closes)).any():
@@ -320,31 +342,25 @@ class Picker:
         following = np.append(c_at, n)[keep + 1]
         if (ends > following).any():  # a cell swallowing the next: the regular expression would skip it
             return None
-        starts, of_col, cut = quote + 1, col[keep], xml.__getitem__
-        per_col = {}
-        for c in self.cols:
-            sel = np.flatnonzero(of_col == c)
-            per_col[c] = (idx[sel], list(map(cut, map(slice, starts[sel].tolist(), ends[sel].tolist()))))
-        has_f = len(_tagged(a, lt, after, self._f)) > 0
-        return row_nums.tolist(), per_col, has_f, int(col.max(initial=-1))
+        has_f = len(tags.at(self._f)) > 0
+        cells = Cells(a, col[keep], idx, quote + 1, ends)
+        return row_nums.tolist(), cells, has_f, int(col.max(initial=-1))
 
-    def _place(self, rows: list[int], cells: dict[int, tuple[Any, list[bytes]]], has_f: bool) -> Picked:
-        """Each column's values put in their rows' places, in C loops."""
+    def _place(self, rows: list[int], cells: dict[int, tuple[Any, list[Any], Any]], has_f: bool) -> Picked:
+        """Each column's values put in their rows' places, in C loops. `cells`: per column, the rows its cells
+        are in, their values, and their XML (a list, or a function giving it) to tell a formula with no value."""
         n = len(rows)
         values: dict[int, list[Any]] = {c: [None] * n for c in self.cols}
         formula: dict[int, set[int]] = {}
         done = Picked(rows, values, formula, True, None, self.lazy, self._memo.__getitem__)
-        memo = self._memo
-        if cells and len(memo) > 100_000:  # order numbers are all different: do not keep them all
-            memo.clear()
-        for c, (at, raw) in cells.items():
-            if c in self.lazy:
-                decoded: list[Any] = raw
-            else:
-                decoded = self._texts(raw) or list(map(memo.__getitem__, raw))
-                if has_f and None in decoded:  # a formula with no value: flagged, not just blank
-                    f = self._f
-                    formula[c] = {rows[i] for i, v, cell in zip(at.tolist(), decoded, raw) if v is None and f in cell}
+        f = self._f
+        for c, (at, decoded, raw) in cells.items():
+            if isinstance(decoded, CutWhenAsked):
+                values[c] = decoded  # type: ignore[assignment]
+                continue
+            if has_f and c not in self.lazy and None in decoded:  # a formula with no value: flagged, not blank
+                raw = raw if isinstance(raw, list) else raw()
+                formula[c] = {rows[i] for i, v, cell in zip(at.tolist(), decoded, raw) if v is None and f in cell}
             if len(at) == n and (n < 2 or (np.diff(at) > 0).all()):  # every row has one: in order
                 values[c] = decoded
             elif len(at):
@@ -352,6 +368,57 @@ class Picker:
                 column[at] = np.array(decoded + [None], dtype=object)[:-1]  # (a trailing None keeps it 1-d)
                 values[c] = column.tolist()
         return done
+
+    def _trim_memo(self) -> None:
+        if len(self._memo) > 100_000:  # order numbers are all different: do not keep them all
+            self._memo.clear()
+
+    def _decoded(self, c: int, raw: list[bytes]) -> list[Any]:
+        """The values of column c's cells from their XML (the XML itself for a column decoded when asked)."""
+        if c in self.lazy:
+            return raw
+        return self._texts(raw) or list(map(self._memo.__getitem__, raw))
+
+    def _decode_located(self, xml: bytes, cells: Cells, n_rows: int, types: dict[int, set[type]],
+                        shared: dict[int, tuple[list[Any], Any]]) -> dict[int, tuple[Any, Any, Any]]:
+        """What `_place` takes, for the cells `_locate` found. A column repeating its values (a customer, a
+        status, dates) has each distinct cell cut out of the XML and decoded once, the cells told alike by
+        their bytes compared in numpy (`Cells.alike`), not by a bytes object each; a column of mostly different
+        plain texts is decoded at once (`Cells.texts`; tried first when it was so in the last run, and then
+        not told alike); one decoded when asked is cut out when asked. `types` gets the types of the values
+        of the columns told alike or decoded at once, from the distinct values; `shared` those told alike's
+        distinct values, and which each cell is."""
+        self._trim_memo()
+        bounds = cells.bounds(self.cols)
+        texty, self._texty = self._texty, set()
+        alike = cells.alike(self.lazy | texty)
+        out: dict[int, tuple[Any, Any, Any]] = {}
+        memo = self._memo
+        for c, lo, hi in zip(self.cols, bounds, bounds[1:]):
+            at, n = cells.rows[lo:hi], hi - lo
+            if c in self.lazy:
+                out[c] = (at, CutWhenAsked(xml, cells, lo, hi, n_rows), None)
+                continue
+            if alike is not None and c not in texty:
+                first, which = alike.of(lo, hi)
+                if n < 64 or len(first) * 2 < n:  # (else mostly different: plain texts, maybe, at once)
+                    reps = np.empty(len(first), object)
+                    reps[:] = cells.cut(xml, first)
+                    distinct = np.empty(len(first), object)
+                    distinct[:] = list(map(memo.__getitem__, reps.tolist()))
+                    types[c] = set(map(type, distinct.tolist()))
+                    shared[c] = (distinct.tolist(), which)
+                    out[c] = (at, distinct[which].tolist(), lambda reps=reps, which=which: reps[which].tolist())
+                    continue
+            texts = cells.texts(lo, hi, self._plain, self._plain_end)
+            if texts is not None:
+                self._texty.add(c)
+                types[c] = {str}
+                out[c] = (at, texts, None)  # (no formula: each is a plain text)
+                continue
+            raw = cells.cut(xml, slice(lo, hi))
+            out[c] = (at, self._decoded(c, raw), raw)
+        return out
 
     def _texts(self, cells: list[bytes]) -> list[Any] | None:
         """The cells of a column of mostly different plain inline texts (order numbers) decoded all at once,
@@ -404,54 +471,6 @@ class Picker:
                 formula.setdefault(c, set()).add(r)
         values = {c: [row.get(c) for row in cells] for c in self.cols}
         return Picked(rows, values, formula, False, cells)
-
-
-_PAD = bytes(16)  # read past the end of a run of rows harmlessly
-
-
-def _tagged(a: Any, lt: Any, after: Any, tag: bytes) -> Any:
-    """Those of the positions `lt` (each of a "<" in the bytes `a`, `after` the byte after each) where `tag`
-    starts."""
-    at = lt[after == tag[1]]
-    for k in range(2, len(tag)):
-        at = at[a[at + k] == tag[k]]
-    return at
-
-
-def _columns(a: Any, at: Any) -> tuple[Any, Any] | None:
-    """The column (from 0) of each cell reference at `at`, and its number of letters: None unless each is
-    one to three capitals."""
-    caps = [(a[at + k] - 65).astype(np.uint8) < 26 for k in range(4)]  # (uint8 arithmetic wraps below "A")
-    if not caps[0].all() or (caps[1] & caps[2] & caps[3]).any():
-        return None
-    two, three = caps[1], caps[1] & caps[2]
-    col = a[at].astype(np.int64) - 64
-    col = np.where(two, col * 26 + a[at + 1] - 64, col)
-    col = np.where(three, col * 26 + a[at + 2] - 64, col)
-    return col - 1, 1 + two.astype(np.int64) + three
-
-
-def _numbers(a: Any, at: Any, *, leading_zero: bool) -> tuple[Any, Any] | None:
-    """The number written at each of `at` (one to seven digits, then a '"') and where its '"' is: None unless
-    each is such a number (and does not start with 0, unless `leading_zero`)."""
-    first = (a[at] - 48).astype(np.uint8)
-    if not (first < 10).all() or (not leading_zero and not first.all()):
-        return None
-    num = first.astype(np.int64)
-    quote = np.zeros(len(at), np.int64)
-    live = np.ones(len(at), bool)
-    for k in range(1, 9):
-        ch = a[at + k]
-        digit = live & ((ch - 48).astype(np.uint8) < 10)
-        stopped = live & ~digit
-        if (ch[stopped] != 34).any() or (k == 8 and digit.any()):
-            return None
-        quote[stopped] = at[stopped] + k
-        num = np.where(digit, num * 10 + ch - 48, num)
-        live = digit
-        if not live.any():
-            break
-    return num, quote
 
 
 class _Memo(dict):

@@ -192,7 +192,7 @@ class DataEnd:
         looks = [self.block.start, *self.line_cols[:1], *(c for c, _ in self.header_pair)]
         if not self.line_cols or any(c not in values for c in looks):
             return np.zeros(n, bool)
-        plain = np.fromiter(map(_filled_no_total, values[self.block.start]), bool, n)
+        plain = _filled_no_totals(values[self.block.start], n)
         if self.line_cols[0] != self.block.start:
             plain &= np.fromiter(map(_filled, values[self.line_cols[0]]), bool, n)
         header = np.ones(n, bool)
@@ -239,6 +239,14 @@ def _filled_no_total(value: Any) -> bool:
         return True
     text = value.strip()
     return bool(text) and not (text.casefold().startswith(_TOTAL_PREFIXES) and is_total_value(value))
+
+
+def _filled_no_totals(column: list[Any], n: int) -> Any:
+    """`_filled_no_total` of each of the `n` cells of a column, as booleans; in C loops when the column is all
+    texts and none of them holds a total's start anywhere (then none is a total: order numbers)."""
+    if set(map(type, column)) == {str} and not any(map("\0".join(column).casefold().__contains__, _TOTAL_PREFIXES)):
+        return np.fromiter(map(bool, map(str.strip, column)), bool, n)
+    return np.fromiter(map(_filled_no_total, column), bool, n)
 
 
 def _is_text(column: list[Any], text: str) -> Any:
