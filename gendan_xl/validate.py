@@ -368,22 +368,30 @@ SCREENS: dict[Rule, Screen] = {
     rule_currency: _screen_currency}
 
 
-def suspect_lines(lines: Lines, errors: Iterable[int], ctx: Context) -> list[int]:
+def suspect_lines(lines: Lines, errors: Iterable[int], ctx: Context) -> Iterator[tuple[int, tuple[tuple[int, Rule], ...]]]:
     """Which of a run of order lines, given column by column (`lines`) with the lines that have an error
-    (`errors`), some rule may find something in: what the rules' screens (SCREENS) pick over whole columns, and
-    every line for a rule without one. Notes the lines as seen (duplicates), so each run is asked once, in row
-    order."""
-    suspects = np.zeros(lines.n, bool)
-    suspects[list(errors)] = True  # rule_parse_errors
-    for rule in RULES:
-        screen = SCREENS.get(rule)
-        if screen is not None:
-            picked = screen(lines, ctx)
-            if picked is not None:
-                suspects |= picked
-        elif rule is not rule_parse_errors:
-            suspects[:] = True
-    return np.flatnonzero(suspects).tolist()
+    (`errors`), some rule may find something in, and which rules (with their places in RULES): those whose
+    screens (SCREENS) pick the line over whole columns, and a rule without one on every line. Notes the lines
+    as seen (duplicates), so each run is asked once, in row order."""
+    picked = np.zeros(lines.n, np.int64)  # bit k: RULES[k] may find something
+    for k, rule in enumerate(RULES):
+        found: np.ndarray | None
+        if rule is rule_parse_errors:
+            found = np.zeros(lines.n, bool)
+            found[list(errors)] = True
+        elif rule in SCREENS:
+            found = SCREENS[rule](lines, ctx)
+        else:
+            found = np.ones(lines.n, bool)
+        if found is not None:
+            picked |= found.astype(np.int64) << k
+    at = np.flatnonzero(picked)
+    rules: dict[int, tuple[tuple[int, Rule], ...]] = {}
+    for i, bits in zip(at.tolist(), picked[at].tolist()):
+        which = rules.get(bits)
+        if which is None:
+            which = rules[bits] = tuple((k, rule) for k, rule in enumerate(RULES) if bits >> k & 1)
+        yield i, which
 
 
 def check_lines(rows: Sequence[int], values: Mapping[str, Sequence[Any]], raw: Mapping[str, Sequence[Any]],
@@ -391,13 +399,13 @@ def check_lines(rows: Sequence[int], values: Mapping[str, Sequence[Any]], raw: M
     """Every issue of a run of order lines given column by column — Excel rows `rows`, typed `values` and `raw`
     cell values by field, one per line, and each line's {field: error code} — as `check_row` finds them in
     each line's Row, in the same order, with the line's row and the position in RULES of the rule that found
-    it. Only the lines `suspect_lines` picks are made Rows and checked. Lines are noted as seen (duplicates)
-    in every run given."""
+    it. Only the lines `suspect_lines` picks are made Rows, and checked by the rules that picked them. Lines
+    are noted as seen (duplicates) in every run given."""
     fields, cols = list(values), ctx.table.columns
-    for i in suspect_lines(Lines(values, rows, raw), errors, ctx):
+    for i, rules in suspect_lines(Lines(values, rows, raw), errors, ctx):
         row = Row(row=rows[i], values={f: values[f][i] for f in fields},
                   raw={f: v for f in fields if not is_blank(v := raw[f][i])}, errors=errors.get(i, NOTHING), cols=cols)
-        for k, rule in enumerate(RULES):
+        for k, rule in rules:
             for issue in rule(row, ctx):
                 yield row.row, k, issue
 
@@ -484,8 +492,8 @@ def check_orders(orders: Table, *, customers: Table | None = None, products: Tab
     report = Report(rows=len(rows), lang=ctx.lang)
     if progress is not None:
         progress("check", 0, len(rows))
-    for i in suspect_lines(lines, [i for i, r in enumerate(rows) if r.errors], ctx):
-        report.extend(check_row(rows[i], ctx))
+    for i, rules in suspect_lines(lines, [i for i, r in enumerate(rows) if r.errors], ctx):
+        report.extend(issue for _, rule in rules for issue in rule(rows[i], ctx))
     if progress is not None:
         progress("check", len(rows), len(rows))
     return report
