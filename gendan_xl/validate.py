@@ -368,7 +368,8 @@ SCREENS: dict[Rule, Screen] = {
     rule_currency: _screen_currency}
 
 
-def suspect_lines(lines: Lines, errors: Iterable[int], ctx: Context) -> Iterator[tuple[int, tuple[tuple[int, Rule], ...]]]:
+def suspect_lines(lines: Lines, errors: Iterable[int],
+                  ctx: Context) -> Iterator[tuple[int, tuple[tuple[int, Rule], ...]]]:
     """Which of a run of order lines, given column by column (`lines`) with the lines that have an error
     (`errors`), some rule may find something in, and which rules (with their places in RULES): those whose
     screens (SCREENS) pick the line over whole columns, and a rule without one on every line. Notes the lines
