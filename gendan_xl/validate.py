@@ -403,9 +403,12 @@ def check_lines(rows: Sequence[int], values: Mapping[str, Sequence[Any]], raw: M
     it. Only the lines `suspect_lines` picks are made Rows, and checked by the rules that picked them. Lines
     are noted as seen (duplicates) in every run given."""
     fields, cols = list(values), ctx.table.columns
+    typed, cells = [values[f] for f in fields], [raw[f] for f in fields]
     for i, rules in suspect_lines(Lines(values, rows, raw), errors, ctx):
-        row = Row(row=rows[i], values={f: values[f][i] for f in fields},
-                  raw={f: v for f in fields if not is_blank(v := raw[f][i])}, errors=errors.get(i, NOTHING), cols=cols)
+        at = operator.itemgetter(i)  # (a flagged line's Row: its values taken in C loops)
+        row = Row(row=rows[i], values=dict(zip(fields, map(at, typed))),
+                  raw={f: v for f, v in zip(fields, map(at, cells)) if v is not None and not is_blank(v)},
+                  errors=errors.get(i, NOTHING), cols=cols)
         for k, rule in rules:
             for issue in rule(row, ctx):
                 yield row.row, k, issue
