@@ -527,13 +527,22 @@ class StatusWords:
         self._known: dict[Any, list[Any] | None] = {}  # each word as typed → its entry (None: a stage's word)
 
     def add(self, cells: Iterable[tuple[str, Any]]) -> None:
-        """(cell, word) of the status column."""
+        """(cell, word) of the status column: each distinct text looked up once (any other value each time:
+        unlike `add_column`, 1, 1.0 and TRUE stay apart here, as they always have)."""
         found, stage_of = self.found, self.vocabulary.stage_of
+        folded: dict[str, str | None] = {}  # text → its folded key (None: blank or a stage's word)
         for cell, word in cells:
-            if word is None or (isinstance(word, str) and not word.strip()) or stage_of(word) is not None:
-                continue
-            entry = found.setdefault(fold_key(word), [cell, word, 0])
-            entry[2] += 1
+            if type(word) is str and word in folded:
+                key = folded[word]
+            else:
+                key = None
+                if not (word is None or (isinstance(word, str) and not word.strip()) or stage_of(word) is not None):
+                    key = fold_key(word)
+                if type(word) is str:
+                    folded[word] = key
+            if key is not None:
+                entry = found.setdefault(key, [cell, word, 0])
+                entry[2] += 1
 
     def add_column(self, rows: Sequence[int], words: Sequence[Any], col: int) -> None:
         """The words of the status column `col` (0-based) in Excel rows `rows`: each distinct word is counted

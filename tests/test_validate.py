@@ -341,3 +341,7 @@ def test_status_words_counted_a_column_at_a_time_as_cell_by_cell():
     assert by_column.found == by_cell.found
     assert [(c, w, n) for c, w, n in by_column.found.values()] == [("E6", "奇怪", 3), ("E9", "Weird", 3),
                                                                   ("E12", 3.0, 2)]
+    apart = StatusWords(DEFAULT_VOCABULARY)  # cell by cell, equal values of other types are other words
+    apart.add([("A1", 1), ("A2", 1.0), ("A3", True), ("A4", "x"), ("A5", "x"), ("A6", 1)])
+    assert [(c, w, n) for c, w, n in apart.found.values()] == [("A1", 1, 2), ("A2", 1.0, 1), ("A3", True, 1),
+                                                               ("A4", "x", 2)]

@@ -132,7 +132,7 @@ def _status_word_issues(master: Master, lang: str) -> list[Issue]:
     if isinstance(orders, Columns):
         words.add_column(orders.row_numbers, orders.values["status"], col)
     else:
-        words.add_column([row.row for row in orders.rows], [row.raw.get("status") for row in orders.rows], col)
+        words.add((row.ref("status"), row.raw.get("status")) for row in orders.rows)
     issues, master.dropdown = status_word_issues(master.book, orders, words, lang)
     return issues
 
