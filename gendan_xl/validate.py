@@ -3,8 +3,9 @@
 Each rule is a function `(row, ctx) -> Iterator[Issue]` listed in RULES; rules never raise on bad data.
 A new rule costs one function here, one entry in messages.MESSAGES, one row in a fixture and one test.
 A rule may also have a screen (SCREENS): the lines of a chunk it may find something in, picked over whole
-columns, so that a million clean lines are not made a million Rows (`check_lines`, what validate --json
-runs); a rule without one is run on every line. A screen may pick too many lines, never too few.
+columns (numpy), so that a million clean lines are not made a million Rows (`check_lines`, what validate
+--json runs; `check_orders`, plain validate's, over a table's columns); a rule runs only on the lines its
+screen picks, and a rule without one on every line. A screen may pick too many lines, never too few.
 
 Decisions a merchandiser would expect:
 - An order may have several lines (one per model), so a *duplicate* is the same order number with the same
