@@ -69,6 +69,8 @@ class Report:
 
 def json_value(value: Any) -> Any:
     """A raw cell value as JSON can carry it (dates as ISO text, Decimals as numbers)."""
+    if type(value) in _AS_IS:  # (most values, and every field of an Issue but its value: a million issues)
+        return value
     import datetime as _dt
     from decimal import Decimal
 
@@ -79,6 +81,9 @@ def json_value(value: Any) -> Any:
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     return value
+
+
+_AS_IS = {str, int, float, bool, type(None)}
 
 
 def json_fields(obj: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:

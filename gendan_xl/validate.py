@@ -3,8 +3,9 @@
 Each rule is a function `(row, ctx) -> Iterator[Issue]` listed in RULES; rules never raise on bad data.
 A new rule costs one function here, one entry in messages.MESSAGES, one row in a fixture and one test.
 A rule may also have a screen (SCREENS): the lines of a chunk it may find something in, picked over whole
-columns, so that a million clean lines are not made a million Rows (`check_lines`, what validate --json
-runs); a rule without one is run on every line. A screen may pick too many lines, never too few.
+columns (numpy), so that a million clean lines are not made a million Rows (`check_lines`, what validate
+--json runs; `check_orders`, plain validate's, over a table's columns); a rule runs only on the lines its
+screen picks, and a rule without one on every line. A screen may pick too many lines, never too few.
 
 Decisions a merchandiser would expect:
 - An order may have several lines (one per model), so a *duplicate* is the same order number with the same
@@ -18,15 +19,18 @@ from __future__ import annotations
 import datetime as dt
 import operator
 from array import array
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import compress, repeat
 from statistics import median_low
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, cast
 
+import numpy as np
+
 from gendan_xl.errors import ERROR, WARNING, Issue, Report
 from gendan_xl.messages import make_issue
-from gendan_xl.schema import CURRENCIES, STAGES, Vocabulary, fold_key, normalize_currency
+from gendan_xl.schema import CURRENCIES, STAGES, Vocabulary, fold_key, fold_keys, normalize_currency
 from gendan_xl.cellrefs import cell_ref
 from gendan_xl.sheet_data import NOTHING, Row, SheetLayout, Table
 from gendan_xl.values import is_blank
@@ -171,102 +175,190 @@ RULES: tuple[Rule, ...] = (rule_parse_errors, rule_missing, rule_duplicate, rule
 
 # -- many lines at once: each rule's screen picks, column by column, the lines it may find something in
 
-Screen = Callable[[Mapping[str, Sequence[Any]], Sequence[int], "Context"], Iterable[int]]
+
+class Lines:
+    """A run of order lines column by column, as the screens read it: each field's typed `values` (one per line,
+    None when blank) and, when given, its `raw` cell values; and — worked out once per run, in C loops — which
+    are filled in, the numbers as floats and the dates as day numbers."""
+
+    def __init__(self, values: Mapping[str, Sequence[Any]], rows: Sequence[int],
+                 raw: Mapping[str, Sequence[Any]] | None = None):
+        self.values, self.rows, self.raw, self.n = values, rows, raw or {}, len(rows)
+        self._filled: dict[str, np.ndarray] = {}
+        self._floats: dict[str, np.ndarray | None] = {}
+        self._days: dict[str, np.ndarray] = {}
+
+    def filled(self, f: str) -> np.ndarray:
+        """Which lines have a value for `f` (none when the run has no such field)."""
+        out = self._filled.get(f)
+        if out is None:
+            col = self.values.get(f)
+            out = self._filled[f] = (np.zeros(self.n, bool) if col is None
+                                     else np.fromiter(map(operator.is_not, col, repeat(None)), bool, self.n))
+        return out
+
+    def floats(self, f: str) -> np.ndarray | None:
+        """`f`'s numbers as floats, NaN where blank (the reader types no number NaN); None when one is too big
+        for a float (its screen then picks every line that has it)."""
+        if f not in self._floats:
+            raw = self.raw.get(f)
+            try:
+                if raw is not None and set(map(type, raw)) <= _FLOAT_CELLS:
+                    # a number cell's typed value is its float's Decimal or int (values.type_value): the float
+                    # itself, sooner than from the Decimal
+                    x = np.array(raw, dtype=float)
+                    x[~self.filled(f)] = np.nan
+                else:
+                    x = np.array(self.values[f], dtype=float)  # (None → NaN)
+            except OverflowError:
+                x = None
+            self._floats[f] = x
+        return self._floats[f]
+
+    def days(self, f: str) -> np.ndarray:
+        """`f`'s dates as day numbers (`date.toordinal`, from 1), 0 where blank: each distinct date once."""
+        out = self._days.get(f)
+        if out is None:
+            col = self.values[f]
+            ordinal = {d: d.toordinal() for d in set(col) if d is not None}
+            out = self._days[f] = np.zeros(self.n, np.int64)
+            if ordinal:
+                ordinal[None] = 0
+                out[:] = np.fromiter(map(ordinal.__getitem__, col), np.int64, self.n)
+        return out
+
+
+_FLOAT_CELLS = {float, type(None)}
+Screen = Callable[[Lines, "Context"], "np.ndarray | None"]  # which lines to check (None: not one)
 _CLOSE, _EXACT_BELOW = 0.004, 1e12  # rule_amount's screen: see _screen_amount
 
 
-def _nones(values: Sequence[Any] | None, n: int) -> Iterable[int]:
-    return range(n) if values is None else [i for i, v in enumerate(values) if v is None]
-
-
-def _screen_missing(values: Mapping[str, Sequence[Any]], rows: Sequence[int], ctx: "Context") -> Iterable[int]:
+def _screen_missing(lines: Lines, ctx: "Context") -> np.ndarray:
     # a blank cell is typed None (so is a bad one: the rule looks at the raw value and the errors)
-    cols, n = ctx.table.columns, len(rows)
-    out = {i for f in MUST_FILL if f in cols for i in _nones(values.get(f), n)}
-    dues = [set(_nones(values.get(f), n)) for f in DUE_FIELDS if f in cols]
-    return out.union(set.intersection(*dues)) if dues else out
+    cols = ctx.table.columns
+    out = np.zeros(lines.n, bool)
+    for f in MUST_FILL:
+        if f in cols:
+            out |= ~lines.filled(f)
+    dues = [~lines.filled(f) for f in DUE_FIELDS if f in cols]
+    return out | np.logical_and.reduce(dues) if dues else out
 
 
-def _screen_duplicate(values: Mapping[str, Sequence[Any]], rows: Sequence[int], ctx: "Context") -> Iterable[int]:
-    # every line is noted here, in row order, each distinct value folded once; the rule then finds it noted
-    order_nos = values.get("order_no")
+def _screen_duplicate(lines: Lines, ctx: "Context") -> np.ndarray | None:
+    # every line with an order number is noted here, in row order; the rule then finds it noted
+    order_nos = lines.values.get("order_no")
     if order_nos is None:
-        return ()
-    models = values.get("model") or [None] * len(rows)
-    folded = {v: fold_key(v) for v in {*order_nos, *models}}
-    seen, key = ctx.seen, _line_key
-    return [i for i, (o, m, r) in enumerate(zip(order_nos, models, rows))
-            if o and seen.setdefault(key(folded[o], folded[m]), r) != r]
-
-
-def _screen_quantity(values: Mapping[str, Sequence[Any]], rows: Sequence[int], ctx: "Context") -> Iterable[int]:
-    return [i for i, q in enumerate(values.get("quantity", ())) if q is not None and q <= 0]
-
-
-def _screen_price(values: Mapping[str, Sequence[Any]], rows: Sequence[int], ctx: "Context") -> Iterable[int]:
-    return [i for i, p in enumerate(values.get("unit_price", ())) if p is not None and p < 0]
-
-
-def _screen_amount(values: Mapping[str, Sequence[Any]], rows: Sequence[int], ctx: "Context") -> Iterable[int]:
-    # In floats: within _CLOSE of quantity × price (rounding error below 0.0005 under _EXACT_BELOW), an amount is
-    # within half a cent of the product, so within a cent of it rounded to the cent: no mismatch. Any other
-    # line (and NaN, infinity, a number too big for a float) the rule judges in Decimal.
-    try:
-        return [i for i, (q, p, a) in enumerate(zip(*(values.get(f, ()) for f in ("quantity", "unit_price", "amount"))))
-                if q is not None and p is not None and a is not None
-                and not (abs(float(a) - float(q) * float(p)) <= _CLOSE and abs(float(a)) < _EXACT_BELOW)]
-    except OverflowError:
-        return range(len(rows))
-
-
-def _screen_dates(values: Mapping[str, Sequence[Any]], rows: Sequence[int], ctx: "Context") -> Iterable[int]:
-    # a milestone before its order date, or more than MILESTONE_AFTER days after it
-    order_dates = values.get("order_date")
-    if order_dates is None:
-        return ()
-    latest = {o: _plus(o, MILESTONE_AFTER) for o in set(order_dates) if o is not None}
-    return {i for f in MILESTONE_FIELDS if f in values
-            for i, (o, d) in enumerate(zip(order_dates, values[f]))
-            if d is not None and o is not None and (d < o or d > latest[o])}
-
-
-def _plus(day: dt.date, days: int) -> dt.date:
-    try:
-        return day + dt.timedelta(days=days)
-    except OverflowError:
-        return dt.date.max
-
-
-def _screen_order_date(values: Mapping[str, Sequence[Any]], rows: Sequence[int], ctx: "Context") -> Iterable[int]:
-    median = ctx.median_order_date
-    if not median:
-        return ()
-    return [i for i, o in enumerate(values.get("order_date", ())) if o is not None and _far(o, median)]
-
-
-def _screen_shipped(values: Mapping[str, Sequence[Any]], rows: Sequence[int], ctx: "Context") -> Iterable[int]:
-    return [i for i, (q, s) in enumerate(zip(values.get("quantity", ()), values.get("shipped_qty", ())))
-            if q is not None and s is not None and s > q]
-
-
-def _unknown(values: Sequence[Any] | None, known: Callable[[Any], bool]) -> Iterable[int]:
-    """The lines whose value is filled in and not `known`, each distinct value looked up once."""
-    if not values:
-        return ()
-    unknown = {v for v in set(values) if v and not known(v)}
-    return [i for i, v in enumerate(values) if v in unknown] if unknown else ()
-
-
-def _screen_master_data(values: Mapping[str, Sequence[Any]], rows: Sequence[int], ctx: "Context") -> Iterable[int]:
-    out: set[int] = set()
-    for f, known in (("customer", ctx.customers), ("model", ctx.models)):
-        if known is not None:
-            out.update(_unknown(values.get(f), lambda v: fold_key(v) in known))
+        return None
+    n, rows = lines.n, lines.rows
+    models = lines.values.get("model") or [None] * n
+    numbered = np.fromiter(map(bool, order_nos), bool, n)
+    at: Any = slice(None)
+    if not numbered.all():
+        at = np.flatnonzero(numbered)
+        order_nos, models, rows = ([col[i] for i in at.tolist()] for col in (order_nos, models, rows))
+    firsts = np.fromiter(map(ctx.seen.setdefault, _line_keys(order_nos, models), rows), np.int64, len(rows))
+    out = np.zeros(n, bool)
+    out[at] = firsts != np.asarray(rows, np.int64)
     return out
 
 
-def _screen_currency(values: Mapping[str, Sequence[Any]], rows: Sequence[int], ctx: "Context") -> Iterable[int]:
-    return _unknown(values.get("currency"), lambda v: normalize_currency(v) in ctx.currencies)
+def _line_keys(order_nos: Sequence[Any], models: Sequence[Any]) -> list[str]:
+    """`_line_key` of each line's order number and model folded, all at once: each line's two joined by \x01
+    (which no text holds, so it folds to itself: `fold_keys`) and folded with the others, its \x01 then the
+    key's \x1f. Lines of other values, one by one."""
+    models = list(map({None: ""}.get, models, models))
+    if set(map(type, order_nos)) | set(map(type, models)) == {str}:
+        texts = list(map("\x01".join, zip(order_nos, models)))
+        if "".join(texts).count("\x01") == len(texts):
+            return list(map(str.replace, fold_keys(texts), repeat("\x01"), repeat("\x1f")))
+    return [_line_key(fold_key(o), fold_key(m)) for o, m in zip(order_nos, models)]
+
+
+def _at_most_zero(lines: Lines, f: str) -> np.ndarray | None:
+    # (a float is 0 or below whenever its number is: a number too small for a float reads 0 and is picked)
+    if f not in lines.values:
+        return None
+    x = lines.floats(f)
+    return lines.filled(f) if x is None else x <= 0
+
+
+def _screen_quantity(lines: Lines, ctx: "Context") -> np.ndarray | None:
+    return _at_most_zero(lines, "quantity")
+
+
+def _screen_price(lines: Lines, ctx: "Context") -> np.ndarray | None:
+    return _at_most_zero(lines, "unit_price")
+
+
+def _screen_amount(lines: Lines, ctx: "Context") -> np.ndarray | None:
+    # In floats: within _CLOSE of quantity × price (rounding error below 0.0005 under _EXACT_BELOW), an amount is
+    # within half a cent of the product, so within a cent of it rounded to the cent: no mismatch. Any other
+    # line (infinity, a number too big for a float) the rule judges in Decimal.
+    fields = ("quantity", "unit_price", "amount")
+    if any(f not in lines.values for f in fields):
+        return None
+    q, p, a = map(lines.floats, fields)
+    if q is None or p is None or a is None:
+        return lines.filled("quantity") & lines.filled("unit_price") & lines.filled("amount")
+    with np.errstate(invalid="ignore", over="ignore"):
+        close = (np.abs(a - q * p) <= _CLOSE) & (np.abs(a) < _EXACT_BELOW)
+    return ~(close | np.isnan(q) | np.isnan(p) | np.isnan(a))
+
+
+def _screen_dates(lines: Lines, ctx: "Context") -> np.ndarray | None:
+    # a milestone before its order date, or more than MILESTONE_AFTER days after it
+    if "order_date" not in lines.values:
+        return None
+    o = lines.days("order_date")
+    out = np.zeros(lines.n, bool)
+    for f in MILESTONE_FIELDS:
+        if f in lines.values:
+            d = lines.days(f)
+            out |= (d > 0) & ((d < o) | (d > o + MILESTONE_AFTER))
+    return out & (o > 0)
+
+
+def _screen_order_date(lines: Lines, ctx: "Context") -> np.ndarray | None:
+    median = ctx.median_order_date
+    if not median or "order_date" not in lines.values:
+        return None
+    o = lines.days("order_date")
+    return (o > 0) & (np.abs(o - median.toordinal()) > ORDER_DATE_SPREAD)
+
+
+def _screen_shipped(lines: Lines, ctx: "Context") -> np.ndarray | None:
+    if "quantity" not in lines.values or "shipped_qty" not in lines.values:
+        return None
+    q, s = lines.floats("quantity"), lines.floats("shipped_qty")
+    if q is None or s is None:
+        return lines.filled("quantity") & lines.filled("shipped_qty")
+    out = s > q
+    # equal as floats (every line shipped in full) need not be equal as numbers (big or long ones): asked exactly
+    qty, shipped = lines.values["quantity"], lines.values["shipped_qty"]
+    out[[i for i in np.flatnonzero(s == q).tolist() if shipped[i] > qty[i]]] = True
+    return out
+
+
+def _unknown(lines: Lines, f: str, known: Callable[[Any], bool]) -> np.ndarray | None:
+    """The lines whose value of `f` is filled in and not `known`, each distinct value looked up once."""
+    values = lines.values.get(f)
+    if not values:
+        return None
+    unknown = {v for v in set(values) if v and not known(v)}
+    return np.fromiter(map(unknown.__contains__, values), bool, lines.n) if unknown else None
+
+
+def _screen_master_data(lines: Lines, ctx: "Context") -> np.ndarray | None:
+    out = None
+    for f, known in (("customer", ctx.customers), ("model", ctx.models)):
+        if known is not None:
+            found = _unknown(lines, f, lambda v: fold_key(v) in known)
+            out = found if out is None else out if found is None else out | found
+    return out
+
+
+def _screen_currency(lines: Lines, ctx: "Context") -> np.ndarray | None:
+    return _unknown(lines, "currency", lambda v: normalize_currency(v) in ctx.currencies)
 
 
 # A rule without a screen is run on every line.
@@ -277,26 +369,48 @@ SCREENS: dict[Rule, Screen] = {
     rule_currency: _screen_currency}
 
 
+def suspect_lines(lines: Lines, errors: Iterable[int],
+                  ctx: Context) -> Iterator[tuple[int, tuple[tuple[int, Rule], ...]]]:
+    """Which of a run of order lines, given column by column (`lines`) with the lines that have an error
+    (`errors`), some rule may find something in, and which rules (with their places in RULES): those whose
+    screens (SCREENS) pick the line over whole columns, and a rule without one on every line. Notes the lines
+    as seen (duplicates), so each run is asked once, in row order."""
+    picked = np.zeros(lines.n, np.int64)  # bit k: RULES[k] may find something
+    for k, rule in enumerate(RULES):
+        found: np.ndarray | None
+        if rule is rule_parse_errors:
+            found = np.zeros(lines.n, bool)
+            found[list(errors)] = True
+        elif rule in SCREENS:
+            found = SCREENS[rule](lines, ctx)
+        else:
+            found = np.ones(lines.n, bool)
+        if found is not None:
+            picked |= found.astype(np.int64) << k
+    at = np.flatnonzero(picked)
+    rules: dict[int, tuple[tuple[int, Rule], ...]] = {}
+    for i, bits in zip(at.tolist(), picked[at].tolist()):
+        which = rules.get(bits)
+        if which is None:
+            which = rules[bits] = tuple((k, rule) for k, rule in enumerate(RULES) if bits >> k & 1)
+        yield i, which
+
+
 def check_lines(rows: Sequence[int], values: Mapping[str, Sequence[Any]], raw: Mapping[str, Sequence[Any]],
                 errors: Mapping[int, Mapping[str, str]], ctx: Context) -> Iterator[tuple[int, int, Issue]]:
     """Every issue of a run of order lines given column by column — Excel rows `rows`, typed `values` and `raw`
     cell values by field, one per line, and each line's {field: error code} — as `check_row` finds them in
     each line's Row, in the same order, with the line's row and the position in RULES of the rule that found
-    it. The rules' screens (SCREENS) pick the lines each may find something in, over whole columns; only those
-    lines are made Rows and checked. Lines are noted as seen (duplicates) in every run given."""
-    n = len(rows)
-    suspects: set[int] = set(errors)  # rule_parse_errors
-    for rule in RULES:
-        screen = SCREENS.get(rule)
-        if screen is not None:
-            suspects.update(screen(values, rows, ctx))
-        elif rule is not rule_parse_errors:
-            suspects.update(range(n))
+    it. Only the lines `suspect_lines` picks are made Rows, and checked by the rules that picked them. Lines
+    are noted as seen (duplicates) in every run given."""
     fields, cols = list(values), ctx.table.columns
-    for i in sorted(suspects):
-        row = Row(row=rows[i], values={f: values[f][i] for f in fields},
-                  raw={f: v for f in fields if not is_blank(v := raw[f][i])}, errors=errors.get(i, NOTHING), cols=cols)
-        for k, rule in enumerate(RULES):
+    typed, cells = [values[f] for f in fields], [raw[f] for f in fields]
+    for i, rules in suspect_lines(Lines(values, rows, raw), errors, ctx):
+        at = operator.itemgetter(i)  # (a flagged line's Row: its values taken in C loops)
+        row = Row(row=rows[i], values=dict(zip(fields, map(at, typed))),
+                  raw={f: v for f, v in zip(fields, map(at, cells)) if v is not None and not is_blank(v)},
+                  errors=errors.get(i, NOTHING), cols=cols)
+        for k, rule in rules:
             for issue in rule(row, ctx):
                 yield row.row, k, issue
 
@@ -317,25 +431,35 @@ class OrderDates:
         self.raw.extend(compress(raw, dated))
 
     def median(self) -> dt.date | None:
-        return order_dates_median(map(dt.date.fromordinal, self.days))
+        return _median(np.asarray(self.days, np.int64))
 
     def issues(self, ctx: Context) -> Iterator[tuple[int, int, Issue]]:
         """rule_order_date's issues, in row order, as `check_lines` gives them: `ctx` has the median."""
         median, k, cols = ctx.median_order_date, RULES.index(rule_order_date), ctx.table.columns
         if not median:
             return
-        m = median.toordinal()
-        for r, day, raw in zip(self.rows, self.days, self.raw):
-            if abs(day - m) > ORDER_DATE_SPREAD:
-                row = Row(row=r, values={"order_date": dt.date.fromordinal(day)}, raw={"order_date": raw}, cols=cols)
-                for issue in rule_order_date(row, ctx):
-                    yield r, k, issue
+        far = np.abs(np.asarray(self.days, np.int64) - median.toordinal()) > ORDER_DATE_SPREAD
+        for i in np.flatnonzero(far).tolist():
+            r, raw = self.rows[i], self.raw[i]
+            row = Row(row=r, values={"order_date": dt.date.fromordinal(self.days[i])}, raw={"order_date": raw},
+                      cols=cols)
+            for issue in rule_order_date(row, ctx):
+                yield r, k, issue
 
 
 def order_dates_median(dates: Iterable[dt.date | None]) -> dt.date | None:
     """The median order date of a sheet (the lower middle one), what "far from the other orders" means."""
     known = sorted(d for d in dates if d)
     return median_low(known) if known else None
+
+
+def _median(days: np.ndarray) -> dt.date | None:
+    """`order_dates_median` of dates given as day numbers (0: none), in C."""
+    known = days[days > 0]
+    if not len(known):
+        return None
+    k = (len(known) - 1) // 2  # median_low's
+    return dt.date.fromordinal(int(np.partition(known, k)[k]))
 
 
 def make_context(orders: SheetLayout, *, customers: Table | None = None, products: Table | None = None,
@@ -363,18 +487,32 @@ def check_orders(orders: Table, *, customers: Table | None = None, products: Tab
                  lang: str | None = None, currencies: tuple[str, ...] = CURRENCIES,
                  progress: Callable[[str, int, int | None], None] | None = None) -> Report:
     """Every issue of the orders table, in row order (and rule order within a row). `progress(stage, done,
-    total)` hears how far the check is, every few thousand rows."""
+    total)` hears how far the check is."""
+    rows = orders.rows
+    # the rules' screens over the table's columns (see `suspect_lines`): the rules run on the lines they pick
+    lines = Lines(_columns(rows, list(orders.columns)), [r.row for r in rows])
+    median = _median(lines.days("order_date")) if "order_date" in lines.values else None
     ctx = make_context(orders, customers=customers, products=products, lang=lang, currencies=currencies,
-                       median_order_date=order_dates_median(r.values.get("order_date") for r in orders.rows))
-    report = Report(rows=len(orders.rows), lang=ctx.lang)
-    total = len(orders.rows)
-    for i, row in enumerate(orders.rows):
-        report.extend(check_row(row, ctx))
-        if progress is not None and i % 5000 == 0:
-            progress("check", i, total)
+                       median_order_date=median)
+    report = Report(rows=len(rows), lang=ctx.lang)
     if progress is not None:
-        progress("check", total, total)
+        progress("check", 0, len(rows))
+    for i, rules in suspect_lines(lines, [i for i, r in enumerate(rows) if r.errors], ctx):
+        report.extend(issue for _, rule in rules for issue in rule(rows[i], ctx))
+    if progress is not None:
+        progress("check", len(rows), len(rows))
     return report
+
+
+def _columns(rows: Sequence[Row], fields: list[str]) -> dict[str, list[Any]]:
+    """The typed values of `fields` in `rows`, a column each: in C loops from rows that hold every field (a
+    table read from a sheet: blank is None), else one by one. (A tuple per row would cost more: the garbage
+    collector walks the whole table as they are made.)"""
+    values = [r.values for r in rows]
+    try:
+        return {f: list(map(operator.itemgetter(f), values)) for f in fields}
+    except KeyError:
+        return {f: [v.get(f) for v in values] for f in fields}
 
 
 _UNSEEN: list[Any] = []  # StatusWords' marker for a word not looked up yet (its entry may be None)
@@ -390,27 +528,37 @@ class StatusWords:
         self._known: dict[Any, list[Any] | None] = {}  # each word as typed → its entry (None: a stage's word)
 
     def add(self, cells: Iterable[tuple[str, Any]]) -> None:
-        """(cell, word) of the status column."""
+        """(cell, word) of the status column: each distinct text looked up once (any other value each time:
+        unlike `add_column`, 1, 1.0 and TRUE stay apart here, as they always have)."""
         found, stage_of = self.found, self.vocabulary.stage_of
+        folded: dict[str, str | None] = {}  # text → its folded key (None: blank or a stage's word)
         for cell, word in cells:
-            if word is None or (isinstance(word, str) and not word.strip()) or stage_of(word) is not None:
-                continue
-            entry = found.setdefault(fold_key(word), [cell, word, 0])
-            entry[2] += 1
+            if type(word) is str and word in folded:
+                key = folded[word]
+            else:
+                key = None
+                if not (word is None or (isinstance(word, str) and not word.strip()) or stage_of(word) is not None):
+                    key = fold_key(word)
+                if type(word) is str:
+                    folded[word] = key
+            if key is not None:
+                entry = found.setdefault(key, [cell, word, 0])
+                entry[2] += 1
 
-    def add_column(self, rows: Iterable[int], words: Iterable[Any], col: int) -> None:
-        """The words of the status column `col` (0-based) in Excel rows `rows`: each distinct word is looked
-        up once, and a cell reference made only for a word seen first (a million lines have a dozen words)."""
+    def add_column(self, rows: Sequence[int], words: Sequence[Any], col: int) -> None:
+        """The words of the status column `col` (0-based) in Excel rows `rows`: each distinct word is counted
+        and looked up once, and a cell reference made only for a word seen first (a million lines have a dozen
+        words)."""
         found, stage_of, known = self.found, self.vocabulary.stage_of, self._known
-        for row, word in zip(rows, words):
+        for word, n in Counter(words).items():  # (in the order each word first comes)
             entry = known.get(word, _UNSEEN)
             if entry is _UNSEEN:
                 entry = None
                 if not (word is None or (isinstance(word, str) and not word.strip())) and stage_of(word) is None:
-                    entry = found.setdefault(fold_key(word), [cell_ref(row, col), word, 0])
+                    entry = found.setdefault(fold_key(word), [cell_ref(rows[words.index(word)], col), word, 0])
                 known[word] = entry
             if entry is not None:
-                entry[2] += 1
+                entry[2] += n
 
     def issues(self, *, sheet: str, lang: str, header_cell: str = "", dropdown: Iterable[Any] = ()) -> list[Issue]:
         """One warning per word, at its first cell (the header for a drop-down word no line uses yet), with

@@ -197,14 +197,30 @@ def _random_lines(n: int, seed: int) -> tuple[list[int], dict[str, list], dict[s
     return list(range(2, n + 2)), values, raw, errors
 
 
-def test_check_lines_finds_what_check_row_finds_in_each_line():
+_NUMBER_FIELDS = {"quantity": "int", "unit_price": "number", "amount": "number", "shipped_qty": "int"}
+
+
+def _as_cells(values: dict[str, list], raw: dict[str, list]) -> None:
+    """The number columns of `_random_lines` as a sheet's cells give them: each raw value a float (or None),
+    typed as the reader types it (the screens then take the floats from the cells)."""
+    from gendan_xl.values import type_value
+
+    for f, kind in _NUMBER_FIELDS.items():
+        raw[f] = [None if v is None else float(v) for v in values[f]]
+        values[f] = [None if v is None else type_value(v, kind, False, None) for v in raw[f]]
+
+
+@pytest.mark.parametrize("cells", [False, True], ids=["typed", "cells"])
+def test_check_lines_finds_what_check_row_finds_in_each_line(cells):
     """validate --json checks a chunk's lines column by column, the rules' screens picking the lines to check:
     the same issues, in the same order, as every line checked one by one — across chunks (duplicates), with the
-    median order date known before (check_lines) or only after the lines (OrderDates)."""
+    median order date known before (check_lines) or only after the lines (OrderDates); and `validate`'s
+    check_orders over the same lines as a table's rows."""
+    import dataclasses
     import heapq
     from gendan_xl.books.master import load_master
     from gendan_xl.sheet_data import NOTHING, Row
-    from gendan_xl.validate import OrderDates, check_lines, check_row, make_context, order_dates_median
+    from gendan_xl.validate import OrderDates, check_lines, check_orders, check_row, make_context, order_dates_median
     from gendan_xl.values import is_blank
 
     master = load_master(WORKBOOKS / "orders.xlsx")
@@ -215,13 +231,18 @@ def test_check_lines_finds_what_check_row_finds_in_each_line():
 
     for seed in range(3):
         rows, values, raw, errors = _random_lines(3000, seed)
+        if cells:
+            _as_cells(values, raw)
         median = order_dates_median(values["order_date"])
         ctx = context(median)
-        want = [(r, issue) for i, r in enumerate(rows) for issue in check_row(
-            Row(row=r, values={f: col[i] for f, col in values.items()},
-                raw={f: col[i] for f, col in raw.items() if not is_blank(col[i])}, errors=errors.get(i, NOTHING),
-                cols=table.columns), ctx)]
+        lines = [Row(row=r, values={f: col[i] for f, col in values.items()},
+                     raw={f: col[i] for f, col in raw.items() if not is_blank(col[i])}, errors=errors.get(i, NOTHING),
+                     cols=table.columns) for i, r in enumerate(rows)]
+        want = [(row.row, issue) for row in lines for issue in check_row(row, ctx)]
         assert len({i.code for _, i in want}) >= 15, "the lines must break every rule"
+        report = check_orders(dataclasses.replace(table, rows=lines), customers=master.customers,
+                              products=master.products)
+        assert [(int(i.cell[1:]), i) for i in report.issues] == want
         cuts = [0, 1000, 1001, 2500, 3000]  # chunks: a duplicate's first line may be in an earlier one
         known, late = context(median), context(None)
         dates = OrderDates()
@@ -238,3 +259,89 @@ def test_check_lines_finds_what_check_row_finds_in_each_line():
         assert late.median_order_date == median
         merged = heapq.merge(got_late, dates.issues(late), key=lambda x: x[:2])
         assert [(r, i) for r, _, i in merged] == want
+
+
+def test_screens_pick_the_lines_floats_would_hide():
+    """The screens compare numbers as floats: lines whose numbers a float cannot tell apart, or cannot hold,
+    are still checked by the rules (in Decimal), as when each line is checked one by one."""
+    from gendan_xl.books.master import load_master
+    from gendan_xl.sheet_data import Row
+    from gendan_xl.validate import check_lines, check_row, make_context
+
+    master = load_master(WORKBOOKS / "orders.xlsx")
+    table = master.order_table
+    big, tiny = 10 ** 17, Decimal("1E-400")
+    lines = [  # (quantity, unit price, amount, shipped) and the issue each must give
+        ((big, None, None, big + 1), "over-shipped"),  # equal as floats
+        ((5000, Decimal(1), Decimal(5000), Decimal("5000.0000000000000001")), "over-shipped"),
+        ((1, -tiny, Decimal(0), None), "negative-price"),  # -0.0 as a float
+        ((-tiny, Decimal(1), Decimal(0), None), "bad-quantity"),
+        ((10 ** 400, None, None, 10 ** 400 + 1), "over-shipped"),  # no float holds them
+        ((1000, Decimal("8.5"), Decimal("8500.0049"), 1000), None),
+    ]
+    fields = ("quantity", "unit_price", "amount", "shipped_qty")
+    values = {f: [line[k] for line, _ in lines] for k, f in enumerate(fields)}
+    fine = {"customer": "ANK", "model": "PB-10K", "currency": "USD", "order_date": D(2026, 3, 1),
+            "customer_due_date": D(2026, 4, 1)}  # (the other rules find nothing)
+    values |= {f: [v] * len(lines) for f, v in fine.items()}
+    values["order_no"] = [f"SO{i}" for i in range(len(lines))]
+    rows = list(range(2, len(lines) + 2))
+    ctx = make_context(table, customers=master.customers, products=master.products)
+    # each line a run of its own (a number no float holds makes its screen pick its whole run)
+    got = [(r, i.code) for k in range(len(rows)) for r, _, i in check_lines(
+        rows[k:k + 1], {f: col[k:k + 1] for f, col in values.items()}, values, {}, ctx)]
+    assert got == [(r, code) for r, (_, code) in zip(rows, lines) if code]
+    one_by_one = make_context(table, customers=master.customers, products=master.products)
+    each = [{f: col[k] for f, col in values.items()} for k in range(len(rows))]
+    assert [(r, i.code) for r, v in zip(rows, each)
+            for i in check_row(Row(row=r, values=v, raw=v, cols=table.columns), one_by_one)] == got
+
+
+def test_the_median_order_date_is_the_lower_middle_one():
+    from gendan_xl.validate import OrderDates, order_dates_median
+
+    for days in ([3], [3, 9], [9, 1, 5, 7], [4, 4, 8, 2, 6, 30]):
+        dates = OrderDates()
+        dates.add(list(range(len(days))), [D(2026, 1, d) for d in days], days)
+        want = D(2026, 1, sorted(days)[(len(days) - 1) // 2])
+        assert dates.median() == order_dates_median(D(2026, 1, d) for d in days) == want
+
+
+def test_fold_keys_folds_each_text_as_fold_key():
+    """`fold_keys` folds many texts at once, joined: each as `fold_key` folds it alone — full-width letters,
+    combining marks and half-width voiced marks at a text's start (which must not join the text before),
+    Hangul jamo, every kind of space, punctuation; ASCII (its own quick path), NUL, things other than text."""
+    import random
+    from gendan_xl.schema import fold_key, fold_keys
+
+    rnd = random.Random(7)
+    odd = list("ｶﾞﾟ\u0301\u0308가\u1100\u1161\u11a8ÅﬁßİΣς\u3000\u00a0\u2028\x1c\x1f：. -_*#") + ["Ａ", "Ⅻ", "㍿"]
+    ascii_ = [chr(i) for i in range(1, 128)]
+    for pool in (ascii_, ascii_ + odd):
+        for _ in range(200):
+            texts = ["".join(rnd.choice(pool) for _ in range(rnd.randint(0, 5))) for _ in range(30)]
+            assert fold_keys(texts) == list(map(fold_key, texts))
+    for texts in (["a\x00b", "C"], ["SO-1", None, 7, "Ｘ"], []):
+        assert fold_keys(texts) == list(map(fold_key, texts))
+
+
+def test_status_words_counted_a_column_at_a_time_as_cell_by_cell():
+    """A status column's words counted at once (`add_column`): the warnings of each word cell by cell (`add`),
+    with its first cell and its count — words of one spelling folded together, blanks and stages' words none."""
+    from gendan_xl.cellrefs import cell_ref
+    from gendan_xl.schema import DEFAULT_VOCABULARY
+    from gendan_xl.validate import StatusWords
+
+    words = [None, "奇怪", "生产中", " ", "Weird", "奇怪", "weird ", 3.0, "WEIRD", None, "生产中", 3.0, "奇怪"]
+    rows = list(range(5, 5 + len(words)))
+    by_cell, by_column = StatusWords(DEFAULT_VOCABULARY), StatusWords(DEFAULT_VOCABULARY)
+    by_cell.add((cell_ref(r, 4), w) for r, w in zip(rows, words))
+    by_column.add_column(rows[:4], words[:4], 4)  # two chunks
+    by_column.add_column(rows[4:], words[4:], 4)
+    assert by_column.found == by_cell.found
+    assert [(c, w, n) for c, w, n in by_column.found.values()] == [("E6", "奇怪", 3), ("E9", "Weird", 3),
+                                                                  ("E12", 3.0, 2)]
+    apart = StatusWords(DEFAULT_VOCABULARY)  # cell by cell, equal values of other types are other words
+    apart.add([("A1", 1), ("A2", 1.0), ("A3", True), ("A4", "x"), ("A5", "x"), ("A6", 1)])
+    assert [(c, w, n) for c, w, n in apart.found.values()] == [("A1", 1, 2), ("A2", 1.0, 1), ("A3", True, 1),
+                                                               ("A4", "x", 2)]
