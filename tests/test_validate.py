@@ -25,6 +25,11 @@ D = dt.date
     ({"金额": 8500.01}, []),  # within a cent
     ({"金额": 8500.02}, [("订单", "G2", "amount-mismatch")]),  # beyond it
     ({"金额": 8600}, [("订单", "G2", "amount-mismatch")]),
+    # beyond Decimal's 28 digits rounded to the cent (this crashed), and beyond the cents a cell can hold
+    ({"数量": 10 ** 14, "单价": 10 ** 13, "金额": 1e27}, []),
+    ({"数量": 10 ** 14, "单价": 10 ** 13, "金额": 2e27}, [("订单", "G2", "amount-mismatch")]),
+    ({"数量": 10 ** 14, "单价": 8.5, "金额": 8.5e14 + 0.5}, []),  # 15 digits: the half a float cannot tell
+    ({"数量": 10 ** 14, "单价": 8.5, "金额": 8.5e14 + 2}, [("订单", "G2", "amount-mismatch")]),
     ({"出货日期": D(2026, 3, 1)}, [("订单", "J2", "ship-before-order")]),
     ({"客户交期": D(2026, 3, 1)}, [("订单", "I2", "due-before-order")]),
     ({"已出货数量": 1001}, [("订单", "K2", "over-shipped")]),
