@@ -170,3 +170,13 @@ def test_no_fork_while_another_thread_runs() -> None:
         stop.set()
         thread.join()
     assert forkable()
+
+
+def test_no_fork_when_held_to_one_core() -> None:
+    cores = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(cores)})
+    try:
+        assert not forkable()
+    finally:
+        os.sched_setaffinity(0, cores)
+    assert forkable()

@@ -45,8 +45,10 @@ FORK_FROM = 2 << 20
 
 def forkable() -> bool:
     """Whether this process may fork a writer: Linux (fork is everywhere safe there), one thread (a fork
-    copies only the calling thread; a lock another thread holds would stay held in the child)."""
-    return sys.platform.startswith("linux") and hasattr(os, "fork") and threading.active_count() == 1
+    copies only the calling thread; a lock another thread holds would stay held in the child), and a
+    second core it may run on (a process held to one core would only pay for the fork)."""
+    return (sys.platform.startswith("linux") and hasattr(os, "fork") and threading.active_count() == 1
+            and len(os.sched_getaffinity(0)) > 1)
 
 
 class Writer:
