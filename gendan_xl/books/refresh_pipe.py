@@ -37,10 +37,14 @@ from gendan_xl.xlsx.atomic import AtomicFile
 from gendan_xl.xlsx.cells import EMPTY, Rows, Values
 from gendan_xl.xlsx.patch import SheetRewrite
 from gendan_xl.xlsx.result import PatchResult
+from gendan_xl.xlsx.stream import CHUNK
 
-# Sheet XML (inflated bytes) from which a second process pays: forking and feeding it cost a few
-# milliseconds, a refresh of this much XML ≈ 0.3 s of CPU (about 4,000 lines of the benchmark workbook).
-FORK_FROM = 2 << 20
+# Sheet XML (inflated bytes) from which a second process pays. The two overlap only from the second chunk
+# of rows on (the child writes chunk n while this process reads chunk n + 1), and the second process costs
+# CPU of its own: the fork's copied pages, the pipe, pickling (measured ≈ 0.15 s at 10k lines, 0.4 s at
+# 100k, where a chunk is read in ≈ 0.2 s and written in ≈ 0.17 s). Two chunks barely pay; three do
+# (about 27,000 lines of the benchmark workbook).
+FORK_FROM = 3 * CHUNK
 
 
 def forkable() -> bool:
