@@ -82,6 +82,35 @@ def _serve_timed(self: Any, down: Any, up: Any) -> int:
 refresh_pipe.ForkedWriter._serve = _serve_timed  # type: ignore[method-assign]
 
 
+# Samples, in a process of its own (this one may not start a thread: the refresh forks only without
+# them), the proportional set size of this process and its children, summed: shared pages counted once.
+_PSS_SAMPLER = """
+import os, sys, time
+me, sampler, peak = int(sys.argv[1]), os.getpid(), 0
+def pss(pid):
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            return next(int(line.split()[1]) for line in fh if line.startswith("Pss:"))
+    except (OSError, StopIteration):
+        return 0
+def children(pid):
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            return [int(c) for c in fh.read().split() if int(c) != sampler]
+    except OSError:
+        return []
+while not os.path.exists(sys.argv[2]):
+    peak = max(peak, pss(me) + sum(pss(c) for c in children(me)))
+    time.sleep(0.05)
+print(peak)
+"""
+
+
+def pss_sampler(stop: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-c", _PSS_SAMPLER, str(os.getpid()), str(stop)], stdout=subprocess.PIPE,
+                            text=True)
+
+
 def cpu_of_children() -> float:
     used = resource.getrusage(resource.RUSAGE_CHILDREN)
     return used.ru_utime + used.ru_stime
@@ -100,6 +129,7 @@ def main() -> None:
     ap.add_argument("path", type=Path)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--processes", type=int, default=None, help="1 or 2; by default the refresh chooses")
+    ap.add_argument("--pss", action="store_true", help="also the peak of this process's and the child's PSS, summed")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp) / "work.xlsx"
@@ -108,11 +138,21 @@ def main() -> None:
             shutil.copyfile(args.path, work)
             SPENT.clear()
             CHILD_SPENT.unlink(missing_ok=True)
+            stop = Path(tmp) / "stop"
+            stop.unlink(missing_ok=True)
+            sampler = pss_sampler(stop) if args.pss else None
             t, c, w = time.process_time(), cpu_of_children(), time.perf_counter()
             refresh.refresh_workbook(work, today=dt.date(2026, 11, 26), now=dt.datetime(2026, 11, 26, 8, 30), backups=0,
                                      processes=args.processes)
             wall, own, child = time.perf_counter() - w, time.process_time() - t, cpu_of_children() - c
-            said = json.loads(CHILD_SPENT.read_text()) if CHILD_SPENT.exists() else {"spent": {}, "rss": 0}
+            stop.touch()
+            if sampler is not None:  # (its CPU is not the refresh's: taken out)
+                assert sampler.stdout is not None
+                peak_pss = int(sampler.stdout.read()) >> 10
+                _, _, used = os.wait4(sampler.pid, 0)
+                sampler.returncode = 0
+                child = cpu_of_children() - c - used.ru_utime - used.ru_stime
+            said: dict[str, Any] = json.loads(CHILD_SPENT.read_text()) if CHILD_SPENT.exists() else {"spent": {}, "rss": 0}
             CHILD_SPENT.unlink(missing_ok=True)
             in_child = said["spent"]
             total = own + child
@@ -131,7 +171,8 @@ def main() -> None:
             rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss >> 10
             print(f"  peak RSS: this process {rss} MB (so far)" +
                   (f", the writing child {said['rss'] >> 10} MB (pages shared with this process counted)"
-                   if in_child else ""))
+                   if in_child else "") +
+                  (f"; peak PSS of both, summed (shared pages once): {peak_pss} MB" if sampler is not None else ""))
 
 
 if __name__ == "__main__":
