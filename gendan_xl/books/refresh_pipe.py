@@ -1,10 +1,11 @@
 """The writing half of a refresh (issue 13), in this process or in a second one fed by this one.
 
-A refresh reads a chunk of rows (inflate, pick, type, tell, status, words) and then writes it back (our
-cells into the rows, deflate). The two halves cost about the same, so where a second process can be
-forked they run at once: this process reads and sends each chunk — its rows' XML and its lines' status
-(the `StatusBlock`'s arrays) — down a pipe to a child that words our columns and writes the rows (`ForkedWriter`); at the end the child finishes the package
-(`SheetRewrite.finish`, the soundness checks included) and sends back the `PatchResult`, nothing else.
+A refresh reads a chunk of rows (inflate, pick, type, tell, status) and then writes it back (our columns
+worded, our cells put into the rows, deflate). The two halves cost about the same, so where a second
+process can be forked they run at once: this process reads and sends each chunk — its rows' XML and its
+lines' status (the `StatusBlock`'s arrays) — down a pipe to a child that words our columns and writes the
+rows (`ForkedWriter`); at the end the child finishes the package (`SheetRewrite.finish`, the soundness
+checks included) and sends back the `PatchResult`, nothing else.
 
 - The pipe holds one message: the reader waits once it is a chunk ahead, so memory stays a chunk or two.
 - The temp file the package goes into is made here, before the fork, and its removal is this process's:

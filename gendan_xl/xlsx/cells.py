@@ -278,9 +278,6 @@ class _Empty:
     def __repr__(self) -> str:
         return "EMPTY"
 
-    def __reduce__(self) -> str:
-        return "EMPTY"  # the one EMPTY, also after pickling (a refresh sends it to its writing process)
-
 
 # A blank like None (no value), but where a look (look.py) gives the cell a format, an empty cell in it is
 # kept: a line's blank figure keeps the line's borders, while rows that are no line get no cell at all.

@@ -176,7 +176,7 @@ class SheetRewrite:
             if wb is not None:
                 replaced[pkg.workbook] = wb
 
-        new = new or AtomicFile(result.path)
+        new = new if new is not None else AtomicFile(result.path)
         try:
             writer = ZipWriter(new.file)
             data = self.wf.data
