@@ -17,7 +17,7 @@ import python_calamine as pc
 
 from conftest import WORKBOOKS
 from gendan_xl.books.refresh import refresh_workbook
-from gendan_xl.books.refresh_pipe import forkable
+from gendan_xl.books.refresh_pipe import FORK_FROM, forkable, processes_for
 from gendan_xl.errors import PatchError
 from gendan_xl.xlsx.atomic import TEMP_SUFFIX
 from gendan_xl.xlsx.stream import CHUNK
@@ -160,12 +160,17 @@ def test_a_failure_while_reading_ends_the_writing_process(tmp_path: Path, big: P
     assert isinstance(exc, PatchError) and "stopped while reading" in str(exc)
 
 
+def test_two_processes_from_three_chunks_of_xml() -> None:
+    assert FORK_FROM == 3 * CHUNK
+    assert processes_for(FORK_FROM - 1) == 1 and processes_for(FORK_FROM) == 2
+
+
 def test_no_fork_while_another_thread_runs() -> None:
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)
     thread.start()
     try:
-        assert not forkable()
+        assert not forkable() and processes_for(10 * FORK_FROM) == 1
     finally:
         stop.set()
         thread.join()

@@ -20,7 +20,7 @@ from typing import Callable, Sequence
 
 from gendan_xl import defaults
 from gendan_xl.books.refresh import COLUMN_KINDS, STAMP, column_widths, place_columns, status_colours
-from gendan_xl.books.refresh_pipe import FORK_FROM, ForkedWriter, Writer, forkable
+from gendan_xl.books.refresh_pipe import ForkedWriter, Writer, processes_for
 from gendan_xl.books.streamed import OrdersRun
 from gendan_xl.errors import Issue
 from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary
@@ -99,7 +99,7 @@ def _one_pass(run: OrdersRun, out: Path, *, now: dt.datetime, lang: str | None, 
     rewrite = SheetRewrite(run.wf, orders.sheet, orders.xml, rows, values, patch, cf_rules=colours)
     rewrite.patcher.look = _look(rewrite, orders, placed, own, lang)
     if processes is None:
-        processes = 2 if forkable() and run.wf.members[orders.part].file_size >= FORK_FROM else 1
+        processes = processes_for(run.wf.members[orders.part].file_size)
     writer = (ForkedWriter(rewrite, rows, values, cols, lang, when, out) if processes > 1
               else Writer(rewrite, rows, values, cols, lang, when))
     with writer:

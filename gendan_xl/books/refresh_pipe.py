@@ -56,6 +56,12 @@ def forkable() -> bool:
             and len(os.sched_getaffinity(0)) > 1)
 
 
+def processes_for(sheet_xml: int) -> int:
+    """How many processes a refresh of a sheet of `sheet_xml` inflated bytes should use: 2 where a fork is
+    safe and pays, else 1."""
+    return 2 if sheet_xml >= FORK_FROM and forkable() else 1
+
+
 class Writer:
     """Writes a refresh's rows in this process, chunk by chunk (`rows`), then the package (`finish`)."""
 
