@@ -8,11 +8,16 @@ telling order lines from other rows (`_kinds`), the status (`status.status_rows`
 (`refresh.columns_values`), writing the rows back and deflating (`SheetRewrite.feed`), checking each distinct
 cell (`Templates.flush`), finishing the package and proving it sound (`SheetRewrite.finish`). CPU time is
 less disturbed than wall time by other work on a shared machine, not free of it.
+
+Where the refresh writes its rows in a second process (books/refresh_pipe.py: `--processes 2`, or the
+default on a big enough sheet), that child's CPU (RUSAGE_CHILDREN) is added to the total, and the stages it
+ran are timed in it and marked "child"; the wall time of the refresh is printed beside the CPU.
 """
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import resource
 import shutil
@@ -25,6 +30,7 @@ from typing import Any
 
 import gendan_xl.books.refresh as refresh
 import gendan_xl.books.refresh_pass as refresh_pass
+import gendan_xl.books.refresh_pipe as refresh_pipe
 import gendan_xl.books.streamed as streamed
 import gendan_xl.status as status
 import gendan_xl.xlsx.lines as lines
@@ -53,10 +59,61 @@ _timed(stream.Picker, "pick", "pick the fields' cells")
 _timed(lines.OrdersStream, "_chunk", "type the values")
 _timed(lines.OrdersStream, "_kinds", "tell lines from other rows")
 _timed(status, "status_rows", "status", streamed)
-_timed(refresh, "columns_values", "word our columns", refresh_pass)
+_timed(refresh, "columns_values", "word our columns", refresh_pass, refresh_pipe)
 _timed(patch.SheetRewrite, "feed", "write rows back + deflate")
 _timed(soundness.Templates, "flush", "check each distinct cell")
 _timed(patch.SheetRewrite, "finish", "finish + prove sound")
+
+
+CHILD_SPENT = Path(tempfile.gettempdir()) / f"where-refresh-child-{os.getpid()}.json"
+_serve = refresh_pipe.ForkedWriter._serve
+
+
+def _serve_timed(self: Any, down: Any, up: Any) -> int:
+    """The child's work, its stages' CPU written to CHILD_SPENT as it ends (it ends with os._exit)."""
+    at_fork = dict(SPENT)
+    try:
+        return _serve(self, down, up)
+    finally:
+        spent = {k: v - at_fork.get(k, 0.0) for k, v in SPENT.items()}
+        CHILD_SPENT.write_text(json.dumps({"spent": spent, "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+
+
+refresh_pipe.ForkedWriter._serve = _serve_timed  # type: ignore[method-assign]
+
+
+# Samples, in a process of its own (this one may not start a thread: the refresh forks only without
+# them), the proportional set size of this process and its children, summed: shared pages counted once.
+_PSS_SAMPLER = """
+import os, sys, time
+me, sampler, peak = int(sys.argv[1]), os.getpid(), 0
+def pss(pid):
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            return next(int(line.split()[1]) for line in fh if line.startswith("Pss:"))
+    except (OSError, StopIteration):
+        return 0
+def children(pid):
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            return [int(c) for c in fh.read().split() if int(c) != sampler]
+    except OSError:
+        return []
+while not os.path.exists(sys.argv[2]):
+    peak = max(peak, pss(me) + sum(pss(c) for c in children(me)))
+    time.sleep(0.05)
+print(peak)
+"""
+
+
+def pss_sampler(stop: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-c", _PSS_SAMPLER, str(os.getpid()), str(stop)], stdout=subprocess.PIPE,
+                            text=True)
+
+
+def cpu_of_children() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def calamine_cpu(path: Path) -> float:
@@ -71,6 +128,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("path", type=Path)
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--processes", type=int, default=None, help="1 or 2; by default the refresh chooses")
+    ap.add_argument("--pss", action="store_true", help="also the peak of this process's and the child's PSS, summed")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp) / "work.xlsx"
@@ -78,14 +137,42 @@ def main() -> None:
             read = calamine_cpu(args.path)
             shutil.copyfile(args.path, work)
             SPENT.clear()
-            t = time.process_time()
-            refresh.refresh_workbook(work, today=dt.date(2026, 11, 26), now=dt.datetime(2026, 11, 26, 8, 30), backups=0)
-            total = time.process_time() - t
-            print(f"python-calamine read {read:.2f} s CPU; refresh {total:.2f} s CPU ({total / read:.1f}×); "
-                  f"load {os.getloadavg()[0]:.1f}")
-            for label, spent in sorted(SPENT.items(), key=lambda kv: -kv[1]):
-                print(f"  {label:30s} {spent:6.2f} s  {spent / read:4.2f}× the read")
-            print(f"  {'the rest':30s} {total - sum(SPENT.values()):6.2f} s")
+            CHILD_SPENT.unlink(missing_ok=True)
+            stop = Path(tmp) / "stop"
+            stop.unlink(missing_ok=True)
+            sampler = pss_sampler(stop) if args.pss else None
+            t, c, w = time.process_time(), cpu_of_children(), time.perf_counter()
+            refresh.refresh_workbook(work, today=dt.date(2026, 11, 26), now=dt.datetime(2026, 11, 26, 8, 30), backups=0,
+                                     processes=args.processes)
+            wall, own, child = time.perf_counter() - w, time.process_time() - t, cpu_of_children() - c
+            stop.touch()
+            if sampler is not None:  # (its CPU is not the refresh's: taken out)
+                assert sampler.stdout is not None
+                peak_pss = int(sampler.stdout.read()) >> 10
+                _, _, used = os.wait4(sampler.pid, 0)
+                sampler.returncode = 0
+                child = cpu_of_children() - c - used.ru_utime - used.ru_stime
+            said: dict[str, Any] = json.loads(CHILD_SPENT.read_text()) if CHILD_SPENT.exists() else {"spent": {}, "rss": 0}
+            CHILD_SPENT.unlink(missing_ok=True)
+            in_child = said["spent"]
+            total = own + child
+            split = f" = this process {own:.2f} + the writing child {child:.2f}" if in_child else ""
+            print(f"python-calamine read {read:.2f} s CPU; refresh {total:.2f} s CPU ({total / read:.1f}×){split}, "
+                  f"{wall:.2f} s wall; load {os.getloadavg()[0]:.1f}")
+            stages = [(label, spent, "") for label, spent in SPENT.items()]
+            stages += [(label, spent, "child") for label, spent in in_child.items() if spent > 0]
+            for label, spent, where in sorted(stages, key=lambda s: -s[1]):
+                print(f"  {label:30s} {spent:6.2f} s  {spent / read:4.2f}× the read  {where}")
+            if in_child:
+                print(f"  {'the rest, this process':30s} {own - sum(SPENT.values()):6.2f} s")
+                print(f"  {'the rest, the child':30s} {child - sum(in_child.values()):6.2f} s  child")
+            else:
+                print(f"  {'the rest':30s} {total - sum(SPENT.values()):6.2f} s")
+            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss >> 10
+            print(f"  peak RSS: this process {rss} MB (so far)" +
+                  (f", the writing child {said['rss'] >> 10} MB (pages shared with this process counted)"
+                   if in_child else "") +
+                  (f"; peak PSS of both, summed (shared pages once): {peak_pss} MB" if sampler is not None else ""))
 
 
 if __name__ == "__main__":

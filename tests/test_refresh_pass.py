@@ -70,9 +70,10 @@ def test_the_samples(tmp_path: Path, name: str, runs: int) -> None:
     assert_same_refresh(WORKBOOKS / name, tmp_path, runs)
 
 
-def generated(path: Path, lines: int, *, seed: int = 1, extra: dict | None = None) -> Path:
+def generated(path: Path, lines: int, *, seed: int = 1, extra: dict | None = None, notes: frozenset = frozenset()) -> Path:
     """An orders workbook like the benchmark's (XlsxWriter, inline strings in constant-memory mode), with
-    every status: shipped, open, late, cancelled, partial, text dates, bad values."""
+    every status: shipped, open, late, cancelled, partial, text dates, bad values. `extra` cells go into
+    the header row, the lines' rows or below them; the lines numbered in `notes` are rows with a note and no order."""
     from gendan_xl.books.new_master import CUSTOMERS, PRODUCTS
 
     rnd = random.Random(seed)
@@ -84,6 +85,9 @@ def generated(path: Path, lines: int, *, seed: int = 1, extra: dict | None = Non
     ws.write_string(0, 0, "订单跟踪表")
     for c, h in enumerate(headers):
         ws.write_string(1, c, h)
+    for (er, c), v in sorted((extra or {}).items()):
+        if er == 1:
+            ws.write(er, c, v)
     base = dt.datetime(2026, 1, 5)
     words = ["生产中", "已出货", "待验货", "取消", "部分出货", "待出货", "暂停", "奇怪的状态", ""]
     for i in range(lines):
@@ -92,6 +96,9 @@ def generated(path: Path, lines: int, *, seed: int = 1, extra: dict | None = Non
         od = base + dt.timedelta(days=rnd.randrange(320))
         due = od + dt.timedelta(days=rnd.randrange(20, 120))
         qty = rnd.choice([500, 1000, 5000])
+        if i in notes:
+            ws.write_string(r, 15, f"备注 {i}")
+            continue
         ws.write_string(r, 0, f"SO{i:06d}")
         ws.write_string(r, 1, CUSTOMERS[i % len(CUSTOMERS)][0])
         ws.write_string(r, 2, prod[0] if rnd.random() > 0.03 else "NO-SUCH")
@@ -118,6 +125,9 @@ def generated(path: Path, lines: int, *, seed: int = 1, extra: dict | None = Non
         for (er, c), v in (extra or {}).items():  # constant-memory mode: a row is written once, in order
             if er == r:
                 ws.write(r, c, v)
+    for (er, c), v in sorted((extra or {}).items()):
+        if er >= lines + 2:
+            ws.write(er, c, v)
     ps = wb.add_worksheet("产品")
     for c, h in enumerate(["型号", "品名", "产品系列", "单位", "备料天数", "生产天数", "验货天数", "包装天数", "出运天数"]):
         ps.write_string(0, c, h)

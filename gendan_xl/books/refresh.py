@@ -331,7 +331,8 @@ def refresh_workbook(path: str | Path, *, today: dt.date, now: dt.datetime, shee
                      vocabulary: Vocabulary = DEFAULT_VOCABULARY, limits: Limits = DEFAULT_LIMITS,
                      force: bool = False, keep_lines: bool = False, most_urgent: int | None = None,
                      before_replace: Callable[[], Any] | None = None,
-                     progress: Callable[[str, int, int | None], None] | None = None) -> RefreshResult:
+                     progress: Callable[[str, int, int | None], None] | None = None,
+                     processes: int | None = None) -> RefreshResult:
     """Compute the status and write it into the workbook (or its sidecar while it is open), in one pass
     over the orders sheet (books/refresh_pass.py).
 
@@ -342,7 +343,8 @@ def refresh_workbook(path: str | Path, *, today: dt.date, now: dt.datetime, shee
     under the refresh). A link is resolved once: the file it points to is the one replaced, in its folder,
     with its permissions. A read-only workbook is refused, and a signed one unless `force` (the signature
     is then gone, and a warning says so). `keep_lines` keeps every line's status in the result, not only
-    the urgent ones; `most_urgent` keeps at most that many of those, the most urgent."""
+    the urgent ones; `most_urgent` keeps at most that many of those, the most urgent. `processes`: 1 or 2
+    (the rows written in a second process, refresh_pipe.py); None chooses."""
     from gendan_xl.books.refresh_pass import refresh_pass  # the pass builds on the plan above
 
     wf = WorkbookFile.read(path, limits)
@@ -357,7 +359,7 @@ def refresh_workbook(path: str | Path, *, today: dt.date, now: dt.datetime, shee
     out = sidecar_path(target) if lock is not None else target
     done = refresh_pass(wf, out, today=today, now=now, sheet=sheet, lang=lang, warning_days=warning_days,
                         weekly=weekly, due=due, vocabulary=vocabulary, keep_lines=keep_lines, most=most_urgent,
-                        progress=progress)
+                        progress=progress, processes=processes)
     lang = done.lang
     if wf.signed:
         notes.append(make_issue("signature-removed", WARNING, done.orders.sheet, "", None, lang))

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from gendan_xl import defaults
-from gendan_xl.books.refresh import (COLUMN_KINDS, STAMP, column_widths, columns_values, place_columns,
-                                     status_colours)
+from gendan_xl.books.refresh import COLUMN_KINDS, STAMP, column_widths, place_columns, status_colours
+from gendan_xl.books.refresh_pipe import ForkedWriter, Writer, processes_for
 from gendan_xl.books.streamed import OrdersRun
 from gendan_xl.errors import Issue
 from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary
@@ -28,7 +28,7 @@ from gendan_xl.sheet_data import SheetLayout
 from gendan_xl.status import StatusResult
 from gendan_xl.status_lines import STATUSES
 from gendan_xl.xlsx.atomic import AtomicFile
-from gendan_xl.xlsx.cells import EMPTY, Values, group
+from gendan_xl.xlsx.cells import Values, group
 from gendan_xl.xlsx.condformat import CFRule
 from gendan_xl.xlsx.lines import OrdersStream
 from gendan_xl.xlsx.look import ColumnLook, HeadRows
@@ -56,15 +56,18 @@ def refresh_pass(wf: WorkbookFile, out: Path, *, today: dt.date, now: dt.datetim
                  lang: str | None = None, warning_days: int = defaults.WARNING_DAYS, weekly: str = defaults.WEEKLY,
                  due: str = defaults.DUE, vocabulary: Vocabulary = DEFAULT_VOCABULARY,
                  keep_lines: bool = False, most: int | None = None,
-                 progress: Callable[[str, int, int | None], None] | None = None) -> Pass:
-    """The refreshed package of `wf`, to go to `out` (the workbook or its sidecar), checked; not committed."""
+                 progress: Callable[[str, int, int | None], None] | None = None,
+                 processes: int | None = None) -> Pass:
+    """The refreshed package of `wf`, to go to `out` (the workbook or its sidecar), checked; not committed.
+    `processes`: 2 writes the rows in a second process while this one reads (refresh_pipe.py), 1 in this
+    one; None chooses 2 where a fork is safe and the sheet big enough for it to pay."""
     width = None
     while True:
         run = OrdersRun(wf, today=today, sheet=sheet, lang=lang, warning_days=warning_days, weekly=weekly,
                         due=due, vocabulary=vocabulary, keep=STATUSES if keep_lines else None,
                         most=None if keep_lines else most, progress=progress)
         try:
-            done, true_width = _one_pass(run, out, now=now, lang=lang, width=width)
+            done, true_width = _one_pass(run, out, now=now, lang=lang, width=width, processes=processes)
         except Exception as exc:
             raise damaged(wf.name, exc) from exc
         if true_width is None:
@@ -73,8 +76,8 @@ def refresh_pass(wf: WorkbookFile, out: Path, *, today: dt.date, now: dt.datetim
         width = true_width  # the guess was wrong: again, knowing it
 
 
-def _one_pass(run: OrdersRun, out: Path, *, now: dt.datetime, lang: str | None,
-              width: int | None) -> tuple[Pass, int | None]:
+def _one_pass(run: OrdersRun, out: Path, *, now: dt.datetime, lang: str | None, width: int | None,
+              processes: int | None) -> tuple[Pass, int | None]:
     """One pass; returns it with None, or with the sheet's true width when new columns were placed at a
     width guessed too small (the pass is then to be made again)."""
     orders = run.orders
@@ -95,18 +98,20 @@ def _one_pass(run: OrdersRun, out: Path, *, now: dt.datetime, lang: str | None,
     colours = status_colours(placed["status"], hdr, lang)
     rewrite = SheetRewrite(run.wf, orders.sheet, orders.xml, rows, values, patch, cf_rules=colours)
     rewrite.patcher.look = _look(rewrite, orders, placed, own, lang)
-    done_to = hdr  # our columns hold their values down to this row
-    for chunk, shared, _ in run:
-        end = chunk.lines[-1] if chunk.lines else done_to
-        if chunk.marked:  # rows under the lines that still show an old status are cleared down to the last
-            end = max(end, chunk.marked[-1])
-        if end > done_to:
-            on_rows = shared.on_rows(done_to + 1, end)  # a row that is no line has ours cleared
-            words = columns_values([key for _, key in cols], on_rows, lang, when, EMPTY)
-            rows.extend({c: values.column(c, done_to + 1, words[key]) for c, key in cols})
-            done_to = end
-        rewrite.feed(chunk.xml, forget=True)
-    new = rewrite.finish()
+    if processes is None:
+        processes = processes_for(run.wf.members[orders.part].file_size)
+    writer = (ForkedWriter(rewrite, rows, values, cols, lang, when, out) if processes > 1
+              else Writer(rewrite, rows, values, cols, lang, when))
+    with writer:
+        done_to = hdr  # our columns hold their values down to this row
+        for chunk, shared, _ in run:
+            end = chunk.lines[-1] if chunk.lines else done_to
+            if chunk.marked:  # rows under the lines that still show an old status are cleared down to the last
+                end = max(end, chunk.marked[-1])
+            # a row that is no line has ours cleared
+            writer.rows(chunk.xml, shared.on_rows(done_to + 1, end) if end > done_to else None)
+            done_to = max(done_to, end)
+        new, patch = writer.finish(orders.xml.tail)
     done = Pass(new, patch, run.result(), orders, run.issues(), lang, placed, colours)
     if new_cols and width is None and orders.width > guess:
         return done, orders.width

@@ -146,9 +146,10 @@ class SheetRewrite:
                 self.values.memo.clear()
                 self.patcher.forget()
 
-    def finish(self) -> AtomicFile:
-        """The rest of the sheet (its tail), then the new package in a temp file beside the destination,
-        proven sound. Returns it uncommitted."""
+    def finish(self, new: AtomicFile | None = None) -> AtomicFile:
+        """The rest of the sheet (its tail), then the new package in a temp file beside the destination
+        (`new`, when the caller made it: a refresh's writing process writes into its parent's), proven
+        sound. Returns it uncommitted."""
         patcher, result, pkg = self.patcher, self.result, self._pkg
         self._put(patcher.feed(self.xml.tail or b""))
         self._put(patcher.finish())
@@ -175,7 +176,7 @@ class SheetRewrite:
             if wb is not None:
                 replaced[pkg.workbook] = wb
 
-        new = AtomicFile(result.path)
+        new = new if new is not None else AtomicFile(result.path)
         try:
             writer = ZipWriter(new.file)
             data = self.wf.data
