@@ -219,7 +219,7 @@ def _json_texts(values: list[Any]) -> list[str]:
 
 
 def _json_value(v: Any) -> str:
-    """`_DUMPS(v)`, sooner for what a line holds most: text, whole numbers, nothing."""
+    """`_DUMPS(v)`, sooner for what a line holds most: text, whole numbers, dates, nothing."""
     if v is None:
         return "null"
     t = type(v)
@@ -227,6 +227,8 @@ def _json_value(v: Any) -> str:
         return _STR(v)
     if t is int:
         return int.__repr__(v)
+    if t is dt.date:  # what _DUMPS writes of what it does not know: its str (default=str), as a str
+        return _STR(str(v))
     return _DUMPS(v)
 
 
