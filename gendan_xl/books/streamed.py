@@ -163,7 +163,7 @@ class LinesJson:
     def __call__(self, block: StatusBlock) -> list[str]:
         lang, text = self.lang, {}
         for f in _FIELDS:
-            if f in _NUMBERED:  # as numbers, each distinct one's text made once (dates, days)
+            if f in _NUMBERED:  # codes and numbers (the due basis, days, dates): each distinct one's text once
                 values, index = block.distinct(f)
                 text[f] = _pick(list(map(_json_value, values)), index)
             elif f in _READ:  # as read: text of any type
