@@ -15,7 +15,7 @@ import datetime as _dt
 import gc
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Iterable, Iterator, Mapping, Sequence, overload
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, cast, overload
 
 import numpy as np
 
@@ -157,6 +157,30 @@ class StatusBlock(Sequence[Line]):
             return [getattr(line, attr) for line in lines_of(self.k, range(self.k.n))]
         return figure(self.k)
 
+    def distinct(self, attr: str) -> tuple[list[Any], np.ndarray]:
+        """`values(attr)` as the distinct values and, per line, the index of its own (None: the last) — for a
+        caller that makes something once per distinct value, the text of a date. `attr`: a figure held as a
+        code or a number (`_CODED`, `_NUMBERS`)."""
+        coded = _CODED.get(attr)
+        if coded is not None:
+            names, codes = coded(self.k)
+            return list(names), codes
+        numbers, shown = _NUMBERS[attr](self.k)
+        distinct, index = np.unique(numbers[shown], return_inverse=True)
+        out = np.full(self.k.n, distinct.size, dtype=np.intp)
+        out[shown] = index.reshape(-1)
+        return [*distinct.astype(object).tolist(), None], out
+
+    def plans(self) -> tuple[list[int], list[bytes]]:
+        """The lines with a plan and a key of each one's: lines with equal keys have the same `Line.milestones`
+        (its planned and actual dates, what is done, and today) — a plan's milestones are those of hundreds of
+        lines, so a caller can say them once per key."""
+        k = self.k
+        idx = np.flatnonzero(k.planned)
+        today = np.full((idx.size, 1), k.today.toordinal(), dtype=np.int64)
+        keys = np.hstack([_days(k.plan[idx]), _days(k.actual[idx]), k.done_mask[idx, None].astype(np.int64), today])
+        return idx.tolist(), cast(list[bytes], keys.view(np.dtype((np.void, keys.shape[1] * 8))).ravel().tolist())
+
     def reasons(self, lang: str) -> list[str]:
         """Each line's reason in `lang` (`Line.reason`): a reason of one part a column at a time
         (`status_lines.word_part`), one with notes once per distinct reason key (`_keys`)."""
@@ -237,14 +261,14 @@ def _masked(values: np.ndarray, mask: np.ndarray) -> list[Any]:
     return out.tolist()
 
 
-def _days_late(k: _Kernel) -> list[int | None]:
+def _days_late(k: _Kernel) -> tuple[np.ndarray, np.ndarray]:
     late_by_ship = k.main == MAIN.index("shipped_late")
     late = np.where(late_by_ship, k.ship, np.datetime64(k.today, "D")) - k.due
-    return _masked(late.astype(np.int64), np.isin(k.main, _DAYS_LATE))
+    return late.astype(np.int64), np.isin(k.main, _DAYS_LATE)
 
 
-def _days_to_due(k: _Kernel) -> list[int | None]:
-    return _masked((k.due - np.datetime64(k.today, "D")).astype(np.int64), k.judged & ~_overdue(k))
+def _days_to_due(k: _Kernel) -> tuple[np.ndarray, np.ndarray]:
+    return (k.due - np.datetime64(k.today, "D")).astype(np.int64), k.judged & ~_overdue(k)
 
 
 _CHECKED_STEP = np.array([MILESTONES.index(m) for m in _CHECKED_MILESTONES])  # a checked step's place in the plan
@@ -260,24 +284,53 @@ def _line_basis(k: _Kernel) -> np.ndarray:
     return np.where(np.isnat(k.due) | unjudged, 0, np.where(k.by_customer, 1, 2))
 
 
-def _due_basis(k: _Kernel) -> list[str | None]:
-    return np.array([None, "customer", "factory"], dtype=object)[_line_basis(k)].tolist()
-
-
 def _next_date(k: _Kernel) -> np.ndarray:
     return k.plan[np.arange(k.n), k.nxt] if k.n else np.zeros(0, dtype="datetime64[D]")
 
 
-_FIGURES = {
-    "status": lambda k: np.array(STATUSES, dtype=object)[STATUS_OF_MAIN[k.main]].tolist(),
-    "due_basis": _due_basis,
+# The figures a line shows as one of a few values: those values, and each line's index in them.
+_CODED: dict[str, Callable[[_Kernel], tuple[Sequence[Any], np.ndarray]]] = {
+    "status": lambda k: (STATUSES, STATUS_OF_MAIN[k.main]),
+    "due_basis": lambda k: ((None, "customer", "factory"), _line_basis(k)),
+    "next_milestone": lambda k: ((*MILESTONES, None), np.where(k.planned, k.nxt, len(MILESTONES))),
+}
+# The figures held as numbers (datetime64[D] for dates): each line's, and whether the line shows it (else None).
+_NUMBERS: dict[str, Callable[[_Kernel], tuple[np.ndarray, np.ndarray]]] = {
     "days_late": _days_late,
     "days_to_due": _days_to_due,
-    "workdays_left": lambda k: _masked(k.left, k.judged),
-    "remaining_workdays": lambda k: _masked(k.remaining, k.planned),
-    "slack_workdays": lambda k: _masked(k.left - k.remaining, k.planned),
-    "next_milestone": lambda k: _masked(np.array(MILESTONES, dtype=object)[k.nxt], k.planned),
-    "next_milestone_date": lambda k: _masked(_next_date(k), k.planned),
+    "workdays_left": lambda k: (k.left, k.judged),
+    "remaining_workdays": lambda k: (k.remaining, k.planned),
+    "slack_workdays": lambda k: (k.left - k.remaining, k.planned),
+    "next_milestone_date": lambda k: (_next_date(k), k.planned),
+    "due_date": lambda k: (k.due, _line_basis(k) > 0),  # the date judged by, shown with its basis
+    "customer_due_date": lambda k: (k.customer, ~np.isnat(k.customer)),
+    "factory_due_date": lambda k: (k.factory, ~np.isnat(k.factory)),
+}
+
+
+def _coded(attr: str) -> Callable[[_Kernel], list[Any]]:
+    def figure(k: _Kernel) -> list[Any]:
+        names, codes = _CODED[attr](k)
+        return np.array(names, dtype=object)[codes].tolist()
+    return figure
+
+
+def _number(attr: str) -> Callable[[_Kernel], list[Any]]:
+    return lambda k: _masked(*_NUMBERS[attr](k))
+
+
+_FIGURES: dict[str, Callable[[_Kernel], list[Any]]] = {
+    **{attr: _coded(attr) for attr in _CODED},
+    **{attr: _number(attr) for attr in _NUMBERS},
+    # who the line is, and what it shows as it was read (a whole block's: `take` leaves these as they are)
+    "row": lambda k: list(k.row_numbers),
+    "order_no": lambda k: list(k.order_nos),
+    "customer": lambda k: list(k.customers),
+    "customer_po": lambda k: list(k.customer_pos),
+    "model": lambda k: list(k.models),
+    "merchandiser": lambda k: list(k.merchandisers),
+    "stage": lambda k: list(k.stages),
+    "open_qty": lambda k: list(k.open_qty),
 }
 
 
@@ -473,16 +526,15 @@ def lines_of(k: _Kernel, indices: Iterable[int]) -> list[Line]:
     if not idx.size:
         return []
     today = k.today
-    status = np.array(STATUSES, dtype=object)[STATUS_OF_MAIN[k.main[idx]]].tolist()
     sub = k.take(idx)
-    code = _line_basis(sub)
-    basis = np.array([None, "customer", "factory"], dtype=object)[code].tolist()
-    shown_due = np.where(code > 0, sub.due, _NAT).tolist()
-    figures = {f: _FIGURES[f](sub) for f in ("days_late", "days_to_due", "workdays_left", "remaining_workdays",
-                                            "slack_workdays", "next_milestone", "next_milestone_date")}
+    figures = {f: _FIGURES[f](sub) for f in ("status", "due_basis", "due_date", "customer_due_date",
+                                            "factory_due_date", "days_late", "days_to_due", "workdays_left",
+                                            "remaining_workdays", "slack_workdays", "next_milestone",
+                                            "next_milestone_date")}
+    status, basis, shown_due = figures["status"], figures["due_basis"], figures["due_date"]
+    customer, factory = figures["customer_due_date"], figures["factory_due_date"]
     planned = sub.planned.tolist()
     plans, actuals = sub.plan.tolist(), sub.actual.tolist()
-    customer, factory = sub.customer.tolist(), sub.factory.tolist()
     partial, done_mask = sub.partial.tolist(), sub.done_mask.tolist()
     reasons = reason_parts(k, idx)
     lines: list[Line] = []

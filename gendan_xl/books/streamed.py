@@ -13,8 +13,11 @@ import datetime as dt
 import heapq
 import json
 import tempfile
+from itertools import repeat
 from pathlib import Path
 from typing import Any, Callable, Collection, Iterator, TextIO
+
+import numpy as np
 
 from gendan_xl import defaults, schema
 from gendan_xl.books.master import row_of, header_issues, missing_sheet_notes, read_masters, status_word_issues
@@ -23,7 +26,7 @@ from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary
 from gendan_xl.status import (STATUS_FIELDS, STATUSES, Line, StatusResult, due_fields, products_from_rows,
                               status_rows)
 from gendan_xl.status_block import StatusBlock
-from gendan_xl.status_lines import URGENT, urgency
+from gendan_xl.status_lines import MILESTONE_LABELS, STATUS_LABELS, URGENT, _text, urgency
 from gendan_xl.validate import OrderDates, StatusWords, check_lines, make_context
 from gendan_xl.workdays import WorkCalendar, calendar_from_rows
 from gendan_xl.xlsx.lines import LineChunk, OrdersStream
@@ -119,9 +122,14 @@ class OrdersRun:
         return out + self._calendar_issues + self.calendar.issues_for(self.years, sheet=sheet, lang=self.lang)
 
 
-# One line of `status --json`: who the line is, around the JSON of its status (`_LineJson`).
-_LINE = ('{{"order_no": {}, "row": {}, {}, "customer": {}, "customer_po": {}, "model": {}, "merchandiser": {}, '
-         '{}}}')
+# A line of `status --json`: the members of `Line.to_dict`, in its order, as json.dumps writes them (each a
+# text already encoded: `LinesJson`).
+_FIELDS = ("order_no", "row", "status", "days_late", "days_to_due", "slack_workdays", "next_milestone",
+           "next_milestone_date", "reason", "label", "next_milestone_label", "customer", "customer_po", "model",
+           "merchandiser", "open_qty", "due_date", "due_basis", "customer_due_date", "factory_due_date", "stage",
+           "milestones")
+# What each line says between its members' texts: '{"order_no": ', ', "row": ', … '}'.
+_BETWEEN = ['{"%s": ' % _FIELDS[0], *(', "%s": ' % f for f in _FIELDS[1:]), "}"]
 _DUMPS = json.JSONEncoder(ensure_ascii=False, default=str).encode
 _STR = json.encoder.encode_basestring  # what that encoder writes for a str (ensure_ascii=False)
 
@@ -129,35 +137,89 @@ _STR = json.encoder.encode_basestring  # what that encoder writes for a str (ens
 def write_status_json(run: OrdersRun, out: TextIO) -> None:
     """`status --json`'s result, written as the orders sheet streams: the document of `StatusResult.to_dict` but
     its findings (`run.issues()`, after) — today, every line with its milestones, the counts — one line of
-    JSON per order line, none of them kept, a chunk's lines written at once. A million lines cost the time
-    of reading them, not the memory of holding them: lines whose status is alike share their JSON but for who
-    they are (order number, row, customer, PO, model, merchandiser), and what many lines say alike (a
-    customer, a date, a plan's milestones) is encoded once."""
-    dumps = _DUMPS
-    line_json = _LineJson(run.lang)
-    out.write('{"today": %s, "orders": [' % dumps(run.today.isoformat()))
+    JSON per order line, none of them kept, a chunk's lines written at once (`LinesJson`): a million lines cost
+    the time of reading them, not the memory of holding them."""
+    lines_json = LinesJson(run.lang)
+    out.write('{"today": %s, "orders": [' % _DUMPS(run.today.isoformat()))
     sep = "\n"
-    for chunk, shared, _ in run:
-        values = chunk.values
-        blank = [None] * len(chunk.lines)
-        order_nos, customers, pos, models, merchandisers = (values.get(f, blank) for f in (
-            "order_no", "customer", "customer_po", "model", "merchandiser"))
-        ids = list(map(id, shared))
-        parts = {k: line_json(line) for k, line in dict(zip(ids, shared)).items()}  # each shared Line once
-        mids, ends = zip(*map(parts.__getitem__, ids)) if ids else ((), ())
-        # customers, models and merchandisers repeat: each distinct one encoded once (per chunk)
-        who = [list(map({v: dumps(v) for v in set(col)}.__getitem__, col)) for col in (customers, models,
-                                                                                       merchandisers)]
-        texts = map(_LINE.format, map(_json_value, order_nos), chunk.lines, mids, who[0], map(_json_value, pos),
-                    who[1], who[2], ends)
-        out.write(sep + ",\n".join(texts) if ids else "")
-        if ids:
+    for _, block, _ in run:
+        if len(block):
+            out.write(sep + ",\n".join(lines_json(block)))
             sep = ",\n"
-    out.write('\n], "counts": %s}' % dumps(run.counts))
+    out.write('\n], "counts": %s}' % _DUMPS(run.counts))
+
+
+class LinesJson:
+    """Each line of a `StatusBlock` as the JSON text of its `Line.to_dict(lang)` (json.dumps's, byte for byte:
+    tests/test_status_json.py holds it to that), made a column at a time from the block's columns — no Line, no
+    dict per line: each member's text made once per distinct value (a date, a customer, a status), a plan's
+    milestones once (`to_dict` of one of its lines says what they are; kept across blocks), and each line's
+    texts joined in C (map, zip, str.join)."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+        self.milestones: dict[bytes, str] = {}
+
+    def __call__(self, block: StatusBlock) -> list[str]:
+        lang, text = self.lang, {}
+        for f in _FIELDS:
+            if f in _NUMBERED:  # codes and numbers (the due basis, days, dates): each distinct one's text once
+                values, index = block.distinct(f)
+                text[f] = _pick(list(map(_json_value, values)), index)
+            elif f in _READ:  # as read: text of any type
+                text[f] = _json_texts(block.values(f))
+        for f, label in (("status", "label"), ("next_milestone", "next_milestone_label")):  # a few codes each
+            values, index = block.distinct(f)
+            text[f] = _pick(list(map(_json_value, values)), index)
+            table = STATUS_LABELS if f == "status" else MILESTONE_LABELS
+            text[label] = _pick([_json_value(v and _text(table, v, lang)) for v in values], index)
+        text["reason"] = list(map(_STR, block.reasons(lang)))
+        text["milestones"] = self.plans(block)
+        pieces = [part for f, between in zip(_FIELDS, _BETWEEN) for part in (repeat(between), text[f])]
+        return list(map("".join, zip(*pieces, repeat(_BETWEEN[-1]))))  # (a quarter sooner than %-formatting)
+
+    def plans(self, block: StatusBlock) -> list[str]:
+        """Each line's milestones' JSON: `[]` without a plan, else its plan's, made once per distinct plan."""
+        indices, keys = block.plans()
+        memo = self.milestones
+        new = {key: i for key, i in dict(zip(keys, indices)).items() if key not in memo}
+        if len(memo) + len(new) > 100_000:  # plans are few (hundreds per 100k lines): this is a bound, not a cache
+            memo.clear()
+            new = dict(zip(keys, indices))
+        memo.update(zip(new, (_DUMPS(line.to_dict(self.lang)["milestones"]) for line in block.lines(new.values()))))
+        out = ["[]"] * len(block)
+        list(map(out.__setitem__, indices, map(memo.__getitem__, keys)))
+        return out
+
+
+# The members `LinesJson` takes from the block's codes and numbers (`StatusBlock.distinct`), and as read.
+_NUMBERED = ("days_late", "days_to_due", "slack_workdays", "next_milestone_date", "due_basis", "due_date",
+             "customer_due_date", "factory_due_date")
+_READ = ("order_no", "row", "customer", "customer_po", "model", "merchandiser", "open_qty", "stage")
+
+
+def _pick(texts: list[str], index: np.ndarray) -> list[str]:
+    """The text of each line: `texts[index[i]]`."""
+    return np.array(texts, dtype=object)[index].tolist()
+
+
+def _json_texts(values: list[Any]) -> list[str]:
+    """Each value's JSON text (`_json_value`), each distinct value's made once where equal values have the
+    same text: a column of one type (but float: 0.0 and -0.0 are equal), or with None."""
+    kinds = set(map(type, values))
+    if kinds == {str}:  # order numbers, POs: most of them distinct
+        return list(map(_STR, values))
+    if kinds == {int}:  # rows
+        return list(map(int.__repr__, values))
+    kinds.discard(type(None))
+    if len(kinds) > 1 or float in kinds:  # 1, 1.0 and True are equal keys but not the same text
+        return list(map(_json_value, values))
+    memo = {v: _json_value(v) for v in set(values)}
+    return list(map(memo.__getitem__, values))
 
 
 def _json_value(v: Any) -> str:
-    """`_DUMPS(v)`, sooner for what a line holds most: text, whole numbers, nothing."""
+    """`_DUMPS(v)`, sooner for what a line holds most: text, whole numbers, dates, nothing."""
     if v is None:
         return "null"
     t = type(v)
@@ -165,47 +227,9 @@ def _json_value(v: Any) -> str:
         return _STR(v)
     if t is int:
         return int.__repr__(v)
+    if t is dt.date:  # what _DUMPS writes of what it does not know: its str (default=str), as a str
+        return _STR(str(v))
     return _DUMPS(v)
-
-
-class _LineJson:
-    """A `Line`'s JSON but for who it is — the members of `Line.to_dict(lang)` between "row" and "customer", and
-    after "merchandiser", each part's text without its braces — written member by member (test_streamed holds
-    it to `to_dict`), its dates and its milestones encoded once each (a plan's milestones are those of
-    hundreds of lines: `to_dict` says what they are, once per distinct plan)."""
-
-    def __init__(self, lang: str):
-        self.lang = lang
-        self.dates: dict[dt.date, str] = {}
-        self.milestones: dict[tuple, str] = {}
-
-    def date(self, d: dt.date | None) -> str:
-        if d is None:
-            return "null"
-        if type(d) is not dt.date:
-            return _DUMPS(d.isoformat())
-        text = self.dates.get(d)
-        if text is None:
-            text = self.dates[d] = _DUMPS(d.isoformat())
-        return text
-
-    def __call__(self, line: Line) -> tuple[str, str]:
-        lang, value, date = self.lang, _json_value, self.date
-        plan = (line.planned_dates, line.actual_dates, line.done_mask, line.today)
-        milestones = self.milestones.get(plan)
-        if milestones is None:
-            if len(self.milestones) > 100_000:
-                self.milestones.clear()
-            milestones = self.milestones[plan] = _DUMPS(line.to_dict(lang)["milestones"])
-        return (f'"status": {value(line.status)}, "days_late": {value(line.days_late)}, '
-                f'"days_to_due": {value(line.days_to_due)}, "slack_workdays": {value(line.slack_workdays)}, '
-                f'"next_milestone": {value(line.next_milestone)}, '
-                f'"next_milestone_date": {date(line.next_milestone_date)}, "reason": {value(line.reason(lang))}, '
-                f'"label": {value(line.label(lang))}, "next_milestone_label": {value(line.next_milestone_label(lang))}',
-                f'"open_qty": {value(line.open_qty)}, "due_date": {date(line.due_date)}, '
-                f'"due_basis": {value(line.due_basis)}, "customer_due_date": {date(line.customer_due_date)}, '
-                f'"factory_due_date": {date(line.factory_due_date)}, "stage": {value(line.stage)}, '
-                f'"milestones": {milestones}')
 
 
 # ---------------------------------------------------------------------------------------------------
