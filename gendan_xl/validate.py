@@ -271,15 +271,8 @@ def _screen_duplicate(lines: Lines, ctx: "Context") -> np.ndarray | None:
 
 
 def _line_keys(order_nos: Sequence[Any], models: Sequence[Any]) -> list[str]:
-    """`_line_key` of each line's order number and model folded, all at once: each line's two joined by \x01
-    (which no text holds, so it folds to itself: `fold_keys`) and folded with the others, its \x01 then the
-    key's \x1f. Lines of other values, one by one."""
-    models = list(map({None: ""}.get, models, models))
-    if set(map(type, order_nos)) | set(map(type, models)) == {str}:
-        texts = list(map("\x01".join, zip(order_nos, models)))
-        if "".join(texts).count("\x01") == len(texts):
-            return list(map(str.replace, fold_keys(texts), repeat("\x01"), repeat("\x1f")))
-    return [_line_key(fold_key(o), fold_key(m)) for o, m in zip(order_nos, models)]
+    """`_line_key` of each line's order number and model, folded a column at a time (`fold_keys`)."""
+    return list(map(_line_key, fold_keys(list(order_nos)), fold_keys(list(map({None: ""}.get, models, models)))))
 
 
 def _at_most_zero(lines: Lines, f: str) -> np.ndarray | None:
@@ -558,12 +551,15 @@ class StatusWords:
         and looked up once, and a cell reference made only for a word seen first (a million lines have a dozen
         words)."""
         found, stage_of, known = self.found, self.vocabulary.stage_of, self._known
+        first: dict[Any, int] | None = None  # each word's first index, made once if a word is unknown
         for word, n in Counter(words).items():  # (in the order each word first comes)
             entry = known.get(word, _UNSEEN)
             if entry is _UNSEEN:
                 entry = None
                 if not (word is None or (isinstance(word, str) and not word.strip())) and stage_of(word) is None:
-                    entry = found.setdefault(fold_key(word), [cell_ref(rows[words.index(word)], col), word, 0])
+                    if first is None:  # (words.index per word: a column of free text took minutes)
+                        first = dict(zip(reversed(words), range(len(words) - 1, -1, -1)))
+                    entry = found.setdefault(fold_key(word), [cell_ref(rows[first[word]], col), word, 0])
                 known[word] = entry
             if entry is not None:
                 entry[2] += n
