@@ -160,28 +160,49 @@ def test_a_failure_while_reading_ends_the_writing_process(tmp_path: Path, big: P
     assert isinstance(exc, PatchError) and "stopped while reading" in str(exc)
 
 
-def test_two_processes_from_three_chunks_of_xml() -> None:
-    assert FORK_FROM == 3 * CHUNK
+def test_two_processes_from_fork_from_bytes_of_xml() -> None:
     assert processes_for(FORK_FROM - 1) == 1 and processes_for(FORK_FROM) == 2
 
 
-def test_no_fork_while_another_thread_runs() -> None:
+def test_no_fork_while_another_thread_runs(tmp_path: Path, big: Path) -> None:
+    """Not by default, nor when two processes are asked for: the one-process bytes, no child."""
+    was = forkable()
+    one, _ = _refreshed(big, tmp_path, 1, days=1)
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)
     thread.start()
     try:
         assert not forkable() and processes_for(10 * FORK_FROM) == 1
+        two, child_cpu = _refreshed(big, tmp_path, 2, days=1)
     finally:
         stop.set()
         thread.join()
-    assert forkable()
+    assert two == one and child_cpu == 0
+    assert forkable() == was
+
+
+def test_a_fork_refused_writes_in_one_process_and_leaves_nothing(tmp_path: Path, big: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The system refusing a process (EAGAIN: no process left to make, or no memory): the refresh goes on in
+    this one, the same bytes, no temp file or descriptor left of the attempt."""
+    one, _ = _refreshed(big, tmp_path, 1, days=1)
+
+    def refused() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", refused)  # (the system's call, not ours)
+    fds = len(os.listdir("/proc/self/fd"))
+    two, child_cpu = _refreshed(big, tmp_path, 2, days=1)
+    assert two == one and child_cpu == 0
+    assert len(os.listdir("/proc/self/fd")) == fds
 
 
 def test_no_fork_when_held_to_one_core() -> None:
+    was = forkable()
     cores = os.sched_getaffinity(0)
     os.sched_setaffinity(0, {min(cores)})
     try:
         assert not forkable()
     finally:
         os.sched_setaffinity(0, cores)
-    assert forkable()
+    assert forkable() == was

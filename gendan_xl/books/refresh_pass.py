@@ -20,7 +20,7 @@ from typing import Callable, Sequence
 
 from gendan_xl import defaults
 from gendan_xl.books.refresh import COLUMN_KINDS, STAMP, column_widths, place_columns, status_colours
-from gendan_xl.books.refresh_pipe import ForkedWriter, Writer, processes_for
+from gendan_xl.books.refresh_pipe import writer_for
 from gendan_xl.books.streamed import OrdersRun
 from gendan_xl.errors import Issue
 from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary
@@ -98,11 +98,7 @@ def _one_pass(run: OrdersRun, out: Path, *, now: dt.datetime, lang: str | None, 
     colours = status_colours(placed["status"], hdr, lang)
     rewrite = SheetRewrite(run.wf, orders.sheet, orders.xml, rows, values, patch, cf_rules=colours)
     rewrite.patcher.look = _look(rewrite, orders, placed, own, lang)
-    if processes is None:
-        processes = processes_for(run.wf.members[orders.part].file_size)
-    writer = (ForkedWriter(rewrite, rows, values, cols, lang, when, out) if processes > 1
-              else Writer(rewrite, rows, values, cols, lang, when))
-    with writer:
+    with writer_for(rewrite, cols, lang, when, processes=processes) as writer:
         done_to = hdr  # our columns hold their values down to this row
         for chunk, shared, _ in run:
             end = chunk.lines[-1] if chunk.lines else done_to

@@ -28,14 +28,13 @@ import signal
 import sys
 import threading
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import Any, Sequence
 
 from gendan_xl.books.refresh import columns_values
 from gendan_xl.errors import PatchError
 from gendan_xl.status_block import RowStatuses, StatusBlock
 from gendan_xl.xlsx.atomic import AtomicFile
-from gendan_xl.xlsx.cells import EMPTY, Rows, Values
+from gendan_xl.xlsx.cells import EMPTY
 from gendan_xl.xlsx.patch import SheetRewrite
 from gendan_xl.xlsx.result import PatchResult
 from gendan_xl.xlsx.stream import CHUNK
@@ -48,12 +47,16 @@ from gendan_xl.xlsx.stream import CHUNK
 FORK_FROM = 3 * CHUNK
 
 
+def fork_safe() -> bool:
+    """Whether this process may fork a writer at all: Linux (fork is everywhere safe there), one thread (a fork
+    copies only the calling thread; a lock another thread holds would stay held in the child)."""
+    return sys.platform.startswith("linux") and hasattr(os, "fork") and threading.active_count() == 1
+
+
 def forkable() -> bool:
-    """Whether this process may fork a writer: Linux (fork is everywhere safe there), one thread (a fork
-    copies only the calling thread; a lock another thread holds would stay held in the child), and a
-    second core it may run on (a process held to one core would only pay for the fork)."""
-    return (sys.platform.startswith("linux") and hasattr(os, "fork") and threading.active_count() == 1
-            and len(os.sched_getaffinity(0)) > 1)
+    """Whether a forked writer would pay: `fork_safe`, and a second core this process may run on (held to
+    one core it would only pay for the fork)."""
+    return fork_safe() and len(os.sched_getaffinity(0)) > 1
 
 
 def processes_for(sheet_xml: int) -> int:
@@ -62,21 +65,34 @@ def processes_for(sheet_xml: int) -> int:
     return 2 if sheet_xml >= FORK_FROM and forkable() else 1
 
 
+def writer_for(rewrite: SheetRewrite, cols: Sequence[tuple[int, str]], lang: str, when: str, *,
+               processes: int | None = None) -> Writer:
+    """The writer of a refresh's rows (our columns `cols`, worded in `lang`): `processes` 2 a `ForkedWriter`
+    where a fork is safe at all, 1 a `Writer`, None chooses by the sheet's size (`processes_for`). A fork
+    that fails (no memory, no process left to make) leaves nothing behind and writes in this process."""
+    if processes is None:
+        processes = processes_for(rewrite.wf.members[rewrite.part].file_size)
+    if processes > 1 and fork_safe():
+        try:
+            return ForkedWriter(rewrite, cols, lang, when)
+        except OSError:
+            pass
+    return Writer(rewrite, cols, lang, when)
+
+
 class Writer:
     """Writes a refresh's rows in this process, chunk by chunk (`rows`), then the package (`finish`)."""
 
-    def __init__(self, rewrite: SheetRewrite, rows: Rows, values: Values, cols: Sequence[tuple[int, str]],
-                 lang: str, when: str):
-        self.rewrite, self._rows, self._values, self._cols = rewrite, rows, values, cols
-        self._lang, self._when = lang, when
+    def __init__(self, rewrite: SheetRewrite, cols: Sequence[tuple[int, str]], lang: str, when: str):
+        self.rewrite, self._cols, self._lang, self._when = rewrite, cols, lang, when
 
     def rows(self, xml: bytes, lines: RowStatuses | None) -> None:
         """The next whole rows, and the lines on them (`StatusBlock.on_rows`) when they bring cells of ours
         further down than before: our columns are worded from them (`refresh.columns_values`)."""
         if lines is not None:
-            values, cols = self._values, self._cols
+            values, cols = self.rewrite.values, self._cols
             words = columns_values([key for _, key in cols], lines, self._lang, self._when, EMPTY)
-            self._rows.extend({c: values.column(c, lines.first, words[key]) for c, key in cols})
+            self.rewrite.rows.extend({c: values.column(c, lines.first, words[key]) for c, key in cols})
         self.rewrite.feed(xml, forget=True)
 
     def finish(self, tail: bytes | None, new: AtomicFile | None = None) -> tuple[AtomicFile, PatchResult]:
@@ -94,14 +110,21 @@ class Writer:
 class ForkedWriter(Writer):
     """A `Writer` in a child process forked from this one (call once everything it needs is set up)."""
 
-    def __init__(self, rewrite: SheetRewrite, rows: Rows, values: Values, cols: Sequence[tuple[int, str]],
-                 lang: str, when: str, out: Path):
-        super().__init__(rewrite, rows, values, cols, lang, when)
+    def __init__(self, rewrite: SheetRewrite, cols: Sequence[tuple[int, str]], lang: str, when: str):
+        super().__init__(rewrite, cols, lang, when)
         self.name = rewrite.wf.name
-        self.new: AtomicFile | None = AtomicFile(out)
-        down_r, down_w = os.pipe()
-        up_r, up_w = os.pipe()
-        pid = os.fork()
+        self.new: AtomicFile | None = AtomicFile(rewrite.result.path)
+        fds: list[int] = []
+        try:
+            fds += os.pipe()
+            fds += os.pipe()
+            pid = os.fork()
+        except OSError:  # no fork: nothing of it left (the caller writes in this process)
+            for fd in fds:
+                os.close(fd)
+            self.new.discard()
+            raise
+        down_r, down_w, up_r, up_w = fds
         if pid == 0:  # the child: writes, tells, and is gone
             code = 1
             try:
