@@ -551,3 +551,16 @@ def test_a_failure_is_said_in_the_language_of_the_settings_beside_the_workbook(c
     monkeypatch.chdir(tmp_path)  # no gendan.toml here: only the one beside the workbook says zh
     code, _, err = run(capsys, "status", str(folder / "orders.xlsx"), "--sheet", "nosuch", "--today", "2026-11-26")
     assert code == 3 and "没有工作表“nosuch”" in err
+
+
+def test_the_progress_bar_starts_no_thread():
+    """tqdm's monitor thread would stay for the run, and a process with another thread forks no writer: a
+    refresh on a terminal would lose its second process after its first bar."""
+    import threading
+
+    from gendan_xl.doors.cli.base import ProgressBar
+
+    before = threading.active_count()
+    with ProgressBar(True) as bar:  # (it draws nothing in its first two seconds)
+        bar("status", 10, None)
+        assert bar._bar is not None and threading.active_count() == before

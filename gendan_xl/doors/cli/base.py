@@ -288,9 +288,12 @@ class ProgressBar:
         if stage != self._stage:
             from tqdm import tqdm
 
+            class Bar(tqdm):  # type: ignore[type-arg]
+                monitor_interval = 0  # no monitor thread: a process with another thread forks no writer
+
             self.close()
             self._stage = stage
-            self._bar = tqdm(total=total, desc=stage, unit=" rows", unit_scale=True, delay=2, leave=False,
+            self._bar = Bar(total=total, desc=stage, unit=" rows", unit_scale=True, delay=2, leave=False,
                              file=sys.stderr, dynamic_ncols=True)
         self._bar.update(done - self._bar.n)
 
