@@ -57,7 +57,7 @@ def _refreshed(path: Path, folder: Path, processes: int | None, days: int = 2) -
         assert not result.sidecar
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     assert not _temp_files(work.parent)
-    return work.read_bytes(), after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return work.read_bytes(), (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)  # (0 exactly: none)
 
 
 def _temp_files(folder: Path) -> list[Path]:
