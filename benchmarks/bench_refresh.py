@@ -5,7 +5,8 @@ sheet with python-calamine, and against the naive openpyxl load + save, on order
     .venv/bin/python benchmarks/bench_refresh.py --sizes 10000,100000,1048575 --rounds 3 --big-rounds 1 --readme
 
 Each figure is one whole process (start-up included), wall seconds, CPU seconds and peak memory (the larger of
-the biggest process's peak RSS and the highest PSS summed over the process and the ones it starts), with the modules' bytecode cached as an installed package has it,
+the biggest process's peak RSS and the highest PSS summed over the process and the ones it starts), with the
+modules' bytecode cached as an installed package has it,
 the median of `--rounds` rounds; within a round the commands run one after the other, so every command
 sees the same machine (the load average is printed with each round: on a shared machine the ratios, measured
 in the same round, are what counts). "start-up" is the interpreter importing every module a refresh imports.
@@ -107,7 +108,7 @@ def timed(argv: list[str]) -> tuple[float, float, float]:
         done, status, usage = os.wait4(pid, os.WNOHANG)
         if done:
             break
-        tree_mb = max(tree_mb, _tree_pss_mb(pid))
+        tree_mb = max(tree_mb, tree_pss_mb(pid))
         time.sleep(0.02)
     elapsed = time.perf_counter() - t
     if os.waitstatus_to_exitcode(status) not in (0, 1):  # validate exits 1 when it finds errors
@@ -115,11 +116,13 @@ def timed(argv: list[str]) -> tuple[float, float, float]:
     return elapsed, usage.ru_utime + usage.ru_stime, max(usage.ru_maxrss / 1024, tree_mb)
 
 
-def _tree_pss_mb(pid: int) -> float:
-    """The PSS of a process and its descendants, in MB (0 for what has gone meanwhile)."""
+def tree_pss_mb(pid: int, skip: frozenset[int] = frozenset()) -> float:
+    """The PSS of a process and its descendants but `skip`, in MB (0 for what has gone meanwhile)."""
     total, todo = 0, [pid]
     while todo:
         p = todo.pop()
+        if p in skip:
+            continue
         try:
             with open(f"/proc/{p}/smaps_rollup", "rb") as fh:
                 for line in fh:

@@ -86,29 +86,19 @@ refresh_pipe.ForkedWriter._serve = _serve_timed  # type: ignore[method-assign]
 # them), the proportional set size of this process and its children, summed: shared pages counted once.
 _PSS_SAMPLER = """
 import os, sys, time
-me, sampler, peak = int(sys.argv[1]), os.getpid(), 0
-def pss(pid):
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as fh:
-            return next(int(line.split()[1]) for line in fh if line.startswith("Pss:"))
-    except (OSError, StopIteration):
-        return 0
-def children(pid):
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as fh:
-            return [int(c) for c in fh.read().split() if int(c) != sampler]
-    except OSError:
-        return []
+sys.path.insert(0, sys.argv[3])
+from bench_refresh import tree_pss_mb
+me, peak = int(sys.argv[1]), 0.0
 while not os.path.exists(sys.argv[2]):
-    peak = max(peak, pss(me) + sum(pss(c) for c in children(me)))
+    peak = max(peak, tree_pss_mb(me, skip=frozenset({os.getpid()})))
     time.sleep(0.05)
-print(peak)
+print(round(peak))
 """
 
 
 def pss_sampler(stop: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-c", _PSS_SAMPLER, str(os.getpid()), str(stop)], stdout=subprocess.PIPE,
-                            text=True)
+    return subprocess.Popen([sys.executable, "-c", _PSS_SAMPLER, str(os.getpid()), str(stop),
+                             str(Path(__file__).resolve().parent)], stdout=subprocess.PIPE, text=True)
 
 
 def cpu_of_children() -> float:
@@ -148,7 +138,7 @@ def main() -> None:
             stop.touch()
             if sampler is not None:  # (its CPU is not the refresh's: taken out)
                 assert sampler.stdout is not None
-                peak_pss = int(sampler.stdout.read()) >> 10
+                peak_pss = int(sampler.stdout.read())
                 _, _, used = os.wait4(sampler.pid, 0)
                 sampler.returncode = 0
                 child = cpu_of_children() - c - used.ru_utime - used.ru_stime
