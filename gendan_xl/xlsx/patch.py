@@ -39,6 +39,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import gc
+import itertools
 import os
 import struct
 import tempfile
@@ -183,8 +184,9 @@ class SheetRewrite:
             for zi in pkg.zf.infolist():
                 if zi.filename == self.part:
                     self._spool.seek(0)
+                    # a piece at a time: the whole deflated sheet (70 MB at a million lines) is never held
                     writer.write_new(zi, crc & 0xFFFFFFFF, usize, csize,
-                                     [head_z, *iter(lambda: self._spool.read(1 << 20), b"")])
+                                     itertools.chain((head_z,), iter(lambda: self._spool.read(1 << 20), b"")))
                 elif zi.filename in replaced:
                     c, u, s, z = deflate(replaced[zi.filename])
                     writer.write_new(zi, c, u, s, [z])

@@ -141,8 +141,8 @@ def _reinflate(fh: Any, zi: zipfile.ZipInfo, fail: Any) -> None:
     fh.seek(zi.header_offset + 30 + nlen + elen)
     d = fast_zlib.decompressobj(-15)
     left, crc, size = zi.compress_size, 0, 0
-    while left:
-        chunk = fh.read(min(left, 1 << 22))
+    while left:  # 256 KB deflated at a time: inflated, a sheet's few MB, never tens of MB at once
+        chunk = fh.read(min(left, 1 << 18))
         if not chunk:
             raise fail(f"{zi.filename} is truncated")
         left -= len(chunk)
