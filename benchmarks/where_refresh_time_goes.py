@@ -119,6 +119,8 @@ def main() -> None:
     ap.add_argument("path", type=Path)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--processes", type=int, default=None, help="1 or 2; by default the refresh chooses")
+    ap.add_argument("--today", type=dt.date.fromisoformat, default=dt.date(2026, 11, 26),
+                    help="the refresh's day (a workbook refreshed on 2026-11-26 refreshed the next day: a daily run)")
     ap.add_argument("--pss", action="store_true", help="also the peak of this process's and the child's PSS, summed")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -132,7 +134,7 @@ def main() -> None:
             stop.unlink(missing_ok=True)
             sampler = pss_sampler(stop) if args.pss else None
             t, c, w = time.process_time(), cpu_of_children(), time.perf_counter()
-            refresh.refresh_workbook(work, today=dt.date(2026, 11, 26), now=dt.datetime(2026, 11, 26, 8, 30), backups=0,
+            refresh.refresh_workbook(work, today=args.today, now=dt.datetime.combine(args.today, dt.time(8, 30)), backups=0,
                                      processes=args.processes)
             wall, own, child = time.perf_counter() - w, time.process_time() - t, cpu_of_children() - c
             stop.touch()
