@@ -22,6 +22,7 @@ does the same in this process. Both write the same bytes: the child runs the ver
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import pickle
 import signal
@@ -158,8 +159,9 @@ class ForkedWriter(Writer):
             return 1
 
     def rows(self, xml: bytes, lines: RowStatuses | None) -> None:
-        # the lines go as their kernel's arrays and lists: cheaper to pickle than the words made from them
-        said = ("rows", None, 0, 0) if lines is None else ("rows", lines.block.k, lines.first, lines.last)
+        # the lines go as their kernel's arrays and lists (cheaper to pickle than the words made from them),
+        # without who each line is: our columns never show it
+        said = ("rows", None, 0, 0) if lines is None else ("rows", _withheld(lines.block), lines.first, lines.last)
         try:
             self._down.send(said)
             self._down.send_bytes(xml)
@@ -216,6 +218,29 @@ class ForkedWriter(Writer):
         if self.new is not None:
             self.new.discard()
             self.new = None
+
+
+class _NotSent(Sequence[Any]):
+    """A kernel's field the writing process is not sent: touching it is an error, never a quiet empty list."""
+
+    def __init__(self, field: str):
+        self.field = field
+
+    def __len__(self) -> int:
+        raise AttributeError(f"the writing process has no {self.field}: refresh_pipe._WHO does not send it")
+
+    def __getitem__(self, i: Any) -> Any:
+        return len(self)
+
+
+# Who each line is: a refresh's columns never show it, and these texts are a third of a chunk's pickle.
+_WHO = ("order_nos", "customers", "customer_pos", "merchandisers")
+
+
+def _withheld(block: StatusBlock) -> Any:
+    """The block's kernel without `_WHO`."""
+    fields: dict[str, Any] = {field: _NotSent(field) for field in _WHO}
+    return dataclasses.replace(block.k, **fields)
 
 
 def _portable(exc: BaseException) -> bytes:
