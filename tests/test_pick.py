@@ -64,6 +64,16 @@ RUNS = {
     "the same cell in two columns": ("".join(_row(r, f'<c r="A{r}" s="1"><v>{r % 2}</v></c>'
                                                   f'<c r="B{r}" s="1"><v>{r % 2}</v></c>'
                                                   f'<c r="D{r}" s="1"><v>{r % 2}</v></c>') for r in range(2, 9)), True),
+    # formulas differing per row before values that repeat: told alike by their values (`Cells.without_formulas`),
+    # but where the formula is not the first child or the value not the last
+    "formulas differing per row, values alike": ("".join(_row(r, (f'<c r="A{r}"><f>F{r}*G{r}</f><v>{r % 3}</v></c>'
+                                                                 if r % 13 else f'<c r="A{r}"><v>{r % 3}</v><f>x</f></c>')
+                                                                + f'<c r="B{r}"><f t="shared" si="0"/><v>{r % 2}</v></c>'
+                                                                + (f'<c r="D{r}" t="str"><f a="/>">T{r}</f><v>t{r % 2}'
+                                                                   '</v></c>' if r % 7 else
+                                                                   f'<c r="D{r}" s="1"> <f>x</f><v>{r % 2}</v></c>'
+                                                                   if r % 2 else f'<c r="D{r}"><f>x{r}</f><v></v></c>'))
+                                                         for r in range(2, 120)), True),
     "formulas with no value, repeated": ("".join(_row(r, f'<c r="A{r}"><f>1+{r % 2}</f></c><c r="B{r}"><v>{r}</v></c>')
                                                  for r in range(2, 80)), True),
 }

@@ -343,7 +343,7 @@ class Picker:
         if (ends > following).any():  # a cell swallowing the next: the regular expression would skip it
             return None
         has_f = len(tags.at(self._f)) > 0
-        cells = Cells(a, col[keep], idx, quote + 1, ends)
+        cells = Cells(a, col[keep], idx, quote + 1, ends, tag_end, lt if has_f else None)
         return row_nums.tolist(), cells, has_f, int(col.max(initial=-1))
 
     def _place(self, rows: list[int], cells: dict[int, tuple[Any, list[Any], Any]], has_f: bool) -> Picked:
@@ -416,6 +416,18 @@ class Picker:
                 types[c] = {str}
                 out[c] = (at, texts, None)  # (no formula: each is a plain text)
                 continue
+            cached = None if cells.lt is None else cells.without_formulas(lo, hi, self.pfx)
+            told = None if cached is None else cached.alike()
+            if told is not None and cached is not None:  # formulas differing per row, their values alike
+                first, which = told.of(0, n)
+                if n < 64 or len(first) * 2 < n:
+                    keys = cached.cut(cached.a[:-len(PAD)].tobytes(), first)
+                    distinct = np.empty(len(first), object)
+                    distinct[:] = list(map(memo.__getitem__, keys))
+                    types[c] = set(map(type, distinct.tolist()))
+                    shared[c] = (distinct.tolist(), which)
+                    out[c] = (at, distinct[which].tolist(), lambda lo=lo, hi=hi: cells.cut(xml, slice(lo, hi)))
+                    continue
             raw = cells.cut(xml, slice(lo, hi))
             out[c] = (at, self._decoded(c, raw), raw)
         return out
