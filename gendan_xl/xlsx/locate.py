@@ -88,7 +88,7 @@ class Cells:
             ok &= a[end - len(v_close) + k] == byte
         for k, byte in enumerate(f_open):
             ok &= a[tag_end + 1 + k] == byte
-        ok &= np.isin(a[tag_end + 1 + len(f_open)], _AFTER_NAME)
+        ok &= _AFTER_NAME[a[tag_end + 1 + len(f_open)]]
         if not ok.any():
             return None
         kv = np.searchsorted(lt, end - len(v_close)) - 1  # the last "<" before the value's end: its <v>
@@ -226,7 +226,8 @@ class Tags:
         return at
 
 
-_AFTER_NAME = np.array([62, 47, 32, 9, 10, 13], np.uint8)  # what may follow a tag's name: > / and white space
+_AFTER_NAME = np.zeros(256, bool)  # what may follow a tag's name: > / and white space
+_AFTER_NAME[[62, 47, 32, 9, 10, 13]] = True
 _TENS = 10 ** np.arange(1, 9)
 
 
