@@ -144,7 +144,8 @@ def write_status_json(run: OrdersRun, out: TextIO) -> None:
     sep = "\n"
     for _, block, _ in run:
         if len(block):
-            out.write(sep + ",\n".join(lines_json(block)))
+            out.write(sep)  # (not joined to the chunk's text: that would copy it)
+            out.write(",\n".join(lines_json(block)))
             sep = ",\n"
     out.write('\n], "counts": %s}' % _DUMPS(run.counts))
 
