@@ -26,7 +26,6 @@ from gendan_xl.sheet_data import Columns, SheetLayout
 from gendan_xl.values import is_blank, parse_date_value
 from gendan_xl.xlsx.decode import col_of
 from gendan_xl.xlsx.read import type_column
-from gendan_xl.xlsx.row_cells import right_of
 from gendan_xl.xlsx.stream import HOLD, Picked, Picker, SheetXml, StreamBook, grid, row_cells_with_formulas
 from gendan_xl.xlsx.table import DATA, END, HEADER_SEARCH_ROWS, DataEnd, locate_table
 from gendan_xl.xlsx.validations import MAX_TAIL
@@ -330,6 +329,8 @@ def _row_start(xml: bytes, k: int, pfx: bytes) -> int:
 
 def _at_or_right_of(col: int, pfx: bytes) -> re.Pattern[bytes]:
     """A cell in column `col` or right of it, by its r="": (column, attributes, content)."""
+    from gendan_xl.xlsx.row_cells import right_of  # (the writing side's; only a refresh tracks the width)
+
     start = right_of(col, pfx).pattern
     p = re.escape(pfx)
     return re.compile(start[:-2] + rb'\d+"([^>]*?)(?:/>|>(.*?)</' + p + rb"c>)", re.S)
