@@ -88,7 +88,7 @@ from gendan_xl.lead_times import LeadTimes, as_int as _int, products_from_rows  
 from gendan_xl.status_lines import (ACTUAL_FIELDS, DUE_BASES, DUE_LABELS, MILESTONE_LABELS,  # noqa: F401
                                     MILESTONE_STATES, MILESTONES, REASONS, STATUS_LABELS, STATUSES, Line,
                                     StatusResult, _CHECKED_MILESTONES)
-from gendan_xl.status_block import MAIN, PROBLEMS, StatusBlock, _Kernel, _masked, lines_of
+from gendan_xl.status_block import MAIN, PROBLEMS, StatusBlock, _Kernel, _masked, among, lines_of
 
 _SANE_YEARS = (1900, 2199)
 _EPOCH_ORDINAL = _dt.date(1970, 1, 1).toordinal()
@@ -214,7 +214,7 @@ def status_rows(
     if callable(keep):
         kept = [i for i, line in enumerate(block) if keep(line)]
     else:
-        kept = np.flatnonzero(np.isin(block.status_ids, [STATUSES.index(s) for s in keep])).tolist()
+        kept = np.flatnonzero(among(block.status_ids, [STATUSES.index(s) for s in keep])).tolist()
     if most is not None and len(kept) > most:
         kept = block.most_urgent(kept, most)
     result = StatusResult(today=today, lines=block.lines(kept), calendar=calendar, years=k.years,

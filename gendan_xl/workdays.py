@@ -381,7 +381,7 @@ def years_of(*dates: Any) -> set[int]:
             if d.size:
                 y = d.astype("datetime64[Y]")
                 y = y[~np.isnat(y)]
-                out.update(int(v) + 1970 for v in np.unique(y.astype(np.int64)))
+                out.update(set((y.astype(np.int64) + 1970).tolist()))  # (np.unique would import numpy.ma)
         else:
             out |= years_of(*d)
     return out

@@ -64,6 +64,16 @@ RUNS = {
     "the same cell in two columns": ("".join(_row(r, f'<c r="A{r}" s="1"><v>{r % 2}</v></c>'
                                                   f'<c r="B{r}" s="1"><v>{r % 2}</v></c>'
                                                   f'<c r="D{r}" s="1"><v>{r % 2}</v></c>') for r in range(2, 9)), True),
+    # formulas differing per row before values that repeat: told alike by their values (`Cells.without_formulas`),
+    # but where the formula is not the first child or the value not the last
+    "formulas differing per row, values alike": ("".join(_row(r, (f'<c r="A{r}"><f>F{r}*G{r}</f><v>{r % 3}</v></c>'
+                                                                 if r % 13 else f'<c r="A{r}"><v>{r % 3}</v><f>x</f></c>')
+                                                                + f'<c r="B{r}"><f t="shared" si="0"/><v>{r % 2}</v></c>'
+                                                                + (f'<c r="D{r}" t="str"><f a="/>">T{r}</f><v>t{r % 2}'
+                                                                   '</v></c>' if r % 7 else
+                                                                   f'<c r="D{r}" s="1"> <f>x</f><v>{r % 2}</v></c>'
+                                                                   if r % 2 else f'<c r="D{r}"><f>x{r}</f><v></v></c>'))
+                                                         for r in range(2, 120)), True),
     "formulas with no value, repeated": ("".join(_row(r, f'<c r="A{r}"><f>1+{r % 2}</f></c><c r="B{r}"><v>{r}</v></c>')
                                                  for r in range(2, 80)), True),
 }
@@ -95,12 +105,14 @@ def test_each_way_of_picking_reads_the_same(name: str, pfx: str) -> None:
         assert _seen(picked) == _seen(picker._slow(xml))  # each cell as _slow does; a2 is A2, as python-calamine reads it)
 
 
+@pytest.mark.parametrize("before", ["plain", "formulas differing per row, values alike"])
 @pytest.mark.parametrize("name", sorted(RUNS))
-def test_a_picker_reads_a_run_alike_after_another(name: str) -> None:
+def test_a_picker_reads_a_run_alike_after_another(name: str, before: str) -> None:
     """A picker tries first as plain texts the columns that were mostly different plain texts in the run
-    before (order numbers): what follows reads the same, whether they still are or not."""
+    before (order numbers), and cuts the formulas out first of those it had to (amounts): what follows reads
+    the same, whether they still are or not."""
     picker = Picker(b"", COLS, READER, lazy={27})
-    picker.pick(RUNS["plain"][0].encode())  # (its column A: 88 different order numbers)
+    picker.pick(RUNS[before][0].encode())  # (plain's column A: 88 different order numbers)
     xml = RUNS[name][0].encode()
     assert _seen(picker.pick(xml)) == _seen(Picker(b"", COLS, READER, lazy={27})._findall(xml))
 

@@ -130,6 +130,7 @@ _FIELDS = ("order_no", "row", "status", "days_late", "days_to_due", "slack_workd
            "milestones")
 # What each line says between its members' texts: '{"order_no": ', ', "row": ', … '}'.
 _BETWEEN = ['{"%s": ' % _FIELDS[0], *(', "%s": ' % f for f in _FIELDS[1:]), "}"]
+_SAYS = dict(zip(_FIELDS, _BETWEEN))
 _DUMPS = json.JSONEncoder(ensure_ascii=False, default=str).encode
 _STR = json.encoder.encode_basestring  # what that encoder writes for a str (ensure_ascii=False)
 
@@ -144,7 +145,8 @@ def write_status_json(run: OrdersRun, out: TextIO) -> None:
     sep = "\n"
     for _, block, _ in run:
         if len(block):
-            out.write(sep + ",\n".join(lines_json(block)))
+            out.write(sep)  # (not joined to the chunk's text: that would copy it)
+            out.write(",\n".join(lines_json(block)))
             sep = ",\n"
     out.write('\n], "counts": %s}' % _DUMPS(run.counts))
 
@@ -154,40 +156,48 @@ class LinesJson:
     tests/test_status_json.py holds it to that), made a column at a time from the block's columns — no Line, no
     dict per line: each member's text made once per distinct value (a date, a customer, a status), a plan's
     milestones once (`to_dict` of one of its lines says what they are; kept across blocks), and each line's
-    texts joined in C (map, zip, str.join)."""
+    texts joined in C (map, zip, str.join). A text made once per distinct value is made with what goes before
+    it (`, "due_date": `): a line is fewer texts joined."""
 
     def __init__(self, lang: str):
         self.lang = lang
         self.milestones: dict[bytes, str] = {}
 
     def __call__(self, block: StatusBlock) -> list[str]:
-        lang, text = self.lang, {}
+        lang = self.lang
+        text: dict[str, list[str]] = {}
+        said: dict[str, list[str]] = {}  # a member's texts with what goes before it (made once each)
         for f in _FIELDS:
             if f in _NUMBERED:  # codes and numbers (the due basis, days, dates): each distinct one's text once
                 values, index = block.distinct(f)
-                text[f] = _pick(list(map(_json_value, values)), index)
+                said[f] = _pick([_SAYS[f] + t for t in map(_json_value, values)], index)
             elif f in _READ:  # as read: text of any type
-                text[f] = _json_texts(block.values(f))
+                texts, with_before = _json_texts(block.values(f), _SAYS[f])
+                (said if with_before else text)[f] = texts
         for f, label in (("status", "label"), ("next_milestone", "next_milestone_label")):  # a few codes each
             values, index = block.distinct(f)
-            text[f] = _pick(list(map(_json_value, values)), index)
+            said[f] = _pick([_SAYS[f] + t for t in map(_json_value, values)], index)
             table = STATUS_LABELS if f == "status" else MILESTONE_LABELS
-            text[label] = _pick([_json_value(v and _text(table, v, lang)) for v in values], index)
+            said[label] = _pick([_SAYS[label] + _json_value(v and _text(table, v, lang)) for v in values], index)
         text["reason"] = list(map(_STR, block.reasons(lang)))
-        text["milestones"] = self.plans(block)
-        pieces = [part for f, between in zip(_FIELDS, _BETWEEN) for part in (repeat(between), text[f])]
+        said["milestones"] = self.plans(block)
+        pieces = [part for f, between in zip(_FIELDS, _BETWEEN)
+                  for part in ((said[f],) if f in said else (repeat(between), text[f]))]
         return list(map("".join, zip(*pieces, repeat(_BETWEEN[-1]))))  # (a quarter sooner than %-formatting)
 
     def plans(self, block: StatusBlock) -> list[str]:
-        """Each line's milestones' JSON: `[]` without a plan, else its plan's, made once per distinct plan."""
+        """Each line's milestones' JSON, with what goes before it: `[]` without a plan, else its plan's, made once
+        per distinct plan."""
         indices, keys = block.plans()
         memo = self.milestones
         new = {key: i for key, i in dict(zip(keys, indices)).items() if key not in memo}
         if len(memo) + len(new) > 100_000:  # plans are few (hundreds per 100k lines): this is a bound, not a cache
             memo.clear()
             new = dict(zip(keys, indices))
-        memo.update(zip(new, (_DUMPS(line.to_dict(self.lang)["milestones"]) for line in block.lines(new.values()))))
-        out = ["[]"] * len(block)
+        before = _SAYS["milestones"]
+        memo.update(zip(new, (before + _DUMPS(line.to_dict(self.lang)["milestones"])
+                              for line in block.lines(new.values()))))
+        out = [before + "[]"] * len(block)
         list(map(out.__setitem__, indices, map(memo.__getitem__, keys)))
         return out
 
@@ -203,19 +213,21 @@ def _pick(texts: list[str], index: np.ndarray) -> list[str]:
     return np.array(texts, dtype=object)[index].tolist()
 
 
-def _json_texts(values: list[Any]) -> list[str]:
-    """Each value's JSON text (`_json_value`), each distinct value's made once where equal values have the
-    same text: a column of one type (but float: 0.0 and -0.0 are equal), or with None."""
+def _json_texts(values: list[Any], before: str) -> tuple[list[str], bool]:
+    """Each value's JSON text (`_json_value`), and whether `before` (what goes before the member) is said with
+    it: so where each distinct value's text is made once — equal values having the same text: a column of one
+    type (but float: 0.0 and -0.0 are equal), or with None — and the column repeats its values."""
     kinds = set(map(type, values))
-    if kinds == {str}:  # order numbers, POs: most of them distinct
-        return list(map(_STR, values))
     if kinds == {int}:  # rows
-        return list(map(int.__repr__, values))
+        return list(map(int.__repr__, values)), False
+    distinct = set(values)
+    if kinds == {str} and len(distinct) * 2 > len(values):  # order numbers, POs: most of them distinct
+        return list(map(_STR, values)), False
     kinds.discard(type(None))
     if len(kinds) > 1 or float in kinds:  # 1, 1.0 and True are equal keys but not the same text
-        return list(map(_json_value, values))
-    memo = {v: _json_value(v) for v in set(values)}
-    return list(map(memo.__getitem__, values))
+        return list(map(_json_value, values)), False
+    memo = {v: before + _json_value(v) for v in distinct}
+    return list(map(memo.__getitem__, values)), True
 
 
 def _json_value(v: Any) -> str:

@@ -26,7 +26,6 @@ from gendan_xl.sheet_data import Columns, SheetLayout
 from gendan_xl.values import is_blank, parse_date_value
 from gendan_xl.xlsx.decode import col_of
 from gendan_xl.xlsx.read import type_column
-from gendan_xl.xlsx.row_cells import right_of
 from gendan_xl.xlsx.stream import HOLD, Picked, Picker, SheetXml, StreamBook, grid, row_cells_with_formulas
 from gendan_xl.xlsx.table import DATA, END, HEADER_SEARCH_ROWS, DataEnd, locate_table
 from gendan_xl.xlsx.validations import MAX_TAIL
@@ -225,8 +224,10 @@ class OrdersStream(SheetLayout):
         raw = {f: _of_lines(picked, c, idx) for f, c in cols.items()}
         date1904 = self.book.date1904
         anchors = None
-        # the types of each field's values: known from the picker for most columns (its distinct values)
-        types = {f: picked.types[c] if c in picked.types else set(map(type, raw[f])) for f, c in cols.items()}
+        # the types of each field's values: known from the picker for most columns (its distinct values; those
+        # of the lines only, where it tells which: not the header's text in a date column)
+        types = {f: _line_types(picked, c, idx, len(kinds)) if c in picked.types else set(map(type, raw[f]))
+                 for f, c in cols.items()}
         # the order date gives a year only to a text date with none (11月3日): no need for it without one
         if self.year_anchor and any(types[f] - {dt.date, dt.datetime, type(None)}
                                     for f in cols if self.schema.column(f).type == DATE):
@@ -288,6 +289,17 @@ def _of_lines(picked: Picked, c: int, idx: list[int]) -> list[Any]:
     return column if len(idx) == len(column) else list(map(column.__getitem__, idx))
 
 
+def _line_types(picked: Picked, c: int, idx: list[int], n: int) -> set[type]:
+    """The types of column c's values in the rows `idx` (the first `n` rows when they are all of them): of the
+    distinct values they hold where the picker told them alike, else of all the run's rows (some more)."""
+    if c not in picked.shared:
+        return picked.types[c]
+    distinct, which = picked.shared[c]
+    held = np.zeros(len(distinct) + 1, bool)
+    held[which[:n] if len(idx) == n else which[np.array(idx, np.int64)]] = True  # (-1, no value: the last)
+    return {type(distinct[k]) for k in np.flatnonzero(held[:-1]).tolist()} | ({type(None)} if held[-1] else set())
+
+
 def _type_shared(distinct: list[Any], which: Any, idx: list[int], n: int, kind: str,
                  date1904: bool) -> tuple[list[Any], dict[int, tuple[str, Any]]]:
     """`type_column` of the rows `idx` (the first `n` rows when they are all of them) of a column given as
@@ -317,6 +329,8 @@ def _row_start(xml: bytes, k: int, pfx: bytes) -> int:
 
 def _at_or_right_of(col: int, pfx: bytes) -> re.Pattern[bytes]:
     """A cell in column `col` or right of it, by its r="": (column, attributes, content)."""
+    from gendan_xl.xlsx.row_cells import right_of  # (the writing side's; only a refresh tracks the width)
+
     start = right_of(col, pfx).pattern
     p = re.escape(pfx)
     return re.compile(start[:-2] + rb'\d+"([^>]*?)(?:/>|>(.*?)</' + p + rb"c>)", re.S)

@@ -55,8 +55,9 @@ class Cells:
     what follows each r="" starts and ends in `a` (`start`, `end`). `by_col` orders them each column's
     together, in the order of their rows; `bounds` and `rows` tell where each column is in that order."""
 
-    def __init__(self, a: Any, col: Any, row: Any, start: Any, end: Any):
+    def __init__(self, a: Any, col: Any, row: Any, start: Any, end: Any, tag_end: Any = None, lt: Any = None):
         self.a, self.col, self.row, self.start, self.end = a, col, row, start, end
+        self.tag_end, self.lt = tag_end, lt  # where each start tag's ">" is; where every "<" is (`without_formulas`)
         self.by_col = np.argsort(col.astype(np.int16), kind="stable")  # (a radix sort: columns are < 2**15)
         self.rows = row[self.by_col]
 
@@ -69,6 +70,53 @@ class Cells:
         """The XML after the r="" of the cells `which` (places in `by_col`'s order)."""
         at = self.by_col[which]
         return list(map(xml.__getitem__, map(slice, self.start[at].tolist(), self.end[at].tolist())))
+
+    def without_formulas(self, lo: int, hi: int, pfx: bytes) -> "Cells | None":
+        """The cells lo:hi (in `by_col`'s order, one column's) with the formula before a cached value cut out,
+        gathered in bytes of their own (the others whole): `ATTRS><f …>…</f><v>…</v></c>` (or `<f …/>`) is
+        read as `ATTRS><v>…</v></c>` is — the value of a cell is its last child's, and a formula's cached
+        value does not depend on its text — so a column of formulas that differ per row (`F3*G3`) but whose
+        values repeat is told alike and decoded once per distinct value. None when no cell is such; `Cells`
+        of one column otherwise, in the same order (its `cut` takes the gathered bytes)."""
+        at = self.by_col[lo:hi]
+        a, lt, n = self.a, self.lt, len(at)
+        start, end, tag_end = self.start[at], self.end[at], self.tag_end[at]
+        f_open, f_close = b"<" + pfx + b"f", b"</" + pfx + b"f>"
+        v_open, v_close = b"<" + pfx + b"v>", b"</" + pfx + b"v></" + pfx + b"c>"
+        ok = end - tag_end > len(f_open) + len(f_close) + len(v_open) + len(v_close)  # (room for all of them)
+        for k, byte in enumerate(v_close):
+            ok &= a[end - len(v_close) + k] == byte
+        for k, byte in enumerate(f_open):
+            ok &= a[tag_end + 1 + k] == byte
+        ok &= _AFTER_NAME[a[tag_end + 1 + len(f_open)]]
+        if not ok.any():
+            return None
+        kv = np.searchsorted(lt, end - len(v_close)) - 1  # the last "<" before the value's end: its <v>
+        v_at = lt[np.maximum(kv, 0)]
+        for k, byte in enumerate(v_open):
+            ok &= a[v_at + k] == byte
+        # the "<" before <v>: the formula's end tag, whose start tag is the cell's first child, or that start
+        # tag itself when it closes itself ("/>" right before <v>)
+        before = lt[np.maximum(kv - 1, 0)]
+        closed = before == v_at - len(f_close)
+        for k, byte in enumerate(f_close):
+            closed &= a[v_at - len(f_close) + k] == byte
+        closed &= lt[np.maximum(kv - 2, 0)] == tag_end + 1
+        itself = (before == tag_end + 1) & (a[v_at - 2] == 47) & (a[v_at - 1] == 62)
+        ok &= (kv >= 2) & (closed | itself)
+        if not ok.any():
+            return None
+        # each cell's bytes: up to its start tag's ">", then (cut) from its <v> on
+        first = np.where(ok, tag_end + 1, end) - start
+        second = np.where(ok, end - v_at, 0)
+        sizes = np.stack([first, second], 1).ravel()
+        froms = np.stack([start, v_at], 1).ravel()
+        offset = np.cumsum(sizes) - sizes
+        gathered = a[np.repeat(froms - offset, sizes) + np.arange(int(sizes.sum()))]
+        b = np.frombuffer(gathered.tobytes() + PAD, np.uint8)
+        new_start = offset[::2]
+        return Cells(b, np.full(n, self.col[at[0]] if n else 0, np.int64), self.rows[lo:hi], new_start,
+                     new_start + first + second)
 
     def texts(self, lo: int, hi: int, plain: bytes, end: bytes) -> list[str] | None:
         """The cells lo:hi (in `by_col`'s order) decoded at once when each is a plain inline text (`plain`, the
@@ -178,6 +226,8 @@ class Tags:
         return at
 
 
+_AFTER_NAME = np.zeros(256, bool)  # what may follow a tag's name: > / and white space
+_AFTER_NAME[[62, 47, 32, 9, 10, 13]] = True
 _TENS = 10 ** np.arange(1, 9)
 
 

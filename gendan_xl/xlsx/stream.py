@@ -239,6 +239,7 @@ class Picker:
         self._plain_end = b"</" + pfx + b"t></" + pfx + b"is>" + self._end
         self._memo = _Memo(self._value)
         self._texty: set[int] = set()  # the columns of mostly different plain texts in the last run
+        self._formulas: set[int] = set()  # those told alike once their formulas were cut out, in the last run
 
     def pick(self, xml: bytes) -> Picked:
         located = self._locate(xml)
@@ -343,7 +344,7 @@ class Picker:
         if (ends > following).any():  # a cell swallowing the next: the regular expression would skip it
             return None
         has_f = len(tags.at(self._f)) > 0
-        cells = Cells(a, col[keep], idx, quote + 1, ends)
+        cells = Cells(a, col[keep], idx, quote + 1, ends, tag_end, lt if has_f else None)
         return row_nums.tolist(), cells, has_f, int(col.max(initial=-1))
 
     def _place(self, rows: list[int], cells: dict[int, tuple[Any, list[Any], Any]], has_f: bool) -> Picked:
@@ -391,24 +392,21 @@ class Picker:
         self._trim_memo()
         bounds = cells.bounds(self.cols)
         texty, self._texty = self._texty, set()
-        alike = cells.alike(self.lazy | texty)
+        formulas, self._formulas = self._formulas, set()
+        alike = cells.alike(self.lazy | texty | formulas)  # (those: mostly different as they stand, likely again)
         out: dict[int, tuple[Any, Any, Any]] = {}
-        memo = self._memo
         for c, lo, hi in zip(self.cols, bounds, bounds[1:]):
             at, n = cells.rows[lo:hi], hi - lo
             if c in self.lazy:
                 out[c] = (at, CutWhenAsked(xml, cells, lo, hi, n_rows), None)
                 continue
-            if alike is not None and c not in texty:
+            if alike is not None and c not in texty and c not in formulas:
                 first, which = alike.of(lo, hi)
                 if n < 64 or len(first) * 2 < n:  # (else mostly different: plain texts, maybe, at once)
                     reps = np.empty(len(first), object)
                     reps[:] = cells.cut(xml, first)
-                    distinct = np.empty(len(first), object)
-                    distinct[:] = list(map(memo.__getitem__, reps.tolist()))
-                    types[c] = set(map(type, distinct.tolist()))
-                    shared[c] = (distinct.tolist(), which)
-                    out[c] = (at, distinct[which].tolist(), lambda reps=reps, which=which: reps[which].tolist())
+                    out[c] = self._shared(c, at, reps.tolist(), which, lambda reps=reps, which=which:
+                                          reps[which].tolist(), types, shared)
                     continue
             texts = cells.texts(lo, hi, self._plain, self._plain_end)
             if texts is not None:
@@ -416,9 +414,28 @@ class Picker:
                 types[c] = {str}
                 out[c] = (at, texts, None)  # (no formula: each is a plain text)
                 continue
+            cached = None if cells.lt is None else cells.without_formulas(lo, hi, self.pfx)
+            told = None if cached is None else cached.alike()
+            if told is not None and cached is not None:  # formulas differing per row, their values alike
+                first, which = told.of(0, n)
+                if n < 64 or len(first) * 2 < n:
+                    out[c] = self._shared(c, at, cached.cut(cached.a[:-len(PAD)].tobytes(), first), which,
+                                          lambda lo=lo, hi=hi: cells.cut(xml, slice(lo, hi)), types, shared)
+                    self._formulas.add(c)
+                    continue
             raw = cells.cut(xml, slice(lo, hi))
             out[c] = (at, self._decoded(c, raw), raw)
         return out
+
+    def _shared(self, c: int, at: Any, keys: list[bytes], which: Any, raw: Any, types: dict[int, set[type]],
+                shared: dict[int, tuple[list[Any], Any]]) -> tuple[Any, Any, Any]:
+        """What `_place` takes for column c told alike: each distinct cell (`keys`, its XML from after r="")
+        decoded once, and `which` of them each cell is; `types` and `shared` get what they are."""
+        distinct = np.empty(len(keys), object)
+        distinct[:] = list(map(self._memo.__getitem__, keys))
+        types[c] = set(map(type, distinct.tolist()))
+        shared[c] = (distinct.tolist(), which)
+        return at, distinct[which].tolist(), raw
 
     def _texts(self, cells: list[bytes]) -> list[Any] | None:
         """The cells of a column of mostly different plain inline texts (order numbers) decoded all at once,
