@@ -69,12 +69,16 @@ class RowBatch(CellWriter):
         lefts = list(map(left.__getitem__, map(operator.getitem, ps, map(slice, map(operator.add, ks, repeat(cr)),
                                                                           map(operator.add, ks, repeat(cr + 4))))))
         js = [len(p) - len(x) if s else -1 for p, x, s in zip(ps, xmls, same)]
-        # a cell of ours in a row whose last cell is left of ours (cells out of column order) is looked for
-        # too, as `_append_row` looks for it first, when any cell of the run is at or right of our first column
-        anywhere = self.right_of_ours.search(data) is not None
-        for i in [i for i, (k, lf, s) in enumerate(zip(ks, lefts, same)) if k >= 0 and not s and (anywhere or not lf)]:
-            p, x = ps[i], xmls[i]  # a re-run, something changed: our cells from the first new cell's start
-            j = p.find(self._first_cell_head(x)) if x else -1
+        # a re-run, something changed: our cells from the first new cell's start. Looked for too in a row
+        # whose last cell is left of ours (cells out of column order), as `_append_row` looks for it first:
+        # there in C loops, most rows being such rows (one find a row costs less than one regex over the run)
+        tails = [i for i, (k, lf, s, x) in enumerate(zip(ks, lefts, same, xmls)) if k >= 0 and not s and x]
+        out_of_order = [i for i in tails if lefts[i]]
+        heads = map(self._first_cell_head, map(xmls.__getitem__, out_of_order))
+        found = [i for i, j in zip(out_of_order, map(bytes.find, map(ps.__getitem__, out_of_order), heads)) if j >= 0]
+        for i in sorted(found + [i for i in tails if not lefts[i]]):
+            p, x = ps[i], xmls[i]
+            j = p.find(self._first_cell_head(x))
             if j >= 0:
                 js[i] = ends[i] = j
                 ks[i] = k = p.rfind(cell_r, 0, j)

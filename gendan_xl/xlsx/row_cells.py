@@ -124,8 +124,6 @@ class CellWriter:
         self.row_open = b"<" + pfx + b"row"
         self.f_open = b"<" + pfx + b"f"
         self.sheetdata_end = b"</" + pfx + b"sheetData>"
-        # a cell in our first whole column or right of it (none: a pattern that never matches)
-        self.right_of_ours = right_of(self.by_row.cols[0], pfx) if self.by_row.cols else re.compile(b"(?!)")
 
     def _note_arrays(self, data: bytes) -> None:
         """Remember array / data-table formula ranges: their non-anchor cells hold values but belong to
