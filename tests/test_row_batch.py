@@ -73,13 +73,17 @@ def _row(r: int, arrays: bool, gaps: bool = False) -> str:
 def _book(path: Path, arrays: bool, gaps: bool = False) -> Path:
     head = '<row r="1"><c r="A1" t="inlineStr"><is><t>订单号</t></is></c><c r="B1" t="inlineStr"><is><t>数量</t></is></c></row>'
     return raw_workbook(path, head + "".join(_row(r, arrays, gaps) for r in range(2, ROWS + 2)),
-                        styles=styles_xml(xf_fmts=[0, 14]))
+                        styles=styles_xml(xf_fmts=[0, 14, 0]), head=_COLS)
+
+
+_COLS = '<cols><col min="3" max="3" width="12" style="2" customWidth="1"/></cols>'  # our texts' column: a style
 
 
 def _values(run: int) -> dict[int, list[Any]]:
-    """Our three columns' values in rows 2 …: each run changes some, clears some, turns dates into text."""
+    """Our three columns' values in rows 2 …: each run changes some, clears some, turns dates into text; the
+    first holds a few texts over and over and, every fifth row, one of its own (as the reasons are)."""
     status = ["逾期", "正常", None, "有风险 %d %s", "a&b <x>", " 空格 "]
-    col_c = [status[(r * (run + 1)) % len(status)] for r in range(ROWS)]
+    col_c = [status[(r * (run + 1)) % len(status)] if r % 5 else f"第 {r} 行 {run}" for r in range(ROWS)]
     col_d = [dt.date(2026, 1, 1) + dt.timedelta(days=r % 40) if (r + run) % 5 else ("未排期" if run else None)
              for r in range(ROWS)]
     col_e = [None if (r + run) % 9 == 0 else (r % 13) * (run + 1) for r in range(ROWS)]

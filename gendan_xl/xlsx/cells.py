@@ -272,6 +272,22 @@ def inline_string(text: str, p: str = "") -> str:
     return f"<{p}is><{p}t{space}>{text}</{p}t></{p}is>"
 
 
+def plain_texts(texts: list[str]) -> list[bool]:
+    """Per text, whether `inline_string` writes it as it stands, `<is><t>text</t></is>`: nothing to clean or
+    escape, no space to keep at either end, no line break, not too long, not empty. A refresh words nearly
+    every line's reason anew, and nearly all are plain: tested first all at once, joined by "<" (which no
+    plain text holds) — printable (no control character, line break, tab or space but " "), none of & > _,
+    no " " next to a "<" or at either end, no two "<" together."""
+    joined = "<".join(texts)
+    if (joined.isprintable() and joined.count("<") == len(texts) - 1 and "&" not in joined and ">" not in joined
+            and "_" not in joined and " <" not in joined and "< " not in joined and "<<" not in joined
+            and joined[:1] not in ("", " ", "<") and joined[-1] not in (" ", "<")
+            and max(map(len, texts)) <= MAX_CELL_CHARS):
+        return [True] * len(texts)
+    return [w is None and t == s and "\n" not in t and 0 < len(t) <= MAX_CELL_CHARS
+            for t, s, w in zip(texts, map(str.strip, texts), map(_TEXT_WORK.search, texts))]
+
+
 class _Empty:
     __slots__ = ()
 

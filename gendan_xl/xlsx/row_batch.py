@@ -13,7 +13,7 @@ import re
 from itertools import chain, repeat
 from typing import Iterable
 
-from gendan_xl.xlsx.cells import CLEAR, STR, Value, text_inner
+from gendan_xl.xlsx.cells import CLEAR, STR, Value, plain_texts, text_inner
 from gendan_xl.cellrefs import col_bytes, col_index
 from gendan_xl.xlsx.row_cells import CellFormats, CellWriter, widen_spans
 
@@ -74,8 +74,8 @@ class RowBatch(CellWriter):
         # there in C loops, most rows being such rows (one find a row costs less than one regex over the run)
         tails = [i for i, (k, lf, s, x) in enumerate(zip(ks, lefts, same, xmls)) if k >= 0 and not s and x]
         out_of_order = [i for i in tails if lefts[i]]
-        heads = map(self._first_cell_head, map(xmls.__getitem__, out_of_order))
-        found = [i for i, j in zip(out_of_order, map(bytes.find, map(ps.__getitem__, out_of_order), heads)) if j >= 0]
+        firsts = map(self._first_cell_head, map(xmls.__getitem__, out_of_order))
+        found = [i for i, j in zip(out_of_order, map(bytes.find, map(ps.__getitem__, out_of_order), firsts)) if j >= 0]
         for i in sorted(found + [i for i in tails if not lefts[i]]):
             p, x = ps[i], xmls[i]
             j = p.find(self._first_cell_head(x))
@@ -140,7 +140,7 @@ class RowBatch(CellWriter):
         cells as we write them, with the new cells' starts (so each keeps its style as `_rewrite_own`
         would). All such rows in one regex pass, the rows' leftovers told apart by a NUL (which no XML
         holds)."""
-        formats = [list(map(sf.__getitem__, map(values.__getitem__, map(operator.add, changed, repeat(a - first)))))
+        formats = [sf.column(list(map(values.__getitem__, map(operator.add, changed, repeat(a - first)))))
                    for sf, (first, values) in zip(self.skeleton_formats, self.by_row.offsets)]
         skeletons = _filled(formats, [a + i for i in changed])
         strip = self.own_content.sub
@@ -255,8 +255,9 @@ class RowBatch(CellWriter):
         if self.cell_formats is None:
             below = self.look.header_row + 1 if self.look is not None else 0  # the batches are lines
             styles = [self._own_style(below, col, None) for col in self.by_row.cols]
-            self.cell_formats = [CellFormats(self._cell_format, c, st) for c, st in zip(self.by_row.cols, styles)]
-            self.skeleton_formats = [CellFormats(self._skeleton_format, c, st)
+            self.cell_formats = [CellFormats(self._cell_format, c, st, self._text_formats)
+                                 for c, st in zip(self.by_row.cols, styles)]
+            self.skeleton_formats = [CellFormats(self._skeleton_format, c, st, self._text_skeletons)
                                      for c, st in zip(self.by_row.cols, styles)]
         return self.cell_formats
 
@@ -279,7 +280,7 @@ class RowBatch(CellWriter):
 
     def _column_formats(self, formats: list[CellFormats], first_row: int, n: int) -> list[list[bytes]]:
         """Per block column, the formats of its values in rows first_row … +n (a C loop each)."""
-        return [list(map(f.__getitem__, values[first_row - first:first_row - first + n]))
+        return [f.column(values[first_row - first:first_row - first + n])
                 for f, (first, values) in zip(formats, self.by_row.offsets)]
 
     def _cell_format(self, col: int, v: Value, style: bytes | None) -> bytes:
@@ -296,6 +297,31 @@ class RowBatch(CellWriter):
             return xml
         pre, post = self._split_cell(col, v, style)
         return pre.replace(b"%", b"%%") + b"%s" + post.replace(b"%", b"%%")
+
+    def _text_formats(self, col: int, values: list[Value], style: bytes | None) -> list[bytes]:
+        """`_cell_format` of many texts (`values`) at once: those `inline_string` writes as they stand
+        (`plain_texts`: nearly all reasons) encoded as one string and each put in the one format of their
+        column and style, then checked together (`Templates.check_texts`; one of them read back whole too);
+        any other text alone."""
+        texts = [v.value for v in values]
+        plain = plain_texts(texts)
+        easy = [t for t, p in zip(texts, plain) if p]
+        if not easy:
+            return [self._cell_format(col, v, style) for v in values]
+        q = self.by_row.pfx
+        frame = (self.cell_r + col_bytes(col) + b'%%s"' + self._style_attr(STR, style) + b' t="inlineStr"><' + q
+                 + b"is><" + q + b"t>%s</" + q + b"t></" + q + b"is></" + self.pfx + b"c>")
+        cells = list(map(frame.__mod__, "\n".join(easy).encode().replace(b"%", b"%%").split(b"\n")))
+        if self.checks is not None:
+            self.checks.check_texts(b"\n".join(cells) % ((b"1",) * len(cells)), easy)
+            first = next(v for v, p in zip(values, plain) if p)
+            self.checks.check(cells[0].replace(b"%s", b"1", 1).replace(b"%%", b"%"), first)
+        left = iter(cells)
+        return [next(left) if p else self._cell_format(col, v, style) for v, p in zip(values, plain)]
+
+    def _text_skeletons(self, col: int, values: list[Value], style: bytes | None) -> list[bytes]:
+        """`_skeleton_format` of many texts: the same for every text of a column and style."""
+        return [self._skeleton_format(col, values[0], style)] * len(values)
 
     def _skeleton_format(self, col: int, v: Value, style: bytes | None) -> bytes:
         """A cell's start up to its style, what `own_content` leaves of it: b'<c r="V%s" s="5"'."""

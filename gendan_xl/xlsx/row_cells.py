@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from gendan_xl.xlsx.cells import CLEAR, DATE, DATETIME, EMPTY, TATTR, Rows, Value, tag_attrs, text_inner
+from gendan_xl.xlsx.cells import CLEAR, DATE, DATETIME, EMPTY, STR, TATTR, Rows, Value, tag_attrs, text_inner
 from gendan_xl.xlsx.condformat import CFRule
 from gendan_xl.xlsx.look import ColumnLook
 from gendan_xl.cellrefs import col_bytes, col_letter, parse_range
@@ -32,15 +32,24 @@ def right_of(col: int, pfx: bytes) -> re.Pattern[bytes]:
 
 
 class CellFormats(dict):
-    """Value -> its cell format in one column and style, made on first use."""
+    """Value -> its cell format in one column and style, made on first use; with `make_texts`, the new texts
+    of a column's values are made together (`column`)."""
 
-    def __init__(self, make: Any, col: int, style: bytes | None):
+    def __init__(self, make: Any, col: int, style: bytes | None, make_texts: Any = None):
         super().__init__()
-        self.make, self.col, self.style = make, col, style
+        self.make, self.col, self.style, self.make_texts = make, col, style, make_texts
 
     def __missing__(self, v: Value) -> bytes:
         f = self[v] = self.make(self.col, v, self.style)
         return f
+
+    def column(self, values: list[Value]) -> list[bytes]:
+        """The formats of `values`, in order (a C loop), the texts among them not made yet made at once."""
+        if self.make_texts is not None:
+            new = [v for v in dict.fromkeys(values) if v.kind == STR and v not in self]
+            if len(new) > 1:
+                self.update(zip(new, self.make_texts(self.col, new, self.style)))
+        return list(map(self.__getitem__, values))
 
 
 class CellWriter:
