@@ -110,3 +110,20 @@ def test_the_splice_writes_what_the_merge_writes(tmp_path: Path, arrays: bool, g
         assert (one.written, one.cleared, one.skipped) == (other.written, other.cleared, other.skipped)
     assert b'<c r="D63"><f>1+1</f>' in _sheet(spliced)  # kind 9 (63 = 7 × 9): the formula kept
     assert any(why == "array-formula-cell-kept" for _, why in one.skipped) == arrays  # and an array's cells
+
+
+def test_a_cell_of_ours_out_of_order_is_found_with_none_in_our_first_column(tmp_path: Path) -> None:
+    """Rows whose cell in our second column comes first, and which get nothing in our first (the run has no
+    cell there at all): the splice must find that cell as the merge does, not add a second one."""
+    def book(path: Path) -> Path:
+        rows = "".join(f'<row r="{r}">' + (f'<c r="D{r}"><v>7</v></c>' if r % 3 == 0 else "")
+                       + f'<c r="A{r}"><v>{r}</v></c></row>' for r in range(2, 62))
+        return raw_workbook(path, rows)
+
+    spliced, merged = book(tmp_path / "spliced.xlsx"), book(tmp_path / "merged.xlsx")
+    values = {2: [None if r % 3 == 0 else "状态" for r in range(2, 62)], 3: list(range(2, 62)), 4: ["x"] * 60}
+    patch_sheet(spliced, "Sheet1", columns={c: (2, v) for c, v in values.items()}, now=NOW, backups=0)
+    patch_sheet(merged, "Sheet1", {(2 + i, c): v for c, vs in values.items() for i, v in enumerate(vs)}, now=NOW,
+                backups=0)
+    assert _sheet(spliced) == _sheet(merged)
+    assert _sheet(spliced).count(b'<c r="D3"') == 1

@@ -70,13 +70,14 @@ class RowBatch(CellWriter):
                                                                           map(operator.add, ks, repeat(cr + 4))))))
         js = [len(p) - len(x) if s else -1 for p, x, s in zip(ps, xmls, same)]
         # a re-run, something changed: our cells from the first new cell's start. Looked for too in a row
-        # whose last cell is left of ours (cells out of column order), as `_append_row` looks for it first:
-        # there in C loops, most rows being such rows (one find a row costs less than one regex over the run)
+        # whose last cell is left of ours (cells out of column order), as `_append_row` looks for it first;
+        # on a first run every row is such a row, and the first new cell nearly always in our first column:
+        # when no cell of the run is in that column, only the rows whose first new cell is elsewhere
         tails = [i for i, (k, lf, s, x) in enumerate(zip(ks, lefts, same, xmls)) if k >= 0 and not s and x]
         out_of_order = [i for i in tails if lefts[i]]
-        firsts = map(self._first_cell_head, map(xmls.__getitem__, out_of_order))
-        found = [i for i, j in zip(out_of_order, map(bytes.find, map(ps.__getitem__, out_of_order), firsts)) if j >= 0]
-        for i in sorted(found + [i for i in tails if not lefts[i]]):
+        if out_of_order and data.find(self.cell_r + col_bytes(rows.cols[0])) < 0:
+            out_of_order = [i for i in out_of_order if formats[0][i] == _NO_CELL]
+        for i in [i for i in tails if not lefts[i]] + out_of_order:
             p, x = ps[i], xmls[i]
             j = p.find(self._first_cell_head(x))
             if j >= 0:
