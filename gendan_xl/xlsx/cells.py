@@ -353,11 +353,20 @@ class Values:
             local = {k: self.of(k, lambda: cell_ref(first + keys.index(k), c)) for k in dict.fromkeys(keys)}
             column = list(map(local.__getitem__, keys))
             del keys
-        else:
-            local = {x: self.of((type(x), x), lambda: cell_ref(first + values.index(x), c)) for x in distinct}
+        else:  # the values met before looked up at once; a refresh's reasons are nearly all new, made here
+            memo = self.memo
+            keys = list(zip(map(type, distinct), distinct))
+            found: list[Any] = list(map(memo.get, keys))
+            for i in [i for i, v in enumerate(found) if v is None]:
+                k = keys[i]
+                if k[0] is str:
+                    found[i] = memo[k] = Value(STR, k[1], None)
+                else:
+                    found[i] = self.of(k, lambda x=k[1]: cell_ref(first + values.index(x), c))
+            local = dict(zip(distinct, found))
             column = list(map(local.__getitem__, values))
         del distinct
-        long = {v for v in local.values() if _too_long(v)}
+        long = {v for v in local.values() if v.kind == STR and len(v.value) > MAX_CELL_CHARS and _too_long(v)}
         if long:
             self.result.truncated += [cell_ref(first + i, c) for i, v in enumerate(column) if v in long]
         if not (0 < first and first + len(column) - 1 <= MAX_ROW and 0 <= c <= MAX_COL):
