@@ -144,8 +144,7 @@ class RowBatch(CellWriter):
         formats = [sf.column(list(map(values.__getitem__, map(operator.add, changed, repeat(a - first)))))
                    for sf, (first, values) in zip(self.skeleton_formats, self.by_row.offsets)]
         skeletons = _filled(formats, [a + i for i in changed])
-        strip = self.own_content.sub
-        left = strip(b"", b"\0".join([ps[i][js[i]:] for i in changed])).split(b"\0")
+        left = self.strip_own(b"\0".join([ps[i][js[i]:] for i in changed])).split(b"\0")
         if len(left) != len(changed):  # a tail that is no cells ran into the next: all the long way
             left = [b"\0"] * len(changed)
         for i, leftover, skeleton in zip(changed, left, skeletons):
@@ -233,7 +232,7 @@ class RowBatch(CellWriter):
             n = len(self.batch_xml)
             self.batch_skeleton = _filled(self._column_formats(self.skeleton_formats, self.batch_start, n),
                                           range(self.batch_start, self.batch_start + n))
-        if self.own_content.sub(b"", data[j:stop]) != self.batch_skeleton[i]:
+        if self.strip_own(data[j:stop]) != self.batch_skeleton[i]:
             return -1
         return j
 
@@ -325,7 +324,7 @@ class RowBatch(CellWriter):
         return [self._skeleton_format(col, values[0], style)] * len(values)
 
     def _skeleton_format(self, col: int, v: Value, style: bytes | None) -> bytes:
-        """A cell's start up to its style, what `own_content` leaves of it: b'<c r="V%s" s="5"'."""
+        """A cell's start up to its style, what `strip_own` leaves of it: b'<c r="V%s" s="5"'."""
         if v.kind == CLEAR and not self._keeps(v, self.look.header_row + 1 if self.look else 0, col):
             return _NO_CELL
         return b'%s%s%%s"%s' % (self.cell_r, col_bytes(col), self._style_attr(v.kind, style))
