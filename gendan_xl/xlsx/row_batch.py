@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import operator
 import re
-from itertools import chain, repeat
+from itertools import chain, compress, repeat
 from typing import Iterable
 
 from gendan_xl.xlsx.cells import CLEAR, STR, Value, plain_texts, text_inner
@@ -62,22 +62,25 @@ class RowBatch(CellWriter):
         # where our cells start: where the new ones would end the row (a re-run, nothing changed), else (a
         # first run) at the row's end, else at the first new cell's start; the last cell left of that
         same = list(map(bytes.endswith, ps, xmls))
-        ends = [len(p) - len(x) if s else len(p) for p, x, s in zip(ps, xmls, same)]
+        if any(same):
+            ends = [len(p) - len(x) if s else len(p) for p, x, s in zip(ps, xmls, same)]
+            js = [len(p) - len(x) if s else -1 for p, x, s in zip(ps, xmls, same)]
+        else:  # (a first run)
+            ends, js = list(map(len, ps)), [-1] * len(ps)
         cr, cell_r = len(self.cell_r), self.cell_r
         ks = list(map(bytes.rfind, ps, repeat(cell_r), repeat(0), ends))
         left = _LeftOf(rows.cols[0])
         lefts = list(map(left.__getitem__, map(operator.getitem, ps, map(slice, map(operator.add, ks, repeat(cr)),
                                                                           map(operator.add, ks, repeat(cr + 4))))))
-        js = [len(p) - len(x) if s else -1 for p, x, s in zip(ps, xmls, same)]
         # a re-run, something changed: our cells from the first new cell's start. Looked for too in a row
         # whose last cell is left of ours (cells out of column order), as `_append_row` looks for it first;
         # on a first run every row is such a row, and the first new cell nearly always in our first column:
         # when no cell of the run is in that column, only the rows whose first new cell is elsewhere
-        tails = [i for i, (k, lf, s, x) in enumerate(zip(ks, lefts, same, xmls)) if k >= 0 and not s and x]
-        out_of_order = [i for i in tails if lefts[i]]
-        if out_of_order and data.find(self.cell_r + col_bytes(rows.cols[0])) < 0:
-            out_of_order = [i for i in out_of_order if formats[0][i] == _NO_CELL]
-        for i in [i for i in tails if not lefts[i]] + out_of_order:
+        rows_at: Iterable[int] = range(len(ps))
+        if data.find(self.cell_r + col_bytes(rows.cols[0])) < 0:
+            rows_at = sorted({*compress(range(len(ps)), map(operator.not_, lefts)),
+                              *compress(range(len(ps)), map(_NO_CELL.__eq__, formats[0]))})
+        for i in [i for i in rows_at if ks[i] >= 0 and not same[i] and xmls[i]]:
             p, x = ps[i], xmls[i]
             j = p.find(self._first_cell_head(x))
             if j >= 0:
