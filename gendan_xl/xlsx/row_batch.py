@@ -11,7 +11,7 @@ from __future__ import annotations
 import operator
 import re
 from itertools import chain, compress, repeat
-from typing import Iterable
+from typing import Any, Iterable
 
 from gendan_xl.xlsx.cells import CLEAR, STR, Value, plain_texts, text_inner
 from gendan_xl.cellrefs import col_bytes, col_index
@@ -89,10 +89,16 @@ class RowBatch(CellWriter):
                 lefts[i] = left[p[k + cr:k + cr + 4]]
         # the row's start tag: <row r="N"> or, as Excel writes every row, with more attributes (spans="",
         # x14ac:dyDescent, ht="") and no row style (customFormat: those rows go the long way)
-        prefixes = list(map((b"<" + self.pfx + b'row r="%d"').__mod__, range(a, b)))
-        gts = list(map(bytes.find, ps, repeat(b">")))
-        attrs = list(map(operator.getitem, ps, map(slice, map(len, prefixes), gts)))
-        heads = list(map(operator.and_, map(bytes.startswith, ps, prefixes), map(_Attrs().__getitem__, attrs)))
+        prefix = b"<" + self.pfx + b'row r="%d"'
+        heads = list(map(bytes.startswith, ps, map((prefix + b">").__mod__, range(a, b))))
+        prefixes: list[bytes] = []
+        gts: list[int] = []
+        attrs: list[Any] = []  # (every row's start tag is <row r="N">: none has an attribute more)
+        if not all(heads):
+            prefixes = list(map(prefix.__mod__, range(a, b)))
+            gts = list(map(bytes.find, ps, repeat(b">")))
+            attrs = list(map(operator.getitem, ps, map(slice, map(len, prefixes), gts)))
+            heads = list(map(operator.and_, map(bytes.startswith, ps, prefixes), map(_Attrs().__getitem__, attrs)))
         # what is left of our cells is the row's start tag as expected, its last cell left of ours and
         # ending where ours start (nothing after it: no cell without r="", no <extLst>)
         k1 = list(map(operator.add, ks, repeat(1)))
@@ -103,7 +109,7 @@ class RowBatch(CellWriter):
             map(bytes.endswith, ps, repeat(self.cell_end), repeat(0), ends))))
         for i in [i for i, o in enumerate(ok) if not o]:  # no cell at all, or the last one empty: <c …/>
             p, k, e = ps[i], ks[i], ends[i]
-            ok[i] = heads[i] and (e == gts[i] + 1 if k < 0 else lefts[i] and p.find(b"<", k + 1, e) < 0
+            ok[i] = heads[i] and (e == p.find(b">") + 1 if k < 0 else lefts[i] and p.find(b"<", k + 1, e) < 0
                                   and p.endswith(b"/>", 0, e))
         if self.arrays:  # a cell of ours may lie in an array formula's range: those rows the long way
             ok = [o and e == len(p) for o, p, e in zip(ok, ps, ends)]
@@ -275,9 +281,13 @@ class RowBatch(CellWriter):
 
     def _batch_of_one(self, rownum: int, xml: bytes, formats: list[bytes]) -> None:
         """The batch `_append_row` takes a row's new cells from, made of the one row the splice hands it
-        (cells made already): a row that goes the long way would otherwise make the next few thousand
-        rows' cells, and their skeletons on a re-run, for itself alone (765 such rows of 100k refreshing
-        again, each a new day's cleared figure, cost 0.6 s that way)."""
+        (cells made already) unless the batch holds that row already: a row that goes the long way would
+        otherwise make the next few thousand rows' cells, and their skeletons on a re-run, for itself alone
+        (765 such rows of 100k refreshing again, each a new day's cleared figure, cost 0.6 s that way). A
+        batch that holds it is kept: rows missing before it (Excel leaves out empty rows) are made from it,
+        and the next rows missing too."""
+        if 0 <= rownum - self.batch_start < len(self.batch_xml):
+            return
         self.batch_start, self.batch_xml, self.batch_empty = rownum, [xml], [formats.count(_NO_CELL)]
         self.batch_skeleton = None
 
