@@ -134,7 +134,8 @@ class RowBatch(CellWriter):
                 self.last_row = a + stop - 1
             else:
                 stop = i + 1
-                self._batch_of_one(a + i, made[i], [c[i] for c in formats])
+                missing = targets[self.ti] if self.ti < len(targets) else a + i  # a row missing before it?
+                self._batch_to(max(missing, rows.lo, head + 1), a + i, made[i], [c[i] for c in formats])
                 out.append(self._each_row(ps[i] + row_end))
                 if stop < len(ps) and not ok[stop] and not ps[stop].startswith(b'<%srow r="%d"' % (self.pfx, a + stop)):
                     # a row missing, or one without an end tag (<row …/>): rows are no longer where counted
@@ -279,17 +280,22 @@ class RowBatch(CellWriter):
         self.batch_skeleton = None  # made when a re-run needs it
         self.batch_start = first_row
 
-    def _batch_of_one(self, rownum: int, xml: bytes, formats: list[bytes]) -> None:
-        """The batch `_append_row` takes a row's new cells from, made of the one row the splice hands it
-        (cells made already) unless the batch holds that row already: a row that goes the long way would
-        otherwise make the next few thousand rows' cells, and their skeletons on a re-run, for itself alone
-        (765 such rows of 100k refreshing again, each a new day's cleared figure, cost 0.6 s that way). A
-        batch that holds it is kept: rows missing before it (Excel leaves out empty rows) are made from it,
-        and the next rows missing too."""
-        if 0 <= rownum - self.batch_start < len(self.batch_xml):
+    def _batch_to(self, first: int, rownum: int, xml: bytes, formats: list[bytes]) -> None:
+        """The batch `_append_row` and `_new_row` take new cells from, made of the row the splice hands to
+        the row-by-row path (its cells `xml` and `formats`, made already) and the rows missing before it
+        from `first` on (Excel leaves out empty rows; they are inserted), unless the batch holds them
+        already. `_block_index` would make the next 2,048 rows' cells, and their skeletons on a re-run, for
+        such a row alone: 765 rows of 100k refreshing again (each a new day's cleared figure) and the 1,000
+        rows missing from o100k-gaps cost 0.3-0.6 s that way."""
+        if self.batch_start <= min(first, rownum) and rownum < self.batch_start + len(self.batch_xml):
             return
-        self.batch_start, self.batch_xml, self.batch_empty = rownum, [xml], [formats.count(_NO_CELL)]
-        self.batch_skeleton = None
+        xmls, empty = [xml], [formats.count(_NO_CELL)]
+        if first < rownum:
+            before = self._column_formats(self._formats(), first, rownum - first)
+            xmls, empty = _filled(before, range(first, rownum)) + xmls, list(map(_COUNT_NO_CELL, zip(*before))) + empty
+        else:
+            first = rownum
+        self.batch_start, self.batch_xml, self.batch_empty, self.batch_skeleton = first, xmls, empty, None
 
     def _column_formats(self, formats: list[CellFormats], first_row: int, n: int) -> list[list[bytes]]:
         """Per block column, the formats of its values in rows first_row … +n (a C loop each)."""
