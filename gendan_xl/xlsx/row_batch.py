@@ -62,7 +62,8 @@ class RowBatch(CellWriter):
         # where our cells start: where the new ones would end the row (a re-run, nothing changed), else (a
         # first run) at the row's end, else at the first new cell's start; the last cell left of that
         same = list(map(bytes.endswith, ps, xmls))
-        if any(same):
+        rerun = any(same)
+        if rerun:
             ends = [len(p) - len(x) if s else len(p) for p, x, s in zip(ps, xmls, same)]
             js = [len(p) - len(x) if s else -1 for p, x, s in zip(ps, xmls, same)]
         else:  # (a first run)
@@ -107,23 +108,25 @@ class RowBatch(CellWriter):
             map(operator.gt, ks, repeat(-1)), map(operator.lt, map(bytes.find, ps, repeat(self.cell_open), k1, ends),
                                                   repeat(0)),
             map(bytes.endswith, ps, repeat(self.cell_end), repeat(0), ends))))
-        for i in [i for i, o in enumerate(ok) if not o]:  # no cell at all, or the last one empty: <c …/>
+        for i in list(compress(range(len(ok)), map(operator.not_, ok))):  # no cell, or the last one empty: <c …/>
             p, k, e = ps[i], ks[i], ends[i]
             ok[i] = heads[i] and (e == p.find(b">") + 1 if k < 0 else lefts[i] and p.find(b"<", k + 1, e) < 0
                                   and p.endswith(b"/>", 0, e))
         if self.arrays:  # a cell of ours may lie in an array formula's range: those rows the long way
             ok = [o and e == len(p) for o, p, e in zip(ok, ps, ends)]
-        changed = [i for i, (j, s, o) in enumerate(zip(js, same, ok)) if j >= 0 and o and not s]
-        if changed:
-            self._check_tails(ps, js, ok, changed, a)
+        pre = list(ps)  # each row up to where our cells go
+        if max(js) >= 0:  # (not a first run) rows whose cells of ours start at js[i]
+            changed = [i for i, (j, s, o) in enumerate(zip(js, same, ok)) if j >= 0 and o and not s]
+            if changed:
+                self._check_tails(ps, js, ok, changed, a)
+            pre = [p if j < 0 or s else p[:j] for p, j, s in zip(ps, js, same)]
         out = [self._each_row(row_end.join(pieces[:a - r0]) + row_end)] if a > r0 else []
-        pre = [p if j < 0 or s else p[:j] for p, j, s in zip(ps, js, same)]
         if any(attrs):  # a spans="" made to cover the cells of ours the row gets, as `_append_row` makes it
             widened = _Widened([c + 1 for c in rows.cols])
             news = list(map(widened.__getitem__, zip(attrs, zip(*[list(map(_NO_CELL.__ne__, f)) for f in formats]))))
             for i in [i for i, (at, o) in enumerate(zip(attrs, ok)) if o and b"spans" in at]:
                 pre[i] = prefixes[i] + news[i] + pre[i][gts[i]:]
-        made, xmls = xmls, [b"" if s else x for x, s in zip(xmls, same)]
+        made, xmls = xmls, [b"" if s else x for x, s in zip(xmls, same)] if rerun else xmls
         targets, k, i = self.targets, len(formats), 0
         while i < len(ps):
             stop = _next(ok, not ok[i], i)
