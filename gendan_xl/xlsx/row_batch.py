@@ -1,7 +1,8 @@
 """The sheet patcher's fast path: rows that get exactly the whole-column blocks' values.
 
 Their new cells are made for a whole run of rows at once, in C loops (per column its values' cell formats,
-per row those joined and filled with its number: `_filled`), and spliced in whole (`RowBatch._splice`): on
+the new texts among them together: `_text_formats`; per row those joined and filled with its number:
+`_filled`), and spliced in whole (`RowBatch._splice`): on
 a first run right of the row's last cell, on later runs over the cells we wrote last time, when those are
 exactly as we wrote them. A row that is not that plain is taken alone (`_append_row`, the same bytes);
 any other row goes to `row_merge.RowMerge`, cell by cell.

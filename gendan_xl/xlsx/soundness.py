@@ -4,9 +4,12 @@ full parse of the sheet (issue 13's decision: a re-read costs as much as the rea
 What is checked, and where:
 
 - while streaming (rows.SheetPatcher): row numbers strictly increasing, our cells after the row's own cells
-  in column order, every text we write escaped by the one escaping function (cells.text_inner);
+  in column order, every text we write escaped by the one escaping function (cells.text_inner), or written
+  as it stands where that function would write it so (cells.plain_texts);
 - `Templates`: each *distinct* cell we write (one value in one column and style: tens of thousands, not
   millions) is parsed once by expat and read back by our decoder (decode.py), which must give the value;
+  texts written as they stand, many at once (`check_texts`): one expat parse whose character data must be
+  those texts, their cells' tags read back by the decoder on one of them;
 - `check_package`: the rewritten member re-inflated from the temp file to the CRC and size recorded while
   writing; every other member's compressed bytes and CRC the original's; the parts we replaced well-formed;
   the zip's central directory read back, member for member.
@@ -36,7 +39,8 @@ _WS_INSIDE = (" \n", "\t\n", "\r\n", "\n ", "\n\t", "\n\r")  # such a character 
 
 class Templates:
     """Checks each distinct cell XML we write once: well-formed, and reading back as its value. Cells are
-    checked a batch at a time (one expat parse for many) and all before the package is written (`flush`)."""
+    checked a batch at a time (one expat parse for many) and all before the package is written (`flush`);
+    plain texts' cells a column's batch at once (`check_texts`)."""
 
     BATCH = 1024
 
