@@ -61,8 +61,16 @@ class RowBatch(CellWriter):
         formats = self._column_formats(self._formats(), a, b - a)
         xmls = _filled(formats, range(a, b))
         # where our cells start: where the new ones would end the row (a re-run, nothing changed), else (a
-        # first run) at the row's end, else at the first new cell's start; the last cell left of that
-        same = list(map(bytes.endswith, ps, xmls))
+        # first run) at the row's end, else at the first new cell's start; the last cell left of that. No
+        # cell of the run in our first column (a first run): only a row whose new cells have none there may
+        # end with them
+        no_first_col = data.find(self.cell_r + col_bytes(rows.cols[0])) < 0
+        if no_first_col:
+            same = [False] * len(ps)
+            for i in compress(range(len(ps)), map(_NO_CELL.__eq__, formats[0])):
+                same[i] = ps[i].endswith(xmls[i])
+        else:
+            same = list(map(bytes.endswith, ps, xmls))
         rerun = any(same)
         if rerun:
             ends = [len(p) - len(x) if s else len(p) for p, x, s in zip(ps, xmls, same)]
@@ -79,7 +87,7 @@ class RowBatch(CellWriter):
         # on a first run every row is such a row, and the first new cell nearly always in our first column:
         # when no cell of the run is in that column, only the rows whose first new cell is elsewhere
         rows_at: Iterable[int] = range(len(ps))
-        if data.find(self.cell_r + col_bytes(rows.cols[0])) < 0:
+        if no_first_col:
             rows_at = sorted({*compress(range(len(ps)), map(operator.not_, lefts)),
                               *compress(range(len(ps)), map(_NO_CELL.__eq__, formats[0]))})
         for i in [i for i in rows_at if ks[i] >= 0 and not same[i] and xmls[i]]:
@@ -291,7 +299,7 @@ class RowBatch(CellWriter):
         already. `_block_index` would make the next 2,048 rows' cells, and their skeletons on a re-run, for
         such a row alone: 765 rows of 100k refreshing again (each a new day's cleared figure) and the 1,000
         rows missing from o100k-gaps cost 0.3-0.6 s that way."""
-        if self.batch_start <= min(first, rownum) and rownum < self.batch_start + len(self.batch_xml):
+        if self.batch_start <= first and rownum < self.batch_start + len(self.batch_xml):
             return
         xmls, empty = [xml], [formats.count(_NO_CELL)]
         if first < rownum:
