@@ -758,3 +758,18 @@ def test_a_column_mixing_numbers_and_booleans_keeps_each(tmp_path: Path) -> None
     patch_sheet(path, "S", columns={1: (1, [1, True, 0, False, True, 1])}, backups=0)
     got = [r[1] for r in python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("S").to_python()]
     assert [type(x) for x in got] == [float, bool, float, bool, bool, float]
+
+
+def test_a_column_names_its_first_unwritable_value_and_its_cut_texts(tmp_path: Path) -> None:
+    """A whole column's values are made a distinct value at a time: a value no cell can hold is named by its
+    first cell, and each cell whose text is cut to Excel's limit is listed."""
+    path = tmp_path / "col.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "S"
+    wb.active.append(["h"])
+    wb.save(path)
+    long = "长" * 40_000
+    with pytest.raises(GendanError, match=r"cannot write a complex .*\(B4\)"):
+        patch_sheet(path, "S", columns={1: (2, ["a", "b", 1j, "c", 1j])}, backups=0)
+    result = patch_sheet(path, "S", columns={1: (2, ["a", long, "b", long, "a"])}, backups=0)
+    assert result.truncated == ["B3", "B5"]

@@ -73,13 +73,17 @@ def _row(r: int, arrays: bool, gaps: bool = False) -> str:
 def _book(path: Path, arrays: bool, gaps: bool = False) -> Path:
     head = '<row r="1"><c r="A1" t="inlineStr"><is><t>订单号</t></is></c><c r="B1" t="inlineStr"><is><t>数量</t></is></c></row>'
     return raw_workbook(path, head + "".join(_row(r, arrays, gaps) for r in range(2, ROWS + 2)),
-                        styles=styles_xml(xf_fmts=[0, 14]))
+                        styles=styles_xml(xf_fmts=[0, 14, 0]), head=_COLS)
+
+
+_COLS = '<cols><col min="3" max="3" width="12" style="2" customWidth="1"/></cols>'  # our texts' column: a style
 
 
 def _values(run: int) -> dict[int, list[Any]]:
-    """Our three columns' values in rows 2 …: each run changes some, clears some, turns dates into text."""
+    """Our three columns' values in rows 2 …: each run changes some, clears some, turns dates into text; the
+    first holds a few texts over and over and, every fifth row, one of its own (as the reasons are)."""
     status = ["逾期", "正常", None, "有风险 %d %s", "a&b <x>", " 空格 "]
-    col_c = [status[(r * (run + 1)) % len(status)] for r in range(ROWS)]
+    col_c = [status[(r * (run + 1)) % len(status)] if r % 5 else f"第 {r} 行 {run}" for r in range(ROWS)]
     col_d = [dt.date(2026, 1, 1) + dt.timedelta(days=r % 40) if (r + run) % 5 else ("未排期" if run else None)
              for r in range(ROWS)]
     col_e = [None if (r + run) % 9 == 0 else (r % 13) * (run + 1) for r in range(ROWS)]
@@ -106,3 +110,20 @@ def test_the_splice_writes_what_the_merge_writes(tmp_path: Path, arrays: bool, g
         assert (one.written, one.cleared, one.skipped) == (other.written, other.cleared, other.skipped)
     assert b'<c r="D63"><f>1+1</f>' in _sheet(spliced)  # kind 9 (63 = 7 × 9): the formula kept
     assert any(why == "array-formula-cell-kept" for _, why in one.skipped) == arrays  # and an array's cells
+
+
+def test_a_cell_of_ours_out_of_order_is_found_with_none_in_our_first_column(tmp_path: Path) -> None:
+    """Rows whose cell in our second column comes first, and which get nothing in our first (the run has no
+    cell there at all): the splice must find that cell as the merge does, not add a second one."""
+    def book(path: Path) -> Path:
+        rows = "".join(f'<row r="{r}">' + (f'<c r="D{r}"><v>7</v></c>' if r % 3 == 0 else "")
+                       + f'<c r="A{r}"><v>{r}</v></c></row>' for r in range(2, 62))
+        return raw_workbook(path, rows)
+
+    spliced, merged = book(tmp_path / "spliced.xlsx"), book(tmp_path / "merged.xlsx")
+    values = {2: [None if r % 3 == 0 else "状态" for r in range(2, 62)], 3: list(range(2, 62)), 4: ["x"] * 60}
+    patch_sheet(spliced, "Sheet1", columns={c: (2, v) for c, v in values.items()}, now=NOW, backups=0)
+    patch_sheet(merged, "Sheet1", {(2 + i, c): v for c, vs in values.items() for i, v in enumerate(vs)}, now=NOW,
+                backups=0)
+    assert _sheet(spliced) == _sheet(merged)
+    assert _sheet(spliced).count(b'<c r="D3"') == 1

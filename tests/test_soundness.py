@@ -4,6 +4,7 @@ original's, the directory read back. Each check is made to fail on a package dam
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -54,6 +55,63 @@ def test_a_cell_that_would_read_back_otherwise_is_refused() -> None:
         check(b'<c r="A1" t="b"><v>1</v></c>', Value(NUM, 1, b"<v>1</v>"))
     with pytest.raises(PatchVerifyError):
         check(b'<c r="A1"><v>46351</v></c>', Value(DATE, dt.date(2026, 11, 26), b""))
+
+
+_TEXTS = ["逾期", "下一步：完工 2027-01-14，富余 33 个工作日", "a b", "x" * 32767, "中\u3000文", "tab\tinside", "50%"]
+
+
+_TRICKY = ["", " ", "a ", " a", "a\tb", "\ta", "a\nb", "a\rb", "a&b", "a<b", "a>b", "a_b", "_x0041_", "\x01",
+           "\ufffe", "\ud800", "中\u3000文", "\u3000中", "中\u3000", "x" * 32768, "50% <", "a<<b", "a< b", "ok"]
+
+
+@pytest.mark.parametrize("texts", [[t] for t in _TRICKY] + [["ok", t, "中文"] for t in _TRICKY]
+                         + [_TRICKY, _TEXTS, _TEXTS + [""], [" "] + _TEXTS])
+def test_plain_texts_are_those_written_as_they_stand(texts: list[str]) -> None:
+    """All at once or one by one, a text is plain only when `inline_string` writes it as it stands."""
+    from gendan_xl.xlsx.cells import inline_string, plain_texts
+    plain = plain_texts(texts)
+    assert plain == [plain_texts([t])[0] for t in texts]
+    for t, p in zip(texts, plain):
+        assert not p or (t != "" and "\n" not in t and inline_string(t) == f"<is><t>{t}</t></is>"), t
+    assert plain_texts(["ok", "a b", "中文"]) == [True] * 3
+
+
+@pytest.mark.parametrize("pfx", [b"", b"x:"])
+def test_text_cells_checked_together_read_back(pfx: bytes) -> None:
+    p = pfx.decode()
+    cells = [f'<{p}c r="A1" s="3" t="inlineStr"><{p}is><{p}t>{t}</{p}t></{p}is></{p}c>'.encode() for t in _TEXTS]
+    checks = Templates(pfx, False, "book.xlsx")
+    checks.check_texts(b"\n".join(cells), _TEXTS)
+    assert (checks.checked, checks._batch) == (len(_TEXTS), [])  # proven at once, no cell left to check alone
+
+
+@pytest.mark.parametrize("xml, text, why", [
+    (b"a &amp; b", "a &amp; b", "would read back as 'a & b'"),  # a text not escaped: an entity in it
+    (b"a &lt; b", "a < b", ""),  # escaped as it should be, but then not plain: proven cell by cell
+    (b"a < b", "a < b", "not well-formed"),
+    (b"a <b/>b", "a b", "would read back as 'a <b/>b'"),  # markup where its text was: found cell by cell
+    (b"ab", "a b", "would read back as 'ab'"),
+    (b" ab", " ab", "would read back as 'ab'"),  # trimmed: no xml:space="preserve"
+    (b"_x0041_", "_x0041_", "would read back as 'A'"),
+    (b"a\rb", "a\rb", "would read back as 'a\\nb'"),
+])
+def test_text_cells_checked_together_are_held_to_the_decoder(xml: bytes, text: str, why: str) -> None:
+    """A text that is not as it stands in its cell fails the joint check; the cells are then each checked
+    alone, by the decoder, which refuses any that reads back otherwise (and lets pass one that is fine)."""
+    cells = [b'<c r="A1" t="inlineStr"><is><t>' + x + b"</t></is></c>" for x in (b"fine", xml, b"also fine")]
+    checks = Templates(b"", False, "book.xlsx")
+    if not why:
+        checks.check_texts(b"\n".join(cells), ["fine", text, "also fine"])
+        assert checks.checked == 3
+        return
+    with pytest.raises(PatchVerifyError, match=re.escape(why)):
+        checks.check_texts(b"\n".join(cells), ["fine", text, "also fine"])
+
+
+def test_a_cell_missing_from_a_joint_check_is_refused() -> None:
+    cells = b'<c r="A1" t="inlineStr"><is><t>one</t></is></c>'
+    with pytest.raises(PatchVerifyError, match="not well-formed"):
+        Templates(b"", False, "book.xlsx").check_texts(cells, ["one", "two"])
 
 
 def _rewrite(path: Path, out: Path):

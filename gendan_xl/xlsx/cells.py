@@ -272,6 +272,22 @@ def inline_string(text: str, p: str = "") -> str:
     return f"<{p}is><{p}t{space}>{text}</{p}t></{p}is>"
 
 
+def plain_texts(texts: list[str]) -> list[bool]:
+    """Per text, whether `inline_string` writes it as it stands, `<is><t>text</t></is>`: nothing to clean or
+    escape, no space to keep at either end, no line break, not too long, not empty. A refresh words nearly
+    every line's reason anew, and nearly all are plain: tested first all at once, joined by "<" (which no
+    plain text holds) — printable (no control character, line break, tab or space but " "), none of & > _,
+    no " " next to a "<" or at either end, no two "<" together."""
+    joined = "<".join(texts)
+    if (joined.isprintable() and joined.count("<") == len(texts) - 1 and "&" not in joined and ">" not in joined
+            and "_" not in joined and " <" not in joined and "< " not in joined and "<<" not in joined
+            and joined[:1] not in ("", " ", "<") and joined[-1] not in (" ", "<")
+            and max(map(len, texts)) <= MAX_CELL_CHARS):
+        return [True] * len(texts)
+    return [w is None and t == s and "\n" not in t and 0 < len(t) <= MAX_CELL_CHARS
+            for t, s, w in zip(texts, map(str.strip, texts), map(_TEXT_WORK.search, texts))]
+
+
 class _Empty:
     __slots__ = ()
 
@@ -337,11 +353,20 @@ class Values:
             local = {k: self.of(k, lambda: cell_ref(first + keys.index(k), c)) for k in dict.fromkeys(keys)}
             column = list(map(local.__getitem__, keys))
             del keys
-        else:
-            local = {x: self.of((type(x), x), lambda: cell_ref(first + values.index(x), c)) for x in distinct}
+        else:  # the values met before looked up at once; a refresh's reasons are nearly all new, made here
+            memo = self.memo
+            keys = list(zip(map(type, distinct), distinct))
+            found: list[Any] = list(map(memo.get, keys))
+            for i in [i for i, v in enumerate(found) if v is None]:
+                k = keys[i]
+                if k[0] is str:
+                    found[i] = memo[k] = Value(STR, k[1], None)
+                else:
+                    found[i] = self.of(k, lambda x=k[1]: cell_ref(first + values.index(x), c))
+            local = dict(zip(distinct, found))
             column = list(map(local.__getitem__, values))
         del distinct
-        long = {v for v in local.values() if _too_long(v)}
+        long = {v for v in local.values() if v.kind == STR and len(v.value) > MAX_CELL_CHARS and _too_long(v)}
         if long:
             self.result.truncated += [cell_ref(first + i, c) for i, v in enumerate(column) if v in long]
         if not (0 < first and first + len(column) - 1 <= MAX_ROW and 0 <= c <= MAX_COL):

@@ -1,7 +1,8 @@
 """The sheet patcher's fast path: rows that get exactly the whole-column blocks' values.
 
 Their new cells are made for a whole run of rows at once, in C loops (per column its values' cell formats,
-per row those joined and filled with its number: `_filled`), and spliced in whole (`RowBatch._splice`): on
+the new texts among them together: `_text_formats`; per row those joined and filled with its number:
+`_filled`), and spliced in whole (`RowBatch._splice`): on
 a first run right of the row's last cell, on later runs over the cells we wrote last time, when those are
 exactly as we wrote them. A row that is not that plain is taken alone (`_append_row`, the same bytes);
 any other row goes to `row_merge.RowMerge`, cell by cell.
@@ -10,10 +11,10 @@ from __future__ import annotations
 
 import operator
 import re
-from itertools import chain, repeat
-from typing import Iterable
+from itertools import chain, compress, repeat
+from typing import Any, Iterable
 
-from gendan_xl.xlsx.cells import CLEAR, STR, Value, text_inner
+from gendan_xl.xlsx.cells import CLEAR, STR, Value, plain_texts, text_inner
 from gendan_xl.cellrefs import col_bytes, col_index
 from gendan_xl.xlsx.row_cells import CellFormats, CellWriter, widen_spans
 
@@ -60,31 +61,54 @@ class RowBatch(CellWriter):
         formats = self._column_formats(self._formats(), a, b - a)
         xmls = _filled(formats, range(a, b))
         # where our cells start: where the new ones would end the row (a re-run, nothing changed), else (a
-        # first run) at the row's end, else at the first new cell's start; the last cell left of that
-        same = list(map(bytes.endswith, ps, xmls))
-        ends = [len(p) - len(x) if s else len(p) for p, x, s in zip(ps, xmls, same)]
+        # first run) at the row's end, else at the first new cell's start; the last cell left of that. No
+        # cell of the run in our first column (a first run): only a row whose new cells have none there may
+        # end with them
+        no_first_col = data.find(self.cell_r + col_bytes(rows.cols[0])) < 0
+        if no_first_col:
+            same = [False] * len(ps)
+            for i in compress(range(len(ps)), map(_NO_CELL.__eq__, formats[0])):
+                same[i] = ps[i].endswith(xmls[i])
+        else:
+            same = list(map(bytes.endswith, ps, xmls))
+        rerun = any(same)
+        if rerun:
+            ends = [len(p) - len(x) if s else len(p) for p, x, s in zip(ps, xmls, same)]
+            js = [len(p) - len(x) if s else -1 for p, x, s in zip(ps, xmls, same)]
+        else:  # (a first run)
+            ends, js = list(map(len, ps)), [-1] * len(ps)
         cr, cell_r = len(self.cell_r), self.cell_r
         ks = list(map(bytes.rfind, ps, repeat(cell_r), repeat(0), ends))
         left = _LeftOf(rows.cols[0])
         lefts = list(map(left.__getitem__, map(operator.getitem, ps, map(slice, map(operator.add, ks, repeat(cr)),
                                                                           map(operator.add, ks, repeat(cr + 4))))))
-        js = [len(p) - len(x) if s else -1 for p, x, s in zip(ps, xmls, same)]
-        # a cell of ours in a row whose last cell is left of ours (cells out of column order) is looked for
-        # too, as `_append_row` looks for it first, when any cell of the run is at or right of our first column
-        anywhere = self.right_of_ours.search(data) is not None
-        for i in [i for i, (k, lf, s) in enumerate(zip(ks, lefts, same)) if k >= 0 and not s and (anywhere or not lf)]:
-            p, x = ps[i], xmls[i]  # a re-run, something changed: our cells from the first new cell's start
-            j = p.find(self._first_cell_head(x)) if x else -1
+        # a re-run, something changed: our cells from the first new cell's start. Looked for too in a row
+        # whose last cell is left of ours (cells out of column order), as `_append_row` looks for it first;
+        # on a first run every row is such a row, and the first new cell nearly always in our first column:
+        # when no cell of the run is in that column, only the rows whose first new cell is elsewhere
+        rows_at: Iterable[int] = range(len(ps))
+        if no_first_col:
+            rows_at = sorted({*compress(range(len(ps)), map(operator.not_, lefts)),
+                              *compress(range(len(ps)), map(_NO_CELL.__eq__, formats[0]))})
+        for i in [i for i in rows_at if ks[i] >= 0 and not same[i] and xmls[i]]:
+            p, x = ps[i], xmls[i]
+            j = p.find(self._first_cell_head(x))
             if j >= 0:
                 js[i] = ends[i] = j
                 ks[i] = k = p.rfind(cell_r, 0, j)
                 lefts[i] = left[p[k + cr:k + cr + 4]]
         # the row's start tag: <row r="N"> or, as Excel writes every row, with more attributes (spans="",
         # x14ac:dyDescent, ht="") and no row style (customFormat: those rows go the long way)
-        prefixes = list(map((b"<" + self.pfx + b'row r="%d"').__mod__, range(a, b)))
-        gts = list(map(bytes.find, ps, repeat(b">")))
-        attrs = list(map(operator.getitem, ps, map(slice, map(len, prefixes), gts)))
-        heads = list(map(operator.and_, map(bytes.startswith, ps, prefixes), map(_Attrs().__getitem__, attrs)))
+        prefix = b"<" + self.pfx + b'row r="%d"'
+        heads = list(map(bytes.startswith, ps, map((prefix + b">").__mod__, range(a, b))))
+        prefixes: list[bytes] = []
+        gts: list[int] = []
+        attrs: list[Any] = []  # (every row's start tag is <row r="N">: none has an attribute more)
+        if not all(heads):
+            prefixes = list(map(prefix.__mod__, range(a, b)))
+            gts = list(map(bytes.find, ps, repeat(b">")))
+            attrs = list(map(operator.getitem, ps, map(slice, map(len, prefixes), gts)))
+            heads = list(map(operator.and_, map(bytes.startswith, ps, prefixes), map(_Attrs().__getitem__, attrs)))
         # what is left of our cells is the row's start tag as expected, its last cell left of ours and
         # ending where ours start (nothing after it: no cell without r="", no <extLst>)
         k1 = list(map(operator.add, ks, repeat(1)))
@@ -93,23 +117,25 @@ class RowBatch(CellWriter):
             map(operator.gt, ks, repeat(-1)), map(operator.lt, map(bytes.find, ps, repeat(self.cell_open), k1, ends),
                                                   repeat(0)),
             map(bytes.endswith, ps, repeat(self.cell_end), repeat(0), ends))))
-        for i in [i for i, o in enumerate(ok) if not o]:  # no cell at all, or the last one empty: <c …/>
+        for i in list(compress(range(len(ok)), map(operator.not_, ok))):  # no cell, or the last one empty: <c …/>
             p, k, e = ps[i], ks[i], ends[i]
-            ok[i] = heads[i] and (e == gts[i] + 1 if k < 0 else lefts[i] and p.find(b"<", k + 1, e) < 0
+            ok[i] = heads[i] and (e == p.find(b">") + 1 if k < 0 else lefts[i] and p.find(b"<", k + 1, e) < 0
                                   and p.endswith(b"/>", 0, e))
         if self.arrays:  # a cell of ours may lie in an array formula's range: those rows the long way
             ok = [o and e == len(p) for o, p, e in zip(ok, ps, ends)]
-        changed = [i for i, (j, s, o) in enumerate(zip(js, same, ok)) if j >= 0 and o and not s]
-        if changed:
-            self._check_tails(ps, js, ok, changed, a)
+        pre = list(ps)  # each row up to where our cells go
+        if max(js) >= 0:  # (not a first run) rows whose cells of ours start at js[i]
+            changed = [i for i, (j, s, o) in enumerate(zip(js, same, ok)) if j >= 0 and o and not s]
+            if changed:
+                self._check_tails(ps, js, ok, changed, a)
+            pre = [p if j < 0 or s else p[:j] for p, j, s in zip(ps, js, same)]
         out = [self._each_row(row_end.join(pieces[:a - r0]) + row_end)] if a > r0 else []
-        pre = [p if j < 0 or s else p[:j] for p, j, s in zip(ps, js, same)]
         if any(attrs):  # a spans="" made to cover the cells of ours the row gets, as `_append_row` makes it
             widened = _Widened([c + 1 for c in rows.cols])
             news = list(map(widened.__getitem__, zip(attrs, zip(*[list(map(_NO_CELL.__ne__, f)) for f in formats]))))
             for i in [i for i, (at, o) in enumerate(zip(attrs, ok)) if o and b"spans" in at]:
                 pre[i] = prefixes[i] + news[i] + pre[i][gts[i]:]
-        xmls = [b"" if s else x for x, s in zip(xmls, same)]
+        made, xmls = xmls, [b"" if s else x for x, s in zip(xmls, same)] if rerun else xmls
         targets, k, i = self.targets, len(formats), 0
         while i < len(ps):
             stop = _next(ok, not ok[i], i)
@@ -120,6 +146,8 @@ class RowBatch(CellWriter):
                 self.last_row = a + stop - 1
             else:
                 stop = i + 1
+                missing = targets[self.ti] if self.ti < len(targets) else a + i  # a row missing before it?
+                self._batch_to(max(missing, rows.lo, head + 1), a + i, made[i], [c[i] for c in formats])
                 out.append(self._each_row(ps[i] + row_end))
                 if stop < len(ps) and not ok[stop] and not ps[stop].startswith(b'<%srow r="%d"' % (self.pfx, a + stop)):
                     # a row missing, or one without an end tag (<row …/>): rows are no longer where counted
@@ -135,11 +163,10 @@ class RowBatch(CellWriter):
         cells as we write them, with the new cells' starts (so each keeps its style as `_rewrite_own`
         would). All such rows in one regex pass, the rows' leftovers told apart by a NUL (which no XML
         holds)."""
-        formats = [list(map(sf.__getitem__, map(values.__getitem__, map(operator.add, changed, repeat(a - first)))))
+        formats = [sf.column(list(map(values.__getitem__, map(operator.add, changed, repeat(a - first)))))
                    for sf, (first, values) in zip(self.skeleton_formats, self.by_row.offsets)]
         skeletons = _filled(formats, [a + i for i in changed])
-        strip = self.own_content.sub
-        left = strip(b"", b"\0".join([ps[i][js[i]:] for i in changed])).split(b"\0")
+        left = self.strip_own(b"\0".join([ps[i][js[i]:] for i in changed])).split(b"\0")
         if len(left) != len(changed):  # a tail that is no cells ran into the next: all the long way
             left = [b"\0"] * len(changed)
         for i, leftover, skeleton in zip(changed, left, skeletons):
@@ -227,7 +254,7 @@ class RowBatch(CellWriter):
             n = len(self.batch_xml)
             self.batch_skeleton = _filled(self._column_formats(self.skeleton_formats, self.batch_start, n),
                                           range(self.batch_start, self.batch_start + n))
-        if self.own_content.sub(b"", data[j:stop]) != self.batch_skeleton[i]:
+        if self.strip_own(data[j:stop]) != self.batch_skeleton[i]:
             return -1
         return j
 
@@ -250,8 +277,9 @@ class RowBatch(CellWriter):
         if self.cell_formats is None:
             below = self.look.header_row + 1 if self.look is not None else 0  # the batches are lines
             styles = [self._own_style(below, col, None) for col in self.by_row.cols]
-            self.cell_formats = [CellFormats(self._cell_format, c, st) for c, st in zip(self.by_row.cols, styles)]
-            self.skeleton_formats = [CellFormats(self._skeleton_format, c, st)
+            self.cell_formats = [CellFormats(self._cell_format, c, st, self._text_formats)
+                                 for c, st in zip(self.by_row.cols, styles)]
+            self.skeleton_formats = [CellFormats(self._skeleton_format, c, st, self._text_skeletons)
                                      for c, st in zip(self.by_row.cols, styles)]
         return self.cell_formats
 
@@ -264,9 +292,26 @@ class RowBatch(CellWriter):
         self.batch_skeleton = None  # made when a re-run needs it
         self.batch_start = first_row
 
+    def _batch_to(self, first: int, rownum: int, xml: bytes, formats: list[bytes]) -> None:
+        """The batch `_append_row` and `_new_row` take new cells from, made of the row the splice hands to
+        the row-by-row path (its cells `xml` and `formats`, made already) and the rows missing before it
+        from `first` on (Excel leaves out empty rows; they are inserted), unless the batch holds them
+        already. `_block_index` would make the next 2,048 rows' cells, and their skeletons on a re-run, for
+        such a row alone: 765 rows of 100k refreshing again (each a new day's cleared figure) and the 1,000
+        rows missing from o100k-gaps cost 0.3-0.6 s that way."""
+        if self.batch_start <= first and rownum < self.batch_start + len(self.batch_xml):
+            return
+        xmls, empty = [xml], [formats.count(_NO_CELL)]
+        if first < rownum:
+            before = self._column_formats(self._formats(), first, rownum - first)
+            xmls, empty = _filled(before, range(first, rownum)) + xmls, list(map(_COUNT_NO_CELL, zip(*before))) + empty
+        else:
+            first = rownum
+        self.batch_start, self.batch_xml, self.batch_empty, self.batch_skeleton = first, xmls, empty, None
+
     def _column_formats(self, formats: list[CellFormats], first_row: int, n: int) -> list[list[bytes]]:
         """Per block column, the formats of its values in rows first_row … +n (a C loop each)."""
-        return [list(map(f.__getitem__, values[first_row - first:first_row - first + n]))
+        return [f.column(values[first_row - first:first_row - first + n])
                 for f, (first, values) in zip(formats, self.by_row.offsets)]
 
     def _cell_format(self, col: int, v: Value, style: bytes | None) -> bytes:
@@ -284,8 +329,33 @@ class RowBatch(CellWriter):
         pre, post = self._split_cell(col, v, style)
         return pre.replace(b"%", b"%%") + b"%s" + post.replace(b"%", b"%%")
 
+    def _text_formats(self, col: int, values: list[Value], style: bytes | None) -> list[bytes]:
+        """`_cell_format` of many texts (`values`) at once: those `inline_string` writes as they stand
+        (`plain_texts`: nearly all reasons) encoded as one string and each put in the one format of their
+        column and style, then checked together (`Templates.check_texts`; one of them read back whole too);
+        any other text alone."""
+        texts = [v.value for v in values]
+        plain = plain_texts(texts)
+        easy = [t for t, p in zip(texts, plain) if p]
+        if not easy:
+            return [self._cell_format(col, v, style) for v in values]
+        q = self.by_row.pfx
+        frame = (self.cell_r + col_bytes(col) + b'%%s"' + self._style_attr(STR, style) + b' t="inlineStr"><' + q
+                 + b"is><" + q + b"t>%s</" + q + b"t></" + q + b"is></" + self.pfx + b"c>")
+        cells = list(map(frame.__mod__, "\n".join(easy).encode().replace(b"%", b"%%").split(b"\n")))
+        if self.checks is not None:
+            self.checks.check_texts(b"\n".join(cells) % ((b"1",) * len(cells)), easy)
+            first = next(v for v, p in zip(values, plain) if p)
+            self.checks.check(cells[0].replace(b"%s", b"1", 1).replace(b"%%", b"%"), first)
+        left = iter(cells)
+        return [next(left) if p else self._cell_format(col, v, style) for v, p in zip(values, plain)]
+
+    def _text_skeletons(self, col: int, values: list[Value], style: bytes | None) -> list[bytes]:
+        """`_skeleton_format` of many texts: the same for every text of a column and style."""
+        return [self._skeleton_format(col, values[0], style)] * len(values)
+
     def _skeleton_format(self, col: int, v: Value, style: bytes | None) -> bytes:
-        """A cell's start up to its style, what `own_content` leaves of it: b'<c r="V%s" s="5"'."""
+        """A cell's start up to its style, what `strip_own` leaves of it: b'<c r="V%s" s="5"'."""
         if v.kind == CLEAR and not self._keeps(v, self.look.header_row + 1 if self.look else 0, col):
             return _NO_CELL
         return b'%s%s%%s"%s' % (self.cell_r, col_bytes(col), self._style_attr(v.kind, style))

@@ -5,10 +5,11 @@ million rows cost a byte join each; `CellFormats` does the same for the batches 
 """
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
-from gendan_xl.xlsx.cells import CLEAR, DATE, DATETIME, EMPTY, TATTR, Rows, Value, tag_attrs, text_inner
+from gendan_xl.xlsx.cells import CLEAR, DATE, DATETIME, EMPTY, STR, TATTR, Rows, Value, tag_attrs, text_inner
 from gendan_xl.xlsx.condformat import CFRule
 from gendan_xl.xlsx.look import ColumnLook
 from gendan_xl.cellrefs import col_bytes, col_letter, parse_range
@@ -32,15 +33,24 @@ def right_of(col: int, pfx: bytes) -> re.Pattern[bytes]:
 
 
 class CellFormats(dict):
-    """Value -> its cell format in one column and style, made on first use."""
+    """Value -> its cell format in one column and style, made on first use; with `make_texts`, the new texts
+    of a column's values are made together (`column`)."""
 
-    def __init__(self, make: Any, col: int, style: bytes | None):
+    def __init__(self, make: Any, col: int, style: bytes | None, make_texts: Any = None):
         super().__init__()
-        self.make, self.col, self.style = make, col, style
+        self.make, self.col, self.style, self.make_texts = make, col, style, make_texts
 
     def __missing__(self, v: Value) -> bytes:
         f = self[v] = self.make(self.col, v, self.style)
         return f
+
+    def column(self, values: list[Value]) -> list[bytes]:
+        """The formats of `values`, in order (a C loop), the texts among them not made yet made at once."""
+        if self.make_texts is not None:
+            new = [v for v in dict.fromkeys(values) if v.kind == STR and v not in self]
+            if len(new) > 1:
+                self.update(zip(new, self.make_texts(self.col, new, self.style)))
+        return list(map(self.__getitem__, values))
 
 
 class CellWriter:
@@ -113,19 +123,20 @@ class CellWriter:
         self.own_re = re.compile(rb"<" + p + rb'c r="([A-Z]{1,3})\d+"(?: s="(\d+)")?([^>]*?)' + body)
         self.cell_full = re.compile(rb"<" + p + rb"c\b([^>]*?)" + body)
         # what follows a cell's start up to its style (r="" first, then s="") in a cell exactly as we write
-        # it: a value or an inline string, no formula. Removed from a row's tail of such cells, it leaves
-        # their starts (the tail's skeleton) and nothing else.
-        self.own_content = re.compile(
-            rb'(?<=\d")(?: t="\w+")?(?:/>|>(?:<' + p + rb"v>[^<]*</" + p + rb"v>|<" + p + rb"is><" + p
+        # it: a value or an inline string, no formula. Removed from a row's tail of such cells
+        # (`strip_own`), it leaves their starts (the tail's skeleton) and nothing else. The match takes the
+        # quote before it and `strip_own` puts it back: a pattern that starts with a literal is looked for
+        # fast (twice as fast as one that starts with the look-behind alone), and matches where that would.
+        own_content = re.compile(
+            rb'"(?<=\d")(?: t="\w+")?(?:/>|>(?:<' + p + rb"v>[^<]*</" + p + rb"v>|<" + p + rb"is><" + p
             + rb'(?:t|t xml:space="preserve")>[^<]*</' + p + rb"t></" + p + rb"is>)</" + p + rb"c>)")
+        self.strip_own = functools.partial(own_content.sub, b'"')
         self.cell_end = b"</" + pfx + b"c>"
         self.cell_open = b"<" + pfx + b"c"
         self.cell_r = b'<%sc r="' % pfx
         self.row_open = b"<" + pfx + b"row"
         self.f_open = b"<" + pfx + b"f"
         self.sheetdata_end = b"</" + pfx + b"sheetData>"
-        # a cell in our first whole column or right of it (none: a pattern that never matches)
-        self.right_of_ours = right_of(self.by_row.cols[0], pfx) if self.by_row.cols else re.compile(b"(?!)")
 
     def _note_arrays(self, data: bytes) -> None:
         """Remember array / data-table formula ranges: their non-anchor cells hold values but belong to

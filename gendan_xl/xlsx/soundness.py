@@ -4,9 +4,12 @@ full parse of the sheet (issue 13's decision: a re-read costs as much as the rea
 What is checked, and where:
 
 - while streaming (rows.SheetPatcher): row numbers strictly increasing, our cells after the row's own cells
-  in column order, every text we write escaped by the one escaping function (cells.text_inner);
+  in column order, every text we write escaped by the one escaping function (cells.text_inner), or written
+  as it stands where that function would write it so (cells.plain_texts);
 - `Templates`: each *distinct* cell we write (one value in one column and style: tens of thousands, not
   millions) is parsed once by expat and read back by our decoder (decode.py), which must give the value;
+  texts written as they stand, many at once (`check_texts`): one expat parse whose character data must be
+  those texts, their cells' tags read back by the decoder on one of them;
 - `check_package`: the rewritten member re-inflated from the temp file to the CRC and size recorded while
   writing; every other member's compressed bytes and CRC the original's; the parts we replaced well-formed;
   the zip's central directory read back, member for member.
@@ -23,17 +26,21 @@ from pathlib import Path
 from typing import Any, Mapping
 from xml.parsers import expat
 
+from gendan_xl.cellrefs import MAX_CELL_CHARS
 from gendan_xl.errors import PatchVerifyError
 from gendan_xl.xlsx.cells import BOOL, CLEAR, DATE, DATETIME, NUM, STR, Value, expected_text, serial
 from gendan_xl.xlsx.decode import CellReader
 from gendan_xl.xlsx.package import fast_zlib
 
 _NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+_WS_ENDS = ("", " ", "\t", "\r", "\n")  # what the decoder trims from a text without xml:space="preserve"
+_WS_INSIDE = (" \n", "\t\n", "\r\n", "\n ", "\n\t", "\n\r")  # such a character at a text's end or start
 
 
 class Templates:
     """Checks each distinct cell XML we write once: well-formed, and reading back as its value. Cells are
-    checked a batch at a time (one expat parse for many) and all before the package is written (`flush`)."""
+    checked a batch at a time (one expat parse for many) and all before the package is written (`flush`);
+    plain texts' cells a column's batch at once (`check_texts`)."""
 
     BATCH = 1024
 
@@ -43,22 +50,63 @@ class Templates:
         self.checked = 0
         self._batch: list[tuple[bytes, Value]] = []
 
+    def _doc(self, cells: bytes) -> bytes:
+        """`cells` in an element that declares the worksheet's namespace (and its prefix, if any)."""
+        ns = _NS if not self.pfx else b"xmlns:" + self.pfx[:-1] + _NS[5:]
+        return b"<" + self.pfx + b"x " + ns + b">" + cells + b"</" + self.pfx + b"x>"
+
     def check(self, xml: bytes, value: Value) -> None:
         """`xml`: one <c> element (any row number); PatchVerifyError (now or at `flush`) unless it is sound."""
         self._batch.append((xml, value))
         if len(self._batch) >= self.BATCH:
             self.flush()
 
+    def check_texts(self, cells: bytes, texts: list[str]) -> None:
+        """Many text cells of one format at once: `cells` their XML, `<c …><is><t>text</t></is></c>` each, one
+        a line, in the order of `texts`, each made as `format % text` with the text as it stands
+        (`cells.plain_texts`). Parsed by expat in one go, the character data of them all must be the texts,
+        one a line; with no markup nor entity in any (six "<" a cell, no "&"), the cells' tags are the same
+        for all, and read back as a text cell (the decoder reads one of them whole: `check`). That reads each
+        back as its text when, as here checked, no text holds a line break (the lines are the cells) nor `_x`
+        (read as an escape), none is too long, none starts or ends with white space (trimmed: there is no
+        xml:space="preserve"). Anything else: each cell checked alone (`check`, `flush`)."""
+        joined = "\n".join(texts)
+        proven = False
+        if (cells.count(b"<") == 6 * len(texts) and b"&" not in cells
+                and joined.count("\n") == len(texts) - 1 and "_x" not in joined and joined[:1] not in _WS_ENDS
+                and joined[-1:] not in _WS_ENDS and not any(w in joined for w in _WS_INSIDE)
+                and max(map(len, texts)) <= MAX_CELL_CHARS):
+            got: list[str] = []
+            parser = expat.ParserCreate()
+            parser.buffer_text, parser.buffer_size = True, 1 << 16
+            parser.CharacterDataHandler = got.append
+            try:
+                parser.Parse(self._doc(cells), True)
+                proven = "".join(got) == joined
+            except expat.ExpatError:
+                pass
+        if proven:
+            self.checked += len(texts)
+        else:
+            self._one_by_one(cells, texts)  # (counted as they are checked)
+
+    def _one_by_one(self, cells: bytes, texts: list[str]) -> None:
+        """What `check_texts` could not prove, cell by cell: PatchVerifyError for the first that is unsound."""
+        parts = cells.split(b"\n")
+        if len(parts) != len(texts):
+            raise PatchVerifyError.said("verify-bad-xml", name=self.name, why=f"{len(parts)} ≠ {len(texts)}",
+                                        bad=cells[:80])
+        self._batch += [(xml, Value(STR, text, None)) for xml, text in zip(parts, texts)]
+        self.flush()
+
     def flush(self) -> None:
         batch, self._batch = self._batch, []
         if not batch:
             return
-        ns = _NS if not self.pfx else b"xmlns:" + self.pfx[:-1] + _NS[5:]
-        doc = b"<" + self.pfx + b"x " + ns + b">" + b"".join(xml for xml, _ in batch) + b"</" + self.pfx + b"x>"
         try:
-            expat.ParserCreate().Parse(doc, True)
+            expat.ParserCreate().Parse(self._doc(b"".join(xml for xml, _ in batch)), True)
         except expat.ExpatError as exc:
-            bad = next((xml for xml, _ in batch if not _parses(xml, ns, self.pfx)), b"")
+            bad = next((xml for xml, _ in batch if not _parses(self._doc(xml))), b"")
             raise PatchVerifyError.said("verify-bad-xml", name=self.name, why=exc, bad=bad[:80]) from exc
         for xml, value in batch:
             start = xml.index(b">") + 1 if not xml.endswith(b"/>") else len(xml)
@@ -70,9 +118,9 @@ class Templates:
         self.checked += len(batch)
 
 
-def _parses(xml: bytes, ns: bytes, pfx: bytes) -> bool:
+def _parses(doc: bytes) -> bool:
     try:
-        expat.ParserCreate().Parse(b"<" + pfx + b"x " + ns + b">" + xml + b"</" + pfx + b"x>", True)
+        expat.ParserCreate().Parse(doc, True)
         return True
     except expat.ExpatError:
         return False
