@@ -226,11 +226,14 @@ class _NotSent(Sequence[Any]):
     def __init__(self, field: str):
         self.field = field
 
+    def _missing(self) -> AttributeError:
+        return AttributeError(f"the writing process has no {self.field}: refresh_pipe._WHO does not send it")
+
     def __len__(self) -> int:
-        raise AttributeError(f"the writing process has no {self.field}: refresh_pipe._WHO does not send it")
+        raise self._missing()
 
     def __getitem__(self, i: Any) -> Any:
-        return len(self)
+        raise self._missing()
 
 
 # Who each line is: a refresh's columns never show it, and these texts are a third of a chunk's pickle.
