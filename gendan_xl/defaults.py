@@ -18,6 +18,7 @@ DUE = "customer"
 RATES_MAX_AGE_DAYS = 180
 # The departments that sign an order review (订单评审表), one column each ([review] sign_off).
 REVIEW_SIGN_OFF = ("PMC", "生产", "品质", "财务")
+KPI_BASES = ("line", "quantity")  # what [kpi] basis may be
 KPI_BASIS = "line"  # the on-time rate counts lines; "quantity" weighs each line by its quantity
 WATCH_QUIET = 2.0  # seconds a saved workbook must stay still before `watch` looks at it (a burst of saves is one)
 WATCH_POLLINGS = ("auto", "always", "never")  # how `watch` learns of saves: polling on network shares only, always, never

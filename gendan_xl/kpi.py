@@ -25,13 +25,13 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
+from gendan_xl.defaults import KPI_BASES as BASES  # settings check it without importing this module
 from gendan_xl.errors import UsageError, json_fields
 from gendan_xl.i18n import say
 from gendan_xl.i18n.documents import KPI
 from gendan_xl.snapshots import SHIPPED, LineSnapshot
 from gendan_xl.statement import Period
 
-BASES = ("line", "quantity")
 GROUPS = ("customer", "merchandiser", "model")
 
 @dataclass

@@ -38,15 +38,13 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from typing import Any, Iterable
 
 from gendan_xl.errors import ERROR, WARNING, Issue, QuoteInputError
-from gendan_xl.jsondoc import exact, money, unit_money
+from gendan_xl.jsondoc import AMOUNT_PLACES, UNIT_PLACES, exact, money, unit_money  # decimals of an amount, of a unit price in a foreign currency
 from gendan_xl.messages import MESSAGES, message
 from gendan_xl.schema import DATE, INT, NUMBER, TEXT, SheetSchema, column, normalize_currency, fold_key
 
 INCOTERMS = ("EXW", "FOB", "CFR", "CIF")
 # Cargo is insured for 110% of the CIF value (Incoterms 2020 A5, and PICC practice).
 INSURED_SHARE = Decimal("1.1")
-UNIT_PLACES = 4  # a unit price in a foreign currency
-AMOUNT_PLACES = 2
 
 __all__ = [
     "INCOTERMS", "ExportPrice", "export_price", "round_half_up", "RebateRate", "find_rebate_rate", "digits_only",

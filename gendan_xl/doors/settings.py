@@ -21,8 +21,7 @@ from typing import Any, Mapping
 from gendan_xl import defaults
 from gendan_xl.books.company import BANK_KEYS, COMPANY_KEYS
 from gendan_xl.errors import ConfigError, UsageError
-from gendan_xl.kpi import BASES as KPI_BASES
-from gendan_xl.pricing import AMOUNT_PLACES
+from gendan_xl.jsondoc import AMOUNT_PLACES  # not from pricing: start-up of every command would import it
 from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary, normalize_currency
 from gendan_xl.status import DUE_BASES
 from gendan_xl.delivery.mail_settings import ENV_FIELDS, MailSettings, settings_from_env
@@ -317,7 +316,7 @@ def load_settings(explicit: str | Path | None = None, *, env: Mapping[str, str] 
     for section, key, value, allowed in (("workbook", "lang", settings.lang, ("zh", "en")),
                                          ("workbook", "weekly", settings.weekly, ("mon-fri", "mon-sat")),
                                          ("status", "due", settings.due, DUE_BASES),
-                                         ("kpi", "basis", settings.kpi_basis, KPI_BASES),
+                                         ("kpi", "basis", settings.kpi_basis, defaults.KPI_BASES),
                                          ("watch", "polling", settings.watch_polling, defaults.WATCH_POLLINGS)):
         if value not in allowed:
             raise ConfigError.said("cfg-one-of", path=path, section=section, key=key, value=value,
