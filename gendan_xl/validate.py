@@ -23,7 +23,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import compress, repeat
-from statistics import median_low
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, cast
 
 import numpy as np
@@ -448,14 +447,9 @@ class OrderDates:
                 yield r, k, issue
 
 
-def order_dates_median(dates: Iterable[dt.date | None]) -> dt.date | None:
-    """The median order date of a sheet (the lower middle one), what "far from the other orders" means."""
-    known = sorted(d for d in dates if d)
-    return median_low(known) if known else None
-
-
 def _median(days: np.ndarray) -> dt.date | None:
-    """`order_dates_median` of dates given as day numbers (0: none), in C."""
+    """The median order date of a sheet (the lower middle one, as `statistics.median_low`), what "far from the
+    other orders" means, of dates given as day numbers (0: none), in C."""
     known = days[days > 0]
     if not len(known):
         return None
