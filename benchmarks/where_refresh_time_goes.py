@@ -134,10 +134,12 @@ def main() -> None:
             stop.unlink(missing_ok=True)
             sampler = pss_sampler(stop) if args.pss else None
             t, c, w = time.process_time(), cpu_of_children(), time.perf_counter()
-            refresh.refresh_workbook(work, today=args.today, now=dt.datetime.combine(args.today, dt.time(8, 30)), backups=0,
-                                     processes=args.processes)
-            wall, own, child = time.perf_counter() - w, time.process_time() - t, cpu_of_children() - c
-            stop.touch()
+            try:
+                refresh.refresh_workbook(work, today=args.today, now=dt.datetime.combine(args.today, dt.time(8, 30)),
+                                         backups=0, processes=args.processes)
+            finally:  # (the sampler stops whatever became of the refresh)
+                wall, own, child = time.perf_counter() - w, time.process_time() - t, cpu_of_children() - c
+                stop.touch()
             if sampler is not None:  # (its CPU is not the refresh's: taken out)
                 assert sampler.stdout is not None
                 peak_pss = int(sampler.stdout.read())
