@@ -22,11 +22,12 @@ import numpy as np
 from gendan_xl import defaults, schema
 from gendan_xl.books.master import row_of, header_issues, missing_sheet_notes, read_masters, status_word_issues
 from gendan_xl.errors import ERROR, WARNING, Issue, MissingColumnsError
+from gendan_xl.i18n import pick
 from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary
 from gendan_xl.status import (STATUS_FIELDS, STATUSES, Line, StatusResult, due_fields, products_from_rows,
                               status_rows)
 from gendan_xl.status_block import StatusBlock
-from gendan_xl.status_lines import MILESTONE_LABELS, STATUS_LABELS, URGENT, _text, urgency
+from gendan_xl.status_lines import MILESTONE_LABELS, STATUS_LABELS, URGENT, urgency
 from gendan_xl.validate import OrderDates, StatusWords, check_lines, make_context
 from gendan_xl.workdays import WorkCalendar, calendar_from_rows
 from gendan_xl.xlsx.lines import LineChunk, OrdersStream
@@ -178,7 +179,7 @@ class LinesJson:
             values, index = block.distinct(f)
             said[f] = _pick([_SAYS[f] + t for t in map(_json_value, values)], index)
             table = STATUS_LABELS if f == "status" else MILESTONE_LABELS
-            said[label] = _pick([_SAYS[label] + _json_value(v and _text(table, v, lang)) for v in values], index)
+            said[label] = _pick([_SAYS[label] + _json_value(v and pick(table[v], lang)) for v in values], index)
         text["reason"] = list(map(_STR, block.reasons(lang)))
         said["milestones"] = self.plans(block)
         pieces = [part for f, between in zip(_FIELDS, _BETWEEN)
