@@ -65,9 +65,11 @@ class RowBatch(CellWriter):
         # cell of the run in our first column (a first run): only a row whose new cells have none there may
         # end with them
         no_first_col = data.find(self.cell_r + col_bytes(rows.cols[0])) < 0
+        # (then the rows whose new cells have one in that column cannot hold ours: only the others are asked)
+        not_there = list(compress(range(len(ps)), map(_NO_CELL.__eq__, formats[0]))) if no_first_col else []
         if no_first_col:
             same = [False] * len(ps)
-            for i in compress(range(len(ps)), map(_NO_CELL.__eq__, formats[0])):
+            for i in not_there:
                 same[i] = ps[i].endswith(xmls[i])
         else:
             same = list(map(bytes.endswith, ps, xmls))
@@ -86,10 +88,7 @@ class RowBatch(CellWriter):
         # whose last cell is left of ours (cells out of column order), as `_append_row` looks for it first;
         # on a first run every row is such a row, and the first new cell nearly always in our first column:
         # when no cell of the run is in that column, only the rows whose first new cell is elsewhere
-        rows_at: Iterable[int] = range(len(ps))
-        if no_first_col:
-            rows_at = sorted({*compress(range(len(ps)), map(operator.not_, lefts)),
-                              *compress(range(len(ps)), map(_NO_CELL.__eq__, formats[0]))})
+        rows_at: Iterable[int] = not_there if no_first_col else range(len(ps))
         for i in [i for i in rows_at if ks[i] >= 0 and not same[i] and xmls[i]]:
             p, x = ps[i], xmls[i]
             j = p.find(self._first_cell_head(x))
