@@ -423,8 +423,8 @@ class Picker:
                                           lambda lo=lo, hi=hi: cells.cut(xml, slice(lo, hi)), types, shared)
                     self._formulas.add(c)
                     continue
-            raw = cells.cut(xml, slice(lo, hi))
-            out[c] = (at, self._decoded(c, raw), raw)
+            raw = cells.cut(xml, slice(lo, hi))  # (neither alike nor plain texts: `Cells.texts` said so)
+            out[c] = (at, list(map(self._memo.__getitem__, raw)), raw)
         return out
 
     def _shared(self, c: int, at: Any, keys: list[bytes], which: Any, raw: Any, types: dict[int, set[type]],
