@@ -589,7 +589,7 @@ class Vocabulary:
         except TypeError:  # not hashable: not from a workbook
             return index.get(fold_key(word))
         stage = index.get(fold_key(word))
-        if len(index) < 100_000:
+        if word.__class__ is str and len(index) < 100_000:  # texts only: 1, 1.0 and True are one key, not one word
             index[word] = stage
         return stage
 
