@@ -29,7 +29,7 @@ import numpy as np
 
 from gendan_xl.errors import ERROR, WARNING, Issue, Report
 from gendan_xl.messages import make_issue
-from gendan_xl.schema import CURRENCIES, STAGES, Vocabulary, fold_key, fold_keys, normalize_currency
+from gendan_xl.schema import CURRENCIES, STAGES, Vocabulary, fold_key, fold_keys, normalize_currency, status_key
 from gendan_xl.cellrefs import cell_ref
 from gendan_xl.sheet_data import NOTHING, Row, SheetLayout, Table
 from gendan_xl.values import is_blank
@@ -532,7 +532,7 @@ class StatusWords:
             else:
                 key = None
                 if not (word is None or (isinstance(word, str) and not word.strip()) or stage_of(word) is not None):
-                    key = fold_key(word)
+                    key = status_key(word)
                 if type(word) is str:
                     folded[word] = key
             if key is not None:
@@ -559,7 +559,7 @@ class StatusWords:
                 if not (word is None or (isinstance(word, str) and not word.strip())) and stage_of(word) is None:
                     if first is None:  # (words.index per word: a column of free text took minutes)
                         first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1)))
-                    entry = found.setdefault(fold_key(word), [cell_ref(rows[first[key]], col), word, 0])
+                    entry = found.setdefault(status_key(word), [cell_ref(rows[first[key]], col), word, 0])
                 known[key] = entry
             if entry is not None:
                 entry[2] += n
@@ -571,7 +571,7 @@ class StatusWords:
         found = dict(self.found)
         for word in dropdown:
             if self.vocabulary.stage_of(word) is None:
-                found.setdefault(fold_key(word), [header_cell, word, 0])
+                found.setdefault(status_key(word), [header_cell, word, 0])
         stages = ", ".join(STAGES)
         return [make_issue("unknown-status", WARNING, sheet, cell, word, lang, rows=rows, stages=stages)
                 for cell, word, rows in found.values()]
