@@ -357,6 +357,15 @@ def fold_key(text: object) -> str:
     return _DECOR.sub("", s)
 
 
+def status_key(word: object) -> str:
+    """A status word's `fold_key`, a whole number taken as a cell shows it (1, not 1.0): the key of the line
+    a warning about a column of numbers suggests for gendan.toml ([statuses] "1" = …), which is what the user
+    writes; fold_key alone made 1.0 "10" (its point is decoration), which no such line matched."""
+    if isinstance(word, float) and word.is_integer():
+        word = int(word)
+    return fold_key(word)
+
+
 def fold_keys(texts: list[Any]) -> list[str]:
     """`fold_key` of each of many texts (a sheet's order numbers), in a few passes over them joined by NUL, which
     no cell holds: NFKC and casefold go a character at a time and NUL composes with nothing, so no text changes
@@ -587,9 +596,9 @@ class Vocabulary:
         except KeyError:
             pass
         except TypeError:  # not hashable: not from a workbook
-            return index.get(fold_key(word))
-        stage = index.get(fold_key(word))
-        if len(index) < 100_000:
+            return index.get(status_key(word))
+        stage = index.get(status_key(word))
+        if word.__class__ is str and len(index) < 100_000:  # texts only: 1, 1.0 and True are one key, not one word
             index[word] = stage
         return stage
 

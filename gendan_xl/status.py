@@ -87,7 +87,7 @@ from gendan_xl.workdays import WorkCalendar, years_of
 from gendan_xl.lead_times import LeadTimes, as_int as _int, products_from_rows  # noqa: F401
 from gendan_xl.status_lines import (ACTUAL_FIELDS, DUE_BASES, DUE_LABELS, MILESTONE_LABELS,  # noqa: F401
                                     MILESTONE_STATES, MILESTONES, REASONS, STATUS_LABELS, STATUSES, Line,
-                                    StatusResult, _CHECKED_MILESTONES)
+                                    StatusResult, _CHECKED_MILESTONES, counts_text)
 from gendan_xl.status_block import MAIN, PROBLEMS, StatusBlock, _Kernel, _masked, among, lines_of
 
 _SANE_YEARS = (1900, 2199)

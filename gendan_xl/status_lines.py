@@ -98,6 +98,12 @@ def _text(table: Mapping[str, tuple[str, str]], code: str, lang: str) -> str:
     return zh if lang == "zh" else en
 
 
+def counts_text(counts: Mapping[str, int], lang: str = "zh") -> str:
+    """Lines per status in words, as `StatusResult.counts` lists them, zeros left out: "逾期 3，有风险 7" /
+    "Overdue 3, At risk 7"; "" when there are none. The one such phrase the terminal and the Excel button print."""
+    return ("，" if lang == "zh" else ", ").join(f"{_text(STATUS_LABELS, k, lang)} {n}" for k, n in counts.items() if n)
+
+
 @dataclass(slots=True)
 class Line:
     """The status of one order line. `reason(lang)` and `label(lang)` give the text."""

@@ -29,7 +29,7 @@ import numpy as np
 
 from gendan_xl.errors import ERROR, WARNING, Issue, Report
 from gendan_xl.messages import make_issue
-from gendan_xl.schema import CURRENCIES, STAGES, Vocabulary, fold_key, fold_keys, normalize_currency
+from gendan_xl.schema import CURRENCIES, STAGES, Vocabulary, fold_key, fold_keys, normalize_currency, status_key
 from gendan_xl.cellrefs import cell_ref
 from gendan_xl.sheet_data import NOTHING, Row, SheetLayout, Table
 from gendan_xl.values import is_blank
@@ -523,8 +523,7 @@ class StatusWords:
         self._known: dict[Any, list[Any] | None] = {}  # each word as typed → its entry (None: a stage's word)
 
     def add(self, cells: Iterable[tuple[str, Any]]) -> None:
-        """(cell, word) of the status column: each distinct text looked up once (any other value each time:
-        unlike `add_column`, 1, 1.0 and TRUE stay apart here, as they always have)."""
+        """(cell, word) of the status column: each distinct text looked up once (any other value each time)."""
         found, stage_of = self.found, self.vocabulary.stage_of
         folded: dict[str, str | None] = {}  # text → its folded key (None: blank or a stage's word)
         for cell, word in cells:
@@ -533,7 +532,7 @@ class StatusWords:
             else:
                 key = None
                 if not (word is None or (isinstance(word, str) and not word.strip()) or stage_of(word) is not None):
-                    key = fold_key(word)
+                    key = status_key(word)
                 if type(word) is str:
                     folded[word] = key
             if key is not None:
@@ -543,18 +542,25 @@ class StatusWords:
     def add_column(self, rows: Sequence[int], words: Sequence[Any], col: int) -> None:
         """The words of the status column `col` (0-based) in Excel rows `rows`: each distinct word is counted
         and looked up once, and a cell reference made only for a word seen first (a million lines have a dozen
-        words)."""
+        words). As cell by cell (`add`), a number and a TRUE are other words: 1, 1.0 and True are one dict key,
+        so a word that is no text is counted by its type too (a TRUE was counted as the 1 before it)."""
         found, stage_of, known = self.found, self.vocabulary.stage_of, self._known
+        keys: Sequence[Any] = words
+        counts = Counter(words)  # (in the order each word first comes)
+        if not all(w.__class__ is str or w is None for w in counts):
+            keys = [w if w.__class__ is str or w is None else (w.__class__, w) for w in words]
+            counts = Counter(keys)
         first: dict[Any, int] | None = None  # each word's first index, made once if a word is unknown
-        for word, n in Counter(words).items():  # (in the order each word first comes)
-            entry = known.get(word, _UNSEEN)
+        for key, n in counts.items():
+            entry = known.get(key, _UNSEEN)
             if entry is _UNSEEN:
                 entry = None
+                word = key[1] if key.__class__ is tuple else key
                 if not (word is None or (isinstance(word, str) and not word.strip())) and stage_of(word) is None:
                     if first is None:  # (words.index per word: a column of free text took minutes)
-                        first = dict(zip(reversed(words), range(len(words) - 1, -1, -1)))
-                    entry = found.setdefault(fold_key(word), [cell_ref(rows[first[word]], col), word, 0])
-                known[word] = entry
+                        first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1)))
+                    entry = found.setdefault(status_key(word), [cell_ref(rows[first[key]], col), word, 0])
+                known[key] = entry
             if entry is not None:
                 entry[2] += n
 
@@ -565,7 +571,7 @@ class StatusWords:
         found = dict(self.found)
         for word in dropdown:
             if self.vocabulary.stage_of(word) is None:
-                found.setdefault(fold_key(word), [header_cell, word, 0])
+                found.setdefault(status_key(word), [header_cell, word, 0])
         stages = ", ".join(STAGES)
         return [make_issue("unknown-status", WARNING, sheet, cell, word, lang, rows=rows, stages=stages)
                 for cell, word, rows in found.values()]

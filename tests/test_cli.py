@@ -539,6 +539,22 @@ def test_statement_out_pdf_writes_a_pdf_beside_each_statement(capsys, tmp_path, 
             assert pdf.read(5) == b"%PDF-"
 
 
+@pytest.mark.skipif(__import__("shutil").which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+@pytest.mark.parametrize("argv", [
+    ["statement", "{book}", "--period", "2026-10", "--today", "2026-11-03", "--dry-run"],
+    ["jobs", "run", "statements", "--today", "2026-11-03", "--dry-run"],
+])
+def test_a_statement_dry_run_names_the_pdfs_without_starting_libreoffice(capsys, tmp_path, argv):
+    """A dry run says who would get which files; making the PDFs (seconds of LibreOffice) is for the send."""
+    cfg = settings_file(tmp_path)
+    book = (WORKBOOKS / "orders.xlsx").as_posix()
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace('path = "orders.xlsx"', f'path = "{book}"'),
+                   encoding="utf-8")
+    code, out, _ = run(capsys, "--config", str(cfg), *(a.format(book=book) for a in argv))
+    assert code == 0 and "caigou@lanke.example" in out and "[statement-BLK-2026-10.pdf]" in out
+    assert list((tmp_path / "out").rglob("*.pdf")) == [] and not (tmp_path / "outbox").exists()
+
+
 def test_a_failure_is_said_in_the_language_of_the_settings_beside_the_workbook(capsys, tmp_path, monkeypatch):
     """gendan.toml beside the workbook chooses the run's language; its failure line too, not only its tables."""
     import shutil

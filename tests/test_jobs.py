@@ -225,7 +225,7 @@ def test_validate_mails_only_new_errors(tmp_path):
 
 
 def test_statements_job_sends_what_the_statement_callable_builds(tmp_path):
-    def statements(today, month):
+    def statements(today, month, dry_run):
         return [Mail(to="ap@customer.example", subject=f"对账单 {month}", text="见附件")]
 
     ctx = outbox_context(tmp_path, specs=only(SPECS, "statements"), make_statements=statements)
@@ -310,7 +310,7 @@ def test_run_due_is_one_pass_for_cron_and_retries_queued_mail(tmp_path):
 def test_a_month_job_that_missed_its_window_is_reported_to_the_admin_once(tmp_path):
     """Issue 14: statements missed for more than 3 working days were silently never sent."""
     ctx = outbox_context(tmp_path, specs=only(SPECS, "statements"),
-                         make_statements=lambda today, period: [Mail(to="ap@customer.example", subject="对账单",
+                         make_statements=lambda today, period, dry_run: [Mail(to="ap@customer.example", subject="对账单",
                                                                      text="见附件")])
     state = JobState(ctx.data_dir)
     state.save("statements", "2026-09", "ok", T(2026, 9, 1, 9), T(2026, 9, 1, 9))
@@ -329,7 +329,7 @@ def test_a_month_job_that_missed_its_window_is_reported_to_the_admin_once(tmp_pa
 
 def test_the_admin_is_told_which_mails_a_job_could_not_send(tmp_path):
     """Issue 14: the admin mail did not name the customer whose statement could not be built."""
-    def statements(today, period):
+    def statements(today, period, dry_run):
         return [Mail(to="ap@acme.example", subject=f"对账单 {period} Acme", text="见附件", ref="ACME"),
                 Mail(to="ap@dgt.example", subject=f"对账单 {period} 东莞大广\n通讯科技", text="见附件", ref="DGT")]
 

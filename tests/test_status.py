@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from gendan_xl.status import (MILESTONE_LABELS, REASONS, STATUS_LABELS, STATUSES, LeadTimes, compute_status,
-                              products_from_rows)
+                              counts_text, products_from_rows)
 from gendan_xl.orders import Order
 from gendan_xl.sheet_data import Row
 from gendan_xl.workdays import WorkCalendar
@@ -243,6 +243,15 @@ def test_counts_list_every_status():
     assert list(counts) == list(STATUSES)
     assert counts == {"overdue": 6, "at_risk": 6, "on_track": 2, "shipped_late": 1, "shipped_on_time": 3,
                       "cancelled": 2, "unknown": 5}
+
+
+@pytest.mark.parametrize("counts, lang, text", [
+    ({"overdue": 6, "at_risk": 0, "on_track": 2, "unknown": 5}, "zh", "逾期 6，正常 2，无法判断 5"),
+    ({"overdue": 6, "at_risk": 0, "on_track": 2, "unknown": 5}, "en", "Overdue 6, On track 2, Unknown 5"),
+    (dict.fromkeys(STATUSES, 0), "zh", ""),   # the caller says "no order lines" in its own words
+])
+def test_counts_text_names_each_status_with_lines(counts, lang, text):
+    assert counts_text(counts, lang) == text
 
 
 def test_urgent_lists_overdue_then_least_slack():

@@ -89,14 +89,17 @@ def test_the_record_judges_open_lines_again_on_a_later_day_as_a_read_would(tmp_p
             good_row(订单号="SO3", 客户交期=D(2026, 5, 20), 出货日期=D(2026, 4, 10), 状态=None,
                      跟单员="张丽")]  # a planned ETD, shipped by its date when it comes
     path = team_book(tmp_path / "张丽.xlsx", "张丽", rows)
-    record = workbook_status(path, today=TODAY).cached
+    first = workbook_status(path, today=TODAY)
+    record = first.cached
     assert record.rows == [2, 4]  # only the open lines' inputs are kept
+    assert first.statuses == [x.status for x in first.lines] == ["at_risk", "on_track"]  # the record's lines
     later = D(2026, 4, 15)
     cached = workbook_status(path, previous=record, today=later)
     read = workbook_status(path, today=later)
     assert not cached.reread and read.reread
     assert cached.counts == read.counts  # SO1 turned overdue, SO3 shipped when its date came
     assert [(x.row, x.status) for x in cached.lines] == [(x.row, x.status) for x in read.lines] == [(2, "overdue")]
+    assert cached.statuses == ["overdue", "shipped_on_time"]  # still the record's two lines, as the store keeps them
     assert {s.key: s for s in cached.snapshots}.items() <= {s.key: s for s in read.snapshots}.items()
     # an earlier day than the read reads the file again: a closed line might have been open then
     assert workbook_status(path, previous=record, today=D(2026, 3, 1)).reread

@@ -353,7 +353,44 @@ def test_status_words_counted_a_column_at_a_time_as_cell_by_cell():
     assert by_column.found == by_cell.found
     assert [(c, w, n) for c, w, n in by_column.found.values()] == [("E6", "奇怪", 3), ("E9", "Weird", 3),
                                                                   ("E12", 3.0, 2)]
-    apart = StatusWords(DEFAULT_VOCABULARY)  # cell by cell, equal values of other types are other words
+    apart = StatusWords(DEFAULT_VOCABULARY)  # cell by cell, TRUE is another word than 1 (1 and 1.0 are one: "1")
     apart.add([("A1", 1), ("A2", 1.0), ("A3", True), ("A4", "x"), ("A5", "x"), ("A6", 1)])
-    assert [(c, w, n) for c, w, n in apart.found.values()] == [("A1", 1, 2), ("A2", 1.0, 1), ("A3", True, 1),
-                                                               ("A4", "x", 2)]
+    assert [(c, w, n) for c, w, n in apart.found.values()] == [("A1", 1, 3), ("A3", True, 1), ("A4", "x", 2)]
+    # a status column of numbers and TRUE/FALSE (python-calamine gives floats and bools): 1.0 and True are
+    # equal keys, and a column at a time once counted the TRUEs as the 1 above them ("'1' (3 rows)")
+    mixed = [1.0, True, True, 0.0, "x", False, 1.0, None]
+    rows = list(range(2, 2 + len(mixed)))
+    by_cell, by_column = StatusWords(DEFAULT_VOCABULARY), StatusWords(DEFAULT_VOCABULARY)
+    by_cell.add((cell_ref(r, 11), w) for r, w in zip(rows, mixed))
+    by_column.add_column(rows[:3], [1.0, True, True], 11)  # a chunk of numbers and TRUEs, then a mixed one
+    by_column.add_column(rows[3:], mixed[3:], 11)
+    assert by_column.found == by_cell.found
+    assert [(c, w, n) for c, w, n in by_column.found.values()] == [("L2", 1.0, 2), ("L3", True, 2), ("L5", 0.0, 1),
+                                                                  ("L6", "x", 1), ("L7", False, 1)]
+
+
+def test_a_column_of_stage_numbers_is_mapped_by_the_line_its_warning_suggests(tmp_path):
+    """A status column of numbers (1 = in production, say): the warning says [statuses] "1" = "<stage>", and that
+    line is what maps it (the number came in as 1.0, folded to "10", and the suggested line matched nothing)."""
+    from conftest import write_book
+    from gendan_xl.schema import Vocabulary
+
+    path = write_book(tmp_path / "numbers.xlsx", [good_row(订单号="SO1", 状态=1), good_row(订单号="SO2", 状态=2),
+                                                  good_row(订单号="SO3", 状态=1)])
+    unknown = [i for i in validate_workbook(path, lang="en").issues if i.code == "unknown-status"]
+    assert [(i.cell, i.value) for i in unknown] == [("L2", 1), ("L3", 2)]
+    assert '[statuses] "1" = "<stage>"' in unknown[0].message and "(2 rows)" in unknown[0].message
+    mapped = Vocabulary.of(None, {"1": "in_production"})
+    unknown = [i for i in validate_workbook(path, vocabulary=mapped).issues if i.code == "unknown-status"]
+    assert [(i.cell, i.value) for i in unknown] == [("L3", 2)]
+    assert [mapped.stage_of(w) for w in (1.0, 1, "1", " 1 ", 1.5, 10)] == ["in_production"] * 4 + [None, None]
+
+
+def test_a_true_is_not_taken_for_the_number_one_before_it():
+    """[statuses] maps the word TRUE (a tick box column, say): a 1 looked up first must not answer for TRUE, nor a
+    TRUE for 1 (Vocabulary.stage_of remembers each word it looked up, and 1 == 1.0 == True as dict keys)."""
+    from gendan_xl.schema import Vocabulary
+
+    vocabulary = Vocabulary.of(None, {"TRUE": "shipped"})
+    assert [vocabulary.stage_of(w) for w in (1.0, True, 1, "true", True, 1.0)] == [None, "shipped", None, "shipped",
+                                                                                   "shipped", None]

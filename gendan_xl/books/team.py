@@ -236,7 +236,6 @@ class WorkbookStatus:
     lang: str = defaults.LANG
     fingerprint: Fingerprint | None = None
     snapshots: list[LineSnapshot] = field(default_factory=list)  # of the lines whose status was computed
-    statuses: list[str] = field(default_factory=list)  # of the record's lines (the open ones at the read), in its order
     complete: bool = False  # the snapshots cover every line (the file was read): a line not among them is gone
     reread: bool = False  # the file was read this run (else its record was used)
     cached: Cached | None = None  # the record to keep for the next run (None: keep the old one)
@@ -250,6 +249,13 @@ class WorkbookStatus:
     def file(self) -> str:
         """The workbook's identity in snapshots: its absolute path."""
         return file_id(self.path)
+
+    @property
+    def statuses(self) -> list[str]:
+        """The status of each line of the record (the lines open at the read), in its order, from the snapshots:
+        a read's are of every line, the closed ones left out here; a record's are of its own lines, each kept
+        (one shipped since, by a planned ship date that came, is still one of the record's lines)."""
+        return [s.status for s in self.snapshots if not self.complete or s.status not in CLOSED]
 
     def cell(self, line: Line) -> str:
         """Where the line is: the order number's cell, "订单!A12"."""
@@ -304,7 +310,6 @@ def from_master_status(path: Path, status: MasterStatus, *, fp: Fingerprint | No
     wb.snapshots = take_snapshots(wb.file, lines, keys, values)
     is_open = [line.status not in CLOSED for line in lines]
     wb.lines = [line for line, o in zip(lines, is_open) if o]
-    wb.statuses = [line.status for line in wb.lines]
     if fp is not None:
         keep = [i for i, o in enumerate(is_open) if o]
         bad = _bad_due(orders.errors, due)
@@ -338,7 +343,6 @@ def from_cached(path: Path, cached: Cached, *, today: dt.date, warning_days: int
                         fingerprint=cached.fingerprint, calendar=calendar,
                         issues=cached.notes + result.calendar_issues(cached.lang, sheet=cached.calendar_sheet))
     wb.snapshots = take_snapshots(wb.file, result.lines, cached.keys, cached.values)
-    wb.statuses = [line.status for line in result.lines]
     counts = dict(cached.closed_counts)
     for line in result.lines:
         counts[line.status] = counts.get(line.status, 0) + 1

@@ -25,7 +25,8 @@ class JobContext:
     """Everything a job needs, passed in: the door (CLI) builds it from gendan.toml and the environment.
 
     - `load_status(today)` → the status of every order line (`StatusResult.lines`);
-    - `make_statements(today, period)` → the statement mails of `period` ("2026-10", the month before the run);
+    - `make_statements(today, period, dry_run)` → the statement mails of `period` ("2026-10", the month before
+      the run); with `dry_run` they need only name their files (a dry run sends nothing);
     - `check(today)` → the validation issues of the orders workbook;
     - `load_team(today)` → over the team's workbooks ([workbook] paths): the open lines and what the report
       adds (`report.TeamFacts`); when given, the overdue report uses it instead of `load_status`;
@@ -42,7 +43,7 @@ class JobContext:
     default_lang: str = "zh"
     nothing_overdue: str = "good-news"
     load_status: Callable[[_dt.date], Sequence[Line]] | None = None
-    make_statements: Callable[[_dt.date, str], Iterable[Mail]] | None = None
+    make_statements: Callable[[_dt.date, str, bool], Iterable[Mail]] | None = None
     check: Callable[[_dt.date], Iterable[Issue]] | None = None
     templates_dir: Path | str | None = None
     load_team: Callable[[_dt.date], tuple[Sequence[Line], TeamFacts]] | None = None
@@ -131,7 +132,7 @@ def run_statements(ctx: JobContext, spec: JobSpec, now: _dt.datetime, period: st
     if ctx.make_statements is None:
         raise ConfigError.said("job-needs-workbook", job="statements")
     month = month_before(now.date())   # the statements sent in November are October's, keyed so by the CLI too
-    mails = list(ctx.make_statements(now.date(), month))
+    mails = list(ctx.make_statements(now.date(), month, dry_run))
     sent = ctx.mailer.send(mails, job=spec.runs, period=month, force=force, dry_run=dry_run)
     return JobResult(spec.name, period, sent=sent, told=("summary_statements", {"n": len(mails), "month": month}))
 

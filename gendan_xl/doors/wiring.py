@@ -47,13 +47,15 @@ def customer_contacts(workbook: Path) -> dict[str, tuple[str, str, str]]:
 
 
 def statement_mails(settings: Settings, workbook: Path, period: str, *, today: dt.date, out_dir: Path,
-                    statements: list | None = None) -> tuple[list[Mail], list[str]]:
+                    statements: list | None = None, dry_run: bool = False) -> tuple[list[Mail], list[str]]:
     """One mail per customer with an e-mail address and a statement for `period` (all customers with
     activity or a balance, or the `statements` given), in the customer's language (the 客户 sheet's 语言).
     Attached: what `[mail] statement_files` lists (default the PDF; "xlsx" for the editable workbook); the
     .xlsx when a PDF is asked for and LibreOffice is not installed, so the customer always gets the statement.
     Answers go to `[mail] customer_reply_to` when set (finance, say), else to the customer's merchandiser
     (the 客户 sheet's 跟单员, by [mail.merchandisers]), else to [company] email, the address the statement prints.
+    With `dry_run` the PDF is named but not made: a dry run shows who would get which files, and one
+    LibreOffice start costs seconds (the mails go to `Mailer.send(dry_run=True)` only; their PDFs are empty).
     Returns the mails and the customers left out for want of an address."""
     from gendan_xl.books.accounts import statements_from_workbook, write_statement
     from gendan_xl.xlsx.template import to_pdfs
@@ -73,7 +75,7 @@ def statement_mails(settings: Settings, workbook: Path, period: str, *, today: d
             addressed.append((st, email, lang, reply_to, write_statement(st, out_dir, company=company, issued=today)))
         else:
             no_email.append(st.customer)
-    if pdf and addressed:
+    if pdf and addressed and not dry_run:
         to_pdfs([xlsx for *_, xlsx in addressed], out_dir)   # one LibreOffice start for the month's statements
     for st, email, lang, reply_to, xlsx in addressed:
         data = xlsx.read_bytes()
@@ -81,7 +83,8 @@ def statement_mails(settings: Settings, workbook: Path, period: str, *, today: d
         if pdf:
             # the PDF says what the workbook says; LibreOffice stamps it with the time, so it takes the
             # workbook's digest for the sent log
-            attachments.append(Attachment(xlsx.with_suffix(".pdf").name, xlsx.with_suffix(".pdf").read_bytes(),
+            made = b"" if dry_run else xlsx.with_suffix(".pdf").read_bytes()
+            attachments.append(Attachment(xlsx.with_suffix(".pdf").name, made,
                                           digest=document_digest(xlsx.name, data) + ":pdf"))
         if "xlsx" in settings.mail.statement_files or not pdf:
             attachments.append(Attachment(xlsx.name, data))
@@ -147,9 +150,9 @@ def job_context(settings: Settings, *, jobs_file: Path | None = None, **mailer_k
         return status_of(load_master(the_workbook(), lean=True, vocabulary=settings.vocabulary), today=today,
                          warning_days=settings.warning_days, weekly=settings.weekly, due=settings.due).result.lines
 
-    def make_statements(today: dt.date, period: str) -> list[Mail]:
+    def make_statements(today: dt.date, period: str, dry_run: bool) -> list[Mail]:
         return statement_mails(settings, the_workbook(), period, today=today,
-                               out_dir=settings.out_dir / "statements" / period)[0]
+                               out_dir=settings.out_dir / "statements" / period, dry_run=dry_run)[0]
 
     def check(today: dt.date) -> list[Issue]:
         return validate_workbook(the_workbook(), vocabulary=settings.vocabulary).issues

@@ -40,7 +40,7 @@ from gendan_xl.books.issues_report import headers, issue_values
 from gendan_xl.books.master import MasterStatus, load_master, status_of, validate_workbook
 from gendan_xl.books.refresh import Grid, ListGrid, RefreshPlan, apply, plan_refresh
 from gendan_xl.doors.settings import Settings, load_settings
-from gendan_xl.status import STATUS_LABELS
+from gendan_xl.status import counts_text
 from gendan_xl.xlsx.condformat import CFRule
 from gendan_xl.xlsx.read import MemoryBook
 from gendan_xl.xlsx.writer import looks_like_formula
@@ -155,9 +155,7 @@ def issue_rows(issues: Sequence[Issue], lang: str) -> list[list[Any]]:
 
 def refresh_summary(status: MasterStatus, lang: str) -> str:
     result = status.result
-    sep = "，" if lang == "zh" else ", "
-    counts = sep.join(f"{STATUS_LABELS[k][0 if lang == 'zh' else 1]} {v}" for k, v in result.counts.items() if v)
-    text = _t("refreshed", lang, n=len(result.lines), counts=counts)
+    text = _t("refreshed", lang, n=len(result.lines), counts=counts_text(result.counts, lang))
     return text + _notes(status.issues, lang)
 
 

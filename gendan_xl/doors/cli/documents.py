@@ -69,7 +69,7 @@ def cmd_statement(args: argparse.Namespace) -> int:
         period = Period.parse(args.period).label
         mails, no_email = statement_mails(settings, args.workbook, period, today=today,
                                           out_dir=args.out or settings.out_dir / "statements" / period,
-                                          statements=statements)
+                                          statements=statements, dry_run=args.dry_run)
         for code in no_email:
             warn("note.no_email_customer", run_lang(args, settings), code=code)
         return send_mails(settings, mails, job="statements", period=period, args=args, as_json=args.json)

@@ -176,7 +176,7 @@ URGENT_SHOWN = 100  # a terminal is not the place for 30,000 late lines: the JSO
 
 def print_status(result, name: str, lang: str) -> None:
     """The urgent lines (at most URGENT_SHOWN) and the counts of a `status.StatusResult`."""
-    from gendan_xl.status import STATUS_LABELS
+    from gendan_xl.status import counts_text
 
     urgent = result.urgent
     total = result.counts["overdue"] + result.counts["at_risk"]  # the result may keep only the most urgent
@@ -187,9 +187,8 @@ def print_status(result, name: str, lang: str) -> None:
         if total > URGENT_SHOWN:
             print(say(CLI, "status.more", lang, n=total - URGENT_SHOWN))
         print()
-    counts = "，".join if lang == "zh" else ", ".join
-    parts = [f"{STATUS_LABELS[k][0 if lang == 'zh' else 1]} {v}" for k, v in result.counts.items() if v]
-    print(say(CLI, "status.summary", lang, name=name, today=result.today) + (counts(parts) or say(CLI, "status.none", lang)))
+    print(say(CLI, "status.summary", lang, name=name, today=result.today)
+          + (counts_text(result.counts, lang) or say(CLI, "status.none", lang)))
 
 
 @command("status",

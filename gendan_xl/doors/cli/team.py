@@ -36,7 +36,7 @@ def print_team_status(run: Any, lang: str) -> None:
     """The team's overdue and at-risk lines (at most URGENT_SHOWN), each with its file and cell, then the counts."""
     from gendan_xl.delivery.report import urgent
     from gendan_xl.doors.cli.orders import URGENT_SHOWN
-    from gendan_xl.status import STATUS_LABELS
+    from gendan_xl.status import counts_text
 
     of = run.status.workbook_of()
     lines = urgent(run.status.lines)
@@ -47,10 +47,9 @@ def print_team_status(run: Any, lang: str) -> None:
         if len(lines) > URGENT_SHOWN:
             print(say(CLI, "status.more", lang, n=len(lines) - URGENT_SHOWN))
         print()
-    join = "，".join if lang == "zh" else ", ".join
-    parts = [f"{STATUS_LABELS[k][0 if lang == 'zh' else 1]} {v}" for k, v in run.status.counts.items() if v]
     name = say(CLI, "team.files", lang, n=len(run.status.workbooks) - len(run.status.unreadable))
-    print(say(CLI, "status.summary", lang, name=name, today=run.status.today) + (join(parts) or say(CLI, "status.none", lang)))
+    print(say(CLI, "status.summary", lang, name=name, today=run.status.today)
+          + (counts_text(run.status.counts, lang) or say(CLI, "status.none", lang)))
 
 
 def team_status_command(args: argparse.Namespace, settings: Any) -> int:
