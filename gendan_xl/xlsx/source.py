@@ -183,9 +183,14 @@ class WorkbookFile:
                 elif pos < len(raw):
                     src, pos = raw[pos:pos + chunk], pos + chunk
                 else:
-                    break
+                    # All input given, and no end of stream yet: ISA-L may still hold inflated bytes back that
+                    # the cap below kept it from handing out (stdlib zlib leaves that input in unconsumed_tail
+                    # instead), so ask once more with no input; nothing more means the part is cut short.
+                    src = b""
                 # at most what is still declared, plus one byte to notice a part that lies about its size
                 out = d.decompress(src, min(left, chunk * 4) + 1)
+                if not out and not src:
+                    break
                 if len(out) > left:
                     raise self._lying(name)
                 left -= len(out)
