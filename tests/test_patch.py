@@ -24,6 +24,7 @@ from gendan_xl.xlsx.package import list_worksheets, sheet_part
 from gendan_xl.xlsx.patch import patch_sheet
 from gendan_xl.xlsx.result import PatchResult
 
+from rawbook import raw_workbook  # noqa: E402
 from conftest import CORPUS, needs_corpus  # noqa: E402  (../shared/corpus beside the checkout, as CI lays it)
 NOW = dt.datetime(2026, 11, 26, 9, 30, 0)
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -214,6 +215,16 @@ def test_array_formula_range_is_protected(tmp_path: Path) -> None:
     result = patch_sheet(path, "S", {(2, 1): 99, (2, 3): "free"}, now=NOW)
     assert result.skipped == [("B2", "array-formula-cell-kept")]
     assert calamine_cell(path, "S", 2, 3) == "free"
+
+
+def test_an_array_formula_whose_range_is_in_single_quotes_is_protected(tmp_path: Path) -> None:
+    """(Rows with no "ref" in them are not looked through for array formulas: a ref='' must count too.)"""
+    row = ('<row r="2"><c r="A2"><f t="array" ref=\'A2:C2\'>{1,2,3}</f><v>1</v></c><c r="B2"><v>2</v></c>'
+           '<c r="C2"><v>3</v></c></row>')
+    path = raw_workbook(tmp_path / "array.xlsx", '<row r="1"><c r="A1"><v>0</v></c></row>' + row)
+    result = patch_sheet(path, "Sheet1", {(2, 1): 99, (2, 3): "free"}, now=NOW)
+    assert result.skipped == [("B2", "array-formula-cell-kept")]
+    assert calamine_cell(path, "Sheet1", 2, 3) == "free"
 
 
 @pytest.mark.parametrize("text", [

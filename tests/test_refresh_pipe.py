@@ -17,7 +17,7 @@ import python_calamine as pc
 
 from conftest import WORKBOOKS
 from gendan_xl.books.refresh import refresh_workbook
-from gendan_xl.books.refresh_pipe import FORK_FROM, forkable, processes_for
+from gendan_xl.books.refresh_pipe import FORK_FROM, _read_into, _widen, _write, forkable, processes_for
 from gendan_xl.errors import PatchError
 from gendan_xl.xlsx.atomic import TEMP_SUFFIX
 from gendan_xl.xlsx.stream import CHUNK
@@ -206,3 +206,29 @@ def test_no_fork_when_held_to_one_core() -> None:
     finally:
         os.sched_setaffinity(0, cores)
     assert forkable() == was
+
+
+def test_a_chunk_is_read_whole_into_one_buffer_across_many_reads() -> None:
+    """Bigger than the pipe holds (so read in several pieces), and the buffer kept for the next chunk."""
+    chunk = bytes(range(256)) * (12 << 10)  # 3 MB
+    r, w = os.pipe()
+    _widen(w)
+    writer = threading.Thread(target=lambda: (_write(w, chunk), _write(w, b"next")))
+    writer.start()
+    buffer = bytearray()
+    try:
+        assert _read_into(buffer, r, len(chunk)) == chunk and len(buffer) == len(chunk)
+        assert _read_into(buffer, r, 4) == b"next" and len(buffer) == len(chunk)
+    finally:
+        writer.join()
+        os.close(w)
+        os.close(r)
+
+
+def test_a_chunk_cut_short_is_an_error() -> None:
+    r, w = os.pipe()
+    os.write(w, b"<row r=")
+    os.close(w)
+    with pytest.raises(EOFError):
+        _read_into(bytearray(), r, 100)
+    os.close(r)

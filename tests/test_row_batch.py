@@ -127,3 +127,14 @@ def test_a_cell_of_ours_out_of_order_is_found_with_none_in_our_first_column(tmp_
                 backups=0)
     assert _sheet(spliced) == _sheet(merged)
     assert _sheet(spliced).count(b'<c r="D3"') == 1
+
+
+def test_rows_apart_and_a_last_row_with_no_end_tag(tmp_path: Path) -> None:
+    """White space between rows and a last row written <row …/>: a run of rows is taken whole
+    (`SheetPatcher.feed_rows`), what follows its last </row> too — nothing lost, nothing doubled."""
+    rows = "\n".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(2, 40)) + '\n<row r="40"/>\n'
+    path = raw_workbook(tmp_path / "apart.xlsx", rows)
+    patch_sheet(path, "Sheet1", columns={2: (2, [f"x{r}" for r in range(2, 41)])}, now=NOW, backups=0)
+    xml = _sheet(path)
+    assert xml.count(b'<c r="C') == 39 and xml.count(b"</row>\n<row") == 38
+    assert b'<row r="40"><c r="C40" t="inlineStr"><is><t>x40</t></is></c></row>\n</sheetData>' in xml

@@ -8,6 +8,10 @@ rows (`ForkedWriter`); at the end the child finishes the package (`SheetRewrite.
 checks included) and sends back the `PatchResult`, nothing else.
 
 - The pipe holds one message: the reader waits once it is a chunk ahead, so memory stays a chunk or two.
+  A chunk's XML goes as raw bytes after the message that says its size, and the child reads it straight
+  into one buffer (`_read_into`) through a pipe widened to 1 MB: `Connection.recv_bytes` reads a pipe's
+  64 KB at a time, each into a new bytes object, copied again into a BytesIO — measured, 0.085 s of the
+  child's CPU for 96 MB of rows, 0.03 s read this way.
 - The temp file the package goes into is made here, before the fork, and its removal is this process's:
   whatever becomes of the child (an error, a kill), no temp file is left beside the workbook.
 - An error in the child is raised here as the same error (its type and message), so the caller turns it
@@ -46,6 +50,7 @@ from gendan_xl.xlsx.stream import CHUNK
 # 100k, where a chunk is read in ≈ 0.2 s and written in ≈ 0.17 s). Two chunks barely pay; three do
 # (about 27,000 lines of the benchmark workbook).
 FORK_FROM = 3 * CHUNK
+PIPE_SIZE = 1 << 20  # the most a pipe may hold without privileges (Linux's /proc/sys/fs/pipe-max-size)
 
 
 def fork_safe() -> bool:
@@ -119,6 +124,7 @@ class ForkedWriter(Writer):
         try:
             fds += os.pipe()
             fds += os.pipe()
+            _widen(fds[1])
             pid = os.fork()
         except OSError:  # no fork: nothing of it left (the caller writes in this process)
             for fd in fds:
@@ -141,6 +147,7 @@ class ForkedWriter(Writer):
         self._up = Connection(up_r, writable=False)
 
     def _serve(self, down: Connection, up: Connection) -> int:
+        buffer = bytearray()
         try:
             while True:
                 said = down.recv()
@@ -149,8 +156,9 @@ class ForkedWriter(Writer):
                     _, result = super().finish(said[1], self.new)
                     up.send(("done", result))
                     return 0
-                _, kernel, first, last = said
-                super().rows(down.recv_bytes(), None if kernel is None else StatusBlock(kernel).on_rows(first, last))
+                _, kernel, first, last, size = said
+                xml = _read_into(buffer, down.fileno(), size)
+                super().rows(xml, None if kernel is None else StatusBlock(kernel).on_rows(first, last))
         except BaseException as exc:
             try:
                 up.send(("error", _portable(exc)))
@@ -161,10 +169,11 @@ class ForkedWriter(Writer):
     def rows(self, xml: bytes, lines: RowStatuses | None) -> None:
         # the lines go as their kernel's arrays and lists (cheaper to pickle than the words made from them),
         # without who each line is: our columns never show it
-        said = ("rows", None, 0, 0) if lines is None else ("rows", _withheld(lines.block), lines.first, lines.last)
+        said = (("rows", None, 0, 0, len(xml)) if lines is None
+                else ("rows", _withheld(lines.block), lines.first, lines.last, len(xml)))
         try:
             self._down.send(said)
-            self._down.send_bytes(xml)
+            _write(self._down.fileno(), xml)
         except OSError:  # the child ended (the pipe broke): what it said, or that it died
             self._answer()
 
@@ -218,6 +227,38 @@ class ForkedWriter(Writer):
         if self.new is not None:
             self.new.discard()
             self.new = None
+
+
+def _widen(fd: int) -> None:
+    """The pipe of `fd` made to hold PIPE_SIZE bytes, where the system lets it (else it stays as it is)."""
+    import fcntl  # (Linux, where a writer is forked; Windows has no fcntl)
+
+    try:
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+    except (OSError, AttributeError):  # (over the user's share of pipe pages; no F_SETPIPE_SZ)
+        pass
+
+
+def _write(fd: int, data: bytes) -> None:
+    """All of `data` down the pipe `fd`."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _read_into(buffer: bytearray, fd: int, size: int) -> bytes:
+    """The next `size` bytes of the pipe `fd`, read into `buffer` (grown as needed, kept for the next chunk)
+    and copied out once."""
+    if len(buffer) < size:
+        buffer.extend(bytes(size - len(buffer)))
+    got = 0
+    with memoryview(buffer) as view:
+        while got < size:
+            n = os.readv(fd, [view[got:size]])
+            if not n:
+                raise EOFError("the reading process ended in the middle of a chunk")
+            got += n
+        return bytes(view[:size])
 
 
 class _NotSent(Sequence[Any]):

@@ -140,7 +140,7 @@ class SheetRewrite:
         """The next whole rows of the sheet; `rows` must hold their cells by now. With `forget`, what was
         made for them (their values, cell templates) is let go once they are written: a refresh's reasons
         are nearly all different, and a million of them would otherwise pile up."""
-        self._put(self.patcher.feed(rows_xml))
+        self._put(self.patcher.feed_rows(rows_xml))
         if forget:
             self.rows.release(self.patcher.last_row + 1)
             if len(self.values.memo) > _KEEP or self.patcher.cached() > _KEEP:

@@ -140,7 +140,11 @@ class CellWriter:
 
     def _note_arrays(self, data: bytes) -> None:
         """Remember array / data-table formula ranges: their non-anchor cells hold values but belong to
-        the formula. The anchor comes first in document order, so its range is known before its cells."""
+        the formula. The anchor comes first in document order, so its range is known before its cells. Rows
+        with no "ref" in them at all have no such range (nor a shared formula's): one look through them, not a
+        look for each kind (0.06 s of a 100k-line refresh's writing, refreshing again)."""
+        if data.find(b"ref") < 0:
+            return
         for needle in (b't="array"', b't="dataTable"'):
             i = data.find(needle)
             while i >= 0:

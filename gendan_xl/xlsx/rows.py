@@ -106,6 +106,14 @@ class SheetPatcher(RowMerge, RowBatch):
                     self.buf = self.buf[cut:]
         return b"".join(out)
 
+    def feed_rows(self, data: bytes) -> bytes:
+        """`feed` for whole rows and nothing else (a piece of `SheetXml.rows`, cut before </sheetData>) once
+        the head is through: the same bytes, without looking through the rows for </sheetData> (0.03 s of a
+        100k-line refresh's writing) or keeping back what follows their last </row>."""
+        if self.phase != 1 or self.buf:
+            return self.feed(data)
+        return self._rows(data)
+
     def finish(self) -> bytes:
         if self.phase != 2:
             raise ValueError("the worksheet XML has no complete <sheetData>")
