@@ -29,12 +29,17 @@ AMOUNT_PLACES = 2
 UNIT_PLACES = 4
 
 
+def round_half_up(value: Decimal, places: int) -> Decimal:
+    """`value` to `places` decimals, halves away from zero (as Excel's ROUND and a merchant's sums do; Python's
+    round() goes to even). The one rounding of money: prices (`pricing`) and JSON (`money`) both take it."""
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
 def money(value: Any, places: int = AMOUNT_PLACES) -> str | None:
     """A sum of money as JSON text: "1234.50" (half up to `places`); None stays None."""
     if value is None:
         return None
-    number = value if isinstance(value, Decimal) else Decimal(str(value))
-    return format(number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP), "f")
+    return format(round_half_up(value if isinstance(value, Decimal) else Decimal(str(value)), places), "f")
 
 
 def unit_money(value: Any) -> str | None:

@@ -34,11 +34,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import asdict, dataclass, field, replace
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any, Iterable
 
 from gendan_xl.errors import ERROR, WARNING, Issue, QuoteInputError
-from gendan_xl.jsondoc import AMOUNT_PLACES, UNIT_PLACES, exact, money, unit_money  # decimals of an amount, of a unit price in a foreign currency
+# AMOUNT_PLACES, UNIT_PLACES: decimals of an amount, of a unit price in a foreign currency
+from gendan_xl.jsondoc import AMOUNT_PLACES, UNIT_PLACES, exact, money, round_half_up, unit_money
 from gendan_xl.messages import MESSAGES, message
 from gendan_xl.schema import DATE, INT, NUMBER, TEXT, SheetSchema, column, normalize_currency, fold_key
 
@@ -114,10 +115,6 @@ def _dec(name: str, value: Any) -> Decimal:
     if not number.is_finite() or number < 0:
         raise QuoteInputError("negative-input", name=name, value=value)
     return number
-
-
-def round_half_up(value: Decimal, places: int) -> Decimal:
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 def export_price(*, purchase_price: Any, vat_rate: Any, rebate_rate: Any, domestic_costs: Any = 0,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
 import re
 import sys
@@ -272,6 +273,18 @@ def said(key: str, lang: str, **fields: Any) -> str:
     return say(CLI, key, lang, **fields)
 
 
+@functools.cache
+def _tqdm() -> type:
+    """tqdm's bar without its monitor thread (a process with another thread forks no writer), imported only
+    when a bar is drawn."""
+    from tqdm import tqdm
+
+    class Bar(tqdm):  # type: ignore[type-arg]
+        monitor_interval = 0
+
+    return Bar
+
+
 class ProgressBar:
     """Progress on stderr for work that takes more than about two seconds (tqdm draws nothing before that),
     as a callback the library takes: `progress(stage, done, total)`. Silent when stderr is not a terminal (a
@@ -286,15 +299,10 @@ class ProgressBar:
         if not self.enabled:
             return
         if stage != self._stage:
-            from tqdm import tqdm
-
-            class Bar(tqdm):  # type: ignore[type-arg]
-                monitor_interval = 0  # no monitor thread: a process with another thread forks no writer
-
             self.close()
             self._stage = stage
-            self._bar = Bar(total=total, desc=stage, unit=" rows", unit_scale=True, delay=2, leave=False,
-                             file=sys.stderr, dynamic_ncols=True)
+            self._bar = _tqdm()(total=total, desc=stage, unit=" rows", unit_scale=True, delay=2, leave=False,
+                                file=sys.stderr, dynamic_ncols=True)
         self._bar.update(done - self._bar.n)
 
     def close(self) -> None:
