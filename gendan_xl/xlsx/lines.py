@@ -61,7 +61,7 @@ class OrdersStream(SheetLayout):
         self.xml = SheetXml(book.wf.inflate(part), book.name, part)
         self._pieces = self.xml.rows()
         head_xml, rest = self._head()
-        head_rows = grid((r, c, v) for r, c, v, _ in row_cells_with_formulas(head_xml, book.reader)
+        head_rows = grid((r, c, v) for r, c, v, _ in row_cells_with_formulas(head_xml, book.reader, book.name)
                          if c >= 0 and v is not None)[:HEADER_SEARCH_ROWS]
         found = locate_table(head_rows, schema, book.name, name)
         columns, headers = found.match.columns, found.headers
@@ -109,7 +109,7 @@ class OrdersStream(SheetLayout):
         cols = {f: self.columns[f] for f in self.fields}
         # the watched columns matter only in rows that are no line (few): those rows are parsed whole
         picker = Picker(self.xml.pfx, {*cols.values(), *ends.columns}, self.book.reader,
-                        lazy=set(ends.columns) - set(cols.values()))
+                        lazy=set(ends.columns) - set(cols.values()), name=self.book.name)
         # with `width_from`: that column and the cells at or right of it
         track = None if self._width_from is None else (self._width_from,
                                                           _at_or_right_of(self._width_from, self.xml.pfx))
@@ -211,7 +211,7 @@ class OrdersStream(SheetLayout):
         start = xml.find(b"<" + self.xml.pfx + b'row r="%d"' % row)
         end = xml.find(close, start)
         end = len(xml) if end < 0 else end + len(close)
-        return {c: v for _, c, v, _ in row_cells_with_formulas(xml[start:end], self.book.reader)
+        return {c: v for _, c, v, _ in row_cells_with_formulas(xml[start:end], self.book.reader, self.book.name)
                 if c >= 0 and v is not None}
 
     def _chunk(self, xml: bytes, picked: Picked, kinds: list[str | None], marked: list[int], cols: dict[str, int],
