@@ -61,7 +61,7 @@ class OrdersStream(SheetLayout):
         self.xml = SheetXml(book.wf.inflate(part), book.name, part)
         self._pieces = self.xml.rows()
         head_xml, rest = self._head()
-        head_rows = grid((r, c, v) for r, c, v, _ in row_cells_with_formulas(head_xml, book.reader)
+        head_rows = grid((r, c, v) for r, c, v, _ in row_cells_with_formulas(head_xml, book.reader, book.name)
                          if c >= 0 and v is not None)[:HEADER_SEARCH_ROWS]
         found = locate_table(head_rows, schema, book.name, name)
         columns, headers = found.match.columns, found.headers
@@ -109,13 +109,14 @@ class OrdersStream(SheetLayout):
         cols = {f: self.columns[f] for f in self.fields}
         # the watched columns matter only in rows that are no line (few): those rows are parsed whole
         picker = Picker(self.xml.pfx, {*cols.values(), *ends.columns}, self.book.reader,
-                        lazy=set(ends.columns) - set(cols.values()))
+                        lazy=set(ends.columns) - set(cols.values()), name=self.book.name)
         # with `width_from`: that column and the cells at or right of it
         track = None if self._width_from is None else (self._width_from,
                                                           _at_or_right_of(self._width_from, self.xml.pfx))
         pfx = self.xml.pfx
         ended = False
         carry = b""
+        before = 0  # the row before this chunk's first (a row missing from the XML is a blank row)
         pieces = self._data_pieces()
         while True:
             piece = next(pieces, None)
@@ -126,7 +127,8 @@ class OrdersStream(SheetLayout):
             picked = picker.pick(xml)
             if track is not None:
                 self._track_width(picked, xml, *track)
-            kinds, marked, ended, last_line, blank_after_line, ended_after_line = self._kinds(ends, picked, xml, ended)
+            kinds, marked, ended, last_line, blank_after_line, ended_after_line = self._kinds(ends, picked, xml, ended,
+                                                                                              before)
             cut = len(picked.rows)
             if self.hold and not final and last_line + 1 < cut:
                 at = _row_start(xml, last_line + 1, pfx)
@@ -136,6 +138,7 @@ class OrdersStream(SheetLayout):
                     xml = xml[:at]
                     ends.after_blank, ended = blank_after_line, ended_after_line
             last = picked.rows[cut - 1] if cut else 0
+            before = last or before
             yield self._chunk(xml, picked, kinds[:cut], [r for r in marked if r <= last], cols, final)
             if final:
                 break
@@ -151,16 +154,21 @@ class OrdersStream(SheetLayout):
         yield head
         yield from self._pieces
 
-    def _kinds(self, ends: DataEnd, picked: Picked, xml: bytes,
-               ended: bool) -> tuple[list[str | None], list[int], bool, int, bool, bool]:
+    def _kinds(self, ends: DataEnd, picked: Picked, xml: bytes, ended: bool,
+               before: int) -> tuple[list[str | None], list[int], bool, int, bool, bool]:
         """Each row's kind (None: the header and above, or after the end), the rows marked (no line, a watched
         column filled), whether the table ended, the last line's index, and `ends.after_blank` and `ended`
-        as they were right after it."""
+        as they were right after it. `before` is the row before the first of `picked` (0: none): Excel
+        writes no <row> for a blank row, so a row more than one after the row before it follows a blank
+        row, as a reader of the whole sheet sees it (a note under a blank row is not a line)."""
         header, rows, n = self.header_row, picked.rows, len(picked.rows)
         # (columns decoded only when asked for are not asked for here: rows past the end are not read)
         plain = ends.plain_rows({c: v for c, v in picked.values.items() if c not in picked.lazy},
                                 n) if picked.regular else np.zeros(n, bool)
-        plain &= np.array(rows, np.int64) > header
+        numbers = np.array(rows, np.int64)
+        after_gap = np.diff(numbers, prepend=before) > 1
+        plain &= (numbers > header) & ~after_gap
+        gap_at = after_gap.tolist()
         others = np.flatnonzero(~plain).tolist()  # (few)
         plain_at = plain.tolist()
         kinds: list[str | None] = []
@@ -179,6 +187,8 @@ class OrdersStream(SheetLayout):
             kind = None
             row = rows[i]
             if row > header and not ended:
+                if gap_at[i]:
+                    ends.after_blank = True
                 kind = self._kind(ends, picked, i, xml)
                 ended = kind is END
             if kind is DATA:
@@ -211,7 +221,7 @@ class OrdersStream(SheetLayout):
         start = xml.find(b"<" + self.xml.pfx + b'row r="%d"' % row)
         end = xml.find(close, start)
         end = len(xml) if end < 0 else end + len(close)
-        return {c: v for _, c, v, _ in row_cells_with_formulas(xml[start:end], self.book.reader)
+        return {c: v for _, c, v, _ in row_cells_with_formulas(xml[start:end], self.book.reader, self.book.name)
                 if c >= 0 and v is not None}
 
     def _chunk(self, xml: bytes, picked: Picked, kinds: list[str | None], marked: list[int], cols: dict[str, int],

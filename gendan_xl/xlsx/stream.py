@@ -213,8 +213,9 @@ class Picker:
     are decoded only when asked for: a column the end-of-table rules look at only when the columns before
     it are blank (customer PO numbers, all different) costs nothing."""
 
-    def __init__(self, pfx: bytes, cols: Iterable[int], reader: CellReader, lazy: Iterable[int] = ()):
-        self.pfx, self.reader = pfx, reader
+    def __init__(self, pfx: bytes, cols: Iterable[int], reader: CellReader, lazy: Iterable[int] = (),
+                 name: str = ""):
+        self.pfx, self.reader, self.name = pfx, reader, name  # (name: the workbook's, for a refusal)
         self.cols = sorted(set(cols))
         self.lazy = frozenset(lazy) & set(self.cols)
         p = re.escape(pfx)
@@ -471,14 +472,14 @@ class Picker:
             cut = rest.index(b">")
             return self.reader.value(rest[:cut], rest[cut + 1:-len(self._end)])
         except (ValueError, IndexError) as exc:
-            raise UnusableWorkbookError.said("bad-cell", why=exc) from exc
+            raise UnusableWorkbookError.said("bad-cell", name=self.name, why=exc) from exc
 
     def _slow(self, xml: bytes) -> Picked:
         """Every cell of every row, the long way: for runs of rows that are not regular."""
         rows: list[int] = []
         cells: list[dict[int, Any]] = []
         formula: dict[int, set[int]] = {}
-        for r, c, v, f in row_cells_with_formulas(xml, self.reader):
+        for r, c, v, f in row_cells_with_formulas(xml, self.reader, self.name):
             if not rows or rows[-1] != r:
                 rows.append(r)
                 cells.append({})
@@ -502,9 +503,10 @@ class _Memo(dict):
         return v
 
 
-def row_cells_with_formulas(xml: bytes, reader: CellReader) -> Iterator[tuple[int, int, Any, bool]]:
-    """`decode.every_cell` of a run of rows, a cell that cannot be read refused in one line."""
+def row_cells_with_formulas(xml: bytes, reader: CellReader, name: str) -> Iterator[tuple[int, int, Any, bool]]:
+    """`decode.every_cell` of a run of rows of the workbook `name`, a cell that cannot be read refused in one
+    line naming it."""
     try:
         yield from every_cell(xml, reader)
     except (ValueError, IndexError) as exc:
-        raise UnusableWorkbookError.said("bad-row", why=exc) from exc
+        raise UnusableWorkbookError.said("bad-row", name=name, why=exc) from exc

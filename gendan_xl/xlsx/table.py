@@ -40,7 +40,9 @@ def locate_table(head: Sequence[Sequence[Any]], schema: SheetSchema, book_name: 
     when there is none, when a required field is missing, or when two headers claim one field equally.
 
     A sheet may hold more than one table: blocks are separated by columns empty in the header row and in the
-    rows under it, and only the best block is read — a neighbouring table's "Item #" or "Total" is not ours.
+    rows under it, and only the best block is read — a neighbouring table's "Item #" or "Total" is not ours —
+    with the blocks beside it that name only fields it lacks: a blank column inside a table is no second
+    table (`_with_blank_columns`).
     """
     wanted = set(schema.required) | {f for group in schema.one_of for f in group}
     best: tuple[int, int, range, HeaderMatch] | None = None
@@ -60,6 +62,7 @@ def locate_table(head: Sequence[Sequence[Any]], schema: SheetSchema, book_name: 
         raise MissingColumnsError.said("no-header-row", name=book_name, sheet=sheet, names=names,
                                        rows=HEADER_SEARCH_ROWS, found=found)
     _, idx, block, match = best
+    block, match = _with_blank_columns(schema, head, idx, block, match)
     headers = ["" if h is None else str(h).strip() for h in head[idx]]
     if not check:  # `inspect` shows what is missing or doubled instead of stopping at it
         return FoundTable(idx, block, match, headers)
@@ -91,6 +94,43 @@ def _blocks(head: Sequence[Sequence[Any]], i: int) -> list[range]:
     if start is not None:
         blocks.append(range(start, len(row)))
     return blocks
+
+
+SPACER_COLUMNS = 2  # the widest run of blank columns still taken as inside one table
+
+
+def _with_blank_columns(schema: SheetSchema, head: Sequence[Sequence[Any]], i: int, block: range,
+                        match: HeaderMatch) -> tuple[range, HeaderMatch]:
+    """`block` of header row `i` joined with the blocks beside it that are the rest of the same table.
+
+    A blank column inside a table (a spacer, or a column not filled in yet) looks just like the gap between two
+    tables. Read apart, the block beside ours would be dropped without a word: its 出货日期 and 状态 unread, a
+    shipped line taken for overdue. So a block at most SPACER_COLUMNS blank columns away joins ours when its
+    headers name fields ours lacks and none that ours has (a remark aside: sheets have several) — a
+    neighbouring table names none of our fields (Item, Stock) or ones ours has (its own 客户, 数量), and stays
+    apart."""
+    blocks = _blocks(head, i)
+    if len(blocks) < 2 or block not in blocks:
+        return block, match
+    row = list(head[i])
+    lo = hi = blocks.index(block)
+    while True:
+        for j in (lo - 1, hi + 1):
+            if not 0 <= j < len(blocks):
+                continue
+            gap = blocks[j].start - blocks[hi].stop if j > hi else blocks[lo].start - blocks[j].stop
+            theirs = set(match_header_row(schema, row, blocks[j]).columns) - {"remark"}
+            if gap > SPACER_COLUMNS or not theirs or theirs & (set(match.columns) | set(match.duplicates)):
+                continue
+            joined = range(min(block.start, blocks[j].start), max(block.stop, blocks[j].stop))
+            wider = match_header_row(schema, row, joined)
+            if set(wider.duplicates) <= set(match.duplicates) and all(
+                    wider.columns.get(f) == c for f, c in match.columns.items()):
+                block, match = joined, wider
+                lo, hi = min(lo, j), max(hi, j)
+                break
+        else:
+            return block, match
 
 
 def _header_texts(row: Sequence[Any], block: range) -> str:
