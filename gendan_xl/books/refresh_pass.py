@@ -97,7 +97,7 @@ def _one_pass(run: OrdersRun, out: Path, *, now: dt.datetime, lang: str | None, 
     rows = group(stamp, {placed[key]: (hdr, [header]) for key, header in own}, pfx, date1904, patch, values)
     colours = status_colours(placed["status"], hdr, lang)
     rewrite = SheetRewrite(run.wf, orders.sheet, orders.xml, rows, values, patch, cf_rules=colours)
-    rewrite.patcher.look = _look(rewrite, orders, placed, own, lang)
+    rewrite.patcher.look = _look(rewrite, orders, placed, own, lang, new_cols)
     with writer_for(rewrite, cols, lang, when, processes=processes) as writer:
         done_to = hdr  # our columns hold their values down to this row
         for chunk, shared, _ in run:
@@ -118,9 +118,10 @@ _TWO_LINES = 24.0  # points: a header row at least this tall shows two lines of 
 
 
 def _look(rewrite: SheetRewrite, orders: OrdersStream, placed: dict[str, int], own: Sequence[tuple[str, str]],
-          lang: str) -> ColumnLook:
+          lang: str, anew: Sequence[str]) -> ColumnLook:
     """Our columns made to look like the table's last one: its header's format, the first line's font and
-    borders; widths that show header and values whole (two header lines when the header row is that tall)."""
+    borders; widths that show header and values whole (two header lines when the header row is that tall);
+    the columns placed `anew` shown, even where the user had hidden every column right of the table."""
     hdr = orders.header_row
     head = HeadRows(orders.head_rows, orders.xml.pfx)
     lines = 2 if (head.heights.get(hdr) or 0) >= _TWO_LINES else 1
@@ -129,5 +130,5 @@ def _look(rewrite: SheetRewrite, orders: OrdersStream, placed: dict[str, int], o
     like = max((c for c in orders.block if c not in ours), default=max(orders.columns.values()))
     return ColumnLook.of(rewrite.styles, head, hdr, like,
                          {placed[key]: COLUMN_KINDS[key] for key, _ in own},
-                         {placed[key]: widths[key] for key, _ in own})
+                         {placed[key]: widths[key] for key, _ in own}, anew={placed[key] for key in anew})
 
