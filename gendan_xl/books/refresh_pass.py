@@ -96,7 +96,8 @@ def _one_pass(run: OrdersRun, out: Path, *, now: dt.datetime, lang: str | None, 
     cols = [(placed[key], key) for key, _ in own]
     rows = group(stamp, {placed[key]: (hdr, [header]) for key, header in own}, pfx, date1904, patch, values)
     colours = status_colours(placed["status"], hdr, lang)
-    rewrite = SheetRewrite(run.wf, orders.sheet, orders.xml, rows, values, patch, cf_rules=colours)
+    rewrite = SheetRewrite(run.wf, orders.sheet, orders.xml, rows, values, patch, cf_rules=colours,
+                           table_over=orders.block)  # (an Excel table beside the orders table is not grown)
     rewrite.patcher.look = _look(rewrite, orders, placed, own, lang, new_cols)
     with writer_for(rewrite, cols, lang, when, processes=processes) as writer:
         done_to = hdr  # our columns hold their values down to this row
