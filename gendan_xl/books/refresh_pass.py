@@ -79,7 +79,9 @@ def refresh_pass(wf: WorkbookFile, out: Path, *, today: dt.date, now: dt.datetim
 def _one_pass(run: OrdersRun, out: Path, *, now: dt.datetime, lang: str | None, width: int | None,
               processes: int | None) -> tuple[Pass, int | None]:
     """One pass; returns it with None, or with the sheet's true width when new columns were placed at a
-    width guessed too small (the pass is then to be made again)."""
+    width guessed too small (the pass is then to be made again): a column in use further right than the
+    first rows showed, or a range merged over the table's rows where ours went (a remark merged over the
+    columns right of it: our cells would be hidden under it)."""
     orders = run.orders
     lang = lang or orders.lang
     hdr = orders.header_row
@@ -110,9 +112,13 @@ def _one_pass(run: OrdersRun, out: Path, *, now: dt.datetime, lang: str | None, 
             done_to = max(done_to, end)
         new, patch = writer.finish(orders.xml.tail)
     done = Pass(new, patch, run.result(), orders, run.issues(), lang, placed, colours)
-    if new_cols and width is None and orders.width > guess:
-        return done, orders.width
+    if new_cols:
+        wider = max(orders.width if width is None else guess,
+                    orders.past_merges([placed[key] for key in new_cols], hdr, done_to))
+        if wider > guess:
+            return done, wider
     return done, None
+
 
 
 _TWO_LINES = 24.0  # points: a header row at least this tall shows two lines of a 9-11 pt font
