@@ -181,18 +181,19 @@ def plan_refresh(status: MasterStatus, sheet: SheetShape | Sequence[Sequence[Any
 
 
 def place_columns(table: SheetLayout, header_cells: Sequence[Any],
-                  next_free: int) -> tuple[dict[str, int], tuple[tuple[str, str], ...], bool]:
+                  next_free: int) -> tuple[dict[str, int], tuple[tuple[str, str], ...], list[str]]:
     """Where our columns go: each where its whole bilingual header already is (never a column read as an
     order field), else at `next_free` on, the first free column right of every column in use. Returns
-    {key: column}, our (key, header) pairs, and whether any column was placed anew (then `next_free` mattered)."""
+    {key: column}, our (key, header) pairs, and the keys placed anew (if any, `next_free` mattered)."""
     placed: dict[str, int] = {}
     theirs = set(table.columns.values())  # columns read as order fields are never ours to write
     own = OUTPUT_COLUMNS + ((("stamp", STAMP_COLUMN),) if table.header_row == 1 else ())
-    new = False
+    new = []
     for key, header in own:
         found = next((i for i, h in enumerate(header_cells) if i not in theirs and _matches(h, key, header)), None)
         if found is None:
-            found, next_free, new = next_free, next_free + 1, True
+            found, next_free = next_free, next_free + 1
+            new.append(key)
         placed[key] = found
     return placed, own, new
 

@@ -79,7 +79,9 @@ def refresh_pass(wf: WorkbookFile, out: Path, *, today: dt.date, now: dt.datetim
 def _one_pass(run: OrdersRun, out: Path, *, now: dt.datetime, lang: str | None, width: int | None,
               processes: int | None) -> tuple[Pass, int | None]:
     """One pass; returns it with None, or with the sheet's true width when new columns were placed at a
-    width guessed too small (the pass is then to be made again)."""
+    width guessed too small (the pass is then to be made again): a column in use further right than the
+    first rows showed, or a range merged over the table's rows where ours went (a remark merged over the
+    columns right of it: our cells would be hidden under it)."""
     orders = run.orders
     lang = lang or orders.lang
     hdr = orders.header_row
@@ -96,8 +98,9 @@ def _one_pass(run: OrdersRun, out: Path, *, now: dt.datetime, lang: str | None, 
     cols = [(placed[key], key) for key, _ in own]
     rows = group(stamp, {placed[key]: (hdr, [header]) for key, header in own}, pfx, date1904, patch, values)
     colours = status_colours(placed["status"], hdr, lang)
-    rewrite = SheetRewrite(run.wf, orders.sheet, orders.xml, rows, values, patch, cf_rules=colours)
-    rewrite.patcher.look = _look(rewrite, orders, placed, own, lang)
+    rewrite = SheetRewrite(run.wf, orders.sheet, orders.xml, rows, values, patch, cf_rules=colours,
+                           table_over=orders.block)  # (an Excel table beside the orders table is not grown)
+    rewrite.patcher.look = _look(rewrite, orders, placed, own, lang, new_cols)
     with writer_for(rewrite, cols, lang, when, processes=processes) as writer:
         done_to = hdr  # our columns hold their values down to this row
         for chunk, shared, _ in run:
@@ -109,18 +112,23 @@ def _one_pass(run: OrdersRun, out: Path, *, now: dt.datetime, lang: str | None, 
             done_to = max(done_to, end)
         new, patch = writer.finish(orders.xml.tail)
     done = Pass(new, patch, run.result(), orders, run.issues(), lang, placed, colours)
-    if new_cols and width is None and orders.width > guess:
-        return done, orders.width
+    if new_cols:
+        wider = max(orders.width if width is None else guess,
+                    orders.past_merges([placed[key] for key in new_cols], hdr, done_to))
+        if wider > guess:
+            return done, wider
     return done, None
+
 
 
 _TWO_LINES = 24.0  # points: a header row at least this tall shows two lines of a 9-11 pt font
 
 
 def _look(rewrite: SheetRewrite, orders: OrdersStream, placed: dict[str, int], own: Sequence[tuple[str, str]],
-          lang: str) -> ColumnLook:
+          lang: str, anew: Sequence[str]) -> ColumnLook:
     """Our columns made to look like the table's last one: its header's format, the first line's font and
-    borders; widths that show header and values whole (two header lines when the header row is that tall)."""
+    borders; widths that show header and values whole (two header lines when the header row is that tall);
+    the columns placed `anew` shown, even where the user had hidden every column right of the table."""
     hdr = orders.header_row
     head = HeadRows(orders.head_rows, orders.xml.pfx)
     lines = 2 if (head.heights.get(hdr) or 0) >= _TWO_LINES else 1
@@ -129,5 +137,5 @@ def _look(rewrite: SheetRewrite, orders: OrdersStream, placed: dict[str, int], o
     like = max((c for c in orders.block if c not in ours), default=max(orders.columns.values()))
     return ColumnLook.of(rewrite.styles, head, hdr, like,
                          {placed[key]: COLUMN_KINDS[key] for key, _ in own},
-                         {placed[key]: widths[key] for key, _ in own})
+                         {placed[key]: widths[key] for key, _ in own}, anew={placed[key] for key in anew})
 

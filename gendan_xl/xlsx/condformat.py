@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from gendan_xl.xlsx.cells import esc, esc_attr, set_attr, tag_attrs
 from gendan_xl.cellrefs import parse_range
+from gendan_xl.xlsx.decode import unescape
 from gendan_xl.xlsx.result import PatchResult
 from gendan_xl.xlsx.styles import Styles, argb
 
@@ -62,6 +63,9 @@ def check_rule(rule: CFRule) -> None:
             argb(colour)
 
 
+_FORMULA = re.compile(rb"<(?:\w+:)?formula>(.*?)</(?:\w+:)?formula>", re.S)
+
+
 def conditional_formats(rules: list[CFRule], body: bytes, elems: list[tuple[str, int, int, bytes]],
                         edits: list[tuple[int, int, bytes]], pfx: bytes, styles: Styles, result: PatchResult) -> bytes:
     """The <conditionalFormatting> elements to insert for the `rules` a sheet lacks. A rule already there
@@ -72,6 +76,8 @@ def conditional_formats(rules: list[CFRule], body: bytes, elems: list[tuple[str,
     p = pfx
     existing = [(s, e, body[s:e]) for n, s, e, _ in elems if n == "conditionalFormatting"
                 and body[s:e].lstrip(b"<").startswith(p + b"conditionalFormatting")]
+    # each one's formulas as text: LibreOffice writes the quotes of "逾期" as &quot;, Excel as they are
+    formulas = [{unescape(f.decode("utf-8", "replace")) for f in _FORMULA.findall(xml)} for _s, _e, xml in existing]
     priorities = [int(x) for x in re.findall(rb'\spriority="(\d+)"', body)]
     next_priority = max(priorities, default=0) + 1
     new = []
@@ -81,13 +87,13 @@ def conditional_formats(rules: list[CFRule], body: bytes, elems: list[tuple[str,
         fxml = b"<%sformula>%s</%sformula>" % (p, esc(formula).encode(), p)
         top_left = parse_range(rule.sqref.split()[0])[:2]
         match = None
-        for s, _e, xml in existing:
+        for (s, _e, xml), theirs in zip(existing, formulas):
             sq = tag_attrs(re.match(rb"<[^>]*>", xml).group(0)).get(b"sqref", b"").decode()  # type: ignore
             try:
                 same_corner = parse_range(sq.split()[0])[:2] == top_left
             except (ValueError, IndexError):
                 same_corner = False
-            if same_corner and key in xml and fxml in xml:
+            if same_corner and key in xml and formula in theirs:
                 match = (s, xml, sq)
                 break
         if match:

@@ -20,6 +20,7 @@ from typing import Any, Iterable, Iterator
 
 import numpy as np
 
+from gendan_xl.cellrefs import parse_range
 from gendan_xl.errors import MissingSheetError
 from gendan_xl.schema import DATE, SheetSchema, header_language
 from gendan_xl.sheet_data import Columns, SheetLayout
@@ -31,6 +32,7 @@ from gendan_xl.xlsx.table import DATA, END, HEADER_SEARCH_ROWS, DataEnd, locate_
 from gendan_xl.xlsx.validations import MAX_TAIL
 
 _ROOT = re.compile(rb"<(?:\w+:)?worksheet\b[^>]*>")
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([^"]+)"')
 
 
 @dataclass
@@ -146,6 +148,19 @@ class OrdersStream(SheetLayout):
         root = _ROOT.search(self.xml.head)
         if root is not None and self.tail is not None and len(self.tail) <= MAX_TAIL:
             self.book.note_validations(self.sheet, root.group(0) + self.tail)
+
+    def past_merges(self, cols: Iterable[int], top: int, bottom: int) -> int:
+        """Once the rows are through: the first column right of every range merged over one of `cols` (0-based)
+        within rows `top` to `bottom`; 0 when none is (the merges are in the sheet's tail)."""
+        cols, past = set(cols), 0
+        for ref in _MERGE.findall(self.tail or b""):
+            try:
+                r1, c1, r2, c2 = parse_range(ref.decode("ascii"))
+            except (ValueError, UnicodeDecodeError):
+                continue
+            if r1 <= bottom and r2 >= top and any(c1 <= c <= c2 for c in cols):
+                past = max(past, c2 + 1)
+        return past
 
     def _data_pieces(self) -> Iterator[bytes]:
         """Every row, piece by piece: the head's rows again (they were parsed to find the table; now they are

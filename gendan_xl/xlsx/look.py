@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Iterable, Mapping
 
 from gendan_xl.cellrefs import col_index
-from gendan_xl.xlsx.cells import tag_attrs
+from gendan_xl.xlsx.cells import set_attr, tag_attrs
 from gendan_xl.xlsx.styles import DATE_FORMAT, Styles
 
 # Kinds of data cell, each its own cell format.
@@ -83,6 +83,7 @@ class ColumnLook:
     data: dict[int, int] = field(default_factory=dict)
     widths: dict[int, float] = field(default_factory=dict)
     blanks: set[int] = field(default_factory=set)  # columns whose blank cells (cells.EMPTY) are kept: bordered
+    anew: set[int] = field(default_factory=set)  # columns placed this run: shown even where a <col> hid them
 
     def style(self, row: int, col: int) -> bytes | None:
         """The s="" of our cell at (row, col); None where the look says nothing (above the header)."""
@@ -92,11 +93,11 @@ class ColumnLook:
 
     @classmethod
     def of(cls, styles: Styles, head: HeadRows, header_row: int, like: int, kinds: Mapping[int, str],
-           widths: Mapping[int, float]) -> "ColumnLook":
+           widths: Mapping[int, float], anew: set[int] | None = None) -> "ColumnLook":
         """Our columns (`kinds`: column → TEXT, NUMBER, DATE or WRAP) made to look like column `like` of the
         table (its last): its header cell's format, wrapping, for our headers; the format of the first
         line's cell there (or nearest left), per kind, for our cells below."""
-        look = cls(header_row, widths=dict(widths))
+        look = cls(header_row, widths=dict(widths), anew=set(anew or ()))
         if styles.data is None:
             return look
         top = head.style(header_row, like)
@@ -119,11 +120,15 @@ class ColumnLook:
         return look
 
 
-def with_widths(head: bytes, pfx: bytes, widths: Mapping[int, float]) -> bytes:
+def with_widths(head: bytes, pfx: bytes, widths: Mapping[int, float], anew: Iterable[int] = ()) -> bytes:
     """The worksheet's XML before <sheetData> (`head`) with a <col> width for each column of `widths`
-    (0-based) that no <col> covers yet; <cols> made when there is none (it comes right before <sheetData>)."""
+    (0-based) that no <col> covers yet; <cols> made when there is none (it comes right before <sheetData>).
+    The columns `anew` (placed this run) are first taken out of a <col> that hides them: a tidy sheet hides
+    every column right of its table, and a first refresh would show nothing. A column of ours the user hid
+    later is not anew, and stays hidden."""
     if not widths:
         return head
+    head = _unhidden(head, {c + 1 for c in anew})
     m = re.search(rb"<(\w+:)?cols\b[^>]*?(/?)>", head)
     spans = []
     inner_start = inner_end = len(head)
@@ -158,3 +163,28 @@ def with_widths(head: bytes, pfx: bytes, widths: Mapping[int, float]) -> bytes:
     out += [x for _, x in new]
     out.append(inner[pos:])
     return head[:inner_start] + b"".join(out) + head[inner_end:]
+
+
+def _unhidden(head: bytes, show: set[int]) -> bytes:
+    """`head` with each <col hidden="1"> that covers a column of `show` (1-based) cut around those columns:
+    the rest of its range keeps its look, hidden; the columns of `show` are left to `with_widths`."""
+    if not show:
+        return head
+    out, pos = [], 0
+    for m in re.finditer(rb"<(?:\w+:)?col\b[^>]*?/>", head):
+        a = tag_attrs(m.group(0))
+        try:
+            lo, hi = int(a[b"min"]), int(a.get(b"max", a[b"min"]))
+        except (KeyError, ValueError):
+            continue
+        inside = sorted(c for c in show if lo <= c <= hi)
+        if not inside or a.get(b"hidden") not in (b"1", b"true"):
+            continue
+        pieces, start = [], lo
+        for c in inside + [hi + 1]:
+            if start < c:
+                pieces.append(set_attr(set_attr(m.group(0), b"min", b"%d" % start), b"max", b"%d" % (c - 1)))
+            start = c + 1
+        out += [head[pos:m.start()], *pieces]
+        pos = m.end()
+    return b"".join(out) + head[pos:] if out else head

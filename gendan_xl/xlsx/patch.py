@@ -103,7 +103,8 @@ class SheetRewrite:
     the caller then commits it (`AtomicFile.commit`) or throws it away."""
 
     def __init__(self, wf: WorkbookFile, sheet_name: str, xml: SheetXml, rows: Rows, values: Values,
-                 result: PatchResult, *, cf_rules: Iterable[CFRule] = (), extend_tables: bool = True):
+                 result: PatchResult, *, cf_rules: Iterable[CFRule] = (), extend_tables: bool = True,
+                 table_over: range | None = None):
         self.wf, self.xml, self.rows, self.values, self.result = wf, xml, rows, values, result
         pkg = open_package(wf)
         self._pkg = pkg
@@ -120,7 +121,7 @@ class SheetRewrite:
                     t = load_table(actual, pkg.zf.read(actual))
                     if t:
                         self.tables.append(t)
-            plan_tables(self.tables, rows, xml.pfx, result)
+            plan_tables(self.tables, rows, xml.pfx, result, over=table_over)
         self.templates = Templates(xml.pfx, pkg.date1904, wf.name)
         self.patcher = SheetPatcher(rows, self.styles, self.tables, list(cf_rules), result, date_xfs, extend_tables,
                                     self.templates)

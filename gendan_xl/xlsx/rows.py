@@ -135,7 +135,7 @@ class SheetPatcher(RowMerge, RowBatch):
         for after `finish`: the rows are streamed first and the head written in front of them (patch.py)."""
         head = self.head_xml
         if self.look is not None:
-            head = with_widths(head, self.pfx, self.look.widths)
+            head = with_widths(head, self.pfx, self.look.widths, self.look.anew)
         m = re.search(rb"<(?:\w+:)?dimension\b[^>]*>", head)
         bbox = self._written_bbox()
         if m and bbox:

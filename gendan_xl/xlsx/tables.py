@@ -76,12 +76,16 @@ def _rename(by_row: Rows, row: int, col: int, new: str, pfx: bytes, result: Patc
     by_row.set(row, col, make_value(new, pfx, False))
 
 
-def plan_tables(tables: list[TablePart], by_row: Rows, pfx: bytes, result: PatchResult) -> None:
-    """Extend tables whose header row we write into right of their last column; rename changed headers."""
+def plan_tables(tables: list[TablePart], by_row: Rows, pfx: bytes, result: PatchResult,
+                over: range | None = None) -> None:
+    """Extend tables whose header row we write into right of their last column; rename changed headers.
+    With `over` (0-based columns: the table our cells belong to), only a table over those columns is
+    extended: another table beside it, right of which our columns may land, is not ours to grow."""
     for t in tables:
         r1, c1, r2, c2 = t.ref
         if not t.header or t.kind != "worksheet":
             continue
+        grows = over is None or (c1 < over.stop and over.start <= c2)
         # header cells we overwrite inside the table must stay equal to the column names
         for c in range(c1, c2 + 1):
             cell = _cell_at(by_row, r1, c)
@@ -95,7 +99,7 @@ def plan_tables(tables: list[TablePart], by_row: Rows, pfx: bytes, result: Patch
                 t.columns[c - c1] = new
                 t.changed = True
         last = c2
-        while (cell := _cell_at(by_row, r1, last + 1)) is not None and cell.kind == STR:
+        while grows and (cell := _cell_at(by_row, r1, last + 1)) is not None and cell.kind == STR:
             last += 1
             new = _unique(cell.value, t.columns)
             if new != cell.value:
