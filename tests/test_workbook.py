@@ -232,3 +232,32 @@ def test_read_columns_equals_read_table_when_the_sheet_starts_away_from_a1(tmp_p
     cols = _same_as_read_table(tmp_path / "offset.xlsx")
     assert cols.columns["order_no"] == 2 and cols.row_numbers == [5, 6]
     assert cols.values["customer_due_date"] == [dt.date(2026, 4, 20), dt.date(2026, 4, 25)]
+
+
+@pytest.mark.parametrize("command", ["status", "refresh", "validate"])
+def test_a_header_in_two_rows_is_refused_naming_both_rows_and_the_fix(tmp_path, capsys, command):
+    # group titles (日期, 出货) merged over the field names in the row below, the other fields merged down over
+    # both rows: the best row lacks 客户交期, and a gendan.toml line cannot map a header in another row
+    import openpyxl
+
+    from gendan_xl.doors.cli import main
+
+    path = tmp_path / "two-row-header.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "订单"
+    ws.append(["订单号", "客户", "型号", "数量", "日期", None, None, "出货", None, "备注"])
+    ws.append([None, None, None, None, "下单日期", "客户交期", "出货日期", "已出货数量", "状态", None])
+    for c in (1, 2, 3, 4, 10):
+        ws.merge_cells(start_row=1, start_column=c, end_row=2, end_column=c)
+    ws.append(["SO1", "ANK", "PB-10K", 1000, dt.date(2026, 9, 1), dt.date(2026, 11, 20), None, None, "生产中"])
+    wb.save(path)
+    before = path.read_bytes()
+
+    code = main(["--lang", "en", command, str(path), *(["--today", "2026-11-26"] if command != "validate" else [])])
+
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 3 and len(err) == 1
+    assert "headers in two rows (row 1: 订单号" in err[0] and "row 2: 下单日期, 客户交期" in err[0]
+    assert "put every column's name in one row" in err[0]
+    assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == [path.name]

@@ -43,6 +43,11 @@ ERRORS: Texts = {
                   '或在 gendan.toml 的 [columns] 中映射你的标题：{lines}',
       '{name}: sheet "{sheet}" has no {names} column (headers found in row {row}: {found}); add the column, or '
       'map yours in gendan.toml [columns]: {lines}'),
+    'header-two-rows': ('{name}：工作表“{sheet}”的表头分在两行（第 {row} 行：{found}；第 {other} 行：{other_found}），'
+                        'gendan-xl 只读一行表头：请把各列的名称写进同一行（合并的单元格先取消合并），或删去分组标题那一行',
+      '{name}: sheet "{sheet}" has its headers in two rows (row {row}: {found}; row {other}: {other_found}) and '
+      'gendan-xl reads one header row: put every column\'s name in one row (unmerge merged cells first), or '
+      'delete the row of group titles'),
     'no-due-column': ('{name}：工作表“{sheet}”没有 客户交期 / 工厂交期 列；计算交期状态需要其中之一',
       '{name}: sheet "{sheet}" has no 客户交期 / 工厂交期 (due date) column; status needs one'),
     'is-open': ('{name} 正在 Excel 或 LibreOffice 中打开（存在 {lock}）；请关闭后重试，或改写 {sidecar}',

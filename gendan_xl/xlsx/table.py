@@ -67,7 +67,7 @@ def locate_table(head: Sequence[Sequence[Any]], schema: SheetSchema, book_name: 
     if not check:  # `inspect` shows what is missing or doubled instead of stopping at it
         return FoundTable(idx, block, match, headers)
     if schema.strict:
-        _check_fields(schema, book_name, sheet, idx, block, match, headers)
+        _check_fields(schema, book_name, sheet, idx, block, match, headers, head)
     else:
         missing = [f for f in schema.required if f not in match.columns]
         if missing and len(missing) == len(schema.required):
@@ -139,9 +139,11 @@ def _header_texts(row: Sequence[Any], block: range) -> str:
 
 
 def _check_fields(schema: SheetSchema, book_name: str, sheet: str, idx: int, block: range, match: HeaderMatch,
-                  headers: list[str]) -> None:
+                  headers: list[str], head: Sequence[Sequence[Any]]) -> None:
     """A strict schema (the orders sheet) refuses what would make a result wrong: a required field missing,
-    or two headers claiming one field equally well."""
+    or two headers claiming one field equally well. A missing field named in the row above or below is a
+    header in two rows (group titles over the field names): gendan.toml cannot map that, so the refusal
+    says to put the names in one row."""
     for f, cols in match.duplicates.items():
         cells = " and ".join(f'{cell_ref(idx + 1, c)} "{headers[c]}"' for c in cols)
         same = len({fold_key(headers[c]) for c in cols}) == 1
@@ -152,6 +154,12 @@ def _check_fields(schema: SheetSchema, book_name: str, sheet: str, idx: int, blo
     missing = [f for f in schema.required if f not in match.columns]
     missing += [group[0] for group in schema.one_of if not any(f in match.columns for f in group)]
     if missing:
+        for other in (idx + 1, idx - 1):
+            if 0 <= other < len(head) and any(f in match_header_row(schema, list(head[other]), block).columns
+                                              for f in missing):
+                raise MissingColumnsError.said("header-two-rows", name=book_name, sheet=sheet, row=idx + 1,
+                                               found=_header_texts(headers, block), other=other + 1,
+                                               other_found=_header_texts(head[other], block))
         guesses = {f: headers[c] for c, f in match.lookalikes.items()}
         guesses.update({f: headers[c] for c, f in match.lost.items() if f not in match.columns})
         lines = "; ".join(f'{f} = ["{guesses.get(f, "<your header>")}"]' for f in missing)
