@@ -75,3 +75,23 @@ def test_a_blank_column_inside_the_table_does_not_hide_the_columns_right_of_it(t
 def test_a_blank_column_before_the_dates_does_not_make_them_missing(tmp_path, capsys):
     path = _spaced(tmp_path / "blank-column-before-dates.xlsx", at=4)
     assert _status(path, capsys) == [(2, "SO1", "overdue"), (3, "SO2", "shipped_on_time")]
+
+
+@pytest.mark.parametrize("mark", ["\u200b", "\ufeff", "\u2060", "\u00ad", "\u200e"])
+def test_headers_and_status_words_pasted_with_an_invisible_character_read_as_typed(tmp_path, capsys, mark):
+    # text copied from a web page, a chat or an ERP export carries zero-width spaces, a BOM, a word joiner, a soft
+    # hyphen or a direction mark; NFKC keeps them, and 订单号 + U+200B matched no field (exit 3, "no 订单号 column"
+    # in a message that listed 订单号 among the headers found)
+    path = tmp_path / "invisible-characters.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "订单"
+    fields = ["订单号", "客户", "型号", "数量", "下单日期", "客户交期", "出货日期", "已出货数量", "状态", "备注"]
+    ws.append([f + mark if f in ("订单号", "客户交期") else f for f in fields])
+    for line in LINES:
+        ws.append([v + mark if v == "生产中" else v for v in line])
+    wb.save(path)
+
+    assert _status(path, capsys) == [(2, "SO1", "overdue"), (3, "SO2", "shipped_on_time")]
+    assert main(["--lang", "en", "validate", str(path)]) == 0
+    assert "unknown-status" not in capsys.readouterr().out
