@@ -64,16 +64,11 @@ def _spaced(path, at: int):
     return path
 
 
-@pytest.mark.xfail(strict=True, reason="xlsx/table.py _blocks cuts the header at a column blank in every row, and "
-                                       "only the best block is read: 出货日期, 已出货数量 and 状态 right of the "
-                                       "blank column are dropped without a word, and a shipped line is 'overdue'")
 def test_a_blank_column_inside_the_table_does_not_hide_the_columns_right_of_it(tmp_path, capsys):
     path = _spaced(tmp_path / "blank-column-after-due.xlsx", at=6)
     assert _status(path, capsys) == [(2, "SO1", "overdue"), (3, "SO2", "shipped_on_time")]
 
 
-@pytest.mark.xfail(strict=True, reason="as above: the block left of the blank column (订单号 … 数量) wins, and "
-                                       "客户交期, in the header beside it, is reported missing (exit 3)")
 def test_a_blank_column_before_the_dates_does_not_make_them_missing(tmp_path, capsys):
     path = _spaced(tmp_path / "blank-column-before-dates.xlsx", at=4)
     assert _status(path, capsys) == [(2, "SO1", "overdue"), (3, "SO2", "shipped_on_time")]

@@ -43,13 +43,7 @@ def test_an_end_tag_with_white_space_before_its_bracket_reads_as_validate_reads_
     assert code == 0, err
 
 
-_NO_NAME = pytest.mark.xfail(strict=True, reason="xlsx/stream.py raises 'bad-row' / 'bad-cell' with no {name}: the "
-                                                "one line does not say which workbook (status and refresh run over "
-                                                "every workbook in gendan.toml)")
-
-
-@pytest.mark.parametrize("command", [pytest.param("status", marks=_NO_NAME), pytest.param("refresh", marks=_NO_NAME),
-                                     "validate"])
+@pytest.mark.parametrize("command", ["status", "refresh", "validate"])
 def test_a_row_cut_short_is_refused_in_one_line_that_names_the_workbook(command, tmp_path, capsys):
     path = raw_workbook(tmp_path / "cut-row.xlsx", HEADER + LINE.replace("<v>46350</v></c>", "<v>46350</v>"),
                         sheet="订单")
@@ -61,9 +55,6 @@ def test_a_row_cut_short_is_refused_in_one_line_that_names_the_workbook(command,
     assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 
-@pytest.mark.xfail(strict=True, reason="the streaming reader (xlsx/lines.py, DataEnd in xlsx/table.py) learns of a "
-                                       "blank row only from a <row> with nothing in it; Excel and openpyxl write no "
-                                       "<row> for a blank row, so a note under a blank row is read as an order")
 def test_a_note_under_a_blank_row_below_the_table_is_no_order_for_status_and_refresh(book, capsys):
     # written as Excel writes it: no <row> at all for the blank row between the lines and the note
     path = book([good_row(订单号="SO1"), good_row(订单号="SO2")])
@@ -99,11 +90,14 @@ def test_a_cell_tag_with_a_newline_or_tab_before_its_attributes_is_read(space, t
 
 
 @pytest.mark.xfail(strict=True, reason="DataEnd (xlsx/table.py) ends the table at a row after a blank one that fills "
-                                       "under half the required columns: validate and the whole-sheet reading drop "
-                                       "every complete order below it without a word (status and refresh, which do "
-                                       "not see the blank row, read them: see the note test above for the reverse)")
+                                       "under half the required columns: every complete order below it is dropped "
+                                       "without a word, by validate and (now that they see the blank row) by status "
+                                       "and refresh")
 def test_an_order_being_typed_under_a_blank_row_does_not_hide_the_complete_orders_below_it(book, capsys):
     path = book([good_row(订单号=f"SO{i}") for i in (1, 2)] + [{}, {"订单号": "SO3", "客户": "ANK"}]
                 + [good_row(订单号=f"SO{i}") for i in (4, 5)])
+    code, out, err = run(capsys, "status", str(path), "--today", "2026-11-26", "--json")
+    assert code == 0, err
+    assert {"SO4", "SO5"} <= {o["order_no"] for o in json.loads(out)["result"]["orders"]}
     whole = status_of(load_master(path), today=dt.date(2026, 11, 26)).to_dict()["orders"]  # validate's reading
     assert {"SO4", "SO5"} <= {o["order_no"] for o in whole}
