@@ -345,7 +345,10 @@ CALENDAR_KINDS = {
     "workday": ("上班", "补班", "工作日", "workday", "work", "working day"),
 }
 
-_DECOR = re.compile(r"[\s.:：*#_\-]+")
+# Decoration: spaces, punctuation people put around a header, and the invisible characters that text pasted from a
+# web page, a chat or an ERP export carries (zero-width space and joiners, direction marks, word joiner, BOM, soft
+# hyphen): NFKC keeps those, so "订单号" with a zero-width space after it matched nothing and looked the same.
+_DECOR = re.compile(r"[\s.:：*#_\-\u00ad\u200b-\u200f\u2060\ufeff]+")
 _BRACKETED = re.compile(r"[(\[（【].*?[)\]）】]$")
 
 

@@ -8,6 +8,7 @@ import json
 import shutil
 
 import openpyxl
+import pytest
 from conftest import HEADERS, good_row, write_book
 
 from gendan_xl.books.team import Cached, file_id, fingerprint
@@ -86,3 +87,15 @@ def test_the_watchers_refresh_is_the_refresh_command(tmp_path):
     assert [f.name for f, _ in options["folders"]] == ["跟单 共享"]
     result = options["refresh"](folder / "张丽.xlsx")
     assert result.written == folder / "张丽.xlsx" and result.status.counts["overdue"] == 1
+
+
+@pytest.mark.parametrize("lang, why", [("zh", "坏.xlsx：不是工作簿"), ("en", "坏.xlsx: not a workbook")])
+def test_an_unreadable_team_workbook_is_said_in_the_runs_language(tmp_path, capsys, lang, why):
+    # status and the report said why a workbook could not be read in English whatever the run's language
+    # ("无法读取，未计入：坏.xlsx: not a workbook …"): WorkbookStatus.error is the GendanError's str()
+    folder, cfg = setup(tmp_path)
+    code, _, err = run(capsys, "--config", str(cfg), "--lang", lang, "status", "--today", "2026-04-01")
+    line = next(x for x in err.splitlines() if "坏.xlsx" in x)
+    assert code == 1 and why in line, line
+    code, out, _ = run(capsys, "--config", str(cfg), "--lang", lang, "status", "--today", "2026-04-01", "--json")
+    assert why in json.loads(out)["result"]["workbooks"][0]["error"]

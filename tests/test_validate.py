@@ -327,7 +327,8 @@ def test_fold_keys_folds_each_text_as_fold_key():
     from gendan_xl.schema import fold_key, fold_keys
 
     rnd = random.Random(7)
-    odd = list("ｶﾞﾟ\u0301\u0308가\u1100\u1161\u11a8ÅﬁßİΣς\u3000\u00a0\u2028\x1c\x1f：. -_*#") + ["Ａ", "Ⅻ", "㍿"]
+    odd = list("ｶﾞﾟ\u0301\u0308가\u1100\u1161\u11a8ÅﬁßİΣς\u3000\u00a0\u2028\x1c\x1f：. -_*#"
+               "\u200b\u200d\u200f\u2060\ufeff\u00ad") + ["Ａ", "Ⅻ", "㍿"]
     ascii_ = [chr(i) for i in range(1, 128)]
     for pool in (ascii_, ascii_ + odd):
         for _ in range(200):

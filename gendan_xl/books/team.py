@@ -231,6 +231,7 @@ class WorkbookStatus:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
     issues: list[Issue] = field(default_factory=list)
     error: str | None = None
+    failure: GendanError | None = field(default=None, repr=False, compare=False)  # why, in both languages
     sheet: str = ""
     order_col: int | None = None
     lang: str = defaults.LANG
@@ -244,6 +245,10 @@ class WorkbookStatus:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    def error_in(self, lang: str) -> str | None:
+        """`error` in `lang`: a GendanError's line is said in both languages (`error` is its English)."""
+        return self.failure.message(lang) if self.failure is not None else self.error
 
     @property
     def file(self) -> str:
@@ -268,7 +273,7 @@ class WorkbookStatus:
         return f"{self.sheet}!{col_letter(self.order_col)}{row}"
 
     def to_dict(self, lang: str = defaults.LANG) -> dict[str, Any]:
-        return {"file": str(self.path), "owner": self.owner, "ok": self.ok, "error": self.error,
+        return {"file": str(self.path), "owner": self.owner, "ok": self.ok, "error": self.error_in(lang),
                 "reread": self.reread, "counts": self.counts,
                 "lines": [line.to_dict(lang) | {"file": str(self.path), "cell": self.cell(line)} for line in self.lines],
                 "issues": [i.to_dict() for i in self.issues]}
@@ -371,7 +376,7 @@ def workbook_status(path: Path, *, previous: Cached | None = None, today: dt.dat
         master = load_master(path, sheet=sheet, lean=True, vocabulary=vocabulary)
         status = status_of(master, today=today, warning_days=warning_days, weekly=weekly, due=due)
     except GendanError as exc:
-        return WorkbookStatus(path, owner, error=str(exc))
+        return WorkbookStatus(path, owner, error=str(exc), failure=exc)
     except OSError as exc:  # gone, no permission, a share that dropped: the file's problem, not the team's
         return WorkbookStatus(path, owner, error=f"{path}: {exc.strerror or exc}")
     return from_master_status(path, status, fp=fp, key=key, due=due, owner=owner, weekly=weekly)

@@ -24,7 +24,7 @@ from typing import Any, Iterator, Mapping, Sequence
 from gendan_xl.cellrefs import col_letter
 from gendan_xl.delivery.mail import XLSX_MIME, Attachment, Mail, render_mail
 from gendan_xl.i18n.status import DAY_COUNTS
-from gendan_xl.i18n import say
+from gendan_xl.i18n import pick, say
 from gendan_xl.i18n.report import REPORT, REPORT_TEAM
 from gendan_xl.schema import ORDERS
 from gendan_xl.snapshots import Change, kind_label
@@ -120,7 +120,7 @@ class TeamFacts:
     workbooks: Sequence[str] = ()  # the names of the workbooks read (the lead's report covers them all)
     changes: Sequence[Change] = ()  # since the last report, every merchandiser's
     since: str = ""  # the day of the last report ("": none before, every line is new)
-    unreadable: Sequence[str] = ()  # one line per workbook that could not be read: the file and why
+    unreadable: Sequence[tuple[str, str]] = ()  # (zh, en) per workbook that could not be read: the file and why
 
     def changes_context(self, lang: str, name: str | None) -> dict[str, Any] | None:
         """"Since the last report" for merchandiser `name` (None: everyone's), or None before any report."""
@@ -263,7 +263,7 @@ def report_context(lines: Sequence[Line], today: _dt.date, lang: str, *,
         "at_risk": table_rows([o for o in rows if o.status == "at_risk"], lang, today, team),
         "sections": sections,
         "since": team.changes_context(lang, name) if team is not None else None,
-        "unreadable": [say(REPORT_TEAM, "unreadable", lang, error=e) for e in team.unreadable]
+        "unreadable": [say(REPORT_TEAM, "unreadable", lang, error=pick(e, lang)) for e in team.unreadable]
         if team is not None and team_mail else [],
         "no_email": list(no_email),
         "attachment": any(o.status in OPEN_STATUSES for o in lines),

@@ -23,7 +23,7 @@ from gendan_xl.books.team import Cached, TeamStatus, WorkbookStatus, file_id, wo
 from gendan_xl.books.kpi_workbook import kpi_workbook
 from gendan_xl.delivery.mail import XLSX_MIME, Attachment, Mail, render_mail
 from gendan_xl.delivery.report import TeamFacts
-from gendan_xl.i18n import say
+from gendan_xl.i18n import pick, say
 from gendan_xl.i18n.mail import KPI_MAIL
 from gendan_xl.i18n.report import REPORT_TEAM
 from gendan_xl.kpi import Kpi, format_rate, last_months, monthly_rates, on_time_rate
@@ -170,6 +170,11 @@ def team_kpi_months(store: Any, files: Sequence[str], month: str, *, as_of: dt.d
     return monthly_rates(lines, month, as_of=as_of, months=months, basis=basis, by="customer", due=due)
 
 
+def unreadable(wb: WorkbookStatus) -> tuple[str, str]:
+    """Why a workbook could not be read, as a (zh, en) pair: each mail says it in its recipient's language."""
+    return wb.error_in("zh") or "", wb.error_in("en") or ""
+
+
 def report_facts(run: TeamRun, changes: TeamChanges | None = None) -> TeamFacts:
     """What the report adds over the team's workbooks (delivery.report.TeamFacts) from a team run: each
     line's file and cell, the workbooks read, the changes since the last report, the unreadable workbooks."""
@@ -182,16 +187,16 @@ def report_facts(run: TeamRun, changes: TeamChanges | None = None) -> TeamFacts:
     since = changes.since["today"] if changes is not None and changes.since else ""
     return TeamFacts(where=where, files=files, workbooks=[wb.path.name for wb in run.status.workbooks if wb.ok],
                      changes=changes.changes if changes is not None else (), since=since,
-                     unreadable=[wb.error or "" for wb in run.status.unreadable])
+                     unreadable=[unreadable(wb) for wb in run.status.unreadable])
 
 
 def kpi_mails(kpi: Kpi, months: Sequence[Kpi], to: Sequence[str], *, today: dt.date, lang: str = defaults.LANG,
-              unreadable: Sequence[str] = ()) -> list[Mail]:
+              unreadable: Sequence[tuple[str, str]] = ()) -> list[Mail]:
     """The monthly on-time rate mail to each of `to`: the rate and a line per customer in the text, and the
     workbook of the 12 months with a native chart per customer (books.kpi_workbook) attached."""
     data = kpi_workbook(months, lang, created=today)
     sep = "，" if lang == "zh" else ", "
-    items = [say(REPORT_TEAM, "unreadable", lang, error=e) for e in unreadable]
+    items = [say(REPORT_TEAM, "unreadable", lang, error=pick(e, lang)) for e in unreadable]
     items += [sep.join(str(v) for v in row if v not in (None, "")) for row in kpi.table(lang)[1:]]
     return [render_mail("notice", {"greeting": say(KPI_MAIL, "greeting", lang), "intro": kpi.summary(lang),
                                    "items": items, "footer": say(KPI_MAIL, "footer", lang)},

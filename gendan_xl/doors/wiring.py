@@ -265,11 +265,11 @@ def team_report(settings: Settings, paths: Any = None, *, today: dt.date, now: d
 def kpi_mails_for(settings: Settings, month: str, to: Any, *, today: dt.date) -> list[Mail]:
     """The monthly on-time rate mails of `month` over the team's workbooks (delivery.team.kpi_mails)."""
     from gendan_xl.delivery.store import Store
-    from gendan_xl.delivery.team import kpi_mails, team_kpi, team_kpi_months
+    from gendan_xl.delivery.team import kpi_mails, team_kpi, team_kpi_months, unreadable
 
     with Store(settings.data_dir) as store:
         run = team_run(settings, store, today=today, now=dt.datetime.now(), kind="kpi")
         kpi = team_kpi(store, run.files, month, by="customer", as_of=today, basis=settings.kpi_basis, due=settings.due)
         months = team_kpi_months(store, run.files, month, as_of=today, basis=settings.kpi_basis, due=settings.due)
     return kpi_mails(kpi, months, list(to), today=today, lang=settings.lang,
-                     unreadable=[wb.error for wb in run.status.unreadable])
+                     unreadable=[unreadable(wb) for wb in run.status.unreadable])

@@ -25,7 +25,7 @@ def where(run: Any, file: str, row: int) -> tuple[str, str]:
 
 def print_unreadable(run: Any, lang: str) -> None:
     for wb in run.status.unreadable:
-        warn("team.unreadable", lang, error=wb.error)
+        warn("team.unreadable", lang, error=wb.error_in(lang))
 
 
 TEAM_STATUS_COLUMNS = ("file", "cell", "merchandiser", "order", "customer", "model", "due", "status", "days_late",
