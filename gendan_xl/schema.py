@@ -481,7 +481,7 @@ def match_header_row(schema: SheetSchema, headers: list[object], cols: range | N
     lookalikes = {}
     for i in unmatched:
         guess = looks_like(schema, headers[i])
-        if guess is not None and guess not in columns and guess not in duplicates:
+        if guess is not None and guess not in columns and guess not in duplicates and not _is_own(headers[i]):
             lookalikes[i] = guess
     return HeaderMatch(columns, lost, duplicates, lookalikes)
 
@@ -489,6 +489,19 @@ def match_header_row(schema: SheetSchema, headers: list[object], cols: range | N
 def match_headers(schema: SheetSchema, headers: list[object]) -> dict[int, str]:
     """Map column index → field for the headers that name a known column (see match_header_row)."""
     return {i: f for f, i in match_header_row(schema, headers).columns.items()}
+
+
+@functools.cache
+def _own_keys() -> frozenset[str]:
+    from gendan_xl.i18n.status import own_headers
+
+    return frozenset(map(fold_key, own_headers()))
+
+
+def _is_own(header: object) -> bool:
+    """Whether `header` heads a column a refresh writes ("交期状态 / Lead-time status"): our status is no input,
+    and a sheet with no 状态 column of its own was told that header "looks like Status" on every refresh."""
+    return fold_key(header) in _own_keys()
 
 
 def looks_like(schema: SheetSchema, header: object) -> str | None:

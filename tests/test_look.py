@@ -114,7 +114,7 @@ def test_a_second_refresh_adds_nothing(tmp_path, name):
 
 def test_a_sheet_refreshed_before_keeps_its_columns_and_gets_the_new_headers(tmp_path):
     path = tmp_path / "old.xlsx"
-    old = ["交期状态 / Lead-time status", *EARLIER_HEADERS["days_late"], *EARLIER_HEADERS["workdays_left"]]
+    old = ["交期状态 / Lead-time status", *(h for k, h in EARLIER_HEADERS if k in ("days_late", "workdays_left"))]
     write_book(path, [good_row(**{"订单号": f"SO{i}"}) for i in range(3)])
     import python_calamine as pc
     from gendan_xl.xlsx.patch import patch_sheet

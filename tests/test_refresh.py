@@ -223,3 +223,27 @@ def test_an_order_whose_cells_were_cleared_is_not_an_order_any_more(book):
     assert [line.order_no for line in result.status.lines] == ["SO1"]
     grid = pc.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("订单").to_python(skip_empty_area=False)
     assert len(grid) == 2 or all(v == "" for v in grid[2])  # row 3 is empty, or not there at all
+
+
+@pytest.mark.parametrize("command", ["validate", "status", "inspect"])
+def test_our_own_columns_are_not_taken_for_a_field_they_look_like(tmp_path, capsys, command):
+    # a sheet with no 状态 column of its own: after a refresh, "交期状态 / Lead-time status" looked like Status,
+    # and every later run warned that it "may change results", asking for a gendan.toml line that would have
+    # read our output as the user's status
+    import json
+
+    path = tmp_path / "no-status-column.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "订单"
+    ws.append(["订单号", "客户", "型号", "数量", "下单日期", "客户交期"])
+    ws.append(["SO1", "ANK", "PB-10K", 1000, dt.datetime(2026, 9, 1), dt.datetime(2026, 11, 20)])
+    wb.save(path)
+    assert main(["refresh", str(path), "--today", "2026-11-26"]) == 0
+    capsys.readouterr()
+
+    main(["--lang", "en", command, str(path), "--json", *(["--today", "2026-11-27"] if command == "status" else [])])
+
+    out = capsys.readouterr().out
+    assert json.loads(out)["ok"] is not None
+    assert "unmapped-header" not in out and "looks like" not in out and "lookalike" not in out

@@ -25,7 +25,7 @@ from gendan_xl import defaults
 from gendan_xl.books.master import MasterStatus
 from gendan_xl.errors import WARNING, Issue, ReadOnlyWorkbookError, SignedWorkbookError, WorkbookOpenError
 from gendan_xl.i18n import pick
-from gendan_xl.i18n.status import FIGURES
+from gendan_xl.i18n.status import EARLIER_HEADERS, FIGURES, OWN_COLUMNS, STAMP_COLUMN
 from gendan_xl.messages import make_issue
 from gendan_xl.schema import DEFAULT_VOCABULARY, Vocabulary, fold_key
 from gendan_xl.status import STATUS_LABELS, Line, StatusResult
@@ -43,17 +43,11 @@ from gendan_xl.cellrefs import MAX_ROW, col_letter
 
 # The columns we own, in order: (key, bilingual header, kind of cell). Their words are i18n's FIGURES, the
 # same in the `status` table, the report and the mails; a day count says its unit.
-_KEYS = (("status", TEXT), ("due_basis", TEXT), ("days_late", NUMBER), ("workdays_left", NUMBER),
-         ("slack_workdays", NUMBER), ("next_milestone", TEXT), ("next_milestone_date", DATE), ("reason", WRAP))
-OUTPUT_COLUMNS: tuple[tuple[str, str], ...] = tuple((key, " / ".join(FIGURES[key])) for key, _ in _KEYS)
-COLUMN_KINDS: dict[str, str] = dict(_KEYS, stamp=TEXT)
-# Headers of earlier versions, found again (and renamed) so that a sheet refreshed before keeps its columns.
-EARLIER_HEADERS: dict[str, tuple[str, ...]] = {
-    "days_late": ("逾期天数 / Days late",),
-    "workdays_left": ("距交期天数 / Days to due",),  # calendar days then: now working days, as the reasons say
-}
+COLUMN_KINDS: dict[str, str] = {"status": TEXT, "due_basis": TEXT, "days_late": NUMBER, "workdays_left": NUMBER,
+                                 "slack_workdays": NUMBER, "next_milestone": TEXT, "next_milestone_date": DATE,
+                                 "reason": WRAP, "stamp": TEXT}
+OUTPUT_COLUMNS: tuple[tuple[str, str], ...] = tuple((key, " / ".join(FIGURES[key])) for key in OWN_COLUMNS)
 STAMP = {"zh": "更新时间 / Refreshed at {when}", "en": "Refreshed at / 更新时间 {when}"}
-STAMP_COLUMN = "更新时间 / Refreshed at"  # used only when there is no row above the header for the stamp
 # Colours by status (fill, font): Excel's own "bad / neutral / good" palette.
 STATUS_COLOURS: dict[str, tuple[str, str]] = {
     "overdue": ("#FFC7CE", "#9C0006"),
@@ -124,7 +118,7 @@ def apply(plan: RefreshPlan, grid: Grid) -> None:
 def _matches(header: Any, key: str, ours: str) -> bool:
     # the whole bilingual header only: half of it ("说明", "Reason") may well be a column of the user's own
     folded = fold_key(header)
-    return bool(folded) and (folded == fold_key(ours) or any(folded == fold_key(h) for h in EARLIER_HEADERS.get(key, ())))
+    return bool(folded) and (folded == fold_key(ours) or any(folded == fold_key(h) for k, h in EARLIER_HEADERS if k == key))
 
 
 @dataclass(frozen=True)

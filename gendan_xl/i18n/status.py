@@ -25,6 +25,23 @@ FIGURES: Texts = {
       'Reason'),
 }
 
+# The columns a refresh writes into the orders sheet, in order, each headed by its FIGURES pair joined
+# ("交期状态 / Lead-time status"); the stamp's column where there is no row above the header for it; headers
+# of earlier versions, found again (and renamed) so that a sheet refreshed before keeps its columns.
+OWN_COLUMNS = ("status", "due_basis", "days_late", "workdays_left", "slack_workdays", "next_milestone",
+               "next_milestone_date", "reason")
+STAMP_COLUMN = "更新时间 / Refreshed at"
+EARLIER_HEADERS: tuple[tuple[str, str], ...] = (  # (key, header)
+    ("days_late", "逾期天数 / Days late"),
+    ("workdays_left", "距交期天数 / Days to due"),  # calendar days then: now working days, as the reasons say
+)
+
+
+def own_headers() -> list[str]:
+    """Every header a refresh writes or wrote: ours are no input, whatever field they look like."""
+    return [" / ".join(FIGURES[key]) for key in OWN_COLUMNS] + [STAMP_COLUMN] + [h for _, h in EARLIER_HEADERS]
+
+
 # A day count in a sentence or a table cell, its unit said in the words of its FIGURES header: lateness in
 # calendar days, what lies ahead in working days (the mails' 逾期/剩余 column, the report's notes).
 DAY_COUNTS: Texts = {

@@ -233,7 +233,9 @@ class Picker:
         self._odd_ref = re.compile(rb"<" + p + rb'c r="(?![A-Z]{1,3}[1-9][0-9]*")')
         self._row_open, self._row_r = b"<" + pfx + b"row", b"<" + pfx + b'row r="'
         self._c_r = b"<" + pfx + b'c r="'
-        self._c_any = (b"<" + pfx + b"c ", b"<" + pfx + b"c>")
+        # every cell's start, whatever follows its name ("<c ", "<c>", "<c\n"): no other tag in the rows starts
+        # so, and a cell without ' r="' right after its name is read cell by cell
+        self._c_any = b"<" + pfx + b"c"
         self._end = b"</" + pfx + b"c>"
         self._f = b"<" + pfx + b"f"
         self._plain = b' t="inlineStr"><' + pfx + b"is><" + pfx + b"t>"
@@ -266,7 +268,7 @@ class Picker:
         """`pick` by a regular expression (or cell by cell when the run is not regular), for the runs of rows
         `_locate` leaves."""
         regular = (xml.count(self._row_open) == xml.count(self._row_r)
-                   and sum(map(xml.count, self._c_any)) == xml.count(self._c_r) and not self._odd_ref.search(xml))
+                   and xml.count(self._c_any) == xml.count(self._c_r) and not self._odd_ref.search(xml))
         if not regular:
             return self._slow(xml)
         rows = list(map(int, self._rows.findall(xml)))
@@ -304,7 +306,7 @@ class Picker:
         tags = Tags(a, lt, after)
         row_at = tags.at(self._row_r)
         c_at = tags.at(self._c_r)
-        if len(tags.at(self._row_open)) != len(row_at) or sum(map(len, map(tags.at, self._c_any))) != len(c_at):
+        if len(tags.at(self._row_open)) != len(row_at) or len(tags.at(self._c_any)) != len(c_at):
             return None  # not regular
         numbered = numbers_at(a, row_at + len(self._row_r), leading_zero=True)
         if numbered is None:
