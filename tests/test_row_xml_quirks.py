@@ -72,9 +72,6 @@ def test_a_note_under_a_blank_row_below_the_table_is_no_order_for_status_and_ref
     assert note[0] == "制表人：张丽" and all(v == "" for v in note[1:]), note
 
 
-@pytest.mark.xfail(strict=True, reason="xlsx/ (the streaming row picker) looks for '<c ' with a space: a cell tag "
-                                       "whose name is followed by a newline or a tab is no cell to it, so every line "
-                                       "reads empty and is 'unknown' (exit 0), while validate reads the same cells")
 @pytest.mark.parametrize("space", ["\n", "\t", "\r\n"], ids=["newline", "tab", "crlf"])
 def test_a_cell_tag_with_a_newline_or_tab_before_its_attributes_is_read(space, tmp_path, capsys):
     # XML allows any white space between a tag's name and its attributes (production [40] STag: '<' Name (S
