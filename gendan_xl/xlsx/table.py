@@ -168,7 +168,9 @@ def _check_fields(schema: SheetSchema, book_name: str, sheet: str, idx: int, blo
                                        found=_header_texts(headers, block), lines=lines)
 
 
-_TOTAL_PREFIXES = tuple(m.casefold() for m in TOTAL_MARKERS)
+# what a total's first word starts with, spaces and all ("合 计", "合　计", "Grand Total"): a column holding none
+# of these holds no total
+_TOTAL_STARTS = ("合", "总", "小", "total", "sum", "grand", "sub")
 
 
 def is_total_value(value: Any) -> bool:
@@ -177,7 +179,7 @@ def is_total_value(value: Any) -> bool:
         return False
     text = value.strip().casefold()
     # the cheap prefix test first: this runs on every row of a million-line sheet
-    if not text.startswith(_TOTAL_PREFIXES):
+    if not text.startswith(_TOTAL_STARTS):
         return False
     norm = fold_key(value).rstrip("()（）")
     return norm in TOTAL_MARKERS or norm.startswith(("合计", "总计"))
@@ -196,9 +198,10 @@ class DataEnd:
     rows, totals or notes say nothing about ours.
 
     - A totals row (合计 / Total first in the row) ends the table.
-    - Blank rows are skipped; after one, the table goes on only if the next row fills at least half of the
-      required columns we found (so a signature line or a note under the table is not read as an order,
-      but an accidental blank line inside the data is not the end either).
+    - Blank rows are skipped; after one, a row that fills under half of the required columns we found is no
+      line either (a signature line or a note under the table, an order still being typed), until a row that
+      fills at least half: an accidental blank line inside the data, or a half-typed order after one, does
+      not hide the complete orders below it.
     - A row that fills none of the line fields is not an order line (a note, or what an order whose cells
       were cleared leaves behind, with only our refresh columns still filled); nor is a repeated header row.
     """
@@ -270,7 +273,7 @@ class DataEnd:
         if self.after_blank:
             filled = sum(1 for c in self.required_cols if not is_blank(cell(c)))
             if filled * 2 < len(self.required_cols):
-                return END
+                return SKIP
             self.after_blank = False
         return DATA
 
@@ -286,13 +289,13 @@ def _filled_no_total(value: Any) -> bool:
     if not isinstance(value, str):
         return True
     text = value.strip()
-    return bool(text) and not (text.casefold().startswith(_TOTAL_PREFIXES) and is_total_value(value))
+    return bool(text) and not (text.casefold().startswith(_TOTAL_STARTS) and is_total_value(value))
 
 
 def _filled_no_totals(column: list[Any], n: int) -> Any:
     """`_filled_no_total` of each of the `n` cells of a column, as booleans; in C loops when the column is all
     texts and none of them holds a total's start anywhere (then none is a total: order numbers)."""
-    if set(map(type, column)) == {str} and not any(map("\0".join(column).casefold().__contains__, _TOTAL_PREFIXES)):
+    if set(map(type, column)) == {str} and not any(map("\0".join(column).casefold().__contains__, _TOTAL_STARTS)):
         return np.fromiter(map(bool, map(str.strip, column)), bool, n)
     return np.fromiter(map(_filled_no_total, column), bool, n)
 
