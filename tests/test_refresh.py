@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 import python_calamine as pc
 
-from conftest import CORPUS, WORKBOOKS, good_row, needs_corpus
+from conftest import CORPUS, WORKBOOKS, good_row, needs_corpus, write_book
 from gendan_xl.doors.cli import main
 from gendan_xl.errors import WorkbookOpenError
 from gendan_xl.books.master import load_master, status_of
@@ -232,13 +232,8 @@ def test_our_own_columns_are_not_taken_for_a_field_they_look_like(tmp_path, caps
     # read our output as the user's status
     import json
 
-    path = tmp_path / "no-status-column.xlsx"
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "订单"
-    ws.append(["订单号", "客户", "型号", "数量", "下单日期", "客户交期"])
-    ws.append(["SO1", "ANK", "PB-10K", 1000, dt.datetime(2026, 9, 1), dt.datetime(2026, 11, 20)])
-    wb.save(path)
+    path = write_book(tmp_path / "no-status-column.xlsx", [good_row(状态=None)],
+                      headers=["订单号", "客户", "型号", "数量", "下单日期", "客户交期"])
     assert main(["refresh", str(path), "--today", "2026-11-26"]) == 0
     capsys.readouterr()
 

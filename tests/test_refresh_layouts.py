@@ -24,10 +24,15 @@ STATUS = OUTPUT_COLUMNS[0][1]
 LINES = [good_row(订单号=f"SO{i}", 客户交期=dt.date(2026, 11, 20 + i)) for i in range(1, 6)]
 
 
-def _write(ws) -> None:
+def _orders_sheet():
+    """A workbook whose 订单 sheet holds HEADERS and LINES from A1, and that sheet."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "订单"
     ws.append(HEADERS)
     for line in LINES:
         ws.append([line.get(h) for h in HEADERS])
+    return wb, ws
 
 
 def _merged(path):
@@ -40,10 +45,7 @@ def test_a_remark_merged_over_three_columns_on_every_row_keeps_our_columns_out_o
     # 备注 written once per row and merged over the two columns right of it: a common tracker layout. The
     # last value of each row is in the table's last column, so the first free column is inside every merge.
     path = tmp_path / "merged-remark.xlsx"
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "订单"
-    _write(ws)
+    wb, ws = _orders_sheet()
     last = len(HEADERS)  # 1-based: the 状态 column, merged with the two right of it on every row
     for r in range(1, len(LINES) + 2):
         ws.merge_cells(start_row=r, start_column=last, end_row=r, end_column=last + 2)
@@ -59,10 +61,7 @@ def test_a_remark_merged_over_three_columns_on_every_row_keeps_our_columns_out_o
 
 def test_a_second_excel_table_beside_the_orders_table_is_left_as_it_was(tmp_path):
     path = tmp_path / "two-tables.xlsx"
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "订单"
-    _write(ws)
+    wb, ws = _orders_sheet()
     n = len(HEADERS)
     ws.add_table(Table(displayName="Orders", ref=f"A1:{openpyxl.utils.get_column_letter(n)}{len(LINES) + 1}"))
     # a stock summary, its own Excel table, one column right of the orders table, on the same header row

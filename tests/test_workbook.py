@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import CORPUS, WORKBOOKS, good_row, needs_corpus
+from conftest import CORPUS, WORKBOOKS, good_row, needs_corpus, write_book
 from gendan_xl import schema
 from gendan_xl.errors import MissingColumnsError, MissingSheetError
 from gendan_xl.values import parse_date, parse_number
@@ -236,22 +236,15 @@ def test_read_columns_equals_read_table_when_the_sheet_starts_away_from_a1(tmp_p
 
 @pytest.mark.parametrize("command", ["status", "refresh", "validate"])
 def test_a_header_in_two_rows_is_refused_naming_both_rows_and_the_fix(tmp_path, capsys, command):
-    # group titles (日期, 出货) merged over the field names in the row below, the other fields merged down over
-    # both rows: the best row lacks 客户交期, and a gendan.toml line cannot map a header in another row
-    import openpyxl
-
+    # group titles (日期, 出货) over the field names in the row below, the other fields' names in the row above
+    # only (merged down over both rows, in a real tracker): the best row lacks 客户交期, and a gendan.toml line
+    # cannot map a header in another row
     from gendan_xl.doors.cli import main
 
-    path = tmp_path / "two-row-header.xlsx"
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "订单"
-    ws.append(["订单号", "客户", "型号", "数量", "日期", None, None, "出货", None, "备注"])
-    ws.append([None, None, None, None, "下单日期", "客户交期", "出货日期", "已出货数量", "状态", None])
-    for c in (1, 2, 3, 4, 10):
-        ws.merge_cells(start_row=1, start_column=c, end_row=2, end_column=c)
-    ws.append(["SO1", "ANK", "PB-10K", 1000, dt.date(2026, 9, 1), dt.date(2026, 11, 20), None, None, "生产中"])
-    wb.save(path)
+    path = write_book(tmp_path / "two-row-header.xlsx",
+                      [["SO1", "ANK", "PB-10K", 1000, dt.date(2026, 9, 1), dt.date(2026, 11, 20), None, None, "生产中"]],
+                      title_rows=[["订单号", "客户", "型号", "数量", "日期", None, None, "出货", None, "备注"]],
+                      headers=[None, None, None, None, "下单日期", "客户交期", "出货日期", "已出货数量", "状态", None])
     before = path.read_bytes()
 
     code = main(["--lang", "en", command, str(path), *(["--today", "2026-11-26"] if command != "validate" else [])])
