@@ -1,7 +1,7 @@
 """Cell values as people type them: dates, numbers and blanks, read the way a merchandiser means them.
 
 Date cells, Excel serial numbers (1900 and 1904 systems), text dates (`2026/11/3`, `2026-11-03`, `2026.11.3`,
-`2026年11月3日`, `11月3日` with the year from the order date), numbers stored as text with thousands
+`2026年11月3日` or `…3号`, `11月3日` with the year from the order date), numbers stored as text with thousands
 separators, currency signs, full-width digits and spaces. The one parser of each: the reader, the patcher's
 read-back and the command line's `--today` all use these.
 """
@@ -83,13 +83,13 @@ def _convert(raw: Any, kind: str, date1904: bool, anchor: dt.date | None) -> Any
 # ------------------------------------------------------------------------------------------- dates, numbers
 
 
-_YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
+_YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
 
 
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 
 
-_MD = re.compile(r"^(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+_MD = re.compile(r"^(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?$")
 # Serials Excel can show as a date of 1950–2100: outside that a number in a date column is a typo.
 
 

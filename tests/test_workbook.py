@@ -74,6 +74,7 @@ TODAY_ANCHOR = dt.date(2026, 10, 20)
     ("2026-11-03 00:00:00", dt.date(2026, 11, 3)),
     ("20261103", dt.date(2026, 11, 3)),
     ("11月3日", dt.date(2026, 11, 3)),       # year from the order date
+    ("2026年11月3号", dt.date(2026, 11, 3)), ("11月3号", dt.date(2026, 11, 3)),  # 号, as people say the day
     ("1月15日", dt.date(2027, 1, 15)),       # well before the order date: next year
     ("2026/13/45", None), ("下周", None), ("", None), (12, None),
 ])
