@@ -57,7 +57,7 @@ def locate_table(head: Sequence[Sequence[Any]], schema: SheetSchema, book_name: 
                 best = (score, i, block, match)
     if best is None:
         candidates = [r for r in head if sum(1 for v in r if isinstance(v, str) and v.strip()) >= 2]
-        found = _header_texts(candidates[0], range(len(candidates[0]))) if candidates else "none"
+        found = _header_texts(candidates[0], range(len(candidates[0]))) if candidates else "—"
         names = ", ".join(schema.column(f).zh for f in schema.required) or schema.zh
         raise MissingColumnsError.said("no-header-row", name=book_name, sheet=sheet, names=names,
                                        rows=HEADER_SEARCH_ROWS, found=found)
@@ -135,7 +135,7 @@ def _with_blank_columns(schema: SheetSchema, head: Sequence[Sequence[Any]], i: i
 
 def _header_texts(row: Sequence[Any], block: range) -> str:
     texts = [str(row[c]).strip() for c in block if c < len(row) and not is_blank(row[c])]
-    return ", ".join(texts) or "none"
+    return ", ".join(texts) or "—"  # (a dash, not a word: the line may be Chinese)
 
 
 def _check_fields(schema: SheetSchema, book_name: str, sheet: str, idx: int, block: range, match: HeaderMatch,
