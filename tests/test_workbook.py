@@ -156,6 +156,15 @@ def test_missing_sheet_names_what_was_found(book):
     assert read_sheet(path, sheet="Sheet1").rows
 
 
+@pytest.mark.parametrize("command", ["status", "validate", "refresh"])
+def test_sheet_named_in_another_case_is_found_as_excel_finds_it(book, capsys, command):
+    from gendan_xl.doors.cli import main
+
+    path = book([good_row()], sheet="Orders 2026")
+    code = main([command, str(path), "--sheet", "orders 2026", *(["--today", "2026-11-26"] if command != "validate" else [])])
+    assert code in (0, 1), capsys.readouterr().err  # read (1: issues found), not refused (3)
+
+
 def test_no_header_row(book):
     path = book([["a", "b"]], headers=["foo", "bar"])
     with pytest.raises(MissingColumnsError, match="no header row"):

@@ -41,10 +41,14 @@ class _SheetFinder:
         def name(self) -> str: ...
 
     def find_sheet(self, schema: SheetSchema, sheet: str | None = None) -> str:
-        """The sheet to read: the one named, else the first whose name is one of the schema's aliases."""
+        """The sheet to read: the one named (case aside, as Excel compares sheet names), else the first whose
+        name is one of the schema's aliases."""
         if sheet is not None:
             if sheet in self.sheet_names:
                 return sheet
+            same = [name for name in self.sheet_names if name.casefold() == sheet.casefold()]
+            if len(same) == 1:
+                return same[0]
             raise MissingSheetError.said("no-sheet", name=self.name, sheet=sheet, found=", ".join(self.sheet_names))
         wanted = {fold_key(a) for a in (schema.zh, schema.en, *schema.sheet_aliases)}
         for name in self.sheet_names:
